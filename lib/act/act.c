@@ -1,0 +1,127 @@
+/* act.c -- activations: catalogue or formula, compiled and analysed. */
+#include "core/core.h"
+#include "act/act.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int da_act_from_expr(da_act **out, da_expr *e, const char *spec)
+{
+    *out = NULL;
+    da_act *a = da_calloc(1, sizeof *a);
+    if (!a) {
+        da_expr_unref(e);
+        return DA_ENOMEM;
+    }
+    a->expr = e;
+    a->spec = da_strdup(spec);
+    a->formula = da_expr_str(e);
+    a->tape = da_tape_new(e);
+    if (!a->spec || !a->formula || !a->tape) {
+        da_act_free(a);
+        return da_fail(DA_ENOMEM, "out of memory");
+    }
+    int st = da_expr_analyze(e, &a->info);
+    if (st) {
+        da_act_free(a);
+        return st;
+    }
+    for (int i = 0; i < a->info.nbreak; i++)
+        if (a->info.jump_order[i] == 0)
+            a->has_jump = 1;
+    *out = a;
+    return DA_OK;
+}
+
+int da_act_new(da_act **out, const char *spec)
+{
+    *out = NULL;
+    if (!spec)
+        return da_fail(DA_EINVAL, "no activation given");
+    da_clear_error();
+    char *formula = NULL;
+    int st = da_catalog_formula(&formula, spec);
+    if (st > 1)
+        return st;
+    da_expr *e = NULL;
+    st = da_expr_parse(&e, st == 0 ? formula : spec);
+    free(formula);
+    if (st)
+        return st;
+    return da_act_from_expr(out, e, spec);
+}
+
+void da_act_free(da_act *a)
+{
+    if (!a)
+        return;
+    free(a->spec);
+    free(a->formula);
+    if (a->tape)
+        da_tape_free(a->tape);
+    if (a->expr) {
+        da_expr_info_clear(&a->info);
+        da_expr_unref(a->expr);
+    }
+    free(a);
+}
+
+const char *da_act_spec(const da_act *a) { return a->spec; }
+const char *da_act_expr(const da_act *a) { return a->formula; }
+da_class da_act_class(const da_act *a) { return a->info.cls; }
+double da_act_pole_distance(const da_act *a) { return a->info.sing_dist; }
+int da_act_has_jump(const da_act *a) { return a->has_jump; }
+
+const char *da_act_class_name(da_class c)
+{
+    switch (c) {
+    case DA_CLASS_POLY: return "polynomial";
+    case DA_CLASS_PWPOLY: return "piecewise polynomial";
+    case DA_CLASS_ENTIRE: return "entire";
+    case DA_CLASS_POLES: return "analytic, singularities off the axis";
+    case DA_CLASS_PIECEWISE: return "piecewise analytic";
+    }
+    return "unknown";
+}
+
+size_t da_act_breakpoints(const da_act *a, double *out, size_t max)
+{
+    size_t n = (size_t)a->info.nbreak;
+    for (size_t i = 0; i < n && i < max; i++)
+        out[i] = a->info.brk[i];
+    return n;
+}
+
+double da_act_eval_d(const da_act *a, double x)
+{
+    return da_tape_eval_d(a->tape, x);
+}
+
+int da_act_eval(const da_act *a, mpfr_t y, const mpfr_t x)
+{
+    da_tape_ws *w = da_tape_ws_new(a->tape, mpfr_get_prec(y));
+    if (!w)
+        return da_fail(DA_ENOMEM, "out of memory");
+    int bad = da_tape_eval_m(a->tape, w, y, x);
+    da_tape_ws_free(w);
+    if (bad)
+        return da_fail(DA_EDOM, "activation '%s' is not finite at x = %.17g",
+                       a->spec, mpfr_get_d(x, MPFR_RNDN));
+    return DA_OK;
+}
+
+int da_act_derivative(da_act **out, const da_act *a)
+{
+    *out = NULL;
+    da_expr *d = da_expr_diff(a->expr);
+    if (!d)
+        return da_fail(DA_ENOMEM, "out of memory");
+    char *s = da_expr_str(d);
+    if (!s) {
+        da_expr_unref(d);
+        return da_fail(DA_ENOMEM, "out of memory");
+    }
+    int st = da_act_from_expr(out, d, s);
+    free(s);
+    return st;
+}

@@ -1,0 +1,25 @@
+/* act.h -- the activation object shared by the stages (internal). */
+#ifndef DA_ACT_H
+#define DA_ACT_H
+
+#include "dualact.h"
+#include "act/expr.h"
+
+struct da_act {
+    char *spec;          /* as given */
+    char *formula;       /* canonical formula text */
+    da_expr *expr;
+    da_tape *tape;
+    da_expr_info info;
+    int has_jump;
+};
+
+/* Catalogue lookup: on a catalogue spec ("elu(0.5)") sets *formula
+ * (malloc'd) and returns 0; returns 1 if spec is not a catalogue spec;
+ * otherwise an error code (bad parameters). */
+int da_catalog_formula(char **formula, const char *spec);
+
+/* Make an activation from a parsed expression (takes a reference). */
+int da_act_from_expr(da_act **out, da_expr *e, const char *spec);
+
+#endif

@@ -1,0 +1,355 @@
+/* expr_ast.c -- expression trees: construction, reference counting,
+ * substitution and structural equality.
+ *
+ * Trees are immutable once built and may share subtrees (a DAG): every
+ * node carries a reference count, da_expr_node() takes ownership of the
+ * references passed to it, and da_expr_unref() releases a node and, when
+ * the count reaches zero, its children.
+ *
+ * A number keeps its exact decimal text ("0.01", "1e-3", "-2"); its double
+ * value is the correctly rounded value of that text.  Negative numbers are
+ * allowed (da_expr_int(-3), or the parser's "-2"). */
+#include "core/core.h"
+#include "act/expr.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- function names and arities ---------------------------------- */
+
+static const char *const fn_names[DA_F_COUNT] = {
+    [DA_F_EXP] = "exp", [DA_F_EXPM1] = "expm1", [DA_F_LOG] = "log",
+    [DA_F_LOG1P] = "log1p", [DA_F_SQRT] = "sqrt", [DA_F_CBRT] = "cbrt",
+    [DA_F_ABS] = "abs", [DA_F_SIGN] = "sign", [DA_F_STEP] = "step",
+    [DA_F_FLOOR] = "floor", [DA_F_CEIL] = "ceil",
+    [DA_F_SIN] = "sin", [DA_F_COS] = "cos", [DA_F_TAN] = "tan",
+    [DA_F_ASIN] = "asin", [DA_F_ACOS] = "acos", [DA_F_ATAN] = "atan",
+    [DA_F_SINH] = "sinh", [DA_F_COSH] = "cosh", [DA_F_TANH] = "tanh",
+    [DA_F_ASINH] = "asinh", [DA_F_ACOSH] = "acosh", [DA_F_ATANH] = "atanh",
+    [DA_F_ERF] = "erf", [DA_F_ERFC] = "erfc",
+    [DA_F_PHI_CDF] = "Phi", [DA_F_PHI_PDF] = "phi",
+    [DA_F_SIGMOID] = "sigmoid", [DA_F_SOFTPLUS] = "softplus",
+    [DA_F_RELU] = "relu",
+    [DA_F_MAX] = "max", [DA_F_MIN] = "min",
+    [DA_F_CLIP] = "clip",
+};
+
+const char *da_fn_name(da_fn f)
+{
+    if ((int)f < 0 || f >= DA_F_COUNT)
+        return "?";
+    return fn_names[f];
+}
+
+int da_fn_arity(da_fn f)
+{
+    if ((int)f < 0 || f >= DA_F_COUNT)
+        return 0;
+    if (f == DA_F_MAX || f == DA_F_MIN)
+        return 2;
+    if (f == DA_F_CLIP)
+        return 3;
+    return 1;
+}
+
+/* ---- construction ------------------------------------------------- */
+
+static da_expr *new_node(da_op op)
+{
+    da_expr *e = da_calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->op = op;
+    e->fn = DA_F_COUNT;
+    e->refs = 1;
+    return e;
+}
+
+/* The double nearest to a decimal text, independent of the C locale. */
+static double decimal_to_double(const char *s)
+{
+    mpfr_t t;
+    mpfr_init2(t, 53);
+    /* emin/emax of a double so that the result is what strtod would give,
+     * including overflow to infinity and gradual underflow. */
+    mpfr_exp_t emin = mpfr_get_emin(), emax = mpfr_get_emax();
+    mpfr_set_emin(-1073);
+    mpfr_set_emax(1024);
+    char *end;
+    int inex = mpfr_strtofr(t, s, &end, 10, MPFR_RNDN);
+    double d;
+    if (end == s || *end != '\0') {
+        d = NAN;   /* not a decimal number */
+    } else {
+        inex = mpfr_check_range(t, inex, MPFR_RNDN);
+        mpfr_subnormalize(t, inex, MPFR_RNDN);
+        d = mpfr_get_d(t, MPFR_RNDN);
+    }
+    mpfr_set_emin(emin);
+    mpfr_set_emax(emax);
+    mpfr_clear(t);
+    return d;
+}
+
+da_expr *da_expr_num(const char *decimal)
+{
+    if (!decimal)
+        return NULL;
+    /* normalize: no leading '+'; "-+2" -> "-2" */
+    int neg = 0;
+    while (*decimal == '+' || *decimal == '-') {
+        if (*decimal == '-')
+            neg = !neg;
+        decimal++;
+    }
+    size_t n = strlen(decimal);
+    /* ".5" -> "0.5" so that the text always starts with a digit */
+    int lead0 = decimal[0] == '.';
+    da_expr *e = new_node(DA_E_NUM);
+    if (!e)
+        return NULL;
+    e->num = da_malloc(n + 3);
+    if (!e->num) {
+        free(e);
+        return NULL;
+    }
+    char *p = e->num;
+    if (neg)
+        *p++ = '-';
+    if (lead0)
+        *p++ = '0';
+    memcpy(p, decimal, n + 1);
+    e->val = decimal_to_double(e->num);
+    return e;
+}
+
+da_expr *da_expr_int(long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%ld", v);
+    return da_expr_num(buf);
+}
+
+da_expr *da_expr_x(void)
+{
+    return new_node(DA_E_X);
+}
+
+da_expr *da_expr_node(da_op op, da_fn fn, int nargs,
+                      da_expr *a0, da_expr *a1, da_expr *a2)
+{
+    da_expr *args[3] = {a0, a1, a2};
+    int ok = nargs >= 0 && nargs <= 3;
+    for (int i = 0; ok && i < nargs; i++)
+        if (!args[i])
+            ok = 0;
+    da_expr *e = ok ? new_node(op) : NULL;
+    if (!e) {
+        for (int i = 0; i < 3; i++)
+            if (i < nargs)
+                da_expr_unref(args[i]);
+        return NULL;
+    }
+    e->fn = op == DA_E_FN ? fn : DA_F_COUNT;
+    e->nargs = nargs;
+    for (int i = 0; i < nargs; i++)
+        e->a[i] = args[i];
+    if (op == DA_E_PI || op == DA_E_E || op == DA_E_X) {
+        /* leaves carry no arguments */
+        for (int i = 0; i < nargs; i++)
+            da_expr_unref(e->a[i]);
+        e->nargs = 0;
+        e->a[0] = e->a[1] = e->a[2] = NULL;
+    }
+    return e;
+}
+
+da_expr *da_expr_ref(da_expr *e)
+{
+    if (e)
+        e->refs++;
+    return e;
+}
+
+void da_expr_unref(da_expr *e)
+{
+    /* Iterate down the last child to keep the recursion depth at the
+     * depth of the non-last children (long left- or right-leaning chains
+     * of one kind are then cheap). */
+    while (e) {
+        if (e->refs > 1) {
+            e->refs--;
+            return;
+        }
+        da_expr *next = NULL;
+        for (int i = 0; i < e->nargs; i++) {
+            if (i == e->nargs - 1)
+                next = e->a[i];
+            else
+                da_expr_unref(e->a[i]);
+        }
+        free(e->num);
+        free(e);
+        e = next;
+    }
+}
+
+/* ---- substitution ------------------------------------------------- */
+
+static int has_x(const da_expr *e)
+{
+    if (e->op == DA_E_X)
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (has_x(e->a[i]))
+            return 1;
+    return 0;
+}
+
+static da_expr *subst(const da_expr *e, const da_expr *s)
+{
+    if (e->op == DA_E_X)
+        return da_expr_ref((da_expr *)s);
+    if (e->nargs == 0 || !has_x(e))
+        return da_expr_ref((da_expr *)e);
+    da_expr *a[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < e->nargs; i++) {
+        a[i] = subst(e->a[i], s);
+        if (!a[i]) {
+            for (int j = 0; j < i; j++)
+                da_expr_unref(a[j]);
+            return NULL;
+        }
+    }
+    return da_expr_node(e->op, e->fn, e->nargs, a[0], a[1], a[2]);
+}
+
+da_expr *da_expr_subst(const da_expr *e, const da_expr *s)
+{
+    if (!e || !s)
+        return NULL;
+    return subst(e, s);
+}
+
+/* ---- equality ----------------------------------------------------- */
+
+/* A decimal text as sign, significant digits and exponent, without
+ * allocating: digits are read through dec_digit(). */
+typedef struct {
+    int neg;
+    const char *s;     /* mantissa text (digits and at most one '.') */
+    size_t len;        /* mantissa length */
+    size_t first, nsig; /* index of the first significant digit among the
+                           mantissa digits, and how many are significant */
+    long exp10;        /* value = 0.d1 d2 ... * 10^exp10 */
+    int zero;
+} decimal;
+
+static int dec_parse(decimal *d, const char *t)
+{
+    memset(d, 0, sizeof *d);
+    while (*t == '+' || *t == '-') {
+        if (*t == '-')
+            d->neg = !d->neg;
+        t++;
+    }
+    d->s = t;
+    size_t i = 0, ndig = 0, intdig = 0;
+    int seen_dot = 0;
+    for (; t[i] && (t[i] == '.' || (t[i] >= '0' && t[i] <= '9')); i++) {
+        if (t[i] == '.')
+            seen_dot = 1;
+        else {
+            ndig++;
+            if (!seen_dot)
+                intdig++;
+        }
+    }
+    d->len = i;
+    long ex = 0;
+    if (t[i] == 'e' || t[i] == 'E') {
+        char *end;
+        ex = strtol(t + i + 1, &end, 10);
+        if (ex > 1000000L)
+            ex = 1000000L;
+        if (ex < -1000000L)
+            ex = -1000000L;
+    }
+    /* significant digits: skip leading and trailing zeros */
+    size_t k = 0, first = ndig, last = 0;
+    for (size_t j = 0; j < d->len; j++) {
+        if (t[j] == '.')
+            continue;
+        if (t[j] != '0') {
+            if (first == ndig)
+                first = k;
+            last = k;
+        }
+        k++;
+    }
+    if (first == ndig) {
+        d->zero = 1;
+        d->neg = 0;
+        return 0;
+    }
+    d->first = first;
+    d->nsig = last - first + 1;
+    d->exp10 = ex + (long)intdig - (long)first;
+    return 0;
+}
+
+/* the k-th mantissa digit (skipping the '.') */
+static char dec_digit(const decimal *d, size_t k)
+{
+    for (size_t j = 0; j < d->len; j++) {
+        if (d->s[j] == '.')
+            continue;
+        if (k == 0)
+            return d->s[j];
+        k--;
+    }
+    return '0';
+}
+
+static int num_equal(const da_expr *a, const da_expr *b)
+{
+    if (strcmp(a->num, b->num) == 0)
+        return 1;
+    if (a->val != b->val)
+        return 0;
+    decimal x, y;
+    dec_parse(&x, a->num);
+    dec_parse(&y, b->num);
+    if (x.zero || y.zero)
+        return x.zero && y.zero;
+    if (x.neg != y.neg || x.exp10 != y.exp10 || x.nsig != y.nsig)
+        return 0;
+    for (size_t k = 0; k < x.nsig; k++)
+        if (dec_digit(&x, x.first + k) != dec_digit(&y, y.first + k))
+            return 0;
+    return 1;
+}
+
+int da_expr_equal(const da_expr *a, const da_expr *b)
+{
+    while (a != b) {
+        if (!a || !b)
+            return 0;
+        if (a->op != b->op || a->nargs != b->nargs)
+            return 0;
+        if (a->op == DA_E_FN && a->fn != b->fn)
+            return 0;
+        if (a->op == DA_E_NUM)
+            return num_equal(a, b);
+        if (a->nargs == 0)
+            return 1;
+        for (int i = 0; i + 1 < a->nargs; i++)
+            if (!da_expr_equal(a->a[i], b->a[i]))
+                return 0;
+        a = a->a[a->nargs - 1];
+        b = b->a[b->nargs - 1];
+    }
+    return 1;
+}

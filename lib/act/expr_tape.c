@@ -1,0 +1,812 @@
+/* expr_tape.c -- expressions compiled to a flat instruction array, and its
+ * evaluation in double and in MPFR.
+ *
+ * Registers are numbered: 0 holds x, 1 .. nconst the constants (loaded
+ * once: in double when the tape is built, in MPFR when a workspace is
+ * made), the rest are temporaries reused as soon as their value is dead.
+ * Every instruction writes a temporary that is distinct from its operands.
+ *
+ * The conditional a ? b : c and the operators && and || compile to
+ * conditional jumps, so that the branch not taken is never evaluated (a
+ * NaN there cannot leak into the result).  A NaN condition gives NaN.
+ * Comparisons and logical operators give 0 or 1, and NaN when an operand
+ * they evaluate is NaN; max, min, clip and relu propagate NaN as well.
+ *
+ * Evaluation allocates nothing: double registers live in a variable
+ * length array on the stack (their number is the register count, which
+ * the reuse keeps near the depth of the tree), MPFR registers in the
+ * workspace.
+ *
+ * MPFR accuracy.  Each instruction is correctly rounded (or a short fixed
+ * sequence of correctly rounded steps) at the working precision
+ * w = prec + guard with guard = 16 + 2 ceil(log2(n + 1)) bits for n
+ * instructions; the guard bits absorb the accumulation of the rounding
+ * errors of well-conditioned formulas.  Phi and phi, whose condition
+ * grows like x^2, form their argument (x/sqrt 2, x^2/2) with 64 more bits.
+ */
+#include "core/core.h"
+#include "act/expr.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PI_D 3.14159265358979323846264338327950288
+#define E_D 2.71828182845904523536028747135266250
+#define SQRT1_2_D 0.70710678118654752440084436210484903
+#define INV_SQRT2PI_D 0.39894228040143267793994605993438187
+
+typedef enum {
+    I_MOV, I_NEG, I_ADD, I_SUB, I_MUL, I_DIV, I_POW, I_POWI,
+    I_LT, I_LE, I_GT, I_GE, I_EQ, I_NE, I_NOT, I_BOOL,
+    I_FN,     /* fn applied to a (, b, c) */
+    I_JZ,     /* a == 0: goto b; a NaN: dst = NaN, goto c */
+    I_JNZ,    /* a != 0: goto b; a NaN: dst = NaN, goto c */
+    I_JMP,    /* goto b */
+    I_CONST   /* dst = constant number n (those not preloaded) */
+} iop;
+
+typedef struct {
+    iop op;
+    da_fn fn;
+    int dst, a, b, c;
+    long n;   /* I_POWI exponent */
+} ins;
+
+typedef enum { C_NUM, C_PI, C_E } ckind;
+
+typedef struct {
+    ckind kind;
+    char *text;   /* C_NUM */
+} cdef;
+
+struct da_tape {
+    ins *code;
+    int ncode, capcode;
+    int nreg;       /* registers in all: x, constants, temporaries */
+    int nconst;     /* constants in all */
+    int npre;       /* constants 0 .. npre-1 live in registers 1 .. npre */
+    cdef *cdefs;    /* [nconst] */
+    double *cval;   /* [nconst] */
+    int capconst;
+    int res;        /* register of the result */
+    int reg0, reg1; /* shared constants 0, 1, pi, e (0 until used) */
+    int regpi, rege;
+    /* compile-time state */
+    int *freelist;
+    int nfree, capfree;
+    int ntemp;
+    int failed;
+    mpfr_prec_t guard;
+};
+
+struct da_tape_ws {
+    const da_tape *t;
+    mpfr_prec_t wprec;
+    int nreg;
+    mpfr_t *r;        /* [nreg]; r[0] unused (x is read in place) */
+    mpfr_t *c;        /* [nconst - npre]: the constants not preloaded */
+    int nc;
+    mpfr_ptr *p;      /* [nreg]; p[i] = r[i], p[0] = x during evaluation */
+    mpfr_t s1, s2;    /* scratch at wprec */
+    mpfr_t h1;        /* scratch at wprec + 64 */
+    mpfr_t sqrt2;     /* at wprec + 64 */
+    mpfr_t sqrt2pi;   /* at wprec */
+};
+
+/* ---- compilation ---------------------------------------------------- */
+
+static int grow(void **p, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return 1;
+    int c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = da_realloc(*p, (size_t)c * size);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
+}
+
+static int emit(da_tape *t, iop op, da_fn fn, int dst, int a, int b, int c,
+                long n)
+{
+    if (t->failed)
+        return -1;
+    if (!grow((void **)&t->code, &t->capcode, t->ncode + 1, sizeof(ins))) {
+        t->failed = 1;
+        return -1;
+    }
+    ins *i = &t->code[t->ncode];
+    i->op = op;
+    i->fn = fn;
+    i->dst = dst;
+    i->a = a;
+    i->b = b;
+    i->c = c;
+    i->n = n;
+    return t->ncode++;
+}
+
+/* Registers: temporaries are numbered from 0 during compilation and
+ * shifted after 1 + npre once the constants are known; x and the
+ * preloaded constants are encoded as negative numbers meanwhile: x = -1,
+ * constant k = -2 - k.  Only the first MAX_PRE constants are preloaded
+ * (so that the double registers stay few enough for the stack); the
+ * others are copied into a temporary by I_CONST where they are used. */
+#define X_REG (-1)
+#define CONST_REG(k) (-2 - (k))
+#define MAX_PRE 64
+
+static int temp_new(da_tape *t);
+
+static int add_const(da_tape *t, ckind kind, const char *text, double val)
+{
+    if (t->failed)
+        return X_REG;
+    if (!grow((void **)&t->cdefs, &t->capconst, t->nconst + 1, sizeof(cdef))) {
+        t->failed = 1;
+        return X_REG;
+    }
+    int cap = t->capconst;
+    void *q = da_realloc(t->cval, (size_t)cap * sizeof(double));
+    if (!q) {
+        t->failed = 1;
+        return X_REG;
+    }
+    t->cval = q;
+    cdef *c = &t->cdefs[t->nconst];
+    c->kind = kind;
+    c->text = NULL;
+    if (text) {
+        c->text = da_strdup(text);
+        if (!c->text) {
+            t->failed = 1;
+            return X_REG;
+        }
+    }
+    t->cval[t->nconst] = val;
+    int k = t->nconst++;
+    if (k < MAX_PRE) {
+        t->npre = k + 1;
+        return CONST_REG(k);
+    }
+    int dst = temp_new(t);
+    emit(t, I_CONST, DA_F_COUNT, dst, X_REG, X_REG, X_REG, k);
+    return dst;
+}
+
+/* A preloaded constant (pi, e, 0, 1) used more than once: one register.
+ * *slot is 0 until then (0 is never a preloaded constant's code). */
+static int const_shared(da_tape *t, int *slot, ckind kind, const char *text,
+                        double val)
+{
+    if (*slot != 0)
+        return *slot;
+    int r = add_const(t, kind, text, val);
+    if (r < X_REG)
+        *slot = r;
+    return r;
+}
+
+static int temp_new(da_tape *t)
+{
+    if (t->nfree > 0)
+        return t->freelist[--t->nfree];
+    return t->ntemp++;
+}
+
+static void temp_free(da_tape *t, int r)
+{
+    if (r < 0 || t->failed)
+        return;
+    if (!grow((void **)&t->freelist, &t->capfree, t->nfree + 1, sizeof(int))) {
+        t->failed = 1;
+        return;
+    }
+    t->freelist[t->nfree++] = r;
+}
+
+/* Is e an integer constant that fits a long?  Sets *n. */
+static int int_const(const da_expr *e, long *n)
+{
+    int neg = 0;
+    if (e->op == DA_E_NEG) {
+        neg = 1;
+        e = e->a[0];
+    }
+    if (e->op != DA_E_NUM || !isfinite(e->val) || fabs(e->val) > 1e15
+        || e->val != floor(e->val))
+        return 0;
+    /* the double is an integer; is the decimal text exactly that integer? */
+    size_t len = strlen(e->num);
+    mpfr_t t;
+    mpfr_init2(t, (mpfr_prec_t)(8 * len + 64));
+    int ok = mpfr_set_str(t, e->num, 10, MPFR_RNDN) == 0 && mpfr_integer_p(t)
+          && mpfr_cmp_d(t, e->val) == 0;
+    mpfr_clear(t);
+    if (!ok)
+        return 0;
+    *n = (long)e->val;
+    if (neg)
+        *n = -*n;
+    return 1;
+}
+
+static int compile(da_tape *t, const da_expr *e);
+
+static int compile_args(da_tape *t, const da_expr *e, int *r)
+{
+    for (int i = 0; i < e->nargs; i++)
+        r[i] = compile(t, e->a[i]);
+    return t->failed ? -1 : 0;
+}
+
+static void patch(da_tape *t, int at, int b, int c)
+{
+    if (t->failed || at < 0)
+        return;
+    if (b >= 0)
+        t->code[at].b = b;
+    if (c >= 0)
+        t->code[at].c = c;
+}
+
+static int compile(da_tape *t, const da_expr *e)
+{
+    if (t->failed)
+        return X_REG;
+    int r[3] = {X_REG, X_REG, X_REG};
+    int dst;
+    iop op;
+    switch (e->op) {
+    case DA_E_X:
+        return X_REG;
+    case DA_E_NUM:
+        return add_const(t, C_NUM, e->num, e->val);
+    case DA_E_PI:
+        return const_shared(t, &t->regpi, C_PI, NULL, PI_D);
+    case DA_E_E:
+        return const_shared(t, &t->rege, C_E, NULL, E_D);
+    case DA_E_COND: {
+        int rc = compile(t, e->a[0]);
+        dst = temp_new(t);
+        int j = emit(t, I_JZ, DA_F_COUNT, dst, rc, -1, -1, 0);
+        temp_free(t, rc);
+        int ra = compile(t, e->a[1]);
+        emit(t, I_MOV, DA_F_COUNT, dst, ra, X_REG, X_REG, 0);
+        temp_free(t, ra);
+        int jend = emit(t, I_JMP, DA_F_COUNT, dst, X_REG, -1, 0, 0);
+        patch(t, j, t->ncode, -1);
+        int rb = compile(t, e->a[2]);
+        emit(t, I_MOV, DA_F_COUNT, dst, rb, X_REG, X_REG, 0);
+        temp_free(t, rb);
+        patch(t, j, -1, t->ncode);
+        patch(t, jend, t->ncode, -1);
+        return dst;
+    }
+    case DA_E_AND:
+    case DA_E_OR: {
+        int and = e->op == DA_E_AND;
+        int ra = compile(t, e->a[0]);
+        dst = temp_new(t);
+        int j = emit(t, and ? I_JZ : I_JNZ, DA_F_COUNT, dst, ra, -1, -1, 0);
+        temp_free(t, ra);
+        int rb = compile(t, e->a[1]);
+        emit(t, I_BOOL, DA_F_COUNT, dst, rb, X_REG, X_REG, 0);
+        temp_free(t, rb);
+        int jend = emit(t, I_JMP, DA_F_COUNT, dst, X_REG, -1, 0, 0);
+        patch(t, j, t->ncode, -1);
+        /* the value when short-circuited: 0 for &&, 1 for || */
+        int k = and ? const_shared(t, &t->reg0, C_NUM, "0", 0.0)
+                    : const_shared(t, &t->reg1, C_NUM, "1", 1.0);
+        emit(t, I_MOV, DA_F_COUNT, dst, k, X_REG, X_REG, 0);
+        temp_free(t, k);
+        patch(t, j, -1, t->ncode);
+        patch(t, jend, t->ncode, -1);
+        return dst;
+    }
+    case DA_E_POW: {
+        long n;
+        if (int_const(e->a[1], &n)) {
+            if (n == 1)
+                return compile(t, e->a[0]);
+            r[0] = compile(t, e->a[0]);
+            dst = temp_new(t);
+            emit(t, I_POWI, DA_F_COUNT, dst, r[0], X_REG, X_REG, n);
+            temp_free(t, r[0]);
+            return dst;
+        }
+        op = I_POW;
+        break;
+    }
+    case DA_E_NEG: op = I_NEG; break;
+    case DA_E_NOT: op = I_NOT; break;
+    case DA_E_ADD: op = I_ADD; break;
+    case DA_E_SUB: op = I_SUB; break;
+    case DA_E_MUL: op = I_MUL; break;
+    case DA_E_DIV: op = I_DIV; break;
+    case DA_E_LT: op = I_LT; break;
+    case DA_E_LE: op = I_LE; break;
+    case DA_E_GT: op = I_GT; break;
+    case DA_E_GE: op = I_GE; break;
+    case DA_E_EQ: op = I_EQ; break;
+    case DA_E_NE: op = I_NE; break;
+    case DA_E_FN: op = I_FN; break;
+    default:
+        t->failed = 1;
+        return X_REG;
+    }
+    if (compile_args(t, e, r) < 0)
+        return X_REG;
+    dst = temp_new(t);
+    emit(t, op, e->op == DA_E_FN ? e->fn : DA_F_COUNT, dst, r[0], r[1], r[2],
+         0);
+    for (int i = 0; i < e->nargs; i++)
+        temp_free(t, r[i]);
+    return dst;
+}
+
+/* final register numbering: x = 0, constants 1 .. npre, temporaries */
+static int renum(const da_tape *t, int r)
+{
+    if (r == X_REG)
+        return 0;
+    if (r < 0)
+        return 1 + (-2 - r);
+    return 1 + t->npre + r;
+}
+
+void da_tape_free(da_tape *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < t->nconst; i++)
+        free(t->cdefs[i].text);
+    free(t->cdefs);
+    free(t->cval);
+    free(t->code);
+    free(t->freelist);
+    free(t);
+}
+
+da_tape *da_tape_new(const da_expr *e)
+{
+    if (!e) {
+        da_fail(DA_EINVAL, "da_tape_new: no expression");
+        return NULL;
+    }
+    da_tape *t = da_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    int res = compile(t, e);
+    if (t->failed) {
+        da_tape_free(t);
+        return NULL;
+    }
+    for (int i = 0; i < t->ncode; i++) {
+        ins *in = &t->code[i];
+        int jump = in->op == I_JZ || in->op == I_JNZ || in->op == I_JMP;
+        in->dst = renum(t, in->dst);
+        in->a = renum(t, in->a);
+        if (!jump) {
+            in->b = renum(t, in->b);
+            in->c = renum(t, in->c);
+        }
+    }
+    t->res = renum(t, res);
+    t->nreg = 1 + t->npre + t->ntemp;
+    free(t->freelist);
+    t->freelist = NULL;
+    /* guard = 16 + 2 ceil(log2(n + 1)) */
+    int lg = 0;
+    while ((1L << lg) < (long)t->ncode + 1)
+        lg++;
+    t->guard = 16 + 2 * lg;
+    return t;
+}
+
+/* ---- double evaluation ------------------------------------------------- */
+
+static double sign_d(double x)
+{
+    return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : NAN;
+}
+
+static double fn_d(da_fn f, double x, double y, double z)
+{
+    switch (f) {
+    case DA_F_EXP: return exp(x);
+    case DA_F_EXPM1: return expm1(x);
+    case DA_F_LOG: return log(x);
+    case DA_F_LOG1P: return log1p(x);
+    case DA_F_SQRT: return sqrt(x);
+    case DA_F_CBRT: return cbrt(x);
+    case DA_F_ABS: return fabs(x);
+    case DA_F_SIGN: return sign_d(x);
+    case DA_F_STEP: return x > 0 ? 1.0 : x <= 0 ? 0.0 : NAN;
+    case DA_F_FLOOR: return floor(x);
+    case DA_F_CEIL: return ceil(x);
+    case DA_F_SIN: return sin(x);
+    case DA_F_COS: return cos(x);
+    case DA_F_TAN: return tan(x);
+    case DA_F_ASIN: return asin(x);
+    case DA_F_ACOS: return acos(x);
+    case DA_F_ATAN: return atan(x);
+    case DA_F_SINH: return sinh(x);
+    case DA_F_COSH: return cosh(x);
+    case DA_F_TANH: return tanh(x);
+    case DA_F_ASINH: return asinh(x);
+    case DA_F_ACOSH: return acosh(x);
+    case DA_F_ATANH: return atanh(x);
+    case DA_F_ERF: return erf(x);
+    case DA_F_ERFC: return erfc(x);
+    case DA_F_PHI_CDF: return 0.5 * erfc(-x * SQRT1_2_D);
+    case DA_F_PHI_PDF:
+        return exp(-0.5 * x * x) * INV_SQRT2PI_D;
+    case DA_F_SIGMOID:
+        if (x >= 0)
+            return 1.0 / (1.0 + exp(-x));
+        if (x < 0) {
+            double u = exp(x);
+            return u / (1.0 + u);
+        }
+        return x;
+    case DA_F_SOFTPLUS:
+        return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+    case DA_F_RELU:
+        return x > 0 ? x : x <= 0 ? 0.0 : x;
+    case DA_F_MAX:
+        if (isnan(x) || isnan(y))
+            return NAN;
+        return x >= y ? x : y;
+    case DA_F_MIN:
+        if (isnan(x) || isnan(y))
+            return NAN;
+        return x <= y ? x : y;
+    case DA_F_CLIP:
+        if (isnan(x) || isnan(y) || isnan(z))
+            return NAN;
+        x = x >= y ? x : y;
+        return x <= z ? x : z;
+    default:
+        return NAN;
+    }
+}
+
+static double cmp_d(iop op, double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return NAN;
+    switch (op) {
+    case I_LT: return a < b;
+    case I_LE: return a <= b;
+    case I_GT: return a > b;
+    case I_GE: return a >= b;
+    case I_EQ: return a == b;
+    default: return a != b;
+    }
+}
+
+static double powi_d(double a, long n)
+{
+    if (n == 2)
+        return a * a;
+    return pow(a, (double)n);
+}
+
+double da_tape_eval_d(const da_tape *t, double x)
+{
+    double r[t->nreg];
+    r[0] = x;
+    if (t->npre)
+        memcpy(r + 1, t->cval, (size_t)t->npre * sizeof(double));
+    const ins *code = t->code;
+    int n = t->ncode;
+    for (int pc = 0; pc < n; pc++) {
+        const ins *i = &code[pc];
+        double a = r[i->a];
+        switch (i->op) {
+        case I_MOV: r[i->dst] = a; break;
+        case I_NEG: r[i->dst] = -a; break;
+        case I_ADD: r[i->dst] = a + r[i->b]; break;
+        case I_SUB: r[i->dst] = a - r[i->b]; break;
+        case I_MUL: r[i->dst] = a * r[i->b]; break;
+        case I_DIV: r[i->dst] = a / r[i->b]; break;
+        case I_POW: r[i->dst] = pow(a, r[i->b]); break;
+        case I_POWI: r[i->dst] = powi_d(a, i->n); break;
+        case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE:
+            r[i->dst] = cmp_d(i->op, a, r[i->b]);
+            break;
+        case I_NOT: r[i->dst] = isnan(a) ? a : (double)(a == 0); break;
+        case I_BOOL: r[i->dst] = isnan(a) ? a : (double)(a != 0); break;
+        case I_FN:
+            r[i->dst] = fn_d(i->fn, a, r[i->b], r[i->c]);
+            break;
+        case I_JZ:
+        case I_JNZ:
+            if (isnan(a)) {
+                r[i->dst] = a;
+                pc = i->c - 1;
+            } else if ((a == 0) == (i->op == I_JZ)) {
+                pc = i->b - 1;
+            }
+            break;
+        case I_JMP:
+            pc = i->b - 1;
+            break;
+        case I_CONST:
+            r[i->dst] = t->cval[i->n];
+            break;
+        }
+    }
+    return r[t->res];
+}
+
+/* ---- MPFR evaluation ------------------------------------------------------ */
+
+void da_tape_ws_free(da_tape_ws *w)
+{
+    if (!w)
+        return;
+    if (w->r) {
+        for (int i = 1; i < w->nreg; i++)
+            mpfr_clear(w->r[i]);
+        free(w->r);
+        for (int i = 0; i < w->nc; i++)
+            mpfr_clear(w->c[i]);
+        free(w->c);
+        mpfr_clear(w->s1);
+        mpfr_clear(w->s2);
+        mpfr_clear(w->h1);
+        mpfr_clear(w->sqrt2);
+        mpfr_clear(w->sqrt2pi);
+    }
+    free(w->p);
+    free(w);
+}
+
+da_tape_ws *da_tape_ws_new(const da_tape *t, mpfr_prec_t prec)
+{
+    if (!t) {
+        da_fail(DA_EINVAL, "da_tape_ws_new: no tape");
+        return NULL;
+    }
+    if (prec < MPFR_PREC_MIN || prec > MPFR_PREC_MAX - t->guard - 64) {
+        da_fail(DA_EINVAL, "da_tape_ws_new: precision %ld out of range",
+                (long)prec);
+        return NULL;
+    }
+    da_tape_ws *w = da_calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->t = t;
+    w->wprec = prec + t->guard;
+    w->p = da_calloc((size_t)t->nreg, sizeof(mpfr_ptr));
+    w->r = da_calloc((size_t)t->nreg, sizeof(mpfr_t));
+    w->c = da_calloc((size_t)(t->nconst - t->npre), sizeof(mpfr_t));
+    if (!w->p || !w->r || !w->c) {
+        free(w->r);
+        free(w->c);
+        w->r = NULL;
+        w->c = NULL;
+        da_tape_ws_free(w);
+        return NULL;
+    }
+    w->nreg = t->nreg;
+    w->nc = t->nconst - t->npre;
+    for (int i = 0; i < w->nc; i++)
+        mpfr_init2(w->c[i], w->wprec);
+    mpfr_prec_t wp = w->wprec;
+    for (int i = 1; i < t->nreg; i++) {
+        mpfr_init2(w->r[i], wp);
+        w->p[i] = w->r[i];
+    }
+    mpfr_init2(w->s1, wp);
+    mpfr_init2(w->s2, wp);
+    mpfr_init2(w->h1, wp + 64);
+    mpfr_init2(w->sqrt2, wp + 64);
+    mpfr_init2(w->sqrt2pi, wp);
+    mpfr_sqrt_ui(w->sqrt2, 2, MPFR_RNDN);
+    {
+        mpfr_t tp;
+        mpfr_init2(tp, wp + 64);
+        mpfr_const_pi(tp, MPFR_RNDN);
+        mpfr_mul_2ui(tp, tp, 1, MPFR_RNDN);
+        mpfr_sqrt(w->sqrt2pi, tp, MPFR_RNDN);
+        mpfr_clear(tp);
+    }
+    for (int k = 0; k < t->nconst; k++) {
+        mpfr_ptr c = k < t->npre ? w->r[1 + k] : w->c[k - t->npre];
+        switch (t->cdefs[k].kind) {
+        case C_NUM:
+            if (mpfr_set_str(c, t->cdefs[k].text, 10, MPFR_RNDN) != 0)
+                mpfr_set_nan(c);
+            break;
+        case C_PI:
+            mpfr_const_pi(c, MPFR_RNDN);
+            break;
+        case C_E:
+            mpfr_set_ui(c, 1, MPFR_RNDN);
+            mpfr_exp(c, c, MPFR_RNDN);
+            break;
+        }
+    }
+    return w;
+}
+
+/* d = f(x [, y, z]); d is distinct from x, y, z. */
+static void fn_m(da_tape_ws *w, da_fn f, mpfr_ptr d, mpfr_srcptr x,
+                 mpfr_srcptr y, mpfr_srcptr z)
+{
+    const mpfr_rnd_t R = MPFR_RNDN;
+    switch (f) {
+    case DA_F_EXP: mpfr_exp(d, x, R); return;
+    case DA_F_EXPM1: mpfr_expm1(d, x, R); return;
+    case DA_F_LOG: mpfr_log(d, x, R); return;
+    case DA_F_LOG1P: mpfr_log1p(d, x, R); return;
+    case DA_F_SQRT: mpfr_sqrt(d, x, R); return;
+    case DA_F_CBRT: mpfr_cbrt(d, x, R); return;
+    case DA_F_ABS: mpfr_abs(d, x, R); return;
+    case DA_F_FLOOR: mpfr_floor(d, x); return;
+    case DA_F_CEIL: mpfr_ceil(d, x); return;
+    case DA_F_SIN: mpfr_sin(d, x, R); return;
+    case DA_F_COS: mpfr_cos(d, x, R); return;
+    case DA_F_TAN: mpfr_tan(d, x, R); return;
+    case DA_F_ASIN: mpfr_asin(d, x, R); return;
+    case DA_F_ACOS: mpfr_acos(d, x, R); return;
+    case DA_F_ATAN: mpfr_atan(d, x, R); return;
+    case DA_F_SINH: mpfr_sinh(d, x, R); return;
+    case DA_F_COSH: mpfr_cosh(d, x, R); return;
+    case DA_F_TANH: mpfr_tanh(d, x, R); return;
+    case DA_F_ASINH: mpfr_asinh(d, x, R); return;
+    case DA_F_ACOSH: mpfr_acosh(d, x, R); return;
+    case DA_F_ATANH: mpfr_atanh(d, x, R); return;
+    case DA_F_ERF: mpfr_erf(d, x, R); return;
+    case DA_F_ERFC: mpfr_erfc(d, x, R); return;
+    default: break;
+    }
+    /* the rest settle NaN first */
+    if (mpfr_nan_p(x) || (y && mpfr_nan_p(y)) || (z && mpfr_nan_p(z))) {
+        mpfr_set_nan(d);
+        return;
+    }
+    switch (f) {
+    case DA_F_SIGN:
+        mpfr_set_si(d, mpfr_sgn(x), R);
+        return;
+    case DA_F_STEP:
+        mpfr_set_ui(d, mpfr_sgn(x) > 0, R);
+        return;
+    case DA_F_RELU:
+        if (mpfr_sgn(x) > 0)
+            mpfr_set(d, x, R);
+        else
+            mpfr_set_zero(d, 1);
+        return;
+    case DA_F_PHI_CDF:
+        /* Phi(x) = erfc(-x/sqrt 2)/2, the quotient with 64 extra bits */
+        mpfr_div(w->h1, x, w->sqrt2, R);
+        mpfr_neg(w->h1, w->h1, R);
+        mpfr_erfc(d, w->h1, R);
+        mpfr_div_2ui(d, d, 1, R);
+        return;
+    case DA_F_PHI_PDF:
+        /* exp(-x^2/2)/sqrt(2 pi), x^2/2 with 64 extra bits */
+        mpfr_sqr(w->h1, x, R);
+        mpfr_div_2ui(w->h1, w->h1, 1, R);
+        mpfr_neg(w->h1, w->h1, R);
+        mpfr_exp(d, w->h1, R);
+        mpfr_div(d, d, w->sqrt2pi, R);
+        return;
+    case DA_F_SIGMOID:
+        if (mpfr_sgn(x) >= 0) {
+            mpfr_neg(w->s1, x, R);
+            mpfr_exp(w->s1, w->s1, R);
+            mpfr_add_ui(w->s1, w->s1, 1, R);
+            mpfr_ui_div(d, 1, w->s1, R);
+        } else {
+            mpfr_exp(w->s1, x, R);
+            mpfr_add_ui(w->s2, w->s1, 1, R);
+            mpfr_div(d, w->s1, w->s2, R);
+        }
+        return;
+    case DA_F_SOFTPLUS:
+        if (mpfr_sgn(x) > 0) {
+            mpfr_neg(w->s1, x, R);
+            mpfr_exp(w->s1, w->s1, R);
+            mpfr_log1p(w->s1, w->s1, R);
+            mpfr_add(d, x, w->s1, R);
+        } else {
+            mpfr_exp(w->s1, x, R);
+            mpfr_log1p(d, w->s1, R);
+        }
+        return;
+    case DA_F_MAX:
+        mpfr_max(d, x, y, R);
+        return;
+    case DA_F_MIN:
+        mpfr_min(d, x, y, R);
+        return;
+    case DA_F_CLIP:
+        mpfr_max(d, x, y, R);
+        mpfr_min(d, d, z, R);
+        return;
+    default:
+        mpfr_set_nan(d);
+        return;
+    }
+}
+
+int da_tape_eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x)
+{
+    const mpfr_rnd_t R = MPFR_RNDN;
+    mpfr_ptr *r = w->p;
+    r[0] = (mpfr_ptr)x; /* read only: no instruction writes register 0 */
+    const ins *code = t->code;
+    int n = t->ncode;
+    for (int pc = 0; pc < n; pc++) {
+        const ins *i = &code[pc];
+        mpfr_ptr d = r[i->dst];
+        mpfr_srcptr a = r[i->a];
+        switch (i->op) {
+        case I_MOV: mpfr_set(d, a, R); break;
+        case I_NEG: mpfr_neg(d, a, R); break;
+        case I_ADD: mpfr_add(d, a, r[i->b], R); break;
+        case I_SUB: mpfr_sub(d, a, r[i->b], R); break;
+        case I_MUL: mpfr_mul(d, a, r[i->b], R); break;
+        case I_DIV: mpfr_div(d, a, r[i->b], R); break;
+        case I_POW: mpfr_pow(d, a, r[i->b], R); break;
+        case I_POWI: mpfr_pow_si(d, a, i->n, R); break;
+        case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE: {
+            mpfr_srcptr b = r[i->b];
+            if (mpfr_nan_p(a) || mpfr_nan_p(b)) {
+                mpfr_set_nan(d);
+                break;
+            }
+            int v;
+            switch (i->op) {
+            case I_LT: v = mpfr_less_p(a, b); break;
+            case I_LE: v = mpfr_lessequal_p(a, b); break;
+            case I_GT: v = mpfr_greater_p(a, b); break;
+            case I_GE: v = mpfr_greaterequal_p(a, b); break;
+            case I_EQ: v = mpfr_equal_p(a, b); break;
+            default: v = !mpfr_equal_p(a, b); break;
+            }
+            mpfr_set_ui(d, v != 0, R);
+            break;
+        }
+        case I_NOT:
+        case I_BOOL:
+            if (mpfr_nan_p(a))
+                mpfr_set_nan(d);
+            else
+                mpfr_set_ui(d, (mpfr_zero_p(a) != 0) == (i->op == I_NOT), R);
+            break;
+        case I_FN:
+            fn_m(w, i->fn, d, a, r[i->b], r[i->c]);
+            break;
+        case I_JZ:
+        case I_JNZ:
+            if (mpfr_nan_p(a)) {
+                mpfr_set_nan(d);
+                pc = i->c - 1;
+            } else if ((mpfr_zero_p(a) != 0) == (i->op == I_JZ)) {
+                pc = i->b - 1;
+            }
+            break;
+        case I_JMP:
+            pc = i->b - 1;
+            break;
+        case I_CONST:
+            mpfr_set(d, w->c[i->n - t->npre], R);
+            break;
+        }
+    }
+    mpfr_set(y, r[t->res], R);
+    r[0] = NULL;
+    return mpfr_number_p(y) ? 0 : 1;
+}

@@ -1,0 +1,183 @@
+/* ball.c -- midpoint-radius numbers; radii are rounded upwards. */
+#include "core.h"
+#include <math.h>
+
+void da_ball_init2(da_ball b, mpfr_prec_t prec)
+{
+    mpfr_init2(b->mid, prec);
+    mpfr_init2(b->rad, DA_RAD_PREC);
+    mpfr_set_zero(b->mid, 1);
+    mpfr_set_zero(b->rad, 1);
+}
+
+void da_ball_clear(da_ball b)
+{
+    mpfr_clear(b->mid);
+    mpfr_clear(b->rad);
+}
+
+void da_ball_set(da_ball dst, const da_ball src)
+{
+    /* rounding the midpoint to dst's precision widens the radius */
+    if (mpfr_set(dst->mid, src->mid, MPFR_RNDN) != 0) {
+        mpfr_t u;
+        mpfr_init2(u, DA_RAD_PREC);
+        mpfr_set_ui_2exp(u, 1, mpfr_get_exp(dst->mid) - (mpfr_exp_t)mpfr_get_prec(dst->mid), MPFR_RNDU);
+        mpfr_add(dst->rad, src->rad, u, MPFR_RNDU);
+        mpfr_clear(u);
+    } else {
+        mpfr_set(dst->rad, src->rad, MPFR_RNDU);
+    }
+}
+
+double da_ball_digits(const da_ball b)
+{
+    if (mpfr_zero_p(b->rad))
+        return INFINITY;
+    if (mpfr_inf_p(b->rad) || mpfr_nan_p(b->rad))
+        return -INFINITY;
+    long e;
+    double m = mpfr_get_d_2exp(&e, b->rad, MPFR_RNDU);
+    return -(log10(m) + (double)e * log10(2.0));
+}
+
+void da_ball_set_exact_mid(da_ball b, const mpfr_t mid)
+{
+    mpfr_set(b->mid, mid, MPFR_RNDN);
+    mpfr_set_zero(b->rad, 1);
+}
+
+void da_rad_add(mpfr_t rad, const mpfr_t x)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_abs(t, x, MPFR_RNDU);
+    mpfr_add(rad, rad, t, MPFR_RNDU);
+    mpfr_clear(t);
+}
+
+void da_rad_add_d(mpfr_t rad, double x)
+{
+    mpfr_add_d(rad, rad, fabs(x), MPFR_RNDU);
+}
+
+void da_rad_pow2(mpfr_t r, long e)
+{
+    mpfr_set_ui_2exp(r, 1, e, MPFR_RNDU);
+}
+
+mpfr_prec_t da_digits_to_bits(long digits)
+{
+    /* log2(10) = 3.3219..., rounded up */
+    return (mpfr_prec_t)ceil((double)digits * 3.32192809488736235) + 1;
+}
+
+/* ---- ball arithmetic: results contain every value the inputs allow ---- */
+
+/* rad += one ulp of mid (the rounding of the midpoint). */
+static void add_rounding(da_ball r)
+{
+    if (mpfr_zero_p(r->mid) || !mpfr_number_p(r->mid))
+        return;
+    mpfr_t u;
+    mpfr_init2(u, DA_RAD_PREC);
+    mpfr_set_ui_2exp(u, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)mpfr_get_prec(r->mid), MPFR_RNDU);
+    mpfr_add(r->rad, r->rad, u, MPFR_RNDU);
+    mpfr_clear(u);
+}
+
+void da_ball_add(da_ball r, const da_ball a, const da_ball b)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_add(t, a->rad, b->rad, MPFR_RNDU);
+    mpfr_add(r->mid, a->mid, b->mid, MPFR_RNDN);
+    mpfr_set(r->rad, t, MPFR_RNDU);
+    mpfr_clear(t);
+    add_rounding(r);
+}
+
+void da_ball_sub(da_ball r, const da_ball a, const da_ball b)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_add(t, a->rad, b->rad, MPFR_RNDU);
+    mpfr_sub(r->mid, a->mid, b->mid, MPFR_RNDN);
+    mpfr_set(r->rad, t, MPFR_RNDU);
+    mpfr_clear(t);
+    add_rounding(r);
+}
+
+void da_ball_mul(da_ball r, const da_ball a, const da_ball b)
+{
+    /* |ab - a~b~| <= |a~| rb + |b~| ra + ra rb */
+    mpfr_t t, u;
+    mpfr_inits2(DA_RAD_PREC, t, u, (mpfr_ptr)0);
+    mpfr_abs(t, a->mid, MPFR_RNDU);
+    mpfr_mul(t, t, b->rad, MPFR_RNDU);
+    mpfr_abs(u, b->mid, MPFR_RNDU);
+    mpfr_mul(u, u, a->rad, MPFR_RNDU);
+    mpfr_add(t, t, u, MPFR_RNDU);
+    mpfr_mul(u, a->rad, b->rad, MPFR_RNDU);
+    mpfr_add(t, t, u, MPFR_RNDU);
+    mpfr_mul(r->mid, a->mid, b->mid, MPFR_RNDN);
+    mpfr_set(r->rad, t, MPFR_RNDU);
+    mpfr_clears(t, u, (mpfr_ptr)0);
+    add_rounding(r);
+}
+
+int da_ball_div(da_ball r, const da_ball a, const da_ball b)
+{
+    /* |a/b - a~/b~| <= (ra + |a~/b~| rb) / (|b~| - rb), needs |b~| > rb */
+    mpfr_t t, u, q;
+    mpfr_inits2(DA_RAD_PREC, t, u, q, (mpfr_ptr)0);
+    mpfr_abs(u, b->mid, MPFR_RNDD);
+    mpfr_sub(u, u, b->rad, MPFR_RNDD);
+    if (mpfr_sgn(u) <= 0) {
+        mpfr_clears(t, u, q, (mpfr_ptr)0);
+        mpfr_set_nan(r->mid);
+        mpfr_set_inf(r->rad, 1);
+        return DA_EDOM;
+    }
+    mpfr_abs(q, a->mid, MPFR_RNDU);
+    mpfr_abs(t, b->mid, MPFR_RNDD);
+    mpfr_div(q, q, t, MPFR_RNDU);
+    mpfr_mul(q, q, b->rad, MPFR_RNDU);
+    mpfr_add(q, q, a->rad, MPFR_RNDU);
+    mpfr_div(t, q, u, MPFR_RNDU);
+    mpfr_div(r->mid, a->mid, b->mid, MPFR_RNDN);
+    mpfr_set(r->rad, t, MPFR_RNDU);
+    mpfr_clears(t, u, q, (mpfr_ptr)0);
+    add_rounding(r);
+    return DA_OK;
+}
+
+void da_ball_sqrt(da_ball r, const da_ball a)
+{
+    mpfr_t lo, t;
+    mpfr_inits2(DA_RAD_PREC, lo, t, (mpfr_ptr)0);
+    mpfr_sub(lo, a->mid, a->rad, MPFR_RNDD);
+    if (mpfr_sgn(lo) > 0) {
+        /* |sqrt a - sqrt a~| <= ra / (sqrt(a~ - ra) + sqrt(a~)) */
+        mpfr_sqrt(lo, lo, MPFR_RNDD);
+        mpfr_set(t, a->mid, MPFR_RNDD);
+        mpfr_sqrt(t, t, MPFR_RNDD);
+        mpfr_add(lo, lo, t, MPFR_RNDD);
+        mpfr_div(t, a->rad, lo, MPFR_RNDU);
+        mpfr_sqrt(r->mid, a->mid, MPFR_RNDN);
+        mpfr_set(r->rad, t, MPFR_RNDU);
+    } else {
+        /* the ball touches 0: [0, sqrt(a~ + ra)] */
+        mpfr_add(t, a->mid, a->rad, MPFR_RNDU);
+        if (mpfr_sgn(t) < 0)
+            mpfr_set_zero(t, 1);
+        mpfr_sqrt(t, t, MPFR_RNDU);
+        if (mpfr_sgn(a->mid) > 0)
+            mpfr_sqrt(r->mid, a->mid, MPFR_RNDN);
+        else
+            mpfr_set_zero(r->mid, 1);
+        mpfr_set(r->rad, t, MPFR_RNDU);
+    }
+    mpfr_clears(lo, t, (mpfr_ptr)0);
+    add_rounding(r);
+}

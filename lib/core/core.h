@@ -1,0 +1,35 @@
+/* core.h -- internal helpers shared by every stage of libdualact.
+ * Not installed. */
+#ifndef DA_CORE_H
+#define DA_CORE_H
+
+#include "dualact.h"
+#include <stdarg.h>
+
+/* Record a one-line error message for da_errmsg() and return code.
+ * The single error path of the library: every failure goes through here. */
+int da_fail(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Same, also recording the column of a parse error. */
+int da_fail_col(int code, int column, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void da_clear_error(void);
+
+/* Allocation that records DA_ENOMEM on failure (returns NULL). */
+void *da_malloc(size_t n);
+void *da_calloc(size_t n, size_t size);
+void *da_realloc(void *p, size_t n);
+char *da_strdup(const char *s);
+
+/* Ball helpers. rad arithmetic rounds upwards. */
+void da_ball_set_exact_mid(da_ball b, const mpfr_t mid); /* rad = 0 */
+void da_rad_add(mpfr_t rad, const mpfr_t x);           /* rad += |x| (RNDU) */
+void da_rad_add_d(mpfr_t rad, double x);               /* rad += |x| (RNDU) */
+
+/* 2^(-bits), as an upward-rounded mpfr with DA_RAD_PREC bits. */
+void da_rad_pow2(mpfr_t r, long e);
+
+/* Bits needed for d decimal digits. */
+mpfr_prec_t da_digits_to_bits(long digits);
+
+#endif

@@ -1,0 +1,761 @@
+/* coeffs.c -- Hermite coefficients to a requested accuracy (the Ziv loop).
+ *
+ * The rule is chosen by the activation's class (NUMERICS.md section 4):
+ *   polynomial, piecewise polynomial  exact formulas (exact.c), run at two
+ *                                     precisions wp and wp+64;
+ *   entire                            Gauss-Hermite, n and 1.25 n nodes;
+ *   singularities off the axis        truncated trapezoid, step halved;
+ *   breakpoints, other pieces         double-exponential rule per piece,
+ *                                     step halved.
+ * Error of every reported number (absolute):
+ *   |difference between the last two resolutions or precisions|
+ *     (the error of the coarser one; the finer is reported, whose error is
+ *      far smaller under geometric convergence)
+ *   + rounding floor (3N + nodes + 10) 2^-wp 1.0865 mag
+ *   + evaluation error of sigma, measured at wp + 40 bits
+ *   + truncation tail beyond |x| > T (tail.c).
+ * Convergence is accepted only after at least two refinements and when
+ * the difference has stopped growing.  When the node or precision cap is
+ * reached first, the result is returned with DA_EACCURACY and the bounds
+ * reached. */
+#include "core/core.h"
+#include "hermite/hermite.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_NODES 4000000L
+
+void da_hermite_opts_init(da_hermite_opts *o)
+{
+    o->degree = 10;
+    o->digits = 30;
+    o->raw = 0;
+    o->max_prec = 0;
+    o->max_nodes = 0;
+}
+
+/* ---- result object ------------------------------------------------- */
+
+static da_hermite *result_new(long N, mpfr_prec_t prec)
+{
+    da_hermite *h = da_calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->a = da_malloc((size_t)(N + 1) * sizeof *h->a);
+    if (!h->a) {
+        free(h);
+        return NULL;
+    }
+    h->degree = N;
+    h->prec = prec;
+    for (long k = 0; k <= N; k++)
+        da_ball_init2(&h->a[k], prec);
+    da_ball_init2(&h->mean, prec);
+    da_ball_init2(&h->var, prec);
+    da_ball_init2(&h->norm2, prec);
+    da_ball_init2(&h->tail, prec);
+    da_ball_init2(&h->mu, prec);
+    da_ball_init2(&h->beta, prec);
+    return h;
+}
+
+void da_hermite_free(da_hermite *h)
+{
+    if (!h)
+        return;
+    for (long k = 0; k <= h->degree; k++)
+        da_ball_clear(&h->a[k]);
+    free(h->a);
+    da_ball_clear(&h->mean);
+    da_ball_clear(&h->var);
+    da_ball_clear(&h->norm2);
+    da_ball_clear(&h->tail);
+    da_ball_clear(&h->mu);
+    da_ball_clear(&h->beta);
+    free(h);
+}
+
+/* ---- raw results of one method, before normalization ---------------- */
+
+typedef struct {
+    long N;
+    mpfr_prec_t wp;
+    da_ball_struct *A;   /* raw a_k (orthonormal basis) */
+    da_ball_struct s2;   /* E sigma^2 */
+    da_ball_struct d2;   /* E sigma'^2 */
+    int d2_ok;
+    long nodes;
+    const char *method;
+} raw_result;
+
+static int raw_init(raw_result *r, long N, mpfr_prec_t wp)
+{
+    r->N = N;
+    r->wp = wp;
+    r->A = da_malloc((size_t)(N + 1) * sizeof *r->A);
+    if (!r->A)
+        return DA_ENOMEM;
+    for (long k = 0; k <= N; k++)
+        da_ball_init2(&r->A[k], wp);
+    da_ball_init2(&r->s2, wp);
+    da_ball_init2(&r->d2, wp);
+    r->d2_ok = 0;
+    r->nodes = 0;
+    return DA_OK;
+}
+
+static void raw_clear(raw_result *r)
+{
+    if (!r->A)
+        return;
+    for (long k = 0; k <= r->N; k++)
+        da_ball_clear(&r->A[k]);
+    free(r->A);
+    r->A = NULL;
+    da_ball_clear(&r->s2);
+    da_ball_clear(&r->d2);
+}
+
+/* |a - b| into rad (upward), rad += extra (a double, upward) */
+static void set_rad_diff(mpfr_t rad, const mpfr_t a, const mpfr_t b, double extra)
+{
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(a) > mpfr_get_prec(b) ? mpfr_get_prec(a) : mpfr_get_prec(b));
+    mpfr_sub(t, a, b, MPFR_RNDA);
+    mpfr_abs(t, t, MPFR_RNDU);
+    mpfr_set(rad, t, MPFR_RNDU);
+    mpfr_add_d(rad, rad, extra, MPFR_RNDU);
+    mpfr_clear(t);
+}
+
+/* sqrt(k!) for k = 0..N at precision wp */
+static mpfr_t *sqrt_factorials(long N, mpfr_prec_t wp)
+{
+    mpfr_t *sf = da_malloc((size_t)(N + 1) * sizeof(mpfr_t));
+    if (!sf)
+        return NULL;
+    mpfr_t t;
+    mpfr_init2(t, wp);
+    for (long k = 0; k <= N; k++) {
+        mpfr_init2(sf[k], wp);
+        if (k == 0)
+            mpfr_set_ui(sf[k], 1, MPFR_RNDN);
+        else {
+            mpfr_sqrt_ui(t, (unsigned long)k, MPFR_RNDN);
+            mpfr_mul(sf[k], sf[k - 1], t, MPFR_RNDN);
+        }
+    }
+    mpfr_clear(t);
+    return sf;
+}
+
+static void free_mpfr_array(mpfr_t *a, long n)
+{
+    if (!a)
+        return;
+    for (long i = 0; i < n; i++)
+        mpfr_clear(a[i]);
+    free(a);
+}
+
+/* 2^e in double, saturating */
+static double pow2d(double e)
+{
+    if (e < -1070)
+        return 0x1p-1074;
+    if (e > 1023)
+        return INFINITY;
+    return exp2(e);
+}
+
+/* Relative rounding of sqrt(k!) (k+2 operations) adds (k+2) 2^-wp |a_k|:
+ * folded into the floors below as 2^-wp (3N + ...). */
+
+/* ---- exact path ---------------------------------------------------- */
+
+static int run_exact(raw_result *R, const da_act *act, long N, double log2_target,
+                     mpfr_prec_t max_prec)
+{
+    mpfr_prec_t wp = (mpfr_prec_t)ceil(-log2_target) + 64 + (mpfr_prec_t)log2((double)N + 16);
+    if (wp < 64)
+        wp = 64;
+    for (int round = 0; round < 8; round++) {
+        if (wp > max_prec)
+            wp = max_prec;
+        da_exact lo = {0}, hi = {0};
+        int st = da_exact_compute(&lo, act, N, wp);
+        if (st)
+            return st;
+        st = da_exact_compute(&hi, act, N, wp + 64);
+        if (st) {
+            da_exact_clear(&lo);
+            return st;
+        }
+        mpfr_t *sf = sqrt_factorials(N, wp + 64);
+        if (!sf) {
+            da_exact_clear(&lo);
+            da_exact_clear(&hi);
+            return DA_ENOMEM;
+        }
+        raw_clear(R);
+        if ((st = raw_init(R, N, wp + 64))) {
+            free_mpfr_array(sf, N + 1);
+            da_exact_clear(&lo);
+            da_exact_clear(&hi);
+            return st;
+        }
+        double worst = -INFINITY, maxmag = -INFINITY;
+        mpfr_t t;
+        mpfr_init2(t, wp + 64);
+        for (long k = 0; k <= N; k++) {
+            /* err(hi) <= |hi - lo| + (N + deg + 10) 2^-(wp+64) mag */
+            double fl = pow2d(hi.log2mag[k] - (double)(wp + 64) + log2((double)(3 * N + 40)));
+            mpfr_div(R->A[k].mid, hi.A[k], sf[k], MPFR_RNDN);
+            set_rad_diff(R->A[k].rad, hi.A[k], lo.A[k], fl);
+            mpfr_div(R->A[k].rad, R->A[k].rad, sf[k], MPFR_RNDU);
+            mpfr_mul_2ui(R->A[k].rad, R->A[k].rad, 1, MPFR_RNDU);
+            double dg = -da_ball_digits(&R->A[k]) * log2(10.0);
+            if (dg > worst)
+                worst = dg;
+            double m = hi.log2mag[k] - 0.5 * lgamma((double)k + 1) / M_LN2;
+            if (m > maxmag)
+                maxmag = m;
+        }
+        mpfr_clear(t);
+        mpfr_set(R->s2.mid, hi.s2, MPFR_RNDN);
+        set_rad_diff(R->s2.rad, hi.s2, lo.s2,
+                     pow2d(hi.log2mag_s2 - (double)(wp + 64) + 8));
+        mpfr_mul_2ui(R->s2.rad, R->s2.rad, 1, MPFR_RNDU);
+        mpfr_set(R->d2.mid, hi.d2, MPFR_RNDN);
+        set_rad_diff(R->d2.rad, hi.d2, lo.d2,
+                     pow2d(hi.log2mag_d2 - (double)(wp + 64) + 8));
+        mpfr_mul_2ui(R->d2.rad, R->d2.rad, 1, MPFR_RNDU);
+        R->d2_ok = 1;
+        free_mpfr_array(sf, N + 1);
+        da_exact_clear(&lo);
+        da_exact_clear(&hi);
+        R->method = act->info.cls == DA_CLASS_POLY ? "exact (polynomial)"
+                                                    : "exact (jump formula)";
+        R->nodes = 0;
+        double ws2 = -da_ball_digits(&R->s2) * log2(10.0);
+        if (ws2 > worst)
+            worst = ws2;
+        if (worst <= log2_target)
+            return DA_OK;
+        if (wp >= max_prec)
+            return DA_EACCURACY;
+        /* cancellation: raise the precision by what the magnitudes say */
+        mpfr_prec_t need = (mpfr_prec_t)ceil(maxmag - log2_target) + 64;
+        wp = need > 2 * wp ? need : 2 * wp;
+    }
+    return DA_EACCURACY;
+}
+
+/* ---- quadrature paths ---------------------------------------------- */
+
+typedef enum { Q_GH, Q_TRAP, Q_DE } qkind;
+
+typedef struct {
+    qkind kind;
+    const da_act *act;
+    const da_tape *ds;   /* derivative tape or NULL */
+    long N;
+    mpfr_prec_t wp;
+    double T;
+    /* GH */
+    long n;
+    /* trapezoid / DE */
+    double h;
+    int level;
+    int npieces;
+    mpfr_t *ends;        /* npieces + 1 endpoints (first -Inf, last +Inf) */
+} qstate;
+
+/* Compute the sums at the current resolution into acc.  For nested rules
+ * (trapezoid, DE), acc holds the previous level's sums and only the new
+ * nodes are added. */
+static int q_level(qstate *q, da_acc *acc, long max_nodes)
+{
+    int st;
+    if (q->kind == Q_GH) {
+        if (q->n > max_nodes)
+            return DA_EACCURACY;
+        const mpfr_t *x, *w;
+        st = da_gh_rule(&x, &w, q->n, q->wp);
+        if (st)
+            return st;
+        /* view the non-negative half as a symmetric rule */
+        long n0 = q->n / 2;
+        long m = q->n - n0;
+        da_rule r = {0};
+        r.n = m;
+        r.sym = 1;
+        r.x = (mpfr_t *)(x + n0);
+        r.w = (mpfr_t *)(w + n0);
+        r.xd = da_malloc((size_t)m * sizeof(double));
+        r.bound = da_malloc((size_t)m * sizeof(double));
+        if (!r.xd || !r.bound) {
+            free(r.xd);
+            free(r.bound);
+            return DA_ENOMEM;
+        }
+        for (long i = 0; i < m; i++) {
+            double xv = mpfr_get_d(r.x[i], MPFR_RNDN);
+            long e;
+            double mm = mpfr_get_d_2exp(&e, r.w[i], MPFR_RNDU);
+            double lg = log(fabs(mm)) + (double)e * M_LN2 + xv * xv / 4;
+            r.xd[i] = xv;
+            r.bound[i] = lg > 700 ? INFINITY : exp(lg) * (1 + 1e-12);
+        }
+        /* the middle node of an odd rule carries its full weight once:
+           da_acc_add treats x = 0 as one-sided */
+        st = da_acc_add(acc, &r, q->act, q->ds);
+        free(r.xd);
+        free(r.bound);
+        return st;
+    }
+    long start = q->level == 0 ? 0 : 1, stride = q->level == 0 ? 1 : 2;
+    if (q->level > 0)
+        da_acc_scale_2exp(acc, -1);
+    if (q->kind == Q_TRAP) {
+        if (acc->nodes + 2 * (long)(q->T / q->h) > max_nodes)
+            return DA_EACCURACY;
+        mpfr_t h;
+        mpfr_init2(h, q->wp);
+        mpfr_set_d(h, q->h, MPFR_RNDN);
+        da_rule r = {0};
+        st = da_rule_trap(&r, h, q->T, start, stride, q->wp);
+        mpfr_clear(h);
+        if (st)
+            return st;
+        st = da_acc_add(acc, &r, q->act, q->ds);
+        da_rule_clear(&r);
+        return st;
+    }
+    for (int p = 0; p < q->npieces; p++) {
+        da_rule r = {0};
+        st = da_rule_de(&r, q->ends[p], q->ends[p + 1], q->h, q->T, start, stride, q->wp);
+        if (st)
+            return st;
+        if (acc->nodes + r.n > max_nodes) {
+            da_rule_clear(&r);
+            return DA_EACCURACY;
+        }
+        st = da_acc_add(acc, &r, q->act, q->ds);
+        da_rule_clear(&r);
+        if (st)
+            return st;
+    }
+    return DA_OK;
+}
+
+static void q_refine(qstate *q)
+{
+    if (q->kind == Q_GH)
+        q->n = q->n + q->n / 4 + 4;
+    else {
+        q->h /= 2;
+        q->level++;
+    }
+}
+
+static int run_quad(raw_result *R, const da_act *act, long N, double log2_target,
+                    mpfr_prec_t max_prec, long max_nodes)
+{
+    const da_expr_info *info = &act->info;
+    da_act *dact = NULL;
+    if (!act->has_jump && da_act_derivative(&dact, act) != DA_OK)
+        dact = NULL;   /* beta will be reported unknown */
+    da_clear_error();
+
+    qstate q = {0};
+    q.act = act;
+    q.ds = dact ? dact->tape : NULL;
+    q.N = N;
+    double bits = -log2_target;
+    q.wp = (mpfr_prec_t)ceil(bits) + 40 + (mpfr_prec_t)ceil(log2(3.0 * N + 16));
+    if (q.wp > max_prec)
+        q.wp = max_prec;
+    double tail1, tail2, taild = -INFINITY;
+    double T1 = da_tail_radius(act->tape, info->growth, info->growth_param, 1,
+                               log2_target - 4, &tail1);
+    double T2 = da_tail_radius(act->tape, info->growth, info->growth_param, 2,
+                               log2_target - 4, &tail2);
+    q.T = T1 > T2 ? T1 : T2;
+    if (dact) {
+        double Td = da_tail_radius(dact->tape, dact->info.growth, dact->info.growth_param,
+                                   2, log2_target - 4, &taild);
+        if (Td > q.T && isfinite(Td))
+            q.T = Td;
+    }
+    if (!isfinite(q.T)) {
+        da_act_free(dact);
+        return da_fail(DA_EDOM, "activation '%s' grows too fast to bound its tail", act->spec);
+    }
+    double log2_tail = tail1 > tail2 ? tail1 : tail2;
+    double tail_abs = pow2d(log2_tail);
+    double tail_d = pow2d(taild);
+
+    switch (info->cls) {
+    case DA_CLASS_ENTIRE:
+        q.kind = Q_GH;
+        q.n = (long)(0.5 * bits) + N + 8;
+        R->method = "Gauss-Hermite";
+        tail_abs = 0;   /* Gauss-Hermite integrates the whole line */
+        tail_d = 0;
+        break;
+    case DA_CLASS_POLES: {
+        q.kind = Q_TRAP;
+        /* start optimistic: levels are nested, so a too-large first step
+           costs little, and the analysis' distance is only an estimate
+           (conservative for compositions) */
+        double d = info->sing_dist > 1.0 && isfinite(info->sing_dist) ? info->sing_dist : 1.0;
+        if (d > 3)
+            d = 3;
+        q.h = 2 * M_PI * d / (bits * M_LN2 + 8);
+        double hk = 2.0 / sqrt(2.0 * N + 2);
+        if (q.h > hk)
+            q.h = hk;
+        q.h *= 2;   /* the first level is only a reference */
+        R->method = "trapezoid";
+        break;
+    }
+    default: {
+        q.kind = Q_DE;
+        q.h = 0.5;
+        q.npieces = info->nbreak + 1;
+        q.ends = da_malloc((size_t)(q.npieces + 1) * sizeof(mpfr_t));
+        if (!q.ends) {
+            da_act_free(dact);
+            return DA_ENOMEM;
+        }
+        for (int i = 0; i <= q.npieces; i++)
+            mpfr_init2(q.ends[i], q.wp);
+        mpfr_set_inf(q.ends[0], -1);
+        mpfr_set_inf(q.ends[q.npieces], 1);
+        int st = da_expr_breakpoints_m(act->expr, info, q.ends + 1, q.wp);
+        if (st) {
+            free_mpfr_array(q.ends, q.npieces + 1);
+            da_act_free(dact);
+            return st;
+        }
+        R->method = "double exponential, split at breakpoints";
+        break;
+    }
+    }
+
+    da_acc prev = {0}, cur = {0};
+    int st = da_acc_init(&prev, N, q.wp);
+    if (!st)
+        st = da_acc_init(&cur, N, q.wp);
+    mpfr_t *sf = st ? NULL : sqrt_factorials(N, q.wp);
+    if (!st && !sf)
+        st = DA_ENOMEM;
+    double lastdiff = INFINITY;
+    int converged = 0, have_prev = 0;
+    for (int level = 0; !st && level < 40; level++) {
+        if (q.kind == Q_GH) {
+            /* not nested: start from zero each time */
+            da_acc_clear(&cur);
+            st = da_acc_init(&cur, N, q.wp);
+            if (st)
+                break;
+        }
+        int lst = q_level(&q, &cur, max_nodes);
+        if (lst == DA_EACCURACY)
+            break;          /* node cap: report what we have */
+        if (lst) {
+            st = lst;
+            break;
+        }
+        if (have_prev) {
+            /* the largest difference, relative to sqrt(k!) */
+            double maxd = 0;
+            mpfr_t t;
+            mpfr_init2(t, q.wp);
+            for (long k = 0; k <= N; k++) {
+                mpfr_sub(t, cur.A[k], prev.A[k], MPFR_RNDA);
+                mpfr_div(t, t, sf[k], MPFR_RNDA);
+                double v = fabs(mpfr_get_d(t, MPFR_RNDA));
+                if (v > maxd)
+                    maxd = v;
+            }
+            mpfr_sub(t, cur.s2, prev.s2, MPFR_RNDA);
+            double v = fabs(mpfr_get_d(t, MPFR_RNDA));
+            if (v > maxd)
+                maxd = v;
+            mpfr_clear(t);
+            double lim = pow2d(log2_target);
+            if (level >= 2 && maxd <= lim && maxd <= lastdiff) {
+                converged = 1;
+                break;
+            }
+            lastdiff = maxd;
+        }
+        da_acc_set(&prev, &cur);
+        have_prev = 1;
+        q_refine(&q);
+    }
+    if (!st && !have_prev)
+        st = da_fail(DA_EACCURACY, "node cap reached before a second resolution");
+    if (!st) {
+        /* if not converged, prev == cur (last good level); the error is
+           then the last difference seen */
+        int stc = raw_init(R, N, q.wp);
+        if (stc)
+            st = stc;
+    }
+    if (!st) {
+        const da_acc *fin = converged ? &cur : &prev;
+        double rfloor = pow2d(-(double)q.wp + log2(3.0 * N + (double)fin->nodes + 10))
+                        * 1.0865 * fin->mag;
+        double ffloor = 2 * 1.0865 * fin->fdiff;
+        for (long k = 0; k <= N; k++) {
+            mpfr_div(R->A[k].mid, fin->A[k], sf[k], MPFR_RNDN);
+            if (converged) {
+                set_rad_diff(R->A[k].rad, cur.A[k], prev.A[k], 0);
+                mpfr_div(R->A[k].rad, R->A[k].rad, sf[k], MPFR_RNDU);
+            } else {
+                mpfr_set_d(R->A[k].rad, isfinite(lastdiff) ? lastdiff : INFINITY, MPFR_RNDU);
+            }
+            mpfr_mul_2ui(R->A[k].rad, R->A[k].rad, 1, MPFR_RNDU);
+            mpfr_add_d(R->A[k].rad, R->A[k].rad, rfloor + ffloor + tail_abs, MPFR_RNDU);
+        }
+        double sfloor = pow2d(-(double)q.wp + log2((double)fin->nodes + 10)) * fin->magd;
+        mpfr_set(R->s2.mid, fin->s2, MPFR_RNDN);
+        if (converged)
+            set_rad_diff(R->s2.rad, cur.s2, prev.s2, 0);
+        else
+            mpfr_set_d(R->s2.rad, isfinite(lastdiff) ? lastdiff : INFINITY, MPFR_RNDU);
+        mpfr_mul_2ui(R->s2.rad, R->s2.rad, 1, MPFR_RNDU);
+        mpfr_add_d(R->s2.rad, R->s2.rad, sfloor + 2 * fin->fdiff2 + tail_abs, MPFR_RNDU);
+        if (dact) {
+            mpfr_set(R->d2.mid, fin->d2, MPFR_RNDN);
+            if (converged)
+                set_rad_diff(R->d2.rad, cur.d2, prev.d2, 0);
+            else
+                mpfr_set_inf(R->d2.rad, 1);
+            mpfr_mul_2ui(R->d2.rad, R->d2.rad, 1, MPFR_RNDU);
+            /* the derivative's own evaluation error is not measured: its
+               difference between resolutions dominates in practice; add
+               the rounding floor with a factor 16 */
+            mpfr_add_d(R->d2.rad, R->d2.rad, 16 * sfloor + tail_d, MPFR_RNDU);
+            R->d2_ok = 1;
+        }
+        R->nodes = fin->nodes;
+        if (!converged)
+            st = DA_EACCURACY;
+    }
+    da_acc_clear(&prev);
+    da_acc_clear(&cur);
+    free_mpfr_array(sf, N + 1);
+    if (q.ends)
+        free_mpfr_array(q.ends, q.npieces + 1);
+    da_act_free(dact);
+    return st;
+}
+
+/* ---- normalization and the derived numbers ------------------------- */
+
+static double max_digits_loss(const da_ball_struct *b, long n)
+{
+    double worst = INFINITY;
+    for (long i = 0; i < n; i++) {
+        double d = da_ball_digits(&b[i]);
+        if (d < worst)
+            worst = d;
+    }
+    return worst;
+}
+
+/* A rough scale of sigma in double: sqrt(E sigma^2) and sqrt(Var). */
+static void rough_scale(const da_act *act, double *norm, double *sd)
+{
+    double s0 = 0, s1 = 0, s2 = 0, h = 0.01;
+    for (double x = -14; x <= 14; x += h) {
+        double f = da_act_eval_d(act, x);
+        if (!isfinite(f))
+            continue;
+        double w = h * exp(-0.5 * x * x) / sqrt(2 * M_PI);
+        s0 += w;
+        s1 += w * f;
+        s2 += w * f * f;
+    }
+    (void)s0;
+    *norm = sqrt(s2);
+    double v = s2 - s1 * s1;
+    *sd = v > 0 ? sqrt(v) : 0;
+}
+
+int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opts *opts)
+{
+    *out = NULL;
+    da_hermite_opts o;
+    if (opts)
+        o = *opts;
+    else
+        da_hermite_opts_init(&o);
+    if (!act)
+        return da_fail(DA_EINVAL, "no activation");
+    if (o.degree < 0 || o.degree > 100000)
+        return da_fail(DA_EINVAL, "degree %ld out of range [0, 100000]", o.degree);
+    if (o.digits < 1 || o.digits > 10000)
+        return da_fail(DA_EINVAL, "digits %ld out of range [1, 10000]", o.digits);
+    long N = o.degree;
+    long max_nodes = o.max_nodes > 0 ? o.max_nodes : DEFAULT_MAX_NODES;
+
+    double norm, sd;
+    rough_scale(act, &norm, &sd);
+    double scale = o.raw ? norm : sd;
+    if (!(norm > 0) || !isfinite(norm))
+        scale = 1;
+    if (!o.raw && !(sd > 1e-300 * (norm > 0 ? norm : 1)))
+        return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
+                       act->spec);
+    if (!(scale > 0))
+        scale = 1;
+    /* target for the raw numbers: 10^-D in units of the scale, with a
+       margin of 2^-4 for the normalization */
+    double log2_target = -(double)o.digits * log2(10.0) + log2(scale) - 4;
+    mpfr_prec_t max_prec = o.max_prec > 0 ? o.max_prec
+                                          : (mpfr_prec_t)(4 * o.digits * 3.33) + 2048;
+    if (!o.raw && sd < norm * 1e-6) {
+        /* normalization will cancel: ask the raw numbers for more */
+        log2_target += log2(sd / norm);
+    }
+
+    raw_result R = {0};
+    int st;
+    if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY)
+        st = run_exact(&R, act, N, log2_target, max_prec);
+    else
+        st = run_quad(&R, act, N, log2_target, max_prec, max_nodes);
+    if (st && st != DA_EACCURACY) {
+        raw_clear(&R);
+        return st;
+    }
+    int reached = st == DA_OK;
+
+    mpfr_prec_t prec = R.wp;
+    da_hermite *h = result_new(N, prec);
+    if (!h) {
+        raw_clear(&R);
+        return DA_ENOMEM;
+    }
+    h->normalized = !o.raw;
+    h->digits = o.digits;
+    h->method = R.method;
+    h->nodes = R.nodes;
+
+    /* mean, variance */
+    da_ball_set(&h->mean, &R.A[0]);
+    da_ball a0sq, one;
+    da_ball_init2(a0sq, prec);
+    da_ball_init2(one, prec);
+    mpfr_set_ui(one->mid, 1, MPFR_RNDN);
+    da_ball_mul(a0sq, &R.A[0], &R.A[0]);
+    da_ball_sub(&h->var, &R.s2, a0sq);
+    da_ball sd_b;
+    da_ball_init2(sd_b, prec);
+    da_ball_sqrt(sd_b, &h->var);
+
+    /* the sum of squares of the raw coefficients */
+    da_ball sum, t;
+    da_ball_init2(sum, prec);
+    da_ball_init2(t, prec);
+    for (long k = 0; k <= N; k++) {
+        da_ball_mul(t, &R.A[k], &R.A[k]);
+        da_ball_add(sum, sum, t);
+    }
+    int varok = 1;
+    {
+        mpfr_t lo;
+        mpfr_init2(lo, DA_RAD_PREC);
+        mpfr_sub(lo, h->var.mid, h->var.rad, MPFR_RNDD);
+        varok = mpfr_sgn(lo) > 0;
+        mpfr_clear(lo);
+    }
+    if (!o.raw && !varok) {
+        da_hermite_free(h);
+        da_ball_clear(a0sq);
+        da_ball_clear(one);
+        da_ball_clear(sd_b);
+        da_ball_clear(sum);
+        da_ball_clear(t);
+        raw_clear(&R);
+        return da_fail(DA_EDOM, "the variance of '%s' could not be separated from 0: it cannot be normalized",
+                       act->spec);
+    }
+
+    if (o.raw) {
+        for (long k = 0; k <= N; k++)
+            da_ball_set(&h->a[k], &R.A[k]);
+        da_ball_set(&h->norm2, &R.s2);
+        da_ball_sub(&h->tail, &R.s2, sum);
+    } else {
+        mpfr_set_zero(h->a[0].mid, 1);
+        mpfr_set_zero(h->a[0].rad, 1);
+        for (long k = 1; k <= N; k++)
+            da_ball_div(&h->a[k], &R.A[k], sd_b);
+        da_ball_set(&h->norm2, one);
+        da_ball_sub(t, &R.s2, sum);
+        da_ball_div(&h->tail, t, &h->var);
+    }
+    /* mu = 1 - a1^2/var, beta = E sigma'^2 / var */
+    if (varok) {
+        if (N >= 1) {
+            da_ball_mul(t, &R.A[1], &R.A[1]);
+            da_ball_div(t, t, &h->var);
+            da_ball_sub(&h->mu, one, t);
+        } else {
+            /* a_1 = E sigma' needs degree >= 1 */
+            mpfr_set_nan(h->mu.mid);
+            mpfr_set_inf(h->mu.rad, 1);
+        }
+        if (act->has_jump) {
+            h->beta_infinite = 1;
+            mpfr_set_inf(h->beta.mid, 1);
+            mpfr_set_zero(h->beta.rad, 1);
+        } else if (R.d2_ok) {
+            da_ball_div(&h->beta, &R.d2, &h->var);
+        } else {
+            mpfr_set_nan(h->beta.mid);
+            mpfr_set_inf(h->beta.rad, 1);
+        }
+    } else {
+        mpfr_set_nan(h->mu.mid);
+        mpfr_set_inf(h->mu.rad, 1);
+        mpfr_set_nan(h->beta.mid);
+        mpfr_set_inf(h->beta.rad, 1);
+    }
+
+    /* digits reached: coefficients, and for raw output mean/var, in units
+       of the scale */
+    double dr = max_digits_loss(h->a, N + 1);
+    if (!o.raw) {
+        double dt = da_ball_digits(&h->tail);
+        if (dt < dr)
+            dr = dt;
+    } else {
+        double dm = da_ball_digits(&h->norm2);
+        if (dm < dr)
+            dr = dm;
+    }
+    if (o.raw && scale > 0)
+        dr += log10(scale);
+    h->digits_reached = dr;
+    if (dr < (double)o.digits)
+        reached = 0;
+
+    da_ball_clear(a0sq);
+    da_ball_clear(one);
+    da_ball_clear(sd_b);
+    da_ball_clear(sum);
+    da_ball_clear(t);
+    raw_clear(&R);
+    *out = h;
+    if (!reached)
+        return da_fail(DA_EACCURACY, "requested %ld digits, reached %.1f", o.digits, dr);
+    return DA_OK;
+}

@@ -1,0 +1,69 @@
+/* hermite.h -- the Hermite-expansion engine (internal).
+ *
+ *   accum.c     sums  A_k = sum_i w_i sigma(x_i) He_k(x_i)  over a rule
+ *   exact.c     polynomial and piecewise-polynomial activations: the jump
+ *               formula of NUMERICS.md section 2, with exact moments
+ *   tail.c      truncation radius T and the bound on what lies beyond it
+ *   coeffs.c    da_hermite_compute: class dispatch, the Ziv loop,
+ *               normalization, mu, beta, tail
+ *   coeffs_d.c  the double-precision path
+ *
+ * Internally the engine works with the probabilists' He_k; the orthonormal
+ * coefficients are a_k = A_k / sqrt(k!). */
+#ifndef DA_HERMITE_H
+#define DA_HERMITE_H
+
+#include "dualact.h"
+#include "act/act.h"
+#include "quad/quad.h"
+
+/* Raw sums over the rules used so far (midpoints) and the magnitudes that
+ * bound rounding errors. */
+typedef struct {
+    long N;
+    mpfr_prec_t wp;
+    mpfr_t *A;       /* A[0..N] = sum w sigma He_k */
+    mpfr_t s2;       /* sum w sigma^2 */
+    mpfr_t d2;       /* sum w sigma'^2 (when a derivative tape is given) */
+    double mag;      /* sum w |sigma| exp(x^2/4): bounds |terms| / sqrt(k!) */
+    double magd;     /* the same for sigma^2 and sigma'^2 */
+    double fdiff;    /* sum w |sigma(wp) - sigma(wp+40)| exp(x^2/4) */
+    double fdiff2;   /* sum w |sigma^2(wp) - sigma^2(wp+40)| exp(x^2/4) */
+    long nodes;
+} da_acc;
+
+int da_acc_init(da_acc *acc, long N, mpfr_prec_t wp);
+void da_acc_clear(da_acc *acc);
+/* Multiply every sum by 2^e (halving the step of a nested rule). */
+void da_acc_scale_2exp(da_acc *acc, long e);
+void da_acc_set(da_acc *dst, const da_acc *src);
+/* Add the contribution of rule r.  ds may be NULL.  Returns DA_EDOM when
+ * sigma is not finite at a node. */
+int da_acc_add(da_acc *acc, const da_rule *r, const da_act *act,
+               const da_tape *ds);
+
+/* The truncation radius T such that
+ *     (1.0865/sqrt(2 pi)) int_{|x|>T} |f(x)|^p exp(-x^2/4) dx <= 2^log2_target,
+ * where f is the tape (sigma or sigma'), with growth class g (param gp)
+ * from the analysis; the constant of the growth law is estimated from
+ * samples of |f| at |x| in [T/2, 2T] (times 4 for safety).  Writes the
+ * bound reached (log2) into *log2_tail.  The same bound covers every a_k
+ * (Cramer's inequality) and, with p = 2, E f^2. */
+double da_tail_radius(const da_tape *f, da_growth g, double gp, int p,
+                      double log2_target, double *log2_tail);
+
+/* Exact path for POLY / PWPOLY: raw A_k, E sigma^2, E sigma'^2 at
+ * precision wp (midpoints), plus magnitude sums (upper bounds of the sum
+ * of absolute values of the terms), in log2, per k. */
+typedef struct {
+    long N;
+    mpfr_t *A;
+    mpfr_t s2, d2;
+    double *log2mag;   /* [0..N] */
+    double log2mag_s2, log2mag_d2;
+} da_exact;
+
+int da_exact_compute(da_exact *ex, const da_act *act, long N, mpfr_prec_t wp);
+void da_exact_clear(da_exact *ex);
+
+#endif

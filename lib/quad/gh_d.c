@@ -1,0 +1,147 @@
+/* gh_d.c -- Gauss-Hermite rules in double, and the double-precision roots
+ * of He_n that seed the MPFR rules.
+ *
+ * The roots of He_n are the eigenvalues of the symmetric tridiagonal
+ * Jacobi matrix with zero diagonal and off-diagonal sqrt(1), ..., sqrt(n-1).
+ * They are found by the implicit QL iteration with Wilkinson shifts
+ * (eigenvalues only, O(n^2) in all), then polished by one Newton step on
+ * the normalized recurrence. */
+#include "core/core.h"
+#include "quad/quad.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Eigenvalues of the symmetric tridiagonal matrix (d on the diagonal,
+ * e[i] coupling i and i+1, e[n-1] unused), in place into d. */
+static int tridiag_eigenvalues(double *d, double *e, long n)
+{
+    e[n - 1] = 0.0;
+    for (long l = 0; l < n; l++) {
+        int iter = 0;
+        for (;;) {
+            long m;
+            for (m = l; m < n - 1; m++) {
+                double dd = fabs(d[m]) + fabs(d[m + 1]);
+                if (fabs(e[m]) <= 0x1p-53 * dd)
+                    break;
+            }
+            if (m == l)
+                break;
+            if (++iter > 100)
+                return -1;
+            /* Wilkinson shift from the leading 2x2 block */
+            double g = (d[l + 1] - d[l]) / (2.0 * e[l]);
+            double r = sqrt(g * g + 1.0);
+            g = d[m] - d[l] + e[l] / (g + copysign(r, g));
+            double s = 1.0, c = 1.0, p = 0.0;
+            long i;
+            int deflated = 0;
+            for (i = m - 1; i >= l; i--) {
+                double f = s * e[i], b = c * e[i];
+                r = sqrt(f * f + g * g); /* entries are O(sqrt n): no overflow */
+                e[i + 1] = r;
+                if (r == 0.0) {
+                    /* underflow: split the matrix here and start over */
+                    d[i + 1] -= p;
+                    e[m] = 0.0;
+                    deflated = 1;
+                    break;
+                }
+                s = f / r;
+                c = g / r;
+                g = d[i + 1] - p;
+                r = (d[i] - g) * s + 2.0 * c * b;
+                p = s * r;
+                d[i + 1] = g + p;
+                g = c * r - b;
+            }
+            if (deflated)
+                continue;
+            d[l] -= p;
+            e[l] = g;
+            e[m] = 0.0;
+        }
+    }
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* h_{n-1}(x) and h_n(x) (orthonormal), scaled by 2^(-*scale). */
+static void hermite_pair(double x, long n, double *hn1, double *hn, long *scale)
+{
+    double h0 = 1.0, h1 = x;
+    long sc = 0;
+    if (n == 1) {
+        *hn1 = h0;
+        *hn = h1;
+        *scale = 0;
+        return;
+    }
+    for (long k = 1; k < n; k++) {
+        double h2 = (x * h1 - sqrt((double)k) * h0) / sqrt((double)k + 1.0);
+        h0 = h1;
+        h1 = h2;
+        if (fabs(h1) > 0x1p500) {
+            h0 = ldexp(h0, -500);
+            h1 = ldexp(h1, -500);
+            sc += 500;
+        }
+    }
+    *hn1 = h0;
+    *hn = h1;
+    *scale = sc;
+}
+
+int da_gh_roots_d(double *x, long n)
+{
+    if (n < 1)
+        return da_fail(DA_EINVAL, "Gauss-Hermite rule needs n >= 1");
+    double *e = da_malloc((size_t)n * sizeof *e);
+    if (!e)
+        return DA_ENOMEM;
+    for (long i = 0; i < n; i++) {
+        x[i] = 0.0;
+        e[i] = sqrt((double)(i + 1));
+    }
+    int st = tridiag_eigenvalues(x, e, n);
+    free(e);
+    if (st)
+        return da_fail(DA_EINVAL, "Gauss-Hermite rule: eigenvalue iteration failed for n = %ld", n);
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    /* symmetrize: the roots come in pairs +-x, and 0 for odd n */
+    for (long i = 0; i < n / 2; i++) {
+        double v = 0.5 * (x[n - 1 - i] - x[i]);
+        x[i] = -v;
+        x[n - 1 - i] = v;
+    }
+    if (n % 2)
+        x[n / 2] = 0.0;
+    return DA_OK;
+}
+
+int da_gh_rule_d(double *x, double *w, long n)
+{
+    int st = da_gh_roots_d(x, n);
+    if (st)
+        return st;
+    for (long i = 0; i < n; i++) {
+        double hn1, hn;
+        long sc;
+        /* one Newton step: h_n' = sqrt(n) h_{n-1} */
+        hermite_pair(x[i], n, &hn1, &hn, &sc);
+        if (hn1 != 0.0 && x[i] != 0.0)
+            x[i] -= hn / (sqrt((double)n) * hn1);
+        hermite_pair(x[i], n, &hn1, &hn, &sc);
+        /* w = 1 / (n h_{n-1}^2), h_{n-1} = hn1 * 2^sc */
+        int ex;
+        double m = frexp(fabs(hn1), &ex);
+        w[i] = ldexp(1.0 / ((double)n * m * m), -2 * (ex + (int)sc));
+    }
+    return DA_OK;
+}

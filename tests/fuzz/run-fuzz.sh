@@ -1,0 +1,52 @@
+#!/bin/sh
+# run-fuzz.sh [SECONDS] -- build tests/fuzz/fuzz_expr.c with libFuzzer,
+# AddressSanitizer and UndefinedBehaviorSanitizer, and run it for SECONDS
+# (default 600) on a copy of the seed corpus.
+#
+# Environment: CC (default clang), FUZZ_OUT (build and work directory,
+# default /tmp/dualact-fuzz), FUZZ_EXTRA (extra sources to link, e.g. stubs
+# for library parts not yet written), FUZZ_SKIP (library file names to leave
+# out, e.g. "expr_analyze.c" while it is being written; give stubs for it in
+# FUZZ_EXTRA), FUZZ_JOBS (parallel jobs, default 1).
+set -eu
+secs=${1:-600}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cc=${CC:-clang}
+out=${FUZZ_OUT:-/tmp/dualact-fuzz}
+jobs=${FUZZ_JOBS:-1}
+mkdir -p "$out/corpus" "$out/artifacts"
+cp -n "$here"/corpus/* "$out/corpus/" 2>/dev/null || true
+
+# The library sources: lib/act and lib/core hold the code under test; the
+# other modules are linked in too because lib/core refers to them (caches).
+# config.h comes from a configured tree if there is one.
+if [ -f "$top/config.h" ]; then
+    confdir=$top
+else
+    confdir=$out
+    [ -f "$out/config.h" ] || cat > "$out/config.h" <<'CONF'
+#define PACKAGE_VERSION "fuzz"
+#define PACKAGE_STRING "dualact fuzz"
+CONF
+fi
+srcs=
+for f in "$top"/lib/act/*.c "$top"/lib/core/*.c "$top"/lib/*/*.c; do
+    [ -f "$f" ] || continue
+    case " $srcs " in *" $f "*) continue ;; esac
+    case " ${FUZZ_SKIP:-} " in *" $(basename "$f") "*) continue ;; esac
+    srcs="$srcs $f"
+done
+
+# shellcheck disable=SC2086
+$cc -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=undefined -Wall -Wextra -I"$top/lib" -I"$confdir" \
+    "$here/fuzz_expr.c" $srcs ${FUZZ_EXTRA:-} -o "$out/fuzz_expr" \
+    -lgsl -lgslcblas -lmpfr -lgmp -lm
+
+echo "fuzzing for $secs s; corpus $out/corpus, crashes in $out/artifacts"
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+"$out/fuzz_expr" -max_total_time="$secs" -max_len=4096 -timeout=10 \
+    -rss_limit_mb=2048 -dict="$here/expr.dict" -jobs="$jobs" \
+    -workers="$jobs" -artifact_prefix="$out/artifacts/" \
+    -print_final_stats=1 "$out/corpus"

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Raw dual activations sigma_hat(rho) = E[sigma(X) sigma(Y)], corr(X,Y) = rho,
+and their derivatives sigma_hat'(rho) = E[sigma'(X) sigma'(Y)], by 2-D
+quadrature of  E[sigma(X) sigma(rho X + sqrt(1-rho^2) Z)]  (nested
+integrals, cut at the breakpoints of sigma in both variables).
+
+Writes tests/data/duals_raw.csv (act,rho,value,deriv), 25 significant digits,
+"inf" for the derivative of step and sign (E[delta delta] is infinite).
+
+Two passes:
+  pass 1: mp.dps = 30, tanh-sinh, infinite intervals, cuts
+          [-inf,-10,-5,-2,0,2,5,10,inf] + breakpoints (outer: also b +- c*s);
+  pass 2: mp.dps = 40, Gauss-Legendre on [-15,15] (phi(15) < 1e-49) with other
+          cuts + breakpoints.  Written values are those of pass 2.
+Required: relative agreement 1e-22 (absolute 1e-25 for values that vanish).
+Third checks: the closed forms of NUMERICS.md section 3 (relu, step, sign,
+erf, sin, relu_normalized; derivatives relu, erf, sin, relu_normalized) to
+1e-22; the GELU and erf Hermite series with closed-form coefficients (their
+a_k^2 decay geometrically) to 1e-22; and for every activation the truncated
+series of the 31 coefficients in tests/data/coeffs_raw.csv, which must lie
+within the Parseval tail bound T_30 |rho|^31 (derivative: (beta - sum k a_k^2)
+|rho|^30) of the quadrature value (run gen_coeffs.py first).
+
+Run:  python3 tests/gen/gen_duals.py       (about 6 minutes with 2 processes)
+"""
+import csv
+import multiprocessing
+import os
+import sys
+
+import mpmath
+from mpmath import mp, mpf
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mpgen_common import vquad, merge_points, header_line, data_dir, log, Timer
+from mpgen_acts import BY_NAME
+
+ACT_NAMES = ["relu", "step", "sign", "erf", "tanh", "sin", "gelu", "relu_normalized",
+             "softplus", "elu"]
+RHOS = ["-0.99", "-0.5", "0", "0.3", "0.9", "0.999"]
+DPS1 = 30
+DPS2 = 40
+DIGITS = 25
+REL_TOL = mpf("1e-22")
+ABS_TOL = mpf("1e-25")
+
+CUT1 = [-mpmath.inf, -10, -5, -2, 0, 2, 5, 10, mpmath.inf]
+CUT2 = [-15, -11, -7.5, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 7.5, 11, 15]
+
+
+def dual_pass(name, rho_s, which):
+    act = BY_NAME[name]
+    dps = DPS1 if which == 1 else DPS2
+    mp.dps = dps
+    rho = mpf(rho_s)
+    s = mpmath.sqrt(1 - rho * rho)
+    f = act["f"]
+    df = act["df"]
+    bps = [mpf(b) for b in act["bps"]]
+    base = CUT1 if which == 1 else CUT2
+    method = "tanh-sinh" if which == 1 else "gauss-legendre"
+    lo, hi = (mpf(base[0]), mpf(base[-1]))
+    tol_in = mpf(10) ** (-(dps + 2))
+    tol_out = mpf(10) ** (-dps)
+    extra = []
+    if s < mpf("0.5"):
+        # I(x) varies on the scale s/|rho| around each breakpoint
+        for b in bps:
+            for c in ("0.5", "2", "8"):
+                extra += [b - mpf(c) * s, b + mpf(c) * s]
+    outer_pts = merge_points(base, list(bps) + [e for e in extra if lo < e < hi])
+    nd = 2 if df is not None else 1
+
+    def inner(x):
+        zb = [(b - rho * x) / s for b in bps]
+        pts = merge_points(base, [z for z in zb if lo < z < hi])
+
+        def g(z):
+            y = rho * x + s * z
+            ph = mpmath.npdf(z)
+            if nd == 2:
+                return [f(y) * ph, df(y) * ph]
+            return [f(y) * ph]
+        v, _ = vquad(g, pts, nd, tol_in, method=method)
+        return v
+
+    def outer(x):
+        I = inner(x)
+        ph = mpmath.npdf(x)
+        if nd == 2:
+            return [f(x) * ph * I[0], df(x) * ph * I[1]]
+        return [f(x) * ph * I[0]]
+    v, _ = vquad(outer, outer_pts, nd, tol_out, method=method)
+    return v
+
+
+def closed_dual(name, rho):
+    pi = mpmath.pi
+    if name == "relu":
+        return ((mpmath.sqrt(1 - rho ** 2) + (pi - mpmath.acos(rho)) * rho) / (2 * pi),
+                (pi - mpmath.acos(rho)) / (2 * pi))
+    if name == "step":
+        return (pi - mpmath.acos(rho)) / (2 * pi), None
+    if name == "sign":
+        return 2 / pi * mpmath.asin(rho), None
+    if name == "erf":
+        return (2 / pi * mpmath.asin(2 * rho / 3),
+                2 / pi * (mpf(2) / 3) / mpmath.sqrt(1 - 4 * rho ** 2 / 9))
+    if name == "sin":
+        return mpmath.exp(-1) * mpmath.sinh(rho), mpmath.exp(-1) * mpmath.cosh(rho)
+    if name == "relu_normalized":
+        return ((mpmath.sqrt(1 - rho ** 2) + (pi - mpmath.acos(rho)) * rho - 1) / (pi - 1),
+                (pi - mpmath.acos(rho)) / (pi - 1))
+    if name in ("gelu", "erf"):
+        pass
+    return None
+
+
+def series_dual(name, rho, N=400):
+    """Hermite series with closed-form coefficients (gelu, erf): a_k^2 decays
+    like 2^-k resp. (2/3)^k, so N = 400 terms is far beyond 40 digits."""
+    c0 = 1 / mpmath.sqrt(2 * mpmath.pi)
+    val = mpf(0)
+    der = mpf(0)
+    for k in range(N + 1):
+        # a_k^2 computed in log form to avoid huge factorials
+        if name == "gelu":
+            if k == 0:
+                a2 = 1 / (4 * mpmath.pi)
+            elif k == 1:
+                a2 = mpf(1) / 4
+            elif k % 2 == 1:
+                continue
+            else:
+                dfk = mpmath.fac2(k - 3) if k >= 3 else mpf(1)
+                a2 = ((k + 1) * dfk) ** 2 * mpf(2) ** (-(k + 1)) * c0 ** 2 / mpmath.factorial(k)
+        elif name == "erf":
+            if k % 2 == 0:
+                continue
+            dfk = mpmath.fac2(k - 2) if k >= 2 else mpf(1)
+            a2 = 4 * dfk ** 2 * (mpf(2) / 3) ** k * c0 ** 2 / mpmath.factorial(k)
+        else:
+            return None
+        val += a2 * rho ** k
+        if k >= 1:
+            der += k * a2 * rho ** (k - 1)
+    return val, der
+
+
+def load_coeffs():
+    d = data_dir()
+    co = {}
+    with open(os.path.join(d, "coeffs_raw.csv")) as fh:
+        for row in csv.DictReader(l for l in fh if not l.startswith("#")):
+            co.setdefault(row["act"], {})[int(row["k"])] = row["a_k"]
+    mo = {}
+    with open(os.path.join(d, "moments_raw.csv")) as fh:
+        for row in csv.DictReader(l for l in fh if not l.startswith("#")):
+            mo[row["act"]] = row
+    return co, mo
+
+
+def work(task):
+    name, rho_s = task
+    t = Timer()
+    v1 = dual_pass(name, rho_s, 1)
+    t1 = t()
+    v2 = dual_pass(name, rho_s, 2)
+    t2 = t() - t1
+    mp.dps = DPS2
+    return dict(name=name, rho=rho_s, t1=t1, t2=t2,
+                v1=[mpmath.nstr(v, 45) for v in v1], v2=[mpmath.nstr(v, 45) for v in v2])
+
+
+def agree(a, b):
+    """(ok, disagreement) with relative tolerance, absolute for tiny values."""
+    d = abs(a - b)
+    if abs(b) < ABS_TOL * 1000:
+        return d < ABS_TOL, d
+    return d < REL_TOL * abs(b), d / abs(b)
+
+
+def main():
+    t = Timer()
+    tasks = [(n, r) for n in ACT_NAMES for r in RHOS]
+    # longest first: kinked activations at |rho| near 1
+    with multiprocessing.Pool(2) as pool:
+        res = pool.map(work, tasks, chunksize=1)
+    mp.dps = DPS2
+    co, mo = load_coeffs()
+    stats = {"pass": mpf(0), "closed": mpf(0), "series": mpf(0)}
+    rows = []
+    failures = []
+    log("%-16s %6s %7s %7s  %-9s %-9s %-9s %-9s" % ("act", "rho", "t1[s]", "t2[s]", "p1-p2",
+                                                   "closed", "series", "trunc/bd"))
+    for r in res:
+        name, rho = r["name"], mpf(r["rho"])
+        act = BY_NAME[name]
+        v1 = [mpf(v) for v in r["v1"]]
+        v2 = [mpf(v) for v in r["v2"]]
+        worst_pass = mpf(0)
+        for a, b in zip(v1, v2):
+            ok, dd = agree(a, b)
+            worst_pass = max(worst_pass, dd)
+            if not ok:
+                failures.append((name, r["rho"], "pass1 vs pass2", a, b))
+        stats["pass"] = max(stats["pass"], worst_pass)
+        cl = closed_dual(name, rho)
+        cls = "-"
+        if cl is not None:
+            w = mpf(0)
+            for got, want in zip(v2, cl):
+                if want is None:
+                    continue
+                ok, dd = agree(got, want)
+                w = max(w, dd)
+                if not ok:
+                    failures.append((name, r["rho"], "closed form", got, want))
+            stats["closed"] = max(stats["closed"], w)
+            cls = mpmath.nstr(w, 3)
+        se = series_dual(name, rho)
+        ses = "-"
+        if se is not None:
+            w = mpf(0)
+            for got, want in zip(v2, se):
+                ok, dd = agree(got, want)
+                w = max(w, dd)
+                if not ok:
+                    failures.append((name, r["rho"], "series", got, want))
+            stats["series"] = max(stats["series"], w)
+            ses = mpmath.nstr(w, 3)
+        # truncated series of the 31 file coefficients, with the Parseval bound
+        a = [mpf(co[name][k]) for k in range(31)]
+        m = mo[name]
+        esq = mpf(m["var"]) + mpf(m["mean"]) ** 2
+        T = esq - mpmath.fsum(x * x for x in a)
+        part = mpmath.fsum(a[k] ** 2 * rho ** k for k in range(31))
+        bound = T * abs(rho) ** 31 + mpf("1e-45")
+        ratio = abs(v2[0] - part) / bound
+        if ratio > 1:
+            failures.append((name, r["rho"], "truncated series bound", v2[0], part))
+        trs = mpmath.nstr(ratio, 3)
+        if act["df"] is not None:
+            beta = mpf(m["e_dsq"])
+            Td = beta - mpmath.fsum(k * a[k] ** 2 for k in range(31))
+            partd = mpmath.fsum(k * a[k] ** 2 * rho ** (k - 1) for k in range(1, 31))
+            boundd = Td * abs(rho) ** 30 + mpf("1e-45")
+            ratiod = abs(v2[1] - partd) / boundd
+            if ratiod > 1:
+                failures.append((name, r["rho"], "truncated deriv series bound", v2[1], partd))
+            trs += "/" + mpmath.nstr(ratiod, 3)
+        log("%-16s %6s %7.1f %7.1f  %-9s %-9s %-9s %-9s" % (name, r["rho"], r["t1"], r["t2"],
+                                                           mpmath.nstr(worst_pass, 3), cls, ses, trs))
+        val = "0" if (rho == 0 and act["mean_zero"]) else mpmath.nstr(v2[0], DIGITS)
+        if act["df"] is None:
+            der = "inf"
+        else:
+            der = mpmath.nstr(v2[1], DIGITS)
+        rows.append((name, r["rho"], val, der))
+    if failures:
+        for fl in failures:
+            log("FAIL", fl[0], fl[1], fl[2], mpmath.nstr(fl[3], 30), mpmath.nstr(fl[4], 30))
+        raise SystemExit("disagreements found; nothing written")
+    with open(os.path.join(data_dir(), "duals_raw.csv"), "w") as fh:
+        fh.write(header_line("gen_duals.py", DPS2))
+        fh.write("act,rho,value,deriv\n")
+        for row in rows:
+            fh.write("%s,%s,%s,%s\n" % row)
+    log("max disagreement pass 1 (dps %d) vs pass 2 (dps %d): %s" % (DPS1, DPS2,
+                                                                   mpmath.nstr(stats["pass"], 3)))
+    log("max disagreement with closed forms: %s" % mpmath.nstr(stats["closed"], 3))
+    log("max disagreement with closed-coefficient series (gelu, erf): %s"
+        % mpmath.nstr(stats["series"], 3))
+    log("(trunc/bd = |quadrature - sum_{k<=30} a_k^2 rho^k| / Parseval bound, must be <= 1)")
+    log("total time %.1f s" % t())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        # quick test: gen_duals.py NAME RHO
+        mp.dps = DPS2
+        r = work((sys.argv[1], sys.argv[2]))
+        print(r)
+    else:
+        main()

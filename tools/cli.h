@@ -1,0 +1,46 @@
+/* cli.h -- the command-line layer over libdualact (not installed).
+ * Every command writes into a memory buffer; the buffer reaches stdout
+ * only when the command succeeded (exit 0) or reached less accuracy than
+ * asked (exit 3), so an input error never leaves half a table behind. */
+#ifndef DA_CLI_H
+#define DA_CLI_H
+
+#include <stdio.h>
+#include "dualact.h"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_ACCURACY = 3, EXIT_INTERNAL = 4 };
+
+typedef enum { FMT_TEXT, FMT_CSV, FMT_JSON } out_format;
+
+/* Options common to every command. */
+typedef struct {
+    long digits;        /* --digits */
+    int raw;            /* --raw */
+    out_format format;  /* --format */
+    const char **acts;  /* positional arguments */
+    int nacts;
+} common_opts;
+
+/* Report a usage or input error on stderr (one line) and return 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report a library error (status, da_errmsg) and return the exit code. */
+int cli_lib_error(int status, const char *context);
+
+/* Strict number parsing: the whole string, in range. */
+int cli_parse_long(const char *s, long lo, long hi, long *out, const char *what);
+int cli_parse_double(const char *s, double lo, double hi, double *out, const char *what);
+
+/* Write a ball as "value" with the absolute resolution it vouches for
+ * (at most 10^-(digits+1)), and its error bound rounded upwards, which
+ * includes the rounding of the printed value.  Returns the number of
+ * decimals vouched for. */
+void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
+                  const da_ball_struct *b, long digits);
+
+/* JSON string escaping. */
+void cli_json_str(FILE *f, const char *s);
+
+int cmd_coeffs(int argc, char **argv, FILE *out);
+int cmd_list(int argc, char **argv, FILE *out);
+
+#endif

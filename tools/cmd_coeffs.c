@@ -1,0 +1,281 @@
+/* cmd_coeffs.c -- dualact coeffs ACT... : Hermite coefficients. */
+#include "cli.h"
+#include "config.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dualact coeffs ACT... [--degree N] [--digits D] [--raw] [--double]\n"
+    "                      [--format text|csv|json]\n"
+    "\n"
+    "Hermite coefficients a_0..a_N of each activation (a catalogue name, see\n"
+    "'dualact list', or a formula in x), with an absolute error bound on each.\n"
+    "Normalized (E sigma = 0, E sigma^2 = 1) unless --raw.\n"
+    "\n"
+    "  --degree N   highest degree (default 10, at most 100000)\n"
+    "  --digits D   absolute accuracy 10^-D in units of ||sigma|| (default 30,\n"
+    "               1 to 10000)\n"
+    "  --raw        coefficients of sigma itself, not of the normalized sigma\n"
+    "  --double     the fast double-precision path (about 15 digits)\n"
+    "  --format F   text (default), csv (header k,a_k,err; with several\n"
+    "               activations a last column act), or json\n"
+    "\n"
+    "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached\n"
+    "(the numbers printed are then those that could be vouched for).\n";
+
+typedef struct {
+    const char *spec;
+    da_act *act;
+    da_hermite *h;
+    int status;
+    /* double path */
+    double *ad, *ed;
+} item;
+
+static void fmt_d(char *v, size_t vl, char *e, size_t el, double a, double err, long digits)
+{
+    /* same rule as cli_fmt_ball, for doubles */
+    da_ball b;
+    da_ball_init2(b, 64);
+    mpfr_set_d(b->mid, a, MPFR_RNDN);
+    mpfr_set_d(b->rad, err, MPFR_RNDU);
+    cli_fmt_ball(v, vl, e, el, b, digits);
+    da_ball_clear(b);
+}
+
+int cmd_coeffs(int argc, char **argv, FILE *out)
+{
+    long degree = 10, digits = 30;
+    int raw = 0, dbl = 0, fmt = FMT_TEXT;
+    const char **acts = calloc((size_t)argc + 1, sizeof *acts);
+    int nacts = 0, rc = EXIT_OK;
+    if (!acts)
+        return cli_usage_error("out of memory");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, out);
+            free(acts);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--degree") || !strcmp(a, "--digits") || !strcmp(a, "--format")) {
+            if (i + 1 >= argc) {
+                free(acts);
+                return cli_usage_error("%s needs a value", a);
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--degree")) {
+                if (cli_parse_long(v, 0, 100000, &degree, "--degree")) {
+                    free(acts);
+                    return EXIT_USAGE;
+                }
+            } else if (!strcmp(a, "--digits")) {
+                if (cli_parse_long(v, 1, 10000, &digits, "--digits")) {
+                    free(acts);
+                    return EXIT_USAGE;
+                }
+            } else {
+                if (!strcmp(v, "text")) fmt = FMT_TEXT;
+                else if (!strcmp(v, "csv")) fmt = FMT_CSV;
+                else if (!strcmp(v, "json")) fmt = FMT_JSON;
+                else {
+                    free(acts);
+                    return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+                }
+            }
+        } else if (!strcmp(a, "--raw")) {
+            raw = 1;
+        } else if (!strcmp(a, "--double")) {
+            dbl = 1;
+        } else if (a[0] == '-' && a[1] == '-') {
+            free(acts);
+            return cli_usage_error("coeffs: unknown option '%s' (see dualact coeffs --help)", a);
+        } else {
+            acts[nacts++] = a;
+        }
+    }
+    if (nacts == 0) {
+        free(acts);
+        return cli_usage_error("coeffs: no activation given (see dualact coeffs --help)");
+    }
+    if (dbl && digits > 15)
+        digits = 15;
+
+    item *it = calloc((size_t)nacts, sizeof *it);
+    if (!it) {
+        free(acts);
+        return cli_usage_error("out of memory");
+    }
+    /* parse every activation first: an input error prints nothing */
+    for (int j = 0; j < nacts; j++) {
+        it[j].spec = acts[j];
+        int st = da_act_new(&it[j].act, acts[j]);
+        if (st) {
+            char ctx[128];
+            snprintf(ctx, sizeof ctx, "activation '%.100s'", acts[j]);
+            if (st == DA_EPARSE && da_errcol() > 0) {
+                rc = cli_lib_error(st, ctx);
+                fprintf(stderr, "  %s\n  %*s^\n", acts[j], da_errcol() - 1, "");
+            } else {
+                rc = cli_lib_error(st, ctx);
+            }
+            goto done;
+        }
+    }
+    for (int j = 0; j < nacts; j++) {
+        if (dbl) {
+            it[j].ad = malloc((size_t)(degree + 1) * sizeof(double));
+            it[j].ed = malloc((size_t)(degree + 1) * sizeof(double));
+            if (!it[j].ad || !it[j].ed) {
+                rc = cli_usage_error("out of memory");
+                goto done;
+            }
+            it[j].status = da_hermite_compute_d(it[j].ad, it[j].ed, degree, it[j].act, raw);
+        } else {
+            da_hermite_opts o;
+            da_hermite_opts_init(&o);
+            o.degree = degree;
+            o.digits = digits;
+            o.raw = raw;
+            it[j].status = da_hermite_compute(&it[j].h, it[j].act, &o);
+        }
+        if (it[j].status == DA_EACCURACY) {
+            char ctx[160];
+            snprintf(ctx, sizeof ctx, "%.100s", acts[j]);
+            cli_lib_error(it[j].status, ctx);
+            rc = EXIT_ACCURACY;
+        } else if (it[j].status) {
+            char ctx[160];
+            snprintf(ctx, sizeof ctx, "%.100s", acts[j]);
+            rc = cli_lib_error(it[j].status, ctx);
+            goto done;
+        }
+    }
+
+    char v[12000], e[64];
+    if (fmt == FMT_CSV) {
+        fprintf(out, "k,a_k,err%s\n", nacts > 1 ? ",act" : "");
+        for (int j = 0; j < nacts; j++)
+            for (long k = 0; k <= degree; k++) {
+                if (dbl)
+                    fmt_d(v, sizeof v, e, sizeof e, it[j].ad[k], it[j].ed[k], digits);
+                else
+                    cli_fmt_ball(v, sizeof v, e, sizeof e, &it[j].h->a[k], digits);
+                fprintf(out, "%ld,%s,%s", k, v, e);
+                if (nacts > 1) {
+                    fputc(',', out);
+                    /* quote the activation: formulas contain commas */
+                    fputc('"', out);
+                    for (const char *p = acts[j]; *p; p++) {
+                        if (*p == '"')
+                            fputc('"', out);
+                        fputc(*p, out);
+                    }
+                    fputc('"', out);
+                }
+                fputc('\n', out);
+            }
+    } else if (fmt == FMT_JSON) {
+        fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"coeffs\",\n", da_version());
+        fprintf(out, "  \"normalized\": %s,\n  \"digits\": %ld,\n  \"degree\": %ld,\n",
+                raw ? "false" : "true", digits, degree);
+        fprintf(out, "  \"activations\": [\n");
+        for (int j = 0; j < nacts; j++) {
+            da_hermite *h = it[j].h;
+            fprintf(out, "    {\n      \"activation\": ");
+            cli_json_str(out, acts[j]);
+            fprintf(out, ",\n      \"expression\": ");
+            cli_json_str(out, da_act_expr(it[j].act));
+            fprintf(out, ",\n      \"class\": ");
+            cli_json_str(out, da_act_class_name(da_act_class(it[j].act)));
+            if (h) {
+                fprintf(out, ",\n      \"method\": ");
+                cli_json_str(out, h->method);
+                fprintf(out, ",\n      \"working_precision_bits\": %ld,\n      \"nodes\": %ld",
+                        (long)h->prec, h->nodes);
+                fprintf(out, ",\n      \"digits_reached\": %.1f", h->digits_reached);
+            } else {
+                fprintf(out, ",\n      \"method\": \"double precision\"");
+            }
+            fprintf(out, ",\n      \"accuracy_reached\": %s",
+                    it[j].status == DA_OK ? "true" : "false");
+            fprintf(out, ",\n      \"coefficients\": [\n");
+            for (long k = 0; k <= degree; k++) {
+                if (dbl)
+                    fmt_d(v, sizeof v, e, sizeof e, it[j].ad[k], it[j].ed[k], digits);
+                else
+                    cli_fmt_ball(v, sizeof v, e, sizeof e, &h->a[k], digits);
+                fprintf(out, "        {\"k\": %ld, \"a_k\": \"%s\", \"err\": \"%s\"}%s\n", k, v, e,
+                        k < degree ? "," : "");
+            }
+            fprintf(out, "      ]");
+            if (h) {
+                struct { const char *name; const da_ball_struct *b; } q[] = {
+                    {"mean", &h->mean}, {"variance", &h->var}, {"mu", &h->mu},
+                    {"beta", &h->beta}, {"tail", &h->tail}};
+                for (size_t m = 0; m < sizeof q / sizeof q[0]; m++) {
+                    if (q[m].b == &h->beta && h->beta_infinite) {
+                        fprintf(out, ",\n      \"beta\": {\"value\": \"inf\", \"err\": \"0\"}");
+                        continue;
+                    }
+                    cli_fmt_ball(v, sizeof v, e, sizeof e, q[m].b, digits);
+                    fprintf(out, ",\n      \"%s\": {\"value\": \"%s\", \"err\": \"%s\"}", q[m].name, v, e);
+                }
+            }
+            fprintf(out, "\n    }%s\n", j + 1 < nacts ? "," : "");
+        }
+        fprintf(out, "  ]\n}\n");
+    } else {
+        for (int j = 0; j < nacts; j++) {
+            da_hermite *h = it[j].h;
+            if (j)
+                fputc('\n', out);
+            fprintf(out, "activation  %s\n", acts[j]);
+            fprintf(out, "formula     %s\n", da_act_expr(it[j].act));
+            fprintf(out, "class       %s\n", da_act_class_name(da_act_class(it[j].act)));
+            if (h)
+                fprintf(out, "method      %s (%ld bits%s)\n", h->method, (long)h->prec,
+                        h->nodes ? ", quadrature" : "");
+            else
+                fprintf(out, "method      double precision\n");
+            fprintf(out, "%s coefficients, absolute accuracy 10^-%ld%s\n\n",
+                    raw ? "raw" : "normalized", digits,
+                    it[j].status == DA_OK ? "" : " (NOT reached: see err)");
+            fprintf(out, "%5s  %-*s  %s\n", "k", (int)(digits + 8 > 60 ? 60 : digits + 8), "a_k", "err");
+            for (long k = 0; k <= degree; k++) {
+                if (dbl)
+                    fmt_d(v, sizeof v, e, sizeof e, it[j].ad[k], it[j].ed[k], digits);
+                else
+                    cli_fmt_ball(v, sizeof v, e, sizeof e, &h->a[k], digits);
+                fprintf(out, "%5ld  %-*s  %s\n", k, (int)(digits + 8 > 60 ? 60 : digits + 8), v, e);
+            }
+            if (h) {
+                fputc('\n', out);
+                struct { const char *name; const da_ball_struct *b; } q[] = {
+                    {"mean (raw)", &h->mean}, {"variance (raw)", &h->var},
+                    {"mu = 1 - a_1^2", &h->mu}, {"beta = E[s'^2]", &h->beta},
+                    {"tail 1 - sum a_k^2", &h->tail}};
+                if (raw)
+                    q[4].name = "tail E s^2 - sum a_k^2";
+                for (size_t m = 0; m < sizeof q / sizeof q[0]; m++) {
+                    if (q[m].b == &h->beta && h->beta_infinite) {
+                        fprintf(out, "%-24s  inf (the activation jumps)\n", q[m].name);
+                        continue;
+                    }
+                    cli_fmt_ball(v, sizeof v, e, sizeof e, q[m].b, digits);
+                    fprintf(out, "%-24s  %s  +- %s\n", q[m].name, v, e);
+                }
+            }
+        }
+    }
+done:
+    for (int j = 0; j < nacts; j++) {
+        da_act_free(it[j].act);
+        da_hermite_free(it[j].h);
+        free(it[j].ad);
+        free(it[j].ed);
+    }
+    free(it);
+    free(acts);
+    return rc;
+}

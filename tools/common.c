@@ -1,0 +1,138 @@
+/* common.c -- error reporting, number parsing and ball formatting. */
+#include "cli.h"
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("dualact: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+int cli_lib_error(int status, const char *context)
+{
+    const char *msg = da_errmsg();
+    if (!msg || !*msg)
+        msg = da_strerror(status);
+    if (context)
+        fprintf(stderr, "dualact: %s: %s\n", context, msg);
+    else
+        fprintf(stderr, "dualact: %s\n", msg);
+    switch (status) {
+    case DA_EINVAL:
+    case DA_EPARSE:
+    case DA_EDOM:
+        return EXIT_USAGE;
+    case DA_EACCURACY:
+        return EXIT_ACCURACY;
+    default:
+        return EXIT_INTERNAL;
+    }
+}
+
+int cli_parse_long(const char *s, long lo, long hi, long *out, const char *what)
+{
+    if (!s || !*s)
+        return cli_usage_error("%s: missing value", what);
+    errno = 0;
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*end || errno)
+        return cli_usage_error("%s: '%s' is not an integer", what, s);
+    if (v < lo || v > hi)
+        return cli_usage_error("%s: %ld is out of range [%ld, %ld]", what, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *s, double lo, double hi, double *out, const char *what)
+{
+    if (!s || !*s)
+        return cli_usage_error("%s: missing value", what);
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || errno || !isfinite(v))
+        return cli_usage_error("%s: '%s' is not a number", what, s);
+    if (v < lo || v > hi)
+        return cli_usage_error("%s: %g is out of range [%g, %g]", what, v, lo, hi);
+    *out = v;
+    return 0;
+}
+
+void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
+                  const da_ball_struct *b, long digits)
+{
+    if (mpfr_nan_p(b->mid) || mpfr_inf_p(b->rad) || mpfr_nan_p(b->rad)) {
+        snprintf(val, vlen, "nan");
+        snprintf(err, elen, "inf");
+        return;
+    }
+    if (mpfr_inf_p(b->mid)) {
+        snprintf(val, vlen, mpfr_sgn(b->mid) > 0 ? "inf" : "-inf");
+        snprintf(err, elen, "0");
+        return;
+    }
+    /* decimals vouched for: d = min(digits, floor(-log10 rad)) */
+    double dr = da_ball_digits(b);
+    long d = digits;
+    if (dr < (double)d)
+        d = (long)floor(dr);
+    mpfr_t e, half;
+    mpfr_init2(e, DA_RAD_PREC);
+    mpfr_init2(half, DA_RAD_PREC);
+    mpfr_set(e, b->rad, MPFR_RNDU);
+    if (mpfr_zero_p(b->mid) || d < -300) {
+        snprintf(val, vlen, "0");
+        mpfr_abs(half, b->mid, MPFR_RNDU);
+        mpfr_add(e, e, half, MPFR_RNDU);
+    } else {
+        long ex;
+        double m = mpfr_get_d_2exp(&ex, b->mid, MPFR_RNDN);
+        long e10 = (long)floor(log10(fabs(m)) + (double)ex * 0.30102999566398120);
+        long sig = d + 2 + e10;   /* significant digits down to 10^-(d+2) */
+        if (sig <= 0) {
+            snprintf(val, vlen, "0");
+            mpfr_abs(half, b->mid, MPFR_RNDU);
+            mpfr_add(e, e, half, MPFR_RNDU);
+        } else {
+            if ((size_t)sig + 16 > vlen)
+                sig = (long)vlen - 16;
+            mpfr_snprintf(val, vlen, "%.*Re", (int)(sig - 1), b->mid);
+            /* the printed value differs from mid by at most half a unit in
+               its last place, 0.5 * 10^(E - sig + 1), E its printed exponent */
+            const char *ep = strchr(val, 'e');
+            long E = ep ? strtol(ep + 1, NULL, 10) : e10;
+            mpfr_set_ui(half, 10, MPFR_RNDU);
+            mpfr_pow_si(half, half, E - sig + 1, MPFR_RNDU);
+            mpfr_div_2ui(half, half, 1, MPFR_RNDU);
+            mpfr_add(e, e, half, MPFR_RNDU);
+        }
+    }
+    mpfr_snprintf(err, elen, "%.2RUe", e);
+    mpfr_clear(e);
+    mpfr_clear(half);
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}

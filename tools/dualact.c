@@ -1,0 +1,63 @@
+/* dualact.c -- the command-line tool: dispatch to the commands. */
+#include "cli.h"
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dualact COMMAND [ARGS...] [--digits D] [--raw] [--format text|csv|json]\n"
+    "\n"
+    "Hermite expansions and dual activations of neural-network activations,\n"
+    "with an error bound on every number.\n"
+    "\n"
+    "commands:\n"
+    "  list      the catalogue of named activations\n"
+    "  coeffs    Hermite coefficients, mean, variance, mu, beta\n"
+    "\n"
+    "An activation is a catalogue name ('relu', 'elu(0.5)') or a formula in x\n"
+    "('x*tanh(softplus(x))').  'dualact COMMAND --help' describes a command.\n"
+    "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";
+
+typedef struct {
+    const char *name;
+    int (*fn)(int, char **, FILE *);
+} command;
+
+static const command commands[] = {
+    {"list", cmd_list},
+    {"coeffs", cmd_coeffs},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error("no command given (try dualact --help)");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("dualact %s\n", da_version());
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name))
+            continue;
+        /* output goes to memory first; stdout sees it only on success */
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        if (!mem)
+            return cli_usage_error("cannot allocate the output buffer");
+        int rc = commands[i].fn(argc - 1, argv + 1, mem);
+        fclose(mem);
+        if (rc == EXIT_OK || rc == EXIT_ACCURACY)
+            fwrite(buf, 1, len, stdout);
+        free(buf);
+        da_free_cache();
+        if (fflush(stdout) != 0)
+            return cli_usage_error("cannot write the output");
+        return rc;
+    }
+    return cli_usage_error("unknown command '%s' (try dualact --help)", argv[1]);
+}
