@@ -197,6 +197,264 @@ int da_gh_rule_d(double *x, double *w, long n);
 /* Release every cache the library holds (rules, constants). */
 void da_free_cache(void);
 
+/* ------------------------------------------------------------------ */
+/* Reports: tables                                                    */
+/* ------------------------------------------------------------------ */
+
+/* A table of strings, rendered for papers (LaTeX booktabs), READMEs
+ * (Markdown), scripts (CSV, JSON) or the terminal. */
+typedef struct da_table da_table;
+typedef enum {
+    DA_TABLE_TEXT = 0,
+    DA_TABLE_CSV = 1,
+    DA_TABLE_MARKDOWN = 2,
+    DA_TABLE_LATEX = 3,
+    DA_TABLE_JSON = 4
+} da_table_format;
+
+da_table *da_table_new(int ncols, const char *const *head);
+void da_table_free(da_table *t);
+/* cells: ncols strings (NULL for an empty cell), copied */
+int da_table_add_row(da_table *t, const char *const *cells);
+/* provenance line: a comment in CSV/LaTeX/text, a field in JSON */
+int da_table_set_comment(da_table *t, const char *comment);
+/* *out is malloc'd; the caller frees it */
+int da_table_render(char **out, const da_table *t, da_table_format fmt);
+
+/* ------------------------------------------------------------------ */
+/* Learnability: degree spectrum of deep random networks              */
+/* ------------------------------------------------------------------ */
+
+/* For a normalized activation sigma_hat(rho) = sum_k p_k rho^k with
+ * p_k = a_k^2, p_0 = 0, sum p_k = 1: the generating function of a
+ * Galton-Watson offspring law.  The depth-L kernel sigma_hat^{oL}(rho) =
+ * sum_k b_k^(L) rho^k has b_k^(L) = P(Z_L = k), the degree spectrum;
+ * W_{<=k}(L) = sum_{j<=k} b_j^(L) is the share of a random depth-L
+ * network's variance that polynomials of degree <= k capture, and
+ * W_{<=1}(L) = (1 - mu)^L.  Layer 0 is the identity map rho.
+ * See docs/learn.md. */
+typedef struct da_learn_spectrum da_learn_spectrum;
+
+/* b_k^(L) for k <= terms, L <= depth, from the normalized coefficients
+ * a_1..a_terms computed to 10^-digits.  The truncation at degree terms is
+ * exact (p_0 = 0); the balls carry the coefficients' errors and rounding.
+ * Returns DA_OK, or DA_EACCURACY with *out filled (wider bounds). */
+int da_learn_spectrum_new(da_learn_spectrum **out, const da_act *act, long terms,
+                          long depth, long digits);
+/* The same from an offspring law given as balls p[0..terms] (p[0] must
+ * contain 0; the caller vouches that sum_k p_k = 1 over all k). */
+int da_learn_spectrum_from_law(da_learn_spectrum **out, const da_ball_struct *p,
+                               long terms, long depth, mpfr_prec_t prec);
+void da_learn_spectrum_free(da_learn_spectrum *s);
+long da_learn_terms(const da_learn_spectrum *s);
+long da_learn_depth(const da_learn_spectrum *s);
+/* wall-clock seconds of the composition (both endpoints) */
+double da_learn_seconds(const da_learn_spectrum *s);
+
+/* p_k (k <= terms) */
+int da_learn_offspring(da_ball r, const da_learn_spectrum *s, long k);
+/* b_k^(layer); for k > terms the ball [0, tail] */
+int da_learn_coef(da_ball r, const da_learn_spectrum *s, long layer, long k);
+/* W_{<=k}(layer) */
+int da_learn_mass(da_ball r, const da_learn_spectrum *s, long layer, long k);
+/* 1 - sum_{k<=terms} b_k^(layer): the mass beyond the truncation */
+int da_learn_tail(da_ball r, const da_learn_spectrum *s, long layer);
+/* sigma_hat^{o layer}(rho), |rho| <= 1, from the spectrum and its tail */
+int da_learn_eval(da_ball r, const da_learn_spectrum *s, long layer, const mpfr_t rho);
+/* Per-layer decay of W_{<=k}: last = W(layer)/W(layer-1) and
+ * fit = (W(layer)/W(h))^{1/(layer-h)}, h = floor(layer/2), the geometric
+ * mean ratio over the second half (either pointer may be NULL).  layer >= 1.
+ * As layer grows both tend to p_1 = 1 - mu when p_1 > 0 (a NaN +- Inf ball
+ * when W can vanish). */
+int da_learn_rate(da_ball last, da_ball fit, const da_learn_spectrum *s, long k, long layer);
+/* The first layer L with W_{<=k}(L) < tau lies in [*lower, *upper];
+ * -1 for a bound not reached within the depth computed. */
+int da_learn_crossing(long *lower, long *upper, const da_learn_spectrum *s, long k, double tau);
+
+/* On the sphere S^{d-1}, inputs uniform: the Mercer eigenvalues of the
+ * depth-L kernel k(<x,x'>) = sum_j b_j^(L) <x,x'>^j by degree l of
+ * spherical harmonics (Funk-Hecke), through the Gegenbauer split
+ * t^j = sum_l c_{j,l} P_l^{(d)}(t) (P_l(1) = 1).  share_l = N(d,l) lambda_l,
+ * sum_l share_l = 1 (the trace).  Monomials beyond terms are bounded, not
+ * dropped. */
+typedef struct da_sphere_spectrum da_sphere_spectrum;
+
+/* c_{j,l} at the precision of r (d >= 2) */
+int da_sphere_gegenbauer_coef(da_ball r, long dim, long j, long l);
+/* N(d, l), the dimension of the degree-l spherical harmonics on S^{d-1} */
+int da_sphere_multiplicity(mpz_t r, long dim, long l);
+/* harmonic degrees 0..max_degree (<= terms) for every layer of s */
+int da_sphere_new(da_sphere_spectrum **out, const da_learn_spectrum *s, long dim,
+                  long max_degree);
+void da_sphere_free(da_sphere_spectrum *sp);
+long da_sphere_dim(const da_sphere_spectrum *sp);
+long da_sphere_max_degree(const da_sphere_spectrum *sp);
+int da_sphere_share(da_ball r, const da_sphere_spectrum *sp, long layer, long l);
+int da_sphere_eigenvalue(da_ball r, const da_sphere_spectrum *sp, long layer, long l);
+/* the share of the trace on degrees <= k */
+int da_sphere_mass(da_ball r, const da_sphere_spectrum *sp, long layer, long k);
+/* the share of the trace on degrees > max_degree */
+int da_sphere_outside(da_ball r, const da_sphere_spectrum *sp, long layer);
+/* Effective ranks (Bartlett et al. 2020) of the spectrum counted with
+ * multiplicity and sorted decreasingly: r_k = sum_{i>k} lambda_i /
+ * lambda_{k+1}, R_k = (sum_{i>k} lambda_i)^2 / sum_{i>k} lambda_i^2
+ * (NaN +- Inf when a denominator may vanish).  Either pointer may be NULL. */
+int da_sphere_effective_ranks(da_ball rk, da_ball Rk, const da_sphere_spectrum *sp,
+                              long layer, const mpz_t k);
+
+/* Monte Carlo: the expected squared correlation E_theta[(E_x f g)^2] of
+ * random networks f (width, depth, inputs on S^{d-1}, weights
+ * N(0, 1/fan_in), normalized activation, GSL mt19937 with seed) with a
+ * unit-norm harmonic g of degree test (1: x_1, 2: x_1 x_2,
+ * 3: x_1^3 - 3 x_1 x_2^2, scaled), which tends to lambda_test as the width
+ * grows (exact at depth 1).  *stderror is the statistical standard error,
+ * not a rigorous bound. */
+typedef struct {
+    long width, depth, dim, networks, inputs;
+    int test;
+    unsigned long seed;
+} da_sim_opts;
+void da_sim_opts_init(da_sim_opts *o);
+int da_learn_simulate(double *estimate, double *stderror, const da_act *act,
+                      const da_sim_opts *opts);
+
+/* ------------------------------------------------------------------ */
+/* 3. Dual activation and kernel maps                                 */
+/* ------------------------------------------------------------------ */
+
+/* The dual activation f(rho) = E[s(X) s(Y)], corr(X, Y) = rho, of s = the
+ * normalized activation (default) or of sigma itself (raw), and its
+ * derivatives, by a closed form when the activation has one (relu, step,
+ * sign, abs, leaky_relu, relu_normalized, erf, sin, cos, exp, gaussian,
+ * identity, hermite(k); polynomials exactly by their finite series), by
+ * the Hermite series with the Parseval tail bound otherwise.  See
+ * docs/dual.md. */
+typedef struct da_dual da_dual;
+
+typedef enum {
+    DA_DUAL_AUTO = 0,     /* closed form when known, else series */
+    DA_DUAL_SERIES = 1,   /* always the Hermite series */
+    DA_DUAL_CLOSED = 2    /* closed form or DA_EINVAL */
+} da_dual_method_t;
+
+typedef struct {
+    long digits;            /* target absolute error 10^-digits (default 30) */
+    int raw;                /* 0: normalized sigma (default); 1: sigma itself */
+    da_dual_method_t method;
+    long degree;            /* series degree N; 0: automatic (default) */
+    double rho_max;         /* the series aims at the digits for |rho| <= rho_max
+                               (default 1; lower it to save time) */
+} da_dual_opts;
+
+void da_dual_opts_init(da_dual_opts *o);
+/* Prepare the dual of act (which must outlive *d).  DA_EINVAL, DA_EDOM
+ * (zero variance when normalized), DA_ENOMEM.  The accuracy actually
+ * reached is judged at each evaluation. */
+int da_dual_new(da_dual **d, const da_act *act, const da_dual_opts *opts);
+void da_dual_free(da_dual *d);
+const char *da_dual_method(const da_dual *d);  /* "closed form (relu)", ... */
+long da_dual_degree(const da_dual *d);         /* series degree, -1 if closed */
+mpfr_prec_t da_dual_prec(const da_dual *d);    /* working precision, bits */
+int da_dual_normalized(const da_dual *d);
+long da_dual_digits(const da_dual *d);
+
+/* r = f^(k)(rho), k = 0, 1, 2, for a ball rho (|rho| <= 1 up to its
+ * radius); the input radius is propagated.  Returns DA_OK;
+ * DA_EACCURACY when the radius of r exceeds 10^-digits (r still valid);
+ * DA_EINFINITE when the derivative is infinite (sigma' of an activation
+ * that jumps, at rho = +-1), r = +-Inf; DA_EDOM when rho lies outside
+ * [-1, 1]; DA_EINVAL. */
+int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k);
+/* Double precision, fast (Horner on the truncated series or the closed
+ * form).  *err (if err is not NULL) bounds the absolute error: the series
+ * bound is rigorous; for closed forms it assumes libm's functions are
+ * accurate to 4 ulp.  NaN for rho outside [-1, 1]; Inf when infinite. */
+double da_dual_eval_d(const da_dual *d, double rho, int k, double *err);
+
+/* Iterated kernel maps: rho_l = f(rho_{l-1}) (NNGP / conjugate kernel),
+ * and the NTK Theta_l = Theta_{l-1} f'(rho_{l-1}) + rho_l, Theta_0 = rho_0,
+ * normalized ntk_l = Theta_l(rho) / Theta_l(1).  Every entry is a ball;
+ * errors are propagated through the layers. */
+typedef struct {
+    long depth;
+    size_t n;                  /* starting points */
+    int has_ntk;
+    da_ball_struct *rho;       /* (depth+1) * n, entry [l * n + i] */
+    da_ball_struct *theta;     /* Theta_l(rho_0,i), same layout (has_ntk) */
+    da_ball_struct *theta1;    /* Theta_l(1), depth+1 (has_ntk) */
+    da_ball_struct *ntk;       /* theta / theta1, same layout (has_ntk) */
+    da_ball_struct *limit;     /* n: the stable fixed point nearest rho_depth */
+    int *has_limit;            /* n */
+    da_ball_struct *ratio;     /* (rho_l - limit)/(rho_{l-1} - limit), l >= 1;
+                                  NaN +- Inf where undefined */
+    int status;                /* DA_OK or DA_EACCURACY (some radius above target) */
+} da_kmap;
+
+int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
+                    size_t n, long depth, int ntk);
+void da_kmap_free(da_kmap *k);
+
+/* Fixed points of f in [-1, 1] (sign changes of f(rho) - rho on a grid of
+ * 2000 cells, refined by ball bisection, plus -1, 0, 1 when f(rho) - rho
+ * vanishes there within the error bound; tangential roots between grid
+ * points are not seen). */
+enum { DA_FP_STABLE = 0, DA_FP_UNSTABLE = 1, DA_FP_MARGINAL = 2 };
+typedef struct {
+    da_ball_struct rho;
+    da_ball_struct slope;      /* f'(rho*) (+Inf when infinite) */
+    int stability;             /* |slope| < 1, > 1, or undecided / = 1 */
+} da_fixed_point;
+int da_kmap_fixed_points(da_fixed_point **fp, size_t *n, const da_dual *d);
+void da_kmap_fixed_points_free(da_fixed_point *fp, size_t n);
+
+/* Asymptotic rates and the Joudaki-Hofmann class of kappa = f / f(1). */
+enum {
+    DA_JH_TO_ZERO = 0,   /* kappa(0) = 0: rho -> 0 at rate kappa'(0) */
+    DA_JH_TO_ONE = 1,    /* kappa(0) > 0, kappa'(1) < 1: rho -> 1 at rate kappa'(1) */
+    DA_JH_SLOW = 2,      /* kappa'(1) = 1: O(1/l) convergence to 1 */
+    DA_JH_INTERIOR = 3,  /* kappa(0) > 0, kappa'(1) > 1: a unique fixed point in (0, 1) */
+    DA_JH_UNDECIDED = 4  /* the bounds do not separate the cases */
+};
+typedef struct {
+    da_ball_struct kappa0;     /* kappa(0) = f(0)/f(1) */
+    da_ball_struct rate0;      /* kappa'(0) = f'(0)/f(1)  (a_1^2 when normalized) */
+    da_ball_struct rate1;      /* kappa'(1) = f'(1)/f(1)  (beta when normalized) */
+    int rate1_infinite;
+    int jh_case;
+} da_kmap_rates;
+int da_kmap_rates_compute(da_kmap_rates *r, const da_dual *d);
+void da_kmap_rates_clear(da_kmap_rates *r);
+const char *da_kmap_jh_text(int jh_case);
+
+/* Mean-field signal propagation (Poole et al. 2016, Schoenholz et al.
+ * 2017), in double precision with error estimates (see docs/dual.md):
+ * weights N(0, sw2/width), biases N(0, sb2); sigma as given, or the
+ * normalized sigma when normalized = 1. */
+typedef struct da_meanfield da_meanfield;
+int da_meanfield_new(da_meanfield **mf, const da_act *act, int normalized);
+void da_meanfield_free(da_meanfield *mf);
+/* E[s(u) s(v)] (deriv = 0) or E[s'(u) s'(v)] (deriv = 1), Var u = q1,
+ * Var v = q2, Cov(u, v) = c.  DA_EINFINITE for deriv = 1 when s jumps. */
+int da_meanfield_kernel(double *val, double *err, const da_meanfield *mf,
+                        double q1, double q2, double c, int deriv);
+enum { DA_PHASE_ORDERED = 0, DA_PHASE_CHAOTIC = 1, DA_PHASE_CRITICAL = 2,
+       DA_PHASE_UNBOUNDED = 3 };
+typedef struct {
+    double sw2, sb2;
+    double q, q_err;           /* q* (INFINITY when the length map diverges) */
+    double c, c_err;           /* c*, the stable fixed point of the correlation map */
+    double chi1, chi1_err;     /* sw2 E[s'(sqrt(q*) Z)^2] */
+    double chic, chic_err;     /* slope of the correlation map at c* */
+    double xi_q, xi_q_err;     /* -1/ln(slope of the length map at q*) */
+    double xi_c, xi_c_err;     /* -1/ln chic (INFINITY at criticality) */
+    int phase;
+} da_mf_point;
+int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, double sb2);
+/* The sw2 where chi_1 = 1 for this sb2 (searched in [1e-3, 1e3]);
+ * DA_EDOM when there is none. */
+int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, double sb2);
+const char *da_meanfield_phase_name(int phase);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,5 +42,7 @@ void cli_json_str(FILE *f, const char *s);
 
 int cmd_coeffs(int argc, char **argv, FILE *out);
 int cmd_list(int argc, char **argv, FILE *out);
+int cmd_table(int argc, char **argv, FILE *out);
+int cmd_learn(int argc, char **argv, FILE *out);
 
 #endif

@@ -13,6 +13,8 @@ static const char usage[] =
     "commands:\n"
     "  list      the catalogue of named activations\n"
     "  coeffs    Hermite coefficients, mean, variance, mu, beta\n"
+    "  table     one row per activation, for papers (LaTeX, Markdown, CSV, JSON)\n"
+    "  learn     low-degree mass of deep random networks over depth (line, sphere)\n"
     "\n"
     "An activation is a catalogue name ('relu', 'elu(0.5)') or a formula in x\n"
     "('x*tanh(softplus(x))').  'dualact COMMAND --help' describes a command.\n"
@@ -26,6 +28,8 @@ typedef struct {
 static const command commands[] = {
     {"list", cmd_list},
     {"coeffs", cmd_coeffs},
+    {"table", cmd_table},
+    {"learn", cmd_learn},
 };
 
 int main(int argc, char **argv)

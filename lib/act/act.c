@@ -41,7 +41,7 @@ int da_act_new(da_act **out, const char *spec)
     da_clear_error();
     char *formula = NULL;
     int st = da_catalog_formula(&formula, spec);
-    if (st > 1)
+    if (st > 0)
         return st;
     da_expr *e = NULL;
     st = da_expr_parse(&e, st == 0 ? formula : spec);

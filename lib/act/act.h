@@ -15,7 +15,7 @@ struct da_act {
 };
 
 /* Catalogue lookup: on a catalogue spec ("elu(0.5)") sets *formula
- * (malloc'd) and returns 0; returns 1 if spec is not a catalogue spec;
+ * (malloc'd) and returns 0; returns -1 if spec is not a catalogue spec;
  * otherwise an error code (bad parameters). */
 int da_catalog_formula(char **formula, const char *spec);
 

@@ -52,7 +52,7 @@ static const entry table[] = {
     {"exp", "", "exp(x)", 0, {0}, "exponential"},
     {"gaussian", "", "exp(-x^2/2)", 0, {0}, "Gaussian bump exp(-x^2/2)"},
     {"hermite", "k=2", NULL, 1, {"2"},
-     "probabilists' Hermite polynomial He_k(x), integer 0 <= k <= 1000"},
+     "probabilists' Hermite polynomial He_k(x), integer 0 <= k <= 200"},
     {"poly", "c0,c1,...", NULL, -1, {0},
      "polynomial c0 + c1 x + c2 x^2 + ... (1 to 64 coefficients)"},
     {"relu_normalized", "",
@@ -232,7 +232,7 @@ int da_catalog_formula(char **formula, const char *spec)
     size_t n = strcspn(spec, "( \t");
     const entry *e = find(spec, n);
     if (!e)
-        return 1; /* not a catalogue spec */
+        return -1; /* not a catalogue spec */
     const char *rest = spec + n;
     while (isspace((unsigned char)*rest))
         rest++;
@@ -248,12 +248,12 @@ int da_catalog_formula(char **formula, const char *spec)
         while (isspace((unsigned char)*after))
             after++;
         if (*after)
-            return 1; /* e.g. "relu(x)+1": an expression */
+            return -1; /* e.g. "relu(x)+1": an expression */
         /* if the argument list mentions x or a letter other than e/E in a
            number, it is an expression such as relu(2*x) */
         for (const char *q = p; q < close; q++)
             if (isalpha((unsigned char)*q) && *q != 'e' && *q != 'E')
-                return 1;
+                return -1;
         while (p < close) {
             const char *comma = memchr(p, ',', (size_t)(close - p));
             const char *end = comma ? comma : close;
@@ -271,7 +271,7 @@ int da_catalog_formula(char **formula, const char *spec)
                 return da_fail(DA_EINVAL, "activation '%s': empty parameter after ','", e->name);
         }
     } else if (*rest) {
-        return 1;
+        return -1;
     }
 
     if (e->nparams >= 0 && nargs > e->nparams)
@@ -285,8 +285,8 @@ int da_catalog_formula(char **formula, const char *spec)
     if (strcmp(e->name, "hermite") == 0) {
         char *end;
         long k = strtol(args[0], &end, 10);
-        if (*end || k < 0 || k > 1000)
-            return da_fail(DA_EINVAL, "activation 'hermite': k must be an integer from 0 to 1000, not '%s'", args[0]);
+        if (*end || k < 0 || k > 200)
+            return da_fail(DA_EINVAL, "activation 'hermite': k must be an integer from 0 to 200, not '%s'", args[0]);
         *formula = hermite_formula(k);
     } else if (strcmp(e->name, "poly") == 0) {
         *formula = poly_formula(args, nargs);

@@ -43,7 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GRID_LO (-40)
 #define GRID_N 8000            /* grid step 0.01 on [-40, 40] */
 #define GRID_X(i) ((long double)((i) - GRID_N / 2) / 100.0L)
 #define MAX_CAND 100000        /* cap on breakpoints (floor(1000*x) ...) */
@@ -1146,7 +1145,8 @@ static int find_candidates(const da_expr *e, swlist *L, candlist *C, const numca
     free(grid);
     if (st)
         return st;
-    qsort(C->v, (size_t)C->n, sizeof *C->v, cand_cmp);
+    if (C->n > 1)
+        qsort(C->v, (size_t)C->n, sizeof *C->v, cand_cmp);
     int m = 0;
     for (int i = 0; i < C->n; i++) {
         if (!isfinite(C->v[i].x))
@@ -1444,9 +1444,19 @@ static double zeros_dist(const da_expr *g, double shift, const ivl *iv)
                 for (int i = 0; i < n; i++) {
                     double im = fabs(cimag(z[i])), re = creal(z[i]);
                     double d;
-                    if (im <= 1e-7 * (1 + fabs(re)))
-                        d = dist_to_ivl(re, iv);   /* a real zero */
-                    else
+                    if (im <= 1e-7 * (1 + fabs(re))) {
+                        /* a real zero: at an end of the piece it is the
+                         * breakpoint's business; inside it is a zero the
+                         * function survives (sqrt(x^2)): not analytic
+                         * there, so be conservative */
+                        double tol = 1e-9 * (1 + fabs(re));
+                        if (fabs(re - iv->lo) <= tol || fabs(re - iv->hi) <= tol)
+                            d = INFINITY;
+                        else if (re > iv->lo && re < iv->hi)
+                            d = CONSERVATIVE_SD;
+                        else
+                            d = dist_to_ivl(re, iv);
+                    } else
                         d = im;                  /* distance from the axis */
                     if (d > 0 && d < res)
                         res = d;
@@ -1815,14 +1825,6 @@ static grow growth_rec(const da_expr *e, int side)
 
 /* ---- domain ---------------------------------------------------------- */
 
-static int is_special_point(double x, const double *pts, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (pts[i] == x)
-            return 1;
-    return 0;
-}
-
 /* value at x: long double, confirmed in MPFR when not finite. */
 static int check_point(const da_expr *e, double x, const numcache *nc, int exact)
 {
@@ -1895,13 +1897,18 @@ static int pole_scan(const da_expr *root, const da_expr *den, const char *what,
 {
     double a, b;
     if (affine_d(den, &a, &b)) {
-        if (a != 0 && pole_at(root, -b / a))
-            return da_fail(DA_EDOM, "%s at x = %.17g", what, -b / a);
+        double r = a != 0 ? -b / a : 0;
+        if (r == 0)
+            r = 0;   /* not -0 */
+        if (a != 0 && pole_at(root, r))
+            return da_fail(DA_EDOM, "%s at x = %.17g", what, r);
         return 0;
     }
     for (int j = 0; j <= GRID_N; j++)
         grid[j] = ev_ld(den, GRID_X(j), nc);
-    for (int j = 0; j < GRID_N; j++) {
+    /* intervals from 0 outwards, so that the pole nearest 0 is named */
+    for (int q = 0; q < GRID_N; q++) {
+        int j = q % 2 ? GRID_N / 2 - 1 - q / 2 : GRID_N / 2 + q / 2;
         long double u = grid[j], v = grid[j + 1];
         if (!isfinite(u) || !isfinite(v) || !((u < 0 && v > 0) || (u > 0 && v < 0)))
             continue;
@@ -1961,6 +1968,8 @@ static int domain_walk(const da_expr *root, const da_expr *e, const numcache *nc
     if (ncrit && affine_d(u, &a, &b) && a != 0) {
         for (int i = 0; i < ncrit; i++) {
             double r = (crit[i] - b) / a;
+            if (r == 0)
+                r = 0;   /* not -0 */
             if (dl_add(pts, r) || dl_add(pts, r - 1) || dl_add(pts, r + 1))
                 return DA_ENOMEM;
         }
@@ -1989,7 +1998,6 @@ static int check_domain(const da_expr *e, const numcache *nc, const candlist *C)
         st = domain_walk(e, e, nc, grid, &pts);
     for (int i = 0; !st && i < pts.n; i++)
         st = check_point(e, pts.v[i], nc, 1);
-    (void)is_special_point;
     free(pts.v);
     free(grid);
     return st;
@@ -1997,39 +2005,60 @@ static int check_domain(const da_expr *e, const numcache *nc, const candlist *C)
 
 /* ---- jump orders ----------------------------------------------------- */
 
-/* lowest k in 0..3 with d^k e/dx^k jumping at b; -1 if none */
+/* |d(b+delta) - d(b-delta)| and the jump threshold 2^-40 max(1, |values|);
+ * 1 if d cannot be evaluated on a side */
+static int side_diff(const da_expr *d, const mpfr_t b, const mpfr_t delta,
+                     mpfr_t diff, mpfr_t thr)
+{
+    mpfr_t xl, xr, yl, yr;
+    mpfr_inits2(JUMP_PREC, xl, xr, yl, yr, (mpfr_ptr)0);
+    mpfr_sub(xl, b, delta, MPFR_RNDN);
+    mpfr_add(xr, b, delta, MPFR_RNDN);
+    int bad = ev_m(yl, d, xl, NULL) || ev_m(yr, d, xr, NULL);
+    if (!bad) {
+        mpfr_sub(diff, yl, yr, MPFR_RNDN);
+        mpfr_abs(diff, diff, MPFR_RNDN);
+        mpfr_abs(yl, yl, MPFR_RNDN);
+        mpfr_abs(yr, yr, MPFR_RNDN);
+        mpfr_max(thr, yl, yr, MPFR_RNDN);
+        if (mpfr_cmp_ui(thr, 1) < 0)
+            mpfr_set_ui(thr, 1, MPFR_RNDN);
+        mpfr_mul_2si(thr, thr, -40, MPFR_RNDN);
+    }
+    mpfr_clears(xl, xr, yl, yr, (mpfr_ptr)0);
+    return bad;
+}
+
+/* Lowest k in 0..nd-1 with d^k e/dx^k jumping at b; -1 if none.  The
+ * one-sided values are taken at offsets 2^-100 and 2^-120 (relative to
+ * max(1, |b|)): a jump is a difference above 2^-40 of the scale that does
+ * not shrink with the offset (a Hoelder-continuous cusp such as cbrt(x)
+ * at 0 shrinks; a derivative that blows up on a side counts as a jump). */
 static int jump_order(da_expr *const *d, int nd, const mpfr_t b)
 {
-    mpfr_t xl, xr, yl, yr, t;
-    mpfr_inits2(JUMP_PREC, xl, xr, yl, yr, t, (mpfr_ptr)0);
-    /* offset 2^-100 relative */
-    mpfr_set_ui_2exp(t, 1, -100, MPFR_RNDN);
-    if (mpfr_cmpabs_ui(b, 1) > 0)
-        mpfr_mul_2si(t, t, mpfr_get_exp(b), MPFR_RNDN);
-    mpfr_sub(xl, b, t, MPFR_RNDN);
-    mpfr_add(xr, b, t, MPFR_RNDN);
+    mpfr_t d1, d2, t1, t2, del1, del2;
+    mpfr_inits2(JUMP_PREC, d1, d2, t1, t2, del1, del2, (mpfr_ptr)0);
+    mpfr_set_ui_2exp(del1, 1, -100, MPFR_RNDN);
+    mpfr_set_ui_2exp(del2, 1, -120, MPFR_RNDN);
+    if (mpfr_cmpabs_ui(b, 1) > 0) {
+        mpfr_mul_2si(del1, del1, mpfr_get_exp(b), MPFR_RNDN);
+        mpfr_mul_2si(del2, del2, mpfr_get_exp(b), MPFR_RNDN);
+    }
     int res = -1;
     for (int k = 0; k < nd && res < 0; k++) {
         if (!d[k])
             break;
-        int fl = ev_m(yl, d[k], xl, NULL), fr = ev_m(yr, d[k], xr, NULL);
-        if (fl || fr) {
-            res = k;   /* blows up on a side */
+        if (side_diff(d[k], b, del1, d1, t1) || side_diff(d[k], b, del2, d2, t2)) {
+            res = k;
             break;
         }
-        mpfr_sub(t, yl, yr, MPFR_RNDN);
-        mpfr_abs(t, t, MPFR_RNDN);
-        /* scale = max(1, |yl|, |yr|); jump if |yl - yr| > 2^-40 scale */
-        mpfr_abs(yl, yl, MPFR_RNDN);
-        mpfr_abs(yr, yr, MPFR_RNDN);
-        mpfr_max(yl, yl, yr, MPFR_RNDN);
-        if (mpfr_cmp_ui(yl, 1) < 0)
-            mpfr_set_ui(yl, 1, MPFR_RNDN);
-        mpfr_mul_2si(yl, yl, -40, MPFR_RNDN);
-        if (mpfr_greater_p(t, yl))
-            res = k;
+        if (mpfr_greater_p(d1, t1)) {
+            mpfr_div_2ui(d1, d1, 1, MPFR_RNDN);
+            if (mpfr_greater_p(d2, d1))
+                res = k;
+        }
     }
-    mpfr_clears(xl, xr, yl, yr, t, (mpfr_ptr)0);
+    mpfr_clears(d1, d2, t1, t2, del1, del2, (mpfr_ptr)0);
     return res;
 }
 
@@ -2072,8 +2101,15 @@ static int piece_tree_d(da_expr **out, const da_expr *e, double x)
 static int end_growth(grow *g, const da_expr *t, int side)
 {
     *g = growth_rec(t, side);
-    if (g->g != DA_GROWTH_BAD && !g->sure)
+    if (g->g != DA_GROWTH_BAD && !g->sure) {
         *g = gr_numeric(t, side);
+    } else if (g->g == DA_GROWTH_BAD) {
+        /* the symbolic rules see exp(x^2/8) in exp(-x^2)*exp(x^2/8):
+         * believe them only if the values agree */
+        grow q = gr_numeric(t, side);
+        if (q.g != DA_GROWTH_BAD)
+            *g = q;
+    }
     if (g->g == DA_GROWTH_BAD) {
         char *s = da_expr_str(g->bad ? g->bad : t);
         int st = da_fail(DA_EDOM, "%s grows too fast: not square integrable against the Gaussian",
@@ -2098,7 +2134,19 @@ int da_expr_analyze(const da_expr *e, da_expr_info *info)
         return st;
     }
     st = find_candidates(e, &L, &C, &nc);
-    if (!st)
+    /* a polynomial whose constants evaluate is defined everywhere */
+    int defined = 0;
+    if (!st && is_poly_tree(e)) {
+        poly P;
+        int ps = poly_expand(&P, e, 64);
+        if (ps == 0) {
+            defined = 1;
+            poly_clear(&P);
+        } else if (ps == DA_ENOMEM) {
+            st = DA_ENOMEM;
+        }
+    }
+    if (!st && !defined)
         st = check_domain(e, &nc, &C);
     int m = C.n;
     double *brk = NULL;
@@ -2160,6 +2208,10 @@ int da_expr_analyze(const da_expr *e, da_expr_info *info)
                 info->poly_degree = maxdeg;
                 g = gr_poly(enddeg);
             } else if (m == 0) {
+                /* no singularity at finite distance found (x/exp(x)):
+                 * entire */
+                if (!isfinite(sd))
+                    allentire = 1;
                 info->cls = allentire ? DA_CLASS_ENTIRE : DA_CLASS_POLES;
                 info->sing_dist = allentire ? INFINITY : sd;
             } else {

@@ -198,31 +198,35 @@ void da_expr_unref(da_expr *e)
 
 /* ---- substitution ------------------------------------------------- */
 
-static int has_x(const da_expr *e)
+/* e with x replaced by s; *same is set when nothing changed (then the
+ * result is a new reference to e itself, and subtrees without x are
+ * shared rather than copied). */
+static da_expr *subst(const da_expr *e, const da_expr *s, int *same)
 {
-    if (e->op == DA_E_X)
-        return 1;
-    for (int i = 0; i < e->nargs; i++)
-        if (has_x(e->a[i]))
-            return 1;
-    return 0;
-}
-
-static da_expr *subst(const da_expr *e, const da_expr *s)
-{
+    *same = 0;
     if (e->op == DA_E_X)
         return da_expr_ref((da_expr *)s);
-    if (e->nargs == 0 || !has_x(e))
+    *same = 1;
+    if (e->nargs == 0)
         return da_expr_ref((da_expr *)e);
     da_expr *a[3] = {NULL, NULL, NULL};
+    int all_same = 1;
     for (int i = 0; i < e->nargs; i++) {
-        a[i] = subst(e->a[i], s);
+        int si;
+        a[i] = subst(e->a[i], s, &si);
         if (!a[i]) {
             for (int j = 0; j < i; j++)
                 da_expr_unref(a[j]);
             return NULL;
         }
+        all_same = all_same && si;
     }
+    if (all_same) {
+        for (int i = 0; i < e->nargs; i++)
+            da_expr_unref(a[i]);
+        return da_expr_ref((da_expr *)e);
+    }
+    *same = 0;
     return da_expr_node(e->op, e->fn, e->nargs, a[0], a[1], a[2]);
 }
 
@@ -230,7 +234,8 @@ da_expr *da_expr_subst(const da_expr *e, const da_expr *s)
 {
     if (!e || !s)
         return NULL;
-    return subst(e, s);
+    int same;
+    return subst(e, s, &same);
 }
 
 /* ---- equality ----------------------------------------------------- */

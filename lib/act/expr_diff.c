@@ -283,8 +283,9 @@ static int is_zero(const da_expr *e)
 
 static int is_dec_val(const da_expr *e, int64_t v)
 {
-    dec d;
-    return get_dec(e, &d) && d.e == 0 && d.m == v;
+    dec d, w = {v, 0};
+    dec_norm(&w);
+    return get_dec(e, &d) && d.e == w.e && d.m == w.m;
 }
 
 static int is_one(const da_expr *e) { return is_dec_val(e, 1); }
@@ -582,10 +583,13 @@ static da_expr *s_pow(da_expr *a, da_expr *b)
         da_expr_unref(b);
         return inum(1);
     }
-    if (ca && cb && y.e == 0 && y.m > 0 && y.m <= 64) {
+    int64_t n = cb && y.e >= 0 && y.e <= 2 ? y.m : 0;
+    for (int i = 0; i < (cb ? y.e : 0); i++)
+        n *= 10;
+    if (ca && cb && y.e >= 0 && n > 0 && n <= 64) {
         dec r = {1, 0};
         int ok = 1;
-        for (int64_t i = 0; ok && i < y.m; i++)
+        for (int64_t i = 0; ok && i < n; i++)
             ok = dec_mul(&r, r, x);
         if (ok)
             return fold2(a, b, r);

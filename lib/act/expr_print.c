@@ -109,22 +109,21 @@ static int is_arith(da_op op)
 
 /* ---- canonical text ----------------------------------------------------- */
 
-static void str_rec(buf *b, const da_expr *e, int min);
+static void str_rec(buf *b, const da_expr *e);
 
 static void str_at(buf *b, const da_expr *e, int min)
 {
     if (level(e) < min) {
         put(b, "(");
-        str_rec(b, e, L_COND);
+        str_rec(b, e);
         put(b, ")");
     } else {
-        str_rec(b, e, min);
+        str_rec(b, e);
     }
 }
 
-static void str_rec(buf *b, const da_expr *e, int min)
+static void str_rec(buf *b, const da_expr *e)
 {
-    (void)min;
     if (b->err)
         return;
     switch (e->op) {
@@ -195,7 +194,7 @@ char *da_expr_str(const da_expr *e)
     if (!e)
         return NULL;
     buf b = {0};
-    str_rec(&b, e, L_COND);
+    str_rec(&b, e);
     return finish(&b);
 }
 

@@ -744,6 +744,10 @@ static void fn_m(da_tape_ws *w, da_fn f, mpfr_ptr d, mpfr_srcptr x,
 int da_tape_eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x)
 {
     const mpfr_rnd_t R = MPFR_RNDN;
+    if (w->t != t) { /* a workspace of another tape */
+        mpfr_set_nan(y);
+        return 1;
+    }
     mpfr_ptr *r = w->p;
     r[0] = (mpfr_ptr)x; /* read only: no instruction writes register 0 */
     const ins *code = t->code;

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 
 #define DEFAULT_MAX_NODES 4000000L
 
@@ -172,6 +173,22 @@ static double pow2d(double e)
 /* Relative rounding of sqrt(k!) (k+2 operations) adds (k+2) 2^-wp |a_k|:
  * folded into the floors below as 2^-wp (3N + ...). */
 
+/* rad += 2^ceil(l2) (nothing for l2 = -Inf): floors far below double's
+   range stay exact powers of two */
+static void rad_add_pow2(mpfr_t rad, double l2)
+{
+    if (l2 == -INFINITY || isnan(l2))
+        return;
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    if (l2 > 1e9)
+        mpfr_set_inf(t, 1);
+    else
+        mpfr_set_ui_2exp(t, 1, (mpfr_exp_t)ceil(l2), MPFR_RNDU);
+    mpfr_add(rad, rad, t, MPFR_RNDU);
+    mpfr_clear(t);
+}
+
 /* ---- exact path ---------------------------------------------------- */
 
 static int run_exact(raw_result *R, const da_act *act, long N, double log2_target,
@@ -210,9 +227,10 @@ static int run_exact(raw_result *R, const da_act *act, long N, double log2_targe
         mpfr_init2(t, wp + 64);
         for (long k = 0; k <= N; k++) {
             /* err(hi) <= |hi - lo| + (N + deg + 10) 2^-(wp+64) mag */
-            double fl = pow2d(hi.log2mag[k] - (double)(wp + 64) + log2((double)(3 * N + 40)));
+            double fl = hi.log2mag[k] - (double)(wp + 64) + log2((double)(3 * N + 40));
             mpfr_div(R->A[k].mid, hi.A[k], sf[k], MPFR_RNDN);
-            set_rad_diff(R->A[k].rad, hi.A[k], lo.A[k], fl);
+            set_rad_diff(R->A[k].rad, hi.A[k], lo.A[k], 0);
+            rad_add_pow2(R->A[k].rad, fl);
             mpfr_div(R->A[k].rad, R->A[k].rad, sf[k], MPFR_RNDU);
             mpfr_mul_2ui(R->A[k].rad, R->A[k].rad, 1, MPFR_RNDU);
             double dg = -da_ball_digits(&R->A[k]) * log2(10.0);
@@ -224,12 +242,12 @@ static int run_exact(raw_result *R, const da_act *act, long N, double log2_targe
         }
         mpfr_clear(t);
         mpfr_set(R->s2.mid, hi.s2, MPFR_RNDN);
-        set_rad_diff(R->s2.rad, hi.s2, lo.s2,
-                     pow2d(hi.log2mag_s2 - (double)(wp + 64) + 8));
+        set_rad_diff(R->s2.rad, hi.s2, lo.s2, 0);
+        rad_add_pow2(R->s2.rad, hi.log2mag_s2 - (double)(wp + 64) + 8);
         mpfr_mul_2ui(R->s2.rad, R->s2.rad, 1, MPFR_RNDU);
         mpfr_set(R->d2.mid, hi.d2, MPFR_RNDN);
-        set_rad_diff(R->d2.rad, hi.d2, lo.d2,
-                     pow2d(hi.log2mag_d2 - (double)(wp + 64) + 8));
+        set_rad_diff(R->d2.rad, hi.d2, lo.d2, 0);
+        rad_add_pow2(R->d2.rad, hi.log2mag_d2 - (double)(wp + 64) + 8);
         mpfr_mul_2ui(R->d2.rad, R->d2.rad, 1, MPFR_RNDU);
         R->d2_ok = 1;
         free_mpfr_array(sf, N + 1);
@@ -462,7 +480,8 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
             if (st)
                 break;
         }
-        int lst = q_level(&q, &cur, max_nodes);
+        /* the first level is always computed, so that a bound exists */
+        int lst = q_level(&q, &cur, have_prev ? max_nodes : LONG_MAX);
         if (lst == DA_EACCURACY)
             break;          /* node cap: report what we have */
         if (lst) {

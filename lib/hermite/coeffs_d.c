@@ -7,8 +7,9 @@
  * activations: the exact formulas of the MPFR path at 128 bits, rounded.
  * The orthonormal recurrence h_{k+1} = (x h_k - sqrt(k) h_{k-1})/sqrt(k+1)
  * keeps every value below 1.09 e^{x^2/4}, so nothing overflows.
+ * Sums and the recurrence run in long double.
  * Error bound: twice the difference of the last two levels, plus the
- * rounding floor (3N + n + 64) 2^-53 * 1.0865 * sum w |sigma| e^{x^2/4}, plus
+ * rounding floor (see rounding_floor) times sum w |sigma| e^{x^2/4}, plus
  * the tail beyond |x| > T; normalization propagated to first order with a
  * factor 2 of safety. */
 #include "core/core.h"
@@ -18,29 +19,30 @@
 #include <string.h>
 
 typedef struct {
-    double *A;   /* sum w sigma h_k (orthonormal) */
-    double s2, d2, mag;
+    long double *A;   /* sum w sigma h_k (orthonormal) */
+    long double s2, d2;
+    double mag;
     long nodes;
 } dacc;
 
 static void dacc_add(dacc *c, const double *x, const double *w, long n, const da_act *act,
-                     const da_tape *ds, long N, const double *r1, const double *r2)
+                     const da_tape *ds, long N, const long double *r1, const long double *r2)
 {
     for (long i = 0; i < n; i++) {
-        double xi = x[i], f = da_act_eval_d(act, xi);
-        double wf = w[i] * f;
+        long double xi = x[i], f = da_act_eval_d(act, x[i]);
+        long double wf = w[i] * f;
         c->s2 += wf * f;
         if (ds) {
-            double dv = da_tape_eval_d(ds, xi);
+            long double dv = da_tape_eval_d(ds, x[i]);
             c->d2 += w[i] * dv * dv;
         }
-        c->mag += fabs(wf) * exp(0.25 * xi * xi);
-        double h0 = 1.0, h1 = xi;
+        c->mag += fabs((double)wf) * exp(0.25 * x[i] * x[i]);
+        long double h0 = 1.0, h1 = xi;
         c->A[0] += wf;
         if (N >= 1)
             c->A[1] += wf * xi;
         for (long k = 1; k < N; k++) {
-            double h2 = (xi * h1 - r2[k] * h0) * r1[k];
+            long double h2 = (xi * h1 - r2[k] * h0) * r1[k];
             c->A[k + 1] += wf * h2;
             h0 = h1;
             h1 = h2;
@@ -49,13 +51,22 @@ static void dacc_add(dacc *c, const double *x, const double *w, long n, const da
     }
 }
 
-static void dacc_scale(dacc *c, long N, double s)
+static void dacc_scale(dacc *c, long N, long double s)
 {
     for (long k = 0; k <= N; k++)
         c->A[k] *= s;
     c->s2 *= s;
     c->d2 *= s;
     c->mag *= s;
+}
+
+/* Rounding: accumulation in long double (64-bit significand) over
+ * 3N + n operations per coefficient, and the evaluation of sigma in
+ * double, taken as at most 16 ulps of |sigma| (libm's functions are
+ * within a few ulps; compositions add a few more). */
+static double rounding_floor(long N, long nodes, double mag)
+{
+    return (ldexp(3.0 * N + (double)nodes + 64, -63) + ldexp(16.0, -53)) * 1.0865 * mag;
 }
 
 int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int raw)
@@ -86,19 +97,19 @@ int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int 
         dact = NULL;
     da_clear_error();
     const da_tape *ds = dact ? dact->tape : NULL;
-    double *r1 = da_malloc((size_t)(N + 2) * sizeof *r1);
-    double *r2 = da_malloc((size_t)(N + 2) * sizeof *r2);
+    long double *r1 = da_malloc((size_t)(N + 2) * sizeof *r1);
+    long double *r2 = da_malloc((size_t)(N + 2) * sizeof *r2);
     dacc cur = {0}, prev = {0};
-    cur.A = da_calloc((size_t)N + 1, sizeof(double));
-    prev.A = da_calloc((size_t)N + 1, sizeof(double));
+    cur.A = da_calloc((size_t)N + 1, sizeof(long double));
+    prev.A = da_calloc((size_t)N + 1, sizeof(long double));
     int st = DA_OK;
     if (!r1 || !r2 || !cur.A || !prev.A) {
         st = DA_ENOMEM;
         goto out;
     }
     for (long k = 0; k <= N; k++) {
-        r1[k] = 1.0 / sqrt((double)k + 1.0);
-        r2[k] = sqrt((double)k);
+        r1[k] = 1.0L / sqrtl((long double)k + 1.0L);
+        r2[k] = sqrtl((long double)k);
     }
     const da_expr_info *info = &act->info;
     double lt1, lt2;
@@ -150,22 +161,22 @@ int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int 
             }
         }
         if (level > 0) {
-            maxd = fabs(cur.s2 - prev.s2);
+            maxd = (double)fabsl(cur.s2 - prev.s2);
             for (long k = 0; k <= N; k++)
-                if (fabs(cur.A[k] - prev.A[k]) > maxd)
-                    maxd = fabs(cur.A[k] - prev.A[k]);
-            double floor = ldexp(3.0 * N + (double)cur.nodes + 64, -53) * 1.0865 * cur.mag;
+                if ((double)fabsl(cur.A[k] - prev.A[k]) > maxd)
+                    maxd = (double)fabsl(cur.A[k] - prev.A[k]);
+            double floor = rounding_floor(N, cur.nodes, cur.mag);
             if (level >= 2 && maxd <= 4 * floor + 1e-300 && maxd <= lastdiff * 1.01 + floor) {
                 converged = 1;
                 break;
             }
-            if (level >= 3 && maxd <= 1e-15 * sqrt(cur.s2) && maxd <= lastdiff) {
+            if (level >= 3 && maxd <= 1e-15 * sqrt((double)cur.s2) && maxd <= lastdiff) {
                 converged = 1;
                 break;
             }
             lastdiff = maxd;
         }
-        memcpy(prev.A, cur.A, (size_t)(N + 1) * sizeof(double));
+        memcpy(prev.A, cur.A, (size_t)(N + 1) * sizeof(long double));
         prev.s2 = cur.s2;
         prev.d2 = cur.d2;
         prev.mag = cur.mag;
@@ -173,14 +184,14 @@ int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int 
         h /= 2;
     }
     {
-        double floor = ldexp(3.0 * N + (double)cur.nodes + 64, -53) * 1.0865 * cur.mag;
+        double floor = rounding_floor(N, cur.nodes, cur.mag);
         double e = 2 * maxd + floor + tail;
-        double mean = cur.A[0], var = cur.s2 - mean * mean;
-        double evar = e * (1 + 2 * fabs(mean)) + ldexp(cur.s2, -50);
+        double mean = (double)cur.A[0], var = (double)(cur.s2 - cur.A[0] * cur.A[0]);
+        double evar = e * (1 + 2 * fabs(mean)) + ldexp((double)cur.s2, -50);
         if (raw) {
             for (long k = 0; k <= N; k++) {
-                a[k] = cur.A[k];
-                err[k] = e;
+                a[k] = (double)cur.A[k];
+                err[k] = e + fabs(a[k]) * 0x1p-53;
             }
         } else {
             if (!(var > 2 * evar)) {
@@ -192,11 +203,11 @@ int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int 
             a[0] = 0;
             err[0] = 0;
             for (long k = 1; k <= N; k++) {
-                a[k] = cur.A[k] / s;
+                a[k] = (double)(cur.A[k] / s);
                 err[k] = 2 * (e / s + fabs(a[k]) * es / s) + fabs(a[k]) * 0x1p-52;
             }
         }
-        double scale = raw ? sqrt(cur.s2) : 1.0;
+        double scale = raw ? sqrt((double)cur.s2) : 1.0;
         double worst = 0;
         for (long k = 0; k <= N; k++)
             if (err[k] > worst)

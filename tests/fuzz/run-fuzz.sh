@@ -18,9 +18,10 @@ jobs=${FUZZ_JOBS:-1}
 mkdir -p "$out/corpus" "$out/artifacts"
 cp -n "$here"/corpus/* "$out/corpus/" 2>/dev/null || true
 
-# The library sources: lib/act and lib/core hold the code under test; the
-# other modules are linked in too because lib/core refers to them (caches).
-# config.h comes from a configured tree if there is one.
+# The library sources: every lib/act and lib/core file (the code under
+# test), plus the library sources Makefile.am lists (lib/core refers to
+# other modules, e.g. for their caches).  config.h comes from a configured
+# tree if there is one.
 if [ -f "$top/config.h" ]; then
     confdir=$top
 else
@@ -30,8 +31,11 @@ else
 #define PACKAGE_STRING "dualact fuzz"
 CONF
 fi
+listed=$(awk '/^libdualact(_internal)?_la_SOURCES[ \t]*=/ { f = 1 }
+              f { for (i = 1; i <= NF; i++) if ($i ~ /\.c$/) print $i
+                  if ($0 !~ /\\$/) f = 0 }' "$top/Makefile.am" 2>/dev/null || true)
 srcs=
-for f in "$top"/lib/act/*.c "$top"/lib/core/*.c "$top"/lib/*/*.c; do
+for f in "$top"/lib/act/*.c "$top"/lib/core/*.c $(for l in $listed; do echo "$top/$l"; done); do
     [ -f "$f" ] || continue
     case " $srcs " in *" $f "*) continue ;; esac
     case " ${FUZZ_SKIP:-} " in *" $(basename "$f") "*) continue ;; esac
@@ -44,9 +48,13 @@ $cc -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
     "$here/fuzz_expr.c" $srcs ${FUZZ_EXTRA:-} -o "$out/fuzz_expr" \
     -lgsl -lgslcblas -lmpfr -lgmp -lm
 
+# with -jobs, libFuzzer writes fuzz-N.log into the current directory
+cd "$out"
+par=
+[ "$jobs" -gt 1 ] && par="-jobs=$jobs -workers=$jobs"
 echo "fuzzing for $secs s; corpus $out/corpus, crashes in $out/artifacts"
+# shellcheck disable=SC2086
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 "$out/fuzz_expr" -max_total_time="$secs" -max_len=4096 -timeout=10 \
-    -rss_limit_mb=2048 -dict="$here/expr.dict" -jobs="$jobs" \
-    -workers="$jobs" -artifact_prefix="$out/artifacts/" \
-    -print_final_stats=1 "$out/corpus"
+    -rss_limit_mb=2048 -dict="$here/expr.dict" $par \
+    -artifact_prefix="$out/artifacts/" -print_final_stats=1 "$out/corpus"

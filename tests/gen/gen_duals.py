@@ -32,7 +32,7 @@ import mpmath
 from mpmath import mp, mpf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mpgen_common import vquad, merge_points, header_line, data_dir, log, Timer
+from mpgen_common import header_line, data_dir, log, Timer
 from mpgen_acts import BY_NAME
 
 ACT_NAMES = ["relu", "step", "sign", "erf", "tanh", "sin", "gelu", "relu_normalized",
@@ -44,54 +44,121 @@ DIGITS = 25
 REL_TOL = mpf("1e-22")
 ABS_TOL = mpf("1e-25")
 
-CUT1 = [-mpmath.inf, -10, -5, -2, 0, 2, 5, 10, mpmath.inf]
-CUT2 = [-15, -11, -7.5, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 7.5, 11, 15]
+# Fixed product rules: Gauss-Legendre on pieces of width 1.5 covering [-T, T],
+# every piece additionally cut at the breakpoints (inner variable: at
+# z_b = (b - rho x)/s, which moves with x; outer variable: at b and, when
+# s = sqrt(1-rho^2) < 0.5, at b +- c*s, c = 0.25 .. 15, where the inner mean has
+# features of width s).  Central pieces (|centre| <= T/2) get NC nodes, the
+# others NT; a cut piece keeps its node count on both halves.
+PASSES = {
+    1: dict(dps=DPS1, T=12, width=mpf("1.5"), NC=24, NT=16),
+    2: dict(dps=DPS2, T=15, width=mpf("1.5"), NC=32, NT=20),
+}
 
 
-def dual_pass(name, rho_s, which):
+class ProductRule(object):
+    def __init__(self, which):
+        p = PASSES[which]
+        mp.dps = p["dps"]
+        self.T = mpf(p["T"])
+        npieces = int(2 * self.T / p["width"])
+        self.cuts = [-self.T + i * p["width"] for i in range(npieces + 1)]
+        self.cuts[-1] = self.T
+        self.gl = {}
+        for n in (p["NC"], p["NT"]):
+            X, W = mp.gauss_quadrature(n, "legendre")
+            self.gl[n] = list(zip(X, W))
+        self.nnodes = []
+        for a, b in zip(self.cuts[:-1], self.cuts[1:]):
+            self.nnodes.append(p["NC"] if abs(a + b) / 2 <= self.T / 2 else p["NT"])
+        # cached nodes with weights w*phi(t) for the uncut pieces
+        self.cache = [self.piece(a, b, n) for (a, b, n) in
+                      zip(self.cuts[:-1], self.cuts[1:], self.nnodes)]
+
+    def piece(self, a, b, n):
+        c = (b - a) / 2
+        m = (a + b) / 2
+        out = []
+        for x, w in self.gl[n]:
+            t = m + c * x
+            out.append((t, c * w * mpmath.npdf(t)))
+        return out
+
+    def nodes(self, extra):
+        """Nodes and weights (weight phi included) with extra cut points."""
+        extra = sorted(e for e in extra if -self.T < e < self.T)
+        if not extra:
+            return [nw for pc in self.cache for nw in pc]
+        out = []
+        for i, (a, b) in enumerate(zip(self.cuts[:-1], self.cuts[1:])):
+            inside = [e for e in extra if a < e < b]
+            if not inside:
+                out.extend(self.cache[i])
+                continue
+            pts = [a] + inside + [b]
+            for u, v in zip(pts[:-1], pts[1:]):
+                out.extend(self.piece(u, v, self.nnodes[i]))
+        return out
+
+
+_RULES = {}
+
+
+def get_rule(which):
+    if which not in _RULES:
+        _RULES[which] = ProductRule(which)
+    return _RULES[which]
+
+
+def dual_pass(name, rho_s, which, rule=None):
+    """(sigma_hat(rho), E[sigma'(X) sigma'(Y)] or None) with product rule `which`."""
     act = BY_NAME[name]
-    dps = DPS1 if which == 1 else DPS2
-    mp.dps = dps
+    rule = rule or get_rule(which)
+    mp.dps = PASSES[which]["dps"]
     rho = mpf(rho_s)
     s = mpmath.sqrt(1 - rho * rho)
     f = act["f"]
     df = act["df"]
     bps = [mpf(b) for b in act["bps"]]
-    base = CUT1 if which == 1 else CUT2
-    method = "tanh-sinh" if which == 1 else "gauss-legendre"
-    lo, hi = (mpf(base[0]), mpf(base[-1]))
-    tol_in = mpf(10) ** (-(dps + 2))
-    tol_out = mpf(10) ** (-dps)
-    extra = []
+    extra = list(bps)
     if s < mpf("0.5"):
-        # I(x) varies on the scale s/|rho| around each breakpoint
         for b in bps:
-            for c in ("0.5", "2", "8"):
+            for c in ("0.25", "0.5", "1", "1.5", "2", "3", "4", "6", "8", "11", "15"):
                 extra += [b - mpf(c) * s, b + mpf(c) * s]
-    outer_pts = merge_points(base, list(bps) + [e for e in extra if lo < e < hi])
-    nd = 2 if df is not None else 1
+    outer = rule.nodes(extra)
+    inner_fixed = rule.nodes([]) if not bps else None
+    val = mpf(0)
+    der = mpf(0)
+    for x, wx in outer:
+        inner = inner_fixed or rule.nodes([(b - rho * x) / s for b in bps])
+        Iv = mpf(0)
+        Id = mpf(0)
+        m = rho * x
+        for z, wz in inner:
+            y = m + s * z
+            Iv += wz * f(y)
+            if df is not None:
+                Id += wz * df(y)
+        val += wx * f(x) * Iv
+        if df is not None:
+            der += wx * df(x) * Id
+    if df is None:
+        # sigma' = J delta_0 (step: J = 1, sign: J = 2):
+        # E[sigma'(X) sigma'(Y)] = J^2 * (density of (X, Y) at (0, 0)) = J^2/(2 pi s)
+        J = {"step": 1, "sign": 2}[name]
+        der = J * J / (2 * mpmath.pi * s)
+    return [val, der]
 
-    def inner(x):
-        zb = [(b - rho * x) / s for b in bps]
-        pts = merge_points(base, [z for z in zb if lo < z < hi])
 
-        def g(z):
-            y = rho * x + s * z
-            ph = mpmath.npdf(z)
-            if nd == 2:
-                return [f(y) * ph, df(y) * ph]
-            return [f(y) * ph]
-        v, _ = vquad(g, pts, nd, tol_in, method=method)
-        return v
-
-    def outer(x):
-        I = inner(x)
-        ph = mpmath.npdf(x)
-        if nd == 2:
-            return [f(x) * ph * I[0], df(x) * ph * I[1]]
-        return [f(x) * ph * I[0]]
-    v, _ = vquad(outer, outer_pts, nd, tol_out, method=method)
-    return v
+def fd_check(name, rho_s):
+    """4-point central difference of the pass-1 quadrature dual (for step and
+    sign, whose derivative is written from the jump formula)."""
+    rule = get_rule(1)
+    mp.dps = DPS1
+    rho = mpf(rho_s)
+    h = min(mpf("1e-5"), (1 - abs(rho)) / 10000)
+    f = lambda r: dual_pass(name, r, 1, rule)[0]
+    return (8 * (f(rho + h) - f(rho - h)) - (f(rho + 2 * h) - f(rho - 2 * h))) / (12 * h)
 
 
 def closed_dual(name, rho):
@@ -167,8 +234,11 @@ def work(task):
     t1 = t()
     v2 = dual_pass(name, rho_s, 2)
     t2 = t() - t1
+    fd = None
+    if BY_NAME[name]["df"] is None:
+        fd = mpmath.nstr(fd_check(name, rho_s), 30)
     mp.dps = DPS2
-    return dict(name=name, rho=rho_s, t1=t1, t2=t2,
+    return dict(name=name, rho=rho_s, t1=t1, t2=t2, fd=fd,
                 v1=[mpmath.nstr(v, 45) for v in v1], v2=[mpmath.nstr(v, 45) for v in v2])
 
 

@@ -1,0 +1,657 @@
+/* dual.c -- the dual activation f = sigma_hat (raw or normalized) and its
+ * first two derivatives, at a ball rho in [-1, 1], in MPFR and in double.
+ *
+ * Methods (chosen automatically, or forced by da_dual_opts.method):
+ *   closed form  when the activation is recognized (closed.c); the
+ *                normalized map is (R(rho) - R(0)) / (R(1) - R(0));
+ *   series       f^(m)(rho) = sum_{k<=N} k^(m) c_k rho^(k-m) + remainder,
+ *                c_k = a_k^2 (balls from da_hermite_compute).  With
+ *                T = the Parseval tail sum_{k>N} c_k (a ball, its upper end
+ *                used), the remainder of order m lies in
+ *                    [0, T * max_{k>N} k^(m) |rho|^(k-m)]      (rho >= 0)
+ *                    [-T max.., +T max..]                      (rho < 0),
+ *                since c_k >= 0 and sum_{k>N} c_k = T; k^(m) is the falling
+ *                factorial and k^m |rho|^(k-m) bounds it.  For m = 1 the
+ *                remainder is also at most beta - sum_{k<=N} k c_k
+ *                (beta = f'(1) = E sigma'^2), whichever is smaller.
+ *                Rounding of Horner's rule: (2N + 4) 2^(1-p) sum k^(m) |c_k| |rho|^(k-m).
+ * The degree N is doubled from 32 until T |rho_max|^(N+1) is below the
+ * target, or a cap (by class) or about 0.3 s per computation is reached;
+ * evaluation then reports DA_EACCURACY with the bound reached.
+ *
+ * Ball input rho~ +- r: with s = min(|rho~| + r, 1),
+ *     |f^(m)(rho) - f^(m)(rho~)| <= f^(m+1)(s) r,
+ * because |f^(m+1)(t)| <= f^(m+1)(|t|) and f^(m+1) increases on [0, 1]
+ * (non-negative coefficients).  When f^(m+1)(s) is infinite (a jump or
+ * kink at s = 1), the modulus of continuity f^(m)(s) - f^(m)(s - r) is used
+ * instead (valid by convexity of f^(m) on [0, 1]). */
+#include "core/core.h"
+#include "dual/dual.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void da_dual_opts_init(da_dual_opts *o)
+{
+    o->digits = 30;
+    o->raw = 0;
+    o->method = DA_DUAL_AUTO;
+    o->degree = 0;
+    o->rho_max = 1.0;
+}
+
+static double rad_d(const mpfr_t r)
+{
+    return mpfr_get_d(r, MPFR_RNDU);
+}
+
+/* upper end of a ball, double */
+static double ball_up_d(const da_ball b)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_add(t, b->mid, b->rad, MPFR_RNDU);
+    double v = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return v;
+}
+
+static double ball_lo_d(const da_ball b)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_sub(t, b->mid, b->rad, MPFR_RNDD);
+    double v = mpfr_get_d(t, MPFR_RNDD);
+    mpfr_clear(t);
+    return v;
+}
+
+static double falling(long k, int m)
+{
+    double f = 1;
+    for (int j = 0; j < m; j++)
+        f *= (double)(k - j);
+    return f;
+}
+
+/* an upper bound of max_{k > N} k^(m) s^(k-m), 0 <= s <= 1 */
+static double maxfall(long N, int m, double s)
+{
+    long k0 = N + 1 > m ? N + 1 : m;
+    if (s == 0)
+        return k0 == m ? falling(m, m) : 0;
+    if (s >= 1)
+        return m == 0 ? 1 : INFINITY;
+    double ks = ceil((double)m / (1 - s)) - 1;
+    double k = (double)k0 > ks ? (double)k0 : ks;
+    double lg = (double)m * log(k) + (k - m) * log(s);
+    return exp(lg) * (1 + 1e-9) + 0x1p-1070;
+}
+
+/* s^n for n >= 0 by squaring (relative error below 2^-48 for n < 2^20) */
+static double powi(double s, long n)
+{
+    double r = 1, b = s;
+    while (n > 0) {
+        if (n & 1)
+            r *= b;
+        b *= b;
+        n >>= 1;
+    }
+    return r;
+}
+
+/* ---- setup ----------------------------------------------------------- */
+
+static void dual_clear_series(da_dual *d)
+{
+    if (d->c) {
+        for (long k = 0; k <= d->N; k++)
+            da_ball_clear(&d->c[k]);
+        free(d->c);
+        d->c = NULL;
+    }
+    for (int m = 0; m < 3; m++) {
+        if (d->cm[m]) {
+            for (long k = 0; k <= d->N; k++)
+                mpfr_clear(d->cm[m][k]);
+            free(d->cm[m]);
+            d->cm[m] = NULL;
+        }
+    }
+    free(d->cup);
+    free(d->crad);
+    free(d->cd);
+    free(d->cd1);
+    free(d->cd2);
+    d->cup = d->crad = d->cd = d->cd1 = d->cd2 = NULL;
+    da_hermite_free(d->h);
+    d->h = NULL;
+}
+
+void da_dual_free(da_dual *d)
+{
+    if (!d)
+        return;
+    dual_clear_series(d);
+    mpfr_clear(d->alpha);
+    da_ball_clear(&d->R0);
+    da_ball_clear(&d->R1);
+    da_ball_clear(&d->scale);
+    da_ball_clear(&d->norm2);
+    da_ball_clear(&d->beta);
+    free(d);
+}
+
+static long series_cap(const da_act *act, long digits)
+{
+    switch (da_act_class(act)) {
+    case DA_CLASS_PWPOLY:
+        return 8192;
+    case DA_CLASS_POLES:
+        return digits <= 50 ? 512 : 256;
+    case DA_CLASS_ENTIRE:
+        return digits <= 50 ? 256 : 128;
+    default:
+        return 256;
+    }
+}
+
+static int setup_series(da_dual *d, const da_dual_opts *o)
+{
+    const da_act *act = d->act;
+    long target_digits = d->digits;
+    double target = pow(10.0, -(double)target_digits) / 8;
+    double rmax = o->rho_max > 0 && o->rho_max <= 1 ? o->rho_max : 1;
+    long N;
+    int poly = da_act_class(act) == DA_CLASS_POLY;
+    int hst = DA_OK;
+    if (poly)
+        N = act->info.poly_degree > 3 ? act->info.poly_degree : 3;
+    else
+        N = o->degree > 0 ? o->degree : 32;
+    long cap = o->degree > 0 ? o->degree : series_cap(act, target_digits);
+    for (;;) {
+        da_hermite_opts ho;
+        da_hermite_opts_init(&ho);
+        ho.degree = N;
+        ho.digits = target_digits + 3 + (long)ceil(1.5 * log10((double)N + 1));
+        ho.raw = d->raw;
+        da_hermite *h = NULL;
+        clock_t t0 = clock();
+        hst = da_hermite_compute(&h, act, &ho);
+        double el = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        if (!h)
+            return hst;
+        da_hermite_free(d->h);
+        d->h = h;
+        if (poly || o->degree > 0)
+            break;
+        double T = ball_up_d(&h->tail);
+        if (T < 0)
+            T = 0;
+        if (T * powi(rmax, N + 1) <= target || 2 * N > cap || el > 0.3)
+            break;
+        N *= 2;
+    }
+    d->N = N;
+    d->poly = poly;
+    da_hermite *h = d->h;
+    mpfr_prec_t p = d->prec;
+    d->c = da_malloc((size_t)(N + 1) * sizeof *d->c);
+    d->cup = da_malloc((size_t)(N + 1) * sizeof(double));
+    d->crad = da_malloc((size_t)(N + 1) * sizeof(double));
+    for (int m = 0; m < 3; m++)
+        d->cm[m] = da_malloc((size_t)(N + 1) * sizeof(mpfr_t));
+    if (!d->c || !d->cup || !d->crad || !d->cm[0] || !d->cm[1] || !d->cm[2])
+        return DA_ENOMEM;
+    for (int m = 0; m < 4; m++)
+        d->S[m] = d->Rs[m] = 0;
+    for (long k = 0; k <= N; k++) {
+        da_ball_init2(&d->c[k], p);
+        da_ball_mul(&d->c[k], &h->a[k], &h->a[k]);
+        d->cup[k] = ball_up_d(&d->c[k]);
+        if (d->cup[k] < 0)
+            d->cup[k] = 0;
+        d->crad[k] = rad_d(d->c[k].rad);
+        for (int m = 0; m < 3; m++) {
+            mpfr_init2(d->cm[m][k], p);
+            mpfr_mul_d(d->cm[m][k], d->c[k].mid, falling(k, m), MPFR_RNDN);
+        }
+        for (int m = 0; m < 4; m++) {
+            d->S[m] += falling(k, m) * d->cup[k];
+            d->Rs[m] += falling(k, m) * d->crad[k];
+        }
+    }
+    for (int m = 0; m < 4; m++) {
+        d->S[m] *= 1 + 1e-12;
+        d->Rs[m] *= 1 + 1e-12;
+    }
+    d->Tup = ball_up_d(&h->tail);
+    if (!(d->Tup >= 0))
+        d->Tup = isnan(d->Tup) ? INFINITY : 0;
+    if (poly)
+        d->Tup = 0;   /* the coefficients beyond the degree vanish exactly */
+    /* f(1) and f'(1) */
+    da_ball_set(&d->norm2, &h->norm2);
+    d->beta_inf = h->beta_infinite || mpfr_nan_p(h->beta.mid) || !mpfr_number_p(h->beta.rad);
+    if (!d->beta_inf) {
+        if (d->raw)
+            da_ball_mul(&d->beta, &h->beta, &h->var);
+        else
+            da_ball_set(&d->beta, &h->beta);
+        /* sum_{k>N} k c_k <= beta - sum_{k<=N} k c_k */
+        mpfr_t s, t;
+        mpfr_inits2(DA_RAD_PREC, s, t, (mpfr_ptr)0);
+        mpfr_set_zero(s, 1);
+        for (long k = 1; k <= N; k++) {
+            mpfr_sub(t, d->c[k].mid, d->c[k].rad, MPFR_RNDD);
+            mpfr_mul_ui(t, t, (unsigned long)k, MPFR_RNDD);
+            mpfr_add(s, s, t, MPFR_RNDD);
+        }
+        mpfr_add(t, d->beta.mid, d->beta.rad, MPFR_RNDU);
+        mpfr_sub(t, t, s, MPFR_RNDU);
+        d->d1tail = mpfr_get_d(t, MPFR_RNDU);
+        if (d->d1tail < 0 || poly)
+            d->d1tail = 0;
+        mpfr_clears(s, t, (mpfr_ptr)0);
+    } else {
+        d->d1tail = INFINITY;
+        mpfr_set_inf(d->beta.mid, 1);
+        mpfr_set_zero(d->beta.rad, 1);
+    }
+    /* double path: drop the terms whose sum is below 2^-60 S0 */
+    long Nd = N;
+    double dropped = 0;
+    while (Nd > 1 && dropped + d->cup[Nd] <= 0x1p-60 * d->S[0]) {
+        dropped += d->cup[Nd];
+        Nd--;
+    }
+    d->Nd = Nd;
+    d->Td = (d->Tup + dropped) * (1 + 1e-12);
+    d->cd = da_malloc((size_t)(Nd + 1) * sizeof(double));
+    d->cd1 = da_malloc((size_t)(Nd + 1) * sizeof(double));
+    d->cd2 = da_malloc((size_t)(Nd + 1) * sizeof(double));
+    if (!d->cd || !d->cd1 || !d->cd2)
+        return DA_ENOMEM;
+    double ce[3] = {0, 0, 0};
+    for (long k = 0; k <= Nd; k++) {
+        d->cd[k] = mpfr_get_d(d->c[k].mid, MPFR_RNDN);
+        d->cd1[k] = d->cd[k] * (double)k;
+        d->cd2[k] = d->cd[k] * (double)k * (double)(k ? k - 1 : 0);
+        for (int m = 0; m < 3; m++)
+            ce[m] += falling(k, m) * (d->crad[k] + fabs(d->cd[k]) * 0x1p-52);
+    }
+    for (int m = 0; m < 3; m++)
+        d->errd[m] = (ce[m] + (double)(2 * Nd + 8) * 0x1p-52 * d->S[m]) * (1 + 1e-10);
+    snprintf(d->method, sizeof d->method, "Hermite series, N = %ld (%s)", N, h->method);
+    return hst == DA_EACCURACY ? DA_EACCURACY : DA_OK;
+}
+
+int da_dual_new(da_dual **out, const da_act *act, const da_dual_opts *opts)
+{
+    *out = NULL;
+    da_dual_opts o;
+    if (opts)
+        o = *opts;
+    else
+        da_dual_opts_init(&o);
+    if (!act)
+        return da_fail(DA_EINVAL, "no activation");
+    if (o.digits < 1 || o.digits > 3000)
+        return da_fail(DA_EINVAL, "digits %ld out of range [1, 3000]", o.digits);
+    if (o.degree < 0 || o.degree > 100000)
+        return da_fail(DA_EINVAL, "degree %ld out of range [0, 100000]", o.degree);
+    if (!(o.rho_max >= 0 && o.rho_max <= 1))
+        return da_fail(DA_EINVAL, "rho_max must lie in [0, 1]");
+    da_dual *d = da_calloc(1, sizeof *d);
+    if (!d)
+        return DA_ENOMEM;
+    d->act = act;
+    d->raw = o.raw != 0;
+    d->digits = o.digits;
+    d->prec = da_digits_to_bits(o.digits) + 32;
+    d->N = -1;
+    mpfr_init2(d->alpha, d->prec);
+    mpfr_set_zero(d->alpha, 1);
+    da_ball_init2(&d->R0, d->prec);
+    da_ball_init2(&d->R1, d->prec);
+    da_ball_init2(&d->scale, d->prec);
+    da_ball_init2(&d->norm2, d->prec);
+    da_ball_init2(&d->beta, d->prec);
+    d->jump = da_act_has_jump(act);
+    int st = DA_OK;
+    int have_cf = o.method != DA_DUAL_SERIES && da_dual_cf_detect(d);
+    if (o.method == DA_DUAL_CLOSED && !have_cf) {
+        da_dual_free(d);
+        return da_fail(DA_EINVAL, "no closed form known for '%s'", da_act_spec(act));
+    }
+    if (have_cf) {
+        d->use_closed = 1;
+        mpfr_t z;
+        mpfr_init2(z, 2);
+        mpfr_set_ui(z, 0, MPFR_RNDN);
+        st = da_dual_cf_raw(&d->R0, d, z, 0, d->prec);
+        mpfr_set_ui(z, 1, MPFR_RNDN);
+        if (!st)
+            st = da_dual_cf_raw(&d->R1, d, z, 0, d->prec);
+        mpfr_clear(z);
+        if (st) {
+            da_dual_free(d);
+            return da_fail(DA_EDOM, "closed form of '%s' failed", da_act_spec(act));
+        }
+        if (d->raw) {
+            mpfr_set_ui(d->scale.mid, 1, MPFR_RNDN);
+        } else {
+            da_ball_sub(&d->scale, &d->R1, &d->R0);
+            if (ball_lo_d(&d->scale) <= 0) {
+                da_dual_free(d);
+                return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
+                               da_act_spec(act));
+            }
+        }
+        d->R0d = mpfr_get_d(d->R0.mid, MPFR_RNDN);
+        d->scaled = mpfr_get_d(d->scale.mid, MPFR_RNDN);
+        snprintf(d->method, sizeof d->method, "closed form (%s)", d->cf_name);
+        /* f(1) and f'(1) for the kernel maps */
+        da_ball_sub(&d->norm2, &d->R1, &d->R0);
+        if (d->raw)
+            da_ball_set(&d->norm2, &d->R1);
+        else
+            mpfr_set_ui(d->norm2.mid, 1, MPFR_RNDN), mpfr_set_zero(d->norm2.rad, 1);
+        *out = d;
+        return DA_OK;
+    }
+    st = setup_series(d, &o);
+    if (st && st != DA_EACCURACY) {
+        da_dual_free(d);
+        return st;
+    }
+    *out = d;
+    return DA_OK;   /* the accuracy is judged at evaluation */
+}
+
+const char *da_dual_method(const da_dual *d) { return d->method; }
+long da_dual_degree(const da_dual *d) { return d->use_closed ? -1 : d->N; }
+mpfr_prec_t da_dual_prec(const da_dual *d) { return d->prec; }
+int da_dual_normalized(const da_dual *d) { return !d->raw; }
+long da_dual_digits(const da_dual *d) { return d->digits; }
+
+/* ---- evaluation at a point --------------------------------------------- */
+
+/* sign of an infinite closed-form derivative at rho = +-1 */
+static int inf_sign(const da_dual *d, const mpfr_t rho, int k)
+{
+    double x = mpfr_get_d(rho, MPFR_RNDN) * (1 - 1e-9);
+    double v = da_dual_cf_raw_d(d, x, k, NULL);
+    return v < 0 ? -1 : 1;
+}
+
+static int eval_closed(da_ball r, const da_dual *d, const mpfr_t rho, int k)
+{
+    mpfr_prec_t pr = mpfr_get_prec(r->mid);
+    da_ball t;
+    da_ball_init2(t, pr + 16);
+    int st = da_dual_cf_raw(t, d, rho, k, pr + 16);
+    if (st == DA_EINFINITE) {
+        da_ball_clear(t);
+        mpfr_set_inf(r->mid, inf_sign(d, rho, k));
+        mpfr_set_zero(r->rad, 1);
+        return DA_EINFINITE;
+    }
+    if (st) {
+        da_ball_clear(t);
+        return st;
+    }
+    if (!d->raw) {
+        if (k == 0)
+            da_ball_sub(t, t, &d->R0);
+        da_ball_div(t, t, &d->scale);
+    }
+    da_ball_set(r, t);
+    da_ball_clear(t);
+    return DA_OK;
+}
+
+/* double Horner of falling(k,m) v_k s^(k-m), k = m..N, v >= 0, s >= 0,
+ * rounded so that the result is an upper bound */
+static double horner_up(const double *v, long N, int m, double s)
+{
+    double y = 0;
+    for (long k = N; k >= m; k--)
+        y = y * s + falling(k, m) * v[k];
+    return y * (1 + (double)(4 * N + 8) * 0x1p-53) + 0x1p-1070;
+}
+
+static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
+{
+    long N = d->N;
+    double s = fabs(mpfr_get_d(rho, MPFR_RNDU));
+    if (s > 1)
+        s = 1;
+    int pos = mpfr_sgn(rho) >= 0;
+    if (mpfr_cmp_ui(rho, 1) == 0 && k <= 1) {
+        if (k == 0) {
+            da_ball_set(r, &d->norm2);
+            return DA_OK;
+        }
+        if (d->beta_inf) {
+            mpfr_set_inf(r->mid, 1);
+            mpfr_set_zero(r->rad, 1);
+            return d->jump ? DA_EINFINITE : da_fail(DA_EACCURACY, "f'(1) unknown");
+        }
+        da_ball_set(r, &d->beta);
+        return DA_OK;
+    }
+    mpfr_prec_t pr = mpfr_get_prec(r->mid) + 8;
+    mpfr_t y;
+    mpfr_init2(y, pr);
+    mpfr_set_zero(y, 1);
+    for (long j = N; j >= k; j--) {
+        mpfr_mul(y, y, rho, MPFR_RNDN);
+        mpfr_add(y, y, d->cm[k][j], MPFR_RNDN);
+    }
+    double rad = horner_up(d->crad, N, k, s);
+    rad += (double)(2 * N + 6) * pow(2.0, 1.0 - (double)(pr - 8 < d->prec ? pr - 8 : d->prec))
+           * horner_up(d->cup, N, k, s);
+    double tail = d->Tup * maxfall(N, k, s);
+    if (k == 1 && d->d1tail < tail)
+        tail = d->d1tail;
+    if (pos && isfinite(tail)) {
+        mpfr_t h;
+        mpfr_init2(h, 64);
+        mpfr_set_d(h, tail / 2, MPFR_RNDN);
+        mpfr_add(y, y, h, MPFR_RNDN);
+        mpfr_clear(h);
+        tail = tail / 2 * (1 + 1e-15) + 0x1p-1070;
+    }
+    rad = (rad + tail) * (1 + 1e-12);
+    mpfr_set_zero(r->rad, 1);
+    mpfr_prec_t op = mpfr_get_prec(r->mid);
+    if (mpfr_set(r->mid, y, MPFR_RNDN) && !mpfr_zero_p(r->mid))
+        rad += ldexp(1.0, (int)(mpfr_get_exp(r->mid) - op));
+    /* the rounding of the additions above (pr bits, N + 2 of them) */
+    rad += (double)(N + 4) * ldexp(1.0, (int)(mpfr_get_exp(y) - pr + 1)) * (mpfr_zero_p(y) ? 0 : 1);
+    mpfr_set_d(r->rad, rad, MPFR_RNDU);
+    mpfr_clear(y);
+    return DA_OK;
+}
+
+int da_dual_eval_point(da_ball r, const da_dual *d, const mpfr_t rho, int k)
+{
+    if (d->use_closed)
+        return eval_closed(r, d, rho, k);
+    return eval_series(r, d, rho, k);
+}
+
+double da_dual_upper_d(const da_dual *d, double s, int k)
+{
+    if (s > 1)
+        s = 1;
+    if (s < 0)
+        s = 0;
+    if (d->use_closed) {
+        da_ball t;
+        da_ball_init2(t, 64);
+        mpfr_t x;
+        mpfr_init2(x, 53);
+        mpfr_set_d(x, s, MPFR_RNDU);
+        int st = da_dual_cf_raw(t, d, x, k, 64);
+        double v = st ? INFINITY : ball_up_d(t);
+        if (!st && !d->raw) {
+            if (k == 0)
+                v = v - ball_lo_d(&d->R0);
+            v = v / ball_lo_d(&d->scale);
+            v *= 1 + 1e-14;
+        }
+        mpfr_clear(x);
+        da_ball_clear(t);
+        return v;
+    }
+    if (s == 1 && k == 0)
+        return ball_up_d(&d->norm2);
+    if (s == 1 && k == 1)
+        return d->beta_inf ? INFINITY : ball_up_d(&d->beta);
+    double v = horner_up(d->cup, d->N, k, s);
+    double tail = d->Tup * maxfall(d->N, k, s);
+    if (k == 1 && d->d1tail < tail)
+        tail = d->d1tail;
+    return (v + tail) * (1 + 1e-12);
+}
+
+/* lower bound of f^(k)(s), s in [0, 1] (MPFR at 64 bits) */
+static double lower_d(const da_dual *d, double s, int k)
+{
+    da_ball t;
+    da_ball_init2(t, 64);
+    mpfr_t x;
+    mpfr_init2(x, 53);
+    mpfr_set_d(x, s, MPFR_RNDD);
+    int st = da_dual_eval_point(t, d, x, k);
+    double v = st && st != DA_EACCURACY ? -INFINITY : ball_lo_d(t);
+    mpfr_clear(x);
+    da_ball_clear(t);
+    return v;
+}
+
+int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k)
+{
+    if (k < 0 || k > 2)
+        return da_fail(DA_EINVAL, "derivative order %d out of range [0, 2]", k);
+    if (!mpfr_number_p(rho->mid) || !mpfr_number_p(rho->rad))
+        return da_fail(DA_EINVAL, "rho is not a finite ball");
+    mpfr_t m;
+    mpfr_init2(m, mpfr_get_prec(rho->mid));
+    mpfr_set(m, rho->mid, MPFR_RNDN);
+    double rr = mpfr_get_d(rho->rad, MPFR_RNDU);
+    {
+        mpfr_t lo;
+        mpfr_init2(lo, DA_RAD_PREC);
+        mpfr_abs(lo, m, MPFR_RNDD);
+        mpfr_sub(lo, lo, rho->rad, MPFR_RNDD);
+        int out = mpfr_cmp_ui(lo, 1) > 0;
+        mpfr_clear(lo);
+        if (out) {
+            mpfr_clear(m);
+            return da_fail(DA_EDOM, "rho = %.17g lies outside [-1, 1]", mpfr_get_d(rho->mid, MPFR_RNDN));
+        }
+    }
+    /* the true rho lies in [-1, 1]: clamping the midpoint keeps it within rr */
+    if (mpfr_cmp_ui(m, 1) > 0)
+        mpfr_set_ui(m, 1, MPFR_RNDN);
+    if (mpfr_cmp_si(m, -1) < 0)
+        mpfr_set_si(m, -1, MPFR_RNDN);
+    int st = da_dual_eval_point(r, d, m, k);
+    if (st == DA_EINFINITE || (st && st != DA_EACCURACY)) {
+        mpfr_clear(m);
+        if (st == DA_EINFINITE)
+            return da_fail(DA_EINFINITE, "derivative %d of the dual is infinite at rho = %.17g", k,
+                           mpfr_get_d(rho->mid, MPFR_RNDN));
+        return st;
+    }
+    if (rr > 0) {
+        double s = fabs(mpfr_get_d(m, MPFR_RNDU)) + rr;
+        s = s * (1 + 1e-15);
+        if (s > 1)
+            s = 1;
+        double B = k + 1 <= 3 ? da_dual_upper_d(d, s, k + 1) : INFINITY;
+        double add;
+        if (isfinite(B)) {
+            add = B * rr * (1 + 1e-15);
+        } else {
+            double hi = da_dual_upper_d(d, s, k);
+            if (s >= rr)
+                add = hi - lower_d(d, (s - rr) * (1 - 1e-15), k);
+            else
+                add = 2 * (hi - lower_d(d, 0, k));
+            add *= 1 + 1e-12;
+        }
+        if (!(add >= 0))
+            add = INFINITY;
+        mpfr_add_d(r->rad, r->rad, add, MPFR_RNDU);
+    }
+    mpfr_clear(m);
+    if (!mpfr_number_p(r->rad))
+        return da_fail(DA_EACCURACY, "the error bound is infinite");
+    if (da_ball_digits(r) < (double)d->digits)
+        return da_fail(DA_EACCURACY, "requested %ld digits, reached %.1f", d->digits,
+                       da_ball_digits(r));
+    return DA_OK;
+}
+
+/* ---- double ------------------------------------------------------------- */
+
+double da_dual_eval_d(const da_dual *d, double rho, int k, double *err)
+{
+    if (!(rho >= -1 && rho <= 1) || k < 0 || k > 2) {
+        if (err)
+            *err = INFINITY;
+        return NAN;
+    }
+    if (d->use_closed) {
+        double e, v = da_dual_cf_raw_d(d, rho, k, err ? &e : NULL);
+        if (!d->raw) {
+            if (k == 0) {
+                v -= d->R0d;
+                if (err)
+                    e += fabs(d->R0d) * 0x1p-50;
+            }
+            v /= d->scaled;
+            if (err)
+                e = e / d->scaled * (1 + 1e-10) + fabs(v) * 0x1p-50;
+        }
+        if (err)
+            *err = isfinite(v) ? e : 0;
+        return v;
+    }
+    const double *c = k == 0 ? d->cd : k == 1 ? d->cd1 : d->cd2;
+    long N = d->Nd;
+    /* four interleaved Horner chains in rho^4 */
+    double x2 = rho * rho, x4 = x2 * x2;
+    double y0 = 0, y1 = 0, y2 = 0, y3 = 0;
+    long top = N - k;   /* powers 0..top of rho, coefficient c[j + k] */
+    long j = top;
+    while (j >= 0 && (j & 3) != 3) {
+        /* leading partial block handled by chain (j & 3) */
+        switch (j & 3) {
+        case 0: y0 = c[j + k]; break;
+        case 1: y1 = c[j + k]; break;
+        case 2: y2 = c[j + k]; break;
+        }
+        j--;
+    }
+    for (; j >= 3; j -= 4) {
+        y3 = y3 * x4 + c[j + k];
+        y2 = y2 * x4 + c[j - 1 + k];
+        y1 = y1 * x4 + c[j - 2 + k];
+        y0 = y0 * x4 + c[j - 3 + k];
+    }
+    double v = y0 + rho * (y1 + rho * (y2 + rho * y3));
+    if (err) {
+        double s = fabs(rho);
+        double t = k == 0 ? d->Td * powi(s, N + 1) * (1 + 1e-12) : d->Td * maxfall(N, k, s);
+        *err = (d->errd[k] + t) * (1 + 1e-12);
+    }
+    return v;
+}

@@ -1,0 +1,97 @@
+/* dual.h -- dual activations and kernel maps over depth (internal).
+ *
+ *   dual.c       the da_dual object: choice of method, the Hermite series
+ *                path (MPFR balls and double), ball-input propagation
+ *   closed.c     closed forms of the raw duals and their derivatives,
+ *                recognition of the activations that have one
+ *   kmap.c       iterated correlation map and NTK, fixed points, rates
+ *   meanfield.c  mean-field signal propagation in double precision
+ *
+ * Throughout, f denotes the map being evaluated: the raw dual
+ * R(rho) = E[sigma(X) sigma(Y)] or the normalized one
+ * (R(rho) - R(0)) / (R(1) - R(0)); both are power series in rho with
+ * non-negative coefficients, so |f^(m)(t)| <= f^(m)(|t|) and f^(m) is
+ * increasing on [0, 1]. */
+#ifndef DA_DUAL_INTERNAL_H
+#define DA_DUAL_INTERNAL_H
+
+#include "dualact.h"
+#include "act/act.h"
+
+/* closed forms */
+typedef enum {
+    DA_CF_NONE = 0,
+    DA_CF_IDENTITY,
+    DA_CF_RELU,
+    DA_CF_RELU_NORMALIZED,
+    DA_CF_LEAKY,        /* alpha x + (1 - alpha) relu */
+    DA_CF_ABS,
+    DA_CF_STEP,
+    DA_CF_SIGN,
+    DA_CF_ERF,
+    DA_CF_SIN,
+    DA_CF_COS,
+    DA_CF_EXP,
+    DA_CF_GAUSSIAN,     /* exp(-x^2/2) */
+    DA_CF_HERMITE       /* He_k */
+} da_cf;
+
+struct da_dual {
+    const da_act *act;
+    int raw;
+    long digits;
+    mpfr_prec_t prec;        /* working precision of midpoints */
+    int use_closed;          /* evaluate by the closed form */
+    da_cf cf;
+    char cf_name[64];
+    char method[96];
+    int jump;                /* sigma jumps: f'(+-1) infinite */
+    /* closed-form data */
+    mpfr_t alpha;            /* leaky ReLU slope (exact decimal, rounded) */
+    int alpha_inexact;
+    long herm_k;
+    da_ball_struct R0, R1;   /* raw R(0), R(1) */
+    da_ball_struct scale;    /* R(1) - R(0) (normalized) or 1 */
+    double R0d, scaled;      /* double copies */
+    /* series data (N < 0 when absent) */
+    long N;
+    da_hermite *h;
+    da_ball_struct *c;       /* c_k = a_k^2, k = 0..N */
+    mpfr_t *cm[3];           /* falling(k, m) * mid(c_k), m = 0..2 */
+    double *cup;             /* upper bound of c_k, double */
+    double *crad;            /* radius of c_k, double (upward) */
+    double S[4], Rs[4];      /* sums of falling(k,m) cup_k, of falling(k,m) crad_k */
+    double Tup;              /* upper bound of the Parseval tail T_N (>= 0) */
+    double d1tail;           /* upper bound of sum_{k>N} k c_k (INFINITY if unknown) */
+    da_ball_struct norm2;    /* f(1) for the series: sum c_k + tail */
+    da_ball_struct beta;     /* f'(1); beta_inf when infinite or unknown */
+    int beta_inf;
+    int poly;                /* sigma is a polynomial: the series is exact */
+    /* double path */
+    long Nd;                 /* terms used in double */
+    double *cd;              /* c_k rounded to double, k = 0..Nd */
+    double *cd1;             /* k c_k, for f' */
+    double *cd2;             /* k (k-1) c_k, for f'' */
+    double Td;               /* tail beyond Nd (upper) */
+    double errd[3];          /* coefficient error + rounding constant, per order */
+};
+
+/* closed.c */
+/* Recognize an activation with a closed-form dual; fills d->cf and the
+ * parameters.  Returns 1 when found. */
+int da_dual_cf_detect(da_dual *d);
+/* Raw closed form R^(k)(rho), k = 0..3, at an exact rho in [-1, 1], as a
+ * ball at precision prec.  DA_EINFINITE when the derivative is infinite. */
+int da_dual_cf_raw(da_ball r, const da_dual *d, const mpfr_t rho, int k,
+                   mpfr_prec_t prec);
+/* The same in double with an error estimate (libm assumed within 4 ulp). */
+double da_dual_cf_raw_d(const da_dual *d, double rho, int k, double *err);
+
+/* dual.c */
+/* f^(k)(rho) at an exact rho, k = 0..2, into r (precision of r). */
+int da_dual_eval_point(da_ball r, const da_dual *d, const mpfr_t rho, int k);
+/* An upper bound of f^(k)(s) for s in [0, 1], k = 0..3, in double
+ * (INFINITY when infinite or unknown). */
+double da_dual_upper_d(const da_dual *d, double s, int k);
+
+#endif

@@ -1,0 +1,277 @@
+/* table.c -- tables of strings rendered as text, CSV, Markdown, LaTeX
+ * (booktabs) or JSON.  The renderer returns a malloc'd string: the library
+ * never prints. */
+#include "core/core.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct da_table {
+    int ncols;
+    char **head;
+    int nrows, cap;
+    char ***rows;
+    char *comment;
+};
+
+da_table *da_table_new(int ncols, const char *const *head)
+{
+    da_table *t = da_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->ncols = ncols;
+    t->head = da_calloc((size_t)ncols, sizeof *t->head);
+    if (!t->head) {
+        free(t);
+        return NULL;
+    }
+    for (int i = 0; i < ncols; i++)
+        t->head[i] = da_strdup(head[i]);
+    return t;
+}
+
+void da_table_free(da_table *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < t->ncols; i++)
+        free(t->head[i]);
+    free(t->head);
+    for (int r = 0; r < t->nrows; r++) {
+        for (int i = 0; i < t->ncols; i++)
+            free(t->rows[r][i]);
+        free(t->rows[r]);
+    }
+    free(t->rows);
+    free(t->comment);
+    free(t);
+}
+
+int da_table_set_comment(da_table *t, const char *comment)
+{
+    free(t->comment);
+    t->comment = da_strdup(comment);
+    return t->comment ? DA_OK : DA_ENOMEM;
+}
+
+int da_table_add_row(da_table *t, const char *const *cells)
+{
+    if (t->nrows == t->cap) {
+        int nc = t->cap ? 2 * t->cap : 16;
+        char ***nr = da_realloc(t->rows, (size_t)nc * sizeof *nr);
+        if (!nr)
+            return DA_ENOMEM;
+        t->rows = nr;
+        t->cap = nc;
+    }
+    char **row = da_calloc((size_t)t->ncols, sizeof *row);
+    if (!row)
+        return DA_ENOMEM;
+    for (int i = 0; i < t->ncols; i++)
+        row[i] = da_strdup(cells[i] ? cells[i] : "");
+    t->rows[t->nrows++] = row;
+    return DA_OK;
+}
+
+static void put_csv(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+}
+
+static void put_latex(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '_': case '%': case '&': case '#': case '$': case '{': case '}':
+            fprintf(f, "\\%c", *s);
+            break;
+        case '^': fputs("\\^{}", f); break;
+        case '~': fputs("\\textasciitilde{}", f); break;
+        case '\\': fputs("\\textbackslash{}", f); break;
+        case '<': fputs("\\textless{}", f); break;
+        case '>': fputs("\\textgreater{}", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void put_json(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* a cell that looks like a number (for alignment and JSON) */
+static int numeric(const char *s)
+{
+    if (!*s)
+        return 0;
+    char *end;
+    strtod(s, &end);
+    return *end == '\0';
+}
+
+int da_table_render(char **out, const da_table *t, da_table_format fmt)
+{
+    *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(out, &len);
+    if (!f)
+        return da_fail(DA_ENOMEM, "out of memory");
+    int nc = t->ncols;
+    switch (fmt) {
+    case DA_TABLE_TEXT: {
+        size_t *w = calloc((size_t)nc, sizeof *w);
+        if (!w) {
+            fclose(f);
+            free(*out);
+            *out = NULL;
+            return da_fail(DA_ENOMEM, "out of memory");
+        }
+        for (int i = 0; i < nc; i++) {
+            w[i] = strlen(t->head[i]);
+            for (int r = 0; r < t->nrows; r++)
+                if (strlen(t->rows[r][i]) > w[i])
+                    w[i] = strlen(t->rows[r][i]);
+        }
+        if (t->comment)
+            fprintf(f, "# %s\n", t->comment);
+        for (int i = 0; i < nc; i++)
+            fprintf(f, "%s%-*s", i ? "  " : "", (int)w[i], t->head[i]);
+        fputc('\n', f);
+        for (int i = 0; i < nc; i++) {
+            fputs(i ? "  " : "", f);
+            for (size_t j = 0; j < w[i]; j++)
+                fputc('-', f);
+        }
+        fputc('\n', f);
+        for (int r = 0; r < t->nrows; r++) {
+            for (int i = 0; i < nc; i++) {
+                const char *c = t->rows[r][i];
+                if (numeric(c))
+                    fprintf(f, "%s%*s", i ? "  " : "", (int)w[i], c);
+                else
+                    fprintf(f, "%s%-*s", i ? "  " : "", (int)w[i], c);
+            }
+            fputc('\n', f);
+        }
+        free(w);
+        break;
+    }
+    case DA_TABLE_CSV:
+        if (t->comment)
+            fprintf(f, "# %s\n", t->comment);
+        for (int i = 0; i < nc; i++) {
+            if (i)
+                fputc(',', f);
+            put_csv(f, t->head[i]);
+        }
+        fputc('\n', f);
+        for (int r = 0; r < t->nrows; r++) {
+            for (int i = 0; i < nc; i++) {
+                if (i)
+                    fputc(',', f);
+                put_csv(f, t->rows[r][i]);
+            }
+            fputc('\n', f);
+        }
+        break;
+    case DA_TABLE_MARKDOWN:
+        for (int i = 0; i < nc; i++)
+            fprintf(f, "| %s ", t->head[i]);
+        fputs("|\n", f);
+        for (int i = 0; i < nc; i++)
+            fputs(i ? "|---:" : "|:---", f);
+        fputs("|\n", f);
+        for (int r = 0; r < t->nrows; r++) {
+            for (int i = 0; i < nc; i++) {
+                fputs("| ", f);
+                for (const char *c = t->rows[r][i]; *c; c++) {
+                    if (*c == '|' || *c == '*' || *c == '_')
+                        fputc('\\', f);
+                    fputc(*c, f);
+                }
+                fputc(' ', f);
+            }
+            fputs("|\n", f);
+        }
+        if (t->comment)
+            fprintf(f, "\n<!-- %s -->\n", t->comment);
+        break;
+    case DA_TABLE_LATEX:
+        if (t->comment)
+            fprintf(f, "%% %s\n", t->comment);
+        fputs("\\begin{tabular}{l", f);
+        for (int i = 1; i < nc; i++)
+            fputc('r', f);
+        fputs("}\n\\toprule\n", f);
+        for (int i = 0; i < nc; i++) {
+            if (i)
+                fputs(" & ", f);
+            put_latex(f, t->head[i]);
+        }
+        fputs(" \\\\\n\\midrule\n", f);
+        for (int r = 0; r < t->nrows; r++) {
+            for (int i = 0; i < nc; i++) {
+                if (i)
+                    fputs(" & ", f);
+                const char *c = t->rows[r][i];
+                if (i == 0) {
+                    fputs("\\texttt{", f);
+                    put_latex(f, c);
+                    fputc('}', f);
+                } else if (numeric(c)) {
+                    fprintf(f, "$%s$", c);
+                } else {
+                    put_latex(f, c);
+                }
+            }
+            fputs(" \\\\\n", f);
+        }
+        fputs("\\bottomrule\n\\end{tabular}\n", f);
+        break;
+    case DA_TABLE_JSON:
+        fputs("{\n", f);
+        if (t->comment) {
+            fputs("  \"provenance\": ", f);
+            put_json(f, t->comment);
+            fputs(",\n", f);
+        }
+        fputs("  \"rows\": [\n", f);
+        for (int r = 0; r < t->nrows; r++) {
+            fputs("    {", f);
+            for (int i = 0; i < nc; i++) {
+                if (i)
+                    fputs(", ", f);
+                put_json(f, t->head[i]);
+                fputs(": ", f);
+                put_json(f, t->rows[r][i]);
+            }
+            fprintf(f, "}%s\n", r + 1 < t->nrows ? "," : "");
+        }
+        fputs("  ]\n}\n", f);
+        break;
+    }
+    if (fclose(f) != 0 || !*out)
+        return da_fail(DA_ENOMEM, "out of memory");
+    return DA_OK;
+}

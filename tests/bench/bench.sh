@@ -1,0 +1,70 @@
+#!/bin/sh
+# bench.sh -- speed of dualact against a peer (mpmath) in the same run, and
+# standalone timings against the targets of the engine issue.
+# Not a test: machines are noisy.  Run from the build directory:
+#     sh tests/bench/bench.sh            (or: make bench)
+# Figures are recorded in docs/benchmarks.md.
+set -eu
+top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+# the real binary, not libtool's wrapper script (which costs ~30 ms a run)
+if [ -z "${DUALACT:-}" ]; then
+    if [ -x .libs/dualact ]; then
+        DUALACT="env LD_LIBRARY_PATH=$(pwd)/.libs $(pwd)/.libs/dualact"
+    else
+        DUALACT=./dualact
+    fi
+fi
+PY=${PYTHON3:-python3}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+# best of N runs of a command, in seconds
+best() {
+    n=$1; shift
+    b=""
+    i=0
+    while [ $i -lt "$n" ]; do
+        t0=$(now); "$@" >/dev/null; t1=$(now)
+        t=$(elapsed "$t0" "$t1")
+        if [ -z "$b" ] || lt "$t" "$b"; then b=$t; fi
+        i=$((i + 1))
+    done
+    echo "$b"
+}
+
+echo "machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores"
+echo "dualact $($DUALACT --version | cut -d' ' -f2), mpmath $($PY -c 'import mpmath; print(mpmath.__version__)')"
+echo
+
+# 1. raw tanh a_0..a_20 to 50 digits: dualact (whole process) vs mpmath
+t_da=$(best 5 $DUALACT coeffs tanh --raw --degree 20 --digits 50 --format csv)
+t_mp=$($PY "$top/tests/bench/mpmath_tanh.py" 20 50)
+ratio=$(awk -v a="$t_mp" -v b="$t_da" 'BEGIN { printf "%.1f", a / b }')
+printf 'tanh a_0..a_20, 50 digits: dualact %.4f s, mpmath %.2f s, ratio %.0fx (target >= 1000x)\n' "$t_da" "$t_mp" "$ratio"
+
+# 2. a Gauss-Hermite rule of 1000 nodes at 333 bits
+cc -O2 -I"$top/lib" "$top/tests/bench/bench_gh.c" -o bench_gh .libs/libdualact.so -lmpfr -lgmp -lm \
+    -Wl,-rpath,"$(pwd)/.libs" 2>/dev/null || cc -O2 -I"$top/lib" "$top/tests/bench/bench_gh.c" -o bench_gh -L.libs -ldualact -lmpfr -lgmp -lm
+t_gh=$(./bench_gh 1000 333)
+printf 'Gauss-Hermite rule n=1000, 333 bits: %.3f s (target <= 0.1 s)\n' "$t_gh"
+rm -f bench_gh
+
+# 3. relu a_0..a_1000 to 100 digits
+t=$(best 3 $DUALACT coeffs relu --raw --degree 1000 --digits 100 --format csv)
+printf 'relu a_0..a_1000, 100 digits: %.3f s (target <= 0.2 s)\n' "$t"
+
+# 4. tanh a_0..a_200 to 100 digits
+t=$(best 3 $DUALACT coeffs tanh --raw --degree 200 --digits 100 --format csv)
+printf 'tanh a_0..a_200, 100 digits: %.3f s (target <= 1 s)\n' "$t"
+
+# 5. the double path
+t=$(best 3 $DUALACT coeffs tanh --raw --degree 200 --double --format csv)
+printf 'tanh a_0..a_200, double path: %.3f s\n' "$t"
+
+# further benchmarks of later stages, when present
+for extra in "$top"/tests/bench/bench_*.sh; do
+    [ -f "$extra" ] || continue
+    echo
+    sh "$extra"
+done

@@ -1,0 +1,558 @@
+/* check_coeffs.c -- Hermite coefficients: closed forms, independent
+ * mpmath references, identities, two precisions, the double path, and
+ * every error path. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+
+static da_hermite *coeffs(const char *spec, long N, long digits, int raw, int expect)
+{
+    da_act *a = NULL;
+    ck_assert_msg(da_act_new(&a, spec) == DA_OK, "%s: %s", spec, da_errmsg());
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    o.degree = N;
+    o.digits = digits;
+    o.raw = raw;
+    da_hermite *h = NULL;
+    int st = da_hermite_compute(&h, a, &o);
+    ck_assert_msg(st == expect, "%s: status %d (%s)", spec, st, da_errmsg());
+    da_act_free(a);
+    return h;
+}
+
+/* the ball is within 10^-digits (in absolute terms) */
+static void assert_tight(const da_ball_struct *b, double digits, const char *what, long k)
+{
+    ck_assert_msg(da_ball_digits(b) >= digits, "%s a_%ld: only %.1f digits", what, k, da_ball_digits(b));
+}
+
+/* ---- closed forms of NUMERICS.md section 3, computed here in MPFR ---- */
+
+typedef void (*closed_fn)(mpfr_t r, long k);
+
+static void c0(mpfr_t r)
+{
+    mpfr_const_pi(r, MPFR_RNDN);
+    mpfr_mul_2ui(r, r, 1, MPFR_RNDN);
+    mpfr_rec_sqrt(r, r, MPFR_RNDN);
+}
+
+static void dfact(mpfr_t r, long n) /* n!!, (-1)!! = 1 */
+{
+    mpfr_set_ui(r, 1, MPFR_RNDN);
+    for (long j = n; j > 1; j -= 2)
+        mpfr_mul_ui(r, r, (unsigned long)j, MPFR_RNDN);
+}
+
+static void div_sqrt_fact(mpfr_t r, long k)
+{
+    mpfr_t f;
+    mpfr_init2(f, mpfr_get_prec(r));
+    mpfr_fac_ui(f, (unsigned long)k, MPFR_RNDN);
+    mpfr_sqrt(f, f, MPFR_RNDN);
+    mpfr_div(r, r, f, MPFR_RNDN);
+    mpfr_clear(f);
+}
+
+static void cf_relu(mpfr_t r, long k)
+{
+    if (k == 0) { c0(r); return; }
+    if (k == 1) { mpfr_set_d(r, 0.5, MPFR_RNDN); return; }
+    if (k % 2) { mpfr_set_zero(r, 1); return; }
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(r));
+    dfact(r, k - 3);
+    c0(t);
+    mpfr_mul(r, r, t, MPFR_RNDN);
+    if ((k / 2 + 1) % 2)
+        mpfr_neg(r, r, MPFR_RNDN);
+    div_sqrt_fact(r, k);
+    mpfr_clear(t);
+}
+
+static void cf_step(mpfr_t r, long k)
+{
+    if (k == 0) { mpfr_set_d(r, 0.5, MPFR_RNDN); return; }
+    if (k % 2 == 0) { mpfr_set_zero(r, 1); return; }
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(r));
+    dfact(r, k - 2);
+    c0(t);
+    mpfr_mul(r, r, t, MPFR_RNDN);
+    if (((k - 1) / 2) % 2)
+        mpfr_neg(r, r, MPFR_RNDN);
+    div_sqrt_fact(r, k);
+    mpfr_clear(t);
+}
+
+static void cf_erf(mpfr_t r, long k)
+{
+    if (k % 2 == 0) { mpfr_set_zero(r, 1); return; }
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(r));
+    dfact(r, k - 2);
+    mpfr_set_ui(t, 2, MPFR_RNDN);
+    mpfr_div_ui(t, t, 3, MPFR_RNDN);
+    mpfr_set_d(r, 0, MPFR_RNDN);
+    mpfr_t p;
+    mpfr_init2(p, mpfr_get_prec(r));
+    mpfr_set_ui(p, (unsigned long)k, MPFR_RNDN);
+    mpfr_div_2ui(p, p, 1, MPFR_RNDN);
+    mpfr_pow(t, t, p, MPFR_RNDN);      /* (2/3)^(k/2) */
+    dfact(r, k - 2);
+    mpfr_mul(r, r, t, MPFR_RNDN);
+    c0(t);
+    mpfr_mul(r, r, t, MPFR_RNDN);
+    mpfr_mul_2ui(r, r, 1, MPFR_RNDN);
+    if (((k - 1) / 2) % 2)
+        mpfr_neg(r, r, MPFR_RNDN);
+    div_sqrt_fact(r, k);
+    mpfr_clears(t, p, (mpfr_ptr)0);
+}
+
+static void cf_gelu(mpfr_t r, long k)
+{
+    if (k == 0) {
+        mpfr_const_pi(r, MPFR_RNDN);
+        mpfr_rec_sqrt(r, r, MPFR_RNDN);
+        mpfr_div_2ui(r, r, 1, MPFR_RNDN);
+        return;
+    }
+    if (k == 1) { mpfr_set_d(r, 0.5, MPFR_RNDN); return; }
+    if (k % 2) { mpfr_set_zero(r, 1); return; }
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(r));
+    dfact(r, k - 3);
+    mpfr_mul_ui(r, r, (unsigned long)(k + 1), MPFR_RNDN);
+    mpfr_set_ui(t, 2, MPFR_RNDN);
+    mpfr_set_d(t, -(double)(k + 1) / 2, MPFR_RNDN);
+    mpfr_exp2(t, t, MPFR_RNDN);
+    mpfr_mul(r, r, t, MPFR_RNDN);
+    c0(t);
+    mpfr_mul(r, r, t, MPFR_RNDN);
+    if ((k / 2 + 1) % 2)
+        mpfr_neg(r, r, MPFR_RNDN);
+    div_sqrt_fact(r, k);
+    mpfr_clear(t);
+}
+
+static void em_half(mpfr_t r, int sign) /* e^(sign/2) */
+{
+    mpfr_set_d(r, sign * 0.5, MPFR_RNDN);
+    mpfr_exp(r, r, MPFR_RNDN);
+}
+
+static void cf_sin(mpfr_t r, long k)
+{
+    if (k % 2 == 0) { mpfr_set_zero(r, 1); return; }
+    em_half(r, -1);
+    if (((k - 1) / 2) % 2)
+        mpfr_neg(r, r, MPFR_RNDN);
+    div_sqrt_fact(r, k);
+}
+
+static void cf_cos(mpfr_t r, long k)
+{
+    if (k % 2) { mpfr_set_zero(r, 1); return; }
+    em_half(r, -1);
+    if ((k / 2) % 2)
+        mpfr_neg(r, r, MPFR_RNDN);
+    div_sqrt_fact(r, k);
+}
+
+static void cf_exp(mpfr_t r, long k)
+{
+    em_half(r, 1);
+    div_sqrt_fact(r, k);
+}
+
+static void check_closed(const char *spec, closed_fn f, long N, long digits)
+{
+    da_hermite *h = coeffs(spec, N, digits, 1, DA_OK);
+    mpfr_t r;
+    mpfr_init2(r, 4 * digits * 4 + 200);
+    for (long k = 0; k <= N; k++) {
+        f(r, k);
+        ck_assert_msg(tu_ball_contains(&h->a[k], r), "%s: a_%ld outside its ball", spec, k);
+        assert_tight(&h->a[k], (double)digits, spec, k);
+    }
+    mpfr_clear(r);
+    da_hermite_free(h);
+}
+
+START_TEST(closed_forms)
+{
+    int heavy = tu_heavy();
+    long D = heavy ? 100 : 55;
+    check_closed("relu", cf_relu, heavy ? 1000 : 200, D);
+    check_closed("step", cf_step, heavy ? 1000 : 200, D);
+    check_closed("erf", cf_erf, heavy ? 120 : 50, D);
+    check_closed("gelu", cf_gelu, heavy ? 120 : 50, D);
+    check_closed("sin", cf_sin, heavy ? 200 : 60, D);
+    check_closed("cos", cf_cos, heavy ? 200 : 60, D);
+    check_closed("exp", cf_exp, heavy ? 200 : 60, D);
+}
+END_TEST
+
+/* ---- independent mpmath references (tests/gen/gen_*.py) ------------ */
+
+static void check_reference_file(const char *file, long digits)
+{
+    FILE *f = tu_open_data(file);
+    ck_assert_ptr_nonnull(f);
+    char key[512], cur[512] = "", val[256];
+    long k;
+    da_hermite *h = NULL;
+    int count = 0;
+    while (tu_read_kv(f, key, sizeof key, &k, val, sizeof val)) {
+        if (strcmp(key, cur) != 0) {
+            da_hermite_free(h);
+            snprintf(cur, sizeof cur, "%s", key);
+            h = coeffs(key, 30, digits, 1, DA_OK);
+        }
+        if (k > 30)
+            continue;
+        ck_assert_msg(tu_ball_contains_str(&h->a[k], val), "%s: a_%ld = %s outside the ball", key, k, val);
+        /* accuracy in units of ||sigma||: at least digits - log10||sigma|| */
+        double norm = sqrt(mpfr_get_d(h->norm2.mid, MPFR_RNDN));
+        assert_tight(&h->a[k], (double)digits - log10(norm > 1 ? norm : 1), key, k);
+        count++;
+    }
+    da_hermite_free(h);
+    fclose(f);
+    ck_assert_int_gt(count, 300);
+}
+
+START_TEST(reference_catalogue)
+{
+    check_reference_file("coeffs_raw.csv", tu_heavy() ? 45 : 32);
+}
+END_TEST
+
+START_TEST(reference_expressions)
+{
+    check_reference_file("coeffs_expr.csv", tu_heavy() ? 45 : 32);
+}
+END_TEST
+
+START_TEST(reference_moments)
+{
+    FILE *f = tu_open_data("moments_raw.csv");
+    ck_assert_ptr_nonnull(f);
+    char line[2048];
+    int count = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || !strncmp(line, "act,", 4))
+            continue;
+        /* act may contain commas: the last three fields are numbers */
+        line[strcspn(line, "\r\n")] = '\0';
+        char *c3 = strrchr(line, ',');
+        *c3 = '\0';
+        char *c2 = strrchr(line, ',');
+        *c2 = '\0';
+        char *c1 = strrchr(line, ',');
+        *c1 = '\0';
+        const char *act = line, *mean = c1 + 1, *var = c2 + 1, *edsq = c3 + 1;
+        da_hermite *h = coeffs(act, 3, 30, 1, DA_OK);
+        ck_assert_msg(tu_ball_contains_str(&h->mean, mean), "%s mean", act);
+        ck_assert_msg(tu_ball_contains_str(&h->var, var), "%s var", act);
+        assert_tight(&h->var, 29, act, -1);
+        if (!strcmp(edsq, "inf")) {
+            ck_assert_msg(h->beta_infinite, "%s: beta should be infinite", act);
+        } else if (strcmp(act, "relu_pow(1.5)") != 0) {
+            /* beta = E sigma'^2 / Var */
+            mpfr_t b;
+            mpfr_init2(b, 300);
+            mpfr_set_str(b, edsq, 10, MPFR_RNDN);
+            mpfr_t v;
+            mpfr_init2(v, 300);
+            mpfr_set_str(v, var, 10, MPFR_RNDN);
+            mpfr_div(b, b, v, MPFR_RNDN);
+            mpfr_t d;
+            mpfr_init2(d, 300);
+            mpfr_sub(d, b, h->beta.mid, MPFR_RNDN);
+            mpfr_abs(d, d, MPFR_RNDN);
+            ck_assert_msg(mpfr_cmp_d(d, 1e-40) <= 0 || mpfr_cmp(d, h->beta.rad) <= 0,
+                          "%s: beta off by %g (rad %g)", act, mpfr_get_d(d, MPFR_RNDN),
+                          mpfr_get_d(h->beta.rad, MPFR_RNDN));
+            ck_assert_msg(mpfr_cmp(d, h->beta.rad) <= 0 || mpfr_cmp_d(d, 1e-45) <= 0,
+                          "%s: beta outside its ball", act);
+            mpfr_clears(b, v, d, (mpfr_ptr)0);
+        }
+        da_hermite_free(h);
+        count++;
+    }
+    fclose(f);
+    ck_assert_int_ge(count, 20);
+}
+END_TEST
+
+/* ---- identities ----------------------------------------------------- */
+
+/* normalized: a_0 = 0, sum a_k^2 + tail = 1, the tail decreases with N,
+   mu = 1 - a_1^2 */
+START_TEST(parseval)
+{
+    const char *acts[] = {"tanh", "relu", "gelu", "selu", "hardtanh", "silu"};
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        da_hermite *h1 = coeffs(acts[i], 15, 30, 0, DA_OK);
+        da_hermite *h2 = coeffs(acts[i], 40, 30, 0, DA_OK);
+        ck_assert(mpfr_zero_p(h1->a[0].mid));
+        double t1 = mpfr_get_d(h1->tail.mid, MPFR_RNDN), t2 = mpfr_get_d(h2->tail.mid, MPFR_RNDN);
+        ck_assert_msg(t2 <= t1 + 1e-29, "%s: tail grew", acts[i]);
+        ck_assert_msg(t2 >= -1e-29, "%s: negative tail", acts[i]);
+        double a1 = mpfr_get_d(h1->a[1].mid, MPFR_RNDN);
+        ck_assert(fabs(mpfr_get_d(h1->mu.mid, MPFR_RNDN) - (1 - a1 * a1)) < 1e-15);
+        /* same coefficients at both degrees */
+        for (long k = 0; k <= 15; k++)
+            ck_assert_msg((mpfr_cmp_d(h1->a[k].rad, 1e-30) <= 0 && tu_ball_contains(&h1->a[k], h2->a[k].mid) == 1)
+                          || fabs(mpfr_get_d(h1->a[k].mid, MPFR_RNDN) - mpfr_get_d(h2->a[k].mid, MPFR_RNDN)) < 2e-30,
+                          "%s: a_%ld differs between degrees", acts[i], k);
+        da_hermite_free(h1);
+        da_hermite_free(h2);
+    }
+}
+END_TEST
+
+/* the paper's normalized ReLU: closed-form mu and beta */
+START_TEST(relu_normalized_constants)
+{
+    da_hermite *h = coeffs("relu", 2, 50, 0, DA_OK);
+    mpfr_t pi, v;
+    mpfr_inits2(400, pi, v, (mpfr_ptr)0);
+    mpfr_const_pi(pi, MPFR_RNDN);
+    /* mu = (pi - 2) / (2 (pi - 1)) */
+    mpfr_sub_ui(v, pi, 2, MPFR_RNDN);
+    mpfr_t d;
+    mpfr_init2(d, 400);
+    mpfr_sub_ui(d, pi, 1, MPFR_RNDN);
+    mpfr_div(v, v, d, MPFR_RNDN);
+    mpfr_div_2ui(v, v, 1, MPFR_RNDN);
+    ck_assert(tu_ball_contains(&h->mu, v));
+    /* beta = pi / (pi - 1) */
+    mpfr_div(v, pi, d, MPFR_RNDN);
+    ck_assert(tu_ball_contains(&h->beta, v));
+    ck_assert_int_eq(h->beta_infinite, 0);
+    da_hermite_free(h);
+    /* relu_normalized is already normalized: raw = normalized */
+    da_hermite *r = coeffs("relu_normalized", 10, 40, 1, DA_OK);
+    da_hermite *n = coeffs("relu", 10, 40, 0, DA_OK);
+    for (long k = 0; k <= 10; k++)
+        ck_assert(fabs(mpfr_get_d(r->a[k].mid, MPFR_RNDN) - mpfr_get_d(n->a[k].mid, MPFR_RNDN)) < 1e-39);
+    da_hermite_free(r);
+    da_hermite_free(n);
+    mpfr_clears(pi, v, d, (mpfr_ptr)0);
+    /* step jumps: beta infinite */
+    h = coeffs("step", 4, 20, 0, DA_OK);
+    ck_assert_int_eq(h->beta_infinite, 1);
+    da_hermite_free(h);
+}
+END_TEST
+
+/* The three-term recurrence: x He_k = He_{k+1} + k He_{k-1} gives
+ * a_k[x s] = sqrt(k) a_{k-1}[s] + sqrt(k+1) a_{k+1}[s], and Stein's lemma
+ * a_k[s'] = sqrt(k+1) a_{k+1}[s]: both checked between activations that
+ * go through different quadrature paths. */
+static void check_recurrence(const char *s, const char *xs, const char *ds, long N)
+{
+    da_hermite *hs = coeffs(s, N + 2, 35, 1, DA_OK);
+    da_hermite *hx = coeffs(xs, N, 35, 1, DA_OK);
+    da_hermite *hd = ds ? coeffs(ds, N, 35, 1, DA_OK) : NULL;
+    mpfr_t v, t;
+    mpfr_inits2(300, v, t, (mpfr_ptr)0);
+    for (long k = 0; k <= N; k++) {
+        mpfr_set_zero(v, 1);
+        if (k >= 1) {
+            mpfr_sqrt_ui(t, (unsigned long)k, MPFR_RNDN);
+            mpfr_mul(t, t, hs->a[k - 1].mid, MPFR_RNDN);
+            mpfr_add(v, v, t, MPFR_RNDN);
+        }
+        mpfr_sqrt_ui(t, (unsigned long)(k + 1), MPFR_RNDN);
+        mpfr_mul(t, t, hs->a[k + 1].mid, MPFR_RNDN);
+        mpfr_add(v, v, t, MPFR_RNDN);
+        mpfr_sub(t, v, hx->a[k].mid, MPFR_RNDN);
+        ck_assert_msg(fabs(mpfr_get_d(t, MPFR_RNDN)) < 1e-32, "%s: recurrence at k=%ld", xs, k);
+        if (hd) {
+            mpfr_sqrt_ui(t, (unsigned long)(k + 1), MPFR_RNDN);
+            mpfr_mul(t, t, hs->a[k + 1].mid, MPFR_RNDN);
+            mpfr_sub(t, t, hd->a[k].mid, MPFR_RNDN);
+            ck_assert_msg(fabs(mpfr_get_d(t, MPFR_RNDN)) < 1e-32, "%s: Stein at k=%ld", ds, k);
+        }
+    }
+    mpfr_clears(v, t, (mpfr_ptr)0);
+    da_hermite_free(hs);
+    da_hermite_free(hx);
+    da_hermite_free(hd);
+}
+
+START_TEST(recurrence)
+{
+    check_recurrence("tanh", "x*tanh(x)", "1-tanh(x)^2", 20);
+    check_recurrence("relu", "x*max(x,0)", "step(x)", 20);
+    check_recurrence("gelu", "x*x*Phi(x)", "Phi(x)+x*phi(x)", 20);
+    check_recurrence("elu", "x*(x>0 ? x : exp(x)-1)", "x>0 ? 1 : exp(x)", 20);
+}
+END_TEST
+
+/* two precisions: every 30-digit ball contains the 60-digit midpoint */
+START_TEST(two_precisions)
+{
+    const char *acts[] = {"tanh", "gelu", "elu", "relu_pow(1.5)", "sigmoid", "x*tanh(softplus(x))"};
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        da_hermite *lo = coeffs(acts[i], 25, 30, 0, DA_OK);
+        da_hermite *hi = coeffs(acts[i], 25, 60, 0, DA_OK);
+        for (long k = 0; k <= 25; k++)
+            ck_assert_msg(tu_ball_contains(&lo->a[k], hi->a[k].mid), "%s: a_%ld", acts[i], k);
+        ck_assert(tu_ball_contains(&lo->beta, hi->beta.mid));
+        ck_assert(tu_ball_contains(&lo->tail, hi->tail.mid));
+        da_hermite_free(lo);
+        da_hermite_free(hi);
+    }
+}
+END_TEST
+
+/* the double path agrees with the MPFR path within its bound, which is
+   about 1e-14 or better */
+START_TEST(double_path)
+{
+    for (size_t i = 0; i < da_catalog_size(); i++) {
+        const char *name = da_catalog_get(i)->name;
+        if (!strcmp(name, "poly"))
+            continue;
+        int raw = !strcmp(name, "hermite") ? 1 : 0;
+        da_act *a;
+        ck_assert_int_eq(da_act_new(&a, name), DA_OK);
+        double ad[21], ed[21];
+        int st = da_hermite_compute_d(ad, ed, 20, a, raw);
+        ck_assert_msg(st == DA_OK, "%s: double path status %d (%s)", name, st, da_errmsg());
+        da_hermite *h = coeffs(name, 20, 25, raw, DA_OK);
+        for (long k = 0; k <= 20; k++) {
+            double m = mpfr_get_d(h->a[k].mid, MPFR_RNDN);
+            ck_assert_msg(fabs(ad[k] - m) <= ed[k] + 1e-24, "%s a_%ld: %.17g vs %.17g (err %g)", name, k,
+                          ad[k], m, ed[k]);
+            ck_assert_msg(ed[k] < 1e-13, "%s a_%ld: double bound %g too wide", name, k, ed[k]);
+        }
+        da_hermite_free(h);
+        da_act_free(a);
+    }
+}
+END_TEST
+
+/* the caps: too few nodes gives DA_EACCURACY, and the bounds still hold */
+START_TEST(caps_report_honestly)
+{
+    da_act *a;
+    ck_assert_int_eq(da_act_new(&a, "tanh"), DA_OK);
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    o.degree = 10;
+    o.digits = 60;
+    o.raw = 1;
+    o.max_nodes = 120;
+    da_hermite *h = NULL;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EACCURACY);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(h->digits_reached < 60);
+    da_hermite *ref = coeffs("tanh", 10, 60, 1, DA_OK);
+    for (long k = 0; k <= 10; k++)
+        ck_assert_msg(tu_ball_contains(&h->a[k], ref->a[k].mid), "a_%ld outside the reported ball", k);
+    da_hermite_free(h);
+    da_hermite_free(ref);
+    da_act_free(a);
+}
+END_TEST
+
+START_TEST(error_paths)
+{
+    da_act *a = NULL;
+    ck_assert_int_eq(da_act_new(&a, "tanhh"), DA_EPARSE);
+    ck_assert_ptr_null(a);
+    ck_assert_int_eq(da_act_new(&a, "leaky_relu(1.2.3)"), DA_EINVAL);
+    ck_assert_int_eq(da_act_new(&a, "leaky_relu(abc"), DA_EPARSE);
+    ck_assert_int_eq(da_act_new(&a, "leaky_relu(0.1,0.2)"), DA_EINVAL);
+    ck_assert_int_eq(da_act_new(&a, "hermite(2.5)"), DA_EINVAL);
+    ck_assert_int_eq(da_act_new(&a, "relu_pow(-1)"), DA_EINVAL);
+    ck_assert_int_eq(da_act_new(&a, "log(x)"), DA_EDOM);
+    ck_assert_int_eq(da_act_new(&a, "exp(x^2)"), DA_EDOM);
+    ck_assert_int_eq(da_act_new(&a, "x+"), DA_EPARSE);
+    ck_assert_int_gt(da_errcol(), 0);
+    ck_assert_int_eq(da_act_new(&a, NULL), DA_EINVAL);
+
+    ck_assert_int_eq(da_act_new(&a, "tanh"), DA_OK);
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    da_hermite *h = NULL;
+    o.degree = -1;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EINVAL);
+    o.degree = 100001;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EINVAL);
+    o.degree = 3;
+    o.digits = 0;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EINVAL);
+    ck_assert_ptr_null(h);
+    da_act_free(a);
+    /* a constant cannot be normalized */
+    ck_assert_int_eq(da_act_new(&a, "poly(3)"), DA_OK);
+    da_hermite_opts_init(&o);
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EDOM);
+    ck_assert(strlen(da_errmsg()) > 0);
+    o.raw = 1;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_OK);
+    ck_assert(mpfr_cmp_ui(h->a[0].mid, 3) == 0);
+    da_hermite_free(h);
+    da_act_free(a);
+}
+END_TEST
+
+START_TEST(polynomials_exact)
+{
+    /* He_k has a_k = sqrt(k!) and nothing else, at any degree */
+    da_hermite *h = coeffs("hermite(12)", 14, 80, 1, DA_OK);
+    mpfr_t f;
+    mpfr_init2(f, 500);
+    mpfr_fac_ui(f, 12, MPFR_RNDN);
+    mpfr_sqrt(f, f, MPFR_RNDN);
+    for (long k = 0; k <= 14; k++) {
+        if (k == 12)
+            ck_assert(tu_ball_contains(&h->a[k], f));
+        else
+            ck_assert(mpfr_cmp_d(h->a[k].rad, 1e-80) <= 0 && fabs(mpfr_get_d(h->a[k].mid, MPFR_RNDN)) < 1e-80);
+    }
+    mpfr_clear(f);
+    da_hermite_free(h);
+    /* a large Hermite polynomial: heavy cancellation in the monomial basis */
+    h = coeffs("hermite(150)", 152, 30, 1, DA_OK);
+    ck_assert(fabs(mpfr_get_d(h->a[149].mid, MPFR_RNDN)) < 1e-30);
+    ck_assert(da_ball_digits(&h->a[150]) > 30 - 132); /* sqrt(150!) ~ 1e131: relative accuracy */
+    da_hermite_free(h);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("coeffs");
+    TCase *tc = tcase_create("coeffs");
+    tcase_set_timeout(tc, tu_heavy() ? 1200 : 300);
+    tcase_add_test(tc, closed_forms);
+    tcase_add_test(tc, reference_catalogue);
+    tcase_add_test(tc, reference_expressions);
+    tcase_add_test(tc, reference_moments);
+    tcase_add_test(tc, parseval);
+    tcase_add_test(tc, relu_normalized_constants);
+    tcase_add_test(tc, recurrence);
+    tcase_add_test(tc, two_precisions);
+    tcase_add_test(tc, double_path);
+    tcase_add_test(tc, caps_report_honestly);
+    tcase_add_test(tc, error_paths);
+    tcase_add_test(tc, polynomials_exact);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    da_free_cache();
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}

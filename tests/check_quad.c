@@ -1,0 +1,245 @@
+/* check_quad.c -- quadrature rules: Gauss-Hermite in MPFR and double,
+ * trapezoid and double-exponential rules.  Each property is checked
+ * against an exact value (moments of the Gaussian, known integrals). */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include "testutil.h"
+#include "core/core.h"
+#include "quad/quad.h"
+
+/* (2m-1)!! = E X^(2m) */
+static void dfact(mpfr_t r, long m)
+{
+    mpfr_set_ui(r, 1, MPFR_RNDN);
+    for (long j = 2 * m - 1; j > 1; j -= 2)
+        mpfr_mul_ui(r, r, (unsigned long)j, MPFR_RNDN);
+}
+
+static void check_gh(long n, mpfr_prec_t prec)
+{
+    const mpfr_t *x, *w;
+    ck_assert_int_eq(da_gh_rule(&x, &w, n, prec), DA_OK);
+    mpfr_t s, t, m, tol;
+    mpfr_inits2(prec + 64, s, t, m, tol, (mpfr_ptr)0);
+    /* strictly ascending, symmetric, positive weights */
+    for (long i = 0; i + 1 < n; i++)
+        ck_assert_msg(mpfr_cmp(x[i], x[i + 1]) < 0, "nodes not ascending at %ld (n=%ld)", i, n);
+    for (long i = 0; i < n; i++) {
+        ck_assert(mpfr_sgn(w[i]) > 0);
+        mpfr_add(t, x[i], x[n - 1 - i], MPFR_RNDN);
+        ck_assert(mpfr_zero_p(t));
+    }
+    /* each node is a root of He_n: |He_n(x)| small relative to n He_{n-1}
+       times the spacing, i.e. Newton's correction is below 2^-(prec-8) */
+    for (long i = 0; i < n; i += (n > 40 ? n / 17 : 1)) {
+        mpfr_t h0, h1, h2;
+        mpfr_inits2(prec + 64, h0, h1, h2, (mpfr_ptr)0);
+        mpfr_set_ui(h0, 1, MPFR_RNDN);
+        mpfr_set(h1, x[i], MPFR_RNDN);
+        for (long k = 1; k < n; k++) {
+            mpfr_mul(h2, x[i], h1, MPFR_RNDN);
+            mpfr_mul_ui(t, h0, (unsigned long)k, MPFR_RNDN);
+            mpfr_sub(h2, h2, t, MPFR_RNDN);
+            mpfr_swap(h0, h1);
+            mpfr_swap(h1, h2);
+        }
+        if (n == 1) {
+            mpfr_set(h1, x[i], MPFR_RNDN);
+            mpfr_set_ui(h0, 1, MPFR_RNDN);
+        }
+        /* h1 = He_n, h0 = He_{n-1} */
+        mpfr_mul_ui(h0, h0, (unsigned long)n, MPFR_RNDN);
+        mpfr_div(t, h1, h0, MPFR_RNDN);
+        mpfr_abs(t, t, MPFR_RNDN);
+        mpfr_set_ui_2exp(tol, 1, -(long)prec + 8, MPFR_RNDN);
+        ck_assert_msg(mpfr_cmp(t, tol) <= 0, "node %ld of n=%ld is not a root", i, n);
+        mpfr_clears(h0, h1, h2, (mpfr_ptr)0);
+    }
+    /* exactness: E X^(2m) = (2m-1)!! for 2m <= 2n-1; odd moments 0 */
+    for (long mm = 0; 2 * mm <= 2 * n - 1; mm += (n > 30 ? n / 11 + 1 : 1)) {
+        mpfr_set_zero(s, 1);
+        for (long i = 0; i < n; i++) {
+            mpfr_pow_ui(t, x[i], (unsigned long)(2 * mm), MPFR_RNDN);
+            mpfr_mul(t, t, w[i], MPFR_RNDN);
+            mpfr_add(s, s, t, MPFR_RNDN);
+        }
+        dfact(m, mm);
+        mpfr_div(s, s, m, MPFR_RNDN);
+        mpfr_sub_ui(s, s, 1, MPFR_RNDN);
+        mpfr_abs(s, s, MPFR_RNDN);
+        mpfr_set_ui_2exp(tol, 1, -(long)prec + 12 + (long)log2((double)n + 1) * 2, MPFR_RNDN);
+        ck_assert_msg(mpfr_cmp(s, tol) <= 0, "moment %ld wrong for n=%ld prec=%ld", 2 * mm, n, (long)prec);
+    }
+    mpfr_clears(s, t, m, tol, (mpfr_ptr)0);
+}
+
+START_TEST(gh_small)
+{
+    check_gh(1, 64);
+    check_gh(2, 100);
+    check_gh(3, 100);
+    check_gh(10, 200);
+    check_gh(31, 333);
+    check_gh(64, 1000);
+}
+END_TEST
+
+START_TEST(gh_large)
+{
+    check_gh(200, 333);
+    if (tu_heavy())
+        check_gh(1000, 333);
+}
+END_TEST
+
+START_TEST(gh_cache)
+{
+    const mpfr_t *x1, *w1, *x2, *w2;
+    ck_assert_int_eq(da_gh_rule(&x1, &w1, 17, 128), DA_OK);
+    ck_assert_int_eq(da_gh_rule(&x2, &w2, 17, 128), DA_OK);
+    ck_assert_ptr_eq(x1, x2);
+    ck_assert_int_eq(da_gh_rule(&x2, &w2, 17, 129), DA_OK);
+    ck_assert_ptr_ne(x1, x2);
+    ck_assert_int_eq(da_gh_rule(&x2, &w2, 0, 128), DA_EINVAL);
+    da_gh_cache_clear();
+}
+END_TEST
+
+START_TEST(gh_double_vs_mpfr)
+{
+    long n = 90;
+    double x[90], w[90];
+    ck_assert_int_eq(da_gh_rule_d(x, w, n), DA_OK);
+    const mpfr_t *xm, *wm;
+    ck_assert_int_eq(da_gh_rule(&xm, &wm, n, 200), DA_OK);
+    double sw = 0;
+    for (long i = 0; i < n; i++) {
+        double xr = mpfr_get_d(xm[i], MPFR_RNDN), wr = mpfr_get_d(wm[i], MPFR_RNDN);
+        ck_assert_msg(fabs(x[i] - xr) <= 1e-13 * (1 + fabs(xr)), "node %ld", i);
+        ck_assert_msg(fabs(w[i] - wr) <= 1e-11 * wr + 1e-300, "weight %ld: %g vs %g", i, w[i], wr);
+        sw += w[i];
+    }
+    ck_assert(fabs(sw - 1) < 1e-14);
+}
+END_TEST
+
+/* sum w f over a rule, with f(x) = x^p or exp(x) */
+static double rule_sum(const da_rule *r, int what)
+{
+    mpfr_t s, t;
+    mpfr_inits2(300, s, t, (mpfr_ptr)0);
+    mpfr_set_zero(s, 1);
+    for (long i = 0; i < r->n; i++) {
+        for (int side = 0; side < (r->sym && !mpfr_zero_p(r->x[i]) ? 2 : 1); side++) {
+            mpfr_set(t, r->x[i], MPFR_RNDN);
+            if (side)
+                mpfr_neg(t, t, MPFR_RNDN);
+            if (what == 0)
+                mpfr_set_ui(t, 1, MPFR_RNDN);
+            else if (what == 2)
+                mpfr_sqr(t, t, MPFR_RNDN);
+            else
+                mpfr_exp(t, t, MPFR_RNDN);
+            mpfr_mul(t, t, r->w[i], MPFR_RNDN);
+            mpfr_add(s, s, t, MPFR_RNDN);
+        }
+    }
+    double v = mpfr_get_d(s, MPFR_RNDN);
+    mpfr_clears(s, t, (mpfr_ptr)0);
+    return v;
+}
+
+START_TEST(trap_rule)
+{
+    mpfr_t h;
+    mpfr_init2(h, 200);
+    mpfr_set_d(h, 0.25, MPFR_RNDN);
+    da_rule r = {0};
+    ck_assert_int_eq(da_rule_trap(&r, h, 14.0, 0, 1, 200), DA_OK);
+    ck_assert(fabs(rule_sum(&r, 0) - 1) < 1e-15);
+    ck_assert(fabs(rule_sum(&r, 2) - 1) < 1e-15);
+    ck_assert(fabs(rule_sum(&r, 3) - exp(0.5)) < 1e-14);
+    da_rule_clear(&r);
+    /* nested: the new nodes at h/2 are the odd multiples */
+    ck_assert_int_eq(da_rule_trap(&r, h, 14.0, 1, 2, 200), DA_OK);
+    ck_assert(fabs(mpfr_get_d(r.x[0], MPFR_RNDN) - 0.25) < 1e-30);
+    ck_assert(fabs(mpfr_get_d(r.x[1], MPFR_RNDN) - 0.75) < 1e-30);
+    da_rule_clear(&r);
+    mpfr_clear(h);
+}
+END_TEST
+
+START_TEST(de_rule)
+{
+    mpfr_t a, b;
+    mpfr_inits2(200, a, b, (mpfr_ptr)0);
+    da_rule r = {0};
+    /* [0, inf): 1/2, x^2: 1/2 */
+    mpfr_set_zero(a, 1);
+    mpfr_set_inf(b, 1);
+    ck_assert_int_eq(da_rule_de(&r, a, b, 0.05, 40, 0, 1, 200), DA_OK);
+    ck_assert_msg(fabs(rule_sum(&r, 0) - 0.5) < 1e-15, "%.17g", rule_sum(&r, 0));
+    ck_assert(fabs(rule_sum(&r, 2) - 0.5) < 1e-15);
+    da_rule_clear(&r);
+    /* (-inf, -1]: Phi(-1) */
+    mpfr_set_inf(a, -1);
+    mpfr_set_si(b, -1, MPFR_RNDN);
+    ck_assert_int_eq(da_rule_de(&r, a, b, 0.05, 40, 0, 1, 200), DA_OK);
+    ck_assert(fabs(rule_sum(&r, 0) - 0.15865525393145705142) < 1e-15);
+    da_rule_clear(&r);
+    /* [-1, 2]: Phi(2) - Phi(-1) */
+    mpfr_set_si(a, -1, MPFR_RNDN);
+    mpfr_set_si(b, 2, MPFR_RNDN);
+    ck_assert_int_eq(da_rule_de(&r, a, b, 0.05, 40, 0, 1, 200), DA_OK);
+    ck_assert(fabs(rule_sum(&r, 0) - (0.97724986805182079282 - 0.15865525393145705142)) < 1e-15);
+    da_rule_clear(&r);
+    /* both infinite is refused */
+    mpfr_set_inf(a, -1);
+    mpfr_set_inf(b, 1);
+    ck_assert_int_eq(da_rule_de(&r, a, b, 0.05, 40, 0, 1, 200), DA_EINVAL);
+    mpfr_clears(a, b, (mpfr_ptr)0);
+}
+END_TEST
+
+START_TEST(rules_double)
+{
+    double *x, *w;
+    long n = da_rule_trap_d(&x, &w, 0.2, 12, 0, 1);
+    ck_assert(n > 0);
+    double s = w[0];
+    for (long i = 1; i < n; i++)
+        s += 2 * w[i];
+    ck_assert(fabs(s - 1) < 1e-14);
+    free(x);
+    free(w);
+    n = da_rule_de_d(&x, &w, 0.0, INFINITY, 0.05, 30, 0, 1);
+    s = 0;
+    for (long i = 0; i < n; i++)
+        s += w[i];
+    ck_assert(fabs(s - 0.5) < 1e-14);
+    free(x);
+    free(w);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("quad");
+    TCase *tc = tcase_create("rules");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, gh_small);
+    tcase_add_test(tc, gh_large);
+    tcase_add_test(tc, gh_cache);
+    tcase_add_test(tc, gh_double_vs_mpfr);
+    tcase_add_test(tc, trap_rule);
+    tcase_add_test(tc, de_rule);
+    tcase_add_test(tc, rules_double);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    da_free_cache();
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}

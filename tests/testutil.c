@@ -1,0 +1,95 @@
+/* testutil.c -- helpers shared by the unit tests. */
+#include "testutil.h"
+#include <stdlib.h>
+#include <string.h>
+
+FILE *tu_open_data(const char *name)
+{
+    const char *top = getenv("top_srcdir");
+    char path[4096];
+#ifdef TOP_SRCDIR
+    if (!top)
+        top = TOP_SRCDIR;
+#endif
+    if (!top)
+        top = ".";
+    snprintf(path, sizeof path, "%s/tests/data/%s", top, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fprintf(stderr, "cannot open %s\n", path);
+    return f;
+}
+
+int tu_read_kv(FILE *f, char *key, size_t klen, long *k, char *val, size_t vlen)
+{
+    char line[8192];
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strlen(line);
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (!n || line[0] == '#')
+            continue;
+        char *c2 = strrchr(line, ',');
+        if (!c2)
+            continue;
+        *c2 = '\0';
+        char *c1 = strrchr(line, ',');
+        if (!c1)
+            continue;
+        *c1 = '\0';
+        char *end;
+        long kv = strtol(c1 + 1, &end, 10);
+        if (*end)
+            continue; /* header */
+        snprintf(key, klen, "%s", line);
+        /* unquote */
+        if (key[0] == '"') {
+            size_t m = strlen(key);
+            memmove(key, key + 1, m);
+            if (m >= 2 && key[m - 2] == '"')
+                key[m - 2] = '\0';
+        }
+        *k = kv;
+        snprintf(val, vlen, "%s", c2 + 1);
+        return 1;
+    }
+    return 0;
+}
+
+int tu_heavy(void)
+{
+    const char *h = getenv("DUALACT_TEST_HEAVY");
+    return h && *h && strcmp(h, "0") != 0;
+}
+
+int tu_ball_contains(const da_ball_struct *b, const mpfr_t ref)
+{
+    mpfr_t d;
+    mpfr_init2(d, 800);
+    mpfr_sub(d, b->mid, ref, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    int ok = mpfr_cmp(d, b->rad) <= 0;
+    mpfr_clear(d);
+    return ok;
+}
+
+int tu_ball_contains_str(const da_ball_struct *b, const char *ref)
+{
+    mpfr_t r;
+    mpfr_init2(r, 400);
+    mpfr_set_str(r, ref, 10, MPFR_RNDN);
+    /* the references carry 50 significant digits: widen by 2^-160 of
+       their magnitude (about 7e-49 relative) */
+    mpfr_t d;
+    mpfr_init2(d, 800);
+    mpfr_sub(d, b->mid, r, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    mpfr_t slack;
+    mpfr_init2(slack, 64);
+    mpfr_abs(slack, r, MPFR_RNDU);
+    mpfr_mul_2si(slack, slack, -160, MPFR_RNDU);
+    mpfr_add(slack, slack, b->rad, MPFR_RNDU);
+    int ok = mpfr_cmp(d, slack) <= 0;
+    mpfr_clears(r, d, slack, (mpfr_ptr)0);
+    return ok;
+}

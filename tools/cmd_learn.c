@@ -1,0 +1,437 @@
+/* cmd_learn.c -- dualact learn ACT : low-degree mass of deep random
+ * networks over depth, on the line (Hermite) or on the sphere. */
+#include "cli.h"
+#include "config.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dualact learn ACT [--degree k] [--depth L] [--dim d] [--threshold tau]\n"
+    "                     [--terms K] [--digits D] [--format text|csv|json]\n"
+    "                     [--simulate [--width W] [--networks N] [--inputs n] [--seed S]]\n"
+    "\n"
+    "Degree spectrum of the depth-L kernel sigma_hat^{oL} of the normalized\n"
+    "activation (b_k^(L) = P(Z_L = k) for the Galton-Watson process with\n"
+    "offspring law a_k^2) and the low-degree mass W_{<=k}(L) = sum_{j<=k} b_j^(L)\n"
+    "for layers 0..L (layer 0 is the identity map rho), with error bounds; its\n"
+    "per-layer decay rate and the depth at which it falls below tau.\n"
+    "With --dim d: inputs uniform on the sphere S^{d-1}; the mass is then the\n"
+    "share of the kernel's trace on spherical harmonics of degree <= k, with\n"
+    "the Mercer eigenvalues, multiplicities and effective ranks.\n"
+    "\n"
+    "  --degree k     degree of the low-degree part (default 1, at most 5000)\n"
+    "  --depth L      layers 0..L (default 20, at most 100000)\n"
+    "  --dim d        sphere S^{d-1}, 2 <= d <= 1e9 (default: the line)\n"
+    "  --threshold t  report the first depth with mass < t (default 0.1)\n"
+    "  --terms K      degrees kept in the spectrum (default k on the line, where\n"
+    "                 the truncation is exact; max(k, 200) on the sphere, where\n"
+    "                 the monomials beyond K are bounded, not dropped)\n"
+    "  --digits D     accuracy of the Hermite coefficients, 10^-D (default 30)\n"
+    "  --format F     text (default), csv (header layer,degree,mass,err; with\n"
+    "                 --dim also k,r_0,r_0_err,R_0,R_0_err,r_k,r_k_err,R_k,R_k_err),\n"
+    "                 or json\n"
+    "  --simulate     with --dim: Monte Carlo check with finite-width networks of\n"
+    "                 the eigenvalues of degrees 1..3 at depth min(L, 3) (text, json)\n"
+    "  --width W, --networks N, --inputs n, --seed S   simulation settings\n"
+    "                 (defaults 256, 400, 200, 1)\n"
+    "\n"
+    "--raw is refused: the spectrum needs the normalized activation (p_0 = 0).\n"
+    "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";
+
+typedef struct {
+    long degree, depth, dim, terms, digits;
+    double tau;
+    int fmt, simulate;
+    da_sim_opts sim;
+} learn_opts;
+
+static void fmt_b(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, long digits)
+{
+    cli_fmt_ball(v, vl, e, el, b, digits);
+}
+
+/* effective ranks at layer L for k = 0 and k = count */
+static void ranks(da_ball r0, da_ball R0, da_ball rk, da_ball Rk, const da_sphere_spectrum *sp,
+                  long L, const mpz_t count)
+{
+    mpz_t z;
+    mpz_init_set_ui(z, 0);
+    da_sphere_effective_ranks(r0, R0, sp, L, z);
+    da_sphere_effective_ranks(rk, Rk, sp, L, count);
+    mpz_clear(z);
+}
+
+int cmd_learn(int argc, char **argv, FILE *out)
+{
+    learn_opts o = {1, 20, 0, -1, 30, 0.1, FMT_TEXT, 0, {0}};
+    da_sim_opts_init(&o.sim);
+    const char *spec = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, out);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--raw")) {
+            return cli_usage_error("learn: --raw is not supported: the degree spectrum is that of the "
+                                   "normalized activation (p_0 = a_0^2 = 0, sum p_k = 1)");
+        } else if (!strcmp(a, "--simulate")) {
+            o.simulate = 1;
+        } else if (a[0] == '-' && a[1] == '-') {
+            static const char *const valued[] = {"--degree", "--depth", "--dim", "--threshold",
+                                                 "--terms", "--digits", "--format", "--width",
+                                                 "--networks", "--inputs", "--seed"};
+            int known = 0;
+            for (size_t m = 0; m < sizeof valued / sizeof valued[0]; m++)
+                known |= !strcmp(a, valued[m]);
+            if (!known)
+                return cli_usage_error("learn: unknown option '%s' (see dualact learn --help)", a);
+            if (i + 1 >= argc)
+                return cli_usage_error("%s needs a value", a);
+            const char *v = argv[++i];
+            long t;
+            int bad = 0;
+            if (!strcmp(a, "--degree"))
+                bad = cli_parse_long(v, 0, 5000, &o.degree, a);
+            else if (!strcmp(a, "--depth"))
+                bad = cli_parse_long(v, 0, 100000, &o.depth, a);
+            else if (!strcmp(a, "--dim"))
+                bad = cli_parse_long(v, 2, 1000000000L, &o.dim, a);
+            else if (!strcmp(a, "--terms"))
+                bad = cli_parse_long(v, 1, 5000, &o.terms, a);
+            else if (!strcmp(a, "--digits"))
+                bad = cli_parse_long(v, 1, 1000, &o.digits, a);
+            else if (!strcmp(a, "--threshold")) {
+                bad = cli_parse_double(v, 0, 1, &o.tau, a);
+                if (!bad && !(o.tau > 0))
+                    return cli_usage_error("--threshold: must be > 0");
+            } else if (!strcmp(a, "--width"))
+                bad = cli_parse_long(v, 1, 100000, &o.sim.width, a);
+            else if (!strcmp(a, "--networks"))
+                bad = cli_parse_long(v, 2, 100000000L, &o.sim.networks, a);
+            else if (!strcmp(a, "--inputs"))
+                bad = cli_parse_long(v, 2, 100000000L, &o.sim.inputs, a);
+            else if (!strcmp(a, "--seed")) {
+                bad = cli_parse_long(v, 0, 2147483647L, &t, a);
+                o.sim.seed = (unsigned long)t;
+            } else {
+                if (!strcmp(v, "text")) o.fmt = FMT_TEXT;
+                else if (!strcmp(v, "csv")) o.fmt = FMT_CSV;
+                else if (!strcmp(v, "json")) o.fmt = FMT_JSON;
+                else
+                    return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+            }
+            if (bad)
+                return EXIT_USAGE;
+        } else if (spec) {
+            return cli_usage_error("learn: one activation at a time ('%s' and '%s')", spec, a);
+        } else {
+            spec = a;
+        }
+    }
+    if (!spec)
+        return cli_usage_error("learn: no activation given (see dualact learn --help)");
+    if (o.simulate && !o.dim)
+        return cli_usage_error("learn: --simulate needs --dim (the simulation samples the sphere)");
+    if (o.terms < 0)
+        o.terms = o.dim ? (o.degree > 200 ? o.degree : 200) : (o.degree > 1 ? o.degree : 1);
+    if (o.dim && o.terms < o.degree)
+        return cli_usage_error("learn: --terms %ld is below --degree %ld", o.terms, o.degree);
+    if ((double)(o.terms + 1) * (double)(o.depth + 1) > 5e7)
+        return cli_usage_error("learn: (terms + 1) * (depth + 1) = %.3g is over the limit 5e7",
+                               (double)(o.terms + 1) * (double)(o.depth + 1));
+
+    da_act *act = NULL;
+    int st = da_act_new(&act, spec);
+    if (st) {
+        char ctx[128];
+        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
+        int rc = cli_lib_error(st, ctx);
+        if (st == DA_EPARSE && da_errcol() > 0)
+            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+        return rc;
+    }
+    int rc = EXIT_OK;
+    da_learn_spectrum *s = NULL;
+    da_sphere_spectrum *sp = NULL;
+    st = da_learn_spectrum_new(&s, act, o.terms, o.depth, o.digits);
+    if (st == DA_EACCURACY) {
+        rc = cli_lib_error(st, spec);
+    } else if (st) {
+        rc = cli_lib_error(st, spec);
+        da_act_free(act);
+        return rc;
+    }
+    if (o.dim) {
+        st = da_sphere_new(&sp, s, o.dim, o.terms);
+        if (st) {
+            rc = cli_lib_error(st, spec);
+            da_learn_spectrum_free(s);
+            da_act_free(act);
+            return rc;
+        }
+    }
+    /* the simulation, before any output (its errors are input errors) */
+    double est[3] = {0}, se[3] = {0};
+    long sim_depth = o.depth < 3 ? o.depth : 3;
+    if (o.simulate) {
+        if (sim_depth < 1) {
+            rc = cli_usage_error("learn: --simulate needs --depth >= 1");
+            goto done;
+        }
+        for (int t = 1; t <= 3; t++) {
+            da_sim_opts so = o.sim;
+            so.depth = sim_depth;
+            so.dim = o.dim;
+            so.test = t;
+            st = da_learn_simulate(&est[t - 1], &se[t - 1], act, &so);
+            if (st) {
+                rc = cli_lib_error(st, "simulate");
+                goto done;
+            }
+        }
+    }
+
+    char v[4096], e[64], v2[4096], e2[64];
+    da_ball b, r0, R0, rk, Rk;
+    da_ball_init2(b, 256);
+    da_ball_init2(r0, 256);
+    da_ball_init2(R0, 256);
+    da_ball_init2(rk, 256);
+    da_ball_init2(Rk, 256);
+    /* k: the number of eigenvalues of harmonic degree <= degree */
+    mpz_t count, m;
+    mpz_init_set_ui(count, 0);
+    mpz_init(m);
+    if (o.dim)
+        for (long l = 0; l <= o.degree; l++) {
+            da_sphere_multiplicity(m, o.dim, l);
+            mpz_add(count, count, m);
+        }
+#define MASS(L) (o.dim ? da_sphere_mass(b, sp, (L), o.degree) : da_learn_mass(b, s, (L), o.degree))
+    long lo_cross, hi_cross;
+    if (o.dim) {
+        /* crossing on the sphere, from the sphere masses */
+        lo_cross = hi_cross = -1;
+        for (long L = 0; L <= o.depth; L++) {
+            MASS(L);
+            mpfr_t lo, hi;
+            mpfr_inits2(256, lo, hi, (mpfr_ptr)0);
+            mpfr_sub(lo, b->mid, b->rad, MPFR_RNDD);
+            mpfr_add(hi, b->mid, b->rad, MPFR_RNDU);
+            if (lo_cross < 0 && mpfr_cmp_d(lo, o.tau) < 0)
+                lo_cross = L;
+            if (hi_cross < 0 && mpfr_cmp_d(hi, o.tau) < 0)
+                hi_cross = L;
+            mpfr_clears(lo, hi, (mpfr_ptr)0);
+            if (hi_cross >= 0)
+                break;
+        }
+    } else {
+        da_learn_crossing(&lo_cross, &hi_cross, s, o.degree, o.tau);
+    }
+
+    if (o.fmt == FMT_CSV) {
+        fprintf(out, "layer,degree,mass,err%s\n",
+                o.dim ? ",k,r_0,r_0_err,R_0,R_0_err,r_k,r_k_err,R_k,R_k_err" : "");
+        for (long L = 0; L <= o.depth; L++) {
+            MASS(L);
+            fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
+            fprintf(out, "%ld,%ld,%s,%s", L, o.degree, v, e);
+            if (o.dim) {
+                ranks(r0, R0, rk, Rk, sp, L, count);
+                gmp_fprintf(out, ",%Zd", count);
+                da_ball_struct *q[4] = {r0, R0, rk, Rk};
+                for (int j = 0; j < 4; j++) {
+                    fmt_b(v, sizeof v, e, sizeof e, q[j], o.digits);
+                    fprintf(out, ",%s,%s", v, e);
+                }
+            }
+            fputc('\n', out);
+        }
+    } else if (o.fmt == FMT_JSON) {
+        fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"learn\",\n  \"activation\": ", da_version());
+        cli_json_str(out, spec);
+        fprintf(out, ",\n  \"expression\": ");
+        cli_json_str(out, da_act_expr(act));
+        fprintf(out, ",\n  \"degree\": %ld,\n  \"depth\": %ld,\n  \"terms\": %ld,\n  \"digits\": %ld,\n",
+                o.degree, o.depth, o.terms, o.digits);
+        fprintf(out, "  \"accuracy_reached\": %s,\n", st == DA_EACCURACY ? "false" : "true");
+        if (o.dim)
+            fprintf(out, "  \"dim\": %ld,\n", o.dim);
+        da_learn_offspring(b, s, 1);
+        fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
+        fprintf(out, "  \"p1\": {\"value\": \"%s\", \"err\": \"%s\"},\n", v, e);
+        fprintf(out, "  \"threshold\": %.17g,\n  \"crossing\": {\"lower\": %ld, \"upper\": %ld},\n",
+                o.tau, lo_cross, hi_cross);
+        fprintf(out, "  \"layers\": [\n");
+        for (long L = 0; L <= o.depth; L++) {
+            MASS(L);
+            fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
+            fprintf(out, "    {\"layer\": %ld, \"mass\": \"%s\", \"err\": \"%s\"", L, v, e);
+            if (L >= 1 && !o.dim) {
+                da_learn_rate(b, NULL, s, o.degree, L);
+                fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
+                fprintf(out, ", \"ratio\": \"%s\", \"ratio_err\": \"%s\"", v, e);
+            }
+            if (o.dim) {
+                ranks(r0, R0, rk, Rk, sp, L, count);
+                const char *nm[4] = {"r_0", "R_0", "r_k", "R_k"};
+                da_ball_struct *q[4] = {r0, R0, rk, Rk};
+                gmp_fprintf(out, ", \"k\": \"%Zd\"", count);
+                for (int j = 0; j < 4; j++) {
+                    fmt_b(v, sizeof v, e, sizeof e, q[j], o.digits);
+                    fprintf(out, ", \"%s\": \"%s\", \"%s_err\": \"%s\"", nm[j], v, nm[j], e);
+                }
+                fprintf(out, ", \"eigenvalues\": [");
+                for (long l = 0; l <= o.degree; l++) {
+                    da_sphere_eigenvalue(b, sp, L, l);
+                    fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
+                    da_sphere_multiplicity(m, o.dim, l);
+                    gmp_fprintf(out, "%s{\"l\": %ld, \"lambda\": \"%s\", \"err\": \"%s\", \"mult\": \"%Zd\"}",
+                                l ? ", " : "", l, v, e, m);
+                }
+                fprintf(out, "]");
+            } else {
+                fprintf(out, ", \"spectrum\": [");
+                for (long k = 0; k <= o.degree; k++) {
+                    da_learn_coef(b, s, L, k);
+                    fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
+                    fprintf(out, "%s{\"k\": %ld, \"b\": \"%s\", \"err\": \"%s\"}", k ? ", " : "", k, v, e);
+                }
+                fprintf(out, "]");
+            }
+            fprintf(out, "}%s\n", L < o.depth ? "," : "");
+        }
+        fprintf(out, "  ]");
+        if (o.simulate) {
+            fprintf(out, ",\n  \"simulation\": {\"width\": %ld, \"networks\": %ld, \"inputs\": %ld, "
+                         "\"seed\": %lu, \"depth\": %ld, \"tests\": [",
+                    o.sim.width, o.sim.networks, o.sim.inputs, o.sim.seed, sim_depth);
+            for (int t = 1; t <= 3; t++) {
+                da_sphere_eigenvalue(b, sp, sim_depth, t);
+                fmt_b(v, sizeof v, e, sizeof e, b, 12);
+                fprintf(out, "%s{\"degree\": %d, \"estimate\": %.6g, \"stderr\": %.3g, \"predicted\": \"%s\"}",
+                        t > 1 ? ", " : "", t, est[t - 1], se[t - 1], v);
+            }
+            fprintf(out, "]}");
+        }
+        fprintf(out, "\n}\n");
+    } else {
+        da_ball mu;
+        da_ball_init2(mu, 256);
+        fprintf(out, "activation  %s\n", spec);
+        fprintf(out, "formula     %s\n", da_act_expr(act));
+        fprintf(out, "setting     normalized activation, weights N(0, 1/fan_in), no biases;\n"
+                     "            depth-L kernel sigma_hat^{oL}, layer 0 = the identity rho\n");
+        if (!strcmp(spec, "sign"))
+            fprintf(out, "            sign is already normalized: this is the setting of Das, Gollapudi,\n"
+                         "            Kumar & Panigrahy (SODA 2020), deep random sign networks,\n"
+                         "            sigma_hat(rho) = (2/pi) arcsin(rho), p_1 = 2/pi\n");
+        da_learn_offspring(b, s, 1);
+        fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
+        fprintf(out, "p_1 = a_1^2 = 1 - mu   %s  +- %s\n", v, e);
+        fprintf(out, "spectrum    degrees 0..%ld, layers 0..%ld, composition %.3f s\n", o.terms, o.depth,
+                da_learn_seconds(s));
+        if (o.dim)
+            fprintf(out, "sphere      S^%ld (d = %ld): share of the trace on harmonic degrees <= %ld\n",
+                    o.dim - 1, o.dim, o.degree);
+        else
+            fprintf(out, "line        W_{<=%ld}(L) = P(Z_L <= %ld), Gaussian inputs\n", o.degree, o.degree);
+        fputc('\n', out);
+        int wcol = (int)(o.digits + 8 > 40 ? 40 : o.digits + 8);
+        fprintf(out, "%6s  %-*s  %-9s", "layer", wcol, "mass", "err");
+        if (o.dim)
+            fprintf(out, "  %-14s  %-14s", "r_0", "R_0");
+        fputc('\n', out);
+        for (long L = 0; L <= o.depth; L++) {
+            MASS(L);
+            fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
+            fprintf(out, "%6ld  %-*s  %-9s", L, wcol, v, e);
+            if (o.dim) {
+                ranks(r0, R0, rk, Rk, sp, L, count);
+                fmt_b(v, sizeof v, e, sizeof e, r0, 6);
+                fmt_b(v2, sizeof v2, e2, sizeof e2, R0, 6);
+                fprintf(out, "  %-14s  %-14s", v, v2);
+            }
+            fputc('\n', out);
+        }
+        fputc('\n', out);
+        if (o.depth >= 1) {
+            da_ball last, fit;
+            da_ball_init2(last, 256);
+            da_ball_init2(fit, 256);
+            if (!o.dim) {
+                da_learn_rate(last, fit, s, o.degree, o.depth);
+                fmt_b(v, sizeof v, e, sizeof e, last, 12);
+                fprintf(out, "rate, last layer        W(%ld)/W(%ld) = %s  +- %s\n", o.depth, o.depth - 1, v, e);
+                fmt_b(v, sizeof v, e, sizeof e, fit, 12);
+                fprintf(out, "rate, fitted            (W(%ld)/W(%ld))^(1/%ld) = %s  +- %s\n", o.depth,
+                        o.depth / 2, o.depth - o.depth / 2, v, e);
+                da_learn_offspring(b, s, 1);
+                fmt_b(v, sizeof v, e, sizeof e, b, 12);
+                fprintf(out, "rate, asymptotic        p_1 = 1 - mu = %s\n", v);
+            }
+            da_ball_clear(last);
+            da_ball_clear(fit);
+        }
+        if (hi_cross >= 0 && hi_cross == lo_cross)
+            fprintf(out, "below tau = %g          from layer %ld on\n", o.tau, hi_cross);
+        else if (hi_cross >= 0)
+            fprintf(out, "below tau = %g          first at a layer in [%ld, %ld] (bounds overlap tau)\n",
+                    o.tau, lo_cross, hi_cross);
+        else if (lo_cross >= 0)
+            fprintf(out, "below tau = %g          not certain within %ld layers (from layer %ld at the earliest)\n",
+                    o.tau, o.depth, lo_cross);
+        else
+            fprintf(out, "below tau = %g          not within %ld layers\n", o.tau, o.depth);
+        if (o.dim) {
+            fprintf(out, "\neigenvalues at layer %ld (lambda_l, multiplicity N(d,l), share of the trace):\n",
+                    o.depth);
+            for (long l = 0; l <= o.degree; l++) {
+                da_sphere_eigenvalue(b, sp, o.depth, l);
+                fmt_b(v, sizeof v, e, sizeof e, b, 12);
+                da_sphere_share(mu, sp, o.depth, l);
+                fmt_b(v2, sizeof v2, e2, sizeof e2, mu, 12);
+                da_sphere_multiplicity(m, o.dim, l);
+                gmp_fprintf(out, "  l = %-4ld  %-18s +- %-9s  N = %-10Zd  share %s\n", l, v, e, m, v2);
+            }
+            da_sphere_outside(mu, sp, o.depth);
+            fmt_b(v, sizeof v, e, sizeof e, mu, 12);
+            fprintf(out, "  share on degrees > %ld: %s +- %s\n", o.terms, v, e);
+            ranks(r0, R0, rk, Rk, sp, o.depth, count);
+            fmt_b(v, sizeof v, e, sizeof e, rk, 8);
+            fmt_b(v2, sizeof v2, e2, sizeof e2, Rk, 8);
+            gmp_fprintf(out, "effective ranks at k = %Zd (the eigenvalues of degree <= %ld):\n"
+                             "  r_k = %s +- %s,  R_k = %s +- %s\n", count, o.degree, v, e, v2, e2);
+        }
+        if (o.simulate) {
+            fprintf(out, "\nsimulation: width %ld, %ld networks x %ld inputs, seed %lu, depth %ld\n",
+                    o.sim.width, o.sim.networks, o.sim.inputs, o.sim.seed, sim_depth);
+            fprintf(out, "  E[(E_x f g)^2] for unit harmonics g of degree 1..3 (exact at depth 1;\n"
+                         "  finite-width bias O(1/width) beyond)\n");
+            for (int t = 1; t <= 3; t++) {
+                da_sphere_eigenvalue(b, sp, sim_depth, t);
+                fmt_b(v, sizeof v, e, sizeof e, b, 10);
+                double pred = mpfr_get_d(b->mid, MPFR_RNDN);
+                double z = se[t - 1] > 0 ? (est[t - 1] - pred) / se[t - 1] : 0;
+                fprintf(out, "  degree %d: %.6g +- %.2g (1 s.e.)  predicted lambda_%d = %s  (z = %+.2f)\n", t,
+                        est[t - 1], se[t - 1], t, v, z);
+            }
+        }
+        da_ball_clear(mu);
+    }
+#undef MASS
+    mpz_clear(count);
+    mpz_clear(m);
+    da_ball_clear(b);
+    da_ball_clear(r0);
+    da_ball_clear(R0);
+    da_ball_clear(rk);
+    da_ball_clear(Rk);
+done:
+    da_sphere_free(sp);
+    da_learn_spectrum_free(s);
+    da_act_free(act);
+    return rc;
+}
