@@ -119,6 +119,9 @@ int da_act_eval(const da_act *act, mpfr_t y, const mpfr_t x);
 
 /* The derivative sigma' as an activation of its own. */
 int da_act_derivative(da_act **out, const da_act *act);
+/* The order-th derivative (0 <= order <= 16), simplified, as a formula in
+ * x (latex = 0) or as LaTeX (latex = 1); *out is malloc'd. */
+int da_act_diff_text(char **out, const da_act *act, int order, int latex);
 
 /* The catalogue. */
 typedef struct {
@@ -454,6 +457,255 @@ int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, doubl
  * DA_EDOM when there is none. */
 int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, double sb2);
 const char *da_meanfield_phase_name(int phase);
+
+/* ------------------------------------------------------------------ */
+/* Reports: figures                                                   */
+/* ------------------------------------------------------------------ */
+
+/* A figure: one pair of axes (linear x; linear or log-scale y), line
+ * series with a legend, text notes; rendered to SVG (drawn by the library,
+ * no run-time dependency), to pgfplots code (a tikzpicture to \input) or
+ * to a gnuplot script carrying its data.  Plot values are doubles, meant
+ * for the eye: they carry no error bounds.
+ *
+ * Labels are UTF-8 with a small markup, "^{..}" superscript and "_{..}"
+ * subscript; each setter also takes an optional LaTeX form used by the
+ * pgfplots renderer (NULL: the text, escaped for LaTeX).  Points with a
+ * non-finite coordinate (or y <= 0 on a log axis) break a line.  See
+ * docs/plot.md. */
+typedef struct da_plot da_plot;
+typedef enum {
+    DA_PLOT_SVG = 0,
+    DA_PLOT_PGF = 1,      /* pgfplots: \begin{tikzpicture} ... */
+    DA_PLOT_GNUPLOT = 2   /* data blocks + script: gnuplot FILE */
+} da_plot_format;
+enum {
+    DA_PLOT_LEGEND_AUTO = 0,  /* the inside corner hiding no curve, else outside */
+    DA_PLOT_LEGEND_NE, DA_PLOT_LEGEND_NW, DA_PLOT_LEGEND_SE, DA_PLOT_LEGEND_SW,
+    DA_PLOT_LEGEND_OUTSIDE,   /* right of the axes */
+    DA_PLOT_LEGEND_NONE
+};
+/* series style: a palette index >= 0 (colour, dash pattern, marker shape,
+ * distinct for the first 8), or the thin grey dashed reference line */
+#define DA_PLOT_STYLE_AUTO (-1)
+#define DA_PLOT_STYLE_REF (-2)
+
+da_plot *da_plot_new(void);          /* NULL when out of memory */
+void da_plot_free(da_plot *p);
+int da_plot_set_title(da_plot *p, const char *text, const char *tex);
+int da_plot_set_xlabel(da_plot *p, const char *text, const char *tex);
+int da_plot_set_ylabel(da_plot *p, const char *text, const char *tex);
+/* provenance line: an XML comment in SVG, a comment in pgfplots/gnuplot */
+int da_plot_set_comment(da_plot *p, const char *comment);
+/* the file the gnuplot script writes by default (default "dualact-plot.svg") */
+int da_plot_set_gnuplot_output(da_plot *p, const char *file);
+/* fixed ranges; NAN for an automatic end (nice tick values).  DA_EINVAL
+ * for an empty range or a non-positive one on a log axis. */
+int da_plot_set_xrange(da_plot *p, double lo, double hi);
+int da_plot_set_yrange(da_plot *p, double lo, double hi);
+int da_plot_set_ylog(da_plot *p, int on);
+int da_plot_set_legend(da_plot *p, int pos);
+/* SVG size in pixels (default 640 x 440; pgfplots scales it to cm / 64) */
+int da_plot_set_size(da_plot *p, int width, int height);
+/* A line through (x[i], y[i]), copied; text NULL or "" keeps it out of
+ * the legend.  Series are numbered 0, 1, ... in the order added; each
+ * takes the next palette entry. */
+int da_plot_add_series(da_plot *p, const char *text, const char *tex,
+                       const double *x, const double *y, size_t n);
+/* style: DA_PLOT_STYLE_AUTO (keep), DA_PLOT_STYLE_REF or a palette index;
+ * markers: 1 to mark every point */
+int da_plot_series_style(da_plot *p, int index, int style, int markers);
+int da_plot_series_count(const da_plot *p);
+/* a text at data coordinates (centred), e.g. a region's name */
+int da_plot_add_note(da_plot *p, double x, double y, const char *text, const char *tex);
+/* *out is malloc'd; the caller frees it */
+int da_plot_render(char **out, const da_plot *p, da_plot_format fmt);
+/* "Nice" ticks (1, 2, 5 times a power of 10, about target of them) for
+ * [*lo, *hi]; expand = 1 widens the range to the outer ticks.  Writes at
+ * most max ticks, returns their number (negative status on error). */
+int da_plot_nice_ticks(double *ticks, int max, double *lo, double *hi, int target,
+                       int expand);
+
+/* ------------------------------------------------------------------ */
+/* 4. Analyses: minimal depth, Gram matrices, effective ranks,        */
+/*    finite-width simulation (see docs/analysis.md)                  */
+/* ------------------------------------------------------------------ */
+
+/* Minimal depth.  For a normalized activation with dual f and
+ * delta-separated unit inputs (|<x_i, x_j>| <= 1 - delta), the worst pair
+ * is rho = 1 - delta; L* is the least L with k_L(1 - delta) <= eps/(n-1),
+ * where k_L = f^{oL} (NNGP, the top-layer kernel) or the normalized NTK
+ * Theta^(L)(rho)/Theta^(L)(1).  Then every off-diagonal entry of the depth-L*
+ * kernel matrix of n such points is at most eps/(n-1) in absolute value
+ * and Gershgorin gives 1 - eps <= lambda_min <= lambda_max <= 1 + eps. */
+enum { DA_DEPTH_NNGP = 0, DA_DEPTH_NTK = 1 };
+
+typedef struct {
+    long digits;       /* first working accuracy of the enclosures (default 30) */
+    long max_digits;   /* raised (doubling) up to this when undecided (default 240) */
+    long max_depth;    /* search limit when no bound applies (default 100000) */
+} da_depth_opts;
+void da_depth_opts_init(da_depth_opts *o);
+
+/* A search context: the activation's dual at increasing precisions,
+ * reused across (delta, eps, n).  act must outlive it. */
+typedef struct da_depth_ctx da_depth_ctx;
+int da_depth_ctx_new(da_depth_ctx **c, const da_act *act, const da_depth_opts *o);
+void da_depth_ctx_free(da_depth_ctx *c);
+/* mu = 1 - a_1^2 as a ball (from the dual's Hermite data or closed form) */
+int da_depth_mu(da_ball mu, da_depth_ctx *c);
+
+typedef struct {
+    int kernel;                /* DA_DEPTH_NNGP or DA_DEPTH_NTK */
+    long depth;                /* L*, proved; -1 when not reached by max_depth */
+    da_ball_struct value;      /* k_{L*}(1 - delta): its upper end <= threshold */
+    da_ball_struct previous;   /* k_{L*-1}(1 - delta): lower end > threshold
+                                  (NaN when L* = 0) */
+    da_ball_struct threshold;  /* eps/(n-1) */
+    long digits_used;          /* working accuracy that decided it */
+    /* theoretical upper bounds on L* for the NNGP (-1: does not apply,
+       i.e. for the NTK or when mu may be 0) */
+    long bound_potential;      /* ceil(ln[(1-d)(n-1-e)/(d e)] / ln(1+mu)) */
+    long bound_two_phase;      /* min over the split c of L1(c) + L2(c) */
+    double two_phase_split;    /* the split c attaining it */
+    long bound_majorant;       /* iterations of m(r) = r(1 - mu(1-r)) */
+} da_depth_result;
+void da_depth_result_init(da_depth_result *r);
+void da_depth_result_clear(da_depth_result *r);
+
+/* Decimal string -> ball containing the decimal number exactly
+ * ("0.01" is not a binary number). prec bits.  DA_EINVAL if not a number. */
+int da_depth_parse_decimal(da_ball r, const char *s, mpfr_prec_t prec);
+
+/* L* for delta in (0, 1], eps in (0, n-1), n >= 2.  Returns DA_OK (proved),
+ * DA_EACCURACY (the enclosures could not decide up to max_digits: r->depth
+ * is then the best candidate and not proved), DA_EINFINITE (NTK of an
+ * activation that jumps: Theta(1) is infinite), DA_EINVAL, DA_EDOM. */
+int da_depth_find(da_depth_result *r, da_depth_ctx *c, int kernel,
+                  const da_ball delta, const da_ball eps, long n);
+
+/* The three NNGP bounds alone, computed with directed rounding from the
+ * lower end of mu (each -1 when mu may be 0).  See docs/analysis.md for
+ * the two-phase argument. */
+int da_depth_bounds(long *potential, long *two_phase, double *split, long *majorant,
+                    const da_ball mu, const da_ball delta, const da_ball eps, long n);
+
+/* Data sets: n unit rows of dimension dim, row-major. */
+typedef struct {
+    size_t n, dim;
+    double *x;            /* n * dim, rows of unit norm */
+    double *norm;         /* the original row norms (files), or NULL */
+    int had_header;       /* a header line was skipped (files) */
+    char source[256];     /* "iris.csv", "sphere(100,3,seed=1)", ... */
+} da_gram_data;
+
+/* Parse rows of numbers separated by commas (when the line has one) or
+ * white space from text[0..len-1]; a first line with a non-numeric
+ * (selected) field is a header; empty lines and lines starting with '#'
+ * are skipped.  columns: NULL (all) or a list of 1-based columns and
+ * ranges "1-4,7" (the other fields need not be numbers).  Every row must
+ * have the same number of fields.  Errors (DA_EINVAL) name the line and
+ * column: "data.csv:7: column 3: 'abc' is not a number"; a zero row is
+ * refused.  name labels the messages. */
+int da_gram_data_parse(da_gram_data **out, const char *text, size_t len, const char *name,
+                       const char *columns);
+/* The same from a file (messages use its base name). */
+int da_gram_data_load(da_gram_data **out, const char *path, const char *columns);
+/* n points uniform on S^{dim-1} (GSL mt19937 with seed). */
+int da_gram_data_sphere(da_gram_data **out, size_t n, size_t dim, unsigned long seed);
+/* n delta-separated points on S^{dim-1}: the first two at exactly
+ * <x_1, x_2> = 1 - delta (up to rounding), the others uniform and kept
+ * only when |<x_i, x_j>| <= 1 - delta for all earlier j (rejection; DA_EDOM
+ * when 10^6 draws in a row fail). */
+int da_gram_data_separated(da_gram_data **out, size_t n, size_t dim, double delta,
+                           unsigned long seed);
+void da_gram_data_free(da_gram_data *d);
+
+typedef struct {
+    long depth;           /* layers 0..depth */
+    int ntk;              /* 0: NNGP K^(l); 1: normalized NTK Theta^(l)/Theta^(l)(1) */
+    long rank_k;          /* also r_k, R_k for this k (0: only r_0, R_0) */
+    int spectrum;         /* 1: full GSL spectrum at every layer; 0: automatic
+                             (full when n <= 400, Lanczos otherwise) */
+    double lanczos_tol;   /* relative residual target of Lanczos (default 1e-10) */
+} da_gram_opts;
+void da_gram_opts_init(da_gram_opts *o);
+
+enum { DA_GRAM_FULL = 0, DA_GRAM_LANCZOS = 1 };
+typedef struct {
+    long layer;
+    double lambda_min, lambda_max;  /* extreme eigenvalues of the computed matrix */
+    double cond;                    /* lambda_max / lambda_min (Inf if lambda_min <= 0) */
+    double max_offdiag;             /* max_{i != j} |K_ij| */
+    double gershgorin;              /* 1 - max_i sum_{j != i} |K_ij| <= lambda_min */
+    double gershgorin_max;          /* 1 + max_i sum_{j != i} |K_ij| >= lambda_max */
+    double trace, frob2;            /* tr K = n, ||K||_F^2 */
+    double r0, R0;                  /* effective ranks (Bartlett et al. 2020) */
+    double rk, Rk;                  /* for k = rank_k (NaN when rank_k = 0) */
+    double entry_err;               /* bound on |computed - exact| of every entry */
+    double lambda_err;              /* error estimate of the eigenvalue figures:
+                                       (n-1) entry_err (Weyl) + solver residual */
+    int method;                     /* DA_GRAM_FULL or DA_GRAM_LANCZOS */
+    int converged;                  /* Lanczos reached its tolerance */
+    long iterations;                /* Lanczos steps (0 for full) */
+} da_gram_layer;
+
+/* The kernel matrix of the data after each depth 0..depth; rows has
+ * depth + 1 entries.  Entries by the double path (da_dual_eval_d); the
+ * diagonal is 1 exactly.  Memory: two n x n matrices (three with the
+ * full spectrum).  act is normalized.  DA_EINFINITE: NTK of an
+ * activation that jumps. */
+int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *data,
+                    const da_gram_opts *o);
+
+/* Effective ranks of a spectrum lambda[0..n-1] sorted decreasingly:
+ * r_k = sum_{i>k} lambda_i / lambda_{k+1}, R_k = (sum_{i>k} lambda_i)^2 /
+ * sum_{i>k} lambda_i^2 (0-based: the sums run over lambda[k..n-1]).
+ * NaN when a denominator vanishes.  Either pointer may be NULL. */
+int da_effrank(double *rk, double *Rk, const double *lambda, size_t n, size_t k);
+/* The same from the trace, the squared Frobenius norm and the top k+1
+ * eigenvalues top[0..k] only. */
+int da_effrank_partial(double *rk, double *Rk, double trace, double frob2,
+                       const double *top, size_t k);
+
+/* Finite-width simulation: random fully connected networks, weights
+ * N(0, 1/fan_in), no biases, the normalized activation, GSL mt19937. */
+typedef struct {
+    long width;           /* W (default 500) */
+    long depth;           /* layers 1..depth (default 5) */
+    long dim;             /* input dimension (0: = width) */
+    long trials;          /* independent networks (default 100) */
+    unsigned long seed;   /* default 1 */
+    double level;         /* confidence level of the intervals (default 0.99) */
+} da_sim_pair_opts;
+void da_sim_pair_opts_init(da_sim_pair_opts *o);
+
+typedef struct {
+    long layer;
+    double theory, theory_err;  /* f^{o layer}(rho) (ball midpoint and radius) */
+    double mean, sd;            /* cosine of the layer representations over trials */
+    double ci_lo, ci_hi;        /* normal-approximation interval at level */
+    int inside;                 /* theory within [ci_lo - err, ci_hi + err] */
+} da_sim_layer;
+
+/* Two unit inputs with correlation rho; rows has depth + 1 entries
+ * (layer 0 is the input). */
+int da_sim_pair(da_sim_layer *rows, const da_act *act, double rho,
+                const da_sim_pair_opts *o);
+
+typedef struct {
+    long layer;
+    double max_abs_dev;     /* max_{i<j} |mean_ij - theory_ij| */
+    double rms_dev;         /* root mean square of the same */
+    double max_z;           /* max_{i<j} |mean_ij - theory_ij| / standard error */
+    double inside_share;    /* share of the pairs whose interval holds the theory */
+} da_sim_gram_layer;
+
+/* The empirical Gram matrix (cosines of the layer representations) of a
+ * data set at finite width, averaged over trials, beside the
+ * infinite-width NNGP matrix; rows has depth + 1 entries. */
+int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *data,
+                const da_sim_pair_opts *o);
 
 #ifdef __cplusplus
 }

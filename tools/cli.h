@@ -43,6 +43,17 @@ void cli_json_str(FILE *f, const char *s);
 int cmd_coeffs(int argc, char **argv, FILE *out);
 int cmd_list(int argc, char **argv, FILE *out);
 int cmd_table(int argc, char **argv, FILE *out);
+int cmd_diff(int argc, char **argv, FILE *out);
 int cmd_learn(int argc, char **argv, FILE *out);
+int cmd_dual(int argc, char **argv, FILE *out);
+int cmd_iterate(int argc, char **argv, FILE *out);
+int cmd_meanfield(int argc, char **argv, FILE *out);
+int cmd_plot(int argc, char **argv, FILE *out);
+int cmd_depth(int argc, char **argv, FILE *out);
+int cmd_gram(int argc, char **argv, FILE *out);
+int cmd_simulate(int argc, char **argv, FILE *out);
+/* one --rho value (a decimal in [-1, 1]) into a ball at precision prec
+ * (initialized here); text gets a copy.  Returns 0 or 2 (usage error). */
+int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *text, size_t tl);
 
 #endif

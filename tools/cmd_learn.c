@@ -155,6 +155,7 @@ int cmd_learn(int argc, char **argv, FILE *out)
     da_learn_spectrum *s = NULL;
     da_sphere_spectrum *sp = NULL;
     st = da_learn_spectrum_new(&s, act, o.terms, o.depth, o.digits);
+    int spec_status = st;
     if (st == DA_EACCURACY) {
         rc = cli_lib_error(st, spec);
     } else if (st) {
@@ -256,7 +257,8 @@ int cmd_learn(int argc, char **argv, FILE *out)
         cli_json_str(out, da_act_expr(act));
         fprintf(out, ",\n  \"degree\": %ld,\n  \"depth\": %ld,\n  \"terms\": %ld,\n  \"digits\": %ld,\n",
                 o.degree, o.depth, o.terms, o.digits);
-        fprintf(out, "  \"accuracy_reached\": %s,\n", st == DA_EACCURACY ? "false" : "true");
+        fprintf(out, "  \"accuracy_reached\": %s,\n", spec_status == DA_EACCURACY ? "false" : "true");
+        fprintf(out, "  \"composition_seconds\": %.3f,\n", da_learn_seconds(s));
         if (o.dim)
             fprintf(out, "  \"dim\": %ld,\n", o.dim);
         da_learn_offspring(b, s, 1);
@@ -331,8 +333,8 @@ int cmd_learn(int argc, char **argv, FILE *out)
         da_learn_offspring(b, s, 1);
         fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
         fprintf(out, "p_1 = a_1^2 = 1 - mu   %s  +- %s\n", v, e);
-        fprintf(out, "spectrum    degrees 0..%ld, layers 0..%ld, composition %.3f s\n", o.terms, o.depth,
-                da_learn_seconds(s));
+        fprintf(out, "spectrum    degrees 0..%ld, layers 0..%ld, coefficients to 10^-%ld%s\n", o.terms, o.depth,
+                o.digits, spec_status == DA_EACCURACY ? " (NOT reached: see err)" : "");
         if (o.dim)
             fprintf(out, "sphere      S^%ld (d = %ld): share of the trace on harmonic degrees <= %ld\n",
                     o.dim - 1, o.dim, o.degree);

@@ -22,10 +22,13 @@ int cli_lib_error(int status, const char *context)
     const char *msg = da_errmsg();
     if (!msg || !*msg)
         msg = da_strerror(status);
+    char where[48] = "";
+    if (status == DA_EPARSE && da_errcol() > 0)
+        snprintf(where, sizeof where, "parse error at column %d: ", da_errcol());
     if (context)
-        fprintf(stderr, "dualact: %s: %s\n", context, msg);
+        fprintf(stderr, "dualact: %s: %s%s\n", context, where, msg);
     else
-        fprintf(stderr, "dualact: %s\n", msg);
+        fprintf(stderr, "dualact: %s%s\n", where, msg);
     switch (status) {
     case DA_EINVAL:
     case DA_EPARSE:

@@ -14,7 +14,15 @@ static const char usage[] =
     "  list      the catalogue of named activations\n"
     "  coeffs    Hermite coefficients, mean, variance, mu, beta\n"
     "  table     one row per activation, for papers (LaTeX, Markdown, CSV, JSON)\n"
+    "  diff      symbolic derivatives of an activation (--latex: as LaTeX)\n"
     "  learn     low-degree mass of deep random networks over depth (line, sphere)\n"
+    "  dual      dual activation sigma_hat(rho), derivatives, depth-L maps, NTK\n"
+    "  iterate   correlation map and NTK layer by layer, fixed points, rates\n"
+    "  meanfield mean-field signal propagation: q*, c*, chi_1, depth scales, phase\n"
+    "  plot      figures (SVG, pgfplots, gnuplot): dual, iterate, mass, lambda, phase\n"
+    "  depth     proved minimal depth for a well-conditioned kernel, and bounds\n"
+    "  gram      kernel matrix of a data set over depth: eigenvalues, effective ranks\n"
+    "  simulate  finite-width random networks beside the infinite-width kernel\n"
     "\n"
     "An activation is a catalogue name ('relu', 'elu(0.5)') or a formula in x\n"
     "('x*tanh(softplus(x))').  'dualact COMMAND --help' describes a command.\n"
@@ -29,7 +37,15 @@ static const command commands[] = {
     {"list", cmd_list},
     {"coeffs", cmd_coeffs},
     {"table", cmd_table},
+    {"diff", cmd_diff},
     {"learn", cmd_learn},
+    {"dual", cmd_dual},
+    {"iterate", cmd_iterate},
+    {"meanfield", cmd_meanfield},
+    {"plot", cmd_plot},
+    {"depth", cmd_depth},
+    {"gram", cmd_gram},
+    {"simulate", cmd_simulate},
 };
 
 int main(int argc, char **argv)

@@ -125,3 +125,23 @@ int da_act_derivative(da_act **out, const da_act *a)
     free(s);
     return st;
 }
+
+int da_act_diff_text(char **out, const da_act *a, int order, int latex)
+{
+    *out = NULL;
+    if (order < 0 || order > 16)
+        return da_fail(DA_EINVAL, "derivative order %d out of range [0, 16]", order);
+    da_expr *e = da_expr_ref(a->expr);
+    for (int i = 0; i < order; i++) {
+        da_expr *d = da_expr_diff(e);
+        da_expr_unref(e);
+        if (!d)
+            return da_fail(DA_ENOMEM, "out of memory");
+        e = d;
+    }
+    *out = latex ? da_expr_latex(e) : da_expr_str(e);
+    da_expr_unref(e);
+    if (!*out)
+        return da_fail(DA_ENOMEM, "out of memory");
+    return DA_OK;
+}

@@ -241,6 +241,11 @@ int da_catalog_formula(char **formula, const char *spec)
     if (*rest == '(') {
         /* parameters: a comma-separated list of numbers, then ')' and nothing */
         const char *p = rest + 1;
+        /* letters other than an exponent's e/E: an expression such as
+           relu(2*x), parsed as such (with its own error messages) */
+        for (const char *q = p; *q && *q != ')'; q++)
+            if (isalpha((unsigned char)*q) && *q != 'e' && *q != 'E')
+                return -1;
         const char *close = strchr(p, ')');
         if (!close)
             return da_fail(DA_EINVAL, "activation '%.*s': missing ')' after parameters", (int)n, spec);

@@ -19,6 +19,7 @@
 #include "dual/dual.h"
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -28,9 +28,9 @@
 #include "core/core.h"
 #include "dual/dual.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void da_dual_opts_init(da_dual_opts *o)
 {
@@ -144,17 +144,19 @@ void da_dual_free(da_dual *d)
     free(d);
 }
 
+/* the largest automatic degree: a deterministic cost model of the
+ * coefficient engine (about a second at the most on one core) */
 static long series_cap(const da_act *act, long digits)
 {
     switch (da_act_class(act)) {
     case DA_CLASS_PWPOLY:
         return 8192;
     case DA_CLASS_POLES:
-        return digits <= 50 ? 512 : 256;
+        return digits <= 50 ? 512 : digits <= 150 ? 256 : 128;
     case DA_CLASS_ENTIRE:
-        return digits <= 50 ? 256 : 128;
+        return digits <= 50 ? 128 : 64;
     default:
-        return 256;
+        return digits <= 50 ? 256 : 128;
     }
 }
 
@@ -170,8 +172,10 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
     if (poly)
         N = act->info.poly_degree > 3 ? act->info.poly_degree : 3;
     else
-        N = o->degree > 0 ? o->degree : 32;
+        N = o->degree > 0 ? o->degree : 64;
     long cap = o->degree > 0 ? o->degree : series_cap(act, target_digits);
+    if (!poly && o->degree <= 0 && N > cap)
+        N = cap;
     for (;;) {
         da_hermite_opts ho;
         da_hermite_opts_init(&ho);
@@ -179,21 +183,41 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
         ho.digits = target_digits + 3 + (long)ceil(1.5 * log10((double)N + 1));
         ho.raw = d->raw;
         da_hermite *h = NULL;
-        clock_t t0 = clock();
         hst = da_hermite_compute(&h, act, &ho);
-        double el = (double)(clock() - t0) / CLOCKS_PER_SEC;
         if (!h)
             return hst;
         da_hermite_free(d->h);
         d->h = h;
-        if (poly || o->degree > 0)
+        if (poly || o->degree > 0 || N >= cap)
             break;
         double T = ball_up_d(&h->tail);
         if (T < 0)
             T = 0;
-        if (T * powi(rmax, N + 1) <= target || 2 * N > cap || el > 0.3)
+        double have = T * powi(rmax, N + 1);
+        if (have <= target)
             break;
-        N *= 2;
+        /* predict the degree from the decay of the tail over the second
+           half of the coefficients: T_{N/2} = T_N + sum_{N/2<k<=N} a_k^2 */
+        double Th = T;
+        for (long k = N / 2 + 1; k <= N; k++)
+            Th += mpfr_get_d(h->a[k].mid, MPFR_RNDN) * mpfr_get_d(h->a[k].mid, MPFR_RNDN);
+        long next = 2 * N;
+        if (T > 0 && Th > T) {
+            double lr = log(T / Th) / (double)(N - N / 2) + log(rmax);   /* log of r rho per term */
+            if (lr < 0) {
+                double more = log(target / have) / lr;
+                if (more < 1e7) {
+                    long want = N + (long)ceil(1.25 * more) + 8;
+                    if (want > next)
+                        next = want;
+                } else {
+                    next = cap;
+                }
+            } else {
+                next = cap;
+            }
+        }
+        N = next < cap ? next : cap;
     }
     d->N = N;
     d->poly = poly;
@@ -520,21 +544,6 @@ double da_dual_upper_d(const da_dual *d, double s, int k)
     return (v + tail) * (1 + 1e-12);
 }
 
-/* lower bound of f^(k)(s), s in [0, 1] (MPFR at 64 bits) */
-static double lower_d(const da_dual *d, double s, int k)
-{
-    da_ball t;
-    da_ball_init2(t, 64);
-    mpfr_t x;
-    mpfr_init2(x, 53);
-    mpfr_set_d(x, s, MPFR_RNDD);
-    int st = da_dual_eval_point(t, d, x, k);
-    double v = st && st != DA_EACCURACY ? -INFINITY : ball_lo_d(t);
-    mpfr_clear(x);
-    da_ball_clear(t);
-    return v;
-}
-
 int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k)
 {
     if (k < 0 || k > 2)
@@ -580,12 +589,41 @@ int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k)
         if (isfinite(B)) {
             add = B * rr * (1 + 1e-15);
         } else {
-            double hi = da_dual_upper_d(d, s, k);
-            if (s >= rr)
-                add = hi - lower_d(d, (s - rr) * (1 - 1e-15), k);
+            /* modulus of continuity at the working precision:
+               f^(k)(S) - f^(k)(S - r), S = min(|m| + r, 1) */
+            mpfr_prec_t wp = mpfr_get_prec(r->mid) + 64;
+            mpfr_t S, S2;
+            mpfr_inits2(wp, S, S2, (mpfr_ptr)0);
+            mpfr_abs(S, m, MPFR_RNDU);
+            mpfr_add(S, S, rho->rad, MPFR_RNDU);
+            if (mpfr_cmp_ui(S, 1) > 0)
+                mpfr_set_ui(S, 1, MPFR_RNDN);
+            int twice = mpfr_cmp(S, rho->rad) < 0;
+            if (twice)
+                mpfr_set_zero(S2, 1);
             else
-                add = 2 * (hi - lower_d(d, 0, k));
-            add *= 1 + 1e-12;
+                mpfr_sub(S2, S, rho->rad, MPFR_RNDD);
+            da_ball bh, bl;
+            da_ball_init2(bh, wp);
+            da_ball_init2(bl, wp);
+            int s1 = da_dual_eval_point(bh, d, S, k);
+            int s2 = da_dual_eval_point(bl, d, S2, k);
+            if ((s1 && s1 != DA_EACCURACY) || (s2 && s2 != DA_EACCURACY)) {
+                add = INFINITY;
+            } else {
+                mpfr_t hi, lo;
+                mpfr_inits2(DA_RAD_PREC, hi, lo, (mpfr_ptr)0);
+                mpfr_add(hi, bh->mid, bh->rad, MPFR_RNDU);
+                mpfr_sub(lo, bl->mid, bl->rad, MPFR_RNDD);
+                mpfr_sub(hi, hi, lo, MPFR_RNDU);
+                if (twice)
+                    mpfr_mul_2ui(hi, hi, 1, MPFR_RNDU);
+                add = mpfr_get_d(hi, MPFR_RNDU);
+                mpfr_clears(hi, lo, (mpfr_ptr)0);
+            }
+            da_ball_clear(bh);
+            da_ball_clear(bl);
+            mpfr_clears(S, S2, (mpfr_ptr)0);
         }
         if (!(add >= 0))
             add = INFINITY;

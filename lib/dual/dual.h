@@ -43,8 +43,8 @@ struct da_dual {
     mpfr_prec_t prec;        /* working precision of midpoints */
     int use_closed;          /* evaluate by the closed form */
     da_cf cf;
-    char cf_name[64];
-    char method[96];
+    char cf_name[128];
+    char method[192];
     int jump;                /* sigma jumps: f'(+-1) infinite */
     /* closed-form data */
     mpfr_t alpha;            /* leaky ReLU slope (exact decimal, rounded) */
@@ -93,5 +93,8 @@ int da_dual_eval_point(da_ball r, const da_dual *d, const mpfr_t rho, int k);
 /* An upper bound of f^(k)(s) for s in [0, 1], k = 0..3, in double
  * (INFINITY when infinite or unknown). */
 double da_dual_upper_d(const da_dual *d, double s, int k);
+
+/* meanfield.c: E sigma and E sigma^2 of the raw activation (double) */
+int da_mf_moments(const da_meanfield *mf, double *mean, double *m2);
 
 #endif

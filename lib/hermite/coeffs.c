@@ -588,23 +588,27 @@ static double max_digits_loss(const da_ball_struct *b, long n)
     return worst;
 }
 
-/* A rough scale of sigma in double: sqrt(E sigma^2) and sqrt(Var). */
-static void rough_scale(const da_act *act, double *norm, double *sd)
+/* A rough scale of sigma in double: sqrt(E sigma^2), the standard
+ * deviation (two passes, so that a large mean does not swamp it), and
+ * the mean. Only used to set targets and precisions. */
+static void rough_scale(const da_act *act, double *norm, double *sd, double *mean)
 {
-    double s0 = 0, s1 = 0, s2 = 0, h = 0.01;
-    for (double x = -14; x <= 14; x += h) {
-        double f = da_act_eval_d(act, x);
-        if (!isfinite(f))
-            continue;
-        double w = h * exp(-0.5 * x * x) / sqrt(2 * M_PI);
-        s0 += w;
-        s1 += w * f;
-        s2 += w * f * f;
+    double s1 = 0, s2 = 0, h = 0.01;
+    for (int pass = 0; pass < 2; pass++) {
+        for (double x = -14; x <= 14; x += h) {
+            double f = da_act_eval_d(act, x);
+            if (!isfinite(f))
+                continue;
+            double w = h * exp(-0.5 * x * x) / sqrt(2 * M_PI);
+            if (pass == 0)
+                s1 += w * f;
+            else
+                s2 += w * (f - s1) * (f - s1);
+        }
     }
-    (void)s0;
-    *norm = sqrt(s2);
-    double v = s2 - s1 * s1;
-    *sd = v > 0 ? sqrt(v) : 0;
+    *mean = s1;
+    *sd = sqrt(s2);
+    *norm = sqrt(s2 + s1 * s1);
 }
 
 int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opts *opts)
@@ -624,25 +628,30 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     long N = o.degree;
     long max_nodes = o.max_nodes > 0 ? o.max_nodes : DEFAULT_MAX_NODES;
 
-    double norm, sd;
-    rough_scale(act, &norm, &sd);
-    double scale = o.raw ? norm : sd;
+    double norm, sd, mean;
+    rough_scale(act, &norm, &sd, &mean);
     if (!(norm > 0) || !isfinite(norm))
-        scale = 1;
-    if (!o.raw && !(sd > 1e-300 * (norm > 0 ? norm : 1)))
+        norm = 1;
+    if (!o.raw && !(sd > 1e-300 && sd > 1e-15 * norm))
         return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
                        act->spec);
-    if (!(scale > 0))
-        scale = 1;
-    /* target for the raw numbers: 10^-D in units of the scale, with a
-       margin of 2^-4 for the normalization */
-    double log2_target = -(double)o.digits * log2(10.0) + log2(scale) - 4;
+    /* One absolute target for every raw sum (a_k and E sigma^2), 10^-D in
+     * units of the scale of what is reported, with a margin of 2^-4:
+     *   raw:        a_k to t ||s||, E s^2 to t ||s||^2;
+     *   normalized: a_k / sd needs a_k to t sd, and Var = E s^2 - a_0^2
+     *               needs E s^2 to t sd^2 and a_0 to t sd^2 / (2 |mean|). */
+    double t10 = -(double)o.digits * log2(10.0) - 4;
+    double log2_target;
+    if (o.raw) {
+        log2_target = t10 + log2(norm) + fmin(0.0, log2(norm));
+    } else {
+        log2_target = t10 + log2(sd) + fmin(0.0, log2(sd));
+        if (fabs(mean) > 0)
+            log2_target += fmin(0.0, log2(sd / (2 * fabs(mean))));
+    }
+    double scale = o.raw ? norm : sd;
     mpfr_prec_t max_prec = o.max_prec > 0 ? o.max_prec
                                           : (mpfr_prec_t)(4 * o.digits * 3.33) + 2048;
-    if (!o.raw && sd < norm * 1e-6) {
-        /* normalization will cancel: ask the raw numbers for more */
-        log2_target += log2(sd / norm);
-    }
 
     raw_result R = {0};
     int st;

@@ -1,0 +1,286 @@
+/* cmd_dual.c -- dualact dual ACT --rho R1,R2,... : the dual activation
+ * sigma_hat (or its derivatives, its L-fold composition, or the normalized
+ * NTK at depth L) at given correlations. */
+#include "cli.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dualact dual ACT --rho R1,R2,... [--depth L] [--ntk] [--derivative K]\n"
+    "                    [--digits D] [--raw] [--method auto|series|closed]\n"
+    "                    [--degree N] [--format text|csv|json]\n"
+    "\n"
+    "The dual activation sigma_hat(rho) = E[s(X) s(Y)], corr(X, Y) = rho, of the\n"
+    "normalized activation (E s = 0, E s^2 = 1; --raw: of sigma itself), with an\n"
+    "absolute error bound on every value.\n"
+    "\n"
+    "  --rho LIST      correlations in [-1, 1], comma separated (required)\n"
+    "  --depth L       the L-fold composition sigma_hat^(oL)(rho) (default 1)\n"
+    "  --ntk           the normalized NTK Theta_L(rho)/Theta_L(1) at depth L\n"
+    "  --derivative K  the K-th derivative of sigma_hat, K = 0, 1, 2 (depth 1)\n"
+    "  --digits D      absolute accuracy 10^-D (default 30, 1 to 3000)\n"
+    "  --raw           the dual of sigma itself, not of the normalized sigma\n"
+    "  --method M      auto (closed form when known), series, closed\n"
+    "  --degree N      Hermite series degree (default: automatic)\n"
+    "  --format F      text (default), csv (header rho,value,err), json\n"
+    "\n"
+    "A value that is infinite (sigma_hat' of step or sign at rho = +-1) is\n"
+    "printed as inf.  Exit status: 0 success, 2 usage or input error, 3\n"
+    "accuracy not reached (the printed digits are still correct).\n";
+
+/* one decimal number, strictly, into a ball at precision prec */
+int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *text, size_t tl)
+{
+    if (len == 0 || len >= tl)
+        return cli_usage_error("--rho: empty or too long value");
+    memcpy(text, s, len);
+    text[len] = '\0';
+    char *end;
+    double v = strtod(text, &end);
+    if (*end || !isfinite(v) || end == text)
+        return cli_usage_error("--rho: '%s' is not a number", text);
+    da_ball_init2(b, prec);
+    int t = mpfr_strtofr(b->mid, text, &end, 10, MPFR_RNDN);
+    if (*end) {
+        da_ball_clear(b);
+        return cli_usage_error("--rho: '%s' is not a number", text);
+    }
+    /* t < 0: mid was rounded down from the true value, t > 0: up */
+    if (mpfr_cmp_si(b->mid, -1) < 0 || mpfr_cmp_ui(b->mid, 1) > 0 ||
+        (mpfr_cmp_ui(b->mid, 1) == 0 && t < 0) || (mpfr_cmp_si(b->mid, -1) == 0 && t > 0)) {
+        da_ball_clear(b);
+        return cli_usage_error("--rho: %s lies outside [-1, 1]", text);
+    }
+    if (t)
+        mpfr_set_ui_2exp(b->rad, 1, mpfr_get_exp(b->mid) - (mpfr_exp_t)prec, MPFR_RNDU);
+    return 0;
+}
+
+int cmd_dual(int argc, char **argv, FILE *out)
+{
+    long digits = 30, depth = 1, deriv = 0, degree = 0;
+    int raw = 0, ntk = 0, fmt = FMT_TEXT, have_depth = 0, have_deriv = 0;
+    const char *rhos = NULL, *spec = NULL, *method = "auto";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, out);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--rho") || !strcmp(a, "--depth") || !strcmp(a, "--digits") ||
+                   !strcmp(a, "--format") || !strcmp(a, "--derivative") || !strcmp(a, "--method") ||
+                   !strcmp(a, "--degree")) {
+            if (i + 1 >= argc)
+                return cli_usage_error("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--rho"))
+                rhos = v;
+            else if (!strcmp(a, "--depth")) {
+                if (cli_parse_long(v, 0, 100000, &depth, "--depth"))
+                    return EXIT_USAGE;
+                have_depth = 1;
+            } else if (!strcmp(a, "--digits")) {
+                if (cli_parse_long(v, 1, 3000, &digits, "--digits"))
+                    return EXIT_USAGE;
+            } else if (!strcmp(a, "--derivative")) {
+                if (cli_parse_long(v, 0, 2, &deriv, "--derivative"))
+                    return EXIT_USAGE;
+                have_deriv = 1;
+            } else if (!strcmp(a, "--degree")) {
+                if (cli_parse_long(v, 1, 100000, &degree, "--degree"))
+                    return EXIT_USAGE;
+            } else if (!strcmp(a, "--method")) {
+                if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))
+                    return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
+                method = v;
+            } else {
+                if (!strcmp(v, "text")) fmt = FMT_TEXT;
+                else if (!strcmp(v, "csv")) fmt = FMT_CSV;
+                else if (!strcmp(v, "json")) fmt = FMT_JSON;
+                else return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+            }
+        } else if (!strcmp(a, "--raw")) {
+            raw = 1;
+        } else if (!strcmp(a, "--ntk")) {
+            ntk = 1;
+        } else if (a[0] == '-' && a[1] == '-') {
+            return cli_usage_error("dual: unknown option '%s' (see dualact dual --help)", a);
+        } else if (!spec) {
+            spec = a;
+        } else {
+            return cli_usage_error("dual: one activation only ('%s' is extra)", a);
+        }
+    }
+    if (!spec)
+        return cli_usage_error("dual: no activation given (see dualact dual --help)");
+    if (!rhos)
+        return cli_usage_error("dual: --rho is required");
+    if (have_deriv && deriv > 0 && (ntk || (have_depth && depth != 1)))
+        return cli_usage_error("dual: --derivative applies to sigma_hat itself (depth 1, no --ntk)");
+
+    mpfr_prec_t prec = (mpfr_prec_t)ceil((double)digits * 3.3219280948873623) + 33;
+    /* parse the list */
+    size_t n = 1;
+    for (const char *p = rhos; *p; p++)
+        n += *p == ',';
+    da_ball_struct *rho = calloc(n, sizeof *rho);
+    char (*text)[64] = calloc(n, sizeof *text);
+    if (!rho || !text) {
+        free(rho);
+        free(text);
+        return cli_usage_error("out of memory");
+    }
+    size_t got = 0;
+    int rc = EXIT_OK;
+    double rmax = 0;
+    for (const char *p = rhos;;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (cli_parse_rho(p, len, &rho[got], prec, text[got], sizeof text[got])) {
+            rc = EXIT_USAGE;
+            break;
+        }
+        double v = fabs(mpfr_get_d(rho[got].mid, MPFR_RNDU));
+        if (v > rmax)
+            rmax = v;
+        got++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    da_act *act = NULL;
+    da_dual *d = NULL;
+    da_kmap *km = NULL;
+    da_ball_struct *val = NULL;
+    int *inf = NULL;
+    if (rc)
+        goto done;
+    int st = da_act_new(&act, spec);
+    if (st) {
+        char ctx[160];
+        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
+        rc = cli_lib_error(st, ctx);
+        if (st == DA_EPARSE && da_errcol() > 0)
+            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+        goto done;
+    }
+    da_dual_opts o;
+    da_dual_opts_init(&o);
+    o.digits = digits;
+    o.raw = raw;
+    o.degree = degree;
+    o.method = !strcmp(method, "series") ? DA_DUAL_SERIES
+             : !strcmp(method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
+    o.rho_max = (depth == 1 && !ntk) ? rmax : 1.0;
+    st = da_dual_new(&d, act, &o);
+    if (st) {
+        rc = cli_lib_error(st, spec);
+        goto done;
+    }
+    val = calloc(got, sizeof *val);
+    inf = calloc(got, sizeof *inf);
+    if (!val || !inf) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < got; i++)
+        da_ball_init2(&val[i], prec);
+    if (depth == 0) {
+        for (size_t i = 0; i < got; i++)
+            da_ball_set(&val[i], &rho[i]);
+    } else if (depth == 1 && !ntk) {
+        for (size_t i = 0; i < got; i++) {
+            st = da_dual_eval(&val[i], d, &rho[i], (int)deriv);
+            if (st == DA_EINFINITE) {
+                inf[i] = 1;
+            } else if (st == DA_EACCURACY) {
+                rc = EXIT_ACCURACY;
+            } else if (st) {
+                rc = cli_lib_error(st, spec);
+                goto done;
+            }
+        }
+    } else {
+        st = da_kmap_iterate(&km, d, rho, got, depth, ntk);
+        if (st == DA_EINFINITE) {
+            rc = cli_lib_error(DA_EDOM, spec);
+            goto done;
+        }
+        if (st && st != DA_EACCURACY) {
+            rc = cli_lib_error(st, spec);
+            goto done;
+        }
+        if (st == DA_EACCURACY)
+            rc = EXIT_ACCURACY;
+        for (size_t i = 0; i < got; i++)
+            da_ball_set(&val[i], ntk ? &km->ntk[(size_t)depth * got + i] : &km->rho[(size_t)depth * got + i]);
+    }
+    if (rc == EXIT_ACCURACY) {
+        for (size_t i = 0; i < got; i++)
+            if (!inf[i] && da_ball_digits(&val[i]) < (double)digits) {
+                fprintf(stderr, "dualact: %s: requested %ld digits, reached %.1f at rho = %s\n",
+                        spec, digits, da_ball_digits(&val[i]), text[i]);
+                break;
+            }
+    }
+    const char *what = ntk ? "normalized NTK" : deriv == 1 ? "sigma_hat'" : deriv == 2 ? "sigma_hat''" : "sigma_hat";
+    char v[4200], e[64];
+    if (fmt == FMT_CSV) {
+        fprintf(out, "rho,value,err\n");
+        for (size_t i = 0; i < got; i++) {
+            if (inf[i])
+                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
+            else
+                cli_fmt_ball(v, sizeof v, e, sizeof e, &val[i], digits);
+            fprintf(out, "%s,%s,%s\n", text[i], v, e);
+        }
+    } else if (fmt == FMT_JSON) {
+        fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"dual\",\n  \"activation\": ", da_version());
+        cli_json_str(out, spec);
+        fprintf(out, ",\n  \"normalized\": %s,\n  \"quantity\": ", raw ? "false" : "true");
+        cli_json_str(out, what);
+        fprintf(out, ",\n  \"depth\": %ld,\n  \"derivative\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
+                depth, deriv, digits);
+        cli_json_str(out, da_dual_method(d));
+        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"values\": [\n", rc == EXIT_OK ? "true" : "false");
+        for (size_t i = 0; i < got; i++) {
+            if (inf[i])
+                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
+            else
+                cli_fmt_ball(v, sizeof v, e, sizeof e, &val[i], digits);
+            fprintf(out, "    {\"rho\": \"%s\", \"value\": \"%s\", \"err\": \"%s\"}%s\n", text[i], v, e,
+                    i + 1 < got ? "," : "");
+        }
+        fprintf(out, "  ]\n}\n");
+    } else {
+        fprintf(out, "activation  %s\n", spec);
+        fprintf(out, "quantity    %s%s", what, raw ? " (raw sigma)" : " (normalized sigma)");
+        if (depth != 1 || ntk)
+            fprintf(out, " at depth %ld", depth);
+        fprintf(out, "\nmethod      %s\n", da_dual_method(d));
+        fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
+        int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
+        fprintf(out, "%-22s  %-*s  %s\n", "rho", w, "value", "err");
+        for (size_t i = 0; i < got; i++) {
+            if (inf[i])
+                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
+            else
+                cli_fmt_ball(v, sizeof v, e, sizeof e, &val[i], digits);
+            fprintf(out, "%-22s  %-*s  %s\n", text[i], w, v, e);
+        }
+    }
+done:
+    if (val)
+        for (size_t i = 0; i < got; i++)
+            da_ball_clear(&val[i]);
+    free(val);
+    free(inf);
+    da_kmap_free(km);
+    da_dual_free(d);
+    da_act_free(act);
+    for (size_t i = 0; i < got; i++)
+        da_ball_clear(&rho[i]);
+    free(rho);
+    free(text);
+    return rc;
+}

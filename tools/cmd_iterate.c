@@ -1,0 +1,260 @@
+/* cmd_iterate.c -- dualact iterate ACT --rho R --depth L [--ntk]: the
+ * correlation map (and the NTK) layer by layer, with fixed points and
+ * rates. */
+#include "cli.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dualact iterate ACT --rho R [--depth L] [--ntk] [--digits D] [--raw]\n"
+    "                       [--method auto|series|closed] [--degree N]\n"
+    "                       [--format text|csv|json]\n"
+    "\n"
+    "Iterate the correlation map rho_l = sigma_hat(rho_{l-1}) from rho_0 = R for\n"
+    "L layers (default 10), with the NTK Theta_l = Theta_{l-1} sigma_hat'(rho_{l-1})\n"
+    "+ rho_l normalized by Theta_l(1) (--ntk).  Every value carries an absolute\n"
+    "error bound propagated through the layers.\n"
+    "\n"
+    "CSV columns: layer,rho,ntk,err,ntk_err,ratio\n"
+    "  rho, err       rho_l and its error bound\n"
+    "  ntk, ntk_err   the normalized NTK and its bound (empty without --ntk)\n"
+    "  ratio          the measured per-layer rate (rho_l - r*)/(rho_{l-1} - r*),\n"
+    "                 r* the stable fixed point nearest rho_L (nan where the\n"
+    "                 bounds cannot separate rho from r*), 6 digits at most\n"
+    "The text and json formats add the fixed points of the map with their\n"
+    "stability, the rates kappa'(0) and kappa'(1) of kappa = sigma_hat/sigma_hat(1)\n"
+    "and the Joudaki-Hofmann class.\n"
+    "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";
+
+static void fmt(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, long digits)
+{
+    if (mpfr_nan_p(b->mid) || !mpfr_number_p(b->rad)) {
+        snprintf(v, vl, "nan");
+        snprintf(e, el, "inf");
+        return;
+    }
+    cli_fmt_ball(v, vl, e, el, b, digits);
+}
+
+int cmd_iterate(int argc, char **argv, FILE *out)
+{
+    long digits = 30, depth = 10, degree = 0;
+    int raw = 0, ntk = 0, ff = FMT_TEXT;
+    const char *rhos = NULL, *spec = NULL, *method = "auto";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, out);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--rho") || !strcmp(a, "--depth") || !strcmp(a, "--digits") ||
+                   !strcmp(a, "--format") || !strcmp(a, "--method") || !strcmp(a, "--degree")) {
+            if (i + 1 >= argc)
+                return cli_usage_error("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--rho"))
+                rhos = v;
+            else if (!strcmp(a, "--depth")) {
+                if (cli_parse_long(v, 0, 100000, &depth, "--depth"))
+                    return EXIT_USAGE;
+            } else if (!strcmp(a, "--digits")) {
+                if (cli_parse_long(v, 1, 3000, &digits, "--digits"))
+                    return EXIT_USAGE;
+            } else if (!strcmp(a, "--degree")) {
+                if (cli_parse_long(v, 1, 100000, &degree, "--degree"))
+                    return EXIT_USAGE;
+            } else if (!strcmp(a, "--method")) {
+                if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))
+                    return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
+                method = v;
+            } else {
+                if (!strcmp(v, "text")) ff = FMT_TEXT;
+                else if (!strcmp(v, "csv")) ff = FMT_CSV;
+                else if (!strcmp(v, "json")) ff = FMT_JSON;
+                else return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+            }
+        } else if (!strcmp(a, "--raw")) {
+            raw = 1;
+        } else if (!strcmp(a, "--ntk")) {
+            ntk = 1;
+        } else if (a[0] == '-' && a[1] == '-') {
+            return cli_usage_error("iterate: unknown option '%s' (see dualact iterate --help)", a);
+        } else if (!spec) {
+            spec = a;
+        } else {
+            return cli_usage_error("iterate: one activation only ('%s' is extra)", a);
+        }
+    }
+    if (!spec)
+        return cli_usage_error("iterate: no activation given (see dualact iterate --help)");
+    if (!rhos)
+        return cli_usage_error("iterate: --rho is required");
+    if (strchr(rhos, ','))
+        return cli_usage_error("iterate: --rho takes one value (dualact dual takes a list)");
+    mpfr_prec_t prec = (mpfr_prec_t)ceil((double)digits * 3.3219280948873623) + 33;
+    da_ball rho0;
+    char text[64];
+    if (cli_parse_rho(rhos, strlen(rhos), rho0, prec, text, sizeof text))
+        return EXIT_USAGE;
+    int rc = EXIT_OK, st;
+    da_act *act = NULL;
+    da_dual *d = NULL;
+    da_kmap *km = NULL;
+    da_fixed_point *fp = NULL;
+    size_t nfp = 0;
+    da_kmap_rates rates;
+    int have_rates = 0;
+    st = da_act_new(&act, spec);
+    if (st) {
+        char ctx[160];
+        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
+        rc = cli_lib_error(st, ctx);
+        if (st == DA_EPARSE && da_errcol() > 0)
+            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+        goto done;
+    }
+    da_dual_opts o;
+    da_dual_opts_init(&o);
+    o.digits = digits;
+    o.raw = raw;
+    o.degree = degree;
+    o.method = !strcmp(method, "series") ? DA_DUAL_SERIES
+             : !strcmp(method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
+    o.rho_max = ntk ? 1.0 : fabs(mpfr_get_d(rho0->mid, MPFR_RNDU));
+    st = da_dual_new(&d, act, &o);
+    if (st) {
+        rc = cli_lib_error(st, spec);
+        goto done;
+    }
+    st = da_kmap_iterate(&km, d, rho0, 1, depth, ntk);
+    if (st == DA_EINFINITE) {
+        rc = cli_lib_error(DA_EDOM, spec);
+        goto done;
+    }
+    if (st && st != DA_EACCURACY) {
+        rc = cli_lib_error(st, spec);
+        goto done;
+    }
+    if (st == DA_EACCURACY) {
+        rc = EXIT_ACCURACY;
+        long worst = -1;
+        double wd = INFINITY;
+        for (long l = 0; l <= depth; l++) {
+            double dg = da_ball_digits(&km->rho[l]);
+            if (ntk && da_ball_digits(&km->ntk[l]) < dg)
+                dg = da_ball_digits(&km->ntk[l]);
+            if (dg < wd) {
+                wd = dg;
+                worst = l;
+            }
+        }
+        fprintf(stderr, "dualact: %s: requested %ld digits, reached %.1f (layer %ld)\n", spec, digits,
+                wd, worst);
+    }
+    if (ff != FMT_CSV) {
+        da_kmap_fixed_points(&fp, &nfp, d);
+        have_rates = da_kmap_rates_compute(&rates, d) == DA_OK;
+    }
+    char v[4200], e[64], nv[4200], ne[64], rv[64], re[64];
+    int w = (int)(digits + 8 > 50 ? 50 : digits + 8);
+    if (ff == FMT_CSV)
+        fprintf(out, "layer,rho,ntk,err,ntk_err,ratio\n");
+    else if (ff == FMT_JSON) {
+        fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"iterate\",\n  \"activation\": ", da_version());
+        cli_json_str(out, spec);
+        fprintf(out, ",\n  \"normalized\": %s,\n  \"rho0\": \"%s\",\n  \"depth\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
+                raw ? "false" : "true", text, depth, digits);
+        cli_json_str(out, da_dual_method(d));
+        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"layers\": [\n", rc == EXIT_OK ? "true" : "false");
+    } else {
+        fprintf(out, "activation  %s\n", spec);
+        fprintf(out, "map         sigma_hat of the %s activation\n", raw ? "raw" : "normalized");
+        fprintf(out, "method      %s\n", da_dual_method(d));
+        fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
+        fprintf(out, "%6s  %-*s  %-9s", "layer", w, "rho", "err");
+        if (ntk)
+            fprintf(out, "  %-*s  %-9s", w, "ntk", "ntk_err");
+        fprintf(out, "  %s\n", "ratio");
+    }
+    for (long l = 0; l <= depth; l++) {
+        fmt(v, sizeof v, e, sizeof e, &km->rho[l], digits);
+        nv[0] = ne[0] = '\0';
+        if (ntk)
+            fmt(nv, sizeof nv, ne, sizeof ne, &km->ntk[l], digits);
+        if (l == 0)
+            snprintf(rv, sizeof rv, "nan"), snprintf(re, sizeof re, "inf");
+        else
+            fmt(rv, sizeof rv, re, sizeof re, &km->ratio[l], digits < 6 ? digits : 6);
+        if (ff == FMT_CSV)
+            fprintf(out, "%ld,%s,%s,%s,%s,%s\n", l, v, nv, e, ne, rv);
+        else if (ff == FMT_JSON)
+            fprintf(out, "    {\"layer\": %ld, \"rho\": \"%s\", \"err\": \"%s\", \"ntk\": \"%s\", \"ntk_err\": \"%s\", \"ratio\": \"%s\"}%s\n",
+                    l, v, e, nv, ne, rv, l < depth ? "," : "");
+        else {
+            fprintf(out, "%6ld  %-*s  %-9s", l, w, v, e);
+            if (ntk)
+                fprintf(out, "  %-*s  %-9s", w, nv, ne);
+            fprintf(out, "  %s\n", rv);
+        }
+    }
+    if (ff == FMT_CSV)
+        goto done;
+    static const char *stab[] = {"stable", "unstable", "marginal"};
+    if (ff == FMT_JSON) {
+        fprintf(out, "  ],\n  \"fixed_points\": [\n");
+        for (size_t j = 0; j < nfp; j++) {
+            fmt(v, sizeof v, e, sizeof e, &fp[j].rho, digits);
+            fmt(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits);
+            fprintf(out, "    {\"rho\": \"%s\", \"err\": \"%s\", \"slope\": \"%s\", \"slope_err\": \"%s\", \"stability\": \"%s\"}%s\n",
+                    v, e, mpfr_inf_p(fp[j].slope.mid) ? "inf" : nv, ne, stab[fp[j].stability],
+                    j + 1 < nfp ? "," : "");
+        }
+        fprintf(out, "  ]");
+        if (have_rates) {
+            fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits);
+            fprintf(out, ",\n  \"kappa0\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
+            fmt(v, sizeof v, e, sizeof e, &rates.rate0, digits);
+            fprintf(out, ",\n  \"rate0\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
+            if (rates.rate1_infinite)
+                fprintf(out, ",\n  \"rate1\": {\"value\": \"inf\", \"err\": \"0\"}");
+            else {
+                fmt(v, sizeof v, e, sizeof e, &rates.rate1, digits);
+                fprintf(out, ",\n  \"rate1\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
+            }
+            fprintf(out, ",\n  \"class\": ");
+            cli_json_str(out, da_kmap_jh_text(rates.jh_case));
+        }
+        fprintf(out, "\n}\n");
+    } else {
+        fprintf(out, "\nfixed points of sigma_hat in [-1, 1]:\n");
+        for (size_t j = 0; j < nfp; j++) {
+            fmt(v, sizeof v, e, sizeof e, &fp[j].rho, digits < 20 ? digits : 20);
+            fmt(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits < 20 ? digits : 20);
+            fprintf(out, "  rho* = %s +- %s   slope %s%s%s   %s\n", v, e,
+                    mpfr_inf_p(fp[j].slope.mid) ? "inf" : nv, mpfr_inf_p(fp[j].slope.mid) ? "" : " +- ",
+                    mpfr_inf_p(fp[j].slope.mid) ? "" : ne, stab[fp[j].stability]);
+        }
+        if (have_rates) {
+            fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits < 20 ? digits : 20);
+            fprintf(out, "kappa = sigma_hat/sigma_hat(1):  kappa(0) = %s +- %s\n", v, e);
+            fmt(v, sizeof v, e, sizeof e, &rates.rate0, digits < 20 ? digits : 20);
+            fprintf(out, "  rate near 0, kappa'(0) = %s +- %s\n", v, e);
+            if (rates.rate1_infinite)
+                fprintf(out, "  rate near 1, kappa'(1) = inf\n");
+            else {
+                fmt(v, sizeof v, e, sizeof e, &rates.rate1, digits < 20 ? digits : 20);
+                fprintf(out, "  rate near 1, kappa'(1) = %s +- %s\n", v, e);
+            }
+            fprintf(out, "  class: %s\n", da_kmap_jh_text(rates.jh_case));
+        }
+    }
+done:
+    if (have_rates)
+        da_kmap_rates_clear(&rates);
+    da_kmap_fixed_points_free(fp, nfp);
+    da_kmap_free(km);
+    da_dual_free(d);
+    da_act_free(act);
+    da_ball_clear(rho0);
+    return rc;
+}

@@ -1,0 +1,242 @@
+/* cmd_meanfield.c -- dualact meanfield ACT (--sw2 S --sb2 B | --grid ...):
+ * mean-field signal propagation (Poole et al. 2016, Schoenholz et al. 2017). */
+#include "cli.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dualact meanfield ACT [--sw2 S] [--sb2 B] [--normalized]\n"
+    "                         [--format text|csv|json] [--digits D]\n"
+    "       dualact meanfield ACT --grid SW2_RANGE,SB2_RANGE [...]\n"
+    "\n"
+    "Mean-field signal propagation through a deep random network with weights\n"
+    "N(0, sw2/width) and biases N(0, sb2): the fixed point q* of the length map\n"
+    "q <- sw2 E[s(sqrt(q) Z)^2] + sb2, the stable fixed point c* of the\n"
+    "correlation map, chi_1 = sw2 E[s'(sqrt(q*) Z)^2], the slope chi_c of the\n"
+    "correlation map at c*, the depth scales xi_q and xi_c, and the phase.\n"
+    "s is sigma as given (the papers' convention); --normalized uses the\n"
+    "normalized sigma (E s = 0, E s^2 = 1) instead; --raw is accepted and is\n"
+    "the default.  Double precision with error estimates (docs/dual.md).\n"
+    "\n"
+    "  --sw2 S, --sb2 B   one point (defaults 1 and 0)\n"
+    "  --grid R1,R2       a grid: each range is start:stop:count (count points\n"
+    "                     evenly spaced from start to stop, count >= 1), e.g.\n"
+    "                     --grid 0.5:4:8,0:0.5:5; each row also gives the\n"
+    "                     critical sw2 (chi_1 = 1) at that sb2\n"
+    "  --digits D         digits printed at most (default 10, 1 to 15)\n"
+    "  --format F         text (default), csv, json\n"
+    "\n"
+    "CSV columns: sw2,sb2,q,q_err,c,c_err,chi1,chi1_err,chic,chic_err,\n"
+    "xi_q,xi_q_err,xi_c,xi_c_err,phase, and with --grid sw2_crit,sw2_crit_err.\n"
+    "Exit status: 0 success, 2 usage or input error.\n";
+
+static void fd(char *v, size_t vl, char *e, size_t el, double a, double err, long digits)
+{
+    if (isnan(a)) {
+        snprintf(v, vl, "nan");
+        snprintf(e, el, "inf");
+        return;
+    }
+    if (isinf(a)) {
+        snprintf(v, vl, a > 0 ? "inf" : "-inf");
+        snprintf(e, el, "0");
+        return;
+    }
+    if (!isfinite(err)) {
+        snprintf(v, vl, "%.6g", a);
+        snprintf(e, el, "inf");
+        return;
+    }
+    da_ball b;
+    da_ball_init2(b, 64);
+    mpfr_set_d(b->mid, a, MPFR_RNDN);
+    mpfr_set_d(b->rad, err + fabs(a) * 0x1p-52, MPFR_RNDU);
+    cli_fmt_ball(v, vl, e, el, b, digits);
+    da_ball_clear(b);
+}
+
+static int parse_range(const char *s, size_t len, double *a, double *b, long *n, double lo, const char *what)
+{
+    char buf[128];
+    if (len == 0 || len >= sizeof buf)
+        return cli_usage_error("--grid: empty or too long %s range", what);
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *p1 = strchr(buf, ':');
+    char *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
+    if (!p1 || !p2 || strchr(p2 + 1, ':'))
+        return cli_usage_error("--grid: %s range '%s' is not start:stop:count", what, buf);
+    *p1 = *p2 = '\0';
+    if (cli_parse_double(buf, lo, 1e6, a, "--grid start") ||
+        cli_parse_double(p1 + 1, lo, 1e6, b, "--grid stop") ||
+        cli_parse_long(p2 + 1, 1, 1000, n, "--grid count"))
+        return EXIT_USAGE;
+    if (*n == 1 && *a != *b)
+        return cli_usage_error("--grid: a range with count 1 needs start = stop");
+    return 0;
+}
+
+int cmd_meanfield(int argc, char **argv, FILE *out)
+{
+    double sw2 = 1, sb2 = 0;
+    long digits = 10;
+    int ff = FMT_TEXT, normalized = 0;
+    const char *spec = NULL, *grid = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, out);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--sw2") || !strcmp(a, "--sb2") || !strcmp(a, "--grid") ||
+                   !strcmp(a, "--digits") || !strcmp(a, "--format")) {
+            if (i + 1 >= argc)
+                return cli_usage_error("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--sw2")) {
+                if (cli_parse_double(v, 1e-6, 1e6, &sw2, "--sw2"))
+                    return EXIT_USAGE;
+            } else if (!strcmp(a, "--sb2")) {
+                if (cli_parse_double(v, 0, 1e6, &sb2, "--sb2"))
+                    return EXIT_USAGE;
+            } else if (!strcmp(a, "--grid")) {
+                grid = v;
+            } else if (!strcmp(a, "--digits")) {
+                if (cli_parse_long(v, 1, 15, &digits, "--digits"))
+                    return EXIT_USAGE;
+            } else {
+                if (!strcmp(v, "text")) ff = FMT_TEXT;
+                else if (!strcmp(v, "csv")) ff = FMT_CSV;
+                else if (!strcmp(v, "json")) ff = FMT_JSON;
+                else return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+            }
+        } else if (!strcmp(a, "--raw")) {
+            normalized = 0;
+        } else if (!strcmp(a, "--normalized")) {
+            normalized = 1;
+        } else if (a[0] == '-' && a[1] == '-') {
+            return cli_usage_error("meanfield: unknown option '%s' (see dualact meanfield --help)", a);
+        } else if (!spec) {
+            spec = a;
+        } else {
+            return cli_usage_error("meanfield: one activation only ('%s' is extra)", a);
+        }
+    }
+    if (!spec)
+        return cli_usage_error("meanfield: no activation given (see dualact meanfield --help)");
+    double w0 = sw2, w1 = sw2, b0 = sb2, b1 = sb2;
+    long nw = 1, nb = 1;
+    if (grid) {
+        const char *c = strchr(grid, ',');
+        if (!c || strchr(c + 1, ','))
+            return cli_usage_error("--grid: expected SW2_RANGE,SB2_RANGE, e.g. 0.5:4:8,0:0.5:5");
+        if (parse_range(grid, (size_t)(c - grid), &w0, &w1, &nw, 1e-6, "sw2") ||
+            parse_range(c + 1, strlen(c + 1), &b0, &b1, &nb, 0, "sb2"))
+            return EXIT_USAGE;
+    }
+    da_act *act = NULL;
+    da_meanfield *mf = NULL;
+    int rc = EXIT_OK;
+    int st = da_act_new(&act, spec);
+    if (st) {
+        char ctx[160];
+        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
+        rc = cli_lib_error(st, ctx);
+        if (st == DA_EPARSE && da_errcol() > 0)
+            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+        return rc;
+    }
+    st = da_meanfield_new(&mf, act, normalized);
+    if (st) {
+        rc = cli_lib_error(st, spec);
+        da_act_free(act);
+        return rc;
+    }
+    size_t np = (size_t)(nw * nb);
+    da_mf_point *pts = calloc(np, sizeof *pts);
+    double *crit = calloc((size_t)nb, sizeof(double)), *crit_e = calloc((size_t)nb, sizeof(double));
+    if (!pts || !crit || !crit_e) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    for (long j = 0; j < nb; j++) {
+        double b = nb > 1 ? b0 + (b1 - b0) * (double)j / (double)(nb - 1) : b0;
+        for (long i = 0; i < nw; i++) {
+            double w = nw > 1 ? w0 + (w1 - w0) * (double)i / (double)(nw - 1) : w0;
+            st = da_meanfield_point(&pts[j * nw + i], mf, w, b);
+            if (st) {
+                rc = cli_lib_error(st, spec);
+                goto done;
+            }
+        }
+        if (grid && da_meanfield_critical(&crit[j], &crit_e[j], mf, b) != DA_OK) {
+            crit[j] = NAN;
+            crit_e[j] = INFINITY;
+        }
+    }
+    char v[16][128];
+    if (ff == FMT_CSV)
+        fprintf(out, "sw2,sb2,q,q_err,c,c_err,chi1,chi1_err,chic,chic_err,xi_q,xi_q_err,xi_c,xi_c_err,phase%s\n",
+                grid ? ",sw2_crit,sw2_crit_err" : "");
+    else if (ff == FMT_JSON) {
+        fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"meanfield\",\n  \"activation\": ", da_version());
+        cli_json_str(out, spec);
+        fprintf(out, ",\n  \"normalized\": %s,\n  \"points\": [\n", normalized ? "true" : "false");
+    } else {
+        fprintf(out, "activation  %s (%s)\n", spec, normalized ? "normalized" : "as given");
+        fprintf(out, "method      composite Gauss-Legendre in double, error estimates\n\n");
+        fprintf(out, "%-8s %-8s %-24s %-24s %-24s %-24s %-14s %-14s %s\n", "sw2", "sb2", "q*", "c*",
+                "chi_1", "chi_c", "xi_q", "xi_c", "phase");
+    }
+    for (size_t k = 0; k < np; k++) {
+        da_mf_point *p = &pts[k];
+        fd(v[0], 128, v[1], 128, p->q, p->q_err, digits);
+        fd(v[2], 128, v[3], 128, p->c, p->c_err, digits);
+        fd(v[4], 128, v[5], 128, p->chi1, p->chi1_err, digits);
+        fd(v[6], 128, v[7], 128, p->chic, p->chic_err, digits);
+        fd(v[8], 128, v[9], 128, p->xi_q, p->xi_q_err, digits < 6 ? digits : 6);
+        fd(v[10], 128, v[11], 128, p->xi_c, p->xi_c_err, digits < 6 ? digits : 6);
+        fd(v[12], 128, v[13], 128, crit[k / (size_t)nw], crit_e[k / (size_t)nw], digits);
+        const char *ph = da_meanfield_phase_name(p->phase);
+        if (ff == FMT_CSV) {
+            fprintf(out, "%.10g,%.10g,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s", p->sw2, p->sb2,
+                    v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], ph);
+            if (grid)
+                fprintf(out, ",%s,%s", v[12], v[13]);
+            fputc('\n', out);
+        } else if (ff == FMT_JSON) {
+            fprintf(out, "    {\"sw2\": %.10g, \"sb2\": %.10g, \"q\": \"%s\", \"q_err\": \"%s\", \"c\": \"%s\", \"c_err\": \"%s\", "
+                    "\"chi1\": \"%s\", \"chi1_err\": \"%s\", \"chic\": \"%s\", \"chic_err\": \"%s\", "
+                    "\"xi_q\": \"%s\", \"xi_q_err\": \"%s\", \"xi_c\": \"%s\", \"xi_c_err\": \"%s\", \"phase\": \"%s\"",
+                    p->sw2, p->sb2, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], ph);
+            if (grid)
+                fprintf(out, ", \"sw2_crit\": \"%s\", \"sw2_crit_err\": \"%s\"", v[12], v[13]);
+            fprintf(out, "}%s\n", k + 1 < np ? "," : "");
+        } else {
+            char q[300], c[300], x1[300], xc[300];
+            snprintf(q, sizeof q, "%s+-%s", v[0], v[1]);
+            snprintf(c, sizeof c, "%s+-%s", v[2], v[3]);
+            snprintf(x1, sizeof x1, "%s+-%s", v[4], v[5]);
+            snprintf(xc, sizeof xc, "%s+-%s", v[6], v[7]);
+            fprintf(out, "%-8.4g %-8.4g %-24s %-24s %-24s %-24s %-14s %-14s %s\n", p->sw2, p->sb2, q, c, x1, xc,
+                    v[8], v[10], ph);
+        }
+    }
+    if (ff == FMT_JSON)
+        fprintf(out, "  ]\n}\n");
+    else if (ff == FMT_TEXT && grid) {
+        fprintf(out, "\ncritical line (chi_1 = 1):\n%-8s %s\n", "sb2", "sw2_crit");
+        for (long j = 0; j < nb; j++) {
+            double b = nb > 1 ? b0 + (b1 - b0) * (double)j / (double)(nb - 1) : b0;
+            fd(v[0], 128, v[1], 128, crit[j], crit_e[j], digits);
+            fprintf(out, "%-8.4g %s +- %s\n", b, v[0], v[1]);
+        }
+    }
+done:
+    free(pts);
+    free(crit);
+    free(crit_e);
+    da_meanfield_free(mf);
+    da_act_free(act);
+    return rc;
+}

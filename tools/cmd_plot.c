@@ -1,0 +1,849 @@
+/* cmd_plot.c -- dualact plot KIND ACT... : figures (SVG, pgfplots, gnuplot)
+ * of the dual activation and its iterates, the correlation map over depth,
+ * the low-degree mass over depth, a lower bound on lambda_min over depth,
+ * and the mean-field phase diagram.  The numbers come from the public API
+ * in double precision (plots are for the eye); the file is written to a
+ * temporary name and renamed, so an error never leaves half a figure. */
+#include "cli.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: dualact plot KIND ACT... [-o FILE] [--format svg|pgf|gnuplot]\n"
+    "                    [--depth L|LIST] [--rho LIST] [--k LIST] [--delta LIST]\n"
+    "                    [--n N] [--ntk] [--logy|--linear] [--raw] [--sb2-max V]\n"
+    "                    [--sw2-max V] [--title T] [--size WxH]\n"
+    "                    [--legend auto|ne|nw|se|sw|outside|none]\n"
+    "\n"
+    "A figure of one of these KINDs, for each activation ACT (a catalogue\n"
+    "name or a formula in x; normalized unless --raw):\n"
+    "\n"
+    "  dual     sigma_hat and its iterates sigma_hat^(oL) on [-1, 1], with the\n"
+    "           diagonal; --depth L draws L = 1..L, --depth 1,2,5 a list\n"
+    "           (default 1..3 for one activation, 1 for several)\n"
+    "  iterate  rho_l against the layer l, l = 0..L (--depth, default 20), one\n"
+    "           curve per rho_0 in --rho (default 0.99,0.9,0.5,0.1,-0.5);\n"
+    "           --ntk: the normalized NTK Theta_l(rho_0)/Theta_l(1) instead;\n"
+    "           --logy: |rho_l| on a log scale\n"
+    "  mass     W_{<=k}(L), the share of a random depth-L network's variance on\n"
+    "           polynomials of degree <= k, against L = 0..L (--depth, default\n"
+    "           20), one curve per k in --k (default 1,2,3); log scale unless\n"
+    "           --linear (normalized activations only)\n"
+    "  lambda   the Gershgorin lower bound 1 - (n-1) sigma_hat^(oL)(1-delta) on\n"
+    "           lambda_min of the depth-L kernel matrix of n delta-separated unit\n"
+    "           vectors, against L = 1..L (--depth, default 60), one curve per\n"
+    "           delta in --delta (default 0.1), n from --n (default 1000);\n"
+    "           --ntk adds the same bound for the normalized NTK\n"
+    "  phase    the mean-field order/chaos boundary chi_1 = 1 in the\n"
+    "           (sigma_w^2, sigma_b^2) plane, sigma_b^2 in [0, --sb2-max]\n"
+    "           (default 2), sigma_w^2 axis up to --sw2-max (default: automatic)\n"
+    "\n"
+    "  -o FILE       the output file ('-': standard output, the default)\n"
+    "  --format F    svg (drawn by dualact), pgf (a pgfplots tikzpicture to\n"
+    "                \\input) or gnuplot (data and script: gnuplot FILE); the\n"
+    "                default follows the extension of FILE (.svg, .tex/.pgf,\n"
+    "                .gp/.gnuplot/.plt), else svg\n"
+    "  --title T     replace the title ('' for none)\n"
+    "  --size WxH    the SVG size in pixels (default 640x440)\n"
+    "  --legend P    where the legend goes (default auto: an inside corner that\n"
+    "                hides no curve, else outside on the right)\n"
+    "\n"
+    "Values are computed in double precision (sigma_hat by its closed form or\n"
+    "the Hermite series of the dual module; W_{<=k} by the learnability\n"
+    "module), accurate far beyond the resolution of a figure; a plot carries no\n"
+    "error bars.  Exit status: 0 success, 2 usage or input error (no file is\n"
+    "written), 3 accuracy not reached (the figure is written).\n";
+
+enum { K_DUAL, K_ITERATE, K_MASS, K_LAMBDA, K_PHASE };
+
+typedef struct {
+    double *v;
+    int n;
+} list;
+
+/* "a,b,c" of doubles in [lo, hi] */
+static int parse_list(list *l, const char *s, double lo, double hi, const char *what)
+{
+    l->n = 0;
+    l->v = NULL;
+    if (!s || !*s)
+        return cli_usage_error("%s: missing value", what);
+    int cap = 1;
+    for (const char *c = s; *c; c++)
+        cap += *c == ',';
+    l->v = malloc((size_t)cap * sizeof *l->v);
+    if (!l->v)
+        return cli_usage_error("out of memory");
+    char *dup = strdup(s);
+    if (!dup)
+        return cli_usage_error("out of memory");
+    char *save = NULL;
+    int rc = 0;
+    char *tok = strtok_r(dup, ",", &save);
+    if (!tok)
+        rc = cli_usage_error("%s: missing value", what);
+    for (; tok && !rc; tok = strtok_r(NULL, ",", &save))
+        rc = cli_parse_double(tok, lo, hi, &l->v[l->n++], what);
+    /* "1,,2" and a trailing comma are errors too */
+    if (!rc && (strstr(s, ",,") || s[0] == ',' || s[strlen(s) - 1] == ','))
+        rc = cli_usage_error("%s: empty entry in '%s'", what, s);
+    free(dup);
+    return rc;
+}
+
+static const char *kind_names[] = {"dual", "iterate", "mass", "lambda", "phase"};
+
+/* a number for a label: %g, short */
+static void num(char *b, size_t n, double v)
+{
+    snprintf(b, n, "%g", v);
+}
+
+/* the label of curve (activation j, parameter text) */
+static void series_label(char *t, size_t tn, char *x, size_t xn, int nacts, const char *act,
+                         const char *ptext, const char *ptex)
+{
+    if (nacts > 1 && ptext) {
+        snprintf(t, tn, "%s, %s", act, ptext);
+        /* the LaTeX form: the activation escaped by the renderer is not
+           available here, so give the parameter part as math only when alone */
+        x[0] = 0;
+    } else if (nacts > 1) {
+        snprintf(t, tn, "%s", act);
+        x[0] = 0;
+    } else {
+        snprintf(t, tn, "%s", ptext ? ptext : act);
+        snprintf(x, xn, "%s", ptex ? ptex : "");
+    }
+}
+
+/* write text to path atomically: a temporary file in the same directory,
+   renamed on success */
+static int write_file(const char *path, const char *text)
+{
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 16);
+    if (!tmp)
+        return cli_usage_error("out of memory");
+    snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return cli_usage_error("cannot write '%s': %s", path, strerror(e));
+    }
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0) {
+        /* not fatal: the file keeps mode 0600 */
+    }
+    FILE *f = fdopen(fd, "w");
+    int ok = f != NULL;
+    if (ok) {
+        size_t len = strlen(text);
+        ok = fwrite(text, 1, len, f) == len;
+        ok = (fclose(f) == 0) && ok;
+    } else {
+        close(fd);
+    }
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        free(tmp);
+        return cli_usage_error("cannot write '%s': %s", path, strerror(e ? e : EIO));
+    }
+    free(tmp);
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+typedef struct {
+    int kind;
+    const char *outpath;
+    int format;           /* -1: from the extension */
+    const char *title;
+    int has_title;
+    const char *depth_s, *rho_s, *k_s, *delta_s;
+    long n;
+    int ntk, logy, linear, raw;
+    double sb2_max, sw2_max;
+    int width, height;
+    int legend;
+    const char **acts;
+    int nacts;
+} plot_opts;
+
+/* sigma_hat of activation j in double */
+typedef struct {
+    da_act *act;
+    da_dual *d;
+} dual_item;
+
+static double fval(const dual_item *it, double rho, int k)
+{
+    if (!isfinite(rho) || rho < -1 || rho > 1) {
+        /* round-off just past +-1 */
+        if (isfinite(rho) && fabs(rho) <= 1 + 1e-12)
+            rho = rho > 0 ? 1 : -1;
+        else
+            return NAN;
+    }
+    return da_dual_eval_d(it->d, rho, k, NULL);
+}
+
+static int depth_list(list *l, const char *s, long def_hi, long max)
+{
+    if (!s) {
+        l->n = (int)def_hi;
+        l->v = malloc((size_t)def_hi * sizeof *l->v);
+        if (!l->v)
+            return cli_usage_error("out of memory");
+        for (long i = 0; i < def_hi; i++)
+            l->v[i] = (double)(i + 1);
+        return 0;
+    }
+    if (!strchr(s, ',')) {
+        long L;
+        if (cli_parse_long(s, 1, max, &L, "--depth"))
+            return EXIT_USAGE;
+        return depth_list(l, NULL, L, max);
+    }
+    if (parse_list(l, s, 1, (double)max, "--depth"))
+        return EXIT_USAGE;
+    for (int i = 0; i < l->n; i++)
+        if (l->v[i] != floor(l->v[i]))
+            return cli_usage_error("--depth: '%g' is not an integer", l->v[i]);
+    return 0;
+}
+
+static int plot_dual(da_plot *p, const plot_opts *o, dual_item *it)
+{
+    list L = {0};
+    if (depth_list(&L, o->depth_s, o->nacts > 1 ? 1 : 3, 1000))
+        return EXIT_USAGE;
+    int rc = 0;
+    const int N = 401;
+    double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    if (!x || !y) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    for (int i = 0; i < N; i++)
+        x[i] = -1 + 2.0 * i / (N - 1);
+    if (da_plot_add_series(p, "ρ (identity)", "$\\rho$ (identity)", x, x, (size_t)N) ||
+        da_plot_series_style(p, da_plot_series_count(p) - 1, DA_PLOT_STYLE_REF, 0)) {
+        rc = cli_lib_error(DA_ENOMEM, "plot");
+        goto done;
+    }
+    for (int j = 0; j < o->nacts; j++)
+        for (int m = 0; m < L.n; m++) {
+            long depth = (long)L.v[m];
+            for (int i = 0; i < N; i++) {
+                double r = x[i];
+                for (long l = 0; l < depth && isfinite(r); l++)
+                    r = fval(&it[j], r, 0);
+                y[i] = r;
+            }
+            char pt[64], px[64], t[512], tx[512];
+            snprintf(pt, sizeof pt, "L = %ld", depth);
+            snprintf(px, sizeof px, "$L = %ld$", depth);
+            series_label(t, sizeof t, tx, sizeof tx, o->nacts, o->acts[j],
+                         L.n > 1 ? pt : NULL, L.n > 1 ? px : NULL);
+            if (da_plot_add_series(p, t, tx[0] ? tx : NULL, x, y, (size_t)N)) {
+                rc = cli_lib_error(DA_ENOMEM, "plot");
+                goto done;
+            }
+        }
+    da_plot_set_xrange(p, -1, 1);
+    da_plot_set_xlabel(p, "ρ", "$\\rho$");
+    if (L.n == 1 && L.v[0] == 1) {
+        da_plot_set_ylabel(p, "σ̂(ρ)", "$\\hat\\sigma(\\rho)$");
+        da_plot_set_title(p, o->raw ? "Dual activation σ̂" : "Dual activation σ̂ (normalized)",
+                          o->raw ? "Dual activation $\\hat\\sigma$"
+                                 : "Dual activation $\\hat\\sigma$ (normalized)");
+    } else {
+        da_plot_set_ylabel(p, "σ̂^{∘L}(ρ)", "$\\hat\\sigma^{\\circ L}(\\rho)$");
+        da_plot_set_title(p, o->raw ? "Dual activation σ̂ and its iterates σ̂^{∘L}"
+                                    : "Normalized dual activation σ̂ and its iterates σ̂^{∘L}",
+                          o->raw ? "Dual activation $\\hat\\sigma$ and its iterates"
+                                 : "Normalized dual activation $\\hat\\sigma$ and its iterates");
+    }
+done:
+    free(x);
+    free(y);
+    free(L.v);
+    return rc;
+}
+
+static int plot_iterate(da_plot *p, const plot_opts *o, dual_item *it)
+{
+    long depth = 20;
+    if (o->depth_s && cli_parse_long(o->depth_s, 1, 10000, &depth, "--depth"))
+        return EXIT_USAGE;
+    list R = {0};
+    if (parse_list(&R, o->rho_s ? o->rho_s : "0.99,0.9,0.5,0.1,-0.5", -1, 1, "--rho")) {
+        free(R.v);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    double *x = malloc((size_t)(depth + 1) * sizeof *x), *y = malloc((size_t)(depth + 1) * sizeof *y);
+    if (!x || !y) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    for (int j = 0; j < o->nacts && !rc; j++) {
+        for (int m = 0; m < R.n; m++) {
+            double r = R.v[m], th = r, th1 = 1, r1 = 1;
+            for (long l = 0; l <= depth; l++) {
+                x[l] = (double)l;
+                double v = o->ntk ? th / th1 : r;
+                y[l] = o->logy ? fabs(v) : v;
+                /* next layer */
+                double fp = fval(&it[j], r, 1), fp1 = fval(&it[j], r1, 1);
+                double rn = fval(&it[j], r, 0), r1n = fval(&it[j], r1, 0);
+                th = th * fp + rn;
+                th1 = th1 * fp1 + r1n;
+                r = rn;
+                r1 = r1n;
+            }
+            char pt[64], px[64], t[512], tx[512], nb[32];
+            num(nb, sizeof nb, R.v[m]);
+            snprintf(pt, sizeof pt, "ρ_{0} = %s", nb);
+            snprintf(px, sizeof px, "$\\rho_0 = %s$", nb);
+            series_label(t, sizeof t, tx, sizeof tx, o->nacts, o->acts[j], pt, px);
+            if (da_plot_add_series(p, t, tx[0] ? tx : NULL, x, y, (size_t)depth + 1) ||
+                da_plot_series_style(p, da_plot_series_count(p) - 1, DA_PLOT_STYLE_AUTO,
+                                     depth <= 40)) {
+                rc = cli_lib_error(DA_ENOMEM, "plot");
+                goto done;
+            }
+        }
+    }
+    da_plot_set_xrange(p, 0, (double)depth);
+    da_plot_set_xlabel(p, "layer l", "layer $l$");
+    if (o->ntk) {
+        da_plot_set_ylabel(p, o->logy ? "|Θ_{l}(ρ_{0})| / Θ_{l}(1)" : "Θ_{l}(ρ_{0}) / Θ_{l}(1)",
+                           o->logy ? "$|\\Theta_l(\\rho_0)|/\\Theta_l(1)$"
+                                   : "$\\Theta_l(\\rho_0)/\\Theta_l(1)$");
+        da_plot_set_title(p, "Normalized NTK over depth", NULL);
+    } else {
+        da_plot_set_ylabel(p, o->logy ? "|ρ_{l}|" : "ρ_{l}", o->logy ? "$|\\rho_l|$" : "$\\rho_l$");
+        da_plot_set_title(p, "Correlation map over depth: ρ_{l} = σ̂(ρ_{l−1})",
+                          "Correlation map over depth: $\\rho_l = \\hat\\sigma(\\rho_{l-1})$");
+    }
+    if (!o->logy && !o->raw)
+        da_plot_set_yrange(p, R.n && R.v[0] >= 0 ? NAN : -1, 1);
+done:
+    free(x);
+    free(y);
+    free(R.v);
+    return rc;
+}
+
+static int plot_mass(da_plot *p, const plot_opts *o, dual_item *it)
+{
+    long depth = 20;
+    if (o->raw)
+        return cli_usage_error("plot mass: the degree spectrum is defined for the normalized "
+                               "activation only (drop --raw)");
+    if (o->depth_s && cli_parse_long(o->depth_s, 1, 2000, &depth, "--depth"))
+        return EXIT_USAGE;
+    list K = {0};
+    if (parse_list(&K, o->k_s ? o->k_s : "1,2,3", 1, 1000, "--k")) {
+        free(K.v);
+        return EXIT_USAGE;
+    }
+    long kmax = 1;
+    for (int m = 0; m < K.n; m++) {
+        if (K.v[m] != floor(K.v[m])) {
+            free(K.v);
+            return cli_usage_error("--k: '%g' is not an integer", K.v[m]);
+        }
+        if (K.v[m] > kmax)
+            kmax = (long)K.v[m];
+    }
+    int rc = 0;
+    double *x = malloc((size_t)(depth + 1) * sizeof *x), *y = malloc((size_t)(depth + 1) * sizeof *y);
+    da_ball b;
+    da_ball_init2(b, 64);
+    if (!x || !y) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    for (int j = 0; j < o->nacts; j++) {
+        da_learn_spectrum *s = NULL;
+        int st = da_learn_spectrum_new(&s, it[j].act, kmax, depth, 16);
+        if (st == DA_EACCURACY) {
+            cli_lib_error(st, o->acts[j]);
+            rc = EXIT_ACCURACY;
+        } else if (st) {
+            rc = cli_lib_error(st, o->acts[j]);
+            goto done;
+        }
+        for (int m = 0; m < K.n; m++) {
+            long k = (long)K.v[m];
+            for (long l = 0; l <= depth; l++) {
+                x[l] = (double)l;
+                if (da_learn_mass(b, s, l, k) || !mpfr_number_p(b->mid))
+                    y[l] = NAN;
+                else
+                    y[l] = mpfr_get_d(b->mid, MPFR_RNDN);
+            }
+            char pt[64], px[64], t[512], tx[512];
+            snprintf(pt, sizeof pt, "W_{≤%ld}", k);
+            snprintf(px, sizeof px, "$W_{\\le %ld}$", k);
+            series_label(t, sizeof t, tx, sizeof tx, o->nacts, o->acts[j], pt, px);
+            if (da_plot_add_series(p, t, tx[0] ? tx : NULL, x, y, (size_t)depth + 1) ||
+                da_plot_series_style(p, da_plot_series_count(p) - 1, DA_PLOT_STYLE_AUTO,
+                                     depth <= 40)) {
+                da_learn_spectrum_free(s);
+                rc = cli_lib_error(DA_ENOMEM, "plot");
+                goto done;
+            }
+        }
+        da_learn_spectrum_free(s);
+    }
+    da_plot_set_xrange(p, 0, (double)depth);
+    da_plot_set_xlabel(p, "depth L", "depth $L$");
+    da_plot_set_ylabel(p, "W_{≤k}(L)", "$W_{\\le k}(L)$");
+    da_plot_set_title(p, "Variance on degrees ≤ k of a random depth-L network",
+                      "Variance on degrees $\\le k$ of a random depth-$L$ network");
+    if (!o->linear) {
+        da_plot_set_ylog(p, 1);
+        da_plot_set_yrange(p, NAN, 1);
+    } else {
+        da_plot_set_yrange(p, 0, 1);
+    }
+done:
+    da_ball_clear(b);
+    free(x);
+    free(y);
+    free(K.v);
+    return rc;
+}
+
+static int plot_lambda(da_plot *p, const plot_opts *o, dual_item *it)
+{
+    long depth = 60;
+    if (o->depth_s && cli_parse_long(o->depth_s, 1, 10000, &depth, "--depth"))
+        return EXIT_USAGE;
+    list D = {0};
+    if (parse_list(&D, o->delta_s ? o->delta_s : "0.1", 1e-12, 1, "--delta")) {
+        free(D.v);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    double *x = malloc((size_t)depth * sizeof *x), *y = malloc((size_t)depth * sizeof *y);
+    double *yn = malloc((size_t)depth * sizeof *yn);
+    if (!x || !y || !yn) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    double nm1 = (double)(o->n - 1);
+    for (int j = 0; j < o->nacts; j++)
+        for (int m = 0; m < D.n; m++) {
+            double r = 1 - D.v[m], th = r, th1 = 1, r1 = 1;
+            for (long l = 1; l <= depth; l++) {
+                double fp = fval(&it[j], r, 1), fp1 = fval(&it[j], r1, 1);
+                double rn = fval(&it[j], r, 0), r1n = fval(&it[j], r1, 0);
+                th = th * fp + rn;
+                th1 = th1 * fp1 + r1n;
+                r = rn;
+                r1 = r1n;
+                x[l - 1] = (double)l;
+                /* the kernel matrix has diagonal sigma_hat^(oL)(1) (1 when
+                   normalized); Gershgorin around it */
+                y[l - 1] = r1 - nm1 * fabs(r);
+                yn[l - 1] = 1 - nm1 * fabs(th / th1);
+            }
+            char pt[96], px[96], t[512], tx[512], nb[32];
+            num(nb, sizeof nb, D.v[m]);
+            for (int ntk = 0; ntk <= o->ntk; ntk++) {
+                snprintf(pt, sizeof pt, "%sδ = %s", ntk ? "NTK, " : "", nb);
+                snprintf(px, sizeof px, "%s$\\delta = %s$", ntk ? "NTK, " : "", nb);
+                const char *ptext = D.n > 1 || o->ntk ? pt : NULL;
+                series_label(t, sizeof t, tx, sizeof tx, o->nacts, o->acts[j], ptext,
+                             ptext ? px : NULL);
+                if (da_plot_add_series(p, t, tx[0] ? tx : NULL, x, ntk ? yn : y, (size_t)depth)) {
+                    rc = cli_lib_error(DA_ENOMEM, "plot");
+                    goto done;
+                }
+            }
+        }
+    da_plot_set_xrange(p, 0, (double)depth);
+    da_plot_set_yrange(p, 0, 1);
+    da_plot_set_xlabel(p, "depth L", "depth $L$");
+    char yl[128], ylx[128], tt[160], ttx[200];
+    snprintf(yl, sizeof yl, "lower bound on λ_{min} (n = %ld)", o->n);
+    snprintf(ylx, sizeof ylx, "lower bound on $\\lambda_{\\min}$ ($n = %ld$)", o->n);
+    da_plot_set_ylabel(p, yl, ylx);
+    snprintf(tt, sizeof tt, "Gershgorin bound 1 − (n−1)·σ̂^{∘L}(1−δ) on λ_{min}");
+    snprintf(ttx, sizeof ttx, "Gershgorin bound $1-(n-1)\\,\\hat\\sigma^{\\circ L}(1-\\delta)$ on $\\lambda_{\\min}$");
+    da_plot_set_title(p, tt, ttx);
+done:
+    free(x);
+    free(y);
+    free(yn);
+    free(D.v);
+    return rc;
+}
+
+static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
+{
+    const int N = 25;
+    int rc = 0;
+    double x[25], y[25];
+    double lo_mid = INFINITY, hi_mid = 0, hi_all = 0;
+    for (int j = 0; j < o->nacts; j++) {
+        da_meanfield *mf = NULL;
+        int st = da_meanfield_new(&mf, it[j].act, !o->raw);
+        if (st)
+            return cli_lib_error(st, o->acts[j]);
+        for (int i = 0; i < N; i++) {
+            /* denser near sigma_b^2 = 0, where boundaries bend most */
+            double u = (double)i / (N - 1);
+            double sb2 = o->sb2_max * u * u, sw2, err;
+            y[i] = sb2;
+            st = da_meanfield_critical(&sw2, &err, mf, sb2);
+            if (st == DA_OK && isfinite(sw2)) {
+                x[i] = sw2;
+                if (sw2 > hi_all)
+                    hi_all = sw2;
+                if (i == (int)(N * 0.7)) {
+                    lo_mid = fmin(lo_mid, sw2);
+                    hi_mid = fmax(hi_mid, sw2);
+                }
+            } else if (st == DA_OK || st == DA_EDOM || st == DA_EACCURACY) {
+                x[i] = NAN;
+            } else {
+                da_meanfield_free(mf);
+                return cli_lib_error(st, o->acts[j]);
+            }
+        }
+        da_meanfield_free(mf);
+        char t[512], tx[512];
+        series_label(t, sizeof t, tx, sizeof tx, 2, o->acts[j], NULL, NULL);
+        if (da_plot_add_series(p, t, NULL, x, y, (size_t)N))
+            return cli_lib_error(DA_ENOMEM, "plot");
+    }
+    if (hi_all == 0)
+        return cli_usage_error("plot phase: no order-to-chaos transition found for %s "
+                               "(sigma_w^2 in [0.001, 1000])",
+                               o->nacts > 1 ? "these activations" : o->acts[0]);
+    double xmax = o->sw2_max;
+    if (!(xmax > 0)) {
+        /* room for the chaotic region: 1.6 times the boundary, to a nice tick */
+        double t[64], lo = 0, hi = hi_all * 1.6;
+        if (da_plot_nice_ticks(t, 64, &lo, &hi, 6, 1) > 0)
+            xmax = hi;
+        else
+            xmax = hi_all * 1.6;
+    }
+    da_plot_set_xrange(p, 0, xmax);
+    da_plot_set_yrange(p, 0, o->sb2_max);
+    if (isfinite(lo_mid)) {
+        /* the region names at the height of the sample i = 0.7 N, where
+           they fit (a label is about 150 pixels wide in 560) */
+        double ymid = o->sb2_max * 0.49, wl = 160.0 / 560.0 * xmax, ws = 75.0 / 560.0 * xmax;
+        if (lo_mid > wl)
+            da_plot_add_note(p, lo_mid / 2, ymid, "ordered (χ_{1} < 1)", "ordered ($\\chi_1 < 1$)");
+        else if (lo_mid > ws)
+            da_plot_add_note(p, lo_mid / 2, ymid, "ordered", NULL);
+        if (xmax - hi_mid > wl)
+            da_plot_add_note(p, (hi_mid + xmax) / 2, ymid, "chaotic (χ_{1} > 1)",
+                             "chaotic ($\\chi_1 > 1$)");
+        else if (xmax - hi_mid > ws)
+            da_plot_add_note(p, (hi_mid + xmax) / 2, ymid, "chaotic", NULL);
+    }
+    da_plot_set_xlabel(p, "σ_{w}^{2}", "$\\sigma_w^2$");
+    da_plot_set_ylabel(p, "σ_{b}^{2}", "$\\sigma_b^2$");
+    da_plot_set_title(p, o->raw ? "Mean-field phase boundary χ_{1} = 1"
+                                : "Mean-field phase boundary χ_{1} = 1 (normalized σ)",
+                      o->raw ? "Mean-field phase boundary $\\chi_1 = 1$"
+                             : "Mean-field phase boundary $\\chi_1 = 1$ (normalized $\\sigma$)");
+    (void)rc;
+    return 0;
+}
+
+int cmd_plot(int argc, char **argv, FILE *out)
+{
+    plot_opts o;
+    memset(&o, 0, sizeof o);
+    o.kind = -1;
+    o.format = -1;
+    o.outpath = "-";
+    o.n = 1000;
+    o.sb2_max = 2;
+    o.sw2_max = 0;
+    o.width = 640;
+    o.height = 440;
+    o.legend = DA_PLOT_LEGEND_AUTO;
+    o.acts = calloc((size_t)argc + 1, sizeof *o.acts);
+    if (!o.acts)
+        return cli_usage_error("out of memory");
+    int rc = EXIT_OK;
+    dual_item *it = NULL;
+    da_plot *p = NULL;
+    char *text = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, out);
+            goto done;
+        }
+        static const char *valued[] = {"-o", "--output", "--format", "--depth", "--rho", "--k",
+                                       "--delta", "--n", "--sb2-max", "--sw2-max", "--title",
+                                       "--size", "--legend", NULL};
+        int has_value = 0;
+        for (int v = 0; valued[v]; v++)
+            has_value |= !strcmp(a, valued[v]);
+        if (has_value) {
+            if (i + 1 >= argc) {
+                rc = cli_usage_error("%s needs a value", a);
+                goto done;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+                if (!*v) {
+                    rc = cli_usage_error("-o: empty file name");
+                    goto done;
+                }
+                o.outpath = v;
+            } else if (!strcmp(a, "--format")) {
+                if (!strcmp(v, "svg")) o.format = DA_PLOT_SVG;
+                else if (!strcmp(v, "pgf") || !strcmp(v, "pgfplots") || !strcmp(v, "tikz"))
+                    o.format = DA_PLOT_PGF;
+                else if (!strcmp(v, "gnuplot")) o.format = DA_PLOT_GNUPLOT;
+                else {
+                    rc = cli_usage_error("--format: '%s' is not one of svg, pgf, gnuplot", v);
+                    goto done;
+                }
+            } else if (!strcmp(a, "--depth")) {
+                o.depth_s = v;
+            } else if (!strcmp(a, "--rho")) {
+                o.rho_s = v;
+            } else if (!strcmp(a, "--k")) {
+                o.k_s = v;
+            } else if (!strcmp(a, "--delta")) {
+                o.delta_s = v;
+            } else if (!strcmp(a, "--n")) {
+                if (cli_parse_long(v, 2, 1000000000L, &o.n, "--n")) {
+                    rc = EXIT_USAGE;
+                    goto done;
+                }
+            } else if (!strcmp(a, "--sb2-max")) {
+                if (cli_parse_double(v, 1e-6, 1e3, &o.sb2_max, "--sb2-max")) {
+                    rc = EXIT_USAGE;
+                    goto done;
+                }
+            } else if (!strcmp(a, "--sw2-max")) {
+                if (cli_parse_double(v, 1e-3, 1e3, &o.sw2_max, "--sw2-max")) {
+                    rc = EXIT_USAGE;
+                    goto done;
+                }
+            } else if (!strcmp(a, "--title")) {
+                o.title = v;
+                o.has_title = 1;
+            } else if (!strcmp(a, "--size")) {
+                int w, h, nch = 0;
+                if (sscanf(v, "%dx%d%n", &w, &h, &nch) != 2 || v[nch] || w < 200 || w > 4000 ||
+                    h < 150 || h > 4000) {
+                    rc = cli_usage_error("--size: '%s' is not WxH with 200 <= W <= 4000, "
+                                         "150 <= H <= 4000", v);
+                    goto done;
+                }
+                o.width = w;
+                o.height = h;
+            } else if (!strcmp(a, "--legend")) {
+                static const char *pos[] = {"auto", "ne", "nw", "se", "sw", "outside", "none"};
+                int found = -1;
+                for (int q = 0; q < 7; q++)
+                    if (!strcmp(v, pos[q]))
+                        found = q;
+                if (found < 0) {
+                    rc = cli_usage_error("--legend: '%s' is not one of auto, ne, nw, se, sw, "
+                                         "outside, none", v);
+                    goto done;
+                }
+                o.legend = found;   /* the same order as DA_PLOT_LEGEND_* */
+            }
+        } else if (!strcmp(a, "--ntk")) {
+            o.ntk = 1;
+        } else if (!strcmp(a, "--logy")) {
+            o.logy = 1;
+        } else if (!strcmp(a, "--linear")) {
+            o.linear = 1;
+        } else if (!strcmp(a, "--raw")) {
+            o.raw = 1;
+        } else if (a[0] == '-' && a[1] == '-') {
+            rc = cli_usage_error("plot: unknown option '%s' (see dualact plot --help)", a);
+            goto done;
+        } else if (o.kind < 0) {
+            for (int k = 0; k < 5; k++)
+                if (!strcmp(a, kind_names[k]))
+                    o.kind = k;
+            if (o.kind < 0) {
+                rc = cli_usage_error("plot: unknown kind '%s' (one of dual, iterate, mass, "
+                                     "lambda, phase)", a);
+                goto done;
+            }
+        } else {
+            o.acts[o.nacts++] = a;
+        }
+    }
+    if (o.kind < 0) {
+        rc = cli_usage_error("plot: no kind given (see dualact plot --help)");
+        goto done;
+    }
+    if (o.nacts == 0) {
+        rc = cli_usage_error("plot: no activation given (see dualact plot --help)");
+        goto done;
+    }
+    /* options that the kind does not use are errors, not silently ignored */
+    {
+        struct { int set; const char *name; unsigned kinds; } use[] = {
+            {o.rho_s != NULL, "--rho", 1u << K_ITERATE},
+            {o.k_s != NULL, "--k", 1u << K_MASS},
+            {o.delta_s != NULL, "--delta", 1u << K_LAMBDA},
+            {o.n != 1000, "--n", 1u << K_LAMBDA},
+            {o.ntk, "--ntk", (1u << K_ITERATE) | (1u << K_LAMBDA)},
+            {o.logy, "--logy", 1u << K_ITERATE},
+            {o.linear, "--linear", 1u << K_MASS},
+            {o.depth_s != NULL, "--depth", ~(1u << K_PHASE)},
+            {o.sb2_max != 2, "--sb2-max", 1u << K_PHASE},
+            {o.sw2_max != 0, "--sw2-max", 1u << K_PHASE},
+        };
+        for (size_t q = 0; q < sizeof use / sizeof use[0]; q++)
+            if (use[q].set && !(use[q].kinds & (1u << o.kind))) {
+                rc = cli_usage_error("plot %s: option %s does not apply (see dualact plot --help)",
+                                     kind_names[o.kind], use[q].name);
+                goto done;
+            }
+    }
+    if (o.format < 0) {
+        const char *f = o.outpath;
+        if (ends_with(f, ".tex") || ends_with(f, ".pgf") || ends_with(f, ".tikz"))
+            o.format = DA_PLOT_PGF;
+        else if (ends_with(f, ".gp") || ends_with(f, ".gnuplot") || ends_with(f, ".plt") ||
+                 ends_with(f, ".gnu"))
+            o.format = DA_PLOT_GNUPLOT;
+        else
+            o.format = DA_PLOT_SVG;
+    }
+
+    it = calloc((size_t)o.nacts, sizeof *it);
+    if (!it) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    for (int j = 0; j < o.nacts; j++) {
+        char ctx[160];
+        snprintf(ctx, sizeof ctx, "activation '%.100s'", o.acts[j]);
+        int st = da_act_new(&it[j].act, o.acts[j]);
+        if (st) {
+            rc = cli_lib_error(st, ctx);
+            if (st == DA_EPARSE && da_errcol() > 0)
+                fprintf(stderr, "  %s\n  %*s^\n", o.acts[j], da_errcol() - 1, "");
+            goto done;
+        }
+        if (o.kind == K_DUAL || o.kind == K_ITERATE || o.kind == K_LAMBDA) {
+            da_dual_opts dop;
+            da_dual_opts_init(&dop);
+            dop.digits = 12;
+            dop.raw = o.raw;
+            st = da_dual_new(&it[j].d, it[j].act, &dop);
+            if (st) {
+                rc = cli_lib_error(st, ctx);
+                goto done;
+            }
+        }
+    }
+
+    p = da_plot_new();
+    if (!p) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    int krc = 0;
+    switch (o.kind) {
+    case K_DUAL: krc = plot_dual(p, &o, it); break;
+    case K_ITERATE: krc = plot_iterate(p, &o, it); break;
+    case K_MASS: krc = plot_mass(p, &o, it); break;
+    case K_LAMBDA: krc = plot_lambda(p, &o, it); break;
+    default: krc = plot_phase(p, &o, it); break;
+    }
+    if (krc && krc != EXIT_ACCURACY) {
+        rc = krc;
+        goto done;
+    }
+    if (o.has_title)
+        da_plot_set_title(p, *o.title ? o.title : NULL, NULL);
+    da_plot_set_legend(p, o.legend);
+    da_plot_set_size(p, o.width, o.height);
+    {
+        /* provenance: the version and the command line */
+        size_t cl = 64;
+        for (int i = 0; i < argc; i++)
+            cl += strlen(argv[i]) + 1;
+        char *c = malloc(cl);
+        if (!c) {
+            rc = cli_usage_error("out of memory");
+            goto done;
+        }
+        int w = snprintf(c, cl, "generated by dualact %s: dualact", da_version());
+        for (int i = 0; i < argc && w >= 0 && (size_t)w < cl; i++)
+            w += snprintf(c + w, cl - (size_t)w, " %s", argv[i]);
+        da_plot_set_comment(p, c);
+        free(c);
+    }
+    if (o.format == DA_PLOT_GNUPLOT && strcmp(o.outpath, "-")) {
+        /* the figure the script writes: FILE with .svg for its extension */
+        size_t l = strlen(o.outpath);
+        char *g = malloc(l + 8);
+        if (!g) {
+            rc = cli_usage_error("out of memory");
+            goto done;
+        }
+        strcpy(g, o.outpath);
+        char *dot = strrchr(g, '.'), *slash = strrchr(g, '/');
+        if (dot && (!slash || dot > slash))
+            *dot = 0;
+        strcat(g, ".svg");
+        da_plot_set_gnuplot_output(p, g);
+        free(g);
+    }
+    int st = da_plot_render(&text, p, (da_plot_format)o.format);
+    if (st) {
+        rc = cli_lib_error(st, "plot");
+        goto done;
+    }
+    if (!strcmp(o.outpath, "-")) {
+        fputs(text, out);
+    } else if (write_file(o.outpath, text)) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    rc = krc;
+done:
+    free(text);
+    da_plot_free(p);
+    if (it)
+        for (int j = 0; j < o.nacts; j++) {
+            da_dual_free(it[j].d);
+            da_act_free(it[j].act);
+        }
+    free(it);
+    free(o.acts);
+    return rc;
+}
