@@ -627,7 +627,8 @@ typedef struct {
     long rank_k;          /* also r_k, R_k for this k (0: only r_0, R_0) */
     int spectrum;         /* 1: full GSL spectrum at every layer; 0: automatic
                              (full when n <= 400, Lanczos otherwise) */
-    double lanczos_tol;   /* relative residual target of Lanczos (default 1e-10) */
+    double lanczos_tol;   /* Lanczos target: estimated eigenvalue error <= tol * lambda_max
+                             (default 1e-9) */
 } da_gram_opts;
 void da_gram_opts_init(da_gram_opts *o);
 

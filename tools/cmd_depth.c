@@ -315,7 +315,8 @@ int cmd_depth(int argc, char **argv, FILE *out)
                         dep[0] = vh[0] = '\0';
                         if (st == DA_EINFINITE) {
                             if (is_explicit && !want_nngp) {
-                                rc = cli_lib_error(st, acts[ia]);
+                                cli_lib_error(st, acts[ia]);
+                                rc = EXIT_USAGE;
                                 da_depth_result_clear(&r);
                                 da_depth_ctx_free(ctx);
                                 da_act_free(act);

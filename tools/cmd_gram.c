@@ -33,7 +33,7 @@ static const char usage[] =
     "  --rank-k K     also r_K and R_K (needs the top K+1 eigenvalues)\n"
     "  --spectrum     full GSL spectrum at every layer (default: only when\n"
     "                 n <= 400; Lanczos otherwise)\n"
-    "  --tol T        relative residual target of Lanczos (default 1e-10)\n"
+    "  --tol T        Lanczos target: error estimate <= T lambda_max (default 1e-9)\n"
     "  --format F     text (default), csv, json, markdown, latex\n"
     "\n"
     "Columns: layer,lambda_min,lambda_max,cond,max_offdiag,gershgorin,r0,R0,\n"

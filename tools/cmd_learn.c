@@ -34,7 +34,7 @@ static const char usage[] =
     "  --simulate     with --dim: Monte Carlo check with finite-width networks of\n"
     "                 the eigenvalues of degrees 1..3 at depth min(L, 3) (text, json)\n"
     "  --width W, --networks N, --inputs n, --seed S   simulation settings\n"
-    "                 (defaults 256, 400, 200, 1)\n"
+    "                 (defaults 128, 300, 100, 1)\n"
     "\n"
     "--raw is refused: the spectrum needs the normalized activation (p_0 = 0).\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";

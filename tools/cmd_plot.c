@@ -16,12 +16,13 @@
 static const char usage[] =
     "usage: dualact plot KIND ACT... [-o FILE] [--format svg|pgf|gnuplot]\n"
     "                    [--depth L|LIST] [--rho LIST] [--k LIST] [--delta LIST]\n"
-    "                    [--n N] [--ntk] [--logy|--linear] [--raw] [--sb2-max V]\n"
-    "                    [--sw2-max V] [--title T] [--size WxH]\n"
+    "                    [--n N] [--dim d] [--seed S] [--bound-only] [--ntk]\n"
+    "                    [--logy|--linear] [--raw] [--normalized]\n"
+    "                    [--sb2-max V] [--sw2-max V] [--title T] [--size WxH]\n"
     "                    [--legend auto|ne|nw|se|sw|outside|none]\n"
     "\n"
     "A figure of one of these KINDs, for each activation ACT (a catalogue\n"
-    "name or a formula in x; normalized unless --raw):\n"
+    "name or a formula in x; normalized unless --raw, except for phase):\n"
     "\n"
     "  dual     sigma_hat and its iterates sigma_hat^(oL) on [-1, 1], with the\n"
     "           diagonal; --depth L draws L = 1..L, --depth 1,2,5 a list\n"
@@ -34,14 +35,19 @@ static const char usage[] =
     "           polynomials of degree <= k, against L = 0..L (--depth, default\n"
     "           20), one curve per k in --k (default 1,2,3); log scale unless\n"
     "           --linear (normalized activations only)\n"
-    "  lambda   the Gershgorin lower bound 1 - (n-1) sigma_hat^(oL)(1-delta) on\n"
-    "           lambda_min of the depth-L kernel matrix of n delta-separated unit\n"
-    "           vectors, against L = 1..L (--depth, default 60), one curve per\n"
-    "           delta in --delta (default 0.1), n from --n (default 1000);\n"
-    "           --ntk adds the same bound for the normalized NTK\n"
+    "  lambda   lambda_min of the depth-L kernel matrix K^(L) of n random\n"
+    "           delta-separated unit vectors in R^d (--n, default 200; --dim,\n"
+    "           default 50; --seed, default 1), against L = 0..L (--depth,\n"
+    "           default 60), beside the worst-pair Gershgorin lower bound\n"
+    "           1 - (n-1) sigma_hat^(oL)(1-delta) that holds for every such data\n"
+    "           set; one pair of curves per delta in --delta (default 0.1);\n"
+    "           --ntk: the normalized NTK too; --bound-only: the bound alone\n"
+    "           (any n)\n"
     "  phase    the mean-field order/chaos boundary chi_1 = 1 in the\n"
     "           (sigma_w^2, sigma_b^2) plane, sigma_b^2 in [0, --sb2-max]\n"
-    "           (default 2), sigma_w^2 axis up to --sw2-max (default: automatic)\n"
+    "           (default 2), sigma_w^2 axis up to --sw2-max (default: automatic);\n"
+    "           sigma as given, as in 'dualact meanfield' (--normalized: the\n"
+    "           normalized sigma)\n"
     "\n"
     "  -o FILE       the output file ('-': standard output, the default)\n"
     "  --format F    svg (drawn by dualact), pgf (a pgfplots tikzpicture to\n"
@@ -104,15 +110,45 @@ static void num(char *b, size_t n, double v)
     snprintf(b, n, "%g", v);
 }
 
+/* an activation as LaTeX text (the formula characters escaped) */
+static void tex_act(char *x, size_t xn, const char *act)
+{
+    size_t k = 0;
+    for (const char *c = act; *c && k + 20 < xn; c++) {
+        const char *r = NULL;
+        char one[2] = {*c, 0};
+        switch (*c) {
+        case '_': r = "\\_"; break;
+        case '%': r = "\\%"; break;
+        case '&': r = "\\&"; break;
+        case '#': r = "\\#"; break;
+        case '$': r = "\\$"; break;
+        case '{': r = "\\{"; break;
+        case '}': r = "\\}"; break;
+        case '^': r = "\\^{}"; break;
+        case '~': r = "\\textasciitilde{}"; break;
+        case '\\': r = "\\textbackslash{}"; break;
+        case '<': r = "\\textless{}"; break;
+        case '>': r = "\\textgreater{}"; break;
+        case '|': r = "\\textbar{}"; break;
+        default: r = one;
+        }
+        size_t l = strlen(r);
+        memcpy(x + k, r, l);
+        k += l;
+    }
+    x[k] = 0;
+}
+
 /* the label of curve (activation j, parameter text) */
 static void series_label(char *t, size_t tn, char *x, size_t xn, int nacts, const char *act,
                          const char *ptext, const char *ptex)
 {
     if (nacts > 1 && ptext) {
         snprintf(t, tn, "%s, %s", act, ptext);
-        /* the LaTeX form: the activation escaped by the renderer is not
-           available here, so give the parameter part as math only when alone */
-        x[0] = 0;
+        tex_act(x, xn / 2, act);
+        size_t k = strlen(x);
+        snprintf(x + k, xn - k, ", %s", ptex ? ptex : ptext);
     } else if (nacts > 1) {
         snprintf(t, tn, "%s", act);
         x[0] = 0;
@@ -175,7 +211,9 @@ typedef struct {
     int has_title;
     const char *depth_s, *rho_s, *k_s, *delta_s;
     long n;
-    int ntk, logy, linear, raw;
+    int ntk, logy, linear, raw, normalized, bound_only;
+    long dim;
+    unsigned long seed;
     double sb2_max, sw2_max;
     int width, height;
     int legend;
@@ -442,39 +480,78 @@ static int plot_lambda(da_plot *p, const plot_opts *o, dual_item *it)
         free(D.v);
         return EXIT_USAGE;
     }
+    if (!o->bound_only && o->n > 20000) {
+        free(D.v);
+        return cli_usage_error("plot lambda: --n %ld is too large for the kernel matrix "
+                               "(at most 20000; --bound-only draws the bound alone)", o->n);
+    }
     int rc = 0;
-    double *x = malloc((size_t)depth * sizeof *x), *y = malloc((size_t)depth * sizeof *y);
-    double *yn = malloc((size_t)depth * sizeof *yn);
-    if (!x || !y || !yn) {
+    size_t np = (size_t)depth + 1;
+    double *x = malloc(np * sizeof *x), *y = malloc(np * sizeof *y);
+    double *yn = malloc(np * sizeof *yn);
+    da_gram_layer *rows = malloc(np * sizeof *rows);
+    if (!x || !y || !yn || !rows) {
         rc = cli_usage_error("out of memory");
         goto done;
     }
     double nm1 = (double)(o->n - 1);
     for (int j = 0; j < o->nacts; j++)
         for (int m = 0; m < D.n; m++) {
-            double r = 1 - D.v[m], th = r, th1 = 1, r1 = 1;
-            for (long l = 1; l <= depth; l++) {
-                double fp = fval(&it[j], r, 1), fp1 = fval(&it[j], r1, 1);
-                double rn = fval(&it[j], r, 0), r1n = fval(&it[j], r1, 0);
-                th = th * fp + rn;
-                th1 = th1 * fp1 + r1n;
-                r = rn;
-                r1 = r1n;
-                x[l - 1] = (double)l;
-                /* the kernel matrix has diagonal sigma_hat^(oL)(1) (1 when
-                   normalized); Gershgorin around it */
-                y[l - 1] = r1 - nm1 * fabs(r);
-                yn[l - 1] = 1 - nm1 * fabs(th / th1);
-            }
-            char pt[96], px[96], t[512], tx[512], nb[32];
+            char nb[32];
             num(nb, sizeof nb, D.v[m]);
             for (int ntk = 0; ntk <= o->ntk; ntk++) {
-                snprintf(pt, sizeof pt, "%sδ = %s", ntk ? "NTK, " : "", nb);
-                snprintf(px, sizeof px, "%s$\\delta = %s$", ntk ? "NTK, " : "", nb);
-                const char *ptext = D.n > 1 || o->ntk ? pt : NULL;
-                series_label(t, sizeof t, tx, sizeof tx, o->nacts, o->acts[j], ptext,
-                             ptext ? px : NULL);
-                if (da_plot_add_series(p, t, tx[0] ? tx : NULL, x, ntk ? yn : y, (size_t)depth)) {
+                /* the measured lambda_min of n random delta-separated points */
+                if (!o->bound_only) {
+                    da_gram_data *data = NULL;
+                    int st = da_gram_data_separated(&data, (size_t)o->n, (size_t)o->dim, D.v[m],
+                                                    o->seed);
+                    if (st) {
+                        rc = cli_lib_error(st, "plot lambda: data");
+                        goto done;
+                    }
+                    da_gram_opts go;
+                    da_gram_opts_init(&go);
+                    go.depth = depth;
+                    go.ntk = ntk;
+                    st = da_gram_analyze(rows, it[j].act, data, &go);
+                    da_gram_data_free(data);
+                    if (st) {
+                        rc = cli_lib_error(st, o->acts[j]);
+                        goto done;
+                    }
+                    for (long l = 0; l <= depth; l++) {
+                        x[l] = (double)l;
+                        y[l] = rows[l].lambda_min;
+                    }
+                    char pt[96], px[96], t[512], tx[512];
+                    snprintf(pt, sizeof pt, "%sλ_{min}, δ = %s", ntk ? "NTK " : "", nb);
+                    snprintf(px, sizeof px, "%s$\\lambda_{\\min}$, $\\delta = %s$", ntk ? "NTK " : "", nb);
+                    series_label(t, sizeof t, tx, sizeof tx, o->nacts, o->acts[j], pt, px);
+                    if (da_plot_add_series(p, t, tx[0] ? tx : NULL, x, y, np)) {
+                        rc = cli_lib_error(DA_ENOMEM, "plot");
+                        goto done;
+                    }
+                }
+                /* the worst-pair Gershgorin bound: every off-diagonal entry
+                   is at most k_L(1 - delta) in absolute value */
+                double r = 1 - D.v[m], th = r, th1 = 1, r1 = 1;
+                x[0] = 0;
+                y[0] = 1 - nm1 * r;
+                for (long l = 1; l <= depth; l++) {
+                    double fp = fval(&it[j], r, 1), fp1 = fval(&it[j], r1, 1);
+                    double rn = fval(&it[j], r, 0), r1n = fval(&it[j], r1, 0);
+                    th = th * fp + rn;
+                    th1 = th1 * fp1 + r1n;
+                    r = rn;
+                    r1 = r1n;
+                    x[l] = (double)l;
+                    y[l] = ntk ? 1 - nm1 * fabs(th / th1) : 1 - nm1 * fabs(r);
+                }
+                char pt[96], px[96], t[512], tx[512];
+                snprintf(pt, sizeof pt, "%sbound, δ = %s", ntk ? "NTK " : "", nb);
+                snprintf(px, sizeof px, "%sbound, $\\delta = %s$", ntk ? "NTK " : "", nb);
+                series_label(t, sizeof t, tx, sizeof tx, o->nacts, o->acts[j], pt, px);
+                if (da_plot_add_series(p, t, tx[0] ? tx : NULL, x, y, np)) {
                     rc = cli_lib_error(DA_ENOMEM, "plot");
                     goto done;
                 }
@@ -483,17 +560,24 @@ static int plot_lambda(da_plot *p, const plot_opts *o, dual_item *it)
     da_plot_set_xrange(p, 0, (double)depth);
     da_plot_set_yrange(p, 0, 1);
     da_plot_set_xlabel(p, "depth L", "depth $L$");
-    char yl[128], ylx[128], tt[160], ttx[200];
-    snprintf(yl, sizeof yl, "lower bound on λ_{min} (n = %ld)", o->n);
-    snprintf(ylx, sizeof ylx, "lower bound on $\\lambda_{\\min}$ ($n = %ld$)", o->n);
-    da_plot_set_ylabel(p, yl, ylx);
-    snprintf(tt, sizeof tt, "Gershgorin bound 1 − (n−1)·σ̂^{∘L}(1−δ) on λ_{min}");
-    snprintf(ttx, sizeof ttx, "Gershgorin bound $1-(n-1)\\,\\hat\\sigma^{\\circ L}(1-\\delta)$ on $\\lambda_{\\min}$");
+    da_plot_set_ylabel(p, "λ_{min} of the kernel matrix", "$\\lambda_{\\min}$ of the kernel matrix");
+    char tt[200], ttx[240];
+    if (o->bound_only) {
+        snprintf(tt, sizeof tt, "Gershgorin bound 1 − (n−1)·σ̂^{∘L}(1−δ) on λ_{min}, n = %ld", o->n);
+        snprintf(ttx, sizeof ttx, "Gershgorin bound $1-(n-1)\\,\\hat\\sigma^{\\circ L}(1-\\delta)$ "
+                                  "on $\\lambda_{\\min}$, $n = %ld$", o->n);
+    } else {
+        snprintf(tt, sizeof tt, "λ_{min}: %ld random δ-separated points in d = %ld, and the bound",
+                 o->n, o->dim);
+        snprintf(ttx, sizeof ttx, "$\\lambda_{\\min}$: $%ld$ random $\\delta$-separated points "
+                                  "in $d = %ld$, and the bound", o->n, o->dim);
+    }
     da_plot_set_title(p, tt, ttx);
 done:
     free(x);
     free(y);
     free(yn);
+    free(rows);
     free(D.v);
     return rc;
 }
@@ -506,7 +590,7 @@ static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
     double lo_mid = INFINITY, hi_mid = 0, hi_all = 0;
     for (int j = 0; j < o->nacts; j++) {
         da_meanfield *mf = NULL;
-        int st = da_meanfield_new(&mf, it[j].act, !o->raw);
+        int st = da_meanfield_new(&mf, it[j].act, o->normalized);
         if (st)
             return cli_lib_error(st, o->acts[j]);
         for (int i = 0; i < N; i++) {
@@ -567,10 +651,10 @@ static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
     }
     da_plot_set_xlabel(p, "σ_{w}^{2}", "$\\sigma_w^2$");
     da_plot_set_ylabel(p, "σ_{b}^{2}", "$\\sigma_b^2$");
-    da_plot_set_title(p, o->raw ? "Mean-field phase boundary χ_{1} = 1"
-                                : "Mean-field phase boundary χ_{1} = 1 (normalized σ)",
-                      o->raw ? "Mean-field phase boundary $\\chi_1 = 1$"
-                             : "Mean-field phase boundary $\\chi_1 = 1$ (normalized $\\sigma$)");
+    da_plot_set_title(p, !o->normalized ? "Mean-field phase boundary χ_{1} = 1"
+                                        : "Mean-field phase boundary χ_{1} = 1 (normalized σ)",
+                      !o->normalized ? "Mean-field phase boundary $\\chi_1 = 1$"
+                                     : "Mean-field phase boundary $\\chi_1 = 1$ (normalized $\\sigma$)");
     (void)rc;
     return 0;
 }
@@ -582,7 +666,9 @@ int cmd_plot(int argc, char **argv, FILE *out)
     o.kind = -1;
     o.format = -1;
     o.outpath = "-";
-    o.n = 1000;
+    o.n = 200;
+    o.dim = 50;
+    o.seed = 1;
     o.sb2_max = 2;
     o.sw2_max = 0;
     o.width = 640;
@@ -591,7 +677,7 @@ int cmd_plot(int argc, char **argv, FILE *out)
     o.acts = calloc((size_t)argc + 1, sizeof *o.acts);
     if (!o.acts)
         return cli_usage_error("out of memory");
-    int rc = EXIT_OK;
+    int rc = EXIT_OK, n_set = 0, dim_set = 0, seed_set = 0;
     dual_item *it = NULL;
     da_plot *p = NULL;
     char *text = NULL;
@@ -604,7 +690,7 @@ int cmd_plot(int argc, char **argv, FILE *out)
         }
         static const char *valued[] = {"-o", "--output", "--format", "--depth", "--rho", "--k",
                                        "--delta", "--n", "--sb2-max", "--sw2-max", "--title",
-                                       "--size", "--legend", NULL};
+                                       "--size", "--legend", "--dim", "--seed", NULL};
         int has_value = 0;
         for (int v = 0; valued[v]; v++)
             has_value |= !strcmp(a, valued[v]);
@@ -642,6 +728,21 @@ int cmd_plot(int argc, char **argv, FILE *out)
                     rc = EXIT_USAGE;
                     goto done;
                 }
+                n_set = 1;
+            } else if (!strcmp(a, "--dim")) {
+                if (cli_parse_long(v, 2, 100000, &o.dim, "--dim")) {
+                    rc = EXIT_USAGE;
+                    goto done;
+                }
+                dim_set = 1;
+            } else if (!strcmp(a, "--seed")) {
+                long sd;
+                if (cli_parse_long(v, 0, 2147483647L, &sd, "--seed")) {
+                    rc = EXIT_USAGE;
+                    goto done;
+                }
+                o.seed = (unsigned long)sd;
+                seed_set = 1;
             } else if (!strcmp(a, "--sb2-max")) {
                 if (cli_parse_double(v, 1e-6, 1e3, &o.sb2_max, "--sb2-max")) {
                     rc = EXIT_USAGE;
@@ -686,6 +787,10 @@ int cmd_plot(int argc, char **argv, FILE *out)
             o.linear = 1;
         } else if (!strcmp(a, "--raw")) {
             o.raw = 1;
+        } else if (!strcmp(a, "--normalized")) {
+            o.normalized = 1;
+        } else if (!strcmp(a, "--bound-only")) {
+            o.bound_only = 1;
         } else if (a[0] == '-' && a[1] == '-') {
             rc = cli_usage_error("plot: unknown option '%s' (see dualact plot --help)", a);
             goto done;
@@ -716,13 +821,18 @@ int cmd_plot(int argc, char **argv, FILE *out)
             {o.rho_s != NULL, "--rho", 1u << K_ITERATE},
             {o.k_s != NULL, "--k", 1u << K_MASS},
             {o.delta_s != NULL, "--delta", 1u << K_LAMBDA},
-            {o.n != 1000, "--n", 1u << K_LAMBDA},
+            {n_set, "--n", 1u << K_LAMBDA},
+            {dim_set, "--dim", 1u << K_LAMBDA},
+            {seed_set, "--seed", 1u << K_LAMBDA},
+            {o.bound_only, "--bound-only", 1u << K_LAMBDA},
             {o.ntk, "--ntk", (1u << K_ITERATE) | (1u << K_LAMBDA)},
+            {o.raw && o.kind == K_LAMBDA, "--raw", 0},
             {o.logy, "--logy", 1u << K_ITERATE},
             {o.linear, "--linear", 1u << K_MASS},
             {o.depth_s != NULL, "--depth", ~(1u << K_PHASE)},
             {o.sb2_max != 2, "--sb2-max", 1u << K_PHASE},
             {o.sw2_max != 0, "--sw2-max", 1u << K_PHASE},
+            {o.normalized, "--normalized", 1u << K_PHASE},
         };
         for (size_t q = 0; q < sizeof use / sizeof use[0]; q++)
             if (use[q].set && !(use[q].kinds & (1u << o.kind))) {

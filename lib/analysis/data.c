@@ -229,7 +229,7 @@ static int parse_text(da_gram_data **out, char *text, const char *name, const ch
             for (size_t k = 0; k < nsel; k++) {
                 long c = cs.n ? cs.col[k] : (long)k;
                 double v;
-                if (c < (long)nf && !is_number(fields[c], &v))
+                if (c < (long)nf && *fields[c] && !is_number(fields[c], &v))
                     header = 1;
             }
             seen = 1;

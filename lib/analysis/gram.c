@@ -24,7 +24,7 @@ void da_gram_opts_init(da_gram_opts *o)
     o->ntk = 0;
     o->rank_k = 0;
     o->spectrum = 0;
-    o->lanczos_tol = 1e-10;
+    o->lanczos_tol = 1e-9;
 }
 
 /* ---- effective ranks ---------------------------------------------------- */
@@ -131,8 +131,8 @@ typedef struct {
 
 /* Ritz values of the m x m tridiagonal (alpha, beta) with residuals
  * beta_m |s_{m,i}|; returns 0 or an error. */
-static int ritz(double *theta, double *res, const double *alpha, const double *beta, long m,
-                double bm)
+static int ritz(double *theta, double *res, double *sext, const double *alpha,
+                const double *beta, long m, double bm)
 {
     gsl_matrix *T = gsl_matrix_calloc((size_t)m, (size_t)m);
     gsl_matrix *S = gsl_matrix_alloc((size_t)m, (size_t)m);
@@ -158,6 +158,9 @@ static int ritz(double *theta, double *res, const double *alpha, const double *b
     for (long i = 0; i < m; i++) {
         theta[i] = gsl_vector_get(e, (size_t)i);
         res[i] = fabs(bm * gsl_matrix_get(S, (size_t)m - 1, (size_t)i));
+        /* s_max + s_min: the start of the next layer's iteration */
+        sext[i] = gsl_matrix_get(S, (size_t)i, 0) +
+                  (m > 1 ? gsl_matrix_get(S, (size_t)i, (size_t)m - 1) : 0);
     }
     gsl_eigen_symmv_free(w);
     gsl_matrix_free(T);
@@ -166,16 +169,21 @@ static int ritz(double *theta, double *res, const double *alpha, const double *b
     return DA_OK;
 }
 
-static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, double tol)
+/* warm[0..n-1]: on entry a start vector (all zero: none), on exit the
+ * sum of the extreme Ritz vectors, a good start for the next layer. */
+static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, double tol,
+                   double *warm)
 {
-    long mmax = (long)n < 500 ? (long)n : 500;
+    long mmax = (long)n < 1000 ? (long)n : 1000;
     double *V = da_malloc((size_t)(mmax + 1) * n * sizeof(double));
     double *alpha = da_malloc((size_t)(mmax + 1) * sizeof(double));
     double *beta = da_malloc((size_t)(mmax + 1) * sizeof(double));
     double *theta = da_malloc((size_t)(mmax + 1) * sizeof(double));
     double *res = da_malloc((size_t)(mmax + 1) * sizeof(double));
+    double *sext = da_malloc((size_t)(mmax + 1) * sizeof(double));
     int st = DA_OK;
-    if (!V || !alpha || !beta || !theta || !res) {
+    long mlast = 0;
+    if (!V || !alpha || !beta || !theta || !res || !sext) {
         st = DA_ENOMEM;
         goto out;
     }
@@ -188,6 +196,14 @@ static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, doubl
         nrm += V[i] * V[i];
     }
     nrm = sqrt(nrm);
+    double wn = sqrt(dotv(warm, warm, n));
+    if (wn > 0) {
+        /* the previous layer's extreme Ritz vectors, plus a little noise so
+           that no direction is missing */
+        for (size_t i = 0; i < n; i++)
+            V[i] = warm[i] / wn + 1e-3 * V[i] / nrm;
+        nrm = sqrt(dotv(V, V, n));
+    }
     for (size_t i = 0; i < n; i++)
         V[i] /= nrm;
     long next_check = mmax < 20 ? mmax : 20;
@@ -196,16 +212,23 @@ static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, doubl
         double *v = V + (size_t)j * n, *w = V + (size_t)(j + 1) * n;
         matvec(w, a, v, n);
         alpha[j] = dotv(v, w, n);
-        /* full reorthogonalization, twice */
-        for (int pass = 0; pass < 2; pass++)
-            for (long i = 0; i <= j; i++) {
-                double *vi = V + (size_t)i * n;
-                double c = dotv(vi, w, n);
-                for (size_t t = 0; t < n; t++)
-                    w[t] -= c * vi[t];
-                if (i == j && pass == 1)
-                    alpha[j] += c;
-            }
+        /* three-term recurrence, then one full reorthogonalization pass
+           (modified Gram-Schmidt against every earlier vector) */
+        for (size_t t = 0; t < n; t++)
+            w[t] -= alpha[j] * v[t];
+        if (j > 0) {
+            const double *vp = V + (size_t)(j - 1) * n;
+            for (size_t t = 0; t < n; t++)
+                w[t] -= beta[j - 1] * vp[t];
+        }
+        for (long i = j; i >= 0; i--) {
+            const double *vi = V + (size_t)i * n;
+            double c = dotv(vi, w, n);
+            for (size_t t = 0; t < n; t++)
+                w[t] -= c * vi[t];
+            if (i == j)
+                alpha[j] += c;
+        }
         beta[j] = sqrt(dotv(w, w, n));
         long m = j + 1;
         double scale = fabs(alpha[0]) + 1e-300;
@@ -214,10 +237,23 @@ static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, doubl
                 scale = fabs(alpha[i]);
         int breakdown = beta[j] <= 1e-13 * scale;
         if (m == next_check || m == mmax || breakdown) {
-            st = ritz(theta, res, alpha, beta, m, breakdown ? 0 : beta[j]);
+            st = ritz(theta, res, sext, alpha, beta, m, breakdown ? 0 : beta[j]);
             if (st)
                 goto out;
+            mlast = m;
             double sc = fabs(theta[0]) > fabs(theta[m - 1]) ? fabs(theta[0]) : fabs(theta[m - 1]);
+            /* error estimate of a Ritz value: min(res, res^2 / gap), the gap
+               to the nearest other Ritz value standing in for the gap to the
+               rest of the spectrum (Temple / Kato-Temple) */
+            for (long i = 0; i < m; i++) {
+                double gap = INFINITY;
+                if (i > 0 && theta[i - 1] - theta[i] < gap)
+                    gap = theta[i - 1] - theta[i];
+                if (i + 1 < m && theta[i] - theta[i + 1] < gap)
+                    gap = theta[i] - theta[i + 1];
+                if (gap > 0 && res[i] * res[i] / gap < res[i])
+                    res[i] = res[i] * res[i] / gap;
+            }
             double r = res[m - 1];
             long kk = kneed < m ? kneed : m;
             for (long i = 0; i < kk; i++)
@@ -235,14 +271,23 @@ static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, doubl
             }
             if (m == mmax)
                 break;
-            next_check = (long)(next_check * 1.5);
+            next_check = (long)(next_check * 1.25) + 1;
             if (next_check > mmax)
                 next_check = mmax;
         }
         for (size_t t = 0; t < n; t++)
             w[t] /= beta[j];
     }
+    if (mlast > 0) {
+        memset(warm, 0, n * sizeof(double));
+        for (long i = 0; i < mlast; i++) {
+            const double *vi = V + (size_t)i * n;
+            for (size_t t = 0; t < n; t++)
+                warm[t] += sext[i] * vi[t];
+        }
+    }
 out:
+    free(sext);
     free(V);
     free(alpha);
     free(beta);
@@ -284,7 +329,7 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
         return da_fail(DA_EINVAL, "gram: %zu points need %.1f GB per matrix", n,
                        (double)n * (double)n * 8 / 1e9);
     if (!(o.lanczos_tol > 0))
-        o.lanczos_tol = 1e-10;
+        o.lanczos_tol = 1e-9;
     int full = o.spectrum == 1 || n <= 400;
     da_dual *d = NULL;
     da_dual_opts dopt;
@@ -293,11 +338,21 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
     int st = da_dual_new(&d, act, &dopt);
     if (!d)
         return st ? st : DA_EINVAL;
-    double beta = 0;
+    double beta = 0, beta_err = 0;
     if (o.ntk) {
-        double e;
-        beta = da_dual_eval_d(d, 1.0, 1, &e);
-        if (!isfinite(beta)) {
+        /* beta = f'(1) from the ball path: the truncated double series of
+           k c_k converges slowly at rho = 1 (piecewise activations) */
+        da_ball one, fb;
+        da_ball_init2(one, 128);
+        da_ball_init2(fb, 128);
+        mpfr_set_ui(one->mid, 1, MPFR_RNDN);
+        int e = da_dual_eval(fb, d, one, 1);
+        beta = e == DA_EINFINITE ? INFINITY : mpfr_get_d(fb->mid, MPFR_RNDN);
+        beta_err = e == DA_EINFINITE ? INFINITY : mpfr_get_d(fb->rad, MPFR_RNDU) +
+                   fabs(beta) * U53;
+        da_ball_clear(one);
+        da_ball_clear(fb);
+        if (!isfinite(beta) || !isfinite(beta_err)) {
             da_dual_free(d);
             return da_fail(DA_EINFINITE, "the NTK of '%s' is infinite: the activation jumps, "
                            "so sigma_hat'(1) = E[sigma'^2] is infinite", da_act_spec(act));
@@ -311,7 +366,8 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
     double *rowsum = da_malloc(n * sizeof(double));
     long kneed = o.rank_k + 1;
     double *top = da_malloc((size_t)kneed * sizeof(double));
-    if (!K || (o.ntk && !T) || (full && !A) || !ev || !rowsum || !top) {
+    double *warm = full ? NULL : da_calloc(n, sizeof(double));
+    if (!K || (o.ntk && !T) || (full && !A) || !ev || !rowsum || !top || (!full && !warm)) {
         st = DA_ENOMEM;
         goto out;
     }
@@ -368,7 +424,8 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
                 if (EK == 0)
                     dF = maxe1;
                 ET = (ET * f1s + (mT + ET) * dF) * q + EKn * w +
-                     (mT * f1s * q + (mK + EKn) * w) * (double)(l + 6) * 2 * U53;
+                     (mT * f1s * q + (mK + EKn) * w) *
+                     ((double)(l + 6) * 2 * U53 + 2 * (double)l * beta_err / beta);
             }
             EK = EKn;
             theta1 = th1;
@@ -458,7 +515,7 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
             lanczos_out lo;
             memset(&lo, 0, sizeof lo);
             lo.top = top;
-            st = lanczos(&lo, M, n, kneed, o.lanczos_tol);
+            st = lanczos(&lo, M, n, kneed, o.lanczos_tol, warm);
             if (st)
                 goto out;
             g->lambda_max = lo.lmax;
@@ -487,6 +544,7 @@ out:
     free(ev);
     free(rowsum);
     free(top);
+    free(warm);
     da_dual_free(d);
     return st;
 }

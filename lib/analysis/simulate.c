@@ -151,10 +151,13 @@ int da_sim_pair(da_sim_layer *rows, const da_act *act, double rho, const da_sim_
     }
     gsl_rng_set(r, o.seed);
     for (long t = 0; t < o.trials; t++) {
+        /* unit inputs scaled to norm sqrt(dim), so that the pre-activations
+           of every layer, weights N(0, 1/fan_in), have variance 1 */
+        double sc = sqrt((double)dim);
         memset(in, 0, (size_t)(2 * dim) * sizeof(double));
-        in[0] = 1;
-        in[dim] = rho;
-        in[dim + 1] = sqrt(1 - rho * rho);
+        in[0] = sc;
+        in[dim] = rho * sc;
+        in[dim + 1] = sqrt(1 - rho * rho) * sc;
         long fan = dim;
         for (long l = 1; l <= o.depth; l++) {
             layer(out, in, 2, fan, W, r, wrow, act, mean, sd);
@@ -252,7 +255,9 @@ int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *
     }
     gsl_rng_set(r, o.seed);
     for (long t = 0; t < o.trials; t++) {
-        memcpy(in, data->x, (size_t)m * (size_t)dim * sizeof(double));
+        double sc = sqrt((double)dim);
+        for (size_t q = 0; q < (size_t)m * (size_t)dim; q++)
+            in[q] = data->x[q] * sc;
         long fan = dim;
         for (long l = 0; l <= L; l++) {
             if (l > 0) {

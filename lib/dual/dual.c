@@ -102,6 +102,9 @@ static double powi(double s, long n)
     return r;
 }
 
+#define NBAND 7
+static const double band[NBAND] = {0.25, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0};
+
 /* ---- setup ----------------------------------------------------------- */
 
 static void dual_clear_series(da_dual *d)
@@ -294,6 +297,18 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
     }
     d->Nd = Nd;
     d->Td = (d->Tup + dropped) * (1 + 1e-12);
+    /* bands of |rho|: a shorter Horner where the dropped terms are below
+       2^-60 S0 at the band's largest |rho| */
+    for (int b = 0; b < NBAND; b++) {
+        long nb = Nd;
+        double tb = d->Td, sb = band[b];
+        while (nb > 1 && (tb + d->cup[nb]) * powi(sb, nb) <= 0x1p-60 * d->S[0]) {
+            tb += d->cup[nb];
+            nb--;
+        }
+        d->Nb[b] = nb;
+        d->Tb[b] = tb * (1 + 1e-12);
+    }
     d->cd = da_malloc((size_t)(Nd + 1) * sizeof(double));
     d->cd1 = da_malloc((size_t)(Nd + 1) * sizeof(double));
     d->cd2 = da_malloc((size_t)(Nd + 1) * sizeof(double));
@@ -493,11 +508,19 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
     rad = (rad + tail) * (1 + 1e-12);
     mpfr_set_zero(r->rad, 1);
     mpfr_prec_t op = mpfr_get_prec(r->mid);
-    if (mpfr_set(r->mid, y, MPFR_RNDN) && !mpfr_zero_p(r->mid))
-        rad += ldexp(1.0, (int)(mpfr_get_exp(r->mid) - op));
-    /* the rounding of the additions above (pr bits, N + 2 of them) */
-    rad += (double)(N + 4) * ldexp(1.0, (int)(mpfr_get_exp(y) - pr + 1)) * (mpfr_zero_p(y) ? 0 : 1);
     mpfr_set_d(r->rad, rad, MPFR_RNDU);
+    mpfr_t u;
+    mpfr_init2(u, DA_RAD_PREC);
+    if (!mpfr_zero_p(y)) {
+        /* the rounding of the additions above (pr bits, N + 4 of them) */
+        mpfr_set_ui_2exp(u, (unsigned long)(N + 4), mpfr_get_exp(y) - (mpfr_exp_t)pr + 1, MPFR_RNDU);
+        mpfr_add(r->rad, r->rad, u, MPFR_RNDU);
+    }
+    if (mpfr_set(r->mid, y, MPFR_RNDN) && !mpfr_zero_p(r->mid)) {
+        mpfr_set_ui_2exp(u, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)op, MPFR_RNDU);
+        mpfr_add(r->rad, r->rad, u, MPFR_RNDU);
+    }
+    mpfr_clear(u);
     mpfr_clear(y);
     return DA_OK;
 }
@@ -664,7 +687,13 @@ double da_dual_eval_d(const da_dual *d, double rho, int k, double *err)
         return v;
     }
     const double *c = k == 0 ? d->cd : k == 1 ? d->cd1 : d->cd2;
-    long N = d->Nd;
+    double ar = fabs(rho);
+    int b = 0;
+    while (b < NBAND - 1 && ar > band[b])
+        b++;
+    long N = d->Nb[b];
+    if (N < k)
+        N = k;
     /* four interleaved Horner chains in rho^4 */
     double x2 = rho * rho, x4 = x2 * x2;
     double y0 = 0, y1 = 0, y2 = 0, y3 = 0;
@@ -688,7 +717,7 @@ double da_dual_eval_d(const da_dual *d, double rho, int k, double *err)
     double v = y0 + rho * (y1 + rho * (y2 + rho * y3));
     if (err) {
         double s = fabs(rho);
-        double t = k == 0 ? d->Td * powi(s, N + 1) * (1 + 1e-12) : d->Td * maxfall(N, k, s);
+        double t = k == 0 ? d->Tb[b] * powi(s, N + 1) * (1 + 1e-12) : d->Tb[b] * maxfall(N, k, s);
         *err = (d->errd[k] + t) * (1 + 1e-12);
     }
     return v;

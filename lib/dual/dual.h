@@ -73,6 +73,8 @@ struct da_dual {
     double *cd1;             /* k c_k, for f' */
     double *cd2;             /* k (k-1) c_k, for f'' */
     double Td;               /* tail beyond Nd (upper) */
+    long Nb[8];              /* per band |rho| <= da_dual_band[b]: degree used */
+    double Tb[8];            /* and the tail beyond it (upper) */
     double errd[3];          /* coefficient error + rounding constant, per order */
 };
 

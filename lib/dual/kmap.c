@@ -365,7 +365,7 @@ int da_kmap_fixed_points(da_fixed_point **out, size_t *nout, const da_dual *d)
                 mpfr_div_2ui(c, c, 1, MPFR_RNDN);
                 mpfr_sub(x, b, a, MPFR_RNDU);
                 double rad = mpfr_get_d(x, MPFR_RNDU) / 2 * (1 + 1e-15) +
-                             ldexp(1.0, (int)(mpfr_get_exp(c) - p));
+                             (mpfr_zero_p(c) ? 0 : ldexp(1.0, (int)(mpfr_get_exp(c) - p)));
                 double cm = mpfr_get_d(c, MPFR_RNDN);
                 int dup = 0;
                 for (int j = 0; j < 3; j++)

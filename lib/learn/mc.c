@@ -32,11 +32,11 @@
 
 void da_sim_opts_init(da_sim_opts *o)
 {
-    o->width = 256;
+    o->width = 128;
     o->depth = 1;
     o->dim = 3;
-    o->networks = 400;
-    o->inputs = 200;
+    o->networks = 300;
+    o->inputs = 100;
     o->test = 1;
     o->seed = 1;
 }

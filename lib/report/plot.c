@@ -402,8 +402,10 @@ int da_plot_nice_ticks(double *ticks, int max, double *lo, double *hi, int targe
         long n = lround((t1 - t0) / step) + 1;
         if (n <= max) {
             if (expand) {
-                a = t0;
-                b = t1;
+                /* the outer ticks, or the data when it pokes out of them
+                   by a rounding error */
+                a = fmin(t0, a);
+                b = fmax(t1, b);
             }
             for (long i = 0; i < n; i++) {
                 double v = t0 + (double)i * step;
@@ -424,19 +426,28 @@ void da_plot_tick_label(char *buf, size_t n, double v, double step)
     if (fabs(v) < 1e-9 * step)
         v = 0;
     double m = fmax(fabs(v), step);
-    if (v != 0 && (m >= 1e6 || step < 1e-5)) {
-        snprintf(buf, n, "%.3g", v);
-        return;
-    }
     int dec = 0;
     double l = log10(step);
     if (l < 0)
         dec = (int)ceil(-l - 1e-9);
     /* a step like 0.25 needs two decimals */
-    for (; dec < 10; dec++) {
+    for (; dec < 12; dec++) {
         double sc = pow(10, dec);
         if (fabs(step * sc - nearbyint(step * sc)) < 1e-6 * step * sc)
             break;
+    }
+    if (m >= 1e6 || dec > 6) {
+        /* scientific, with the significant digits the step resolves */
+        if (v == 0) {
+            snprintf(buf, n, "0");
+            return;
+        }
+        int p = (int)(floor(log10(fabs(v)) + 1e-9) - floor(l + 1e-9));
+        if (p < 0)
+            p = 0;
+        snprintf(buf, n, "%.*e", p > 15 ? 15 : p, v);
+        /* 2.50e-07 -> 2.5e-07 is not wanted: keep the digits the step needs */
+        return;
     }
     snprintf(buf, n, "%.*f", dec, v);
     if (!strcmp(buf, "-0") || (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))) {
@@ -585,7 +596,7 @@ static int in_legend(const series *s)
 /* how much of the drawing a legend box at (x, y, w, h) would hide */
 static double legend_cost(const da_plot *p, const layout *L, double x, double y, double w, double h)
 {
-    double cost = 0, m = 4;
+    double cost = 0, m = 4, halo = 16;
     for (int i = 0; i < p->ns; i++) {
         const series *s = &p->s[i];
         double px0 = 0, py0 = 0;
@@ -608,6 +619,8 @@ static double legend_cost(const da_plot *p, const layout *L, double x, double y,
                 double qx = have ? px0 + u * (px - px0) : px, qy = have ? py0 + u * (py - py0) : py;
                 if (qx >= x - m && qx <= x + w + m && qy >= y - m && qy <= y + h + m)
                     cost += s->style == DA_PLOT_STYLE_REF ? 0.3 : 1;
+                else if (qx >= x - halo && qx <= x + w + halo && qy >= y - halo && qy <= y + h + halo)
+                    cost += 1e-4;   /* a near miss: prefer more room */
                 if (!have)
                     break;
             }
@@ -697,7 +710,7 @@ static int make_layout(layout *L, const da_plot *p)
                 L->legend = order[c];
             }
         }
-        if (best > 0)
+        if (best >= 0.25)
             L->legend = DA_PLOT_LEGEND_OUTSIDE;
     }
     switch (L->legend) {

@@ -25,7 +25,7 @@ d = 2 and of asin / sqrt near t = +-1), and the two passes must agree to
 sum_l N(d,l) lambda_l <= k(1) = 1 over the degrees computed.
 
 Writes tests/data/learn_ref.csv: kind,act,d,L,j,l,rho,value
-(unused fields empty).  Run: python3 tests/gen/gen_learn.py  (about a minute)
+(unused fields empty).  Run: python3 tests/gen/gen_learn.py  (about two minutes)
 """
 import os
 import sys
