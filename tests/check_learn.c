@@ -814,9 +814,9 @@ START_TEST(test_simulation)
     mc_case("sign", 3, 1, 32, 600, 3, 200);
     if (tu_heavy()) {
         /* deeper: finite-width bias O(1/width) */
-        mc_case("relu_normalized", 3, 2, 512, 2000, 1, 300);
-        mc_case("sign", 5, 3, 512, 2000, 1, 300);
-        mc_case("relu_normalized", 3, 2, 512, 2000, 2, 300);
+        mc_case("relu_normalized", 3, 2, 256, 1000, 1, 300);
+        mc_case("sign", 5, 3, 256, 1000, 1, 300);
+        mc_case("relu_normalized", 3, 2, 256, 1000, 2, 300);
     }
     /* errors */
     da_act *a = NULL;

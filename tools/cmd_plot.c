@@ -379,7 +379,9 @@ static int plot_iterate(da_plot *p, const plot_opts *o, dual_item *it)
         da_plot_set_title(p, "Correlation map over depth: ρ_{l} = σ̂(ρ_{l−1})",
                           "Correlation map over depth: $\\rho_l = \\hat\\sigma(\\rho_{l-1})$");
     }
-    if (!o->logy && !o->raw)
+    if (o->logy)
+        da_plot_set_ylog(p, 1);
+    else if (!o->raw)
         da_plot_set_yrange(p, R.n && R.v[0] >= 0 ? NAN : -1, 1);
 done:
     free(x);

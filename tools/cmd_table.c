@@ -3,18 +3,38 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
-    "usage: dualact table [ACT...] [--digits D] [--format text|csv|md|latex|json]\n"
+    "usage: dualact table [ACT...] [--delta D,...] [--eps E,...] [--n N,...]\n"
+    "                     [--digits D] [--columns C,...]\n"
+    "                     [--format text|csv|md|latex|json]\n"
     "\n"
-    "One row per activation (a standard set when none is given), normalized\n"
-    "as in the paper: a_1^2, mu = 1 - a_1^2 (the degree of non-linearity) and\n"
-    "beta = E[sigma'^2] = sigma_hat'(1).  Every number is rounded to at most D\n"
-    "decimals (default 6) and only to as many as its error bound vouches for.\n";
+    "The paper's conditioning table: one row per activation (a standard set\n"
+    "when none is given), normalized as in the paper.  Columns, in order:\n"
+    "  activation   the name or formula\n"
+    "  a1^2         a_1^2, the linear part of sigma_hat\n"
+    "  mu           1 - a_1^2, the degree of non-linearity\n"
+    "  beta         sigma_hat'(1) = E[sigma'^2] (inf when sigma jumps)\n"
+    "  closed_form  the closed form of sigma_hat used, when one is known\n"
+    "  L_nngp       proved minimal depth of the top-layer kernel (one column\n"
+    "               per combination: L_nngp_dDELTA_eEPS_nN)\n"
+    "  bound        the potential bound ceil(ln[(1-d)(n-1-e)/(d e)]/ln(1+mu))\n"
+    "  L_ntk        proved minimal depth of the normalized NTK\n"
+    "  W3_L10       W_{<=3}(10): share of a depth-10 random network's variance\n"
+    "               that polynomials of degree <= 3 capture\n"
+    "  chi1         chi_1 at sigma_w^2 = 1, sigma_b^2 = 0 (the paper's setting,\n"
+    "               where q* = 1 and chi_1 = E[sigma'(Z)^2]: equal to beta,\n"
+    "               computed independently by the mean-field quadrature)\n"
+    "Defaults: --delta 0.1 --eps 0.01 --n 1000 (lists make one group of depth\n"
+    "columns per combination), --digits 4.  Every number is rounded to at most\n"
+    "D decimals and only to as many as its error bound vouches for; depths are\n"
+    "proved (L* suffices, L* - 1 does not).  --columns keeps the named columns\n"
+    "(base names as above, e.g. activation,mu,L_nngp).\n";
 
 static const char *standard[] = {
     "relu", "leaky_relu(0.2)", "abs", "step", "sign", "hardtanh", "tanh", "sigmoid", "erf",
-    "gelu", "silu", "softplus", "elu", "selu", "sin", "cos", "gaussian",
+    "gelu", "silu", "softplus", "elu", "selu", "sin", "gaussian",
 };
 
 /* value rounded to the decimals the ball vouches for, at most D */
@@ -34,7 +54,7 @@ static void fmt_fixed(char *buf, size_t len, const da_ball_struct *b, long D)
     while (d > 0 && rad > 0.5 * pow(10.0, (double)-d))
         d--;
     mpfr_snprintf(buf, len, "%.*Rf", (int)d, b->mid);
-    if (!strcmp(buf, "-0") || !strncmp(buf, "-0.000", 6)) {
+    if (buf[0] == '-') {
         int allzero = 1;
         for (const char *p = buf + 1; *p; p++)
             if (*p != '0' && *p != '.')
@@ -44,63 +64,182 @@ static void fmt_fixed(char *buf, size_t len, const da_ball_struct *b, long D)
     }
 }
 
+/* a double with an error bound, the same rule */
+static void fmt_fixed_d(char *buf, size_t len, double v, double err, long D)
+{
+    da_ball b;
+    da_ball_init2(b, 64);
+    mpfr_set_d(b->mid, v, MPFR_RNDN);
+    mpfr_set_d(b->rad, isfinite(err) ? err : INFINITY, MPFR_RNDU);
+    fmt_fixed(buf, len, b, D);
+    da_ball_clear(b);
+}
+
+/* split a comma list into at most max items (pointers into a copy) */
+static int split_list(char *s, char **items, int max)
+{
+    int n = 0;
+    for (char *p = strtok(s, ","); p && n < max; p = strtok(NULL, ","))
+        items[n++] = p;
+    return n;
+}
+
+typedef struct {
+    char name[96];   /* full column name */
+    char base[24];   /* base name for --columns */
+} column;
+
 int cmd_table(int argc, char **argv, FILE *out)
 {
-    long digits = 6;
+    long digits = 4;
     da_table_format fmt = DA_TABLE_TEXT;
     size_t nstd = sizeof standard / sizeof standard[0];
     const char **acts = calloc((size_t)argc + nstd + 1, sizeof *acts);
-    int nacts = 0;
+    char *ldelta = NULL, *leps = NULL, *ln = NULL, *lcols = NULL;
+    int nacts = 0, rc = EXIT_OK;
     if (!acts)
         return cli_usage_error("out of memory");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage, out);
-            free(acts);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--digits") || !strcmp(a, "--format")) {
+            goto done;
+        } else if (!strcmp(a, "--digits") || !strcmp(a, "--format") || !strcmp(a, "--delta") ||
+                   !strcmp(a, "--eps") || !strcmp(a, "--n") || !strcmp(a, "--columns")) {
             if (i + 1 >= argc) {
-                free(acts);
-                return cli_usage_error("%s needs a value", a);
+                rc = cli_usage_error("%s needs a value", a);
+                goto done;
             }
             const char *v = argv[++i];
             if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, 60, &digits, "--digits")) {
-                    free(acts);
-                    return EXIT_USAGE;
+                if (cli_parse_long(v, 1, 30, &digits, "--digits")) {
+                    rc = EXIT_USAGE;
+                    goto done;
                 }
+            } else if (!strcmp(a, "--delta")) {
+                free(ldelta);
+                ldelta = strdup(v);
+            } else if (!strcmp(a, "--eps")) {
+                free(leps);
+                leps = strdup(v);
+            } else if (!strcmp(a, "--n")) {
+                free(ln);
+                ln = strdup(v);
+            } else if (!strcmp(a, "--columns")) {
+                free(lcols);
+                lcols = strdup(v);
             } else if (!strcmp(v, "text")) fmt = DA_TABLE_TEXT;
             else if (!strcmp(v, "csv")) fmt = DA_TABLE_CSV;
             else if (!strcmp(v, "md") || !strcmp(v, "markdown")) fmt = DA_TABLE_MARKDOWN;
             else if (!strcmp(v, "latex")) fmt = DA_TABLE_LATEX;
             else if (!strcmp(v, "json")) fmt = DA_TABLE_JSON;
             else {
-                free(acts);
-                return cli_usage_error("--format: '%s' is not one of text, csv, md, latex, json", v);
+                rc = cli_usage_error("--format: '%s' is not one of text, csv, md, latex, json", v);
+                goto done;
             }
         } else if (a[0] == '-' && a[1] == '-') {
-            free(acts);
-            return cli_usage_error("table: unknown option '%s' (see dualact table --help)", a);
+            rc = cli_usage_error("table: unknown option '%s' (see dualact table --help)", a);
+            goto done;
         } else {
             acts[nacts++] = a;
         }
     }
-    if (nacts == 0) {
+    if (nacts == 0)
         for (size_t i = 0; i < nstd; i++)
             acts[nacts++] = standard[i];
+
+    /* the (delta, eps, n) combinations, validated before any work */
+    char *dl[16], *el[16], *nl[16];
+    if (!ldelta) ldelta = strdup("0.1");
+    if (!leps) leps = strdup("0.01");
+    if (!ln) ln = strdup("1000");
+    if (!ldelta || !leps || !ln) {
+        rc = cli_usage_error("out of memory");
+        goto done;
     }
-    static const char *head[] = {"activation", "a1^2", "mu", "beta"};
-    da_table *t = da_table_new(4, head);
-    if (!t) {
-        free(acts);
-        return cli_usage_error("out of memory");
+    int nd = split_list(ldelta, dl, 16), ne = split_list(leps, el, 16), nn = split_list(ln, nl, 16);
+    if (nd == 0 || ne == 0 || nn == 0 || nd * ne * nn > 16) {
+        rc = cli_usage_error("table: give 1 to 16 combinations of --delta, --eps, --n");
+        goto done;
     }
-    char prov[160];
-    snprintf(prov, sizeof prov, "dualact %s table, normalized activations, at most %ld decimals, every digit vouched for",
-             da_version(), digits);
-    da_table_set_comment(t, prov);
-    int rc = EXIT_OK;
+    double dv[16], ev[16];
+    long nv[16];
+    for (int i = 0; i < nd; i++)
+        if (cli_parse_double(dl[i], 1e-12, 1, &dv[i], "--delta")) {
+            rc = EXIT_USAGE;
+            goto done;
+        }
+    for (int i = 0; i < nn; i++)
+        if (cli_parse_long(nl[i], 2, 1000000000L, &nv[i], "--n")) {
+            rc = EXIT_USAGE;
+            goto done;
+        }
+    for (int i = 0; i < ne; i++) {
+        if (cli_parse_double(el[i], 1e-12, 1e12, &ev[i], "--eps")) {
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        for (int j = 0; j < nn; j++)
+            if (!(ev[i] < (double)(nv[j] - 1))) {
+                rc = cli_usage_error("--eps: %s must be below n - 1 = %ld", el[i], nv[j] - 1);
+                goto done;
+            }
+    }
+    int ncombo = nd * ne * nn;
+
+    /* the columns */
+    column cols[8 + 3 * 16];
+    int ncols = 0;
+#define COL(b, fmtname, ...) do { \
+        snprintf(cols[ncols].base, sizeof cols[ncols].base, "%s", b); \
+        snprintf(cols[ncols].name, sizeof cols[ncols].name, fmtname, __VA_ARGS__); \
+        ncols++; } while (0)
+    COL("activation", "%s", "activation");
+    COL("a1^2", "%s", "a1^2");
+    COL("mu", "%s", "mu");
+    COL("beta", "%s", "beta");
+    COL("closed_form", "%s", "closed_form");
+    for (int c = 0; c < ncombo; c++) {
+        const char *d = dl[c / (ne * nn)], *e = el[(c / nn) % ne], *n = nl[c % nn];
+        if (ncombo == 1) {
+            COL("L_nngp", "%s", "L_nngp");
+            COL("bound", "%s", "bound");
+            COL("L_ntk", "%s", "L_ntk");
+        } else {
+            COL("L_nngp", "L_nngp_d%s_e%s_n%s", d, e, n);
+            COL("bound", "bound_d%s_e%s_n%s", d, e, n);
+            COL("L_ntk", "L_ntk_d%s_e%s_n%s", d, e, n);
+        }
+    }
+    COL("W3_L10", "%s", "W3_L10");
+    COL("chi1", "%s", "chi1");
+#undef COL
+    int keep[8 + 3 * 16];
+    for (int i = 0; i < ncols; i++)
+        keep[i] = 1;
+    if (lcols) {
+        char *items[64];
+        int ni = split_list(lcols, items, 64);
+        for (int i = 0; i < ncols; i++)
+            keep[i] = 0;
+        for (int k = 0; k < ni; k++) {
+            int found = 0;
+            for (int i = 0; i < ncols; i++)
+                if (!strcmp(items[k], cols[i].base) || !strcmp(items[k], cols[i].name))
+                    keep[i] = found = 1;
+            if (!found) {
+                rc = cli_usage_error("--columns: no column '%s' (see dualact table --help)", items[k]);
+                goto done;
+            }
+        }
+    }
+    const char *head[8 + 3 * 16];
+    int nkept = 0;
+    for (int i = 0; i < ncols; i++)
+        if (keep[i])
+            head[nkept++] = cols[i].name;
+
+    /* every activation must parse before any work is done */
     for (int j = 0; j < nacts; j++) {
         da_act *act = NULL;
         int st = da_act_new(&act, acts[j]);
@@ -108,45 +247,168 @@ int cmd_table(int argc, char **argv, FILE *out)
             char ctx[128];
             snprintf(ctx, sizeof ctx, "activation '%.100s'", acts[j]);
             rc = cli_lib_error(st, ctx);
-            break;
+            if (st == DA_EPARSE && da_errcol() > 0)
+                fprintf(stderr, "  %s\n  %*s^\n", acts[j], da_errcol() - 1, "");
+            goto done;
         }
+        da_act_free(act);
+    }
+
+    da_table *t = da_table_new(nkept, head);
+    if (!t) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    char prov[256];
+    snprintf(prov, sizeof prov,
+             "dualact %s table: normalized activations; at most %ld decimals, each vouched for by its "
+             "error bound; depths proved with ball arithmetic",
+             da_version(), digits);
+    da_table_set_comment(t, prov);
+    int interactive = isatty(2);
+    for (int j = 0; j < nacts && (rc == EXIT_OK || rc == EXIT_ACCURACY); j++) {
+        if (interactive)
+            fprintf(stderr, "\rdualact table: %d/%d %-30.30s", j + 1, nacts, acts[j]);
+        char cell[8 + 3 * 16][96];
+        for (int i = 0; i < ncols; i++)
+            snprintf(cell[i], sizeof cell[i], "-");
+        snprintf(cell[0], sizeof cell[0], "%s", acts[j]);
+        da_act *act = NULL;
+        da_act_new(&act, acts[j]);
+        /* coefficients: a_1^2, mu, beta */
         da_hermite_opts o;
         da_hermite_opts_init(&o);
         o.degree = 1;
         o.digits = digits + 4;
         da_hermite *h = NULL;
-        st = da_hermite_compute(&h, act, &o);
-        da_act_free(act);
+        int st = da_hermite_compute(&h, act, &o);
         if (st && !h) {
             rc = cli_lib_error(st, acts[j]);
+            da_act_free(act);
             break;
         }
-        if (st == DA_EACCURACY) {
-            cli_lib_error(st, acts[j]);
+        if (st == DA_EACCURACY)
             rc = EXIT_ACCURACY;
-        }
-        char c1[64], c2[64], c3[64];
         da_ball a1sq;
         da_ball_init2(a1sq, h->prec);
         da_ball_mul(a1sq, &h->a[1], &h->a[1]);
-        fmt_fixed(c1, sizeof c1, a1sq, digits);
-        fmt_fixed(c2, sizeof c2, &h->mu, digits);
+        fmt_fixed(cell[1], sizeof cell[1], a1sq, digits);
+        fmt_fixed(cell[2], sizeof cell[2], &h->mu, digits);
         if (h->beta_infinite)
-            snprintf(c3, sizeof c3, "inf");
+            snprintf(cell[3], sizeof cell[3], "inf");
         else
-            fmt_fixed(c3, sizeof c3, &h->beta, digits);
+            fmt_fixed(cell[3], sizeof cell[3], &h->beta, digits);
+        int mu_positive = mpfr_cmp(h->mu.mid, h->mu.rad) > 0;
         da_ball_clear(a1sq);
-        const char *cells[] = {acts[j], c1, c2, c3};
-        da_table_add_row(t, cells);
         da_hermite_free(h);
+        /* closed form of sigma_hat */
+        da_dual_opts dopt;
+        da_dual_opts_init(&dopt);
+        dopt.digits = 20;
+        dopt.method = DA_DUAL_CLOSED;
+        da_dual *d = NULL;
+        if (da_dual_new(&d, act, &dopt) == DA_OK) {
+            const char *m = da_dual_method(d);
+            const char *p = strchr(m, '('), *q = strrchr(m, ')');
+            if (p && q && q > p)
+                snprintf(cell[4], sizeof cell[4], "%.*s", (int)(q - p - 1), p + 1);
+            else
+                snprintf(cell[4], sizeof cell[4], "%s", m);
+            da_dual_free(d);
+        }
+        /* proved minimal depths */
+        da_depth_opts dpo;
+        da_depth_opts_init(&dpo);
+        da_depth_ctx *ctx = NULL;
+        if (mu_positive && da_depth_ctx_new(&ctx, act, &dpo) == DA_OK) {
+            for (int c = 0; c < ncombo; c++) {
+                const char *ds = dl[c / (ne * nn)], *es = el[(c / nn) % ne];
+                long n = nv[c % nn];
+                da_ball db, eb;
+                da_ball_init2(db, 512);
+                da_ball_init2(eb, 512);
+                da_depth_parse_decimal(db, ds, 512);
+                da_depth_parse_decimal(eb, es, 512);
+                for (int kern = 0; kern < 2; kern++) {
+                    da_depth_result r;
+                    da_depth_result_init(&r);
+                    int s2 = da_depth_find(&r, ctx, kern ? DA_DEPTH_NTK : DA_DEPTH_NNGP, db, eb, n);
+                    char *dst = cell[5 + 3 * c + (kern ? 2 : 0)];
+                    if (s2 == DA_OK)
+                        snprintf(dst, 96, "%ld", r.depth);
+                    else if (s2 == DA_EINFINITE)
+                        snprintf(dst, 96, "inf");
+                    else {
+                        snprintf(dst, 96, "?");
+                        if (s2 == DA_EACCURACY)
+                            rc = EXIT_ACCURACY;
+                    }
+                    if (!kern && r.bound_potential >= 0)
+                        snprintf(cell[5 + 3 * c + 1], 96, "%ld", r.bound_potential);
+                    if (!kern && s2 == DA_OK && r.bound_potential >= 0 && r.bound_potential < r.depth)
+                        fprintf(stderr, "dualact: WARNING: %s: the potential bound %ld is below the proved "
+                                "depth %ld (a counterexample to the theory, or a bug)\n",
+                                acts[j], r.bound_potential, r.depth);
+                    da_depth_result_clear(&r);
+                }
+                da_ball_clear(db);
+                da_ball_clear(eb);
+            }
+            da_depth_ctx_free(ctx);
+        }
+        /* W_{<=3}(10) */
+        int cw = 5 + 3 * ncombo;
+        da_learn_spectrum *sp = NULL;
+        int sl = da_learn_spectrum_new(&sp, act, 12, 10, digits + 6);
+        if (sp) {
+            da_ball m;
+            da_ball_init2(m, 128);
+            if (da_learn_mass(m, sp, 10, 3) == DA_OK)
+                fmt_fixed(cell[cw], sizeof cell[cw], m, digits);
+            da_ball_clear(m);
+            da_learn_spectrum_free(sp);
+        } else if (sl == DA_EACCURACY) {
+            rc = EXIT_ACCURACY;
+        }
+        /* chi_1 at the paper's initialization: sigma_w^2 = 1, sigma_b^2 = 0
+           and unit inputs keep q = 1 at every layer for a normalized sigma,
+           so chi_1 = E[sigma'(Z)^2], computed here by the mean-field module's
+           own quadrature: an independent check of beta */
+        da_meanfield *mf = NULL;
+        if (da_meanfield_new(&mf, act, 1) == DA_OK) {
+            double v = NAN, e = INFINITY;
+            int sm = da_meanfield_kernel(&v, &e, mf, 1.0, 1.0, 1.0, 1);
+            if (sm == DA_OK && isfinite(v))
+                fmt_fixed_d(cell[cw + 1], sizeof cell[cw + 1], v, e, digits);
+            else if (sm == DA_EINFINITE || isinf(v))
+                snprintf(cell[cw + 1], sizeof cell[cw + 1], "inf");
+            da_meanfield_free(mf);
+        }
+        da_act_free(act);
+        const char *row[8 + 3 * 16];
+        int k = 0;
+        for (int i = 0; i < ncols; i++)
+            if (keep[i])
+                row[k++] = cell[i];
+        da_table_add_row(t, row);
     }
+    if (interactive)
+        fprintf(stderr, "\r%60s\r", "");
     if (rc == EXIT_OK || rc == EXIT_ACCURACY) {
         char *s = NULL;
         if (da_table_render(&s, t, fmt) == DA_OK)
             fputs(s, out);
         free(s);
+        if (rc == EXIT_ACCURACY)
+            fprintf(stderr, "dualact: table: some entries did not reach the accuracy asked for "
+                            "(shown with fewer decimals or as '?')\n");
     }
     da_table_free(t);
+done:
+    free(ldelta);
+    free(leps);
+    free(ln);
+    free(lcols);
     free(acts);
     return rc;
 }

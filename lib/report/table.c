@@ -156,7 +156,7 @@ int da_table_render(char **out, const da_table *t, da_table_format fmt)
         if (t->comment)
             fprintf(f, "# %s\n", t->comment);
         for (int i = 0; i < nc; i++)
-            fprintf(f, "%s%-*s", i ? "  " : "", (int)w[i], t->head[i]);
+            fprintf(f, "%s%-*s", i ? "  " : "", i + 1 < nc ? (int)w[i] : 0, t->head[i]);
         fputc('\n', f);
         for (int i = 0; i < nc; i++) {
             fputs(i ? "  " : "", f);
@@ -170,7 +170,7 @@ int da_table_render(char **out, const da_table *t, da_table_format fmt)
                 if (numeric(c))
                     fprintf(f, "%s%*s", i ? "  " : "", (int)w[i], c);
                 else
-                    fprintf(f, "%s%-*s", i ? "  " : "", (int)w[i], c);
+                    fprintf(f, "%s%-*s", i ? "  " : "", i + 1 < nc ? (int)w[i] : 0, c);
             }
             fputc('\n', f);
         }
