@@ -636,7 +636,7 @@ enum { DA_GRAM_FULL = 0, DA_GRAM_LANCZOS = 1 };
 typedef struct {
     long layer;
     double lambda_min, lambda_max;  /* extreme eigenvalues of the computed matrix */
-    double cond;                    /* lambda_max / lambda_min (Inf if lambda_min <= 0) */
+    double cond;                    /* lambda_max / lambda_min (Inf if lambda_min <= lambda_err) */
     double max_offdiag;             /* max_{i != j} |K_ij| */
     double gershgorin;              /* 1 - max_i sum_{j != i} |K_ij| <= lambda_min */
     double gershgorin_max;          /* 1 + max_i sum_{j != i} |K_ij| >= lambda_max */

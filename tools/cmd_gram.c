@@ -224,6 +224,8 @@ int cmd_gram(int argc, char **argv, FILE *out)
     if (st) {
         free(rows);
         rc = cli_lib_error(st, act_s);
+        if (st == DA_EINFINITE)   /* the NTK of an activation that jumps: an input error */
+            rc = EXIT_USAGE;
         goto done;
     }
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);

@@ -337,7 +337,9 @@ __attribute__((noinline)) static int search(da_depth_result *res, int *found, lo
             goto out;
         }
         if (!(mpfr_cmp(lo, thi) > 0)) {
-            *found = 0;   /* undecided at layer l */
+            *found = 0;   /* undecided at layer l: L* is l or larger */
+            if (*candidate < 0)
+                *candidate = l;
             goto out;
         }
         copy_ball(&res->previous, v, p);

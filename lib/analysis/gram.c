@@ -242,14 +242,17 @@ static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, doubl
                 goto out;
             mlast = m;
             double sc = fabs(theta[0]) > fabs(theta[m - 1]) ? fabs(theta[0]) : fabs(theta[m - 1]);
-            /* error estimate of a Ritz value: min(res, res^2 / gap), the gap
-               to the nearest other Ritz value standing in for the gap to the
-               rest of the spectrum (Temple / Kato-Temple) */
-            for (long i = 0; i < m; i++) {
+            /* error estimate of a top Ritz value: min(res, res^2 / gap), the
+               gap to the nearest other Ritz value standing in for the gap to
+               the rest of the spectrum (Kato-Temple).  Not for the bottom one:
+               the small eigenvalues of a kernel matrix come in dense clusters
+               whose Ritz gaps overstate the true gap, so lambda_min keeps the
+               plain residual. */
+            for (long i = 0; i < m - 1; i++) {
                 double gap = INFINITY;
                 if (i > 0 && theta[i - 1] - theta[i] < gap)
                     gap = theta[i - 1] - theta[i];
-                if (i + 1 < m && theta[i] - theta[i + 1] < gap)
+                if (theta[i] - theta[i + 1] < gap)
                     gap = theta[i] - theta[i + 1];
                 if (gap > 0 && res[i] * res[i] / gap < res[i])
                     res[i] = res[i] * res[i] / gap;
@@ -526,7 +529,9 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
             solver_err = lo.resid + 4.0 * (double)n * U53 * fabs(lo.lmax);
         }
         g->lambda_err = (double)(n - 1) * g->entry_err + solver_err;
-        g->cond = g->lambda_min > 0 ? g->lambda_max / g->lambda_min : INFINITY;
+        /* a lambda_min within its error estimate of 0 cannot be told from a
+           singular matrix: the condition number is then reported infinite */
+        g->cond = g->lambda_min > g->lambda_err ? g->lambda_max / g->lambda_min : INFINITY;
         g->r0 = g->lambda_max != 0 ? g->trace / g->lambda_max : NAN;
         g->R0 = g->trace * g->trace / g->frob2;
         g->rk = g->Rk = NAN;
