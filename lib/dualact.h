@@ -147,6 +147,8 @@ typedef struct {
                              paper's convention; 1: sigma itself */
     mpfr_prec_t max_prec; /* cap on the working precision, bits (0: default) */
     long max_nodes;       /* cap on quadrature nodes per piece (0: default) */
+    int no_beta;          /* 1: skip beta (saves the derivative's quadrature;
+                             beta is then reported unknown: NaN +- Inf) */
 } da_hermite_opts;
 
 void da_hermite_opts_init(da_hermite_opts *opts);

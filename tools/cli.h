@@ -26,6 +26,12 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Report a library error (status, da_errmsg) and return the exit code. */
 int cli_lib_error(int status, const char *context);
 
+/* da_act_new, reporting a failure (with a caret under the column of a
+ * parse error) on stderr; returns 0 or the exit code. */
+int cli_act_new(da_act **act, const char *spec);
+/* --format text|csv|json; returns 0 or exit code 2 (message printed). */
+int cli_parse_format(const char *v, int *fmt);
+
 /* Strict number parsing: the whole string, in range. */
 int cli_parse_long(const char *s, long lo, long hi, long *out, const char *what);
 int cli_parse_double(const char *s, double lo, double hi, double *out, const char *what);

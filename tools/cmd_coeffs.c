@@ -75,12 +75,9 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                     return EXIT_USAGE;
                 }
             } else {
-                if (!strcmp(v, "text")) fmt = FMT_TEXT;
-                else if (!strcmp(v, "csv")) fmt = FMT_CSV;
-                else if (!strcmp(v, "json")) fmt = FMT_JSON;
-                else {
+                if (cli_parse_format(v, &fmt)) {
                     free(acts);
-                    return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+                    return EXIT_USAGE;
                 }
             }
         } else if (!strcmp(a, "--raw")) {
@@ -137,6 +134,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
             o.degree = degree;
             o.digits = digits;
             o.raw = raw;
+            o.no_beta = fmt == FMT_CSV;   /* the CSV carries only a_k */
             it[j].status = da_hermite_compute(&it[j].h, it[j].act, &o);
         }
         if (it[j].status == DA_EACCURACY) {

@@ -39,17 +39,11 @@ int cmd_diff(int argc, char **argv, FILE *out)
     if (!spec)
         return cli_usage_error("diff: no activation given (see dualact diff --help)");
     da_act *act = NULL;
-    int st = da_act_new(&act, spec);
-    if (st) {
-        char ctx[128];
-        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
-        int rc = cli_lib_error(st, ctx);
-        if (st == DA_EPARSE && da_errcol() > 0)
-            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+    int rc = cli_act_new(&act, spec);
+    if (rc)
         return rc;
-    }
     char *s = NULL;
-    st = da_act_diff_text(&s, act, (int)order, latex);
+    int st = da_act_diff_text(&s, act, (int)order, latex);
     da_act_free(act);
     if (st)
         return cli_lib_error(st, spec);

@@ -94,10 +94,8 @@ int cmd_dual(int argc, char **argv, FILE *out)
                     return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
                 method = v;
             } else {
-                if (!strcmp(v, "text")) fmt = FMT_TEXT;
-                else if (!strcmp(v, "csv")) fmt = FMT_CSV;
-                else if (!strcmp(v, "json")) fmt = FMT_JSON;
-                else return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+                if (cli_parse_format(v, &fmt))
+                    return EXIT_USAGE;
             }
         } else if (!strcmp(a, "--raw")) {
             raw = 1;
@@ -155,15 +153,9 @@ int cmd_dual(int argc, char **argv, FILE *out)
     int *inf = NULL;
     if (rc)
         goto done;
-    int st = da_act_new(&act, spec);
-    if (st) {
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
-        rc = cli_lib_error(st, ctx);
-        if (st == DA_EPARSE && da_errcol() > 0)
-            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+    rc = cli_act_new(&act, spec);
+    if (rc)
         goto done;
-    }
     da_dual_opts o;
     da_dual_opts_init(&o);
     o.digits = digits;
@@ -172,7 +164,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
     o.method = !strcmp(method, "series") ? DA_DUAL_SERIES
              : !strcmp(method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
     o.rho_max = (depth == 1 && !ntk) ? rmax : 1.0;
-    st = da_dual_new(&d, act, &o);
+    int st = da_dual_new(&d, act, &o);
     if (st) {
         rc = cli_lib_error(st, spec);
         goto done;

@@ -68,10 +68,8 @@ int cmd_iterate(int argc, char **argv, FILE *out)
                     return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
                 method = v;
             } else {
-                if (!strcmp(v, "text")) ff = FMT_TEXT;
-                else if (!strcmp(v, "csv")) ff = FMT_CSV;
-                else if (!strcmp(v, "json")) ff = FMT_JSON;
-                else return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+                if (cli_parse_format(v, &ff))
+                    return EXIT_USAGE;
             }
         } else if (!strcmp(a, "--raw")) {
             raw = 1;
@@ -104,15 +102,9 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     size_t nfp = 0;
     da_kmap_rates rates;
     int have_rates = 0;
-    st = da_act_new(&act, spec);
-    if (st) {
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
-        rc = cli_lib_error(st, ctx);
-        if (st == DA_EPARSE && da_errcol() > 0)
-            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+    rc = cli_act_new(&act, spec);
+    if (rc)
         goto done;
-    }
     da_dual_opts o;
     da_dual_opts_init(&o);
     o.digits = digits;

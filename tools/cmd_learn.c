@@ -115,11 +115,8 @@ int cmd_learn(int argc, char **argv, FILE *out)
                 bad = cli_parse_long(v, 0, 2147483647L, &t, a);
                 o.sim.seed = (unsigned long)t;
             } else {
-                if (!strcmp(v, "text")) o.fmt = FMT_TEXT;
-                else if (!strcmp(v, "csv")) o.fmt = FMT_CSV;
-                else if (!strcmp(v, "json")) o.fmt = FMT_JSON;
-                else
-                    return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+                if (cli_parse_format(v, &o.fmt))
+                    return EXIT_USAGE;
             }
             if (bad)
                 return EXIT_USAGE;
@@ -142,19 +139,12 @@ int cmd_learn(int argc, char **argv, FILE *out)
                                (double)(o.terms + 1) * (double)(o.depth + 1));
 
     da_act *act = NULL;
-    int st = da_act_new(&act, spec);
-    if (st) {
-        char ctx[128];
-        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
-        int rc = cli_lib_error(st, ctx);
-        if (st == DA_EPARSE && da_errcol() > 0)
-            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+    int rc = cli_act_new(&act, spec);
+    if (rc)
         return rc;
-    }
-    int rc = EXIT_OK;
     da_learn_spectrum *s = NULL;
     da_sphere_spectrum *sp = NULL;
-    st = da_learn_spectrum_new(&s, act, o.terms, o.depth, o.digits);
+    int st = da_learn_spectrum_new(&s, act, o.terms, o.depth, o.digits);
     int spec_status = st;
     if (st == DA_EACCURACY) {
         rc = cli_lib_error(st, spec);

@@ -105,10 +105,8 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
                 if (cli_parse_long(v, 1, 15, &digits, "--digits"))
                     return EXIT_USAGE;
             } else {
-                if (!strcmp(v, "text")) ff = FMT_TEXT;
-                else if (!strcmp(v, "csv")) ff = FMT_CSV;
-                else if (!strcmp(v, "json")) ff = FMT_JSON;
-                else return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+                if (cli_parse_format(v, &ff))
+                    return EXIT_USAGE;
             }
         } else if (!strcmp(a, "--raw")) {
             normalized = 0;
@@ -137,16 +135,10 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
     da_act *act = NULL;
     da_meanfield *mf = NULL;
     int rc = EXIT_OK;
-    int st = da_act_new(&act, spec);
-    if (st) {
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
-        rc = cli_lib_error(st, ctx);
-        if (st == DA_EPARSE && da_errcol() > 0)
-            fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+    rc = cli_act_new(&act, spec);
+    if (rc)
         return rc;
-    }
-    st = da_meanfield_new(&mf, act, normalized);
+    int st = da_meanfield_new(&mf, act, normalized);
     if (st) {
         rc = cli_lib_error(st, spec);
         da_act_free(act);

@@ -862,19 +862,15 @@ int cmd_plot(int argc, char **argv, FILE *out)
     for (int j = 0; j < o.nacts; j++) {
         char ctx[160];
         snprintf(ctx, sizeof ctx, "activation '%.100s'", o.acts[j]);
-        int st = da_act_new(&it[j].act, o.acts[j]);
-        if (st) {
-            rc = cli_lib_error(st, ctx);
-            if (st == DA_EPARSE && da_errcol() > 0)
-                fprintf(stderr, "  %s\n  %*s^\n", o.acts[j], da_errcol() - 1, "");
+        rc = cli_act_new(&it[j].act, o.acts[j]);
+        if (rc)
             goto done;
-        }
         if (o.kind == K_DUAL || o.kind == K_ITERATE || o.kind == K_LAMBDA) {
             da_dual_opts dop;
             da_dual_opts_init(&dop);
             dop.digits = 12;
             dop.raw = o.raw;
-            st = da_dual_new(&it[j].d, it[j].act, &dop);
+            int st = da_dual_new(&it[j].d, it[j].act, &dop);
             if (st) {
                 rc = cli_lib_error(st, ctx);
                 goto done;

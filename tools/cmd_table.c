@@ -242,15 +242,9 @@ int cmd_table(int argc, char **argv, FILE *out)
     /* every activation must parse before any work is done */
     for (int j = 0; j < nacts; j++) {
         da_act *act = NULL;
-        int st = da_act_new(&act, acts[j]);
-        if (st) {
-            char ctx[128];
-            snprintf(ctx, sizeof ctx, "activation '%.100s'", acts[j]);
-            rc = cli_lib_error(st, ctx);
-            if (st == DA_EPARSE && da_errcol() > 0)
-                fprintf(stderr, "  %s\n  %*s^\n", acts[j], da_errcol() - 1, "");
+        rc = cli_act_new(&act, acts[j]);
+        if (rc)
             goto done;
-        }
         da_act_free(act);
     }
 

@@ -41,6 +41,32 @@ int cli_lib_error(int status, const char *context)
     }
 }
 
+int cli_act_new(da_act **act, const char *spec)
+{
+    int st = da_act_new(act, spec);
+    if (st == DA_OK)
+        return EXIT_OK;
+    char ctx[160];
+    snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
+    int rc = cli_lib_error(st, ctx);
+    if (st == DA_EPARSE && da_errcol() > 0 && strlen(spec) < 200)
+        fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+    return rc;
+}
+
+int cli_parse_format(const char *v, int *fmt)
+{
+    if (!strcmp(v, "text"))
+        *fmt = FMT_TEXT;
+    else if (!strcmp(v, "csv"))
+        *fmt = FMT_CSV;
+    else if (!strcmp(v, "json"))
+        *fmt = FMT_JSON;
+    else
+        return cli_usage_error("--format: '%s' is not one of text, csv, json", v);
+    return EXIT_OK;
+}
+
 int cli_parse_long(const char *s, long lo, long hi, long *out, const char *what)
 {
     if (!s || !*s)

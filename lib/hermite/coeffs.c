@@ -34,6 +34,7 @@ void da_hermite_opts_init(da_hermite_opts *o)
     o->raw = 0;
     o->max_prec = 0;
     o->max_nodes = 0;
+    o->no_beta = 0;
 }
 
 /* ---- result object ------------------------------------------------- */
@@ -379,11 +380,11 @@ static void q_refine(qstate *q)
 }
 
 static int run_quad(raw_result *R, const da_act *act, long N, double log2_target,
-                    mpfr_prec_t max_prec, long max_nodes)
+                    mpfr_prec_t max_prec, long max_nodes, int want_beta)
 {
     const da_expr_info *info = &act->info;
     da_act *dact = NULL;
-    if (!act->has_jump && da_act_derivative(&dact, act) != DA_OK)
+    if (want_beta && !act->has_jump && da_act_derivative(&dact, act) != DA_OK)
         dact = NULL;   /* beta will be reported unknown */
     da_clear_error();
 
@@ -658,7 +659,7 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY)
         st = run_exact(&R, act, N, log2_target, max_prec);
     else
-        st = run_quad(&R, act, N, log2_target, max_prec, max_nodes);
+        st = run_quad(&R, act, N, log2_target, max_prec, max_nodes, !o.no_beta);
     if (st && st != DA_EACCURACY) {
         raw_clear(&R);
         return st;
