@@ -7,13 +7,21 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-/tmp/dualact-asan}
-[ -x "$src/configure" ] || (cd "$src" && ./bootstrap)
 rm -rf "$build"
 mkdir -p "$build"
+# a clean copy of the sources (the source tree may be configured in place,
+# which rules out a VPATH build from it)
+if git -C "$src" rev-parse >/dev/null 2>&1; then
+    (cd "$src" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - ) | tar -xf - -C "$build"
+else
+    cp -a "$src/." "$build/"
+    (cd "$build" && { [ ! -f Makefile ] || make distclean >/dev/null; })
+fi
 cd "$build"
+./bootstrap >/dev/null 2>&1
 CC=${CC:-gcc}
 flags="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
-"$src/configure" -q CC="$CC" CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
+./configure -q CC="$CC" CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined"
 make -j"$(nproc)" >/dev/null
 # check forks each test: keep that (CK_FORK) so a report fails only its test;
 # leaks are checked too (LeakSanitizer is part of ASan on Linux)

@@ -12,6 +12,10 @@ enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_ACCURACY = 3, EXIT_INTERNAL = 4 };
 
 typedef enum { FMT_TEXT, FMT_CSV, FMT_JSON } out_format;
 
+/* Extra decimal digits asked of multi-layer computations, so that the
+ * radii, which grow from layer to layer, still meet the digits asked. */
+#define GUARD_DIGITS 6
+
 /* Options common to every command. */
 typedef struct {
     long digits;        /* --digits */

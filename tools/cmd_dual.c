@@ -158,7 +158,9 @@ int cmd_dual(int argc, char **argv, FILE *out)
         goto done;
     da_dual_opts o;
     da_dual_opts_init(&o);
-    o.digits = digits;
+    /* over several layers the radii grow: ask the map for guard digits
+       and judge the printed values against the digits asked for */
+    o.digits = (depth > 1 || ntk) ? digits + GUARD_DIGITS : digits;
     o.raw = raw;
     o.degree = degree;
     o.method = !strcmp(method, "series") ? DA_DUAL_SERIES
@@ -202,10 +204,11 @@ int cmd_dual(int argc, char **argv, FILE *out)
             rc = cli_lib_error(st, spec);
             goto done;
         }
-        if (st == DA_EACCURACY)
-            rc = EXIT_ACCURACY;
-        for (size_t i = 0; i < got; i++)
+        for (size_t i = 0; i < got; i++) {
             da_ball_set(&val[i], ntk ? &km->ntk[(size_t)depth * got + i] : &km->rho[(size_t)depth * got + i]);
+            if (da_ball_digits(&val[i]) < (double)digits)
+                rc = EXIT_ACCURACY;
+        }
     }
     if (rc == EXIT_ACCURACY) {
         for (size_t i = 0; i < got; i++)

@@ -155,7 +155,7 @@ static long series_cap(const da_act *act, long digits)
     case DA_CLASS_PWPOLY:
         return 8192;
     case DA_CLASS_POLES:
-        return digits <= 50 ? 512 : digits <= 150 ? 256 : 128;
+        return digits <= 50 ? 2048 : digits <= 150 ? 512 : 128;
     case DA_CLASS_ENTIRE:
         return digits <= 50 ? 128 : 64;
     default:
@@ -196,7 +196,10 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
         double T = ball_up_d(&h->tail);
         if (T < 0)
             T = 0;
-        double have = T * powi(rmax, N + 1);
+        /* the first derivative's remainder too (the NTK needs it):
+           T max_{k>N} k rmax^(k-1); at rmax = 1 it is bounded through
+           beta instead, and the value's remainder T decides */
+        double have = rmax < 1 ? T * fmax(powi(rmax, N + 1), maxfall(N, 1, rmax)) : T;
         if (have <= target)
             break;
         /* predict the degree from the decay of the tail over the second
