@@ -221,6 +221,9 @@ da_table *da_table_new(int ncols, const char *const *head);
 void da_table_free(da_table *t);
 /* cells: ncols strings (NULL for an empty cell), copied */
 int da_table_add_row(da_table *t, const char *const *cells);
+/* the header of column col in LaTeX output (used verbatim, e.g. "$\\mu$");
+ * NULL returns to the escaped plain header */
+int da_table_set_head_tex(da_table *t, int col, const char *tex);
 /* provenance line: a comment in CSV/LaTeX/text, a field in JSON */
 int da_table_set_comment(da_table *t, const char *comment);
 /* *out is malloc'd; the caller frees it */

@@ -561,6 +561,18 @@ START_TEST(test_meanfield)
     ck_assert_int_eq(da_meanfield_kernel(&v, &e, mf, 1, 1, 0.5, 1), DA_EINFINITE);
     da_meanfield_free(mf);
     da_act_free(a);
+    /* the paper's setting (normalized, sw2 = 1, sb2 = 0): q* = 1, where the
+       length map only touches the diagonal for the normalized ReLU, and
+       chi_1 = beta = pi/(pi - 1); correlations go to c* = 0 */
+    a = mkact("relu");
+    ck_assert_int_eq(da_meanfield_new(&mf, a, 1), DA_OK);
+    da_mf_point pp;
+    ck_assert_int_eq(da_meanfield_point(&pp, mf, 1.0, 0.0), DA_OK);
+    ck_assert_msg(fabs(pp.q - 1) <= pp.q_err && pp.q_err < 1e-4, "q* %.17g +- %g", pp.q, pp.q_err);
+    ck_assert_msg(fabs(pp.chi1 - M_PI / (M_PI - 1)) <= pp.chi1_err + 1e-15, "chi1 %.17g", pp.chi1);
+    ck_assert_msg(fabs(pp.c) <= pp.c_err + 1e-15, "c* %.17g", pp.c);
+    da_meanfield_free(mf);
+    da_act_free(a);
 }
 END_TEST
 

@@ -106,18 +106,9 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
     /* parse every activation first: an input error prints nothing */
     for (int j = 0; j < nacts; j++) {
         it[j].spec = acts[j];
-        int st = da_act_new(&it[j].act, acts[j]);
-        if (st) {
-            char ctx[128];
-            snprintf(ctx, sizeof ctx, "activation '%.100s'", acts[j]);
-            if (st == DA_EPARSE && da_errcol() > 0) {
-                rc = cli_lib_error(st, ctx);
-                fprintf(stderr, "  %s\n  %*s^\n", acts[j], da_errcol() - 1, "");
-            } else {
-                rc = cli_lib_error(st, ctx);
-            }
+        rc = cli_act_new(&it[j].act, acts[j]);
+        if (rc)
             goto done;
-        }
     }
     for (int j = 0; j < nacts; j++) {
         if (dbl) {

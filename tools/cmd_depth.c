@@ -171,8 +171,18 @@ int cmd_depth(int argc, char **argv, FILE *out)
     }
     explicit_acts = nacts;
     if (catalog) {
-        for (size_t k = 0; k < da_catalog_size() && nacts < argc + 63; k++)
-            acts[nacts++] = da_catalog_get(k)->name;
+        /* the entries with their default parameters spelled out, so that
+           the activation column says what was computed: leaky_relu(0.01) */
+        static char specs[64][64];
+        for (size_t k = 0; k < da_catalog_size() && k < 64 && nacts < argc + 63; k++) {
+            const da_catalog_entry *e = da_catalog_get(k);
+            const char *eq = strchr(e->params, '=');
+            if (eq)
+                snprintf(specs[k], sizeof specs[k], "%s(%s)", e->name, eq + 1);
+            else
+                snprintf(specs[k], sizeof specs[k], "%s", e->name);
+            acts[nacts++] = specs[k];
+        }
     }
     if (nacts == 0) {
         free(acts);

@@ -125,6 +125,26 @@ static void g9(char *b, size_t n, double v)
         snprintf(b, n, "%.9g", v);
 }
 
+/* v with at most 9 significant digits and none below its error estimate
+   err: a value within err of 0 prints as 0 */
+static void gerr(char *b, size_t n, double v, double err)
+{
+    if (isnan(v) || isinf(v) || !(err > 0) || !isfinite(err)) {
+        g9(b, n, v);
+        return;
+    }
+    if (fabs(v) <= err) {
+        snprintf(b, n, "0");
+        return;
+    }
+    int sig = (int)floor(log10(fabs(v))) - (int)floor(log10(err)) + 1;
+    if (sig > 9)
+        sig = 9;
+    if (sig < 1)
+        sig = 1;
+    snprintf(b, n, "%.*g", sig, v);
+}
+
 int cmd_gram(int argc, char **argv, FILE *out)
 {
     const char *file = NULL, *sphere = NULL, *separated = NULL, *columns = NULL, *act_s = NULL;
@@ -258,9 +278,11 @@ int cmd_gram(int argc, char **argv, FILE *out)
         const char *cells[16];
         int k = 0;
         snprintf(c[k], 40, "%ld", g->layer), k++;
-        g9(c[k], 40, g->lambda_min), k++;
-        g9(c[k], 40, g->lambda_max), k++;
-        g9(c[k], 40, g->cond), k++;
+        gerr(c[k], 40, g->lambda_min, g->lambda_err), k++;
+        gerr(c[k], 40, g->lambda_max, g->lambda_err), k++;
+        gerr(c[k], 40, g->cond, g->lambda_min > g->lambda_err
+                                    ? g->cond * g->lambda_err * (1 / (g->lambda_min - g->lambda_err) + 1 / g->lambda_max)
+                                    : INFINITY), k++;
         g9(c[k], 40, g->max_offdiag), k++;
         g9(c[k], 40, g->gershgorin), k++;
         g9(c[k], 40, g->r0), k++;

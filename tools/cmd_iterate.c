@@ -230,7 +230,11 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         }
         if (have_rates) {
             fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits < 20 ? digits : 20);
-            fprintf(out, "kappa = sigma_hat/sigma_hat(1):  kappa(0) = %s +- %s\n", v, e);
+            fprintf(out, "\nthe kernel map kappa = sigma_hat/sigma_hat(1) (the correlation map of\n"
+                         "unit inputs, kappa(1) = 1; %s):\n",
+                    raw ? "for --raw it differs from the sigma_hat iterated above, "
+                          "which keeps the raw variance" : "the same map as above for a normalized sigma");
+            fprintf(out, "  kappa(0) = %s +- %s\n", v, e);
             fmt(v, sizeof v, e, sizeof e, &rates.rate0, digits < 20 ? digits : 20);
             fprintf(out, "  rate near 0, kappa'(0) = %s +- %s\n", v, e);
             if (rates.rate1_infinite)
@@ -239,7 +243,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
                 fmt(v, sizeof v, e, sizeof e, &rates.rate1, digits < 20 ? digits : 20);
                 fprintf(out, "  rate near 1, kappa'(1) = %s +- %s\n", v, e);
             }
-            fprintf(out, "  class: %s\n", da_kmap_jh_text(rates.jh_case));
+            fprintf(out, "  class of kappa (Joudaki & Hofmann): %s\n", da_kmap_jh_text(rates.jh_case));
         }
     }
 done:

@@ -89,6 +89,21 @@ typedef struct {
     char base[24];   /* base name for --columns */
 } column;
 
+/* LaTeX headers by base name */
+static const char *tex_head(const char *base)
+{
+    static const char *map[][2] = {
+        {"activation", "activation"}, {"a1^2", "$a_1^2$"}, {"mu", "$\\mu$"},
+        {"beta", "$\\beta$"}, {"closed_form", "closed form of $\\hat\\sigma$"},
+        {"L_nngp", "$L^*_{\\mathrm{NNGP}}$"}, {"bound", "bound"},
+        {"L_ntk", "$L^*_{\\mathrm{NTK}}$"}, {"W3_L10", "$W_{\\le 3}(10)$"},
+        {"chi1", "$\\chi_1$"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(base, map[i][0]))
+            return map[i][1];
+    return NULL;
+}
+
 int cmd_table(int argc, char **argv, FILE *out)
 {
     long digits = 4;
@@ -252,6 +267,26 @@ int cmd_table(int argc, char **argv, FILE *out)
     if (!t) {
         rc = cli_usage_error("out of memory");
         goto done;
+    }
+    for (int i = 0, k = 0; i < ncols; i++) {
+        if (!keep[i])
+            continue;
+        const char *tx = tex_head(cols[i].base);
+        if (tx && (ncombo == 1 || strcmp(cols[i].name, cols[i].base) == 0)) {
+            da_table_set_head_tex(t, k, tx);
+        } else if (tx) {
+            /* several (delta, eps, n): say which in the header */
+            const char *c = cols[i].name + strlen(cols[i].base);
+            char buf[192];
+            double dd, ee;
+            long nnv;
+            if (sscanf(c, "_d%lf_e%lf_n%ld", &dd, &ee, &nnv) == 3)
+                snprintf(buf, sizeof buf, "%s ($\\delta=%g$, $\\epsilon=%g$, $n=%ld$)", tx, dd, ee, nnv);
+            else
+                snprintf(buf, sizeof buf, "%s", tx);
+            da_table_set_head_tex(t, k, buf);
+        }
+        k++;
     }
     char prov[256];
     snprintf(prov, sizeof prov,

@@ -48,7 +48,8 @@ int cli_act_new(da_act **act, const char *spec)
         return EXIT_OK;
     char ctx[160];
     snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
-    int rc = cli_lib_error(st, ctx);
+    /* messages that already name the activation need no context */
+    int rc = cli_lib_error(st, strncmp(da_errmsg(), "activation '", 12) ? ctx : NULL);
     if (st == DA_EPARSE && da_errcol() > 0 && strlen(spec) < 200)
         fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
     return rc;

@@ -12,8 +12,10 @@
  * ~ 8e-23 times the activation's growth).  These are estimates, not
  * proofs: the mean-field numbers are double precision by design.
  *
- * Fixed points: q* by a scan of q = 1e-10 4^j for the first sign change
- * from + to - of h(q) = sw2 E[s(sqrt(q) Z)^2] + sb2 - q, then bisection;
+ * Fixed points: q* is the limit of the length map q <- q + h(q),
+ * h(q) = sw2 E[s(sqrt(q) Z)^2] + sb2 - q, iterated from q = 1 (unit inputs)
+ * when it settles within 4000 steps; otherwise a scan of q = 1e-10 4^j
+ * for the first sign change of h from + to -, then bisection;
  * c* = 1 when chi_1 < 1 (ordered), otherwise the first sign change of
  * G(c) = (sw2 K(c q*) + sb2)/q* - c below 1, by a scan of step 0.05 and
  * bisection.  The slope of the length map is sw2 E[s(X) s'(X) X]/q*
@@ -327,7 +329,31 @@ const char *da_meanfield_phase_name(int p)
 
 static void find_q(const da_meanfield *mf, double sw2, double sb2, double *q, double *qerr, double *ie)
 {
-    double e, qprev = 0, hprev = hq(mf, sw2, sb2, 0, &e);
+    double e;
+    /* the length map iterated from q = 1 (unit inputs): its limit is the
+       fixed point the signal actually reaches, including a point where
+       h only touches 0 (the normalized ReLU at sw2 = 1, sb2 = 0: h(q) >= 0
+       with h(1) = 0, which no sign change reveals) */
+    {
+        double ql = 1.0;
+        for (int it = 0; it < 4000; it++) {
+            double h = hq(mf, sw2, sb2, ql, &e);
+            double qn = ql + h;
+            if (!isfinite(qn) || qn > 1e12)
+                break;
+            if (fabs(h) <= 1e-14 * (ql > 1 ? ql : 1) + 4 * e) {
+                /* the residual |h| (and the integration error) becomes a
+                   distance to the root in da_meanfield_point, divided by
+                   |1 - slope| (or its square root at a tangency) */
+                *q = qn;
+                *qerr = 0;
+                *ie = fabs(h) + 4 * e;
+                return;
+            }
+            ql = qn > 0 ? qn : 0;
+        }
+    }
+    double qprev = 0, hprev = hq(mf, sw2, sb2, 0, &e);
     *ie = e;
     if (hprev < 0) {
         *q = 0;
@@ -399,11 +425,17 @@ int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, doubl
         e /= qe;
     }
     double slope = sw2 * v, slope_err = sw2 * e;
-    if (isfinite(slope) && fabs(1 - slope) > 1e-300)
-        r->q_err += ie / fabs(1 - slope);
-    else
-        r->q_err += ie;
-    if (isfinite(slope) && fabs(slope) < 1 && slope != 0) {
+    /* an integration error ie moves the root of h by ie/|1 - slope|; where
+       h only touches 0 (slope 1) by about sqrt(ie) instead */
+    double denom = isfinite(slope) ? fabs(1 - slope) : 0;
+    if (denom < sqrt(ie))
+        denom = sqrt(ie);
+    r->q_err += denom > 0 ? ie / denom : ie;
+    if (isfinite(slope) && fabs(1 - slope) <= slope_err + 1e-12) {
+        /* the slope cannot be separated from 1: no finite depth scale */
+        r->xi_q = INFINITY;
+        r->xi_q_err = 0;
+    } else if (isfinite(slope) && fabs(slope) < 1 && slope != 0) {
         double L = log(fabs(slope));
         r->xi_q = -1 / L;
         r->xi_q_err = slope_err / (fabs(slope) * L * L);

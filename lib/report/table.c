@@ -9,6 +9,7 @@
 struct da_table {
     int ncols;
     char **head;
+    char **head_tex;   /* LaTeX headers (NULL: the escaped plain header) */
     int nrows, cap;
     char ***rows;
     char *comment;
@@ -21,7 +22,10 @@ da_table *da_table_new(int ncols, const char *const *head)
         return NULL;
     t->ncols = ncols;
     t->head = da_calloc((size_t)ncols, sizeof *t->head);
-    if (!t->head) {
+    t->head_tex = da_calloc((size_t)ncols, sizeof *t->head_tex);
+    if (!t->head || !t->head_tex) {
+        free(t->head);
+        free(t->head_tex);
         free(t);
         return NULL;
     }
@@ -34,9 +38,12 @@ void da_table_free(da_table *t)
 {
     if (!t)
         return;
-    for (int i = 0; i < t->ncols; i++)
+    for (int i = 0; i < t->ncols; i++) {
         free(t->head[i]);
+        free(t->head_tex[i]);
+    }
     free(t->head);
+    free(t->head_tex);
     for (int r = 0; r < t->nrows; r++) {
         for (int i = 0; i < t->ncols; i++)
             free(t->rows[r][i]);
@@ -45,6 +52,15 @@ void da_table_free(da_table *t)
     free(t->rows);
     free(t->comment);
     free(t);
+}
+
+int da_table_set_head_tex(da_table *t, int col, const char *tex)
+{
+    if (col < 0 || col >= t->ncols)
+        return da_fail(DA_EINVAL, "table: no column %d", col);
+    free(t->head_tex[col]);
+    t->head_tex[col] = tex ? da_strdup(tex) : NULL;
+    return tex && !t->head_tex[col] ? DA_ENOMEM : DA_OK;
 }
 
 int da_table_set_comment(da_table *t, const char *comment)
@@ -227,7 +243,10 @@ int da_table_render(char **out, const da_table *t, da_table_format fmt)
         for (int i = 0; i < nc; i++) {
             if (i)
                 fputs(" & ", f);
-            put_latex(f, t->head[i]);
+            if (t->head_tex[i])
+                fputs(t->head_tex[i], f);
+            else
+                put_latex(f, t->head[i]);
         }
         fputs(" \\\\\n\\midrule\n", f);
         for (int r = 0; r < t->nrows; r++) {

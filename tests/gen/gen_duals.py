@@ -24,7 +24,9 @@ within the Parseval tail bound T_30 |rho|^31 (derivative: (beta - sum k a_k^2)
 Run:  python3 tests/gen/gen_duals.py       (about 6 minutes with 2 processes)
 """
 import csv
+import json
 import multiprocessing
+import tempfile
 import os
 import sys
 
@@ -38,6 +40,7 @@ from mpgen_acts import BY_NAME
 ACT_NAMES = ["relu", "step", "sign", "erf", "tanh", "sin", "gelu", "relu_normalized",
              "softplus", "elu"]
 RHOS = ["-0.99", "-0.5", "0", "0.3", "0.9", "0.999"]
+SAVE = os.path.join(tempfile.gettempdir(), "gen_duals_results.json")
 DPS1 = 30
 DPS2 = 40
 DIGITS = 25
@@ -103,6 +106,10 @@ class ProductRule(object):
 
 _RULES = {}
 
+# mpmath's erf is slow for large arguments (0.2 ms at |y| = 9); erfc(10.5) =
+# 7e-50 is below half an ulp of 1 at 40 digits, so erf(y) rounds to +-1 there.
+FAST = {"erf": lambda y: mpf(mpmath.sign(y)) if abs(y) > 10.5 else mpmath.erf(y)}
+
 
 def get_rule(which):
     if which not in _RULES:
@@ -117,7 +124,7 @@ def dual_pass(name, rho_s, which, rule=None):
     mp.dps = PASSES[which]["dps"]
     rho = mpf(rho_s)
     s = mpmath.sqrt(1 - rho * rho)
-    f = act["f"]
+    f = FAST.get(name, act["f"])
     df = act["df"]
     bps = [mpf(b) for b in act["bps"]]
     extra = list(bps)
@@ -253,12 +260,20 @@ def agree(a, b):
 def main():
     t = Timer()
     tasks = [(n, r) for n in ACT_NAMES for r in RHOS]
-    # longest first: kinked activations at |rho| near 1
-    with multiprocessing.Pool(2) as pool:
-        res = pool.map(work, tasks, chunksize=1)
+    reuse = os.environ.get("GEN_DUALS_REUSE")
+    if reuse:
+        # re-run only the checks on the raw results saved by an earlier run
+        with open(reuse) as fh:
+            res = json.load(fh)
+    else:
+        with multiprocessing.Pool(2) as pool:
+            res = pool.map(work, tasks, chunksize=1)
+        with open(SAVE, "w") as fh:
+            json.dump(res, fh)
+        log("raw results saved in %s (GEN_DUALS_REUSE=%s reruns the checks only)" % (SAVE, SAVE))
     mp.dps = DPS2
     co, mo = load_coeffs()
-    stats = {"pass": mpf(0), "closed": mpf(0), "series": mpf(0)}
+    stats = {"pass": mpf(0), "closed": mpf(0), "series": mpf(0), "fd": mpf(0)}
     rows = []
     failures = []
     log("%-16s %6s %7s %7s  %-9s %-9s %-9s %-9s" % ("act", "rho", "t1[s]", "t2[s]", "p1-p2",
@@ -299,13 +314,20 @@ def main():
                     failures.append((name, r["rho"], "series", got, want))
             stats["series"] = max(stats["series"], w)
             ses = mpmath.nstr(w, 3)
+        if r.get("fd") is not None:
+            # step / sign: jump-formula derivative vs finite difference of the quadrature
+            dd = abs(mpf(r["fd"]) - v2[1]) / v2[1]
+            stats["fd"] = max(stats["fd"], dd)
+            if dd > mpf("1e-12"):
+                failures.append((name, r["rho"], "finite difference", mpf(r["fd"]), v2[1]))
         # truncated series of the 31 file coefficients, with the Parseval bound
         a = [mpf(co[name][k]) for k in range(31)]
         m = mo[name]
         esq = mpf(m["var"]) + mpf(m["mean"]) ** 2
         T = esq - mpmath.fsum(x * x for x in a)
         part = mpmath.fsum(a[k] ** 2 * rho ** k for k in range(31))
-        bound = T * abs(rho) ** 31 + mpf("1e-45")
+        # + 1e-38: the quadrature values themselves carry about 40 digits
+        bound = T * abs(rho) ** 31 + mpf("1e-38")
         ratio = abs(v2[0] - part) / bound
         if ratio > 1:
             failures.append((name, r["rho"], "truncated series bound", v2[0], part))
@@ -314,7 +336,7 @@ def main():
             beta = mpf(m["e_dsq"])
             Td = beta - mpmath.fsum(k * a[k] ** 2 for k in range(31))
             partd = mpmath.fsum(k * a[k] ** 2 * rho ** (k - 1) for k in range(1, 31))
-            boundd = Td * abs(rho) ** 30 + mpf("1e-45")
+            boundd = Td * abs(rho) ** 30 + mpf("1e-38")
             ratiod = abs(v2[1] - partd) / boundd
             if ratiod > 1:
                 failures.append((name, r["rho"], "truncated deriv series bound", v2[1], partd))
@@ -341,6 +363,8 @@ def main():
     log("max disagreement with closed forms: %s" % mpmath.nstr(stats["closed"], 3))
     log("max disagreement with closed-coefficient series (gelu, erf): %s"
         % mpmath.nstr(stats["series"], 3))
+    log("max relative disagreement of the step/sign derivative (jump formula) with a "
+        "finite difference of the quadrature dual: %s" % mpmath.nstr(stats["fd"], 3))
     log("(trunc/bd = |quadrature - sum_{k<=30} a_k^2 rho^k| / Parseval bound, must be <= 1)")
     log("total time %.1f s" % t())
 
