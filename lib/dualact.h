@@ -634,6 +634,10 @@ typedef struct {
                              (full when n <= 400, Lanczos otherwise) */
     double lanczos_tol;   /* Lanczos target: estimated eigenvalue error <= tol * lambda_max
                              (default 1e-9) */
+    /* called before each layer (layer, depth), e.g. to show progress;
+       NULL: none.  The library itself never prints. */
+    void (*progress)(void *ctx, long layer, long depth);
+    void *progress_ctx;
 } da_gram_opts;
 void da_gram_opts_init(da_gram_opts *o);
 

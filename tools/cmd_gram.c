@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: dualact gram ACT (--data FILE | --sphere N,d | --separated N,d,delta)\n"
@@ -145,6 +146,16 @@ static void gerr(char *b, size_t n, double v, double err)
     snprintf(b, n, "%.*g", sig, v);
 }
 
+/* progress on stderr, only when it is a terminal */
+static void show_progress(void *ctx, long layer, long depth)
+{
+    (void)ctx;
+    fprintf(stderr, "\rdualact gram: layer %ld/%ld", layer, depth);
+    if (layer == depth)
+        fprintf(stderr, "\r%40s\r", "");
+    fflush(stderr);
+}
+
 int cmd_gram(int argc, char **argv, FILE *out)
 {
     const char *file = NULL, *sphere = NULL, *separated = NULL, *columns = NULL, *act_s = NULL;
@@ -239,6 +250,8 @@ int cmd_gram(int argc, char **argv, FILE *out)
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (isatty(2) && data->n >= 500)
+        o.progress = show_progress;
     st = da_gram_analyze(rows, act, data, &o);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st) {

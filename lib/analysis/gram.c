@@ -25,6 +25,8 @@ void da_gram_opts_init(da_gram_opts *o)
     o->rank_k = 0;
     o->spectrum = 0;
     o->lanczos_tol = 1e-9;
+    o->progress = NULL;
+    o->progress_ctx = NULL;
 }
 
 /* ---- effective ranks ---------------------------------------------------- */
@@ -396,6 +398,8 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
     double theta1 = 1;
     double mK = 0, mT = 0;   /* max |offdiag| of K and T at the previous layer */
     for (long l = 0; l <= o.depth; l++) {
+        if (o.progress)
+            o.progress(o.progress_ctx, l, o.depth);
         if (l > 0) {
             double maxe0 = 0, maxe1 = 0;
             double th1 = theta1 * beta + 1;
