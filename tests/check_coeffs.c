@@ -197,6 +197,19 @@ START_TEST(closed_forms)
 }
 END_TEST
 
+/* error bounds far below double's range (1e-308): every floor and
+   comparison must stay in MPFR */
+START_TEST(beyond_double_range)
+{
+    check_closed("relu", cf_relu, 12, 350);
+    check_closed("sin", cf_sin, 5, 320);
+    if (tu_heavy()) {
+        check_closed("erf", cf_erf, 5, 350);
+        check_closed("exp", cf_exp, 9, 600);
+    }
+}
+END_TEST
+
 /* ---- independent mpmath references (tests/gen/gen_*.py) ------------ */
 
 static void check_reference_file(const char *file, long digits)
@@ -537,6 +550,7 @@ int main(void)
     TCase *tc = tcase_create("coeffs");
     tcase_set_timeout(tc, tu_heavy() ? 1200 : 300);
     tcase_add_test(tc, closed_forms);
+    tcase_add_test(tc, beyond_double_range);
     tcase_add_test(tc, reference_catalogue);
     tcase_add_test(tc, reference_expressions);
     tcase_add_test(tc, reference_moments);

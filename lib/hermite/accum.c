@@ -30,7 +30,11 @@ int da_acc_init(da_acc *acc, long N, mpfr_prec_t wp)
     mpfr_init2(acc->d2, wp);
     mpfr_set_zero(acc->s2, 1);
     mpfr_set_zero(acc->d2, 1);
-    acc->mag = acc->magd = acc->fdiff = acc->fdiff2 = 0.0;
+    acc->mag = acc->magd = 0.0;
+    mpfr_init2(acc->fdiff, DA_RAD_PREC);
+    mpfr_init2(acc->fdiff2, DA_RAD_PREC);
+    mpfr_set_zero(acc->fdiff, 1);
+    mpfr_set_zero(acc->fdiff2, 1);
     acc->nodes = 0;
     return DA_OK;
 }
@@ -45,6 +49,8 @@ void da_acc_clear(da_acc *acc)
     acc->A = NULL;
     mpfr_clear(acc->s2);
     mpfr_clear(acc->d2);
+    mpfr_clear(acc->fdiff);
+    mpfr_clear(acc->fdiff2);
 }
 
 void da_acc_scale_2exp(da_acc *acc, long e)
@@ -55,8 +61,8 @@ void da_acc_scale_2exp(da_acc *acc, long e)
     mpfr_mul_2si(acc->d2, acc->d2, e, MPFR_RNDN);
     acc->mag = ldexp(acc->mag, (int)e);
     acc->magd = ldexp(acc->magd, (int)e);
-    acc->fdiff = ldexp(acc->fdiff, (int)e);
-    acc->fdiff2 = ldexp(acc->fdiff2, (int)e);
+    mpfr_mul_2si(acc->fdiff, acc->fdiff, e, MPFR_RNDU);
+    mpfr_mul_2si(acc->fdiff2, acc->fdiff2, e, MPFR_RNDU);
 }
 
 void da_acc_set(da_acc *dst, const da_acc *src)
@@ -67,16 +73,24 @@ void da_acc_set(da_acc *dst, const da_acc *src)
     mpfr_set(dst->d2, src->d2, MPFR_RNDN);
     dst->mag = src->mag;
     dst->magd = src->magd;
-    dst->fdiff = src->fdiff;
-    dst->fdiff2 = src->fdiff2;
+    mpfr_set(dst->fdiff, src->fdiff, MPFR_RNDU);
+    mpfr_set(dst->fdiff2, src->fdiff2, MPFR_RNDU);
     dst->nodes = src->nodes;
 }
 
-/* |a - b| * scale in double (upper bound, may be +Inf) */
-static double absdiff_d(const mpfr_t a, const mpfr_t b, mpfr_t t)
+/* acc += |a - b| * scale, rounded upwards; returns |a - b| in double
+   (for the fdiff2 factor; it may underflow to 0, the sum does not) */
+static double add_absdiff(mpfr_t acc, const mpfr_t a, const mpfr_t b, double scale, mpfr_t t)
 {
     mpfr_sub(t, a, b, MPFR_RNDA);
-    return fabs(mpfr_get_d(t, MPFR_RNDA));
+    mpfr_abs(t, t, MPFR_RNDU);
+    double d = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_t u;
+    mpfr_init2(u, DA_RAD_PREC);
+    mpfr_mul_d(u, t, scale, MPFR_RNDU);
+    mpfr_add(acc, acc, u, MPFR_RNDU);
+    mpfr_clear(u);
+    return d;
 }
 
 int da_acc_add(da_acc *acc, const da_rule *r, const da_act *act,
@@ -111,10 +125,10 @@ int da_acc_add(da_acc *acc, const da_rule *r, const da_act *act,
                              act->spec, mpfr_get_d(x, MPFR_RNDN));
                 goto loop_done;
             }
-            double fd = absdiff_d(f, fh, t);
             double fa = fabs(mpfr_get_d(f, MPFR_RNDA));
-            acc->fdiff += fd * bnd;
-            acc->fdiff2 += fd * (2.0 * fa + fd) * bnd;
+            /* |s^2 - sh^2| = |s - sh| |s + sh| <= |s - sh| (2 |s| + |s - sh|) */
+            double fd = add_absdiff(acc->fdiff, f, fh, bnd, t);
+            add_absdiff(acc->fdiff2, f, fh, (2.0 * fa + fd) * bnd * (1 + 1e-15), t);
             acc->mag += fa * bnd;
             /* sigma^2 and sigma'^2 */
             mpfr_sqr(t, f, MPFR_RNDN);

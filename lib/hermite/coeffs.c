@@ -161,19 +161,6 @@ static void free_mpfr_array(mpfr_t *a, long n)
     free(a);
 }
 
-/* 2^e in double, saturating */
-static double pow2d(double e)
-{
-    if (e < -1070)
-        return 0x1p-1074;
-    if (e > 1023)
-        return INFINITY;
-    return exp2(e);
-}
-
-/* Relative rounding of sqrt(k!) (k+2 operations) adds (k+2) 2^-wp |a_k|:
- * folded into the floors below as 2^-wp (3N + ...). */
-
 /* rad += 2^ceil(l2) (nothing for l2 = -Inf): floors far below double's
    range stay exact powers of two */
 static void rad_add_pow2(mpfr_t rad, double l2)
@@ -397,14 +384,14 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
     if (q.wp > max_prec)
         q.wp = max_prec;
     double tail1, tail2, taild = -INFINITY;
-    double T1 = da_tail_radius(act->tape, info->growth, info->growth_param, 1,
+    double T1 = da_tail_radius(act->tape, info->growth, info->growth_param, 1, N,
                                log2_target - 4, &tail1);
-    double T2 = da_tail_radius(act->tape, info->growth, info->growth_param, 2,
+    double T2 = da_tail_radius(act->tape, info->growth, info->growth_param, 2, 0,
                                log2_target - 4, &tail2);
     q.T = T1 > T2 ? T1 : T2;
     if (dact) {
         double Td = da_tail_radius(dact->tape, dact->info.growth, dact->info.growth_param,
-                                   2, log2_target - 4, &taild);
+                                   2, 0, log2_target - 4, &taild);
         if (Td > q.T && isfinite(Td))
             q.T = Td;
     }
@@ -413,16 +400,13 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
         return da_fail(DA_EDOM, "activation '%s' grows too fast to bound its tail", act->spec);
     }
     double log2_tail = tail1 > tail2 ? tail1 : tail2;
-    double tail_abs = pow2d(log2_tail);
-    double tail_d = pow2d(taild);
-
+    int use_tail = 1;   /* Gauss-Hermite has no truncation */
     switch (info->cls) {
     case DA_CLASS_ENTIRE:
         q.kind = Q_GH;
         q.n = (long)(0.5 * bits) + N + 8;
         R->method = "Gauss-Hermite";
-        tail_abs = 0;   /* Gauss-Hermite integrates the whole line */
-        tail_d = 0;
+        use_tail = 0;   /* Gauss-Hermite integrates the whole line */
         break;
     case DA_CLASS_POLES: {
         q.kind = Q_TRAP;
@@ -471,7 +455,13 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
     mpfr_t *sf = st ? NULL : sqrt_factorials(N, q.wp);
     if (!st && !sf)
         st = DA_ENOMEM;
-    double lastdiff = INFINITY;
+    /* differences between levels are compared in MPFR: targets go far
+       below double's range at high precision */
+    mpfr_t lastdiff, maxd, lim, t1;
+    mpfr_inits2(DA_RAD_PREC, lastdiff, maxd, lim, (mpfr_ptr)0);
+    mpfr_init2(t1, q.wp);
+    mpfr_set_inf(lastdiff, 1);
+    mpfr_set_ui_2exp(lim, 1, (mpfr_exp_t)floor(log2_target), MPFR_RNDD);
     int converged = 0, have_prev = 0;
     for (int level = 0; !st && level < 40; level++) {
         if (q.kind == Q_GH) {
@@ -491,27 +481,23 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
         }
         if (have_prev) {
             /* the largest difference, relative to sqrt(k!) */
-            double maxd = 0;
-            mpfr_t t;
-            mpfr_init2(t, q.wp);
+            mpfr_set_zero(maxd, 1);
             for (long k = 0; k <= N; k++) {
-                mpfr_sub(t, cur.A[k], prev.A[k], MPFR_RNDA);
-                mpfr_div(t, t, sf[k], MPFR_RNDA);
-                double v = fabs(mpfr_get_d(t, MPFR_RNDA));
-                if (v > maxd)
-                    maxd = v;
+                mpfr_sub(t1, cur.A[k], prev.A[k], MPFR_RNDA);
+                mpfr_div(t1, t1, sf[k], MPFR_RNDA);
+                mpfr_abs(t1, t1, MPFR_RNDU);
+                if (mpfr_cmp(t1, maxd) > 0)
+                    mpfr_set(maxd, t1, MPFR_RNDU);
             }
-            mpfr_sub(t, cur.s2, prev.s2, MPFR_RNDA);
-            double v = fabs(mpfr_get_d(t, MPFR_RNDA));
-            if (v > maxd)
-                maxd = v;
-            mpfr_clear(t);
-            double lim = pow2d(log2_target);
-            if (level >= 2 && maxd <= lim && maxd <= lastdiff) {
+            mpfr_sub(t1, cur.s2, prev.s2, MPFR_RNDA);
+            mpfr_abs(t1, t1, MPFR_RNDU);
+            if (mpfr_cmp(t1, maxd) > 0)
+                mpfr_set(maxd, t1, MPFR_RNDU);
+            if (level >= 2 && mpfr_cmp(maxd, lim) <= 0 && mpfr_cmp(maxd, lastdiff) <= 0) {
                 converged = 1;
                 break;
             }
-            lastdiff = maxd;
+            mpfr_set(lastdiff, maxd, MPFR_RNDU);
         }
         da_acc_set(&prev, &cur);
         have_prev = 1;
@@ -528,28 +514,39 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
     }
     if (!st) {
         const da_acc *fin = converged ? &cur : &prev;
-        double rfloor = pow2d(-(double)q.wp + log2(3.0 * N + (double)fin->nodes + 10))
-                        * 1.0865 * fin->mag;
-        double ffloor = 2 * 1.0865 * fin->fdiff;
+        /* the floors, added as powers of two (they may lie far below
+           double's range) or in MPFR */
+        double l2_round = -(double)q.wp + log2(3.0 * N + (double)fin->nodes + 10)
+                          + log2(1.0865 * fin->mag);
+        double l2_round_s = -(double)q.wp + log2((double)fin->nodes + 10) + log2(fin->magd);
+        mpfr_t ff;
+        mpfr_init2(ff, DA_RAD_PREC);
+        mpfr_mul_d(ff, fin->fdiff, 2 * 1.0865, MPFR_RNDU);
         for (long k = 0; k <= N; k++) {
             mpfr_div(R->A[k].mid, fin->A[k], sf[k], MPFR_RNDN);
             if (converged) {
                 set_rad_diff(R->A[k].rad, cur.A[k], prev.A[k], 0);
                 mpfr_div(R->A[k].rad, R->A[k].rad, sf[k], MPFR_RNDU);
             } else {
-                mpfr_set_d(R->A[k].rad, isfinite(lastdiff) ? lastdiff : INFINITY, MPFR_RNDU);
+                mpfr_set(R->A[k].rad, lastdiff, MPFR_RNDU);
             }
             mpfr_mul_2ui(R->A[k].rad, R->A[k].rad, 1, MPFR_RNDU);
-            mpfr_add_d(R->A[k].rad, R->A[k].rad, rfloor + ffloor + tail_abs, MPFR_RNDU);
+            rad_add_pow2(R->A[k].rad, l2_round);
+            mpfr_add(R->A[k].rad, R->A[k].rad, ff, MPFR_RNDU);
+            if (use_tail)
+                rad_add_pow2(R->A[k].rad, log2_tail);
         }
-        double sfloor = pow2d(-(double)q.wp + log2((double)fin->nodes + 10)) * fin->magd;
         mpfr_set(R->s2.mid, fin->s2, MPFR_RNDN);
         if (converged)
             set_rad_diff(R->s2.rad, cur.s2, prev.s2, 0);
         else
-            mpfr_set_d(R->s2.rad, isfinite(lastdiff) ? lastdiff : INFINITY, MPFR_RNDU);
+            mpfr_set(R->s2.rad, lastdiff, MPFR_RNDU);
         mpfr_mul_2ui(R->s2.rad, R->s2.rad, 1, MPFR_RNDU);
-        mpfr_add_d(R->s2.rad, R->s2.rad, sfloor + 2 * fin->fdiff2 + tail_abs, MPFR_RNDU);
+        rad_add_pow2(R->s2.rad, l2_round_s);
+        mpfr_mul_2ui(ff, fin->fdiff2, 1, MPFR_RNDU);
+        mpfr_add(R->s2.rad, R->s2.rad, ff, MPFR_RNDU);
+        if (use_tail)
+            rad_add_pow2(R->s2.rad, log2_tail);
         if (dact) {
             mpfr_set(R->d2.mid, fin->d2, MPFR_RNDN);
             if (converged)
@@ -560,13 +557,17 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
             /* the derivative's own evaluation error is not measured: its
                difference between resolutions dominates in practice; add
                the rounding floor with a factor 16 */
-            mpfr_add_d(R->d2.rad, R->d2.rad, 16 * sfloor + tail_d, MPFR_RNDU);
+            rad_add_pow2(R->d2.rad, l2_round_s + 4);
+            if (use_tail)
+                rad_add_pow2(R->d2.rad, taild);
             R->d2_ok = 1;
         }
+        mpfr_clear(ff);
         R->nodes = fin->nodes;
         if (!converged)
             st = DA_EACCURACY;
     }
+    mpfr_clears(lastdiff, maxd, lim, t1, (mpfr_ptr)0);
     da_acc_clear(&prev);
     da_acc_clear(&cur);
     free_mpfr_array(sf, N + 1);

@@ -113,8 +113,8 @@ int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int 
     }
     const da_expr_info *info = &act->info;
     double lt1, lt2;
-    double T1 = da_tail_radius(act->tape, info->growth, info->growth_param, 1, -60, &lt1);
-    double T2 = da_tail_radius(act->tape, info->growth, info->growth_param, 2, -60, &lt2);
+    double T1 = da_tail_radius(act->tape, info->growth, info->growth_param, 1, N, -60, &lt1);
+    double T2 = da_tail_radius(act->tape, info->growth, info->growth_param, 2, 0, -60, &lt2);
     double T = T1 > T2 ? T1 : T2;
     if (!isfinite(T)) {
         st = da_fail(DA_EDOM, "activation '%s' grows too fast to bound its tail", act->spec);

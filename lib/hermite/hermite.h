@@ -27,8 +27,9 @@ typedef struct {
     mpfr_t d2;       /* sum w sigma'^2 (when a derivative tape is given) */
     double mag;      /* sum w |sigma| exp(x^2/4): bounds |terms| / sqrt(k!) */
     double magd;     /* the same for sigma^2 and sigma'^2 */
-    double fdiff;    /* sum w |sigma(wp) - sigma(wp+40)| exp(x^2/4) */
-    double fdiff2;   /* sum w |sigma^2(wp) - sigma^2(wp+40)| exp(x^2/4) */
+    mpfr_t fdiff;    /* sum w |sigma(wp) - sigma(wp+40)| exp(x^2/4)  (MPFR:
+                        far below double's range at high precision; RNDU) */
+    mpfr_t fdiff2;   /* sum w |sigma^2(wp) - sigma^2(wp+40)| exp(x^2/4) */
     long nodes;
 } da_acc;
 
@@ -42,14 +43,15 @@ void da_acc_set(da_acc *dst, const da_acc *src);
 int da_acc_add(da_acc *acc, const da_rule *r, const da_act *act,
                const da_tape *ds);
 
-/* The truncation radius T such that
- *     (1.0865/sqrt(2 pi)) int_{|x|>T} |f(x)|^p exp(-x^2/4) dx <= 2^log2_target,
+/* The truncation radius T such that the part beyond |x| > T of
+ * int |f|^p |h_k| phi, for every k <= N, is at most 2^log2_target (tail.c:
+ * Cramer's envelope of h_k or a polynomial one, whichever is smaller),
  * where f is the tape (sigma or sigma'), with growth class g (param gp)
  * from the analysis; the constant of the growth law is estimated from
  * samples of |f| at |x| in [T/2, 2T] (times 4 for safety).  Writes the
  * bound reached (log2) into *log2_tail.  The same bound covers every a_k
  * (Cramer's inequality) and, with p = 2, E f^2. */
-double da_tail_radius(const da_tape *f, da_growth g, double gp, int p,
+double da_tail_radius(const da_tape *f, da_growth g, double gp, int p, long N,
                       double log2_target, double *log2_tail);
 
 /* Exact path for POLY / PWPOLY: raw A_k, E sigma^2, E sigma'^2 at

@@ -1,10 +1,15 @@
 /* tail.c -- where to truncate the line, and what is left beyond.
  *
  * Every quantity the engine integrates has the form int g(x) phi(x) dx
- * with |g| <= |f|^p 1.0865 e^{x^2/4} (Cramer's inequality for the
- * orthonormal h_k; with p = 2 and h_0 = 1 it also covers E f^2), so the
- * part beyond |x| > T is at most
- *     (1.0865/sqrt(2 pi)) int_{|x|>T} |f|^p e^{-x^2/4} dx.
+ * with |g| <= |f|^p |h_k| for some k <= N (p = 1: the a_k; p = 2, N = 0:
+ * E f^2), and two envelopes bound |h_k|: Cramer's inequality
+ * |h_k(x)| <= 1.0865 e^{x^2/4}, and |He_k(x)| <= (|x| + sqrt k)^k (by
+ * induction on the three-term recurrence), which is the tighter one for
+ * small N.  So the part beyond |x| > T is at most the smaller of
+ *     (1.0865/sqrt(2 pi)) int_{|x|>T} |f|^p e^{-x^2/4} dx,
+ *     (1/(sqrt(N!) sqrt(2 pi))) int_{|x|>T} |f|^p (|x| + sqrt N)^N e^{-x^2/2} dx,
+ * each bounded through the growth law below (the second with the factor
+ * 1/(T - (p m + N)/T) for the integral of the decaying integrand).
  * With |f(x)| <= C (1+|x|)^m:
  *     int_T^inf (1+x)^{pm} e^{-x^2/4} <= (1+T)^{pm} e^{-T^2/4} / (T/2 - pm/(1+T));
  * with |f(x)| <= C e^{c|x|}:
@@ -23,7 +28,7 @@ static double log_growth(da_growth g, double gp, double x)
     return g == DA_GROWTH_EXP ? gp * x : gp * log1p(x);
 }
 
-double da_tail_radius(const da_tape *f, da_growth g, double gp, int p,
+double da_tail_radius(const da_tape *f, da_growth g, double gp, int p, long N,
                       double log2_target, double *log2_tail)
 {
     if (g == DA_GROWTH_BAD) {
@@ -65,6 +70,16 @@ double da_tail_radius(const da_tape *f, da_growth g, double gp, int p,
             continue;
         double lt = p * logC + lg - T * T / 4 - log(denom)
                     + log(2.0 * 1.0865 / sqrt(2 * M_PI));
+        /* the polynomial envelope |h_k(x)| <= (|x| + sqrt k)^k / sqrt(k!),
+           largest at k = N for |x| >= 1: tighter for small N and high
+           precision (e^{-x^2/2} instead of e^{-x^2/4}) */
+        double denom2 = T - (pg + (double)N) / T - (g == DA_GROWTH_EXP ? pg : 0);
+        if (denom2 > 0.5) {
+            double lpoly = p * logC + lg + (double)N * log(T + sqrt((double)N)) - T * T / 2
+                           - log(denom2) - 0.5 * lgamma((double)N + 1) + log(2.0 / sqrt(2 * M_PI));
+            if (lpoly < lt)
+                lt = lpoly;
+        }
         double l2 = lt / M_LN2;
         if (l2 <= log2_target) {
             *log2_tail = l2;

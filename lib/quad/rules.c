@@ -166,8 +166,12 @@ int da_rule_de(da_rule *r, const mpfr_t a, const mpfr_t b, double h,
     kind = mpfr_inf_p(b) ? 1 : mpfr_inf_p(a) ? 2 : 0;
     if (!(h > 0) || stride < 1)
         return da_fail(DA_EINVAL, "DE rule: bad step");
-    /* t range: generous, the loop stops at negligible weights */
-    long jmax = (long)ceil(8.0 / h);
+    /* t range: far enough that a node reaches the endpoints to working
+       precision (distance about e^{-(pi/2) sinh t} < 2^-(prec+40)), so that
+       no piece of the interval is silently left out; the loop stops earlier
+       at negligible weights */
+    double tmax = asinh(2.0 * ((double)prec + 40.0) * M_LN2 / M_PI) + 1.0;
+    long jmax = (long)ceil(tmax / h);
     long cap = (2 * jmax + 1) / stride + 2;
     int st = rule_alloc(r, cap);
     if (st)
@@ -179,8 +183,6 @@ int da_rule_de(da_rule *r, const mpfr_t a, const mpfr_t b, double h,
        or the node hits the endpoint at this precision */
     double cutoff_log2 = -(double)prec - 30.0 + log2(h);
     for (int dir = -1; dir <= 1; dir += 2) {
-        long j0 = dir < 0 ? -(start % stride == 0 ? 0 : 0) : 0;
-        (void)j0;
         for (long j = (dir < 0 ? -1 : 0); labs(j) <= jmax; j += dir) {
             long jj = j;
             /* keep only j = start (mod stride) */
