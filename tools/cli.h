@@ -50,6 +50,21 @@ void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
 /* JSON string escaping. */
 void cli_json_str(FILE *f, const char *s);
 
+/* The options of the commands that evaluate the dual map (mapopts.c). */
+typedef struct {
+    long digits, depth, deriv, degree;
+    int raw, ntk, fmt, have_depth, have_deriv, help;
+    const char *rhos, *spec, *method;
+} cli_map_opts;
+void cli_map_opts_init(cli_map_opts *m, long depth);
+/* --rho --depth --digits --format --method --degree [--derivative] --raw
+ * --ntk and one activation; --rho and the activation are required.
+ * Returns 0 (m->help set after --help) or the exit code. */
+int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
+                       const char *usage, int allow_derivative, FILE *out);
+/* The dual the options ask for (guard digits over several layers). */
+int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double rho_max);
+
 int cmd_coeffs(int argc, char **argv, FILE *out);
 int cmd_list(int argc, char **argv, FILE *out);
 int cmd_table(int argc, char **argv, FILE *out);

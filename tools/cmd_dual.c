@@ -59,61 +59,15 @@ int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *
 
 int cmd_dual(int argc, char **argv, FILE *out)
 {
-    long digits = 30, depth = 1, deriv = 0, degree = 0;
-    int raw = 0, ntk = 0, fmt = FMT_TEXT, have_depth = 0, have_deriv = 0;
-    const char *rhos = NULL, *spec = NULL, *method = "auto";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--rho") || !strcmp(a, "--depth") || !strcmp(a, "--digits") ||
-                   !strcmp(a, "--format") || !strcmp(a, "--derivative") || !strcmp(a, "--method") ||
-                   !strcmp(a, "--degree")) {
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--rho"))
-                rhos = v;
-            else if (!strcmp(a, "--depth")) {
-                if (cli_parse_long(v, 0, 100000, &depth, "--depth"))
-                    return EXIT_USAGE;
-                have_depth = 1;
-            } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, 3000, &digits, "--digits"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--derivative")) {
-                if (cli_parse_long(v, 0, 2, &deriv, "--derivative"))
-                    return EXIT_USAGE;
-                have_deriv = 1;
-            } else if (!strcmp(a, "--degree")) {
-                if (cli_parse_long(v, 1, 100000, &degree, "--degree"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--method")) {
-                if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))
-                    return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
-                method = v;
-            } else {
-                if (cli_parse_format(v, &fmt))
-                    return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--raw")) {
-            raw = 1;
-        } else if (!strcmp(a, "--ntk")) {
-            ntk = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            return cli_usage_error("dual: unknown option '%s' (see dualact dual --help)", a);
-        } else if (!spec) {
-            spec = a;
-        } else {
-            return cli_usage_error("dual: one activation only ('%s' is extra)", a);
-        }
-    }
-    if (!spec)
-        return cli_usage_error("dual: no activation given (see dualact dual --help)");
-    if (!rhos)
-        return cli_usage_error("dual: --rho is required");
-    if (have_deriv && deriv > 0 && (ntk || (have_depth && depth != 1)))
+    cli_map_opts m;
+    cli_map_opts_init(&m, 1);
+    int prc = cli_map_opts_parse(&m, argc, argv, "dual", usage, 1, out);
+    if (prc || m.help)
+        return prc;
+    long digits = m.digits, depth = m.depth, deriv = m.deriv;
+    int raw = m.raw, ntk = m.ntk, fmt = m.fmt, st;
+    const char *rhos = m.rhos, *spec = m.spec;
+    if (m.have_deriv && deriv > 0 && (ntk || (m.have_depth && depth != 1)))
         return cli_usage_error("dual: --derivative applies to sigma_hat itself (depth 1, no --ntk)");
 
     mpfr_prec_t prec = (mpfr_prec_t)ceil((double)digits * 3.3219280948873623) + 33;
@@ -156,21 +110,9 @@ int cmd_dual(int argc, char **argv, FILE *out)
     rc = cli_act_new(&act, spec);
     if (rc)
         goto done;
-    da_dual_opts o;
-    da_dual_opts_init(&o);
-    /* over several layers the radii grow: ask the map for guard digits
-       and judge the printed values against the digits asked for */
-    o.digits = (depth > 1 || ntk) ? digits + GUARD_DIGITS : digits;
-    o.raw = raw;
-    o.degree = degree;
-    o.method = !strcmp(method, "series") ? DA_DUAL_SERIES
-             : !strcmp(method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
-    o.rho_max = (depth == 1 && !ntk) ? rmax : 1.0;
-    int st = da_dual_new(&d, act, &o);
-    if (st) {
-        rc = cli_lib_error(st, spec);
+    rc = cli_map_dual(&d, act, &m, (depth == 1 && !ntk) ? rmax : 1.0);
+    if (rc)
         goto done;
-    }
     val = calloc(got, sizeof *val);
     inf = calloc(got, sizeof *inf);
     if (!val || !inf) {

@@ -39,54 +39,14 @@ static void fmt(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b,
 
 int cmd_iterate(int argc, char **argv, FILE *out)
 {
-    long digits = 30, depth = 10, degree = 0;
-    int raw = 0, ntk = 0, ff = FMT_TEXT;
-    const char *rhos = NULL, *spec = NULL, *method = "auto";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--rho") || !strcmp(a, "--depth") || !strcmp(a, "--digits") ||
-                   !strcmp(a, "--format") || !strcmp(a, "--method") || !strcmp(a, "--degree")) {
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--rho"))
-                rhos = v;
-            else if (!strcmp(a, "--depth")) {
-                if (cli_parse_long(v, 0, 100000, &depth, "--depth"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, 3000, &digits, "--digits"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--degree")) {
-                if (cli_parse_long(v, 1, 100000, &degree, "--degree"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--method")) {
-                if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))
-                    return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
-                method = v;
-            } else {
-                if (cli_parse_format(v, &ff))
-                    return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--raw")) {
-            raw = 1;
-        } else if (!strcmp(a, "--ntk")) {
-            ntk = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            return cli_usage_error("iterate: unknown option '%s' (see dualact iterate --help)", a);
-        } else if (!spec) {
-            spec = a;
-        } else {
-            return cli_usage_error("iterate: one activation only ('%s' is extra)", a);
-        }
-    }
-    if (!spec)
-        return cli_usage_error("iterate: no activation given (see dualact iterate --help)");
-    if (!rhos)
-        return cli_usage_error("iterate: --rho is required");
+    cli_map_opts m;
+    cli_map_opts_init(&m, 10);
+    int prc = cli_map_opts_parse(&m, argc, argv, "iterate", usage, 0, out);
+    if (prc || m.help)
+        return prc;
+    long digits = m.digits, depth = m.depth;
+    int raw = m.raw, ntk = m.ntk, ff = m.fmt;
+    const char *rhos = m.rhos, *spec = m.spec;
     if (strchr(rhos, ','))
         return cli_usage_error("iterate: --rho takes one value (dualact dual takes a list)");
     mpfr_prec_t prec = (mpfr_prec_t)ceil((double)digits * 3.3219280948873623) + 33;
@@ -105,21 +65,9 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     rc = cli_act_new(&act, spec);
     if (rc)
         goto done;
-    da_dual_opts o;
-    da_dual_opts_init(&o);
-    /* over several layers the radii grow: ask the map for guard digits
-       and judge the printed values against the digits asked for */
-    o.digits = digits + GUARD_DIGITS;
-    o.raw = raw;
-    o.degree = degree;
-    o.method = !strcmp(method, "series") ? DA_DUAL_SERIES
-             : !strcmp(method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
-    o.rho_max = ntk ? 1.0 : fabs(mpfr_get_d(rho0->mid, MPFR_RNDU));
-    st = da_dual_new(&d, act, &o);
-    if (st) {
-        rc = cli_lib_error(st, spec);
+    rc = cli_map_dual(&d, act, &m, ntk ? 1.0 : fabs(mpfr_get_d(rho0->mid, MPFR_RNDU)));
+    if (rc)
         goto done;
-    }
     st = da_kmap_iterate(&km, d, rho0, 1, depth, ntk);
     if (st == DA_EINFINITE) {
         rc = cli_lib_error(DA_EDOM, spec);
