@@ -143,7 +143,11 @@ static void gerr(char *b, size_t n, double v, double err)
         sig = 9;
     if (sig < 1)
         sig = 1;
-    snprintf(b, n, "%.*g", sig, v);
+    /* keep trailing zeros: they are vouched digits too */
+    snprintf(b, n, "%#.*g", sig, v);
+    size_t len = strlen(b);
+    if (len && b[len - 1] == '.')
+        b[len - 1] = '\0';
 }
 
 /* progress on stderr, only when it is a terminal */
