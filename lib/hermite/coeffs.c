@@ -516,9 +516,9 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
         const da_acc *fin = converged ? &cur : &prev;
         /* the floors, added as powers of two (they may lie far below
            double's range) or in MPFR */
-        double l2_round = -(double)q.wp + log2(3.0 * N + (double)fin->nodes + 10)
+        double l2_round = -(double)q.wp + log2(3.0 * N + (double)fin->nodes + 80)
                           + log2(1.0865 * fin->mag);
-        double l2_round_s = -(double)q.wp + log2((double)fin->nodes + 10) + log2(fin->magd);
+        double l2_round_s = -(double)q.wp + log2((double)fin->nodes + 80) + log2(fin->magd);
         mpfr_t ff;
         mpfr_init2(ff, DA_RAD_PREC);
         mpfr_mul_d(ff, fin->fdiff, 2 * 1.0865, MPFR_RNDU);
