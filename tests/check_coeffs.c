@@ -197,6 +197,42 @@ START_TEST(closed_forms)
 }
 END_TEST
 
+/* normalization removes affine changes: 1000 + tanh, tanh/1000 and
+   1e-9*tanh have the normalized coefficients of tanh, and (x + 1e200) -
+   1e200 those of x (where double arithmetic cancels x away entirely);
+   every ball must contain the reference midpoint */
+START_TEST(affine_invariance)
+{
+    da_hermite *ref = coeffs("tanh", 8, 35, 0, DA_OK);
+    const char *variants[] = {"1000+tanh(x)", "tanh(x)/1000", "1e-9*tanh(x)", "tanh(x)*3-7"};
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+        da_hermite *h = coeffs(variants[i], 8, 35, 0, DA_OK);
+        for (long k = 0; k <= 8; k++) {
+            ck_assert_msg(tu_ball_contains(&h->a[k], ref->a[k].mid), "%s: a_%ld", variants[i], k);
+            assert_tight(&h->a[k], 35, variants[i], k);
+        }
+        da_hermite_free(h);
+    }
+    da_hermite_free(ref);
+    da_hermite *h = coeffs("(x+1e200)-1e200", 3, 30, 0, DA_OK);
+    mpfr_t one;
+    mpfr_init2(one, 64);
+    mpfr_set_ui(one, 1, MPFR_RNDN);
+    ck_assert(tu_ball_contains(&h->a[1], one));
+    ck_assert(mpfr_cmp_d(h->a[1].rad, 1e-30) < 0);
+    mpfr_clear(one);
+    da_hermite_free(h);
+    /* a variance far below the mean square is refused, not garbled */
+    da_act *a;
+    ck_assert_int_eq(da_act_new(&a, "tanh(x)+1e30"), DA_OK);
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    h = NULL;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EDOM);
+    da_act_free(a);
+}
+END_TEST
+
 /* error bounds far below double's range (1e-308): every floor and
    comparison must stay in MPFR */
 START_TEST(beyond_double_range)
@@ -551,6 +587,7 @@ int main(void)
     tcase_set_timeout(tc, tu_heavy() ? 1200 : 300);
     tcase_add_test(tc, closed_forms);
     tcase_add_test(tc, beyond_double_range);
+    tcase_add_test(tc, affine_invariance);
     tcase_add_test(tc, reference_catalogue);
     tcase_add_test(tc, reference_expressions);
     tcase_add_test(tc, reference_moments);

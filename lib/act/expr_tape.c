@@ -401,11 +401,20 @@ da_tape *da_tape_new(const da_expr *e)
     t->nreg = 1 + t->npre + t->ntemp;
     free(t->freelist);
     t->freelist = NULL;
-    /* guard = 16 + 2 ceil(log2(n + 1)) */
+    /* guard = 16 + 2 ceil(log2(n + 1)), plus the binary magnitude of the
+       largest constant: in (x + 1e200) - 1e200 the value of x survives only
+       if the working precision spans both magnitudes; without these bits
+       the evaluations at two precisions could agree on a wrong 0 */
     int lg = 0;
     while ((1L << lg) < (long)t->ncode + 1)
         lg++;
     t->guard = 16 + 2 * lg;
+    double big = 0;
+    for (int i = 0; i < t->nconst; i++)
+        if (isfinite(t->cval[i]) && fabs(t->cval[i]) > big)
+            big = fabs(t->cval[i]);
+    if (big > 1)
+        t->guard += (mpfr_prec_t)ceil(log2(big));
     return t;
 }
 

@@ -180,9 +180,11 @@ static void rad_add_pow2(mpfr_t rad, double l2)
 /* ---- exact path ---------------------------------------------------- */
 
 static int run_exact(raw_result *R, const da_act *act, long N, double log2_target,
-                     mpfr_prec_t max_prec)
+                     double log2_mag, mpfr_prec_t max_prec)
 {
-    mpfr_prec_t wp = (mpfr_prec_t)ceil(-log2_target) + 64 + (mpfr_prec_t)log2((double)N + 16);
+    /* relative precision: the target below the magnitude of the sums */
+    mpfr_prec_t wp = (mpfr_prec_t)ceil(-log2_target + log2_mag) + 64
+                     + (mpfr_prec_t)log2((double)N + 16);
     if (wp < 64)
         wp = 64;
     for (int round = 0; round < 8; round++) {
@@ -367,7 +369,7 @@ static void q_refine(qstate *q)
 }
 
 static int run_quad(raw_result *R, const da_act *act, long N, double log2_target,
-                    mpfr_prec_t max_prec, long max_nodes, int want_beta)
+                    double log2_mag, mpfr_prec_t max_prec, long max_nodes, int want_beta)
 {
     const da_expr_info *info = &act->info;
     da_act *dact = NULL;
@@ -380,7 +382,9 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
     q.ds = dact ? dact->tape : NULL;
     q.N = N;
     double bits = -log2_target;
-    q.wp = (mpfr_prec_t)ceil(bits) + 40 + (mpfr_prec_t)ceil(log2(3.0 * N + 16));
+    /* relative precision: the target below the magnitude of the sums
+       (E sigma^2 for a sigma with a large mean) */
+    q.wp = (mpfr_prec_t)ceil(bits + log2_mag) + 40 + (mpfr_prec_t)ceil(log2(3.0 * N + 16));
     if (q.wp > max_prec)
         q.wp = max_prec;
     double tail1, tail2, taild = -INFINITY;
@@ -611,6 +615,43 @@ static void rough_scale(const da_act *act, double *norm, double *sd, double *mea
     *mean = s1;
     *sd = sqrt(s2);
     *norm = sqrt(s2 + s1 * s1);
+    if (*sd > 1e-10 * *norm && *sd > 0)
+        return;
+    /* double arithmetic may have cancelled the variance away, as in
+       (x + 1e200) - 1e200: look again in MPFR (the tape adds guard bits
+       for its large constants) */
+    mpfr_t x, y;
+    mpfr_init2(x, 64);
+    mpfr_init2(y, 64);
+    da_tape_ws *w = da_tape_ws_new(act->tape, 64);
+    if (!w) {
+        mpfr_clears(x, y, (mpfr_ptr)0);
+        return;
+    }
+    s1 = s2 = 0;
+    h = 0.05;
+    for (int pass = 0; pass < 2; pass++) {
+        for (double xv = -14; xv <= 14; xv += h) {
+            mpfr_set_d(x, xv, MPFR_RNDN);
+            if (da_tape_eval_m(act->tape, w, y, x))
+                continue;
+            double f = mpfr_get_d(y, MPFR_RNDN);
+            double wt = h * exp(-0.5 * xv * xv) / sqrt(2 * M_PI);
+            if (pass == 0) {
+                s1 += wt * f;
+            } else {
+                /* (f - mean) in MPFR, to keep what double would cancel */
+                mpfr_sub_d(y, y, s1, MPFR_RNDN);
+                double dv = mpfr_get_d(y, MPFR_RNDN);
+                s2 += wt * dv * dv;
+            }
+        }
+    }
+    da_tape_ws_free(w);
+    mpfr_clears(x, y, (mpfr_ptr)0);
+    *mean = s1;
+    *sd = sqrt(s2);
+    *norm = sqrt(s2 + s1 * s1);
 }
 
 int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opts *opts)
@@ -634,7 +675,10 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     rough_scale(act, &norm, &sd, &mean);
     if (!(norm > 0) || !isfinite(norm))
         norm = 1;
-    if (!o.raw && !(sd > 1e-300 && sd > 1e-15 * norm))
+    if (!o.raw && sd > 1e-300 && !(sd > 1e-15 * norm))
+        return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
+                       "normalizing it would lose every digit (use --raw)", act->spec);
+    if (!o.raw && !(sd > 1e-300))
         return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
                        act->spec);
     /* One absolute target for every raw sum (a_k and E sigma^2), 10^-D in
@@ -652,15 +696,17 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
             log2_target += fmin(0.0, log2(sd / (2 * fabs(mean))));
     }
     double scale = o.raw ? norm : sd;
+    /* the largest sum computed is E sigma^2 = norm^2 */
+    double log2_mag = norm > 1 ? 2 * log2(norm) : 0;
     mpfr_prec_t max_prec = o.max_prec > 0 ? o.max_prec
                                           : (mpfr_prec_t)(4 * o.digits * 3.33) + 2048;
 
     raw_result R = {0};
     int st;
     if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY)
-        st = run_exact(&R, act, N, log2_target, max_prec);
+        st = run_exact(&R, act, N, log2_target, log2_mag, max_prec);
     else
-        st = run_quad(&R, act, N, log2_target, max_prec, max_nodes, !o.no_beta);
+        st = run_quad(&R, act, N, log2_target, log2_mag, max_prec, max_nodes, !o.no_beta);
     if (st && st != DA_EACCURACY) {
         raw_clear(&R);
         return st;
