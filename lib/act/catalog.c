@@ -9,6 +9,7 @@
 #include "core/core.h"
 #include "act/act.h"
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,31 @@ static const entry table[] = {
 
 #define NTABLE (sizeof table / sizeof table[0])
 
+/* Filled once (pthread_once), then read-only: safe from any thread. */
 static da_catalog_entry pub[NTABLE];
+static char default_formula[NTABLE][256];   /* entries with parameters */
+static pthread_once_t catalog_once = PTHREAD_ONCE_INIT;
+
+static char *instantiate(const char *templ, char args[][64]);
+
+static void catalog_init(void)
+{
+    for (size_t i = 0; i < NTABLE; i++) {
+        pub[i].name = table[i].name;
+        pub[i].params = table[i].params;
+        pub[i].description = table[i].description;
+        if (table[i].templ && table[i].nparams > 0) {
+            char args[3][64];
+            for (int j = 0; j < table[i].nparams; j++)
+                snprintf(args[j], sizeof args[j], "%s", table[i].defaults[j]);
+            char *s = instantiate(table[i].templ, args);
+            if (s) {
+                snprintf(default_formula[i], sizeof default_formula[i], "%s", s);
+                free(s);
+            }
+        }
+    }
+}
 
 size_t da_catalog_size(void) { return NTABLE; }
 
@@ -70,9 +95,7 @@ const da_catalog_entry *da_catalog_get(size_t i)
 {
     if (i >= NTABLE)
         return NULL;
-    pub[i].name = table[i].name;
-    pub[i].params = table[i].params;
-    pub[i].description = table[i].description;
+    pthread_once(&catalog_once, catalog_init);
     return &pub[i];
 }
 
@@ -208,20 +231,10 @@ const char *da_catalog_expr(const char *name)
         return e && strcmp(e->name, "hermite") == 0 ? "x^2-1" : NULL;
     if (e->nparams == 0)
         return e->templ;
-    /* entries with parameters, at their defaults: small fixed cache */
-    static char buf[NTABLE][256];
+    /* entries with parameters, at their defaults (made once) */
+    pthread_once(&catalog_once, catalog_init);
     size_t i = (size_t)(e - table);
-    if (!buf[i][0]) {
-        char args[3][64];
-        for (int j = 0; j < e->nparams; j++)
-            snprintf(args[j], sizeof args[j], "%s", e->defaults[j]);
-        char *s = instantiate(e->templ, args);
-        if (!s)
-            return NULL;
-        snprintf(buf[i], sizeof buf[i], "%s", s);
-        free(s);
-    }
-    return buf[i];
+    return default_formula[i][0] ? default_formula[i] : NULL;
 }
 
 int da_catalog_formula(char **formula, const char *spec)
