@@ -490,6 +490,29 @@ START_TEST(double_path)
 }
 END_TEST
 
+/* a formula that double arithmetic cancels away must not give confident
+   wrong numbers on the double path: (exp(x) + 1e20) - 1e20 has
+   a_k = e^{1/2}/sqrt(k!) */
+START_TEST(double_path_cancellation)
+{
+    da_act *a;
+    ck_assert_int_eq(da_act_new(&a, "(exp(x)+1e20)-1e20"), DA_OK);
+    double ad[4], ed[4];
+    int st = da_hermite_compute_d(ad, ed, 3, a, 1);
+    ck_assert_int_eq(st, DA_OK);
+    double f = 1;
+    for (long k = 0; k <= 3; k++) {
+        if (k)
+            f *= (double)k;
+        /* the reference itself is rounded in double: a few ulps */
+        double ref = exp(0.5) / sqrt(f);
+        ck_assert_msg(fabs(ad[k] - ref) <= ed[k] + 4e-16 * ref, "a_%ld = %.17g +- %g vs %.17g", k, ad[k],
+                      ed[k], ref);
+    }
+    da_act_free(a);
+}
+END_TEST
+
 /* the caps: too few nodes gives DA_EACCURACY, and the bounds still hold */
 START_TEST(caps_report_honestly)
 {
@@ -596,6 +619,7 @@ int main(void)
     tcase_add_test(tc, recurrence);
     tcase_add_test(tc, two_precisions);
     tcase_add_test(tc, double_path);
+    tcase_add_test(tc, double_path_cancellation);
     tcase_add_test(tc, caps_report_honestly);
     tcase_add_test(tc, error_paths);
     tcase_add_test(tc, polynomials_exact);

@@ -4,7 +4,9 @@
  * trapezoid rule on R with the step halved until two levels agree.
  * Breakpoints with non-polynomial pieces: double-exponential rule per
  * piece, halved likewise.  Polynomial and piecewise-polynomial
- * activations: the exact formulas of the MPFR path at 128 bits, rounded.
+ * activations, and formulas whose evaluation in double is not within 16
+ * ulps of the MPFR tape on a grid (cancellation): the MPFR path at 17
+ * digits, rounded.
  * The orthonormal recurrence h_{k+1} = (x h_k - sqrt(k) h_{k-1})/sqrt(k+1)
  * keeps every value below 1.09 e^{x^2/4}, so nothing overflows.
  * Sums and the recurrence run in long double.
@@ -69,11 +71,39 @@ static double rounding_floor(long N, long nodes, double mag)
     return (ldexp(3.0 * N + (double)nodes + 64, -63) + ldexp(16.0, -53)) * 1.0865 * mag;
 }
 
+/* Does double arithmetic evaluate sigma as well as the rounding floor
+ * assumes (16 ulps)?  Checked against the MPFR tape at 128 bits on a grid:
+ * a formula such as (exp(x) + 1e20) - 1e20 cancels away in double. */
+static int double_eval_ok(const da_act *act)
+{
+    mpfr_t x, y;
+    mpfr_init2(x, 128);
+    mpfr_init2(y, 128);
+    da_tape_ws *w = da_tape_ws_new(act->tape, 128);
+    int ok = w != NULL;
+    for (double xv = -10; ok && xv <= 10; xv += 0.3125) {
+        double fd = da_tape_eval_d(act->tape, xv);
+        mpfr_set_d(x, xv, MPFR_RNDN);
+        if (da_tape_eval_m(act->tape, w, y, x))
+            continue;
+        double fm = mpfr_get_d(y, MPFR_RNDN);
+        if (!(fabs(fd - fm) <= ldexp(16.0, -53) * fabs(fm) + 0x1p-1000))
+            ok = 0;
+    }
+    if (w)
+        da_tape_ws_free(w);
+    mpfr_clears(x, y, (mpfr_ptr)0);
+    return ok;
+}
+
 int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int raw)
 {
     if (N < 0 || N > 100000)
         return da_fail(DA_EINVAL, "degree %ld out of range [0, 100000]", N);
-    if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY) {
+    /* polynomial pieces, and formulas that double arithmetic evaluates
+       badly: the MPFR engine at 17 digits, rounded */
+    if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY ||
+        !double_eval_ok(act)) {
         da_hermite_opts o;
         da_hermite_opts_init(&o);
         o.degree = N;
