@@ -145,3 +145,26 @@ int da_act_diff_text(char **out, const da_act *a, int order, int latex)
         return da_fail(DA_ENOMEM, "out of memory");
     return DA_OK;
 }
+
+int da_act_double_ok(const da_act *a)
+{
+    /* double against the MPFR tape at 128 bits on a grid of [-10, 10] */
+    mpfr_t x, y;
+    mpfr_init2(x, 128);
+    mpfr_init2(y, 128);
+    da_tape_ws *w = da_tape_ws_new(a->tape, 128);
+    int ok = w != NULL;
+    for (double xv = -10; ok && xv <= 10; xv += 0.3125) {
+        double fd = da_tape_eval_d(a->tape, xv);
+        mpfr_set_d(x, xv, MPFR_RNDN);
+        if (da_tape_eval_m(a->tape, w, y, x))
+            continue;
+        double fm = mpfr_get_d(y, MPFR_RNDN);
+        if (!(fabs(fd - fm) <= ldexp(16.0, -53) * fabs(fm) + 0x1p-1000))
+            ok = 0;
+    }
+    if (w)
+        da_tape_ws_free(w);
+    mpfr_clears(x, y, (mpfr_ptr)0);
+    return ok;
+}

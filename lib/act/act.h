@@ -19,6 +19,12 @@ struct da_act {
  * otherwise an error code (bad parameters). */
 int da_catalog_formula(char **formula, const char *spec);
 
+/* 1 when double arithmetic evaluates the activation within 16 ulps of the
+ * MPFR tape on a grid of [-10, 10]; 0 when it does not, as for
+ * (exp(x) + 1e20) - 1e20, which cancels away in double.  The double-
+ * precision paths check it before trusting their own evaluations. */
+int da_act_double_ok(const da_act *act);
+
 /* Make an activation from a parsed expression (takes a reference). */
 int da_act_from_expr(da_act **out, da_expr *e, const char *spec);
 

@@ -66,6 +66,9 @@ static void gauss_legendre(int n, double *x, double *w)
 int da_meanfield_new(da_meanfield **out, const da_act *act, int normalized)
 {
     *out = NULL;
+    if (!da_act_double_ok(act))
+        return da_fail(DA_EDOM, "'%s' cannot be evaluated accurately in double precision "
+                       "(cancellation), which the mean-field computation uses", da_act_spec(act));
     da_meanfield *mf = da_calloc(1, sizeof *mf);
     if (!mf)
         return DA_ENOMEM;

@@ -71,31 +71,6 @@ static double rounding_floor(long N, long nodes, double mag)
     return (ldexp(3.0 * N + (double)nodes + 64, -63) + ldexp(16.0, -53)) * 1.0865 * mag;
 }
 
-/* Does double arithmetic evaluate sigma as well as the rounding floor
- * assumes (16 ulps)?  Checked against the MPFR tape at 128 bits on a grid:
- * a formula such as (exp(x) + 1e20) - 1e20 cancels away in double. */
-static int double_eval_ok(const da_act *act)
-{
-    mpfr_t x, y;
-    mpfr_init2(x, 128);
-    mpfr_init2(y, 128);
-    da_tape_ws *w = da_tape_ws_new(act->tape, 128);
-    int ok = w != NULL;
-    for (double xv = -10; ok && xv <= 10; xv += 0.3125) {
-        double fd = da_tape_eval_d(act->tape, xv);
-        mpfr_set_d(x, xv, MPFR_RNDN);
-        if (da_tape_eval_m(act->tape, w, y, x))
-            continue;
-        double fm = mpfr_get_d(y, MPFR_RNDN);
-        if (!(fabs(fd - fm) <= ldexp(16.0, -53) * fabs(fm) + 0x1p-1000))
-            ok = 0;
-    }
-    if (w)
-        da_tape_ws_free(w);
-    mpfr_clears(x, y, (mpfr_ptr)0);
-    return ok;
-}
-
 int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int raw)
 {
     if (N < 0 || N > 100000)
@@ -103,7 +78,7 @@ int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int 
     /* polynomial pieces, and formulas that double arithmetic evaluates
        badly: the MPFR engine at 17 digits, rounded */
     if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY ||
-        !double_eval_ok(act)) {
+        !da_act_double_ok(act)) {
         da_hermite_opts o;
         da_hermite_opts_init(&o);
         o.degree = N;
