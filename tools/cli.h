@@ -36,6 +36,10 @@ int cli_act_new(da_act **act, const char *spec);
 /* --format text|csv|json; returns 0 or exit code 2 (message printed). */
 int cli_parse_format(const char *v, int *fmt);
 
+/* --format for commands that print a da_table: text, csv, json,
+ * markdown (or md), latex; returns 0 or exit code 2 (message printed). */
+int cli_parse_table_format(const char *v, da_table_format *fmt);
+
 /* Strict number parsing: the whole string, in range. */
 int cli_parse_long(const char *s, long lo, long hi, long *out, const char *what);
 int cli_parse_double(const char *s, double lo, double hi, double *out, const char *what);

@@ -81,18 +81,6 @@ static void free_list(char **v, int n)
     free(v);
 }
 
-static int parse_format(const char *v, da_table_format *f)
-{
-    if (!strcmp(v, "text")) *f = DA_TABLE_TEXT;
-    else if (!strcmp(v, "csv")) *f = DA_TABLE_CSV;
-    else if (!strcmp(v, "json")) *f = DA_TABLE_JSON;
-    else if (!strcmp(v, "markdown")) *f = DA_TABLE_MARKDOWN;
-    else if (!strcmp(v, "latex")) *f = DA_TABLE_LATEX;
-    else
-        return cli_usage_error("--format: '%s' is not one of text, csv, json, markdown, latex", v);
-    return 0;
-}
-
 static void fmt_long(char *b, size_t n, long v)
 {
     if (v < 0)
@@ -146,7 +134,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
             else if (!strcmp(a, "--max-depth"))
                 bad = cli_parse_long(v, 1, 100000000, &dop.max_depth, "--max-depth");
             else
-                bad = parse_format(v, &fmt);
+                bad = cli_parse_table_format(v, &fmt);
             if (bad) {
                 free(acts);
                 return EXIT_USAGE;

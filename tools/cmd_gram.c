@@ -200,14 +200,8 @@ int cmd_gram(int argc, char **argv, FILE *out)
                 if (cli_parse_double(v, 1e-15, 0.1, &o.lanczos_tol, "--tol"))
                     return EXIT_USAGE;
             } else {
-                if (!strcmp(v, "text")) fmt = DA_TABLE_TEXT;
-                else if (!strcmp(v, "csv")) fmt = DA_TABLE_CSV;
-                else if (!strcmp(v, "json")) fmt = DA_TABLE_JSON;
-                else if (!strcmp(v, "markdown")) fmt = DA_TABLE_MARKDOWN;
-                else if (!strcmp(v, "latex")) fmt = DA_TABLE_LATEX;
-                else
-                    return cli_usage_error("--format: '%s' is not one of text, csv, json, "
-                                           "markdown, latex", v);
+                if (cli_parse_table_format(v, &fmt))
+                    return EXIT_USAGE;
             }
         } else if (!strcmp(a, "--ntk")) {
             o.ntk = 1;
@@ -230,12 +224,9 @@ int cmd_gram(int argc, char **argv, FILE *out)
         return cli_usage_error("gram: --depth L is required");
     o.depth = depth;
     da_act *act = NULL;
-    int st = da_act_new(&act, act_s);
-    if (st) {
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "activation '%.100s'", act_s);
-        return cli_lib_error(st, ctx);
-    }
+    int st = cli_act_new(&act, act_s);
+    if (st)
+        return st;
     da_gram_data *data = NULL;
     int rc = gram_cli_data(&data, file, sphere, separated, columns, (unsigned long)seed);
     if (rc) {

@@ -85,14 +85,8 @@ int cmd_simulate(int argc, char **argv, FILE *out)
             else if (!strcmp(a, "--level"))
                 bad = cli_parse_double(v, 0.5, 0.999999, &o.level, "--level");
             else {
-                if (!strcmp(v, "text")) fmt = DA_TABLE_TEXT;
-                else if (!strcmp(v, "csv")) fmt = DA_TABLE_CSV;
-                else if (!strcmp(v, "json")) fmt = DA_TABLE_JSON;
-                else if (!strcmp(v, "markdown")) fmt = DA_TABLE_MARKDOWN;
-                else if (!strcmp(v, "latex")) fmt = DA_TABLE_LATEX;
-                else
-                    return cli_usage_error("--format: '%s' is not one of text, csv, json, "
-                                           "markdown, latex", v);
+                if (cli_parse_table_format(v, &fmt))
+                    return EXIT_USAGE;
             }
             if (bad)
                 return EXIT_USAGE;
@@ -125,12 +119,9 @@ int cmd_simulate(int argc, char **argv, FILE *out)
     o.depth = depth;
     o.seed = (unsigned long)seed;
     da_act *act = NULL;
-    int st = da_act_new(&act, act_s);
-    if (st) {
-        char ctx[160];
-        snprintf(ctx, sizeof ctx, "activation '%.100s'", act_s);
-        return cli_lib_error(st, ctx);
-    }
+    int st = cli_act_new(&act, act_s);
+    if (st)
+        return st;
     int rc = EXIT_OK;
     da_gram_data *data = NULL;
     da_table *t = NULL;

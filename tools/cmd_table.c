@@ -143,13 +143,8 @@ int cmd_table(int argc, char **argv, FILE *out)
             } else if (!strcmp(a, "--columns")) {
                 free(lcols);
                 lcols = strdup(v);
-            } else if (!strcmp(v, "text")) fmt = DA_TABLE_TEXT;
-            else if (!strcmp(v, "csv")) fmt = DA_TABLE_CSV;
-            else if (!strcmp(v, "md") || !strcmp(v, "markdown")) fmt = DA_TABLE_MARKDOWN;
-            else if (!strcmp(v, "latex")) fmt = DA_TABLE_LATEX;
-            else if (!strcmp(v, "json")) fmt = DA_TABLE_JSON;
-            else {
-                rc = cli_usage_error("--format: '%s' is not one of text, csv, md, latex, json", v);
+            } else if (cli_parse_table_format(v, &fmt)) {
+                rc = EXIT_USAGE;
                 goto done;
             }
         } else if (a[0] == '-' && a[1] == '-') {

@@ -68,6 +68,23 @@ int cli_parse_format(const char *v, int *fmt)
     return EXIT_OK;
 }
 
+int cli_parse_table_format(const char *v, da_table_format *fmt)
+{
+    if (!strcmp(v, "text"))
+        *fmt = DA_TABLE_TEXT;
+    else if (!strcmp(v, "csv"))
+        *fmt = DA_TABLE_CSV;
+    else if (!strcmp(v, "json"))
+        *fmt = DA_TABLE_JSON;
+    else if (!strcmp(v, "markdown") || !strcmp(v, "md"))
+        *fmt = DA_TABLE_MARKDOWN;
+    else if (!strcmp(v, "latex"))
+        *fmt = DA_TABLE_LATEX;
+    else
+        return cli_usage_error("--format: '%s' is not one of text, csv, json, markdown, latex", v);
+    return EXIT_OK;
+}
+
 int cli_parse_long(const char *s, long lo, long hi, long *out, const char *what)
 {
     if (!s || !*s)
