@@ -169,6 +169,11 @@ typedef struct {
     double digits_reached;  /* min over the reported numbers of -log10(rad) */
     const char *method;     /* quadrature or formula used */
     long nodes;             /* quadrature nodes used in the final pass (0 if exact) */
+    int rigorous;           /* 1: every radius is a proof (ball arithmetic,
+                               proved quadrature and tail bounds); 0: an
+                               estimate, for the reason in bound_reason */
+    char bound_reason[200]; /* why an estimate ("" when rigorous), or why a
+                               proved result is wider than asked */
 } da_hermite;
 
 /* Compute a_0..a_N to absolute accuracy 10^-digits * ||sigma||.

@@ -203,7 +203,9 @@ END_TEST
    every ball must contain the reference midpoint */
 START_TEST(affine_invariance)
 {
-    da_hermite *ref = coeffs("tanh", 8, 35, 0, DA_OK);
+    /* the reference 25 digits further than the variants: its midpoint is
+       then exact at their scale */
+    da_hermite *ref = coeffs("tanh", 8, 60, 0, DA_OK);
     const char *variants[] = {"1000+tanh(x)", "tanh(x)/1000", "1e-9*tanh(x)", "tanh(x)*3-7"};
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
         da_hermite *h = coeffs(variants[i], 8, 35, 0, DA_OK);
@@ -573,7 +575,7 @@ START_TEST(error_paths)
     ck_assert(strlen(da_errmsg()) > 0);
     o.raw = 1;
     ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_OK);
-    ck_assert(mpfr_cmp_ui(h->a[0].mid, 3) == 0);
+    ck_assert(tu_ball_contains_str(&h->a[0], "3"));
     da_hermite_free(h);
     da_act_free(a);
 }

@@ -14,12 +14,12 @@ static const char usage[] =
     "Normalized (E sigma = 0, E sigma^2 = 1) unless --raw.\n"
     "\n"
     "  --degree N   highest degree (default 10, at most 100000)\n"
-    "  --digits D   absolute accuracy 10^-D in units of ||sigma|| (default 30,\n"
-    "               1 to 10000)\n"
+    "  --digits D   absolute accuracy 10^-D of every number printed (default\n"
+    "               30, 1 to 10000)\n"
     "  --raw        coefficients of sigma itself, not of the normalized sigma\n"
     "  --double     the fast double-precision path (about 15 digits)\n"
-    "  --format F   text (default), csv (header k,a_k,err; with several\n"
-    "               activations a last column act), or json\n"
+    "  --format F   text (default), csv (header k,a_k,err,bound; with several\n"
+    "               activations k,a_k,err,act,bound), or json\n"
     "\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached\n"
     "(the numbers printed are then those that could be vouched for).\n";
@@ -143,7 +143,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
 
     char v[12000], e[64];
     if (fmt == FMT_CSV) {
-        fprintf(out, "k,a_k,err%s\n", nacts > 1 ? ",act" : "");
+        fprintf(out, "k,a_k,err%s,bound\n", nacts > 1 ? ",act" : "");
         for (int j = 0; j < nacts; j++)
             for (long k = 0; k <= degree; k++) {
                 if (dbl)
@@ -162,7 +162,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                     }
                     fputc('"', out);
                 }
-                fputc('\n', out);
+                fprintf(out, ",%s\n", (!dbl && it[j].h->rigorous) ? "rigorous" : "estimate");
             }
     } else if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"coeffs\",\n", da_version());
@@ -188,14 +188,20 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
             }
             fprintf(out, ",\n      \"accuracy_reached\": %s",
                     it[j].status == DA_OK ? "true" : "false");
+            const char *bk = (h && h->rigorous) ? "rigorous" : "estimate";
+            fprintf(out, ",\n      \"bound\": \"%s\"", bk);
+            if (!h || !h->rigorous) {
+                fprintf(out, ",\n      \"bound_reason\": ");
+                cli_json_str(out, h ? h->bound_reason : "double-precision path: the error is estimated");
+            }
             fprintf(out, ",\n      \"coefficients\": [\n");
             for (long k = 0; k <= degree; k++) {
                 if (dbl)
                     fmt_d(v, sizeof v, e, sizeof e, it[j].ad[k], it[j].ed[k], digits);
                 else
                     cli_fmt_ball(v, sizeof v, e, sizeof e, &h->a[k], digits);
-                fprintf(out, "        {\"k\": %ld, \"a_k\": \"%s\", \"err\": \"%s\"}%s\n", k, v, e,
-                        k < degree ? "," : "");
+                fprintf(out, "        {\"k\": %ld, \"a_k\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n",
+                        k, v, e, bk, k < degree ? "," : "");
             }
             fprintf(out, "      ]");
             if (h) {
@@ -204,11 +210,12 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                     {"beta", &h->beta}, {"tail", &h->tail}};
                 for (size_t m = 0; m < sizeof q / sizeof q[0]; m++) {
                     if (q[m].b == &h->beta && h->beta_infinite) {
-                        fprintf(out, ",\n      \"beta\": {\"value\": \"inf\", \"err\": \"0\"}");
+                        fprintf(out, ",\n      \"beta\": {\"value\": \"inf\", \"err\": \"0\", \"bound\": \"%s\"}", bk);
                         continue;
                     }
                     cli_fmt_ball(v, sizeof v, e, sizeof e, q[m].b, digits);
-                    fprintf(out, ",\n      \"%s\": {\"value\": \"%s\", \"err\": \"%s\"}", q[m].name, v, e);
+                    fprintf(out, ",\n      \"%s\": {\"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}",
+                            q[m].name, v, e, bk);
                 }
             }
             fprintf(out, "\n    }%s\n", j + 1 < nacts ? "," : "");
@@ -227,6 +234,11 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                         h->nodes ? ", quadrature" : "");
             else
                 fprintf(out, "method      double precision\n");
+            if (h && h->rigorous)
+                fprintf(out, "bound       rigorous (every radius is proved)\n");
+            else
+                fprintf(out, "bound       estimate (%s)\n",
+                        h ? h->bound_reason : "double-precision path: the error is estimated");
             fprintf(out, "%s coefficients, absolute accuracy 10^-%ld%s\n\n",
                     raw ? "raw" : "normalized", digits,
                     it[j].status == DA_OK ? "" : " (NOT reached: see err)");

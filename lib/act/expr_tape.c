@@ -26,6 +26,7 @@
  */
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/tape_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -35,50 +36,6 @@
 #define E_D 2.71828182845904523536028747135266250
 #define SQRT1_2_D 0.70710678118654752440084436210484903
 #define INV_SQRT2PI_D 0.39894228040143267793994605993438187
-
-typedef enum {
-    I_MOV, I_NEG, I_ADD, I_SUB, I_MUL, I_DIV, I_POW, I_POWI,
-    I_LT, I_LE, I_GT, I_GE, I_EQ, I_NE, I_NOT, I_BOOL,
-    I_FN,     /* fn applied to a (, b, c) */
-    I_JZ,     /* a == 0: goto b; a NaN: dst = NaN, goto c */
-    I_JNZ,    /* a != 0: goto b; a NaN: dst = NaN, goto c */
-    I_JMP,    /* goto b */
-    I_CONST   /* dst = constant number n (those not preloaded) */
-} iop;
-
-typedef struct {
-    iop op;
-    da_fn fn;
-    int dst, a, b, c;
-    long n;   /* I_POWI exponent */
-} ins;
-
-typedef enum { C_NUM, C_PI, C_E } ckind;
-
-typedef struct {
-    ckind kind;
-    char *text;   /* C_NUM */
-} cdef;
-
-struct da_tape {
-    ins *code;
-    int ncode, capcode;
-    int nreg;       /* registers in all: x, constants, temporaries */
-    int nconst;     /* constants in all */
-    int npre;       /* constants 0 .. npre-1 live in registers 1 .. npre */
-    cdef *cdefs;    /* [nconst] */
-    double *cval;   /* [nconst] */
-    int capconst;
-    int res;        /* register of the result */
-    int reg0, reg1; /* shared constants 0, 1, pi, e (0 until used) */
-    int regpi, rege;
-    /* compile-time state */
-    int *freelist;
-    int nfree, capfree;
-    int ntemp;
-    int failed;
-    mpfr_prec_t guard;
-};
 
 struct da_tape_ws {
     const da_tape *t;

@@ -20,12 +20,15 @@
  * reached. */
 #include "core/core.h"
 #include "hermite/hermite.h"
+#include "hermite/rigorous.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
 
 #define DEFAULT_MAX_NODES 4000000L
+/* above this degree a (piecewise) polynomial goes to the exact formulas */
+#define RIG_PWPOLY_MAX_DEGREE 300
 
 void da_hermite_opts_init(da_hermite_opts *o)
 {
@@ -581,6 +584,123 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
     return st;
 }
 
+/* ---- the proved engine (rigorous.c) --------------------------------- */
+
+/* b = x, at b's precision: the midpoint rounded, the rounding added to the
+   radius (upwards) */
+static void ball_from_arb(da_ball_struct *b, const arb_t x)
+{
+    if (!arb_is_finite(x)) {
+        mpfr_set_nan(b->mid);
+        mpfr_set_inf(b->rad, 1);
+        return;
+    }
+    int inex = arf_get_mpfr(b->mid, arb_midref(x), MPFR_RNDN);
+    arf_t r;
+    arf_init(r);
+    arf_set_mag(r, arb_radref(x));
+    arf_get_mpfr(b->rad, r, MPFR_RNDU);
+    arf_clear(r);
+    if (inex) {
+        /* |rounding| <= ulp(mid) */
+        mpfr_t u;
+        mpfr_init2(u, DA_RAD_PREC);
+        mpfr_set_ui_2exp(u, 1, mpfr_get_exp(b->mid) - (mpfr_exp_t)mpfr_get_prec(b->mid),
+                         MPFR_RNDU);
+        mpfr_add(b->rad, b->rad, u, MPFR_RNDU);
+        mpfr_clear(u);
+    }
+}
+
+static double arb_log2_rad(const arb_t x)
+{
+    if (!arb_is_finite(x))
+        return INFINITY;
+    if (mag_is_zero(arb_radref(x)))
+        return -INFINITY;
+    return mag_get_d_log2_approx(arb_radref(x));
+}
+
+/* Hermite data with proved radii.  DA_OK, DA_EACCURACY (proved but wider
+   than asked: the budget), DA_EDOM with why[] filled when no proof is
+   possible for this activation (the caller falls back to an estimate). */
+static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
+                   double log2_mag, mpfr_prec_t max_prec, long max_nodes, int want_beta,
+                   char *why, size_t whylen)
+{
+    da_act *dact = NULL;
+    if (want_beta && !act->has_jump && da_act_derivative(&dact, act) != DA_OK)
+        dact = NULL;
+    da_clear_error();
+    da_rig_opts o;
+    da_rig_opts_init(&o);
+    o.N = N;
+    o.log2_tol = log2_target;
+    o.want_d = dact != NULL;
+    if (max_nodes > 0)
+        o.max_nodes = max_nodes;
+    slong prec = (slong)ceil(-log2_target + log2_mag) + 32 + (slong)ceil(log2((double)N + 2));
+    if (prec < 64)
+        prec = 64;
+    int st = DA_EDOM;
+    da_rig_result res;
+    memset(&res, 0, sizeof res);
+    for (int round = 0; round < 5; round++) {
+        if (prec > max_prec)
+            prec = max_prec;
+        o.prec = prec;
+        da_rig_result_clear(&res);
+        st = da_rig_compute(&res, act, dact, &o);
+        if (st != DA_OK)
+            break;
+        double worst = arb_log2_rad(res.s2);
+        for (long k = 0; k <= N; k++) {
+            double l = arb_log2_rad(res.a + k);
+            if (l > worst)
+                worst = l;
+        }
+        if (res.d2_ok && arb_log2_rad(res.d2) > worst)
+            worst = arb_log2_rad(res.d2);
+        if (worst <= log2_target)
+            break;
+        if (prec >= max_prec) {
+            st = DA_EACCURACY;
+            break;
+        }
+        /* rounding, or the tolerance split over many intervals: more
+           precision and a smaller tolerance */
+        prec = prec + prec / 2 + 32;
+        o.log2_tol -= 8;
+    }
+    if (st == DA_EDOM || st == DA_ENOMEM) {
+        if (st == DA_EDOM)
+            snprintf(why, whylen, "%s", res.why);
+        da_rig_result_clear(&res);
+        da_act_free(dact);
+        return st;
+    }
+    int stc = raw_init(R, N, (mpfr_prec_t)prec);
+    if (stc) {
+        da_rig_result_clear(&res);
+        da_act_free(dact);
+        return stc;
+    }
+    for (long k = 0; k <= N; k++)
+        ball_from_arb(&R->A[k], res.a + k);
+    ball_from_arb(&R->s2, res.s2);
+    if (res.d2_ok) {
+        ball_from_arb(&R->d2, res.d2);
+        R->d2_ok = 1;
+    }
+    R->nodes = res.nodes;
+    R->method = "Gauss-Legendre in ball arithmetic (proved error), adaptive";
+    if (st == DA_EACCURACY && res.why[0])
+        snprintf(why, whylen, "%s", res.why);
+    da_rig_result_clear(&res);
+    da_act_free(dact);
+    return st;
+}
+
 /* ---- normalization and the derived numbers ------------------------- */
 
 static double max_digits_loss(const da_ball_struct *b, long n)
@@ -689,13 +809,13 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     double t10 = -(double)o.digits * log2(10.0) - 4;
     double log2_target;
     if (o.raw) {
-        log2_target = t10 + log2(norm) + fmin(0.0, log2(norm));
+        /* absolute: every printed number to 10^-D */
+        log2_target = t10;
     } else {
         log2_target = t10 + log2(sd) + fmin(0.0, log2(sd));
         if (fabs(mean) > 0)
             log2_target += fmin(0.0, log2(sd / (2 * fabs(mean))));
     }
-    double scale = o.raw ? norm : sd;
     /* the largest sum computed is E sigma^2 = norm^2 */
     double log2_mag = norm > 1 ? 2 * log2(norm) : 0;
     mpfr_prec_t max_prec = o.max_prec > 0 ? o.max_prec
@@ -703,10 +823,30 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
 
     raw_result R = {0};
     int st;
-    if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY)
-        st = run_exact(&R, act, N, log2_target, log2_mag, max_prec);
-    else
-        st = run_quad(&R, act, N, log2_target, log2_mag, max_prec, max_nodes, !o.no_beta);
+    int rigorous = 1;
+    char why[200] = "";
+    int pw = act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY;
+    if (pw && N > RIG_PWPOLY_MAX_DEGREE) {
+        /* the proved engine costs O(N^2) node operations; the exact
+           formulas are far cheaper at high degree but their radii are
+           estimates (two precisions), not proofs */
+        st = DA_EDOM;
+        snprintf(why, sizeof why,
+                 "degree %ld above %d for a piecewise polynomial: exact formulas at two "
+                 "precisions, the radius is their difference", N, RIG_PWPOLY_MAX_DEGREE);
+    } else {
+        st = run_rig(&R, act, N, log2_target, log2_mag, max_prec, o.max_nodes, !o.no_beta, why,
+                     sizeof why);
+    }
+    if (st == DA_EDOM) {
+        /* no proof here: the estimating engines, labelled as such */
+        rigorous = 0;
+        raw_clear(&R);
+        if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY)
+            st = run_exact(&R, act, N, log2_target, log2_mag, max_prec);
+        else
+            st = run_quad(&R, act, N, log2_target, log2_mag, max_prec, max_nodes, !o.no_beta);
+    }
     if (st && st != DA_EACCURACY) {
         raw_clear(&R);
         return st;
@@ -723,6 +863,8 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     h->digits = o.digits;
     h->method = R.method;
     h->nodes = R.nodes;
+    h->rigorous = rigorous;
+    snprintf(h->bound_reason, sizeof h->bound_reason, "%s", why);
 
     /* mean, variance */
     da_ball_set(&h->mean, &R.A[0]);
@@ -818,8 +960,6 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         if (dm < dr)
             dr = dm;
     }
-    if (o.raw && scale > 0)
-        dr += log10(scale);
     h->digits_reached = dr;
     if (dr < (double)o.digits)
         reached = 0;

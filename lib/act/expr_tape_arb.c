@@ -1,0 +1,823 @@
+/* expr_tape_arb.c -- a compiled tape evaluated in real and complex ball
+ * arithmetic (Arb): the enclose, decide and complex modes of tape_ball.h.
+ *
+ * Every instruction is an Arb ball operation, so each result contains the
+ * exact value for every point of the input ball: no error analysis is
+ * needed beyond Arb's own.  The working precision is the one asked for
+ * plus the tape's guard bits (which cover its largest constant: in
+ * (x + 1e200) - 1e200 the value of x survives only if the precision spans
+ * both magnitudes).  Decimal constants enter as the balls [RNDD, RNDU]
+ * of their text, so "0.1" is enclosed exactly.
+ */
+#include "core/core.h"
+#include "act/tape_impl.h"
+#include "act/tape_ball.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct da_tape_ball {
+    const da_tape *t;
+    slong prec;
+    int nreg;
+    arb_ptr r;        /* [nreg] real registers; r[0] is x */
+    acb_ptr c;        /* [nreg] complex registers */
+    arb_ptr k;        /* [nconst] constants */
+    arb_t s1, s2;     /* scratch */
+    acb_t z1, z2;
+    arb_t sqrt2, sqrt2pi;
+};
+
+/* ---- decision logs ------------------------------------------------- */
+
+#define STRICT 0x40000000
+#define VALUE(e) ((e) & ~STRICT)
+
+int da_declog_init(da_declog *l, int cap)
+{
+    l->n = 0;
+    l->overflow = 0;
+    l->cap = cap > 0 ? cap : 16;
+    l->v = da_malloc((size_t)l->cap * sizeof *l->v);
+    return l->v ? DA_OK : DA_ENOMEM;
+}
+
+void da_declog_clear(da_declog *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+static int log_push(da_declog *l, int outcome, int strict)
+{
+    if (l->n == l->cap) {
+        int cap = 2 * l->cap;
+        void *q = realloc(l->v, (size_t)cap * sizeof *l->v);
+        if (!q) {
+            l->overflow = 1;
+            return 0;
+        }
+        l->v = q;
+        l->cap = cap;
+    }
+    l->v[l->n++] = outcome | (strict ? STRICT : 0);
+    return 1;
+}
+
+/* ---- workspace ------------------------------------------------------ */
+
+void da_tape_ball_free(da_tape_ball *w)
+{
+    if (!w)
+        return;
+    if (w->r)
+        _arb_vec_clear(w->r, w->nreg);
+    if (w->c)
+        _acb_vec_clear(w->c, w->nreg);
+    if (w->k)
+        _arb_vec_clear(w->k, w->t->nconst > 0 ? w->t->nconst : 1);
+    arb_clear(w->s1);
+    arb_clear(w->s2);
+    acb_clear(w->z1);
+    acb_clear(w->z2);
+    arb_clear(w->sqrt2);
+    arb_clear(w->sqrt2pi);
+    free(w);
+}
+
+static void set_decimal(arb_t c, const char *text, slong prec)
+{
+    mpfr_t lo, hi;
+    mpfr_init2(lo, prec);
+    mpfr_init2(hi, prec);
+    if (mpfr_set_str(lo, text, 10, MPFR_RNDD) != 0 || mpfr_set_str(hi, text, 10, MPFR_RNDU) != 0
+        || !mpfr_number_p(lo) || !mpfr_number_p(hi))
+        arb_indeterminate(c);
+    else
+        arb_set_interval_mpfr(c, lo, hi, prec);
+    mpfr_clear(lo);
+    mpfr_clear(hi);
+}
+
+da_tape_ball *da_tape_ball_new(const da_tape *t, slong prec)
+{
+    if (!t || prec < 2 || prec > (1L << 28)) {
+        da_fail(DA_EINVAL, "tape ball workspace: bad tape or precision");
+        return NULL;
+    }
+    da_tape_ball *w = da_calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->t = t;
+    w->prec = prec + t->guard;
+    w->nreg = t->nreg;
+    arb_init(w->s1);
+    arb_init(w->s2);
+    acb_init(w->z1);
+    acb_init(w->z2);
+    arb_init(w->sqrt2);
+    arb_init(w->sqrt2pi);
+    w->r = _arb_vec_init(t->nreg);
+    w->c = _acb_vec_init(t->nreg);
+    w->k = _arb_vec_init(t->nconst > 0 ? t->nconst : 1);
+    arb_sqrt_ui(w->sqrt2, 2, w->prec + 64);
+    arb_const_pi(w->sqrt2pi, w->prec + 64);
+    arb_mul_2exp_si(w->sqrt2pi, w->sqrt2pi, 1);
+    arb_sqrt(w->sqrt2pi, w->sqrt2pi, w->prec + 64);
+    for (int i = 0; i < t->nconst; i++) {
+        switch (t->cdefs[i].kind) {
+        case C_NUM: set_decimal(w->k + i, t->cdefs[i].text, w->prec); break;
+        case C_PI: arb_const_pi(w->k + i, w->prec); break;
+        case C_E: arb_const_e(w->k + i, w->prec); break;
+        }
+    }
+    return w;
+}
+
+/* ---- the real modes -------------------------------------------------- */
+
+enum { M_ENCLOSE, M_DECIDE };
+
+typedef struct {
+    da_tape_ball *w;
+    int mode;
+    da_declog *log;
+    const da_declog *ref;
+    int undecided;
+} rctx;
+
+/* Sign of g on X: +1 (> 0 strictly), -1, 0 (exactly zero), +2 (>= 0,
+ * touching 0), -2 (<= 0, touching), 3 (both signs). */
+static int ball_sign(const arb_t g)
+{
+    if (arb_is_zero(g))
+        return 0;
+    if (arb_is_positive(g))
+        return 1;
+    if (arb_is_negative(g))
+        return -1;
+    if (arb_is_nonnegative(g))
+        return 2;
+    if (arb_is_nonpositive(g))
+        return -2;
+    return 3;
+}
+
+/* A discontinuous switch on g: returns the side (-1, 0, +1) taken, or 3
+ * when undecided (decide mode) or not decided (enclose mode: the caller
+ * joins).  In decide mode the outcome is logged. */
+static int switch_disc(rctx *c, const arb_t g)
+{
+    int s = ball_sign(g);
+    if (c->mode == M_ENCLOSE)
+        return (s == 2 || s == -2) ? 3 : s;
+    int side;
+    int strict = 1;
+    if (s == 3) {
+        c->undecided = 1;
+        return 3;
+    }
+    if (s == 2 || s == -2) {
+        /* almost everywhere, if the centre run was strictly on that side */
+        side = s / 2;
+        strict = 0;
+        int idx = c->log->n;
+        if (!c->ref || idx >= c->ref->n || !(c->ref->v[idx] & STRICT)
+            || VALUE(c->ref->v[idx]) != side + 1) {
+            c->undecided = 1;
+            return 3;
+        }
+    } else {
+        side = s;
+    }
+    log_push(c->log, side + 1, strict);
+    return side;
+}
+
+/* A continuous switch on g (both branches agree where g = 0): +1 for the
+ * g >= 0 branch, -1 for g <= 0, 3 undecided. */
+static int switch_cont(rctx *c, const arb_t g)
+{
+    int s = ball_sign(g);
+    int side = s == 3 ? 3 : s >= 0 ? 1 : -1;
+    if (c->mode == M_ENCLOSE)
+        return side;
+    if (side == 3) {
+        c->undecided = 1;
+        return 3;
+    }
+    log_push(c->log, side + 1, s == 1 || s == -1);
+    return side;
+}
+
+/* [0, 1] or [-1, 1] */
+static void set_unit(arb_t d, int lo)
+{
+    if (lo == 0) {
+        arb_set_d(d, 0.5);
+        mag_set_d(arb_radref(d), 0.5);
+    } else {
+        arb_zero(d);
+        mag_one(arb_radref(d));
+    }
+}
+
+static int fn_arb(rctx *c, da_fn f, arb_t d, const arb_t x, const arb_t y, const arb_t z)
+{
+    da_tape_ball *w = c->w;
+    slong p = w->prec;
+    int side;
+    switch (f) {
+    case DA_F_EXP: arb_exp(d, x, p); break;
+    case DA_F_EXPM1: arb_expm1(d, x, p); break;
+    case DA_F_LOG: arb_log(d, x, p); break;
+    case DA_F_LOG1P: arb_log1p(d, x, p); break;
+    case DA_F_SQRT: arb_sqrt(d, x, p); break;
+    case DA_F_CBRT:
+        side = switch_cont(c, x);
+        if (side == 3) {
+            if (c->mode != M_ENCLOSE)
+                return 0;
+            /* |cbrt(x)| <= cbrt(max |x|) */
+            arb_get_abs_ubound_arf(arb_midref(w->s1), x, p);
+            mag_zero(arb_radref(w->s1));
+            arb_root_ui(w->s1, w->s1, 3, p);
+            arb_zero(d);
+            arb_get_ubound_arf(arb_midref(w->s2), w->s1, p);
+            arf_get_mag(arb_radref(d), arb_midref(w->s2));
+        } else if (side > 0) {
+            arb_root_ui(d, x, 3, p);
+        } else {
+            arb_neg(w->s1, x);
+            arb_root_ui(d, w->s1, 3, p);
+            arb_neg(d, d);
+        }
+        break;
+    case DA_F_ABS:
+        side = switch_cont(c, x);
+        if (side == 3 && c->mode != M_ENCLOSE)
+            return 0;
+        if (side == 3)
+            arb_abs(d, x);
+        else if (side > 0)
+            arb_set(d, x);
+        else
+            arb_neg(d, x);
+        break;
+    case DA_F_RELU:
+        side = switch_cont(c, x);
+        if (side == 3 && c->mode != M_ENCLOSE)
+            return 0;
+        if (side == 3) {
+            arb_zero(w->s1);
+            arb_max(d, x, w->s1, p);
+        } else if (side > 0)
+            arb_set(d, x);
+        else
+            arb_zero(d);
+        break;
+    case DA_F_SIGN:
+    case DA_F_STEP:
+        side = switch_disc(c, x);
+        if (side == 3) {
+            if (c->mode != M_ENCLOSE)
+                return 0;
+            set_unit(d, f == DA_F_STEP ? 0 : -1);
+        } else if (f == DA_F_SIGN)
+            arb_set_si(d, side);
+        else
+            arb_set_si(d, side > 0);
+        break;
+    case DA_F_FLOOR:
+    case DA_F_CEIL: {
+        /* decided when the floor (ceiling) is one integer on X */
+        arb_t lo, hi;
+        arb_init(lo);
+        arb_init(hi);
+        if (f == DA_F_FLOOR)
+            arb_floor(d, x, p);
+        else
+            arb_ceil(d, x, p);
+        int one = arb_is_exact(d) && arf_is_int(arb_midref(d))
+                  && arf_cmpabs_2exp_si(arb_midref(d), 29) < 0;
+        arb_clear(lo);
+        arb_clear(hi);
+        if (c->mode == M_DECIDE) {
+            if (!one) {
+                c->undecided = 1;
+                return 0;
+            }
+            log_push(c->log, (int)arf_get_si(arb_midref(d), ARF_RND_NEAR) + (1 << 29), 1);
+        }
+        break;
+    }
+    case DA_F_SIN: arb_sin(d, x, p); break;
+    case DA_F_COS: arb_cos(d, x, p); break;
+    case DA_F_TAN: arb_tan(d, x, p); break;
+    case DA_F_ASIN: arb_asin(d, x, p); break;
+    case DA_F_ACOS: arb_acos(d, x, p); break;
+    case DA_F_ATAN: arb_atan(d, x, p); break;
+    case DA_F_SINH: arb_sinh(d, x, p); break;
+    case DA_F_COSH: arb_cosh(d, x, p); break;
+    case DA_F_TANH: arb_tanh(d, x, p); break;
+    case DA_F_ASINH: arb_asinh(d, x, p); break;
+    case DA_F_ACOSH: arb_acosh(d, x, p); break;
+    case DA_F_ATANH: arb_atanh(d, x, p); break;
+    case DA_F_ERF: arb_hypgeom_erf(d, x, p); break;
+    case DA_F_ERFC: arb_hypgeom_erfc(d, x, p); break;
+    case DA_F_PHI_CDF:
+        arb_div(w->s1, x, w->sqrt2, p);
+        arb_neg(w->s1, w->s1);
+        arb_hypgeom_erfc(d, w->s1, p);
+        arb_mul_2exp_si(d, d, -1);
+        break;
+    case DA_F_PHI_PDF:
+        arb_sqr(w->s1, x, p);
+        arb_mul_2exp_si(w->s1, w->s1, -1);
+        arb_neg(w->s1, w->s1);
+        arb_exp(w->s1, w->s1, p);
+        arb_div(d, w->s1, w->sqrt2pi, p);
+        break;
+    case DA_F_SIGMOID:
+        arb_neg(w->s1, x);
+        arb_exp(w->s1, w->s1, p);
+        arb_add_ui(w->s1, w->s1, 1, p);
+        arb_inv(d, w->s1, p);
+        break;
+    case DA_F_SOFTPLUS:
+        arb_exp(w->s1, x, p);
+        arb_log1p(d, w->s1, p);
+        break;
+    case DA_F_MAX:
+    case DA_F_MIN:
+        arb_sub(w->s1, x, y, p);
+        side = switch_cont(c, w->s1);
+        if (side == 3) {
+            if (c->mode != M_ENCLOSE)
+                return 0;
+            if (f == DA_F_MAX)
+                arb_max(d, x, y, p);
+            else
+                arb_min(d, x, y, p);
+        } else if ((side > 0) == (f == DA_F_MAX))
+            arb_set(d, x);
+        else
+            arb_set(d, y);
+        break;
+    case DA_F_CLIP:
+        /* min(max(x, lo), hi): two switches */
+        arb_sub(w->s1, x, y, p);
+        side = switch_cont(c, w->s1);
+        if (side == 3) {
+            if (c->mode != M_ENCLOSE)
+                return 0;
+            arb_max(w->s2, x, y, p);
+        } else
+            arb_set(w->s2, side > 0 ? x : y);
+        arb_sub(w->s1, w->s2, z, p);
+        side = switch_cont(c, w->s1);
+        if (side == 3) {
+            if (c->mode != M_ENCLOSE)
+                return 0;
+            arb_min(d, w->s2, z, p);
+        } else
+            arb_set(d, side > 0 ? z : w->s2);
+        break;
+    default:
+        arb_indeterminate(d);
+        break;
+    }
+    return 1;
+}
+
+/* the switch of a comparison: outcome 0/1 (3 when not decided) */
+static int compare(rctx *c, iop op, const arb_t a, const arb_t b)
+{
+    da_tape_ball *w = c->w;
+    arb_sub(w->s1, a, b, w->prec);
+    int s = switch_disc(c, w->s1);
+    if (s == 3)
+        return 3;
+    switch (op) {
+    case I_LT: return s < 0;
+    case I_LE: return s <= 0;
+    case I_GT: return s > 0;
+    case I_GE: return s >= 0;
+    case I_EQ: return s == 0;
+    default: return s != 0;
+    }
+}
+
+static int run_real(rctx *c, int from, int stop);
+
+static int run_real(rctx *c, int from, int stop)
+{
+    da_tape_ball *w = c->w;
+    const da_tape *t = w->t;
+    arb_ptr r = w->r;
+    slong p = w->prec;
+    for (int pc = from; pc < stop; pc++) {
+        const ins *i = &t->code[pc];
+        arb_ptr d = r + i->dst;
+        arb_srcptr a = r + i->a;
+        int v;
+        switch (i->op) {
+        case I_MOV: arb_set(d, a); break;
+        case I_NEG: arb_neg(d, a); break;
+        case I_ADD: arb_add(d, a, r + i->b, p); break;
+        case I_SUB: arb_sub(d, a, r + i->b, p); break;
+        case I_MUL: arb_mul(d, a, r + i->b, p); break;
+        case I_DIV: arb_div(d, a, r + i->b, p); break;
+        case I_POW:
+            if (c->mode == M_ENCLOSE && arb_is_nonnegative(a) && arb_is_positive(r + i->b)
+                && !arb_is_positive(a)) {
+                /* a touches 0: [0, max(a)^b] (b > 0) */
+                arb_get_ubound_arf(arb_midref(w->s1), a, p);
+                mag_zero(arb_radref(w->s1));
+                arb_get_ubound_arf(arb_midref(w->s2), r + i->b, p);
+                mag_zero(arb_radref(w->s2));
+                if (arf_cmp_2exp_si(arb_midref(w->s1), 0) < 0)
+                    arb_get_lbound_arf(arb_midref(w->s2), r + i->b, p);
+                arb_pow(w->s1, w->s1, w->s2, p);
+                arb_get_ubound_arf(arb_midref(w->s2), w->s1, p);
+                arb_zero(d);
+                arf_get_mag(arb_radref(d), arb_midref(w->s2));
+            } else
+                arb_pow(d, a, r + i->b, p);
+            break;
+        case I_POWI:
+            if (i->n >= 0)
+                arb_pow_ui(d, a, (ulong)i->n, p);
+            else {
+                arb_pow_ui(d, a, (ulong)(-i->n), p);
+                arb_inv(d, d, p);
+            }
+            break;
+        case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE:
+            v = compare(c, i->op, a, r + i->b);
+            if (v == 3) {
+                if (c->mode != M_ENCLOSE)
+                    return DA_BALL_UNDECIDED;
+                set_unit(d, 0);
+            } else
+                arb_set_ui(d, (ulong)v);
+            break;
+        case I_NOT:
+        case I_BOOL:
+            v = switch_disc(c, a);
+            if (v == 3) {
+                if (c->mode != M_ENCLOSE)
+                    return DA_BALL_UNDECIDED;
+                set_unit(d, 0);
+            } else
+                arb_set_ui(d, (ulong)((v == 0) == (i->op == I_NOT)));
+            break;
+        case I_FN:
+            if (!fn_arb(c, i->fn, d, a, r + i->b, r + i->c))
+                return DA_BALL_UNDECIDED;
+            break;
+        case I_JZ:
+        case I_JNZ: {
+            if (!arb_is_finite(a))
+                return DA_BALL_NONFINITE;
+            v = switch_disc(c, a);
+            if (v == 3) {
+                if (c->mode != M_ENCLOSE)
+                    return DA_BALL_UNDECIDED;
+                /* both paths, joined where they meet (at c) */
+                int st = run_real(c, pc + 1, i->c);
+                if (st)
+                    return st;
+                arb_t keep;
+                arb_init(keep);
+                arb_set(keep, d);
+                st = run_real(c, i->b, i->c);
+                arb_union(d, d, keep, p);
+                arb_clear(keep);
+                if (st)
+                    return st;
+                pc = i->c - 1;
+            } else if ((v == 0) == (i->op == I_JZ)) {
+                pc = i->b - 1;
+            }
+            break;
+        }
+        case I_JMP:
+            if (i->b >= stop)
+                return DA_BALL_OK;
+            pc = i->b - 1;
+            break;
+        case I_CONST:
+            arb_set(d, w->k + i->n);
+            break;
+        }
+        if (c->log && c->log->overflow)
+            return DA_BALL_UNDECIDED;
+    }
+    return DA_BALL_OK;
+}
+
+static void load_consts(da_tape_ball *w)
+{
+    for (int k = 0; k < w->t->npre; k++)
+        arb_set(w->r + 1 + k, w->k + k);
+}
+
+static int real_eval(da_tape_ball *w, arb_t y, const arb_t x, int mode, da_declog *log,
+                     const da_declog *ref)
+{
+    arb_set(w->r, x);
+    load_consts(w);
+    rctx c = {w, mode, log, ref, 0};
+    if (log)
+        log->n = 0, log->overflow = 0;
+    int st = run_real(&c, 0, w->t->ncode);
+    if (st == DA_BALL_OK && c.undecided)
+        st = DA_BALL_UNDECIDED;
+    if (st == DA_BALL_OK) {
+        arb_set(y, w->r + w->t->res);
+        if (!arb_is_finite(y))
+            st = DA_BALL_NONFINITE;
+    }
+    if (st)
+        arb_indeterminate(y);
+    return st;
+}
+
+int da_tape_arb_enclose(da_tape_ball *w, arb_t y, const arb_t x)
+{
+    return real_eval(w, y, x, M_ENCLOSE, NULL, NULL);
+}
+
+int da_tape_arb_decide(da_tape_ball *w, arb_t y, const arb_t x, da_declog *log,
+                       const da_declog *ref)
+{
+    return real_eval(w, y, x, M_DECIDE, log, ref);
+}
+
+/* ---- the complex mode ------------------------------------------------ */
+
+typedef struct {
+    const da_declog *log;
+    int next;
+} cctx;
+
+static int next_dec(cctx *c, int *v)
+{
+    if (c->next >= c->log->n)
+        return 0;
+    *v = VALUE(c->log->v[c->next++]);
+    return 1;
+}
+
+/* the box keeps |Im| < 1 (atan, asinh) */
+static int im_below_one(const acb_t z)
+{
+    arb_t t;
+    arb_init(t);
+    arb_abs(t, acb_imagref(z));
+    arb_sub_ui(t, t, 1, 53);
+    int ok = arb_is_negative(t);
+    arb_clear(t);
+    return ok;
+}
+
+/* the box keeps lo < Re < hi */
+static int re_between(const acb_t z, double lo, double hi)
+{
+    arb_t t;
+    arb_init(t);
+    arb_sub_si(t, acb_realref(z), (slong)lo, 53);
+    int ok = arb_is_positive(t);
+    arb_sub_si(t, acb_realref(z), (slong)hi, 53);
+    ok = ok && arb_is_negative(t);
+    arb_clear(t);
+    return ok;
+}
+
+static int fn_acb(da_tape_ball *w, cctx *c, da_fn f, acb_t d, const acb_t x, const acb_t y,
+                  const acb_t z)
+{
+    slong p = w->prec;
+    int v;
+    switch (f) {
+    case DA_F_EXP: acb_exp(d, x, p); break;
+    case DA_F_EXPM1: acb_expm1(d, x, p); break;
+    case DA_F_LOG: acb_log_analytic(d, x, 1, p); break;
+    case DA_F_LOG1P:
+        acb_add_ui(w->z1, x, 1, p);
+        acb_log_analytic(d, w->z1, 1, p);
+        break;
+    case DA_F_SQRT: acb_sqrt_analytic(d, x, 1, p); break;
+    case DA_F_CBRT:
+        if (!next_dec(c, &v))
+            return 0;
+        acb_set_ui(w->z2, 1);
+        acb_div_ui(w->z2, w->z2, 3, p);
+        if (v == 2) {
+            acb_pow_analytic(d, x, w->z2, 1, p);
+        } else {
+            acb_neg(w->z1, x);
+            acb_pow_analytic(d, w->z1, w->z2, 1, p);
+            acb_neg(d, d);
+        }
+        break;
+    case DA_F_ABS:
+        if (!next_dec(c, &v))
+            return 0;
+        if (v == 2)
+            acb_set(d, x);
+        else
+            acb_neg(d, x);
+        break;
+    case DA_F_RELU:
+        if (!next_dec(c, &v))
+            return 0;
+        if (v == 2)
+            acb_set(d, x);
+        else
+            acb_zero(d);
+        break;
+    case DA_F_SIGN:
+        if (!next_dec(c, &v))
+            return 0;
+        acb_set_si(d, v - 1);
+        break;
+    case DA_F_STEP:
+        if (!next_dec(c, &v))
+            return 0;
+        acb_set_si(d, v == 2);
+        break;
+    case DA_F_FLOOR:
+    case DA_F_CEIL:
+        if (!next_dec(c, &v))
+            return 0;
+        acb_set_si(d, (slong)v - (1 << 29));
+        break;
+    case DA_F_SIN: acb_sin(d, x, p); break;
+    case DA_F_COS: acb_cos(d, x, p); break;
+    case DA_F_TAN: acb_tan(d, x, p); break;
+    case DA_F_ASIN:
+        if (!re_between(x, -1, 1))
+            acb_indeterminate(d);
+        else
+            acb_asin(d, x, p);
+        break;
+    case DA_F_ACOS:
+        if (!re_between(x, -1, 1))
+            acb_indeterminate(d);
+        else
+            acb_acos(d, x, p);
+        break;
+    case DA_F_ATANH:
+        if (!re_between(x, -1, 1))
+            acb_indeterminate(d);
+        else
+            acb_atanh(d, x, p);
+        break;
+    case DA_F_ACOSH:
+        if (!re_between(x, 1, 1e18))
+            acb_indeterminate(d);
+        else
+            acb_acosh(d, x, p);
+        break;
+    case DA_F_ATAN:
+        if (!im_below_one(x))
+            acb_indeterminate(d);
+        else
+            acb_atan(d, x, p);
+        break;
+    case DA_F_ASINH:
+        if (!im_below_one(x))
+            acb_indeterminate(d);
+        else
+            acb_asinh(d, x, p);
+        break;
+    case DA_F_SINH: acb_sinh(d, x, p); break;
+    case DA_F_COSH: acb_cosh(d, x, p); break;
+    case DA_F_TANH: acb_tanh(d, x, p); break;
+    case DA_F_ERF: acb_hypgeom_erf(d, x, p); break;
+    case DA_F_ERFC: acb_hypgeom_erfc(d, x, p); break;
+    case DA_F_PHI_CDF:
+        acb_div_arb(w->z1, x, w->sqrt2, p);
+        acb_neg(w->z1, w->z1);
+        acb_hypgeom_erfc(d, w->z1, p);
+        acb_mul_2exp_si(d, d, -1);
+        break;
+    case DA_F_PHI_PDF:
+        acb_sqr(w->z1, x, p);
+        acb_mul_2exp_si(w->z1, w->z1, -1);
+        acb_neg(w->z1, w->z1);
+        acb_exp(w->z1, w->z1, p);
+        acb_div_arb(d, w->z1, w->sqrt2pi, p);
+        break;
+    case DA_F_SIGMOID:
+        acb_neg(w->z1, x);
+        acb_exp(w->z1, w->z1, p);
+        acb_add_ui(w->z1, w->z1, 1, p);
+        acb_inv(d, w->z1, p);
+        break;
+    case DA_F_SOFTPLUS:
+        acb_exp(w->z1, x, p);
+        acb_add_ui(w->z1, w->z1, 1, p);
+        acb_log_analytic(d, w->z1, 1, p);
+        break;
+    case DA_F_MAX:
+    case DA_F_MIN:
+        if (!next_dec(c, &v))
+            return 0;
+        if ((v == 2) == (f == DA_F_MAX))
+            acb_set(d, x);
+        else
+            acb_set(d, y);
+        break;
+    case DA_F_CLIP:
+        if (!next_dec(c, &v))
+            return 0;
+        acb_set(w->z1, v == 2 ? x : y);
+        if (!next_dec(c, &v))
+            return 0;
+        acb_set(d, v == 2 ? z : w->z1);
+        break;
+    default:
+        acb_indeterminate(d);
+        break;
+    }
+    return 1;
+}
+
+int da_tape_acb_follow(da_tape_ball *w, acb_t y, const acb_t z, const da_declog *log)
+{
+    const da_tape *t = w->t;
+    acb_ptr r = w->c;
+    slong p = w->prec;
+    cctx c = {log, 0};
+    acb_set(r, z);
+    for (int k = 0; k < t->npre; k++)
+        acb_set_arb(r + 1 + k, w->k + k);
+    for (int pc = 0; pc < t->ncode; pc++) {
+        const ins *i = &t->code[pc];
+        acb_ptr d = r + i->dst;
+        acb_srcptr a = r + i->a;
+        int v;
+        switch (i->op) {
+        case I_MOV: acb_set(d, a); break;
+        case I_NEG: acb_neg(d, a); break;
+        case I_ADD: acb_add(d, a, r + i->b, p); break;
+        case I_SUB: acb_sub(d, a, r + i->b, p); break;
+        case I_MUL: acb_mul(d, a, r + i->b, p); break;
+        case I_DIV: acb_div(d, a, r + i->b, p); break;
+        case I_POW: acb_pow_analytic(d, a, r + i->b, 1, p); break;
+        case I_POWI: acb_pow_si(d, a, i->n, p); break;
+        case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE:
+        case I_NOT: case I_BOOL:
+            if (!next_dec(&c, &v)) {
+                acb_indeterminate(y);
+                return DA_BALL_LOG;
+            }
+            {
+                int s = v - 1, res;
+                switch (i->op) {
+                case I_LT: res = s < 0; break;
+                case I_LE: res = s <= 0; break;
+                case I_GT: res = s > 0; break;
+                case I_GE: res = s >= 0; break;
+                case I_EQ: res = s == 0; break;
+                case I_NE: res = s != 0; break;
+                case I_NOT: res = s == 0; break;
+                default: res = s != 0; break;
+                }
+                acb_set_ui(d, (ulong)res);
+            }
+            break;
+        case I_FN:
+            if (!fn_acb(w, &c, i->fn, d, a, r + i->b, r + i->c)) {
+                acb_indeterminate(y);
+                return DA_BALL_LOG;
+            }
+            break;
+        case I_JZ:
+        case I_JNZ:
+            if (!next_dec(&c, &v)) {
+                acb_indeterminate(y);
+                return DA_BALL_LOG;
+            }
+            if (((v - 1) == 0) == (i->op == I_JZ))
+                pc = i->b - 1;
+            break;
+        case I_JMP:
+            pc = i->b - 1;
+            break;
+        case I_CONST:
+            acb_set_arb(d, w->k + i->n);
+            break;
+        }
+    }
+    acb_set(y, r + t->res);
+    if (!acb_is_finite(y)) {
+        acb_indeterminate(y);
+        return DA_BALL_NONFINITE;
+    }
+    return DA_BALL_OK;
+}

@@ -1,0 +1,916 @@
+/* rigorous.c -- Hermite coefficients with proved error bounds (Arb).
+ *
+ * a_k = E[sigma(X) h_k(X)] = int sigma(x) He_k(x) phi(x) dx / sqrt(k!)
+ * is split as the integral over [-T, T] plus the two tails, and every
+ * part gets a proved bound (docs/numerics.md, "The rigorous engine"):
+ *
+ * Tails.  An envelope |sigma(x)| <= A |x|^m e^{c|x| + q x^2} (|x| >= 1)
+ * proved by the algebra of expr_envelope.c, Cramer-free: with
+ * P_k(t) = i^-k He_k(i t) (the Hermite polynomial with its coefficients
+ * made positive), |He_k(x)| <= P_k(|x|) and P_k(x) <= P_k(T)(x/T)^k for
+ * x >= T, and for h(x) = p log x + c x - b x^2 concave,
+ * int_T^oo e^h <= e^{h(T)} / -h'(T).  Hence, with b = 1/2 - q,
+ *     |tail of a_k| <= 2 A P_k(T) T^m e^{cT - bT^2}
+ *                      / (sqrt(2 pi) sqrt(k!) (2bT - c - max(m+k,0)/T)),
+ * and the same with the squared envelope for E sigma^2 and E sigma'^2.
+ *
+ * Interior.  [-T, T] is cut at 0 and at the breakpoints the analysis
+ * suggests (approximations: correctness does not depend on them), then
+ * bisected adaptively.  On an interval I = [m - r, m + r]:
+ *   - the switches of sigma are decided on I in real ball arithmetic
+ *     (tape_ball.h); sigma is then the analytic branch that holds on I;
+ *   - for a few rho, the box around the Bernstein ellipse E_rho of I is
+ *     evaluated in complex ball arithmetic along that branch, giving
+ *     S >= |sigma|, F >= |phi| and R >= |z| there; |He_k| <= P_k(R);
+ *   - the n-point Gauss-Legendre rule then has, for g analytic in E_rho
+ *     with |g| <= M (Trefethen, ATAP Thm 19.3),
+ *         |int_I g - Q_n(g)| <= r (64/15) M rho^{-2n} / (rho^2 - 1),
+ *     applied with M = F S P_k(R) / sqrt(k!) for a_k, F S^2 for E sigma^2,
+ *     F S'^2 for E sigma'^2: one pass over the nodes serves every k;
+ *   - where no rho gives a finite bound with an affordable n, I is
+ *     bisected; an interval on which sigma cannot be decided (it holds a
+ *     breakpoint) becomes a sliver once it is narrow: its contribution is
+ *     the ball 0 +- |I| sup|sigma| sup phi P_k(sup|x|) / sqrt(k!), from
+ *     the enclosure mode.  Poles near the axis, narrow bumps and
+ *     endpoint singularities are localised by the same bisection.
+ * The rule's nodes and weights are Arb balls, and the sums are ball sums:
+ * rounding is accounted for by Arb.
+ *
+ * Work budget: intervals, nodes and wall time.  When it runs out, the
+ * intervals left are closed as slivers (a proved, possibly huge, bound)
+ * and the caller reports DA_EACCURACY with what was proved.
+ */
+#include "core/core.h"
+#include "hermite/hermite.h"
+#include "hermite/rigorous.h"
+#include "act/envelope.h"
+#include "act/tape_ball.h"
+#include "quad/gl_arb.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <time.h>
+
+void da_rig_opts_init(da_rig_opts *o)
+{
+    o->N = 10;
+    o->prec = 128;
+    o->log2_tol = -100;
+    o->want_d = 1;
+    o->max_intervals = 400000;
+    o->max_nodes = 40000000;
+    o->max_seconds = 60;
+    o->progress = NULL;
+    o->progress_ctx = NULL;
+}
+
+void da_rig_result_clear(da_rig_result *r)
+{
+    if (r->a)
+        _arb_vec_clear(r->a, r->N + 1);
+    r->a = NULL;
+    if (r->init) {
+        arb_clear(r->s2);
+        arb_clear(r->d2);
+        r->init = 0;
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- the state of one computation ---------------------------------- */
+
+typedef struct {
+    arf_t a, b;
+    int depth;
+} ivl;
+
+typedef struct {
+    const da_rig_opts *o;
+    long N;
+    slong prec;
+    da_tape_ball *ws, *wd;      /* sigma, sigma' (wd NULL: no E sigma'^2) */
+    da_declog lg, lgd, ref, refd;
+    arb_ptr A;                  /* int sigma He_k phi over what is done */
+    arb_t s2, d2;
+    mag_ptr err;                /* error of a_k (already / sqrt(k!)) */
+    mag_t errs2, errd2;
+    mag_ptr invsf;              /* >= 1/sqrt(k!) */
+    mag_ptr pk;                 /* scratch P_k(R) */
+    double T;
+    mag_t tol, tol_sliver;      /* per-interval tolerances (tol for the whole line) */
+    double log2_tol;
+    long nodes, intervals, slivers;
+    double t0;
+    int budget_hit;
+    /* stack */
+    ivl *st;
+    long nst, capst;
+    /* scratch */
+    arb_t x, y, yd, ph, h0, h1, h2, v, t1, t2;
+    acb_t z, fz;
+} eng;
+
+static int push(eng *e, const arf_t a, const arf_t b, int depth)
+{
+    if (e->nst == e->capst) {
+        long cap = e->capst ? 2 * e->capst : 64;
+        ivl *q = realloc(e->st, (size_t)cap * sizeof *q);
+        if (!q)
+            return da_fail(DA_ENOMEM, "out of memory (interval stack)");
+        for (long i = e->capst; i < cap; i++) {
+            arf_init(q[i].a);
+            arf_init(q[i].b);
+        }
+        e->st = q;
+        e->capst = cap;
+    }
+    arf_set(e->st[e->nst].a, a);
+    arf_set(e->st[e->nst].b, b);
+    e->st[e->nst].depth = depth;
+    e->nst++;
+    return DA_OK;
+}
+
+/* P_k(R) for k = 0..N into e->pk; returns max_k P_k(R)/sqrt(k!) in hmax */
+static void pk_bounds(eng *e, mag_t hmax, const mag_t R)
+{
+    mag_t t;
+    mag_init(t);
+    mag_one(e->pk + 0);
+    if (e->N >= 1)
+        mag_set(e->pk + 1, R);
+    for (long k = 1; k < e->N; k++) {
+        mag_mul(e->pk + k + 1, R, e->pk + k);
+        mag_mul_ui(t, e->pk + k - 1, (ulong)k);
+        mag_add(e->pk + k + 1, e->pk + k + 1, t);
+    }
+    mag_zero(hmax);
+    for (long k = 0; k <= e->N; k++) {
+        mag_mul(t, e->pk + k, e->invsf + k);
+        mag_max(hmax, hmax, t);
+    }
+    mag_clear(t);
+}
+
+/* sup phi over real parts in [m - al, m + al], imaginary |y| <= be:
+   exp((be^2 - xmin^2)/2)/sqrt(2 pi), xmin = max(0, |m| - al) */
+static void phi_bound(mag_t F, const arf_t m, const mag_t al, const mag_t be)
+{
+    arb_t t, u;
+    arb_init(t);
+    arb_init(u);
+    arf_abs(arb_midref(t), m);
+    arb_set_arf(t, arb_midref(t));
+    arf_t alf;
+    arf_init(alf);
+    arf_set_mag(alf, al);
+    arb_sub_arf(t, t, alf, 64);          /* |m| - al (exact-ish ball) */
+    arf_clear(alf);
+    /* lower end, clamped at 0 */
+    arf_t lo;
+    arf_init(lo);
+    arb_get_lbound_arf(lo, t, 64);
+    if (arf_sgn(lo) < 0)
+        arf_zero(lo);
+    arb_set_arf(t, lo);
+    arf_clear(lo);
+    arb_sqr(t, t, 64);                   /* xmin^2 */
+    arf_t bf;
+    arf_init(bf);
+    arf_set_mag(bf, be);
+    arb_set_arf(u, bf);
+    arf_clear(bf);
+    arb_sqr(u, u, 64);                   /* be^2 */
+    arb_sub(t, u, t, 64);
+    arb_mul_2exp_si(t, t, -1);
+    arb_exp(t, t, 64);
+    arb_const_pi(u, 64);
+    arb_mul_2exp_si(u, u, 1);
+    arb_rsqrt(u, u, 64);
+    arb_mul(t, t, u, 64);
+    arb_get_mag(F, t);
+    arb_clear(t);
+    arb_clear(u);
+}
+
+/* x = [a, b] exactly when (b - a)/2 has at most 30 significant bits
+   (the grid of the driver sees to it); otherwise a ball around it */
+static void set_interval_exact(arb_t x, const arf_t a, const arf_t b, slong prec)
+{
+    arf_t m, r;
+    arf_init(m);
+    arf_init(r);
+    arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_mul_2exp_si(m, m, -1);
+    arf_sub(r, b, a, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_mul_2exp_si(r, r, -1);
+    fmpz_t man, ex;
+    fmpz_init(man);
+    fmpz_init(ex);
+    arf_get_fmpz_2exp(man, ex, r);
+    if (fmpz_sgn(man) >= 0 && fmpz_bits(man) <= 30 && fmpz_fits_si(ex)) {
+        arf_set(arb_midref(x), m);
+        mag_set_ui_2exp_si(arb_radref(x), fmpz_get_ui(man), fmpz_get_si(ex));
+    } else {
+        arb_set_interval_arf(x, a, b, prec);
+    }
+    fmpz_clear(man);
+    fmpz_clear(ex);
+    arf_clear(m);
+    arf_clear(r);
+}
+
+/* sigma (and sigma') decided on [a, b]: logs in e->lg, e->lgd */
+static int decide(eng *e, const arf_t a, const arf_t b, const arf_t m)
+{
+    arb_set_arf(e->x, m);
+    if (da_tape_arb_decide(e->ws, e->y, e->x, &e->ref, NULL))
+        return 0;
+    if (e->wd && da_tape_arb_decide(e->wd, e->yd, e->x, &e->refd, NULL))
+        return 0;
+    set_interval_exact(e->x, a, b, e->prec);
+    if (da_tape_arb_decide(e->ws, e->y, e->x, &e->lg, &e->ref))
+        return 0;
+    if (e->wd && da_tape_arb_decide(e->wd, e->yd, e->x, &e->lgd, &e->refd))
+        return 0;
+    return 1;
+}
+
+/* upper bound of |value| of sigma (or sigma') on the box around E_rho */
+static int box_bound(eng *e, mag_t S, da_tape_ball *w, const da_declog *lg,
+                     const arf_t m, const mag_t al, const mag_t be)
+{
+    arb_set_arf(acb_realref(e->z), m);
+    mag_set(arb_radref(acb_realref(e->z)), al);
+    arb_zero(acb_imagref(e->z));
+    mag_set(arb_radref(acb_imagref(e->z)), be);
+    if (da_tape_acb_follow(w, e->fz, e->z, lg))
+        return 0;
+    acb_get_mag(S, e->fz);
+    return 1;
+}
+
+static const long nsizes[] = {2, 3, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128,
+                              160, 192, 256, 320, 384, 512, 640, 768, 1024};
+
+/* sigma at a node of an interval whose switches are decided: the decide
+   mode at the point, or the branch of the interval when the point sits on
+   a switch */
+static int eval_node(eng *e, arb_t y, da_tape_ball *w, const da_declog *lg, const arb_t x,
+                     da_declog *scratch)
+{
+    if (da_tape_arb_decide(w, y, x, scratch, NULL) == DA_BALL_OK)
+        return 1;
+    acb_set_arb(e->z, x);
+    if (da_tape_acb_follow(w, e->fz, e->z, lg))
+        return 0;
+    arb_set(y, acb_realref(e->fz));
+    return arb_is_finite(y);
+}
+
+/* Gauss-Legendre on [a, b] with a proved error; 1 when done, 0 when the
+   interval must be split, < 0 on error */
+static int try_gl(eng *e, const arf_t a, const arf_t b)
+{
+    arf_t m, r;
+    arf_init(m);
+    arf_init(r);
+    arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_mul_2exp_si(m, m, -1);
+    arf_sub(r, b, a, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_mul_2exp_si(r, r, -1);
+    int done = 0;
+    mag_t al, be, S, Sd, F, R, H, M, t, best_err_scale;
+    mag_init(al); mag_init(be); mag_init(S); mag_init(Sd); mag_init(F);
+    mag_init(R); mag_init(H); mag_init(M); mag_init(t); mag_init(best_err_scale);
+    /* the tolerance of this interval: its share of the line, at least
+       1/4096 of the whole */
+    mag_t tolI;
+    mag_init(tolI);
+    {
+        double share = arf_get_d(r, ARF_RND_UP) / e->T;
+        if (share < 1.0 / 4096)
+            share = 1.0 / 4096;
+        mag_set_d_lower(t, share / 4);
+        mag_mul_lower(tolI, e->tol, t);
+    }
+    if (!decide(e, a, b, m))
+        goto out;
+
+    static const double rhos[] = {1.25, 1.6, 2.2, 3.2, 5.0, 8.0, 14.0, 25.0, 50.0};
+    double rbest = 0;
+    long nbest = -1;
+    double lr = arf_get_d(r, ARF_RND_UP);
+    double ltol = mag_get_d_log2_approx(tolI);
+    long ncap = (long)(0.5 * (double)e->prec) + 24;
+    if (ncap > 1024)
+        ncap = 1024;
+    long prevn = -1;
+    for (size_t j = 0; j < sizeof rhos / sizeof *rhos; j++) {
+        double rho = rhos[j];
+        mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
+        mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
+        if (!box_bound(e, S, e->ws, &e->lg, m, al, be))
+            break;
+        if (e->wd && !box_bound(e, Sd, e->wd, &e->lgd, m, al, be))
+            break;
+        phi_bound(F, m, al, be);
+        /* R <= |m| + al + be */
+        arf_get_mag(R, m);
+        mag_add(R, R, al);
+        mag_add(R, R, be);
+        pk_bounds(e, H, R);
+        mag_mul(M, S, H);
+        mag_mul(t, S, S);
+        mag_max(M, M, t);
+        if (e->wd) {
+            mag_mul(t, Sd, Sd);
+            mag_max(M, M, t);
+        }
+        mag_mul(M, M, F);
+        if (mag_is_inf(M))
+            break;
+        double lM = mag_get_d_log2_approx(M);
+        double need = log2(64.0 / 15 * lr) + lM - log2(rho * rho - 1) - ltol;
+        long n = need <= 0 ? 2 : (long)ceil(need / (2 * log2(rho))) + 1;
+        if (nbest < 0 || n < nbest) {
+            nbest = n;
+            rbest = rho;
+        }
+        if (prevn >= 0 && n > prevn)
+            break;
+        prevn = n;
+    }
+    if (nbest < 0 || nbest > ncap)
+        goto out;
+    long n = nbest;
+    for (size_t j = 0; j < sizeof nsizes / sizeof *nsizes; j++)
+        if (nsizes[j] >= n) {
+            n = nsizes[j];
+            break;
+        }
+    if (e->nodes + n > e->o->max_nodes) {
+        e->budget_hit = 1;
+        goto out;
+    }
+    /* recompute the bounds at rbest, rigorously */
+    double rho = rbest;
+    mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
+    mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
+    if (!box_bound(e, S, e->ws, &e->lg, m, al, be))
+        goto out;
+    if (e->wd && !box_bound(e, Sd, e->wd, &e->lgd, m, al, be))
+        goto out;
+    phi_bound(F, m, al, be);
+    arf_get_mag(R, m);
+    mag_add(R, R, al);
+    mag_add(R, R, be);
+    pk_bounds(e, H, R);
+    /* scale = r (64/15) F rho^{-2n} / (rho^2 - 1) */
+    {
+        mag_t c;
+        mag_init(c);
+        arf_get_mag(best_err_scale, r);
+        mag_set_d(c, 64.0 / 15 * (1 + 1e-15));
+        mag_mul(best_err_scale, best_err_scale, c);
+        mag_mul(best_err_scale, best_err_scale, F);
+        mag_set_d(c, (1 / rho) * (1 + 1e-15));
+        mag_pow_ui(c, c, (ulong)(2 * n));
+        mag_mul(best_err_scale, best_err_scale, c);
+        mag_set_d_lower(c, (rho * rho - 1) * (1 - 1e-15));
+        mag_div(best_err_scale, best_err_scale, c);
+        mag_clear(c);
+    }
+    /* the nodes */
+    arb_srcptr gx, gw;
+    int st = da_gl_rule(&gx, &gw, n, e->prec + 8);
+    if (st) {
+        done = -st;
+        goto out;
+    }
+    arb_t mm, rr;
+    arb_init(mm);
+    arb_init(rr);
+    arb_set_arf(mm, m);
+    arb_set_arf(rr, r);
+    arb_ptr Al = _arb_vec_init(e->N + 1);
+    arb_t s2l, d2l;
+    arb_init(s2l);
+    arb_init(d2l);
+    slong p = e->prec;
+    int okn = 1;
+    for (long i = 0; i < n && okn; i++) {
+        arb_mul(e->x, rr, gx + i, p);
+        arb_add(e->x, e->x, mm, p);
+        if (!eval_node(e, e->y, e->ws, &e->lg, e->x, &e->ref)) {
+            okn = 0;
+            break;
+        }
+        if (e->wd && !eval_node(e, e->yd, e->wd, &e->lgd, e->x, &e->refd)) {
+            okn = 0;
+            break;
+        }
+        /* v = w r phi(x) */
+        arb_sqr(e->ph, e->x, p);
+        arb_mul_2exp_si(e->ph, e->ph, -1);
+        arb_neg(e->ph, e->ph);
+        arb_exp(e->ph, e->ph, p);
+        arb_mul(e->v, gw + i, rr, p);
+        arb_mul(e->ph, e->ph, e->v, p);
+        /* E sigma^2, E sigma'^2 */
+        arb_sqr(e->t1, e->y, p);
+        arb_addmul(s2l, e->t1, e->ph, p);
+        if (e->wd) {
+            arb_sqr(e->t1, e->yd, p);
+            arb_addmul(d2l, e->t1, e->ph, p);
+        }
+        /* sum v sigma He_k */
+        arb_mul(e->v, e->ph, e->y, p);
+        arb_one(e->h0);
+        arb_add(Al + 0, Al + 0, e->v, p);
+        if (e->N >= 1) {
+            arb_set(e->h1, e->x);
+            arb_addmul(Al + 1, e->v, e->h1, p);
+        }
+        for (long k = 1; k < e->N; k++) {
+            arb_mul(e->h2, e->x, e->h1, p);
+            arb_submul_ui(e->h2, e->h0, (ulong)k, p);
+            arb_addmul(Al + k + 1, e->v, e->h2, p);
+            arb_swap(e->h0, e->h1);
+            arb_swap(e->h1, e->h2);
+        }
+    }
+    if (okn) {
+        /* the 1/sqrt(2 pi) of phi, once */
+        arb_const_pi(e->t2, p);
+        arb_mul_2exp_si(e->t2, e->t2, 1);
+        arb_rsqrt(e->t2, e->t2, p);
+        for (long k = 0; k <= e->N; k++) {
+            arb_addmul(e->A + k, Al + k, e->t2, p);
+            /* error of a_k: scale S P_k(R)/sqrt(k!) */
+            mag_mul(t, best_err_scale, S);
+            mag_mul(t, t, e->pk + k);
+            mag_mul(t, t, e->invsf + k);
+            mag_add(e->err + k, e->err + k, t);
+        }
+        arb_addmul(e->s2, s2l, e->t2, p);
+        mag_mul(t, best_err_scale, S);
+        mag_mul(t, t, S);
+        mag_add(e->errs2, e->errs2, t);
+        if (e->wd) {
+            arb_addmul(e->d2, d2l, e->t2, p);
+            mag_mul(t, best_err_scale, Sd);
+            mag_mul(t, t, Sd);
+            mag_add(e->errd2, e->errd2, t);
+        }
+        e->nodes += n;
+        done = 1;
+    }
+    _arb_vec_clear(Al, e->N + 1);
+    arb_clear(s2l);
+    arb_clear(d2l);
+    arb_clear(mm);
+    arb_clear(rr);
+out:
+    mag_clear(tolI);
+    mag_clear(al); mag_clear(be); mag_clear(S); mag_clear(Sd); mag_clear(F);
+    mag_clear(R); mag_clear(H); mag_clear(M); mag_clear(t); mag_clear(best_err_scale);
+    arf_clear(m);
+    arf_clear(r);
+    return done;
+}
+
+/* Close [a, b] as a sliver: 0 +- |b - a| sup|sigma| sup phi P_k(sup|x|)/sqrt(k!).
+   force = 0: only when within the sliver tolerance (returns 1 if closed) */
+static int sliver(eng *e, const arf_t a, const arf_t b, int force)
+{
+    int closed = 0;
+    mag_t w, S, Sd, F, R, H, t, zero;
+    mag_init(w); mag_init(S); mag_init(Sd); mag_init(F); mag_init(R); mag_init(H);
+    mag_init(t); mag_init(zero);
+    arf_t d, m;
+    arf_init(d);
+    arf_init(m);
+    arf_sub(d, b, a, ARF_PREC_EXACT, ARF_RND_UP);
+    arf_get_mag(w, d);
+    set_interval_exact(e->x, a, b, e->prec);
+    if (da_tape_arb_enclose(e->ws, e->y, e->x))
+        mag_inf(S);
+    else
+        arb_get_mag(S, e->y);
+    if (e->wd) {
+        if (da_tape_arb_enclose(e->wd, e->yd, e->x))
+            mag_inf(Sd);
+        else
+            arb_get_mag(Sd, e->yd);
+    }
+    arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_mul_2exp_si(m, m, -1);
+    arf_sub(d, b, a, ARF_PREC_EXACT, ARF_RND_UP);
+    arf_mul_2exp_si(d, d, -1);
+    mag_t hw;
+    mag_init(hw);
+    arf_get_mag(hw, d);
+    phi_bound(F, m, hw, zero);
+    arf_get_mag(R, m);
+    mag_add(R, R, hw);
+    mag_clear(hw);
+    pk_bounds(e, H, R);
+    /* worst of the three */
+    mag_t M;
+    mag_init(M);
+    mag_mul(M, S, H);
+    mag_mul(t, S, S);
+    mag_max(M, M, t);
+    if (e->wd) {
+        mag_mul(t, Sd, Sd);
+        mag_max(M, M, t);
+    }
+    mag_mul(M, M, F);
+    mag_mul(M, M, w);
+    if (force || mag_cmp(M, e->tol_sliver) <= 0) {
+        mag_mul(w, w, F);
+        for (long k = 0; k <= e->N; k++) {
+            mag_mul(t, w, S);
+            mag_mul(t, t, e->pk + k);
+            mag_mul(t, t, e->invsf + k);
+            mag_add(e->err + k, e->err + k, t);
+        }
+        mag_mul(t, w, S);
+        mag_mul(t, t, S);
+        mag_add(e->errs2, e->errs2, t);
+        if (e->wd) {
+            mag_mul(t, w, Sd);
+            mag_mul(t, t, Sd);
+            mag_add(e->errd2, e->errd2, t);
+        }
+        e->slivers++;
+        closed = 1;
+    }
+    mag_clear(M);
+    mag_clear(w); mag_clear(S); mag_clear(Sd); mag_clear(F); mag_clear(R); mag_clear(H);
+    mag_clear(t); mag_clear(zero);
+    arf_clear(d);
+    arf_clear(m);
+    return closed;
+}
+
+/* ---- tails ----------------------------------------------------------- */
+
+/* 2 A P T^m e^{cT - bT^2} / (sqrt(2 pi) (2bT - c - max(m + k, 0)/T)) with
+   b = 1/2 - q, as an upper bound; inf when the bound does not apply */
+static void tail_one(mag_t out, const da_env *en, double T, long k, const mag_t P)
+{
+    arb_t b, t, u, D, Tb;
+    arb_init(b); arb_init(t); arb_init(u); arb_init(D); arb_init(Tb);
+    arb_set_d(Tb, T);
+    arb_set_d(b, 0.5);
+    arb_sub(b, b, (arb_set_d(t, en->q), t), 64);
+    double p = en->m + (double)k;
+    if (p < 0)
+        p = 0;
+    /* D = 2bT - c - p/T */
+    arb_mul(D, b, Tb, 64);
+    arb_mul_2exp_si(D, D, 1);
+    arb_set_d(t, en->c);
+    arb_sub(D, D, t, 64);
+    arb_set_d(t, p);
+    arb_div(t, t, Tb, 64);
+    arb_sub(D, D, t, 64);
+    if (!arb_is_positive(D) || !arb_is_positive(b)) {
+        mag_inf(out);
+        goto done;
+    }
+    /* e^{cT - bT^2} */
+    arb_set_d(t, en->c);
+    arb_mul(t, t, Tb, 64);
+    arb_sqr(u, Tb, 64);
+    arb_mul(u, u, b, 64);
+    arb_sub(t, t, u, 64);
+    arb_exp(t, t, 64);
+    /* T^m */
+    arb_set_d(u, en->m);
+    arb_pow(u, Tb, u, 64);
+    arb_mul(t, t, u, 64);
+    arb_set_d(u, en->A);
+    arb_mul(t, t, u, 64);
+    arb_mul_2exp_si(t, t, 1);
+    arb_div(t, t, D, 64);
+    arb_const_pi(u, 64);
+    arb_mul_2exp_si(u, u, 1);
+    arb_rsqrt(u, u, 64);
+    arb_mul(t, t, u, 64);
+    arb_get_mag(out, t);
+    mag_mul(out, out, P);
+done:
+    arb_clear(b); arb_clear(t); arb_clear(u); arb_clear(D); arb_clear(Tb);
+}
+
+static void env_square(da_env *r, const da_env *a)
+{
+    r->A = nextafter(a->A * a->A, INFINITY);
+    r->m = nextafter(2 * a->m, INFINITY);
+    r->c = nextafter(2 * a->c, INFINITY);
+    r->q = nextafter(2 * a->q, INFINITY);
+}
+
+/* the tails beyond |x| > T for every k, E s^2, E s'^2; 1 if all <= bound */
+static int tails(eng *e, const da_env *env, const da_env *envd, double T, const mag_t bound,
+                 mag_ptr tk, mag_t ts2, mag_t td2)
+{
+    mag_t R, H, one;
+    mag_init(R);
+    mag_init(H);
+    mag_init(one);
+    mag_one(one);
+    mag_set_d(R, T);
+    pk_bounds(e, H, R);
+    int ok = 1;
+    for (long k = 0; k <= e->N; k++) {
+        mag_mul(R, e->pk + k, e->invsf + k);
+        tail_one(tk + k, env, T, k, R);
+        if (mag_cmp(tk + k, bound) > 0)
+            ok = 0;
+    }
+    da_env sq;
+    env_square(&sq, env);
+    tail_one(ts2, &sq, T, 0, one);
+    if (mag_cmp(ts2, bound) > 0)
+        ok = 0;
+    if (envd) {
+        env_square(&sq, envd);
+        tail_one(td2, &sq, T, 0, one);
+        if (mag_cmp(td2, bound) > 0)
+            ok = 0;
+    }
+    mag_clear(R);
+    mag_clear(H);
+    mag_clear(one);
+    return ok;
+}
+
+/* ---- the driver ------------------------------------------------------- */
+
+int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
+                   const da_rig_opts *o)
+{
+    memset(res, 0, sizeof *res);
+    res->N = o->N;
+    da_env env, envd;
+    if (da_expr_envelope(&env, act->expr) != DA_OK) {
+        snprintf(res->why, sizeof res->why,
+                 "no proved growth envelope for '%s' (tail beyond the quadrature range)",
+                 act->spec);
+        return DA_EDOM;
+    }
+    if (dact && da_expr_envelope(&envd, dact->expr) != DA_OK)
+        dact = NULL;   /* E sigma'^2 left out: beta unknown */
+
+    eng E;
+    memset(&E, 0, sizeof E);
+    eng *e = &E;
+    e->o = o;
+    e->N = o->N;
+    e->prec = o->prec;
+    e->log2_tol = o->log2_tol;
+    e->t0 = now_seconds();
+    int status = DA_OK;
+    e->ws = da_tape_ball_new(act->tape, o->prec);
+    e->wd = dact ? da_tape_ball_new(dact->tape, o->prec) : NULL;
+    if (!e->ws || (dact && !e->wd)) {
+        da_tape_ball_free(e->ws);
+        da_tape_ball_free(e->wd);
+        return DA_ENOMEM;
+    }
+    da_declog_init(&e->lg, 16);
+    da_declog_init(&e->lgd, 16);
+    da_declog_init(&e->ref, 16);
+    da_declog_init(&e->refd, 16);
+    long N = o->N;
+    e->A = _arb_vec_init(N + 1);
+    e->err = _mag_vec_init(N + 1);
+    e->invsf = _mag_vec_init(N + 1);
+    e->pk = _mag_vec_init(N + 1);
+    arb_init(e->s2);
+    arb_init(e->d2);
+    mag_init(e->errs2);
+    mag_init(e->errd2);
+    mag_init(e->tol);
+    mag_init(e->tol_sliver);
+    arb_init(e->x); arb_init(e->y); arb_init(e->yd); arb_init(e->ph); arb_init(e->h0);
+    arb_init(e->h1); arb_init(e->h2); arb_init(e->v); arb_init(e->t1); arb_init(e->t2);
+    acb_init(e->z);
+    acb_init(e->fz);
+    for (long k = 0; k <= N; k++) {
+        mag_rfac_ui(e->invsf + k, (ulong)k);
+        mag_sqrt(e->invsf + k, e->invsf + k);
+    }
+    mag_set_ui_2exp_si(e->tol, 1, (slong)floor(o->log2_tol));
+    mag_mul_2exp_si(e->tol_sliver, e->tol, -7);
+
+    /* T: every tail below tol/8 */
+    mag_ptr tk = _mag_vec_init(N + 1);
+    mag_t ts2, td2, tb;
+    mag_init(ts2);
+    mag_init(td2);
+    mag_init(tb);
+    mag_mul_2exp_si(tb, e->tol, -3);
+    double T = sqrt(-2 * o->log2_tol * M_LN2);
+    if (T < 2)
+        T = 2;
+    int found = 0;
+    for (int it = 0; it < 600 && T < 1e5; it++) {
+        if (tails(e, &env, dact ? &envd : NULL, T, tb, tk, ts2, td2)) {
+            found = 1;
+            break;
+        }
+        T *= 1.02;
+    }
+    if (!found) {
+        snprintf(res->why, sizeof res->why,
+                 "the proved envelope of '%s' grows too fast to bound its tail", act->spec);
+        status = DA_EDOM;
+        goto cleanup;
+    }
+    /* Every interval must be exactly a ball m +- r, with r a mag of 30
+       bits: then "x >= 0 on [0, r]" is decided.  Endpoints on the grid
+       2^-g with 2T < 2^(29 - g) keep every width (and every width after
+       bisection) within 30 significant bits. */
+    int g = 29 - (int)ceil(log2(2 * T + 1));
+    T = ldexp(ceil(ldexp(T, g)), -g);
+    e->T = T;
+    res->T = T;
+
+    /* split points: -T, the suggested breakpoints, 0, T */
+    {
+        int nb = act->info.nbreak;
+        arf_struct *pts = flint_malloc((size_t)(nb + 3) * sizeof(arf_struct));
+        int np = 0;
+        for (int i = 0; i < nb + 3; i++)
+            arf_init(pts + i);
+        arf_set_d(pts + np++, -T);
+        arf_zero(pts + np++);
+        arf_set_d(pts + np++, T);
+        if (nb > 0) {
+            mpfr_t *bp = malloc((size_t)nb * sizeof(mpfr_t));
+            if (bp) {
+                for (int i = 0; i < nb; i++)
+                    mpfr_init2(bp[i], e->prec);
+                if (da_expr_breakpoints_m(act->expr, &act->info, bp, e->prec) == DA_OK) {
+                    for (int i = 0; i < nb; i++)
+                        if (mpfr_number_p(bp[i]) && fabs(mpfr_get_d(bp[i], MPFR_RNDN)) < T
+                            && !mpfr_zero_p(bp[i]))
+                        {
+                            /* to the grid (a breakpoint off the grid is
+                               found by bisection around it) */
+                            arf_set_mpfr(pts + np, bp[i]);
+                            arf_mul_2exp_si(pts + np, pts + np, g);
+                            arf_set_round(pts + np, pts + np, 64, ARF_RND_NEAR);
+                            arf_floor(pts + np, pts + np);
+                            arf_mul_2exp_si(pts + np, pts + np, -g);
+                            np++;
+                        }
+                }
+                for (int i = 0; i < nb; i++)
+                    mpfr_clear(bp[i]);
+                free(bp);
+            }
+            da_clear_error();
+        }
+        /* sort (few points) */
+        for (int i = 1; i < np; i++)
+            for (int j = i; j > 0 && arf_cmp(pts + j - 1, pts + j) > 0; j--)
+                arf_swap(pts + j - 1, pts + j);
+        for (int i = np - 1; i > 0; i--)
+            if (arf_cmp(pts + i - 1, pts + i) < 0)
+                if (push(e, pts + i - 1, pts + i, 0)) {
+                    status = DA_ENOMEM;
+                    break;
+                }
+        for (int i = 0; i < nb + 3; i++)
+            arf_clear(pts + i);
+        flint_free(pts);
+        if (status)
+            goto cleanup;
+    }
+
+    /* the adaptive loop */
+    int maxdepth = (int)e->prec + 200;
+    arf_t a, b, mid;
+    arf_init(a);
+    arf_init(b);
+    arf_init(mid);
+    while (e->nst > 0) {
+        e->nst--;
+        arf_set(a, e->st[e->nst].a);
+        arf_set(b, e->st[e->nst].b);
+        int depth = e->st[e->nst].depth;
+        e->intervals++;
+        if (!e->budget_hit && (e->intervals > o->max_intervals
+                               || ((e->intervals & 63) == 0
+                                   && now_seconds() - e->t0 > o->max_seconds)))
+            e->budget_hit = 1;
+        if (o->progress && (e->intervals & 1023) == 0)
+            o->progress(o->progress_ctx, e->intervals, e->nodes);
+        if (e->budget_hit || depth >= maxdepth) {
+            sliver(e, a, b, 1);
+            continue;
+        }
+        int r = try_gl(e, a, b);
+        if (r < 0) {
+            status = -r;
+            break;
+        }
+        if (r)
+            continue;
+        if (sliver(e, a, b, 0))
+            continue;
+        arf_add(mid, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+        arf_mul_2exp_si(mid, mid, -1);
+        if (push(e, mid, b, depth + 1) || push(e, a, mid, depth + 1)) {
+            status = DA_ENOMEM;
+            break;
+        }
+    }
+    arf_clear(a);
+    arf_clear(b);
+    arf_clear(mid);
+    if (status)
+        goto cleanup;
+
+    /* assemble */
+    res->a = _arb_vec_init(N + 1);
+    arb_init(res->s2);
+    arb_init(res->d2);
+    res->init = 1;
+    {
+        arb_t sf;
+        arb_init(sf);
+        for (long k = 0; k <= N; k++) {
+            arb_fac_ui(sf, (ulong)k, e->prec);
+            arb_sqrt(sf, sf, e->prec);
+            arb_div(res->a + k, e->A + k, sf, e->prec);
+            arb_add_error_mag(res->a + k, e->err + k);
+            arb_add_error_mag(res->a + k, tk + k);
+        }
+        arb_clear(sf);
+    }
+    arb_set(res->s2, e->s2);
+    arb_add_error_mag(res->s2, e->errs2);
+    arb_add_error_mag(res->s2, ts2);
+    res->d2_ok = dact != NULL;
+    if (dact) {
+        arb_set(res->d2, e->d2);
+        arb_add_error_mag(res->d2, e->errd2);
+        arb_add_error_mag(res->d2, td2);
+    }
+    res->nodes = e->nodes;
+    res->intervals = e->intervals;
+    res->slivers = e->slivers;
+    res->budget_hit = e->budget_hit;
+    if (e->budget_hit)
+        snprintf(res->why, sizeof res->why,
+                 "work budget reached (%ld intervals, %ld nodes, %.0f s)", e->intervals,
+                 e->nodes, now_seconds() - e->t0);
+    status = e->budget_hit ? DA_EACCURACY : DA_OK;
+
+cleanup:
+    _mag_vec_clear(tk, N + 1);
+    mag_clear(ts2);
+    mag_clear(td2);
+    mag_clear(tb);
+    for (long i = 0; i < e->capst; i++) {
+        arf_clear(e->st[i].a);
+        arf_clear(e->st[i].b);
+    }
+    free(e->st);
+    _arb_vec_clear(e->A, N + 1);
+    _mag_vec_clear(e->err, N + 1);
+    _mag_vec_clear(e->invsf, N + 1);
+    _mag_vec_clear(e->pk, N + 1);
+    arb_clear(e->s2);
+    arb_clear(e->d2);
+    mag_clear(e->errs2);
+    mag_clear(e->errd2);
+    mag_clear(e->tol);
+    mag_clear(e->tol_sliver);
+    arb_clear(e->x); arb_clear(e->y); arb_clear(e->yd); arb_clear(e->ph); arb_clear(e->h0);
+    arb_clear(e->h1); arb_clear(e->h2); arb_clear(e->v); arb_clear(e->t1); arb_clear(e->t2);
+    acb_clear(e->z);
+    acb_clear(e->fz);
+    da_declog_clear(&e->lg);
+    da_declog_clear(&e->lgd);
+    da_declog_clear(&e->ref);
+    da_declog_clear(&e->refd);
+    da_tape_ball_free(e->ws);
+    da_tape_ball_free(e->wd);
+    return status;
+}

@@ -1,0 +1,16 @@
+/* gl_arb.h -- Gauss-Legendre rules in ball arithmetic (gl_arb.c).
+ * Internal. */
+#ifndef DA_GL_ARB_H
+#define DA_GL_ARB_H
+
+#include "core/arbinc.h"
+
+/* The n-point Gauss-Legendre rule on [-1, 1] at precision prec: nodes
+ * x[0..n-1] and weights w[0..n-1] as balls that contain the exact ones
+ * (Arb's arb_hypgeom_legendre_p_ui_root).  Rules are cached per thread
+ * for (n, prec' >= prec); the arrays belong to the cache and stay valid
+ * until da_gl_cache_clear() in the same thread.  DA_OK or DA_ENOMEM. */
+int da_gl_rule(arb_srcptr *x, arb_srcptr *w, long n, slong prec);
+void da_gl_cache_clear(void);
+
+#endif
