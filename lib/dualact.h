@@ -370,6 +370,11 @@ long da_dual_degree(const da_dual *d);         /* series degree, -1 if closed */
 mpfr_prec_t da_dual_prec(const da_dual *d);    /* working precision, bits */
 int da_dual_normalized(const da_dual *d);
 long da_dual_digits(const da_dual *d);
+/* 1 when every radius da_dual_eval returns is a proof: a closed form, or
+ * the series over rigorous Hermite coefficients (da_hermite.rigorous);
+ * 0 for an estimate, with the reason in da_dual_bound_reason(). */
+int da_dual_rigorous(const da_dual *d);
+const char *da_dual_bound_reason(const da_dual *d);   /* "" when rigorous */
 
 /* r = f^(k)(rho), k = 0, 1, 2, for a ball rho (|rho| <= 1 up to its
  * radius); the input radius is propagated.  Returns DA_OK;
@@ -564,6 +569,11 @@ int da_depth_ctx_new(da_depth_ctx **c, const da_act *act, const da_depth_opts *o
 void da_depth_ctx_free(da_depth_ctx *c);
 /* mu = 1 - a_1^2 as a ball (from the dual's Hermite data or closed form) */
 int da_depth_mu(da_ball mu, da_depth_ctx *c);
+/* 1 when every dual the context has used so far is rigorous
+ * (da_dual_rigorous): only then is a depth it found proved; the reason
+ * otherwise ("" when rigorous) */
+int da_depth_rigorous(const da_depth_ctx *c);
+const char *da_depth_bound_reason(const da_depth_ctx *c);
 
 typedef struct {
     int kernel;                /* DA_DEPTH_NNGP or DA_DEPTH_NTK */

@@ -53,6 +53,10 @@ void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
 
 /* JSON string escaping. */
 void cli_json_str(FILE *f, const char *s);
+/* "rigorous" or "estimate": the value of the bound fields and columns */
+const char *cli_bound_kind(int rigorous);
+/* the text line "bound       rigorous (...)" or "bound       estimate (reason)" */
+void cli_print_bound(FILE *f, int rigorous, const char *reason);
 
 /* The options of the commands that evaluate the dual map (mapopts.c). */
 typedef struct {

@@ -234,11 +234,8 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                         h->nodes ? ", quadrature" : "");
             else
                 fprintf(out, "method      double precision\n");
-            if (h && h->rigorous)
-                fprintf(out, "bound       rigorous (every radius is proved)\n");
-            else
-                fprintf(out, "bound       estimate (%s)\n",
-                        h ? h->bound_reason : "double-precision path: the error is estimated");
+            cli_print_bound(out, h && h->rigorous,
+                            h ? h->bound_reason : "double-precision path: the error is estimated");
             fprintf(out, "%s coefficients, absolute accuracy 10^-%ld%s\n\n",
                     raw ? "raw" : "normalized", digits,
                     it[j].status == DA_OK ? "" : " (NOT reached: see err)");

@@ -243,13 +243,13 @@ int cmd_depth(int argc, char **argv, FILE *out)
         da_depth_parse_decimal(be[i], le[i], 512);
     static const char *head[] = {"kernel", "delta", "eps", "n", "depth", "bound_potential",
                                  "bound_two_phase", "bound_majorant", "ratio_potential",
-                                 "ratio_two_phase", "mu", "value_hi", "activation"};
-    t = da_table_new(13, head);
+                                 "ratio_two_phase", "mu", "value_hi", "activation", "bound"};
+    t = da_table_new(14, head);
     if (!t) {
         rc = cli_usage_error("out of memory");
         goto done;
     }
-    int undecided = 0, violated = 0;
+    int undecided = 0, violated = 0, all_rigorous = 1;
     for (int ia = 0; ia < nacts; ia++) {
         int is_explicit = ia < explicit_acts;
         da_act *act = NULL;
@@ -366,8 +366,12 @@ int cmd_depth(int argc, char **argv, FILE *out)
                                     violated = 1;
                                 }
                         }
-                        const char *cells[13] = {kern ? "ntk" : "nngp", ld[i], le[j], nstr, dep,
-                                                 bp, b2, bm, rp, r2, mus, vh, acts[ia]};
+                        int rig = da_depth_rigorous(ctx);
+                        if (!rig)
+                            all_rigorous = 0;
+                        const char *cells[14] = {kern ? "ntk" : "nngp", ld[i], le[j], nstr, dep,
+                                                 bp, b2, bm, rp, r2, mus, vh, acts[ia],
+                                                 cli_bound_kind(rig)};
                         da_table_add_row(t, cells);
                         da_depth_result_clear(&r);
                     }
@@ -377,8 +381,12 @@ int cmd_depth(int argc, char **argv, FILE *out)
         da_act_free(act);
     }
     if (fmt != DA_TABLE_CSV)
-        da_table_set_comment(t, "minimal depth L* proved by ball arithmetic (normalized "
-                                "activations); bounds for the top-layer kernel only");
+        da_table_set_comment(t, all_rigorous
+                                    ? "minimal depth L* proved by ball arithmetic (normalized "
+                                      "activations); bounds for the top-layer kernel only"
+                                    : "minimal depth L* from ball arithmetic over ESTIMATED inputs "
+                                      "(rows with bound = estimate are not proved); bounds for "
+                                      "the top-layer kernel only");
     char *s = NULL;
     int st = da_table_render(&s, t, fmt);
     if (st) {

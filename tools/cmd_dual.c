@@ -23,7 +23,7 @@ static const char usage[] =
     "  --raw           the dual of sigma itself, not of the normalized sigma\n"
     "  --method M      auto (closed form when known), series, closed\n"
     "  --degree N      Hermite series degree (default: automatic)\n"
-    "  --format F      text (default), csv (header rho,value,err), json\n"
+    "  --format F      text (default), csv (header rho,value,err,bound), json\n"
     "\n"
     "A value that is infinite (sigma_hat' of step or sign at rho = +-1) is\n"
     "printed as inf.  Exit status: 0 success, 2 usage or input error, 3\n"
@@ -162,14 +162,15 @@ int cmd_dual(int argc, char **argv, FILE *out)
     }
     const char *what = ntk ? "normalized NTK" : deriv == 1 ? "sigma_hat'" : deriv == 2 ? "sigma_hat''" : "sigma_hat";
     char v[4200], e[64];
+    const char *bk = cli_bound_kind(da_dual_rigorous(d));
     if (fmt == FMT_CSV) {
-        fprintf(out, "rho,value,err\n");
+        fprintf(out, "rho,value,err,bound\n");
         for (size_t i = 0; i < got; i++) {
             if (inf[i])
                 snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
             else
                 cli_fmt_ball(v, sizeof v, e, sizeof e, &val[i], digits);
-            fprintf(out, "%s,%s,%s\n", text[i], v, e);
+            fprintf(out, "%s,%s,%s,%s\n", text[i], v, e, bk);
         }
     } else if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"dual\",\n  \"activation\": ", da_version());
@@ -179,13 +180,19 @@ int cmd_dual(int argc, char **argv, FILE *out)
         fprintf(out, ",\n  \"depth\": %ld,\n  \"derivative\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 depth, deriv, digits);
         cli_json_str(out, da_dual_method(d));
-        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"values\": [\n", rc == EXIT_OK ? "true" : "false");
+        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", rc == EXIT_OK ? "true" : "false", bk);
+        if (!da_dual_rigorous(d)) {
+            fprintf(out, "  \"bound_reason\": ");
+            cli_json_str(out, da_dual_bound_reason(d));
+            fprintf(out, ",\n");
+        }
+        fprintf(out, "  \"values\": [\n");
         for (size_t i = 0; i < got; i++) {
             if (inf[i])
                 snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
             else
                 cli_fmt_ball(v, sizeof v, e, sizeof e, &val[i], digits);
-            fprintf(out, "    {\"rho\": \"%s\", \"value\": \"%s\", \"err\": \"%s\"}%s\n", text[i], v, e,
+            fprintf(out, "    {\"rho\": \"%s\", \"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n", text[i], v, e, bk,
                     i + 1 < got ? "," : "");
         }
         fprintf(out, "  ]\n}\n");
@@ -195,6 +202,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
         if (depth != 1 || ntk)
             fprintf(out, " at depth %ld", depth);
         fprintf(out, "\nmethod      %s\n", da_dual_method(d));
+        cli_print_bound(out, da_dual_rigorous(d), da_dual_bound_reason(d));
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
         int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
         fprintf(out, "%-22s  %-*s  %s\n", "rho", w, "value", "err");

@@ -16,7 +16,7 @@ static const char usage[] =
     "+ rho_l normalized by Theta_l(1) (--ntk).  Every value carries an absolute\n"
     "error bound propagated through the layers.\n"
     "\n"
-    "CSV columns: layer,rho,ntk,err,ntk_err,ratio\n"
+    "CSV columns: layer,rho,ntk,err,ntk_err,ratio,bound\n"
     "  rho, err       rho_l and its error bound\n"
     "  ntk, ntk_err   the normalized NTK and its bound (empty without --ntk)\n"
     "  ratio          the measured per-layer rate (rho_l - r*)/(rho_{l-1} - r*),\n"
@@ -99,19 +99,27 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     }
     char v[4200], e[64], nv[4200], ne[64], rv[64], re[64];
     int w = (int)(digits + 8 > 50 ? 50 : digits + 8);
+    const char *bk = cli_bound_kind(da_dual_rigorous(d));
     if (ff == FMT_CSV)
-        fprintf(out, "layer,rho,ntk,err,ntk_err,ratio\n");
+        fprintf(out, "layer,rho,ntk,err,ntk_err,ratio,bound\n");
     else if (ff == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"iterate\",\n  \"activation\": ", da_version());
         cli_json_str(out, spec);
         fprintf(out, ",\n  \"normalized\": %s,\n  \"rho0\": \"%s\",\n  \"depth\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 raw ? "false" : "true", text, depth, digits);
         cli_json_str(out, da_dual_method(d));
-        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"layers\": [\n", rc == EXIT_OK ? "true" : "false");
+        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", rc == EXIT_OK ? "true" : "false", bk);
+        if (!da_dual_rigorous(d)) {
+            fprintf(out, "  \"bound_reason\": ");
+            cli_json_str(out, da_dual_bound_reason(d));
+            fprintf(out, ",\n");
+        }
+        fprintf(out, "  \"layers\": [\n");
     } else {
         fprintf(out, "activation  %s\n", spec);
         fprintf(out, "map         sigma_hat of the %s activation\n", raw ? "raw" : "normalized");
         fprintf(out, "method      %s\n", da_dual_method(d));
+        cli_print_bound(out, da_dual_rigorous(d), da_dual_bound_reason(d));
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
         fprintf(out, "%6s  %-*s  %-9s", "layer", w, "rho", "err");
         if (ntk)
@@ -128,10 +136,10 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         else
             fmt(rv, sizeof rv, re, sizeof re, &km->ratio[l], digits < 6 ? digits : 6);
         if (ff == FMT_CSV)
-            fprintf(out, "%ld,%s,%s,%s,%s,%s\n", l, v, nv, e, ne, rv);
+            fprintf(out, "%ld,%s,%s,%s,%s,%s,%s\n", l, v, nv, e, ne, rv, bk);
         else if (ff == FMT_JSON)
-            fprintf(out, "    {\"layer\": %ld, \"rho\": \"%s\", \"err\": \"%s\", \"ntk\": \"%s\", \"ntk_err\": \"%s\", \"ratio\": \"%s\"}%s\n",
-                    l, v, e, nv, ne, rv, l < depth ? "," : "");
+            fprintf(out, "    {\"layer\": %ld, \"rho\": \"%s\", \"err\": \"%s\", \"ntk\": \"%s\", \"ntk_err\": \"%s\", \"ratio\": \"%s\", \"bound\": \"%s\"}%s\n",
+                    l, v, e, nv, ne, rv, bk, l < depth ? "," : "");
         else {
             fprintf(out, "%6ld  %-*s  %-9s", l, w, v, e);
             if (ntk)

@@ -183,3 +183,16 @@ void cli_json_str(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+const char *cli_bound_kind(int rigorous)
+{
+    return rigorous ? "rigorous" : "estimate";
+}
+
+void cli_print_bound(FILE *f, int rigorous, const char *reason)
+{
+    if (rigorous)
+        fprintf(f, "bound       rigorous (every radius is proved)\n");
+    else
+        fprintf(f, "bound       estimate (%s)\n", reason && *reason ? reason : "no proof");
+}

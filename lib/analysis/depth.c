@@ -454,3 +454,23 @@ int da_depth_find(da_depth_result *r, da_depth_ctx *c, int kernel,
     return da_fail(DA_EACCURACY, "depth: the enclosures could not decide L* up to %ld digits "
                    "(candidate %ld, not proved)", c->o.max_digits, best);
 }
+
+int da_depth_rigorous(const da_depth_ctx *c)
+{
+    int any = 0;
+    for (int i = 0; i < NLEVELS; i++)
+        if (c->dual[i]) {
+            any = 1;
+            if (!da_dual_rigorous(c->dual[i]))
+                return 0;
+        }
+    return any;
+}
+
+const char *da_depth_bound_reason(const da_depth_ctx *c)
+{
+    for (int i = 0; i < NLEVELS; i++)
+        if (c->dual[i] && !da_dual_rigorous(c->dual[i]))
+            return da_dual_bound_reason(c->dual[i]);
+    return "";
+}

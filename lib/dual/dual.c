@@ -416,6 +416,18 @@ int da_dual_new(da_dual **out, const da_act *act, const da_dual_opts *opts)
 
 const char *da_dual_method(const da_dual *d) { return d->method; }
 long da_dual_degree(const da_dual *d) { return d->use_closed ? -1 : d->N; }
+
+int da_dual_rigorous(const da_dual *d)
+{
+    return d->use_closed || (d->h && d->h->rigorous);
+}
+
+const char *da_dual_bound_reason(const da_dual *d)
+{
+    if (da_dual_rigorous(d))
+        return "";
+    return d->h ? d->h->bound_reason : "no Hermite data";
+}
 mpfr_prec_t da_dual_prec(const da_dual *d) { return d->prec; }
 int da_dual_normalized(const da_dual *d) { return !d->raw; }
 long da_dual_digits(const da_dual *d) { return d->digits; }
