@@ -18,7 +18,8 @@
 
 struct da_tape_ball {
     const da_tape *t;
-    slong prec;
+    slong prec;       /* working precision now */
+    slong prec0;      /* the one it was made with */
     int nreg;
     arb_ptr r;        /* [nreg] real registers; r[0] is x */
     acb_ptr c;        /* [nreg] complex registers */
@@ -111,6 +112,7 @@ da_tape_ball *da_tape_ball_new(const da_tape *t, slong prec)
         return NULL;
     w->t = t;
     w->prec = prec + t->guard;
+    w->prec0 = w->prec;
     w->nreg = t->nreg;
     arb_init(w->s1);
     arb_init(w->s2);
@@ -133,6 +135,12 @@ da_tape_ball *da_tape_ball_new(const da_tape *t, slong prec)
         }
     }
     return w;
+}
+
+void da_tape_ball_set_prec(da_tape_ball *w, slong prec)
+{
+    slong p = prec + w->t->guard;
+    w->prec = p < w->prec0 ? p : w->prec0;
 }
 
 /* ---- the real modes -------------------------------------------------- */
@@ -768,7 +776,13 @@ int da_tape_acb_follow(da_tape_ball *w, acb_t y, const acb_t z, const da_declog 
         case I_SUB: acb_sub(d, a, r + i->b, p); break;
         case I_MUL: acb_mul(d, a, r + i->b, p); break;
         case I_DIV: acb_div(d, a, r + i->b, p); break;
-        case I_POW: acb_pow_analytic(d, a, r + i->b, 1, p); break;
+        case I_POW:
+            /* 0^b = 0 for Re b > 0 (a branch that is identically 0) */
+            if (acb_is_zero(a) && arb_is_positive(acb_realref(r + i->b)))
+                acb_zero(d);
+            else
+                acb_pow_analytic(d, a, r + i->b, 1, p);
+            break;
         case I_POWI: acb_pow_si(d, a, i->n, p); break;
         case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE:
         case I_NOT: case I_BOOL:

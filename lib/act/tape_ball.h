@@ -61,6 +61,9 @@ typedef struct da_tape_ball da_tape_ball;
 /* Registers for tape t at precision prec (plus the tape's guard bits). */
 da_tape_ball *da_tape_ball_new(const da_tape *t, slong prec);
 void da_tape_ball_free(da_tape_ball *w);
+/* Evaluate at another precision (at most the one it was made with: the
+   constants keep theirs). */
+void da_tape_ball_set_prec(da_tape_ball *w, slong prec);
 
 int da_tape_arb_enclose(da_tape_ball *w, arb_t y, const arb_t x);
 /* ref may be NULL (then only strict decisions are accepted). */

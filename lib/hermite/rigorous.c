@@ -97,7 +97,7 @@ typedef struct {
     long N;
     slong prec;
     da_tape_ball *ws, *wd;      /* sigma, sigma' (wd NULL: no E sigma'^2) */
-    da_declog lg, lgd, ref, refd;
+    da_declog lg, lgd, lgn, lgdn, ref, refd;   /* logs of the +side, the -side */
     arb_ptr A;                  /* int sigma He_k phi over what is done */
     arb_t s2, d2;
     mag_ptr err;                /* error of a_k (already / sqrt(k!)) */
@@ -228,8 +228,9 @@ static void set_interval_exact(arb_t x, const arf_t a, const arf_t b, slong prec
     arf_clear(r);
 }
 
-/* sigma (and sigma') decided on [a, b]: logs in e->lg, e->lgd */
-static int decide(eng *e, const arf_t a, const arf_t b, const arf_t m)
+/* sigma (and sigma') decided on [a, b]: logs into lg, lgd */
+static int decide(eng *e, const arf_t a, const arf_t b, const arf_t m, da_declog *lg,
+                  da_declog *lgd)
 {
     arb_set_arf(e->x, m);
     if (da_tape_arb_decide(e->ws, e->y, e->x, &e->ref, NULL))
@@ -237,29 +238,81 @@ static int decide(eng *e, const arf_t a, const arf_t b, const arf_t m)
     if (e->wd && da_tape_arb_decide(e->wd, e->yd, e->x, &e->refd, NULL))
         return 0;
     set_interval_exact(e->x, a, b, e->prec);
-    if (da_tape_arb_decide(e->ws, e->y, e->x, &e->lg, &e->ref))
+    if (da_tape_arb_decide(e->ws, e->y, e->x, lg, &e->ref))
         return 0;
-    if (e->wd && da_tape_arb_decide(e->wd, e->yd, e->x, &e->lgd, &e->refd))
+    if (e->wd && da_tape_arb_decide(e->wd, e->yd, e->x, lgd, &e->refd))
         return 0;
     return 1;
 }
 
-/* upper bound of |value| of sigma (or sigma') on the box around E_rho */
+/* upper bound of |sigma| (or |sigma'|) on the Bernstein ellipse with
+   centre m and semi-axes al, be: the ellipse is covered by K boxes side
+   by side along the real axis (K = 1, 2, 4, ..., 16: more only when the
+   fewer do not give a finite bound; one wide box makes ball arithmetic
+   wrap, e.g. exp on a box of width 2 is a disc about e times too wide).
+   Box j covers real parts m + al [u_j, u_{j+1}], u_j = -1 + 2j/K, and
+   |Im| <= be max sqrt(1 - u^2) over that range.  A finite bound on every
+   box also proves sigma analytic on the ellipse. */
 static int box_bound(eng *e, mag_t S, da_tape_ball *w, const da_declog *lg,
                      const arf_t m, const mag_t al, const mag_t be)
 {
-    arb_set_arf(acb_realref(e->z), m);
-    mag_set(arb_radref(acb_realref(e->z)), al);
-    arb_zero(acb_imagref(e->z));
-    mag_set(arb_radref(acb_imagref(e->z)), be);
-    if (da_tape_acb_follow(w, e->fz, e->z, lg))
-        return 0;
-    acb_get_mag(S, e->fz);
-    return 1;
+    double ald = mag_get_d(al), bed = mag_get_d(be);
+    double md = arf_get_d(m, ARF_RND_NEAR);
+    mag_t t;
+    mag_init(t);
+    int ok = 0;
+    for (int K = 1; K <= 16 && !ok; K *= 2) {
+        ok = 1;
+        mag_zero(S);
+        for (int j = 0; j < K && ok; j++) {
+            double u0 = -1 + 2.0 * j / K, u1 = -1 + 2.0 * (j + 1) / K;
+            double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
+            double h = bed * sqrt(1 - umin * umin);
+            if (K == 1) {
+                arb_set_arf(acb_realref(e->z), m);
+                mag_set(arb_radref(acb_realref(e->z)), al);
+                arb_zero(acb_imagref(e->z));
+                mag_set(arb_radref(acb_imagref(e->z)), be);
+            } else {
+                /* centre and half-width of the real range, rounded
+                   outwards by the (1 + 1e-12) margins */
+                double c = md + ald * (u0 + u1) / 2, hw = ald * (u1 - u0) / 2;
+                arb_set_d(acb_realref(e->z), c);
+                mag_set_d(arb_radref(acb_realref(e->z)),
+                          hw * (1 + 1e-12) + fabs(c) * 1e-15 + fabs(md) * 1e-15);
+                arb_zero(acb_imagref(e->z));
+                mag_set_d(arb_radref(acb_imagref(e->z)), h * (1 + 1e-12));
+            }
+            if (da_tape_acb_follow(w, e->fz, e->z, lg)) {
+                ok = 0;
+                break;
+            }
+            acb_get_mag(t, e->fz);
+            mag_max(S, S, t);
+        }
+    }
+    mag_clear(t);
+    return ok;
 }
 
-static const long nsizes[] = {2, 3, 4, 6, 8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128,
-                              160, 192, 256, 320, 384, 512, 640, 768, 1024};
+/* the larger of the bounds on the two mirrored boxes (centres m, -m) */
+static int box_bound2(eng *e, mag_t S, da_tape_ball *w, const da_declog *lp,
+                      const da_declog *ln, const arf_t m, const mag_t al, const mag_t be)
+{
+    mag_t t;
+    mag_init(t);
+    arf_t mn;
+    arf_init(mn);
+    arf_neg(mn, m);
+    int ok = box_bound(e, S, w, lp, m, al, be) && box_bound(e, t, w, ln, mn, al, be);
+    if (ok)
+        mag_max(S, S, t);
+    arf_clear(mn);
+    mag_clear(t);
+    return ok;
+}
+
+static const long nsizes[] = {2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
 
 /* sigma at a node of an interval whose switches are decided: the decide
    mode at the point, or the branch of the interval when the point sits on
@@ -276,22 +329,30 @@ static int eval_node(eng *e, arb_t y, da_tape_ball *w, const da_declog *lg, cons
     return arb_is_finite(y);
 }
 
-/* Gauss-Legendre on [a, b] with a proved error; 1 when done, 0 when the
-   interval must be split, < 0 on error */
+/* Gauss-Legendre with a proved error on the mirrored pair [a, b] and
+   [-b, -a] (0 <= a < b): the two share their nodes +-x, hence phi(x) and
+   He_k(x) (He_k(-x) = (-1)^k He_k(x)), which halves the work of a node.
+   1 when done, 0 when the pair must be split, < 0 on error. */
 static int try_gl(eng *e, const arf_t a, const arf_t b)
 {
-    arf_t m, r;
+    arf_t m, r, an, bn, mn;
     arf_init(m);
     arf_init(r);
+    arf_init(an);
+    arf_init(bn);
+    arf_init(mn);
     arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
     arf_mul_2exp_si(m, m, -1);
     arf_sub(r, b, a, ARF_PREC_EXACT, ARF_RND_DOWN);
     arf_mul_2exp_si(r, r, -1);
+    arf_neg(an, b);
+    arf_neg(bn, a);
+    arf_neg(mn, m);
     int done = 0;
     mag_t al, be, S, Sd, F, R, H, M, t, best_err_scale;
     mag_init(al); mag_init(be); mag_init(S); mag_init(Sd); mag_init(F);
     mag_init(R); mag_init(H); mag_init(M); mag_init(t); mag_init(best_err_scale);
-    /* the tolerance of this interval: its share of the line, at least
+    /* the tolerance of each side: its share of the line, at least
        1/4096 of the whole */
     mag_t tolI;
     mag_init(tolI);
@@ -302,7 +363,7 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         mag_set_d_lower(t, share / 4);
         mag_mul_lower(tolI, e->tol, t);
     }
-    if (!decide(e, a, b, m))
+    if (!decide(e, a, b, m, &e->lg, &e->lgd) || !decide(e, an, bn, mn, &e->lgn, &e->lgdn))
         goto out;
 
     static const double rhos[] = {1.25, 1.6, 2.2, 3.2, 5.0, 8.0, 14.0, 25.0, 50.0};
@@ -318,9 +379,9 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         double rho = rhos[j];
         mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
         mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
-        if (!box_bound(e, S, e->ws, &e->lg, m, al, be))
+        if (!box_bound2(e, S, e->ws, &e->lg, &e->lgn, m, al, be))
             break;
-        if (e->wd && !box_bound(e, Sd, e->wd, &e->lgd, m, al, be))
+        if (e->wd && !box_bound2(e, Sd, e->wd, &e->lgd, &e->lgdn, m, al, be))
             break;
         phi_bound(F, m, al, be);
         /* R <= |m| + al + be */
@@ -357,24 +418,25 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
             n = nsizes[j];
             break;
         }
-    if (e->nodes + n > e->o->max_nodes) {
+    if (e->nodes + 2 * n > e->o->max_nodes) {
         e->budget_hit = 1;
         goto out;
     }
-    /* recompute the bounds at rbest, rigorously */
+    /* the bounds at rbest, again, to be used */
     double rho = rbest;
     mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
     mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
-    if (!box_bound(e, S, e->ws, &e->lg, m, al, be))
+    if (!box_bound2(e, S, e->ws, &e->lg, &e->lgn, m, al, be))
         goto out;
-    if (e->wd && !box_bound(e, Sd, e->wd, &e->lgd, m, al, be))
+    if (e->wd && !box_bound2(e, Sd, e->wd, &e->lgd, &e->lgdn, m, al, be))
         goto out;
     phi_bound(F, m, al, be);
     arf_get_mag(R, m);
     mag_add(R, R, al);
     mag_add(R, R, be);
     pk_bounds(e, H, R);
-    /* scale = r (64/15) F rho^{-2n} / (rho^2 - 1) */
+    /* per side: scale = r (64/15) F rho^{-2n} / (rho^2 - 1); the pair
+       counts twice */
     {
         mag_t c;
         mag_init(c);
@@ -387,38 +449,73 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         mag_mul(best_err_scale, best_err_scale, c);
         mag_set_d_lower(c, (rho * rho - 1) * (1 - 1e-15));
         mag_div(best_err_scale, best_err_scale, c);
+        mag_mul_2exp_si(best_err_scale, best_err_scale, 1);
         mag_clear(c);
     }
+    /* The working precision of this pair: its terms are at most
+       M = F max(S H, S^2, S'^2) (the box contains the interval), the
+       target is tolI, and each of the ~4N operations per node rounds at
+       2^-p relative; so p = log2(M n N / tolI) + 16 bits suffice, and
+       the far tails, where phi is tiny, run at a fraction of the full
+       precision.  (The balls stay rigorous at any p: this only decides
+       how wide they come out.) */
+    slong p = e->prec;
+    {
+        mag_t Mm;
+        mag_init(Mm);
+        mag_mul(Mm, S, H);
+        mag_mul(t, S, S);
+        mag_max(Mm, Mm, t);
+        if (e->wd) {
+            mag_mul(t, Sd, Sd);
+            mag_max(Mm, Mm, t);
+        }
+        mag_mul(Mm, Mm, F);
+        double need = mag_get_d_log2_approx(Mm) - ltol + log2((double)n * (double)(e->N + 4)) + 16;
+        mag_clear(Mm);
+        if (need < (double)p)
+            p = need < 64 ? 64 : (slong)ceil(need);
+    }
+    da_tape_ball_set_prec(e->ws, p);
+    if (e->wd)
+        da_tape_ball_set_prec(e->wd, p);
     /* the nodes */
     arb_srcptr gx, gw;
-    int st = da_gl_rule(&gx, &gw, n, e->prec + 8);
+    int st = da_gl_rule(&gx, &gw, n, p + 8);
     if (st) {
         done = -st;
         goto out;
     }
-    arb_t mm, rr;
+    arb_t mm, rr, xn, yn, ydn, ue, uo;
     arb_init(mm);
     arb_init(rr);
+    arb_init(xn);
+    arb_init(yn);
+    arb_init(ydn);
+    arb_init(ue);
+    arb_init(uo);
     arb_set_arf(mm, m);
     arb_set_arf(rr, r);
     arb_ptr Al = _arb_vec_init(e->N + 1);
     arb_t s2l, d2l;
     arb_init(s2l);
     arb_init(d2l);
-    slong p = e->prec;
     int okn = 1;
     for (long i = 0; i < n && okn; i++) {
         arb_mul(e->x, rr, gx + i, p);
         arb_add(e->x, e->x, mm, p);
-        if (!eval_node(e, e->y, e->ws, &e->lg, e->x, &e->ref)) {
+        arb_neg(xn, e->x);
+        if (!eval_node(e, e->y, e->ws, &e->lg, e->x, &e->ref)
+            || !eval_node(e, yn, e->ws, &e->lgn, xn, &e->ref)) {
             okn = 0;
             break;
         }
-        if (e->wd && !eval_node(e, e->yd, e->wd, &e->lgd, e->x, &e->refd)) {
+        if (e->wd && (!eval_node(e, e->yd, e->wd, &e->lgd, e->x, &e->refd)
+                      || !eval_node(e, ydn, e->wd, &e->lgdn, xn, &e->refd))) {
             okn = 0;
             break;
         }
-        /* v = w r phi(x) */
+        /* w r phi(x), shared by +-x */
         arb_sqr(e->ph, e->x, p);
         arb_mul_2exp_si(e->ph, e->ph, -1);
         arb_neg(e->ph, e->ph);
@@ -428,50 +525,58 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         /* E sigma^2, E sigma'^2 */
         arb_sqr(e->t1, e->y, p);
         arb_addmul(s2l, e->t1, e->ph, p);
+        arb_sqr(e->t1, yn, p);
+        arb_addmul(s2l, e->t1, e->ph, p);
         if (e->wd) {
             arb_sqr(e->t1, e->yd, p);
             arb_addmul(d2l, e->t1, e->ph, p);
+            arb_sqr(e->t1, ydn, p);
+            arb_addmul(d2l, e->t1, e->ph, p);
         }
-        /* sum v sigma He_k */
-        arb_mul(e->v, e->ph, e->y, p);
+        /* sum phi (sigma(x) He_k(x) + sigma(-x) He_k(-x)): the even and
+           odd combinations */
+        arb_add(ue, e->y, yn, p);
+        arb_sub(uo, e->y, yn, p);
+        arb_mul(ue, ue, e->ph, p);
+        arb_mul(uo, uo, e->ph, p);
         arb_one(e->h0);
-        arb_add(Al + 0, Al + 0, e->v, p);
+        arb_add(Al + 0, Al + 0, ue, p);
         if (e->N >= 1) {
             arb_set(e->h1, e->x);
-            arb_addmul(Al + 1, e->v, e->h1, p);
+            arb_addmul(Al + 1, uo, e->h1, p);
         }
         for (long k = 1; k < e->N; k++) {
             arb_mul(e->h2, e->x, e->h1, p);
             arb_submul_ui(e->h2, e->h0, (ulong)k, p);
-            arb_addmul(Al + k + 1, e->v, e->h2, p);
+            arb_addmul(Al + k + 1, (k + 1) % 2 ? uo : ue, e->h2, p);
             arb_swap(e->h0, e->h1);
             arb_swap(e->h1, e->h2);
         }
     }
     if (okn) {
-        /* the 1/sqrt(2 pi) of phi, once */
-        arb_const_pi(e->t2, p);
+        /* the 1/sqrt(2 pi) of phi, once, into the sums at full precision */
+        arb_const_pi(e->t2, e->prec);
         arb_mul_2exp_si(e->t2, e->t2, 1);
-        arb_rsqrt(e->t2, e->t2, p);
+        arb_rsqrt(e->t2, e->t2, e->prec);
         for (long k = 0; k <= e->N; k++) {
-            arb_addmul(e->A + k, Al + k, e->t2, p);
+            arb_addmul(e->A + k, Al + k, e->t2, e->prec);
             /* error of a_k: scale S P_k(R)/sqrt(k!) */
             mag_mul(t, best_err_scale, S);
             mag_mul(t, t, e->pk + k);
             mag_mul(t, t, e->invsf + k);
             mag_add(e->err + k, e->err + k, t);
         }
-        arb_addmul(e->s2, s2l, e->t2, p);
+        arb_addmul(e->s2, s2l, e->t2, e->prec);
         mag_mul(t, best_err_scale, S);
         mag_mul(t, t, S);
         mag_add(e->errs2, e->errs2, t);
         if (e->wd) {
-            arb_addmul(e->d2, d2l, e->t2, p);
+            arb_addmul(e->d2, d2l, e->t2, e->prec);
             mag_mul(t, best_err_scale, Sd);
             mag_mul(t, t, Sd);
             mag_add(e->errd2, e->errd2, t);
         }
-        e->nodes += n;
+        e->nodes += 2 * n;
         done = 1;
     }
     _arb_vec_clear(Al, e->N + 1);
@@ -479,28 +584,30 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     arb_clear(d2l);
     arb_clear(mm);
     arb_clear(rr);
+    arb_clear(xn);
+    arb_clear(yn);
+    arb_clear(ydn);
+    arb_clear(ue);
+    arb_clear(uo);
 out:
+    da_tape_ball_set_prec(e->ws, e->prec);
+    if (e->wd)
+        da_tape_ball_set_prec(e->wd, e->prec);
     mag_clear(tolI);
     mag_clear(al); mag_clear(be); mag_clear(S); mag_clear(Sd); mag_clear(F);
     mag_clear(R); mag_clear(H); mag_clear(M); mag_clear(t); mag_clear(best_err_scale);
     arf_clear(m);
     arf_clear(r);
+    arf_clear(an);
+    arf_clear(bn);
+    arf_clear(mn);
     return done;
 }
 
-/* Close [a, b] as a sliver: 0 +- |b - a| sup|sigma| sup phi P_k(sup|x|)/sqrt(k!).
-   force = 0: only when within the sliver tolerance (returns 1 if closed) */
-static int sliver(eng *e, const arf_t a, const arf_t b, int force)
+/* sup |sigma| and sup |sigma'| on [a, b] by the enclosure mode (inf when
+   not finite there) */
+static void enclose_sup(eng *e, mag_t S, mag_t Sd, const arf_t a, const arf_t b)
 {
-    int closed = 0;
-    mag_t w, S, Sd, F, R, H, t, zero;
-    mag_init(w); mag_init(S); mag_init(Sd); mag_init(F); mag_init(R); mag_init(H);
-    mag_init(t); mag_init(zero);
-    arf_t d, m;
-    arf_init(d);
-    arf_init(m);
-    arf_sub(d, b, a, ARF_PREC_EXACT, ARF_RND_UP);
-    arf_get_mag(w, d);
     set_interval_exact(e->x, a, b, e->prec);
     if (da_tape_arb_enclose(e->ws, e->y, e->x))
         mag_inf(S);
@@ -512,6 +619,38 @@ static int sliver(eng *e, const arf_t a, const arf_t b, int force)
         else
             arb_get_mag(Sd, e->yd);
     }
+}
+
+/* Close the pair [a, b], [-b, -a] as slivers:
+   0 +- |b - a| sup|sigma| sup phi P_k(sup|x|)/sqrt(k!) on each side.
+   force = 0: only when within the sliver tolerance (returns 1 if closed) */
+static int sliver(eng *e, const arf_t a, const arf_t b, int force)
+{
+    int closed = 0;
+    mag_t w, S, Sd, S2, Sd2, F, R, H, t, zero;
+    mag_init(w); mag_init(S); mag_init(Sd); mag_init(S2); mag_init(Sd2); mag_init(F);
+    mag_init(R); mag_init(H); mag_init(t); mag_init(zero);
+    arf_t d, m, an, bn;
+    arf_init(d);
+    arf_init(m);
+    arf_init(an);
+    arf_init(bn);
+    arf_neg(an, b);
+    arf_neg(bn, a);
+    arf_sub(d, b, a, ARF_PREC_EXACT, ARF_RND_UP);
+    arf_get_mag(w, d);
+    enclose_sup(e, S, Sd, a, b);
+    enclose_sup(e, S2, Sd2, an, bn);
+    /* both sides together: S^2 and S'^2 summed, S (for a_k) summed */
+    mag_t Ssum, S2sum, Sd2sum;
+    mag_init(Ssum);
+    mag_init(S2sum);
+    mag_init(Sd2sum);
+    mag_add(Ssum, S, S2);
+    mag_mul(S2sum, S, S);
+    mag_addmul(S2sum, S2, S2);
+    mag_mul(Sd2sum, Sd, Sd);
+    mag_addmul(Sd2sum, Sd2, Sd2);
     arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
     arf_mul_2exp_si(m, m, -1);
     arf_sub(d, b, a, ARF_PREC_EXACT, ARF_RND_UP);
@@ -527,39 +666,39 @@ static int sliver(eng *e, const arf_t a, const arf_t b, int force)
     /* worst of the three */
     mag_t M;
     mag_init(M);
-    mag_mul(M, S, H);
-    mag_mul(t, S, S);
-    mag_max(M, M, t);
-    if (e->wd) {
-        mag_mul(t, Sd, Sd);
-        mag_max(M, M, t);
-    }
+    mag_mul(M, Ssum, H);
+    mag_max(M, M, S2sum);
+    if (e->wd)
+        mag_max(M, M, Sd2sum);
     mag_mul(M, M, F);
     mag_mul(M, M, w);
     if (force || mag_cmp(M, e->tol_sliver) <= 0) {
         mag_mul(w, w, F);
         for (long k = 0; k <= e->N; k++) {
-            mag_mul(t, w, S);
+            mag_mul(t, w, Ssum);
             mag_mul(t, t, e->pk + k);
             mag_mul(t, t, e->invsf + k);
             mag_add(e->err + k, e->err + k, t);
         }
-        mag_mul(t, w, S);
-        mag_mul(t, t, S);
+        mag_mul(t, w, S2sum);
         mag_add(e->errs2, e->errs2, t);
         if (e->wd) {
-            mag_mul(t, w, Sd);
-            mag_mul(t, t, Sd);
+            mag_mul(t, w, Sd2sum);
             mag_add(e->errd2, e->errd2, t);
         }
         e->slivers++;
         closed = 1;
     }
     mag_clear(M);
-    mag_clear(w); mag_clear(S); mag_clear(Sd); mag_clear(F); mag_clear(R); mag_clear(H);
-    mag_clear(t); mag_clear(zero);
+    mag_clear(Ssum);
+    mag_clear(S2sum);
+    mag_clear(Sd2sum);
+    mag_clear(w); mag_clear(S); mag_clear(Sd); mag_clear(S2); mag_clear(Sd2); mag_clear(F);
+    mag_clear(R); mag_clear(H); mag_clear(t); mag_clear(zero);
     arf_clear(d);
     arf_clear(m);
+    arf_clear(an);
+    arf_clear(bn);
     return closed;
 }
 
@@ -692,6 +831,8 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     }
     da_declog_init(&e->lg, 16);
     da_declog_init(&e->lgd, 16);
+    da_declog_init(&e->lgn, 16);
+    da_declog_init(&e->lgdn, 16);
     da_declog_init(&e->ref, 16);
     da_declog_init(&e->refd, 16);
     long N = o->N;
@@ -749,14 +890,14 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     e->T = T;
     res->T = T;
 
-    /* split points: -T, the suggested breakpoints, 0, T */
+    /* split points of [0, T] (each interval stands for itself and its
+       mirror image): 0, T, and |b| for the suggested breakpoints b */
     {
         int nb = act->info.nbreak;
         arf_struct *pts = flint_malloc((size_t)(nb + 3) * sizeof(arf_struct));
         int np = 0;
         for (int i = 0; i < nb + 3; i++)
             arf_init(pts + i);
-        arf_set_d(pts + np++, -T);
         arf_zero(pts + np++);
         arf_set_d(pts + np++, T);
         if (nb > 0) {
@@ -772,6 +913,7 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
                             /* to the grid (a breakpoint off the grid is
                                found by bisection around it) */
                             arf_set_mpfr(pts + np, bp[i]);
+                            arf_abs(pts + np, pts + np);
                             arf_mul_2exp_si(pts + np, pts + np, g);
                             arf_set_round(pts + np, pts + np, 64, ARF_RND_NEAR);
                             arf_floor(pts + np, pts + np);
@@ -908,6 +1050,8 @@ cleanup:
     acb_clear(e->fz);
     da_declog_clear(&e->lg);
     da_declog_clear(&e->lgd);
+    da_declog_clear(&e->lgn);
+    da_declog_clear(&e->lgdn);
     da_declog_clear(&e->ref);
     da_declog_clear(&e->refd);
     da_tape_ball_free(e->ws);
