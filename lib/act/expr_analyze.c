@@ -35,6 +35,7 @@
  * He_1000 finite) and in MPFR for confirmation, bisection and pieces. */
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/envelope.h"
 
 #include <complex.h>
 #include <float.h>
@@ -2109,6 +2110,19 @@ static int end_growth(grow *g, const da_expr *t, int side)
         grow q = gr_numeric(t, side);
         if (q.g != DA_GROWTH_BAD)
             *g = q;
+    }
+    if (g->g == DA_GROWTH_BAD) {
+        /* the proved envelope may still show square integrability:
+           |t| <= A |x|^m exp(c|x| + q x^2) with q < 1/4, as for
+           exp(x^2/8) (the rigorous engine's tail needs nothing more) */
+        da_env en;
+        if (da_expr_envelope(&en, t) == DA_OK && en.q < 0.25) {
+            g->g = DA_GROWTH_EXP;
+            g->p = 64;
+            g->sure = 1;
+            g->bad = NULL;
+            return 0;
+        }
     }
     if (g->g == DA_GROWTH_BAD) {
         char *s = da_expr_str(g->bad ? g->bad : t);

@@ -34,16 +34,21 @@
 
 static double up1(double x)
 {
-    return nextafter(x, INFINITY);
+    return x == 0 ? 0 : nextafter(x, INFINITY);
 }
+/* a + b and a * b rounded upwards: exact when the operation is (the
+   error term of the correctly rounded result, by TwoSum and fma, says on
+   which side the exact value lies) */
 static double addu(double a, double b)
 {
-    return up1(a + b);
+    double s = a + b, bb = s - a;
+    double err = (a - (s - bb)) + (b - bb);
+    return err > 0 ? nextafter(s, INFINITY) : s;
 }
 static double mulu(double a, double b)
 {
-    /* a, b >= 0 */
-    return up1(a * b);
+    double p = a * b;
+    return fma(a, b, -p) > 0 ? nextafter(p, INFINITY) : p;
 }
 
 /* exp(x), log(x), x^y, rounded up, through Arb */
@@ -116,7 +121,7 @@ static void quad_add(quad *r, const quad *a, const quad *b)
    entries take ku, negative ones kl */
 static double scale1(double kl, double ku, double a)
 {
-    return up1((a >= 0 ? ku : kl) * a);
+    return mulu(a >= 0 ? ku : kl, a);
 }
 static void quad_scale(quad *r, double kl, double ku, const quad *a)
 {
@@ -129,9 +134,9 @@ static void quad_scale(quad *r, double kl, double ku, const quad *a)
 static int env_pow(da_env *r, const da_env *a, double pl, double pu)
 {
     r->A = arb_up(2, a->A, a->A >= 1 ? pu : pl);
-    r->m = up1(a->m * (a->m >= 0 ? pu : pl));
-    r->c = up1(a->c * (a->c >= 0 ? pu : pl));
-    r->q = up1(a->q * (a->q >= 0 ? pu : pl));
+    r->m = mulu(a->m, a->m >= 0 ? pu : pl);
+    r->c = mulu(a->c, a->c >= 0 ? pu : pl);
+    r->q = mulu(a->q, a->q >= 0 ? pu : pl);
     return env_ok(r);
 }
 
@@ -561,7 +566,7 @@ static int env_rec(da_env *r, const da_expr *e)
         if (!env_rec(&a, e->a[0]) || !lower_abs(&B, &mm, e->a[1]))
             return 0;
         r->A = up1(a.A / B);
-        r->m = up1(a.m - mm);
+        r->m = addu(a.m, -mm);
         r->c = a.c;
         r->q = a.q;
         return env_ok(r);
@@ -576,7 +581,7 @@ static int env_rec(da_env *r, const da_expr *e)
             if (!lower_abs(&B, &mm, e->a[0]))
                 return 0;
             r->A = arb_up(2, B, p);
-            r->m = up1(mm * p);
+            r->m = mulu(mm, p);
             r->c = r->q = 0;
             return env_ok(r);
         }
@@ -586,7 +591,10 @@ static int env_rec(da_env *r, const da_expr *e)
             env_const(r, 1);
             return 1;
         }
-        /* the decimal exponent lies within one ulp of p */
+        /* an integer exponent is exact (a decimal integer below 2^53 is
+           its double); otherwise the decimal lies within one ulp of p */
+        if (p == floor(p) && fabs(p) < 0x1p52)
+            return env_pow(r, &a, p, p);
         return env_pow(r, &a, nextafter(p, 0), up1(p));
     }
     case DA_E_LT: case DA_E_LE: case DA_E_GT: case DA_E_GE: case DA_E_EQ: case DA_E_NE:

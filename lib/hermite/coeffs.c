@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <time.h>
 
 #define DEFAULT_MAX_NODES 4000000L
 /* above this degree a (piecewise) polynomial goes to the exact formulas */
@@ -645,10 +646,25 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
     int st = DA_EDOM;
     da_rig_result res;
     memset(&res, 0, sizeof res);
+    /* one work budget for all the rounds together */
+    struct timespec ts0;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    double budget = o.max_seconds;
     for (int round = 0; round < 5; round++) {
         if (prec > max_prec)
             prec = max_prec;
         o.prec = prec;
+        if (round > 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            double used = (double)(ts.tv_sec - ts0.tv_sec) + 1e-9 * (double)(ts.tv_nsec - ts0.tv_nsec);
+            if (used >= budget) {
+                st = DA_EACCURACY;
+                snprintf(res.why, sizeof res.why, "work budget reached (%.0f s)", used);
+                break;
+            }
+            o.max_seconds = budget - used;
+        }
         da_rig_result_clear(&res);
         st = da_rig_compute(&res, act, dact, &o);
         if (st != DA_OK)

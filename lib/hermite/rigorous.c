@@ -755,10 +755,12 @@ done:
 
 static void env_square(da_env *r, const da_env *a)
 {
-    r->A = nextafter(a->A * a->A, INFINITY);
-    r->m = nextafter(2 * a->m, INFINITY);
-    r->c = nextafter(2 * a->c, INFINITY);
-    r->q = nextafter(2 * a->q, INFINITY);
+    /* doubling is exact; the square of A rounded up */
+    double A2 = a->A * a->A;
+    r->A = fma(a->A, a->A, -A2) > 0 ? nextafter(A2, INFINITY) : A2;
+    r->m = 2 * a->m;
+    r->c = 2 * a->c;
+    r->q = 2 * a->q;
 }
 
 /* the tails beyond |x| > T for every k, E s^2, E s'^2; 1 if all <= bound */

@@ -1,0 +1,268 @@
+/* check_rigorous.c -- the proved Hermite engine (lib/hermite/rigorous.c)
+ * against what it must withstand:
+ *
+ *   adversarial   narrow bumps, poles at distance 0.1 from the axis,
+ *                 breakpoints that are roots of non-affine switches,
+ *                 jumps off the origin, endpoint singularities, Gaussian
+ *                 growth, large constants: every ball is proved and holds
+ *                 the independent mpmath value of tests/data/adversarial.csv
+ *                 (tests/gen/gen_adversarial.py), or the engine says it
+ *                 could not reach the accuracy (DA_EACCURACY), with balls
+ *                 that still hold it;
+ *   two precisions in the manner of MPFR's tgeneric: random formulas of
+ *                 the grammar at random precisions D and D + 20: the ball
+ *                 at D holds the midpoint at D + 20 and the balls overlap.
+ *                 Seeded (DUALACT_TEST_SEED), the seed and formula printed
+ *                 on failure; DUALACT_TEST_HEAVY multiplies the iterations;
+ *   the derived numbers: E sigma^2 >= sum a_k^2 (Parseval) inside the
+ *                 balls, and mu, beta proved for the catalogue.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "dualact.h"
+#include "testutil.h"
+
+static long heavy_factor(void)
+{
+    const char *h = getenv("DUALACT_TEST_HEAVY");
+    if (!h || !*h || !strcmp(h, "0"))
+        return 1;
+    long f = atol(h);
+    return f > 1 ? f : 10;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int compute(da_hermite **h, const char *spec, long degree, long digits)
+{
+    da_act *a = NULL;
+    int st = da_act_new(&a, spec);
+    ck_assert_msg(st == DA_OK, "%s: %s", spec, da_errmsg());
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    o.degree = degree;
+    o.digits = digits;
+    o.raw = 1;
+    *h = NULL;
+    st = da_hermite_compute(h, a, &o);
+    da_act_free(a);
+    return st;
+}
+
+START_TEST(adversarial)
+{
+    FILE *f = tu_open_data("adversarial.csv");
+    ck_assert_ptr_nonnull(f);
+    char key[512], cur[512] = "", val[256];
+    long k;
+    da_hermite *h = NULL;
+    int st = DA_OK, count = 0, cases = 0;
+    double t0 = 0;
+    while (tu_read_kv(f, key, sizeof key, &k, val, sizeof val)) {
+        /* the key is quoted in the file */
+        char *p = key;
+        size_t n = strlen(p);
+        if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+            p[n - 1] = '\0';
+            p++;
+        }
+        if (strcmp(p, cur) != 0) {
+            da_hermite_free(h);
+            snprintf(cur, sizeof cur, "%s", p);
+            t0 = now();
+            st = compute(&h, p, 6, 30);
+            double dt = now() - t0;
+            ck_assert_msg(st == DA_OK || st == DA_EACCURACY, "%s: status %d (%s)", p, st,
+                          da_errmsg());
+            ck_assert_msg(h != NULL, "%s: no result", p);
+            ck_assert_msg(h->rigorous, "%s: estimate (%s)", p, h->bound_reason);
+            /* the work budget keeps every case well within a minute */
+            ck_assert_msg(dt < 90, "%s: %.1f s", p, dt);
+            cases++;
+        }
+        ck_assert_msg(tu_ball_contains_str(&h->a[k], val), "%s: a_%ld = %s outside the ball", p, k,
+                      val);
+        if (st == DA_OK)
+            ck_assert_msg(da_ball_digits(&h->a[k]) >= 30, "%s: a_%ld only %.1f digits", p, k,
+                          da_ball_digits(&h->a[k]));
+        count++;
+    }
+    da_hermite_free(h);
+    fclose(f);
+    ck_assert_int_ge(cases, 18);
+    ck_assert_int_ge(count, 18 * 7);
+}
+END_TEST
+
+/* ---- random formulas ----------------------------------------------- */
+
+static unsigned long rng_state;
+static unsigned long rnd(void)
+{
+    /* xorshift64 */
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+static int rndint(int n) { return (int)(rnd() % (unsigned long)n); }
+
+static void gen(char *buf, size_t len, int depth)
+{
+    static const char *consts[] = {"0.37", "1.5", "2", "-0.8", "3", "0.05"};
+    static const char *fns[] = {"tanh", "sin", "cos", "erf", "atan", "sigmoid", "softplus",
+                                "relu", "abs", "gelu", "silu", "elu"};
+    char a[400], b[400];
+    int c = depth <= 0 ? rndint(2) : rndint(9);
+    switch (c) {
+    case 0:
+        snprintf(buf, len, "x");
+        break;
+    case 1:
+        snprintf(buf, len, "%s*x", consts[rndint(6)]);
+        break;
+    case 2: case 3: case 4:
+        gen(a, sizeof a, depth - 1);
+        snprintf(buf, len, "%s(%s)", fns[rndint(12)], a);
+        break;
+    case 5:
+        gen(a, sizeof a, depth - 1);
+        gen(b, sizeof b, depth - 1);
+        snprintf(buf, len, "(%s)+(%s)", a, b);
+        break;
+    case 6:
+        gen(a, sizeof a, depth - 1);
+        gen(b, sizeof b, depth - 1);
+        snprintf(buf, len, "(%s)*(%s)", a, b);
+        break;
+    case 7:
+        gen(a, sizeof a, depth - 1);
+        snprintf(buf, len, "max(%s,%s)", a, consts[rndint(6)]);
+        break;
+    default:
+        gen(a, sizeof a, depth - 1);
+        snprintf(buf, len, "exp(-(%s)^2/2)", a);
+        break;
+    }
+}
+
+/* a ball contains the midpoint of another / the two intersect */
+static int contains_mid(const da_ball_struct *a, const da_ball_struct *b)
+{
+    mpfr_t d;
+    mpfr_init2(d, 2048);
+    mpfr_sub(d, a->mid, b->mid, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDU);
+    int ok = mpfr_cmp(d, a->rad) <= 0;
+    mpfr_clear(d);
+    return ok;
+}
+
+START_TEST(two_precisions_random)
+{
+    const char *s = getenv("DUALACT_TEST_SEED");
+    unsigned long seed = s && *s ? strtoul(s, NULL, 10) : 20261201UL;
+    rng_state = seed * 2654435761UL + 1;
+    long iters = 12 * heavy_factor();
+    int tried = 0, done = 0;
+    double t0 = now();
+    for (long it = 0; it < iters; it++) {
+        char f[400];
+        gen(f, sizeof f, 1 + rndint(3));
+        da_act *a = NULL;
+        if (da_act_new(&a, f) != DA_OK)
+            continue;   /* refused up front: not this test's subject */
+        da_act_free(a);
+        tried++;
+        long D = 8 + rndint(30);
+        da_hermite *lo = NULL, *hi = NULL;
+        double tf = now();
+        int s1 = compute(&lo, f, 4, D);
+        int s2 = compute(&hi, f, 4, D + 20);
+        if (now() - tf > 5)
+            fprintf(stderr, "two_precisions_random: '%s' at %ld digits took %.1f s\n", f, D, now() - tf);
+        if (!lo || !hi || !lo->rigorous || !hi->rigorous || (s1 && s1 != DA_EACCURACY)
+            || (s2 && s2 != DA_EACCURACY)) {
+            da_hermite_free(lo);
+            da_hermite_free(hi);
+            continue;
+        }
+        for (long k = 0; k <= 4; k++)
+            ck_assert_msg(contains_mid(&lo->a[k], &hi->a[k]),
+                          "seed %lu: '%s' a_%ld at %ld digits does not hold the value at %ld digits",
+                          seed, f, k, D, D + 20);
+        ck_assert_msg(contains_mid(&lo->norm2, &hi->norm2), "seed %lu: '%s' E s^2", seed, f);
+        da_hermite_free(lo);
+        da_hermite_free(hi);
+        done++;
+    }
+    fprintf(stderr, "two_precisions_random: seed %lu, %d formulas, %d proved at two precisions\n", seed, tried, done);
+    ck_assert_msg(done >= tried / 2, "seed %lu: only %d of %d formulas proved", seed, done, tried);
+    ck_assert_msg(now() - t0 < 200.0 * (double)heavy_factor(), "seed %lu: %.0f s", seed, now() - t0);
+}
+END_TEST
+
+/* every catalogue entry: proved, Parseval holds inside the balls, mu and
+   beta come with proved radii */
+START_TEST(catalogue_proved)
+{
+    for (size_t i = 0; i < da_catalog_size(); i++) {
+        const char *name = da_catalog_get(i)->name;
+        if (!strcmp(name, "poly"))
+            continue;
+        da_act *a = NULL;
+        if (da_act_new(&a, name) != DA_OK)
+            continue;
+        da_hermite_opts o;
+        da_hermite_opts_init(&o);
+        o.degree = 12;
+        o.digits = 25;
+        o.raw = 1;
+        da_hermite *h = NULL;
+        int st = da_hermite_compute(&h, a, &o);
+        ck_assert_msg(st == DA_OK, "%s: %s", name, da_errmsg());
+        ck_assert_msg(h->rigorous, "%s: %s", name, h->bound_reason);
+        /* tail = E s^2 - sum a_k^2 >= 0: its ball reaches 0 or above */
+        mpfr_t up;
+        mpfr_init2(up, 128);
+        mpfr_add(up, h->tail.mid, h->tail.rad, MPFR_RNDU);
+        ck_assert_msg(mpfr_sgn(up) >= 0, "%s: negative Parseval tail", name);
+        mpfr_clear(up);
+        if (!h->beta_infinite && strcmp(name, "identity") != 0)
+            ck_assert_msg(da_ball_digits(&h->beta) > 15, "%s: beta %.1f digits", name,
+                          da_ball_digits(&h->beta));
+        da_hermite_free(h);
+        da_act_free(a);
+    }
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("rigorous");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, adversarial);
+    tcase_add_test(tc, two_precisions_random);
+    tcase_add_test(tc, catalogue_proved);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(suite());
+    srunner_run_all(r, CK_NORMAL);
+    int nf = srunner_ntests_failed(r);
+    srunner_free(r);
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
