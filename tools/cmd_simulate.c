@@ -7,7 +7,7 @@
 #include <string.h>
 
 int gram_cli_data(da_gram_data **data, const char *file, const char *sphere,
-                  const char *separated, const char *columns, unsigned long seed);
+                  const char *separated, const char *columns, int header, unsigned long seed);
 void gram_cli_describe(char *buf, size_t len, const da_gram_data *d);
 
 static const char usage[] =
@@ -45,6 +45,7 @@ int cmd_simulate(int argc, char **argv, FILE *out)
     const char *file = NULL, *sphere = NULL, *separated = NULL, *columns = NULL, *act_s = NULL;
     const char *rho_s = NULL;
     long seed = 1, width = -1, depth = -1;
+    int header = 0;
     da_sim_pair_opts o;
     da_sim_pair_opts_init(&o);
     da_table_format fmt = DA_TABLE_TEXT;
@@ -90,6 +91,8 @@ int cmd_simulate(int argc, char **argv, FILE *out)
             }
             if (bad)
                 return EXIT_USAGE;
+        } else if (!strcmp(a, "--header")) {
+            header = 1;
         } else if (!strcmp(a, "--raw")) {
             return cli_usage_error("simulate: --raw is refused: the networks use the "
                                    "normalized activation");
@@ -167,7 +170,7 @@ int cmd_simulate(int argc, char **argv, FILE *out)
                  "dimension %ld, rho = %s; cosine of the representations, %g%% intervals",
                  act_s, width, o.trials, seed, o.dim ? o.dim : width, rho_s, 100 * o.level);
     } else {
-        rc = gram_cli_data(&data, file, sphere, separated, columns, (unsigned long)seed);
+        rc = gram_cli_data(&data, file, sphere, separated, columns, header, (unsigned long)seed);
         if (rc)
             goto done;
         da_sim_gram_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
