@@ -1054,7 +1054,14 @@ int cmd_plot(int argc, char **argv, FILE *out)
         free(c);
     }
     if (o.format == DA_PLOT_GNUPLOT && strcmp(o.outpath, "-")) {
-        /* the figure the script writes: FILE with .svg for its extension */
+        /* the figure the script writes: FILE with .svg for its extension;
+           its name goes into the script, so it must be one line of text */
+        for (const unsigned char *c = (const unsigned char *)o.outpath; *c; c++)
+            if (*c < 0x20 || *c == 0x7F) {
+                rc = cli_usage_error("-o: a gnuplot script's file name may not contain "
+                                     "control characters");
+                goto done;
+            }
         size_t l = strlen(o.outpath);
         char *g = malloc(l + 8);
         if (!g) {

@@ -6,14 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* one line on stderr: "dualact: " and the message, its control
+   characters (a newline in a file name) shown as '?' */
+static void put_line(const char *msg)
+{
+    fputs("dualact: ", stderr);
+    for (const unsigned char *c = (const unsigned char *)msg; *c; c++)
+        fputc(*c < 0x20 || *c == 0x7F ? '?' : *c, stderr);
+    fputc('\n', stderr);
+}
+
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("dualact: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char *msg = NULL;
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
+    put_line(n >= 0 && msg ? msg : fmt);
+    free(n >= 0 ? msg : NULL);
     return EXIT_USAGE;
 }
 
@@ -25,10 +36,11 @@ int cli_lib_error(int status, const char *context)
     char where[48] = "";
     if (status == DA_EPARSE && da_errcol() > 0)
         snprintf(where, sizeof where, "parse error at column %d: ", da_errcol());
-    if (context)
-        fprintf(stderr, "dualact: %s: %s%s\n", context, where, msg);
-    else
-        fprintf(stderr, "dualact: %s%s\n", where, msg);
+    char *line = NULL;
+    int n = context ? asprintf(&line, "%s: %s%s", context, where, msg)
+                    : asprintf(&line, "%s%s", where, msg);
+    put_line(n >= 0 && line ? line : msg);
+    free(n >= 0 ? line : NULL);
     switch (status) {
     case DA_EINVAL:
     case DA_EPARSE:
@@ -169,17 +181,43 @@ void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
     mpfr_clear(half);
 }
 
+/* the length of the valid UTF-8 sequence at s (1..4), 0 if invalid */
+static size_t utf8_seq(const unsigned char *u)
+{
+    if (u[0] < 0x80)
+        return 1;
+    size_t n = u[0] >= 0xC2 && u[0] <= 0xDF ? 2 : u[0] >= 0xE0 && u[0] <= 0xEF ? 3
+             : u[0] >= 0xF0 && u[0] <= 0xF4 ? 4 : 0;
+    unsigned long cp = u[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (size_t i = 1; i < n; i++) {
+        if ((u[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (u[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) ||
+        cp > 0x10FFFF)
+        return 0;
+    return n;
+}
+
 void cli_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) {
+    while (*s) {
         unsigned char c = (unsigned char)*s;
+        size_t q = utf8_seq((const unsigned char *)s);
+        if (q == 0) {
+            fputs("\\ufffd", f);   /* not UTF-8: the replacement character */
+            s++;
+            continue;
+        }
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
-        else if (c < 0x20)
+        else if (c < 0x20 || c == 0x7F)
             fprintf(f, "\\u%04x", c);
         else
-            fputc(c, f);
+            fwrite(s, 1, q, f);
+        s += q;
     }
     fputc('"', f);
 }

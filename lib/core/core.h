@@ -20,6 +20,14 @@ void *da_malloc(size_t n);
 void *da_calloc(size_t n, size_t size);
 void *da_realloc(void *p, size_t n);
 char *da_strdup(const char *s);
+/* The length (1..4) of the valid UTF-8 sequence at s, 0 at the end of the
+   string or for an invalid one (overlong, surrogate, stray byte). */
+size_t da_utf8_seq(const char *s);
+/* A copy of s that is safe as one line of text in any generated file:
+   control characters (and DEL) become spaces, bytes that are not valid
+   UTF-8 become '?', a trailing backslash gets a space after it.  Labels,
+   titles and comments pass through it: they are data, never code. */
+char *da_text_clean(const char *s);
 
 /* Ball helpers. rad arithmetic rounds upwards. */
 void da_ball_set_exact_mid(da_ball b, const mpfr_t mid); /* rad = 0 */

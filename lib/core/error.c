@@ -91,3 +91,63 @@ char *da_strdup(const char *s)
         memcpy(p, s, n);
     return p;
 }
+
+size_t da_utf8_seq(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x80)
+        return u[0] ? 1 : 0;
+    size_t n;
+    unsigned long cp;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+        n = 2;
+        cp = u[0] & 0x1F;
+    } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+        n = 3;
+        cp = u[0] & 0x0F;
+    } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+        n = 4;
+        cp = u[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((u[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (u[i] & 0x3F);
+    }
+    /* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) ||
+        cp > 0x10FFFF)
+        return 0;
+    return n;
+}
+
+char *da_text_clean(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = da_malloc(n + 2);
+    if (!p)
+        return NULL;
+    size_t k = 0;
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        size_t q = da_utf8_seq(s);
+        if (q == 0) {
+            p[k++] = '?';
+            s++;
+        } else if (q == 1) {
+            p[k++] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
+            s++;
+        } else {
+            memcpy(p + k, s, q);
+            k += q;
+            s += q;
+        }
+    }
+    /* a trailing backslash would continue a gnuplot comment line */
+    if (k && p[k - 1] == '\\')
+        p[k++] = ' ';
+    p[k] = '\0';
+    return p;
+}
