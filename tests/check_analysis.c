@@ -15,6 +15,8 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_log.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,6 +459,19 @@ START_TEST(test_data_first_row)
 }
 END_TEST
 
+/* After the library's first GSL use, GSL's aborting default handler is
+   off: a GSL error (here a domain error; in the library a failed
+   allocation) returns a status instead of aborting the process. */
+START_TEST(test_gsl_handler_off)
+{
+    da_gram_data *d = NULL;
+    ck_assert_int_eq(da_gram_data_sphere(&d, 3, 2, 1), DA_OK);
+    da_gram_data_free(d);
+    gsl_sf_result r;
+    ck_assert_int_eq(gsl_sf_log_e(-1.0, &r), GSL_EDOM);
+}
+END_TEST
+
 START_TEST(test_data_generated)
 {
     da_gram_data *d = NULL;
@@ -690,7 +705,8 @@ int main(void)
     struct { const char *name; const TTest *t[6]; } groups[] = {
         {"depth", {test_depth_relu_anchors, test_depth_vs_mpmath_grid, test_depth_vs_mpmath_closed,
                    test_depth_bounds_sweep, test_depth_errors, NULL}},
-        {"data", {test_effrank_known, test_data_files, test_data_first_row, test_data_generated, NULL}},
+        {"data", {test_effrank_known, test_data_files, test_data_first_row, test_data_generated,
+                  test_gsl_handler_off, NULL}},
         {"gram", {test_gram_gershgorin_full, test_gram_lanczos_vs_full, test_gram_ntk, NULL}},
         {"simulate", {test_sim_pair, test_sim_gram, NULL}},
     };

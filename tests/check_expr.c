@@ -282,6 +282,22 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* more breakpoints than the analysis keeps: refused, not truncated (the
+   truncated piece list gave mean -17002 for floor(3000*x), whose mean is
+   -1/2) */
+START_TEST(test_breakpoint_cap)
+{
+    da_act *a = NULL;
+    ck_assert_int_eq(da_act_new(&a, "floor(3000*x)"), DA_EINVAL);
+    ck_assert_msg(strstr(da_errmsg(), "at most 100000") != NULL, "%s", da_errmsg());
+    ck_assert(a == NULL);
+    ck_assert_int_eq(da_act_new(&a, "sign(x) + floor(1250*x)"), DA_EINVAL);
+    ck_assert(a == NULL);
+    ck_assert_int_eq(da_act_new(&a, "floor(100*x)"), DA_OK);
+    da_act_free(a);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
     da_expr *e;
@@ -739,6 +755,7 @@ int main(void)
     tcase_add_test(tc, test_precedence);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_limits);
+    tcase_add_test(tc, test_breakpoint_cap);
     tcase_add_test(tc, test_catalogue);
     tcase_add_test(tc, test_ast);
     tcase_add_test(tc, test_double_vs_mpfr);

@@ -459,6 +459,7 @@ int da_gram_data_sphere(da_gram_data **out, size_t n, size_t dim, unsigned long 
     da_gram_data *d = data_new(n, dim, 0);
     if (!d)
         return DA_ENOMEM;
+    da_gsl_quiet();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
         da_gram_data_free(d);
@@ -494,6 +495,7 @@ int da_gram_data_separated(da_gram_data **out, size_t n, size_t dim, double delt
     da_gram_data *d = data_new(n, dim, 0);
     if (!d)
         return DA_ENOMEM;
+    da_gsl_quiet();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
         da_gram_data_free(d);

@@ -20,6 +20,14 @@ void *da_malloc(size_t n);
 void *da_calloc(size_t n, size_t size);
 void *da_realloc(void *p, size_t n);
 char *da_strdup(const char *s);
+/* Tests only (not exported): the n-th allocation through da_malloc,
+   da_calloc or da_realloc of the calling thread from now fails; 0 turns
+   the injection off.  Returns the countdown left from the previous call
+   (> 0: the failure was never reached). */
+long dai_test_fail_alloc(long n);
+/* Turn GSL's aborting default error handler off (once, thread-safely);
+   called by every function that calls GSL. */
+void da_gsl_quiet(void);
 /* The length (1..4) of the valid UTF-8 sequence at s, 0 at the end of the
    string or for an invalid one (overlong, surrogate, stray byte). */
 size_t da_utf8_seq(const char *s);

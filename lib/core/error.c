@@ -1,8 +1,10 @@
 /* error.c -- the single error path of libdualact. */
 #include "core.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_errno.h>
 
 static _Thread_local char err_msg[512];
 static _Thread_local int err_col;
@@ -59,9 +61,25 @@ int da_fail_col(int code, int column, const char *fmt, ...)
     return code;
 }
 
+/* fault injection for the tests: the n-th da_malloc/da_calloc/da_realloc
+   of this thread from now fails (0: none) */
+static _Thread_local long alloc_countdown;
+
+long dai_test_fail_alloc(long n)
+{
+    long left = alloc_countdown;
+    alloc_countdown = n;
+    return left;
+}
+
+static int injected_failure(void)
+{
+    return alloc_countdown > 0 && --alloc_countdown == 0;
+}
+
 void *da_malloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = injected_failure() ? NULL : malloc(n ? n : 1);
     if (!p)
         da_fail(DA_ENOMEM, "out of memory (%zu bytes)", n);
     return p;
@@ -69,7 +87,7 @@ void *da_malloc(size_t n)
 
 void *da_calloc(size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size ? size : 1);
+    void *p = injected_failure() ? NULL : calloc(n ? n : 1, size ? size : 1);
     if (!p)
         da_fail(DA_ENOMEM, "out of memory (%zu x %zu bytes)", n, size);
     return p;
@@ -77,7 +95,7 @@ void *da_calloc(size_t n, size_t size)
 
 void *da_realloc(void *q, size_t n)
 {
-    void *p = realloc(q, n ? n : 1);
+    void *p = injected_failure() ? NULL : realloc(q, n ? n : 1);
     if (!p)
         da_fail(DA_ENOMEM, "out of memory (%zu bytes)", n);
     return p;
@@ -150,4 +168,19 @@ char *da_text_clean(const char *s)
         p[k++] = ' ';
     p[k] = '\0';
     return p;
+}
+
+/* GSL's default error handler aborts the program (a failed gsl_*_alloc
+   included); the library checks every GSL status and return value itself,
+   so the handler is turned off, once, before the first GSL call. */
+static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+
+static void gsl_quiet_init(void)
+{
+    gsl_set_error_handler_off();
+}
+
+void da_gsl_quiet(void)
+{
+    pthread_once(&gsl_once, gsl_quiet_init);
 }
