@@ -199,7 +199,12 @@ void da_gh_cache_clear(void);
  * written into x[0..n-1], w[0..n-1]). */
 int da_gh_rule_d(double *x, double *w, long n);
 
-/* Release every cache the library holds (rules, constants). */
+/* Release every cache the library holds (rules, constants; MPFR's caches
+ * of the calling thread).  Call it only while no other thread is inside a
+ * libdualact function (e.g. after joining the workers): it frees rules
+ * that a running computation may be reading.  The library may be used
+ * again afterwards.  Threads that used the library release their MPFR
+ * caches when they exit, without a call. */
 void da_free_cache(void);
 
 /* ------------------------------------------------------------------ */

@@ -48,7 +48,8 @@ static const char usage[] =
     "eigenvalues (docs/analysis.md).  A '#' line says how the data were read.\n"
     "Exit status: 0 success, 2 usage or input error, 3 Lanczos did not converge.\n";
 
-/* Read all of f into *buf; 0, or -1 (read error) or -2 (out of memory). */
+/* Read all of f into *buf; 0, or -1 (read error), -2 (out of memory) or
+   -3 (more than CLI_MAX_DATA_BYTES). */
 static int read_all(FILE *f, char **buf, size_t *len)
 {
     size_t cap = 1 << 16;
@@ -57,6 +58,8 @@ static int read_all(FILE *f, char **buf, size_t *len)
     if (!*buf)
         return -2;
     for (;;) {
+        if (*len >= CLI_MAX_DATA_BYTES)
+            return -3;
         if (*len == cap) {
             char *t = cap <= SIZE_MAX / 2 ? realloc(*buf, cap * 2) : NULL;
             if (!t)
@@ -126,6 +129,9 @@ int gram_cli_data(da_gram_data **data, const char *file, const char *sphere,
             if (r == -2)
                 return cli_usage_error("%s: out of memory after reading %.0f MB", base,
                                        (double)len / 1e6);
+            if (r == -3)
+                return cli_usage_error("%s: more than %zu MB of data, the limit for --data",
+                                       base, CLI_MAX_DATA_BYTES >> 20);
             return cli_usage_error("cannot read '%s': %s", in ? "stdin" : file, strerror(e));
         }
         int dropped = header && drop_first_line(buf, len);
@@ -285,6 +291,29 @@ int cmd_gram(int argc, char **argv, FILE *out)
                              data->n);
         goto done;
     }
+    {
+        /* memory: the n x n kernel, the NTK's, the copy the full
+           eigensolver destroys, the Lanczos basis (up to 1000 vectors) */
+        double n = (double)data->n;
+        int full = o.spectrum == 1 || data->n <= 400;
+        double lz = full ? 0 : (n < 1000 ? n : 1000) + 1;
+        double bytes = 8 * (n * n * (1 + o.ntk + full) + lz * n + n * (double)data->dim + 8 * n);
+        char what[96];
+        snprintf(what, sizeof what, "gram: the kernel matrix of %zu points", data->n);
+        rc = cli_check_memory(bytes, what, "use fewer points");
+        /* time, from rates measured on a 2-core machine: the full spectrum
+           about 3e-10 n^3 s per layer; the entries and a few Lanczos steps
+           1e-7 n^2 s per layer (twice with --ntk), plus 5e-7 n^2 s for the
+           layers where Lanczos needs hundreds of steps */
+        if (!rc && full)
+            rc = cli_check_time((double)(depth + 1) * n * n * n * 3e-10, what,
+                                "leave out --spectrum (Lanczos)");
+        else if (!rc)
+            rc = cli_check_time((double)(depth + 1) * n * n * 1e-7 * (1 + o.ntk) + n * n * 5e-7,
+                                what, "use fewer points or layers");
+        if (rc)
+            goto done;
+    }
     da_gram_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
     if (!rows) {
         rc = cli_usage_error("out of memory");
@@ -292,7 +321,7 @@ int cmd_gram(int argc, char **argv, FILE *out)
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (isatty(2) && data->n >= 500)
+    if (cli_progress_wanted() && data->n >= 500)
         o.progress = show_progress;
     st = da_gram_analyze(rows, act, data, &o);
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -625,6 +625,23 @@ static int plot_lambda(da_plot *p, const plot_opts *o, dual_item *it)
         return cli_usage_error("plot lambda: --n %ld is too large for the kernel matrix "
                                "(at most 20000; --bound-only draws the bound alone)", o->n);
     }
+    if (!o->bound_only) {
+        /* the Gram analyses, one per activation and delta: as dualact gram
+           estimates them (memory, and time from measured rates) */
+        double n = (double)o->n, runs = (double)o->nacts * D.n;
+        char what[96];
+        snprintf(what, sizeof what, "plot lambda: %.0f kernel matrices of %ld points", runs, o->n);
+        int rc0 = cli_check_memory(8 * n * n * (1 + o->ntk + (o->n <= 400)), what,
+                                   "lower --n (--bound-only draws the bound alone)");
+        if (!rc0)
+            rc0 = cli_check_time(runs * ((double)(depth + 1) * n * n * 1e-7 * (1 + o->ntk) +
+                                         n * n * 5e-7 + n * n * (double)o->dim * 2e-9),
+                                 what, "lower --n or --depth, or use --bound-only");
+        if (rc0) {
+            free(D.v);
+            return rc0;
+        }
+    }
     int rc = 0;
     size_t np = (size_t)depth + 1;
     double *x = malloc(np * sizeof *x), *y = malloc(np * sizeof *y);

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 /* one line on stderr: "dualact: " and the message, its control
    characters (a newline in a file name) shown as '?' */
@@ -220,4 +222,41 @@ void cli_json_str(FILE *f, const char *s)
         s += q;
     }
     fputc('"', f);
+}
+
+/* ---- caps on work and memory, checked before any work ------------------ */
+
+double cli_memory_limit(void)
+{
+    double lim = CLI_MEMORY_CAP;
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psize > 0 && (double)pages * (double)psize / 2 < lim)
+        lim = (double)pages * (double)psize / 2;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < lim)
+        lim = (double)rl.rlim_cur;
+    return lim;
+}
+
+int cli_check_memory(double bytes, const char *what, const char *hint)
+{
+    double lim = cli_memory_limit();
+    if (bytes <= lim)
+        return 0;
+    return cli_usage_error("%s needs about %.3g GB of memory, above the limit of %.3g GB (half "
+                           "the physical memory, at most %.0f GB)%s%s", what, bytes / 1e9,
+                           lim / 1e9, CLI_MEMORY_CAP / 1e9, hint ? "; " : "", hint ? hint : "");
+}
+
+int cli_check_time(double seconds, const char *what, const char *hint)
+{
+    if (seconds <= CLI_TIME_CAP)
+        return 0;
+    return cli_usage_error("%s would take about %.2g s (estimated), above the cap of %.0f s%s%s",
+                           what, seconds, CLI_TIME_CAP, hint ? "; " : "", hint ? hint : "");
+}
+
+int cli_progress_wanted(void)
+{
+    return isatty(2);
 }
