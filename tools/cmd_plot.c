@@ -755,6 +755,14 @@ static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
             double u = (double)i / (N - 1);
             double sb2 = o->sb2_max * u * u, sw2, err;
             y[i] = sb2;
+            /* seconds for some activations: progress on a terminal only */
+            if (cli_progress_wanted()) {
+                fprintf(stderr, "\rdualact plot phase: %d/%d boundary points", j * N + i + 1,
+                        o->nacts * N);
+                if (j == o->nacts - 1 && i == N - 1)
+                    fprintf(stderr, "\r%50s\r", "");
+                fflush(stderr);
+            }
             st = da_meanfield_critical(&sw2, &err, mf, sb2);
             if (st == DA_OK && isfinite(sw2)) {
                 x[i] = sw2;
@@ -768,6 +776,8 @@ static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
                 x[i] = NAN;
             } else {
                 da_meanfield_free(mf);
+                if (cli_progress_wanted())
+                    fprintf(stderr, "\r%50s\r", "");
                 return cli_lib_error(st, o->acts[j]);
             }
         }
