@@ -82,6 +82,31 @@ static const char *const words[] = {
     "$(touch pwned)", "'", "\"", "\\", "%s%n", "a,b", "#",
 };
 
+/* valid command lines (from the test suite) to mutate */
+static const char *const templates[] = {
+    "coeffs relu --degree 8 --digits 20 --format csv",
+    "coeffs tanh --raw --degree 6 --digits 25 --format json",
+    "coeffs gelu --double --degree 50",
+    "table relu tanh --delta 0.1,0.01 --format latex",
+    "diff gelu --latex --order 2",
+    "learn relu --depth 5 --dim 10 --format csv",
+    "learn tanh --dim 10 --simulate --width 32 --networks 20 --inputs 10 --depth 2",
+    "dual tanh --rho 0.1,0.5 --format json --ntk",
+    "dual relu --rho 0.5 --depth 3 --derivative 1",
+    "iterate relu --rho 0.5 --depth 10",
+    "meanfield tanh --format csv",
+    "plot dual relu -o out.svg",
+    "plot iterate relu --format gnuplot --title T",
+    "plot mass relu --k 1,2 --depth 5 --format pgf",
+    "plot lambda relu --n 30 --dim 5 --depth 5",
+    "depth relu --delta 0.1 --eps 0.01 --n 100 --both",
+    "gram relu --sphere 20,3 --depth 3 --format json",
+    "gram tanh --data data.csv --depth 2 --columns 1-2",
+    "gram relu --separated 10,5,0.5 --depth 2 --ntk --rank-k 2",
+    "simulate relu --rho 0.5 --width 20 --depth 2 --trials 5",
+    "simulate tanh --sphere 5,3 --width 20 --depth 2 --trials 4",
+};
+
 static char longbuf[3][6000];
 
 static const char *value(int safe)
@@ -177,6 +202,25 @@ int main(int argc, char **argv)
             break;
         int n = 0;
         av[n++] = absexe;
+        static char tbuf[512];
+        if (rnd() % 2) {
+            /* a valid command line with zero to two tokens mutated */
+            snprintf(tbuf, sizeof tbuf, "%s", PICK(templates));
+            for (char *tok = strtok(tbuf, " "); tok && n < 30; tok = strtok(NULL, " "))
+                av[n++] = tok;
+            int muts = (int)(rnd() % 3);
+            for (int m = 0; m < muts; m++) {
+                int k = 1 + (int)(rnd() % (unsigned)(n - 1));
+                switch (rnd() % 4) {
+                case 0: av[k] = (char *)value(safe); break;
+                case 1: if (n < 34) { av[n++] = (char *)PICK(options); av[n++] = (char *)value(safe); } break;
+                case 2: if (n > 2) { memmove(&av[k], &av[k + 1], (size_t)(n - k - 1) * sizeof *av); n--; } break;
+                default: av[k] = (char *)PICK(options); break;
+                }
+            }
+            av[n] = NULL;
+            goto run;
+        }
         if (rnd() % 40 == 0)
             av[n++] = (char *)value(safe);
         else
@@ -193,6 +237,7 @@ int main(int argc, char **argv)
                 av[n++] = (char *)value(safe);
         }
         av[n] = NULL;
+    run:;
         pid_t pid = fork();
         if (pid < 0) {
             perror("fork");
