@@ -64,8 +64,14 @@ int cli_act_new(da_act **act, const char *spec)
     snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
     /* messages that already name the activation need no context */
     int rc = cli_lib_error(st, strncmp(da_errmsg(), "activation '", 12) ? ctx : NULL);
-    if (st == DA_EPARSE && da_errcol() > 0 && strlen(spec) < 200)
-        fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+    if (st == DA_EPARSE && da_errcol() > 0 && strlen(spec) < 200) {
+        /* the formula under the message, its control characters as '?'
+           (one byte each, so the caret stays under its column) */
+        fputs("  ", stderr);
+        for (const unsigned char *c = (const unsigned char *)spec; *c; c++)
+            fputc(*c < 0x20 || *c == 0x7F ? '?' : *c, stderr);
+        fprintf(stderr, "\n  %*s^\n", da_errcol() - 1, "");
+    }
     return rc;
 }
 
