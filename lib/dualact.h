@@ -204,7 +204,12 @@ void da_gh_cache_clear(void);
  * written into x[0..n-1], w[0..n-1]). */
 int da_gh_rule_d(double *x, double *w, long n);
 
-/* Release every cache the library holds (rules, constants). */
+/* Release every cache the library holds (rules, constants; MPFR's caches
+ * of the calling thread).  Call it only while no other thread is inside a
+ * libdualact function (e.g. after joining the workers): it frees rules
+ * that a running computation may be reading.  The library may be used
+ * again afterwards.  Threads that used the library release their MPFR
+ * caches when they exit, without a call. */
 void da_free_cache(void);
 
 /* ------------------------------------------------------------------ */
@@ -620,9 +625,11 @@ typedef struct {
 } da_gram_data;
 
 /* Parse rows of numbers separated by commas (when the line has one) or
- * white space from text[0..len-1]; a first line with a non-numeric
- * (selected) field is a header; empty lines and lines starting with '#'
- * are skipped.  columns: NULL (all) or a list of 1-based columns and
+ * white space from text[0..len-1] (LF, CR LF or CR line ends; a UTF-8 byte
+ * order mark skipped); a first line whose selected fields are all names
+ * (beginning with a letter, '_' or a non-ASCII byte, and not "nan", "inf")
+ * is a header, any other first line is data; empty lines and lines
+ * starting with '#' are skipped.  columns: NULL (all) or a list of 1-based columns and
  * ranges "1-4,7" (the other fields need not be numbers).  Every row must
  * have the same number of fields.  Errors (DA_EINVAL) name the line and
  * column: "data.csv:7: column 3: 'abc' is not a number"; a zero row is

@@ -15,6 +15,8 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_log.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,6 +397,81 @@ START_TEST(test_data_files)
 }
 END_TEST
 
+/* the first row: a header only when every field is a name; anything else
+   is data (or an error naming the line and column), never dropped */
+static size_t parse_rows(const char *text, size_t len, const char *cols, int *header)
+{
+    da_gram_data *d = NULL;
+    int st = da_gram_data_parse(&d, text, len, "data.csv", cols);
+    ck_assert_msg(st == DA_OK, "refused '%s': %s", text, da_errmsg());
+    size_t n = d->n;
+    *header = d->had_header;
+    da_gram_data_free(d);
+    return n;
+}
+
+START_TEST(test_data_first_row)
+{
+    int h;
+    const char bom[] = "\xEF\xBB\xBF" "1,2\n3,4\n";
+    ck_assert_int_eq(parse_rows(bom, strlen(bom), NULL, &h), 2);
+    ck_assert(!h);
+    const char bomh[] = "\xEF\xBB\xBF" "x,y\n3,4\n";
+    ck_assert_int_eq(parse_rows(bomh, strlen(bomh), NULL, &h), 1);
+    ck_assert(h);
+    /* CR-only line endings (old Mac), and mixed */
+    ck_assert_int_eq(parse_rows("1,2\r3,4\r5,6", 11, NULL, &h), 3);
+    ck_assert(!h);
+    ck_assert_int_eq(parse_rows("a,b\r\n1,2\r3,4\n5,6\r\n", 18, NULL, &h), 3);
+    ck_assert(h);
+    ck_assert_int_eq(parse_rows("1 2\r\r\r3 4\r", 10, NULL, &h), 2);
+    /* UTF-8 names are names; a label column is allowed outside --columns */
+    const char utf[] = "\xCF\x81,\xCF\x83\n1,2\n";
+    ck_assert_int_eq(parse_rows(utf, strlen(utf), NULL, &h), 1);
+    ck_assert(h);
+    ck_assert_int_eq(parse_rows("1,2,label\n3,4,x\n", 16, "1-2", &h), 2);
+    ck_assert(!h);
+    /* a first row that is not a header is data: an error names line and column */
+    parse_err("nan,1\n1,2\n", NULL, "data.csv:1: column 1: 'nan' is not a number (NaN)");
+    parse_err("1,inf\n1,2\n", NULL, "data.csv:1: column 2: 'inf' is not a number (infinite)");
+    parse_err("Inf,NaN\n1,2\n", NULL, "data.csv:1: column 1: 'Inf' is not a number (infinite)");
+    parse_err("1e309,1\n1,2\n", NULL, "data.csv:1: column 1: '1e309' is out of the range of double");
+    parse_err("1.5.2,1\n1,2\n", NULL, "data.csv:1: column 1: '1.5.2' is not a number");
+    parse_err("1,2,3 # c\n1,2,3\n", NULL, "data.csv:1: column 3: '3 # c' is not a number");
+    parse_err("x,1\n1,2\n", NULL, "data.csv:1: column 1: 'x' is not a number");
+    parse_err("a,,c\n1,2,3\n", NULL, "data.csv:1: column 1: 'a' is not a number");
+    parse_err("\xEF\xBB\xBF" "1,2\n3,\xEF\xBB\xBF" "4\n", NULL, "data.csv:2: column 2:");
+    parse_err("1,2\r3,x\r", NULL, "data.csv:2: column 2: 'x' is not a number");
+    /* a 5000-digit number: read, or refused as out of range, never dropped */
+    char *big = malloc(5000 + 16);
+    ck_assert(big != NULL);
+    memset(big, '7', 5000);
+    strcpy(big + 5000, ",1\n1,2\n");
+    parse_err(big, NULL, "data.csv:1: column 1: '7777777777777777777777777777777777777777...' "
+              "is out of the range of double");
+    big[0] = '0';
+    big[1] = '.';
+    ck_assert_int_eq(parse_rows(big, strlen(big), NULL, &h), 2);
+    ck_assert(!h);
+    free(big);
+    /* control bytes in a field do not reach the one-line message */
+    parse_err("1,a\x01" "b\n", NULL, "data.csv:1: column 2: 'a?b' is not a number");
+}
+END_TEST
+
+/* After the library's first GSL use, GSL's aborting default handler is
+   off: a GSL error (here a domain error; in the library a failed
+   allocation) returns a status instead of aborting the process. */
+START_TEST(test_gsl_handler_off)
+{
+    da_gram_data *d = NULL;
+    ck_assert_int_eq(da_gram_data_sphere(&d, 3, 2, 1), DA_OK);
+    da_gram_data_free(d);
+    gsl_sf_result r;
+    ck_assert_int_eq(gsl_sf_log_e(-1.0, &r), GSL_EDOM);
+}
+END_TEST
+
 START_TEST(test_data_generated)
 {
     da_gram_data *d = NULL;
@@ -628,7 +705,8 @@ int main(void)
     struct { const char *name; const TTest *t[6]; } groups[] = {
         {"depth", {test_depth_relu_anchors, test_depth_vs_mpmath_grid, test_depth_vs_mpmath_closed,
                    test_depth_bounds_sweep, test_depth_errors, NULL}},
-        {"data", {test_effrank_known, test_data_files, test_data_generated, NULL}},
+        {"data", {test_effrank_known, test_data_files, test_data_first_row, test_data_generated,
+                  test_gsl_handler_off, NULL}},
         {"gram", {test_gram_gershgorin_full, test_gram_lanczos_vs_full, test_gram_ntk, NULL}},
         {"simulate", {test_sim_pair, test_sim_gram, NULL}},
     };

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dualact.h"
+#include "core/core.h"
 #include "testutil.h"
 
 static da_act *mkact(const char *spec)
@@ -409,6 +410,43 @@ END_TEST
 
 /* ---- fixed points and rates ---------------------------------------------------- */
 
+/* every allocation of da_kmap_fixed_points failing in turn: DA_ENOMEM and
+   nothing returned, or the full answer; never DA_OK with fixed points
+   missing (it dropped them all and returned DA_OK, and could then write
+   through NULL) */
+START_TEST(test_fixed_points_alloc_failure)
+{
+    da_act *a = mkact("relu");
+    da_dual *d = mkdual(a, 30, 0, DA_DUAL_AUTO, 0, 1);
+    da_fixed_point *fp = NULL;
+    size_t n0 = 0, n = 0;
+    ck_assert_int_eq(da_kmap_fixed_points(&fp, &n0, d), DA_OK);
+    ck_assert(n0 >= 2);
+    da_kmap_fixed_points_free(fp, n0);
+    int failures = 0;
+    for (long k = 1; k < 10000; k++) {
+        dai_test_fail_alloc(k);
+        int st = da_kmap_fixed_points(&fp, &n, d);
+        /* the countdown still running: fewer than k allocations, done */
+        int untouched = dai_test_fail_alloc(0) > 0;
+        if (st == DA_OK) {
+            ck_assert_msg(n == n0, "allocation %ld failed: DA_OK with %zu of %zu fixed points",
+                          k, n, n0);
+            da_kmap_fixed_points_free(fp, n);
+        } else {
+            ck_assert_int_eq(st, DA_ENOMEM);
+            ck_assert(fp == NULL && n == 0);
+            failures++;
+        }
+        if (untouched)
+            break;
+    }
+    ck_assert(failures > 0);
+    da_dual_free(d);
+    da_act_free(a);
+}
+END_TEST
+
 START_TEST(test_fixed_points)
 {
     da_act *a = mkact("relu");
@@ -645,6 +683,7 @@ int main(void)
     tcase_add_test(tc, test_ntk_double);
     tcase_add_test(tc, test_honesty_200);
     tcase_add_test(tc, test_fixed_points);
+    tcase_add_test(tc, test_fixed_points_alloc_failure);
     tcase_add_test(tc, test_meanfield);
     tcase_add_test(tc, test_duals_raw_file);
     suite_add_tcase(s, tc);

@@ -282,6 +282,22 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* more breakpoints than the analysis keeps: refused, not truncated (the
+   truncated piece list gave mean -17002 for floor(3000*x), whose mean is
+   -1/2) */
+START_TEST(test_breakpoint_cap)
+{
+    da_act *a = NULL;
+    ck_assert_int_eq(da_act_new(&a, "floor(3000*x)"), DA_EINVAL);
+    ck_assert_msg(strstr(da_errmsg(), "at most 100000") != NULL, "%s", da_errmsg());
+    ck_assert(a == NULL);
+    ck_assert_int_eq(da_act_new(&a, "sign(x) + floor(1250*x)"), DA_EINVAL);
+    ck_assert(a == NULL);
+    ck_assert_int_eq(da_act_new(&a, "floor(100*x)"), DA_OK);
+    da_act_free(a);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
     da_expr *e;
@@ -295,7 +311,7 @@ START_TEST(test_limits)
         buf[n++] = ')';
     buf[n] = '\0';
     ck_assert_int_eq(da_expr_parse(&e, buf), DA_EPARSE);
-    ck_assert_str_eq(da_errmsg(), "expression nested too deeply");
+    ck_assert_str_eq(da_errmsg(), "expression nested too deeply (at most 200 nested parentheses, calls and signs)");
     ck_assert_int_eq(da_errcol(), 201);
     /* 200 are fine */
     n = 0;
@@ -315,7 +331,7 @@ START_TEST(test_limits)
     buf[n++] = 'x';
     buf[n] = '\0';
     ck_assert_int_eq(da_expr_parse(&e, buf), DA_EPARSE);
-    ck_assert_str_eq(da_errmsg(), "expression nested too deeply");
+    ck_assert_str_eq(da_errmsg(), "expression nested too deeply (at most 200 nested parentheses, calls and signs)");
 
     /* a 100 kB string */
     size_t big = 100000;
@@ -328,13 +344,13 @@ START_TEST(test_limits)
     s[big - 1] = 'x';
     s[big] = '\0';
     ck_assert_int_eq(da_expr_parse(&e, s), DA_EPARSE);
-    ck_assert_str_eq(da_errmsg(), "expression too long");
+    ck_assert_str_eq(da_errmsg(), "expression too long (at most 65536 characters)");
     ck_assert_int_eq(da_errcol(), 65537);
     /* 65535 characters "x+x+...+x" are within the length limit but make a
      * tree too deep to be worked with */
     s[65535] = '\0';
     ck_assert_int_eq(da_expr_parse(&e, s), DA_EPARSE);
-    ck_assert_str_eq(da_errmsg(), "expression nested too deeply");
+    ck_assert_str_eq(da_errmsg(), "expression nested too deeply (at most 1000 levels of operators: a sum of about 1000 terms)");
     /* 999 terms are fine */
     s[2 * 999 - 1] = '\0';
     ck_assert_int_eq(da_expr_parse(&e, s), DA_OK);
@@ -739,6 +755,7 @@ int main(void)
     tcase_add_test(tc, test_precedence);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_limits);
+    tcase_add_test(tc, test_breakpoint_cap);
     tcase_add_test(tc, test_catalogue);
     tcase_add_test(tc, test_ast);
     tcase_add_test(tc, test_double_vs_mpfr);

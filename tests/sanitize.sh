@@ -1,6 +1,7 @@
 #!/bin/sh
 # sanitize.sh -- the whole test suite under AddressSanitizer and
-# UndefinedBehaviorSanitizer, in a separate build directory.
+# UndefinedBehaviorSanitizer, in a separate build directory; then the
+# threaded test (tests/check_threads) under ThreadSanitizer.
 #     sh tests/sanitize.sh [BUILDDIR]      (default: /tmp/dualact-asan)
 # Needs clang (or gcc) with the sanitizer runtimes (Debian: clang and
 # libclang-rt-14-dev, or gcc's libasan/libubsan).
@@ -28,3 +29,15 @@ make -j"$(nproc)" >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     make -j"$(nproc)" check
 echo "sanitize.sh: the test suite passed under ASan + UBSan"
+
+# ThreadSanitizer: the threaded library test (tests/check_threads.c) in a
+# third build (TSan and ASan do not mix); SANITIZE_NO_TSAN=1 skips it
+if [ -z "${SANITIZE_NO_TSAN:-}" ]; then
+    make distclean >/dev/null 2>&1 || true
+    tflags="-O1 -g -fno-omit-frame-pointer -fsanitize=thread"
+    ./configure -q CC="$CC" CFLAGS="$tflags" LDFLAGS="-fsanitize=thread"
+    make -j"$(nproc)" >/dev/null
+    make -j"$(nproc)" tests/check_threads >/dev/null
+    CK_FORK=no TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ./tests/check_threads
+    echo "sanitize.sh: the threaded test passed under TSan"
+fi

@@ -51,6 +51,31 @@ int cli_parse_double(const char *s, double lo, double hi, double *out, const cha
 void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
                   const da_ball_struct *b, long digits);
 
+/* Caps checked before any work (docs/manual.md, "Limits"): memory at most
+ * half the physical memory and at most CLI_MEMORY_CAP bytes (and within
+ * RLIMIT_AS); estimated run time at most CLI_TIME_CAP seconds; lists of
+ * combinations at most CLI_MAX_ROWS rows. */
+#define CLI_MEMORY_CAP 8e9
+#define CLI_TIME_CAP 100.0
+#define CLI_MAX_ROWS 1000
+/* the Hermite engine: --digits and --degree, and their product (coeffs
+ * tanh: 1000 digits about 70 s, degree 20000 about 30 s, degree 2000 at
+ * 500 digits about 130 s on a 2-core machine) */
+/* a data file (--data) is read up to this many bytes */
+#define CLI_MAX_DATA_BYTES ((size_t)512 << 20)
+#define CLI_MAX_DIGITS 1000
+#define CLI_MAX_DEGREE 20000
+#define CLI_MAX_DEGREE_DIGITS 600000.0
+/* the limit in bytes (the smallest of the three) */
+double cli_memory_limit(void);
+/* 0, or exit code 2 with "WHAT needs about X GB of memory, above ..."
+ * (hint, when not NULL, appended after "; ") */
+int cli_check_memory(double bytes, const char *what, const char *hint);
+/* 0, or exit code 2 with "WHAT would take about X s (estimated), ..." */
+int cli_check_time(double seconds, const char *what, const char *hint);
+/* progress lines on stderr are for terminals only */
+int cli_progress_wanted(void);
+
 /* JSON string escaping. */
 void cli_json_str(FILE *f, const char *s);
 /* "rigorous" or "estimate": the value of the bound fields and columns */

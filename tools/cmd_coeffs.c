@@ -13,9 +13,9 @@ static const char usage[] =
     "'dualact list', or a formula in x), with an absolute error bound on each.\n"
     "Normalized (E sigma = 0, E sigma^2 = 1) unless --raw.\n"
     "\n"
-    "  --degree N   highest degree (default 10, at most 100000)\n"
+    "  --degree N   highest degree (default 10, at most 20000)\n"
     "  --digits D   absolute accuracy 10^-D of every number printed (default\n"
-    "               30, 1 to 10000)\n"
+    "               30, 1 to 1000; (N + 1) x D at most 600000)\n"
     "  --raw        coefficients of sigma itself, not of the normalized sigma\n"
     "  --double     the fast double-precision path (about 15 digits)\n"
     "  --format F   text (default), csv (header k,a_k,err,bound; with several\n"
@@ -65,12 +65,12 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
             }
             const char *v = argv[++i];
             if (!strcmp(a, "--degree")) {
-                if (cli_parse_long(v, 0, 100000, &degree, "--degree")) {
+                if (cli_parse_long(v, 0, CLI_MAX_DEGREE, &degree, "--degree")) {
                     free(acts);
                     return EXIT_USAGE;
                 }
             } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, 10000, &digits, "--digits")) {
+                if (cli_parse_long(v, 1, CLI_MAX_DIGITS, &digits, "--digits")) {
                     free(acts);
                     return EXIT_USAGE;
                 }
@@ -97,6 +97,13 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
     }
     if (dbl && digits > 15)
         digits = 15;
+    if (!dbl && (double)(degree + 1) * (double)digits > CLI_MAX_DEGREE_DIGITS) {
+        free(acts);
+        return cli_usage_error("coeffs: --degree %ld with --digits %ld: (degree + 1) x digits = "
+                               "%.0f is above the cap of %.0f (minutes of work); lower one of them",
+                               degree, digits, (double)(degree + 1) * (double)digits,
+                               CLI_MAX_DEGREE_DIGITS);
+    }
 
     item *it = calloc((size_t)nacts, sizeof *it);
     if (!it) {

@@ -190,6 +190,19 @@ int cmd_depth(int argc, char **argv, FILE *out)
         rc = EXIT_USAGE;
         goto done;
     }
+    {
+        /* one row per activation, kernel and (delta, eps, n): capped
+           before any work */
+        double rows = (double)nacts * (want_nngp + want_ntk) * nd * ne * nn;
+        if (rows > CLI_MAX_ROWS) {
+            rc = cli_usage_error("depth: %d activation%s x %d kernel%s x %d delta x %d eps x %d n "
+                                 "= %.0f rows, above the cap of %d; give shorter lists",
+                                 nacts, nacts == 1 ? "" : "s", want_nngp + want_ntk,
+                                 want_nngp + want_ntk == 1 ? "" : "s", nd, ne, nn, rows,
+                                 CLI_MAX_ROWS);
+            goto done;
+        }
+    }
     nv = calloc((size_t)nn, sizeof *nv);
     bd = calloc((size_t)nd, sizeof *bd);
     be = calloc((size_t)ne, sizeof *be);

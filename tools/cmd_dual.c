@@ -19,7 +19,7 @@ static const char usage[] =
     "  --depth L       the L-fold composition sigma_hat^(oL)(rho) (default 1)\n"
     "  --ntk           the normalized NTK Theta_L(rho)/Theta_L(1) at depth L\n"
     "  --derivative K  the K-th derivative of sigma_hat, K = 0, 1, 2 (depth 1)\n"
-    "  --digits D      absolute accuracy 10^-D (default 30, 1 to 3000)\n"
+    "  --digits D      absolute accuracy 10^-D (default 30, 1 to 1000)\n"
     "  --raw           the dual of sigma itself, not of the normalized sigma\n"
     "  --method M      auto (closed form when known), series, closed\n"
     "  --degree N      Hermite series degree (default: automatic)\n"

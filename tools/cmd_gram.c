@@ -2,6 +2,8 @@
  * depth: extreme eigenvalues, condition number, Gershgorin, effective
  * ranks.  Also the data-set options shared with dualact simulate. */
 #include "cli.h"
+#include <errno.h>
+#include <stdint.h>
 #include "config.h"
 #include <math.h>
 #include <stdlib.h>
@@ -12,7 +14,7 @@
 static const char usage[] =
     "usage: dualact gram ACT (--data FILE | --sphere N,d | --separated N,d,delta)\n"
     "                    --depth L [--ntk] [--rank-k K] [--spectrum] [--seed S]\n"
-    "                    [--columns LIST] [--tol T] [--format text|csv|json|markdown|latex]\n"
+    "                    [--columns LIST] [--header] [--tol T] [--format text|csv|json|markdown|latex]\n"
     "\n"
     "The kernel matrix of the data after each depth 0..L (the top-layer kernel\n"
     "K^(l) = sigma_hat(K^(l-1)) entrywise, or with --ntk the normalized NTK\n"
@@ -24,6 +26,9 @@ static const char usage[] =
     "  --data FILE    rows of numbers, comma or white-space separated (a header\n"
     "                 line allowed, '#' lines skipped; '-' reads stdin); every\n"
     "                 row is scaled to unit norm (zero rows are refused)\n"
+    "  --header       the first line is a header whatever it holds (without it,\n"
+    "                 a first line is a header only when every selected field\n"
+    "                 is a name: 'x1', 'petal_length', not '150' or 'nan')\n"
     "  --columns LIST use only these 1-based columns, e.g. 1-4 (other fields\n"
     "                 may be labels)\n"
     "  --sphere N,d   N points uniform on S^{d-1} (--seed S, default 1)\n"
@@ -43,52 +48,97 @@ static const char usage[] =
     "eigenvalues (docs/analysis.md).  A '#' line says how the data were read.\n"
     "Exit status: 0 success, 2 usage or input error, 3 Lanczos did not converge.\n";
 
-static int read_stdin(char **buf, size_t *len)
+/* Read all of f into *buf; 0, or -1 (read error), -2 (out of memory) or
+   -3 (more than CLI_MAX_DATA_BYTES). */
+static int read_all(FILE *f, char **buf, size_t *len)
 {
     size_t cap = 1 << 16;
     *len = 0;
     *buf = malloc(cap);
     if (!*buf)
-        return -1;
+        return -2;
     for (;;) {
+        if (*len >= CLI_MAX_DATA_BYTES)
+            return -3;
         if (*len == cap) {
-            cap *= 2;
-            char *t = realloc(*buf, cap);
+            char *t = cap <= SIZE_MAX / 2 ? realloc(*buf, cap * 2) : NULL;
             if (!t)
-                return -1;
+                return -2;
+            cap *= 2;
             *buf = t;
         }
-        size_t r = fread(*buf + *len, 1, cap - *len, stdin);
+        size_t r = fread(*buf + *len, 1, cap - *len, f);
         *len += r;
         if (r == 0)
             break;
     }
-    return ferror(stdin) ? -1 : 0;
+    return ferror(f) ? -1 : 0;
+}
+
+/* --header: the first line that is not empty and not a '#' comment is a
+   header whatever it holds ("150,4,setosa,versicolor,virginica" in
+   scikit-learn's files): it becomes a comment.  Returns whether there was
+   one. */
+static int drop_first_line(char *buf, size_t len)
+{
+    size_t i = 0;
+    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
+        (unsigned char)buf[2] == 0xBF)
+        i = 3;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && (buf[j] == ' ' || buf[j] == '\t'))
+            j++;
+        if (j < len && buf[j] != '\n' && buf[j] != '\r' && buf[j] != '#') {
+            buf[j] = '#';
+            return 1;
+        }
+        while (j < len && buf[j] != '\n' && buf[j] != '\r')
+            j++;
+        i = j + 1;
+    }
+    return 0;
 }
 
 /* shared with cmd_simulate.c: build the data set from the options */
 int gram_cli_data(da_gram_data **data, const char *file, const char *sphere,
-                  const char *separated, const char *columns, unsigned long seed)
+                  const char *separated, const char *columns, int header, unsigned long seed)
 {
     int nsrc = (file != NULL) + (sphere != NULL) + (separated != NULL);
     if (nsrc != 1)
         return cli_usage_error("give exactly one of --data, --sphere, --separated");
     if (columns && !file)
         return cli_usage_error("--columns applies to --data only");
+    if (header && !file)
+        return cli_usage_error("--header applies to --data only");
     int st;
     if (file) {
-        if (!strcmp(file, "-")) {
-            char *buf;
-            size_t len;
-            if (read_stdin(&buf, &len)) {
-                free(buf);
-                return cli_usage_error("cannot read stdin");
-            }
-            st = da_gram_data_parse(data, buf, len, "stdin", columns);
+        int in = !strcmp(file, "-");
+        const char *base = in ? "stdin" : strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+        FILE *f = in ? stdin : fopen(file, "rb");
+        if (!f)
+            return cli_usage_error("cannot open '%s': %s", file, strerror(errno));
+        char *buf = NULL;
+        size_t len = 0;
+        int r = read_all(f, &buf, &len);
+        int e = errno;
+        if (!in)
+            fclose(f);
+        if (r) {
             free(buf);
-        } else {
-            st = da_gram_data_load(data, file, columns);
+            if (r == -2)
+                return cli_usage_error("%s: out of memory after reading %.0f MB", base,
+                                       (double)len / 1e6);
+            if (r == -3)
+                return cli_usage_error("%s: more than %zu MB of data, the limit for --data",
+                                       base, CLI_MAX_DATA_BYTES >> 20);
+            return cli_usage_error("cannot read '%s': %s", in ? "stdin" : file, strerror(e));
         }
+        int dropped = header && drop_first_line(buf, len);
+        st = da_gram_data_parse(data, buf, len, base, columns);
+        free(buf);
+        if (!st && dropped)
+            (*data)->had_header = 1;
     } else if (sphere) {
         long n, d;
         char extra;
@@ -164,6 +214,7 @@ int cmd_gram(int argc, char **argv, FILE *out)
 {
     const char *file = NULL, *sphere = NULL, *separated = NULL, *columns = NULL, *act_s = NULL;
     long depth = -1, seed = 1;
+    int header = 0;
     da_gram_opts o;
     da_gram_opts_init(&o);
     da_table_format fmt = DA_TABLE_TEXT;
@@ -203,6 +254,8 @@ int cmd_gram(int argc, char **argv, FILE *out)
                 if (cli_parse_table_format(v, &fmt))
                     return EXIT_USAGE;
             }
+        } else if (!strcmp(a, "--header")) {
+            header = 1;
         } else if (!strcmp(a, "--ntk")) {
             o.ntk = 1;
         } else if (!strcmp(a, "--spectrum")) {
@@ -228,7 +281,7 @@ int cmd_gram(int argc, char **argv, FILE *out)
     if (st)
         return st;
     da_gram_data *data = NULL;
-    int rc = gram_cli_data(&data, file, sphere, separated, columns, (unsigned long)seed);
+    int rc = gram_cli_data(&data, file, sphere, separated, columns, header, (unsigned long)seed);
     if (rc) {
         da_act_free(act);
         return rc;
@@ -238,6 +291,29 @@ int cmd_gram(int argc, char **argv, FILE *out)
                              data->n);
         goto done;
     }
+    {
+        /* memory: the n x n kernel, the NTK's, the copy the full
+           eigensolver destroys, the Lanczos basis (up to 1000 vectors) */
+        double n = (double)data->n;
+        int full = o.spectrum == 1 || data->n <= 400;
+        double lz = full ? 0 : (n < 1000 ? n : 1000) + 1;
+        double bytes = 8 * (n * n * (1 + o.ntk + full) + lz * n + n * (double)data->dim + 8 * n);
+        char what[96];
+        snprintf(what, sizeof what, "gram: the kernel matrix of %zu points", data->n);
+        rc = cli_check_memory(bytes, what, "use fewer points");
+        /* time, from rates measured on a 2-core machine: the full spectrum
+           about 3e-10 n^3 s per layer; the entries and a few Lanczos steps
+           1e-7 n^2 s per layer (twice with --ntk), plus 5e-7 n^2 s for the
+           layers where Lanczos needs hundreds of steps */
+        if (!rc && full)
+            rc = cli_check_time((double)(depth + 1) * n * n * n * 3e-10, what,
+                                "leave out --spectrum (Lanczos)");
+        else if (!rc)
+            rc = cli_check_time((double)(depth + 1) * n * n * 1e-7 * (1 + o.ntk) + n * n * 5e-7,
+                                what, "use fewer points or layers");
+        if (rc)
+            goto done;
+    }
     da_gram_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
     if (!rows) {
         rc = cli_usage_error("out of memory");
@@ -245,7 +321,7 @@ int cmd_gram(int argc, char **argv, FILE *out)
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (isatty(2) && data->n >= 500)
+    if (cli_progress_wanted() && data->n >= 500)
         o.progress = show_progress;
     st = da_gram_analyze(rows, act, data, &o);
     clock_gettime(CLOCK_MONOTONIC, &t1);

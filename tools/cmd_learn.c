@@ -170,12 +170,40 @@ int cmd_learn(int argc, char **argv, FILE *out)
             rc = cli_usage_error("learn: --simulate needs --depth >= 1");
             goto done;
         }
+        /* refused up front: the W x max(W, d) weight matrix and the
+           activations of the n inputs in memory; per network and layer
+           W * fan_in draws (about 1e8 per second) and n W fan_in
+           multiply-adds (about 1.5e9 per second), for 3 test functions */
+        double W = (double)o.sim.width, d = (double)o.dim, n = (double)o.sim.inputs;
+        double wmax = W > d ? W : d;
+        double bytes = 8 * (W * wmax + n * wmax + n * W + n * d + W);
+        double per = W * (d + (double)(sim_depth - 1) * W);
+        double t_est = 3 * (double)o.sim.networks * per * (1e-8 + n * 7e-10);
+        char what[128];
+        snprintf(what, sizeof what, "learn --simulate (width %ld, dimension %ld, %ld networks, "
+                 "%ld inputs)", o.sim.width, o.dim, o.sim.networks, o.sim.inputs);
+        rc = cli_check_memory(bytes, what, "lower --width or --dim");
+        if (!rc)
+            rc = cli_check_time(t_est, what, "lower --width, --networks or --inputs");
+        if (rc)
+            goto done;
         for (int t = 1; t <= 3; t++) {
             da_sim_opts so = o.sim;
             so.depth = sim_depth;
             so.dim = o.dim;
             so.test = t;
+            /* progress, on a terminal only, when the run takes seconds */
+            int show = cli_progress_wanted() && t_est > 2;
+            if (show) {
+                fprintf(stderr, "\rdualact learn: simulation %d/3 (about %.0f s in all)", t,
+                        t_est);
+                fflush(stderr);
+            }
             st = da_learn_simulate(&est[t - 1], &se[t - 1], act, &so);
+            if (show && (t == 3 || st)) {
+                fprintf(stderr, "\r%60s\r", "");
+                fflush(stderr);
+            }
             if (st) {
                 rc = cli_lib_error(st, "simulate");
                 goto done;

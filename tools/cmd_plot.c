@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -158,42 +159,179 @@ static void series_label(char *t, size_t tn, char *x, size_t xn, int nacts, cons
     }
 }
 
-/* write text to path atomically: a temporary file in the same directory,
-   renamed on success */
+/* The temporary file of write_file, removed by the signal handler when
+   SIGINT, SIGTERM or SIGHUP arrives while it exists. */
+static char *volatile tmp_live;
+
+static void tmp_on_signal(int sig)
+{
+    char *t = tmp_live;
+    if (t)
+        unlink(t);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* write all of text[0..len) to fd; 0 or an errno value */
+static int write_all(int fd, const char *text, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, text, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (w == 0)
+            return EIO;
+        text += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* A test hook: DUALACT_TEST_WRITE_PAUSE=S holds the temporary file for S
+   seconds, so that tests can send a signal while it exists. */
+static void test_pause(void)
+{
+    const char *s = getenv("DUALACT_TEST_WRITE_PAUSE");
+    if (s && *s) {
+        int n = atoi(s);
+        for (int i = 0; i < n * 10 && i < 600; i++)
+            usleep(100000);
+    }
+}
+
+/* Write text to path.
+   - A regular file (or a new one) is replaced atomically: a temporary file
+     in the same directory, with the mode (and, where allowed, the owner) of
+     the file it replaces, renamed on success, removed on failure or on
+     SIGINT/SIGTERM/SIGHUP.  A symbolic link is followed: its target is
+     replaced, the link stays.
+   - A regular file with several hard links is rewritten in place, so that
+     every name keeps seeing it; the space is reserved first
+     (posix_fallocate), so a full disk leaves the old contents.
+   - Other targets (a device such as /dev/null, a FIFO, a socket) are opened
+     and written to, never replaced; a directory is refused. */
 static int write_file(const char *path, const char *text)
 {
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + 16);
-    if (!tmp)
-        return cli_usage_error("out of memory");
-    snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return cli_usage_error("cannot write '%s': %s", path, strerror(e));
+    size_t len = strlen(text);
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (!exists && errno != ENOENT)
+        return cli_usage_error("cannot write '%s': %s", path, strerror(errno));
+    if (!exists) {
+        struct stat lst;
+        if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+            return cli_usage_error("cannot write '%s': a symbolic link to a missing file", path);
     }
-    mode_t um = umask(0);
-    umask(um);
-    if (fchmod(fd, 0666 & ~um) != 0) {
-        /* not fatal: the file keeps mode 0600 */
+    if (exists && S_ISDIR(st.st_mode))
+        return cli_usage_error("cannot write '%s': %s", path, strerror(EISDIR));
+    if (exists && !S_ISREG(st.st_mode)) {
+        /* write through: a device, a FIFO */
+        int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            return cli_usage_error("cannot write '%s': %s", path, strerror(errno));
+        int e = write_all(fd, text, len);
+        if (close(fd) != 0 && !e)
+            e = errno;
+        if (e)
+            return cli_usage_error("cannot write '%s': %s", path, strerror(e));
+        return 0;
     }
-    FILE *f = fdopen(fd, "w");
-    int ok = f != NULL;
-    if (ok) {
-        size_t len = strlen(text);
-        ok = fwrite(text, 1, len, f) == len;
-        ok = (fclose(f) == 0) && ok;
+    if (exists && st.st_nlink > 1) {
+        /* hard links: in place, space reserved first */
+        int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            return cli_usage_error("cannot write '%s': %s", path, strerror(errno));
+        int e = len ? posix_fallocate(fd, 0, (off_t)len) : 0;
+        if (e == EOPNOTSUPP || e == EINVAL)
+            e = 0;   /* the file system cannot reserve: write anyway */
+        if (!e && lseek(fd, 0, SEEK_SET) != 0)
+            e = errno;
+        if (!e)
+            e = write_all(fd, text, len);
+        if (!e && ftruncate(fd, (off_t)len) != 0)
+            e = errno;
+        if (close(fd) != 0 && !e)
+            e = errno;
+        if (e)
+            return cli_usage_error("cannot write '%s': %s", path, strerror(e));
+        return 0;
+    }
+    /* the real name: a symbolic link is followed, not replaced */
+    char *real = NULL;
+    if (exists) {
+        real = realpath(path, NULL);
+        if (!real)
+            return cli_usage_error("cannot write '%s': %s", path, strerror(errno));
     } else {
-        close(fd);
+        real = strdup(path);
+        if (!real)
+            return cli_usage_error("out of memory");
     }
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        free(tmp);
-        return cli_usage_error("cannot write '%s': %s", path, strerror(e ? e : EIO));
+    size_t pl = strlen(real);
+    char *tmp = malloc(pl + 16);
+    if (!tmp) {
+        free(real);
+        return cli_usage_error("out of memory");
     }
+    snprintf(tmp, pl + 16, "%s.tmpXXXXXX", real);
+    struct sigaction sa, old[3];
+    const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = tmp_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigset_t block, prev;
+    sigemptyset(&block);
+    for (int i = 0; i < 3; i++)
+        sigaddset(&block, sigs[i]);
+    /* no signal between creating the file and recording its name */
+    sigprocmask(SIG_BLOCK, &block, &prev);
+    for (int i = 0; i < 3; i++) {
+        sigaction(sigs[i], NULL, &old[i]);
+        /* a signal ignored by our parent (nohup, a background job) stays so */
+        if (old[i].sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    int e = fd < 0 ? errno : 0;
+    if (fd >= 0)
+        tmp_live = tmp;
+    sigprocmask(SIG_SETMASK, &prev, NULL);
+    if (!e) {
+        mode_t mode;
+        if (exists) {
+            mode = st.st_mode & 07777;
+            if (fchown(fd, st.st_uid, st.st_gid) != 0) {
+                /* not ours to give away: the file gets our owner */
+            }
+        } else {
+            mode_t um = umask(0);
+            umask(um);
+            mode = 0666 & ~um;
+        }
+        if (fchmod(fd, mode) != 0) {
+            /* not fatal: the file keeps mode 0600 */
+        }
+        e = write_all(fd, text, len);
+        test_pause();
+        if (close(fd) != 0 && !e)
+            e = errno;
+        if (!e && rename(tmp, real) != 0)
+            e = errno;
+        if (e)
+            unlink(tmp);
+    }
+    sigprocmask(SIG_BLOCK, &block, &prev);
+    tmp_live = NULL;
+    for (int i = 0; i < 3; i++)
+        sigaction(sigs[i], &old[i], NULL);
+    sigprocmask(SIG_SETMASK, &prev, NULL);
     free(tmp);
+    free(real);
+    if (e)
+        return cli_usage_error("cannot write '%s': %s", path, strerror(e));
     return 0;
 }
 
@@ -487,6 +625,23 @@ static int plot_lambda(da_plot *p, const plot_opts *o, dual_item *it)
         return cli_usage_error("plot lambda: --n %ld is too large for the kernel matrix "
                                "(at most 20000; --bound-only draws the bound alone)", o->n);
     }
+    if (!o->bound_only) {
+        /* the Gram analyses, one per activation and delta: as dualact gram
+           estimates them (memory, and time from measured rates) */
+        double n = (double)o->n, runs = (double)o->nacts * D.n;
+        char what[96];
+        snprintf(what, sizeof what, "plot lambda: %.0f kernel matrices of %ld points", runs, o->n);
+        int rc0 = cli_check_memory(8 * n * n * (1 + o->ntk + (o->n <= 400)), what,
+                                   "lower --n (--bound-only draws the bound alone)");
+        if (!rc0)
+            rc0 = cli_check_time(runs * ((double)(depth + 1) * n * n * 1e-7 * (1 + o->ntk) +
+                                         n * n * 5e-7 + n * n * (double)o->dim * 2e-9),
+                                 what, "lower --n or --depth, or use --bound-only");
+        if (rc0) {
+            free(D.v);
+            return rc0;
+        }
+    }
     int rc = 0;
     size_t np = (size_t)depth + 1;
     double *x = malloc(np * sizeof *x), *y = malloc(np * sizeof *y);
@@ -600,6 +755,14 @@ static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
             double u = (double)i / (N - 1);
             double sb2 = o->sb2_max * u * u, sw2, err;
             y[i] = sb2;
+            /* seconds for some activations: progress on a terminal only */
+            if (cli_progress_wanted()) {
+                fprintf(stderr, "\rdualact plot phase: %d/%d boundary points", j * N + i + 1,
+                        o->nacts * N);
+                if (j == o->nacts - 1 && i == N - 1)
+                    fprintf(stderr, "\r%50s\r", "");
+                fflush(stderr);
+            }
             st = da_meanfield_critical(&sw2, &err, mf, sb2);
             if (st == DA_OK && isfinite(sw2)) {
                 x[i] = sw2;
@@ -613,6 +776,8 @@ static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
                 x[i] = NAN;
             } else {
                 da_meanfield_free(mf);
+                if (cli_progress_wanted())
+                    fprintf(stderr, "\r%50s\r", "");
                 return cli_lib_error(st, o->acts[j]);
             }
         }
@@ -916,7 +1081,14 @@ int cmd_plot(int argc, char **argv, FILE *out)
         free(c);
     }
     if (o.format == DA_PLOT_GNUPLOT && strcmp(o.outpath, "-")) {
-        /* the figure the script writes: FILE with .svg for its extension */
+        /* the figure the script writes: FILE with .svg for its extension;
+           its name goes into the script, so it must be one line of text */
+        for (const unsigned char *c = (const unsigned char *)o.outpath; *c; c++)
+            if (*c < 0x20 || *c == 0x7F) {
+                rc = cli_usage_error("-o: a gnuplot script's file name may not contain "
+                                     "control characters");
+                goto done;
+            }
         size_t l = strlen(o.outpath);
         char *g = malloc(l + 8);
         if (!g) {

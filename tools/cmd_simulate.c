@@ -7,7 +7,7 @@
 #include <string.h>
 
 int gram_cli_data(da_gram_data **data, const char *file, const char *sphere,
-                  const char *separated, const char *columns, unsigned long seed);
+                  const char *separated, const char *columns, int header, unsigned long seed);
 void gram_cli_describe(char *buf, size_t len, const da_gram_data *d);
 
 static const char usage[] =
@@ -45,6 +45,7 @@ int cmd_simulate(int argc, char **argv, FILE *out)
     const char *file = NULL, *sphere = NULL, *separated = NULL, *columns = NULL, *act_s = NULL;
     const char *rho_s = NULL;
     long seed = 1, width = -1, depth = -1;
+    int header = 0;
     da_sim_pair_opts o;
     da_sim_pair_opts_init(&o);
     da_table_format fmt = DA_TABLE_TEXT;
@@ -90,6 +91,8 @@ int cmd_simulate(int argc, char **argv, FILE *out)
             }
             if (bad)
                 return EXIT_USAGE;
+        } else if (!strcmp(a, "--header")) {
+            header = 1;
         } else if (!strcmp(a, "--raw")) {
             return cli_usage_error("simulate: --raw is refused: the networks use the "
                                    "normalized activation");
@@ -126,6 +129,23 @@ int cmd_simulate(int argc, char **argv, FILE *out)
     da_gram_data *data = NULL;
     da_table *t = NULL;
     char comment[900];
+    /* the work, refused up front when it would take minutes: per trial and
+       layer W * fan_in Gaussian draws (about 1e8 per second) and, for each
+       of the m inputs, W * fan_in multiply-adds (about 1e9 per second);
+       with data also the m(m-1)/2 cosines of length W per layer */
+    if (rho_s) {
+        double W = (double)width, dim = (double)(o.dim ? o.dim : width);
+        double draws = (double)o.trials * W * (dim + (double)(depth - 1) * W);
+        double t_est = draws * (1e-8 + 2 * 1e-9);
+        char what[96];
+        snprintf(what, sizeof what, "simulate: %ld trials of width %ld and depth %ld", o.trials,
+                 width, depth);
+        rc = cli_check_time(t_est, what, "lower --trials, --width or --depth");
+        if (!rc)
+            rc = cli_check_memory(8 * (5 * (W > dim ? W : dim) + 3 * (double)depth), what, NULL);
+        if (rc)
+            goto done;
+    }
     if (rho_s) {
         da_sim_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
         if (!rows) {
@@ -167,9 +187,25 @@ int cmd_simulate(int argc, char **argv, FILE *out)
                  "dimension %ld, rho = %s; cosine of the representations, %g%% intervals",
                  act_s, width, o.trials, seed, o.dim ? o.dim : width, rho_s, 100 * o.level);
     } else {
-        rc = gram_cli_data(&data, file, sphere, separated, columns, (unsigned long)seed);
+        rc = gram_cli_data(&data, file, sphere, separated, columns, header, (unsigned long)seed);
         if (rc)
             goto done;
+        {
+            double W = (double)width, m = (double)data->n, dim = (double)data->dim;
+            double draws = (double)o.trials * W * (dim + (double)(depth - 1) * W);
+            double t_est = draws * (1e-8 + m * 1e-9) +
+                           (double)o.trials * (double)depth * m * (m - 1) / 2 * W * 1e-9;
+            char what[128];
+            snprintf(what, sizeof what, "simulate: %ld trials of width %ld and depth %ld on %zu "
+                     "points", o.trials, width, depth, data->n);
+            double fanmax = W > dim ? W : dim;
+            rc = cli_check_time(t_est, what, "lower --trials, --width, --depth or the points");
+            if (!rc)
+                rc = cli_check_memory(8 * (2 * m * fanmax + fanmax + m * (m - 1) / 2 *
+                                           ((double)depth + 1) * 3), what, NULL);
+            if (rc)
+                goto done;
+        }
         da_sim_gram_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
         if (!rows) {
             rc = cli_usage_error("out of memory");

@@ -5,15 +5,28 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* one line on stderr: "dualact: " and the message, its control
+   characters (a newline in a file name) shown as '?' */
+static void put_line(const char *msg)
+{
+    fputs("dualact: ", stderr);
+    for (const unsigned char *c = (const unsigned char *)msg; *c; c++)
+        fputc(*c < 0x20 || *c == 0x7F ? '?' : *c, stderr);
+    fputc('\n', stderr);
+}
 
 int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("dualact: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char *msg = NULL;
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
+    put_line(n >= 0 && msg ? msg : fmt);
+    free(n >= 0 ? msg : NULL);
     return EXIT_USAGE;
 }
 
@@ -25,10 +38,11 @@ int cli_lib_error(int status, const char *context)
     char where[48] = "";
     if (status == DA_EPARSE && da_errcol() > 0)
         snprintf(where, sizeof where, "parse error at column %d: ", da_errcol());
-    if (context)
-        fprintf(stderr, "dualact: %s: %s%s\n", context, where, msg);
-    else
-        fprintf(stderr, "dualact: %s%s\n", where, msg);
+    char *line = NULL;
+    int n = context ? asprintf(&line, "%s: %s%s", context, where, msg)
+                    : asprintf(&line, "%s%s", where, msg);
+    put_line(n >= 0 && line ? line : msg);
+    free(n >= 0 ? line : NULL);
     switch (status) {
     case DA_EINVAL:
     case DA_EPARSE:
@@ -50,8 +64,14 @@ int cli_act_new(da_act **act, const char *spec)
     snprintf(ctx, sizeof ctx, "activation '%.100s'", spec);
     /* messages that already name the activation need no context */
     int rc = cli_lib_error(st, strncmp(da_errmsg(), "activation '", 12) ? ctx : NULL);
-    if (st == DA_EPARSE && da_errcol() > 0 && strlen(spec) < 200)
-        fprintf(stderr, "  %s\n  %*s^\n", spec, da_errcol() - 1, "");
+    if (st == DA_EPARSE && da_errcol() > 0 && strlen(spec) < 200) {
+        /* the formula under the message, its control characters as '?'
+           (one byte each, so the caret stays under its column) */
+        fputs("  ", stderr);
+        for (const unsigned char *c = (const unsigned char *)spec; *c; c++)
+            fputc(*c < 0x20 || *c == 0x7F ? '?' : *c, stderr);
+        fprintf(stderr, "\n  %*s^\n", da_errcol() - 1, "");
+    }
     return rc;
 }
 
@@ -169,17 +189,43 @@ void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
     mpfr_clear(half);
 }
 
+/* the length of the valid UTF-8 sequence at s (1..4), 0 if invalid */
+static size_t utf8_seq(const unsigned char *u)
+{
+    if (u[0] < 0x80)
+        return 1;
+    size_t n = u[0] >= 0xC2 && u[0] <= 0xDF ? 2 : u[0] >= 0xE0 && u[0] <= 0xEF ? 3
+             : u[0] >= 0xF0 && u[0] <= 0xF4 ? 4 : 0;
+    unsigned long cp = u[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (size_t i = 1; i < n; i++) {
+        if ((u[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (u[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) ||
+        cp > 0x10FFFF)
+        return 0;
+    return n;
+}
+
 void cli_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) {
+    while (*s) {
         unsigned char c = (unsigned char)*s;
+        size_t q = utf8_seq((const unsigned char *)s);
+        if (q == 0) {
+            fputs("\\ufffd", f);   /* not UTF-8: the replacement character */
+            s++;
+            continue;
+        }
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
-        else if (c < 0x20)
+        else if (c < 0x20 || c == 0x7F)
             fprintf(f, "\\u%04x", c);
         else
-            fputc(c, f);
+            fwrite(s, 1, q, f);
+        s += q;
     }
     fputc('"', f);
 }
@@ -195,4 +241,41 @@ void cli_print_bound(FILE *f, int rigorous, const char *reason)
         fprintf(f, "bound       rigorous (every radius is proved)\n");
     else
         fprintf(f, "bound       estimate (%s)\n", reason && *reason ? reason : "no proof");
+}
+
+/* ---- caps on work and memory, checked before any work ------------------ */
+
+double cli_memory_limit(void)
+{
+    double lim = CLI_MEMORY_CAP;
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psize > 0 && (double)pages * (double)psize / 2 < lim)
+        lim = (double)pages * (double)psize / 2;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < lim)
+        lim = (double)rl.rlim_cur;
+    return lim;
+}
+
+int cli_check_memory(double bytes, const char *what, const char *hint)
+{
+    double lim = cli_memory_limit();
+    if (bytes <= lim)
+        return 0;
+    return cli_usage_error("%s needs about %.3g GB of memory, above the limit of %.3g GB (half "
+                           "the physical memory, at most %.0f GB)%s%s", what, bytes / 1e9,
+                           lim / 1e9, CLI_MEMORY_CAP / 1e9, hint ? "; " : "", hint ? hint : "");
+}
+
+int cli_check_time(double seconds, const char *what, const char *hint)
+{
+    if (seconds <= CLI_TIME_CAP)
+        return 0;
+    return cli_usage_error("%s would take about %.2g s (estimated), above the cap of %.0f s%s%s",
+                           what, seconds, CLI_TIME_CAP, hint ? "; " : "", hint ? hint : "");
+}
+
+int cli_progress_wanted(void)
+{
+    return isatty(2);
 }

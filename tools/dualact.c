@@ -1,6 +1,7 @@
 /* dualact.c -- the command-line tool: dispatch to the commands. */
 #include "cli.h"
 #include "config.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,31 @@ static const char usage[] =
     "('x*tanh(softplus(x))').  'dualact COMMAND --help' describes a command.\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";
 
+/* Write len bytes to stdout and close it, checking every step: a write
+   that fails (a full disk, /dev/full, a closed pipe) is an error, never
+   a silent truncation.  Returns 0, or 2 with one line on stderr. */
+static int finish_stdout(const char *buf, size_t len)
+{
+    int bad = 0, e = 0;
+    if (len && fwrite(buf, 1, len, stdout) != len) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad && fflush(stdout) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad && ferror(stdout))
+        bad = 1;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad)
+        return cli_usage_error("cannot write the output: %s", strerror(e ? e : EIO));
+    return 0;
+}
+
 typedef struct {
     const char *name;
     int (*fn)(int, char **, FILE *);
@@ -53,12 +79,12 @@ int main(int argc, char **argv)
     if (argc < 2)
         return cli_usage_error("no command given (try dualact --help)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
-        fputs(usage, stdout);
-        return EXIT_OK;
+        return finish_stdout(usage, strlen(usage));
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("dualact %s\n", da_version());
-        return EXIT_OK;
+        char v[128];
+        int n = snprintf(v, sizeof v, "dualact %s\n", da_version());
+        return finish_stdout(v, n > 0 && (size_t)n < sizeof v ? (size_t)n : 0);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name))
@@ -70,13 +96,16 @@ int main(int argc, char **argv)
         if (!mem)
             return cli_usage_error("cannot allocate the output buffer");
         int rc = commands[i].fn(argc - 1, argv + 1, mem);
-        fclose(mem);
-        if (rc == EXIT_OK || rc == EXIT_ACCURACY)
-            fwrite(buf, 1, len, stdout);
+        /* a buffer that could not grow lost part of the output */
+        int lost = ferror(mem);
+        if (fclose(mem) != 0)
+            lost = 1;
+        if ((rc == EXIT_OK || rc == EXIT_ACCURACY) && lost)
+            rc = cli_usage_error("out of memory for the output");
+        if ((rc == EXIT_OK || rc == EXIT_ACCURACY) && finish_stdout(buf, len))
+            rc = EXIT_USAGE;
         free(buf);
         da_free_cache();
-        if (fflush(stdout) != 0)
-            return cli_usage_error("cannot write the output");
         return rc;
     }
     return cli_usage_error("unknown command '%s' (try dualact --help)", argv[1]);

@@ -35,14 +35,14 @@ int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
                     return EXIT_USAGE;
                 m->have_depth = 1;
             } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, 3000, &m->digits, "--digits"))
+                if (cli_parse_long(v, 1, CLI_MAX_DIGITS, &m->digits, "--digits"))
                     return EXIT_USAGE;
             } else if (!strcmp(a, "--derivative")) {
                 if (cli_parse_long(v, 0, 2, &m->deriv, "--derivative"))
                     return EXIT_USAGE;
                 m->have_deriv = 1;
             } else if (!strcmp(a, "--degree")) {
-                if (cli_parse_long(v, 1, 100000, &m->degree, "--degree"))
+                if (cli_parse_long(v, 1, CLI_MAX_DEGREE, &m->degree, "--degree"))
                     return EXIT_USAGE;
             } else if (!strcmp(a, "--method")) {
                 if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))

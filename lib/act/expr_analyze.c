@@ -1004,10 +1004,18 @@ typedef struct {
     int n, cap;
 } candlist;
 
+/* more breakpoints than MAX_CAND: refused (dropping them would give
+   confident wrong numbers) */
+static int too_many_breakpoints(double want)
+{
+    return da_fail(DA_EINVAL, "the activation switches (floor, ceil, sign, comparisons) at "
+                   "%.0f points or more in [-40, 40]; at most %d are supported", want, MAX_CAND);
+}
+
 static int cand_add(candlist *C, cand c)
 {
     if (C->n >= MAX_CAND)
-        return 0;
+        return too_many_breakpoints((double)C->n + 1);
     if (C->n == C->cap) {
         int cap = C->cap ? 2 * C->cap : 16;
         cand *v = da_realloc(C->v, (size_t)cap * sizeof *v);
@@ -1069,8 +1077,10 @@ static int switch_roots(candlist *C, const swlist *L, int i, const numcache *nc,
                 double ad = mpfr_get_d(a, MPFR_RNDN), bd = mpfr_get_d(b, MPFR_RNDN);
                 double u1 = bd - 40 * fabs(ad), u2 = bd + 40 * fabs(ad);
                 double k1 = ceil(u1), k2 = floor(u2);
-                if (k2 - k1 > MAX_CAND)
-                    k2 = k1 + MAX_CAND;
+                if (k2 - k1 + 1 > (double)(MAX_CAND - C->n)) {
+                    mpfr_clears(a, b, t, (mpfr_ptr)0);
+                    return too_many_breakpoints(k2 - k1 + 1 + C->n);
+                }
                 for (double k = k1; !st && k <= k2; k++) {
                     mpfr_sub_d(t, b, k, MPFR_RNDN);
                     mpfr_div(t, t, a, MPFR_RNDN);

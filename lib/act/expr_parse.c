@@ -220,11 +220,11 @@ static da_expr *check_shape(parser *p, da_expr *e, shape *sh, size_t pos)
         return NULL;
     if (sh->depth > MAX_TREE_DEPTH) {
         da_expr_unref(e);
-        return fail_at(p, pos, "expression nested too deeply");
+        return fail_at(p, pos, "expression nested too deeply (at most 1000 levels of operators: a sum of about 1000 terms)");
     }
     if (sh->size > MAX_TREE_SIZE) {
         da_expr_unref(e);
-        return fail_at(p, pos, "expression too long");
+        return fail_at(p, pos, "expression too long (at most 200000 nodes with the names expanded)");
     }
     return e;
 }
@@ -272,7 +272,7 @@ static da_expr *leaf(parser *p, da_op op, shape *out)
 static int enter(parser *p, size_t pos)
 {
     if (++p->nest > MAX_NEST) {
-        fail_at(p, pos, "expression nested too deeply");
+        fail_at(p, pos, "expression nested too deeply (at most 200 nested parentheses, calls and signs)");
         return 0;
     }
     return 1;
@@ -396,8 +396,8 @@ static da_expr *expand(parser *p, const char *name, const char *text,
         da_expr_unref(body);
         da_expr_unref(arg);
         return fail_at(p, pos, out->depth > MAX_TREE_DEPTH
-                                   ? "expression nested too deeply"
-                                   : "expression too long");
+                                   ? "expression nested too deeply (at most 1000 levels of operators: a sum of about 1000 terms)"
+                                   : "expression too long (at most 200000 nodes with the names expanded)");
     }
     da_expr *e = da_expr_subst(body, arg);
     da_expr_unref(body);
@@ -716,7 +716,7 @@ static int parse_text(parser *outer, da_expr **out, const char *src)
     while (n <= MAX_LEN && src[n])
         n++;
     if (n > MAX_LEN)
-        return da_fail_col(DA_EPARSE, MAX_LEN + 1, "expression too long");
+        return da_fail_col(DA_EPARSE, MAX_LEN + 1, "expression too long (at most 65536 characters)");
     p.tok = lex_at(src, 0);
     if (p.tok.kind == T_END)
         return da_fail_col(DA_EPARSE, (int)p.tok.pos + 1, "empty expression");

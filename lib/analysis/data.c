@@ -183,6 +183,58 @@ static int is_number(const char *s, double *v)
     return 1;
 }
 
+/* A field that strtod reads whole, finite or not ("nan", "inf", "1e309"). */
+static int looks_numeric(const char *s)
+{
+    char *end;
+    errno = 0;
+    (void)strtod(s, &end);
+    return end != s && !*end;
+}
+
+/* A column name: it begins with a letter, '_' or a non-ASCII byte (a UTF-8
+   letter), and is not a number strtod would read ("nan", "inf").  "1.5.2",
+   "3 # c" and "" are not names: a row holding them is data, and its error
+   names the line and the column. */
+static int is_name(const char *s)
+{
+    unsigned char c = (unsigned char)*s;
+    if (!(isalpha(c) || c == '_' || c >= 0x80))
+        return 0;
+    return !looks_numeric(s);
+}
+
+/* the message for a field that is not a usable number */
+static int bad_field(const char *name, long lineno, long col, const char *f, int first)
+{
+    /* the first row, with a name in it: say why it was not a header */
+    const char *hint = first ? " (not a header: a header has a name in every selected "
+                               "column)" : "";
+    if (!*f)
+        return da_fail(DA_EINVAL, "%s:%ld: column %ld: empty field", name, lineno, col);
+    char shown[48];
+    snprintf(shown, sizeof shown, "%.40s%s", f, strlen(f) > 40 ? "..." : "");
+    /* no control bytes in a one-line message */
+    for (char *c = shown; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    if (looks_numeric(f)) {
+        char *end;
+        errno = 0;
+        double x = strtod(f, &end);
+        if (isnan(x))
+            return da_fail(DA_EINVAL, "%s:%ld: column %ld: '%s' is not a number (NaN)",
+                           name, lineno, col, shown);
+        if (errno == ERANGE)
+            return da_fail(DA_EINVAL, "%s:%ld: column %ld: '%s' is out of the range of "
+                           "double (magnitude above 1.8e308)", name, lineno, col, shown);
+        return da_fail(DA_EINVAL, "%s:%ld: column %ld: '%s' is not a number (infinite)",
+                       name, lineno, col, shown);
+    }
+    return da_fail(DA_EINVAL, "%s:%ld: column %ld: '%s' is not a number%s", name, lineno, col,
+                   shown, hint);
+}
+
 static int parse_text(da_gram_data **out, char *text, const char *name, const char *columns)
 {
     colsel cs;
@@ -199,19 +251,20 @@ static int parse_text(da_gram_data **out, char *text, const char *name, const ch
     int had_header = 0, seen = 0;
     long lineno = 0;
     char *p = text;
+    /* a UTF-8 byte order mark is not data */
+    if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+        p += 3;
     while (p && *p) {
-        char *nl = strchr(p, '\n');
+        /* a line ends at LF, CR LF or a lone CR (old Mac files) */
+        char *nl = strpbrk(p, "\r\n");
         char *line = p;
         if (nl) {
+            p = nl + (nl[0] == '\r' && nl[1] == '\n' ? 2 : 1);
             *nl = '\0';
-            p = nl + 1;
         } else {
             p = NULL;
         }
         lineno++;
-        size_t L = strlen(line);
-        if (L && line[L - 1] == '\r')
-            line[--L] = '\0';
         const char *q = line;
         while (*q && isspace((unsigned char)*q))
             q++;
@@ -223,22 +276,18 @@ static int parse_text(da_gram_data **out, char *text, const char *name, const ch
             goto fail;
         }
         if (!seen) {
-            /* header? a selected field that is not a number */
+            /* a header: every selected field is a name (is_name); a first
+               row with any other field is data, checked like every row */
             size_t nsel = cs.n ? cs.n : nf;
-            int header = 0;
-            for (size_t k = 0; k < nsel; k++) {
+            int header = nsel > 0;
+            for (size_t k = 0; k < nsel && header; k++) {
                 long c = cs.n ? cs.col[k] : (long)k;
-                double v;
-                if (c < (long)nf && *fields[c] && !is_number(fields[c], &v))
-                    header = 1;
+                if (c >= (long)nf || !is_name(fields[c]))
+                    header = 0;
             }
             seen = 1;
-            if (header && !had_header) {
+            if (header) {
                 had_header = 1;
-                seen = 0;   /* the next line is the first data line */
-                if (!cs.n) {
-                    /* a header fixes nothing; the first data row sets the width */
-                }
                 continue;
             }
         }
@@ -282,14 +331,10 @@ static int parse_text(da_gram_data **out, char *text, const char *name, const ch
         for (size_t k = 0; k < dim; k++) {
             long c = cs.n ? cs.col[k] : (long)k;
             if (!is_number(fields[c], &x[k])) {
-                char shown[48];
-                snprintf(shown, sizeof shown, "%.40s%s", fields[c],
-                         strlen(fields[c]) > 40 ? "..." : "");
-                if (!*fields[c])
-                    st = da_fail(DA_EINVAL, "%s:%ld: column %ld: empty field", name, lineno, c + 1);
-                else
-                    st = da_fail(DA_EINVAL, "%s:%ld: column %ld: '%s' is not a number", name,
-                                 lineno, c + 1, shown);
+                int named = 0;
+                for (size_t k2 = 0; k2 < dim && nrows == 0 && !had_header; k2++)
+                    named |= is_name(fields[cs.n ? cs.col[k2] : (long)k2]);
+                st = bad_field(name, lineno, c + 1, fields[c], named);
                 goto fail;
             }
         }
@@ -414,6 +459,7 @@ int da_gram_data_sphere(da_gram_data **out, size_t n, size_t dim, unsigned long 
     da_gram_data *d = data_new(n, dim, 0);
     if (!d)
         return DA_ENOMEM;
+    da_gsl_quiet();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
         da_gram_data_free(d);
@@ -449,6 +495,7 @@ int da_gram_data_separated(da_gram_data **out, size_t n, size_t dim, double delt
     da_gram_data *d = data_new(n, dim, 0);
     if (!d)
         return DA_ENOMEM;
+    da_gsl_quiet();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
         da_gram_data_free(d);

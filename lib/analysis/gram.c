@@ -77,6 +77,7 @@ static int cmp_desc(const void *a, const void *b)
 
 int da_gram_eigen_full(double *ev, double *a, size_t n)
 {
+    da_gsl_quiet();
     gsl_matrix_view m = gsl_matrix_view_array(a, n, n);
     gsl_vector_view e = gsl_vector_view_array(ev, n);
     gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(n);
@@ -136,6 +137,7 @@ typedef struct {
 static int ritz(double *theta, double *res, double *sext, const double *alpha,
                 const double *beta, long m, double bm)
 {
+    da_gsl_quiet();
     gsl_matrix *T = gsl_matrix_calloc((size_t)m, (size_t)m);
     gsl_matrix *S = gsl_matrix_alloc((size_t)m, (size_t)m);
     gsl_vector *e = gsl_vector_alloc((size_t)m);

@@ -144,6 +144,7 @@ int da_sim_pair(da_sim_layer *rows, const da_act *act, double rho, const da_sim_
     double *wrow = da_malloc((size_t)fanmax * sizeof(double));
     double *sum = da_calloc((size_t)o.depth + 1, sizeof(double));
     double *sum2 = da_calloc((size_t)o.depth + 1, sizeof(double));
+    da_gsl_quiet();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!in || !out || !wrow || !sum || !sum2 || !r) {
         st = DA_ENOMEM;
@@ -236,6 +237,7 @@ int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *
     double *in = da_malloc((size_t)m * (size_t)fanmax * sizeof(double));
     double *out = da_malloc((size_t)m * (size_t)fanmax * sizeof(double));
     double *wrow = da_malloc((size_t)fanmax * sizeof(double));
+    da_gsl_quiet();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!theory || !sum || !sum2 || !in || !out || !wrow || !r) {
         st = DA_ENOMEM;

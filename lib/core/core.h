@@ -20,6 +20,22 @@ void *da_malloc(size_t n);
 void *da_calloc(size_t n, size_t size);
 void *da_realloc(void *p, size_t n);
 char *da_strdup(const char *s);
+/* Tests only (not exported): the n-th allocation through da_malloc,
+   da_calloc or da_realloc of the calling thread from now fails; 0 turns
+   the injection off.  Returns the countdown left from the previous call
+   (> 0: the failure was never reached). */
+long dai_test_fail_alloc(long n);
+/* Turn GSL's aborting default error handler off (once, thread-safely);
+   called by every function that calls GSL. */
+void da_gsl_quiet(void);
+/* The length (1..4) of the valid UTF-8 sequence at s, 0 at the end of the
+   string or for an invalid one (overlong, surrogate, stray byte). */
+size_t da_utf8_seq(const char *s);
+/* A copy of s that is safe as one line of text in any generated file:
+   control characters (and DEL) become spaces, bytes that are not valid
+   UTF-8 become '?', a trailing backslash gets a space after it.  Labels,
+   titles and comments pass through it: they are data, never code. */
+char *da_text_clean(const char *s);
 
 /* Ball helpers. rad arithmetic rounds upwards. */
 void da_ball_set_exact_mid(da_ball b, const mpfr_t mid); /* rad = 0 */
@@ -28,6 +44,10 @@ void da_rad_add_d(mpfr_t rad, double x);               /* rad += |x| (RNDU) */
 
 /* 2^(-bits), as an upward-rounded mpfr with DA_RAD_PREC bits. */
 void da_rad_pow2(mpfr_t r, long e);
+
+/* log Gamma(x) without the global sign variable of lgamma(): safe from
+   any thread (lgamma_r). */
+double da_lgamma(double x);
 
 /* Bits needed for d decimal digits. */
 mpfr_prec_t da_digits_to_bits(long digits);

@@ -1,8 +1,12 @@
 /* error.c -- the single error path of libdualact. */
 #include "core.h"
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_errno.h>
+#include <mpfr.h>
 
 static _Thread_local char err_msg[512];
 static _Thread_local int err_col;
@@ -59,9 +63,57 @@ int da_fail_col(int code, int column, const char *fmt, ...)
     return code;
 }
 
+/* fault injection for the tests: the n-th da_malloc/da_calloc/da_realloc
+   of this thread from now fails (0: none) */
+static _Thread_local long alloc_countdown;
+
+long dai_test_fail_alloc(long n)
+{
+    long left = alloc_countdown;
+    alloc_countdown = n;
+    return left;
+}
+
+/* MPFR keeps per-thread caches (pi, log 2, ...) that only
+   mpfr_free_cache() releases: a thread that uses the library gets a
+   thread-exit destructor that calls it (about 7 KB per thread otherwise
+   leaked).  Registered on the thread's first allocation, which every
+   computation makes. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static int exit_key_ok;
+static _Thread_local int exit_registered;
+
+static void on_thread_exit(void *p)
+{
+    (void)p;
+    mpfr_free_cache();
+}
+
+static void exit_key_init(void)
+{
+    exit_key_ok = pthread_key_create(&exit_key, on_thread_exit) == 0;
+}
+
+static void register_thread(void)
+{
+    if (exit_registered)
+        return;
+    exit_registered = 1;
+    pthread_once(&exit_once, exit_key_init);
+    if (exit_key_ok)
+        pthread_setspecific(exit_key, &exit_registered);
+}
+
+static int injected_failure(void)
+{
+    register_thread();
+    return alloc_countdown > 0 && --alloc_countdown == 0;
+}
+
 void *da_malloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = injected_failure() ? NULL : malloc(n ? n : 1);
     if (!p)
         da_fail(DA_ENOMEM, "out of memory (%zu bytes)", n);
     return p;
@@ -69,7 +121,7 @@ void *da_malloc(size_t n)
 
 void *da_calloc(size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size ? size : 1);
+    void *p = injected_failure() ? NULL : calloc(n ? n : 1, size ? size : 1);
     if (!p)
         da_fail(DA_ENOMEM, "out of memory (%zu x %zu bytes)", n, size);
     return p;
@@ -77,7 +129,7 @@ void *da_calloc(size_t n, size_t size)
 
 void *da_realloc(void *q, size_t n)
 {
-    void *p = realloc(q, n ? n : 1);
+    void *p = injected_failure() ? NULL : realloc(q, n ? n : 1);
     if (!p)
         da_fail(DA_ENOMEM, "out of memory (%zu bytes)", n);
     return p;
@@ -90,4 +142,85 @@ char *da_strdup(const char *s)
     if (p)
         memcpy(p, s, n);
     return p;
+}
+
+size_t da_utf8_seq(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x80)
+        return u[0] ? 1 : 0;
+    size_t n;
+    unsigned long cp;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+        n = 2;
+        cp = u[0] & 0x1F;
+    } else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+        n = 3;
+        cp = u[0] & 0x0F;
+    } else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+        n = 4;
+        cp = u[0] & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((u[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (u[i] & 0x3F);
+    }
+    /* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) ||
+        cp > 0x10FFFF)
+        return 0;
+    return n;
+}
+
+char *da_text_clean(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = da_malloc(n + 2);
+    if (!p)
+        return NULL;
+    size_t k = 0;
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        size_t q = da_utf8_seq(s);
+        if (q == 0) {
+            p[k++] = '?';
+            s++;
+        } else if (q == 1) {
+            p[k++] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
+            s++;
+        } else {
+            memcpy(p + k, s, q);
+            k += q;
+            s += q;
+        }
+    }
+    /* a trailing backslash would continue a gnuplot comment line */
+    if (k && p[k - 1] == '\\')
+        p[k++] = ' ';
+    p[k] = '\0';
+    return p;
+}
+
+/* GSL's default error handler aborts the program (a failed gsl_*_alloc
+   included); the library checks every GSL status and return value itself,
+   so the handler is turned off, once, before the first GSL call. */
+static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+
+static void gsl_quiet_init(void)
+{
+    gsl_set_error_handler_off();
+}
+
+void da_gsl_quiet(void)
+{
+    pthread_once(&gsl_once, gsl_quiet_init);
+}
+
+double da_lgamma(double x)
+{
+    int sign;
+    return lgamma_r(x, &sign);
 }

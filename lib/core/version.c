@@ -5,8 +5,13 @@
 
 const char *da_version(void) { return PACKAGE_VERSION; }
 
+/* Not safe against other threads: the rules of the Gauss-Hermite cache are
+   handed out without reference counts, so clearing it while another
+   thread computes frees memory that thread reads.  The contract (stated
+   in dualact.h) is that no other thread is inside the library. */
 void da_free_cache(void)
 {
     da_gh_cache_clear();
     da_gl_cache_clear();
+    mpfr_free_cache();   /* the calling thread's MPFR constants */
 }

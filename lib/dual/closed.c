@@ -619,7 +619,7 @@ double da_dual_cf_raw_d(const da_dual *d, double rho, int k, double *err)
             v = 0;
             break;
         }
-        double c = exp(lgamma((double)n + 1));
+        double c = exp(da_lgamma((double)n + 1));
         for (long j = 0; j < k; j++)
             c *= (double)(n - j);
         v = c * pow(rho, (double)(n - k));

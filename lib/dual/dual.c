@@ -481,7 +481,9 @@ static double horner_up(const double *v, long N, int m, double s)
 static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
 {
     long N = d->N;
-    double s = fabs(mpfr_get_d(rho, MPFR_RNDU));
+    /* |rho| rounded up: away from zero (RNDU would round a negative rho
+       towards zero and underestimate |rho|) */
+    double s = fabs(mpfr_get_d(rho, MPFR_RNDA));
     if (s > 1)
         s = 1;
     int pos = mpfr_sgn(rho) >= 0;
@@ -618,7 +620,7 @@ int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k)
         return st;
     }
     if (rr > 0) {
-        double s = fabs(mpfr_get_d(m, MPFR_RNDU)) + rr;
+        double s = fabs(mpfr_get_d(m, MPFR_RNDA)) + rr;
         s = s * (1 + 1e-15);
         if (s > 1)
             s = 1;

@@ -306,6 +306,7 @@ int da_kmap_fixed_points(da_fixed_point **out, size_t *nout, const da_dual *d)
     *nout = 0;
     da_fixed_point *fp = NULL;
     size_t n = 0, cap = 0;
+    int st = DA_OK;
     mpfr_prec_t p = d->prec;
     da_ball t;
     da_ball_init2(t, p);
@@ -372,10 +373,8 @@ int da_kmap_fixed_points(da_fixed_point **out, size_t *nout, const da_dual *d)
                     if (isfix[j] && fabs(cm - exact[j]) < 1e-6)
                         dup = 1;
                 if (!dup && add_fp(&fp, &n, &cap, d, c, rad)) {
-                    da_kmap_fixed_points_free(fp, n);
-                    fp = NULL;
-                    n = 0;
-                    break;
+                    st = DA_ENOMEM;
+                    goto fail;
                 }
             }
         }
@@ -390,10 +389,8 @@ int da_kmap_fixed_points(da_fixed_point **out, size_t *nout, const da_dual *d)
         if (isfix[j]) {
             mpfr_set_d(x, exact[j], MPFR_RNDN);
             if (add_fp(&fp, &n, &cap, d, x, 0)) {
-                da_kmap_fixed_points_free(fp, n);
-                fp = NULL;
-                n = 0;
-                break;
+                st = DA_ENOMEM;
+                goto fail;
             }
         }
     /* sort by rho */
@@ -409,6 +406,13 @@ int da_kmap_fixed_points(da_fixed_point **out, size_t *nout, const da_dual *d)
     *nout = n;
     da_clear_error();
     return DA_OK;
+fail:
+    /* an allocation failed: nothing is returned (a partial list would
+       silently miss fixed points) */
+    da_kmap_fixed_points_free(fp, n);
+    mpfr_clears(x, a, b, c, (mpfr_ptr)0);
+    da_ball_clear(t);
+    return da_fail(st, "out of memory while collecting fixed points");
 }
 
 /* ---- rates -------------------------------------------------------------- */

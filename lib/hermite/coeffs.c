@@ -230,7 +230,7 @@ static int run_exact(raw_result *R, const da_act *act, long N, double log2_targe
             double dg = -da_ball_digits(&R->A[k]) * log2(10.0);
             if (dg > worst)
                 worst = dg;
-            double m = hi.log2mag[k] - 0.5 * lgamma((double)k + 1) / M_LN2;
+            double m = hi.log2mag[k] - 0.5 * da_lgamma((double)k + 1) / M_LN2;
             if (m > maxmag)
                 maxmag = m;
         }

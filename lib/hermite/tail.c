@@ -76,7 +76,7 @@ double da_tail_radius(const da_tape *f, da_growth g, double gp, int p, long N,
         double denom2 = T - (pg + (double)N) / T - (g == DA_GROWTH_EXP ? pg : 0);
         if (denom2 > 0.5) {
             double lpoly = p * logC + lg + (double)N * log(T + sqrt((double)N)) - T * T / 2
-                           - log(denom2) - 0.5 * lgamma((double)N + 1) + log(2.0 / sqrt(2 * M_PI));
+                           - log(denom2) - 0.5 * da_lgamma((double)N + 1) + log(2.0 / sqrt(2 * M_PI));
             if (lpoly < lt)
                 lt = lpoly;
         }

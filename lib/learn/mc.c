@@ -95,6 +95,7 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
     double *H = da_malloc((size_t)n * (size_t)W * sizeof *H);
     double *X = da_malloc((size_t)n * (size_t)d * sizeof *X);
     double *v = da_malloc((size_t)W * sizeof *v);
+    da_gsl_quiet();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!Wm || !A || !H || !X || !v || !rng) {
         free(Wm);

@@ -84,8 +84,8 @@ static void label_free(label *l)
 
 static int label_set(label *l, const char *text, const char *tex)
 {
-    char *a = text ? da_strdup(text) : NULL;
-    char *b = tex ? da_strdup(tex) : NULL;
+    char *a = text ? da_text_clean(text) : NULL;
+    char *b = tex ? da_text_clean(tex) : NULL;
     if ((text && !a) || (tex && !b)) {
         free(a);
         free(b);
@@ -147,7 +147,7 @@ int da_plot_set_ylabel(da_plot *p, const char *text, const char *tex)
 
 int da_plot_set_comment(da_plot *p, const char *comment)
 {
-    char *c = comment ? da_strdup(comment) : NULL;
+    char *c = comment ? da_text_clean(comment) : NULL;
     if (comment && !c)
         return DA_ENOMEM;
     free(p->comment);
@@ -157,7 +157,7 @@ int da_plot_set_comment(da_plot *p, const char *comment)
 
 int da_plot_set_gnuplot_output(da_plot *p, const char *file)
 {
-    char *c = file ? da_strdup(file) : NULL;
+    char *c = file ? da_text_clean(file) : NULL;
     if (file && !c)
         return DA_ENOMEM;
     free(p->gp_output);
@@ -1230,7 +1230,11 @@ static void render_gnuplot(FILE *f, const da_plot *p, const layout *L)
         fputs("EOD\n", f);
     }
     fputs("if (!exists(\"outfile\")) outfile = ", f);
-    gp_str(f, outname);
+    /* a file name, not enhanced text: only the quote is doubled */
+    fputc('\'', f);
+    for (const char *c = outname; *c; c++)
+        fputs(*c == '\'' ? "''" : (char[]){*c, 0}, f);
+    fputc('\'', f);
     fputc('\n', f);
     fputs("ext = strlen(outfile) > 4 ? outfile[strlen(outfile)-3:] : ''\n", f);
     fprintf(f, "if (ext eq '.png') {\n  set terminal pngcairo enhanced size %.0f,%.0f font 'sans,10'\n",

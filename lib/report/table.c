@@ -66,7 +66,7 @@ int da_table_set_head_tex(da_table *t, int col, const char *tex)
 int da_table_set_comment(da_table *t, const char *comment)
 {
     free(t->comment);
-    t->comment = da_strdup(comment);
+    t->comment = da_text_clean(comment);
     return t->comment ? DA_OK : DA_ENOMEM;
 }
 
@@ -121,17 +121,25 @@ static void put_latex(FILE *f, const char *s)
     }
 }
 
+/* a JSON string: bytes that are not UTF-8 become U+FFFD */
 static void put_json(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) {
+    while (*s) {
         unsigned char c = (unsigned char)*s;
+        size_t q = da_utf8_seq(s);
+        if (q == 0) {
+            fputs("\\ufffd", f);
+            s++;
+            continue;
+        }
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
-        else if (c < 0x20)
+        else if (c < 0x20 || c == 0x7F)
             fprintf(f, "\\u%04x", c);
         else
-            fputc(c, f);
+            fwrite(s, 1, q, f);
+        s += q;
     }
     fputc('"', f);
 }
@@ -230,8 +238,13 @@ int da_table_render(char **out, const da_table *t, da_table_format fmt)
             }
             fputs("|\n", f);
         }
-        if (t->comment)
-            fprintf(f, "\n<!-- %s -->\n", t->comment);
+        if (t->comment) {
+            /* "--" may not appear inside an HTML comment */
+            fputs("\n<!-- ", f);
+            for (const char *c = t->comment; *c; c++)
+                fputs(*c == '-' && c[1] == '-' ? "- " : (char[]){*c, 0}, f);
+            fputs(" -->\n", f);
+        }
         break;
     case DA_TABLE_LATEX:
         if (t->comment)
