@@ -265,6 +265,9 @@ int da_learn_spectrum_from_law(da_learn_spectrum **out, const da_ball_struct *p,
                                long terms, long depth, mpfr_prec_t prec);
 void da_learn_spectrum_free(da_learn_spectrum *s);
 long da_learn_terms(const da_learn_spectrum *s);
+/* 1 when every radius the spectrum gives is a proof (its coefficients
+ * were rigorous: da_hermite.rigorous) */
+int da_learn_rigorous(const da_learn_spectrum *s);
 long da_learn_depth(const da_learn_spectrum *s);
 /* wall-clock seconds of the composition (both endpoints) */
 double da_learn_seconds(const da_learn_spectrum *s);

@@ -26,7 +26,7 @@ ok() { n=$((n+1)); echo "ok $n - $1"; }
 notok() { n=$((n+1)); fail=1; echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 
-echo "1..12"
+echo "1..14"
 # the configured directories, from the Makefile
 var() { "$MAKE" -s -C "$builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
 print-var:
@@ -39,6 +39,9 @@ libdir=$(var libdir)
 includedir=$(var includedir)
 mandir=$(var mandir)
 root="$dest"
+pyexecdir=$(var pyexecdir)
+python=$(var PYTHON)
+python_built=$(var DUALACT_PYTHON_BUILT)
 
 "$MAKE" -C "$builddir" install DESTDIR="$dest" > "$tmp/install.log" 2>&1
 install_rc=$?
@@ -82,6 +85,24 @@ if command -v man >/dev/null 2>&1; then
     "man -l '$root$mandir/man1/dualact.1' 2>/dev/null | grep -q 'EXIT STATUS'"
 else
   ok "man renders the installed page # SKIP no man"
+fi
+
+# the Python package, imported from the installed copy only (the README's
+# PYTHONPATH; the extension finds the installed libdualact by its run path,
+# here LD_LIBRARY_PATH because of DESTDIR)
+if [ "$python_built" = yes ]; then
+  check "installed: the Python package dualact in pyexecdir ($pyexecdir)" \
+    "[ -f '$root$pyexecdir/dualact/__init__.py' ] && ls '$root$pyexecdir'/dualact/_dualact*.so >/dev/null 2>&1"
+  (cd "$tmp" && PYTHONPATH="$root$pyexecdir" "$python" -c "
+import dualact, os
+assert os.path.dirname(dualact.__file__).startswith('$root'), dualact.__file__
+print(dualact.Activation('x*tanh(softplus(x))').coeffs(degree=3, digits=40))") > "$tmp/py.out" 2>&1
+  check "the installed Python package prints mish's coefficients as balls" \
+    "[ $? -eq 0 ] && grep -q 'Ball(0.8975004197359161052477290554758058009365' '$tmp/py.out'"
+  sed 's/^/# /' "$tmp/py.out" | head -5
+else
+  ok "installed: the Python package # SKIP not built"
+  ok "the installed Python package works # SKIP not built"
 fi
 
 "$MAKE" -C "$builddir" uninstall DESTDIR="$dest" > "$tmp/uninstall.log" 2>&1

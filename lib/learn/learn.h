@@ -25,6 +25,8 @@ struct da_learn_spectrum {
     long Lmax;          /* layers 0..Lmax */
     mpfr_prec_t prec;   /* working precision of the endpoints */
     int status;         /* DA_OK or DA_EACCURACY (inherited from the coefficients) */
+    int rigorous;       /* the offspring law is proved (da_hermite.rigorous, or
+                           given by the caller) */
     mpfr_t *plo, *phi;  /* offspring law p_0..p_K (p_0 = 0) */
     mpfr_t *blo, *bhi;  /* b[L*(K+1)+k] */
     mpfr_t *tlo, *thi;  /* tail[L] = 1 - sum_{k<=K} b_k^(L), within [0, 1] */

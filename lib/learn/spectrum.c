@@ -277,6 +277,7 @@ int da_learn_spectrum_from_law(da_learn_spectrum **out, const da_ball_struct *p,
     }
     mpfr_clears(slo, shi, (mpfr_ptr)0);
     s->status = DA_OK;
+    s->rigorous = 1;   /* the caller vouches for the law */
     *out = s;
     return DA_OK;
 }
@@ -322,9 +323,11 @@ int da_learn_spectrum_new(da_learn_spectrum **out, const da_act *act, long terms
     for (long k = 0; k <= terms; k++)
         da_ball_clear(&p[k]);
     free(p);
+    int rig = h->rigorous;
     da_hermite_free(h);
     if (st2)
         return st2;
+    (*out)->rigorous = rig;
     (*out)->status = st;
     if (st == DA_EACCURACY)
         return da_fail(DA_EACCURACY, "learn: the Hermite coefficients did not reach 10^-%ld; bounds are wider",
@@ -528,4 +531,9 @@ int da_learn_crossing(long *lower, long *upper, const da_learn_spectrum *s, long
     }
     mpfr_clears(lo, hi, (mpfr_ptr)0);
     return DA_OK;
+}
+
+int da_learn_rigorous(const da_learn_spectrum *s)
+{
+    return s->rigorous;
 }

@@ -6,9 +6,10 @@
  * balls that contain the exact integral.  Only the error of the rule on a
  * non-polynomial integrand has to be bounded by the caller.
  *
- * The cache is per thread (no locks, no sharing): a list of rules, each
- * kept at the precision it was made with, reused for any precision up to
- * that.  da_gl_cache_clear frees the calling thread's rules.
+ * The cache is per thread (no locks, no sharing): a list of rules keyed
+ * by (n, precision rounded up to a multiple of 64 bits), so that results
+ * are reproducible whatever was computed before.  da_gl_cache_clear
+ * frees the calling thread's rules.
  */
 #include "core/core.h"
 #include "quad/gl_arb.h"
@@ -26,8 +27,13 @@ static _Thread_local glrule *cache;
 
 int da_gl_rule(arb_srcptr *x, arb_srcptr *w, long n, slong prec)
 {
+    /* the precision rounded up to a multiple of 64, and only that one
+       reused: a result then depends on its own request alone, never on
+       what the thread computed before (a rule kept at a higher precision
+       would give other midpoints: equally proved, but not reproducible) */
+    prec = (prec + 63) / 64 * 64;
     for (glrule *r = cache; r; r = r->next)
-        if (r->n == n && r->prec >= prec) {
+        if (r->n == n && r->prec == prec) {
             *x = r->x;
             *w = r->w;
             return DA_OK;

@@ -7,9 +7,10 @@
 
 /* The n-point Gauss-Legendre rule on [-1, 1] at precision prec: nodes
  * x[0..n-1] and weights w[0..n-1] as balls that contain the exact ones
- * (Arb's arb_hypgeom_legendre_p_ui_root).  Rules are cached per thread
- * for (n, prec' >= prec); the arrays belong to the cache and stay valid
- * until da_gl_cache_clear() in the same thread.  DA_OK or DA_ENOMEM. */
+ * (Arb's arb_hypgeom_legendre_p_ui_root), at prec rounded up to a
+ * multiple of 64.  Rules are cached per thread for (n, that precision);
+ * the arrays belong to the cache and stay valid until da_gl_cache_clear()
+ * in the same thread.  DA_OK or DA_ENOMEM. */
 int da_gl_rule(arb_srcptr *x, arb_srcptr *w, long n, slong prec);
 void da_gl_cache_clear(void);
 

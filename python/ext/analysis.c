@@ -1,0 +1,404 @@
+/* analysis.c -- minimal depths, degree spectra and mean-field points. */
+#include "ext.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* _depth(combos, kernels, digits=20, max_digits=320, max_depth=100000)
+ *   combos: list of (delta, eps, n) with delta, eps decimal strings (taken
+ *   exactly, as the CLI does) and n an int; kernels: list of 0 (NNGP) / 1
+ *   (NTK).  -> (mu ball, [dict per combination and kernel]) */
+PyObject *daext_act_depth(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"combos", "kernels", "digits", "max_digits", "max_depth", NULL};
+    PyObject *co, *ko;
+    long digits = 20, max_digits = 320, max_depth = 100000;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|lll", kwlist, &co, &ko, &digits, &max_digits, &max_depth))
+        return NULL;
+    da_act *act = daext_act_get(self);
+    if (!act)
+        return NULL;
+    daext_act *a = (daext_act *)self;
+    PyObject *cf = PySequence_Fast(co, "combos must be a sequence");
+    if (!cf)
+        return NULL;
+    PyObject *kf = PySequence_Fast(ko, "kernels must be a sequence");
+    if (!kf) {
+        Py_DECREF(cf);
+        return NULL;
+    }
+    Py_ssize_t nc = PySequence_Fast_GET_SIZE(cf), nk = PySequence_Fast_GET_SIZE(kf);
+    size_t total = (size_t)(nc * nk);
+    char (*ds)[64] = calloc((size_t)nc + 1, sizeof *ds), (*es)[64] = calloc((size_t)nc + 1, sizeof *es);
+    long *ns = calloc((size_t)nc + 1, sizeof *ns);
+    int *kern = calloc((size_t)nk + 1, sizeof *kern);
+    da_depth_result *res = calloc(total + 1, sizeof *res);
+    int *sts = calloc(total + 1, sizeof *sts);
+    PyObject *out = NULL;
+    if (!ds || !es || !ns || !kern || !res || !sts) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (Py_ssize_t i = 0; i < nc; i++) {
+        const char *d, *e;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(cf, i), "ssl", &d, &e, &ns[i]))
+            goto out;
+        snprintf(ds[i], sizeof ds[i], "%s", d);
+        snprintf(es[i], sizeof es[i], "%s", e);
+    }
+    for (Py_ssize_t j = 0; j < nk; j++) {
+        kern[j] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(kf, j));
+        if (kern[j] == -1 && PyErr_Occurred())
+            goto out;
+    }
+    daext_err e = {0, 0, ""};
+    da_ball mu;
+    da_ball_init2(mu, 128);
+    int rigorous = 0;
+    Py_BEGIN_ALLOW_THREADS
+    daext_lock(a);
+    da_depth_opts o;
+    da_depth_opts_init(&o);
+    o.digits = digits;
+    o.max_digits = max_digits;
+    o.max_depth = max_depth;
+    da_depth_ctx *ctx = NULL;
+    int st = da_depth_ctx_new(&ctx, act, &o);
+    daext_err_grab(&e, st);
+    if (!st)
+        da_depth_mu(mu, ctx);
+    for (Py_ssize_t i = 0; !e.status && i < nc; i++) {
+        da_ball db, eb;
+        da_ball_init2(db, 512);
+        da_ball_init2(eb, 512);
+        st = da_depth_parse_decimal(db, ds[i], 512);
+        if (!st)
+            st = da_depth_parse_decimal(eb, es[i], 512);
+        daext_err_grab(&e, st);
+        for (Py_ssize_t j = 0; !e.status && j < nk; j++) {
+            da_depth_result *r = &res[i * nk + j];
+            da_depth_result_init(r);
+            st = da_depth_find(r, ctx, kern[j] ? DA_DEPTH_NTK : DA_DEPTH_NNGP, db, eb, ns[i]);
+            sts[i * nk + j] = st;
+            if (st != DA_OK && st != DA_EACCURACY && st != DA_EINFINITE)
+                daext_err_grab(&e, st);
+        }
+        da_ball_clear(db);
+        da_ball_clear(eb);
+    }
+    rigorous = ctx ? da_depth_rigorous(ctx) : 0;
+    da_depth_ctx_free(ctx);
+    daext_unlock(a);
+    Py_END_ALLOW_THREADS
+    if (e.status) {
+        daext_raise(&e);
+    } else {
+        PyObject *l = PyList_New((Py_ssize_t)total);
+        for (Py_ssize_t i = 0; l && i < nc; i++)
+            for (Py_ssize_t j = 0; l && j < nk; j++) {
+                const da_depth_result *r = &res[i * nk + j];
+                PyObject *d = PyDict_New();
+                if (!d || daext_set(d, "kernel", PyUnicode_FromString(kern[j] ? "ntk" : "nngp")) ||
+                    daext_set(d, "delta", PyUnicode_FromString(ds[i])) ||
+                    daext_set(d, "eps", PyUnicode_FromString(es[i])) ||
+                    daext_set(d, "n", PyLong_FromLong(ns[i])) ||
+                    daext_set(d, "status", PyLong_FromLong(sts[i * nk + j])) ||
+                    daext_set(d, "depth", PyLong_FromLong(r->depth)) ||
+                    daext_set(d, "value", daext_ball_tuple(&r->value)) ||
+                    daext_set(d, "previous", daext_ball_tuple(&r->previous)) ||
+                    daext_set(d, "threshold", daext_ball_tuple(&r->threshold)) ||
+                    daext_set(d, "digits_used", PyLong_FromLong(r->digits_used)) ||
+                    daext_set(d, "bound_potential", PyLong_FromLong(r->bound_potential)) ||
+                    daext_set(d, "bound_two_phase", PyLong_FromLong(r->bound_two_phase)) ||
+                    daext_set(d, "two_phase_split", PyFloat_FromDouble(r->two_phase_split)) ||
+                    daext_set(d, "bound_majorant", PyLong_FromLong(r->bound_majorant)) ||
+                    daext_set(d, "rigorous", PyBool_FromLong(rigorous))) {
+                    Py_XDECREF(d);
+                    Py_CLEAR(l);
+                    break;
+                }
+                PyList_SET_ITEM(l, i * nk + j, d);
+            }
+        if (l)
+            out = Py_BuildValue("(NN)", daext_ball_tuple(mu), l);
+    }
+    da_ball_clear(mu);
+out:
+    if (res && sts) {
+        /* results were initialised only where a search ran (calloc'd
+           otherwise: precision 0) */
+        for (Py_ssize_t i = 0; i < nc; i++)
+            for (Py_ssize_t j = 0; j < nk; j++)
+                if (mpfr_get_prec(res[i * nk + j].value.mid))
+                    da_depth_result_clear(&res[i * nk + j]);
+    }
+    free(ds);
+    free(es);
+    free(ns);
+    free(kern);
+    free(res);
+    free(sts);
+    Py_DECREF(cf);
+    Py_DECREF(kf);
+    return out;
+}
+
+/* _learn(terms, depth, digits, degree, dim=0)
+ *   -> (status, message, dict): per layer the mass W_{<=degree}(L) (on the
+ *   line, or on the sphere S^{dim-1}), the mass beyond the truncation, the
+ *   decay rates (line), the eigenvalues and shares by harmonic degree <=
+ *   degree (sphere), and the crossing interval of the line's mass */
+PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"terms", "depth", "digits", "degree", "dim", "threshold", NULL};
+    long terms, depth, digits, degree, dim = 0;
+    double tau = 0.1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "llll|ld", kwlist, &terms, &depth, &digits, &degree, &dim, &tau))
+        return NULL;
+    da_act *act = daext_act_get(self);
+    if (!act)
+        return NULL;
+    if (degree < 0 || terms < 1 || depth < 0 || depth > 100000 || (dim && dim < 2) ||
+        (dim && terms < degree) || (double)(terms + 1) * (double)(depth + 1) > 5e7) {
+        PyErr_SetString(PyExc_ValueError, "learn: need degree >= 0, terms >= 1 (>= degree on the sphere), "
+                        "0 <= depth <= 100000, dim 0 or >= 2, (terms+1)(depth+1) <= 5e7");
+        return NULL;
+    }
+    if (!(tau > 0 && tau <= 1)) {
+        PyErr_SetString(PyExc_ValueError, "learn: threshold must lie in (0, 1]");
+        return NULL;
+    }
+    daext_act *a = (daext_act *)self;
+    da_learn_spectrum *s = NULL;
+    da_sphere_spectrum *sp = NULL;
+    daext_err e;
+    int spec_status;
+    Py_BEGIN_ALLOW_THREADS
+    daext_lock(a);
+    int st = da_learn_spectrum_new(&s, act, terms, depth, digits);
+    daext_err_grab(&e, st);
+    spec_status = st;
+    if (s && dim) {
+        st = da_sphere_new(&sp, s, dim, terms);
+        if (st)
+            daext_err_grab(&e, st);
+    }
+    daext_unlock(a);
+    Py_END_ALLOW_THREADS
+    if (!s || (dim && !sp)) {
+        da_learn_spectrum_free(s);
+        return daext_raise(&e);
+    }
+    PyObject *res = NULL, *layers = PyList_New(depth + 1);
+    da_ball b, c;
+    da_ball_init2(b, 256);
+    da_ball_init2(c, 256);
+    for (long L = 0; layers && L <= depth; L++) {
+        PyObject *d = PyDict_New();
+        int bad = !d;
+        if (!bad) {
+            if (dim)
+                da_sphere_mass(b, sp, L, degree);
+            else
+                da_learn_mass(b, s, L, degree);
+            bad = daext_set(d, "layer", PyLong_FromLong(L)) ||
+                  daext_set(d, "mass", daext_ball_tuple(b));
+        }
+        if (!bad) {
+            if (dim)
+                da_sphere_outside(b, sp, L);
+            else
+                da_learn_tail(b, s, L);
+            bad = daext_set(d, "tail", daext_ball_tuple(b));
+        }
+        if (!bad && !dim && L >= 1) {
+            da_learn_rate(b, c, s, degree, L);
+            bad = daext_set(d, "rate_last", daext_ball_tuple(b)) ||
+                  daext_set(d, "rate_fit", daext_ball_tuple(c));
+        }
+        if (!bad && dim) {
+            long top = degree;
+            PyObject *ev = PyList_New(top + 1), *sh = PyList_New(top + 1);
+            for (long l = 0; ev && sh && l <= top; l++) {
+                da_sphere_eigenvalue(b, sp, L, l);
+                da_sphere_share(c, sp, L, l);
+                PyObject *tb = daext_ball_tuple(b), *tc = daext_ball_tuple(c);
+                if (!tb || !tc) {
+                    Py_XDECREF(tb);
+                    Py_XDECREF(tc);
+                    Py_CLEAR(ev);
+                    break;
+                }
+                PyList_SET_ITEM(ev, l, tb);
+                PyList_SET_ITEM(sh, l, tc);
+            }
+            if (!ev || !sh) {
+                Py_XDECREF(ev);
+                Py_XDECREF(sh);
+                ev = sh = NULL;
+            }
+            bad = daext_set(d, "eigenvalues", ev) || daext_set(d, "shares", sh);
+        }
+        if (bad) {
+            Py_XDECREF(d);
+            Py_CLEAR(layers);
+            break;
+        }
+        PyList_SET_ITEM(layers, L, d);
+    }
+    long lo = -1, hi = -1;
+    if (!dim)
+        da_learn_crossing(&lo, &hi, s, degree, tau);
+    if (layers) {
+        PyObject *off = PyList_New(terms + 1);
+        for (long k = 0; off && k <= terms; k++) {
+            da_learn_offspring(b, s, k);
+            PyList_SET_ITEM(off, k, daext_ball_tuple(b));
+        }
+        if (off)
+            res = Py_BuildValue("(is{s:N,s:N,s:(ll),s:d,s:i})", spec_status,
+                                spec_status ? e.msg : "", "layers", layers, "offspring", off,
+                                "crossing", lo, hi, "seconds", da_learn_seconds(s),
+                                "rigorous", da_learn_rigorous(s));
+        else
+            Py_DECREF(layers);
+    }
+    da_ball_clear(b);
+    da_ball_clear(c);
+    da_sphere_free(sp);
+    da_learn_spectrum_free(s);
+    return res;
+}
+
+static PyObject *mf_point_dict(const da_mf_point *p)
+{
+    PyObject *d = PyDict_New();
+    if (!d || daext_set(d, "sw2", PyFloat_FromDouble(p->sw2)) ||
+        daext_set(d, "sb2", PyFloat_FromDouble(p->sb2)) ||
+        daext_set(d, "q", PyFloat_FromDouble(p->q)) || daext_set(d, "q_err", PyFloat_FromDouble(p->q_err)) ||
+        daext_set(d, "c", PyFloat_FromDouble(p->c)) || daext_set(d, "c_err", PyFloat_FromDouble(p->c_err)) ||
+        daext_set(d, "chi1", PyFloat_FromDouble(p->chi1)) ||
+        daext_set(d, "chi1_err", PyFloat_FromDouble(p->chi1_err)) ||
+        daext_set(d, "chic", PyFloat_FromDouble(p->chic)) ||
+        daext_set(d, "chic_err", PyFloat_FromDouble(p->chic_err)) ||
+        daext_set(d, "xi_q", PyFloat_FromDouble(p->xi_q)) ||
+        daext_set(d, "xi_q_err", PyFloat_FromDouble(p->xi_q_err)) ||
+        daext_set(d, "xi_c", PyFloat_FromDouble(p->xi_c)) ||
+        daext_set(d, "xi_c_err", PyFloat_FromDouble(p->xi_c_err)) ||
+        daext_set(d, "phase", PyUnicode_FromString(da_meanfield_phase_name(p->phase)))) {
+        Py_XDECREF(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* run f on a fresh meanfield context of the activation */
+#define WITH_MF(a, normalized, e, BODY) do { \
+        Py_BEGIN_ALLOW_THREADS \
+        daext_lock(a); \
+        da_meanfield *mf = NULL; \
+        int st_ = da_meanfield_new(&mf, (a)->act, normalized); \
+        daext_err_grab(&(e), st_); \
+        if (!st_) { BODY } \
+        da_meanfield_free(mf); \
+        daext_unlock(a); \
+        Py_END_ALLOW_THREADS \
+    } while (0)
+
+/* _meanfield(normalized, points) -> [dict], points a list of (sw2, sb2) */
+PyObject *daext_act_meanfield(PyObject *self, PyObject *args)
+{
+    int normalized;
+    PyObject *po;
+    if (!PyArg_ParseTuple(args, "pO", &normalized, &po))
+        return NULL;
+    if (!daext_act_get(self))
+        return NULL;
+    PyObject *pf = PySequence_Fast(po, "points must be a sequence");
+    if (!pf)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(pf);
+    da_mf_point *pts = calloc((size_t)n + 1, sizeof *pts);
+    double *sw = calloc((size_t)n + 1, sizeof *sw), *sb = calloc((size_t)n + 1, sizeof *sb);
+    PyObject *out = NULL;
+    if (!pts || !sw || !sb) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(pf, i), "dd", &sw[i], &sb[i]))
+            goto out;
+    daext_err e;
+    WITH_MF((daext_act *)self, normalized, e, {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int s = da_meanfield_point(&pts[i], mf, sw[i], sb[i]);
+            if (s) {
+                daext_err_grab(&e, s);
+                break;
+            }
+        }
+    });
+    if (e.status) {
+        daext_raise(&e);
+        goto out;
+    }
+    out = PyList_New(n);
+    for (Py_ssize_t i = 0; out && i < n; i++) {
+        PyObject *d = mf_point_dict(&pts[i]);
+        if (!d) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, d);
+    }
+out:
+    free(pts);
+    free(sw);
+    free(sb);
+    Py_DECREF(pf);
+    return out;
+}
+
+/* _meanfield_kernel(normalized, q1, q2, c, deriv) -> (value, err) */
+PyObject *daext_act_meanfield_kernel(PyObject *self, PyObject *args)
+{
+    int normalized, deriv;
+    double q1, q2, c, v = NAN, err = INFINITY;
+    if (!PyArg_ParseTuple(args, "pdddi", &normalized, &q1, &q2, &c, &deriv))
+        return NULL;
+    if (!daext_act_get(self))
+        return NULL;
+    daext_err e;
+    WITH_MF((daext_act *)self, normalized, e, {
+        int s = da_meanfield_kernel(&v, &err, mf, q1, q2, c, deriv);
+        if (s == DA_EINFINITE) {
+            v = INFINITY;
+            err = 0;
+        } else if (s) {
+            daext_err_grab(&e, s);
+        }
+    });
+    if (e.status)
+        return daext_raise(&e);
+    return Py_BuildValue("(dd)", v, err);
+}
+
+/* _meanfield_critical(normalized, sb2) -> (sw2, err) */
+PyObject *daext_act_meanfield_critical(PyObject *self, PyObject *args)
+{
+    int normalized;
+    double sb2, v = NAN, err = INFINITY;
+    if (!PyArg_ParseTuple(args, "pd", &normalized, &sb2))
+        return NULL;
+    if (!daext_act_get(self))
+        return NULL;
+    daext_err e;
+    WITH_MF((daext_act *)self, normalized, e, {
+        int s = da_meanfield_critical(&v, &err, mf, sb2);
+        if (s)
+            daext_err_grab(&e, s);
+    });
+    if (e.status)
+        return daext_raise(&e);
+    return Py_BuildValue("(dd)", v, err);
+}

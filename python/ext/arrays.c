@@ -1,0 +1,354 @@
+/* arrays.c -- the double-precision paths over numpy arrays: the
+ * activation, the dual and its iterates with error bounds, coefficients,
+ * and the Gram-matrix analysis of a data matrix.  One C loop per call
+ * (no Python per element), GIL released. */
+#include "ext.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define U53 0x1p-53
+
+/* A contiguous float64 copy (or view) of any array-like. */
+static PyArrayObject *as_double(PyObject *o)
+{
+    return (PyArrayObject *)PyArray_FROMANY(o, NPY_DOUBLE, 0, 0, NPY_ARRAY_IN_ARRAY);
+}
+
+static PyArrayObject *like(PyArrayObject *x)
+{
+    return (PyArrayObject *)PyArray_SimpleNew(PyArray_NDIM(x), PyArray_DIMS(x), NPY_DOUBLE);
+}
+
+PyObject *daext_act_eval_d(PyObject *self, PyObject *args)
+{
+    PyObject *xo;
+    if (!PyArg_ParseTuple(args, "O", &xo))
+        return NULL;
+    da_act *act = daext_act_get(self);
+    if (!act)
+        return NULL;
+    PyArrayObject *x = as_double(xo);
+    if (!x)
+        return NULL;
+    PyArrayObject *y = like(x);
+    if (!y) {
+        Py_DECREF(x);
+        return NULL;
+    }
+    npy_intp n = PyArray_SIZE(x);
+    const double *xv = PyArray_DATA(x);
+    double *yv = PyArray_DATA(y);
+    Py_BEGIN_ALLOW_THREADS
+    for (npy_intp i = 0; i < n; i++)
+        yv[i] = da_act_eval_d(act, xv[i]);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return PyArray_Return(y);
+}
+
+/* f^(k) upper bound on [0, s] (f^(k) is increasing there for a dual of
+ * a positive-definite kernel): the value at min(s, 1) plus its error. */
+static double fup(const da_dual *d, double s, int k)
+{
+    if (!(s < 1))
+        s = 1;
+    double e, v = da_dual_eval_d(d, s, k, &e);
+    if (!isfinite(v) || !isfinite(e))
+        return INFINITY;
+    return v + e;
+}
+
+/* One input: the depth-L iterate (or normalized NTK) and a bound on its
+ * error.  The propagation is the one of da_gram_analyze (docs/analysis.md):
+ * an error E in rho_{l-1} becomes E sup|f'| + the evaluation error, with
+ * sup|f'| on [-s, s] = f'(s) (|f'(r)| <= f'(|r|)). */
+static double iterate_one(const da_dual *d, double r, long depth, int ntk, double beta,
+                          double beta_err, double *err)
+{
+    if (!(r >= -1 && r <= 1)) {
+        *err = INFINITY;
+        return NAN;
+    }
+    if (ntk && r == 1) {
+        *err = 0;   /* Theta_L(1) / Theta_L(1) */
+        return 1;
+    }
+    double K = r, EK = 0, T = r, ET = 0, theta1 = 1;
+    for (long l = 1; l <= depth; l++) {
+        double e0, fr = da_dual_eval_d(d, K, 0, &e0);
+        double s = fabs(K) + EK;
+        double f1s = fup(d, s, 1);
+        if (!(f1s <= beta + beta_err))   /* sup |f'| on [-1, 1] is f'(1) = beta */
+            f1s = beta + beta_err;
+        double EKn = EK == 0 ? e0 + 2 * U53 : EK * f1s + e0 + 2 * U53;
+        if (ntk) {
+            double e1, f1 = da_dual_eval_d(d, K, 1, &e1);
+            double th1 = theta1 * beta + 1;
+            double q = theta1 / th1, w = 1 / th1;
+            double f2s = EK == 0 ? 0 : fup(d, s, 2);
+            double dF = EK == 0 ? e1 : f2s * EK + e1;
+            double Tn = T * f1 * q + fr * w;
+            ET = (ET * f1s + (fabs(T) + ET) * dF) * q + EKn * w +
+                 (fabs(T) * f1s * q + (fabs(fr) + EKn) * w) *
+                 ((double)(l + 6) * 2 * U53 + 2 * (double)l * beta_err / beta);
+            T = Tn;
+            theta1 = th1;
+        }
+        K = fr;
+        EK = isfinite(EKn) ? EKn : INFINITY;
+        if (K > 1)
+            K = 1;
+        if (K < -1)
+            K = -1;
+    }
+    *err = ntk ? (isfinite(ET) ? ET : INFINITY) : EK;
+    return ntk ? T : K;
+}
+
+/* _dual_d(rho, depth=1, ntk=False, derivative=0, raw=False)
+ *   -> (values, errors, method): arrays shaped like rho */
+PyObject *daext_act_dual_d(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"rho", "depth", "ntk", "derivative", "raw", NULL};
+    PyObject *ro;
+    long depth = 1;
+    int ntk = 0, deriv = 0, raw = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|lpip", kwlist, &ro, &depth, &ntk, &deriv, &raw))
+        return NULL;
+    if (!daext_act_get(self))
+        return NULL;
+    if (depth < 0 || depth > 1000000) {
+        PyErr_SetString(PyExc_ValueError, "depth must lie in [0, 1000000]");
+        return NULL;
+    }
+    if (deriv < 0 || deriv > 2) {
+        PyErr_SetString(PyExc_ValueError, "derivative must be 0, 1 or 2");
+        return NULL;
+    }
+    if (deriv > 0 && (ntk || depth != 1)) {
+        PyErr_SetString(PyExc_ValueError, "derivative applies to the dual itself (depth 1, ntk False)");
+        return NULL;
+    }
+    if (raw && (ntk || depth > 1)) {
+        PyErr_SetString(PyExc_ValueError, "the double path iterates the normalized dual only "
+                        "(raw=True needs depth 1 and ntk False, or digits=...)");
+        return NULL;
+    }
+    const da_dual *d = daext_dual_d((daext_act *)self, raw);
+    if (!d)
+        return NULL;
+    double beta = INFINITY, beta_err = 0;
+    if (depth > 1 || (ntk && depth > 0)) {
+        /* beta = f'(1) from the ball path, as da_gram_analyze does: the
+           truncated double series of k c_k converges slowly at rho = 1 */
+        daext_act *a = (daext_act *)self;
+        int st;
+        Py_BEGIN_ALLOW_THREADS
+        daext_lock(a);
+        da_ball one, fb;
+        da_ball_init2(one, 128);
+        da_ball_init2(fb, 128);
+        mpfr_set_ui(one->mid, 1, MPFR_RNDN);
+        mpfr_set_zero(one->rad, 1);
+        st = da_dual_eval(fb, d, one, 1);
+        beta = st == DA_EINFINITE ? INFINITY : mpfr_get_d(fb->mid, MPFR_RNDN);
+        beta_err = st == DA_EINFINITE ? INFINITY : mpfr_get_d(fb->rad, MPFR_RNDU) + fabs(beta) * U53;
+        da_ball_clear(one);
+        da_ball_clear(fb);
+        daext_unlock(a);
+        Py_END_ALLOW_THREADS
+        if (!isfinite(beta) || !isfinite(beta_err))
+            beta = INFINITY;
+        if (ntk && !isfinite(beta)) {
+            PyErr_Format(PyExc_ValueError, "the NTK of '%s' is infinite: the activation jumps, so "
+                         "sigma_hat'(1) = E[sigma'^2] is infinite", da_act_spec(daext_act_get(self)));
+            return NULL;
+        }
+    }
+    PyArrayObject *x = as_double(ro);
+    if (!x)
+        return NULL;
+    PyArrayObject *v = like(x), *e = like(x);
+    if (!v || !e) {
+        Py_DECREF(x);
+        Py_XDECREF(v);
+        Py_XDECREF(e);
+        return NULL;
+    }
+    npy_intp n = PyArray_SIZE(x);
+    const double *xv = PyArray_DATA(x);
+    double *vv = PyArray_DATA(v), *ev = PyArray_DATA(e);
+    Py_BEGIN_ALLOW_THREADS
+    if (depth == 1 && !ntk) {
+        for (npy_intp i = 0; i < n; i++)
+            vv[i] = da_dual_eval_d(d, xv[i], deriv, &ev[i]);
+    } else if (depth == 0) {
+        for (npy_intp i = 0; i < n; i++) {
+            int in = xv[i] >= -1 && xv[i] <= 1;
+            vv[i] = in ? xv[i] : NAN;
+            ev[i] = in ? 0 : INFINITY;
+        }
+    } else {
+        for (npy_intp i = 0; i < n; i++)
+            vv[i] = iterate_one(d, xv[i], depth, ntk, beta, beta_err, &ev[i]);
+    }
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x);
+    return Py_BuildValue("(NNs)", PyArray_Return(v), PyArray_Return(e), da_dual_method(d));
+}
+
+/* _coeffs_d(degree, raw) -> (status, message, a, err, method) */
+PyObject *daext_act_coeffs_d(PyObject *self, PyObject *args)
+{
+    long N;
+    int raw = 0;
+    if (!PyArg_ParseTuple(args, "l|p", &N, &raw))
+        return NULL;
+    da_act *act = daext_act_get(self);
+    if (!act)
+        return NULL;
+    if (N < 0 || N > 100000) {
+        PyErr_SetString(PyExc_ValueError, "degree must lie in [0, 100000]");
+        return NULL;
+    }
+    npy_intp dims[1] = {N + 1};
+    PyArrayObject *a = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    PyArrayObject *e = (PyArrayObject *)PyArray_SimpleNew(1, dims, NPY_DOUBLE);
+    if (!a || !e) {
+        Py_XDECREF(a);
+        Py_XDECREF(e);
+        return NULL;
+    }
+    daext_act *A = (daext_act *)self;
+    daext_err er;
+    Py_BEGIN_ALLOW_THREADS
+    daext_lock(A);
+    int st = da_hermite_compute_d(PyArray_DATA(a), PyArray_DATA(e), N, act, raw);
+    daext_err_grab(&er, st);
+    daext_unlock(A);
+    Py_END_ALLOW_THREADS
+    if (er.status && er.status != DA_EACCURACY) {
+        Py_DECREF(a);
+        Py_DECREF(e);
+        return daext_raise(&er);
+    }
+    return Py_BuildValue("(isNN)", er.status, er.msg, a, e);
+}
+
+/* _gram(act, X, depth, ntk=False, rank_k=0, spectrum=0, tol=1e-9)
+ *   -> list of dicts (one per layer 0..depth) */
+PyObject *daext_gram(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"act", "X", "depth", "ntk", "rank_k", "spectrum", "tol", NULL};
+    PyObject *ao, *xo;
+    long depth, rank_k = 0;
+    int ntk = 0, spectrum = 0;
+    double tol = 1e-9;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOl|plpd", kwlist, &ao, &xo, &depth, &ntk, &rank_k,
+                                     &spectrum, &tol))
+        return NULL;
+    da_act *act = daext_act_get(ao);
+    if (!act)
+        return NULL;
+    if (depth < 0 || depth > 100000) {
+        PyErr_SetString(PyExc_ValueError, "depth must lie in [0, 100000]");
+        return NULL;
+    }
+    PyArrayObject *x = (PyArrayObject *)PyArray_FROMANY(xo, NPY_DOUBLE, 2, 2, NPY_ARRAY_IN_ARRAY);
+    if (!x)
+        return NULL;
+    size_t n = (size_t)PyArray_DIM(x, 0), dim = (size_t)PyArray_DIM(x, 1);
+    if (n < 2 || dim < 1) {
+        Py_DECREF(x);
+        PyErr_SetString(PyExc_ValueError, "gram: X must be an n x d array with n >= 2, d >= 1");
+        return NULL;
+    }
+    da_gram_data data;
+    memset(&data, 0, sizeof data);
+    data.n = n;
+    data.dim = dim;
+    data.x = malloc(n * dim * sizeof(double));
+    data.norm = malloc(n * sizeof(double));
+    snprintf(data.source, sizeof data.source, "numpy array %zu x %zu", n, dim);
+    da_gram_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
+    if (!data.x || !data.norm || !rows) {
+        free(data.x);
+        free(data.norm);
+        free(rows);
+        Py_DECREF(x);
+        return PyErr_NoMemory();
+    }
+    const double *xv = PyArray_DATA(x);
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t j = 0; j < dim; j++)
+            s += xv[i * dim + j] * xv[i * dim + j];
+        s = sqrt(s);
+        data.norm[i] = s;
+        if (!(s > 0) || !isfinite(s)) {
+            free(data.x);
+            free(data.norm);
+            free(rows);
+            Py_DECREF(x);
+            PyErr_Format(PyExc_ValueError, "gram: row %zu of X is %s", i,
+                         s == 0 ? "zero" : "not finite");
+            return NULL;
+        }
+        for (size_t j = 0; j < dim; j++)
+            data.x[i * dim + j] = xv[i * dim + j] / s;
+    }
+    Py_DECREF(x);
+    da_gram_opts o;
+    da_gram_opts_init(&o);
+    o.depth = depth;
+    o.ntk = ntk;
+    o.rank_k = rank_k;
+    o.spectrum = spectrum;
+    o.lanczos_tol = tol;
+    daext_act *a = (daext_act *)ao;
+    daext_err e;
+    Py_BEGIN_ALLOW_THREADS
+    daext_lock(a);
+    int st = da_gram_analyze(rows, act, &data, &o);
+    daext_err_grab(&e, st);
+    daext_unlock(a);
+    Py_END_ALLOW_THREADS
+    free(data.x);
+    free(data.norm);
+    if (e.status) {
+        free(rows);
+        return daext_raise(&e);
+    }
+    PyObject *l = PyList_New(depth + 1);
+    for (long i = 0; l && i <= depth; i++) {
+        const da_gram_layer *g = &rows[i];
+        PyObject *d = PyDict_New();
+        if (!d || daext_set(d, "layer", PyLong_FromLong(g->layer)) ||
+            daext_set(d, "lambda_min", PyFloat_FromDouble(g->lambda_min)) ||
+            daext_set(d, "lambda_max", PyFloat_FromDouble(g->lambda_max)) ||
+            daext_set(d, "cond", PyFloat_FromDouble(g->cond)) ||
+            daext_set(d, "max_offdiag", PyFloat_FromDouble(g->max_offdiag)) ||
+            daext_set(d, "gershgorin", PyFloat_FromDouble(g->gershgorin)) ||
+            daext_set(d, "gershgorin_max", PyFloat_FromDouble(g->gershgorin_max)) ||
+            daext_set(d, "trace", PyFloat_FromDouble(g->trace)) ||
+            daext_set(d, "frob2", PyFloat_FromDouble(g->frob2)) ||
+            daext_set(d, "r0", PyFloat_FromDouble(g->r0)) ||
+            daext_set(d, "R0", PyFloat_FromDouble(g->R0)) ||
+            daext_set(d, "rk", PyFloat_FromDouble(g->rk)) ||
+            daext_set(d, "Rk", PyFloat_FromDouble(g->Rk)) ||
+            daext_set(d, "entry_err", PyFloat_FromDouble(g->entry_err)) ||
+            daext_set(d, "lambda_err", PyFloat_FromDouble(g->lambda_err)) ||
+            daext_set(d, "method", PyUnicode_FromString(g->method == DA_GRAM_FULL ? "full" : "lanczos")) ||
+            daext_set(d, "converged", PyBool_FromLong(g->converged)) ||
+            daext_set(d, "steps", PyLong_FromLong(g->iterations))) {
+            Py_XDECREF(d);
+            Py_CLEAR(l);
+            break;
+        }
+        PyList_SET_ITEM(l, i, d);
+    }
+    free(rows);
+    return l;
+}
