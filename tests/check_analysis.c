@@ -3,7 +3,7 @@
  * finite-width simulation.
  *
  * References: the mpmath grid tests/data/depth_relu_normalized.csv
- * (tests/gen/gen_depth.py) and the NUMERICS.md anchors; a plain
+ * (tests/gen/gen_depth.py) and the docs/numerics.md anchors; a plain
  * double-precision iteration of sigma_hat (a second method for L*);
  * hand-computed effective ranks; the full GSL spectrum against Lanczos;
  * the depth search against the Gram matrix of delta-separated data (whose
@@ -67,7 +67,7 @@ START_TEST(test_depth_relu_anchors)
     ck_assert_int_eq(find_depth(c, DA_DEPTH_NTK, "0.1", "0.01", 1000, NULL), 25);
     ck_assert_int_eq(find_depth(c, DA_DEPTH_NNGP, "0.01", "0.01", 1000, NULL), 52);
     ck_assert_int_eq(find_depth(c, DA_DEPTH_NTK, "0.01", "0.01", 1000, NULL), 30);
-    /* the bounds of NUMERICS.md section 5: 59 and 69 */
+    /* the bounds of docs/numerics.md section 5: 59 and 69 */
     da_depth_result r;
     find_depth(c, DA_DEPTH_NNGP, "0.1", "0.01", 1000, &r);
     ck_assert_int_eq(r.bound_potential, 59);

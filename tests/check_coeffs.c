@@ -29,7 +29,7 @@ static void assert_tight(const da_ball_struct *b, double digits, const char *wha
     ck_assert_msg(da_ball_digits(b) >= digits, "%s a_%ld: only %.1f digits", what, k, da_ball_digits(b));
 }
 
-/* ---- closed forms of NUMERICS.md section 3, computed here in MPFR ---- */
+/* ---- closed forms of docs/numerics.md section 3, computed here in MPFR ---- */
 
 typedef void (*closed_fn)(mpfr_t r, long k);
 

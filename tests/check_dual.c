@@ -1,6 +1,6 @@
 /* check_dual.c -- dual activations, kernel maps over depth, mean field.
  *
- * Oracles: the closed forms of NUMERICS.md section 3 against the Hermite
+ * Oracles: the closed forms of docs/numerics.md section 3 against the Hermite
  * series path (30+ digits); identities sigma_hat(0) = 0, sigma_hat(1) = 1;
  * derivatives against finite differences; the NTK recursion against an
  * independent recursion in double; depth-L values and mean-field q*,

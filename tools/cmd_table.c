@@ -24,8 +24,10 @@ static const char usage[] =
     "  W3_L10       W_{<=3}(10): share of a depth-10 random network's variance\n"
     "               that polynomials of degree <= 3 capture\n"
     "  chi1         chi_1 at sigma_w^2 = 1, sigma_b^2 = 0 (the paper's setting,\n"
-    "               where q* = 1 and chi_1 = E[sigma'(Z)^2]: equal to beta,\n"
-    "               computed independently by the mean-field quadrature)\n"
+    "               where q* = 1 and chi_1 = E[sigma'(Z)^2] = beta: the proved\n"
+    "               ball of beta, checked against the mean-field quadrature)\n"
+    "  bound_kind   rigorous when every number of the row is proved, else\n"
+    "               estimate (the reason: dualact coeffs/depth ACT)\n"
     "Defaults: --delta 0.1 --eps 0.01 --n 1000 (lists make one group of depth\n"
     "columns per combination), --digits 4.  Every number is rounded to at most\n"
     "D decimals and only to as many as its error bound vouches for; depths are\n"
@@ -62,17 +64,6 @@ static void fmt_fixed(char *buf, size_t len, const da_ball_struct *b, long D)
         if (allzero)
             memmove(buf, buf + 1, strlen(buf));
     }
-}
-
-/* a double with an error bound, the same rule */
-static void fmt_fixed_d(char *buf, size_t len, double v, double err, long D)
-{
-    da_ball b;
-    da_ball_init2(b, 64);
-    mpfr_set_d(b->mid, v, MPFR_RNDN);
-    mpfr_set_d(b->rad, isfinite(err) ? err : INFINITY, MPFR_RNDU);
-    fmt_fixed(buf, len, b, D);
-    da_ball_clear(b);
 }
 
 /* split a comma list into at most max items (pointers into a copy) */
@@ -223,6 +214,7 @@ int cmd_table(int argc, char **argv, FILE *out)
     }
     COL("W3_L10", "%s", "W3_L10");
     COL("chi1", "%s", "chi1");
+    COL("bound_kind", "%s", "bound_kind");
 #undef COL
     int keep[8 + 3 * 16];
     for (int i = 0; i < ncols; i++)
@@ -286,7 +278,8 @@ int cmd_table(int argc, char **argv, FILE *out)
     char prov[256];
     snprintf(prov, sizeof prov,
              "dualact %s table: normalized activations; at most %ld decimals, each vouched for by its "
-             "error bound; depths proved with ball arithmetic",
+             "error bound; depths found with ball arithmetic, proved in the rows whose bound_kind is "
+             "rigorous",
              da_version(), digits);
     da_table_set_comment(t, prov);
     int interactive = isatty(2);
@@ -323,6 +316,11 @@ int cmd_table(int argc, char **argv, FILE *out)
         else
             fmt_fixed(cell[3], sizeof cell[3], &h->beta, digits);
         int mu_positive = mpfr_cmp(h->mu.mid, h->mu.rad) > 0;
+        int row_rigorous = h->rigorous;
+        int beta_inf = h->beta_infinite;
+        da_ball beta;
+        da_ball_init2(beta, h->prec);
+        da_ball_set(beta, &h->beta);
         da_ball_clear(a1sq);
         da_hermite_free(h);
         /* closed form of sigma_hat */
@@ -378,6 +376,8 @@ int cmd_table(int argc, char **argv, FILE *out)
                 da_ball_clear(db);
                 da_ball_clear(eb);
             }
+            if (!da_depth_rigorous(ctx))
+                row_rigorous = 0;
             da_depth_ctx_free(ctx);
         }
         /* W_{<=3}(10) */
@@ -385,6 +385,8 @@ int cmd_table(int argc, char **argv, FILE *out)
         da_learn_spectrum *sp = NULL;
         int sl = da_learn_spectrum_new(&sp, act, 12, 10, digits + 6);
         if (sp) {
+            if (!da_learn_rigorous(sp))
+                row_rigorous = 0;
             da_ball m;
             da_ball_init2(m, 128);
             if (da_learn_mass(m, sp, 10, 3) == DA_OK)
@@ -396,18 +398,26 @@ int cmd_table(int argc, char **argv, FILE *out)
         }
         /* chi_1 at the paper's initialization: sigma_w^2 = 1, sigma_b^2 = 0
            and unit inputs keep q = 1 at every layer for a normalized sigma,
-           so chi_1 = E[sigma'(Z)^2], computed here by the mean-field module's
-           own quadrature: an independent check of beta */
+           so chi_1 = E[sigma'(Z)^2] = beta (Stein).  The column prints the
+           proved ball of beta; the mean-field module's own double-precision
+           quadrature checks it independently, and a disagreement is
+           reported on stderr */
+        if (beta_inf)
+            snprintf(cell[cw + 1], sizeof cell[cw + 1], "inf");
+        else if (mpfr_number_p(beta->rad))
+            fmt_fixed(cell[cw + 1], sizeof cell[cw + 1], beta, digits);
         da_meanfield *mf = NULL;
-        if (da_meanfield_new(&mf, act, 1) == DA_OK) {
+        if (!beta_inf && mpfr_number_p(beta->rad) && da_meanfield_new(&mf, act, 1) == DA_OK) {
             double v = NAN, e = INFINITY;
             int sm = da_meanfield_kernel(&v, &e, mf, 1.0, 1.0, 1.0, 1);
-            if (sm == DA_OK && isfinite(v))
-                fmt_fixed_d(cell[cw + 1], sizeof cell[cw + 1], v, e, digits);
-            else if (sm == DA_EINFINITE || isinf(v))
-                snprintf(cell[cw + 1], sizeof cell[cw + 1], "inf");
+            double b = mpfr_get_d(beta->mid, MPFR_RNDN), br = mpfr_get_d(beta->rad, MPFR_RNDU);
+            if (sm == DA_OK && isfinite(v) && fabs(v - b) > e + br + 1e-12 * fabs(b))
+                fprintf(stderr, "dualact: WARNING: %s: chi_1 by the mean-field quadrature %.12g "
+                        "disagrees with beta %.12g (a bug)\n", acts[j], v, b);
             da_meanfield_free(mf);
         }
+        da_ball_clear(beta);
+        snprintf(cell[cw + 2], sizeof cell[cw + 2], "%s", cli_bound_kind(row_rigorous));
         da_act_free(act);
         const char *row[8 + 3 * 16];
         int k = 0;

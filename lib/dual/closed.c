@@ -1,6 +1,6 @@
 /* closed.c -- closed forms of the raw dual activations R(rho) =
  * E[sigma(X) sigma(Y)], corr(X, Y) = rho, and of their derivatives up to
- * order 3 (NUMERICS.md section 3):
+ * order 3 (docs/numerics.md section 3):
  *
  *   step      1/4 + asin(rho)/(2 pi)          sign   (2/pi) asin(rho)
  *   erf       (2/pi) asin(2 rho/3)            relu   rho/4 + (sqrt(1-rho^2) + rho asin rho)/(2 pi)

@@ -1,6 +1,6 @@
 /* coeffs.c -- Hermite coefficients to a requested accuracy (the Ziv loop).
  *
- * The rule is chosen by the activation's class (NUMERICS.md section 4):
+ * The rule is chosen by the activation's class (docs/numerics.md section 4):
  *   polynomial, piecewise polynomial  exact formulas (exact.c), run at two
  *                                     precisions wp and wp+64;
  *   entire                            Gauss-Hermite, n and 1.25 n nodes;

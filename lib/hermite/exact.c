@@ -7,7 +7,7 @@
  *   int_l^r p He_k phi = - sum_{j=0}^{min(m,k-1)} [p^(j) He_{k-1-j} phi]_l^r
  *                        + (k <= m ? int_l^r p^(k) phi : 0),
  *
- * (NUMERICS.md section 2, the jump formula, written piece by piece; terms at
+ * (docs/numerics.md section 2, the jump formula, written piece by piece; terms at
  * infinite endpoints vanish).  The remaining integrals are truncated
  * Gaussian moments M_j = int_l^r x^j phi:
  *   M_0 = Phi(r) - Phi(l),  M_1 = phi(l) - phi(r),

@@ -2,7 +2,7 @@
  *
  *   accum.c     sums  A_k = sum_i w_i sigma(x_i) He_k(x_i)  over a rule
  *   exact.c     polynomial and piecewise-polynomial activations: the jump
- *               formula of NUMERICS.md section 2, with exact moments
+ *               formula of docs/numerics.md section 2, with exact moments
  *   tail.c      truncation radius T and the bound on what lies beyond it
  *   coeffs.c    da_hermite_compute: class dispatch, the Ziv loop,
  *               normalization, mu, beta, tail

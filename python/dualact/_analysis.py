@@ -162,6 +162,7 @@ def table(acts=None, delta=0.1, eps=0.01, n=1000, digits=4):
         row["beta"] = math.inf if c.beta_infinite else c.beta
         row["closed_form"] = a.closed_form()
         mu_positive = c.mu.mid > c.mu.rad
+        depth_rigorous = True
         for (d, e, k) in combos:
             suffix = "" if len(combos) == 1 else "_d%s_e%s_n%s" % (_dec(d), _dec(e), k)
             row["L_nngp" + suffix] = row["bound" + suffix] = row["L_ntk" + suffix] = None
@@ -172,6 +173,9 @@ def table(acts=None, delta=0.1, eps=0.01, n=1000, digits=4):
             except AccuracyError as err:
                 rs, partial = err.result, True
             for r in rs:
+                v = r.get("value")
+                if isinstance(v, Ball) and v.bound != "rigorous":
+                    depth_rigorous = False
                 key = ("L_nngp" if r["kernel"] == "nngp" else "L_ntk") + suffix
                 row[key] = r["depth"] if (r["proved"] or r["depth"] == math.inf) else None
                 if r["kernel"] == "nngp":
@@ -181,11 +185,13 @@ def table(acts=None, delta=0.1, eps=0.01, n=1000, digits=4):
         except AccuracyError as err:
             sp, partial = err.result, True
         row["W3_L10"] = sp[10]["mass"]
-        try:
-            v, e = a.meanfield_kernel(1.0, 1.0, 1.0, derivative=1, normalized=True)
-            row["chi1"] = math.inf if math.isinf(v) else Ball(v, e, "estimate")
-        except ValueError:
-            row["chi1"] = None
+        # chi_1 at sigma_w^2 = 1, sigma_b^2 = 0 is E sigma'^2 = beta (Stein),
+        # as the CLI's table prints it: the proved ball
+        row["chi1"] = row["beta"]
+        rigorous = all(isinstance(v, Ball) and v.bound == "rigorous"
+                       for v in (row["a1^2"], row["mu"], row["W3_L10"]))
+        rigorous = rigorous and depth_rigorous
+        row["bound_kind"] = "rigorous" if rigorous else "estimate"
         rows.append(row)
     if partial:
         raise AccuracyError("table: some entries did not reach the accuracy asked for", result=rows)

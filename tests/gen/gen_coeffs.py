@@ -15,7 +15,7 @@ Two independent passes per activation:
           away from the nearest breakpoint).
 The passes must agree to 1e-52 relative (values that vanish exactly by parity
 or polynomial structure must be below 1e-65 in both passes and are written
-as "0").  Third check where available: closed forms (NUMERICS.md section 3, the
+as "0").  Third check where available: closed forms (docs/numerics.md section 3, the
 Gaussian's generating function, exact incomplete-moment integration of the
 piecewise polynomials).  Values written are those of pass B.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Minimal depths for the normalized ReLU (NUMERICS.md section 5).
+"""Minimal depths for the normalized ReLU (docs/numerics.md section 5).
 
 sigma_hat(rho)  = (sqrt(1-rho^2) + (pi - acos rho) rho - 1)/(pi - 1)
 sigma_hat'(rho) = (pi - acos rho)/(pi - 1),  beta = sigma_hat'(1) = pi/(pi-1).
@@ -13,7 +13,7 @@ Grid n in {100,1000,10000}, eps in {0.1,0.01}, delta in {0.5,0.1,0.01,0.001}.
 Checked: computed at mp.dps = 50 and again at mp.dps = 80 (the depths must be
 equal); at the minimal depth L and at L-1 the quantity must differ from the
 threshold by more than 1e-30 (robust answer); Theta^(l)(1) is also compared
-with its closed form (beta^(l+1) - 1)/(beta - 1); and the NUMERICS.md anchors
+with its closed form (beta^(l+1) - 1)/(beta - 1); and the docs/numerics.md anchors
 (n = 1000, eps = 0.01: delta 0.1 -> 45/25, delta 0.01 -> 52/30) are compared
 and any mismatch is reported (not forced).
 
@@ -120,7 +120,7 @@ def main():
                and r[3] == 1000][0]
         flag = "OK" if got == want else "MISMATCH"
         bad += got != want
-        log("anchor n=1000 eps=0.01 delta=%s %s: NUMERICS.md says %d, computed %d  %s"
+        log("anchor n=1000 eps=0.01 delta=%s %s: docs/numerics.md says %d, computed %d  %s"
             % (delta, kern, want, got, flag))
     log("anchors: %s" % ("all agree" if not bad else "%d MISMATCH(ES) - see above" % bad))
     log("total time %.2f s" % t())

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Minimal depths for normalized activations with closed-form duals other
-than ReLU (NUMERICS.md sections 3 and 5), independent of dualact:
+than ReLU (docs/numerics.md sections 3 and 5), independent of dualact:
 
   erf:  sigma_hat(rho) = asin(2 rho/3) / asin(2/3)       (Williams 1997)
         sigma_hat'(rho) = (2/3) / sqrt(1 - 4 rho^2/9) / asin(2/3)

@@ -14,7 +14,7 @@ Two passes:
   pass 2: mp.dps = 40, Gauss-Legendre on [-15,15] (phi(15) < 1e-49) with other
           cuts + breakpoints.  Written values are those of pass 2.
 Required: relative agreement 1e-22 (absolute 1e-25 for values that vanish).
-Third checks: the closed forms of NUMERICS.md section 3 (relu, step, sign,
+Third checks: the closed forms of docs/numerics.md section 3 (relu, step, sign,
 erf, sin, relu_normalized; derivatives relu, erf, sin, relu_normalized) to
 1e-22; the GELU and erf Hermite series with closed-form coefficients (their
 a_k^2 decay geometrically) to 1e-22; and for every activation the truncated
