@@ -1,5 +1,7 @@
 /* error.c -- the single error path of libdualact. */
 #include "core.h"
+#include "core/arbinc.h"
+#include "quad/gl_arb.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -75,9 +77,10 @@ long dai_test_fail_alloc(long n)
 }
 
 /* MPFR keeps per-thread caches (pi, log 2, ...) that only
-   mpfr_free_cache() releases: a thread that uses the library gets a
-   thread-exit destructor that calls it (about 7 KB per thread otherwise
-   leaked).  Registered on the thread's first allocation, which every
+   mpfr_free_cache() releases, and so do Arb (flint_cleanup) and the
+   Gauss-Legendre rule cache: a thread that uses the library gets a
+   thread-exit destructor that releases them (about 7 KB per thread for
+   MPFR alone otherwise leaked).  Registered on the thread's first allocation, which every
    computation makes. */
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
@@ -87,6 +90,10 @@ static _Thread_local int exit_registered;
 static void on_thread_exit(void *p)
 {
     (void)p;
+    /* the thread's Gauss-Legendre rules, then Arb's and FLINT's caches
+       (constants such as pi at the precisions used), then MPFR's */
+    da_gl_cache_clear();
+    flint_cleanup();
     mpfr_free_cache();
 }
 

@@ -58,7 +58,39 @@ printf 'relu a_0..a_1000, 100 digits: %.3f s (target <= 0.2 s)\n' "$t"
 t=$(best 3 $DUALACT coeffs tanh --raw --degree 200 --digits 100 --format csv)
 printf 'tanh a_0..a_200, 100 digits: %.3f s (target <= 1 s)\n' "$t"
 
-# 5. the double path
+# 5. the rigorous engine against its peer: Arb's acb_calc_integrate once
+#    per coefficient (tests/bench/arb_peer.c), a_0..a_20 raw at 50 digits,
+#    both timed as whole processes, best of 5; the values must agree
+arb_libs="-lflint-arb -lflint"
+cc -O2 -I. -I"$top" "$top/tests/bench/arb_peer.c" -o arb_peer $arb_libs -lmpfr -lgmp -lm 2>/dev/null \
+    || cc -O2 -I. -I"$top" "$top/tests/bench/arb_peer.c" -o arb_peer -lflint -lmpfr -lgmp -lm
+for act in tanh erf gelu silu; do
+    t_da=$(best 5 $DUALACT coeffs $act --raw --degree 20 --digits 50 --format csv)
+    t_pe=$(best 5 ./arb_peer $act 20 50)
+    # agreement to 45 digits (the peer prints 50, dualact at least 50)
+    $DUALACT coeffs $act --raw --degree 20 --digits 50 --format csv | tail -n +2 | cut -d, -f2 >da.txt
+    ./arb_peer $act 20 50 | cut -d, -f2 >pe.txt
+    agree=$($PY -c "
+import mpmath as m, sys
+m.mp.dps = 80
+a = [m.mpf(l) for l in open('da.txt')]; b = [m.mpf(l) for l in open('pe.txt')]
+print('agree' if len(a) == len(b) and all(abs(x - y) < m.mpf(10) ** -45 for x, y in zip(a, b)) else 'DISAGREE')")
+    ratio=$(awk -v a="$t_pe" -v b="$t_da" 'BEGIN { printf "%.1f", a / b }')
+    printf '%-5s a_0..a_20, 50 digits, rigorous: dualact %.4f s, Arb peer %.4f s, ratio %sx (target >= 10x), values %s\n' \
+        "$act" "$t_da" "$t_pe" "$ratio" "$agree"
+done
+rm -f arb_peer da.txt pe.txt
+
+# 6. the engine's figures at high precision and degree
+t=$(best 1 $DUALACT coeffs erf --raw --degree 20 --digits 350 --format csv)
+printf 'erf a_0..a_20, 350 digits: %.3f s (target < 1 s)\n' "$t"
+t=$(best 1 $DUALACT coeffs tanh --raw --degree 20 --digits 1000 --format csv)
+printf 'tanh a_0..a_20, 1000 digits: %.3f s (target < 3 s)\n' "$t"
+t=$(best 1 $DUALACT iterate tanh --rho 0.99 --depth 1000 --digits 100 --format csv)
+reached=$($DUALACT iterate tanh --rho 0.99 --depth 1000 --digits 100 --format csv >/dev/null 2>&1 && echo yes || echo no)
+printf 'iterate tanh --rho 0.99 --depth 1000 --digits 100: %.3f s, 100 digits reached: %s\n' "$t" "$reached"
+
+# 7. the double path
 t=$(best 3 $DUALACT coeffs tanh --raw --degree 200 --double --format csv)
 printf 'tanh a_0..a_200, double path: %.3f s\n' "$t"
 
