@@ -28,7 +28,7 @@ static const char usage[] =
     "                 the truncation is exact; max(k, 200) on the sphere, where\n"
     "                 the monomials beyond K are bounded, not dropped)\n"
     "  --digits D     accuracy of the Hermite coefficients, 10^-D (default 30)\n"
-    "  --format F     text (default), csv (header layer,degree,mass,err; with\n"
+    "  --format F     text (default), csv (header layer,degree,mass,err,bound; with\n"
     "                 --dim also k,r_0,r_0_err,R_0,R_0_err,r_k,r_k_err,R_k,R_k_err),\n"
     "                 or json\n"
     "  --simulate     with --dim: Monte Carlo check with finite-width networks of\n"
@@ -250,8 +250,9 @@ int cmd_learn(int argc, char **argv, FILE *out)
         da_learn_crossing(&lo_cross, &hi_cross, s, o.degree, o.tau);
     }
 
+    const char *bk = cli_bound_kind(da_learn_rigorous(s));
     if (o.fmt == FMT_CSV) {
-        fprintf(out, "layer,degree,mass,err%s\n",
+        fprintf(out, "layer,degree,mass,err%s,bound\n",
                 o.dim ? ",k,r_0,r_0_err,R_0,R_0_err,r_k,r_k_err,R_k,R_k_err" : "");
         for (long L = 0; L <= o.depth; L++) {
             MASS(L);
@@ -266,7 +267,7 @@ int cmd_learn(int argc, char **argv, FILE *out)
                     fprintf(out, ",%s,%s", v, e);
                 }
             }
-            fputc('\n', out);
+            fprintf(out, ",%s\n", bk);
         }
     } else if (o.fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"learn\",\n  \"activation\": ", da_version());
@@ -276,6 +277,7 @@ int cmd_learn(int argc, char **argv, FILE *out)
         fprintf(out, ",\n  \"degree\": %ld,\n  \"depth\": %ld,\n  \"terms\": %ld,\n  \"digits\": %ld,\n",
                 o.degree, o.depth, o.terms, o.digits);
         fprintf(out, "  \"accuracy_reached\": %s,\n", spec_status == DA_EACCURACY ? "false" : "true");
+        fprintf(out, "  \"bound\": \"%s\",\n", bk);
         fprintf(out, "  \"composition_seconds\": %.3f,\n", da_learn_seconds(s));
         if (o.dim)
             fprintf(out, "  \"dim\": %ld,\n", o.dim);
