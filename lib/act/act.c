@@ -33,6 +33,16 @@ int da_act_from_expr(da_act **out, da_expr *e, const char *spec)
     return DA_OK;
 }
 
+static int expr_has_x(const da_expr *e)
+{
+    if (e->op == DA_E_X)
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (expr_has_x(e->a[i]))
+            return 1;
+    return 0;
+}
+
 int da_act_new(da_act **out, const char *spec)
 {
     *out = NULL;
@@ -44,10 +54,20 @@ int da_act_new(da_act **out, const char *spec)
     if (st > 0)
         return st;
     da_expr *e = NULL;
+    int is_catalog = st == 0;
     st = da_expr_parse(&e, st == 0 ? formula : spec);
     free(formula);
     if (st)
         return st;
+    /* a formula must depend on x (catalogue entries such as hermite(0) = 1
+       are what they say) */
+    if (!is_catalog && !expr_has_x(e)) {
+        da_expr_unref(e);
+        return da_fail(DA_EINVAL, "'%s' does not depend on x: an activation is a function of x "
+                       "(inside a formula a catalogue name is a function of its argument, so "
+                       "hermite(3) there is the default hermite evaluated at 3; parameters go in "
+                       "the catalogue spec alone, as 'hermite(3)')", spec);
+    }
     return da_act_from_expr(out, e, spec);
 }
 

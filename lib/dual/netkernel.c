@@ -81,6 +81,7 @@ struct da_netk {
     nk_coefs cache[NK_CACHE];
     int ncache;
     long clock;
+    long lastN;           /* the largest degree the series needed so far */
 };
 
 void da_netk_opts_init(da_netk_opts *o)
@@ -1015,7 +1016,7 @@ static int series_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2
     da_ball rho, t;
     b_init(rho, p);
     b_init(t, p);
-    long N = 32;
+    long N = k->lastN > 32 ? k->lastN : 32;
     int est = DA_OK;
     side_t x, y;
     memset(&x, 0, sizeof x);
@@ -1054,8 +1055,25 @@ static int series_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2
         double tail = pair_tail(&x, &y, N, m, s);
         if (tail <= target || N >= NK_NMAX)
             break;
-        N = 2 * N > NK_NMAX ? NK_NMAX : 2 * N;
+        /* predict the degree from the decay of the tails over the second
+           half of the coefficients (at least doubling) */
+        long next = 2 * N;
+        double Th = sqrt(x.T * y.T);
+        for (long i = N / 2 + 1; i <= N; i++)
+            Th += fabs(mpfr_get_d(x.a[i].mid, MPFR_RNDN) * mpfr_get_d(y.a[i].mid, MPFR_RNDN));
+        double T = sqrt(x.T * y.T);
+        if (T > 0 && Th > T && s < 1) {
+            double lr = log(T / Th) / (double)(N - N / 2) + log(s);
+            if (lr < 0) {
+                double more = log(target / tail) / lr;
+                if (more < 1e6 && N + (long)ceil(1.25 * more) + 8 > next)
+                    next = N + (long)ceil(1.25 * more) + 8;
+            }
+        }
+        N = next > NK_NMAX ? NK_NMAX : next;
     }
+    if (N > k->lastN)
+        k->lastN = N;
     if (diag) {
         /* E g^2, E g'^2 / q */
         if (m == 0) {
