@@ -60,7 +60,7 @@ typedef enum {
 } nk_cf;
 
 typedef struct {
-    char qdec[96];        /* the decimal q~ */
+    char qdec[1100];      /* the decimal q~ */
     da_ball_struct q;     /* q~ as a ball (contains it exactly) */
     da_hermite *h;        /* coefficients of sigma(sqrt(q~) x) (raw) */
     long N;
@@ -703,8 +703,8 @@ static int q_decimal(char *buf, size_t len, const da_ball q, long digits)
         return da_fail(DA_EDOM, "variance %g is not positive", mpfr_get_d(q->mid, MPFR_RNDN));
     mpfr_exp_t ex;
     size_t nd = (size_t)digits + 12;
-    if (nd > 80)
-        nd = 80;
+    if (nd > 1060)
+        nd = 1060;
     char *s = mpfr_get_str(NULL, &ex, 10, nd, q->mid, MPFR_RNDN);
     if (!s)
         return DA_ENOMEM;
@@ -833,7 +833,17 @@ static int side_make(side_t *s, const da_netk *k, const nk_coefs *c, long N)
     /* E g'^2 = beta Var g (beta of the normalized g) */
     s->d2inf = h->beta_infinite || !mpfr_number_p(h->beta.mid) || !mpfr_number_p(h->beta.rad);
     if (!s->d2inf) {
-        da_ball_mul(&s->d2, &h->beta, &h->var);
+        da_ball bv, bb;
+        da_ball_init2(bv, p);
+        da_ball_init2(bb, p);
+        da_ball_set(bv, &h->var);
+        mpfr_set(bb->mid, h->beta.mid, MPFR_RNDN);
+        mpfr_set(bb->rad, h->beta.rad, MPFR_RNDU);
+        if (mpfr_get_prec(h->beta.mid) > p)
+            b_ulp(bb);
+        da_ball_mul(&s->d2, bb, bv);
+        da_ball_clear(bv);
+        da_ball_clear(bb);
         double Td = b_hi_d(&s->d2);
         mpfr_t acc, t;
         mpfr_init2(acc, DA_RAD_PREC);
@@ -1003,7 +1013,7 @@ static double q_dist(const da_ball q, const da_ball qt)
 static int series_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2,
                        const da_ball c, int diag, int m)
 {
-    char d1[96], d2[96];
+    char d1[1100], d2[1100];
     int st = q_decimal(d1, sizeof d1, q1, k->digits);
     if (!st && !diag)
         st = q_decimal(d2, sizeof d2, q2, k->digits);
