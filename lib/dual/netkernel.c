@@ -40,7 +40,8 @@
  *
  * Closed forms (ball arithmetic in q1, q2, c, every elementary function
  * by directed rounding of its monotone pieces): identity, relu, step,
- * sign, abs, leaky_relu, erf, sin, cos, exp, gaussian, and any
+ * sign, abs, leaky_relu, erf, sin, cos, exp, gaussian, gelu (the arctan
+ * form of neural-tangents' Gelu), and any
  * A * f(B * x) of them (E[f(Bu) f(Bv)] is the kernel of f at B^2 (q1, q2, c);
  * the derivative kernel gains (A B)^2). */
 #include "core/core.h"
@@ -56,7 +57,7 @@
 
 typedef enum {
     NK_NONE = 0, NK_IDENTITY, NK_RELU, NK_STEP, NK_SIGN, NK_ABS, NK_LEAKY,
-    NK_ERF, NK_SIN, NK_COS, NK_EXP, NK_GAUSSIAN
+    NK_ERF, NK_SIN, NK_COS, NK_EXP, NK_GAUSSIAN, NK_GELU
 } nk_cf;
 
 typedef struct {
@@ -144,7 +145,7 @@ static void b_from_interval(da_ball r, const mpfr_t lo, const mpfr_t hi)
 }
 
 /* monotone functions by directed rounding of the end points */
-typedef enum { MF_ASIN, MF_EXP, MF_SINH, MF_COSH, MF_RSQRT } mono_fn;
+typedef enum { MF_ASIN, MF_EXP, MF_SINH, MF_COSH, MF_RSQRT, MF_ATAN } mono_fn;
 
 static int b_mono(da_ball r, const da_ball a, mono_fn f)
 {
@@ -162,6 +163,10 @@ static int b_mono(da_ball r, const da_ball a, mono_fn f)
         if (mpfr_cmp(lo, hi) > 0) mpfr_set(lo, hi, MPFR_RNDN);
         mpfr_asin(flo, lo, MPFR_RNDD);
         mpfr_asin(fhi, hi, MPFR_RNDU);
+        break;
+    case MF_ATAN:
+        mpfr_atan(flo, lo, MPFR_RNDD);
+        mpfr_atan(fhi, hi, MPFR_RNDU);
         break;
     case MF_EXP:
         mpfr_exp(flo, lo, MPFR_RNDD);
@@ -332,6 +337,7 @@ static const struct {
     {"relu(x)", NK_RELU, "relu"}, {"step(x)", NK_STEP, "step"}, {"sign(x)", NK_SIGN, "sign"},
     {"abs(x)", NK_ABS, "abs"}, {"erf(x)", NK_ERF, "erf"}, {"sin(x)", NK_SIN, "sin"},
     {"cos(x)", NK_COS, "cos"}, {"exp(x)", NK_EXP, "exp"}, {"exp(-x^2/2)", NK_GAUSSIAN, "gaussian"},
+    {"x*Phi(x)", NK_GELU, "gelu"},
 };
 #define NTEMPL (sizeof templates / sizeof templates[0])
 
@@ -568,6 +574,57 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
             da_ball_mul(t, t, c);
         }
         break;
+    case NK_GELU: {
+        /* x Phi(x), the arctan form of neural-tangents' Gelu:
+         * P = q1 q2, P1 = (1+q1)(1+q2), d = sqrt(P1 - c^2), a = atan(c/d),
+         * K  = ((c^2 + P d^2)/(P1 d) + c a)/(2 pi) + c/4,
+         * K' = (1/d^2 + (1 - P)/P1 + 1) c/(2 pi d) + 1/4 + a/(2 pi).
+         * d^2 >= 1 + q1 + q2 > 1 since c^2 <= q1 q2. */
+        da_ball P, P1, d2, id, a, w;
+        b_init(P, p); b_init(P1, p); b_init(d2, p); b_init(id, p); b_init(a, p); b_init(w, p);
+        da_ball_mul(P, q1, q2);
+        b_set_si(v, 1);
+        da_ball_add(u, q1, v);
+        da_ball_add(t, q2, v);
+        da_ball_mul(P1, u, t);
+        da_ball_mul(u, c, c);
+        da_ball_sub(d2, P1, u);
+        if ((st = b_mono(id, d2, MF_RSQRT)) == DA_OK) {     /* id = 1/d */
+            da_ball_mul(t, c, id);
+            b_mono(a, t, MF_ATAN);
+            b_mul_2si(w, pi, 1);                          /* 2 pi */
+            if (m == 0) {
+                da_ball_mul(t, c, c);
+                da_ball_mul(u, P, d2);
+                da_ball_add(t, t, u);
+                da_ball_mul(t, t, id);
+                da_ball_div(t, t, P1);                    /* (c^2 + P d^2)/(P1 d) */
+                da_ball_mul(u, c, a);
+                da_ball_add(t, t, u);
+                da_ball_div(t, t, w);
+                b_mul_2si(u, c, -2);
+                da_ball_add(t, t, u);
+            } else {
+                b_set_si(v, 1);
+                da_ball_div(t, v, d2);                    /* 1/d^2 */
+                da_ball_sub(u, v, P);
+                da_ball_div(u, u, P1);                    /* (1 - P)/P1 */
+                da_ball_add(t, t, u);
+                da_ball_add(t, t, v);
+                da_ball_mul(t, t, c);
+                da_ball_mul(t, t, id);
+                da_ball_div(t, t, w);
+                da_ball_div(u, a, w);
+                da_ball_add(t, t, u);
+                mpfr_set_ui_2exp(u->mid, 1, -2, MPFR_RNDN);
+                mpfr_set_zero(u->rad, 1);
+                da_ball_add(t, t, u);
+            }
+        }
+        da_ball_clear(P); da_ball_clear(P1); da_ball_clear(d2); da_ball_clear(id);
+        da_ball_clear(a); da_ball_clear(w);
+        break;
+    }
     default:
         st = da_fail(DA_EINVAL, "no closed form");
     }
