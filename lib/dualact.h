@@ -443,8 +443,8 @@ const char *da_kmap_jh_text(int jh_case);
  * sqrt(T1 T2) |rho|^(N+1) on the Parseval tails.  s is sigma as given
  * (default) or the normalized sigma of the paper (normalized = 1).
  * Closed forms (ball arithmetic) for identity, relu, step, sign, abs,
- * leaky_relu, erf, gelu, sin, cos, exp, gaussian and any A f(B x) of
- * them (sqrt(2)*relu(x), erf(3*x), gelu(2*x)).  The radii of the variance balls are
+ * leaky_relu, erf, gelu, sin, cos, exp, gaussian and any A f(B x) + C
+ * of them (sqrt(2)*relu(x), erf(3*x), 0.5*erf(x/2.4)+0.5).  The radii of the variance balls are
  * propagated to first order with estimated derivatives on the series
  * path (see docs/dual.md); the closed forms propagate them rigorously. */
 typedef struct da_netk da_netk;

@@ -191,7 +191,8 @@ END_TEST
 START_TEST(test_series_vs_closed)
 {
     static const char *acts[] = {"erf", "relu", "sin", "gaussian", "abs", "leaky_relu(0.2)",
-                                 "erf(3*x)", "2.5*exp(0.5*x)"};
+                                 "erf(3*x)", "2.5*exp(0.5*x)", "0.5*erf(x/2.4020563531719796)+0.5",
+                                 "relu(x)-0.3", "2*cos(x)+1", "1+gelu(x)"};
     static const char *pts[][3] = {{"1.3", "0.7", "0.4"}, {"0.45", "2.2", "-0.6"}, {"1", "1", "0.93"}};
     for (size_t i = 0; i < sizeof acts / sizeof *acts; i++) {
         da_act *a = mkact(acts[i]);
@@ -201,8 +202,8 @@ START_TEST(test_series_vs_closed)
         for (size_t j = 0; j < 3; j++) {
             /* erf(3 x) at rho = 0.93: the series needs thousands of terms
                (a_k^2 ~ (18/19)^k): too slow for a unit test */
-            if (!strcmp(acts[i], "erf(3*x)") && j == 2)
-                continue;
+            if ((!strcmp(acts[i], "erf(3*x)") && j == 2) || (!strcmp(acts[i], "1+gelu(x)") && j > 0))
+                continue;   /* and gelu's coefficients take a second each */
             da_ball q1, q2, c, r1, r2;
             dec(q1, pts[j][0]);
             dec(q2, pts[j][1]);

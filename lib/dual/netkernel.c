@@ -74,7 +74,8 @@ struct da_netk {
     mpfr_prec_t prec;
     int normalized;
     nk_cf cf;
-    da_ball_struct A, B;   /* sigma = A f(B x) */
+    da_ball_struct A, B;   /* sigma = A f(B x) + C */
+    da_ball_struct C;
     da_ball_struct alpha;  /* leaky slope */
     da_ball_struct mean, var;  /* of sigma(X), for the normalization */
     int jump;
@@ -375,6 +376,20 @@ static int detect(da_netk *k)
     da_ball c;
     b_init(c, p);
     b_set_si(&k->A, 1);
+    /* an additive constant: sigma = g + C (C + g, g - C) */
+    if ((e->op == DA_E_ADD || e->op == DA_E_SUB) && has_x(e->a[0]) && !has_x(e->a[1])) {
+        if (const_ball(c, e->a[1], p) == DA_OK) {
+            da_ball_set(&k->C, c);
+            if (e->op == DA_E_SUB)
+                mpfr_neg(k->C.mid, k->C.mid, MPFR_RNDN);
+            e = e->a[0];
+        }
+    } else if (e->op == DA_E_ADD && !has_x(e->a[0]) && has_x(e->a[1])) {
+        if (const_ball(c, e->a[0], p) == DA_OK) {
+            da_ball_set(&k->C, c);
+            e = e->a[1];
+        }
+    }
     /* peel constant factors */
     for (;;) {
         if (e->op == DA_E_NEG) {
@@ -638,7 +653,67 @@ out:
     return st;
 }
 
-/* A^2 K_f(B^2 q1, B^2 q2, B^2 c) and (A B)^2 K_f'(...) */
+/* m(q) = E f(u), Var u = q (for the shift C); DA_EINVAL when unknown */
+static int cf_mean(da_ball r, nk_cf cf, const da_ball q, const da_netk *k)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid) + 16;
+    da_ball t, u, pi;
+    b_init(t, p); b_init(u, p); b_init(pi, p);
+    b_pi(pi);
+    int st = DA_OK;
+    switch (cf) {
+    case NK_IDENTITY: case NK_ERF: case NK_SIN: case NK_SIGN:
+        b_set_si(t, 0);
+        break;
+    case NK_STEP:
+        mpfr_set_ui_2exp(t->mid, 1, -1, MPFR_RNDN);
+        mpfr_set_zero(t->rad, 1);
+        break;
+    case NK_RELU: case NK_ABS: case NK_LEAKY:
+        /* E relu = sqrt(q/(2 pi)); abs: twice that; leaky: (1 - alpha) times */
+        b_mul_2si(u, pi, 1);
+        da_ball_div(t, q, u);
+        da_ball_sqrt(t, t);
+        if (cf == NK_ABS)
+            b_mul_2si(t, t, 1);
+        if (cf == NK_LEAKY) {
+            b_set_si(u, 1);
+            da_ball_sub(u, u, &k->alpha);
+            da_ball_mul(t, t, u);
+        }
+        break;
+    case NK_COS: case NK_EXP:
+        /* e^(-q/2), e^(q/2) */
+        b_mul_2si(u, q, -1);
+        if (cf == NK_COS)
+            mpfr_neg(u->mid, u->mid, MPFR_RNDN);
+        b_mono(t, u, MF_EXP);
+        break;
+    case NK_GAUSSIAN:
+        b_set_si(u, 1);
+        da_ball_add(u, u, q);
+        st = b_mono(t, u, MF_RSQRT);
+        break;
+    case NK_GELU:
+        /* q / sqrt(2 pi (1 + q)) */
+        b_set_si(u, 1);
+        da_ball_add(u, u, q);
+        da_ball_mul(u, u, pi);
+        b_mul_2si(u, u, 1);
+        if ((st = b_mono(t, u, MF_RSQRT)) == DA_OK)
+            da_ball_mul(t, t, q);
+        break;
+    default:
+        st = DA_EINVAL;
+    }
+    if (!st)
+        da_ball_set(r, t);
+    da_ball_clear(t); da_ball_clear(u); da_ball_clear(pi);
+    return st;
+}
+
+/* A^2 K_f(B^2 q1, B^2 q2, B^2 c) and (A B)^2 K_f'(...); with the shift C
+ * the value kernel gains A C (m(B^2 q1) + m(B^2 q2)) + C^2 */
 static int cf_scaled(da_ball r, const da_netk *k, const da_ball q1, const da_ball q2,
                      const da_ball c, int diag, int m)
 {
@@ -658,6 +733,24 @@ static int cf_scaled(da_ball r, const da_netk *k, const da_ball q1, const da_bal
         if (m == 1)
             da_ball_mul(f, f, b2);
         da_ball_mul(r, r, f);
+    }
+    if (!st && m == 0 && !mpfr_zero_p(k->C.mid)) {
+        da_ball m1, m2;
+        b_init(m1, p);
+        b_init(m2, p);
+        st = cf_mean(m1, k->cf, Q1, k);
+        if (!st)
+            st = cf_mean(m2, k->cf, diag ? Q1 : Q2, k);
+        if (!st) {
+            da_ball_add(m1, m1, m2);
+            da_ball_mul(m1, m1, &k->A);
+            da_ball_mul(m1, m1, &k->C);
+            da_ball_add(r, r, m1);
+            da_ball_mul(m1, &k->C, &k->C);
+            da_ball_add(r, r, m1);
+        }
+        da_ball_clear(m1);
+        da_ball_clear(m2);
     }
     da_ball_clear(b2); da_ball_clear(Q1); da_ball_clear(Q2); da_ball_clear(C); da_ball_clear(f);
     return st;
@@ -685,6 +778,8 @@ int da_netk_new(da_netk **out, const da_act *act, const da_netk_opts *opts)
     k->jump = da_act_has_jump(act);
     b_init(&k->A, k->prec);
     b_init(&k->B, k->prec);
+    b_init(&k->C, k->prec);
+    b_set_si(&k->C, 0);
     b_init(&k->alpha, k->prec);
     b_init(&k->mean, k->prec);
     b_init(&k->var, k->prec);
@@ -742,6 +837,7 @@ void da_netk_free(da_netk *k)
     }
     da_ball_clear(&k->A);
     da_ball_clear(&k->B);
+    da_ball_clear(&k->C);
     da_ball_clear(&k->alpha);
     da_ball_clear(&k->mean);
     da_ball_clear(&k->var);
