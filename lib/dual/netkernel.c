@@ -297,6 +297,9 @@ static int match(const da_expr *t, const da_expr *e, bind_t *b)
     if (t->op == DA_E_X) {
         const da_expr *k = NULL;
         int kind;
+        /* a phase that is exactly 0 (neural-tangents' Sin(a, b, 0)) */
+        if (e->op == DA_E_ADD && e->a[1]->op == DA_E_NUM && e->a[1]->val == 0)
+            e = e->a[0];
         if (e->op == DA_E_X) {
             kind = 1;
         } else if (e->op == DA_E_MUL && e->a[1]->op == DA_E_X && !has_x(e->a[0])) {
