@@ -491,6 +491,9 @@ typedef struct {
     long width;               /* hidden width (standard only) */
     long dim;                 /* input dimension d (standard only) */
     int bias;                 /* 1 (default): the Dense layers have biases */
+    int identical;            /* 1: x = x' (c = q1 = q2 exactly, whatever the
+                                 radii); also assumed when the three balls are
+                                 exact and equal (default 0) */
 } da_netk_net;
 /* Sets everything but sw2 and sb2. */
 void da_netk_net_init(da_netk_net *n);

@@ -199,6 +199,8 @@ int cmd_kernel(int argc, char **argv, FILE *out)
     net.width = width;
     net.dim = dim;
     net.bias = !nobias;
+    /* the same decimal three times: the two inputs are one point */
+    net.identical = have_q && !strcmp(q1s, q2s) && !strcmp(q1s, covs);
     da_ball_init2(&net.sw2, prec);
     da_ball_init2(&net.sb2, prec);
     da_ball_set(&net.sw2, sw2);

@@ -1432,7 +1432,8 @@ int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
     /* identical inputs (c = q1 = q2 exactly): K(x, x') = K(x, x) in every
        layer, so the off-diagonal entries are the diagonal ones (rho = 1,
        where the series' bounds in rho would not close) */
-    int ident = same && mpfr_zero_p(q1->rad) && mpfr_zero_p(c->rad) && mpfr_equal_p(c->mid, q1->mid);
+    int ident = n->identical ||
+                (same && mpfr_zero_p(q1->rad) && mpfr_zero_p(c->rad) && mpfr_equal_p(c->mid, q1->mid));
     /* layer 0: the first Dense */
     da_ball_mul(K11, &n->sw2, q1);
     da_ball_add(K11, K11, &n->sb2);
