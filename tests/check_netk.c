@@ -337,6 +337,7 @@ START_TEST(test_errors)
     a = mkact("step");
     k = mknetk(a, 20, DA_DUAL_AUTO);
     ck_assert_int_eq(da_netk_diag(r, k, q2, 1), DA_EINFINITE);
+    da_ball_clear(c);
     dec(c, "0.5");
     ck_assert_int_eq(da_netk_eval(r, k, q2, q2, c, 1), DA_OK);
     /* 1/(2 pi sqrt(1 - 1/4)) */
