@@ -449,6 +449,58 @@ static int detect(da_netk *k)
 
 /* ---- closed forms at general variance ----------------------------------- */
 
+/* J(x) = sqrt(1 - x^2) + (pi/2 + asin x) x at an exact x in [-1, 1], as a ball */
+static void relu_J_point(da_ball r, const mpfr_t x, const da_ball pi)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid);
+    da_ball bx, t, u;
+    b_init(bx, p); b_init(t, p); b_init(u, p);
+    mpfr_set(bx->mid, x, MPFR_RNDN);
+    mpfr_set_zero(bx->rad, 1);
+    if (mpfr_get_prec(x) > p)
+        b_ulp(bx);
+    b_set_si(u, 1);
+    da_ball_sub(t, u, bx);
+    da_ball_add(u, u, bx);
+    da_ball_mul(t, t, u);
+    da_ball_sqrt(t, t);                   /* sqrt((1 - x)(1 + x)) */
+    b_mono(u, bx, MF_ASIN);
+    da_ball add;
+    b_init(add, p);
+    b_mul_2si(add, pi, -1);
+    da_ball_add(u, u, add);
+    da_ball_mul(u, u, bx);
+    da_ball_add(r, t, u);
+    da_ball_clear(add);
+    da_ball_clear(bx); da_ball_clear(t); da_ball_clear(u);
+}
+
+/* J on the ball rho (clamped to [-1, 1], where the true correlation lies):
+ * J is increasing (J' = pi/2 + asin x >= 0), so its end points bound it
+ * without the loss of sqrt(1 - rho^2) near rho = 1 */
+static void relu_J(da_ball r, const da_ball rho, const da_ball pi)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid);
+    mpfr_t lo, hi;
+    mpfr_inits2(p + 8, lo, hi, (mpfr_ptr)0);
+    b_lo(lo, rho);
+    b_hi(hi, rho);
+    if (mpfr_cmp_si(lo, -1) < 0) mpfr_set_si(lo, -1, MPFR_RNDN);
+    if (mpfr_cmp_si(hi, 1) > 0) mpfr_set_si(hi, 1, MPFR_RNDN);
+    if (mpfr_cmp(lo, hi) > 0) mpfr_set(lo, hi, MPFR_RNDN);
+    da_ball jl, jh;
+    b_init(jl, p + 8);
+    b_init(jh, p + 8);
+    relu_J_point(jl, lo, pi);
+    relu_J_point(jh, hi, pi);
+    b_lo(lo, jl);
+    b_hi(hi, jh);
+    b_from_interval(r, lo, hi);
+    da_ball_clear(jl);
+    da_ball_clear(jh);
+    mpfr_clears(lo, hi, (mpfr_ptr)0);
+}
+
 /* K_f or K_f' (m = 1) at (q1, q2, c), diag: rho = 1 exactly (q1 = q2 = c) */
 static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball q2,
                    const da_ball c, int diag, int m)
@@ -475,10 +527,10 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
     /* S = (pi/2 + asin rho)/(2 pi) = E[step(u) step(v)] */
 #define STEP_K(dst) do { b_mono(u, rho, MF_ASIN); b_mul_2si(v, pi, -1); da_ball_add(u, u, v); \
         b_mul_2si(v, pi, 1); da_ball_div(dst, u, v); } while (0)
-    /* R = (sqrt(det) + (pi/2 + asin rho) c)/(2 pi) = E[relu(u) relu(v)] */
-#define RELU_K(dst) do { b_mono(u, rho, MF_ASIN); b_mul_2si(v, pi, -1); da_ball_add(u, u, v); \
-        da_ball_mul(u, u, c); da_ball_sqrt(v, det); da_ball_add(u, u, v); \
-        b_mul_2si(v, pi, 1); da_ball_div(dst, u, v); } while (0)
+    /* R = sqrt(q1 q2) J(rho)/(2 pi) = (sqrt(det) + (pi/2 + asin rho) c)/(2 pi)
+       = E[relu(u) relu(v)] */
+#define RELU_K(dst) do { relu_J(u, rho, pi); da_ball_mul(v, q1, q2); da_ball_sqrt(v, v); \
+        da_ball_mul(u, u, v); b_mul_2si(v, pi, 1); da_ball_div(dst, u, v); } while (0)
     switch (cf) {
     case NK_IDENTITY:
         if (m == 0) da_ball_set(t, c); else b_set_si(t, 1);
@@ -510,7 +562,9 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
         }
         break;
     case NK_ABS:
-        if (m == 0) {
+        if (m == 0 && diag) {
+            da_ball_set(t, q1);               /* E u^2, without 4 (q/2) - q */
+        } else if (m == 0) {
             RELU_K(t);
             b_mul_2si(t, t, 2);
             da_ball_sub(t, t, c);
@@ -524,6 +578,17 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
         /* alpha c + (1 - alpha)^2 R ;  alpha + (1 - alpha)^2 S */
         da_ball w;
         b_init(w, p);
+        if (m == 0 && diag) {
+            /* (alpha + (1 - alpha)^2/2) q, one product (no dependency) */
+            b_set_si(u, 1);
+            da_ball_sub(u, u, &k->alpha);
+            da_ball_mul(u, u, u);
+            b_mul_2si(u, u, -1);
+            da_ball_add(u, u, &k->alpha);
+            da_ball_mul(t, u, q1);
+            da_ball_clear(w);
+            break;
+        }
         if (m == 0) RELU_K(w); else STEP_K(w);
         b_set_si(u, 1);
         da_ball_sub(u, u, &k->alpha);
@@ -1356,10 +1421,35 @@ int da_netk_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2, cons
     int st = check_inputs(q1, q2, c);
     if (st)
         return st;
-    if (k->cf != NK_NONE)
+    if (k->cf != NK_NONE) {
         st = cf_scaled(r, k, q1, q2, c, 0, deriv);
-    else
+        if (!st && deriv == 0 && !mpfr_zero_p(c->rad)) {
+            /* the radius of c through |dF/dc| = |E[s'(u) s'(v)]| <=
+               sqrt(E s'(u)^2 E s'(v)^2) (Cauchy-Schwarz, for every c): the
+               closed forms evaluated on a ball of c lose to dependency
+               (abs = 4 relu - x: 3 rad c instead of rad c) */
+            mpfr_prec_t p = mpfr_get_prec(r->mid);
+            da_ball cm, r2, d1, d2;
+            b_init(cm, mpfr_get_prec(c->mid)); b_init(r2, p); b_init(d1, p); b_init(d2, p);
+            mpfr_set(cm->mid, c->mid, MPFR_RNDN);
+            mpfr_set_zero(cm->rad, 1);
+            if (cf_scaled(r2, k, q1, q2, cm, 0, 0) == DA_OK && cf_scaled(d1, k, q1, q1, q1, 1, 1) == DA_OK &&
+                cf_scaled(d2, k, q2, q2, q2, 1, 1) == DA_OK) {
+                double D = sqrt(b_up_d(d1) * b_up_d(d2)) * (1 + 1e-12);
+                mpfr_t e;
+                mpfr_init2(e, DA_RAD_PREC);
+                mpfr_mul_d(e, c->rad, D, MPFR_RNDU);
+                mpfr_add(r2->rad, r2->rad, e, MPFR_RNDU);
+                if (mpfr_cmp(r2->rad, r->rad) < 0)
+                    da_ball_set(r, r2);
+                mpfr_clear(e);
+            }
+            da_clear_error();
+            da_ball_clear(cm); da_ball_clear(r2); da_ball_clear(d1); da_ball_clear(d2);
+        }
+    } else {
         st = series_eval(r, k, q1, q2, c, 0, deriv);
+    }
     return finish(r, k, st);
 }
 
