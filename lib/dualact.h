@@ -452,6 +452,82 @@ int da_kmap_rates_compute(da_kmap_rates *r, const da_dual *d);
 void da_kmap_rates_clear(da_kmap_rates *r);
 const char *da_kmap_jh_text(int jh_case);
 
+/* The dual at general variances (NUMERICS.md section 7): for (u, v)
+ * Gaussian with Var u = q1, Var v = q2, Cov(u, v) = c,
+ *     E[s(u) s(v)]   = sum_k a_k(q1) a_k(q2) rho^k,        rho = c/sqrt(q1 q2),
+ *     E[s'(u) s'(v)] = sum_k k a_k(q1) a_k(q2) rho^(k-1) / sqrt(q1 q2),
+ * with a_k(q) the Hermite coefficients of x -> s(sqrt(q) x) (from
+ * da_hermite_compute), truncated with the proved Cauchy-Schwarz bound
+ * sqrt(T1 T2) |rho|^(N+1) on the Parseval tails.  s is sigma as given
+ * (default) or the normalized sigma of the paper (normalized = 1).
+ * Closed forms (ball arithmetic) for identity, relu, step, sign, abs,
+ * leaky_relu, erf, gelu, sin, cos, exp, gaussian and any A f(B x) + C
+ * of them (sqrt(2)*relu(x), erf(3*x), 0.5*erf(x/2.4)+0.5).  The radii of the variance balls are
+ * propagated to first order with estimated derivatives on the series
+ * path (see docs/dual.md); the closed forms propagate them rigorously. */
+typedef struct da_netk da_netk;
+typedef struct {
+    long digits;              /* target absolute error 10^-digits (default 30) */
+    int normalized;           /* 1: the normalized sigma (default 0: sigma as given) */
+    da_dual_method_t method;  /* auto (default), series, closed */
+} da_netk_opts;
+void da_netk_opts_init(da_netk_opts *o);
+/* act must outlive *k.  DA_EINVAL (no closed form when method = closed),
+ * DA_EDOM (zero variance when normalized). */
+int da_netk_new(da_netk **k, const da_act *act, const da_netk_opts *o);
+void da_netk_free(da_netk *k);
+const char *da_netk_method(const da_netk *k);
+/* 1 when a closed form is used */
+int da_netk_closed(const da_netk *k);
+/* r = E[s(u) s(v)] (deriv = 0) or E[s'(u) s'(v)] (deriv = 1) for balls
+ * q1, q2 > 0 and c with c^2 <= q1 q2.  DA_OK, DA_EACCURACY (r valid,
+ * radius above 10^-digits), DA_EINFINITE (deriv = 1 of an activation that
+ * jumps, on the diagonal; r = +Inf), DA_EDOM, DA_EINVAL. */
+int da_netk_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2, const da_ball c,
+                 int deriv);
+/* The diagonal u = v, Var u = q: E[s(u)^2] or E[s'(u)^2]. */
+int da_netk_diag(da_ball r, da_netk *k, const da_ball q, int deriv);
+/* Double precision (through the ball path at 10^-digits): NaN on error;
+ * *err (if not NULL) bounds the error.  q1 == q2 == c is the diagonal. */
+double da_netk_eval_d(da_netk *k, double q1, double q2, double c, int deriv, double *err);
+
+/* Network kernels of Dense(sw2, sb2), then depth blocks (activation,
+ * Dense(sw2, sb2)), on two inputs given by their input kernel
+ * q1 = x.x/d, q2 = x'.x'/d, c = x.x'/d.  Layer 0 is after the first Dense.
+ * NNGP: K <- sw2 K_in + sb2, then K <- sw2 E[s(u) s(v)] + sb2 per block.
+ * NTK parameterisation (Jacot et al. 2018, neural-tangents' default):
+ * Theta_0 = K_0, Theta <- K_new + sw2 E[s'(u) s'(v)] Theta.  Standard
+ * parameterisation as neural-tangents' stax.Dense(parameterization =
+ * "standard") defines it: Theta_0 = dim c + bias, Theta <- width E[s(u) s(v)]
+ * + sw2 E[s'(u) s'(v)] Theta + bias (bias = 1 when the layers have
+ * biases); the NNGP is the same in both. */
+enum { DA_NETK_PARAM_NTK = 0, DA_NETK_PARAM_STANDARD = 1 };
+typedef struct {
+    long depth;               /* blocks L (default 1) */
+    da_ball_struct sw2, sb2;  /* initialized by the caller */
+    int param;                /* DA_NETK_PARAM_NTK (default) or _STANDARD */
+    long width;               /* hidden width (standard only) */
+    long dim;                 /* input dimension d (standard only) */
+    int bias;                 /* 1 (default): the Dense layers have biases */
+    int identical;            /* 1: x = x' (c = q1 = q2 exactly, whatever the
+                                 radii); also assumed when the three balls are
+                                 exact and equal (default 0) */
+} da_netk_net;
+/* Sets everything but sw2 and sb2. */
+void da_netk_net_init(da_netk_net *n);
+typedef struct {
+    long layer;
+    da_ball_struct q1, q2;    /* K(x, x), K(x', x') */
+    da_ball_struct nngp;      /* K(x, x') */
+    da_ball_struct ntk;       /* Theta(x, x') */
+} da_netk_layer;
+/* rows has depth + 1 entries, initialized here (clear each with
+ * da_netk_layer_clear) unless an error other than DA_EACCURACY is
+ * returned. */
+int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
+                    const da_ball q1, const da_ball q2, const da_ball c);
+void da_netk_layer_clear(da_netk_layer *row);
+
 /* Mean-field signal propagation (Poole et al. 2016, Schoenholz et al.
  * 2017), in double precision with error estimates (see docs/dual.md):
  * weights N(0, sw2/width), biases N(0, sb2); sigma as given, or the

@@ -106,6 +106,7 @@ int cmd_learn(int argc, char **argv, FILE *out);
 int cmd_dual(int argc, char **argv, FILE *out);
 int cmd_iterate(int argc, char **argv, FILE *out);
 int cmd_meanfield(int argc, char **argv, FILE *out);
+int cmd_kernel(int argc, char **argv, FILE *out);
 int cmd_plot(int argc, char **argv, FILE *out);
 int cmd_depth(int argc, char **argv, FILE *out);
 int cmd_gram(int argc, char **argv, FILE *out);

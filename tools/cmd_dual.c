@@ -21,6 +21,8 @@ static const char usage[] =
     "  --derivative K  the K-th derivative of sigma_hat, K = 0, 1, 2 (depth 1)\n"
     "  --digits D      absolute accuracy 10^-D (default 30, 1 to 1000)\n"
     "  --raw           the dual of sigma itself, not of the normalized sigma\n"
+    "                  (depth 1 only: for networks of sigma as written, see\n"
+    "                  'dualact kernel')\n"
     "  --method M      auto (closed form when known), series, closed\n"
     "  --degree N      Hermite series degree (default: automatic)\n"
     "  --format F      text (default), csv (header rho,value,err,bound), json\n"

@@ -25,6 +25,8 @@ static const char usage[] =
     "The text and json formats add the fixed points of the map with their\n"
     "stability, the rates kappa'(0) and kappa'(1) of kappa = sigma_hat/sigma_hat(1)\n"
     "and the Joudaki-Hofmann class.\n"
+    "--raw is refused for L > 1: iterating the raw dual is not a network's\n"
+    "kernel; 'dualact kernel ACT --depth L' gives the NNGP and NTK of sigma as written.\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";
 
 static void fmt(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, long digits)

@@ -20,6 +20,7 @@ static const char usage[] =
     "  dual      dual activation sigma_hat(rho), derivatives, depth-L maps, NTK\n"
     "  iterate   correlation map and NTK layer by layer, fixed points, rates\n"
     "  meanfield mean-field signal propagation: q*, c*, chi_1, depth scales, phase\n"
+    "  kernel    NNGP and NTK of a network Dense(sw2, sb2), (act, Dense) x L\n"
     "  plot      figures (SVG, pgfplots, gnuplot): dual, iterate, mass, lambda, phase\n"
     "  depth     proved minimal depth for a well-conditioned kernel, and bounds\n"
     "  gram      kernel matrix of a data set over depth: eigenvalues, effective ranks\n"
@@ -68,6 +69,7 @@ static const command commands[] = {
     {"dual", cmd_dual},
     {"iterate", cmd_iterate},
     {"meanfield", cmd_meanfield},
+    {"kernel", cmd_kernel},
     {"plot", cmd_plot},
     {"depth", cmd_depth},
     {"gram", cmd_gram},

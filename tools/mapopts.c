@@ -67,6 +67,15 @@ int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
         return cli_usage_error("%s: no activation given (see dualact %s --help)", cmd, cmd);
     if (!m->rhos)
         return cli_usage_error("%s: --rho is required", cmd);
+    /* iterating the raw dual treats the covariance E[sigma(X) sigma(Y)] as
+       if it were the next layer's correlation: not the kernel of any
+       network unless E sigma(X)^2 = 1.  The network kernel of sigma as
+       written is what 'kernel' computes. */
+    if (m->raw && m->depth > 1)
+        return cli_usage_error("%s: --raw with --depth %ld would iterate sigma_hat as if a covariance "
+                               "were a correlation; for the network kernel of the activation as written "
+                               "use 'dualact kernel %s --depth %ld --rho R' (NNGP and NTK at general "
+                               "variances)", cmd, m->depth, m->spec, m->depth);
     return EXIT_OK;
 }
 

@@ -63,6 +63,30 @@ static const entry table[] = {
 
 #define NTABLE (sizeof table / sizeof table[0])
 
+/* neural-tangents' stax names (Novak et al. 2020), so that a stack can be
+ * transcribed layer by layer: accepted wherever a catalogue name is, not
+ * listed by da_catalog_get (they duplicate the entries above).  The
+ * parameters are neural-tangents' own, in its order and with its defaults. */
+static const entry nt_table[] = {
+    {"Relu", "", "max(x,0)", 0, {0}, "neural-tangents Relu()"},
+    {"Abs", "", "abs(x)", 0, {0}, "neural-tangents Abs()"},
+    {"Sign", "", "sign(x)", 0, {0}, "neural-tangents Sign()"},
+    {"Gelu", "", "x*Phi(x)", 0, {0}, "neural-tangents Gelu()"},
+    {"LeakyRelu", "alpha=0.01", "$1*min(x,0)+max(x,0)", 1, {"0.01"}, "neural-tangents LeakyRelu(alpha)"},
+    {"ABRelu", "a=0,b=1", "$1*min(x,0)+$2*max(x,0)", 2, {"0", "1"}, "neural-tangents ABRelu(a, b)"},
+    {"Erf", "a=1,b=1,c=0", "$1*erf($2*x)+$3", 3, {"1", "1", "0"}, "neural-tangents Erf(a, b, c)"},
+    {"Sigmoid_like", "", "0.5*erf(x/2.4020563531719796)+0.5", 0, {0}, "neural-tangents Sigmoid_like()"},
+    {"Sin", "a=1,b=1,c=0", "$1*sin($2*x+$3)", 3, {"1", "1", "0"}, "neural-tangents Sin(a, b, c)"},
+    {"Cos", "a=1,b=1,c=0", "$1*cos($2*x+$3)", 3, {"1", "1", "0"}, "neural-tangents Cos(a, b, c)"},
+    {"Exp", "a=1,b=1", "$1*exp($2*x)", 2, {"1", "1"}, "neural-tangents Exp(a, b)"},
+    {"Gaussian", "a=1,b=-1", "$1*exp($2*x^2)", 2, {"1", "-1"}, "neural-tangents Gaussian(a, b)"},
+    {"Rbf", "gamma=1", "sqrt(2)*sin(sqrt(2*$1)*x+pi/4)", 1, {"1"}, "neural-tangents Rbf(gamma)"},
+    {"Monomial", "degree=1", "x^$1", 1, {"1"}, "neural-tangents Monomial(degree)"},
+    {"RectifiedMonomial", "degree=1", "max(x,0)^$1", 1, {"1"}, "neural-tangents RectifiedMonomial(degree)"},
+};
+#define NNT (sizeof nt_table / sizeof nt_table[0])
+static char nt_default[NNT][256];
+
 /* Filled once (pthread_once), then read-only: safe from any thread. */
 static da_catalog_entry pub[NTABLE];
 static char default_formula[NTABLE][256];   /* entries with parameters */
@@ -72,6 +96,18 @@ static char *instantiate(const char *templ, char args[][64]);
 
 static void catalog_init(void)
 {
+    for (size_t i = 0; i < NNT; i++) {
+        if (nt_table[i].nparams > 0) {
+            char args[3][64];
+            for (int j = 0; j < nt_table[i].nparams; j++)
+                snprintf(args[j], sizeof args[j], "%s", nt_table[i].defaults[j]);
+            char *f = instantiate(nt_table[i].templ, args);
+            if (f) {
+                snprintf(nt_default[i], sizeof nt_default[i], "%s", f);
+                free(f);
+            }
+        }
+    }
     for (size_t i = 0; i < NTABLE; i++) {
         pub[i].name = table[i].name;
         pub[i].params = table[i].params;
@@ -104,6 +140,9 @@ static const entry *find(const char *name, size_t len)
     for (size_t i = 0; i < NTABLE; i++)
         if (strlen(table[i].name) == len && strncmp(table[i].name, name, len) == 0)
             return &table[i];
+    for (size_t i = 0; i < NNT; i++)
+        if (strlen(nt_table[i].name) == len && strncmp(nt_table[i].name, name, len) == 0)
+            return &nt_table[i];
     return NULL;
 }
 
@@ -233,6 +272,10 @@ const char *da_catalog_expr(const char *name)
         return e->templ;
     /* entries with parameters, at their defaults (made once) */
     pthread_once(&catalog_once, catalog_init);
+    if (e >= nt_table && e < nt_table + NNT) {
+        size_t j = (size_t)(e - nt_table);
+        return nt_default[j][0] ? nt_default[j] : NULL;
+    }
     size_t i = (size_t)(e - table);
     return default_formula[i][0] ? default_formula[i] : NULL;
 }
@@ -294,7 +337,8 @@ int da_catalog_formula(char **formula, const char *spec)
 
     if (e->nparams >= 0 && nargs > e->nparams)
         return da_fail(DA_EINVAL, "activation '%s' takes %s", e->name,
-                       e->nparams == 0 ? "no parameters" : "one parameter");
+                       e->nparams == 0 ? "no parameters" : e->nparams == 1 ? "one parameter"
+                       : e->nparams == 2 ? "at most two parameters" : "at most three parameters");
     if (e->nparams < 0 && nargs == 0)
         return da_fail(DA_EINVAL, "activation 'poly' needs coefficients: poly(c0,c1,...)");
     for (int j = nargs; j < e->nparams; j++)

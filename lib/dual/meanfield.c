@@ -1,6 +1,10 @@
 /* meanfield.c -- mean-field signal propagation in double precision.
  *
- * Integrals against the Gaussian are done with composite Gauss-Legendre
+ * da_meanfield_kernel is a view of the general-variance maps (netkernel.c)
+ * when the raw activation has a closed form there (relu, erf, gelu, ...):
+ * the value and its proved bound come from da_netk_eval_d.  Otherwise,
+ * and for the one-dimensional moments,
+ * integrals against the Gaussian are done with composite Gauss-Legendre
  * rules on [-10, 10] (in units of the standard deviation), cut into
  * pieces of length at most 2.5 and at the breakpoints of the activation
  * (for the two-dimensional kernel, the inner variable is cut where the
@@ -38,6 +42,7 @@ struct da_meanfield {
     int nbrk;
     double brk[64];
     double x20[20], w20[20], x10[10], w10[10];
+    da_netk *nk;        /* the closed form at general variances, if any (raw sigma) */
 };
 
 /* Gauss-Legendre on [-1, 1] by Newton on P_n */
@@ -85,6 +90,18 @@ int da_meanfield_new(da_meanfield **out, const da_act *act, int normalized)
         return da_fail(DA_EDOM, "cannot differentiate '%s'", da_act_spec(act));
     }
     *out = mf;
+    if (!normalized) {
+        /* the kernel is a view of the general-variance maps when a closed
+           form applies (rigorous balls, evaluated at 20 digits) */
+        da_netk_opts no;
+        da_netk_opts_init(&no);
+        no.digits = 20;
+        if (da_netk_new(&mf->nk, act, &no) == DA_OK && !da_netk_closed(mf->nk)) {
+            da_netk_free(mf->nk);
+            mf->nk = NULL;
+        }
+        da_clear_error();
+    }
     if (normalized) {
         /* first and second moments of the raw sigma (shift 0, scale 1) */
         double mean, m2;
@@ -107,6 +124,7 @@ void da_meanfield_free(da_meanfield *mf)
     if (!mf)
         return;
     da_act_free(mf->dact);
+    da_netk_free(mf->nk);
     free(mf);
 }
 
@@ -210,6 +228,15 @@ int da_meanfield_kernel(double *val, double *err, const da_meanfield *mf,
         return da_fail(DA_EINFINITE, "E[sigma'(u) sigma'(v)] is infinite: the activation jumps");
     }
     int w2 = deriv ? 5 : 4;
+    if (mf->nk && q1 > 0 && q2 > 0 && c * c <= q1 * q2) {
+        double e, v = da_netk_eval_d((da_netk *)mf->nk, q1, q2, c, deriv, &e);
+        if (isfinite(v) && isfinite(e)) {
+            *val = v;
+            *err = e;
+            return DA_OK;
+        }
+        da_clear_error();
+    }
     if (q1 == 0 || q2 == 0) {
         /* one argument is the constant 0 */
         double v0 = deriv ? dsv(mf, 0) : sv(mf, 0), v, e;
@@ -499,6 +526,23 @@ int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, doubl
                 r->c_err += sw2 * Ke / q / fabs(1 - r->chic);
             else
                 r->c_err = INFINITY;
+            /* the error of q* moves c* and chi_c too: d c* / d q = -(dG/dq)/(dG/dc)
+               with dG/dc = chi_c - 1, dG/dq and dchi_c/dq by central
+               differences (step 1e-4 q*, doubled) */
+            if (isfinite(r->c_err) && r->q_err > 0 && isfinite(r->q_err)) {
+                double h = 1e-4 * q, Kp, Km, Dp, Dm, e;
+                if (da_meanfield_kernel(&Kp, &e, mf, q + h, q + h, r->c * (q + h), 0) == DA_OK &&
+                    da_meanfield_kernel(&Km, &e, mf, q - h, q - h, r->c * (q - h), 0) == DA_OK &&
+                    da_meanfield_kernel(&Dp, &e, mf, q + h, q + h, r->c * (q + h), 1) == DA_OK &&
+                    da_meanfield_kernel(&Dm, &e, mf, q - h, q - h, r->c * (q - h), 1) == DA_OK) {
+                    double Gp = (sw2 * Kp + sb2) / (q + h), Gm = (sw2 * Km + sb2) / (q - h);
+                    double dGdq = (Gp - Gm) / (2 * h), dchi = sw2 * (Dp - Dm) / (2 * h);
+                    r->c_err += 2 * fabs(dGdq) * r->q_err / fabs(1 - r->chic);
+                    r->chic_err += 2 * fabs(dchi) * r->q_err;
+                } else {
+                    da_clear_error();
+                }
+            }
         } else {
             da_clear_error();
             r->chic = NAN;

@@ -1,0 +1,1625 @@
+/* netkernel.c -- the dual at general variances and the network kernels
+ * (NNGP, NTK) of fully connected networks, NUMERICS.md section 7.
+ *
+ * For (u, v) Gaussian with Var u = q1, Var v = q2, Cov = c and
+ * rho = c / sqrt(q1 q2):
+ *
+ *   F0 = E[sigma(u) sigma(v)]   = sum_k a_k(q1) a_k(q2) rho^k,
+ *   F1 = E[sigma'(u) sigma'(v)] = (q1 q2)^(-1/2) sum_k k a_k(q1) a_k(q2) rho^(k-1),
+ *
+ * where a_k(q) are the Hermite coefficients of g_q(x) = sigma(sqrt(q) x)
+ * (g_q' = sqrt(q) sigma'(sqrt(q) x) has coefficients sqrt(k+1) a_{k+1}).
+ *
+ * Series path.  The coefficients come from da_hermite_compute on the
+ * activation sigma(sqrt(q~) x), where q~ is a decimal within
+ * 10^-(digits+12) (relative) of the midpoint of the variance ball.  With
+ * T_i = E g_i^2 - sum_{k<=N} a_k(q_i)^2 (the Parseval tails, upper ends)
+ * and s = |rho| + rad(rho) the remainder of the truncated sums is, by
+ * Cauchy-Schwarz on the tails,
+ *     |sum_{k>N} k^(m) a_k a_k' rho^(k-m)| <= sqrt(T_1 T_2) max_{k>N} k^(m) s^(k-m),
+ * and for m = 1 also <= sqrt(T'_1 T'_2) s^N with the derivative tails
+ * T' = E g'^2 - sum_{k<=N} k a_k^2 (beta Var g from the engine), whichever
+ * is smaller.  The radius of rho is propagated with the same bound one
+ * order up (sum_{k<=N} k^(m+1) |a_k a_k'| s^(k-m-1) plus its tail).
+ * Coefficient radii enter through ball products; Horner's rounding adds
+ * (2N + 4) 2^(1-p) sum |terms|.  N is doubled from 32 until the remainder
+ * is below the target (cap 4096).
+ *
+ * The distance between the variance ball and the decimal q~ (its radius
+ * plus |mid - q~|) is propagated to first order: the derivative in q_i at
+ * fixed rho is at most ||d g_{q_i}/dq|| ||g_{q_j}|| (Cauchy-Schwarz), where
+ * d g_q/dq = x g_q'(x)/(2q) has the coefficients
+ * (k a_k + sqrt((k+1)(k+2)) a_{k+2})/(2q); plus the change of rho
+ * (d rho/d q_i = -rho/(2 q_i)) times the rho-derivative bound.  The norm
+ * of d g/dq is estimated from the truncated coefficients and the term is
+ * doubled: an estimate, not a proof (docs/dual.md says so); it matters
+ * only at the level of the input radii, far below the target.
+ *
+ * Diagonal (x = x', rho = 1 exactly): F0 = E g^2, F1 = E g'^2 / q straight
+ * from the engine's Parseval data.
+ *
+ * Closed forms (ball arithmetic in q1, q2, c, every elementary function
+ * by directed rounding of its monotone pieces): identity, relu, step,
+ * sign, abs, leaky_relu, erf, sin, cos, exp, gaussian, gelu (the arctan
+ * form of neural-tangents' Gelu), and any
+ * A * f(B * x) of them (E[f(Bu) f(Bv)] is the kernel of f at B^2 (q1, q2, c);
+ * the derivative kernel gains (A B)^2). */
+#include "core/core.h"
+#include "dual/dual.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NK_CACHE 8
+#define NK_NMAX 4096
+
+typedef enum {
+    NK_NONE = 0, NK_IDENTITY, NK_RELU, NK_STEP, NK_SIGN, NK_ABS, NK_LEAKY,
+    NK_ERF, NK_SIN, NK_COS, NK_EXP, NK_GAUSSIAN, NK_GELU
+} nk_cf;
+
+typedef struct {
+    char qdec[1100];      /* the decimal q~ */
+    da_ball_struct q;     /* q~ as a ball (contains it exactly) */
+    da_hermite *h;        /* coefficients of sigma(sqrt(q~) x) (raw) */
+    long N;
+    long used;            /* LRU stamp */
+} nk_coefs;
+
+struct da_netk {
+    const da_act *act;
+    long digits;
+    mpfr_prec_t prec;
+    int normalized;
+    nk_cf cf;
+    da_ball_struct A, B;   /* sigma = A f(B x) + C */
+    da_ball_struct C;
+    da_ball_struct alpha;  /* leaky slope */
+    da_ball_struct mean, var;  /* of sigma(X), for the normalization */
+    int jump;
+    char method[192];
+    nk_coefs cache[NK_CACHE];
+    int ncache;
+    long clock;
+    long lastN;           /* the largest degree the series needed so far */
+};
+
+void da_netk_opts_init(da_netk_opts *o)
+{
+    o->digits = 30;
+    o->normalized = 0;
+    o->method = DA_DUAL_AUTO;
+}
+
+/* ---- small ball helpers ------------------------------------------------ */
+
+static void b_init(da_ball b, mpfr_prec_t p) { da_ball_init2(b, p); }
+
+static void b_set_si(da_ball r, long v)
+{
+    mpfr_set_si(r->mid, v, MPFR_RNDN);
+    mpfr_set_zero(r->rad, 1);
+}
+
+static void b_ulp(da_ball r)
+{
+    if (mpfr_zero_p(r->mid) || !mpfr_number_p(r->mid))
+        return;
+    mpfr_t u;
+    mpfr_init2(u, DA_RAD_PREC);
+    mpfr_set_ui_2exp(u, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)mpfr_get_prec(r->mid), MPFR_RNDU);
+    mpfr_add(r->rad, r->rad, u, MPFR_RNDU);
+    mpfr_clear(u);
+}
+
+static void b_pi(da_ball r)
+{
+    mpfr_const_pi(r->mid, MPFR_RNDN);
+    mpfr_set_zero(r->rad, 1);
+    b_ulp(r);
+}
+
+static void b_mul_2si(da_ball r, const da_ball a, long e)
+{
+    mpfr_mul_2si(r->mid, a->mid, e, MPFR_RNDN);
+    mpfr_mul_2si(r->rad, a->rad, e, MPFR_RNDU);
+}
+
+static void b_lo(mpfr_t x, const da_ball b) { mpfr_sub(x, b->mid, b->rad, MPFR_RNDD); }
+static void b_hi(mpfr_t x, const da_ball b) { mpfr_add(x, b->mid, b->rad, MPFR_RNDU); }
+
+/* r = the ball holding the interval [lo, hi] */
+static void b_from_interval(da_ball r, const mpfr_t lo, const mpfr_t hi)
+{
+    mpfr_add(r->mid, lo, hi, MPFR_RNDN);
+    mpfr_div_2ui(r->mid, r->mid, 1, MPFR_RNDN);
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(lo) + 8);
+    mpfr_sub(t, hi, r->mid, MPFR_RNDU);
+    mpfr_set(r->rad, t, MPFR_RNDU);
+    mpfr_sub(t, r->mid, lo, MPFR_RNDU);
+    if (mpfr_cmp(t, r->rad) > 0)
+        mpfr_set(r->rad, t, MPFR_RNDU);
+    mpfr_clear(t);
+}
+
+/* monotone functions by directed rounding of the end points */
+typedef enum { MF_ASIN, MF_EXP, MF_SINH, MF_COSH, MF_RSQRT, MF_ATAN } mono_fn;
+
+static int b_mono(da_ball r, const da_ball a, mono_fn f)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid) + 8;
+    mpfr_t lo, hi, flo, fhi;
+    mpfr_inits2(p, lo, hi, flo, fhi, (mpfr_ptr)0);
+    b_lo(lo, a);
+    b_hi(hi, a);
+    int st = DA_OK;
+    switch (f) {
+    case MF_ASIN:
+        /* the argument is a correlation: its true value lies in [-1, 1] */
+        if (mpfr_cmp_si(lo, -1) < 0) mpfr_set_si(lo, -1, MPFR_RNDN);
+        if (mpfr_cmp_si(hi, 1) > 0) mpfr_set_si(hi, 1, MPFR_RNDN);
+        if (mpfr_cmp(lo, hi) > 0) mpfr_set(lo, hi, MPFR_RNDN);
+        mpfr_asin(flo, lo, MPFR_RNDD);
+        mpfr_asin(fhi, hi, MPFR_RNDU);
+        break;
+    case MF_ATAN:
+        mpfr_atan(flo, lo, MPFR_RNDD);
+        mpfr_atan(fhi, hi, MPFR_RNDU);
+        break;
+    case MF_EXP:
+        mpfr_exp(flo, lo, MPFR_RNDD);
+        mpfr_exp(fhi, hi, MPFR_RNDU);
+        break;
+    case MF_SINH:
+        mpfr_sinh(flo, lo, MPFR_RNDD);
+        mpfr_sinh(fhi, hi, MPFR_RNDU);
+        break;
+    case MF_COSH:
+        if (mpfr_sgn(lo) >= 0) {
+            mpfr_cosh(flo, lo, MPFR_RNDD);
+            mpfr_cosh(fhi, hi, MPFR_RNDU);
+        } else if (mpfr_sgn(hi) <= 0) {
+            mpfr_cosh(flo, hi, MPFR_RNDD);
+            mpfr_cosh(fhi, lo, MPFR_RNDU);
+        } else {
+            mpfr_set_ui(flo, 1, MPFR_RNDN);
+            mpfr_abs(lo, lo, MPFR_RNDN);
+            if (mpfr_cmp(lo, hi) > 0)
+                mpfr_set(hi, lo, MPFR_RNDN);
+            mpfr_cosh(fhi, hi, MPFR_RNDU);
+        }
+        break;
+    case MF_RSQRT:
+        if (mpfr_sgn(lo) <= 0) {
+            st = DA_EINFINITE;
+            break;
+        }
+        mpfr_rec_sqrt(flo, hi, MPFR_RNDD);
+        mpfr_rec_sqrt(fhi, lo, MPFR_RNDU);
+        break;
+    }
+    if (!st)
+        b_from_interval(r, flo, fhi);
+    mpfr_clears(lo, hi, flo, fhi, (mpfr_ptr)0);
+    return st;
+}
+
+static double b_up_d(const da_ball b)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_abs(t, b->mid, MPFR_RNDU);
+    mpfr_add(t, t, b->rad, MPFR_RNDU);
+    double v = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return v;
+}
+
+/* signed upper end */
+static double b_hi_d(const da_ball b)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_add(t, b->mid, b->rad, MPFR_RNDU);
+    double v = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return v;
+}
+
+/* a decimal string into a ball containing it */
+static int b_decimal(da_ball r, const char *s)
+{
+    char *end;
+    int t = mpfr_strtofr(r->mid, s, &end, 10, MPFR_RNDN);
+    if (*end || !mpfr_number_p(r->mid))
+        return da_fail(DA_EINVAL, "'%s' is not a number", s);
+    mpfr_set_zero(r->rad, 1);
+    if (t)
+        b_ulp(r);
+    return DA_OK;
+}
+
+/* ---- recognition of A f(B x) ------------------------------------------- */
+
+static int has_x(const da_expr *e)
+{
+    if (e->op == DA_E_X)
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (has_x(e->a[i]))
+            return 1;
+    return 0;
+}
+
+/* a constant expression as a ball at precision p */
+static int const_ball(da_ball r, const da_expr *e, mpfr_prec_t p)
+{
+    da_tape *t = da_tape_new(e);
+    if (!t)
+        return DA_ENOMEM;
+    da_tape_ws *w = da_tape_ws_new(t, p + 32);
+    if (!w) {
+        da_tape_free(t);
+        return DA_ENOMEM;
+    }
+    mpfr_t x, y;
+    mpfr_init2(x, p + 32);
+    mpfr_init2(y, p + 32);
+    mpfr_set_zero(x, 1);
+    int bad = da_tape_eval_m(t, w, y, x);
+    if (!bad) {
+        /* the tape evaluates at p + 32 bits with its own guard bits; allow
+           2^-(p+16) relative, far above its rounding */
+        mpfr_set(r->mid, y, MPFR_RNDN);
+        mpfr_abs(r->rad, y, MPFR_RNDU);
+        mpfr_mul_2si(r->rad, r->rad, -(long)p - 16, MPFR_RNDU);
+        b_ulp(r);
+    }
+    mpfr_clears(x, y, (mpfr_ptr)0);
+    da_tape_ws_free(w);
+    da_tape_free(t);
+    return bad ? DA_EDOM : DA_OK;
+}
+
+/* match a template in x against e, binding the argument scale: x in the
+ * template may stand for x, K*x, x*K or x/K with K constant (the same
+ * everywhere). */
+typedef struct {
+    const da_expr *k;   /* NULL: bound to 1 */
+    int kind;           /* 0 unbound, 1 times k (or 1), 2 divided by k */
+} bind_t;
+
+static int match(const da_expr *t, const da_expr *e, bind_t *b)
+{
+    if (t->op == DA_E_X) {
+        const da_expr *k = NULL;
+        int kind;
+        /* a phase that is exactly 0 (neural-tangents' Sin(a, b, 0)) */
+        if (e->op == DA_E_ADD && e->a[1]->op == DA_E_NUM && e->a[1]->val == 0)
+            e = e->a[0];
+        if (e->op == DA_E_X) {
+            kind = 1;
+        } else if (e->op == DA_E_MUL && e->a[1]->op == DA_E_X && !has_x(e->a[0])) {
+            k = e->a[0], kind = 1;
+        } else if (e->op == DA_E_MUL && e->a[0]->op == DA_E_X && !has_x(e->a[1])) {
+            k = e->a[1], kind = 1;
+        } else if (e->op == DA_E_DIV && e->a[0]->op == DA_E_X && !has_x(e->a[1])) {
+            k = e->a[1], kind = 2;
+        } else {
+            return 0;
+        }
+        if (!b->kind) {
+            b->k = k;
+            b->kind = kind;
+            return 1;
+        }
+        if (b->kind != kind || (!b->k) != (!k))
+            return 0;
+        return !k || da_expr_equal(b->k, k);
+    }
+    if (t->op != e->op || t->nargs != e->nargs)
+        return 0;
+    if (t->op == DA_E_FN && t->fn != e->fn)
+        return 0;
+    if (t->op == DA_E_NUM)
+        return t->val == e->val && !strcmp(t->num, e->num);
+    for (int i = 0; i < t->nargs; i++)
+        if (!match(t->a[i], e->a[i], b))
+            return 0;
+    return 1;
+}
+
+static const struct {
+    const char *tmpl;
+    nk_cf cf;
+    const char *name;
+} templates[] = {
+    {"x", NK_IDENTITY, "identity"}, {"max(x, 0)", NK_RELU, "relu"}, {"max(0, x)", NK_RELU, "relu"},
+    {"relu(x)", NK_RELU, "relu"}, {"step(x)", NK_STEP, "step"}, {"sign(x)", NK_SIGN, "sign"},
+    {"abs(x)", NK_ABS, "abs"}, {"erf(x)", NK_ERF, "erf"}, {"sin(x)", NK_SIN, "sin"},
+    {"cos(x)", NK_COS, "cos"}, {"exp(x)", NK_EXP, "exp"}, {"exp(-x^2/2)", NK_GAUSSIAN, "gaussian"},
+    {"x*Phi(x)", NK_GELU, "gelu"},
+};
+#define NTEMPL (sizeof templates / sizeof templates[0])
+
+static int detect(da_netk *k)
+{
+    mpfr_prec_t p = k->prec;
+    const char *spec = da_act_spec(k->act);
+    /* leaky_relu(alpha) by name (its formula is a conditional) */
+    while (isspace((unsigned char)*spec))
+        spec++;
+    if (!strncmp(spec, "leaky_relu", 10)) {
+        const char *s = spec + 10;
+        char arg[64] = "0.01";
+        while (isspace((unsigned char)*s)) s++;
+        if (*s == '(') {
+            const char *close = strchr(s, ')');
+            if (!close || (size_t)(close - s - 1) >= sizeof arg)
+                return 0;
+            memcpy(arg, s + 1, (size_t)(close - s - 1));
+            arg[close - s - 1] = '\0';
+            s = close + 1;
+            while (isspace((unsigned char)*s)) s++;
+        }
+        if (*s == '\0' && b_decimal(&k->alpha, arg) == DA_OK) {
+            k->cf = NK_LEAKY;
+            b_set_si(&k->A, 1);
+            b_set_si(&k->B, 1);
+            snprintf(k->method, sizeof k->method, "closed form (leaky_relu(%s))", arg);
+            return 1;
+        }
+        da_clear_error();
+        return 0;
+    }
+    const da_expr *e = k->act->expr;
+    da_ball c;
+    b_init(c, p);
+    b_set_si(&k->A, 1);
+    /* an additive constant: sigma = g + C (C + g, g - C) */
+    if ((e->op == DA_E_ADD || e->op == DA_E_SUB) && has_x(e->a[0]) && !has_x(e->a[1])) {
+        if (const_ball(c, e->a[1], p) == DA_OK) {
+            da_ball_set(&k->C, c);
+            if (e->op == DA_E_SUB)
+                mpfr_neg(k->C.mid, k->C.mid, MPFR_RNDN);
+            e = e->a[0];
+        }
+    } else if (e->op == DA_E_ADD && !has_x(e->a[0]) && has_x(e->a[1])) {
+        if (const_ball(c, e->a[0], p) == DA_OK) {
+            da_ball_set(&k->C, c);
+            e = e->a[1];
+        }
+    }
+    /* peel constant factors */
+    for (;;) {
+        if (e->op == DA_E_NEG) {
+            mpfr_neg(k->A.mid, k->A.mid, MPFR_RNDN);
+            e = e->a[0];
+        } else if (e->op == DA_E_MUL && !has_x(e->a[0]) && has_x(e->a[1])) {
+            if (const_ball(c, e->a[0], p)) break;
+            da_ball_mul(&k->A, &k->A, c);
+            e = e->a[1];
+        } else if (e->op == DA_E_MUL && !has_x(e->a[1]) && has_x(e->a[0])) {
+            if (const_ball(c, e->a[1], p)) break;
+            da_ball_mul(&k->A, &k->A, c);
+            e = e->a[0];
+        } else if (e->op == DA_E_DIV && !has_x(e->a[1]) && has_x(e->a[0])) {
+            if (const_ball(c, e->a[1], p)) break;
+            if (da_ball_div(&k->A, &k->A, c)) break;
+            e = e->a[0];
+        } else {
+            break;
+        }
+    }
+    int found = 0;
+    for (size_t i = 0; i < NTEMPL && !found; i++) {
+        da_expr *t = NULL;
+        if (da_expr_parse(&t, templates[i].tmpl) != DA_OK)
+            continue;
+        bind_t b = {NULL, 0};
+        if (match(t, e, &b)) {
+            b_set_si(&k->B, 1);
+            int ok = 1;
+            if (b.k) {
+                if (const_ball(c, b.k, p) != DA_OK)
+                    ok = 0;
+                else if (b.kind == 1)
+                    da_ball_set(&k->B, c);
+                else if (da_ball_div(&k->B, &k->B, c))
+                    ok = 0;
+            }
+            if (ok) {
+                k->cf = templates[i].cf;
+                found = 1;
+                char *txt = da_expr_str(k->act->expr);
+                snprintf(k->method, sizeof k->method, "closed form (%s, as %s)", templates[i].name,
+                         txt ? txt : "?");
+                free(txt);
+            }
+        }
+        da_expr_unref(t);
+    }
+    da_ball_clear(c);
+    da_clear_error();
+    return found;
+}
+
+/* ---- closed forms at general variance ----------------------------------- */
+
+/* J(x) = sqrt(1 - x^2) + (pi/2 + asin x) x at an exact x in [-1, 1], as a ball */
+static void relu_J_point(da_ball r, const mpfr_t x, const da_ball pi)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid);
+    da_ball bx, t, u;
+    b_init(bx, p); b_init(t, p); b_init(u, p);
+    mpfr_set(bx->mid, x, MPFR_RNDN);
+    mpfr_set_zero(bx->rad, 1);
+    if (mpfr_get_prec(x) > p)
+        b_ulp(bx);
+    b_set_si(u, 1);
+    da_ball_sub(t, u, bx);
+    da_ball_add(u, u, bx);
+    da_ball_mul(t, t, u);
+    da_ball_sqrt(t, t);                   /* sqrt((1 - x)(1 + x)) */
+    b_mono(u, bx, MF_ASIN);
+    da_ball add;
+    b_init(add, p);
+    b_mul_2si(add, pi, -1);
+    da_ball_add(u, u, add);
+    da_ball_mul(u, u, bx);
+    da_ball_add(r, t, u);
+    da_ball_clear(add);
+    da_ball_clear(bx); da_ball_clear(t); da_ball_clear(u);
+}
+
+/* J on the ball rho (clamped to [-1, 1], where the true correlation lies):
+ * J is increasing (J' = pi/2 + asin x >= 0), so its end points bound it
+ * without the loss of sqrt(1 - rho^2) near rho = 1 */
+static void relu_J(da_ball r, const da_ball rho, const da_ball pi)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid);
+    mpfr_t lo, hi;
+    mpfr_inits2(p + 8, lo, hi, (mpfr_ptr)0);
+    b_lo(lo, rho);
+    b_hi(hi, rho);
+    if (mpfr_cmp_si(lo, -1) < 0) mpfr_set_si(lo, -1, MPFR_RNDN);
+    if (mpfr_cmp_si(hi, 1) > 0) mpfr_set_si(hi, 1, MPFR_RNDN);
+    if (mpfr_cmp(lo, hi) > 0) mpfr_set(lo, hi, MPFR_RNDN);
+    da_ball jl, jh;
+    b_init(jl, p + 8);
+    b_init(jh, p + 8);
+    relu_J_point(jl, lo, pi);
+    relu_J_point(jh, hi, pi);
+    b_lo(lo, jl);
+    b_hi(hi, jh);
+    b_from_interval(r, lo, hi);
+    da_ball_clear(jl);
+    da_ball_clear(jh);
+    mpfr_clears(lo, hi, (mpfr_ptr)0);
+}
+
+/* K_f or K_f' (m = 1) at (q1, q2, c), diag: rho = 1 exactly (q1 = q2 = c) */
+static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball q2,
+                   const da_ball c, int diag, int m)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid) + 16;
+    da_ball rho, det, t, u, v, pi;
+    b_init(rho, p); b_init(det, p); b_init(t, p); b_init(u, p); b_init(v, p); b_init(pi, p);
+    int st = DA_OK;
+    b_pi(pi);
+    /* rho and det = q1 q2 - c^2 */
+    if (diag) {
+        b_set_si(rho, 1);
+        b_set_si(det, 0);
+    } else {
+        da_ball_mul(t, q1, q2);
+        if ((st = b_mono(u, t, MF_RSQRT)))
+            goto out;
+        da_ball_mul(rho, c, u);
+        da_ball_mul(u, c, c);
+        da_ball_sub(det, t, u);
+    }
+    nk_cf cf = k->cf;
+    /* relu-family pieces */
+    /* S = (pi/2 + asin rho)/(2 pi) = E[step(u) step(v)] */
+#define STEP_K(dst) do { b_mono(u, rho, MF_ASIN); b_mul_2si(v, pi, -1); da_ball_add(u, u, v); \
+        b_mul_2si(v, pi, 1); da_ball_div(dst, u, v); } while (0)
+    /* R = sqrt(q1 q2) J(rho)/(2 pi) = (sqrt(det) + (pi/2 + asin rho) c)/(2 pi)
+       = E[relu(u) relu(v)] */
+#define RELU_K(dst) do { relu_J(u, rho, pi); da_ball_mul(v, q1, q2); da_ball_sqrt(v, v); \
+        da_ball_mul(u, u, v); b_mul_2si(v, pi, 1); da_ball_div(dst, u, v); } while (0)
+    switch (cf) {
+    case NK_IDENTITY:
+        if (m == 0) da_ball_set(t, c); else b_set_si(t, 1);
+        break;
+    case NK_RELU:
+        if (m == 0) RELU_K(t); else STEP_K(t);
+        break;
+    case NK_STEP:
+    case NK_SIGN:
+        if (m == 0) {
+            if (cf == NK_STEP) {
+                STEP_K(t);
+            } else {
+                /* (2/pi) asin rho */
+                b_mono(u, rho, MF_ASIN);
+                b_mul_2si(u, u, 1);
+                da_ball_div(t, u, pi);
+            }
+        } else {
+            /* 1/(2 pi sqrt(det)), times 4 for sign */
+            if (diag || (st = b_mono(u, det, MF_RSQRT))) {
+                st = DA_EINFINITE;
+                goto out;
+            }
+            b_mul_2si(v, pi, 1);
+            da_ball_div(t, u, v);
+            if (cf == NK_SIGN)
+                b_mul_2si(t, t, 2);
+        }
+        break;
+    case NK_ABS:
+        if (m == 0 && diag) {
+            da_ball_set(t, q1);               /* E u^2, without 4 (q/2) - q */
+        } else if (m == 0) {
+            RELU_K(t);
+            b_mul_2si(t, t, 2);
+            da_ball_sub(t, t, c);
+        } else {
+            b_mono(u, rho, MF_ASIN);
+            b_mul_2si(u, u, 1);
+            da_ball_div(t, u, pi);
+        }
+        break;
+    case NK_LEAKY: {
+        /* alpha c + (1 - alpha)^2 R ;  alpha + (1 - alpha)^2 S */
+        da_ball w;
+        b_init(w, p);
+        if (m == 0 && diag) {
+            /* (alpha + (1 - alpha)^2/2) q, one product (no dependency) */
+            b_set_si(u, 1);
+            da_ball_sub(u, u, &k->alpha);
+            da_ball_mul(u, u, u);
+            b_mul_2si(u, u, -1);
+            da_ball_add(u, u, &k->alpha);
+            da_ball_mul(t, u, q1);
+            da_ball_clear(w);
+            break;
+        }
+        if (m == 0) RELU_K(w); else STEP_K(w);
+        b_set_si(u, 1);
+        da_ball_sub(u, u, &k->alpha);
+        da_ball_mul(u, u, u);
+        da_ball_mul(w, w, u);
+        if (m == 0) da_ball_mul(u, &k->alpha, c); else da_ball_set(u, &k->alpha);
+        da_ball_add(t, w, u);
+        da_ball_clear(w);
+        break;
+    }
+    case NK_ERF:
+        /* 1 + 2 q_i */
+        b_mul_2si(u, q1, 1);
+        b_set_si(v, 1);
+        da_ball_add(u, u, v);
+        b_mul_2si(t, q2, 1);
+        da_ball_add(t, t, v);
+        da_ball_mul(u, u, t);                 /* (1+2q1)(1+2q2) */
+        if (m == 0) {
+            if ((st = b_mono(t, u, MF_RSQRT)))
+                goto out;
+            da_ball_mul(t, t, c);
+            b_mul_2si(t, t, 1);               /* 2c / sqrt(..) */
+            b_mono(u, t, MF_ASIN);
+            b_mul_2si(u, u, 1);
+            da_ball_div(t, u, pi);
+        } else {
+            da_ball_mul(t, c, c);
+            b_mul_2si(t, t, 2);
+            da_ball_sub(u, u, t);
+            if ((st = b_mono(t, u, MF_RSQRT)))
+                goto out;
+            b_mul_2si(t, t, 2);
+            da_ball_div(t, t, pi);            /* (4/pi) (..)^(-1/2) */
+        }
+        break;
+    case NK_SIN:
+    case NK_COS:
+    case NK_EXP:
+        da_ball_add(u, q1, q2);
+        b_mul_2si(u, u, -1);
+        if (cf == NK_EXP) {
+            da_ball_add(u, u, c);
+            b_mono(t, u, MF_EXP);
+        } else {
+            mpfr_neg(u->mid, u->mid, MPFR_RNDN);
+            b_mono(t, u, MF_EXP);
+            int sh = (cf == NK_SIN) == (m == 0);
+            b_mono(v, c, sh ? MF_SINH : MF_COSH);
+            da_ball_mul(t, t, v);
+        }
+        break;
+    case NK_GAUSSIAN:
+        /* D = (1 + q1)(1 + q2) - c^2 ; D^(-1/2) ; c D^(-3/2) */
+        b_set_si(v, 1);
+        da_ball_add(u, q1, v);
+        da_ball_add(t, q2, v);
+        da_ball_mul(u, u, t);
+        da_ball_mul(t, c, c);
+        da_ball_sub(u, u, t);
+        if ((st = b_mono(t, u, MF_RSQRT)))
+            goto out;
+        if (m == 1) {
+            da_ball_mul(u, t, t);
+            da_ball_mul(t, t, u);
+            da_ball_mul(t, t, c);
+        }
+        break;
+    case NK_GELU: {
+        /* x Phi(x), the arctan form of neural-tangents' Gelu:
+         * P = q1 q2, P1 = (1+q1)(1+q2), d = sqrt(P1 - c^2), a = atan(c/d),
+         * K  = ((c^2 + P d^2)/(P1 d) + c a)/(2 pi) + c/4,
+         * K' = (1/d^2 + (1 - P)/P1 + 1) c/(2 pi d) + 1/4 + a/(2 pi).
+         * d^2 >= 1 + q1 + q2 > 1 since c^2 <= q1 q2. */
+        da_ball P, P1, d2, id, a, w;
+        b_init(P, p); b_init(P1, p); b_init(d2, p); b_init(id, p); b_init(a, p); b_init(w, p);
+        da_ball_mul(P, q1, q2);
+        b_set_si(v, 1);
+        da_ball_add(u, q1, v);
+        da_ball_add(t, q2, v);
+        da_ball_mul(P1, u, t);
+        da_ball_mul(u, c, c);
+        da_ball_sub(d2, P1, u);
+        if ((st = b_mono(id, d2, MF_RSQRT)) == DA_OK) {     /* id = 1/d */
+            da_ball_mul(t, c, id);
+            b_mono(a, t, MF_ATAN);
+            b_mul_2si(w, pi, 1);                          /* 2 pi */
+            if (m == 0) {
+                da_ball_mul(t, c, c);
+                da_ball_mul(u, P, d2);
+                da_ball_add(t, t, u);
+                da_ball_mul(t, t, id);
+                da_ball_div(t, t, P1);                    /* (c^2 + P d^2)/(P1 d) */
+                da_ball_mul(u, c, a);
+                da_ball_add(t, t, u);
+                da_ball_div(t, t, w);
+                b_mul_2si(u, c, -2);
+                da_ball_add(t, t, u);
+            } else {
+                b_set_si(v, 1);
+                da_ball_div(t, v, d2);                    /* 1/d^2 */
+                da_ball_sub(u, v, P);
+                da_ball_div(u, u, P1);                    /* (1 - P)/P1 */
+                da_ball_add(t, t, u);
+                da_ball_add(t, t, v);
+                da_ball_mul(t, t, c);
+                da_ball_mul(t, t, id);
+                da_ball_div(t, t, w);
+                da_ball_div(u, a, w);
+                da_ball_add(t, t, u);
+                mpfr_set_ui_2exp(u->mid, 1, -2, MPFR_RNDN);
+                mpfr_set_zero(u->rad, 1);
+                da_ball_add(t, t, u);
+            }
+        }
+        da_ball_clear(P); da_ball_clear(P1); da_ball_clear(d2); da_ball_clear(id);
+        da_ball_clear(a); da_ball_clear(w);
+        break;
+    }
+    default:
+        st = da_fail(DA_EINVAL, "no closed form");
+    }
+#undef STEP_K
+#undef RELU_K
+    if (!st)
+        da_ball_set(r, t);
+out:
+    da_ball_clear(rho); da_ball_clear(det); da_ball_clear(t); da_ball_clear(u);
+    da_ball_clear(v); da_ball_clear(pi);
+    return st;
+}
+
+/* m(q) = E f(u), Var u = q (for the shift C); DA_EINVAL when unknown */
+static int cf_mean(da_ball r, nk_cf cf, const da_ball q, const da_netk *k)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid) + 16;
+    da_ball t, u, pi;
+    b_init(t, p); b_init(u, p); b_init(pi, p);
+    b_pi(pi);
+    int st = DA_OK;
+    switch (cf) {
+    case NK_IDENTITY: case NK_ERF: case NK_SIN: case NK_SIGN:
+        b_set_si(t, 0);
+        break;
+    case NK_STEP:
+        mpfr_set_ui_2exp(t->mid, 1, -1, MPFR_RNDN);
+        mpfr_set_zero(t->rad, 1);
+        break;
+    case NK_RELU: case NK_ABS: case NK_LEAKY:
+        /* E relu = sqrt(q/(2 pi)); abs: twice that; leaky: (1 - alpha) times */
+        b_mul_2si(u, pi, 1);
+        da_ball_div(t, q, u);
+        da_ball_sqrt(t, t);
+        if (cf == NK_ABS)
+            b_mul_2si(t, t, 1);
+        if (cf == NK_LEAKY) {
+            b_set_si(u, 1);
+            da_ball_sub(u, u, &k->alpha);
+            da_ball_mul(t, t, u);
+        }
+        break;
+    case NK_COS: case NK_EXP:
+        /* e^(-q/2), e^(q/2) */
+        b_mul_2si(u, q, -1);
+        if (cf == NK_COS)
+            mpfr_neg(u->mid, u->mid, MPFR_RNDN);
+        b_mono(t, u, MF_EXP);
+        break;
+    case NK_GAUSSIAN:
+        b_set_si(u, 1);
+        da_ball_add(u, u, q);
+        st = b_mono(t, u, MF_RSQRT);
+        break;
+    case NK_GELU:
+        /* q / sqrt(2 pi (1 + q)) */
+        b_set_si(u, 1);
+        da_ball_add(u, u, q);
+        da_ball_mul(u, u, pi);
+        b_mul_2si(u, u, 1);
+        if ((st = b_mono(t, u, MF_RSQRT)) == DA_OK)
+            da_ball_mul(t, t, q);
+        break;
+    default:
+        st = DA_EINVAL;
+    }
+    if (!st)
+        da_ball_set(r, t);
+    da_ball_clear(t); da_ball_clear(u); da_ball_clear(pi);
+    return st;
+}
+
+/* A^2 K_f(B^2 q1, B^2 q2, B^2 c) and (A B)^2 K_f'(...); with the shift C
+ * the value kernel gains A C (m(B^2 q1) + m(B^2 q2)) + C^2 */
+static int cf_scaled(da_ball r, const da_netk *k, const da_ball q1, const da_ball q2,
+                     const da_ball c, int diag, int m)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid) + 16;
+    da_ball b2, Q1, Q2, C, f;
+    b_init(b2, p); b_init(Q1, p); b_init(Q2, p); b_init(C, p); b_init(f, p);
+    da_ball_mul(b2, &k->B, &k->B);
+    da_ball_mul(Q1, q1, b2);
+    da_ball_mul(Q2, q2, b2);
+    if (diag)
+        da_ball_set(C, Q1);
+    else
+        da_ball_mul(C, c, b2);
+    int st = cf_eval(r, k, Q1, diag ? Q1 : Q2, C, diag, m);
+    if (!st) {
+        da_ball_mul(f, &k->A, &k->A);
+        if (m == 1)
+            da_ball_mul(f, f, b2);
+        da_ball_mul(r, r, f);
+    }
+    if (!st && m == 0 && !mpfr_zero_p(k->C.mid)) {
+        da_ball m1, m2;
+        b_init(m1, p);
+        b_init(m2, p);
+        st = cf_mean(m1, k->cf, Q1, k);
+        if (!st)
+            st = cf_mean(m2, k->cf, diag ? Q1 : Q2, k);
+        if (!st) {
+            da_ball_add(m1, m1, m2);
+            da_ball_mul(m1, m1, &k->A);
+            da_ball_mul(m1, m1, &k->C);
+            da_ball_add(r, r, m1);
+            da_ball_mul(m1, &k->C, &k->C);
+            da_ball_add(r, r, m1);
+        }
+        da_ball_clear(m1);
+        da_ball_clear(m2);
+    }
+    da_ball_clear(b2); da_ball_clear(Q1); da_ball_clear(Q2); da_ball_clear(C); da_ball_clear(f);
+    return st;
+}
+
+/* ---- the object -------------------------------------------------------- */
+
+int da_netk_new(da_netk **out, const da_act *act, const da_netk_opts *opts)
+{
+    da_netk_opts o;
+    if (opts)
+        o = *opts;
+    else
+        da_netk_opts_init(&o);
+    *out = NULL;
+    if (o.digits < 1 || o.digits > 3000)
+        return da_fail(DA_EINVAL, "digits must lie in [1, 3000]");
+    da_netk *k = da_calloc(1, sizeof *k);
+    if (!k)
+        return DA_ENOMEM;
+    k->act = act;
+    k->digits = o.digits;
+    k->normalized = o.normalized;
+    k->prec = da_digits_to_bits(o.digits + 20) + 32;
+    k->jump = da_act_has_jump(act);
+    b_init(&k->A, k->prec);
+    b_init(&k->B, k->prec);
+    b_init(&k->C, k->prec);
+    b_set_si(&k->C, 0);
+    b_init(&k->alpha, k->prec);
+    b_init(&k->mean, k->prec);
+    b_init(&k->var, k->prec);
+    b_set_si(&k->A, 1);
+    b_set_si(&k->B, 1);
+    k->cf = NK_NONE;
+    if (o.method != DA_DUAL_SERIES && !o.normalized)
+        detect(k);
+    if (o.method == DA_DUAL_CLOSED && k->cf == NK_NONE) {
+        da_netk_free(k);
+        return da_fail(DA_EINVAL, "'%s' has no known closed form at general variances%s",
+                       da_act_spec(act), o.normalized ? " when normalized" : "");
+    }
+    if (k->cf == NK_NONE)
+        snprintf(k->method, sizeof k->method, "Hermite series of sigma(sqrt(q) x)%s",
+                 o.normalized ? ", normalized sigma" : "");
+    if (o.normalized) {
+        da_hermite_opts ho;
+        da_hermite_opts_init(&ho);
+        ho.degree = 2;
+        ho.digits = o.digits + 10;
+        ho.raw = 1;
+        ho.no_beta = 1;
+        da_hermite *h = NULL;
+        int st = da_hermite_compute(&h, act, &ho);
+        if (!h) {
+            da_netk_free(k);
+            return st;
+        }
+        da_ball_set(&k->mean, &h->mean);
+        da_ball_set(&k->var, &h->var);
+        da_hermite_free(h);
+        mpfr_t lo;
+        mpfr_init2(lo, DA_RAD_PREC);
+        b_lo(lo, &k->var);
+        int pos = mpfr_sgn(lo) > 0;
+        mpfr_clear(lo);
+        if (!pos) {
+            da_netk_free(k);
+            return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized",
+                           da_act_spec(act));
+        }
+    }
+    *out = k;
+    return DA_OK;
+}
+
+void da_netk_free(da_netk *k)
+{
+    if (!k)
+        return;
+    for (int i = 0; i < k->ncache; i++) {
+        da_hermite_free(k->cache[i].h);
+        da_ball_clear(&k->cache[i].q);
+    }
+    da_ball_clear(&k->A);
+    da_ball_clear(&k->B);
+    da_ball_clear(&k->C);
+    da_ball_clear(&k->alpha);
+    da_ball_clear(&k->mean);
+    da_ball_clear(&k->var);
+    free(k);
+}
+
+const char *da_netk_method(const da_netk *k) { return k->method; }
+int da_netk_closed(const da_netk *k) { return k->cf != NK_NONE; }
+
+/* ---- series data -------------------------------------------------------- */
+
+/* the decimal q~ near the midpoint of q (digits + 12 significant digits) */
+static int q_decimal(char *buf, size_t len, const da_ball q, long digits)
+{
+    if (mpfr_sgn(q->mid) <= 0)
+        return da_fail(DA_EDOM, "variance %g is not positive", mpfr_get_d(q->mid, MPFR_RNDN));
+    mpfr_exp_t ex;
+    size_t nd = (size_t)digits + 12;
+    if (nd > 1060)
+        nd = 1060;
+    char *s = mpfr_get_str(NULL, &ex, 10, nd, q->mid, MPFR_RNDN);
+    if (!s)
+        return DA_ENOMEM;
+    snprintf(buf, len, "0.%se%ld", s, (long)ex);
+    mpfr_free_str(s);
+    return DA_OK;
+}
+
+/* the coefficients of sigma(sqrt(q~) x) up to degree at least N */
+static int get_coefs(nk_coefs **out, da_netk *k, const char *qdec, long N)
+{
+    nk_coefs *c = NULL;
+    for (int i = 0; i < k->ncache; i++)
+        if (!strcmp(k->cache[i].qdec, qdec))
+            c = &k->cache[i];
+    if (c && c->N >= N) {
+        c->used = ++k->clock;
+        *out = c;
+        return DA_OK;
+    }
+    /* build sigma(sqrt(q~) * x) */
+    da_expr *num = da_expr_num(qdec);
+    da_expr *sq = num ? da_expr_node(DA_E_FN, DA_F_SQRT, 1, num, NULL, NULL) : NULL;
+    da_expr *x = sq ? da_expr_x() : NULL;
+    da_expr *arg = x ? da_expr_node(DA_E_MUL, 0, 2, sq, x, NULL) : NULL;
+    if (!arg) {
+        if (sq && !x) da_expr_unref(sq);
+        return da_fail(DA_ENOMEM, "out of memory");
+    }
+    da_expr *g = da_expr_subst(k->act->expr, arg);
+    da_expr_unref(arg);
+    if (!g)
+        return da_fail(DA_ENOMEM, "out of memory");
+    da_act *ga = NULL;
+    int st = da_act_from_expr(&ga, g, da_act_spec(k->act));
+    if (st)
+        return st;
+    da_hermite_opts ho;
+    da_hermite_opts_init(&ho);
+    ho.degree = N;
+    ho.digits = k->digits + 8 + (long)ceil(1.5 * log10((double)N + 1));
+    ho.raw = 1;
+    da_hermite *h = NULL;
+    st = da_hermite_compute(&h, ga, &ho);
+    da_act_free(ga);
+    if (!h)
+        return st;
+    if (!c) {
+        if (k->ncache < NK_CACHE) {
+            c = &k->cache[k->ncache++];
+            da_ball_init2(&c->q, k->prec);
+        } else {
+            c = &k->cache[0];
+            for (int i = 1; i < k->ncache; i++)
+                if (k->cache[i].used < c->used)
+                    c = &k->cache[i];
+            da_hermite_free(c->h);
+            c->h = NULL;
+        }
+        snprintf(c->qdec, sizeof c->qdec, "%s", qdec);
+        b_decimal(&c->q, qdec);
+    } else {
+        da_hermite_free(c->h);
+    }
+    c->h = h;
+    c->N = N;
+    c->used = ++k->clock;
+    *out = c;
+    return st == DA_EACCURACY ? DA_EACCURACY : DA_OK;
+}
+
+/* One side of the pair: coefficient balls (normalized if asked), tails
+ * and norms as upper bounds in double. */
+typedef struct {
+    long N;
+    da_ball_struct *a;    /* a[0..N] */
+    double T;             /* sum_{k>N} a_k^2 */
+    double Td;            /* sum_{k>N} k a_k^2 (INFINITY when sigma jumps) */
+    da_ball_struct n2;    /* E g^2 */
+    da_ball_struct d2;    /* E g'^2 (mid Inf when infinite) */
+    int d2inf;
+    double q;             /* q~ */
+    double dil[2];        /* estimates of ||dg/dq||, ||dh/dq|| (h = sigma'(sqrt q x)) */
+    int init;             /* n2, d2 initialized */
+} side_t;
+
+static void side_clear(side_t *s)
+{
+    if (!s->init)
+        return;
+    s->init = 0;
+    if (s->a) {
+        for (long i = 0; i <= s->N; i++)
+            da_ball_clear(&s->a[i]);
+        free(s->a);
+    }
+    da_ball_clear(&s->n2);
+    da_ball_clear(&s->d2);
+}
+
+static int side_make(side_t *s, const da_netk *k, const nk_coefs *c, long N)
+{
+    mpfr_prec_t p = k->prec;
+    const da_hermite *h = c->h;
+    memset(s, 0, sizeof *s);
+    da_ball_init2(&s->n2, p);
+    da_ball_init2(&s->d2, p);
+    s->init = 1;
+    s->N = N;
+    s->a = da_malloc((size_t)(N + 1) * sizeof *s->a);
+    if (!s->a)
+        return DA_ENOMEM;
+    for (long i = 0; i <= N; i++) {
+        da_ball_init2(&s->a[i], p);
+        da_ball_set(&s->a[i], &h->a[i]);
+    }
+    s->q = mpfr_get_d(c->q.mid, MPFR_RNDN);
+    /* tail beyond N: the engine's tail at its degree plus its coefficients beyond N */
+    double T = b_hi_d(&h->tail);
+    if (T < 0) T = 0;
+    for (long i = N + 1; i <= h->degree; i++) {
+        double v = b_up_d(&h->a[i]);
+        T += v * v;
+    }
+    da_ball_set(&s->n2, &h->norm2);
+    /* E g'^2 = beta Var g (beta of the normalized g) */
+    s->d2inf = h->beta_infinite || !mpfr_number_p(h->beta.mid) || !mpfr_number_p(h->beta.rad);
+    if (!s->d2inf) {
+        da_ball bv, bb;
+        da_ball_init2(bv, p);
+        da_ball_init2(bb, p);
+        da_ball_set(bv, &h->var);
+        mpfr_set(bb->mid, h->beta.mid, MPFR_RNDN);
+        mpfr_set(bb->rad, h->beta.rad, MPFR_RNDU);
+        if (mpfr_get_prec(h->beta.mid) > p)
+            b_ulp(bb);
+        da_ball_mul(&s->d2, bb, bv);
+        da_ball_clear(bv);
+        da_ball_clear(bb);
+        double Td = b_hi_d(&s->d2);
+        mpfr_t acc, t;
+        mpfr_init2(acc, DA_RAD_PREC);
+        mpfr_init2(t, DA_RAD_PREC);
+        mpfr_set_zero(acc, 1);
+        for (long i = 1; i <= N; i++) {
+            /* lower bound of k a_k^2 */
+            mpfr_abs(t, h->a[i].mid, MPFR_RNDD);
+            mpfr_sub(t, t, h->a[i].rad, MPFR_RNDD);
+            if (mpfr_sgn(t) < 0) mpfr_set_zero(t, 1);
+            mpfr_sqr(t, t, MPFR_RNDD);
+            mpfr_mul_si(t, t, i, MPFR_RNDD);
+            mpfr_add(acc, acc, t, MPFR_RNDD);
+        }
+        Td -= mpfr_get_d(acc, MPFR_RNDD);
+        mpfr_clears(acc, t, (mpfr_ptr)0);
+        s->Td = Td > 0 ? Td * (1 + 1e-12) : 0;
+    } else {
+        s->Td = INFINITY;
+        mpfr_set_inf(s->d2.mid, 1);
+    }
+    if (k->normalized) {
+        /* s = (sigma - m)/sd: a_0 -= m, everything / sd */
+        da_ball sd, t;
+        da_ball_init2(sd, p);
+        da_ball_init2(t, p);
+        da_ball_sqrt(sd, &k->var);
+        /* n2 = (n2 - 2 m a_0 + m^2) / var */
+        da_ball_mul(t, &k->mean, &s->a[0]);
+        b_mul_2si(t, t, 1);
+        da_ball_sub(&s->n2, &s->n2, t);
+        da_ball_mul(t, &k->mean, &k->mean);
+        da_ball_add(&s->n2, &s->n2, t);
+        da_ball_div(&s->n2, &s->n2, &k->var);
+        da_ball_sub(&s->a[0], &s->a[0], &k->mean);
+        for (long i = 0; i <= N; i++)
+            da_ball_div(&s->a[i], &s->a[i], sd);
+        double vlo = mpfr_get_d(k->var.mid, MPFR_RNDD) - mpfr_get_d(k->var.rad, MPFR_RNDU);
+        T /= vlo * (1 - 1e-12);
+        if (!s->d2inf) {
+            s->Td /= vlo * (1 - 1e-12);
+            da_ball_div(&s->d2, &s->d2, &k->var);
+        }
+        da_ball_clear(sd);
+        da_ball_clear(t);
+    }
+    s->T = T * (1 + 1e-12);
+    /* dilation norms (estimates from the truncated coefficients) */
+    for (int m = 0; m < 2; m++) {
+        double acc = 0;
+        for (long i = 0; i + 2 + m <= N; i++) {
+            double bi, bi2;
+            if (m == 0) {
+                bi = mpfr_get_d(s->a[i].mid, MPFR_RNDN);
+                bi2 = mpfr_get_d(s->a[i + 2].mid, MPFR_RNDN);
+            } else {
+                bi = sqrt((double)i + 1) * mpfr_get_d(s->a[i + 1].mid, MPFR_RNDN) / sqrt(s->q);
+                bi2 = sqrt((double)i + 3) * mpfr_get_d(s->a[i + 3].mid, MPFR_RNDN) / sqrt(s->q);
+            }
+            double d = ((double)i * bi + sqrt(((double)i + 1) * ((double)i + 2)) * bi2) / (2 * s->q);
+            acc += d * d;
+        }
+        s->dil[m] = sqrt(acc);
+    }
+    return DA_OK;
+}
+
+/* max_{k > N} k^(m) s^(k-m) (an upper bound), 0 <= s <= 1 */
+static double maxfall(long N, int m, double s)
+{
+    if (s <= 0)
+        return m == 0 ? 0 : (N + 1 <= m ? 1 : 0);
+    if (s >= 1)
+        return m == 0 ? 1 : INFINITY;
+    double kstar = m > 0 ? -(double)m / log(s) : 0;
+    double kk = (double)(N + 1) > kstar ? (double)(N + 1) : kstar;
+    return pow(kk, m) * pow(s, kk - m) * (1 + 1e-12);
+}
+
+/* the sum part: r = sum_{k<=N} k^(m) a_k b_k rho^(k-m) at the exact rho0,
+ * with coefficient radii and rounding; mag gets sum of |terms| (upper),
+ * dmag the rho-derivative bound sum k^(m+1) |a_k b_k| s^(k-m-1) */
+static void pair_sum(da_ball r, const side_t *x, const side_t *y, long N, const mpfr_t rho0,
+                     double s, int m, double *dmag)
+{
+    mpfr_prec_t p = mpfr_get_prec(r->mid) + 16;
+    da_ball acc, c, rb, t;
+    b_init(acc, p); b_init(c, p); b_init(rb, p); b_init(t, p);
+    mpfr_set(rb->mid, rho0, MPFR_RNDN);
+    mpfr_set_zero(rb->rad, 1);
+    b_set_si(acc, 0);
+    double dm = 0, sp = 1;
+    double ar = fabs(mpfr_get_d(rho0, MPFR_RNDU));
+    (void)ar;
+    /* Horner in balls: acc = acc rho + c_k, k from N down to m */
+    for (long kk = N; kk >= m; kk--) {
+        da_ball_mul(c, &x->a[kk], &y->a[kk]);
+        if (m == 1) {
+            mpfr_mul_si(c->mid, c->mid, kk, MPFR_RNDN);
+            mpfr_mul_si(c->rad, c->rad, kk, MPFR_RNDU);
+            b_ulp(c);
+        }
+        da_ball_mul(acc, acc, rb);
+        da_ball_add(acc, acc, c);
+    }
+    /* derivative bound in double (upper) */
+    for (long kk = m + 1; kk <= N; kk++) {
+        double ab = b_up_d(&x->a[kk]) * b_up_d(&y->a[kk]);
+        double w = m == 0 ? (double)kk : (double)kk * (double)(kk - 1);
+        (void)sp;
+        dm += w * ab * pow(s, (double)(kk - m - 1));
+    }
+    *dmag = dm * (1 + 1e-10);
+    da_ball_set(r, acc);
+    da_ball_clear(acc); da_ball_clear(c); da_ball_clear(rb); da_ball_clear(t);
+}
+
+/* truncation bound of order m beyond N, at s */
+static double pair_tail(const side_t *x, const side_t *y, long N, int m, double s)
+{
+    double b = sqrt(x->T * y->T) * maxfall(N, m, s);
+    if (m == 1 && isfinite(x->Td) && isfinite(y->Td)) {
+        double b2 = sqrt(x->Td * y->Td) * pow(s, (double)N);
+        if (b2 < b || !isfinite(b))
+            b = b2;
+    }
+    return b * (1 + 1e-10);
+}
+
+/* the rho-derivative tail of order m (the bound of order m + 1) */
+static double pair_dtail(const side_t *x, const side_t *y, long N, int m, double s)
+{
+    double b = sqrt(x->T * y->T) * maxfall(N, m + 1, s);
+    if (m == 0 && isfinite(x->Td) && isfinite(y->Td)) {
+        double b2 = sqrt(x->Td * y->Td) * pow(s, (double)N);
+        if (b2 < b || !isfinite(b))
+            b = b2;
+    }
+    return b * (1 + 1e-10);
+}
+
+static void rad_add(da_ball r, double e)
+{
+    if (!(e >= 0))
+        e = INFINITY;
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_set_d(t, e, MPFR_RNDU);
+    mpfr_add(r->rad, r->rad, t, MPFR_RNDU);
+    mpfr_clear(t);
+}
+
+/* distance of the true variance from q~: rad(q) + |mid(q) - q~| (upper) */
+static double q_dist(const da_ball q, const da_ball qt)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_sub(t, q->mid, qt->mid, MPFR_RNDA);
+    mpfr_abs(t, t, MPFR_RNDU);
+    mpfr_add(t, t, q->rad, MPFR_RNDU);
+    mpfr_add(t, t, qt->rad, MPFR_RNDU);
+    double v = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return v;
+}
+
+static int series_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2,
+                       const da_ball c, int diag, int m)
+{
+    char d1[1100], d2[1100];
+    int st = q_decimal(d1, sizeof d1, q1, k->digits);
+    if (!st && !diag)
+        st = q_decimal(d2, sizeof d2, q2, k->digits);
+    if (st)
+        return st;
+    if (diag || !strcmp(d1, d2))
+        diag = diag, strcpy(d2, d1);
+    double target = pow(10.0, -(double)k->digits) / 16;
+    mpfr_prec_t p = k->prec;
+    da_ball rho, t;
+    b_init(rho, p);
+    b_init(t, p);
+    long N = k->lastN > 32 ? k->lastN : 32;
+    int est = DA_OK;
+    side_t x, y;
+    memset(&x, 0, sizeof x);
+    memset(&y, 0, sizeof y);
+    nk_coefs *c1 = NULL, *c2 = NULL;
+    for (;;) {
+        st = get_coefs(&c1, k, d1, N);
+        if (st && st != DA_EACCURACY)
+            goto out;
+        if (st) est = st;
+        /* c1 may be evicted by the second lookup when the cache is full:
+           take side x first */
+        side_clear(&x);
+        memset(&x, 0, sizeof x);
+        if ((st = side_make(&x, k, c1, N)))
+            goto out;
+        if (!diag) {
+            st = get_coefs(&c2, k, d2, N);
+            if (st && st != DA_EACCURACY)
+                goto out;
+            if (st) est = st;
+            side_clear(&y);
+            memset(&y, 0, sizeof y);
+            if ((st = side_make(&y, k, c2, N)))
+                goto out;
+        }
+        if (diag)
+            break;
+        /* rho = c / sqrt(q~1 q~2) */
+        da_ball_mul(t, &c1->q, &c2->q);
+        if ((st = b_mono(t, t, MF_RSQRT)))
+            goto out;
+        da_ball_mul(rho, c, t);
+        double s = b_up_d(rho);
+        if (s > 1) s = 1;
+        double tail = pair_tail(&x, &y, N, m, s);
+        if (tail <= target || N >= NK_NMAX)
+            break;
+        /* predict the degree from the decay of the tails over the second
+           half of the coefficients (at least doubling) */
+        long next = 2 * N;
+        double Th = sqrt(x.T * y.T);
+        for (long i = N / 2 + 1; i <= N; i++)
+            Th += fabs(mpfr_get_d(x.a[i].mid, MPFR_RNDN) * mpfr_get_d(y.a[i].mid, MPFR_RNDN));
+        double T = sqrt(x.T * y.T);
+        if (T > 0 && Th > T && s < 1) {
+            double lr = log(T / Th) / (double)(N - N / 2) + log(s);
+            if (lr < 0) {
+                double more = log(target / tail) / lr;
+                if (more < 1e6 && N + (long)ceil(1.25 * more) + 8 > next)
+                    next = N + (long)ceil(1.25 * more) + 8;
+            }
+        }
+        N = next > NK_NMAX ? NK_NMAX : next;
+    }
+    if (N > k->lastN)
+        k->lastN = N;
+    if (diag) {
+        /* E g^2, E g'^2 / q */
+        if (m == 0) {
+            da_ball_set(r, &x.n2);
+        } else {
+            if (x.d2inf) {
+                st = DA_EINFINITE;
+                goto out;
+            }
+            da_ball_div(r, &x.d2, &c1->q);
+        }
+        double dq = q_dist(q1, &c1->q);
+        if (dq > 0) {
+            double nrm = m == 0 ? sqrt(b_up_d(&x.n2)) : sqrt(b_up_d(&x.d2) / x.q);
+            rad_add(r, 4 * nrm * x.dil[m] * dq);
+        }
+    } else {
+        double s = b_up_d(rho);
+        if (s > 1) s = 1;
+        double dmag;
+        pair_sum(r, &x, &y, N, rho->mid, s, m, &dmag);
+        double tail = pair_tail(&x, &y, N, m, s);
+        double dt = pair_dtail(&x, &y, N, m, s);
+        double D = dmag + dt;
+        double rr = mpfr_get_d(rho->rad, MPFR_RNDU);
+        rad_add(r, tail);
+        if (rr > 0)
+            rad_add(r, D * rr * (1 + 1e-10));
+        /* the variance offsets (first-order estimate, doubled) */
+        double dq1 = q_dist(q1, &c1->q), dq2 = q_dist(q2, &c2->q);
+        if (dq1 > 0 || dq2 > 0) {
+            double n1, n2;
+            if (m == 0) {
+                n1 = sqrt(b_up_d(&x.n2));
+                n2 = sqrt(b_up_d(&y.n2));
+            } else {
+                n1 = x.d2inf ? INFINITY : sqrt(b_up_d(&x.d2) / x.q);
+                n2 = y.d2inf ? INFINITY : sqrt(b_up_d(&y.d2) / y.q);
+            }
+            double ar = fabs(mpfr_get_d(rho->mid, MPFR_RNDN));
+            double e1 = x.dil[m] * n2 + ar / (2 * x.q) * D;
+            double e2 = y.dil[m] * n1 + ar / (2 * y.q) * D;
+            rad_add(r, 2 * (e1 * dq1 + e2 * dq2));
+        }
+        if (m == 1) {
+            /* divide by sqrt(q~1 q~2) */
+            da_ball_mul(t, &c1->q, &c2->q);
+            b_mono(t, t, MF_RSQRT);
+            da_ball_mul(r, r, t);
+            double extra = b_up_d(r) * 0.5 * (dq1 / x.q + dq2 / y.q) * 2;
+            if (dq1 > 0 || dq2 > 0)
+                rad_add(r, extra);
+        }
+    }
+out:
+    side_clear(&x);
+    side_clear(&y);
+    da_ball_clear(rho);
+    da_ball_clear(t);
+    if (st)
+        return st;
+    return est;
+}
+
+/* ---- public evaluation --------------------------------------------------- */
+
+static int check_inputs(const da_ball q1, const da_ball q2, const da_ball c)
+{
+    if (!mpfr_number_p(q1->mid) || !mpfr_number_p(q2->mid) || !mpfr_number_p(c->mid) ||
+        !mpfr_number_p(q1->rad) || !mpfr_number_p(q2->rad) || !mpfr_number_p(c->rad))
+        return da_fail(DA_EINVAL, "variances and covariance must be finite");
+    if (mpfr_sgn(q1->mid) <= 0 || mpfr_sgn(q2->mid) <= 0)
+        return da_fail(DA_EDOM, "variances must be positive");
+    /* c^2 <= q1 q2 up to the radii */
+    mpfr_t a, b;
+    mpfr_inits2(DA_RAD_PREC + 64, a, b, (mpfr_ptr)0);
+    mpfr_abs(a, c->mid, MPFR_RNDD);
+    mpfr_sub(a, a, c->rad, MPFR_RNDD);
+    if (mpfr_sgn(a) < 0) mpfr_set_zero(a, 1);
+    mpfr_sqr(a, a, MPFR_RNDD);
+    b_hi(b, q1);
+    mpfr_t u;
+    mpfr_init2(u, DA_RAD_PREC + 64);
+    b_hi(u, q2);
+    mpfr_mul(b, b, u, MPFR_RNDU);
+    int bad = mpfr_cmp(a, b) > 0;
+    mpfr_clears(a, b, u, (mpfr_ptr)0);
+    if (bad)
+        return da_fail(DA_EDOM, "covariance %g exceeds sqrt(q1 q2): not a covariance",
+                       mpfr_get_d(c->mid, MPFR_RNDN));
+    return DA_OK;
+}
+
+static int finish(da_ball r, const da_netk *k, int st)
+{
+    if (st == DA_EINFINITE) {
+        mpfr_set_inf(r->mid, 1);
+        mpfr_set_zero(r->rad, 1);
+        return da_fail(DA_EINFINITE, "E[sigma'(u) sigma'(v)] is infinite here: '%s' jumps",
+                       da_act_spec(k->act));
+    }
+    if (st)
+        return st;
+    if (da_ball_digits(r) < (double)k->digits)
+        return DA_EACCURACY;
+    return DA_OK;
+}
+
+int da_netk_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2, const da_ball c,
+                 int deriv)
+{
+    if (deriv != 0 && deriv != 1)
+        return da_fail(DA_EINVAL, "deriv must be 0 or 1");
+    int st = check_inputs(q1, q2, c);
+    if (st)
+        return st;
+    if (k->cf != NK_NONE) {
+        st = cf_scaled(r, k, q1, q2, c, 0, deriv);
+        if (!st && deriv == 0 && !mpfr_zero_p(c->rad)) {
+            /* the radius of c through |dF/dc| = |E[s'(u) s'(v)]| <=
+               sqrt(E s'(u)^2 E s'(v)^2) (Cauchy-Schwarz, for every c): the
+               closed forms evaluated on a ball of c lose to dependency
+               (abs = 4 relu - x: 3 rad c instead of rad c) */
+            mpfr_prec_t p = mpfr_get_prec(r->mid);
+            da_ball cm, r2, d1, d2;
+            b_init(cm, mpfr_get_prec(c->mid)); b_init(r2, p); b_init(d1, p); b_init(d2, p);
+            mpfr_set(cm->mid, c->mid, MPFR_RNDN);
+            mpfr_set_zero(cm->rad, 1);
+            if (cf_scaled(r2, k, q1, q2, cm, 0, 0) == DA_OK && cf_scaled(d1, k, q1, q1, q1, 1, 1) == DA_OK &&
+                cf_scaled(d2, k, q2, q2, q2, 1, 1) == DA_OK) {
+                double D = sqrt(b_up_d(d1) * b_up_d(d2)) * (1 + 1e-12);
+                mpfr_t e;
+                mpfr_init2(e, DA_RAD_PREC);
+                mpfr_mul_d(e, c->rad, D, MPFR_RNDU);
+                mpfr_add(r2->rad, r2->rad, e, MPFR_RNDU);
+                if (mpfr_cmp(r2->rad, r->rad) < 0)
+                    da_ball_set(r, r2);
+                mpfr_clear(e);
+            }
+            da_clear_error();
+            da_ball_clear(cm); da_ball_clear(r2); da_ball_clear(d1); da_ball_clear(d2);
+        }
+    } else {
+        st = series_eval(r, k, q1, q2, c, 0, deriv);
+    }
+    return finish(r, k, st);
+}
+
+int da_netk_diag(da_ball r, da_netk *k, const da_ball q, int deriv)
+{
+    if (deriv != 0 && deriv != 1)
+        return da_fail(DA_EINVAL, "deriv must be 0 or 1");
+    int st = check_inputs(q, q, q);
+    if (st)
+        return st;
+    if (k->cf != NK_NONE)
+        st = cf_scaled(r, k, q, q, q, 1, deriv);
+    else
+        st = series_eval(r, k, q, q, q, 1, deriv);
+    return finish(r, k, st);
+}
+
+double da_netk_eval_d(da_netk *k, double q1, double q2, double c, int deriv, double *err)
+{
+    da_ball a, b, cc, r;
+    mpfr_prec_t p = k->prec;
+    b_init(a, p); b_init(b, p); b_init(cc, p); b_init(r, p);
+    mpfr_set_d(a->mid, q1, MPFR_RNDN);
+    mpfr_set_d(b->mid, q2, MPFR_RNDN);
+    mpfr_set_d(cc->mid, c, MPFR_RNDN);
+    int diag = q1 == q2 && c == q1;
+    int st = diag ? da_netk_diag(r, k, a, deriv) : da_netk_eval(r, k, a, b, cc, deriv);
+    double v;
+    if (st && st != DA_EACCURACY && st != DA_EINFINITE) {
+        v = NAN;
+        if (err) *err = INFINITY;
+    } else {
+        v = mpfr_get_d(r->mid, MPFR_RNDN);
+        if (err) {
+            double e = mpfr_get_d(r->rad, MPFR_RNDU);
+            *err = isfinite(v) ? e + fabs(v) * 0x1p-53 : 0;
+        }
+    }
+    da_ball_clear(a); da_ball_clear(b); da_ball_clear(cc); da_ball_clear(r);
+    return v;
+}
+
+/* ---- the network ---------------------------------------------------------- */
+
+void da_netk_net_init(da_netk_net *n)
+{
+    memset(n, 0, sizeof *n);
+    n->depth = 1;
+    n->param = DA_NETK_PARAM_NTK;
+    n->width = 0;
+    n->dim = 0;
+    n->bias = 1;
+}
+
+static void b_set_double_ball(da_ball dst, const da_ball src) { da_ball_set(dst, src); }
+
+int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
+                    const da_ball q1, const da_ball q2, const da_ball c)
+{
+    if (n->depth < 0)
+        return da_fail(DA_EINVAL, "depth must be >= 0");
+    if (n->param == DA_NETK_PARAM_STANDARD && (n->width <= 0 || n->dim <= 0))
+        return da_fail(DA_EINVAL, "the standard parameterisation needs the input dimension "
+                       "and the hidden width");
+    mpfr_prec_t p = k->prec;
+    da_ball K11, K22, K12, Th, E11, E22, E12, D12, t, u;
+    b_init(K11, p); b_init(K22, p); b_init(K12, p); b_init(Th, p); b_init(E11, p);
+    b_init(E22, p); b_init(E12, p); b_init(D12, p); b_init(t, p); b_init(u, p);
+    int same = mpfr_equal_p(q1->mid, q2->mid) && mpfr_equal_p(q1->rad, q2->rad);
+    /* identical inputs (c = q1 = q2 exactly): K(x, x') = K(x, x) in every
+       layer, so the off-diagonal entries are the diagonal ones (rho = 1,
+       where the series' bounds in rho would not close) */
+    int ident = n->identical ||
+                (same && mpfr_zero_p(q1->rad) && mpfr_zero_p(c->rad) && mpfr_equal_p(c->mid, q1->mid));
+    /* layer 0: the first Dense */
+    da_ball_mul(K11, &n->sw2, q1);
+    da_ball_add(K11, K11, &n->sb2);
+    da_ball_mul(K22, &n->sw2, q2);
+    da_ball_add(K22, K22, &n->sb2);
+    da_ball_mul(K12, &n->sw2, c);
+    da_ball_add(K12, K12, &n->sb2);
+    if (n->param == DA_NETK_PARAM_NTK) {
+        da_ball_set(Th, K12);
+    } else {
+        /* neural-tangents' standard Dense: input_width nngp + W_std^2 ntk (+1 with a
+           bias); the input's ntk is 0 and its nngp is x.x'/d */
+        b_set_si(t, n->dim);
+        da_ball_mul(Th, t, c);
+        if (n->bias) {
+            b_set_si(t, 1);
+            da_ball_add(Th, Th, t);
+        }
+    }
+    int worst = DA_OK;
+    for (long l = 0;; l++) {
+        da_netk_layer *row = &rows[l];
+        row->layer = l;
+        da_ball_init2(&row->q1, p);
+        da_ball_init2(&row->q2, p);
+        da_ball_init2(&row->nngp, p);
+        da_ball_init2(&row->ntk, p);
+        b_set_double_ball(&row->q1, K11);
+        b_set_double_ball(&row->q2, K22);
+        b_set_double_ball(&row->nngp, K12);
+        b_set_double_ball(&row->ntk, Th);
+        if (l == n->depth)
+            break;
+        int st = da_netk_diag(E11, k, K11, 0);
+        if (st && st != DA_EACCURACY) { worst = st; goto fail; }
+        if (same) {
+            da_ball_set(E22, E11);
+        } else {
+            st = da_netk_diag(E22, k, K22, 0);
+            if (st && st != DA_EACCURACY) { worst = st; goto fail; }
+        }
+        if (ident) {
+            da_ball_set(E12, E11);
+            st = da_netk_diag(D12, k, K11, 1);
+        } else {
+            st = da_netk_eval(E12, k, K11, K22, K12, 0);
+            if (st && st != DA_EACCURACY) { worst = st; goto fail; }
+            st = da_netk_eval(D12, k, K11, K22, K12, 1);
+        }
+        if (st && st != DA_EACCURACY) { worst = st; goto fail; }
+        /* NTK */
+        da_ball_mul(t, &n->sw2, D12);
+        da_ball_mul(Th, Th, t);
+        if (n->param == DA_NETK_PARAM_NTK) {
+            da_ball_mul(u, &n->sw2, E12);
+            da_ball_add(u, u, &n->sb2);
+            da_ball_add(Th, Th, u);
+        } else {
+            b_set_si(u, n->width);
+            da_ball_mul(u, u, E12);
+            da_ball_add(Th, Th, u);
+            if (n->bias) {
+                b_set_si(u, 1);
+                da_ball_add(Th, Th, u);
+            }
+        }
+        da_ball_mul(K11, &n->sw2, E11);
+        da_ball_add(K11, K11, &n->sb2);
+        da_ball_mul(K22, &n->sw2, E22);
+        da_ball_add(K22, K22, &n->sb2);
+        da_ball_mul(K12, &n->sw2, E12);
+        da_ball_add(K12, K12, &n->sb2);
+        continue;
+    fail:
+        for (long j = 0; j <= l; j++)
+            da_netk_layer_clear(&rows[j]);
+        break;
+    }
+    da_ball_clear(K11); da_ball_clear(K22); da_ball_clear(K12); da_ball_clear(Th);
+    da_ball_clear(E11); da_ball_clear(E22); da_ball_clear(E12); da_ball_clear(D12);
+    da_ball_clear(t); da_ball_clear(u);
+    if (worst)
+        return worst;
+    for (long l = 0; l <= n->depth; l++) {
+        double d = fmin(fmin(da_ball_digits(&rows[l].q1), da_ball_digits(&rows[l].q2)),
+                        fmin(da_ball_digits(&rows[l].nngp), da_ball_digits(&rows[l].ntk)));
+        if (d < (double)k->digits)
+            return DA_EACCURACY;
+    }
+    return DA_OK;
+}
+
+void da_netk_layer_clear(da_netk_layer *row)
+{
+    da_ball_clear(&row->q1);
+    da_ball_clear(&row->q2);
+    da_ball_clear(&row->nngp);
+    da_ball_clear(&row->ntk);
+}

@@ -1,0 +1,308 @@
+/* cmd_kernel.c -- dualact kernel ACT --depth L: the NNGP and NTK of the
+ * network Dense(sw2, sb2), then L blocks (ACT, Dense(sw2, sb2)), on two
+ * inputs given by their input kernel, layer by layer (da_netk_network). */
+#include "cli.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dualact kernel ACT [--depth L] [--sw2 W] [--sb2 B]\n"
+    "                      [--q1 Q1 --q2 Q2 --cov C | --rho R]\n"
+    "                      [--param ntk|standard [--dim D --width N] [--no-bias]]\n"
+    "                      [--digits D] [--normalized] [--method auto|series|closed]\n"
+    "                      [--format text|csv|json]\n"
+    "\n"
+    "The network kernels of Dense(sw2, sb2), then L blocks (ACT, Dense(sw2, sb2)),\n"
+    "the way neural-tangents writes stax.serial(Dense(W_std, b_std), Act(), ...)\n"
+    "with sw2 = W_std^2, sb2 = b_std^2, on two inputs x, x' given by their input\n"
+    "kernel q1 = x.x/d, q2 = x'.x'/d, cov = x.x'/d.  One row per layer l = 0..L\n"
+    "(layer 0 is after the first Dense): K(x,x), K(x',x'), the NNGP K(x,x') and\n"
+    "the NTK Theta(x,x'), each with an absolute error bound.  ACT is a catalogue\n"
+    "name, a formula in x, or a neural-tangents stax name with its parameters\n"
+    "(Relu, Erf(a,b,c), Gelu, Sin(a,b,c), Exp(a,b), Gaussian(a,b), Rbf(gamma),\n"
+    "ABRelu(a,b), LeakyRelu(alpha), Sigmoid_like, Monomial(k), ...).\n"
+    "\n"
+    "  --depth L       number of (ACT, Dense) blocks (default 1)\n"
+    "  --sw2 W         weight variance sigma_w^2 (default 1)\n"
+    "  --sb2 B         bias variance sigma_b^2 (default 0)\n"
+    "  --q1, --q2, --cov   the input kernel (all three together)\n"
+    "  --rho R         shorthand for q1 = q2 = 1, cov = R (default 0)\n"
+    "  --param P       ntk (default: neural-tangents' default) or standard\n"
+    "                  (neural-tangents' parameterization=\"standard\", which needs\n"
+    "                  --dim, the input dimension, and --width, the hidden width)\n"
+    "  --no-bias       standard parameterisation without bias parameters\n"
+    "                  (neural-tangents' b_std=None; needs --sb2 0)\n"
+    "  --digits D      absolute accuracy 10^-D (default 30, 1 to 1000)\n"
+    "  --normalized    ACT normalized as in the paper (E s = 0, E s^2 = 1);\n"
+    "                  default: ACT as written\n"
+    "  --method M      auto (closed form when known), series, closed\n"
+    "  --format F      text (default), csv (header\n"
+    "                  layer,q1,q1_err,q2,q2_err,nngp,nngp_err,ntk,ntk_err), json\n"
+    "\n"
+    "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached (the\n"
+    "printed digits are still correct; the err columns say what was proved).\n";
+
+static int parse_dec(da_ball b, const char *s, const char *what, mpfr_prec_t prec, int positive)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v))
+        return cli_usage_error("%s: '%s' is not a number", what, s);
+    if (positive > 0 && !(v > 0))
+        return cli_usage_error("%s: %s must be positive", what, s);
+    if (positive == 0 && v < 0)
+        return cli_usage_error("%s: %s must be non-negative", what, s);
+    mpfr_set_prec(b->mid, prec);
+    int t = mpfr_strtofr(b->mid, s, &end, 10, MPFR_RNDN);
+    mpfr_set_zero(b->rad, 1);
+    if (t)
+        mpfr_set_ui_2exp(b->rad, 1, mpfr_get_exp(b->mid) - (mpfr_exp_t)prec, MPFR_RNDU);
+    return 0;
+}
+
+int cmd_kernel(int argc, char **argv, FILE *out)
+{
+    const char *spec = NULL, *sw2s = "1", *sb2s = "0", *q1s = NULL, *q2s = NULL, *covs = NULL,
+               *rhos = NULL, *param = "ntk", *method = "auto";
+    long depth = 1, digits = 30, width = 0, dim = 0;
+    int fmt = FMT_TEXT, normalized = 0, nobias = 0, have_sb2 = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, out);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--normalized")) {
+            normalized = 1;
+        } else if (!strcmp(a, "--no-bias")) {
+            nobias = 1;
+        } else if (!strcmp(a, "--raw")) {
+            /* the default here; accepted for symmetry with dual */
+        } else if (a[0] == '-' && a[1] == '-') {
+            if (i + 1 >= argc)
+                return cli_usage_error("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--depth")) {
+                if (cli_parse_long(v, 0, 100000, &depth, "--depth")) return EXIT_USAGE;
+            } else if (!strcmp(a, "--digits")) {
+                if (cli_parse_long(v, 1, 1000, &digits, "--digits")) return EXIT_USAGE;
+            } else if (!strcmp(a, "--width")) {
+                if (cli_parse_long(v, 1, 1000000000L, &width, "--width")) return EXIT_USAGE;
+            } else if (!strcmp(a, "--dim")) {
+                if (cli_parse_long(v, 1, 1000000000L, &dim, "--dim")) return EXIT_USAGE;
+            } else if (!strcmp(a, "--sw2")) {
+                sw2s = v;
+            } else if (!strcmp(a, "--sb2")) {
+                sb2s = v, have_sb2 = 1;
+            } else if (!strcmp(a, "--q1")) {
+                q1s = v;
+            } else if (!strcmp(a, "--q2")) {
+                q2s = v;
+            } else if (!strcmp(a, "--cov")) {
+                covs = v;
+            } else if (!strcmp(a, "--rho")) {
+                rhos = v;
+            } else if (!strcmp(a, "--param")) {
+                if (strcmp(v, "ntk") && strcmp(v, "standard"))
+                    return cli_usage_error("--param: '%s' is not one of ntk, standard", v);
+                param = v;
+            } else if (!strcmp(a, "--method")) {
+                if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))
+                    return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
+                method = v;
+            } else if (!strcmp(a, "--format")) {
+                if (cli_parse_format(v, &fmt)) return EXIT_USAGE;
+            } else {
+                return cli_usage_error("kernel: unknown option '%s' (see dualact kernel --help)", a);
+            }
+        } else if (!spec) {
+            spec = a;
+        } else {
+            return cli_usage_error("kernel: one activation only ('%s' is extra)", a);
+        }
+    }
+    if (!spec)
+        return cli_usage_error("kernel: no activation given (see dualact kernel --help)");
+    int have_q = q1s || q2s || covs;
+    if (have_q && !(q1s && q2s && covs))
+        return cli_usage_error("kernel: --q1, --q2 and --cov go together");
+    if (have_q && rhos)
+        return cli_usage_error("kernel: give either --q1 --q2 --cov or --rho, not both");
+    int standard = !strcmp(param, "standard");
+    if (standard && (width <= 0 || dim <= 0))
+        return cli_usage_error("kernel: --param standard needs --dim (input dimension) and "
+                               "--width (hidden width), as neural-tangents' kernel depends on them");
+    if (!standard && (width || dim || nobias))
+        return cli_usage_error("kernel: --dim, --width and --no-bias apply to --param standard");
+
+    long work = digits + GUARD_DIGITS + 4;
+    mpfr_prec_t prec = (mpfr_prec_t)ceil((double)work * 3.3219280948873623) + 64;
+    da_ball q1, q2, c, sw2, sb2;
+    da_ball_init2(q1, prec);
+    da_ball_init2(q2, prec);
+    da_ball_init2(c, prec);
+    da_ball_init2(sw2, prec);
+    da_ball_init2(sb2, prec);
+    int rc = EXIT_OK;
+    da_act *act = NULL;
+    da_netk *k = NULL;
+    da_netk_layer *rows = NULL;
+    if (parse_dec(sw2, sw2s, "--sw2", prec, 0) || parse_dec(sb2, sb2s, "--sb2", prec, 0)) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (nobias && mpfr_sgn(sb2->mid) != 0) {
+        rc = cli_usage_error("kernel: --no-bias needs --sb2 0");
+        goto done;
+    }
+    (void)have_sb2;
+    if (have_q) {
+        if (parse_dec(q1, q1s, "--q1", prec, 1) || parse_dec(q2, q2s, "--q2", prec, 1) ||
+            parse_dec(c, covs, "--cov", prec, -1)) {
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        double a = strtod(q1s, NULL), b = strtod(q2s, NULL), cc = strtod(covs, NULL);
+        if (cc * cc > a * b * (1 + 1e-15)) {
+            rc = cli_usage_error("kernel: --cov %s exceeds sqrt(q1 q2): not an input kernel", covs);
+            goto done;
+        }
+    } else {
+        char text[64];
+        da_ball_clear(c);
+        if (cli_parse_rho(rhos ? rhos : "0", strlen(rhos ? rhos : "0"), c, prec, text, sizeof text)) {
+            da_ball_init2(c, prec);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        mpfr_set_ui(q1->mid, 1, MPFR_RNDN);
+        mpfr_set_ui(q2->mid, 1, MPFR_RNDN);
+    }
+    rc = cli_act_new(&act, spec);
+    if (rc)
+        goto done;
+    da_netk_opts o;
+    da_netk_opts_init(&o);
+    o.digits = work;
+    o.normalized = normalized;
+    o.method = !strcmp(method, "series") ? DA_DUAL_SERIES
+             : !strcmp(method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
+    int st = da_netk_new(&k, act, &o);
+    if (st) {
+        rc = cli_lib_error(st, spec);
+        goto done;
+    }
+    da_netk_net net;
+    da_netk_net_init(&net);
+    net.depth = depth;
+    net.param = standard ? DA_NETK_PARAM_STANDARD : DA_NETK_PARAM_NTK;
+    net.width = width;
+    net.dim = dim;
+    net.bias = !nobias;
+    /* the same decimal three times: the two inputs are one point */
+    net.identical = have_q && !strcmp(q1s, q2s) && !strcmp(q1s, covs);
+    da_ball_init2(&net.sw2, prec);
+    da_ball_init2(&net.sb2, prec);
+    da_ball_set(&net.sw2, sw2);
+    da_ball_set(&net.sb2, sb2);
+    rows = calloc((size_t)depth + 1, sizeof *rows);
+    if (!rows) {
+        da_ball_clear(&net.sw2);
+        da_ball_clear(&net.sb2);
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    st = da_netk_network(rows, k, &net, q1, q2, c);
+    da_ball_clear(&net.sw2);
+    da_ball_clear(&net.sb2);
+    if (st && st != DA_EACCURACY) {
+        free(rows);
+        rows = NULL;
+        rc = cli_lib_error(st, spec);
+        goto done;
+    }
+    /* judge against the digits asked */
+    double reached = INFINITY;
+    for (long l = 0; l <= depth; l++) {
+        const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
+        for (int j = 0; j < 4; j++)
+            if (da_ball_digits(b[j]) < reached)
+                reached = da_ball_digits(b[j]);
+    }
+    if (reached < (double)digits) {
+        rc = EXIT_ACCURACY;
+        fprintf(stderr, "dualact: %s: requested %ld digits, proved %.1f (see the err columns)\n",
+                spec, digits, reached);
+    }
+    static const char *const head[9] = {"layer", "q1", "q1_err", "q2", "q2_err", "nngp",
+                                        "nngp_err", "ntk", "ntk_err"};
+    char v[4][1200], e[4][64];
+    if (fmt == FMT_CSV) {
+        for (int j = 0; j < 9; j++)
+            fprintf(out, "%s%s", head[j], j < 8 ? "," : "\n");
+    } else if (fmt == FMT_JSON) {
+        fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"kernel\",\n  \"activation\": ",
+                da_version());
+        cli_json_str(out, spec);
+        fprintf(out, ",\n  \"normalized\": %s,\n  \"method\": ", normalized ? "true" : "false");
+        cli_json_str(out, da_netk_method(k));
+        fprintf(out, ",\n  \"sw2\": \"%s\",\n  \"sb2\": \"%s\",\n  \"parameterization\": \"%s\",\n"
+                "  \"depth\": %ld,\n  \"digits\": %ld,\n  \"accuracy_reached\": %s,\n  \"layers\": [\n",
+                sw2s, sb2s, param, depth, digits, rc == EXIT_OK ? "true" : "false");
+    } else {
+        fprintf(out, "activation  %s%s\n", spec, normalized ? " (normalized)" : " (as given)");
+        fprintf(out, "network     Dense(sw2=%s, sb2=%s), then %ld x (activation, Dense); %s "
+                "parameterisation\n", sw2s, sb2s, depth, standard ? "standard" : "NTK");
+        if (standard)
+            fprintf(out, "            input dimension %ld, hidden width %ld%s\n", dim, width,
+                    nobias ? ", no biases" : "");
+        if (have_q)
+            fprintf(out, "inputs      q1 = %s, q2 = %s, cov = %s\n", q1s, q2s, covs);
+        else
+            fprintf(out, "inputs      q1 = q2 = 1, cov = %s\n", rhos ? rhos : "0");
+        fprintf(out, "method      %s\n", da_netk_method(k));
+        fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
+    }
+    int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
+    if (fmt == FMT_TEXT)
+        fprintf(out, "%-5s  %-*s  %-*s  %-*s  %-*s  %s\n", "layer", w, "K(x,x)", w, "K(x',x')", w,
+                "NNGP K(x,x')", w, "NTK Theta(x,x')", "max err");
+    for (long l = 0; l <= depth; l++) {
+        const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
+        double emax = 0;
+        for (int j = 0; j < 4; j++) {
+            cli_fmt_ball(v[j], sizeof v[j], e[j], sizeof e[j], b[j], digits);
+            double ej = strtod(e[j], NULL);
+            if (ej > emax || !isfinite(ej))
+                emax = ej;
+        }
+        if (fmt == FMT_CSV) {
+            fprintf(out, "%ld,%s,%s,%s,%s,%s,%s,%s,%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2],
+                    v[3], e[3]);
+        } else if (fmt == FMT_JSON) {
+            fprintf(out, "    {\"layer\": %ld, \"q1\": \"%s\", \"q1_err\": \"%s\", \"q2\": \"%s\", "
+                    "\"q2_err\": \"%s\", \"nngp\": \"%s\", \"nngp_err\": \"%s\", \"ntk\": \"%s\", "
+                    "\"ntk_err\": \"%s\"}%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2], v[3], e[3],
+                    l < depth ? "," : "");
+        } else {
+            fprintf(out, "%-5ld  %-*s  %-*s  %-*s  %-*s  %.2e\n", l, w, v[0], w, v[1], w, v[2], w,
+                    v[3], emax);
+        }
+    }
+    if (fmt == FMT_JSON)
+        fprintf(out, "  ]\n}\n");
+done:
+    if (rows) {
+        for (long l = 0; l <= depth; l++)
+            da_netk_layer_clear(&rows[l]);
+        free(rows);
+    }
+    da_netk_free(k);
+    da_act_free(act);
+    da_ball_clear(q1);
+    da_ball_clear(q2);
+    da_ball_clear(c);
+    da_ball_clear(sw2);
+    da_ball_clear(sb2);
+    return rc;
+}
