@@ -452,7 +452,7 @@ int da_kmap_rates_compute(da_kmap_rates *r, const da_dual *d);
 void da_kmap_rates_clear(da_kmap_rates *r);
 const char *da_kmap_jh_text(int jh_case);
 
-/* The dual at general variances (NUMERICS.md section 7): for (u, v)
+/* The dual at general variances (docs/numerics.md section 7): for (u, v)
  * Gaussian with Var u = q1, Var v = q2, Cov(u, v) = c,
  *     E[s(u) s(v)]   = sum_k a_k(q1) a_k(q2) rho^k,        rho = c/sqrt(q1 q2),
  *     E[s'(u) s'(v)] = sum_k k a_k(q1) a_k(q2) rho^(k-1) / sqrt(q1 q2),

@@ -38,7 +38,7 @@ static const char usage[] =
     "                  default: ACT as written\n"
     "  --method M      auto (closed form when known), series, closed\n"
     "  --format F      text (default), csv (header\n"
-    "                  layer,q1,q1_err,q2,q2_err,nngp,nngp_err,ntk,ntk_err), json\n"
+    "                  layer,q1,q1_err,q2,q2_err,nngp,nngp_err,ntk,ntk_err,bound), json\n"
     "\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached (the\n"
     "printed digits are still correct; the err columns say what was proved).\n";
@@ -234,12 +234,18 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         fprintf(stderr, "dualact: %s: requested %ld digits, proved %.1f (see the err columns)\n",
                 spec, digits, reached);
     }
-    static const char *const head[9] = {"layer", "q1", "q1_err", "q2", "q2_err", "nngp",
-                                        "nngp_err", "ntk", "ntk_err"};
+    static const char *const head[10] = {"layer", "q1", "q1_err", "q2", "q2_err", "nngp",
+                                         "nngp_err", "ntk", "ntk_err", "bound"};
     char v[4][1200], e[4][64];
+    /* the closed forms carry every radius rigorously; the series path
+       carries the radii of the variances from layer to layer to first
+       order (docs/dual.md): from layer 1 on, an estimate */
+    int closed = da_netk_closed(k);
+    const char *why_est = "the series path carries the variances' radii between layers to "
+                          "first order (docs/dual.md)";
     if (fmt == FMT_CSV) {
-        for (int j = 0; j < 9; j++)
-            fprintf(out, "%s%s", head[j], j < 8 ? "," : "\n");
+        for (int j = 0; j < 10; j++)
+            fprintf(out, "%s%s", head[j], j < 9 ? "," : "\n");
     } else if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"kernel\",\n  \"activation\": ",
                 da_version());
@@ -247,8 +253,15 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         fprintf(out, ",\n  \"normalized\": %s,\n  \"method\": ", normalized ? "true" : "false");
         cli_json_str(out, da_netk_method(k));
         fprintf(out, ",\n  \"sw2\": \"%s\",\n  \"sb2\": \"%s\",\n  \"parameterization\": \"%s\",\n"
-                "  \"depth\": %ld,\n  \"digits\": %ld,\n  \"accuracy_reached\": %s,\n  \"layers\": [\n",
+                "  \"depth\": %ld,\n  \"digits\": %ld,\n  \"accuracy_reached\": %s,\n",
                 sw2s, sb2s, param, depth, digits, rc == EXIT_OK ? "true" : "false");
+        fprintf(out, "  \"bound\": \"%s\",\n", cli_bound_kind(closed || depth == 0));
+        if (!(closed || depth == 0)) {
+            fprintf(out, "  \"bound_reason\": ");
+            cli_json_str(out, why_est);
+            fprintf(out, ",\n");
+        }
+        fprintf(out, "  \"layers\": [\n");
     } else {
         fprintf(out, "activation  %s%s\n", spec, normalized ? " (normalized)" : " (as given)");
         fprintf(out, "network     Dense(sw2=%s, sb2=%s), then %ld x (activation, Dense); %s "
@@ -261,6 +274,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         else
             fprintf(out, "inputs      q1 = q2 = 1, cov = %s\n", rhos ? rhos : "0");
         fprintf(out, "method      %s\n", da_netk_method(k));
+        cli_print_bound(out, closed || depth == 0, why_est);
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
     }
     int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
@@ -276,14 +290,15 @@ int cmd_kernel(int argc, char **argv, FILE *out)
             if (ej > emax || !isfinite(ej))
                 emax = ej;
         }
+        const char *bk = cli_bound_kind(closed || l == 0);
         if (fmt == FMT_CSV) {
-            fprintf(out, "%ld,%s,%s,%s,%s,%s,%s,%s,%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2],
-                    v[3], e[3]);
+            fprintf(out, "%ld,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2],
+                    v[3], e[3], bk);
         } else if (fmt == FMT_JSON) {
             fprintf(out, "    {\"layer\": %ld, \"q1\": \"%s\", \"q1_err\": \"%s\", \"q2\": \"%s\", "
                     "\"q2_err\": \"%s\", \"nngp\": \"%s\", \"nngp_err\": \"%s\", \"ntk\": \"%s\", "
-                    "\"ntk_err\": \"%s\"}%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2], v[3], e[3],
-                    l < depth ? "," : "");
+                    "\"ntk_err\": \"%s\", \"bound\": \"%s\"}%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2],
+                    v[3], e[3], bk, l < depth ? "," : "");
         } else {
             fprintf(out, "%-5ld  %-*s  %-*s  %-*s  %-*s  %.2e\n", l, w, v[0], w, v[1], w, v[2], w,
                     v[3], emax);

@@ -1,5 +1,5 @@
 /* netkernel.c -- the dual at general variances and the network kernels
- * (NNGP, NTK) of fully connected networks, NUMERICS.md section 7.
+ * (NNGP, NTK) of fully connected networks, docs/numerics.md section 7.
  *
  * For (u, v) Gaussian with Var u = q1, Var v = q2, Cov = c and
  * rho = c / sqrt(q1 q2):

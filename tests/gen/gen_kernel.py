@@ -4,7 +4,7 @@
 Writes tests/data/kernel_refs.csv
   (case,act,sw2,sb2,q1,q2,cov,layer,k11,k22,nngp,ntk):
 the network Dense(sw2, sb2), then L blocks (act, Dense(sw2, sb2)), NTK
-parameterisation (NUMERICS.md section 7), layer by layer:
+parameterisation (docs/numerics.md section 7), layer by layer:
   K <- sw2 K_in + sb2, Theta_0 = K_0;
   K_new = sw2 E[s(u) s(v)] + sb2,  Theta <- K_new + sw2 E[s'(u) s'(v)] Theta,
 with (u, v) Gaussian of variances K11, K22 and covariance K12.
@@ -23,7 +23,7 @@ through Hermite coefficients:
               s = sqrt(1 + b^2), at 45 and 55 digits with different splits;
   tanh, mish  the trapezoid rule in both variables on the whole line
               (geometric convergence for integrands analytic in a strip,
-              NUMERICS.md section 4: error about exp(-2 pi d/h), here
+              docs/numerics.md section 4: error about exp(-2 pi d/h), here
               d >= pi/(2 sqrt(2.05)) ~ 1.1 for every layer), step 0.07 on
               [-14.5, 14.5] at 42 digits and step 0.058 on [-15.5, 15.5] at
               50 digits.
