@@ -329,6 +329,46 @@ static int eval_node(eng *e, arb_t y, da_tape_ball *w, const da_declog *lg, cons
     return arb_is_finite(y);
 }
 
+/* The bounds on the Bernstein ellipse E_rho of [m - r, m + r] (lr >= r)
+   and its mirror: semi-axes al, be; S >= |sigma|, Sd >= |sigma'|,
+   F >= |phi|, R >= |z| there, H = max_k P_k(R)/sqrt(k!) (e->pk filled).
+   0 when sigma (or sigma') is not bounded there. */
+static int ellipse_bounds(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F, mag_t R,
+                          mag_t H, const arf_t m, double lr, double rho)
+{
+    mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
+    mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
+    if (!box_bound2(e, S, e->ws, &e->lg, &e->lgn, m, al, be))
+        return 0;
+    if (e->wd && !box_bound2(e, Sd, e->wd, &e->lgd, &e->lgdn, m, al, be))
+        return 0;
+    phi_bound(F, m, al, be);
+    /* R <= |m| + al + be */
+    arf_get_mag(R, m);
+    mag_add(R, R, al);
+    mag_add(R, R, be);
+    pk_bounds(e, H, R);
+    return 1;
+}
+
+/* M = F max(S H, S^2, Sd^2): the largest integrand of the a_k, E sigma^2
+   and E sigma'^2 (Sd ignored without sigma') */
+static void worst_integrand(eng *e, mag_t M, const mag_t S, const mag_t Sd, const mag_t F,
+                            const mag_t H)
+{
+    mag_t t;
+    mag_init(t);
+    mag_mul(M, S, H);
+    mag_mul(t, S, S);
+    mag_max(M, M, t);
+    if (e->wd) {
+        mag_mul(t, Sd, Sd);
+        mag_max(M, M, t);
+    }
+    mag_mul(M, M, F);
+    mag_clear(t);
+}
+
 /* Gauss-Legendre with a proved error on the mirrored pair [a, b] and
    [-b, -a] (0 <= a < b): the two share their nodes +-x, hence phi(x) and
    He_k(x) (He_k(-x) = (-1)^k He_k(x)), which halves the work of a node.
@@ -377,26 +417,9 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     long prevn = -1;
     for (size_t j = 0; j < sizeof rhos / sizeof *rhos; j++) {
         double rho = rhos[j];
-        mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
-        mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
-        if (!box_bound2(e, S, e->ws, &e->lg, &e->lgn, m, al, be))
+        if (!ellipse_bounds(e, al, be, S, Sd, F, R, H, m, lr, rho))
             break;
-        if (e->wd && !box_bound2(e, Sd, e->wd, &e->lgd, &e->lgdn, m, al, be))
-            break;
-        phi_bound(F, m, al, be);
-        /* R <= |m| + al + be */
-        arf_get_mag(R, m);
-        mag_add(R, R, al);
-        mag_add(R, R, be);
-        pk_bounds(e, H, R);
-        mag_mul(M, S, H);
-        mag_mul(t, S, S);
-        mag_max(M, M, t);
-        if (e->wd) {
-            mag_mul(t, Sd, Sd);
-            mag_max(M, M, t);
-        }
-        mag_mul(M, M, F);
+        worst_integrand(e, M, S, Sd, F, H);
         if (mag_is_inf(M))
             break;
         double lM = mag_get_d_log2_approx(M);
@@ -424,17 +447,8 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     }
     /* the bounds at rbest, again, to be used */
     double rho = rbest;
-    mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
-    mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
-    if (!box_bound2(e, S, e->ws, &e->lg, &e->lgn, m, al, be))
+    if (!ellipse_bounds(e, al, be, S, Sd, F, R, H, m, lr, rho))
         goto out;
-    if (e->wd && !box_bound2(e, Sd, e->wd, &e->lgd, &e->lgdn, m, al, be))
-        goto out;
-    phi_bound(F, m, al, be);
-    arf_get_mag(R, m);
-    mag_add(R, R, al);
-    mag_add(R, R, be);
-    pk_bounds(e, H, R);
     /* per side: scale = r (64/15) F rho^{-2n} / (rho^2 - 1); the pair
        counts twice */
     {
@@ -461,18 +475,8 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
        how wide they come out.) */
     slong p = e->prec;
     {
-        mag_t Mm;
-        mag_init(Mm);
-        mag_mul(Mm, S, H);
-        mag_mul(t, S, S);
-        mag_max(Mm, Mm, t);
-        if (e->wd) {
-            mag_mul(t, Sd, Sd);
-            mag_max(Mm, Mm, t);
-        }
-        mag_mul(Mm, Mm, F);
-        double need = mag_get_d_log2_approx(Mm) - ltol + log2((double)n * (double)(e->N + 4)) + 16;
-        mag_clear(Mm);
+        worst_integrand(e, M, S, Sd, F, H);
+        double need = mag_get_d_log2_approx(M) - ltol + log2((double)n * (double)(e->N + 4)) + 16;
         if (need < (double)p)
             p = need < 64 ? 64 : (slong)ceil(need);
     }
