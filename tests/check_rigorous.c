@@ -246,6 +246,59 @@ START_TEST(catalogue_proved)
 }
 END_TEST
 
+/* scales near double's limits: sigma^2 overflows double from |sigma| ~ 1e154
+   (these aborted in MPFR before: issue 13); the normalized coefficients of
+   1e160*tanh are tanh's, and E[1e200 exp(-X^2)] = 1e200/sqrt(3) */
+START_TEST(large_scales)
+{
+    da_act *a = NULL, *b = NULL;
+    ck_assert_int_eq(da_act_new(&a, "1e160*tanh(x)"), DA_OK);
+    ck_assert_int_eq(da_act_new(&b, "tanh"), DA_OK);
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    o.degree = 5;
+    o.digits = 30;
+    da_hermite *h = NULL, *r = NULL;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_OK);
+    ck_assert_int_eq(da_hermite_compute(&r, b, &o), DA_OK);
+    ck_assert(h->rigorous);
+    for (long k = 0; k <= 5; k++) {
+        mpfr_t d;
+        mpfr_init2(d, 400);
+        mpfr_sub(d, h->a[k].mid, r->a[k].mid, MPFR_RNDN);
+        mpfr_abs(d, d, MPFR_RNDN);
+        mpfr_sub(d, d, h->a[k].rad, MPFR_RNDN);
+        mpfr_sub(d, d, r->a[k].rad, MPFR_RNDN);
+        ck_assert_msg(mpfr_sgn(d) <= 0, "1e160*tanh: a_%ld", k);
+        mpfr_clear(d);
+    }
+    da_hermite_free(h);
+    da_hermite_free(r);
+    da_act_free(a);
+    da_act_free(b);
+    ck_assert_int_eq(da_act_new(&a, "exp(-x^2)*1e200"), DA_OK);
+    o.raw = 1;
+    o.degree = 2;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_OK);
+    ck_assert(h->rigorous);
+    /* the ball is far tighter than 1e-30 (its midpoint has 1400 bits):
+       compare at 4096 bits */
+    mpfr_t ref, e200, d;
+    mpfr_inits2(4096, ref, e200, d, (mpfr_ptr)0);
+    mpfr_set_ui(ref, 3, MPFR_RNDN);
+    mpfr_rec_sqrt(ref, ref, MPFR_RNDN);
+    mpfr_set_str(e200, "1e200", 10, MPFR_RNDN);
+    mpfr_mul(ref, ref, e200, MPFR_RNDN);
+    mpfr_sub(d, h->a[0].mid, ref, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    ck_assert_msg(mpfr_cmp(d, h->a[0].rad) <= 0, "1e200 exp(-x^2): a_0");
+    mpfr_clear(d);
+    mpfr_clears(ref, e200, (mpfr_ptr)0);
+    da_hermite_free(h);
+    da_act_free(a);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("rigorous");
@@ -254,6 +307,7 @@ static Suite *suite(void)
     tcase_add_test(tc, adversarial);
     tcase_add_test(tc, two_precisions_random);
     tcase_add_test(tc, catalogue_proved);
+    tcase_add_test(tc, large_scales);
     suite_add_tcase(s, tc);
     return s;
 }

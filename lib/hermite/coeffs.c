@@ -735,10 +735,19 @@ static double max_digits_loss(const da_ball_struct *b, long n)
  * the mean. Only used to set targets and precisions. */
 static void rough_scale(const da_act *act, double *norm, double *sd, double *mean)
 {
-    double s1 = 0, s2 = 0, h = 0.01;
+    /* in units of the largest |sigma| on the grid, so that sigma^2 does
+       not overflow for sigma near 1e160 (and 1e308) */
+    double s1 = 0, s2 = 0, h = 0.01, M = 0;
+    for (double x = -14; x <= 14; x += h) {
+        double f = fabs(da_act_eval_d(act, x));
+        if (isfinite(f) && f > M)
+            M = f;
+    }
+    if (!(M > 0))
+        M = 1;
     for (int pass = 0; pass < 2; pass++) {
         for (double x = -14; x <= 14; x += h) {
-            double f = da_act_eval_d(act, x);
+            double f = da_act_eval_d(act, x) / M;
             if (!isfinite(f))
                 continue;
             double w = h * exp(-0.5 * x * x) / sqrt(2 * M_PI);
@@ -748,9 +757,15 @@ static void rough_scale(const da_act *act, double *norm, double *sd, double *mea
                 s2 += w * (f - s1) * (f - s1);
         }
     }
-    *mean = s1;
-    *sd = sqrt(s2);
-    *norm = sqrt(s2 + s1 * s1);
+    *mean = s1 * M;
+    *sd = sqrt(s2) * M;
+    *norm = sqrt(s2 + s1 * s1) * M;
+    if (!isfinite(*norm)) {
+        /* beyond double's range: the scale is only a guide */
+        *mean = 0;
+        *sd = *norm = 1;
+        return;
+    }
     if (*sd > 1e-10 * *norm && *sd > 0)
         return;
     /* double arithmetic may have cancelled the variance away, as in
@@ -832,6 +847,8 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         if (fabs(mean) > 0)
             log2_target += fmin(0.0, log2(sd / (2 * fabs(mean))));
     }
+    if (!isfinite(log2_target))
+        log2_target = t10;
     /* the largest sum computed is E sigma^2 = norm^2 */
     double log2_mag = norm > 1 ? 2 * log2(norm) : 0;
     mpfr_prec_t max_prec = o.max_prec > 0 ? o.max_prec

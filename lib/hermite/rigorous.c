@@ -710,7 +710,9 @@ static int sliver(eng *e, const arf_t a, const arf_t b, int force)
 
 /* 2 A P T^m e^{cT - bT^2} / (sqrt(2 pi) (2bT - c - max(m + k, 0)/T)) with
    b = 1/2 - q, as an upper bound; inf when the bound does not apply */
-static void tail_one(mag_t out, const da_env *en, double T, long k, const mag_t P)
+/* sqA = 1: the envelope's A is to be squared (done here in Arb: A^2
+   overflows double from A = 1.4e154 on) */
+static void tail_one(mag_t out, const da_env *en, int sqA, double T, long k, const mag_t P)
 {
     arb_t b, t, u, D, Tb;
     arb_init(b); arb_init(t); arb_init(u); arb_init(D); arb_init(Tb);
@@ -744,6 +746,8 @@ static void tail_one(mag_t out, const da_env *en, double T, long k, const mag_t 
     arb_pow(u, Tb, u, 64);
     arb_mul(t, t, u, 64);
     arb_set_d(u, en->A);
+    if (sqA)
+        arb_sqr(u, u, 64);
     arb_mul(t, t, u, 64);
     arb_mul_2exp_si(t, t, 1);
     arb_div(t, t, D, 64);
@@ -757,11 +761,11 @@ done:
     arb_clear(b); arb_clear(t); arb_clear(u); arb_clear(D); arb_clear(Tb);
 }
 
+/* the envelope of f^2, but for A, which tail_one squares (sqA = 1) */
 static void env_square(da_env *r, const da_env *a)
 {
-    /* doubling is exact; the square of A rounded up */
-    double A2 = a->A * a->A;
-    r->A = fma(a->A, a->A, -A2) > 0 ? nextafter(A2, INFINITY) : A2;
+    /* doubling is exact */
+    r->A = a->A;
     r->m = 2 * a->m;
     r->c = 2 * a->c;
     r->q = 2 * a->q;
@@ -781,18 +785,18 @@ static int tails(eng *e, const da_env *env, const da_env *envd, double T, const 
     int ok = 1;
     for (long k = 0; k <= e->N; k++) {
         mag_mul(R, e->pk + k, e->invsf + k);
-        tail_one(tk + k, env, T, k, R);
+        tail_one(tk + k, env, 0, T, k, R);
         if (mag_cmp(tk + k, bound) > 0)
             ok = 0;
     }
     da_env sq;
     env_square(&sq, env);
-    tail_one(ts2, &sq, T, 0, one);
+    tail_one(ts2, &sq, 1, T, 0, one);
     if (mag_cmp(ts2, bound) > 0)
         ok = 0;
     if (envd) {
         env_square(&sq, envd);
-        tail_one(td2, &sq, T, 0, one);
+        tail_one(td2, &sq, 1, T, 0, one);
         if (mag_cmp(td2, bound) > 0)
             ok = 0;
     }
@@ -870,7 +874,7 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     mag_init(td2);
     mag_init(tb);
     mag_mul_2exp_si(tb, e->tol, -3);
-    double T = sqrt(-2 * o->log2_tol * M_LN2);
+    double T = o->log2_tol < -2 ? sqrt(-2 * o->log2_tol * M_LN2) : 2;
     if (T < 2)
         T = 2;
     int found = 0;
