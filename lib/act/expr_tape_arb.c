@@ -248,12 +248,15 @@ static int fn_arb(rctx *c, da_fn f, arb_t d, const arb_t x, const arb_t y, const
             if (c->mode != M_ENCLOSE)
                 return 0;
             /* |cbrt(x)| <= cbrt(max |x|) */
-            arb_get_abs_ubound_arf(arb_midref(w->s1), x, p);
-            mag_zero(arb_radref(w->s1));
+            arf_t u;
+            arf_init(u);
+            arb_get_abs_ubound_arf(u, x, p);
+            arb_set_arf(w->s1, u);
             arb_root_ui(w->s1, w->s1, 3, p);
+            arb_get_ubound_arf(u, w->s1, p);
             arb_zero(d);
-            arb_get_ubound_arf(arb_midref(w->s2), w->s1, p);
-            arf_get_mag(arb_radref(d), arb_midref(w->s2));
+            arf_get_mag(arb_radref(d), u);
+            arf_clear(u);
         } else if (side > 0) {
             arb_root_ui(d, x, 3, p);
         } else {
@@ -300,17 +303,12 @@ static int fn_arb(rctx *c, da_fn f, arb_t d, const arb_t x, const arb_t y, const
     case DA_F_FLOOR:
     case DA_F_CEIL: {
         /* decided when the floor (ceiling) is one integer on X */
-        arb_t lo, hi;
-        arb_init(lo);
-        arb_init(hi);
         if (f == DA_F_FLOOR)
             arb_floor(d, x, p);
         else
             arb_ceil(d, x, p);
         int one = arb_is_exact(d) && arf_is_int(arb_midref(d))
                   && arf_cmpabs_2exp_si(arb_midref(d), 29) < 0;
-        arb_clear(lo);
-        arb_clear(hi);
         if (c->mode == M_DECIDE) {
             if (!one) {
                 c->undecided = 1;
@@ -440,17 +438,24 @@ static int run_real(rctx *c, int from, int stop)
         case I_POW:
             if (c->mode == M_ENCLOSE && arb_is_nonnegative(a) && arb_is_positive(r + i->b)
                 && !arb_is_positive(a)) {
-                /* a touches 0: [0, max(a)^b] (b > 0) */
-                arb_get_ubound_arf(arb_midref(w->s1), a, p);
-                mag_zero(arb_radref(w->s1));
-                arb_get_ubound_arf(arb_midref(w->s2), r + i->b, p);
-                mag_zero(arb_radref(w->s2));
-                if (arf_cmp_2exp_si(arb_midref(w->s1), 0) < 0)
-                    arb_get_lbound_arf(arb_midref(w->s2), r + i->b, p);
+                /* a touches 0: [0, max(a)^b] (b > 0), with the upper end of
+                   b when max(a) >= 1 and its lower end otherwise */
+                arf_t u, v;
+                arf_init(u);
+                arf_init(v);
+                arb_get_ubound_arf(u, a, p);
+                if (arf_cmp_2exp_si(u, 0) < 0)
+                    arb_get_lbound_arf(v, r + i->b, p);
+                else
+                    arb_get_ubound_arf(v, r + i->b, p);
+                arb_set_arf(w->s1, u);
+                arb_set_arf(w->s2, v);
                 arb_pow(w->s1, w->s1, w->s2, p);
-                arb_get_ubound_arf(arb_midref(w->s2), w->s1, p);
+                arb_get_ubound_arf(u, w->s1, p);
                 arb_zero(d);
-                arf_get_mag(arb_radref(d), arb_midref(w->s2));
+                arf_get_mag(arb_radref(d), u);
+                arf_clear(u);
+                arf_clear(v);
             } else
                 arb_pow(d, a, r + i->b, p);
             break;
@@ -621,14 +626,20 @@ static int fn_acb(da_tape_ball *w, cctx *c, da_fn f, acb_t d, const acb_t x, con
     case DA_F_CBRT:
         if (!next_dec(c, &v))
             return 0;
-        acb_set_ui(w->z2, 1);
-        acb_div_ui(w->z2, w->z2, 3, p);
-        if (v == 2) {
-            acb_pow_analytic(d, x, w->z2, 1, p);
-        } else {
-            acb_neg(w->z1, x);
-            acb_pow_analytic(d, w->z1, w->z2, 1, p);
-            acb_neg(d, d);
+        {
+            /* z^(1/3) on the branch of the sign decided on the interval */
+            acb_t third;
+            acb_init(third);
+            arb_set_ui(acb_realref(third), 1);
+            arb_div_ui(acb_realref(third), acb_realref(third), 3, p);
+            if (v == 2) {
+                acb_pow_analytic(d, x, third, 1, p);
+            } else {
+                acb_neg(w->z1, x);
+                acb_pow_analytic(d, w->z1, third, 1, p);
+                acb_neg(d, d);
+            }
+            acb_clear(third);
         }
         break;
     case DA_F_ABS:
