@@ -352,3 +352,77 @@ PyObject *daext_gram(PyObject *self, PyObject *args, PyObject *kw)
     free(rows);
     return l;
 }
+
+/* _netk(q1, q2, c, deriv=0, digits=16, normalized=False) -> (values, errors):
+ * E[s(u) s(v)] (deriv 0) or E[s'(u) s'(v)] (deriv 1), (u, v) Gaussian with
+ * variances q1, q2 and covariance c, elementwise over three 1-D arrays of
+ * one length (the caller broadcasts), by da_netk_eval_d: the library's
+ * general-variance kernel, closed form or series, with its error bound.
+ * q1 == q2 == c is the diagonal E[s(u)^2]. */
+PyObject *daext_act_netk(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"q1", "q2", "c", "deriv", "digits", "normalized", NULL};
+    PyObject *o1, *o2, *oc;
+    int deriv = 0, normalized = 0;
+    long digits = 16;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|ilp", kwlist, &o1, &o2, &oc, &deriv, &digits,
+                                     &normalized))
+        return NULL;
+    daext_act *a = (daext_act *)self;
+    if (!daext_act_get(self))
+        return NULL;
+    if (deriv < 0 || deriv > 1) {
+        PyErr_SetString(PyExc_ValueError, "deriv must be 0 or 1");
+        return NULL;
+    }
+    PyArrayObject *q1 = as_double(o1), *q2 = as_double(o2), *c = as_double(oc);
+    if (!q1 || !q2 || !c) {
+        Py_XDECREF(q1);
+        Py_XDECREF(q2);
+        Py_XDECREF(c);
+        return NULL;
+    }
+    npy_intp n = PyArray_SIZE(c);
+    if (PyArray_SIZE(q1) != n || PyArray_SIZE(q2) != n) {
+        Py_DECREF(q1);
+        Py_DECREF(q2);
+        Py_DECREF(c);
+        PyErr_SetString(PyExc_ValueError, "q1, q2 and c must have the same size");
+        return NULL;
+    }
+    PyArrayObject *v = like(c), *e = like(c);
+    if (!v || !e) {
+        Py_DECREF(q1);
+        Py_DECREF(q2);
+        Py_DECREF(c);
+        Py_XDECREF(v);
+        Py_XDECREF(e);
+        return NULL;
+    }
+    const double *a1 = PyArray_DATA(q1), *a2 = PyArray_DATA(q2), *ac = PyArray_DATA(c);
+    double *vv = PyArray_DATA(v), *ev = PyArray_DATA(e);
+    daext_err er = {0};
+    Py_BEGIN_ALLOW_THREADS
+    daext_lock(a);
+    da_netk_opts o;
+    da_netk_opts_init(&o);
+    o.digits = digits;
+    o.normalized = normalized;
+    da_netk *k = NULL;
+    int st = da_netk_new(&k, a->act, &o);
+    daext_err_grab(&er, st);
+    for (npy_intp i = 0; !st && i < n; i++)
+        vv[i] = da_netk_eval_d(k, a1[i], a2[i], ac[i], deriv, &ev[i]);
+    da_netk_free(k);
+    daext_unlock(a);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(q1);
+    Py_DECREF(q2);
+    Py_DECREF(c);
+    if (er.status) {
+        Py_DECREF(v);
+        Py_DECREF(e);
+        return daext_raise(&er);
+    }
+    return Py_BuildValue("(NN)", PyArray_Return(v), PyArray_Return(e));
+}

@@ -583,15 +583,59 @@ def accuracy_errors_carry_the_partial_result():
         assert isinstance(e.result, list) and e.result[0].rad > 1e-40
 
 
+def erf_network_np(X1, X2, L, sw2, sb2):
+    """the erf network's NNGP and NTK in numpy, from Williams' closed form
+    (E erf(u) erf(v) = 2/pi asin(2c / sqrt((1+2q1)(1+2q2)))) and its
+    derivative kernel 4/pi / sqrt((1+2q1)(1+2q2) - 4c^2)"""
+    d = X1.shape[1]
+    K = sw2 * X1 @ X2.T / d + sb2
+    q1 = sw2 * (X1 * X1).sum(1) / d + sb2
+    q2 = sw2 * (X2 * X2).sum(1) / d + sb2
+    T = K.copy()
+    for _ in range(L):
+        ab = (1 + 2 * q1[:, None]) * (1 + 2 * q2[None, :])
+        E = 2 / np.pi * np.arcsin(2 * K / np.sqrt(ab))
+        Ed = 4 / np.pi / np.sqrt(ab - 4 * K * K)
+        K, T = sw2 * E + sb2, sw2 * E + sb2 + sw2 * Ed * T
+        q1 = sw2 * 2 / np.pi * np.arcsin(2 * q1 / (1 + 2 * q1)) + sb2
+        q2 = sw2 * 2 / np.pi * np.arcsin(2 * q2 / (1 + 2 * q2)) + sb2
+    return K, T
+
+
 @test
-def kernel_fn_is_pending_issue_11():
-    for f in (lambda: dualact.kernel_fn("erf", depth=5, sw2=1.5, sb2=0.1),
-              lambda: dualact.Activation("erf").kernel(depth=5)):
-        try:
-            f()
-            raise AssertionError("kernel_fn exists now: replace this test")
-        except NotImplementedError as e:
-            assert "issue 11" in str(e)
+def kernel_fn_erf_against_numpy_closed_form():
+    rng = np.random.default_rng(11)
+    X1 = rng.normal(size=(17, 6))
+    X2 = 1.3 * rng.normal(size=(23, 6))
+    k = dualact.kernel_fn("erf", depth=5, sw2=1.5, sb2=0.1)(X1, X2)
+    K, T = erf_network_np(X1, X2, 5, 1.5, 0.1)
+    assert k.nngp.shape == (17, 23) and k.ntk.shape == (17, 23)
+    assert np.max(np.abs(k.nngp - K) / np.abs(K)) < 1e-13, np.max(np.abs(k.nngp - K))
+    assert np.max(np.abs(k.ntk - T) / np.abs(T)) < 1e-13, np.max(np.abs(k.ntk - T))
+    # x2 = None: the kernel of x1 with itself, symmetric, its diagonal exact
+    s = dualact.kernel_fn("erf", depth=3)(X1, get="ntk")
+    Ks, Ts = erf_network_np(X1, X1, 3, 1.0, 0.0)
+    assert np.max(np.abs(s - Ts)) < 1e-12 and np.allclose(s, s.T, rtol=0, atol=1e-14)
+
+
+@test
+def kernel_fn_agrees_with_the_cli_kernel():
+    # two inputs with x.x/d = 1.3, x'.x'/d = 0.7, x.x'/d = 0.4 (d = 2)
+    x = np.array([[np.sqrt(2.6), 0.0]])
+    y = np.array([[0.8 / np.sqrt(2.6), np.sqrt(1.4 - 0.64 / 2.6)]])
+    for act in ("erf", "gelu", "tanh"):
+        k = dualact.kernel_fn(act, depth=3, sw2=1.5, sb2=0.1)(x, y)
+        rows = cli_csv("kernel", act, "--sw2", "1.5", "--sb2", "0.1", "--q1", "1.3", "--q2", "0.7",
+                       "--cov", "0.4", "--depth", "3", "--digits", "20", "--format", "csv")
+        last = rows[-1]
+        assert abs(k.nngp[0, 0] - float(last["nngp"])) < 1e-13, (act, k.nngp, last["nngp"])
+        assert abs(k.ntk[0, 0] - float(last["ntk"])) < 1e-12, (act, k.ntk, last["ntk"])
+    assert dualact.Activation("erf").kernel(depth=2)(x, y).nngp.shape == (1, 1)
+    try:
+        dualact.kernel_fn("erf", 2, param="standard")
+        raise AssertionError("param='standard' accepted")
+    except ValueError:
+        pass
 
 
 # ---------------------------------------------------------------- memory
