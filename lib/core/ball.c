@@ -19,15 +19,10 @@ void da_ball_clear(da_ball b)
 void da_ball_set(da_ball dst, const da_ball src)
 {
     /* rounding the midpoint to dst's precision widens the radius */
-    if (mpfr_set(dst->mid, src->mid, MPFR_RNDN) != 0) {
-        mpfr_t u;
-        mpfr_init2(u, DA_RAD_PREC);
-        mpfr_set_ui_2exp(u, 1, mpfr_get_exp(dst->mid) - (mpfr_exp_t)mpfr_get_prec(dst->mid), MPFR_RNDU);
-        mpfr_add(dst->rad, src->rad, u, MPFR_RNDU);
-        mpfr_clear(u);
-    } else {
-        mpfr_set(dst->rad, src->rad, MPFR_RNDU);
-    }
+    int inexact = mpfr_set(dst->mid, src->mid, MPFR_RNDN) != 0;
+    mpfr_set(dst->rad, src->rad, MPFR_RNDU);
+    if (inexact)
+        da_ball_add_ulp(dst);
 }
 
 double da_ball_digits(const da_ball b)
@@ -66,6 +61,26 @@ void da_rad_pow2(mpfr_t r, long e)
     mpfr_set_ui_2exp(r, 1, e, MPFR_RNDU);
 }
 
+double da_ball_hi_d(const da_ball b)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_add(t, b->mid, b->rad, MPFR_RNDU);
+    double v = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+    return v;
+}
+
+double da_ball_lo_d(const da_ball b)
+{
+    mpfr_t t;
+    mpfr_init2(t, DA_RAD_PREC);
+    mpfr_sub(t, b->mid, b->rad, MPFR_RNDD);
+    double v = mpfr_get_d(t, MPFR_RNDD);
+    mpfr_clear(t);
+    return v;
+}
+
 mpfr_prec_t da_digits_to_bits(long digits)
 {
     /* log2(10) = 3.3219..., rounded up */
@@ -74,8 +89,7 @@ mpfr_prec_t da_digits_to_bits(long digits)
 
 /* ---- ball arithmetic: results contain every value the inputs allow ---- */
 
-/* rad += one ulp of mid (the rounding of the midpoint). */
-static void add_rounding(da_ball r)
+void da_ball_add_ulp(da_ball r)
 {
     if (mpfr_zero_p(r->mid) || !mpfr_number_p(r->mid))
         return;
@@ -94,7 +108,7 @@ void da_ball_add(da_ball r, const da_ball a, const da_ball b)
     mpfr_add(r->mid, a->mid, b->mid, MPFR_RNDN);
     mpfr_set(r->rad, t, MPFR_RNDU);
     mpfr_clear(t);
-    add_rounding(r);
+    da_ball_add_ulp(r);
 }
 
 void da_ball_sub(da_ball r, const da_ball a, const da_ball b)
@@ -105,7 +119,7 @@ void da_ball_sub(da_ball r, const da_ball a, const da_ball b)
     mpfr_sub(r->mid, a->mid, b->mid, MPFR_RNDN);
     mpfr_set(r->rad, t, MPFR_RNDU);
     mpfr_clear(t);
-    add_rounding(r);
+    da_ball_add_ulp(r);
 }
 
 void da_ball_mul(da_ball r, const da_ball a, const da_ball b)
@@ -123,7 +137,7 @@ void da_ball_mul(da_ball r, const da_ball a, const da_ball b)
     mpfr_mul(r->mid, a->mid, b->mid, MPFR_RNDN);
     mpfr_set(r->rad, t, MPFR_RNDU);
     mpfr_clears(t, u, (mpfr_ptr)0);
-    add_rounding(r);
+    da_ball_add_ulp(r);
 }
 
 int da_ball_div(da_ball r, const da_ball a, const da_ball b)
@@ -148,7 +162,7 @@ int da_ball_div(da_ball r, const da_ball a, const da_ball b)
     mpfr_div(r->mid, a->mid, b->mid, MPFR_RNDN);
     mpfr_set(r->rad, t, MPFR_RNDU);
     mpfr_clears(t, u, q, (mpfr_ptr)0);
-    add_rounding(r);
+    da_ball_add_ulp(r);
     return DA_OK;
 }
 
@@ -179,5 +193,5 @@ void da_ball_sqrt(da_ball r, const da_ball a)
         mpfr_set(r->rad, t, MPFR_RNDU);
     }
     mpfr_clears(lo, t, (mpfr_ptr)0);
-    add_rounding(r);
+    da_ball_add_ulp(r);
 }

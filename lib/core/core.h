@@ -42,6 +42,13 @@ void da_ball_set_exact_mid(da_ball b, const mpfr_t mid); /* rad = 0 */
 void da_rad_add(mpfr_t rad, const mpfr_t x);           /* rad += |x| (RNDU) */
 void da_rad_add_d(mpfr_t rad, double x);               /* rad += |x| (RNDU) */
 
+/* rad += one ulp of mid: the rounding of a midpoint just computed
+   (nothing for 0 or a non-number). */
+void da_ball_add_ulp(da_ball b);
+/* The upper and lower ends of a ball as doubles, rounded outwards. */
+double da_ball_hi_d(const da_ball b);
+double da_ball_lo_d(const da_ball b);
+
 /* 2^(-bits), as an upward-rounded mpfr with DA_RAD_PREC bits. */
 void da_rad_pow2(mpfr_t r, long e);
 

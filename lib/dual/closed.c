@@ -118,17 +118,6 @@ int da_dual_cf_detect(da_dual *d)
 
 /* ---- ball helpers ------------------------------------------------------ */
 
-static void addulp(da_ball r)
-{
-    if (mpfr_zero_p(r->mid) || !mpfr_number_p(r->mid))
-        return;
-    mpfr_t u;
-    mpfr_init2(u, DA_RAD_PREC);
-    mpfr_set_ui_2exp(u, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)mpfr_get_prec(r->mid), MPFR_RNDU);
-    mpfr_add(r->rad, r->rad, u, MPFR_RNDU);
-    mpfr_clear(u);
-}
-
 static void bset_si(da_ball r, long v)
 {
     mpfr_set_si(r->mid, v, MPFR_RNDN);
@@ -139,14 +128,14 @@ static void bset_mpfr(da_ball r, const mpfr_t x)
 {
     mpfr_set_zero(r->rad, 1);
     if (mpfr_set(r->mid, x, MPFR_RNDN))
-        addulp(r);
+        da_ball_add_ulp(r);
 }
 
 static void bpi(da_ball r)
 {
     mpfr_set_zero(r->rad, 1);
     mpfr_const_pi(r->mid, MPFR_RNDN);
-    addulp(r);
+    da_ball_add_ulp(r);
 }
 
 /* r = (2/3) */
@@ -155,7 +144,7 @@ static void btwothirds(da_ball r)
     mpfr_set_zero(r->rad, 1);
     mpfr_set_ui(r->mid, 2, MPFR_RNDN);
     mpfr_div_ui(r->mid, r->mid, 3, MPFR_RNDN);
-    addulp(r);
+    da_ball_add_ulp(r);
 }
 
 /* |m| + r, rounded up, in a DA_RAD_PREC number */
@@ -182,7 +171,7 @@ static void basin(da_ball r, const da_ball a)
     }
     mpfr_asin(r->mid, a->mid, MPFR_RNDN);
     mpfr_set(r->rad, u, MPFR_RNDU);
-    addulp(r);
+    da_ball_add_ulp(r);
     mpfr_clears(t, u, (mpfr_ptr)0);
 }
 
@@ -206,7 +195,7 @@ static void bexpfam(da_ball r, const da_ball a, int which)
     else
         mpfr_cosh(r->mid, a->mid, MPFR_RNDN);
     mpfr_set(r->rad, t, MPFR_RNDU);
-    addulp(r);
+    da_ball_add_ulp(r);
     mpfr_clear(t);
 }
 
@@ -413,7 +402,7 @@ int da_dual_cf_raw(da_ball r, const da_dual *d, const mpfr_t rho, int k, mpfr_pr
             /* alpha rho + (1 - alpha)^2 R */
             bset_mpfr(v, d->alpha);
             if (d->alpha_inexact)
-                addulp(v);
+                da_ball_add_ulp(v);
             bset_si(u, 1);
             da_ball_sub(u, u, v);
             da_ball_mul(u, u, u);
@@ -504,11 +493,11 @@ int da_dual_cf_raw(da_ball r, const da_dual *d, const mpfr_t rho, int k, mpfr_pr
             mpz_mul_ui(z, z, (unsigned long)(n - j));
         mpfr_set_zero(t->rad, 1);
         if (mpfr_set_z(t->mid, z, MPFR_RNDN))
-            addulp(t);
+            da_ball_add_ulp(t);
         mpz_clear(z);
         mpfr_set_zero(u->rad, 1);
         if (mpfr_pow_ui(u->mid, rho, (unsigned long)(n - k), MPFR_RNDN))
-            addulp(u);
+            da_ball_add_ulp(u);
         da_ball_mul(t, t, u);
         break;
     }

@@ -46,27 +46,6 @@ static double rad_d(const mpfr_t r)
     return mpfr_get_d(r, MPFR_RNDU);
 }
 
-/* upper end of a ball, double */
-static double ball_up_d(const da_ball b)
-{
-    mpfr_t t;
-    mpfr_init2(t, DA_RAD_PREC);
-    mpfr_add(t, b->mid, b->rad, MPFR_RNDU);
-    double v = mpfr_get_d(t, MPFR_RNDU);
-    mpfr_clear(t);
-    return v;
-}
-
-static double ball_lo_d(const da_ball b)
-{
-    mpfr_t t;
-    mpfr_init2(t, DA_RAD_PREC);
-    mpfr_sub(t, b->mid, b->rad, MPFR_RNDD);
-    double v = mpfr_get_d(t, MPFR_RNDD);
-    mpfr_clear(t);
-    return v;
-}
-
 static double falling(long k, int m)
 {
     double f = 1;
@@ -193,7 +172,7 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
         d->h = h;
         if (poly || o->degree > 0 || N >= cap)
             break;
-        double T = ball_up_d(&h->tail);
+        double T = da_ball_hi_d(&h->tail);
         if (T < 0)
             T = 0;
         /* the first derivative's remainder too (the NTK needs it):
@@ -241,7 +220,7 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
     for (long k = 0; k <= N; k++) {
         da_ball_init2(&d->c[k], p);
         da_ball_mul(&d->c[k], &h->a[k], &h->a[k]);
-        d->cup[k] = ball_up_d(&d->c[k]);
+        d->cup[k] = da_ball_hi_d(&d->c[k]);
         if (d->cup[k] < 0)
             d->cup[k] = 0;
         d->crad[k] = rad_d(d->c[k].rad);
@@ -258,7 +237,7 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
         d->S[m] *= 1 + 1e-12;
         d->Rs[m] *= 1 + 1e-12;
     }
-    d->Tup = ball_up_d(&h->tail);
+    d->Tup = da_ball_hi_d(&h->tail);
     if (!(d->Tup >= 0))
         d->Tup = isnan(d->Tup) ? INFINITY : 0;
     if (poly)
@@ -387,7 +366,7 @@ int da_dual_new(da_dual **out, const da_act *act, const da_dual_opts *opts)
             mpfr_set_ui(d->scale.mid, 1, MPFR_RNDN);
         } else {
             da_ball_sub(&d->scale, &d->R1, &d->R0);
-            if (ball_lo_d(&d->scale) <= 0) {
+            if (da_ball_lo_d(&d->scale) <= 0) {
                 da_dual_free(d);
                 return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
                                da_act_spec(act));
@@ -562,11 +541,11 @@ double da_dual_upper_d(const da_dual *d, double s, int k)
         mpfr_init2(x, 53);
         mpfr_set_d(x, s, MPFR_RNDU);
         int st = da_dual_cf_raw(t, d, x, k, 64);
-        double v = st ? INFINITY : ball_up_d(t);
+        double v = st ? INFINITY : da_ball_hi_d(t);
         if (!st && !d->raw) {
             if (k == 0)
-                v = v - ball_lo_d(&d->R0);
-            v = v / ball_lo_d(&d->scale);
+                v = v - da_ball_lo_d(&d->R0);
+            v = v / da_ball_lo_d(&d->scale);
             v *= 1 + 1e-14;
         }
         mpfr_clear(x);
@@ -574,9 +553,9 @@ double da_dual_upper_d(const da_dual *d, double s, int k)
         return v;
     }
     if (s == 1 && k == 0)
-        return ball_up_d(&d->norm2);
+        return da_ball_hi_d(&d->norm2);
     if (s == 1 && k == 1)
-        return d->beta_inf ? INFINITY : ball_up_d(&d->beta);
+        return d->beta_inf ? INFINITY : da_ball_hi_d(&d->beta);
     double v = horner_up(d->cup, d->N, k, s);
     double tail = d->Tup * maxfall(d->N, k, s);
     if (k == 1 && d->d1tail < tail)

@@ -103,22 +103,11 @@ static void b_set_si(da_ball r, long v)
     mpfr_set_zero(r->rad, 1);
 }
 
-static void b_ulp(da_ball r)
-{
-    if (mpfr_zero_p(r->mid) || !mpfr_number_p(r->mid))
-        return;
-    mpfr_t u;
-    mpfr_init2(u, DA_RAD_PREC);
-    mpfr_set_ui_2exp(u, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)mpfr_get_prec(r->mid), MPFR_RNDU);
-    mpfr_add(r->rad, r->rad, u, MPFR_RNDU);
-    mpfr_clear(u);
-}
-
 static void b_pi(da_ball r)
 {
     mpfr_const_pi(r->mid, MPFR_RNDN);
     mpfr_set_zero(r->rad, 1);
-    b_ulp(r);
+    da_ball_add_ulp(r);
 }
 
 static void b_mul_2si(da_ball r, const da_ball a, long e)
@@ -218,17 +207,6 @@ static double b_up_d(const da_ball b)
     return v;
 }
 
-/* signed upper end */
-static double b_hi_d(const da_ball b)
-{
-    mpfr_t t;
-    mpfr_init2(t, DA_RAD_PREC);
-    mpfr_add(t, b->mid, b->rad, MPFR_RNDU);
-    double v = mpfr_get_d(t, MPFR_RNDU);
-    mpfr_clear(t);
-    return v;
-}
-
 /* a decimal string into a ball containing it */
 static int b_decimal(da_ball r, const char *s)
 {
@@ -238,7 +216,7 @@ static int b_decimal(da_ball r, const char *s)
         return da_fail(DA_EINVAL, "'%s' is not a number", s);
     mpfr_set_zero(r->rad, 1);
     if (t)
-        b_ulp(r);
+        da_ball_add_ulp(r);
     return DA_OK;
 }
 
@@ -276,7 +254,7 @@ static int const_ball(da_ball r, const da_expr *e, mpfr_prec_t p)
         mpfr_set(r->mid, y, MPFR_RNDN);
         mpfr_abs(r->rad, y, MPFR_RNDU);
         mpfr_mul_2si(r->rad, r->rad, -(long)p - 16, MPFR_RNDU);
-        b_ulp(r);
+        da_ball_add_ulp(r);
     }
     mpfr_clears(x, y, (mpfr_ptr)0);
     da_tape_ws_free(w);
@@ -458,7 +436,7 @@ static void relu_J_point(da_ball r, const mpfr_t x, const da_ball pi)
     mpfr_set(bx->mid, x, MPFR_RNDN);
     mpfr_set_zero(bx->rad, 1);
     if (mpfr_get_prec(x) > p)
-        b_ulp(bx);
+        da_ball_add_ulp(bx);
     b_set_si(u, 1);
     da_ball_sub(t, u, bx);
     da_ball_add(u, u, bx);
@@ -1044,7 +1022,7 @@ static int side_make(side_t *s, const da_netk *k, const nk_coefs *c, long N)
     }
     s->q = mpfr_get_d(c->q.mid, MPFR_RNDN);
     /* tail beyond N: the engine's tail at its degree plus its coefficients beyond N */
-    double T = b_hi_d(&h->tail);
+    double T = da_ball_hi_d(&h->tail);
     if (T < 0) T = 0;
     for (long i = N + 1; i <= h->degree; i++) {
         double v = b_up_d(&h->a[i]);
@@ -1061,11 +1039,11 @@ static int side_make(side_t *s, const da_netk *k, const nk_coefs *c, long N)
         mpfr_set(bb->mid, h->beta.mid, MPFR_RNDN);
         mpfr_set(bb->rad, h->beta.rad, MPFR_RNDU);
         if (mpfr_get_prec(h->beta.mid) > p)
-            b_ulp(bb);
+            da_ball_add_ulp(bb);
         da_ball_mul(&s->d2, bb, bv);
         da_ball_clear(bv);
         da_ball_clear(bb);
-        double Td = b_hi_d(&s->d2);
+        double Td = da_ball_hi_d(&s->d2);
         mpfr_t acc, t;
         mpfr_init2(acc, DA_RAD_PREC);
         mpfr_init2(t, DA_RAD_PREC);
@@ -1165,7 +1143,7 @@ static void pair_sum(da_ball r, const side_t *x, const side_t *y, long N, const 
         if (m == 1) {
             mpfr_mul_si(c->mid, c->mid, kk, MPFR_RNDN);
             mpfr_mul_si(c->rad, c->rad, kk, MPFR_RNDU);
-            b_ulp(c);
+            da_ball_add_ulp(c);
         }
         da_ball_mul(acc, acc, rb);
         da_ball_add(acc, acc, c);

@@ -602,15 +602,8 @@ static void ball_from_arb(da_ball_struct *b, const arb_t x)
     arf_set_mag(r, arb_radref(x));
     arf_get_mpfr(b->rad, r, MPFR_RNDU);
     arf_clear(r);
-    if (inex) {
-        /* |rounding| <= ulp(mid) */
-        mpfr_t u;
-        mpfr_init2(u, DA_RAD_PREC);
-        mpfr_set_ui_2exp(u, 1, mpfr_get_exp(b->mid) - (mpfr_exp_t)mpfr_get_prec(b->mid),
-                         MPFR_RNDU);
-        mpfr_add(b->rad, b->rad, u, MPFR_RNDU);
-        mpfr_clear(u);
-    }
+    if (inex)
+        da_ball_add_ulp(b);   /* |rounding| <= ulp(mid) */
 }
 
 static double arb_log2_rad(const arb_t x)
