@@ -7,6 +7,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/tape_ball.h"
+
+#include <complex.h>
 
 #include <check.h>
 #include <math.h>
@@ -745,6 +748,98 @@ START_TEST(test_speed)
 }
 END_TEST
 
+/* ---- removable singularities ------------------------------------------ */
+
+static da_expr *marked(const char *s)
+{
+    da_expr *e = parse_ok(s), *m = NULL;
+    ck_assert_int_eq(da_expr_removable(&m, e), DA_OK);
+    da_expr_unref(e);
+    return m;
+}
+
+START_TEST(test_removable)
+{
+    /* marked, with the order and the point */
+    static const struct { const char *s; int k; double r; double v; } yes[] = {
+        {"sin(x)/x", 1, 0, 1}, {"(1-cos(x))/x^2", 2, 0, 0.5}, {"(exp(x)-1)/x", 1, 0, 1},
+        {"sin(2*x-1)/(x-0.5)", 1, 0.5, 2}, {"x/sin(x)", 1, 0, 1}, {"tanh(3*x)/x", 1, 0, 3},
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        da_expr *m = marked(yes[i].s);
+        ck_assert_msg(m->op == DA_E_DIV && m->rem, "%s: not marked", yes[i].s);
+        ck_assert_int_eq(m->rem_k, yes[i].k);
+        ck_assert(m->rem_at == yes[i].r);
+        /* the limit at r, in double and in MPFR (the closed form by hand) */
+        da_tape *t = da_tape_new(m);
+        ck_assert_ptr_nonnull(t);
+        ck_assert_msg(fabs(da_tape_eval_d(t, yes[i].r) - yes[i].v) < 1e-15, "%s: %g", yes[i].s,
+                      da_tape_eval_d(t, yes[i].r));
+        da_tape_ws *w = da_tape_ws_new(t, 100);
+        mpfr_t x, y;
+        mpfr_inits2(100, x, y, (mpfr_ptr)0);
+        mpfr_set_d(x, yes[i].r, MPFR_RNDN);
+        ck_assert_int_eq(da_tape_eval_m(t, w, y, x), 0);
+        ck_assert(fabs(mpfr_get_d(y, MPFR_RNDN) - yes[i].v) < 1e-15);
+        mpfr_clears(x, y, (mpfr_ptr)0);
+        da_tape_ws_free(w);
+        da_tape_free(t);
+        da_expr_unref(m);
+    }
+    /* left alone: poles, switches, undecidable zeros */
+    static const char *no[] = {"1/x", "sin(x)/x^2", "abs(x)/x", "sin(x)/(x-1)",
+                               "sin(pi*x)/(x-1)", "(x>0)/x", "1/(1+x^2)"};
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        da_expr *m = marked(no[i]);
+        ck_assert_msg(!(m->op == DA_E_DIV && m->rem), "%s: marked", no[i]);
+        da_expr_unref(m);
+    }
+    /* balls holding the point: the enclosure of sin(x)/x on [-1e-3, 1e-3]
+       and on a complex box of half-width 0.5 contain sampled values */
+    da_expr *m = marked("sin(x)/x");
+    da_tape *t = da_tape_new(m);
+    da_tape_ball *w = da_tape_ball_new(t, 80);
+    arb_t X, Y;
+    arb_init(X);
+    arb_init(Y);
+    arb_set_d(X, 0);
+    mag_set_d(arb_radref(X), 1e-3);
+    ck_assert_int_eq(da_tape_arb_enclose(w, Y, X), DA_BALL_OK);
+    for (int j = -10; j <= 10; j++) {
+        double u = j * 1e-4, v = j ? sin(u) / u : 1;
+        arb_t V;
+        arb_init(V);
+        arb_set_d(V, v);
+        ck_assert(arb_overlaps(Y, V));
+        arb_clear(V);
+    }
+    ck_assert(mag_cmp_2exp_si(arb_radref(Y), -10) < 0);   /* and it is tight */
+    acb_t Z, W;
+    acb_init(Z);
+    acb_init(W);
+    acb_zero(Z);
+    mag_set_d(arb_radref(acb_realref(Z)), 0.5);
+    mag_set_d(arb_radref(acb_imagref(Z)), 0.5);
+    ck_assert_int_eq(da_tape_acb_follow(w, W, Z, NULL), DA_BALL_OK);
+    for (int a = -5; a <= 5; a++)
+        for (int b = -5; b <= 5; b++) {
+            double complex z = 0.1 * a + 0.1 * b * I, v = (a || b) ? csin(z) / z : 1;
+            acb_t V;
+            acb_init(V);
+            acb_set_d_d(V, creal(v), cimag(v));
+            ck_assert(acb_overlaps(W, V));
+            acb_clear(V);
+        }
+    acb_clear(Z);
+    acb_clear(W);
+    arb_clear(X);
+    arb_clear(Y);
+    da_tape_ball_free(w);
+    da_tape_free(t);
+    da_expr_unref(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("expr");
@@ -758,6 +853,7 @@ int main(void)
     tcase_add_test(tc, test_breakpoint_cap);
     tcase_add_test(tc, test_catalogue);
     tcase_add_test(tc, test_ast);
+    tcase_add_test(tc, test_removable);
     tcase_add_test(tc, test_double_vs_mpfr);
     tcase_add_test(tc, test_mpfr_precisions);
     tcase_add_test(tc, test_known_values);

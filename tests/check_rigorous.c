@@ -98,8 +98,8 @@ START_TEST(adversarial)
     }
     da_hermite_free(h);
     fclose(f);
-    ck_assert_int_ge(cases, 18);
-    ck_assert_int_ge(count, 18 * 7);
+    ck_assert_int_ge(cases, 22);
+    ck_assert_int_ge(count, 22 * 7);
 }
 END_TEST
 

@@ -13,6 +13,16 @@ int da_act_from_expr(da_act **out, da_expr *e, const char *spec)
         da_expr_unref(e);
         return DA_ENOMEM;
     }
+    /* quotients such as sin(x)/x: mark their removable singularities
+       (expr_removable.c) before the tape and the analysis see them */
+    da_expr *m = NULL;
+    int st = da_expr_removable(&m, e);
+    da_expr_unref(e);
+    if (st) {
+        free(a);
+        return st;
+    }
+    e = m;
     a->expr = e;
     a->spec = da_strdup(spec);
     a->formula = da_expr_str(e);
@@ -21,7 +31,7 @@ int da_act_from_expr(da_act **out, da_expr *e, const char *spec)
         da_act_free(a);
         return da_fail(DA_ENOMEM, "out of memory");
     }
-    int st = da_expr_analyze(e, &a->info);
+    st = da_expr_analyze(e, &a->info);
     if (st) {
         da_act_free(a);
         return st;

@@ -59,6 +59,16 @@ struct da_expr {
     char *num;           /* DA_E_NUM: decimal text, e.g. "0.01", "2", "1e-3" */
     double val;          /* DA_E_NUM: its double value */
     unsigned refs;
+    /* DA_E_DIV only, set by da_expr_removable(): the quotient a0/a1 has a
+     * removable singularity at the double rem_at, where a0 and a1 both
+     * vanish to order rem_k or more, a1 exactly to order rem_k; rem is
+     * the quotient of their rem_k-th derivatives, which the evaluators
+     * use where a1 vanishes (docs/numerics.md, "Removable
+     * singularities").  NULL elsewhere.  Printing, equality and the
+     * symbolic derivative ignore it. */
+    da_expr *rem;
+    double rem_at;
+    int rem_k;
 };
 
 /* Constructors return a new reference (refs = 1) or NULL on ENOMEM.
@@ -119,6 +129,15 @@ int da_tape_eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x);
 da_expr *da_expr_diff(const da_expr *e);
 /* Constant folding on exact integers, x+0, x*1, x*0, x^1, --x, ... */
 da_expr *da_expr_simplify(const da_expr *e);
+
+/* e with every quotient g/h that has a provable removable singularity
+ * marked (->rem, see above): h switch-free and vanishing exactly at a
+ * double r (0, or the root of an affine h), its first nonvanishing
+ * derivative h^(k)(r) (k <= 4) a ball away from 0, and g switch-free with
+ * g(r) = ... = g^(k-1)(r) = 0 exactly in ball arithmetic.  Anything else
+ * is left alone (a pole stays a pole for the domain check).  New
+ * reference in *out; DA_ENOMEM. */
+int da_expr_removable(da_expr **out, const da_expr *e);
 
 /* ---- analysis for the quadrature ----------------------------------- */
 

@@ -222,7 +222,10 @@ static long double ev_ld(const da_expr *e, long double x, const numcache *c)
         case DA_E_ADD: return u + v;
         case DA_E_SUB: return u - v;
         case DA_E_MUL: return u * v;
-        case DA_E_DIV: return u / v;
+        case DA_E_DIV:
+            if (v == 0 && e->rem)
+                return ev_ld(e->rem, x, c);
+            return u / v;
         case DA_E_POW: return powl(u, v);
         case DA_E_LT: return u < v;
         case DA_E_LE: return u <= v;
@@ -520,7 +523,9 @@ static int ev_m(mpfr_t r, const da_expr *e, const mpfr_t x, const char **why)
     case DA_E_SUB: mpfr_sub(r, r, t, MPFR_RNDN); break;
     case DA_E_MUL: mpfr_mul(r, r, t, MPFR_RNDN); break;
     case DA_E_DIV:
-        if (mpfr_zero_p(t))
+        if (mpfr_zero_p(t) && e->rem)
+            st = ev_m(r, e->rem, x, why);
+        else if (mpfr_zero_p(t))
             st = fail_why(r, why, "division by zero");
         else
             mpfr_div(r, r, t, MPFR_RNDN);
@@ -1265,7 +1270,7 @@ static da_expr *int_node(long v)
 /* e with every switch decided at x: a branch-free tree (new reference). */
 static da_expr *spec(const da_expr *e, const mpfr_t x)
 {
-    if (!has_x(e))
+    if (!has_x(e) || e->rem)   /* a marked quotient is switch-free */
         return ref(e);
     int s;
     if (e->op == DA_E_FN && is_switch_fn(e->fn)) {
@@ -1514,7 +1519,9 @@ static void piece_walk(const da_expr *e, const ivl *iv, pinfo *pi)
     case DA_E_DIV:
         if (has_x(e->a[1])) {
             pi->poly = pi->entire = 0;
-            pi->sd = fmin(pi->sd, zeros_dist(e->a[1], 0, iv));
+            /* a removable singularity on the axis is none; the zeros of
+               the denominator elsewhere are not located here */
+            pi->sd = fmin(pi->sd, e->rem ? CONSERVATIVE_SD : zeros_dist(e->a[1], 0, iv));
         }
         return;
     case DA_E_POW:

@@ -190,6 +190,8 @@ void da_expr_unref(da_expr *e)
             else
                 da_expr_unref(e->a[i]);
         }
+        if (e->rem)
+            da_expr_unref(e->rem);
         free(e->num);
         free(e);
         e = next;

@@ -306,14 +306,28 @@ static int lower_abs(double *B, double *mm, const da_expr *e)
     }
     if (e->op == DA_E_NEG)
         return lower_abs(B, mm, e->a[0]);
-    if (e->op == DA_E_ADD) {
+    if (e->op == DA_E_ADD || e->op == DA_E_SUB) {
         /* k + g with k > 0 and g >= 0 (or the other way round) */
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; e->op == DA_E_ADD && s < 2; s++)
             if (const_val(e->a[s], &v) && v > 0 && nonneg(e->a[1 - s])) {
                 *B = v * (1 - 0x1p-47);
                 *mm = 0;
                 return 1;
             }
+        /* g +- k with |g| >= B1 |x|^m1, m1 >= 0, B1 > |k|: since |x|^m1 >= 1,
+           |g +- k| >= (B1 - |k|) |x|^m1 (x - 0.5, 2 x + 1) */
+        for (int s = 0; s < 2; s++) {
+            double B1, m1;
+            if (const_val(e->a[s], &v) && isfinite(v) && lower_abs(&B1, &m1, e->a[1 - s])
+                && m1 >= 0) {
+                double k = fabs(v) * (1 + 0x1p-47);
+                if (B1 > k) {
+                    *B = (B1 - k) * (1 - 0x1p-47);
+                    *mm = m1;
+                    return *B > 0;
+                }
+            }
+        }
         return 0;
     }
     if (e->op == DA_E_MUL) {

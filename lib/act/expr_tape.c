@@ -49,6 +49,7 @@ struct da_tape_ws {
     mpfr_t h1;        /* scratch at wprec + 64 */
     mpfr_t sqrt2;     /* at wprec + 64 */
     mpfr_t sqrt2pi;   /* at wprec */
+    da_tape_ws **sub; /* [2 nrem]: workspaces of the removable quotients */
 };
 
 /* ---- compilation ---------------------------------------------------- */
@@ -285,7 +286,32 @@ static int compile(da_tape *t, const da_expr *e)
     case DA_E_ADD: op = I_ADD; break;
     case DA_E_SUB: op = I_SUB; break;
     case DA_E_MUL: op = I_MUL; break;
-    case DA_E_DIV: op = I_DIV; break;
+    case DA_E_DIV:
+        if (e->rem) {
+            if (!grow((void **)&t->rems, &t->caprem, t->nrem + 1, sizeof *t->rems)) {
+                t->failed = 1;
+                return X_REG;
+            }
+            remdef *rd = &t->rems[t->nrem];
+            rd->gk = da_tape_new(e->rem->a[0]);
+            rd->hk = rd->gk ? da_tape_new(e->rem->a[1]) : NULL;
+            rd->r = e->rem_at;
+            if (!rd->hk) {
+                da_tape_free(rd->gk);
+                t->failed = 1;
+                return X_REG;
+            }
+            t->nrem++;
+            if (compile_args(t, e, r) < 0)
+                return X_REG;
+            dst = temp_new(t);
+            emit(t, I_RDIV, DA_F_COUNT, dst, r[0], r[1], X_REG, t->nrem - 1);
+            temp_free(t, r[0]);
+            temp_free(t, r[1]);
+            return dst;
+        }
+        op = I_DIV;
+        break;
     case DA_E_LT: op = I_LT; break;
     case DA_E_LE: op = I_LE; break;
     case DA_E_GT: op = I_GT; break;
@@ -325,6 +351,11 @@ void da_tape_free(da_tape *t)
         free(t->cdefs[i].text);
     free(t->cdefs);
     free(t->cval);
+    for (int i = 0; i < t->nrem; i++) {
+        da_tape_free(t->rems[i].gk);
+        da_tape_free(t->rems[i].hk);
+    }
+    free(t->rems);
     free(t->code);
     free(t->freelist);
     free(t);
@@ -482,6 +513,14 @@ double da_tape_eval_d(const da_tape *t, double x)
         case I_SUB: r[i->dst] = a - r[i->b]; break;
         case I_MUL: r[i->dst] = a * r[i->b]; break;
         case I_DIV: r[i->dst] = a / r[i->b]; break;
+        case I_RDIV:
+            if (r[i->b] == 0) {
+                const remdef *rd = &t->rems[i->n];
+                r[i->dst] = da_tape_eval_d(rd->gk, x) / da_tape_eval_d(rd->hk, x);
+            } else {
+                r[i->dst] = a / r[i->b];
+            }
+            break;
         case I_POW: r[i->dst] = pow(a, r[i->b]); break;
         case I_POWI: r[i->dst] = powi_d(a, i->n); break;
         case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE:
@@ -530,6 +569,11 @@ void da_tape_ws_free(da_tape_ws *w)
         mpfr_clear(w->h1);
         mpfr_clear(w->sqrt2);
         mpfr_clear(w->sqrt2pi);
+    }
+    if (w->sub) {
+        for (int i = 0; i < 2 * w->t->nrem; i++)
+            da_tape_ws_free(w->sub[i]);
+        free(w->sub);
     }
     free(w->p);
     free(w);
@@ -599,6 +643,21 @@ da_tape_ws *da_tape_ws_new(const da_tape *t, mpfr_prec_t prec)
             mpfr_set_ui(c, 1, MPFR_RNDN);
             mpfr_exp(c, c, MPFR_RNDN);
             break;
+        }
+    }
+    if (t->nrem) {
+        w->sub = da_calloc((size_t)(2 * t->nrem), sizeof *w->sub);
+        if (!w->sub) {
+            da_tape_ws_free(w);
+            return NULL;
+        }
+        for (int i = 0; i < t->nrem; i++) {
+            w->sub[2 * i] = da_tape_ws_new(t->rems[i].gk, w->wprec);
+            w->sub[2 * i + 1] = da_tape_ws_new(t->rems[i].hk, w->wprec);
+            if (!w->sub[2 * i] || !w->sub[2 * i + 1]) {
+                da_tape_ws_free(w);
+                return NULL;
+            }
         }
     }
     return w;
@@ -729,6 +788,18 @@ int da_tape_eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x)
         case I_SUB: mpfr_sub(d, a, r[i->b], R); break;
         case I_MUL: mpfr_mul(d, a, r[i->b], R); break;
         case I_DIV: mpfr_div(d, a, r[i->b], R); break;
+        case I_RDIV:
+            if (mpfr_zero_p(r[i->b])) {
+                const remdef *rd = &t->rems[i->n];
+                if (da_tape_eval_m(rd->gk, w->sub[2 * i->n], w->s1, x)
+                    || da_tape_eval_m(rd->hk, w->sub[2 * i->n + 1], w->s2, x))
+                    mpfr_set_nan(d);
+                else
+                    mpfr_div(d, w->s1, w->s2, R);
+            } else {
+                mpfr_div(d, a, r[i->b], R);
+            }
+            break;
         case I_POW: mpfr_pow(d, a, r[i->b], R); break;
         case I_POWI: mpfr_pow_si(d, a, i->n, R); break;
         case I_LT: case I_LE: case I_GT: case I_GE: case I_EQ: case I_NE: {

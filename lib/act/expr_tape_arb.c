@@ -27,6 +27,9 @@ struct da_tape_ball {
     arb_t s1, s2;     /* scratch */
     acb_t z1, z2;
     arb_t sqrt2, sqrt2pi;
+    da_tape_ball **sub; /* [2 nrem]: the removable quotients' g^(k), h^(k) */
+    arb_t rh, rg;       /* their scratch */
+    acb_t ch, cg;
 };
 
 /* ---- decision logs ------------------------------------------------- */
@@ -84,6 +87,15 @@ void da_tape_ball_free(da_tape_ball *w)
     acb_clear(w->z2);
     arb_clear(w->sqrt2);
     arb_clear(w->sqrt2pi);
+    arb_clear(w->rh);
+    arb_clear(w->rg);
+    acb_clear(w->ch);
+    acb_clear(w->cg);
+    if (w->sub) {
+        for (int i = 0; i < 2 * w->t->nrem; i++)
+            da_tape_ball_free(w->sub[i]);
+        free(w->sub);
+    }
     free(w);
 }
 
@@ -120,6 +132,10 @@ da_tape_ball *da_tape_ball_new(const da_tape *t, slong prec)
     acb_init(w->z2);
     arb_init(w->sqrt2);
     arb_init(w->sqrt2pi);
+    arb_init(w->rh);
+    arb_init(w->rg);
+    acb_init(w->ch);
+    acb_init(w->cg);
     w->r = _arb_vec_init(t->nreg);
     w->c = _acb_vec_init(t->nreg);
     w->k = _arb_vec_init(t->nconst > 0 ? t->nconst : 1);
@@ -134,6 +150,21 @@ da_tape_ball *da_tape_ball_new(const da_tape *t, slong prec)
         case C_E: arb_const_e(w->k + i, w->prec); break;
         }
     }
+    if (t->nrem) {
+        w->sub = da_calloc((size_t)(2 * t->nrem), sizeof *w->sub);
+        if (!w->sub) {
+            da_tape_ball_free(w);
+            return NULL;
+        }
+        for (int i = 0; i < t->nrem; i++) {
+            w->sub[2 * i] = da_tape_ball_new(t->rems[i].gk, prec);
+            w->sub[2 * i + 1] = da_tape_ball_new(t->rems[i].hk, prec);
+            if (!w->sub[2 * i] || !w->sub[2 * i + 1]) {
+                da_tape_ball_free(w);
+                return NULL;
+            }
+        }
+    }
     return w;
 }
 
@@ -141,6 +172,41 @@ void da_tape_ball_set_prec(da_tape_ball *w, slong prec)
 {
     slong p = prec + w->t->guard;
     w->prec = p < w->prec0 ? p : w->prec0;
+    for (int i = 0; w->sub && i < 2 * w->t->nrem; i++)
+        da_tape_ball_set_prec(w->sub[i], prec);
+}
+
+/* The removable quotient n where its denominator's ball holds 0: the
+ * ratio of the hulls of g^(k) and h^(k) over the hull of x and r
+ * (expr_removable.c).  0 when that ratio is not finite. */
+static int rdiv_real(da_tape_ball *w, arb_t d, const arb_t x, long n)
+{
+    const remdef *rd = &w->t->rems[n];
+    arb_set_d(w->rh, rd->r);
+    arb_union(w->rh, w->rh, x, w->prec);
+    if (da_tape_arb_enclose(w->sub[2 * n + 1], w->rg, w->rh) != DA_BALL_OK
+        || arb_contains_zero(w->rg))
+        return 0;
+    arb_set(d, w->rg);
+    if (da_tape_arb_enclose(w->sub[2 * n], w->rg, w->rh) != DA_BALL_OK)
+        return 0;
+    arb_div(d, w->rg, d, w->prec);
+    return arb_is_finite(d);
+}
+
+static int rdiv_complex(da_tape_ball *w, acb_t d, const acb_t z, long n)
+{
+    const remdef *rd = &w->t->rems[n];
+    acb_set_d(w->ch, rd->r);
+    acb_union(w->ch, w->ch, z, w->prec);
+    if (da_tape_acb_follow(w->sub[2 * n + 1], w->cg, w->ch, NULL) != DA_BALL_OK
+        || acb_contains_zero(w->cg))
+        return 0;
+    acb_set(d, w->cg);
+    if (da_tape_acb_follow(w->sub[2 * n], w->cg, w->ch, NULL) != DA_BALL_OK)
+        return 0;
+    acb_div(d, w->cg, d, w->prec);
+    return acb_is_finite(d);
 }
 
 /* ---- the real modes -------------------------------------------------- */
@@ -435,6 +501,12 @@ static int run_real(rctx *c, int from, int stop)
         case I_SUB: arb_sub(d, a, r + i->b, p); break;
         case I_MUL: arb_mul(d, a, r + i->b, p); break;
         case I_DIV: arb_div(d, a, r + i->b, p); break;
+        case I_RDIV:
+            if (!arb_contains_zero(r + i->b))
+                arb_div(d, a, r + i->b, p);
+            else if (!rdiv_real(w, d, r, i->n))
+                arb_indeterminate(d);
+            break;
         case I_POW:
             if (c->mode == M_ENCLOSE && arb_is_nonnegative(a) && arb_is_positive(r + i->b)
                 && !arb_is_positive(a)) {
@@ -578,7 +650,7 @@ typedef struct {
 
 static int next_dec(cctx *c, int *v)
 {
-    if (c->next >= c->log->n)
+    if (!c->log || c->next >= c->log->n)
         return 0;
     *v = VALUE(c->log->v[c->next++]);
     return 1;
@@ -787,6 +859,12 @@ int da_tape_acb_follow(da_tape_ball *w, acb_t y, const acb_t z, const da_declog 
         case I_SUB: acb_sub(d, a, r + i->b, p); break;
         case I_MUL: acb_mul(d, a, r + i->b, p); break;
         case I_DIV: acb_div(d, a, r + i->b, p); break;
+        case I_RDIV:
+            if (!acb_contains_zero(r + i->b))
+                acb_div(d, a, r + i->b, p);
+            else if (!rdiv_complex(w, d, r, i->n))
+                acb_indeterminate(d);
+            break;
         case I_POW:
             /* 0^b = 0 for Re b > 0 (a branch that is identically 0) */
             if (acb_is_zero(a) && arb_is_positive(acb_realref(r + i->b)))

@@ -13,7 +13,8 @@ typedef enum {
     I_JZ,     /* a == 0: goto b; a NaN: dst = NaN, goto c */
     I_JNZ,    /* a != 0: goto b; a NaN: dst = NaN, goto c */
     I_JMP,    /* goto b */
-    I_CONST   /* dst = constant number n (those not preloaded) */
+    I_CONST,  /* dst = constant number n (those not preloaded) */
+    I_RDIV    /* a / b with the removable singularity n (rems[n]) */
 } iop;
 
 typedef struct {
@@ -24,6 +25,14 @@ typedef struct {
 } ins;
 
 typedef enum { C_NUM, C_PI, C_E } ckind;
+
+/* A quotient with a removable singularity at r (expr_removable.c): where
+ * the denominator vanishes, the value is gk(x)/hk(x), or in balls
+ * hull gk(Z')/hull hk(Z') with Z' the hull of the input and r. */
+typedef struct {
+    struct da_tape *gk, *hk;
+    double r;
+} remdef;
 
 typedef struct {
     ckind kind;
@@ -39,6 +48,8 @@ struct da_tape {
     cdef *cdefs;    /* [nconst] */
     double *cval;   /* [nconst] */
     int capconst;
+    remdef *rems;   /* [nrem] */
+    int nrem, caprem;
     int res;        /* register of the result */
     int reg0, reg1; /* shared constants 0, 1, pi, e (0 until used) */
     int regpi, rege;

@@ -47,6 +47,11 @@ CASES = [
     ("1e12*tanh(x)", lambda x: mp.mpf("1e12") * mp.tanh(x), [0]),
     ("1e-12*sin(x)+7", lambda x: mp.mpf("1e-12") * mp.sin(x) + 7, [0]),
     ("x*tanh(softplus(x))", lambda x: x * mp.tanh(mp.log(1 + mp.exp(x))), [0]),
+    # removable singularities (0/0 with a finite limit, given here by hand)
+    ("sin(x)/x", lambda x: mp.sin(x) / x if x != 0 else mp.mpf(1), [0]),
+    ("(1-cos(x))/x^2", lambda x: (1 - mp.cos(x)) / x ** 2 if x != 0 else mp.mpf(1) / 2, [0]),
+    ("(exp(x)-1)/x", lambda x: mp.expm1(x) / x if x != 0 else mp.mpf(1), [0]),
+    ("sin(2*x-1)/(x-0.5)", lambda x: mp.sin(2 * x - 1) / (x - mp.mpf("0.5")) if x != mp.mpf("0.5") else mp.mpf(2), [mp.mpf("0.5")]),
 ]
 
 
