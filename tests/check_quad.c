@@ -7,6 +7,8 @@
 #include "testutil.h"
 #include "core/core.h"
 #include "quad/quad.h"
+#include "quad/gl_arb.h"
+#include "quad/gl_table.h"
 
 /* (2m-1)!! = E X^(2m) */
 static void dfact(mpfr_t r, long m)
@@ -202,6 +204,56 @@ START_TEST(de_rule)
 }
 END_TEST
 
+/* The Gauss-Legendre table (lib/quad/gl_table.c) proves what it says:
+ * every ball contains Arb's enclosure at 512 bits of the same root and
+ * weight, and is tight (radius below 2^-300); da_gl_rule serves it at
+ * 64..320 bits with balls that still contain Arb's, and computes the
+ * rest (n = 256, or 384 bits) with Arb. */
+START_TEST(gl_table)
+{
+    arb_t x, w, y;
+    arb_init(x);
+    arb_init(w);
+    arb_init(y);
+    int rules = 0;
+    for (const da_gl_tentry *t = da_gl_table; t->n; t++, rules++) {
+        long n = t->n;
+        for (long k = 0; k < (n + 1) / 2; k++) {
+            arb_hypgeom_legendre_p_ui_root(x, w, (ulong)n, (ulong)k, 512);
+            for (int j = 0; j < 2; j++) {
+                const da_gl_tball *b = &t->b[k][j];
+                arf_t d;
+                arf_init(d);
+                arb_zero(y);
+                for (int i = 0; i < DA_GL_TABLE_NDBL; i++) {
+                    arf_set_d(d, b->m[i]);
+                    arf_add(arb_midref(y), arb_midref(y), d, ARF_PREC_EXACT, ARF_RND_DOWN);
+                }
+                arf_clear(d);
+                mag_set_d(arb_radref(y), b->r);
+                ck_assert_msg(arb_contains(y, j ? w : x), "n = %ld, k = %ld, %s", n, k,
+                              j ? "weight" : "node");
+                ck_assert(mag_cmp_2exp_si(arb_radref(y), -300) < 0);
+            }
+        }
+        for (slong prec = 64; prec <= 384; prec += 64) {
+            arb_srcptr gx, gw;
+            ck_assert_int_eq(da_gl_rule(&gx, &gw, n, prec), DA_OK);
+            for (long k = 0; k < n; k++) {
+                arb_hypgeom_legendre_p_ui_root(x, w, (ulong)n, (ulong)k, 512);
+                ck_assert(arb_contains(gx + k, x) && arb_contains(gw + k, w));
+                ck_assert(arb_rel_accuracy_bits(gx + k) > prec - 12 || arb_is_zero(x));
+            }
+        }
+    }
+    ck_assert_int_ge(rules, 12);
+    arb_clear(x);
+    arb_clear(w);
+    arb_clear(y);
+    da_gl_cache_clear();
+}
+END_TEST
+
 START_TEST(rules_double)
 {
     double *x, *w;
@@ -235,6 +287,7 @@ int main(void)
     tcase_add_test(tc, trap_rule);
     tcase_add_test(tc, de_rule);
     tcase_add_test(tc, rules_double);
+    tcase_add_test(tc, gl_table);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
