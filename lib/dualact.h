@@ -212,6 +212,15 @@ int da_gh_rule_d(double *x, double *w, long n);
  * caches when they exit, without a call. */
 void da_free_cache(void);
 
+/* Progress of long computations in the calling thread: once one has run
+ * for a second, fn(ctx, what, count, seconds) is called at most twice a
+ * second (what names the work, e.g. "quadrature intervals"; count is how
+ * much is done; seconds since it started), and once more with count = -1
+ * when it ends.  fn = NULL (the default) turns it off.  The library never
+ * prints; the command-line tool's fn writes to a terminal. */
+typedef void (*da_progress_fn)(void *ctx, const char *what, long count, double seconds);
+void da_progress_set(da_progress_fn fn, void *ctx);
+
 /* ------------------------------------------------------------------ */
 /* Reports: tables                                                    */
 /* ------------------------------------------------------------------ */

@@ -607,6 +607,43 @@ START_TEST(polynomials_exact)
 }
 END_TEST
 
+/* da_progress_set: a computation of more than a second reports (after
+ * its first second, counts >= 0), ends with count -1 once, and one of less
+ * than a second says nothing; without a hook nothing is called. */
+static int prog_calls, prog_end, prog_bad;
+static long prog_last;
+static void prog_hook(void *ctx, const char *what, long count, double seconds)
+{
+    (void)ctx;
+    if (!what || !(seconds >= 1.0))
+        prog_bad++;
+    if (count < 0) {
+        prog_end++;
+    } else {
+        if (count < 0)
+            prog_bad++;
+        prog_last = count;
+        prog_calls++;
+    }
+}
+
+START_TEST(progress_hook)
+{
+    da_progress_set(prog_hook, NULL);
+    da_hermite *h = coeffs("tanh", 100, 300, 1, DA_OK);
+    da_hermite_free(h);
+    ck_assert_msg(prog_calls >= 1, "no progress report in %d calls", prog_calls);
+    ck_assert_int_eq(prog_end, 1);
+    ck_assert_int_eq(prog_bad, 0);
+    prog_calls = prog_end = 0;
+    prog_last = 0;
+    h = coeffs("tanh", 10, 20, 1, DA_OK);
+    da_hermite_free(h);
+    ck_assert_int_eq(prog_calls + prog_end, 0);
+    da_progress_set(NULL, NULL);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("coeffs");
@@ -627,6 +664,7 @@ int main(void)
     tcase_add_test(tc, caps_report_honestly);
     tcase_add_test(tc, error_paths);
     tcase_add_test(tc, polynomials_exact);
+    tcase_add_test(tc, progress_hook);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

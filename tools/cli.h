@@ -75,6 +75,8 @@ int cli_check_memory(double bytes, const char *what, const char *hint);
 int cli_check_time(double seconds, const char *what, const char *hint);
 /* progress lines on stderr are for terminals only */
 int cli_progress_wanted(void);
+/* show the library's progress reports on stderr when it is a terminal */
+void cli_progress_install(void);
 
 /* JSON string escaping. */
 void cli_json_str(FILE *f, const char *s);

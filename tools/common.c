@@ -279,3 +279,21 @@ int cli_progress_wanted(void)
 {
     return isatty(2);
 }
+
+/* the library's progress hook (da_progress_set): one line on stderr,
+   rewritten in place, erased at the end */
+static void progress_line(void *ctx, const char *what, long count, double seconds)
+{
+    (void)ctx;
+    if (count < 0)
+        fprintf(stderr, "\r%60s\r", "");
+    else
+        fprintf(stderr, "\rdualact: %.30s: %ld (%.0f s)   ", what, count, seconds);
+    fflush(stderr);
+}
+
+void cli_progress_install(void)
+{
+    if (cli_progress_wanted())
+        da_progress_set(progress_line, NULL);
+}

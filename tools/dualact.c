@@ -91,6 +91,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name))
             continue;
+        cli_progress_install();
         /* output goes to memory first; stdout sees it only on success */
         char *buf = NULL;
         size_t len = 0;

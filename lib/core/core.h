@@ -56,6 +56,17 @@ void da_rad_pow2(mpfr_t r, long e);
    any thread (lgamma_r). */
 double da_lgamma(double x);
 
+/* Progress of one computation (progress.c): start it, tick it as work
+   is done (the hook hears of it only after a second, twice a second at
+   most), end it. */
+typedef struct {
+    double t0, last;
+    int shown;
+} da_prog;
+void da_prog_start(da_prog *p);
+void da_prog_tick(da_prog *p, const char *what, long count);
+void da_prog_end(da_prog *p, const char *what);
+
 /* Bits needed for d decimal digits. */
 mpfr_prec_t da_digits_to_bits(long digits);
 

@@ -643,6 +643,10 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
     struct timespec ts0;
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     double budget = o.max_seconds;
+    /* one progress report for all the rounds (da_progress_set) */
+    da_prog prog;
+    da_prog_start(&prog);
+    o.prog = &prog;
     for (int round = 0; round < 5; round++) {
         if (prec > max_prec)
             prec = max_prec;
@@ -681,6 +685,7 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
         prec = prec + prec / 2 + 32;
         o.log2_tol -= 8;
     }
+    da_prog_end(&prog, "quadrature intervals");
     if (st == DA_EDOM || st == DA_ENOMEM) {
         if (st == DA_EDOM)
             snprintf(why, whylen, "%s", res.why);

@@ -64,6 +64,7 @@ void da_rig_opts_init(da_rig_opts *o)
     o->max_seconds = 60;
     o->progress = NULL;
     o->progress_ctx = NULL;
+    o->prog = NULL;
 }
 
 void da_rig_result_clear(da_rig_result *r)
@@ -109,6 +110,8 @@ typedef struct {
     double log2_tol;
     long nodes, intervals, slivers;
     double t0;
+    da_prog own;                /* progress for da_progress_set's hook */
+    da_prog *prog;              /* the caller's or own */
     int budget_hit;
     /* stack */
     ivl *st;
@@ -831,6 +834,9 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     e->prec = o->prec;
     e->log2_tol = o->log2_tol;
     e->t0 = now_seconds();
+    e->prog = o->prog ? o->prog : &e->own;
+    if (!o->prog)
+        da_prog_start(e->prog);
     int status = DA_OK;
     e->ws = da_tape_ball_new(act->tape, o->prec);
     e->wd = dact ? da_tape_ball_new(dact->tape, o->prec) : NULL;
@@ -972,6 +978,7 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
             e->budget_hit = 1;
         if (o->progress && (e->intervals & 1023) == 0)
             o->progress(o->progress_ctx, e->intervals, e->nodes);
+        da_prog_tick(e->prog, "quadrature intervals", e->intervals);
         if (e->budget_hit || depth >= maxdepth) {
             sliver(e, a, b, 1);
             continue;
@@ -1035,6 +1042,8 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     status = e->budget_hit ? DA_EACCURACY : DA_OK;
 
 cleanup:
+    if (!o->prog)
+        da_prog_end(e->prog, "quadrature intervals");
     _mag_vec_clear(tk, N + 1);
     mag_clear(ts2);
     mag_clear(td2);

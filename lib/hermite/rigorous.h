@@ -4,6 +4,7 @@
 
 #include "core/arbinc.h"
 #include "act/act.h"
+#include "core/core.h"
 
 typedef struct {
     long N;                 /* a_0 .. a_N */
@@ -15,6 +16,7 @@ typedef struct {
     double max_seconds;
     void (*progress)(void *ctx, long intervals, long nodes);
     void *progress_ctx;
+    da_prog *prog;          /* the caller's progress report, or NULL: own */
 } da_rig_opts;
 
 void da_rig_opts_init(da_rig_opts *o);

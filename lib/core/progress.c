@@ -1,0 +1,51 @@
+/* progress.c -- the progress hook of long computations (da_progress_set).
+ *
+ * Per thread: a computation reports through a da_prog it starts; the hook
+ * hears of it only once the computation has run for a second, then at
+ * most twice a second, and once more (count = -1) when it ends.  Nothing
+ * here prints: the command-line tool's hook writes to a terminal. */
+#define _POSIX_C_SOURCE 200809L
+#include "core/core.h"
+
+#include <time.h>
+
+static _Thread_local da_progress_fn hook;
+static _Thread_local void *hook_ctx;
+
+void da_progress_set(da_progress_fn fn, void *ctx)
+{
+    hook = fn;
+    hook_ctx = ctx;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void da_prog_start(da_prog *p)
+{
+    p->t0 = p->last = now();
+    p->shown = 0;
+}
+
+void da_prog_tick(da_prog *p, const char *what, long count)
+{
+    if (!hook)
+        return;
+    double t = now();
+    if (t - p->t0 < 1.0 || t - p->last < 0.5)
+        return;
+    p->last = t;
+    p->shown = 1;
+    hook(hook_ctx, what, count, t - p->t0);
+}
+
+void da_prog_end(da_prog *p, const char *what)
+{
+    if (hook && p->shown)
+        hook(hook_ctx, what, -1, now() - p->t0);
+    p->shown = 0;
+}
