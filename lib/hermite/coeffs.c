@@ -822,6 +822,11 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
 
     double norm, sd, mean;
     rough_scale(act, &norm, &sd, &mean);
+    /* E sigma^2 must stay within double's range for the growth bounds and
+       the targets (a documented limit: docs/manual.md, Limits) */
+    if (!(norm < 1e300) && isfinite(norm))
+        return da_fail(DA_EDOM, "activation '%s' has a scale of about %.1e: beyond the "
+                       "supported range (sqrt(E sigma^2) below 1e300)", act->spec, norm);
     if (!(norm > 0) || !isfinite(norm))
         norm = 1;
     if (!o.raw && sd > 1e-300 && !(sd > 1e-15 * norm))
