@@ -120,6 +120,12 @@ void da_tape_ws_free(da_tape_ws *w);
 /* y = e(x) at the workspace precision, rounded to y.  Returns 0, or
  * nonzero when the value is NaN or infinite.  Never allocates. */
 int da_tape_eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x);
+/* The same, and when the value is not a number, *why says which
+ * operation first made one from numbers, in the analysis's words
+ * ("division by zero", "log of a non-positive number", ...; "not finite"
+ * for an overflow).  *why = NULL when the value is a number. */
+int da_tape_eval_m_why(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x,
+                       const char **why);
 
 /* ---- symbolic calculus -------------------------------------------- */
 

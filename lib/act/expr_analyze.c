@@ -12,8 +12,8 @@
  *      switch is affine in x (affine_m below extracts a*x+b from the tree),
  *      otherwise sign changes on a grid over [-40, 40] refined by bisection.
  *      Sorted, duplicates merged.
- *   3. domain: the formula is evaluated (long double) on the grid, at 0, at
- *      the breakpoints and near the real zeros of affine arguments of log,
+ *   3. domain: the formula is evaluated on the grid, at 0, at the
+ *      breakpoints and near the real zeros of affine arguments of log,
  *      sqrt, division...; every non-finite value is confirmed in MPFR (whose
  *      exponent range does not overflow) and named.  Denominators and the
  *      cosine under tan are scanned for sign changes (poles between grid
@@ -30,9 +30,10 @@
  *      under log, sqrt, division and real powers; 0.1 (conservative)
  *      otherwise.
  *
- * Evaluation is done here by direct recursion on the tree, in long double
- * for the grids (its exponent range keeps large polynomials such as
- * He_1000 finite) and in MPFR for confirmation, bisection and pieces. */
+ * Evaluation goes through the expression tape (expr_tape.c), the one the
+ * quadrature engines use: in double on the grids, with MPFR at 64 bits
+ * where double overflows (large polynomials at |x| = 40), and in MPFR for
+ * confirmation, bisection, jump orders and pieces. */
 #include "core/core.h"
 #include "act/expr.h"
 #include "act/envelope.h"
@@ -93,468 +94,167 @@ static int is_entire_fn(da_fn f)
     }
 }
 
-/* ---- constants of a tree in long double ------------------------------ */
+/* ---- evaluation: the expression tape -------------------------------- */
 
-/* Numbers whose double value is inexact enough to matter or infinite
- * (long coefficients of large polynomials) are parsed once with strtold
- * and looked up by node address. */
+/* Every subtree the analysis evaluates (a switch argument, a denominator,
+ * the formula itself, a derivative) is compiled once to a tape
+ * (expr_tape.c), the evaluator the quadrature engines use, so that the
+ * analysis and the engines agree on every value.  The tapes live in a
+ * per-thread cache for the duration of one public call (evc_begin /
+ * evc_end); each entry holds a reference to its node, so that no node
+ * is freed, and no address reused, while it is cached. */
+
+#define EVC_WS 4    /* MPFR workspaces per tape, by precision */
+
 typedef struct {
-    const da_expr **node;
-    long double *val;
-    size_t n, cap;
-} numcache;
+    const da_expr *node;
+    da_tape *t;
+    da_tape_ws *ws[EVC_WS];
+    mpfr_prec_t wsprec[EVC_WS];
+} evc_entry;
 
-static int need_cache(const da_expr *e)
+typedef struct {
+    evc_entry *v;
+    size_t n, cap;     /* open addressing, cap a power of 2 */
+    int depth;
+    mpfr_t y;          /* scratch for the double path's fallback */
+} evcache;
+
+static _Thread_local evcache evc;
+
+static void evc_begin(void)
 {
-    return !isfinite(e->val) || strlen(e->num) > 17;
+    if (evc.depth++ == 0)
+        mpfr_init2(evc.y, 64);
 }
 
-static int nc_collect(numcache *c, const da_expr *e)
+static void evc_end(void)
 {
-    if (e->op == DA_E_NUM && e->num && need_cache(e)) {
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? 2 * c->cap : 16;
-            const da_expr **nn = da_realloc(c->node, cap * sizeof *nn);
-            if (!nn)
-                return DA_ENOMEM;
-            c->node = nn;
-            c->cap = cap;
-        }
-        c->node[c->n++] = e;
+    if (--evc.depth > 0)
+        return;
+    for (size_t i = 0; i < evc.cap; i++) {
+        evc_entry *en = &evc.v[i];
+        if (!en->node)
+            continue;
+        for (int j = 0; j < EVC_WS; j++)
+            da_tape_ws_free(en->ws[j]);
+        da_tape_free(en->t);
+        da_expr_unref((da_expr *)en->node);
     }
-    for (int i = 0; i < e->nargs; i++)
-        if (nc_collect(c, e->a[i]))
-            return DA_ENOMEM;
-    return 0;
+    free(evc.v);
+    mpfr_clear(evc.y);
+    memset(&evc, 0, sizeof evc);
 }
 
-static int ptr_cmp(const void *a, const void *b)
+static size_t evc_hash(const da_expr *e, size_t cap)
 {
-    uintptr_t x = (uintptr_t) * (const da_expr *const *)a;
-    uintptr_t y = (uintptr_t) * (const da_expr *const *)b;
-    return (x > y) - (x < y);
+    uintptr_t h = (uintptr_t)e;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9e3779b97f4a7c15ULL;
+    return (size_t)(h >> 7) & (cap - 1);
 }
 
-static int nc_build(numcache *c, const da_expr *e)
+/* the entry of e, compiled on first use; NULL on ENOMEM */
+static evc_entry *evc_get(const da_expr *e)
 {
-    memset(c, 0, sizeof *c);
-    if (nc_collect(c, e))
-        return DA_ENOMEM;
-    if (c->n == 0)
-        return 0;
-    qsort(c->node, c->n, sizeof *c->node, ptr_cmp);
-    size_t m = 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (m == 0 || c->node[m - 1] != c->node[i])
-            c->node[m++] = c->node[i];
-    c->n = m;
-    c->val = da_malloc(m * sizeof *c->val);
-    if (!c->val)
-        return DA_ENOMEM;
-    for (size_t i = 0; i < m; i++)
-        c->val[i] = strtold(c->node[i]->num, NULL);
-    return 0;
-}
-
-static void nc_free(numcache *c)
-{
-    free(c->node);
-    free(c->val);
-    memset(c, 0, sizeof *c);
-}
-
-static long double num_ld(const da_expr *e, const numcache *c)
-{
-    if (!need_cache(e))
-        return e->val;
-    if (c && c->n) {
-        const da_expr **p = bsearch(&e, c->node, c->n, sizeof *c->node, ptr_cmp);
-        if (p)
-            return c->val[p - c->node];
-    }
-    return strtold(e->num, NULL);
-}
-
-/* ---- evaluation in long double --------------------------------------- */
-
-#define SQRT1_2L 0.707106781186547524400844362104849039L
-#define INV_SQRT_2PI_L 0.398942280401432677939946059934381868L
-
-static long double ev_ld(const da_expr *e, long double x, const numcache *c)
-{
-    long double u, v;
-    switch (e->op) {
-    case DA_E_NUM: return num_ld(e, c);
-    case DA_E_X: return x;
-    case DA_E_PI: return 3.14159265358979323846264338327950288L;
-    case DA_E_E: return 2.71828182845904523536028747135266250L;
-    case DA_E_NEG: return -ev_ld(e->a[0], x, c);
-    case DA_E_NOT: return ev_ld(e->a[0], x, c) == 0 ? 1 : 0;
-    case DA_E_COND:
-        u = ev_ld(e->a[0], x, c);
-        if (isnan(u))
-            return u;
-        return ev_ld(e->a[u != 0 ? 1 : 2], x, c);
-    case DA_E_AND:
-        u = ev_ld(e->a[0], x, c);
-        if (isnan(u))
-            return u;
-        if (u == 0)
-            return 0;
-        v = ev_ld(e->a[1], x, c);
-        return isnan(v) ? v : (v != 0);
-    case DA_E_OR:
-        u = ev_ld(e->a[0], x, c);
-        if (isnan(u))
-            return u;
-        if (u != 0)
-            return 1;
-        v = ev_ld(e->a[1], x, c);
-        return isnan(v) ? v : (v != 0);
-    case DA_E_FN:
-        break;
-    default: {
-        u = ev_ld(e->a[0], x, c);
-        v = ev_ld(e->a[1], x, c);
-        if ((isnan(u) || isnan(v)) && is_cmp(e->op))
-            return NAN;
-        switch (e->op) {
-        case DA_E_ADD: return u + v;
-        case DA_E_SUB: return u - v;
-        case DA_E_MUL: return u * v;
-        case DA_E_DIV:
-            if (v == 0 && e->rem)
-                return ev_ld(e->rem, x, c);
-            return u / v;
-        case DA_E_POW: return powl(u, v);
-        case DA_E_LT: return u < v;
-        case DA_E_LE: return u <= v;
-        case DA_E_GT: return u > v;
-        case DA_E_GE: return u >= v;
-        case DA_E_EQ: return u == v;
-        case DA_E_NE: return u != v;
-        default: return NAN;
+    if (evc.cap) {
+        for (size_t i = evc_hash(e, evc.cap);; i = (i + 1) & (evc.cap - 1)) {
+            if (evc.v[i].node == e)
+                return &evc.v[i];
+            if (!evc.v[i].node)
+                break;
         }
     }
+    if (2 * (evc.n + 1) > evc.cap) {
+        size_t cap = evc.cap ? 2 * evc.cap : 64;
+        evc_entry *v = da_calloc(cap, sizeof *v);
+        if (!v)
+            return NULL;
+        for (size_t i = 0; i < evc.cap; i++) {
+            if (!evc.v[i].node)
+                continue;
+            size_t j = evc_hash(evc.v[i].node, cap);
+            while (v[j].node)
+                j = (j + 1) & (cap - 1);
+            v[j] = evc.v[i];
+        }
+        free(evc.v);
+        evc.v = v;
+        evc.cap = cap;
     }
-    u = ev_ld(e->a[0], x, c);
-    switch (e->fn) {
-    case DA_F_EXP: return expl(u);
-    case DA_F_EXPM1: return expm1l(u);
-    case DA_F_LOG: return u > 0 ? logl(u) : (u == 0 ? -INFINITY : NAN);
-    case DA_F_LOG1P: return log1pl(u);
-    case DA_F_SQRT: return u >= 0 ? sqrtl(u) : NAN;
-    case DA_F_CBRT: return cbrtl(u);
-    case DA_F_ABS: return fabsl(u);
-    case DA_F_SIGN: return isnan(u) ? u : (u > 0) - (u < 0);
-    case DA_F_STEP: return isnan(u) ? u : (u > 0);
-    case DA_F_FLOOR: return floorl(u);
-    case DA_F_CEIL: return ceill(u);
-    case DA_F_SIN: return sinl(u);
-    case DA_F_COS: return cosl(u);
-    case DA_F_TAN: return tanl(u);
-    case DA_F_ASIN: return fabsl(u) <= 1 ? asinl(u) : NAN;
-    case DA_F_ACOS: return fabsl(u) <= 1 ? acosl(u) : NAN;
-    case DA_F_ATAN: return atanl(u);
-    case DA_F_SINH: return sinhl(u);
-    case DA_F_COSH: return coshl(u);
-    case DA_F_TANH: return tanhl(u);
-    case DA_F_ASINH: return asinhl(u);
-    case DA_F_ACOSH: return u >= 1 ? acoshl(u) : NAN;
-    case DA_F_ATANH: return fabsl(u) < 1 ? atanhl(u) : NAN;
-    case DA_F_ERF: return erfl(u);
-    case DA_F_ERFC: return erfcl(u);
-    case DA_F_PHI_CDF: return 0.5L * erfcl(-u * SQRT1_2L);
-    case DA_F_PHI_PDF: return INV_SQRT_2PI_L * expl(-0.5L * u * u);
-    case DA_F_SIGMOID:
-        if (u >= 0)
-            return 1 / (1 + expl(-u));
-        v = expl(u);
-        return v / (1 + v);
-    case DA_F_SOFTPLUS:
-        return u > 0 ? u + log1pl(expl(-u)) : log1pl(expl(u));
-    case DA_F_RELU: return isnan(u) ? u : (u > 0 ? u : 0);
-    case DA_F_MAX:
-        v = ev_ld(e->a[1], x, c);
-        if (isnan(u) || isnan(v))
-            return NAN;
-        return u >= v ? u : v;
-    case DA_F_MIN:
-        v = ev_ld(e->a[1], x, c);
-        if (isnan(u) || isnan(v))
-            return NAN;
-        return u <= v ? u : v;
-    case DA_F_CLIP: {
-        long double lo = ev_ld(e->a[1], x, c), hi = ev_ld(e->a[2], x, c);
-        if (isnan(u) || isnan(lo) || isnan(hi))
-            return NAN;
-        if (u < lo)
-            u = lo;
-        if (u > hi)
-            u = hi;
-        return u;
-    }
-    default:
-        return NAN;
-    }
+    da_tape *t = da_tape_new(e);
+    if (!t)
+        return NULL;
+    size_t i = evc_hash(e, evc.cap);
+    while (evc.v[i].node)
+        i = (i + 1) & (evc.cap - 1);
+    evc_entry *en = &evc.v[i];
+    memset(en, 0, sizeof *en);
+    en->node = da_expr_ref((da_expr *)e);
+    en->t = t;
+    evc.n++;
+    return en;
 }
 
-/* ---- evaluation in MPFR with a diagnosis ----------------------------- */
+static da_tape_ws *evc_ws(evc_entry *en, mpfr_prec_t p)
+{
+    for (int j = 0; j < EVC_WS; j++)
+        if (en->ws[j] && en->wsprec[j] == p)
+            return en->ws[j];
+    int j = 0;
+    while (j < EVC_WS && en->ws[j])
+        j++;
+    if (j == EVC_WS) {   /* full: replace the last */
+        j = EVC_WS - 1;
+        da_tape_ws_free(en->ws[j]);
+        en->ws[j] = NULL;
+    }
+    en->ws[j] = da_tape_ws_new(en->t, p);
+    en->wsprec[j] = p;
+    return en->ws[j];
+}
 
 /* r = e(x) at the precision of r.  Returns 0, or 1 when the value is NaN
- * or infinite; then *why (if not yet set) names the innermost operation
- * that failed. */
-static int ev_m(mpfr_t r, const da_expr *e, const mpfr_t x, const char **why);
-
-static int fail_why(mpfr_t r, const char **why, const char *msg)
-{
-    if (why && !*why)
-        *why = msg;
-    mpfr_set_nan(r);
-    return 1;
-}
-
-static int check_fin(mpfr_t r, const char **why)
-{
-    if (mpfr_number_p(r))
-        return 0;
-    return fail_why(r, why, "not finite");
-}
-
-static int ev_fn_m(mpfr_t r, const da_expr *e, const mpfr_t x, const char **why)
-{
-    mpfr_prec_t p = mpfr_get_prec(r);
-    if (ev_m(r, e->a[0], x, why))
-        return 1;
-    mpfr_t t, s;
-    int st = 0;
-    switch (e->fn) {
-    case DA_F_EXP: mpfr_exp(r, r, MPFR_RNDN); break;
-    case DA_F_EXPM1: mpfr_expm1(r, r, MPFR_RNDN); break;
-    case DA_F_LOG:
-        if (mpfr_sgn(r) <= 0)
-            return fail_why(r, why, "log of a non-positive number");
-        mpfr_log(r, r, MPFR_RNDN);
-        break;
-    case DA_F_LOG1P:
-        if (mpfr_cmp_si(r, -1) <= 0)
-            return fail_why(r, why, "log1p of a number <= -1");
-        mpfr_log1p(r, r, MPFR_RNDN);
-        break;
-    case DA_F_SQRT:
-        if (mpfr_sgn(r) < 0)
-            return fail_why(r, why, "sqrt of a negative number");
-        mpfr_sqrt(r, r, MPFR_RNDN);
-        break;
-    case DA_F_CBRT: mpfr_cbrt(r, r, MPFR_RNDN); break;
-    case DA_F_ABS: mpfr_abs(r, r, MPFR_RNDN); break;
-    case DA_F_SIGN: mpfr_set_si(r, mpfr_sgn(r), MPFR_RNDN); break;
-    case DA_F_STEP: mpfr_set_si(r, mpfr_sgn(r) > 0, MPFR_RNDN); break;
-    case DA_F_FLOOR: mpfr_floor(r, r); break;
-    case DA_F_CEIL: mpfr_ceil(r, r); break;
-    case DA_F_SIN: mpfr_sin(r, r, MPFR_RNDN); break;
-    case DA_F_COS: mpfr_cos(r, r, MPFR_RNDN); break;
-    case DA_F_TAN: mpfr_tan(r, r, MPFR_RNDN); break;
-    case DA_F_ASIN: case DA_F_ACOS:
-        if (mpfr_cmpabs_ui(r, 1) > 0)
-            return fail_why(r, why, e->fn == DA_F_ASIN ? "asin of a number outside [-1, 1]"
-                                                       : "acos of a number outside [-1, 1]");
-        if (e->fn == DA_F_ASIN)
-            mpfr_asin(r, r, MPFR_RNDN);
-        else
-            mpfr_acos(r, r, MPFR_RNDN);
-        break;
-    case DA_F_ATAN: mpfr_atan(r, r, MPFR_RNDN); break;
-    case DA_F_SINH: mpfr_sinh(r, r, MPFR_RNDN); break;
-    case DA_F_COSH: mpfr_cosh(r, r, MPFR_RNDN); break;
-    case DA_F_TANH: mpfr_tanh(r, r, MPFR_RNDN); break;
-    case DA_F_ASINH: mpfr_asinh(r, r, MPFR_RNDN); break;
-    case DA_F_ACOSH:
-        if (mpfr_cmp_ui(r, 1) < 0)
-            return fail_why(r, why, "acosh of a number below 1");
-        mpfr_acosh(r, r, MPFR_RNDN);
-        break;
-    case DA_F_ATANH:
-        if (mpfr_cmpabs_ui(r, 1) >= 0)
-            return fail_why(r, why, "atanh of a number outside (-1, 1)");
-        mpfr_atanh(r, r, MPFR_RNDN);
-        break;
-    case DA_F_ERF: mpfr_erf(r, r, MPFR_RNDN); break;
-    case DA_F_ERFC: mpfr_erfc(r, r, MPFR_RNDN); break;
-    case DA_F_PHI_CDF:
-        /* erfc(-u/sqrt 2)/2 */
-        mpfr_init2(t, p + 10);
-        mpfr_sqrt_ui(t, 2, MPFR_RNDN);
-        mpfr_div(t, r, t, MPFR_RNDN);
-        mpfr_neg(t, t, MPFR_RNDN);
-        mpfr_erfc(r, t, MPFR_RNDN);
-        mpfr_div_2ui(r, r, 1, MPFR_RNDN);
-        mpfr_clear(t);
-        break;
-    case DA_F_PHI_PDF:
-        /* exp(-u^2/2) / sqrt(2 pi) */
-        mpfr_init2(t, p + 10);
-        mpfr_sqr(r, r, MPFR_RNDN);
-        mpfr_div_2ui(r, r, 1, MPFR_RNDN);
-        mpfr_neg(r, r, MPFR_RNDN);
-        mpfr_exp(r, r, MPFR_RNDN);
-        mpfr_const_pi(t, MPFR_RNDN);
-        mpfr_mul_2ui(t, t, 1, MPFR_RNDN);
-        mpfr_sqrt(t, t, MPFR_RNDN);
-        mpfr_div(r, r, t, MPFR_RNDN);
-        mpfr_clear(t);
-        break;
-    case DA_F_SIGMOID:
-        mpfr_neg(r, r, MPFR_RNDN);
-        mpfr_exp(r, r, MPFR_RNDN);
-        mpfr_add_ui(r, r, 1, MPFR_RNDN);
-        mpfr_ui_div(r, 1, r, MPFR_RNDN);
-        break;
-    case DA_F_SOFTPLUS:
-        mpfr_init2(t, p + 10);
-        if (mpfr_sgn(r) > 0) {
-            mpfr_neg(t, r, MPFR_RNDN);
-            mpfr_exp(t, t, MPFR_RNDN);
-            mpfr_log1p(t, t, MPFR_RNDN);
-            mpfr_add(r, r, t, MPFR_RNDN);
-        } else {
-            mpfr_exp(t, r, MPFR_RNDN);
-            mpfr_log1p(r, t, MPFR_RNDN);
-        }
-        mpfr_clear(t);
-        break;
-    case DA_F_RELU:
-        if (mpfr_sgn(r) < 0)
-            mpfr_set_zero(r, 1);
-        break;
-    case DA_F_MAX: case DA_F_MIN:
-        mpfr_init2(t, p);
-        st = ev_m(t, e->a[1], x, why);
-        if (!st) {
-            int c = mpfr_cmp(r, t);
-            if ((e->fn == DA_F_MAX && c < 0) || (e->fn == DA_F_MIN && c > 0))
-                mpfr_set(r, t, MPFR_RNDN);
-        }
-        mpfr_clear(t);
-        if (st)
-            return fail_why(r, why, "not finite");
-        break;
-    case DA_F_CLIP:
-        mpfr_init2(t, p);
-        mpfr_init2(s, p);
-        st = ev_m(t, e->a[1], x, why) || ev_m(s, e->a[2], x, why);
-        if (!st) {
-            if (mpfr_cmp(r, t) < 0)
-                mpfr_set(r, t, MPFR_RNDN);
-            if (mpfr_cmp(r, s) > 0)
-                mpfr_set(r, s, MPFR_RNDN);
-        }
-        mpfr_clear(t);
-        mpfr_clear(s);
-        if (st)
-            return fail_why(r, why, "not finite");
-        break;
-    default:
-        return fail_why(r, why, "unknown function");
-    }
-    return check_fin(r, why);
-}
-
+ * or infinite; then *why (if why is given and not yet set) names the
+ * operation that first made a non-number. */
 static int ev_m(mpfr_t r, const da_expr *e, const mpfr_t x, const char **why)
 {
-    mpfr_prec_t p = mpfr_get_prec(r);
-    mpfr_t t;
-    int st, c;
-    switch (e->op) {
-    case DA_E_NUM:
-        mpfr_set_str(r, e->num, 10, MPFR_RNDN);
-        return check_fin(r, why);
-    case DA_E_X:
-        mpfr_set(r, x, MPFR_RNDN);
-        return check_fin(r, why);
-    case DA_E_PI:
-        mpfr_const_pi(r, MPFR_RNDN);
-        return 0;
-    case DA_E_E:
-        mpfr_set_ui(r, 1, MPFR_RNDN);
-        mpfr_exp(r, r, MPFR_RNDN);
-        return 0;
-    case DA_E_NEG:
-        if (ev_m(r, e->a[0], x, why))
-            return 1;
-        mpfr_neg(r, r, MPFR_RNDN);
-        return 0;
-    case DA_E_NOT:
-        if (ev_m(r, e->a[0], x, why))
-            return 1;
-        mpfr_set_ui(r, mpfr_zero_p(r) ? 1 : 0, MPFR_RNDN);
-        return 0;
-    case DA_E_COND:
-        if (ev_m(r, e->a[0], x, why))
-            return 1;
-        return ev_m(r, e->a[mpfr_zero_p(r) ? 2 : 1], x, why);
-    case DA_E_AND: case DA_E_OR:
-        if (ev_m(r, e->a[0], x, why))
-            return 1;
-        if (e->op == DA_E_AND ? mpfr_zero_p(r) : !mpfr_zero_p(r)) {
-            mpfr_set_ui(r, e->op == DA_E_OR, MPFR_RNDN);
-            return 0;
-        }
-        if (ev_m(r, e->a[1], x, why))
-            return 1;
-        mpfr_set_ui(r, !mpfr_zero_p(r), MPFR_RNDN);
-        return 0;
-    case DA_E_FN:
-        return ev_fn_m(r, e, x, why);
-    default:
-        break;
-    }
-    /* binary */
-    if (ev_m(r, e->a[0], x, why))
+    evc_entry *en = evc_get(e);
+    da_tape_ws *w = en ? evc_ws(en, mpfr_get_prec(r)) : NULL;
+    if (!w) {
+        mpfr_set_nan(r);
+        if (why && !*why)
+            *why = "out of memory";
         return 1;
-    mpfr_init2(t, p);
-    if (ev_m(t, e->a[1], x, why)) {
-        mpfr_clear(t);
-        return fail_why(r, why, "not finite");
     }
-    st = 0;
-    switch (e->op) {
-    case DA_E_ADD: mpfr_add(r, r, t, MPFR_RNDN); break;
-    case DA_E_SUB: mpfr_sub(r, r, t, MPFR_RNDN); break;
-    case DA_E_MUL: mpfr_mul(r, r, t, MPFR_RNDN); break;
-    case DA_E_DIV:
-        if (mpfr_zero_p(t) && e->rem)
-            st = ev_m(r, e->rem, x, why);
-        else if (mpfr_zero_p(t))
-            st = fail_why(r, why, "division by zero");
-        else
-            mpfr_div(r, r, t, MPFR_RNDN);
-        break;
-    case DA_E_POW:
-        if (mpfr_sgn(r) < 0 && !mpfr_integer_p(t))
-            st = fail_why(r, why, "power of a negative number");
-        else if (mpfr_zero_p(r) && mpfr_sgn(t) < 0)
-            st = fail_why(r, why, "division by zero");
-        else
-            mpfr_pow(r, r, t, MPFR_RNDN);
-        break;
-    default:
-        c = mpfr_cmp(r, t);
-        switch (e->op) {
-        case DA_E_LT: c = c < 0; break;
-        case DA_E_LE: c = c <= 0; break;
-        case DA_E_GT: c = c > 0; break;
-        case DA_E_GE: c = c >= 0; break;
-        case DA_E_EQ: c = c == 0; break;
-        default: c = c != 0; break;
-        }
-        mpfr_set_ui(r, (unsigned long)c, MPFR_RNDN);
-        break;
-    }
-    mpfr_clear(t);
-    if (st)
-        return 1;
-    return check_fin(r, why);
+    const char *wh = NULL;
+    int bad = why ? da_tape_eval_m_why(en->t, w, r, x, &wh) : da_tape_eval_m(en->t, w, r, x);
+    if (bad && why && !*why)
+        *why = wh;
+    return bad;
+}
+
+/* e(x) in double; where double overflows (large polynomials at |x| = 40,
+ * constants beyond 1e308) the value in MPFR at 64 bits, as a long double
+ * (whose exponent range holds it), or +-inf. */
+static long double ev_ld(const da_expr *e, long double x)
+{
+    evc_entry *en = evc_get(e);
+    if (!en)
+        return NAN;
+    double v = da_tape_eval_d(en->t, (double)x);
+    if (isfinite(v))
+        return v;
+    da_tape_ws *w = evc_ws(en, 64);
+    if (!w)
+        return v;
+    mpfr_t mx;
+    mpfr_init2(mx, 64);
+    mpfr_set_ld(mx, x, MPFR_RNDN);
+    long double r = da_tape_eval_m(en->t, w, evc.y, mx) ? (long double)NAN
+                                                          : mpfr_get_ld(evc.y, MPFR_RNDN);
+    mpfr_clear(mx);
+    return r;
 }
 
 /* value of a constant subtree */
@@ -1034,24 +734,23 @@ static int cand_add(candlist *C, cand c)
 }
 
 /* the predicate bisection follows: s(x) - k < 0 */
-static int below_ld(const da_expr *s, long k, long double x, const numcache *nc, int *bad)
+static int below_ld(const da_expr *s, long k, long double x, int *bad)
 {
-    long double v = ev_ld(s, x, nc) - (long double)k;
+    long double v = ev_ld(s, x) - (long double)k;
     if (isnan(v))
         *bad = 1;
     return v < 0;
 }
 
-static double bisect_ld(const da_expr *s, long k, long double lo, long double hi,
-                        const numcache *nc)
+static double bisect_ld(const da_expr *s, long k, long double lo, long double hi)
 {
     int bad = 0;
-    int plo = below_ld(s, k, lo, nc, &bad);
+    int plo = below_ld(s, k, lo, &bad);
     for (int it = 0; it < 80; it++) {
         long double mid = 0.5L * (lo + hi);
         if (mid <= lo || mid >= hi)
             break;
-        if (below_ld(s, k, mid, nc, &bad) == plo)
+        if (below_ld(s, k, mid, &bad) == plo)
             lo = mid;
         else
             hi = mid;
@@ -1060,7 +759,7 @@ static double bisect_ld(const da_expr *s, long k, long double lo, long double hi
 }
 
 /* zeros (or integer crossings) of switch i */
-static int switch_roots(candlist *C, const swlist *L, int i, const numcache *nc,
+static int switch_roots(candlist *C, const swlist *L, int i,
                         long double *grid)
 {
     const da_expr *s = L->v[i].s;
@@ -1100,14 +799,14 @@ static int switch_roots(candlist *C, const swlist *L, int i, const numcache *nc,
     }
     mpfr_clears(a, b, t, (mpfr_ptr)0);
     for (int j = 0; j <= GRID_N; j++)
-        grid[j] = ev_ld(s, GRID_X(j), nc);
+        grid[j] = ev_ld(s, GRID_X(j));
     for (int j = 0; !st && j < GRID_N; j++) {
         long double u = grid[j], v = grid[j + 1];
         if (!isfinite(u) || !isfinite(v))
             continue;
         if (!integer) {
             if ((u < 0 && v > 0) || (u > 0 && v < 0)) {
-                double x = bisect_ld(s, 0, GRID_X(j), GRID_X(j + 1), nc);
+                double x = bisect_ld(s, 0, GRID_X(j), GRID_X(j + 1));
                 cand c = {x, i, 0, 0, (double)GRID_X(j), (double)GRID_X(j + 1)};
                 st = cand_add(C, c);
             } else if (u == 0 && j > 0 && isfinite(grid[j - 1]) &&
@@ -1122,7 +821,7 @@ static int switch_roots(candlist *C, const swlist *L, int i, const numcache *nc,
             if (k2 - k1 > 1000)
                 k2 = k1 + 1000;
             for (long double k = k1; !st && k <= k2; k++) {
-                double x = bisect_ld(s, (long)k, GRID_X(j), GRID_X(j + 1), nc);
+                double x = bisect_ld(s, (long)k, GRID_X(j), GRID_X(j + 1));
                 cand c = {x, i, (long)k, 0, (double)GRID_X(j), (double)GRID_X(j + 1)};
                 st = cand_add(C, c);
             }
@@ -1144,7 +843,7 @@ static int cand_cmp(const void *pa, const void *pb)
 }
 
 /* All candidate breakpoints, sorted, duplicates merged. */
-static int find_candidates(const da_expr *e, swlist *L, candlist *C, const numcache *nc)
+static int find_candidates(const da_expr *e, swlist *L, candlist *C)
 {
     memset(L, 0, sizeof *L);
     memset(C, 0, sizeof *C);
@@ -1157,7 +856,7 @@ static int find_candidates(const da_expr *e, swlist *L, candlist *C, const numca
         return DA_ENOMEM;
     int st = 0;
     for (int i = 0; !st && i < L->n; i++)
-        st = switch_roots(C, L, i, nc, grid);
+        st = switch_roots(C, L, i, grid);
     free(grid);
     if (st)
         return st;
@@ -1844,9 +1543,9 @@ static grow growth_rec(const da_expr *e, int side)
 /* ---- domain ---------------------------------------------------------- */
 
 /* value at x: long double, confirmed in MPFR when not finite. */
-static int check_point(const da_expr *e, double x, const numcache *nc, int exact)
+static int check_point(const da_expr *e, double x, int exact)
 {
-    long double v = ev_ld(e, x, nc);
+    long double v = ev_ld(e, x);
     if (isfinite(v))
         return 0;
     mpfr_t mx, y;
@@ -1910,8 +1609,7 @@ static int dl_add(dlist *L, double x)
     return 0;
 }
 
-static int pole_scan(const da_expr *root, const da_expr *den, const char *what,
-                     const numcache *nc, long double *grid)
+static int pole_scan(const da_expr *root, const da_expr *den, const char *what, long double *grid)
 {
     double a, b;
     if (affine_d(den, &a, &b)) {
@@ -1923,27 +1621,27 @@ static int pole_scan(const da_expr *root, const da_expr *den, const char *what,
         return 0;
     }
     for (int j = 0; j <= GRID_N; j++)
-        grid[j] = ev_ld(den, GRID_X(j), nc);
+        grid[j] = ev_ld(den, GRID_X(j));
     /* intervals from 0 outwards, so that the pole nearest 0 is named */
     for (int q = 0; q < GRID_N; q++) {
         int j = q % 2 ? GRID_N / 2 - 1 - q / 2 : GRID_N / 2 + q / 2;
         long double u = grid[j], v = grid[j + 1];
         if (!isfinite(u) || !isfinite(v) || !((u < 0 && v > 0) || (u > 0 && v < 0)))
             continue;
-        double r = bisect_ld(den, 0, GRID_X(j), GRID_X(j + 1), nc);
+        double r = bisect_ld(den, 0, GRID_X(j), GRID_X(j + 1));
         if (pole_at(root, r))
             return da_fail(DA_EDOM, "%s near x = %.6g", what, r);
     }
     return 0;
 }
 
-static int domain_walk(const da_expr *root, const da_expr *e, const numcache *nc,
+static int domain_walk(const da_expr *root, const da_expr *e,
                        long double *grid, dlist *pts)
 {
     if (!has_x(e))
         return 0;
     for (int i = 0; i < e->nargs; i++) {
-        int st = domain_walk(root, e->a[i], nc, grid, pts);
+        int st = domain_walk(root, e->a[i], grid, pts);
         if (st)
             return st;
     }
@@ -1952,7 +1650,7 @@ static int domain_walk(const da_expr *root, const da_expr *e, const numcache *nc
     double crit[2];
     int ncrit = 0;
     if (e->op == DA_E_DIV && has_x(e->a[1])) {
-        int st = pole_scan(root, e->a[1], "division by zero", nc, grid);
+        int st = pole_scan(root, e->a[1], "division by zero", grid);
         if (st)
             return st;
         u = e->a[1];
@@ -1967,7 +1665,7 @@ static int domain_walk(const da_expr *root, const da_expr *e, const numcache *nc
             da_expr *c = da_expr_node(DA_E_FN, DA_F_COS, 1, ref(u), NULL, NULL);
             if (!c)
                 return DA_ENOMEM;
-            int st = pole_scan(root, c, "tan has a pole", nc, grid);
+            int st = pole_scan(root, c, "tan has a pole", grid);
             da_expr_unref(c);
             if (st)
                 return st;
@@ -1995,7 +1693,7 @@ static int domain_walk(const da_expr *root, const da_expr *e, const numcache *nc
     return 0;
 }
 
-static int check_domain(const da_expr *e, const numcache *nc, const candlist *C)
+static int check_domain(const da_expr *e, const candlist *C)
 {
     dlist pts = {NULL, 0, 0};
     int st = 0;
@@ -2008,14 +1706,14 @@ static int check_domain(const da_expr *e, const numcache *nc, const candlist *C)
     /* the grid, from 0 outwards, so that the problem nearest 0 is named */
     for (int j = 1; !st && j <= GRID_N / 2; j++) {
         double x = (double)j / 100;
-        st = check_point(e, x, nc, 0);
+        st = check_point(e, x, 0);
         if (!st)
-            st = check_point(e, -x, nc, 0);
+            st = check_point(e, -x, 0);
     }
     if (!st)
-        st = domain_walk(e, e, nc, grid, &pts);
+        st = domain_walk(e, e, grid, &pts);
     for (int i = 0; !st && i < pts.n; i++)
-        st = check_point(e, pts.v[i], nc, 1);
+        st = check_point(e, pts.v[i], 1);
     free(pts.v);
     free(grid);
     return st;
@@ -2156,15 +1854,10 @@ int da_expr_analyze(const da_expr *e, da_expr_info *info)
     memset(info, 0, sizeof *info);
     if (!e)
         return da_fail(DA_EINVAL, "no expression");
-    numcache nc;
     swlist L;
     candlist C;
-    int st = nc_build(&nc, e);
-    if (st) {
-        nc_free(&nc);
-        return st;
-    }
-    st = find_candidates(e, &L, &C, &nc);
+    evc_begin();
+    int st = find_candidates(e, &L, &C);
     /* a polynomial whose constants evaluate is defined everywhere */
     int defined = 0;
     if (!st && is_poly_tree(e)) {
@@ -2178,7 +1871,7 @@ int da_expr_analyze(const da_expr *e, da_expr_info *info)
         }
     }
     if (!st && !defined)
-        st = check_domain(e, &nc, &C);
+        st = check_domain(e, &C);
     int m = C.n;
     double *brk = NULL;
     if (!st && m > 0) {
@@ -2281,7 +1974,7 @@ int da_expr_analyze(const da_expr *e, da_expr_info *info)
     free(brk);
     swlist_free(&L);
     free(C.v);
-    nc_free(&nc);
+    evc_end();
     if (st) {
         da_expr_info_clear(info);
         if (st == DA_ENOMEM)
@@ -2297,14 +1990,10 @@ int da_expr_breakpoints_m(const da_expr *e, const da_expr_info *info,
         return da_fail(DA_EINVAL, "no expression");
     if (info->nbreak == 0)
         return DA_OK;
-    numcache nc;
     swlist L;
     candlist C;
-    int st = nc_build(&nc, e);
-    if (!st)
-        st = find_candidates(e, &L, &C, &nc);
-    else
-        memset(&L, 0, sizeof L), memset(&C, 0, sizeof C);
+    evc_begin();
+    int st = find_candidates(e, &L, &C);
     int j = 0;
     for (int i = 0; !st && i < info->nbreak; i++) {
         while (j < C.n && C.v[j].x < info->brk[i])
@@ -2321,7 +2010,7 @@ int da_expr_breakpoints_m(const da_expr *e, const da_expr_info *info,
     }
     swlist_free(&L);
     free(C.v);
-    nc_free(&nc);
+    evc_end();
     if (st == DA_ENOMEM)
         da_fail(DA_ENOMEM, "out of memory");
     return st;
@@ -2343,8 +2032,8 @@ void da_pieces_free(da_piece *p, int n)
     free(p);
 }
 
-int da_expr_pieces(const da_expr *e, const da_expr_info *info,
-                   mpfr_prec_t prec, da_piece **pieces, int *npieces)
+static int pieces_of(const da_expr *e, const da_expr_info *info,
+                     mpfr_prec_t prec, da_piece **pieces, int *npieces)
 {
     *pieces = NULL;
     *npieces = 0;
@@ -2434,4 +2123,13 @@ int da_expr_pieces(const da_expr *e, const da_expr_info *info,
     *pieces = P;
     *npieces = m + 1;
     return DA_OK;
+}
+
+int da_expr_pieces(const da_expr *e, const da_expr_info *info,
+                   mpfr_prec_t prec, da_piece **out, int *npieces)
+{
+    evc_begin();
+    int st = pieces_of(e, info, prec, out, npieces);
+    evc_end();
+    return st;
 }

@@ -766,7 +766,64 @@ static void fn_m(da_tape_ws *w, da_fn f, mpfr_ptr d, mpfr_srcptr x,
     }
 }
 
+/* Why instruction i made a non-number d from numbers. */
+static const char *why_ins(const ins *i, mpfr_srcptr a, mpfr_srcptr b)
+{
+    switch (i->op) {
+    case I_DIV: case I_RDIV:
+        return mpfr_zero_p(b) ? "division by zero" : "not finite";
+    case I_POW:
+        if (mpfr_sgn(a) < 0 && !mpfr_integer_p(b))
+            return "power of a negative number";
+        if (mpfr_zero_p(a) && mpfr_sgn(b) < 0)
+            return "division by zero";
+        return "not finite";
+    case I_POWI:
+        return mpfr_zero_p(a) && i->n < 0 ? "division by zero" : "not finite";
+    case I_FN:
+        switch (i->fn) {
+        case DA_F_LOG:
+            return mpfr_sgn(a) <= 0 ? "log of a non-positive number" : "not finite";
+        case DA_F_LOG1P:
+            return mpfr_cmp_si(a, -1) <= 0 ? "log1p of a number <= -1" : "not finite";
+        case DA_F_SQRT:
+            return mpfr_sgn(a) < 0 ? "sqrt of a negative number" : "not finite";
+        case DA_F_ASIN:
+            return mpfr_cmpabs_ui(a, 1) > 0 ? "asin of a number outside [-1, 1]" : "not finite";
+        case DA_F_ACOS:
+            return mpfr_cmpabs_ui(a, 1) > 0 ? "acos of a number outside [-1, 1]" : "not finite";
+        case DA_F_ACOSH:
+            return mpfr_cmp_ui(a, 1) < 0 ? "acosh of a number below 1" : "not finite";
+        case DA_F_ATANH:
+            return mpfr_cmpabs_ui(a, 1) >= 0 ? "atanh of a number outside (-1, 1)" : "not finite";
+        default:
+            return "not finite";
+        }
+    default:
+        return "not finite";
+    }
+}
+
+static int eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x, const char **why);
+
 int da_tape_eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x)
+{
+    return eval_m(t, w, y, x, NULL);
+}
+
+int da_tape_eval_m_why(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x,
+                       const char **why)
+{
+    *why = NULL;
+    int bad = eval_m(t, w, y, x, why);
+    if (bad && !*why)
+        *why = "not finite";
+    if (!bad)
+        *why = NULL;
+    return bad;
+}
+
+static int eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x, const char **why)
 {
     const mpfr_rnd_t R = MPFR_RNDN;
     if (w->t != t) { /* a workspace of another tape */
@@ -846,6 +903,12 @@ int da_tape_eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x)
             mpfr_set(d, w->c[i->n - t->npre], R);
             break;
         }
+        /* the first instruction that made a non-number from numbers */
+        if (why && !*why && i->op != I_JZ && i->op != I_JNZ && i->op != I_JMP
+            && !mpfr_number_p(d) && mpfr_number_p(a)
+            && (i->op != I_DIV && i->op != I_RDIV && i->op != I_POW
+                ? 1 : mpfr_number_p(r[i->b])))
+            *why = why_ins(i, a, r[i->b]);
     }
     mpfr_set(y, r[t->res], R);
     r[0] = NULL;
