@@ -832,9 +832,37 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     if (!o.raw && sd > 1e-300 && !(sd > 1e-15 * norm))
         return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
                        "normalizing it would lose every digit (use --raw)", act->spec);
-    if (!o.raw && !(sd > 1e-300))
-        return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
-                       act->spec);
+    if (!o.raw && !(sd > 1e-300)) {
+        /* the grid saw no variance, but it may have stepped over narrow
+           features (sin(x) > 0.9999999): ask the proved engine */
+        da_hermite_opts o2 = o;
+        o2.raw = 1;
+        o2.degree = 0;
+        o2.digits = 10;
+        o2.no_beta = 1;
+        da_hermite *h0 = NULL;
+        int st0 = da_hermite_compute(&h0, act, &o2);
+        double v = 0;
+        int exact_zero = 0;
+        if (st0 == DA_OK || st0 == DA_EACCURACY) {
+            mpfr_t m2;
+            mpfr_init2(m2, mpfr_get_prec(h0->mean.mid));
+            mpfr_sqr(m2, h0->mean.mid, MPFR_RNDN);
+            mpfr_sub(m2, h0->norm2.mid, m2, MPFR_RNDN);
+            v = mpfr_get_d(m2, MPFR_RNDN);
+            exact_zero = mpfr_zero_p(h0->mean.rad) && mpfr_zero_p(h0->norm2.rad) && !(v != 0);
+            mpfr_clear(m2);
+        }
+        da_hermite_free(h0);
+        if (st0 != DA_OK && st0 != DA_EACCURACY)
+            return st0;
+        if (exact_zero || !(v > 0))
+            return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized "
+                           "(use --raw)", act->spec);
+        sd = sqrt(v);
+        if (!(norm > sd))
+            norm = sd;
+    }
     /* One absolute target for every raw sum (a_k and E sigma^2), 10^-D in
      * units of the scale of what is reported, with a margin of 2^-4:
      *   raw:        a_k to t ||s||, E s^2 to t ||s||^2;
