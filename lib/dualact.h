@@ -76,6 +76,20 @@ void da_ball_mul(da_ball r, const da_ball a, const da_ball b);
 int da_ball_div(da_ball r, const da_ball a, const da_ball b);
 /* The square root of the non-negative part of a. */
 void da_ball_sqrt(da_ball r, const da_ball a);
+/* b as text, printing only what it vouches for.  val gets the midpoint
+ * rounded to at most `digits` decimals after the point (absolute
+ * accuracy 10^-digits), fewer when the radius is larger: in scientific
+ * notation with DA_BALL_SCI ("9.8040366242e-01", "0" when the ball
+ * holds nothing but noise at that accuracy), with the decimals as fixed
+ * point with DA_BALL_FIXED ("0.9804", never "-0.0000").  err (unless
+ * NULL) gets an upper bound, in three digits ("5.09e-12"), of |printed
+ * value - any point of b| with DA_BALL_SCI, of the radius with
+ * DA_BALL_FIXED.  Non-numbers print as "nan"
+ * (err "inf") and infinite midpoints as "inf" / "-inf".  Outputs are
+ * truncated to their lengths (vlen >= 32 keeps every style intact). */
+enum { DA_BALL_SCI = 0, DA_BALL_FIXED = 1 };
+void da_ball_get_str(char *val, size_t vlen, char *err, size_t elen, const da_ball b,
+                     long digits, int style);
 
 /* ------------------------------------------------------------------ */
 /* 1. Activations                                                     */

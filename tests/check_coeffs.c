@@ -644,6 +644,40 @@ START_TEST(progress_hook)
 }
 END_TEST
 
+/* da_ball_get_str: only vouched-for digits, an error bound that covers
+ * the printing, fixed point without "-0" */
+START_TEST(ball_text)
+{
+    da_ball b;
+    da_ball_init2(b, 128);
+    char v[64], e[32];
+    mpfr_set_str(b->mid, "0.980403662421234", 10, MPFR_RNDN);
+    mpfr_set_d(b->rad, 5e-12, MPFR_RNDU);
+    da_ball_get_str(v, sizeof v, e, sizeof e, b, 10, DA_BALL_SCI);
+    ck_assert_str_eq(v, "9.8040366242e-01");
+    /* the radius plus half a unit of the last printed place (>= the 1.2e-13 it moved) */
+    ck_assert(strtod(e, NULL) >= 5e-12 + 1.2e-13 && strtod(e, NULL) <= 1.02e-11);
+    /* the radius rules: 11 decimals vouched for (5e-12 + 5e-13 < 1e-11) */
+    da_ball_get_str(v, sizeof v, e, sizeof e, b, 30, DA_BALL_SCI);
+    ck_assert_str_eq(v, "9.80403662421e-01");
+    mpfr_set_d(b->rad, 1e-5, MPFR_RNDU);
+    da_ball_get_str(v, sizeof v, NULL, 0, b, 4, DA_BALL_FIXED);
+    ck_assert_str_eq(v, "0.9804");
+    mpfr_set_d(b->rad, 2e-4, MPFR_RNDU);   /* 4 decimals not vouched for */
+    da_ball_get_str(v, sizeof v, NULL, 0, b, 4, DA_BALL_FIXED);
+    ck_assert_str_eq(v, "0.980");
+    mpfr_set_d(b->mid, -1e-6, MPFR_RNDN);
+    mpfr_set_d(b->rad, 1e-7, MPFR_RNDU);
+    da_ball_get_str(v, sizeof v, NULL, 0, b, 4, DA_BALL_FIXED);
+    ck_assert_str_eq(v, "0.0000");
+    mpfr_set_nan(b->mid);
+    da_ball_get_str(v, sizeof v, e, sizeof e, b, 4, DA_BALL_SCI);
+    ck_assert_str_eq(v, "nan");
+    ck_assert_str_eq(e, "inf");
+    da_ball_clear(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("coeffs");
@@ -665,6 +699,7 @@ int main(void)
     tcase_add_test(tc, error_paths);
     tcase_add_test(tc, polynomials_exact);
     tcase_add_test(tc, progress_hook);
+    tcase_add_test(tc, ball_text);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

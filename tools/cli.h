@@ -44,13 +44,6 @@ int cli_parse_table_format(const char *v, da_table_format *fmt);
 int cli_parse_long(const char *s, long lo, long hi, long *out, const char *what);
 int cli_parse_double(const char *s, double lo, double hi, double *out, const char *what);
 
-/* Write a ball as "value" with the absolute resolution it vouches for
- * (at most 10^-(digits+1)), and its error bound rounded upwards, which
- * includes the rounding of the printed value.  Returns the number of
- * decimals vouched for. */
-void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
-                  const da_ball_struct *b, long digits);
-
 /* Caps checked before any work (docs/manual.md, "Limits"): memory at most
  * half the physical memory and at most CLI_MEMORY_CAP bytes (and within
  * RLIMIT_AS); estimated run time at most CLI_TIME_CAP seconds; lists of

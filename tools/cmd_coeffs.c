@@ -35,12 +35,12 @@ typedef struct {
 
 static void fmt_d(char *v, size_t vl, char *e, size_t el, double a, double err, long digits)
 {
-    /* same rule as cli_fmt_ball, for doubles */
+    /* the same rule (da_ball_get_str) for doubles */
     da_ball b;
     da_ball_init2(b, 64);
     mpfr_set_d(b->mid, a, MPFR_RNDN);
     mpfr_set_d(b->rad, err, MPFR_RNDU);
-    cli_fmt_ball(v, vl, e, el, b, digits);
+    da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
     da_ball_clear(b);
 }
 
@@ -156,7 +156,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                 if (dbl)
                     fmt_d(v, sizeof v, e, sizeof e, it[j].ad[k], it[j].ed[k], digits);
                 else
-                    cli_fmt_ball(v, sizeof v, e, sizeof e, &it[j].h->a[k], digits);
+                    da_ball_get_str(v, sizeof v, e, sizeof e, &it[j].h->a[k], digits, DA_BALL_SCI);
                 fprintf(out, "%ld,%s,%s", k, v, e);
                 if (nacts > 1) {
                     fputc(',', out);
@@ -206,7 +206,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                 if (dbl)
                     fmt_d(v, sizeof v, e, sizeof e, it[j].ad[k], it[j].ed[k], digits);
                 else
-                    cli_fmt_ball(v, sizeof v, e, sizeof e, &h->a[k], digits);
+                    da_ball_get_str(v, sizeof v, e, sizeof e, &h->a[k], digits, DA_BALL_SCI);
                 fprintf(out, "        {\"k\": %ld, \"a_k\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n",
                         k, v, e, bk, k < degree ? "," : "");
             }
@@ -220,7 +220,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                         fprintf(out, ",\n      \"beta\": {\"value\": \"inf\", \"err\": \"0\", \"bound\": \"%s\"}", bk);
                         continue;
                     }
-                    cli_fmt_ball(v, sizeof v, e, sizeof e, q[m].b, digits);
+                    da_ball_get_str(v, sizeof v, e, sizeof e, q[m].b, digits, DA_BALL_SCI);
                     fprintf(out, ",\n      \"%s\": {\"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}",
                             q[m].name, v, e, bk);
                 }
@@ -251,7 +251,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                 if (dbl)
                     fmt_d(v, sizeof v, e, sizeof e, it[j].ad[k], it[j].ed[k], digits);
                 else
-                    cli_fmt_ball(v, sizeof v, e, sizeof e, &h->a[k], digits);
+                    da_ball_get_str(v, sizeof v, e, sizeof e, &h->a[k], digits, DA_BALL_SCI);
                 fprintf(out, "%5ld  %-*s  %s\n", k, (int)(digits + 8 > 60 ? 60 : digits + 8), v, e);
             }
             if (h) {
@@ -267,7 +267,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                         fprintf(out, "%-24s  inf (the activation jumps)\n", q[m].name);
                         continue;
                     }
-                    cli_fmt_ball(v, sizeof v, e, sizeof e, q[m].b, digits);
+                    da_ball_get_str(v, sizeof v, e, sizeof e, q[m].b, digits, DA_BALL_SCI);
                     fprintf(out, "%-24s  %s  +- %s\n", q[m].name, v, e);
                 }
             }

@@ -171,7 +171,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
             if (inf[i])
                 snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
             else
-                cli_fmt_ball(v, sizeof v, e, sizeof e, &val[i], digits);
+                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
             fprintf(out, "%s,%s,%s,%s\n", text[i], v, e, bk);
         }
     } else if (fmt == FMT_JSON) {
@@ -193,7 +193,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
             if (inf[i])
                 snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
             else
-                cli_fmt_ball(v, sizeof v, e, sizeof e, &val[i], digits);
+                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
             fprintf(out, "    {\"rho\": \"%s\", \"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n", text[i], v, e, bk,
                     i + 1 < got ? "," : "");
         }
@@ -212,7 +212,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
             if (inf[i])
                 snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
             else
-                cli_fmt_ball(v, sizeof v, e, sizeof e, &val[i], digits);
+                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
             fprintf(out, "%-22s  %-*s  %s\n", text[i], w, v, e);
         }
     }

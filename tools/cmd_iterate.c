@@ -36,7 +36,7 @@ static void fmt(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b,
         snprintf(e, el, "inf");
         return;
     }
-    cli_fmt_ball(v, vl, e, el, b, digits);
+    da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
 }
 
 int cmd_iterate(int argc, char **argv, FILE *out)

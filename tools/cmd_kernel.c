@@ -285,7 +285,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
         double emax = 0;
         for (int j = 0; j < 4; j++) {
-            cli_fmt_ball(v[j], sizeof v[j], e[j], sizeof e[j], b[j], digits);
+            da_ball_get_str(v[j], sizeof v[j], e[j], sizeof e[j], b[j], digits, DA_BALL_SCI);
             double ej = strtod(e[j], NULL);
             if (ej > emax || !isfinite(ej))
                 emax = ej;

@@ -48,7 +48,7 @@ typedef struct {
 
 static void fmt_b(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, long digits)
 {
-    cli_fmt_ball(v, vl, e, el, b, digits);
+    da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
 }
 
 /* effective ranks at layer L for k = 0 and k = count */

@@ -52,7 +52,7 @@ static void fd(char *v, size_t vl, char *e, size_t el, double a, double err, lon
     da_ball_init2(b, 64);
     mpfr_set_d(b->mid, a, MPFR_RNDN);
     mpfr_set_d(b->rad, err + fabs(a) * 0x1p-52, MPFR_RNDU);
-    cli_fmt_ball(v, vl, e, el, b, digits);
+    da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
     da_ball_clear(b);
 }
 

@@ -39,33 +39,6 @@ static const char *standard[] = {
     "gelu", "silu", "softplus", "elu", "selu", "sin", "gaussian",
 };
 
-/* value rounded to the decimals the ball vouches for, at most D */
-static void fmt_fixed(char *buf, size_t len, const da_ball_struct *b, long D)
-{
-    if (mpfr_nan_p(b->mid) || mpfr_inf_p(b->rad)) {
-        snprintf(buf, len, "?");
-        return;
-    }
-    if (mpfr_inf_p(b->mid)) {
-        snprintf(buf, len, "inf");
-        return;
-    }
-    double rad = mpfr_get_d(b->rad, MPFR_RNDU);
-    long d = D;
-    /* honest when rad + 0.5 10^-d <= 10^-d */
-    while (d > 0 && rad > 0.5 * pow(10.0, (double)-d))
-        d--;
-    mpfr_snprintf(buf, len, "%.*Rf", (int)d, b->mid);
-    if (buf[0] == '-') {
-        int allzero = 1;
-        for (const char *p = buf + 1; *p; p++)
-            if (*p != '0' && *p != '.')
-                allzero = 0;
-        if (allzero)
-            memmove(buf, buf + 1, strlen(buf));
-    }
-}
-
 /* split a comma list into at most max items (pointers into a copy) */
 static int split_list(char *s, char **items, int max)
 {
@@ -309,12 +282,12 @@ int cmd_table(int argc, char **argv, FILE *out)
         da_ball a1sq;
         da_ball_init2(a1sq, h->prec);
         da_ball_mul(a1sq, &h->a[1], &h->a[1]);
-        fmt_fixed(cell[1], sizeof cell[1], a1sq, digits);
-        fmt_fixed(cell[2], sizeof cell[2], &h->mu, digits);
+        da_ball_get_str(cell[1], sizeof cell[1], NULL, 0, a1sq, digits, DA_BALL_FIXED);
+        da_ball_get_str(cell[2], sizeof cell[2], NULL, 0, &h->mu, digits, DA_BALL_FIXED);
         if (h->beta_infinite)
             snprintf(cell[3], sizeof cell[3], "inf");
         else
-            fmt_fixed(cell[3], sizeof cell[3], &h->beta, digits);
+            da_ball_get_str(cell[3], sizeof cell[3], NULL, 0, &h->beta, digits, DA_BALL_FIXED);
         int mu_positive = mpfr_cmp(h->mu.mid, h->mu.rad) > 0;
         int row_rigorous = h->rigorous;
         int beta_inf = h->beta_infinite;
@@ -390,7 +363,7 @@ int cmd_table(int argc, char **argv, FILE *out)
             da_ball m;
             da_ball_init2(m, 128);
             if (da_learn_mass(m, sp, 10, 3) == DA_OK)
-                fmt_fixed(cell[cw], sizeof cell[cw], m, digits);
+                da_ball_get_str(cell[cw], sizeof cell[cw], NULL, 0, m, digits, DA_BALL_FIXED);
             da_ball_clear(m);
             da_learn_spectrum_free(sp);
         } else if (sl == DA_EACCURACY) {
@@ -405,7 +378,7 @@ int cmd_table(int argc, char **argv, FILE *out)
         if (beta_inf)
             snprintf(cell[cw + 1], sizeof cell[cw + 1], "inf");
         else if (mpfr_number_p(beta->rad))
-            fmt_fixed(cell[cw + 1], sizeof cell[cw + 1], beta, digits);
+            da_ball_get_str(cell[cw + 1], sizeof cell[cw + 1], NULL, 0, beta, digits, DA_BALL_FIXED);
         da_meanfield *mf = NULL;
         if (!beta_inf && mpfr_number_p(beta->rad) && da_meanfield_new(&mf, act, 1) == DA_OK) {
             double v = NAN, e = INFINITY;

@@ -135,60 +135,6 @@ int cli_parse_double(const char *s, double lo, double hi, double *out, const cha
     return 0;
 }
 
-void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
-                  const da_ball_struct *b, long digits)
-{
-    if (mpfr_nan_p(b->mid) || mpfr_inf_p(b->rad) || mpfr_nan_p(b->rad)) {
-        snprintf(val, vlen, "nan");
-        snprintf(err, elen, "inf");
-        return;
-    }
-    if (mpfr_inf_p(b->mid)) {
-        snprintf(val, vlen, mpfr_sgn(b->mid) > 0 ? "inf" : "-inf");
-        snprintf(err, elen, "0");
-        return;
-    }
-    /* decimals vouched for: d = min(digits, floor(-log10 rad)) */
-    double dr = da_ball_digits(b);
-    long d = digits;
-    if (dr < (double)d)
-        d = (long)floor(dr);
-    mpfr_t e, half;
-    mpfr_init2(e, DA_RAD_PREC);
-    mpfr_init2(half, DA_RAD_PREC);
-    mpfr_set(e, b->rad, MPFR_RNDU);
-    if (mpfr_zero_p(b->mid) || d < -300) {
-        snprintf(val, vlen, "0");
-        mpfr_abs(half, b->mid, MPFR_RNDU);
-        mpfr_add(e, e, half, MPFR_RNDU);
-    } else {
-        long ex;
-        double m = mpfr_get_d_2exp(&ex, b->mid, MPFR_RNDN);
-        long e10 = (long)floor(log10(fabs(m)) + (double)ex * 0.30102999566398120);
-        long sig = d + 2 + e10;   /* significant digits down to 10^-(d+2) */
-        if (sig <= 0) {
-            snprintf(val, vlen, "0");
-            mpfr_abs(half, b->mid, MPFR_RNDU);
-            mpfr_add(e, e, half, MPFR_RNDU);
-        } else {
-            if ((size_t)sig + 16 > vlen)
-                sig = (long)vlen - 16;
-            mpfr_snprintf(val, vlen, "%.*Re", (int)(sig - 1), b->mid);
-            /* the printed value differs from mid by at most half a unit in
-               its last place, 0.5 * 10^(E - sig + 1), E its printed exponent */
-            const char *ep = strchr(val, 'e');
-            long E = ep ? strtol(ep + 1, NULL, 10) : e10;
-            mpfr_set_ui(half, 10, MPFR_RNDU);
-            mpfr_pow_si(half, half, E - sig + 1, MPFR_RNDU);
-            mpfr_div_2ui(half, half, 1, MPFR_RNDU);
-            mpfr_add(e, e, half, MPFR_RNDU);
-        }
-    }
-    mpfr_snprintf(err, elen, "%.2RUe", e);
-    mpfr_clear(e);
-    mpfr_clear(half);
-}
-
 /* the length of the valid UTF-8 sequence at s (1..4), 0 if invalid */
 static size_t utf8_seq(const unsigned char *u)
 {

@@ -195,3 +195,94 @@ void da_ball_sqrt(da_ball r, const da_ball a)
     mpfr_clears(lo, t, (mpfr_ptr)0);
     da_ball_add_ulp(r);
 }
+
+/* ---- text ------------------------------------------------------------ */
+
+static void get_fixed(char *val, size_t vlen, const da_ball b, long digits)
+{
+    double rad = mpfr_get_d(b->rad, MPFR_RNDU);
+    long d = digits < 0 ? 0 : digits;
+    /* honest when rad + 0.5 10^-d <= 10^-d */
+    while (d > 0 && rad > 0.5 * pow(10.0, (double)-d))
+        d--;
+    mpfr_snprintf(val, vlen, "%.*Rf", (int)d, b->mid);
+    if (val[0] == '-') {
+        int allzero = 1;
+        for (const char *p = val + 1; *p; p++)
+            if (*p != '0' && *p != '.')
+                allzero = 0;
+        if (allzero)
+            memmove(val, val + 1, strlen(val));
+    }
+}
+
+static void get_sci(char *val, size_t vlen, char *err, size_t elen, const da_ball b,
+                    long digits)
+{
+    /* decimals vouched for: d = min(digits, floor(-log10 rad)) */
+    double dr = da_ball_digits(b);
+    long d = digits;
+    if (dr < (double)d)
+        d = (long)floor(dr);
+    mpfr_t e, half;
+    mpfr_init2(e, DA_RAD_PREC);
+    mpfr_init2(half, DA_RAD_PREC);
+    mpfr_set(e, b->rad, MPFR_RNDU);
+    if (mpfr_zero_p(b->mid) || d < -300) {
+        snprintf(val, vlen, "0");
+        mpfr_abs(half, b->mid, MPFR_RNDU);
+        mpfr_add(e, e, half, MPFR_RNDU);
+    } else {
+        long ex;
+        double m = mpfr_get_d_2exp(&ex, b->mid, MPFR_RNDN);
+        long e10 = (long)floor(log10(fabs(m)) + (double)ex * 0.30102999566398120);
+        long sig = d + 2 + e10;   /* significant digits down to 10^-(d+2) */
+        if (sig <= 0 || vlen < 20) {
+            snprintf(val, vlen, "0");
+            mpfr_abs(half, b->mid, MPFR_RNDU);
+            mpfr_add(e, e, half, MPFR_RNDU);
+        } else {
+            if ((size_t)sig + 16 > vlen)
+                sig = (long)vlen - 16;
+            mpfr_snprintf(val, vlen, "%.*Re", (int)(sig - 1), b->mid);
+            /* the printed value differs from mid by at most half a unit in
+               its last place, 0.5 * 10^(E - sig + 1), E its printed exponent */
+            const char *ep = strchr(val, 'e');
+            long E = ep ? strtol(ep + 1, NULL, 10) : e10;
+            mpfr_set_ui(half, 10, MPFR_RNDU);
+            mpfr_pow_si(half, half, E - sig + 1, MPFR_RNDU);
+            mpfr_div_2ui(half, half, 1, MPFR_RNDU);
+            mpfr_add(e, e, half, MPFR_RNDU);
+        }
+    }
+    if (err && elen)
+        mpfr_snprintf(err, elen, "%.2RUe", e);
+    mpfr_clear(e);
+    mpfr_clear(half);
+}
+
+void da_ball_get_str(char *val, size_t vlen, char *err, size_t elen, const da_ball b,
+                     long digits, int style)
+{
+    if (!val || !vlen)
+        return;
+    if (mpfr_nan_p(b->mid) || mpfr_inf_p(b->rad) || mpfr_nan_p(b->rad)) {
+        snprintf(val, vlen, "nan");
+        if (err && elen)
+            snprintf(err, elen, "inf");
+        return;
+    }
+    if (mpfr_inf_p(b->mid)) {
+        snprintf(val, vlen, mpfr_sgn(b->mid) > 0 ? "inf" : "-inf");
+        if (err && elen)
+            snprintf(err, elen, "0");
+        return;
+    }
+    if (style == DA_BALL_FIXED) {
+        get_fixed(val, vlen, b, digits);
+        if (err && elen)
+            mpfr_snprintf(err, elen, "%.2RUe", b->rad);
+        return;
+    }
+    get_sci(val, vlen, err, elen, b, digits);
+}
