@@ -221,16 +221,7 @@ START_TEST(gl_table)
         for (long k = 0; k < (n + 1) / 2; k++) {
             arb_hypgeom_legendre_p_ui_root(x, w, (ulong)n, (ulong)k, 512);
             for (int j = 0; j < 2; j++) {
-                const da_gl_tball *b = &t->b[k][j];
-                arf_t d;
-                arf_init(d);
-                arb_zero(y);
-                for (int i = 0; i < DA_GL_TABLE_NDBL; i++) {
-                    arf_set_d(d, b->m[i]);
-                    arf_add(arb_midref(y), arb_midref(y), d, ARF_PREC_EXACT, ARF_RND_DOWN);
-                }
-                arf_clear(d);
-                mag_set_d(arb_radref(y), b->r);
+                da_gl_table_ball(y, &t->b[k][j]);
                 ck_assert_msg(arb_contains(y, j ? w : x), "n = %ld, k = %ld, %s", n, k,
                               j ? "weight" : "node");
                 ck_assert(mag_cmp_2exp_si(arb_radref(y), -300) < 0);

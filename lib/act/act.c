@@ -43,16 +43,6 @@ int da_act_from_expr(da_act **out, da_expr *e, const char *spec)
     return DA_OK;
 }
 
-static int expr_has_x(const da_expr *e)
-{
-    if (e->op == DA_E_X)
-        return 1;
-    for (int i = 0; i < e->nargs; i++)
-        if (expr_has_x(e->a[i]))
-            return 1;
-    return 0;
-}
-
 int da_act_new(da_act **out, const char *spec)
 {
     *out = NULL;
@@ -71,7 +61,7 @@ int da_act_new(da_act **out, const char *spec)
         return st;
     /* a formula must depend on x (catalogue entries such as hermite(0) = 1
        are what they say) */
-    if (!is_catalog && !expr_has_x(e)) {
+    if (!is_catalog && !da_expr_has_x(e)) {
         da_expr_unref(e);
         return da_fail(DA_EINVAL, "'%s' does not depend on x: an activation is a function of x "
                        "(inside a formula a catalogue name is a function of its argument, so "

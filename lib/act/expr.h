@@ -82,6 +82,11 @@ da_expr *da_expr_ref(da_expr *e);
 void da_expr_unref(da_expr *e);
 /* e with x replaced by s (new reference). */
 da_expr *da_expr_subst(const da_expr *e, const da_expr *s);
+/* abs, sign, step, relu, max, min, clip, floor, ceil: functions whose
+ * branch depends on their argument. */
+int da_fn_is_switch(da_fn f);
+/* Does e depend on x? */
+int da_expr_has_x(const da_expr *e);
 /* Structural equality. */
 int da_expr_equal(const da_expr *a, const da_expr *b);
 const char *da_fn_name(da_fn f);

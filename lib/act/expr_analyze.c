@@ -55,31 +55,10 @@
 
 /* ---- tree predicates ------------------------------------------------ */
 
-static int has_x(const da_expr *e)
-{
-    if (e->op == DA_E_X)
-        return 1;
-    for (int i = 0; i < e->nargs; i++)
-        if (has_x(e->a[i]))
-            return 1;
-    return 0;
-}
-
 static int is_cmp(da_op op)
 {
     return op == DA_E_LT || op == DA_E_LE || op == DA_E_GT || op == DA_E_GE ||
            op == DA_E_EQ || op == DA_E_NE;
-}
-
-static int is_switch_fn(da_fn f)
-{
-    switch (f) {
-    case DA_F_ABS: case DA_F_SIGN: case DA_F_STEP: case DA_F_RELU:
-    case DA_F_MAX: case DA_F_MIN: case DA_F_CLIP: case DA_F_FLOOR: case DA_F_CEIL:
-        return 1;
-    default:
-        return 0;
-    }
 }
 
 static int is_entire_fn(da_fn f)
@@ -284,7 +263,7 @@ static double const_d(const da_expr *e)
 static int affine_m(const da_expr *e, mpfr_t a, mpfr_t b)
 {
     mpfr_prec_t p = mpfr_get_prec(a);
-    if (!has_x(e)) {
+    if (!da_expr_has_x(e)) {
         mpfr_set_zero(a, 1);
         return const_m(b, e) == 0;
     }
@@ -317,9 +296,9 @@ static int affine_m(const da_expr *e, mpfr_t a, mpfr_t b)
         return ok;
     case DA_E_MUL: case DA_E_DIV: {
         int k = -1;   /* the constant factor */
-        if (!has_x(e->a[1]))
+        if (!da_expr_has_x(e->a[1]))
             k = 1;
-        else if (e->op == DA_E_MUL && !has_x(e->a[0]))
+        else if (e->op == DA_E_MUL && !da_expr_has_x(e->a[0]))
             k = 0;
         if (k < 0)
             return 0;
@@ -458,7 +437,7 @@ static int poly_expand(poly *P, const da_expr *e, mpfr_prec_t p)
     P->deg = -1;
     P->c = NULL;
     int st;
-    if (!has_x(e)) {
+    if (!da_expr_has_x(e)) {
         if ((st = poly_init(P, 0, p)))
             return st;
         if (const_m(P->c[0], e)) {
@@ -504,7 +483,7 @@ static int poly_expand(poly *P, const da_expr *e, mpfr_prec_t p)
         poly_clear(&B);
         return st;
     case DA_E_DIV: {
-        if (has_x(e->a[1]))
+        if (da_expr_has_x(e->a[1]))
             return 1;
         mpfr_t c;
         mpfr_init2(c, p);
@@ -522,7 +501,7 @@ static int poly_expand(poly *P, const da_expr *e, mpfr_prec_t p)
         return 0;
     }
     case DA_E_POW: {
-        if (has_x(e->a[1]))
+        if (da_expr_has_x(e->a[1]))
             return 1;
         double v = const_d(e->a[1]);
         if (!(v >= 0) || v != floor(v) || v > POLY_MAX_DEG)
@@ -615,7 +594,7 @@ static int sw_add(swlist *L, da_expr *s, int integer)
 {
     if (!s)
         return DA_ENOMEM;
-    if (!has_x(s)) {
+    if (!da_expr_has_x(s)) {
         da_expr_unref(s);
         return 0;
     }
@@ -653,7 +632,7 @@ static da_expr *ref(const da_expr *e)
 
 static int collect_switches(swlist *L, const da_expr *e)
 {
-    if (!has_x(e))
+    if (!da_expr_has_x(e))
         return 0;
     for (int i = 0; i < e->nargs; i++)
         if (collect_switches(L, e->a[i]))
@@ -688,7 +667,7 @@ static int collect_switches(swlist *L, const da_expr *e)
                       (c->op == DA_E_FN && (c->fn == DA_F_SIGN || c->fn == DA_F_STEP));
         if (!boolean)
             st = sw_add(L, ref(c), 0);
-    } else if (e->op == DA_E_POW && !has_x(e->a[1])) {
+    } else if (e->op == DA_E_POW && !da_expr_has_x(e->a[1])) {
         double v = const_d(e->a[1]);
         if (v != floor(v))   /* real power: the base's zeros are singular */
             st = sw_add(L, ref(e->a[0]), 0);
@@ -969,10 +948,10 @@ static da_expr *int_node(long v)
 /* e with every switch decided at x: a branch-free tree (new reference). */
 static da_expr *spec(const da_expr *e, const mpfr_t x)
 {
-    if (!has_x(e) || e->rem)   /* a marked quotient is switch-free */
+    if (!da_expr_has_x(e) || e->rem)   /* a marked quotient is switch-free */
         return ref(e);
     int s;
-    if (e->op == DA_E_FN && is_switch_fn(e->fn)) {
+    if (e->op == DA_E_FN && da_fn_is_switch(e->fn)) {
         const da_expr *u = e->a[0];
         switch (e->fn) {
         case DA_F_ABS:
@@ -1092,13 +1071,13 @@ static int match_exp_term(const da_expr *t, double *c2, double *a)
         t = t->a[0];
     }
     double k = 1;
-    if (t->op == DA_E_MUL && !has_x(t->a[0])) {
+    if (t->op == DA_E_MUL && !da_expr_has_x(t->a[0])) {
         k = const_d(t->a[0]);
         t = t->a[1];
-    } else if (t->op == DA_E_MUL && !has_x(t->a[1])) {
+    } else if (t->op == DA_E_MUL && !da_expr_has_x(t->a[1])) {
         k = const_d(t->a[1]);
         t = t->a[0];
-    } else if (t->op == DA_E_DIV && !has_x(t->a[1])) {
+    } else if (t->op == DA_E_DIV && !da_expr_has_x(t->a[1])) {
         k = 1 / const_d(t->a[1]);
         t = t->a[0];
     }
@@ -1123,12 +1102,12 @@ static int match_exp_sum(const da_expr *g, double *c1, double *c2, double *a)
     if (g->op != DA_E_ADD && g->op != DA_E_SUB)
         return 0;
     double s = g->op == DA_E_SUB ? -1 : 1;
-    if (!has_x(g->a[0]) && match_exp_term(g->a[1], c2, a)) {
+    if (!da_expr_has_x(g->a[0]) && match_exp_term(g->a[1], c2, a)) {
         *c1 = const_d(g->a[0]);
         *c2 *= s;
         return isfinite(*c1);
     }
-    if (!has_x(g->a[1]) && match_exp_term(g->a[0], c2, a)) {
+    if (!da_expr_has_x(g->a[1]) && match_exp_term(g->a[0], c2, a)) {
         *c1 = s * const_d(g->a[1]);
         return isfinite(*c1);
     }
@@ -1207,7 +1186,7 @@ typedef struct {
 
 static void piece_walk(const da_expr *e, const ivl *iv, pinfo *pi)
 {
-    if (!has_x(e))
+    if (!da_expr_has_x(e))
         return;
     for (int i = 0; i < e->nargs; i++)
         piece_walk(e->a[i], iv, pi);
@@ -1216,7 +1195,7 @@ static void piece_walk(const da_expr *e, const ivl *iv, pinfo *pi)
     case DA_E_X: case DA_E_NEG: case DA_E_ADD: case DA_E_SUB: case DA_E_MUL:
         return;
     case DA_E_DIV:
-        if (has_x(e->a[1])) {
+        if (da_expr_has_x(e->a[1])) {
             pi->poly = pi->entire = 0;
             /* a removable singularity on the axis is none; the zeros of
                the denominator elsewhere are not located here */
@@ -1224,7 +1203,7 @@ static void piece_walk(const da_expr *e, const ivl *iv, pinfo *pi)
         }
         return;
     case DA_E_POW:
-        if (!has_x(e->a[1])) {
+        if (!da_expr_has_x(e->a[1])) {
             double v = const_d(e->a[1]);
             if (v >= 0 && v == floor(v))
                 return;
@@ -1233,7 +1212,7 @@ static void piece_walk(const da_expr *e, const ivl *iv, pinfo *pi)
             return;
         }
         pi->poly = 0;
-        if (!has_x(e->a[0])) {
+        if (!da_expr_has_x(e->a[0])) {
             if (!(const_d(e->a[0]) > 0)) {
                 pi->entire = 0;
                 pi->sd = fmin(pi->sd, CONSERVATIVE_SD);
@@ -1423,7 +1402,7 @@ static grow gr_exp(const da_expr *node, const da_expr *u, grow gu, int both, int
 
 static int is_poly_tree(const da_expr *e)
 {
-    if (!has_x(e))
+    if (!da_expr_has_x(e))
         return 1;
     switch (e->op) {
     case DA_E_X:
@@ -1434,9 +1413,9 @@ static int is_poly_tree(const da_expr *e)
                 return 0;
         return 1;
     case DA_E_DIV:
-        return !has_x(e->a[1]) && is_poly_tree(e->a[0]);
+        return !da_expr_has_x(e->a[1]) && is_poly_tree(e->a[0]);
     case DA_E_POW: {
-        if (has_x(e->a[1]))
+        if (da_expr_has_x(e->a[1]))
             return 0;
         double v = const_d(e->a[1]);
         return v >= 0 && v == floor(v) && is_poly_tree(e->a[0]);
@@ -1448,7 +1427,7 @@ static int is_poly_tree(const da_expr *e)
 
 static grow growth_rec(const da_expr *e, int side)
 {
-    if (!has_x(e))
+    if (!da_expr_has_x(e))
         return gr_poly(0);
     grow g0, g1, g2, r;
     switch (e->op) {
@@ -1462,14 +1441,14 @@ static grow growth_rec(const da_expr *e, int side)
         return gr_mul(growth_rec(e->a[0], side), growth_rec(e->a[1], side));
     case DA_E_DIV:
         g0 = growth_rec(e->a[0], side);
-        if (!has_x(e->a[1]))
+        if (!da_expr_has_x(e->a[1]))
             return g0;
         g0.sure = 0;   /* 1/den may grow */
         return g0;
     case DA_E_POW:
         if (e->a[0]->op == DA_E_E)
             return gr_exp(e, e->a[1], growth_rec(e->a[1], side), 0, side);
-        if (!has_x(e->a[1])) {
+        if (!da_expr_has_x(e->a[1])) {
             double c = const_d(e->a[1]);
             g0 = growth_rec(e->a[0], side);
             if (!(c >= 0)) {
@@ -1638,7 +1617,7 @@ static int pole_scan(const da_expr *root, const da_expr *den, const char *what, 
 static int domain_walk(const da_expr *root, const da_expr *e,
                        long double *grid, dlist *pts)
 {
-    if (!has_x(e))
+    if (!da_expr_has_x(e))
         return 0;
     for (int i = 0; i < e->nargs; i++) {
         int st = domain_walk(root, e->a[i], grid, pts);
@@ -1649,13 +1628,13 @@ static int domain_walk(const da_expr *root, const da_expr *e,
     const da_expr *u = NULL;
     double crit[2];
     int ncrit = 0;
-    if (e->op == DA_E_DIV && has_x(e->a[1])) {
+    if (e->op == DA_E_DIV && da_expr_has_x(e->a[1])) {
         int st = pole_scan(root, e->a[1], "division by zero", grid);
         if (st)
             return st;
         u = e->a[1];
         crit[ncrit++] = 0;
-    } else if (e->op == DA_E_POW && has_x(e->a[0])) {
+    } else if (e->op == DA_E_POW && da_expr_has_x(e->a[0])) {
         u = e->a[0];
         crit[ncrit++] = 0;
     } else if (e->op == DA_E_FN) {

@@ -198,6 +198,27 @@ void da_expr_unref(da_expr *e)
     }
 }
 
+int da_fn_is_switch(da_fn f)
+{
+    switch (f) {
+    case DA_F_ABS: case DA_F_SIGN: case DA_F_STEP: case DA_F_RELU:
+    case DA_F_MAX: case DA_F_MIN: case DA_F_CLIP: case DA_F_FLOOR: case DA_F_CEIL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int da_expr_has_x(const da_expr *e)
+{
+    if (e->op == DA_E_X)
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (da_expr_has_x(e->a[i]))
+            return 1;
+    return 0;
+}
+
 /* ---- substitution ------------------------------------------------- */
 
 /* e with x replaced by s; *same is set when nothing changed (then the

@@ -260,16 +260,6 @@ static da_expr *inum(long v)
 
 /* ---- predicates ---------------------------------------------------- */
 
-static int has_x(const da_expr *e)
-{
-    if (e->op == DA_E_X)
-        return 1;
-    for (int i = 0; i < e->nargs; i++)
-        if (has_x(e->a[i]))
-            return 1;
-    return 0;
-}
-
 /* a number whose text has no nonzero mantissa digit */
 static int is_zero(const da_expr *e)
 {
@@ -969,21 +959,21 @@ static da_expr *diff(const da_expr *e)
     case DA_E_MUL:
         return s_add(s_mul(diff(a), R(b)), s_mul(R(a), diff(b)));
     case DA_E_DIV:
-        if (!has_x(b))
+        if (!da_expr_has_x(b))
             return s_div(diff(a), R(b));
         /* (a' b - a b') / b^2 */
         return s_div(s_sub(s_mul(diff(a), R(b)), s_mul(R(a), diff(b))),
                      s_pow(R(b), inum(2)));
     case DA_E_POW:
-        if (!has_x(b)) {
-            if (!has_x(a))
+        if (!da_expr_has_x(b)) {
+            if (!da_expr_has_x(a))
                 return inum(0);
             /* c * a^(c-1) * a' */
             return s_mul(s_mul(R(b), s_pow(R(a), s_sub(R(b), inum(1)))), diff(a));
         }
         if (a->op == DA_E_E)
             return s_mul(R(e), diff(b));
-        if (!has_x(a))
+        if (!da_expr_has_x(a))
             return s_mul(s_mul(R(e), fn1(DA_F_LOG, R(a))), diff(b));
         /* a^b * (b' log a + b a'/a) */
         return s_mul(R(e), s_add(s_mul(diff(b), fn1(DA_F_LOG, R(a))),

@@ -34,16 +34,6 @@
 #define REM_MAXK 4
 #define REM_PREC 128
 
-static int has_x(const da_expr *e)
-{
-    if (e->op == DA_E_X)
-        return 1;
-    for (int i = 0; i < e->nargs; i++)
-        if (has_x(e->a[i]))
-            return 1;
-    return 0;
-}
-
 /* no switch: nothing whose branch would have to be decided */
 static int switch_free(const da_expr *e)
 {
@@ -52,13 +42,8 @@ static int switch_free(const da_expr *e)
     case DA_E_AND: case DA_E_OR: case DA_E_NOT: case DA_E_COND:
         return 0;
     case DA_E_FN:
-        switch (e->fn) {
-        case DA_F_ABS: case DA_F_SIGN: case DA_F_STEP: case DA_F_RELU:
-        case DA_F_MAX: case DA_F_MIN: case DA_F_CLIP: case DA_F_FLOOR: case DA_F_CEIL:
+        if (da_fn_is_switch(e->fn))
             return 0;
-        default:
-            break;
-        }
         break;
     default:
         break;
@@ -106,16 +91,16 @@ static double affine_root(const da_expr *e)
     /* a x, x + b, x - b, a x + b, a x - b with numeric a, b */
     const da_expr *lin = e, *off = NULL;
     int sub = 0;
-    if ((e->op == DA_E_ADD || e->op == DA_E_SUB) && !has_x(e->a[1])) {
+    if ((e->op == DA_E_ADD || e->op == DA_E_SUB) && !da_expr_has_x(e->a[1])) {
         lin = e->a[0];
         off = e->a[1];
         sub = e->op == DA_E_SUB;
-    } else if (e->op == DA_E_ADD && !has_x(e->a[0])) {
+    } else if (e->op == DA_E_ADD && !da_expr_has_x(e->a[0])) {
         lin = e->a[1];
         off = e->a[0];
     }
     double a = 1;
-    if (lin->op == DA_E_MUL && !has_x(lin->a[0]) && lin->a[0]->op == DA_E_NUM
+    if (lin->op == DA_E_MUL && !da_expr_has_x(lin->a[0]) && lin->a[0]->op == DA_E_NUM
         && lin->a[1]->op == DA_E_X)
         a = lin->a[0]->val;
     else if (lin->op != DA_E_X)
@@ -179,7 +164,7 @@ static int order_at(const da_expr *g, const da_expr *h, double r, da_expr **gk,
 static int mark(da_expr **out, const da_expr *e)
 {
     *out = NULL;
-    if (!has_x(e)) {
+    if (!da_expr_has_x(e)) {
         *out = da_expr_ref((da_expr *)e);
         return DA_OK;
     }
@@ -194,7 +179,7 @@ static int mark(da_expr **out, const da_expr *e)
         }
         same = same && a[i] == e->a[i];
     }
-    if (e->op == DA_E_DIV && !e->rem && has_x(e->a[1]) && switch_free(e->a[0])
+    if (e->op == DA_E_DIV && !e->rem && da_expr_has_x(e->a[1]) && switch_free(e->a[0])
         && switch_free(e->a[1])) {
         double cand[2] = {0, affine_root(e->a[1])};
         int nc = cand[1] != 0 ? 2 : 1;

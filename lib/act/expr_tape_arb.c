@@ -838,7 +838,7 @@ static int fn_acb(da_tape_ball *w, cctx *c, da_fn f, acb_t d, const acb_t x, con
     return 1;
 }
 
-int da_tape_acb_follow(da_tape_ball *w, acb_t y, const acb_t z, const da_declog *log)
+int da_tape_acb_follow(da_tape_ball *w, acb_ptr y, acb_srcptr z, const da_declog *log)
 {
     const da_tape *t = w->t;
     acb_ptr r = w->c;

@@ -69,6 +69,6 @@ int da_tape_arb_enclose(da_tape_ball *w, arb_t y, const arb_t x);
 /* ref may be NULL (then only strict decisions are accepted). */
 int da_tape_arb_decide(da_tape_ball *w, arb_t y, const arb_t x, da_declog *log,
                        const da_declog *ref);
-int da_tape_acb_follow(da_tape_ball *w, acb_t y, const acb_t z, const da_declog *log);
+int da_tape_acb_follow(da_tape_ball *w, acb_ptr y, acb_srcptr z, const da_declog *log);
 
 #endif

@@ -32,8 +32,7 @@ typedef struct glrule {
 
 static _Thread_local glrule *cache;
 
-/* ball b of the table at precision prec */
-static void table_ball(arb_t y, const da_gl_tball *b, slong prec)
+void da_gl_table_ball(arb_t y, const da_gl_tball *b)
 {
     arf_t d;
     arf_init(d);
@@ -43,8 +42,14 @@ static void table_ball(arb_t y, const da_gl_tball *b, slong prec)
         arf_add(arb_midref(y), arb_midref(y), d, ARF_PREC_EXACT, ARF_RND_DOWN);
     }
     mag_set_d(arb_radref(y), b->r);   /* rounds up */
-    arb_set_round(y, y, prec);        /* adds the rounding to the radius */
     arf_clear(d);
+}
+
+/* ball b of the table at precision prec */
+static void table_ball(arb_t y, const da_gl_tball *b, slong prec)
+{
+    da_gl_table_ball(y, b);
+    arb_set_round(y, y, prec);        /* adds the rounding to the radius */
 }
 
 static const da_gl_tentry *table_rule(long n, slong prec)

@@ -14,4 +14,8 @@
 int da_gl_rule(arb_srcptr *x, arb_srcptr *w, long n, slong prec);
 void da_gl_cache_clear(void);
 
+/* A ball of the rules kept as data (gl_table.h), exactly. */
+#include "quad/gl_table.h"
+void da_gl_table_ball(arb_t y, const da_gl_tball *b);
+
 #endif
