@@ -397,6 +397,9 @@ void da_dual_opts_init(da_dual_opts *o);
 int da_dual_new(da_dual **d, const da_act *act, const da_dual_opts *opts);
 void da_dual_free(da_dual *d);
 const char *da_dual_method(const da_dual *d);  /* "closed form (relu)", ... */
+/* The closed form in use ("relu", "leaky_relu(0.2)", "hermite(3)", ...),
+ * or "" when the series is. */
+const char *da_dual_closed_form(const da_dual *d);
 long da_dual_degree(const da_dual *d);         /* series degree, -1 if closed */
 mpfr_prec_t da_dual_prec(const da_dual *d);    /* working precision, bits */
 int da_dual_normalized(const da_dual *d);

@@ -303,12 +303,7 @@ int cmd_table(int argc, char **argv, FILE *out)
         dopt.method = DA_DUAL_CLOSED;
         da_dual *d = NULL;
         if (da_dual_new(&d, act, &dopt) == DA_OK) {
-            const char *m = da_dual_method(d);
-            const char *p = strchr(m, '('), *q = strrchr(m, ')');
-            if (p && q && q > p)
-                snprintf(cell[4], sizeof cell[4], "%.*s", (int)(q - p - 1), p + 1);
-            else
-                snprintf(cell[4], sizeof cell[4], "%s", m);
+            snprintf(cell[4], sizeof cell[4], "%s", da_dual_closed_form(d));
             da_dual_free(d);
         }
         /* proved minimal depths */

@@ -1,6 +1,9 @@
 /* ball.c -- midpoint-radius numbers; radii are rounded upwards. */
 #include "core.h"
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 void da_ball_init2(da_ball b, mpfr_prec_t prec)
 {

@@ -17,6 +17,7 @@
  * ball adds radius * (a bound of its derivative on the ball). */
 #include "core/core.h"
 #include "dual/dual.h"
+#include "act/expr.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -98,14 +99,18 @@ int da_dual_cf_detect(da_dual *d)
             return 1;
         }
     }
-    /* a formula that canonicalizes to a catalogue entry */
+    /* a formula that canonicalizes to a catalogue entry (its formula
+       parsed and printed: no activation is built for the comparison) */
     const char *ex = da_act_expr(d->act);
     for (size_t i = 0; i < NNAMES; i++) {
-        da_act *t = NULL;
-        if (da_act_new(&t, names[i].name) != DA_OK)
+        const char *f = da_catalog_expr(names[i].name);
+        da_expr *e = NULL;
+        if (!f || da_expr_parse(&e, f) != DA_OK)
             continue;
-        int same = !strcmp(ex, da_act_expr(t));
-        da_act_free(t);
+        char *c = da_expr_str(e);
+        da_expr_unref(e);
+        int same = c && !strcmp(ex, c);
+        free(c);
         if (same) {
             d->cf = names[i].cf;
             snprintf(d->cf_name, sizeof d->cf_name, "%s", names[i].name);

@@ -394,6 +394,7 @@ int da_dual_new(da_dual **out, const da_act *act, const da_dual_opts *opts)
 }
 
 const char *da_dual_method(const da_dual *d) { return d->method; }
+const char *da_dual_closed_form(const da_dual *d) { return d->use_closed ? d->cf_name : ""; }
 long da_dual_degree(const da_dual *d) { return d->use_closed ? -1 : d->N; }
 
 int da_dual_rigorous(const da_dual *d)
