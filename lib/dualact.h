@@ -21,6 +21,7 @@
 #define DUALACT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <mpfr.h>
 
 #ifdef __cplusplus
@@ -261,6 +262,10 @@ int da_table_set_head_tex(da_table *t, int col, const char *tex);
 int da_table_set_comment(da_table *t, const char *comment);
 /* *out is malloc'd; the caller frees it */
 int da_table_render(char **out, const da_table *t, da_table_format fmt);
+/* s as a JSON string, quotes included, to f: '"', '\\' and control
+ * characters escaped, bytes that are not UTF-8 written as U+FFFD.
+ * Returns 0, or nonzero when a write failed. */
+int da_json_write_str(FILE *f, const char *s);
 
 /* ------------------------------------------------------------------ */
 /* Learnability: degree spectrum of deep random networks              */

@@ -71,8 +71,6 @@ int cli_progress_wanted(void);
 /* show the library's progress reports on stderr when it is a terminal */
 void cli_progress_install(void);
 
-/* JSON string escaping. */
-void cli_json_str(FILE *f, const char *s);
 /* "rigorous" or "estimate": the value of the bound fields and columns */
 const char *cli_bound_kind(int rigorous);
 /* the text line "bound       rigorous (...)" or "bound       estimate (reason)" */

@@ -179,14 +179,14 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
         for (int j = 0; j < nacts; j++) {
             da_hermite *h = it[j].h;
             fprintf(out, "    {\n      \"activation\": ");
-            cli_json_str(out, acts[j]);
+            da_json_write_str(out, acts[j]);
             fprintf(out, ",\n      \"expression\": ");
-            cli_json_str(out, da_act_expr(it[j].act));
+            da_json_write_str(out, da_act_expr(it[j].act));
             fprintf(out, ",\n      \"class\": ");
-            cli_json_str(out, da_act_class_name(da_act_class(it[j].act)));
+            da_json_write_str(out, da_act_class_name(da_act_class(it[j].act)));
             if (h) {
                 fprintf(out, ",\n      \"method\": ");
-                cli_json_str(out, h->method);
+                da_json_write_str(out, h->method);
                 fprintf(out, ",\n      \"working_precision_bits\": %ld,\n      \"nodes\": %ld",
                         (long)h->prec, h->nodes);
                 fprintf(out, ",\n      \"digits_reached\": %.1f", h->digits_reached);
@@ -199,7 +199,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
             fprintf(out, ",\n      \"bound\": \"%s\"", bk);
             if (!h || !h->rigorous) {
                 fprintf(out, ",\n      \"bound_reason\": ");
-                cli_json_str(out, h ? h->bound_reason : "double-precision path: the error is estimated");
+                da_json_write_str(out, h ? h->bound_reason : "double-precision path: the error is estimated");
             }
             fprintf(out, ",\n      \"coefficients\": [\n");
             for (long k = 0; k <= degree; k++) {

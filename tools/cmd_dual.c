@@ -176,16 +176,16 @@ int cmd_dual(int argc, char **argv, FILE *out)
         }
     } else if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"dual\",\n  \"activation\": ", da_version());
-        cli_json_str(out, spec);
+        da_json_write_str(out, spec);
         fprintf(out, ",\n  \"normalized\": %s,\n  \"quantity\": ", raw ? "false" : "true");
-        cli_json_str(out, what);
+        da_json_write_str(out, what);
         fprintf(out, ",\n  \"depth\": %ld,\n  \"derivative\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 depth, deriv, digits);
-        cli_json_str(out, da_dual_method(d));
+        da_json_write_str(out, da_dual_method(d));
         fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", rc == EXIT_OK ? "true" : "false", bk);
         if (!da_dual_rigorous(d)) {
             fprintf(out, "  \"bound_reason\": ");
-            cli_json_str(out, da_dual_bound_reason(d));
+            da_json_write_str(out, da_dual_bound_reason(d));
             fprintf(out, ",\n");
         }
         fprintf(out, "  \"values\": [\n");

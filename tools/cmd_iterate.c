@@ -106,14 +106,14 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         fprintf(out, "layer,rho,ntk,err,ntk_err,ratio,bound\n");
     else if (ff == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"iterate\",\n  \"activation\": ", da_version());
-        cli_json_str(out, spec);
+        da_json_write_str(out, spec);
         fprintf(out, ",\n  \"normalized\": %s,\n  \"rho0\": \"%s\",\n  \"depth\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 raw ? "false" : "true", text, depth, digits);
-        cli_json_str(out, da_dual_method(d));
+        da_json_write_str(out, da_dual_method(d));
         fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", rc == EXIT_OK ? "true" : "false", bk);
         if (!da_dual_rigorous(d)) {
             fprintf(out, "  \"bound_reason\": ");
-            cli_json_str(out, da_dual_bound_reason(d));
+            da_json_write_str(out, da_dual_bound_reason(d));
             fprintf(out, ",\n");
         }
         fprintf(out, "  \"layers\": [\n");
@@ -174,7 +174,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
                 fprintf(out, ",\n  \"rate1\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
             }
             fprintf(out, ",\n  \"class\": ");
-            cli_json_str(out, da_kmap_jh_text(rates.jh_case));
+            da_json_write_str(out, da_kmap_jh_text(rates.jh_case));
         }
         fprintf(out, "\n}\n");
     } else {

@@ -249,16 +249,16 @@ int cmd_kernel(int argc, char **argv, FILE *out)
     } else if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"kernel\",\n  \"activation\": ",
                 da_version());
-        cli_json_str(out, spec);
+        da_json_write_str(out, spec);
         fprintf(out, ",\n  \"normalized\": %s,\n  \"method\": ", normalized ? "true" : "false");
-        cli_json_str(out, da_netk_method(k));
+        da_json_write_str(out, da_netk_method(k));
         fprintf(out, ",\n  \"sw2\": \"%s\",\n  \"sb2\": \"%s\",\n  \"parameterization\": \"%s\",\n"
                 "  \"depth\": %ld,\n  \"digits\": %ld,\n  \"accuracy_reached\": %s,\n",
                 sw2s, sb2s, param, depth, digits, rc == EXIT_OK ? "true" : "false");
         fprintf(out, "  \"bound\": \"%s\",\n", cli_bound_kind(closed || depth == 0));
         if (!(closed || depth == 0)) {
             fprintf(out, "  \"bound_reason\": ");
-            cli_json_str(out, why_est);
+            da_json_write_str(out, why_est);
             fprintf(out, ",\n");
         }
         fprintf(out, "  \"layers\": [\n");

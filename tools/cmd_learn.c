@@ -271,9 +271,9 @@ int cmd_learn(int argc, char **argv, FILE *out)
         }
     } else if (o.fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"learn\",\n  \"activation\": ", da_version());
-        cli_json_str(out, spec);
+        da_json_write_str(out, spec);
         fprintf(out, ",\n  \"expression\": ");
-        cli_json_str(out, da_act_expr(act));
+        da_json_write_str(out, da_act_expr(act));
         fprintf(out, ",\n  \"degree\": %ld,\n  \"depth\": %ld,\n  \"terms\": %ld,\n  \"digits\": %ld,\n",
                 o.degree, o.depth, o.terms, o.digits);
         fprintf(out, "  \"accuracy_reached\": %s,\n", spec_status == DA_EACCURACY ? "false" : "true");

@@ -172,7 +172,7 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
                 grid ? ",sw2_crit,sw2_crit_err" : "");
     else if (ff == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"meanfield\",\n  \"activation\": ", da_version());
-        cli_json_str(out, spec);
+        da_json_write_str(out, spec);
         fprintf(out, ",\n  \"normalized\": %s,\n  \"points\": [\n", normalized ? "true" : "false");
     } else {
         fprintf(out, "activation  %s (%s)\n", spec, normalized ? "normalized" : "as given");

@@ -135,47 +135,6 @@ int cli_parse_double(const char *s, double lo, double hi, double *out, const cha
     return 0;
 }
 
-/* the length of the valid UTF-8 sequence at s (1..4), 0 if invalid */
-static size_t utf8_seq(const unsigned char *u)
-{
-    if (u[0] < 0x80)
-        return 1;
-    size_t n = u[0] >= 0xC2 && u[0] <= 0xDF ? 2 : u[0] >= 0xE0 && u[0] <= 0xEF ? 3
-             : u[0] >= 0xF0 && u[0] <= 0xF4 ? 4 : 0;
-    unsigned long cp = u[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
-    for (size_t i = 1; i < n; i++) {
-        if ((u[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (u[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) ||
-        cp > 0x10FFFF)
-        return 0;
-    return n;
-}
-
-void cli_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    while (*s) {
-        unsigned char c = (unsigned char)*s;
-        size_t q = utf8_seq((const unsigned char *)s);
-        if (q == 0) {
-            fputs("\\ufffd", f);   /* not UTF-8: the replacement character */
-            s++;
-            continue;
-        }
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20 || c == 0x7F)
-            fprintf(f, "\\u%04x", c);
-        else
-            fwrite(s, 1, q, f);
-        s += q;
-    }
-    fputc('"', f);
-}
-
 const char *cli_bound_kind(int rigorous)
 {
     return rigorous ? "rigorous" : "estimate";

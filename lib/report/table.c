@@ -121,27 +121,32 @@ static void put_latex(FILE *f, const char *s)
     }
 }
 
-/* a JSON string: bytes that are not UTF-8 become U+FFFD */
-static void put_json(FILE *f, const char *s)
+int da_json_write_str(FILE *f, const char *s)
 {
-    fputc('"', f);
+    int bad = fputc('"', f) == EOF;
     while (*s) {
         unsigned char c = (unsigned char)*s;
         size_t q = da_utf8_seq(s);
         if (q == 0) {
-            fputs("\\ufffd", f);
+            bad |= fputs("\\ufffd", f) < 0;
             s++;
             continue;
         }
         if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
+            bad |= fprintf(f, "\\%c", c) < 0;
         else if (c < 0x20 || c == 0x7F)
-            fprintf(f, "\\u%04x", c);
+            bad |= fprintf(f, "\\u%04x", c) < 0;
         else
-            fwrite(s, 1, q, f);
+            bad |= fwrite(s, 1, q, f) != q;
         s += q;
     }
-    fputc('"', f);
+    bad |= fputc('"', f) == EOF;
+    return bad;
+}
+
+static void put_json(FILE *f, const char *s)
+{
+    da_json_write_str(f, s);
 }
 
 /* a cell that looks like a number (for alignment and JSON) */
