@@ -15,10 +15,20 @@
 #define DA_ANALYSIS_INTERNAL_H
 
 #include "dualact.h"
+#include <gsl/gsl_rng.h>
 
 /* Mean and standard deviation (double) of the raw activation, for the
  * normalized activation (sigma - mean)/sd used by the simulations. */
 int da_sim_moments(double *mean, double *sd, const da_act *act);
+
+/* One random layer of a finite-width network, for m inputs at once: out
+ * (m x W, row-major) = (sigma(h) - mean)/sd with h = Wmat in, in (m x
+ * fan), Wmat a fresh W x fan matrix of N(0, scale^2) entries drawn row
+ * by row from r; wrow is scratch of fan doubles.  The simulator of
+ * `simulate` and of the learnability check (lib/learn/mc.c). */
+
+void da_sim_net_layer(double *out, const double *in, long m, long fan, long W, gsl_rng *r,
+                  double *wrow, const da_act *act, double mean, double sd, double scale);
 
 /* Eigenvalues of the symmetric n x n matrix a (row-major, destroyed),
  * sorted decreasingly into ev[0..n-1] (GSL gsl_eigen_symm). */

@@ -57,15 +57,12 @@ static int check_opts(const da_sim_pair_opts *o, long dim)
     return DA_OK;
 }
 
-/* out[0..W-1] = sigma_n(Wmat in) for a fresh Gaussian matrix, applied to
- * m inputs at once (in: m x fan, out: m x W) */
-static void layer(double *out, const double *in, long m, long fan, long W, gsl_rng *r,
-                  double *wrow, const da_act *act, double mean, double sd)
+void da_sim_net_layer(double *out, const double *in, long m, long fan, long W, gsl_rng *r,
+                  double *wrow, const da_act *act, double mean, double sd, double scale)
 {
-    double s = 1 / sqrt((double)fan);
     for (long i = 0; i < W; i++) {
         for (long j = 0; j < fan; j++)
-            wrow[j] = gsl_ran_gaussian_ziggurat(r, s);
+            wrow[j] = gsl_ran_gaussian_ziggurat(r, scale);
         for (long p = 0; p < m; p++) {
             const double *x = in + p * fan;
             double h = 0;
@@ -161,7 +158,7 @@ int da_sim_pair(da_sim_layer *rows, const da_act *act, double rho, const da_sim_
         in[dim + 1] = sqrt(1 - rho * rho) * sc;
         long fan = dim;
         for (long l = 1; l <= o.depth; l++) {
-            layer(out, in, 2, fan, W, r, wrow, act, mean, sd);
+            da_sim_net_layer(out, in, 2, fan, W, r, wrow, act, mean, sd, 1 / sqrt((double)fan));
             double c = cosv(out, out + W, W);
             if (!isfinite(c)) {
                 st = da_fail(DA_EDOM, "simulate: a layer representation vanished or overflowed "
@@ -263,7 +260,7 @@ int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *
         long fan = dim;
         for (long l = 0; l <= L; l++) {
             if (l > 0) {
-                layer(out, in, m, fan, W, r, wrow, act, mean, sd);
+                da_sim_net_layer(out, in, m, fan, W, r, wrow, act, mean, sd, 1 / sqrt((double)fan));
                 memcpy(in, out, (size_t)m * (size_t)W * sizeof(double));
                 fan = W;
             }

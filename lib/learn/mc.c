@@ -1,5 +1,6 @@
 /* mc.c -- Monte Carlo check of the sphere spectrum with finite-width
- * random networks (a small self-contained sampler).
+ * random networks (the layers are the simulator's, da_sim_net_layer in
+ * lib/analysis/simulate.c, and so are the normalizing moments).
  *
  * Network: input x uniform on S^{d-1}; h_1 = W_1 x with W_1 entries
  * N(0, 1) (i.e. N(0, 1/fan_in) applied to sqrt(d) x, so every h_1
@@ -25,10 +26,12 @@
  *   3: sqrt(d (d+2) (d+4) / 24) (x_1^3 - 3 x_1 x_2^2)     (degree 3) */
 #include "core/core.h"
 #include "learn/learn.h"
+#include "analysis/analysis.h"
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void da_sim_opts_init(da_sim_opts *o)
 {
@@ -72,36 +75,25 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
     if (o.test < 1 || o.test > 3)
         return da_fail(DA_EINVAL, "simulate: test function %d is not 1, 2 or 3", o.test);
     /* mean and standard deviation of sigma, to normalize */
-    da_hermite_opts ho;
-    da_hermite_opts_init(&ho);
-    ho.degree = 1;
-    ho.digits = 17;
-    ho.raw = 1;
-    da_hermite *h = NULL;
-    int st = da_hermite_compute(&h, act, &ho);
-    if (st != DA_OK && st != DA_EACCURACY)
+    double mean, sd;
+    int st = da_sim_moments(&mean, &sd, act);
+    if (st)
         return st;
-    double mean = mpfr_get_d(h->mean.mid, MPFR_RNDN);
-    double var = mpfr_get_d(h->var.mid, MPFR_RNDN);
-    da_hermite_free(h);
-    if (!(var > 0))
-        return da_fail(DA_EDOM, "simulate: the activation has zero variance");
-    double sd = sqrt(var);
 
     long W = o.width, d = o.dim, n = o.inputs;
     size_t wmax = (size_t)(W > d ? W : d);
-    double *Wm = da_malloc((size_t)W * wmax * sizeof *Wm);
-    double *A = da_malloc((size_t)n * wmax * sizeof *A);  /* activations, one row per input */
-    double *H = da_malloc((size_t)n * (size_t)W * sizeof *H);
+    double *cur = da_malloc((size_t)n * wmax * sizeof *cur);  /* one row per input */
+    double *nxt = da_malloc((size_t)n * wmax * sizeof *nxt);
     double *X = da_malloc((size_t)n * (size_t)d * sizeof *X);
+    double *wrow = da_malloc(wmax * sizeof *wrow);
     double *v = da_malloc((size_t)W * sizeof *v);
     da_gsl_quiet();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!Wm || !A || !H || !X || !v || !rng) {
-        free(Wm);
-        free(A);
-        free(H);
+    if (!cur || !nxt || !X || !wrow || !v || !rng) {
+        free(cur);
+        free(nxt);
         free(X);
+        free(wrow);
         free(v);
         if (rng)
             gsl_rng_free(rng);
@@ -111,7 +103,7 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
     double sum = 0, sum2 = 0;
     int bad = 0;
     for (long net = 0; net < o.networks && !bad; net++) {
-        /* inputs */
+        /* inputs, uniform on the sphere */
         for (long b = 0; b < n; b++) {
             double *x = X + (size_t)b * (size_t)d, r2 = 0;
             do {
@@ -122,41 +114,29 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
                 }
             } while (r2 == 0);
             double r = sqrt(r2);
-            for (long m = 0; m < d; m++) {
+            for (long m = 0; m < d; m++)
                 x[m] /= r;
-                A[(size_t)b * wmax + (size_t)m] = x[m];
-            }
         }
+        memcpy(cur, X, (size_t)n * (size_t)d * sizeof *cur);
         long fan = d;
         for (long layer = 1; layer <= o.depth; layer++) {
+            /* unit inputs: N(0, 1) weights make N(0, 1) preactivations;
+               later layers N(0, 1/fan) */
             double sw = layer == 1 ? 1.0 : 1.0 / sqrt((double)fan);
-            for (size_t i = 0; i < (size_t)W * (size_t)fan; i++)
-                Wm[i] = sw * gsl_ran_gaussian_ziggurat(rng, 1.0);
-            for (long b = 0; b < n; b++) {
-                const double *a = A + (size_t)b * wmax;
-                double *hrow = H + (size_t)b * (size_t)W;
-                for (long i = 0; i < W; i++) {
-                    const double *wr = Wm + (size_t)i * (size_t)fan;
-                    double s = 0;
-                    for (long m = 0; m < fan; m++)
-                        s += wr[m] * a[m];
-                    hrow[i] = s;
-                }
-            }
-            for (long b = 0; b < n; b++)
-                for (long i = 0; i < W; i++) {
-                    double y = (da_act_eval_d(act, H[(size_t)b * (size_t)W + (size_t)i]) - mean) / sd;
-                    if (!isfinite(y))
-                        bad = 1;
-                    A[(size_t)b * wmax + (size_t)i] = y;
-                }
+            da_sim_net_layer(nxt, cur, n, fan, W, rng, wrow, act, mean, sd, sw);
+            double *t = cur;
+            cur = nxt;
+            nxt = t;
+            for (size_t i = 0; i < (size_t)n * (size_t)W; i++)
+                if (!isfinite(cur[i]))
+                    bad = 1;
             fan = W;
         }
         for (long i = 0; i < W; i++)
             v[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
         double zs = 0, zz = 0;
         for (long b = 0; b < n; b++) {
-            const double *a = A + (size_t)b * wmax;
+            const double *a = cur + (size_t)b * (size_t)W;
             double f = 0;
             for (long i = 0; i < W; i++)
                 f += v[i] * a[i];
@@ -169,10 +149,10 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
         sum += u;
         sum2 += u * u;
     }
-    free(Wm);
-    free(A);
-    free(H);
+    free(cur);
+    free(nxt);
     free(X);
+    free(wrow);
     free(v);
     gsl_rng_free(rng);
     if (bad)
