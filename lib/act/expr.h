@@ -9,7 +9,14 @@
  *   expr_print.c    canonical text and LaTeX
  *   expr_tape.c     compiled form and evaluation in double and MPFR
  *   expr_diff.c     symbolic derivative and simplification
- *   expr_analyze.c  class, singularity distance, growth, breakpoints, pieces
+ *   expr_analyze.c  the analysis: class, jump orders, breakpoints, pieces;
+ *                   its parts in analyze_eval.c (evaluation through the
+ *                   tape), analyze_poly.c, analyze_switch.c,
+ *                   analyze_sing.c, analyze_growth.c, analyze_domain.c
+ *                   (shared types: analyze_impl.h)
+ *   expr_removable.c quotients with removable singularities
+ *   expr_envelope.c proved growth envelopes (envelope.h)
+ *   expr_tape_arb.c the tape in real and complex balls (tape_ball.h)
  */
 #ifndef DA_EXPR_H
 #define DA_EXPR_H
