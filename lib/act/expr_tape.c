@@ -12,6 +12,11 @@
  * Comparisons and logical operators give 0 or 1, and NaN when an operand
  * they evaluate is NaN; max, min, clip and relu propagate NaN as well.
  *
+ * A quotient marked by expr_removable.c (sin(x)/x) compiles to I_RDIV,
+ * which carries two small tapes of its own, the k-th derivatives of
+ * numerator and denominator: where the denominator is exactly 0 the value
+ * is their quotient (the limit).
+ *
  * Evaluation allocates nothing: double registers live in a variable
  * length array on the stack (their number is the register count, which
  * the reuse keeps near the depth of the tree), MPFR registers in the
