@@ -678,6 +678,29 @@ START_TEST(ball_text)
 }
 END_TEST
 
+/* a work budget that runs out before the variance is separated from 0:
+ * DA_EACCURACY (exit 3 in the CLI, not 2), a result whose normalized
+ * balls are NaN +- Inf, and a message that says why */
+START_TEST(budget_before_variance)
+{
+    da_act *a = NULL;
+    ck_assert_int_eq(da_act_new(&a, "tanh"), DA_OK);
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    o.degree = 3;
+    o.digits = 30;
+    o.max_nodes = 50;
+    da_hermite *h = NULL;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EACCURACY);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(strstr(da_errmsg(), "work") != NULL);
+    for (int k = 1; k <= 3; k++)
+        ck_assert(mpfr_nan_p(h->a[k].mid) || mpfr_inf_p(h->a[k].rad) || da_ball_digits(&h->a[k]) < 30);
+    da_hermite_free(h);
+    da_act_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("coeffs");
@@ -700,6 +723,7 @@ int main(void)
     tcase_add_test(tc, polynomials_exact);
     tcase_add_test(tc, progress_hook);
     tcase_add_test(tc, ball_text);
+    tcase_add_test(tc, budget_before_variance);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -958,7 +958,11 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         varok = mpfr_sgn(lo) > 0;
         mpfr_clear(lo);
     }
-    if (!o.raw && !varok) {
+    /* a variance whose ball holds 0: with the accuracy reached, the input
+       cannot be normalized (DA_EDOM); when the work budget ran out first,
+       the normalized balls come out as NaN +- Inf, with DA_EACCURACY */
+    const char *budget_msg = NULL;
+    if (!o.raw && !varok && reached) {
         da_hermite_free(h);
         da_ball_clear(a0sq);
         da_ball_clear(one);
@@ -969,6 +973,8 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         return da_fail(DA_EDOM, "the variance of '%s' could not be separated from 0: it cannot be normalized",
                        act->spec);
     }
+    if (!o.raw && !varok)
+        budget_msg = why[0] ? why : "accuracy not reached";
 
     if (o.raw) {
         for (long k = 0; k <= N; k++)
@@ -1035,6 +1041,9 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     da_ball_clear(t);
     raw_clear(&R);
     *out = h;
+    if (budget_msg)
+        return da_fail(DA_EACCURACY, "the variance of '%s' was not separated from 0 before the "
+                       "work ran out (%s): nothing normalized is proved", act->spec, budget_msg);
     if (!reached)
         return da_fail(DA_EACCURACY, "requested %ld digits, reached %.1f", o.digits, dr);
     return DA_OK;

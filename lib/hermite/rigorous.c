@@ -972,9 +972,10 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
         arf_set(b, e->st[e->nst].b);
         int depth = e->st[e->nst].depth;
         e->intervals++;
+        /* the clock at every interval: one interval of a deep formula
+           (199 nested tanh) can take a second */
         if (!e->budget_hit && (e->intervals > o->max_intervals
-                               || ((e->intervals & 63) == 0
-                                   && now_seconds() - e->t0 > o->max_seconds)))
+                               || now_seconds() - e->t0 > o->max_seconds))
             e->budget_hit = 1;
         if (o->progress && (e->intervals & 1023) == 0)
             o->progress(o->progress_ctx, e->intervals, e->nodes);
