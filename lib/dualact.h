@@ -558,8 +558,8 @@ typedef struct {
     double xi_q_lo, xi_c_lo;   /* proved lower bounds when xi is INFINITY */
 } da_mf_point;
 int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, double sb2);
-/* The sw2 where chi_1 = 1 for this sb2 (searched in [1e-3, 1e3]);
- * DA_EDOM when there is none. */
+/* The sw2 where chi_1 = 1 for this sb2 (searched in [1e-3, 1e3]), by the
+ * double path: an estimate, fast (plots); DA_EDOM when there is none. */
 int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, double sb2);
 /* The same with its bound kind: *rigorous = 1 when [sw2 - err, sw2 + err]
  * is a proved bracket of the critical point; otherwise reason (if not

@@ -235,10 +235,11 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
                     "\"chi1\": \"%s\", \"chi1_err\": \"%s\", \"chic\": \"%s\", \"chic_err\": \"%s\", "
                     "\"xi_q\": \"%s\", \"xi_q_err\": \"%s\", \"xi_c\": \"%s\", \"xi_c_err\": \"%s\", \"phase\": \"%s\"",
                     p->sw2, p->sb2, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], ph);
+            /* lower bounds, rounded down (%.6g may round up by 5e-6) */
             if (isinf(p->xi_q))
-                fprintf(out, ", \"xi_q_lo\": \"%.6g\"", p->xi_q_lo);
+                fprintf(out, ", \"xi_q_lo\": \"%.6g\"", p->xi_q_lo * (1 - 1e-5));
             if (isinf(p->xi_c))
-                fprintf(out, ", \"xi_c_lo\": \"%.6g\"", p->xi_c_lo);
+                fprintf(out, ", \"xi_c_lo\": \"%.6g\"", p->xi_c_lo * (1 - 1e-5));
             if (grid) {
                 fprintf(out, ", \"sw2_crit\": \"%s\", \"sw2_crit_err\": \"%s\", \"sw2_crit_bound\": \"%s\"",
                         v[12], v[13], cli_bound_kind(crit_r[k / (size_t)nw]));
