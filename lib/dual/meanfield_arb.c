@@ -382,14 +382,17 @@ static void tail_bound(mag_t out, const mfa_par *p, const arb_t T, slong prec)
     mag_zero(arb_radref(a1));
     arb_add_ui(t, a1, 1, prec);   /* 1 + alpha */
     double ea;                    /* exponent of (1 + alpha) */
+    double B1;   /* B = B0 * B1 in ball arithmetic (a double product could round down) */
     switch (p->kind) {
-    case MFA_S2: B0 = m->A[is] * m->A[is]; M = 2 * ms; C0 = 2 * m->c[is]; ea = 2 * ms; break;
-    case MFA_D2: B0 = m->A[id] * m->A[id]; M = 2 * md; C0 = 2 * m->c[id]; ea = 2 * md; break;
-    case MFA_SDU: B0 = m->A[is] * m->A[id]; M = ms + md + 1; C0 = m->c[is] + m->c[id]; ea = ms + md; break;
-    case MFA_Z2D2: B0 = m->A[id] * m->A[id]; M = 2 * md + 2; C0 = 2 * m->c[id]; ea = 2 * md; break;
-    default: B0 = m->A[is] * 1.086436; M = ms; C0 = m->c[is]; ea = ms; break;
+    case MFA_S2: B0 = m->A[is]; B1 = m->A[is]; M = 2 * ms; C0 = 2 * m->c[is]; ea = 2 * ms; break;
+    case MFA_D2: B0 = m->A[id]; B1 = m->A[id]; M = 2 * md; C0 = 2 * m->c[id]; ea = 2 * md; break;
+    case MFA_SDU: B0 = m->A[is]; B1 = m->A[id]; M = ms + md + 1; C0 = m->c[is] + m->c[id]; ea = ms + md; break;
+    case MFA_Z2D2: B0 = m->A[id]; B1 = m->A[id]; M = 2 * md + 2; C0 = 2 * m->c[id]; ea = 2 * md; break;
+    default: B0 = m->A[is]; B1 = 1.086436; M = ms; C0 = m->c[is]; ea = ms; break;
     }
     arb_set_d(B, B0);
+    arb_set_d(u, B1);
+    arb_mul(B, B, u, prec);
     arb_set_d(u, ea);
     arb_pow(u, t, u, prec);
     arb_mul(B, B, u, prec);
@@ -975,6 +978,12 @@ static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const a
     arb_ptr M = _arb_vec_init(MFA_JMAX + 1);
     int st = DA_EDOM;
     int Jmax = MFA_JMAX;
+    if (m->nbrk > 0) {
+        /* sigma^(j) of the tape ignores the deltas at breakpoints */
+        snprintf(why, wl, "c*: sigma has breakpoints, so its higher derivatives carry deltas "
+                 "(no Taylor formula)");
+        goto done;
+    }
     if (!make_ders(m, 2)) {
         snprintf(why, wl, "c*: no proved higher derivatives of sigma for the correlation map");
         goto done;
@@ -1277,10 +1286,15 @@ int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_
     to_d(&o.q, &o.q_err, Q);
     to_d(&o.chi1, &o.chi1_err, chi1);
     arb_sub_ui(t, chi1, 1, prec);
+    if (zero && arb_is_positive(t)) {
+        /* chi_1 > 1 with q* enclosed near 0: c* = 1 is not proved */
+        snprintf(why, wl, "q* near 0 with chi_1 > 1: c* not proved");
+        goto done;
+    }
     if (arb_is_negative(t) || zero) {
+        /* ordered, or q* in [0, d] at criticality: c* = 1 (at q* = 0 all
+           inputs collapse to one point: c* = 1 by convention) */
         o.phase = arb_is_negative(t) ? DA_PHASE_ORDERED : DA_PHASE_CRITICAL;
-        if (zero && arb_is_positive(t))
-            o.phase = DA_PHASE_CHAOTIC;   /* q* = 0 unstable cannot be the limit; not reached */
         o.c = 1;
         o.c_err = 0;
         arb_set(chic, chi1);
