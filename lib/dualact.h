@@ -560,7 +560,8 @@ int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
 void da_netk_layer_clear(da_netk_layer *row);
 
 /* Mean-field signal propagation (Poole et al. 2016, Schoenholz et al.
- * 2017), in double precision with error estimates (see docs/dual.md):
+ * 2017): proved enclosures where the proof goes through (rigorous = 1),
+ * otherwise double precision with error estimates (see docs/dual.md):
  * weights N(0, sw2/width), biases N(0, sb2); sigma as given, or the
  * normalized sigma when normalized = 1. */
 typedef struct da_meanfield da_meanfield;
@@ -581,11 +582,21 @@ typedef struct {
     double xi_q, xi_q_err;     /* -1/ln(slope of the length map at q*) */
     double xi_c, xi_c_err;     /* -1/ln chic (INFINITY at criticality) */
     int phase;
+    /* 1: every ball above is a proved enclosure; 0: double estimates, for
+       the reason in bound_reason */
+    int rigorous;
+    char bound_reason[200];
+    double xi_q_lo, xi_c_lo;   /* proved lower bounds when xi is INFINITY */
 } da_mf_point;
 int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, double sb2);
-/* The sw2 where chi_1 = 1 for this sb2 (searched in [1e-3, 1e3]);
- * DA_EDOM when there is none. */
+/* The sw2 where chi_1 = 1 for this sb2 (searched in [1e-3, 1e3]), by the
+ * double path: an estimate, fast (plots); DA_EDOM when there is none. */
 int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, double sb2);
+/* The same with its bound kind: *rigorous = 1 when [sw2 - err, sw2 + err]
+ * is a proved bracket of the critical point; otherwise reason (if not
+ * NULL, at least 200 bytes) names the piece that is an estimate. */
+int da_meanfield_critical_b(double *sw2, double *err, int *rigorous, char *reason,
+                            const da_meanfield *mf, double sb2);
 const char *da_meanfield_phase_name(int phase);
 
 /* ------------------------------------------------------------------ */

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: dualact meanfield ACT [--sw2 S] [--sb2 B] [--normalized]\n"
@@ -17,7 +18,11 @@ static const char usage[] =
     "correlation map at c*, the depth scales xi_q and xi_c, and the phase.\n"
     "s is sigma as given (the papers' convention); --normalized uses the\n"
     "normalized sigma (E s = 0, E s^2 = 1) instead; --raw is accepted and is\n"
-    "the default.  Double precision with error estimates (docs/dual.md).\n"
+    "the default.  Every value is a proved enclosure (Arb balls: Krawczyk steps\n"
+    "for q* and c*, proved Gaussian integrals) where the proof goes through;\n"
+    "otherwise a double-precision estimate, said so in the bound line/column\n"
+    "with the reason (docs/dual.md).  A depth scale whose slope ball contains\n"
+    "1 is printed as inf (JSON: \"inf\" plus a proved lower bound xi_*_lo).\n"
     "\n"
     "  --sw2 S, --sb2 B   one point (defaults 1 and 0)\n"
     "  --grid R1,R2       a grid: each range is start:stop:count (count points\n"
@@ -28,7 +33,9 @@ static const char usage[] =
     "  --format F         text (default), csv, json\n"
     "\n"
     "CSV columns: sw2,sb2,q,q_err,c,c_err,chi1,chi1_err,chic,chic_err,\n"
-    "xi_q,xi_q_err,xi_c,xi_c_err,phase, and with --grid sw2_crit,sw2_crit_err.\n"
+    "xi_q,xi_q_err,xi_c,xi_c_err,phase, with --grid sw2_crit,sw2_crit_err,\n"
+    "and last bound (rigorous or estimate; with --grid, of the row and its\n"
+    "critical sw2).\n"
     "Exit status: 0 success, 2 usage or input error.\n";
 
 static void fd(char *v, size_t vl, char *e, size_t el, double a, double err, long digits)
@@ -147,7 +154,10 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
     size_t np = (size_t)(nw * nb);
     da_mf_point *pts = calloc(np, sizeof *pts);
     double *crit = calloc((size_t)nb, sizeof(double)), *crit_e = calloc((size_t)nb, sizeof(double));
-    if (!pts || !crit || !crit_e) {
+    int *crit_r = calloc((size_t)nb, sizeof(int));
+    char (*crit_why)[200] = calloc((size_t)nb, sizeof *crit_why);
+    int tty = isatty(fileno(stderr));
+    if (!pts || !crit || !crit_e || !crit_r || !crit_why) {
         rc = cli_usage_error("out of memory");
         goto done;
     }
@@ -155,20 +165,41 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
         double b = nb > 1 ? b0 + (b1 - b0) * (double)j / (double)(nb - 1) : b0;
         for (long i = 0; i < nw; i++) {
             double w = nw > 1 ? w0 + (w1 - w0) * (double)i / (double)(nw - 1) : w0;
+            if (tty && np > 1)
+                fprintf(stderr, "\rmeanfield: point %ld of %zu", j * nw + i + 1, np);
             st = da_meanfield_point(&pts[j * nw + i], mf, w, b);
             if (st) {
                 rc = cli_lib_error(st, spec);
                 goto done;
             }
         }
-        if (grid && da_meanfield_critical(&crit[j], &crit_e[j], mf, b) != DA_OK) {
+        if (grid && da_meanfield_critical_b(&crit[j], &crit_e[j], &crit_r[j], crit_why[j], mf, b) != DA_OK) {
             crit[j] = NAN;
             crit_e[j] = INFINITY;
+            crit_r[j] = 0;
+            if (!crit_why[j][0])
+                snprintf(crit_why[j], sizeof crit_why[j], "no critical point found");
         }
     }
+    if (tty && np > 1)
+        fprintf(stderr, "\r%40s\r", "");
     char v[16][128];
+    int all_rig = 1;
+    const char *why1 = NULL;
+    for (size_t k = 0; k < np; k++)
+        if (!pts[k].rigorous) {
+            all_rig = 0;
+            if (!why1)
+                why1 = pts[k].bound_reason;
+        }
+    for (long j = 0; grid && j < nb; j++)
+        if (!crit_r[j]) {
+            all_rig = 0;
+            if (!why1)
+                why1 = crit_why[j];
+        }
     if (ff == FMT_CSV)
-        fprintf(out, "sw2,sb2,q,q_err,c,c_err,chi1,chi1_err,chic,chic_err,xi_q,xi_q_err,xi_c,xi_c_err,phase%s\n",
+        fprintf(out, "sw2,sb2,q,q_err,c,c_err,chi1,chi1_err,chic,chic_err,xi_q,xi_q_err,xi_c,xi_c_err,phase%s,bound\n",
                 grid ? ",sw2_crit,sw2_crit_err" : "");
     else if (ff == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"meanfield\",\n  \"activation\": ", da_version());
@@ -176,7 +207,10 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
         fprintf(out, ",\n  \"normalized\": %s,\n  \"points\": [\n", normalized ? "true" : "false");
     } else {
         fprintf(out, "activation  %s (%s)\n", spec, normalized ? "normalized" : "as given");
-        fprintf(out, "method      composite Gauss-Legendre in double, error estimates\n\n");
+        fprintf(out, "method      %s\n", all_rig ? "Arb balls: proved Gaussian integrals, Krawczyk steps for q* and c*"
+                                                    : "composite Gauss-Legendre in double, error estimates (where not proved)");
+        cli_print_bound(out, all_rig, why1);
+        fputc('\n', out);
         fprintf(out, "%-8s %-8s %-24s %-24s %-24s %-24s %-14s %-14s %s\n", "sw2", "sb2", "q*", "c*",
                 "chi_1", "chi_c", "xi_q", "xi_c", "phase");
     }
@@ -195,14 +229,30 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
                     v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], ph);
             if (grid)
                 fprintf(out, ",%s,%s", v[12], v[13]);
-            fputc('\n', out);
+            fprintf(out, ",%s\n", cli_bound_kind(p->rigorous && (!grid || crit_r[k / (size_t)nw])));
         } else if (ff == FMT_JSON) {
             fprintf(out, "    {\"sw2\": %.10g, \"sb2\": %.10g, \"q\": \"%s\", \"q_err\": \"%s\", \"c\": \"%s\", \"c_err\": \"%s\", "
                     "\"chi1\": \"%s\", \"chi1_err\": \"%s\", \"chic\": \"%s\", \"chic_err\": \"%s\", "
                     "\"xi_q\": \"%s\", \"xi_q_err\": \"%s\", \"xi_c\": \"%s\", \"xi_c_err\": \"%s\", \"phase\": \"%s\"",
                     p->sw2, p->sb2, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], ph);
-            if (grid)
-                fprintf(out, ", \"sw2_crit\": \"%s\", \"sw2_crit_err\": \"%s\"", v[12], v[13]);
+            /* lower bounds, rounded down (%.6g may round up by 5e-6) */
+            if (isinf(p->xi_q))
+                fprintf(out, ", \"xi_q_lo\": \"%.6g\"", p->xi_q_lo * (1 - 1e-5));
+            if (isinf(p->xi_c))
+                fprintf(out, ", \"xi_c_lo\": \"%.6g\"", p->xi_c_lo * (1 - 1e-5));
+            if (grid) {
+                fprintf(out, ", \"sw2_crit\": \"%s\", \"sw2_crit_err\": \"%s\", \"sw2_crit_bound\": \"%s\"",
+                        v[12], v[13], cli_bound_kind(crit_r[k / (size_t)nw]));
+                if (!crit_r[k / (size_t)nw]) {
+                    fprintf(out, ", \"sw2_crit_bound_reason\": ");
+                    da_json_write_str(out, crit_why[k / (size_t)nw]);
+                }
+            }
+            fprintf(out, ", \"bound\": \"%s\"", cli_bound_kind(p->rigorous));
+            if (!p->rigorous) {
+                fprintf(out, ", \"bound_reason\": ");
+                da_json_write_str(out, p->bound_reason);
+            }
             fprintf(out, "}%s\n", k + 1 < np ? "," : "");
         } else {
             char q[300], c[300], x1[300], xc[300];
@@ -221,13 +271,16 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
         for (long j = 0; j < nb; j++) {
             double b = nb > 1 ? b0 + (b1 - b0) * (double)j / (double)(nb - 1) : b0;
             fd(v[0], 128, v[1], 128, crit[j], crit_e[j], digits);
-            fprintf(out, "%-8.4g %s +- %s\n", b, v[0], v[1]);
+            fprintf(out, "%-8.4g %s +- %s  %s%s%s\n", b, v[0], v[1], cli_bound_kind(crit_r[j]),
+                    crit_r[j] ? "" : ": ", crit_r[j] ? "" : crit_why[j]);
         }
     }
 done:
     free(pts);
     free(crit);
     free(crit_e);
+    free(crit_r);
+    free(crit_why);
     da_meanfield_free(mf);
     da_act_free(act);
     return rc;

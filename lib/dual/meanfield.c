@@ -26,6 +26,7 @@
  * (= chi_1 + sw2 E[s'' s] by Stein's lemma, without needing s''). */
 #include "core/core.h"
 #include "dual/dual.h"
+#include "dual/mf_arb.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,8 @@ struct da_meanfield {
     double brk[64];
     double x20[20], w20[20], x10[10], w10[10];
     da_netk *nk;        /* the closed form at general variances, if any (raw sigma) */
+    da_mfa *mfa;        /* the proved path (NULL: why_est says why not) */
+    char why_est[200];
 };
 
 /* Gauss-Legendre on [-1, 1] by Newton on P_n */
@@ -90,6 +93,11 @@ int da_meanfield_new(da_meanfield **out, const da_act *act, int normalized)
         return da_fail(DA_EDOM, "cannot differentiate '%s'", da_act_spec(act));
     }
     *out = mf;
+    if (normalized)
+        snprintf(mf->why_est, sizeof mf->why_est,
+                 "--normalized: the proved path covers sigma as given only");
+    else
+        mf->mfa = da_mfa_new(act, mf->dact, mf->why_est, sizeof mf->why_est);
     if (!normalized) {
         /* the kernel is a view of the general-variance maps when a closed
            form applies (rigorous balls, evaluated at 20 digits) */
@@ -123,6 +131,7 @@ void da_meanfield_free(da_meanfield *mf)
 {
     if (!mf)
         return;
+    da_mfa_free(mf->mfa);
     da_act_free(mf->dact);
     da_netk_free(mf->nk);
     free(mf);
@@ -427,7 +436,7 @@ static void chi1_at(const da_meanfield *mf, double sw2, double q, double *chi, d
     *err = sw2 * e;
 }
 
-int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, double sb2)
+static int point_d(da_mf_point *r, const da_meanfield *mf, double sw2, double sb2)
 {
     memset(r, 0, sizeof *r);
     if (!(sw2 > 0) || !(sb2 >= 0) || !isfinite(sw2) || !isfinite(sb2))
@@ -563,7 +572,7 @@ int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, doubl
     return DA_OK;
 }
 
-int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, double sb2)
+static int critical_d(double *sw2, double *err, const da_meanfield *mf, double sb2)
 {
     if (mf->jump)
         return da_fail(DA_EDOM, "chi_1 is infinite for an activation that jumps: no critical line");
@@ -646,4 +655,75 @@ int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, doub
         fprev = f;
     }
     return da_fail(DA_EDOM, "no critical point (chi_1 = 1) for sw2 in [1e-3, 1e3] at sb2 = %g", sb2);
+}
+
+/* ---- the proved path first, the double estimates as the fallback ------- */
+
+int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, double sb2)
+{
+    int st = point_d(r, mf, sw2, sb2);
+    if (st)
+        return st;
+    r->rigorous = 0;
+    r->xi_q_lo = r->xi_c_lo = 0;
+    if (!mf->mfa) {
+        snprintf(r->bound_reason, sizeof r->bound_reason, "%s", mf->why_est);
+        return DA_OK;
+    }
+    char why[200] = "";
+    da_mf_point est = *r;
+    if (da_mfa_point(r, mf->mfa, sw2, sb2, &est, why, sizeof why) != DA_OK) {
+        *r = est;
+        snprintf(r->bound_reason, sizeof r->bound_reason, "%s", why);
+    }
+    da_clear_error();
+    return DA_OK;
+}
+
+typedef struct {
+    const da_meanfield *mf;
+    double sb2;
+} qarg;
+
+static double q_estimate(void *p, double w)
+{
+    qarg *a = p;
+    double q, qe, ie;
+    find_q(a->mf, w, a->sb2, &q, &qe, &ie);
+    return q;
+}
+
+int da_meanfield_critical_b(double *sw2, double *err, int *rigorous, char *reason,
+                            const da_meanfield *mf, double sb2)
+{
+    *rigorous = 0;
+    char why[200] = "";
+    if (mf->mfa) {
+        /* sb2 = 0 with sigma(0) = 0 needs no estimate to start from */
+        qarg a = {mf, sb2};
+        double w0 = NAN, e0 = 0;
+        int st = critical_d(&w0, &e0, mf, sb2);
+        da_clear_error();
+        if (da_mfa_critical(sw2, err, mf->mfa, sb2, w0, e0, q_estimate, &a, why,
+                            sizeof why) == DA_OK) {
+            *rigorous = 1;
+            if (reason)
+                reason[0] = '\0';
+            return DA_OK;
+        }
+        da_clear_error();
+        (void)st;
+    } else {
+        snprintf(why, sizeof why, "%s", mf->why_est);
+    }
+    if (reason)
+        snprintf(reason, 200, "%s", why);
+    return critical_d(sw2, err, mf, sb2);
+}
+
+/* the double estimate only: fast, for plots (da_meanfield_critical_b
+   tries the proof first) */
+int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, double sb2)
+{
+    return critical_d(sw2, err, mf, sb2);
 }

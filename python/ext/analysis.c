@@ -285,7 +285,11 @@ static PyObject *mf_point_dict(const da_mf_point *p)
         daext_set(d, "xi_q_err", PyFloat_FromDouble(p->xi_q_err)) ||
         daext_set(d, "xi_c", PyFloat_FromDouble(p->xi_c)) ||
         daext_set(d, "xi_c_err", PyFloat_FromDouble(p->xi_c_err)) ||
-        daext_set(d, "phase", PyUnicode_FromString(da_meanfield_phase_name(p->phase)))) {
+        daext_set(d, "phase", PyUnicode_FromString(da_meanfield_phase_name(p->phase))) ||
+        daext_set(d, "bound", PyUnicode_FromString(p->rigorous ? "rigorous" : "estimate")) ||
+        daext_set(d, "bound_reason", PyUnicode_FromString(p->bound_reason)) ||
+        daext_set(d, "xi_q_lo", PyFloat_FromDouble(p->xi_q_lo)) ||
+        daext_set(d, "xi_c_lo", PyFloat_FromDouble(p->xi_c_lo))) {
         Py_XDECREF(d);
         return NULL;
     }

@@ -440,6 +440,7 @@ def meanfield_agrees_with_the_cli_and_numpy():
     for k in ("q", "c", "chi1", "xi_q"):
         close(m[k], float(r[k]), float(r[k + "_err"]) + m[k + "_err"] + 1e-8 * abs(m[k]))
     assert m["phase"] == r["phase"]
+    assert m["bound"] == r["bound"] == "rigorous" and m["bound_reason"] == ""
     # independent: q* of erf solves q = sw2 (2/pi) asin(2q/(1+2q)) + sb2
     q = 1.0
     for _ in range(200):

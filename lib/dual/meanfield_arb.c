@@ -1,0 +1,1420 @@
+/* meanfield_arb.c -- the mean-field quantities as proved enclosures.
+ *
+ * Gaussian expectations.  E[g(X)], X ~ N(0, v), is the integral of g times
+ * the Gaussian weight over [-T, T], cut at the breakpoints of sigma, by
+ * Arb's acb_calc_integrate (Gauss-Legendre with error bounds from complex
+ * ball evaluation on Bernstein ellipses; Johansson 2018).  On each piece
+ * the switches of sigma and sigma' are decided on the real segment
+ * (da_tape_arb_decide) and the integrand is the analytic continuation of
+ * that branch (da_tape_acb_follow), which reports non-analyticity by a
+ * non-finite value.  The tails |x| > T are bounded from the proved growth
+ * envelope |sigma(u)| <= A (1 + |u|)^m e^{c |u|} for all u (expr_envelope.c
+ * for |u| >= 1, a ball enclosure of sigma on [-1, 1] below): with
+ * |g(x)| <= B |x|^M e^{C |x|} e^{-x^2/(2V)} / sqrt(2 pi v) for |x| >= T,
+ * T >= V C and T^2 >= 2 V (M + C T), the two tails together are at most
+ * 4 B V T^(M-1) e^{C T - T^2/(2V)} / sqrt(2 pi v).  (x^M e^{Cx - x^2/(4V)}
+ * decreases beyond T, and int_T^inf e^{-x^2/(4V)} <= (2V/T) e^{-T^2/(4V)}.)
+ *
+ * Fixed point q* (the limit of the length map f from q = 1):
+ *   q* > 0  Krawczyk on h(q) = f(q) - q, with f'(q) = sw2 E[s s'(X) X]/q,
+ *           proves a unique root in a ball Q; then on the segment between
+ *           1 and Q, f(q) - q keeps the sign of f(1) - 1 and f' >= 0
+ *           (ball evaluation on subintervals, bisected where undecided).
+ *           f increasing there keeps the iterates between q* and 1, and
+ *           they move monotonically, so they converge to the root in Q.
+ *   q* = 0  (s(0) = 0, sb2 = 0): f(q) < q on [d, 1] (d = 2^-40) by the same
+ *           subdivision; on (0, d], by Cauchy-Schwarz,
+ *           s(x)^2 <= x^2 int_0^1 s'(tx)^2 dt, so f(q) <= C q with
+ *           C = sw2 sup_{s in [0, d]} E[Z^2 s'(sqrt(s) Z)^2].  C < 1 proves
+ *           q* = 0; otherwise (at criticality) the iterates end in
+ *           [0, C d], which is what is reported as q*.
+ *   chi_1 = sw2 E[s'(X)^2] over the ball Q (at q* = 0 the limit q -> 0+,
+ *   enclosed over s in [0, 2^-60] in the z-form), and the slope of the
+ *   length map (at q* = 0 it equals chi_1: f(q)/q -> chi_1).
+ * Correlation map: in the ordered phase (chi_1 < 1) c* = 1 and chi_c =
+ * chi_1 are exact consequences of convexity (the coefficients a_k(q)^2 are
+ * non-negative, G(1) = 1, G'(1) = chi_1 < 1 give G(c) > c on [0, 1)).  In
+ * the chaotic phase c* < 1 is proved by Krawczyk on the Hermite series
+ * G(c) = (sw2 sum_k a_k(q*)^2 c^k + sb2)/q*, with the Parseval tails
+ * bounding the truncation of G and G'; convexity again shows that c* is the
+ * only fixed point in [0, 1), when the ball of c* lies in (0, 1).
+ */
+#include "core/core.h"
+#include "dual/dual.h"
+#include "dual/mf_arb.h"
+#include "act/act.h"
+#include "act/tape_ball.h"
+#include "act/envelope.h"
+#ifdef HAVE_FLINT_ARB_H
+#include <flint/acb_calc.h>
+#else
+#include <acb_calc.h>
+#endif
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#define MFA_PREC 96
+#define MFA_KMAX 400
+#define MFA_JMAX 8
+
+struct da_mfa {
+    const da_act *act, *dact;
+    da_tape_ball *ws, *wd;
+    da_declog lgs, lgd, refs, refd, scratch;
+    double A[2], m[2], c[2];      /* envelopes of sigma, sigma' for all u */
+    int nbrk;
+    arf_struct brk[64];           /* breakpoints (on a dyadic grid) */
+    int zero_brk_only;            /* every breakpoint is 0 */
+    int sigma0_zero;              /* sigma(0) = 0 exactly */
+    arb_ptr sq;                   /* sqrt(k), k = 0..MFA_KMAX + 1 */
+    long budget;                  /* integrals left for this point */
+    int nder;                     /* higher derivatives made (orders 2..nder) */
+    da_act *der[MFA_JMAX + 1];    /* der[j] = sigma^(j), j >= 2 (owned) */
+    da_tape_ball *wder[MFA_JMAX + 1];
+    double dA[MFA_JMAX + 1], dm[MFA_JMAX + 1], dc[MFA_JMAX + 1];
+    slong prec;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+/* x = [a, b'] with b' >= b (or [a', 0] with a' <= a when b = 0), as an exact ball (the decide mode needs the
+   segment itself, not a ball around it, to decide "u >= 0 on [0, b]") */
+static void exact_interval(arb_t x, const arf_t a, const arf_t b)
+{
+    /* keep a; widen b so that b - a has 28 significant bits: then the
+       midpoint a + (b - a)/2 is exact and the radius fits a mag exactly */
+    arf_t w;
+    arf_init(w);
+    arf_sub(w, b, a, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_set_round(w, w, 28, ARF_RND_UP);
+    arf_mul_2exp_si(w, w, -1);
+    if (arf_is_zero(b))   /* keep the end at 0, widen the other one */
+        arf_neg(arb_midref(x), w);
+    else
+        arf_add(arb_midref(x), a, w, ARF_PREC_EXACT, ARF_RND_DOWN);
+    /* exact: w has <= 28 bits (arf_get_mag would add an ulp) */
+    fmpz_t man, e;
+    fmpz_init(man);
+    fmpz_init(e);
+    arf_get_fmpz_2exp(man, e, w);
+    if (fmpz_is_zero(man))
+        mag_zero(arb_radref(x));
+    else
+        mag_set_ui_2exp_si(arb_radref(x), fmpz_get_ui(man), fmpz_get_si(e));
+    fmpz_clear(man);
+    fmpz_clear(e);
+    arf_clear(w);
+}
+
+/* decide sigma (and sigma') on the segment u (an exact ball) */
+static int decide_piece(da_mfa *m, const arb_t u, int need_d)
+{
+    arb_t c, y;
+    arb_init(c);
+    arb_init(y);
+    int ok = 1;
+    arb_set_arf(c, arb_midref(u));
+    if (da_tape_arb_decide(m->ws, y, c, &m->refs, NULL) ||
+        da_tape_arb_decide(m->ws, y, u, &m->lgs, &m->refs))
+        ok = 0;
+    if (ok && need_d && (da_tape_arb_decide(m->wd, y, c, &m->refd, NULL) ||
+                         da_tape_arb_decide(m->wd, y, u, &m->lgd, &m->refd)))
+        ok = 0;
+    arb_clear(c);
+    arb_clear(y);
+    return ok;
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+/* sup |f| on [-1, 1] by enclosures on 64 pieces */
+static int sup_unit(double *S, da_tape_ball *w)
+{
+    arb_t x, y;
+    arb_init(x);
+    arb_init(y);
+    mag_t t, s;
+    mag_init(t);
+    mag_init(s);
+    int ok = 1;
+    for (int i = 0; i < 64 && ok; i++) {
+        arf_t a, b;
+        arf_init(a);
+        arf_init(b);
+        arf_set_si_2exp_si(a, i - 32, -5);
+        arf_set_si_2exp_si(b, i - 31, -5);
+        exact_interval(x, a, b);
+        if (da_tape_arb_enclose(w, y, x) || !arb_is_finite(y))
+            ok = 0;
+        arb_get_mag(t, y);
+        mag_max(s, s, t);
+        arf_clear(a);
+        arf_clear(b);
+    }
+    *S = ok ? mag_get_d(s) : INFINITY;   /* mag_get_d rounds up */
+    arb_clear(x);
+    arb_clear(y);
+    mag_clear(t);
+    mag_clear(s);
+    return ok && isfinite(*S);
+}
+
+void da_mfa_free(da_mfa *m)
+{
+    if (!m)
+        return;
+    da_tape_ball_free(m->ws);
+    da_tape_ball_free(m->wd);
+    da_declog_clear(&m->lgs);
+    da_declog_clear(&m->lgd);
+    da_declog_clear(&m->refs);
+    da_declog_clear(&m->refd);
+    da_declog_clear(&m->scratch);
+    for (int i = 0; i < 64; i++)
+        arf_clear(m->brk + i);
+    if (m->sq)
+        _arb_vec_clear(m->sq, MFA_KMAX + 2);
+    for (int j = 2; j <= m->nder; j++) {
+        da_tape_ball_free(m->wder[j]);
+        da_act_free(m->der[j]);
+    }
+    free(m);
+}
+
+da_mfa *da_mfa_new(const da_act *act, const da_act *dact, char *why, size_t wl)
+{
+    if (!dact) {
+        snprintf(why, wl, "sigma jumps, so sigma' is a delta: chi_1 and the slopes have no "
+                 "proved path (double estimates)");
+        return NULL;
+    }
+    da_env e[2];
+    if (da_expr_envelope(&e[0], act->expr) != DA_OK ||
+        da_expr_envelope(&e[1], dact->expr) != DA_OK || e[0].q != 0 || e[1].q != 0) {
+        da_clear_error();
+        snprintf(why, wl, "no proved growth envelope of sigma or sigma' for the Gaussian tails");
+        return NULL;
+    }
+    da_mfa *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    for (int i = 0; i < 64; i++)
+        arf_init(m->brk + i);
+    m->act = act;
+    m->dact = dact;
+    m->prec = MFA_PREC;
+    m->ws = da_tape_ball_new(act->tape, m->prec);
+    m->wd = da_tape_ball_new(dact->tape, m->prec);
+    da_declog_init(&m->lgs, 16);
+    da_declog_init(&m->lgd, 16);
+    da_declog_init(&m->refs, 16);
+    da_declog_init(&m->refd, 16);
+    da_declog_init(&m->scratch, 16);
+    m->sq = _arb_vec_init(MFA_KMAX + 2);
+    for (long k = 0; k <= MFA_KMAX + 1; k++) {
+        arb_set_ui(m->sq + k, (ulong)k);
+        arb_sqrt(m->sq + k, m->sq + k, m->prec);
+    }
+    if (!m->ws || !m->wd) {
+        snprintf(why, wl, "out of memory");
+        da_mfa_free(m);
+        return NULL;
+    }
+    da_tape_ball *w[2] = {m->ws, m->wd};
+    for (int i = 0; i < 2; i++) {
+        double S;
+        if (!sup_unit(&S, w[i])) {
+            snprintf(why, wl, "sigma%s is not bounded on [-1, 1] in ball arithmetic",
+                     i ? "'" : "");
+            da_mfa_free(m);
+            return NULL;
+        }
+        /* (1+|u|)^m' e^{c|u|} >= 1 everywhere and >= |u|^m for |u| >= 1 */
+        m->A[i] = (e[i].A + S) * (1 + 1e-15);
+        m->m[i] = e[i].m > 0 ? e[i].m : 0;
+        m->c[i] = e[i].c > 0 ? e[i].c : 0;
+    }
+    /* breakpoints, at 64 bits on a grid of 2^-32 (one that is not exact
+       there makes the pieces next to it undecided: no proof, said so) */
+    m->zero_brk_only = 1;
+    int nb = act->info.nbreak;
+    if (nb > 64)
+        nb = 64;
+    for (int i = 0; i < nb; i++) {
+        double b = act->info.brk[i];
+        arf_set_d(m->brk + m->nbrk, ldexp(nearbyint(ldexp(b, 32)), -32));
+        if (!arf_is_zero(m->brk + m->nbrk))
+            m->zero_brk_only = 0;
+        m->nbrk++;
+    }
+    if (nb > 0) {
+        mpfr_t *bp = malloc((size_t)nb * sizeof(mpfr_t));
+        if (bp) {
+            for (int i = 0; i < nb; i++)
+                mpfr_init2(bp[i], 128);
+            if (da_expr_breakpoints_m(act->expr, &act->info, bp, 128) == DA_OK)
+                for (int i = 0; i < nb; i++)
+                    if (mpfr_number_p(bp[i]))
+                        arf_set_mpfr(m->brk + i, bp[i]);
+            for (int i = 0; i < nb; i++)
+                mpfr_clear(bp[i]);
+            free(bp);
+        }
+        da_clear_error();
+    }
+    arb_t z, y;
+    arb_init(z);
+    arb_init(y);
+    m->sigma0_zero = da_tape_arb_enclose(m->ws, y, z) == 0 && arb_is_zero(y);
+    arb_clear(z);
+    arb_clear(y);
+    return m;
+}
+
+/* ---- the integrand ----------------------------------------------------- */
+
+typedef struct {
+    da_mfa *m;
+    int kind;
+    long k;
+    arb_t alpha;   /* u = alpha z */
+    arb_t v;       /* weight variance */
+    arb_t beta;    /* h_k argument beta z (HK) */
+    arb_t norm;    /* 1/sqrt(2 pi v) */
+} mfa_par;
+
+static int integrand(acb_ptr out, const acb_t z, void *param, slong order, slong prec)
+{
+    mfa_par *p = param;
+    da_mfa *m = p->m;
+    (void)order;
+    acb_t u, s, d, w, t;
+    acb_init(u);
+    acb_init(s);
+    acb_init(d);
+    acb_init(w);
+    acb_init(t);
+    acb_mul_arb(u, z, p->alpha, prec);
+    int bad = da_tape_acb_follow(m->ws, s, u, &m->lgs) != 0;
+    if (!bad && p->kind != MFA_S2 && p->kind != MFA_HK)
+        bad = da_tape_acb_follow(m->wd, d, u, &m->lgd) != 0;
+    if (bad) {
+        acb_indeterminate(out);
+        goto done;
+    }
+    /* weight */
+    acb_sqr(w, z, prec);
+    acb_div_arb(w, w, p->v, prec);
+    acb_mul_2exp_si(w, w, -1);
+    acb_neg(w, w);
+    acb_exp(w, w, prec);
+    acb_mul_arb(w, w, p->norm, prec);
+    switch (p->kind) {
+    case MFA_S2:
+        acb_sqr(t, s, prec);
+        break;
+    case MFA_D2:
+        acb_sqr(t, d, prec);
+        break;
+    case MFA_SDU:
+        acb_mul(t, s, d, prec);
+        acb_mul(t, t, u, prec);
+        break;
+    case MFA_Z2D2:
+        acb_mul(t, d, z, prec);
+        acb_sqr(t, t, prec);
+        break;
+    default: {   /* HK: h_k(beta z) by the three-term recurrence */
+        acb_t y, h0, h1, h2;
+        acb_init(y);
+        acb_init(h0);
+        acb_init(h1);
+        acb_init(h2);
+        acb_mul_arb(y, z, p->beta, prec);
+        acb_one(h0);
+        acb_set(h1, y);
+        if (p->k == 0)
+            acb_set(h1, h0);
+        for (long j = 1; j < p->k; j++) {
+            /* h_{j+1} = (y h_j - sqrt(j) h_{j-1}) / sqrt(j+1) */
+            acb_mul(h2, y, h1, prec);
+            acb_submul_arb(h2, h0, m->sq + j, prec);
+            acb_div_arb(h2, h2, m->sq + j + 1, prec);
+            acb_swap(h0, h1);
+            acb_swap(h1, h2);
+        }
+        acb_mul(t, s, h1, prec);
+        acb_clear(y);
+        acb_clear(h0);
+        acb_clear(h1);
+        acb_clear(h2);
+        break;
+    }
+    }
+    acb_mul(out, t, w, prec);
+done:
+    acb_clear(u);
+    acb_clear(s);
+    acb_clear(d);
+    acb_clear(w);
+    acb_clear(t);
+    return 0;
+}
+
+/* upper bound of both Gaussian tails |z| > T of the integrand, or +inf */
+static void tail_bound(mag_t out, const mfa_par *p, const arb_t T, slong prec)
+{
+    da_mfa *m = p->m;
+    int is = 0, id = 1;
+    double B0, M, C0;   /* B = B0 * (1+alpha)^(...) handled in arb */
+    double ms = m->m[is], md = m->m[id];
+    arb_t B, C, V, a1, t, u;
+    arb_init(B);
+    arb_init(C);
+    arb_init(V);
+    arb_init(a1);
+    arb_init(t);
+    arb_init(u);
+    /* alpha upper bound */
+    arb_get_ubound_arf(arb_midref(a1), p->alpha, prec);
+    mag_zero(arb_radref(a1));
+    arb_add_ui(t, a1, 1, prec);   /* 1 + alpha */
+    double ea;                    /* exponent of (1 + alpha) */
+    double B1;   /* B = B0 * B1 in ball arithmetic (a double product could round down) */
+    switch (p->kind) {
+    case MFA_S2: B0 = m->A[is]; B1 = m->A[is]; M = 2 * ms; C0 = 2 * m->c[is]; ea = 2 * ms; break;
+    case MFA_D2: B0 = m->A[id]; B1 = m->A[id]; M = 2 * md; C0 = 2 * m->c[id]; ea = 2 * md; break;
+    case MFA_SDU: B0 = m->A[is]; B1 = m->A[id]; M = ms + md + 1; C0 = m->c[is] + m->c[id]; ea = ms + md; break;
+    case MFA_Z2D2: B0 = m->A[id]; B1 = m->A[id]; M = 2 * md + 2; C0 = 2 * m->c[id]; ea = 2 * md; break;
+    default: B0 = m->A[is]; B1 = 1.086436; M = ms; C0 = m->c[is]; ea = ms; break;
+    }
+    arb_set_d(B, B0);
+    arb_set_d(u, B1);
+    arb_mul(B, B, u, prec);
+    arb_set_d(u, ea);
+    arb_pow(u, t, u, prec);
+    arb_mul(B, B, u, prec);
+    if (p->kind == MFA_SDU)
+        arb_mul(B, B, a1, prec);
+    arb_set_d(C, C0);
+    arb_mul(C, C, a1, prec);
+    arb_get_ubound_arf(arb_midref(V), p->v, prec);
+    mag_zero(arb_radref(V));
+    if (p->kind == MFA_HK)
+        arb_mul_2exp_si(V, V, 1);
+    /* conditions T >= V C, T^2 >= 2 V (M + C T) */
+    arb_mul(t, V, C, prec);
+    int ok = arb_le(t, T);
+    arb_mul(t, C, T, prec);
+    arb_add_ui(t, t, 0, prec);
+    arb_set_d(u, M);
+    arb_add(t, t, u, prec);
+    arb_mul(t, t, V, prec);
+    arb_mul_2exp_si(t, t, 1);
+    arb_sqr(u, T, prec);
+    ok = ok && arb_le(t, u);
+    if (!ok) {
+        mag_inf(out);
+        goto done;
+    }
+    /* 4 B V T^(M-1) e^{C T - T^2/(2V)} * norm */
+    arb_set_d(u, M - 1);
+    arb_pow(t, T, u, prec);
+    arb_mul(t, t, B, prec);
+    arb_mul(t, t, V, prec);
+    arb_mul_2exp_si(t, t, 2);
+    arb_sqr(u, T, prec);
+    arb_div(u, u, V, prec);
+    arb_mul_2exp_si(u, u, -1);
+    arb_neg(u, u);
+    arb_addmul(u, C, T, prec);
+    arb_exp(u, u, prec);
+    arb_mul(t, t, u, prec);
+    arb_mul(t, t, p->norm, prec);
+    arb_get_mag(out, t);
+done:
+    arb_clear(B);
+    arb_clear(C);
+    arb_clear(V);
+    arb_clear(a1);
+    arb_clear(t);
+    arb_clear(u);
+}
+
+/* E over the weight of p (set up by the caller), to absolute tolerance
+   2^log2tol.  DA_OK or DA_EDOM (why filled). */
+static int expect(arb_t res, mfa_par *p, double log2tol, char *why, size_t wl)
+{
+    da_mfa *m = p->m;
+    slong prec = m->prec;
+    if (m->budget-- <= 0) {
+        snprintf(why, wl, "work cap reached");
+        return DA_EDOM;
+    }
+    arb_t T;
+    arb_init(T);
+    mag_t tb, tol;
+    mag_init(tb);
+    mag_init(tol);
+    mag_set_d(tol, ldexp(1.0, (int)floor(log2tol)));
+    /* T: from sqrt(2 V ln(1/tol)) upwards until the tail is below tol/4 */
+    double vv = arf_get_d(arb_midref(p->v), ARF_RND_UP) + mag_get_d(arb_radref(p->v));
+    double Vd = (p->kind == MFA_HK ? 2 : 1) * vv;
+    double T0 = sqrt(2 * Vd * (-log2tol * M_LN2 + 10)) + 1;
+    int found = 0;
+    for (int it = 0; it < 80; it++) {
+        arb_set_d(T, ldexp(ceil(ldexp(T0, 4)), -4));
+        tail_bound(tb, p, T, prec);
+        mag_mul_2exp_si(tb, tb, 2);
+        if (mag_cmp(tb, tol) <= 0) {
+            found = 1;
+            break;
+        }
+        T0 *= 1.1;
+    }
+    mag_mul_2exp_si(tb, tb, -2);
+    if (!found) {
+        snprintf(why, wl, "Gaussian tail not bounded by the envelope");
+        goto fail;
+    }
+    /* cut points in the integration variable */
+    arf_struct cuts[70];
+    int nc = 0;
+    arf_init(cuts + nc);
+    arf_neg(cuts + nc, arb_midref(T));
+    nc++;
+    int zform = !(arb_is_one(p->alpha));
+    if (zform && !m->zero_brk_only) {
+        snprintf(why, wl, "breakpoint away from 0 with a variance ball containing 0");
+        arf_clear(cuts);
+        goto fail;
+    }
+    if (zform || m->nbrk == 0) {
+        arf_init(cuts + nc);
+        arf_zero(cuts + nc);
+        nc++;
+    } else {
+        for (int i = 0; i < m->nbrk; i++)
+            if (arf_cmpabs(m->brk + i, arb_midref(T)) < 0) {
+                arf_init(cuts + nc);
+                arf_set(cuts + nc, m->brk + i);
+                nc++;
+            }
+    }
+    arf_init(cuts + nc);
+    arf_set(cuts + nc, arb_midref(T));
+    nc++;
+    /* sort */
+    for (int i = 1; i < nc; i++)
+        for (int j = i; j > 0 && arf_cmp(cuts + j - 1, cuts + j) > 0; j--)
+            arf_swap(cuts + j - 1, cuts + j);
+    acb_t a, b, r;
+    acb_init(a);
+    acb_init(b);
+    acb_init(r);
+    arb_t seg, su;
+    arb_init(seg);
+    arb_init(su);
+    arb_zero(res);
+    acb_calc_integrate_opt_t opt;
+    acb_calc_integrate_opt_init(opt);
+    opt->eval_limit = 200000;
+    int st = DA_OK;
+    for (int i = 0; i + 1 < nc && st == DA_OK; i++) {
+        if (arf_equal(cuts + i, cuts + i + 1))
+            continue;
+        /* the segment of u: alpha [a, b], endpoints rounded outwards */
+        arf_t lo, hi;
+        arf_init(lo);
+        arf_init(hi);
+        arb_t al;
+        arb_init(al);
+        arb_get_lbound_arf(lo, p->alpha, prec);   /* alpha >= 0 */
+        arb_get_ubound_arf(hi, p->alpha, prec);
+        if (arf_sgn(lo) < 0)
+            arf_zero(lo);
+        arf_t ul, uh;
+        arf_init(ul);
+        arf_init(uh);
+        arf_mul(ul, cuts + i, arf_sgn(cuts + i) >= 0 ? lo : hi, prec, ARF_RND_FLOOR);
+        arf_mul(uh, cuts + i + 1, arf_sgn(cuts + i + 1) >= 0 ? hi : lo, prec, ARF_RND_CEIL);
+        exact_interval(su, ul, uh);
+        int ok = decide_piece(m, su, p->kind != MFA_S2 && p->kind != MFA_HK);
+        arf_clear(ul);
+        arf_clear(uh);
+        arf_clear(lo);
+        arf_clear(hi);
+        arb_clear(al);
+        if (!ok) {
+            snprintf(why, wl, "switches of sigma not decided on a piece [%g, %g]",
+                     arf_get_d(cuts + i, ARF_RND_NEAR), arf_get_d(cuts + i + 1, ARF_RND_NEAR));
+            st = DA_EDOM;
+            break;
+        }
+        acb_zero(a);
+        acb_zero(b);
+        arb_set_arf(acb_realref(a), cuts + i);
+        arb_set_arf(acb_realref(b), cuts + i + 1);
+        acb_calc_integrate(r, integrand, p, a, b, (slong)(-log2tol) + 10, tol, opt, prec);
+        if (!acb_is_finite(r)) {
+            snprintf(why, wl, "integrand not bounded on a piece");
+            st = DA_EDOM;
+            break;
+        }
+        arb_add(res, res, acb_realref(r), prec);
+    }
+    arb_add_error_mag(res, tb);
+    for (int i = 0; i < nc; i++)
+        arf_clear(cuts + i);
+    acb_clear(a);
+    acb_clear(b);
+    acb_clear(r);
+    arb_clear(seg);
+    arb_clear(su);
+    arb_clear(T);
+    mag_clear(tb);
+    mag_clear(tol);
+    return st;
+fail:
+    arb_clear(T);
+    mag_clear(tb);
+    mag_clear(tol);
+    return DA_EDOM;
+}
+
+/* E[g(X)], X ~ N(0, q) (x-form; q > 0) */
+static int ex(arb_t res, da_mfa *m, int kind, const arb_t q, long k, double lt, char *why, size_t wl)
+{
+    mfa_par p;
+    p.m = m;
+    p.kind = kind;
+    p.k = k;
+    arb_init(p.alpha);
+    arb_init(p.v);
+    arb_init(p.beta);
+    arb_init(p.norm);
+    arb_one(p.alpha);
+    arb_set(p.v, q);
+    arb_rsqrt(p.beta, q, m->prec);
+    arb_const_pi(p.norm, m->prec);
+    arb_mul(p.norm, p.norm, q, m->prec);
+    arb_mul_2exp_si(p.norm, p.norm, 1);
+    arb_rsqrt(p.norm, p.norm, m->prec);
+    arf_t ql;
+    arf_init(ql);
+    arb_get_lbound_arf(ql, q, m->prec);
+    int pos = arf_sgn(ql) > 0;
+    arf_clear(ql);
+    int st = pos ? expect(res, &p, lt, why, wl) : DA_EDOM;
+    if (!pos)
+        snprintf(why, wl, "variance ball not positive");
+    arb_clear(p.alpha);
+    arb_clear(p.v);
+    arb_clear(p.beta);
+    arb_clear(p.norm);
+    return st;
+}
+
+/* E[g(sqrt(s) Z)] (z-form; s >= 0, may contain 0) */
+static int ez(arb_t res, da_mfa *m, int kind, const arb_t s, double lt, char *why, size_t wl)
+{
+    mfa_par p;
+    p.m = m;
+    p.kind = kind;
+    p.k = 0;
+    arb_init(p.alpha);
+    arb_init(p.v);
+    arb_init(p.beta);
+    arb_init(p.norm);
+    arb_sqrtpos(p.alpha, s, m->prec);
+    if (arb_is_one(p.alpha)) {   /* keep the z-form recognisable */
+        arb_set_d(p.alpha, 1);
+        mag_set_d(arb_radref(p.alpha), 1e-300);
+    }
+    arb_one(p.v);
+    arb_one(p.beta);
+    arb_const_pi(p.norm, m->prec);
+    arb_mul_2exp_si(p.norm, p.norm, 1);
+    arb_rsqrt(p.norm, p.norm, m->prec);
+    int st = expect(res, &p, lt, why, wl);
+    arb_clear(p.alpha);
+    arb_clear(p.v);
+    arb_clear(p.beta);
+    arb_clear(p.norm);
+    return st;
+}
+
+/* ---- the length map ------------------------------------------------------ */
+
+typedef struct {
+    da_mfa *m;
+    arb_t sw2, sb2;
+    char *why;
+    size_t wl;
+} lenmap;
+
+/* f(q) = sw2 E[s^2] + sb2 */
+static int fq(arb_t y, lenmap *L, const arb_t q, double lt)
+{
+    if (ex(y, L->m, MFA_S2, q, 0, lt, L->why, L->wl))
+        return DA_EDOM;
+    arb_mul(y, y, L->sw2, L->m->prec);
+    arb_add(y, y, L->sb2, L->m->prec);
+    return DA_OK;
+}
+
+/* f'(q) = sw2 E[s s'(X) X] / q */
+static int dfq(arb_t y, lenmap *L, const arb_t q, double lt)
+{
+    if (ex(y, L->m, MFA_SDU, q, 0, lt, L->why, L->wl))
+        return DA_EDOM;
+    arb_mul(y, y, L->sw2, L->m->prec);
+    arb_div(y, y, q, L->m->prec);
+    return DA_OK;
+}
+
+static void set_lohi(arb_t x, const arf_t lo, const arf_t hi)
+{
+    exact_interval(x, lo, hi);
+}
+
+/* prove sgn (f(q) - q) > 0 on [lo, hi] (and f' >= 0 there when mono) */
+static int prove_sign(lenmap *L, const arf_t lo, const arf_t hi, int sgn, int mono, int depth)
+{
+    slong prec = L->m->prec;
+    arb_t P, F, D, pt, t;
+    arb_init(P);
+    arb_init(F);
+    arb_init(D);
+    arb_init(pt);
+    arb_init(t);
+    int ok = 0, st = DA_OK;
+    set_lohi(P, lo, hi);
+    /* tolerances relative to the size of q: f - id has a margin of order
+       q^2 near q = 0 */
+    double l2 = log2(arf_get_d(lo, ARF_RND_NEAR));
+    double cap = -(double)L->m->prec + 8;
+    double lt = l2 - 40 > cap ? l2 - 40 : cap;
+    double ltd = fmin(2 * l2 - 6, l2 - 40), ltp = fmin(2 * l2 - 12, l2 - 60);
+    ltd = ltd > cap ? ltd : cap;
+    ltp = ltp > cap ? ltp : cap;
+    int sign_ok = 0, mono_ok = !mono;
+    if (fq(F, L, P, lt) == DA_OK) {
+        arb_sub(t, F, P, prec);
+        /* direct: f(P) entirely on one side of P */
+        arb_t lo_b, hi_b;
+        arb_init(lo_b);
+        arb_init(hi_b);
+        arb_set_arf(lo_b, lo);
+        arb_set_arf(hi_b, hi);
+        if (sgn < 0) {
+            arb_sub(t, F, lo_b, prec);
+            sign_ok = arb_is_negative(t);
+        } else {
+            arb_sub(t, F, hi_b, prec);
+            sign_ok = arb_is_positive(t);
+        }
+        if (!sign_ok || mono) {
+            if (dfq(D, L, P, ltd) == DA_OK) {
+                if (mono)
+                    mono_ok = arb_is_nonnegative(D);
+                if (!sign_ok) {
+                    arb_sub_ui(t, D, 1, prec);
+                    /* f - id monotone on P: its sign at one end decides */
+                    int dec = arb_is_nonpositive(t), inc = arb_is_nonnegative(t);
+                    const arf_struct *e = NULL;
+                    if (sgn < 0 && dec)
+                        e = lo;
+                    else if (sgn < 0 && inc)
+                        e = hi;
+                    else if (sgn > 0 && dec)
+                        e = hi;
+                    else if (sgn > 0 && inc)
+                        e = lo;
+                    if (e) {
+                        arb_set_arf(pt, e);
+                        if (fq(F, L, pt, ltp) == DA_OK) {
+                            arb_sub(t, F, pt, prec);
+                            sign_ok = sgn < 0 ? arb_is_negative(t) : arb_is_positive(t);
+                        } else {
+                            st = DA_EDOM;
+                        }
+                    }
+                }
+            } else {
+                st = DA_EDOM;
+            }
+        }
+        arb_clear(lo_b);
+        arb_clear(hi_b);
+    } else {
+        st = DA_EDOM;
+    }
+    if (sign_ok && mono_ok) {
+        ok = 1;
+    } else if (st == DA_OK && depth < 48) {
+        arf_t mid;
+        arf_init(mid);
+        /* geometric midpoint, rounded to a few bits */
+        double ml = sqrt(arf_get_d(lo, ARF_RND_NEAR) * arf_get_d(hi, ARF_RND_NEAR));
+        if (!(ml > 0))
+            ml = 0.5 * (arf_get_d(lo, ARF_RND_NEAR) + arf_get_d(hi, ARF_RND_NEAR));
+        int e;
+        frexp(ml, &e);
+        arf_set_d(mid, ldexp(nearbyint(ldexp(ml, 12 - e)), e - 12));
+        if (arf_cmp(mid, lo) > 0 && arf_cmp(mid, hi) < 0)
+            ok = prove_sign(L, lo, mid, sgn, mono, depth + 1) &&
+                 prove_sign(L, mid, hi, sgn, mono, depth + 1);
+        arf_clear(mid);
+    }
+    arb_clear(P);
+    arb_clear(F);
+    arb_clear(D);
+    arb_clear(pt);
+    arb_clear(t);
+    return ok;
+}
+
+/* Krawczyk on h(q) = f(q) - q around q0: Q on success */
+static int krawczyk_q(arb_t Q, arb_t Xo, lenmap *L, double q0, double r0)
+{
+    slong prec = L->m->prec;
+    arb_t X, mq, hm, D, Y, K, t;
+    arb_init(X);
+    arb_init(mq);
+    arb_init(hm);
+    arb_init(D);
+    arb_init(Y);
+    arb_init(K);
+    arb_init(t);
+    int ok = 0;
+    double r = r0;
+    for (int tries = 0; tries < 8 && !ok; tries++, r *= 16) {
+        if (r >= q0)
+            break;
+        arb_set_d(X, q0);
+        mag_set_d(arb_radref(X), r);
+        arb_set_d(mq, q0);
+        if (fq(hm, L, mq, -(double)prec + 20) || dfq(D, L, X, -(double)prec + 20))
+            break;
+        arb_sub(hm, hm, mq, prec);
+        arb_sub_ui(D, D, 1, prec);
+        /* Y ~ 1/h'(m) */
+        double dm = arf_get_d(arb_midref(D), ARF_RND_NEAR);
+        if (dm == 0)
+            break;
+        arb_set_d(Y, 1 / dm);
+        /* K = m - Y h(m) + (1 - Y h'(X)) (X - m) */
+        arb_mul(t, Y, D, prec);
+        arb_sub_ui(t, t, 1, prec);
+        arb_neg(t, t);
+        arb_sub(K, X, mq, prec);
+        arb_mul(K, K, t, prec);
+        arb_submul(K, Y, hm, prec);
+        arb_add(K, K, mq, prec);
+        if (arb_contains(X, K)) {
+            /* strict interior: radius of K plus distance < radius of X */
+            arf_t kl, kh, xl, xh;
+            arf_init(kl);
+            arf_init(kh);
+            arf_init(xl);
+            arf_init(xh);
+            arb_get_lbound_arf(kl, K, prec);
+            arb_get_ubound_arf(kh, K, prec);
+            arb_get_lbound_arf(xl, X, prec);
+            arb_get_ubound_arf(xh, X, prec);
+            if (arf_cmp(kl, xl) > 0 && arf_cmp(kh, xh) < 0) {
+                ok = 1;
+                arb_set(Q, K);
+                arb_set(Xo, X);
+            }
+            arf_clear(kl);
+            arf_clear(kh);
+            arf_clear(xl);
+            arf_clear(xh);
+        }
+    }
+    arb_clear(X);
+    arb_clear(mq);
+    arb_clear(hm);
+    arb_clear(D);
+    arb_clear(Y);
+    arb_clear(K);
+    arb_clear(t);
+    return ok;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+/* midpoint and an upper bound of the distance to any point of x */
+static void to_d(double *mid, double *err, const arb_t x)
+{
+    arb_t t;
+    arb_init(t);
+    *mid = arf_get_d(arb_midref(x), ARF_RND_NEAR);
+    arb_set_d(t, *mid);
+    arb_sub(t, x, t, 128);
+    mag_t e;
+    mag_init(e);
+    arb_get_mag(e, t);
+    *err = mag_get_d(e);
+    mag_clear(e);
+    arb_clear(t);
+}
+
+/* xi = -1/ln|slope|: finite ball, or lower bound + inf when |slope| may be 1 */
+static void set_xi(double *xi, double *xe, double *lo, const arb_t slope)
+{
+    arb_t a, L;
+    arb_init(a);
+    arb_init(L);
+    arb_abs(a, slope);
+    *lo = 0;
+    arb_sub_ui(L, a, 1, 128);
+    if (arb_is_negative(L) && arb_is_positive(a)) {
+        arb_log(L, a, 128);
+        arb_inv(L, L, 128);
+        arb_neg(L, L);
+        to_d(xi, xe, L);
+        *lo = *xi - *xe;
+    } else if (arb_contains_zero(L) || !arb_is_finite(a)) {
+        /* the slope may be 1: xi unbounded; its lower bound from the
+           lower end of |slope| (when below 1) */
+        *xi = INFINITY;
+        *xe = 0;
+        arf_t l;
+        arf_init(l);
+        arb_get_lbound_arf(l, a, 128);
+        if (arf_sgn(l) > 0 && arf_cmp_si(l, 1) < 0) {
+            arb_set_arf(L, l);
+            arb_log(L, L, 128);
+            arb_inv(L, L, 128);
+            arb_neg(L, L);
+            arf_t v;
+            arf_init(v);
+            arb_get_lbound_arf(v, L, 128);
+            *lo = arf_get_d(v, ARF_RND_DOWN);
+            arf_clear(v);
+        }
+        arf_clear(l);
+    } else {
+        /* |slope| > 1: no decay, no depth scale */
+        *xi = NAN;
+        *xe = INFINITY;
+    }
+    arb_clear(a);
+    arb_clear(L);
+}
+
+/* ---- the correlation map (chaotic phase) ------------------------------- */
+
+/* sigma^(j) for j = 2..J with its tape and envelope (made once) */
+static int make_ders(da_mfa *m, int J)
+{
+    while (m->nder < J) {
+        int j = m->nder < 2 ? 2 : m->nder + 1;
+        const da_act *prev = j == 2 ? m->dact : m->der[j - 1];
+        da_act *d = NULL;
+        da_env e;
+        if (da_act_derivative(&d, prev) != DA_OK || da_expr_envelope(&e, d->expr) != DA_OK ||
+            e.q != 0) {
+            da_act_free(d);
+            da_clear_error();
+            return 0;
+        }
+        da_tape_ball *w = da_tape_ball_new(d->tape, m->prec);
+        double S;
+        if (!w || !sup_unit(&S, w)) {
+            da_tape_ball_free(w);
+            da_act_free(d);
+            return 0;
+        }
+        m->der[j] = d;
+        m->wder[j] = w;
+        m->dA[j] = (e.A + S) * (1 + 1e-15);
+        m->dm[j] = e.m > 0 ? e.m : 0;
+        m->dc[j] = e.c > 0 ? e.c : 0;
+        m->nder = j;
+    }
+    return 1;
+}
+
+/* E[sigma^(j)(X)^2], X ~ N(0, q): the S2 integrand on the tape of sigma^(j) */
+static int moment_j(arb_t res, da_mfa *m, int j, const arb_t Q, char *why, size_t wl)
+{
+    if (j == 0)
+        return ex(res, m, MFA_S2, Q, 0, -70, why, wl);
+    if (j == 1)
+        return ex(res, m, MFA_D2, Q, 0, -70, why, wl);
+    da_tape_ball *ws = m->ws;
+    double A = m->A[0], mm = m->m[0], c = m->c[0];
+    m->ws = m->wder[j];
+    m->A[0] = m->dA[j];
+    m->m[0] = m->dm[j];
+    m->c[0] = m->dc[j];
+    int st = ex(res, m, MFA_S2, Q, 0, -70, why, wl);
+    m->ws = ws;
+    m->A[0] = A;
+    m->m[0] = mm;
+    m->c[0] = c;
+    return st;
+}
+
+/* The correlation map around c = 1 by Taylor's formula: with
+   R(c) = sum_k a_k(q)^2 c^k (non-negative coefficients),
+   R^(j)(1) = q^j E[sigma^(j)(X)^2] (Parseval for the j-th derivative of
+   x -> sigma(sqrt(q) x)), and 0 <= R^(J)(t) <= R^(J)(1) on [0, 1], so for
+   c in [0, 1]: R(c) = sum_{j<J} M_j (c-1)^j + [0 or -]  M_J (1-c)^J,
+   M_j = R^(j)(1)/j!, and R'(c) likewise with remainder J M_J (1-c)^(J-1). */
+static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const arb_t sb2,
+                      const arb_t Q, double c0, char *why, size_t wl)
+{
+    slong prec = m->prec;
+    arb_t t, X, mc, G, Dg, Y, K, qp;
+    arb_init(t); arb_init(X); arb_init(mc); arb_init(G); arb_init(Dg); arb_init(Y); arb_init(K);
+    arb_init(qp);
+    arb_ptr M = _arb_vec_init(MFA_JMAX + 1);
+    int st = DA_EDOM;
+    int Jmax = MFA_JMAX;
+    if (m->nbrk > 0) {
+        /* sigma^(j) of the tape ignores the deltas at breakpoints */
+        snprintf(why, wl, "c*: sigma has breakpoints, so its higher derivatives carry deltas "
+                 "(no Taylor formula)");
+        goto done;
+    }
+    if (!make_ders(m, 2)) {
+        snprintf(why, wl, "c*: no proved higher derivatives of sigma for the correlation map");
+        goto done;
+    }
+    if (!(c0 > 0 && c0 < 1)) {
+        snprintf(why, wl, "c*: the estimate is not inside (0, 1)");
+        goto done;
+    }
+    arb_one(qp);
+    for (int j = 0; j <= Jmax; j++) {
+        if (j >= 2 && !make_ders(m, j)) {
+            Jmax = j - 1;
+            break;
+        }
+        if (moment_j(M + j, m, j, Q, why, wl))
+            goto done;
+        arb_mul(M + j, M + j, qp, prec);
+        arb_mul(qp, qp, Q, prec);
+        arb_fac_ui(t, (ulong)j, prec);
+        arb_div(M + j, M + j, t, prec);
+        if (j >= 3 && arf_get_d(arb_midref(M + j), ARF_RND_UP) * pow(1 - c0, j) < 0x1p-56) {
+            Jmax = j;
+            break;
+        }
+    }
+    /* the order J with the smallest remainder M_J (1 - c0)^J (orders
+       beyond the first below 2^-56 are not made: their formulas swell) */
+    int J = 2;
+    double best = INFINITY;
+    for (int j = 2; j <= Jmax; j++) {
+        double v = arf_get_d(arb_midref(M + j), ARF_RND_UP) * pow(1 - c0, j);
+        if (v < best) {
+            best = v;
+            J = j;
+        }
+        if (v < 0x1p-56)
+            break;
+    }
+#define EVAL_G(out, dout, c)                                                  \
+    do {                                                                      \
+        arb_t e_, p_;                                                         \
+        arb_init(e_);                                                         \
+        arb_init(p_);                                                         \
+        arb_sub_ui(e_, c, 1, prec);                                           \
+        arb_zero(out);                                                        \
+        arb_zero(dout);                                                       \
+        for (int j = J - 1; j >= 0; j--) {                                    \
+            arb_mul(out, out, e_, prec);                                      \
+            arb_add(out, out, M + j, prec);                                   \
+        }                                                                     \
+        for (int j = J - 1; j >= 1; j--) {                                    \
+            arb_mul(dout, dout, e_, prec);                                    \
+            arb_addmul_ui(dout, M + j, (ulong)j, prec);                       \
+        }                                                                     \
+        mag_t r_, u_;                                                         \
+        mag_init(r_);                                                         \
+        mag_init(u_);                                                         \
+        arb_get_mag(u_, e_);                                                  \
+        arb_get_mag(r_, M + J);                                               \
+        mag_pow_ui(u_, u_, (ulong)J - 1);                                     \
+        mag_mul(r_, r_, u_);                                                  \
+        mag_mul_ui(r_, r_, (ulong)J);                                         \
+        arb_add_error_mag(dout, r_);                                          \
+        arb_get_mag(u_, e_);                                                  \
+        mag_pow_ui(u_, u_, (ulong)J);                                         \
+        arb_get_mag(r_, M + J);                                               \
+        mag_mul(r_, r_, u_);                                                  \
+        arb_add_error_mag(out, r_);                                           \
+        mag_clear(r_);                                                        \
+        mag_clear(u_);                                                        \
+        arb_clear(e_);                                                        \
+        arb_clear(p_);                                                        \
+        arb_mul(out, out, sw2, prec);                                         \
+        arb_add(out, out, sb2, prec);                                         \
+        arb_div(out, out, Q, prec);                                           \
+        arb_mul(dout, dout, sw2, prec);                                       \
+        arb_div(dout, dout, Q, prec);                                         \
+    } while (0)
+    double r = 1e-9 + best * 4;
+    int ok = 0;
+    for (int tries = 0; tries < 8 && !ok; tries++, r *= 4) {
+        arb_set_d(X, c0);
+        mag_set_d(arb_radref(X), r);
+        arb_set_d(mc, c0);
+        EVAL_G(G, Dg, mc);
+        arb_sub(G, G, mc, prec);
+        EVAL_G(t, Dg, X);
+        arb_sub_ui(Dg, Dg, 1, prec);
+        double dm = arf_get_d(arb_midref(Dg), ARF_RND_NEAR);
+        if (dm == 0)
+            break;
+        arb_set_d(Y, 1 / dm);
+        arb_mul(t, Y, Dg, prec);
+        arb_sub_ui(t, t, 1, prec);
+        arb_neg(t, t);
+        arb_sub(K, X, mc, prec);
+        arb_mul(K, K, t, prec);
+        arb_submul(K, Y, G, prec);
+        arb_add(K, K, mc, prec);
+        arf_t kl, kh, xl, xh;
+        arf_init(kl); arf_init(kh); arf_init(xl); arf_init(xh);
+        arb_get_lbound_arf(kl, K, prec);
+        arb_get_ubound_arf(kh, K, prec);
+        arb_get_lbound_arf(xl, X, prec);
+        arb_get_ubound_arf(xh, X, prec);
+        if (arf_cmp(kl, xl) > 0 && arf_cmp(kh, xh) < 0 && arf_sgn(xl) > 0 &&
+            arf_cmp_si(xh, 1) < 0)
+            ok = 1;
+        arf_clear(kl); arf_clear(kh); arf_clear(xl); arf_clear(xh);
+    }
+    if (!ok) {
+        snprintf(why, wl, "c*: Krawczyk step failed (Taylor order %d at c = 1)", J);
+    } else {
+        arb_set(cst, K);
+        EVAL_G(t, chic, K);
+        st = DA_OK;
+    }
+#undef EVAL_G
+done:
+    _arb_vec_clear(M, MFA_JMAX + 1);
+    arb_clear(t); arb_clear(X); arb_clear(mc); arb_clear(G); arb_clear(Dg); arb_clear(Y); arb_clear(K);
+    arb_clear(qp);
+    return st;
+}
+
+/* ---- the point ------------------------------------------------------------ */
+
+/* q*, chi_1 and the length slope, for sw2 a ball (exact for a point).
+   zero: 1 q* = 0 proved, 2 q* in [0, C d] (critical), 0 q* > 0. */
+static int solve_q(arb_t Q, arb_t chi1, arb_t slope, int *zero, lenmap *L, double q0)
+{
+    da_mfa *m = L->m;
+    slong prec = m->prec;
+    int st = DA_EDOM;
+    arb_t t, s;
+    arb_init(t);
+    arb_init(s);
+    arf_t one, lo, hi;
+    arf_init(one);
+    arf_init(lo);
+    arf_init(hi);
+    arf_one(one);
+    *zero = 0;
+    if (m->sigma0_zero && arb_is_zero(L->sb2) && q0 < 1e-6) {
+        /* f(q) < q on [d, 1] */
+        /* on the pieces [2^-j-1, 2^-j] (balls wide relative to their
+           centre lose their sign in Arb's tests), down to 2^-40 or as far
+           as a work cap allows: near criticality f(q) - q ~ -c q^2 and the
+           pieces must shrink with q */
+        long budget0 = m->budget;
+        m->budget = 800;
+        int j;
+        for (j = 0; j < 40; j++) {
+            arf_set_si_2exp_si(lo, 1, -j - 1);
+            arf_set_si_2exp_si(hi, 1, -j);
+            if (!prove_sign(L, lo, hi, -1, 0, 0))
+                break;
+        }
+        m->budget = budget0;
+        if (j == 0) {
+            snprintf(L->why, L->wl, "q* = 0: f(q) < q on [1/2, 1] not proved");
+            goto done;
+        }
+        arf_set_si_2exp_si(lo, 1, -j);
+        /* C = sw2 sup E[Z^2 s'(sqrt(s) Z)^2] over s in [0, d], d = 2^-j */
+        arf_zero(hi);
+        exact_interval(s, hi, lo);
+        if (ez(t, m, MFA_Z2D2, s, -60, L->why, L->wl))
+            goto done;
+        arb_mul(t, t, L->sw2, prec);
+        arb_sub_ui(s, t, 1, prec);
+        if (arb_is_negative(s)) {
+            *zero = 1;
+            arb_zero(Q);
+            arf_set_si_2exp_si(lo, 1, -60);
+        } else {
+            /* q* in [0, C d] */
+            *zero = 2;
+            arf_t u;
+            arf_init(u);
+            arb_get_ubound_arf(u, t, prec);
+            arf_mul_2exp_si(u, u, -j);
+            arf_zero(hi);
+            exact_interval(Q, hi, u);
+            arf_set(lo, u);
+            arf_clear(u);
+        }
+        /* chi_1 = sw2 E[s'(sqrt(s) Z)^2] over s in [0, lo] */
+        arf_zero(hi);
+        exact_interval(s, hi, lo);
+        if (ez(chi1, m, MFA_D2, s, -60, L->why, L->wl))
+            goto done;
+        arb_mul(chi1, chi1, L->sw2, prec);
+        if (*zero == 1)
+            arb_set(slope, chi1);
+        else
+            arb_indeterminate(slope);
+        st = DA_OK;
+        goto done;
+    }
+    if (!(q0 > 0) || !isfinite(q0)) {
+        snprintf(L->why, L->wl, "q*: no finite positive estimate to start from");
+        goto done;
+    }
+    /* the radius of the start: the q-width the sw2 ball causes, and more */
+    double rw = mag_get_d(arb_radref(L->sw2)) / arf_get_d(arb_midref(L->sw2), ARF_RND_NEAR);
+    arb_t X;
+    arb_init(X);
+    int kok = krawczyk_q(Q, X, L, q0, q0 * (1e-9 + 64 * rw));
+    /* global: from 1 to X (the root in X is unique, and it is in Q: h
+       keeps one sign on each side of Q within X) */
+    arb_get_lbound_arf(lo, X, prec);
+    arb_get_ubound_arf(hi, X, prec);
+    arb_swap(X, Q);   /* the checks below run on the Krawczyk domain */
+    if (!kok) {
+        arb_clear(X);
+        snprintf(L->why, L->wl, "q*: Krawczyk step failed");
+        goto done;
+    }
+    if (arf_cmp(hi, one) < 0) {
+        arb_t D;
+        arb_init(D);
+        int mono = dfq(D, L, Q, -60) == DA_OK && arb_is_nonnegative(D);
+        arb_clear(D);
+        if (!mono || !prove_sign(L, hi, one, -1, 1, 0)) {
+            snprintf(L->why, L->wl, "q*: could not prove that the iteration from q = 1 reaches Q");
+            arb_swap(X, Q);
+            arb_clear(X);
+            goto done;
+        }
+    } else if (arf_cmp(lo, one) > 0) {
+        arb_t D;
+        arb_init(D);
+        int mono = dfq(D, L, Q, -60) == DA_OK && arb_is_nonnegative(D);
+        arb_clear(D);
+        if (!mono || !prove_sign(L, one, lo, +1, 1, 0)) {
+            snprintf(L->why, L->wl, "q*: could not prove that the iteration from q = 1 reaches Q");
+            arb_swap(X, Q);
+            arb_clear(X);
+            goto done;
+        }
+    }
+    /* (1 in Q: the start is the fixed point's ball itself; Q holds q* by
+       uniqueness once the iterates stay in Q, which f' >= 0 on Q and the
+       sign of h at the ends of Q give.) */
+    else {
+        /* 1 in X: 0 <= f' < 1 on X keeps the iterates in X, moving
+           monotonically towards the root */
+        arb_t D;
+        arb_init(D);
+        int mono = dfq(D, L, Q, -60) == DA_OK && arb_is_nonnegative(D);
+        arb_sub_ui(D, D, 1, prec);
+        mono = mono && arb_is_negative(D);
+        arb_clear(D);
+        if (!mono) {
+            arb_swap(X, Q);
+            arb_clear(X);
+            snprintf(L->why, L->wl, "q*: 0 <= f' < 1 on the Krawczyk ball not proved");
+            goto done;
+        }
+    }
+    arb_swap(X, Q);
+    arb_clear(X);
+    if (ex(chi1, m, MFA_D2, Q, 0, -60, L->why, L->wl) || dfq(slope, L, Q, -60))
+        goto done;
+    arb_mul(chi1, chi1, L->sw2, prec);
+    st = DA_OK;
+done:
+    arb_clear(t);
+    arb_clear(s);
+    arf_clear(one);
+    arf_clear(lo);
+    arf_clear(hi);
+    return st;
+}
+
+int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_point *est,
+                 char *why, size_t wl)
+{
+    slong prec = m->prec;
+    lenmap L;
+    L.m = m;
+    L.why = why;
+    L.wl = wl;
+    arb_init(L.sw2);
+    arb_init(L.sb2);
+    arb_set_d(L.sw2, sw2);
+    arb_set_d(L.sb2, sb2);
+    m->budget = 3000;
+    arb_t Q, chi1, slope, c, chic, t;
+    arb_init(Q); arb_init(chi1); arb_init(slope); arb_init(c); arb_init(chic); arb_init(t);
+    int zero, st = DA_EDOM;
+    if (!isfinite(est->q)) {
+        snprintf(why, wl, "the length map diverges (estimate): no fixed point to prove");
+        goto done;
+    }
+    if (solve_q(Q, chi1, slope, &zero, &L, est->q))
+        goto done;
+    da_mf_point o = *est;
+    to_d(&o.q, &o.q_err, Q);
+    to_d(&o.chi1, &o.chi1_err, chi1);
+    arb_sub_ui(t, chi1, 1, prec);
+    if (zero && arb_is_positive(t)) {
+        /* chi_1 > 1 with q* enclosed near 0: c* = 1 is not proved */
+        snprintf(why, wl, "q* near 0 with chi_1 > 1: c* not proved");
+        goto done;
+    }
+    if (arb_is_negative(t) || zero) {
+        /* ordered, or q* in [0, d] at criticality: c* = 1 (at q* = 0 all
+           inputs collapse to one point: c* = 1 by convention) */
+        o.phase = arb_is_negative(t) ? DA_PHASE_ORDERED : DA_PHASE_CRITICAL;
+        o.c = 1;
+        o.c_err = 0;
+        arb_set(chic, chi1);
+    } else if (arb_is_positive(t)) {
+        o.phase = DA_PHASE_CHAOTIC;
+        if (corr_fixed(c, chic, m, L.sw2, L.sb2, Q, est->c, why, wl))
+            goto done;
+        to_d(&o.c, &o.c_err, c);
+    } else {
+        o.phase = DA_PHASE_CRITICAL;
+        o.c = 1;
+        o.c_err = 0;
+        arb_set(chic, chi1);
+    }
+    to_d(&o.chic, &o.chic_err, chic);
+    if (zero == 2) {
+        o.xi_q = INFINITY;
+        o.xi_q_err = 0;
+        o.xi_q_lo = 0;
+    } else {
+        set_xi(&o.xi_q, &o.xi_q_err, &o.xi_q_lo, slope);
+    }
+    set_xi(&o.xi_c, &o.xi_c_err, &o.xi_c_lo, chic);
+    o.rigorous = 1;
+    o.bound_reason[0] = '\0';
+    *r = o;
+    st = DA_OK;
+done:
+    arb_clear(Q); arb_clear(chi1); arb_clear(slope); arb_clear(c); arb_clear(chic); arb_clear(t);
+    arb_clear(L.sw2);
+    arb_clear(L.sb2);
+    return st;
+}
+
+/* chi_1(w) - 1 sign at an exact w (+1, -1, 0 unknown) */
+static int chi_sign(da_mfa *m, double w, double sb2, double q0, char *why, size_t wl)
+{
+    lenmap L;
+    L.m = m;
+    L.why = why;
+    L.wl = wl;
+    arb_init(L.sw2);
+    arb_init(L.sb2);
+    arb_set_d(L.sw2, w);
+    arb_set_d(L.sb2, sb2);
+    arb_t Q, chi1, slope;
+    arb_init(Q); arb_init(chi1); arb_init(slope);
+    int zero, sg = 0;
+    if (solve_q(Q, chi1, slope, &zero, &L, q0) == DA_OK) {
+        arb_sub_ui(chi1, chi1, 1, m->prec);
+        sg = arb_is_positive(chi1) ? 1 : arb_is_negative(chi1) ? -1 : 0;
+    }
+    arb_clear(Q); arb_clear(chi1); arb_clear(slope);
+    arb_clear(L.sw2);
+    arb_clear(L.sb2);
+    return sg;
+}
+
+int da_mfa_critical(double *sw2, double *err, da_mfa *m, double sb2, double w0, double e0,
+                    double (*qest)(void *, double), void *qarg, char *why, size_t wl)
+{
+    slong prec = m->prec;
+    m->budget = 6000;
+    if (m->sigma0_zero && sb2 == 0) {
+        /* q* = 0 loses stability where sw2 lim_{q->0+} E s'(sqrt(q) Z)^2 = 1 */
+        arb_t s, t;
+        arb_init(s);
+        arb_init(t);
+        arf_t a, b;
+        arf_init(a);
+        arf_init(b);
+        arf_set_si_2exp_si(b, 1, -60);
+        exact_interval(s, a, b);
+        int st = ez(t, m, MFA_D2, s, -70, why, wl);
+        if (st == DA_OK && arb_is_positive(t)) {
+            arb_inv(t, t, prec);
+            to_d(sw2, err, t);
+        } else if (st == DA_OK) {
+            snprintf(why, wl, "sigma'(0) = 0: no critical line at sb2 = 0");
+            st = DA_EDOM;
+        }
+        arb_clear(s);
+        arb_clear(t);
+        arf_clear(a);
+        arf_clear(b);
+        return st;
+    }
+    /* a bracket [w0 - r, w0 + r] with chi_1 - 1 of opposite signs at the
+       ends, and q* proved for the whole sw2 ball (unique and continuous in
+       sw2 there, by the Krawczyk step with sw2 as a ball) */
+    double r = fmax(4 * e0, 1e-12 * w0);
+    for (int tries = 0; tries < 4; tries++, r *= 8) {
+        double wl_ = w0 - r, wh = w0 + r;
+        int s1 = chi_sign(m, wl_, sb2, qest(qarg, wl_), why, wl);
+        int s2 = chi_sign(m, wh, sb2, qest(qarg, wh), why, wl);
+        if (s1 * s2 >= 0)
+            continue;
+        lenmap L;
+        L.m = m;
+        L.why = why;
+        L.wl = wl;
+        arb_init(L.sw2);
+        arb_init(L.sb2);
+        arb_set_d(L.sw2, w0);
+        mag_set_d(arb_radref(L.sw2), r);
+        arb_set_d(L.sb2, sb2);
+        arb_t Q, chi1, slope;
+        arb_init(Q); arb_init(chi1); arb_init(slope);
+        int zero;
+        int st = solve_q(Q, chi1, slope, &zero, &L, qest(qarg, w0));
+        arb_clear(Q); arb_clear(chi1); arb_clear(slope);
+        arb_clear(L.sw2);
+        arb_clear(L.sb2);
+        if (st == DA_OK && !zero) {
+            *sw2 = w0;
+            *err = r * (1 + 1e-15);
+            return DA_OK;
+        }
+    }
+    if (!why[0])
+        snprintf(why, wl, "critical sw2: no proved sign change of chi_1 - 1 around the estimate");
+    return DA_EDOM;
+}
