@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "testutil.h"
 
 static da_hermite *coeffs(const char *spec, long N, long digits, int raw, int expect)
@@ -701,6 +702,38 @@ START_TEST(budget_before_variance)
 }
 END_TEST
 
+/* da_set_time_limit: a computation that needs more than a second stops at
+ * a limit of a quarter second with DA_EACCURACY and a proved result, and
+ * the same computation without the limit reaches its digits */
+START_TEST(time_limit)
+{
+    da_act *a = NULL;
+    ck_assert_int_eq(da_act_new(&a, "tanh"), DA_OK);
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    o.degree = 100;
+    o.digits = 300;
+    o.raw = 1;
+    o.no_beta = 1;
+    da_set_time_limit(0.25);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    da_hermite *h = NULL;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EACCURACY);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double dt = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    ck_assert_msg(dt < 1.0, "stopped after %.2f s", dt);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(h->rigorous);
+    da_hermite_free(h);
+    da_set_time_limit(0);
+    h = NULL;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_OK);
+    da_hermite_free(h);
+    da_act_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("coeffs");
@@ -724,6 +757,7 @@ int main(void)
     tcase_add_test(tc, progress_hook);
     tcase_add_test(tc, ball_text);
     tcase_add_test(tc, budget_before_variance);
+    tcase_add_test(tc, time_limit);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -68,6 +68,8 @@ int cli_check_memory(double bytes, const char *what, const char *hint);
 int cli_check_time(double seconds, const char *what, const char *hint);
 /* progress lines on stderr are for terminals only */
 int cli_progress_wanted(void);
+/* seconds of proved quadrature a command may spend in all (da_set_time_limit) */
+#define CLI_WORK_LIMIT 60.0
 /* show the library's progress reports on stderr when it is a terminal */
 void cli_progress_install(void);
 

@@ -92,6 +92,10 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name))
             continue;
         cli_progress_install();
+        /* one minute of proved quadrature for the whole command (the
+           engine's budget is per computation; table and depth run many):
+           beyond it, proved but wider results and exit 3 */
+        da_set_time_limit(CLI_WORK_LIMIT);
         /* output goes to memory first; stdout sees it only on success */
         char *buf = NULL;
         size_t len = 0;

@@ -66,6 +66,8 @@ typedef struct {
 void da_prog_start(da_prog *p);
 void da_prog_tick(da_prog *p, const char *what, long count);
 void da_prog_end(da_prog *p, const char *what);
+/* Seconds left before the calling thread's time limit (INFINITY: none). */
+double da_time_left(void);
 
 /* Bits needed for d decimal digits. */
 mpfr_prec_t da_digits_to_bits(long digits);

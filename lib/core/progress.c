@@ -3,12 +3,18 @@
  * Per thread: a computation reports through a da_prog it starts; the hook
  * hears of it only once the computation has run for a second, then at
  * most twice a second, and once more (count = -1) when it ends.  Nothing
- * here prints: the command-line tool's hook writes to a terminal. */
+ * here prints: the command-line tool's hook writes to a terminal.
+ *
+ * Also per thread: a time limit for all the proved computations that
+ * follow (da_set_time_limit); the engines take the smaller of their own
+ * budget and what is left (da_time_left). */
 #define _POSIX_C_SOURCE 200809L
 #include "core/core.h"
 
+#include <math.h>
 #include <time.h>
 
+static _Thread_local double deadline;   /* CLOCK_MONOTONIC seconds; 0: none */
 static _Thread_local da_progress_fn hook;
 static _Thread_local void *hook_ctx;
 
@@ -48,4 +54,17 @@ void da_prog_end(da_prog *p, const char *what)
     if (hook && p->shown)
         hook(hook_ctx, what, -1, now() - p->t0);
     p->shown = 0;
+}
+
+void da_set_time_limit(double seconds)
+{
+    deadline = seconds > 0 ? now() + seconds : 0;
+}
+
+double da_time_left(void)
+{
+    if (deadline == 0)
+        return INFINITY;
+    double left = deadline - now();
+    return left > 0 ? left : 0;
 }

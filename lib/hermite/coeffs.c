@@ -643,6 +643,9 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
     struct timespec ts0;
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     double budget = o.max_seconds;
+    if (da_time_left() < budget)   /* the thread's time limit (da_set_time_limit) */
+        budget = da_time_left();
+    o.max_seconds = budget;
     /* one progress report for all the rounds (da_progress_set) */
     da_prog prog;
     da_prog_start(&prog);
