@@ -528,6 +528,27 @@ int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
                     const da_ball q1, const da_ball q2, const da_ball c);
 void da_netk_layer_clear(da_netk_layer *row);
 
+/* The double-precision path (an estimate: double rounding, no proof).
+ * da_netk_fast: 1 when the activation has a closed form this path knows
+ * (every closed form of da_netk_eval without a shift C).
+ * da_netk_eval_fast: E[s(u) s(v)] or E[s'(u) s'(v)] as da_netk_eval_d, by
+ * the closed form in double (about 50 ns); *err an estimate (32 ulp of the
+ * magnitudes, plus asin's condition near |rho| = 1).  NaN when !fast. */
+int da_netk_fast(const da_netk *k);
+double da_netk_eval_fast(const da_netk *k, double q1, double q2, double c, int deriv,
+                         double *err);
+/* The NNGP and NTK matrices (n1 x n2, row-major) of the network of
+ * da_netk_network (sw2, sb2 midpoints; param, width, bias; dim is the
+ * column count of X1 and X2, rows unnormalized) on X1 (n1 x dim) and X2
+ * (n2 x dim; NULL: X2 = X1, the diagonal then exactly x = x'), in double:
+ * the closed form when da_netk_fast, else da_netk_eval_d per entry.
+ * ntk may be NULL.  *err (if not NULL) is an ESTIMATE of the error of
+ * the entries relative to sqrt(K(x,x) K(x',x')): (depth + 1) times the
+ * largest error estimate of one layer's kernel evaluations relative to
+ * sqrt(E s(u)^2 E s(v)^2) (it ignores growth through sw2 E[s'(u)s'(v)] > 1).  DA_EINVAL, DA_ENOMEM, DA_EDOM (NaN). */
+int da_netk_matrix_d(double *nngp, double *ntk, double *err, da_netk *k, const da_netk_net *n,
+                     const double *X1, size_t n1, const double *X2, size_t n2, size_t dim);
+
 /* Mean-field signal propagation (Poole et al. 2016, Schoenholz et al.
  * 2017), in double precision with error estimates (see docs/dual.md):
  * weights N(0, sw2/width), biases N(0, sb2); sigma as given, or the
