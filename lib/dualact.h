@@ -790,6 +790,38 @@ typedef struct {
 int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *data,
                     const da_gram_opts *o);
 
+/* The NNGP and NTK Gram matrices of the network of da_netk_network
+ * (sw2, sb2, param, width, bias, depth of net; dim is the data's) on a
+ * data set (rows of unit norm, input kernel x.x'/d), after each layer
+ * 0..depth.  The figures lambda_min, lambda_max, cond come from the double
+ * matrices (da_netk_matrix_d) and GSL: estimates.  When n <= prove_max
+ * the entries are recomputed as balls (da_netk_network) and the extreme
+ * eigenvalues enclosed: lambda_min in [min_lo, min_hi], lambda_max in
+ * [max_lo, max_hi], kappa in [cond_lo, cond_hi] (Cholesky of A - sI in
+ * Arb for the lower bound, a Rayleigh quotient for the upper one;
+ * docs/analysis.md); proved = 1 then, else NaN bounds and bound_reason
+ * says why (n above the cap, a Cholesky that failed). */
+typedef struct {
+    size_t prove_max;     /* largest n for the proof (default 40) */
+    long digits;          /* of the ball entries (default 20) */
+} da_gram_net_opts;
+void da_gram_net_opts_init(da_gram_net_opts *o);
+typedef struct {
+    double lambda_min, lambda_max, cond;      /* estimates */
+    double min_lo, min_hi, max_lo, max_hi;    /* proved (NaN when not) */
+    double cond_lo, cond_hi;
+} da_gram_eig;
+typedef struct {
+    long layer;
+    da_gram_eig nngp, ntk;
+    double entry_err;     /* estimated relative error of the double entries */
+    int proved;           /* both matrices' bounds proved */
+    char bound_reason[256];
+} da_gram_net_layer;
+/* rows has net->depth + 1 entries. */
+int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_data *data,
+                    const da_netk_net *net, const da_gram_net_opts *o);
+
 /* Effective ranks of a spectrum lambda[0..n-1] sorted decreasingly:
  * r_k = sum_{i>k} lambda_i / lambda_{k+1}, R_k = (sum_{i>k} lambda_i)^2 /
  * sum_{i>k} lambda_i^2 (0-based: the sums run over lambda[k..n-1]).
