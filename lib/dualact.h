@@ -418,6 +418,10 @@ typedef struct {
 
 int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
                     size_t n, long depth, int ntk);
+/* The same in double for one starting point (da_dual_eval_d; no error
+ * figure: for plots): rho[l] = rho_l and ntk[l] = Theta_l(rho0)/Theta_l(1),
+ * l = 0..depth (either may be NULL). */
+int da_kmap_iterate_d(double *rho, double *ntk, const da_dual *d, double rho0, long depth);
 void da_kmap_free(da_kmap *k);
 
 /* Fixed points of f in [-1, 1] (sign changes of f(rho) - rho on a grid of
