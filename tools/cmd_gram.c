@@ -58,7 +58,8 @@ static const char usage[] =
     "                 above: estimate)\n"
     "  Columns then: layer,lambda_min,lambda_max,cond (of the NNGP, double,\n"
     "  estimates),entry_err,ntk_lambda_min,ntk_lambda_max,ntk_cond,\n"
-    "  cond_lo,cond_hi,ntk_cond_lo,ntk_cond_hi (proved enclosures of kappa),bound.\n"
+    "  cond_lo,cond_hi,ntk_cond_lo,ntk_cond_hi (proved enclosures of kappa when\n"
+    "  bound is rigorous),bound.\n"
     "Exit status: 0 success, 2 usage or input error, 3 Lanczos did not converge.\n";
 
 /* Read all of f into *buf; 0, or -1 (read error), -2 (out of memory) or
@@ -223,6 +224,26 @@ static void show_progress(void *ctx, long layer, long depth)
     fflush(stderr);
 }
 
+/* a proved bound v printed with 9 significant digits, rounded down (up = 0)
+   or up, so the printed number is still a bound */
+static void gdir(char *b, size_t n, double v, int up)
+{
+    if (!isfinite(v) || v == 0) {
+        g9(b, n, v);
+        return;
+    }
+    double step = pow(10, floor(log10(fabs(v))) - 8);
+    double x = up ? ceil(v / step) * step : floor(v / step) * step;
+    for (int i = 0; i < 4; i++) {
+        snprintf(b, n, "%.9g", x);
+        double p = strtod(b, NULL);
+        if (up ? p >= v : p <= v)
+            return;
+        x += up ? step : -step;
+    }
+    snprintf(b, n, "%.17g", v);
+}
+
 /* --sw2 --sb2: the network's NNGP and NTK Gram matrices (lib/analysis/gram_net.c) */
 static int gram_network(FILE *out, const da_act *act, const char *act_s, const da_gram_data *data,
                         long depth, double sw2, double sb2, int param, long width,
@@ -273,11 +294,11 @@ static int gram_network(FILE *out, const da_act *act, const char *act_s, const d
         g9(c[5], 40, g->ntk.lambda_min);
         g9(c[6], 40, g->ntk.lambda_max);
         g9(c[7], 40, g->ntk.cond);
-        g9(c[8], 40, g->nngp.cond_lo);
-        g9(c[9], 40, g->nngp.cond_hi);
-        g9(c[10], 40, g->ntk.cond_lo);
-        g9(c[11], 40, g->ntk.cond_hi);
-        snprintf(c[12], 40, "%s", g->proved ? "proved" : "estimate");
+        gdir(c[8], 40, g->nngp.cond_lo, 0);
+        gdir(c[9], 40, g->nngp.cond_hi, 1);
+        gdir(c[10], 40, g->ntk.cond_lo, 0);
+        gdir(c[11], 40, g->ntk.cond_hi, 1);
+        snprintf(c[12], 40, "%s", cli_bound_kind(g->proved));
         for (int q = 0; q < nc; q++)
             cells[q] = c[q];
         da_table_add_row(t, cells);
@@ -291,7 +312,7 @@ static int gram_network(FILE *out, const da_act *act, const char *act_s, const d
     gram_cli_describe(desc, sizeof desc, data);
     snprintf(comment, sizeof comment,
              "%s network Gram matrices (sw2 %g, sb2 %g, %s parameterisation) of %s; "
-             "lambda_*, cond: double, estimates; cond_lo..cond_hi proved when bound = proved",
+             "lambda_*, cond: double, estimates; cond_lo..cond_hi proved (rounded outwards) when bound = rigorous",
              act_s, sw2, sb2, param == DA_NETK_PARAM_NTK ? "NTK" : "standard", desc);
     da_table_set_comment(t, comment);
     char *s = NULL;
