@@ -19,6 +19,9 @@ def esc(s):
     """roff-escape a line of text"""
     s = s.replace("\\", "\\e")
     s = s.replace("-", "\\-")
+    # long comma lists (CSV headers) may break after a comma: \: is a
+    # zero-width break point
+    s = re.sub(r"(?<=[^\s,]),(?=[^\s,])", ",\\:", s)
     if s.startswith(".") or s.startswith("'"):
         s = "\\&" + s
     return s

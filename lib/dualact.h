@@ -454,6 +454,10 @@ typedef struct {
 
 int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
                     size_t n, long depth, int ntk);
+/* The same in double for one starting point (da_dual_eval_d; no error
+ * figure: for plots): rho[l] = rho_l and ntk[l] = Theta_l(rho0)/Theta_l(1),
+ * l = 0..depth (either may be NULL). */
+int da_kmap_iterate_d(double *rho, double *ntk, const da_dual *d, double rho0, long depth);
 void da_kmap_free(da_kmap *k);
 
 /* Fixed points of f in [-1, 1] (sign changes of f(rho) - rho on a grid of
@@ -563,6 +567,27 @@ typedef struct {
 int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
                     const da_ball q1, const da_ball q2, const da_ball c);
 void da_netk_layer_clear(da_netk_layer *row);
+
+/* The double-precision path (an estimate: double rounding, no proof).
+ * da_netk_fast: 1 when the activation has a closed form this path knows
+ * (every closed form of da_netk_eval without a shift C).
+ * da_netk_eval_fast: E[s(u) s(v)] or E[s'(u) s'(v)] as da_netk_eval_d, by
+ * the closed form in double (about 50 ns); *err an estimate (32 ulp of the
+ * magnitudes, plus asin's condition near |rho| = 1).  NaN when !fast. */
+int da_netk_fast(const da_netk *k);
+double da_netk_eval_fast(const da_netk *k, double q1, double q2, double c, int deriv,
+                         double *err);
+/* The NNGP and NTK matrices (n1 x n2, row-major) of the network of
+ * da_netk_network (sw2, sb2 midpoints; param, width, bias; dim is the
+ * column count of X1 and X2, rows unnormalized) on X1 (n1 x dim) and X2
+ * (n2 x dim; NULL: X2 = X1, the diagonal then exactly x = x'), in double:
+ * the closed form when da_netk_fast, else da_netk_eval_d per entry.
+ * ntk may be NULL.  *err (if not NULL) is an ESTIMATE of the error of
+ * the entries relative to sqrt(K(x,x) K(x',x')): (depth + 1) times the
+ * largest error estimate of one layer's kernel evaluations relative to
+ * sqrt(E s(u)^2 E s(v)^2) (it ignores growth through sw2 E[s'(u)s'(v)] > 1).  DA_EINVAL, DA_ENOMEM, DA_EDOM (NaN). */
+int da_netk_matrix_d(double *nngp, double *ntk, double *err, da_netk *k, const da_netk_net *n,
+                     const double *X1, size_t n1, const double *X2, size_t n2, size_t dim);
 
 /* Mean-field signal propagation (Poole et al. 2016, Schoenholz et al.
  * 2017): proved enclosures where the proof goes through (rigorous = 1),
@@ -815,6 +840,38 @@ typedef struct {
  * activation that jumps. */
 int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *data,
                     const da_gram_opts *o);
+
+/* The NNGP and NTK Gram matrices of the network of da_netk_network
+ * (sw2, sb2, param, width, bias, depth of net; dim is the data's) on a
+ * data set (rows of unit norm, input kernel x.x'/d), after each layer
+ * 0..depth.  The figures lambda_min, lambda_max, cond come from the double
+ * matrices (da_netk_matrix_d) and GSL: estimates.  When n <= prove_max
+ * the entries are recomputed as balls (da_netk_network) and the extreme
+ * eigenvalues enclosed: lambda_min in [min_lo, min_hi], lambda_max in
+ * [max_lo, max_hi], kappa in [cond_lo, cond_hi] (Cholesky of A - sI in
+ * Arb for the lower bound, a Rayleigh quotient for the upper one;
+ * docs/analysis.md); proved = 1 then, else NaN bounds and bound_reason
+ * says why (n above the cap, a Cholesky that failed). */
+typedef struct {
+    size_t prove_max;     /* largest n for the proof (default 40) */
+    long digits;          /* of the ball entries (default 20) */
+} da_gram_net_opts;
+void da_gram_net_opts_init(da_gram_net_opts *o);
+typedef struct {
+    double lambda_min, lambda_max, cond;      /* estimates */
+    double min_lo, min_hi, max_lo, max_hi;    /* proved (NaN when not) */
+    double cond_lo, cond_hi;
+} da_gram_eig;
+typedef struct {
+    long layer;
+    da_gram_eig nngp, ntk;
+    double entry_err;     /* estimated relative error of the double entries */
+    int proved;           /* both matrices' bounds proved */
+    char bound_reason[256];
+} da_gram_net_layer;
+/* rows has net->depth + 1 entries. */
+int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_data *data,
+                    const da_netk_net *net, const da_gram_net_opts *o);
 
 /* Effective ranks of a spectrum lambda[0..n-1] sorted decreasingly:
  * r_k = sum_{i>k} lambda_i / lambda_{k+1}, R_k = (sum_{i>k} lambda_i)^2 /

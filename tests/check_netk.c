@@ -30,6 +30,12 @@ static da_netk *mknetk(const da_act *a, long digits, da_dual_method_t m)
     return k;
 }
 
+static void da_ball_set_d(da_ball b, double x)
+{
+    mpfr_set_d(b->mid, x, MPFR_RNDN);
+    mpfr_set_zero(b->rad, 1);
+}
+
 static void dec(da_ball b, const char *s)
 {
     da_ball_init2(b, 400);
@@ -349,6 +355,137 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* the double path (da_netk_eval_fast) against the ball path at random
+ * (q1, q2, c), |rho| <= 0.97, and the diagonal: relative 1e-12, and the
+ * difference within the path's own error estimate */
+START_TEST(test_fast_vs_ball)
+{
+    static const char *acts[] = {"relu", "erf", "abs", "step", "sign", "leaky_relu(0.2)",
+                                 "gelu", "sin", "cos", "exp", "gaussian", "x", "2*erf(3*x)",
+                                 "sqrt(2)*relu(x)"};
+    unsigned long seed = 12345;
+    for (size_t i = 0; i < sizeof acts / sizeof *acts; i++) {
+        da_act *a = mkact(acts[i]);
+        da_netk *k = mknetk(a, 20, DA_DUAL_AUTO);
+        ck_assert_msg(da_netk_fast(k), "%s: fast path expected", acts[i]);
+        for (int t = 0; t < 40; t++) {
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+            double u1 = (double)(seed >> 11) / 0x1p53;
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+            double u2 = (double)(seed >> 11) / 0x1p53;
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+            double u3 = (double)(seed >> 11) / 0x1p53;
+            double q1 = 0.05 + 3 * u1, q2 = 0.05 + 3 * u2;
+            double c = (t % 8 == 0) ? q1 : 0.97 * (2 * u3 - 1) * sqrt(q1 * q2);
+            if (t % 8 == 0) q2 = q1;
+            for (int m = 0; m <= 1; m++) {
+                if (m == 1 && (t % 8 == 0) && (!strcmp(acts[i], "step") || !strcmp(acts[i], "sign")))
+                    continue;                                     /* infinite */
+                double e = 0, eb = 0;
+                double v = da_netk_eval_fast(k, q1, q2, c, m, &e);
+                double w = da_netk_eval_d(k, q1, q2, c, m, &eb);
+                double scale = fmax(fabs(w), 1e-3 * fabs(q1 + q2));
+                ck_assert_msg(fabs(v - w) <= 1e-12 * scale,
+                              "%s m=%d (%g, %g, %g): fast %.17g ball %.17g", acts[i], m, q1, q2,
+                              c, v, w);
+                ck_assert_msg(fabs(v - w) <= e + eb,
+                              "%s m=%d: |fast - ball| = %g above the estimate %g", acts[i], m,
+                              fabs(v - w), e);
+            }
+        }
+        da_netk_free(k);
+        da_act_free(a);
+    }
+    /* no fast path: a series activation, a shifted closed form */
+    static const char *slow[] = {"tanh", "relu(x)-0.3"};
+    for (size_t i = 0; i < 2; i++) {
+        da_act *a = mkact(slow[i]);
+        da_netk *k = mknetk(a, 16, DA_DUAL_AUTO);
+        ck_assert(!da_netk_fast(k));
+        ck_assert(isnan(da_netk_eval_fast(k, 1, 1, 0.5, 0, NULL)));
+        da_netk_free(k);
+        da_act_free(a);
+    }
+}
+END_TEST
+
+/* da_netk_matrix_d against da_netk_network entry by entry (balls at 30
+ * digits), both parameterisations, x1 != x2 and x2 = x1 */
+START_TEST(test_matrix_vs_network)
+{
+    static const char *acts[] = {"relu", "erf", "tanh"};
+    enum { N1 = 4, N2 = 3, D = 5, L = 4 };
+    double X1[N1 * D], X2[N2 * D];
+    unsigned long seed = 99;
+    for (int i = 0; i < N1 * D + N2 * D; i++) {
+        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+        double u = (double)(seed >> 11) / 0x1p53 * 2 - 1;
+        if (i < N1 * D) X1[i] = u; else X2[i - N1 * D] = u;
+    }
+    for (size_t ia = 0; ia < 3; ia++)
+        for (int param = 0; param <= 1; param++)
+            for (int same = 0; same <= 1; same++) {
+                da_act *a = mkact(acts[ia]);
+                da_netk *k = mknetk(a, 30, DA_DUAL_AUTO);
+                da_netk *kd = mknetk(a, 16, DA_DUAL_AUTO);
+                da_netk_net net;
+                da_netk_net_init(&net);
+                net.depth = L;
+                net.param = param;
+                net.width = 7;
+                net.dim = D;
+                da_ball_init2(&net.sw2, 200);
+                da_ball_init2(&net.sb2, 200);
+                da_ball_set_d(&net.sw2, 1.5);
+                da_ball_set_d(&net.sb2, 0.125);
+                const double *Y = same ? X1 : X2;
+                size_t n2 = same ? N1 : N2;
+                double K[N1 * N1], T[N1 * N1], err = 0;
+                ck_assert_int_eq(da_netk_matrix_d(K, T, &err, kd, &net, X1, N1,
+                                                  same ? NULL : X2, N2, D), DA_OK);
+                ck_assert_msg(err > 0 && err < 1e-10, "%s: err %g", acts[ia], err);
+                for (size_t i = 0; i < N1; i++)
+                    for (size_t j = 0; j < n2; j++) {
+                        da_ball q1, q2, c;
+                        da_ball_init2(q1, 200); da_ball_init2(q2, 200); da_ball_init2(c, 200);
+                        double s11 = 0, s22 = 0, s12 = 0;
+                        for (int t = 0; t < D; t++) {
+                            s11 += X1[i * D + t] * X1[i * D + t];
+                            s22 += Y[j * D + t] * Y[j * D + t];
+                            s12 += X1[i * D + t] * Y[j * D + t];
+                        }
+                        da_ball_set_d(q1, s11 / D);
+                        da_ball_set_d(q2, s22 / D);
+                        da_ball_set_d(c, s12 / D);
+                        /* the double sums carry rounding: balls of 1e-15 */
+                        mpfr_set_d(q1->rad, 1e-15, MPFR_RNDU);
+                        mpfr_set_d(q2->rad, 1e-15, MPFR_RNDU);
+                        mpfr_set_d(c->rad, 1e-15, MPFR_RNDU);
+                        net.identical = same && i == j;
+                        da_netk_layer rows[L + 1];
+                        int st = da_netk_network(rows, k, &net, q1, q2, c);
+                        ck_assert(st == DA_OK || st == DA_EACCURACY);
+                        double kb = mpfr_get_d(rows[L].nngp.mid, MPFR_RNDN);
+                        double tb = mpfr_get_d(rows[L].ntk.mid, MPFR_RNDN);
+                        ck_assert_msg(fabs(K[i * n2 + j] - kb) <= 1e-12 * fabs(kb),
+                                      "%s param %d nngp[%zu,%zu] %.17g vs %.17g", acts[ia], param,
+                                      i, j, K[i * n2 + j], kb);
+                        ck_assert_msg(fabs(T[i * n2 + j] - tb) <= 1e-12 * fabs(tb),
+                                      "%s param %d ntk[%zu,%zu] %.17g vs %.17g", acts[ia], param,
+                                      i, j, T[i * n2 + j], tb);
+                        for (int l = 0; l <= L; l++)
+                            da_netk_layer_clear(&rows[l]);
+                        da_ball_clear(q1); da_ball_clear(q2); da_ball_clear(c);
+                    }
+                da_ball_clear(&net.sw2);
+                da_ball_clear(&net.sb2);
+                da_netk_free(k);
+                da_netk_free(kd);
+                da_act_free(a);
+            }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("netk");
@@ -360,6 +497,8 @@ int main(void)
     tcase_add_test(tc, test_gelu_series);
     tcase_add_test(tc, test_identities);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_fast_vs_ball);
+    tcase_add_test(tc, test_matrix_vs_network);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -15,6 +15,8 @@ static const char usage[] =
     "usage: dualact gram ACT (--data FILE | --sphere N,d | --separated N,d,delta)\n"
     "                    --depth L [--ntk] [--rank-k K] [--spectrum] [--seed S]\n"
     "                    [--columns LIST] [--header] [--tol T] [--format text|csv|json|markdown|latex]\n"
+    "       dualact gram ACT (DATA) --depth L --sw2 S --sb2 B [--param ntk|standard]\n"
+    "                    [--width W] [--prove-max N] [--format F]\n"
     "\n"
     "The kernel matrix of the data after each depth 0..L (the top-layer kernel\n"
     "K^(l) = sigma_hat(K^(l-1)) entrywise, or with --ntk the normalized NTK\n"
@@ -46,6 +48,18 @@ static const char usage[] =
     "[rK,RK,] entry_err,lambda_err,method,steps.  Double precision: entry_err\n"
     "bounds the error of every entry; lambda_err estimates that of the\n"
     "eigenvalues (docs/analysis.md).  A '#' line says how the data were read.\n"
+    "\n"
+    "  --sw2 S, --sb2 B  the network Dense(S, B), (ACT, Dense(S, B)) x L of\n"
+    "                 dualact kernel (sigma as given, input kernel x.x'/d of the\n"
+    "                 unit rows): the NNGP and NTK Gram matrices instead\n"
+    "  --param P      ntk (default) or standard (neural-tangents' conventions)\n"
+    "  --width W      hidden width for --param standard (default 1)\n"
+    "  --prove-max N  prove the eigenvalue bounds up to N points (default 40;\n"
+    "                 above: estimate)\n"
+    "  Columns then: layer,lambda_min,lambda_max,cond (of the NNGP, double,\n"
+    "  estimates),entry_err,ntk_lambda_min,ntk_lambda_max,ntk_cond,\n"
+    "  cond_lo,cond_hi,ntk_cond_lo,ntk_cond_hi (proved enclosures of kappa when\n"
+    "  bound is rigorous),bound.\n"
     "Exit status: 0 success, 2 usage or input error, 3 Lanczos did not converge.\n";
 
 /* Read all of f into *buf; 0, or -1 (read error), -2 (out of memory) or
@@ -210,11 +224,117 @@ static void show_progress(void *ctx, long layer, long depth)
     fflush(stderr);
 }
 
+/* a proved bound v printed with 9 significant digits, rounded down (up = 0)
+   or up, so the printed number is still a bound */
+static void gdir(char *b, size_t n, double v, int up)
+{
+    if (!isfinite(v) || v == 0) {
+        g9(b, n, v);
+        return;
+    }
+    double step = pow(10, floor(log10(fabs(v))) - 8);
+    double x = up ? ceil(v / step) * step : floor(v / step) * step;
+    for (int i = 0; i < 4; i++) {
+        snprintf(b, n, "%.9g", x);
+        double p = strtod(b, NULL);
+        if (up ? p >= v : p <= v)
+            return;
+        x += up ? step : -step;
+    }
+    snprintf(b, n, "%.17g", v);
+}
+
+/* --sw2 --sb2: the network's NNGP and NTK Gram matrices (lib/analysis/gram_net.c) */
+static int gram_network(FILE *out, const da_act *act, const char *act_s, const da_gram_data *data,
+                        long depth, double sw2, double sb2, int param, long width,
+                        size_t prove_max, da_table_format fmt)
+{
+    da_netk_net net;
+    da_netk_net_init(&net);
+    net.depth = depth;
+    net.param = param;
+    net.width = width;
+    da_ball_init2(&net.sw2, 64);
+    da_ball_init2(&net.sb2, 64);
+    mpfr_set_d(net.sw2.mid, sw2, MPFR_RNDN);
+    mpfr_set_zero(net.sw2.rad, 1);
+    mpfr_set_d(net.sb2.mid, sb2, MPFR_RNDN);
+    mpfr_set_zero(net.sb2.rad, 1);
+    da_gram_net_opts go;
+    da_gram_net_opts_init(&go);
+    go.prove_max = prove_max;
+    da_gram_net_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
+    int rc = 0;
+    double n = (double)data->n;
+    rc = cli_check_time((double)(depth + 1) * (n * n * 1e-6 + n * n * n * 1e-8), "gram --sw2",
+                        "use fewer points or layers");
+    int st = rc || !rows ? DA_ENOMEM : da_gram_network(rows, act, data, &net, &go);
+    da_ball_clear(&net.sw2);
+    da_ball_clear(&net.sb2);
+    if (rc || st) {
+        free(rows);
+        return rc ? rc : cli_lib_error(st, act_s);
+    }
+    const char *head[] = {"layer", "lambda_min", "lambda_max", "cond", "entry_err",
+                          "ntk_lambda_min", "ntk_lambda_max", "ntk_cond", "cond_lo", "cond_hi",
+                          "ntk_cond_lo", "ntk_cond_hi", "bound"};
+    int nc = (int)(sizeof head / sizeof *head);
+    da_table *t = da_table_new(nc, head);
+    int all = 1;
+    char reason[300] = "";
+    for (long l = 0; l <= depth; l++) {
+        da_gram_net_layer *g = &rows[l];
+        char c[13][40];
+        const char *cells[13];
+        snprintf(c[0], 40, "%ld", g->layer);
+        g9(c[1], 40, g->nngp.lambda_min);
+        g9(c[2], 40, g->nngp.lambda_max);
+        g9(c[3], 40, g->nngp.cond);
+        snprintf(c[4], 40, "%.2e", g->entry_err);
+        g9(c[5], 40, g->ntk.lambda_min);
+        g9(c[6], 40, g->ntk.lambda_max);
+        g9(c[7], 40, g->ntk.cond);
+        gdir(c[8], 40, g->nngp.cond_lo, 0);
+        gdir(c[9], 40, g->nngp.cond_hi, 1);
+        gdir(c[10], 40, g->ntk.cond_lo, 0);
+        gdir(c[11], 40, g->ntk.cond_hi, 1);
+        snprintf(c[12], 40, "%s", cli_bound_kind(g->proved));
+        for (int q = 0; q < nc; q++)
+            cells[q] = c[q];
+        da_table_add_row(t, cells);
+        if (!g->proved) {
+            if (all)
+                snprintf(reason, sizeof reason, "layer %ld: %s", l, g->bound_reason);
+            all = 0;
+        }
+    }
+    char desc[600], comment[1200];
+    gram_cli_describe(desc, sizeof desc, data);
+    snprintf(comment, sizeof comment,
+             "%s network Gram matrices (sw2 %g, sb2 %g, %s parameterisation) of %s; "
+             "lambda_*, cond: double, estimates; cond_lo..cond_hi proved (rounded outwards) when bound = rigorous",
+             act_s, sw2, sb2, param == DA_NETK_PARAM_NTK ? "NTK" : "standard", desc);
+    da_table_set_comment(t, comment);
+    char *s = NULL;
+    st = da_table_render(&s, t, fmt);
+    da_table_free(t);
+    free(rows);
+    if (st)
+        return cli_lib_error(st, "gram");
+    fputs(s, out);
+    free(s);
+    if (fmt == DA_TABLE_TEXT)
+        cli_print_bound(out, all, reason);
+    return 0;
+}
+
 int cmd_gram(int argc, char **argv, FILE *out)
 {
     const char *file = NULL, *sphere = NULL, *separated = NULL, *columns = NULL, *act_s = NULL;
-    long depth = -1, seed = 1;
-    int header = 0;
+    long depth = -1, seed = 1, width = 1, prove_max = 40;
+    int header = 0, param = DA_NETK_PARAM_NTK;
+    double sw2 = 1, sb2 = 0;
+    const char *sw2_s = NULL, *sb2_s = NULL, *param_s = NULL;
     da_gram_opts o;
     da_gram_opts_init(&o);
     da_table_format fmt = DA_TABLE_TEXT;
@@ -226,7 +346,9 @@ int cmd_gram(int argc, char **argv, FILE *out)
         } else if (!strcmp(a, "--data") || !strcmp(a, "--sphere") ||
                    !strcmp(a, "--separated") || !strcmp(a, "--depth") ||
                    !strcmp(a, "--rank-k") || !strcmp(a, "--seed") || !strcmp(a, "--columns") ||
-                   !strcmp(a, "--tol") || !strcmp(a, "--format")) {
+                   !strcmp(a, "--tol") || !strcmp(a, "--format") || !strcmp(a, "--sw2") ||
+                   !strcmp(a, "--sb2") || !strcmp(a, "--param") || !strcmp(a, "--width") ||
+                   !strcmp(a, "--prove-max")) {
             if (i + 1 >= argc)
                 return cli_usage_error("%s needs a value", a);
             const char *v = argv[++i];
@@ -238,6 +360,29 @@ int cmd_gram(int argc, char **argv, FILE *out)
                 separated = v;
             else if (!strcmp(a, "--columns"))
                 columns = v;
+            else if (!strcmp(a, "--sw2")) {
+                if (cli_parse_double(v, 0, 1e6, &sw2, "--sw2"))
+                    return EXIT_USAGE;
+                sw2_s = v;
+            } else if (!strcmp(a, "--sb2")) {
+                if (cli_parse_double(v, 0, 1e6, &sb2, "--sb2"))
+                    return EXIT_USAGE;
+                sb2_s = v;
+            } else if (!strcmp(a, "--param")) {
+                if (!strcmp(v, "ntk"))
+                    param = DA_NETK_PARAM_NTK;
+                else if (!strcmp(v, "standard"))
+                    param = DA_NETK_PARAM_STANDARD;
+                else
+                    return cli_usage_error("--param: ntk or standard, not '%s'", v);
+                param_s = v;
+            } else if (!strcmp(a, "--width")) {
+                if (cli_parse_long(v, 1, 1000000000L, &width, "--width"))
+                    return EXIT_USAGE;
+            } else if (!strcmp(a, "--prove-max")) {
+                if (cli_parse_long(v, 0, 2000, &prove_max, "--prove-max"))
+                    return EXIT_USAGE;
+            }
             else if (!strcmp(a, "--depth")) {
                 if (cli_parse_long(v, 0, 100000, &depth, "--depth"))
                     return EXIT_USAGE;
@@ -276,6 +421,10 @@ int cmd_gram(int argc, char **argv, FILE *out)
     if (depth < 0)
         return cli_usage_error("gram: --depth L is required");
     o.depth = depth;
+    if ((sw2_s != NULL) != (sb2_s != NULL))
+        return cli_usage_error("gram: --sw2 and --sb2 go together");
+    if (param_s && !sw2_s)
+        return cli_usage_error("gram: --param needs --sw2 and --sb2");
     da_act *act = NULL;
     int st = cli_act_new(&act, act_s);
     if (st)
@@ -285,6 +434,17 @@ int cmd_gram(int argc, char **argv, FILE *out)
     if (rc) {
         da_act_free(act);
         return rc;
+    }
+    if (sw2_s) {
+        if (o.ntk || o.rank_k || o.spectrum)
+            rc = cli_usage_error("gram: --ntk, --rank-k, --spectrum do not apply with --sw2 "
+                                 "(both kernels are shown)");
+        else if (data->n > 2000)
+            rc = cli_usage_error("gram --sw2: at most 2000 points (full spectrum)");
+        else
+            rc = gram_network(out, act, act_s, data, depth, sw2, sb2, param, width,
+                              (size_t)prove_max, fmt);
+        goto done;
     }
     if (o.rank_k >= (long)data->n) {
         rc = cli_usage_error("--rank-k: %ld must be below the number of points %zu", o.rank_k,

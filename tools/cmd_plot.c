@@ -479,18 +479,12 @@ static int plot_iterate(da_plot *p, const plot_opts *o, dual_item *it)
     }
     for (int j = 0; j < o->nacts && !rc; j++) {
         for (int m = 0; m < R.n; m++) {
-            double r = R.v[m], th = r, th1 = 1, r1 = 1;
+            /* the iteration is the library's (da_kmap_iterate_d) */
+            da_kmap_iterate_d(o->ntk ? NULL : y, o->ntk ? y : NULL, it[j].d, R.v[m], depth);
             for (long l = 0; l <= depth; l++) {
                 x[l] = (double)l;
-                double v = o->ntk ? th / th1 : r;
-                y[l] = o->logy ? fabs(v) : v;
-                /* next layer */
-                double fp = fval(&it[j], r, 1), fp1 = fval(&it[j], r1, 1);
-                double rn = fval(&it[j], r, 0), r1n = fval(&it[j], r1, 0);
-                th = th * fp + rn;
-                th1 = th1 * fp1 + r1n;
-                r = rn;
-                r1 = r1n;
+                if (o->logy)
+                    y[l] = fabs(y[l]);
             }
             char pt[64], px[64], t[512], tx[512], nb[32];
             num(nb, sizeof nb, R.v[m]);
@@ -691,18 +685,11 @@ static int plot_lambda(da_plot *p, const plot_opts *o, dual_item *it)
                 }
                 /* the worst-pair Gershgorin bound: every off-diagonal entry
                    is at most k_L(1 - delta) in absolute value */
-                double r = 1 - D.v[m], th = r, th1 = 1, r1 = 1;
-                x[0] = 0;
-                y[0] = 1 - nm1 * r;
-                for (long l = 1; l <= depth; l++) {
-                    double fp = fval(&it[j], r, 1), fp1 = fval(&it[j], r1, 1);
-                    double rn = fval(&it[j], r, 0), r1n = fval(&it[j], r1, 0);
-                    th = th * fp + rn;
-                    th1 = th1 * fp1 + r1n;
-                    r = rn;
-                    r1 = r1n;
+                /* k_L(1 - delta) from the library's iteration */
+                da_kmap_iterate_d(ntk ? NULL : y, ntk ? y : NULL, it[j].d, 1 - D.v[m], depth);
+                for (long l = 0; l <= depth; l++) {
                     x[l] = (double)l;
-                    y[l] = ntk ? 1 - nm1 * fabs(th / th1) : 1 - nm1 * fabs(r);
+                    y[l] = l == 0 ? 1 - nm1 * (1 - D.v[m]) : 1 - nm1 * fabs(y[l]);
                 }
                 char pt[96], px[96], t[512], tx[512];
                 snprintf(pt, sizeof pt, "%sbound, δ = %s", ntk ? "NTK " : "", nb);

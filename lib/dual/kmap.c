@@ -511,3 +511,40 @@ out:
     da_clear_error();
     return DA_OK;
 }
+
+/* ---- double precision ---------------------------------------------------- */
+
+/* f^(k)(rho) in double, rho clamped to [-1, 1] when round-off put it just
+   outside */
+static double kd_eval(const da_dual *d, double rho, int k)
+{
+    if (!isfinite(rho) || rho < -1 || rho > 1) {
+        if (isfinite(rho) && fabs(rho) <= 1 + 1e-12)
+            rho = rho > 0 ? 1 : -1;
+        else
+            return NAN;
+    }
+    return da_dual_eval_d(d, rho, k, NULL);
+}
+
+int da_kmap_iterate_d(double *rho, double *ntk, const da_dual *d, double rho0, long depth)
+{
+    if (depth < 0)
+        return da_fail(DA_EINVAL, "depth must be >= 0");
+    double r = rho0, th = rho0, th1 = 1, r1 = 1;
+    for (long l = 0; l <= depth; l++) {
+        if (rho)
+            rho[l] = r;
+        if (ntk)
+            ntk[l] = th / th1;
+        if (l == depth)
+            break;
+        double fp = kd_eval(d, r, 1), fp1 = ntk ? kd_eval(d, r1, 1) : 0;
+        double rn = kd_eval(d, r, 0), r1n = ntk ? kd_eval(d, r1, 0) : 0;
+        th = th * fp + rn;
+        th1 = th1 * fp1 + r1n;
+        r = rn;
+        r1 = r1n;
+    }
+    return DA_OK;
+}

@@ -221,7 +221,8 @@ def kernel_fn(act, depth, sw2=1.0, sb2=0.0, param="ntk", normalized=False, digit
     and x2 (n2 x d, default x1) give the input kernels x.x'/d, and each
     layer maps them through the library's general-variance kernels
     E[s(u)s(v)], E[s'(u)s'(v)] (closed forms or the Hermite series,
-    da_netk_eval_d, each entry to about 16 digits):
+    in double by da_netk_eval_fast when the activation has a closed form,
+    else da_netk_eval_d, each entry to about 15-16 digits, an estimate):
         K <- sw2 E[s(u) s(v)] + sb2,   Theta <- K + sw2 E[s'(u) s'(v)] Theta.
     fn returns a Kernel(nngp, ntk) namedtuple of n1 x n2 arrays (or one
     array when get is a single name).  The recursion itself runs in double
@@ -243,7 +244,7 @@ def kernel_fn(act, depth, sw2=1.0, sb2=0.0, param="ntk", normalized=False, digit
         v, e = a._netk(np.ascontiguousarray(q1, float).ravel(),
                        np.ascontiguousarray(q2, float).ravel(),
                        np.ascontiguousarray(c, float).ravel(), deriv=deriv, digits=int(digits),
-                       normalized=bool(normalized))
+                       normalized=bool(normalized), fast=True)
         return v.reshape(shape)
 
     def fn(x1, x2=None, get=("nngp", "ntk")):

@@ -358,15 +358,16 @@ PyObject *daext_gram(PyObject *self, PyObject *args, PyObject *kw)
  * variances q1, q2 and covariance c, elementwise over three 1-D arrays of
  * one length (the caller broadcasts), by da_netk_eval_d: the library's
  * general-variance kernel, closed form or series, with its error bound.
- * q1 == q2 == c is the diagonal E[s(u)^2]. */
+ * q1 == q2 == c is the diagonal E[s(u)^2].  fast=True: the closed form in
+ * double (da_netk_eval_fast; errors are estimates) when there is one. */
 PyObject *daext_act_netk(PyObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"q1", "q2", "c", "deriv", "digits", "normalized", NULL};
+    static char *kwlist[] = {"q1", "q2", "c", "deriv", "digits", "normalized", "fast", NULL};
     PyObject *o1, *o2, *oc;
-    int deriv = 0, normalized = 0;
+    int deriv = 0, normalized = 0, fast = 0;
     long digits = 16;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|ilp", kwlist, &o1, &o2, &oc, &deriv, &digits,
-                                     &normalized))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|ilpp", kwlist, &o1, &o2, &oc, &deriv, &digits,
+                                     &normalized, &fast))
         return NULL;
     daext_act *a = (daext_act *)self;
     if (!daext_act_get(self))
@@ -411,8 +412,12 @@ PyObject *daext_act_netk(PyObject *self, PyObject *args, PyObject *kw)
     da_netk *k = NULL;
     int st = da_netk_new(&k, a->act, &o);
     daext_err_grab(&er, st);
-    for (npy_intp i = 0; !st && i < n; i++)
-        vv[i] = da_netk_eval_d(k, a1[i], a2[i], ac[i], deriv, &ev[i]);
+    if (!st && fast && da_netk_fast(k))
+        for (npy_intp i = 0; i < n; i++)
+            vv[i] = da_netk_eval_fast(k, a1[i], a2[i], ac[i], deriv, &ev[i]);
+    else
+        for (npy_intp i = 0; !st && i < n; i++)
+            vv[i] = da_netk_eval_d(k, a1[i], a2[i], ac[i], deriv, &ev[i]);
     da_netk_free(k);
     daext_unlock(a);
     Py_END_ALLOW_THREADS

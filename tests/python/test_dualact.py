@@ -584,6 +584,54 @@ def accuracy_errors_carry_the_partial_result():
         assert isinstance(e.result, list) and e.result[0].rad > 1e-40
 
 
+def relu_network_np(X1, X2, L, sw2, sb2):
+    """the ReLU network's NNGP and NTK in numpy: the arc-cosine kernel
+    sqrt(q1 q2) (sin t + (pi - t) cos t) / (2 pi), t = acos(rho), and its
+    derivative kernel (pi - t) / (2 pi)"""
+    d = X1.shape[1]
+    K = sw2 * X1 @ X2.T / d + sb2
+    q1 = sw2 * (X1 * X1).sum(1) / d + sb2
+    q2 = sw2 * (X2 * X2).sum(1) / d + sb2
+    T = K.copy()
+    for _ in range(L):
+        s = np.sqrt(q1[:, None] * q2[None, :])
+        t = np.arccos(np.clip(K / s, -1, 1))
+        E = s * (np.sin(t) + (np.pi - t) * np.cos(t)) / (2 * np.pi)
+        Ed = (np.pi - t) / (2 * np.pi)
+        K, T = sw2 * E + sb2, sw2 * E + sb2 + sw2 * Ed * T
+        q1 = sw2 * q1 / 2 + sb2
+        q2 = sw2 * q2 / 2 + sb2
+    return K, T
+
+
+@test
+def kernel_fn_relu_against_numpy_closed_form():
+    rng = np.random.default_rng(5)
+    X1 = rng.normal(size=(19, 7))
+    X2 = 0.7 * rng.normal(size=(13, 7))
+    k = dualact.kernel_fn("relu", depth=6, sw2=2.0, sb2=0.05)(X1, X2)
+    K, T = relu_network_np(X1, X2, 6, 2.0, 0.05)
+    assert np.max(np.abs(k.nngp - K) / np.abs(K)) < 1e-12, np.max(np.abs(k.nngp - K) / np.abs(K))
+    assert np.max(np.abs(k.ntk - T) / np.abs(T)) < 1e-12, np.max(np.abs(k.ntk - T) / np.abs(T))
+
+
+@test
+def netk_fast_path_against_the_ball_path():
+    # the double closed forms (fast=True) against the ball path, per entry
+    rng = np.random.default_rng(3)
+    q1 = 0.1 + 2 * rng.random(200)
+    q2 = 0.1 + 2 * rng.random(200)
+    c = 0.95 * (2 * rng.random(200) - 1) * np.sqrt(q1 * q2)
+    for act in ("relu", "erf", "gelu", "abs", "sin"):
+        a = dualact.Activation(act)
+        for deriv in (0, 1):
+            vf, ef = a._netk(q1, q2, c, deriv=deriv, fast=True)
+            vb, eb = a._netk(q1, q2, c, deriv=deriv)
+            scale = np.maximum(np.abs(vb), 1e-3)
+            assert np.max(np.abs(vf - vb) / scale) < 1e-12, act
+            assert np.all(np.abs(vf - vb) <= ef + eb), act
+
+
 def erf_network_np(X1, X2, L, sw2, sb2):
     """the erf network's NNGP and NTK in numpy, from Williams' closed form
     (E erf(u) erf(v) = 2/pi asin(2c / sqrt((1+2q1)(1+2q2)))) and its

@@ -1,0 +1,301 @@
+/* gram_net.c -- the NNGP and NTK Gram matrices of a network Dense(sw2, sb2),
+ * (act, Dense(sw2, sb2)) x L over a data set, and proved bounds on their
+ * extreme eigenvalues (docs/analysis.md, "Network Gram matrices").
+ *
+ * Estimates: the matrices by da_netk_matrix_d (double), the spectrum by
+ * GSL's symmetric eigensolver.
+ *
+ * Proof (n <= prove_max): every entry again as a ball through
+ * da_netk_network (the input kernel x.x'/d as a ball holding the double
+ * dot product's rounding), the matrix A as Arb balls (midpoints M, radii
+ * R).  With the GSL figures as guesses,
+ *   lambda_min(A) > s  when arb_mat_cho proves A - s I positive definite
+ *                      (for every symmetric matrix in the balls: this is
+ *                      Weyl's perturbation by R included);
+ *   lambda_max(A) < t  when it proves t I - A positive definite;
+ *   lambda_min(A) <= v'Av / v'v, lambda_max(A) >= w'Aw / w'w (Rayleigh, in
+ *                      balls, upper and lower ends) for the GSL eigenvectors.
+ * A failed Cholesky (e.g. lambda_min below the entry radii) leaves the
+ * layer an estimate, with the reason. */
+#include "core/core.h"
+#include "core/arbinc.h"
+#include "analysis/analysis.h"
+#ifdef HAVE_FLINT_ARB_H
+#include <flint/arb_mat.h>
+#else
+#include <arb_mat.h>
+#endif
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GN_PREC 128
+
+void da_gram_net_opts_init(da_gram_net_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->prove_max = 40;
+    o->digits = 20;
+}
+
+/* smallest and largest eigenvalues of the n x n matrix a (destroyed) and
+   their unit eigenvectors */
+static int eig_ends(double *lmin, double *lmax, double *vmin, double *vmax, double *a, size_t n)
+{
+    da_gsl_quiet();
+    gsl_matrix_view m = gsl_matrix_view_array(a, n, n);
+    gsl_vector *e = gsl_vector_alloc(n);
+    gsl_matrix *V = gsl_matrix_alloc(n, n);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
+    if (!e || !V || !w) {
+        gsl_vector_free(e); gsl_matrix_free(V); gsl_eigen_symmv_free(w);
+        return da_fail(DA_ENOMEM, "out of memory (eigenvalue workspace)");
+    }
+    int st = gsl_eigen_symmv(&m.matrix, e, V, w);
+    if (!st) {
+        gsl_eigen_symmv_sort(e, V, GSL_EIGEN_SORT_VAL_ASC);
+        *lmin = gsl_vector_get(e, 0);
+        *lmax = gsl_vector_get(e, n - 1);
+        for (size_t i = 0; i < n; i++) {
+            if (vmin) vmin[i] = gsl_matrix_get(V, i, 0);
+            if (vmax) vmax[i] = gsl_matrix_get(V, i, n - 1);
+        }
+    }
+    gsl_vector_free(e); gsl_matrix_free(V); gsl_eigen_symmv_free(w);
+    return st ? da_fail(DA_EDOM, "gsl_eigen_symmv failed (status %d)", st) : DA_OK;
+}
+
+/* Cholesky of sign (A - s I), sign = +1 or -1: 1 when proved positive definite */
+static int cho_shift(const arb_mat_t A, double s, int sign, size_t n)
+{
+    arb_mat_t B, L;
+    arb_mat_init(B, n, n);
+    arb_mat_init(L, n, n);
+    arb_t t;
+    arb_init(t);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            arb_set(arb_mat_entry(B, i, j), arb_mat_entry(A, i, j));
+            if (i == j) {
+                arb_set_d(t, s);
+                arb_sub(arb_mat_entry(B, i, j), arb_mat_entry(B, i, j), t, GN_PREC);
+            }
+            if (sign < 0)
+                arb_neg(arb_mat_entry(B, i, j), arb_mat_entry(B, i, j));
+        }
+    int ok = arb_mat_cho(L, B, GN_PREC);
+    arb_clear(t);
+    arb_mat_clear(B);
+    arb_mat_clear(L);
+    return ok;
+}
+
+/* v'Av / v'v as a ball, lower (lo = 1) or upper end */
+static double rayleigh(const arb_mat_t A, const double *v, size_t n, int lo)
+{
+    arb_t num, den, s, vi, vj;
+    arb_init(num); arb_init(den); arb_init(s); arb_init(vi); arb_init(vj);
+    for (size_t i = 0; i < n; i++) {
+        arb_set_d(vi, v[i]);
+        arb_addmul(den, vi, vi, GN_PREC);
+        for (size_t j = 0; j < n; j++) {
+            arb_set_d(vj, v[j]);
+            arb_mul(s, vi, vj, GN_PREC);
+            arb_addmul(num, s, arb_mat_entry(A, i, j), GN_PREC);
+        }
+    }
+    arb_div(num, num, den, GN_PREC);
+    arf_t x;
+    arf_init(x);
+    if (lo)
+        arb_get_lbound_arf(x, num, GN_PREC);
+    else
+        arb_get_ubound_arf(x, num, GN_PREC);
+    double r = arf_get_d(x, lo ? ARF_RND_FLOOR : ARF_RND_CEIL);
+    arf_clear(x);
+    arb_clear(num); arb_clear(den); arb_clear(s); arb_clear(vi); arb_clear(vj);
+    return r;
+}
+
+/* the proved enclosure of one matrix's extreme eigenvalues; 0 with a
+   reason when a step fails */
+static int prove(da_gram_eig *g, const double *mid, const double *rad, size_t n, char *why,
+                 size_t wl, const char *name)
+{
+    double *a = malloc(n * n * sizeof *a), *vmin = malloc(n * sizeof *vmin),
+           *vmax = malloc(n * sizeof *vmax);
+    arb_mat_t A;
+    arb_mat_init(A, n, n);
+    int ok = 0;
+    if (!a || !vmin || !vmax)
+        goto out;
+    double frob = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            /* symmetric: the hull of (i, j) and (j, i) */
+            double m1 = mid[i * n + j], m2 = mid[j * n + i];
+            double mm = 0.5 * (m1 + m2);
+            double r = fmax(rad[i * n + j], rad[j * n + i]) + fabs(m1 - mm) + fabs(m2 - mm);
+            r = r * (1 + 0x1p-50) + 0x1p-1070;
+            a[i * n + j] = mm;
+            arb_set_d(arb_mat_entry(A, i, j), mm);
+            mag_set_d(arb_radref(arb_mat_entry(A, i, j)), r);
+            frob += r * r;
+        }
+    double lmin, lmax;
+    if (eig_ends(&lmin, &lmax, vmin, vmax, a, n)) {
+        da_clear_error();
+        snprintf(why, wl, "%s: the eigensolver failed", name);
+        goto out;
+    }
+    /* shifts: the guesses moved by the entry radii (Weyl) and a margin */
+    double gap = 2 * sqrt(frob) + 1e-12 * fabs(lmax) + 1e-300;
+    double s = lmin - gap, t = lmax + gap;
+    g->min_lo = g->min_hi = g->max_lo = g->max_hi = NAN;
+    if (!cho_shift(A, s, +1, n)) {
+        snprintf(why, wl, "%s: Cholesky of A - s I failed (lambda_min %.3g not separated from "
+                 "the entry radii %.2g)", name, lmin, sqrt(frob));
+        goto out;
+    }
+    if (!cho_shift(A, t, -1, n)) {
+        snprintf(why, wl, "%s: Cholesky of t I - A failed", name);
+        goto out;
+    }
+    g->min_lo = s;
+    g->max_hi = t;
+    g->min_hi = rayleigh(A, vmin, n, 0);
+    g->max_lo = rayleigh(A, vmax, n, 1);
+    if (!(s > 0)) {
+        snprintf(why, wl, "%s: lambda_min is not proved positive (> %.3g only)", name, s);
+        goto out;
+    }
+    /* kappa = lambda_max / lambda_min, rounded outwards */
+    g->cond_lo = nextafter(g->max_lo / g->min_hi, 0);
+    g->cond_hi = nextafter(g->max_hi / g->min_lo, INFINITY);
+    ok = 1;
+out:
+    arb_mat_clear(A);
+    free(a); free(vmin); free(vmax);
+    return ok;
+}
+
+int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_data *data,
+                    const da_netk_net *net0, const da_gram_net_opts *o)
+{
+    size_t n = data->n, d = data->dim;
+    long L = net0->depth;
+    if (L < 0 || n == 0)
+        return da_fail(DA_EINVAL, "depth must be >= 0 and the data non-empty");
+    da_netk_opts ko;
+    da_netk_opts_init(&ko);
+    ko.digits = o->digits;
+    da_netk *k = NULL;
+    int st = da_netk_new(&k, act, &ko);
+    if (st)
+        return st;
+    da_netk_net net = *net0;
+    net.dim = (long)d;
+    double *K = malloc(n * n * sizeof *K), *T = malloc(n * n * sizeof *T);
+    double *a = malloc(n * n * sizeof *a);
+    int prove_on = n <= o->prove_max;
+    size_t nb = prove_on ? (size_t)(L + 1) * n * n : 1;
+    double *km = malloc(nb * sizeof *km), *kr = malloc(nb * sizeof *kr);
+    double *tm = malloc(nb * sizeof *tm), *tr = malloc(nb * sizeof *tr);
+    if (!K || !T || !a || !km || !kr || !tm || !tr) {
+        st = da_fail(DA_ENOMEM, "out of memory (network Gram matrices)");
+        goto out;
+    }
+    /* the proof's ball entries, every layer at once */
+    if (prove_on) {
+        mpfr_prec_t p = 200;
+        da_ball q1, q2, c;
+        da_ball_init2(q1, p); da_ball_init2(q2, p); da_ball_init2(c, p);
+        da_netk_layer *lr = malloc((size_t)(L + 1) * sizeof *lr);
+        if (!lr) {
+            st = da_fail(DA_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n && !st; i++)
+            for (size_t j = i; j < n; j++) {
+                double s11 = 0, s22 = 0, s12 = 0, b11 = 0, b22 = 0, b12 = 0;
+                for (size_t t = 0; t < d; t++) {
+                    double x = data->x[i * d + t], y = data->x[j * d + t];
+                    s11 += x * x; s22 += y * y; s12 += x * y;
+                    b11 += fabs(x * x); b22 += fabs(y * y); b12 += fabs(x * y);
+                }
+                /* |fl(sum) - sum| <= (d + 1) u sum |terms|, then / d */
+                double u = 0x1p-53 * (double)(d + 2) * 1.01;
+                mpfr_set_d(q1->mid, s11, MPFR_RNDN);
+                mpfr_div_ui(q1->mid, q1->mid, d, MPFR_RNDN);
+                mpfr_set_d(q1->rad, u * b11 / (double)d, MPFR_RNDU);
+                mpfr_set_d(q2->mid, s22, MPFR_RNDN);
+                mpfr_div_ui(q2->mid, q2->mid, d, MPFR_RNDN);
+                mpfr_set_d(q2->rad, u * b22 / (double)d, MPFR_RNDU);
+                mpfr_set_d(c->mid, s12, MPFR_RNDN);
+                mpfr_div_ui(c->mid, c->mid, d, MPFR_RNDN);
+                mpfr_set_d(c->rad, u * b12 / (double)d, MPFR_RNDU);
+                net.identical = i == j;
+                int s2 = da_netk_network(lr, k, &net, q1, q2, c);
+                if (s2 && s2 != DA_EACCURACY) {
+                    st = s2;
+                    break;
+                }
+                da_clear_error();
+                for (long l = 0; l <= L; l++) {
+                    size_t ij = (size_t)l * n * n + i * n + j, ji = (size_t)l * n * n + j * n + i;
+                    double m = mpfr_get_d(lr[l].nngp.mid, MPFR_RNDN);
+                    double r = mpfr_get_d(lr[l].nngp.rad, MPFR_RNDU) + fabs(m) * 0x1p-52;
+                    km[ij] = km[ji] = m;
+                    kr[ij] = kr[ji] = r;
+                    m = mpfr_get_d(lr[l].ntk.mid, MPFR_RNDN);
+                    r = mpfr_get_d(lr[l].ntk.rad, MPFR_RNDU) + fabs(m) * 0x1p-52;
+                    tm[ij] = tm[ji] = m;
+                    tr[ij] = tr[ji] = r;
+                    da_netk_layer_clear(&lr[l]);
+                }
+            }
+        free(lr);
+        da_ball_clear(q1); da_ball_clear(q2); da_ball_clear(c);
+        if (st)
+            goto out;
+    }
+    for (long l = 0; l <= L; l++) {
+        da_gram_net_layer *g = &rows[l];
+        memset(g, 0, sizeof *g);
+        g->layer = l;
+        net.depth = l;
+        double err = 0;
+        if ((st = da_netk_matrix_d(K, T, &err, k, &net, data->x, n, NULL, n, d)))
+            goto out;
+        g->entry_err = err;
+        for (int w = 0; w < 2; w++) {
+            da_gram_eig *e = w ? &g->ntk : &g->nngp;
+            memcpy(a, w ? T : K, n * n * sizeof *a);
+            if ((st = eig_ends(&e->lambda_min, &e->lambda_max, NULL, NULL, a, n)))
+                goto out;
+            e->cond = e->lambda_min > 0 ? e->lambda_max / e->lambda_min : INFINITY;
+            e->cond_lo = e->cond_hi = e->min_lo = e->min_hi = e->max_lo = e->max_hi = NAN;
+        }
+        if (!prove_on) {
+            snprintf(g->bound_reason, sizeof g->bound_reason,
+                     "estimate: %zu points above the proof's cap %zu (double entries, GSL "
+                     "eigenvalues, not proved)", n, o->prove_max);
+            continue;
+        }
+        char why[200] = "";
+        size_t off = (size_t)l * n * n;
+        int ok = prove(&g->nngp, km + off, kr + off, n, why, sizeof why, "NNGP");
+        if (ok)
+            ok = prove(&g->ntk, tm + off, tr + off, n, why, sizeof why, "NTK");
+        g->proved = ok;
+        if (!ok)
+            snprintf(g->bound_reason, sizeof g->bound_reason, "estimate: %s", why);
+    }
+out:
+    free(K); free(T); free(a); free(km); free(kr); free(tm); free(tr);
+    da_netk_free(k);
+    return st;
+}

@@ -1,0 +1,130 @@
+/* check_gram.c -- network Gram matrices and their proved eigenvalue bounds
+ * (lib/analysis/gram_net.c) against tests/data/gram_net_relu.txt (mpmath
+ * at 40 digits, tests/gen/gen_gram_net.py: an independent recursion and
+ * eigensolver); the singular layer 0 (6 points in dimension 4) must fail
+ * the proof and say estimate; above the cap, estimate. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "dualact.h"
+#include "testutil.h"
+
+static const char rows_txt[] = "1,0,0,0\n0.6,0.8,0,0\n0,0.6,0.8,0\n0.5,0.5,0.5,0.5\n"
+                               "0,0,0.28,0.96\n-0.48,0,0,0.64\n";
+
+static void setup(da_act **act, da_gram_data **data, da_netk_net *net)
+{
+    ck_assert_int_eq(da_act_new(act, "relu"), DA_OK);
+    ck_assert_int_eq(da_gram_data_parse(data, rows_txt, strlen(rows_txt), "rows", NULL), DA_OK);
+    da_netk_net_init(net);
+    net->depth = 2;
+    da_ball_init2(&net->sw2, 64);
+    da_ball_init2(&net->sb2, 64);
+    mpfr_set_ui(net->sw2.mid, 2, MPFR_RNDN);
+    mpfr_set_zero(net->sw2.rad, 1);
+    mpfr_set_str(net->sb2.mid, "0.1", 10, MPFR_RNDN);
+    /* 0.1 is not a double: the ball holds it */
+    mpfr_set_d(net->sb2.rad, 1e-17, MPFR_RNDU);
+}
+
+START_TEST(test_against_mpmath)
+{
+    da_act *act;
+    da_gram_data *data;
+    da_netk_net net;
+    setup(&act, &data, &net);
+    da_gram_net_opts o;
+    da_gram_net_opts_init(&o);
+    da_gram_net_layer rows[3];
+    ck_assert_int_eq(da_gram_network(rows, act, data, &net, &o), DA_OK);
+    FILE *f = tu_open_data("gram_net_relu.txt");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    int seen = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        long l;
+        char name[16], s1[64], s2[64];
+        ck_assert_int_eq(sscanf(line, "%ld %15s %63s %63s", &l, name, s1, s2), 4);
+        double lmin = strtod(s1, NULL), lmax = strtod(s2, NULL);
+        const da_gram_eig *e = !strcmp(name, "ntk") ? &rows[l].ntk : &rows[l].nngp;
+        /* the estimates, computed twice (double path against mpmath) */
+        ck_assert_msg(fabs(e->lambda_max - lmax) <= 1e-12 * lmax, "layer %ld %s lambda_max", l,
+                      name);
+        ck_assert_msg(fabs(e->lambda_min - lmin) <= 1e-12 * lmax, "layer %ld %s lambda_min", l,
+                      name);
+        if (l == 0) {
+            /* singular: lambda_min = 0 cannot be proved positive */
+            ck_assert(!rows[0].proved);
+            ck_assert(strstr(rows[0].bound_reason, "estimate") != NULL);
+            ck_assert(isnan(e->cond_lo));
+        } else {
+            ck_assert_msg(rows[l].proved, "layer %ld: %s", l, rows[l].bound_reason);
+            /* the enclosures hold mpmath's values (the data rows differ from
+               the exact ones by their double normalization, ~1e-16) */
+            double slack = 1e-14 * lmax;
+            ck_assert_msg(e->min_lo <= lmin + slack && lmin - slack <= e->min_hi,
+                          "layer %ld %s lambda_min %.17g not in [%.17g, %.17g]", l, name, lmin,
+                          e->min_lo, e->min_hi);
+            ck_assert_msg(e->max_lo <= lmax + slack && lmax - slack <= e->max_hi,
+                          "layer %ld %s lambda_max %.17g not in [%.17g, %.17g]", l, name, lmax,
+                          e->max_lo, e->max_hi);
+            double kappa = lmax / lmin;
+            ck_assert_msg(e->cond_lo <= kappa * (1 + 1e-12) && kappa * (1 - 1e-12) <= e->cond_hi,
+                          "layer %ld %s kappa %.17g not in [%.17g, %.17g]", l, name, kappa,
+                          e->cond_lo, e->cond_hi);
+            /* and the enclosure is tight */
+            ck_assert(e->cond_hi - e->cond_lo <= 1e-6 * kappa);
+        }
+        seen++;
+    }
+    fclose(f);
+    ck_assert_int_eq(seen, 6);
+    da_ball_clear(&net.sw2);
+    da_ball_clear(&net.sb2);
+    da_gram_data_free(data);
+    da_act_free(act);
+}
+END_TEST
+
+/* above the cap: estimates, with the reason */
+START_TEST(test_cap)
+{
+    da_act *act;
+    da_gram_data *data;
+    da_netk_net net;
+    setup(&act, &data, &net);
+    da_gram_net_opts o;
+    da_gram_net_opts_init(&o);
+    o.prove_max = 5;
+    da_gram_net_layer rows[3];
+    ck_assert_int_eq(da_gram_network(rows, act, data, &net, &o), DA_OK);
+    for (int l = 0; l <= 2; l++) {
+        ck_assert(!rows[l].proved);
+        ck_assert(strstr(rows[l].bound_reason, "cap") != NULL);
+        ck_assert(isnan(rows[l].ntk.cond_hi));
+    }
+    da_ball_clear(&net.sw2);
+    da_ball_clear(&net.sb2);
+    da_gram_data_free(data);
+    da_act_free(act);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("gram");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_against_mpmath);
+    tcase_add_test(tc, test_cap);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
