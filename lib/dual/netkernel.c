@@ -222,16 +222,6 @@ static int b_decimal(da_ball r, const char *s)
 
 /* ---- recognition of A f(B x) ------------------------------------------- */
 
-static int has_x(const da_expr *e)
-{
-    if (e->op == DA_E_X)
-        return 1;
-    for (int i = 0; i < e->nargs; i++)
-        if (has_x(e->a[i]))
-            return 1;
-    return 0;
-}
-
 /* a constant expression as a ball at precision p */
 static int const_ball(da_ball r, const da_expr *e, mpfr_prec_t p)
 {
@@ -280,11 +270,11 @@ static int match(const da_expr *t, const da_expr *e, bind_t *b)
             e = e->a[0];
         if (e->op == DA_E_X) {
             kind = 1;
-        } else if (e->op == DA_E_MUL && e->a[1]->op == DA_E_X && !has_x(e->a[0])) {
+        } else if (e->op == DA_E_MUL && e->a[1]->op == DA_E_X && !da_expr_has_x(e->a[0])) {
             k = e->a[0], kind = 1;
-        } else if (e->op == DA_E_MUL && e->a[0]->op == DA_E_X && !has_x(e->a[1])) {
+        } else if (e->op == DA_E_MUL && e->a[0]->op == DA_E_X && !da_expr_has_x(e->a[1])) {
             k = e->a[1], kind = 1;
-        } else if (e->op == DA_E_DIV && e->a[0]->op == DA_E_X && !has_x(e->a[1])) {
+        } else if (e->op == DA_E_DIV && e->a[0]->op == DA_E_X && !da_expr_has_x(e->a[1])) {
             k = e->a[1], kind = 2;
         } else {
             return 0;
@@ -358,14 +348,14 @@ static int detect(da_netk *k)
     b_init(c, p);
     b_set_si(&k->A, 1);
     /* an additive constant: sigma = g + C (C + g, g - C) */
-    if ((e->op == DA_E_ADD || e->op == DA_E_SUB) && has_x(e->a[0]) && !has_x(e->a[1])) {
+    if ((e->op == DA_E_ADD || e->op == DA_E_SUB) && da_expr_has_x(e->a[0]) && !da_expr_has_x(e->a[1])) {
         if (const_ball(c, e->a[1], p) == DA_OK) {
             da_ball_set(&k->C, c);
             if (e->op == DA_E_SUB)
                 mpfr_neg(k->C.mid, k->C.mid, MPFR_RNDN);
             e = e->a[0];
         }
-    } else if (e->op == DA_E_ADD && !has_x(e->a[0]) && has_x(e->a[1])) {
+    } else if (e->op == DA_E_ADD && !da_expr_has_x(e->a[0]) && da_expr_has_x(e->a[1])) {
         if (const_ball(c, e->a[0], p) == DA_OK) {
             da_ball_set(&k->C, c);
             e = e->a[1];
@@ -376,15 +366,15 @@ static int detect(da_netk *k)
         if (e->op == DA_E_NEG) {
             mpfr_neg(k->A.mid, k->A.mid, MPFR_RNDN);
             e = e->a[0];
-        } else if (e->op == DA_E_MUL && !has_x(e->a[0]) && has_x(e->a[1])) {
+        } else if (e->op == DA_E_MUL && !da_expr_has_x(e->a[0]) && da_expr_has_x(e->a[1])) {
             if (const_ball(c, e->a[0], p)) break;
             da_ball_mul(&k->A, &k->A, c);
             e = e->a[1];
-        } else if (e->op == DA_E_MUL && !has_x(e->a[1]) && has_x(e->a[0])) {
+        } else if (e->op == DA_E_MUL && !da_expr_has_x(e->a[1]) && da_expr_has_x(e->a[0])) {
             if (const_ball(c, e->a[1], p)) break;
             da_ball_mul(&k->A, &k->A, c);
             e = e->a[0];
-        } else if (e->op == DA_E_DIV && !has_x(e->a[1]) && has_x(e->a[0])) {
+        } else if (e->op == DA_E_DIV && !da_expr_has_x(e->a[1]) && da_expr_has_x(e->a[0])) {
             if (const_ball(c, e->a[1], p)) break;
             if (da_ball_div(&k->A, &k->A, c)) break;
             e = e->a[0];
