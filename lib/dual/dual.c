@@ -368,7 +368,7 @@ int da_dual_new(da_dual **out, const da_act *act, const da_dual_opts *opts)
             da_ball_sub(&d->scale, &d->R1, &d->R0);
             if (da_ball_lo_d(&d->scale) <= 0) {
                 da_dual_free(d);
-                return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
+                return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (set raw = 1 to use sigma itself)",
                                da_act_spec(act));
             }
         }

@@ -821,9 +821,9 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         norm = 1;
     if (!o.raw && sd > 1e-300 && !(sd > 1e-15 * norm))
         return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
-                       "normalizing it would lose every digit (use --raw)", act->spec);
+                       "normalizing it would lose every digit (set raw = 1 to use sigma itself)", act->spec);
     if (!o.raw && !(sd > 1e-300))
-        return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
+        return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (set raw = 1 to use sigma itself)",
                        act->spec);
     /* One absolute target for every raw sum (a_k and E sigma^2), 10^-D in
      * units of the scale of what is reported, with a margin of 2^-4:
