@@ -46,8 +46,8 @@ int cli_parse_double(const char *s, double lo, double hi, double *out, const cha
 
 /* Write a ball as "value" with the absolute resolution it vouches for
  * (at most 10^-(digits+1)), and its error bound rounded upwards, which
- * includes the rounding of the printed value.  Returns the number of
- * decimals vouched for. */
+ * includes the rounding of the printed value.  Returns nothing: both
+ * strings are written into val and err (truncated to vlen, elen). */
 void cli_fmt_ball(char *val, size_t vlen, char *err, size_t elen,
                   const da_ball_struct *b, long digits);
 
