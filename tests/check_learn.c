@@ -857,7 +857,7 @@ int main(void)
 {
     Suite *s = suite_create("learn");
     TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, tu_heavy() ? 600 : 60);
+    tcase_set_timeout(tc, tu_timeout(60));
     tcase_add_test(tc, test_identity_p1);
     tcase_add_test(tc, test_compose_vs_horner);
     tcase_add_test(tc, test_compose_vs_iteration);

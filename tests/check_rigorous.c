@@ -13,7 +13,7 @@
  *                 the grammar at random precisions D and D + 20: the ball
  *                 at D holds the midpoint at D + 20 and the balls overlap.
  *                 Seeded (DUALACT_TEST_SEED), the seed and formula printed
- *                 on failure; DUALACT_TEST_HEAVY multiplies the iterations;
+ *                 on failure; DUALACT_TEST_MULTIPLIER multiplies the iterations;
  *   the derived numbers: E sigma^2 >= sum a_k^2 (Parseval) inside the
  *                 balls, and mu, beta proved for the catalogue.
  */
@@ -26,13 +26,10 @@
 #include "dualact.h"
 #include "testutil.h"
 
+/* the iteration multiplier (tests/testutil.h: DUALACT_TEST_MULTIPLIER) */
 static long heavy_factor(void)
 {
-    const char *h = getenv("DUALACT_TEST_HEAVY");
-    if (!h || !*h || !strcmp(h, "0"))
-        return 1;
-    long f = atol(h);
-    return f > 1 ? f : 10;
+    return tu_multiplier();
 }
 
 static double now(void)

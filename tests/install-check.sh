@@ -26,7 +26,7 @@ ok() { n=$((n+1)); echo "ok $n - $1"; }
 notok() { n=$((n+1)); fail=1; echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 
-echo "1..14"
+echo "1..15"
 # the configured directories, from the Makefile
 var() { "$MAKE" -s -C "$builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
 print-var:
@@ -38,6 +38,7 @@ bindir=$(var bindir)
 libdir=$(var libdir)
 includedir=$(var includedir)
 mandir=$(var mandir)
+docdir=$(var docdir)
 root="$dest"
 pyexecdir=$(var pyexecdir)
 python=$(var PYTHON)
@@ -51,6 +52,8 @@ check "make install DESTDIR=... succeeds" "[ $install_rc -eq 0 ]"
 check "installed: bin/dualact, include/dualact.h, lib/libdualact, pkgconfig/dualact.pc" \
   "[ -x '$root$bindir/dualact' ] && [ -f '$root$includedir/dualact.h' ] && ls '$root$libdir'/libdualact.* >/dev/null 2>&1 && [ -f '$root$libdir/pkgconfig/dualact.pc' ]"
 check "installed: the man page man1/dualact.1" "[ -f '$root$mandir/man1/dualact.1' ]"
+check "installed: the examples the docs run, docdir/examples/{iris.csv,example.c}" \
+  "[ -f '$root$docdir/examples/iris.csv' ] && [ -f '$root$docdir/examples/example.c' ] && [ -f '$root$docdir/manual.md' ]"
 
 export PKG_CONFIG_PATH="$root$libdir/pkgconfig"
 export PKG_CONFIG_SYSROOT_DIR="$dest"

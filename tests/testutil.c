@@ -56,10 +56,28 @@ int tu_read_kv(FILE *f, char *key, size_t klen, long *k, char *val, size_t vlen)
     return 0;
 }
 
+long tu_multiplier(void)
+{
+    const char *m = getenv("DUALACT_TEST_MULTIPLIER");
+    if (m && *m) {
+        char *end;
+        long v = strtol(m, &end, 10);
+        return *end == '\0' && v >= 1 ? (v > 1000 ? 1000 : v) : 1;
+    }
+    /* the former switch: DUALACT_TEST_HEAVY=1 is DUALACT_TEST_MULTIPLIER=10 */
+    const char *h = getenv("DUALACT_TEST_HEAVY");
+    return h && *h && strcmp(h, "0") != 0 ? 10 : 1;
+}
+
 int tu_heavy(void)
 {
-    const char *h = getenv("DUALACT_TEST_HEAVY");
-    return h && *h && strcmp(h, "0") != 0;
+    return tu_multiplier() > 1;
+}
+
+int tu_timeout(int base)
+{
+    long m = tu_multiplier();
+    return (int)(base * m < 100000 ? base * m : 100000);
 }
 
 int tu_ball_contains(const da_ball_struct *b, const mpfr_t ref)

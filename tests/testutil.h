@@ -14,8 +14,15 @@ FILE *tu_open_data(const char *name);
  * record, 0 at the end. */
 int tu_read_kv(FILE *f, char *key, size_t klen, long *k, char *val, size_t vlen);
 
-/* 1 when DUALACT_TEST_HEAVY is set to a non-empty value other than 0. */
+/* The iteration multiplier, as in Arb's tests: DUALACT_TEST_MULTIPLIER=N
+ * (an integer >= 1, at most 1000; default 1) scales the randomized and
+ * sampled cases and the per-case timeouts; DUALACT_TEST_HEAVY=1 (the former
+ * switch) means 10. */
+long tu_multiplier(void);
+/* 1 when the multiplier is above 1: the heavier cases run too. */
 int tu_heavy(void);
+/* A per-case timeout of base seconds at multiplier 1, scaled by it. */
+int tu_timeout(int base);
 
 /* |x - ref| <= rad (the ball contains ref), ref given as decimal text,
  * compared at 400 bits. */

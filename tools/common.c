@@ -30,11 +30,44 @@ int cli_usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* The library names its parameters (da_hermite_opts.raw, rank_k); the
+   user of the tool knows the flags: the phrases a library message may use
+   for a parameter, and the flag that sets it. */
+static const char *const param_flag[][2] = {
+    {"(set raw = 1 to use sigma itself)", "(use --raw)"},
+    {"rank_k", "--rank-k"},
+};
+
+/* msg with the parameter phrases of param_flag replaced by their flags,
+   into buf (truncated to size). */
+static const char *flag_words(const char *msg, char *buf, size_t size)
+{
+    size_t o = 0;
+    while (*msg && o + 1 < size) {
+        size_t k, nk = sizeof param_flag / sizeof param_flag[0];
+        for (k = 0; k < nk; k++) {
+            size_t l = strlen(param_flag[k][0]);
+            if (strncmp(msg, param_flag[k][0], l) == 0) {
+                for (const char *f = param_flag[k][1]; *f && o + 1 < size; f++)
+                    buf[o++] = *f;
+                msg += l;
+                break;
+            }
+        }
+        if (k == nk)
+            buf[o++] = *msg++;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 int cli_lib_error(int status, const char *context)
 {
     const char *msg = da_errmsg();
     if (!msg || !*msg)
         msg = da_strerror(status);
+    char flagged[1024];
+    msg = flag_words(msg, flagged, sizeof flagged);
     char where[48] = "";
     if (status == DA_EPARSE && da_errcol() > 0)
         snprintf(where, sizeof where, "parse error at column %d: ", da_errcol());

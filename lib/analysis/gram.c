@@ -331,7 +331,7 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
     if (o.depth < 0 || o.depth > 100000)
         return da_fail(DA_EINVAL, "gram: depth must lie in [0, 100000]");
     if (o.rank_k < 0 || (size_t)o.rank_k >= n)
-        return da_fail(DA_EINVAL, "gram: --rank-k must lie in [0, n-1] = [0, %zu]", n - 1);
+        return da_fail(DA_EINVAL, "gram: rank_k must lie in [0, n-1] = [0, %zu]", n - 1);
     if (n > 46000)
         return da_fail(DA_EINVAL, "gram: %zu points need %.1f GB per matrix", n,
                        (double)n * (double)n * 8 / 1e9);

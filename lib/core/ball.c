@@ -59,11 +59,6 @@ void da_rad_add_d(mpfr_t rad, double x)
     mpfr_add_d(rad, rad, fabs(x), MPFR_RNDU);
 }
 
-void da_rad_pow2(mpfr_t r, long e)
-{
-    mpfr_set_ui_2exp(r, 1, e, MPFR_RNDU);
-}
-
 double da_ball_hi_d(const da_ball b)
 {
     mpfr_t t;

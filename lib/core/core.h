@@ -49,8 +49,6 @@ void da_ball_add_ulp(da_ball b);
 double da_ball_hi_d(const da_ball b);
 double da_ball_lo_d(const da_ball b);
 
-/* 2^(-bits), as an upward-rounded mpfr with DA_RAD_PREC bits. */
-void da_rad_pow2(mpfr_t r, long e);
 
 /* log Gamma(x) without the global sign variable of lgamma(): safe from
    any thread (lgamma_r). */

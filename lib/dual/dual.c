@@ -15,9 +15,12 @@
  *                remainder is also at most beta - sum_{k<=N} k c_k
  *                (beta = f'(1) = E sigma'^2), whichever is smaller.
  *                Rounding of Horner's rule: (2N + 4) 2^(1-p) sum k^(m) |c_k| |rho|^(k-m).
- * The degree N is doubled from 32 until T |rho_max|^(N+1) is below the
- * target, or a cap (by class) or about 0.3 s per computation is reached;
- * evaluation then reports DA_EACCURACY with the bound reached.
+ * The degree N starts at 64 (a polynomial: its degree; a given degree:
+ * that one) and grows until T |rho_max|^(N+1) is below the target: to the
+ * degree predicted from the decay of the tail over the second half of the
+ * coefficients, at least 2N, at most a cap by class and digits
+ * (series_cap, a deterministic cost model; no timer).  At the cap,
+ * evaluation reports DA_EACCURACY with the bound reached.
  *
  * Ball input rho~ +- r: with s = min(|rho~| + r, 1),
  *     |f^(m)(rho) - f^(m)(rho~)| <= f^(m+1)(s) r,
@@ -368,7 +371,7 @@ int da_dual_new(da_dual **out, const da_act *act, const da_dual_opts *opts)
             da_ball_sub(&d->scale, &d->R1, &d->R0);
             if (da_ball_lo_d(&d->scale) <= 0) {
                 da_dual_free(d);
-                return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (use --raw)",
+                return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized (set raw = 1 to use sigma itself)",
                                da_act_spec(act));
             }
         }

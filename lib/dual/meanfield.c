@@ -95,7 +95,7 @@ int da_meanfield_new(da_meanfield **out, const da_act *act, int normalized)
     *out = mf;
     if (normalized)
         snprintf(mf->why_est, sizeof mf->why_est,
-                 "--normalized: the proved path covers sigma as given only");
+                 "normalized sigma: the proved path covers sigma as given only");
     else
         mf->mfa = da_mfa_new(act, mf->dact, mf->why_est, sizeof mf->why_est);
     if (!normalized) {

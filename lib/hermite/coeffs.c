@@ -8,10 +8,15 @@
  *   breakpoints, other pieces         double-exponential rule per piece,
  *                                     step halved.
  * Error of every reported number (absolute):
- *   |difference between the last two resolutions or precisions|
- *     (the error of the coarser one; the finer is reported, whose error is
- *      far smaller under geometric convergence)
- *   + rounding floor (3N + nodes + 10) 2^-wp 1.0865 mag
+ *   2 |difference between the last two resolutions or precisions|
+ *     (the difference estimates the error of the coarser one; the finer is
+ *      reported, whose error is far smaller under geometric convergence;
+ *      the factor 2 covers err(finer) <= |difference| + err(coarser) with
+ *      err(coarser) close to |difference|: a margin on an estimate, not a
+ *      proof -- see docs/numerics.md)
+ *   + rounding floor: quadrature (3N + nodes + 80) 2^-wp 1.0865 mag,
+ *     exact formulas (3N + 40) 2^-(wp+64) mag (of a_k; 2^(8-wp-64) mag of
+ *     E sigma^2 and E sigma'^2), where wp is the working precision
  *   + evaluation error of sigma, measured at wp + 40 bits
  *   + truncation tail beyond |x| > T (tail.c).
  * Convergence is accepted only after at least two refinements and when
@@ -220,7 +225,11 @@ static int run_exact(raw_result *R, const da_act *act, long N, double log2_targe
         mpfr_t t;
         mpfr_init2(t, wp + 64);
         for (long k = 0; k <= N; k++) {
-            /* err(hi) <= |hi - lo| + (N + deg + 10) 2^-(wp+64) mag */
+            /* err(hi) <= 2 (|hi - lo| + (3N + 40) 2^-(wp+64) mag): the
+               rounding floor of the formulas (3N + 40 operations, each off
+               by at most 2^-(wp+64) mag), the difference to the run at wp
+               as the estimate of lo's error, doubled as in the header
+               comment (err(hi) <= |hi - lo| + err(lo), err(lo) ~ |hi - lo|) */
             double fl = hi.log2mag[k] - (double)(wp + 64) + log2((double)(3 * N + 40));
             mpfr_div(R->A[k].mid, hi.A[k], sf[k], MPFR_RNDN);
             set_rad_diff(R->A[k].rad, hi.A[k], lo.A[k], 0);
@@ -538,6 +547,8 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
             } else {
                 mpfr_set(R->A[k].rad, lastdiff, MPFR_RNDU);
             }
+            /* doubled: err(finer) <= |difference| + err(coarser), and the
+               difference is the estimate of err(coarser) (header comment) */
             mpfr_mul_2ui(R->A[k].rad, R->A[k].rad, 1, MPFR_RNDU);
             rad_add_pow2(R->A[k].rad, l2_round);
             mpfr_add(R->A[k].rad, R->A[k].rad, ff, MPFR_RNDU);
@@ -834,7 +845,7 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         norm = 1;
     if (!o.raw && sd > 1e-300 && !(sd > 1e-15 * norm))
         return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
-                       "normalizing it would lose every digit (use --raw)", act->spec);
+                       "normalizing it would lose every digit (set raw = 1 to use sigma itself)", act->spec);
     if (!o.raw && !(sd > 1e-300)) {
         /* the grid saw no variance, but it may have stepped over narrow
            features (sin(x) > 0.9999999): ask the proved engine */
@@ -861,7 +872,7 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
             return st0;
         if (exact_zero || !(v > 0))
             return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized "
-                           "(use --raw)", act->spec);
+                           "(set raw = 1 to use sigma itself)", act->spec);
         sd = sqrt(v);
         if (!(norm > sd))
             norm = sd;

@@ -1,7 +1,8 @@
 /* gh.c -- Gauss-Hermite rules for the weight phi in MPFR, cached.
  *
  * Nodes: the roots of He_n, from double-precision eigenvalues refined by
- * two Halley steps in double-double arithmetic (about 100 bits), then by
+ * one Halley step in double-double arithmetic (cubic convergence: from a
+ * double seed, about 100 bits), then by
  * fourth-order steps in MPFR on He_{k+1} = x He_k - k He_{k-1} (one step
  * at the working precision wp = prec + 16 + log2(n) bits suffices up to
  * about 350 bits; lower-precision steps before it are scheduled backwards
@@ -172,8 +173,8 @@ static int build_rule(mpfr_t *X, mpfr_t *W, long n, mpfr_prec_t prec)
             mpfr_div(W[i], nfac, t, MPFR_RNDN);
             continue;
         }
-        /* Seeds: the double-precision eigenvalue refined by two Halley
-           steps in double-double (about 100 correct bits).  Then steps of
+        /* Seeds: the double-precision eigenvalue refined by one Halley
+           step in double-double (about 100 correct bits: the step is cubic).  Then steps of
            fourth order in MPFR: with u = f/f', a = f''/f', b = f'''/f',
            the root is x - d, d = u + (a/2) u^2 + (a^2/2 - b/6) u^3 + O(u^4),
            and every derivative comes from the differential equation:
