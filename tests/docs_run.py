@@ -3,6 +3,9 @@
 prints what the page shows (tests/docs.test runs this; TAP output).
 
     python3 tests/docs_run.py SRCDIR DUALACT
+    python3 tests/docs_run.py --write SRCDIR DUALACT   (rewrites the shown
+        output of every command listed in STALE with what the tool prints;
+        read the diff before committing it, then empty STALE)
 
 Commands: in a code block (fenced, or indented by four spaces), a line
 "$ dualact ..." (its shown output: the lines after it up to the next "$ "
@@ -24,8 +27,6 @@ import tempfile
 
 # (page, command prefix) -> reason.  The command is matched by prefix.
 SKIP = {
-    ('docs/dual.md', 'dualact meanfield tanh --sw2 2.5 --sb2 0.2'):
-        'mean field being made rigorous (its shown output is regenerated with that work)',
     ('docs/manual.md', 'dualact gram relu --sphere 46000,2'):
         'the memory cap in the message depends on the machine (tests/cli_limits.test checks the refusal)',
     ('docs/manual.md', 'dualact simulate tanh --width 100000'):
@@ -38,40 +39,6 @@ SKIP = {
 # from the tool and read; a command here whose output matches again is an
 # unexpected pass, which fails the suite, so the list can only shrink.
 STALE = [
-    ('docs/analysis.md', 'dualact depth tanh --delta 0.01 --eps 0.01 --n 1000'),
-    ('docs/analysis.md', 'dualact gram relu --data bad.csv --depth 2'),
-    ('docs/analysis.md', 'dualact gram relu --data zero.txt --depth 2'),
-    ('docs/analysis.md', 'dualact gram relu_normalized --separated 200,10,0.1 --depth 50 --rank-k 5'),
-    ('docs/analysis.md', 'dualact gram relu --data docs/examples/iris.csv --header --columns 1-4 --depth 20 --rank-k 3'),
-    ('docs/dual.md', 'dualact dual relu_normalized --rho 0.5,0.9,1 --digits 25'),
-    ('docs/dual.md', 'dualact dual relu_normalized --rho 0.9 --depth 10 --digits 30 --format csv'),
-    ('docs/dual.md', 'dualact dual step --raw --rho 1,0.5 --derivative 1 --format csv'),
-    ('docs/dual.md', 'dualact dual tanh --rho 0.999 --digits 40 --format csv; echo "exit $?"'),
-    ('docs/dual.md', 'dualact iterate relu_normalized --rho 0.9 --depth 5 --ntk --digits 15'),
-    ('docs/dual.md', 'dualact meanfield erf --grid 1:3:3,0:0.2:2'),
-    ('docs/learn.md', 'dualact learn sign --degree 3 --depth 8 --digits 20'),
-    ('docs/learn.md', 'dualact learn relu_normalized --degree 5 --depth 40 --threshold 0.01 --digits 20'),
-    ('docs/learn.md', 'dualact learn relu_normalized --dim 3 --degree 2 --depth 3 --digits 15 --format csv'),
-    ('docs/manual.md', 'dualact coeffs relu --degree 4 --digits 12 --format csv'),
-    ('docs/manual.md', 'dualact table relu tanh --delta 0.1,0.01 --columns activation,mu,L_nngp,L_ntk --format md'),
-    ('docs/tutorial.md', 'dualact coeffs relu_normalized --degree 4 --digits 20'),
-    ('docs/tutorial.md', 'dualact coeffs relu --degree 2 --digits 20'),
-    ('docs/tutorial.md', 'dualact dual relu --rho -1,-0.5,0,0.5,0.9,1 --digits 15'),
-    ('docs/tutorial.md', 'dualact iterate relu --rho 0.9 --depth 12 --digits 15'),
-    ('docs/tutorial.md', 'dualact iterate relu --rho 0.1 --depth 40 --digits 15 --format csv'),
-    ('docs/tutorial.md', 'dualact iterate relu --rho 0.999999 --depth 4 --digits 20 --format csv'),
-    ('docs/tutorial.md', 'dualact depth relu --delta 0.1,0.01 --eps 0.01 --n 1000 --both'),
-    ('docs/tutorial.md', 'dualact depth relu gelu tanh erf sigmoid step --delta 0.1 --eps 0.01 --n 1000'),
-    ('docs/tutorial.md', 'dualact table'),
-    ('docs/tutorial.md', 'dualact iterate relu --rho 0.1 --depth 30 --ntk --digits 15 --format csv'),
-    ('docs/tutorial.md', 'dualact dual relu --rho 0.9 --depth 25 --ntk --digits 10'),
-    ('docs/tutorial.md', 'dualact depth relu --delta 0.0000018 --eps 0.5 --n 149 --both'),
-    ('docs/tutorial.md', 'dualact depth relu --delta 0.1 --eps 0.1 --n 200 --both --format csv'),
-    ('docs/tutorial.md', 'dualact learn relu --depth 10'),
-    ('docs/tutorial.md', 'dualact learn sign --depth 8 --digits 20'),
-    ('docs/tutorial.md', 'dualact learn relu --dim 10 --depth 20 --degree 2 --digits 20 --format csv'),
-    ('docs/tutorial.md', 'dualact table relu tanh gelu --format latex'),
-    ('docs/tutorial.md', 'dualact table relu gelu --delta 0.1,0.01 --columns activation,mu,L_nngp,bound,L_ntk --format md'),
 ]
 # substitutions applied to both the shown and the real output: what must vary
 MASKS = [
@@ -176,8 +143,45 @@ def match(shown, real):
     return True
 
 
+def regenerate(shown, real):
+    """real output in the shape of shown: whole; or, where the page shows
+    some rows of a table, the rows with the same first field (others
+    replaced by '...'); or its head and tail around a '...' line.  The
+    blank lines that close the shown output stay."""
+    trail = 0
+    while trail < len(shown) and shown[len(shown) - 1 - trail].strip() == '':
+        trail += 1
+    body = shown[:len(shown) - trail]
+    while real and real[-1].strip() == '':
+        real = real[:-1]
+    if any(l.strip() == '...' for l in body):
+        k = next(i for i, l in enumerate(body) if l.strip() == '...')
+        head, tail = k, len(body) - k - 1
+        out = real if head + tail >= len(real) else (
+            real[:head] + ['...'] + (real[len(real) - tail:] if tail else []))
+    else:
+        keys = [l.split()[0] if l.split() else '' for l in body]
+        out = real
+        if len(real) > len(body) + 2 and len(set(keys)) == len(keys):
+            kept, gap = [], False
+            for l in real:
+                f = l.split()[0] if l.split() else ''
+                if f in keys:
+                    kept.append(l)
+                    gap = False
+                elif not gap:
+                    kept.append('...')
+                    gap = True
+            out = kept
+    return out + [''] * trail
+
+
 def main():
+    write = len(sys.argv) > 1 and sys.argv[1] == '--write'
+    if write:
+        del sys.argv[1]
     src, dualact = sys.argv[1], sys.argv[2]
+    edits = {}
     pages = ['README.md'] + sorted('docs/' + f for f in os.listdir(os.path.join(src, 'docs'))
                                    if f.endswith('.md') and f != 'reference.md')
     tests = []
@@ -237,6 +241,9 @@ def main():
                 print('ok %d - %s%s' % (n, where, ' # TODO listed as stale but matches: remove it from STALE' if todo else ''))
             else:
                 todo = any(pg == page and cmd.startswith(pre) for pg, pre in STALE)
+                if write and todo:
+                    real_lines = [l.rstrip() for l in real]
+                    edits.setdefault(page, []).append((line, cmd, shown, regenerate(shown, real_lines)))
                 print('not ok %d - %s: output differs from the page%s' %
                       (n, where, ' # TODO stale page: regenerate it from the tool' if todo else ''))
                 import difflib
@@ -247,6 +254,29 @@ def main():
     print('%s %d - every skip-list entry names a command on its page%s' %
           ('ok' if not stale else 'not ok', n, '' if not stale else ': stale ' + repr(stale)))
     shutil.rmtree(scratch, ignore_errors=True)
+    for page, eds in edits.items():
+        path = os.path.join(src, page)
+        with open(path, encoding='utf-8') as f:
+            text = f.read().split('\n')
+        for line, cmd, shown, new in sorted(eds, key=lambda e: -e[0]):
+            # the command is on page line `line` (1-based); its shown output
+            # follows, with the block's indentation
+            i = line - 1
+            while i < len(text) and not text[i].lstrip().startswith('$ '):
+                i += 1
+            ind = text[i][:len(text[i]) - len(text[i].lstrip())]
+            j = i + 1
+            while j < len(text) and text[j].rstrip().endswith('\\') is False and text[i].rstrip().endswith('\\'):
+                break
+            # continuation lines of the command
+            k = i
+            while text[k].rstrip().endswith('\\'):
+                k += 1
+            start = k + 1
+            text[start:start + len(shown)] = [ind + l if l else l for l in new]
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write('\n'.join(text))
+        print('# rewrote %d outputs in %s' % (len(eds), page), file=sys.stderr)
     return 0
 
 
