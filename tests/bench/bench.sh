@@ -9,7 +9,10 @@ top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 # the real binary, not libtool's wrapper script (which costs ~30 ms a run)
 if [ -z "${DUALACT:-}" ]; then
     if [ -x .libs/dualact ]; then
-        DUALACT="env LD_LIBRARY_PATH=$(pwd)/.libs $(pwd)/.libs/dualact"
+        # exported, not through env(1): an extra exec would be timed too
+        LD_LIBRARY_PATH=$(pwd)/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+        export LD_LIBRARY_PATH
+        DUALACT="$(pwd)/.libs/dualact"
     else
         DUALACT=./dualact
     fi
