@@ -64,6 +64,9 @@ typedef struct {
 void da_prog_start(da_prog *p);
 void da_prog_tick(da_prog *p, const char *what, long count);
 void da_prog_end(da_prog *p, const char *what);
+/* When the hook first hears of a computation (default 1 s) and how often
+   after that (0.5 s), for the calling thread; the tests set 0, 0. */
+void da_progress_timing(double first, double interval);
 /* Seconds left before the calling thread's time limit (INFINITY: none). */
 double da_time_left(void);
 

@@ -16,12 +16,19 @@
 
 static _Thread_local double deadline;   /* CLOCK_MONOTONIC seconds; 0: none */
 static _Thread_local da_progress_fn hook;
+static _Thread_local double first_after = 1.0, every = 0.5;   /* seconds */
 static _Thread_local void *hook_ctx;
 
 void da_progress_set(da_progress_fn fn, void *ctx)
 {
     hook = fn;
     hook_ctx = ctx;
+}
+
+void da_progress_timing(double first, double interval)
+{
+    first_after = first >= 0 ? first : 1.0;
+    every = interval >= 0 ? interval : 0.5;
 }
 
 static double now(void)
@@ -42,7 +49,7 @@ void da_prog_tick(da_prog *p, const char *what, long count)
     if (!hook)
         return;
     double t = now();
-    if (t - p->t0 < 1.0 || t - p->last < 0.5)
+    if (t - p->t0 < first_after || t - p->last < every)
         return;
     p->last = t;
     p->shown = 1;
