@@ -14,6 +14,8 @@
 #include <string.h>
 #include "dualact.h"
 #include "core/core.h"
+#include "core/arbinc.h"
+#include "dual/dual.h"
 #include "testutil.h"
 
 static da_act *mkact(const char *spec)
@@ -669,6 +671,161 @@ START_TEST(test_duals_raw_file)
 }
 END_TEST
 
+
+/* ---- the direct quadrature near rho = 1 (lib/dual/direct.c) ---------- */
+
+/* the raw dual of spec at rho by the direct quadrature, 2^-bits */
+static int direct_raw(arb_t r, const char *spec, const char *rho, long bits)
+{
+    da_act *a = mkact(spec);
+    da_direct dd;
+    ck_assert_int_eq(da_direct_setup(&dd, a), DA_OK);
+    arb_t x;
+    arb_init(x);
+    arb_set_str(x, rho, bits + 64);
+    int st = dd.ok ? da_direct_eval(r, &dd, x, -(double)bits, bits + 24) : DA_EDOM;
+    arb_clear(x);
+    da_direct_clear(&dd);
+    da_act_free(a);
+    return st;
+}
+
+/* ball b contains the decimal ref (known to about 10^-refdig) */
+static int arb_contains_dec(const arb_t b, const char *ref, long refdig)
+{
+    arb_t t;
+    arb_init(t);
+    arb_set_str(t, ref, 4 * refdig + 64);
+    mag_t e;
+    mag_init(e);
+    mag_set_d(e, pow(10.0, -(double)refdig));
+    arb_add_error_mag(t, e);
+    int ok = arb_overlaps(b, t);
+    mag_clear(e);
+    arb_clear(t);
+    return ok;
+}
+
+START_TEST(test_direct)
+{
+    arb_t r, c, t;
+    arb_init(r);
+    arb_init(c);
+    arb_init(t);
+    /* erf against its closed form (2/pi) asin(2 rho/3), near 1 (one point
+       at 60 digits in the quick pass, three at 110 digits with HEAVY) */
+    const char *erf_rhos[] = {"0.95", "0.999", "0.3"};
+    long eb = tu_heavy() ? 370 : 200;
+    for (int i = 0; i < (tu_heavy() ? 3 : 1); i++) {
+        ck_assert_int_eq(direct_raw(r, "erf", erf_rhos[i], eb), DA_OK);
+        arb_set_str(c, erf_rhos[i], 500);
+        arb_mul_ui(c, c, 2, 500);
+        arb_div_ui(c, c, 3, 500);
+        arb_asin(c, c, 500);
+        arb_const_pi(t, 500);
+        arb_div(c, c, t, 500);
+        arb_mul_ui(c, c, 2, 500);
+        ck_assert_msg(arb_overlaps(r, c), "erf at %s: direct misses the closed form", erf_rhos[i]);
+        ck_assert(mag_cmp_2exp_si(arb_radref(r), -(eb - 10)) < 0);
+    }
+    /* tanh against mpmath's other split of the plane (tests/gen/gen_direct_ref.py) */
+    const char *top = getenv("top_srcdir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/data/direct_ref.csv", top ? top : ".");
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || !strncmp(line, "act,", 4))
+            continue;
+        line[strcspn(line, "\r\n")] = '\0';
+        char *act = strtok(line, ","), *rho = strtok(NULL, ","), *val = strtok(NULL, ",");
+        ck_assert(act && rho && val);
+        if (n > 0 && !tu_heavy())
+            break;   /* the first row in the quick pass */
+        ck_assert_int_eq(direct_raw(r, act, rho, 340), DA_OK);
+        ck_assert_msg(arb_contains_dec(r, val, 104), "%s at %s: direct misses mpmath", act, rho);
+        ck_assert(mag_cmp_2exp_si(arb_radref(r), -330) < 0);
+        n++;
+    }
+    fclose(f);
+    ck_assert_int_ge(n, 1);
+    /* a growing activation (the sqrt(E sigma^4) tail) against the series */
+    ck_assert_int_eq(direct_raw(r, "gelu", "0.9", 64), DA_OK);
+    {
+        da_act *a = mkact("gelu");
+        da_dual *d = mkdual(a, 20, 1, DA_DUAL_SERIES, 0, 1);
+        da_ball rho, v;
+        da_ball_init2(rho, 200);
+        da_ball_init2(v, 200);
+        mpfr_set_str(rho->mid, "0.9", 10, MPFR_RNDN);   /* the decimal, as direct_raw */
+        mpfr_set_zero(rho->rad, 1);
+        ck_assert_int_eq(da_dual_eval(v, d, rho, 0), DA_OK);
+        arf_set_mpfr(arb_midref(c), v->mid);
+        arf_t e;
+        arf_init(e);
+        arf_set_mpfr(e, v->rad);
+        arf_get_mag(arb_radref(c), e);
+        arf_clear(e);
+        ck_assert_msg(arb_overlaps(r, c), "gelu at 0.9: direct and series disagree");
+        da_ball_clear(rho);
+        da_ball_clear(v);
+        da_dual_free(d);
+        da_act_free(a);
+    }
+    /* where it does not apply: a kink, a growth beyond the envelope's
+       reach, rho outside [0, 1) */
+    ck_assert_int_eq(direct_raw(r, "relu", "0.9", 100), DA_EDOM);
+    ck_assert_int_eq(direct_raw(r, "exp(x^2/8)", "0.9", 100), DA_EDOM);
+    ck_assert_int_eq(direct_raw(r, "tanh", "1", 100), DA_EDOM);
+    ck_assert_int_eq(direct_raw(r, "tanh", "-0.5", 100), DA_EDOM);
+    arb_clear(r);
+    arb_clear(c);
+    arb_clear(t);
+}
+END_TEST
+
+/* through the public API: the dual of tanh at 0.99 to 60 digits, which
+   the series (N = 512) cannot give, against the 25-digit mpmath data */
+START_TEST(test_direct_public)
+{
+    da_act *a = mkact("tanh");
+    da_dual *d = mkdual(a, 60, 1, DA_DUAL_AUTO, 0, 1);
+    da_ball rho, v;
+    da_ball_init2(rho, 240);
+    da_ball_init2(v, 240);
+    mpfr_set_str(rho->mid, "0.999", 10, MPFR_RNDN);
+    mpfr_set_zero(rho->rad, 1);
+    ck_assert_int_eq(da_dual_eval(v, d, rho, 0), DA_OK);
+    ck_assert(da_ball_digits(v) >= 60);
+    /* 0.999 as a binary number differs from the decimal by < 2^-240 */
+    arb_t b;
+    arb_init(b);
+    arf_set_mpfr(arb_midref(b), v->mid);
+    arf_t e;
+    arf_init(e);
+    arf_set_mpfr(e, v->rad);
+    arf_get_mag(arb_radref(b), e);
+    arf_clear(e);
+    ck_assert(arb_contains_dec(b, "0.3938302374248965103133487", 25));
+    /* rho < 0 by the parity of tanh: f(-rho) = -f(rho), both proved */
+    da_ball w;
+    da_ball_init2(w, 240);
+    mpfr_neg(rho->mid, rho->mid, MPFR_RNDN);
+    ck_assert_int_eq(da_dual_eval(w, d, rho, 0), DA_OK);
+    ck_assert(da_ball_digits(w) >= 60);
+    mpfr_neg(w->mid, w->mid, MPFR_RNDN);
+    ck_assert(tu_ball_contains(w, v->mid) || tu_ball_contains(v, w->mid));
+    da_ball_clear(w);
+    arb_clear(b);
+    da_ball_clear(rho);
+    da_ball_clear(v);
+    da_dual_free(d);
+    da_act_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dual");
@@ -686,6 +843,8 @@ int main(void)
     tcase_add_test(tc, test_fixed_points_alloc_failure);
     tcase_add_test(tc, test_meanfield);
     tcase_add_test(tc, test_duals_raw_file);
+    tcase_add_test(tc, test_direct);
+    tcase_add_test(tc, test_direct_public);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -17,4 +17,10 @@
 #include <acb_hypgeom.h>
 #endif
 
+#include "dualact.h"
+
+/* b = x at b's precision: the midpoint rounded, the rounding added to the
+ * radius (upwards); NaN +- Inf when x is not finite (ball.c). */
+void da_ball_set_arb(da_ball_struct *b, const arb_t x);
+
 #endif

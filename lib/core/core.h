@@ -69,6 +69,10 @@ void da_prog_end(da_prog *p, const char *what);
 void da_progress_timing(double first, double interval);
 /* Seconds left before the calling thread's time limit (INFINITY: none). */
 double da_time_left(void);
+/* The clock of the work budgets: CPU seconds of the calling thread, so
+   that a budget measures work, not the machine's load (progress reports
+   keep to the wall clock). */
+double da_work_clock(void);
 
 /* Bits needed for d decimal digits. */
 mpfr_prec_t da_digits_to_bits(long digits);

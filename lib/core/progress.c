@@ -14,7 +14,7 @@
 #include <math.h>
 #include <time.h>
 
-static _Thread_local double deadline;   /* CLOCK_MONOTONIC seconds; 0: none */
+static _Thread_local double deadline;   /* da_work_clock seconds; 0: none */
 static _Thread_local da_progress_fn hook;
 static _Thread_local double first_after = 1.0, every = 0.5;   /* seconds */
 static _Thread_local void *hook_ctx;
@@ -35,6 +35,14 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double da_work_clock(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -65,13 +73,13 @@ void da_prog_end(da_prog *p, const char *what)
 
 void da_set_time_limit(double seconds)
 {
-    deadline = seconds > 0 ? now() + seconds : 0;
+    deadline = seconds > 0 ? da_work_clock() + seconds : 0;
 }
 
 double da_time_left(void)
 {
     if (deadline == 0)
         return INFINITY;
-    double left = deadline - now();
+    double left = deadline - da_work_clock();
     return left > 0 ? left : 0;
 }

@@ -29,6 +29,7 @@
  * kink at s = 1), the modulus of continuity f^(m)(s) - f^(m)(s - r) is used
  * instead (valid by convexity of f^(m) on [0, 1]). */
 #include "core/core.h"
+#include "core/arbinc.h"
 #include "dual/dual.h"
 #include <math.h>
 #include <stdio.h>
@@ -120,6 +121,7 @@ void da_dual_free(da_dual *d)
     if (!d)
         return;
     dual_clear_series(d);
+    da_direct_clear(&d->direct);
     mpfr_clear(d->alpha);
     da_ball_clear(&d->R0);
     da_ball_clear(&d->R1);
@@ -392,6 +394,17 @@ int da_dual_new(da_dual **out, const da_act *act, const da_dual_opts *opts)
         da_dual_free(d);
         return st;
     }
+    /* the direct quadrature near rho = 1, unless the series alone was asked for */
+    if (!d->poly && d->h && d->h->rigorous && o.method != DA_DUAL_SERIES) {
+        if (da_direct_setup(&d->direct, act) != DA_OK) {
+            da_dual_free(d);
+            return DA_ENOMEM;
+        }
+        if (d->direct.ok) {
+            size_t l = strlen(d->method);
+            snprintf(d->method + l, sizeof d->method - l, "; near rho = 1: direct two-level quadrature (proved)");
+        }
+    }
     *out = d;
     return DA_OK;   /* the accuracy is judged at evaluation */
 }
@@ -525,11 +538,65 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
     return DA_OK;
 }
 
+/* f(rho) by the direct quadrature (direct.c), when the series has not
+   reached the target: raw E[sigma(X) sigma(Y)] (at |rho| for an even or
+   odd sigma when rho < 0), then normalized as the series is,
+   (R - mean^2) / var.  Replaces r only by a narrower ball. */
+static void eval_direct(da_ball r, const da_dual *d, const mpfr_t rho)
+{
+    double target = pow(10.0, -(double)d->digits) / 8;
+    /* rho < 0 through the parity of sigma: R(-rho) = +-R(rho) */
+    int neg = mpfr_sgn(rho) < 0;
+    if (!d->direct.ok || (neg && !d->direct.parity) || mpfr_cmpabs_ui(rho, 1) >= 0 ||
+        !(mpfr_get_d(r->rad, MPFR_RNDU) > target))
+        return;
+    slong prec = (slong)mpfr_get_prec(r->mid) + 24;
+    arb_t x, v, m, t;
+    arb_init(x); arb_init(v); arb_init(m); arb_init(t);
+    arf_set_mpfr(arb_midref(x), rho);
+    arb_abs(x, x);
+    double scale = 1;
+    if (!d->raw)
+        scale = fmax(da_ball_lo_d(&d->h->var), 0);
+    if (scale > 0) {
+        int st = da_direct_eval(v, &d->direct, x, log2(target * scale / 2), prec);
+        if (st == DA_OK && arb_is_finite(v)) {
+            if (neg && d->direct.parity < 0)
+                arb_neg(v, v);
+            if (!d->raw) {
+                arf_set_mpfr(arb_midref(m), d->h->mean.mid);
+                arf_set_mpfr(arb_midref(t), d->h->mean.rad);
+                arf_get_mag(arb_radref(m), arb_midref(t));
+                arb_sqr(m, m, prec);
+                arb_sub(v, v, m, prec);
+                arf_set_mpfr(arb_midref(m), d->h->var.mid);
+                arf_set_mpfr(arb_midref(t), d->h->var.rad);
+                arf_get_mag(arb_radref(m), arb_midref(t));
+                arb_div(v, v, m, prec);
+            }
+            mpfr_t rr;
+            mpfr_init2(rr, DA_RAD_PREC);
+            arf_t rad;
+            arf_init(rad);
+            arf_set_mag(rad, arb_radref(v));
+            arf_get_mpfr(rr, rad, MPFR_RNDU);
+            arf_clear(rad);
+            if (arb_is_finite(v) && mpfr_cmp(rr, r->rad) < 0)
+                da_ball_set_arb(r, v);
+            mpfr_clear(rr);
+        }
+    }
+    arb_clear(x); arb_clear(v); arb_clear(m); arb_clear(t);
+}
+
 int da_dual_eval_point(da_ball r, const da_dual *d, const mpfr_t rho, int k)
 {
     if (d->use_closed)
         return eval_closed(r, d, rho, k);
-    return eval_series(r, d, rho, k);
+    int st = eval_series(r, d, rho, k);
+    if (st == DA_OK && k == 0)
+        eval_direct(r, d, rho);
+    return st;
 }
 
 double da_dual_upper_d(const da_dual *d, double s, int k)

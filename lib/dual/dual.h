@@ -6,6 +6,8 @@
  *                recognition of the activations that have one
  *   kmap.c       iterated correlation map and NTK, fixed points, rates
  *   meanfield.c  mean-field signal propagation in double precision
+ *   direct.c     the raw dual at one rho in [0, 1) by a proved two-level
+ *                quadrature, where the series converges too slowly
  *
  * Throughout, f denotes the map being evaluated: the raw dual
  * R(rho) = E[sigma(X) sigma(Y)] or the normalized one
@@ -17,6 +19,25 @@
 
 #include "dualact.h"
 #include "act/act.h"
+#include "act/tape_ball.h"
+
+/* direct.c: what the direct quadrature needs of sigma, made once */
+typedef struct {
+    const da_act *act;
+    int ok;             /* 1: sigma is one analytic branch on [-60, 60] with
+                           a growth envelope the tails can use */
+    double M;           /* sup |sigma| on the line (upper), or INFINITY */
+    double m4;          /* E sigma^4 (upper) */
+    int parity;         /* 1 even, -1 odd (proved from the syntax), 0 unknown */
+    da_declog log;      /* the branch (decisions of the switches) */
+} da_direct;
+
+int da_direct_setup(da_direct *dd, const da_act *act);
+void da_direct_clear(da_direct *dd);
+/* E[sigma(X) sigma(Y)], corr(X, Y) = rho in [0, 1) (a ball inside), into
+ * r with error about 2^log2_tol; DA_OK, DA_EACCURACY (r indeterminate:
+ * the time limit or no rule fitted), DA_EDOM (not applicable), DA_ENOMEM. */
+int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_tol, slong prec);
 
 /* closed forms */
 typedef enum {
@@ -76,6 +97,7 @@ struct da_dual {
     long Nb[8];              /* per band |rho| <= da_dual_band[b]: degree used */
     double Tb[8];            /* and the tail beyond it (upper) */
     double errd[3];          /* coefficient error + rounding constant, per order */
+    da_direct direct;        /* the direct quadrature for rho near 1 */
 };
 
 /* closed.c */

@@ -598,25 +598,6 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
 
 /* ---- the proved engine (rigorous.c) --------------------------------- */
 
-/* b = x, at b's precision: the midpoint rounded, the rounding added to the
-   radius (upwards) */
-static void ball_from_arb(da_ball_struct *b, const arb_t x)
-{
-    if (!arb_is_finite(x)) {
-        mpfr_set_nan(b->mid);
-        mpfr_set_inf(b->rad, 1);
-        return;
-    }
-    int inex = arf_get_mpfr(b->mid, arb_midref(x), MPFR_RNDN);
-    arf_t r;
-    arf_init(r);
-    arf_set_mag(r, arb_radref(x));
-    arf_get_mpfr(b->rad, r, MPFR_RNDU);
-    arf_clear(r);
-    if (inex)
-        da_ball_add_ulp(b);   /* |rounding| <= ulp(mid) */
-}
-
 static double arb_log2_rad(const arb_t x)
 {
     if (!arb_is_finite(x))
@@ -651,8 +632,7 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
     da_rig_result res;
     memset(&res, 0, sizeof res);
     /* one work budget for all the rounds together */
-    struct timespec ts0;
-    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    double t0 = da_work_clock();
     double budget = o.max_seconds;
     if (da_time_left() < budget)   /* the thread's time limit (da_set_time_limit) */
         budget = da_time_left();
@@ -666,9 +646,7 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
             prec = max_prec;
         o.prec = prec;
         if (round > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            double used = (double)(ts.tv_sec - ts0.tv_sec) + 1e-9 * (double)(ts.tv_nsec - ts0.tv_nsec);
+            double used = da_work_clock() - t0;
             if (used >= budget) {
                 st = DA_EACCURACY;
                 snprintf(res.why, sizeof res.why, "work budget reached (%.0f s)", used);
@@ -714,10 +692,10 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
         return stc;
     }
     for (long k = 0; k <= N; k++)
-        ball_from_arb(&R->A[k], res.a + k);
-    ball_from_arb(&R->s2, res.s2);
+        da_ball_set_arb(&R->A[k], res.a + k);
+    da_ball_set_arb(&R->s2, res.s2);
     if (res.d2_ok) {
-        ball_from_arb(&R->d2, res.d2);
+        da_ball_set_arb(&R->d2, res.d2);
         R->d2_ok = 1;
     }
     R->nodes = res.nodes;

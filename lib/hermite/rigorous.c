@@ -81,9 +81,7 @@ void da_rig_result_clear(da_rig_result *r)
 
 static double now_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    return da_work_clock();
 }
 
 /* ---- the state of one computation ---------------------------------- */

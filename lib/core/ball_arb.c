@@ -1,0 +1,20 @@
+/* ball_arb.c -- between da_ball (MPFR) and Arb balls.  Internal. */
+#include "core.h"
+#include "core/arbinc.h"
+
+void da_ball_set_arb(da_ball_struct *b, const arb_t x)
+{
+    if (!arb_is_finite(x)) {
+        mpfr_set_nan(b->mid);
+        mpfr_set_inf(b->rad, 1);
+        return;
+    }
+    int inex = arf_get_mpfr(b->mid, arb_midref(x), MPFR_RNDN);
+    arf_t r;
+    arf_init(r);
+    arf_set_mag(r, arb_radref(x));
+    arf_get_mpfr(b->rad, r, MPFR_RNDU);
+    arf_clear(r);
+    if (inex)
+        da_ball_add_ulp(b);   /* |rounding| <= ulp(mid) */
+}
