@@ -38,17 +38,19 @@ const char *da_act_class_name(da_class cls);
 /* Distance from the real axis of the nearest complex singularity
  * (INFINITY for entire or piecewise-polynomial activations). */
 double da_act_pole_distance(const da_act *act);
-/* Breakpoints (where the activation or a derivative jumps), sorted;
- * returns their number, writes at most max of them. */
-size_t da_act_breakpoints(const da_act *act, double *out, size_t max);
+/* Breakpoints (where the activation or a derivative jumps), sorted:
+ * *count gets their number, out[0 .. min(*count, max) - 1] the first of
+ * them (out may be NULL when max = 0, to ask for the number). */
+int da_act_breakpoints(double *out, size_t max, size_t *count, const da_act *act);
 /* 1 when the activation itself jumps somewhere (step, sign): then
  * E[sigma'^2] and hence beta are infinite. */
 int da_act_has_jump(const da_act *act);
 
-/* Evaluation.  The MPFR form evaluates at the precision of y (plus guard
- * bits) and returns DA_EDOM if the value is not finite. */
-double da_act_eval_d(const da_act *act, double x);
-int da_act_eval(const da_act *act, mpfr_t y, const mpfr_t x);
+/* Evaluation: *y = sigma(x) in double, y = sigma(x) at the precision of y
+ * (plus guard bits).  DA_EDOM when the value is not finite (*y / y is
+ * then the NaN or infinity computed). */
+int da_act_eval_d(double *y, const da_act *act, double x);
+int da_act_eval(mpfr_t y, const da_act *act, const mpfr_t x);
 
 /* The derivative sigma' as an activation of its own. */
 int da_act_derivative(da_act **out, const da_act *act);

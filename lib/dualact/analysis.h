@@ -37,7 +37,8 @@ void da_depth_opts_init(da_depth_opts *o);
 typedef struct da_depth_ctx da_depth_ctx;
 int da_depth_ctx_new(da_depth_ctx **c, const da_act *act, const da_depth_opts *o);
 void da_depth_ctx_free(da_depth_ctx *c);
-/* mu = 1 - a_1^2 as a ball (from the dual's Hermite data or closed form) */
+/* mu = 1 - a_1^2 as a ball (from the dual's Hermite data or closed form),
+ * rounded to mu's precision */
 int da_depth_mu(da_ball mu, da_depth_ctx *c);
 /* 1 when every dual the context has used so far is rigorous
  * (da_dual_rigorous): only then is a depth it found proved; the reason
@@ -64,8 +65,9 @@ void da_depth_result_init(da_depth_result *r);
 void da_depth_result_clear(da_depth_result *r);
 
 /* Decimal string -> ball containing the decimal number exactly
- * ("0.01" is not a binary number). prec bits.  DA_EINVAL if not a number. */
-int da_depth_parse_decimal(da_ball r, const char *s, mpfr_prec_t prec);
+ * ("0.01" is not a binary number), at r's precision.  DA_EINVAL if not a
+ * number. */
+int da_depth_parse_decimal(da_ball r, const char *s);
 
 /* L* for delta in (0, 1], eps in (0, n-1), n >= 2.  Returns DA_OK (proved),
  * DA_EACCURACY (the enclosures could not decide up to max_digits: r->depth

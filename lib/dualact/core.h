@@ -25,7 +25,8 @@ enum {
     DA_EDOM = 3,       /* activation undefined on the line, non-finite, or not in L2(phi) */
     DA_EACCURACY = 4,  /* requested accuracy not reached: results are valid, bounds wider */
     DA_ENOMEM = 5,
-    DA_EINFINITE = 6   /* the requested quantity is infinite */
+    DA_EINFINITE = 6,  /* the requested quantity is infinite */
+    DA_EIO = 7         /* writing to a stream failed */
 };
 
 /* A short fixed description of a status code. */

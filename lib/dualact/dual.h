@@ -67,10 +67,12 @@ const char *da_dual_bound_reason(const da_dual *d);   /* "" when rigorous */
  * [-1, 1]; DA_EINVAL. */
 int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k);
 /* Double precision, fast (Horner on the truncated series or the closed
- * form).  *err (if err is not NULL) bounds the absolute error: the series
- * bound is rigorous; for closed forms it assumes libm's functions are
- * accurate to 4 ulp.  NaN for rho outside [-1, 1]; Inf when infinite. */
-double da_dual_eval_d(const da_dual *d, double rho, int k, double *err);
+ * form): *r = f^(k)(rho).  *err (if err is not NULL) bounds the absolute
+ * error: the series bound is rigorous; for closed forms it assumes libm's
+ * functions are accurate to 4 ulp.  DA_OK; DA_EDOM for rho outside
+ * [-1, 1] (*r NaN, *err Inf); DA_EINFINITE when infinite (*r +-Inf);
+ * DA_EINVAL (k outside 0..2). */
+int da_dual_eval_d(double *r, double *err, const da_dual *d, double rho, int k);
 
 /* ------------------------------------------------------------------ */
 /* 3. Kernel maps over depth                                          */
@@ -131,6 +133,9 @@ typedef struct {
     int rate1_infinite;
     int jh_case;
 } da_kmap_rates;
+/* r initialised with da_kmap_rates_init (its balls take the dual's working
+ * precision) and cleared with da_kmap_rates_clear, whatever the status. */
+void da_kmap_rates_init(da_kmap_rates *r);
 int da_kmap_rates_compute(da_kmap_rates *r, const da_dual *d);
 void da_kmap_rates_clear(da_kmap_rates *r);
 const char *da_kmap_jh_text(int jh_case);
@@ -174,9 +179,12 @@ int da_netk_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2, cons
                  int deriv);
 /* The diagonal u = v, Var u = q: E[s(u)^2] or E[s'(u)^2]. */
 int da_netk_diag(da_ball r, da_netk *k, const da_ball q, int deriv);
-/* Double precision (through the ball path at 10^-digits): NaN on error;
- * *err (if not NULL) bounds the error.  q1 == q2 == c is the diagonal. */
-double da_netk_eval_d(da_netk *k, double q1, double q2, double c, int deriv, double *err);
+/* Double precision (through the ball path at 10^-digits): *r the value,
+ * *err (if not NULL) a bound on its error.  q1 == q2 == c is the
+ * diagonal.  The statuses of da_netk_eval; *r is NaN (*err Inf) on an
+ * error other than DA_EACCURACY and DA_EINFINITE. */
+int da_netk_eval_d(double *r, double *err, da_netk *k, double q1, double q2, double c,
+                   int deriv);
 
 /* Network kernels of Dense(sw2, sb2), then depth blocks (activation,
  * Dense(sw2, sb2)), on two inputs given by their input kernel
@@ -208,9 +216,10 @@ typedef struct {
     da_ball_struct nngp;      /* K(x, x') */
     da_ball_struct ntk;       /* Theta(x, x') */
 } da_netk_layer;
-/* rows has depth + 1 entries, initialized here (clear each with
- * da_netk_layer_clear) unless an error other than DA_EACCURACY is
- * returned. */
+/* rows has depth + 1 entries, each initialised with da_netk_layer_init
+ * and cleared with da_netk_layer_clear, whatever the status; their balls
+ * take the kernel's working precision. */
+void da_netk_layer_init(da_netk_layer *row);
 int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
                     const da_ball q1, const da_ball q2, const da_ball c);
 void da_netk_layer_clear(da_netk_layer *row);
@@ -218,12 +227,13 @@ void da_netk_layer_clear(da_netk_layer *row);
 /* The double-precision path (an estimate: double rounding, no proof).
  * da_netk_fast: 1 when the activation has a closed form this path knows
  * (every closed form of da_netk_eval without a shift C).
- * da_netk_eval_fast: E[s(u) s(v)] or E[s'(u) s'(v)] as da_netk_eval_d, by
- * the closed form in double (about 50 ns); *err an estimate (32 ulp of the
- * magnitudes, plus asin's condition near |rho| = 1).  NaN when !fast. */
+ * da_netk_eval_fast: *r = E[s(u) s(v)] or E[s'(u) s'(v)] as da_netk_eval_d,
+ * by the closed form in double (about 50 ns); *err an estimate (32 ulp of
+ * the magnitudes, plus asin's condition near |rho| = 1).  DA_EINVAL (*r
+ * NaN) when !fast or deriv is not 0 or 1, DA_EDOM for a negative variance. */
 int da_netk_fast(const da_netk *k);
-double da_netk_eval_fast(const da_netk *k, double q1, double q2, double c, int deriv,
-                         double *err);
+int da_netk_eval_fast(double *r, double *err, const da_netk *k, double q1, double q2, double c,
+                      int deriv);
 /* The NNGP and NTK matrices (n1 x n2, row-major) of the network of
  * da_netk_network (sw2, sb2 midpoints; param, width, bias; dim is the
  * column count of X1 and X2, rows unnormalized) on X1 (n1 x dim) and X2

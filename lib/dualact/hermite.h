@@ -20,8 +20,9 @@ extern "C" {
 
 typedef struct {
     long degree;          /* N: coefficients a_0 .. a_N (default 10) */
-    long digits;          /* target absolute error 10^-digits, in units of
-                             ||sigma|| = sqrt(E sigma^2) (default 30) */
+    long digits;          /* target absolute error 10^-digits of every number
+                             reported (of the normalized sigma, or of sigma
+                             itself when raw = 1; default 30) */
     int raw;              /* 0: normalized (E sigma = 0, E sigma^2 = 1), the
                              paper's convention; 1: sigma itself */
     mpfr_prec_t max_prec; /* cap on the working precision, bits (0: default) */
@@ -55,7 +56,7 @@ typedef struct {
                                proved result is wider than asked */
 } da_hermite;
 
-/* Compute a_0..a_N to absolute accuracy 10^-digits * ||sigma||.
+/* Compute a_0..a_N to absolute accuracy 10^-digits (opts NULL: defaults).
  * Returns DA_OK, or DA_EACCURACY with *out filled with the best bounds
  * reached under the caps; other codes leave *out NULL. */
 int da_hermite_compute(da_hermite **out, const da_act *act,

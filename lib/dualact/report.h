@@ -27,7 +27,9 @@ typedef enum {
     DA_TABLE_JSON = 4
 } da_table_format;
 
-da_table *da_table_new(int ncols, const char *const *head);
+/* *out: a table of ncols >= 1 columns with the headers head[0..ncols-1]
+ * (copied; none NULL).  DA_EINVAL, DA_ENOMEM (*out NULL then). */
+int da_table_new(da_table **out, int ncols, const char *const *head);
 void da_table_free(da_table *t);
 /* cells: ncols strings (NULL for an empty cell), copied */
 int da_table_add_row(da_table *t, const char *const *cells);
@@ -40,7 +42,7 @@ int da_table_set_comment(da_table *t, const char *comment);
 int da_table_render(char **out, const da_table *t, da_table_format fmt);
 /* s as a JSON string, quotes included, to f: '"', '\\' and control
  * characters escaped, bytes that are not UTF-8 written as U+FFFD.
- * Returns 0, or nonzero when a write failed. */
+ * DA_OK, or DA_EIO when a write failed. */
 int da_json_write_str(FILE *f, const char *s);
 
 /* ------------------------------------------------------------------ */
@@ -75,7 +77,8 @@ enum {
 #define DA_PLOT_STYLE_AUTO (-1)
 #define DA_PLOT_STYLE_REF (-2)
 
-da_plot *da_plot_new(void);          /* NULL when out of memory */
+/* *out: an empty figure; DA_ENOMEM (*out NULL then). */
+int da_plot_new(da_plot **out);
 void da_plot_free(da_plot *p);
 int da_plot_set_title(da_plot *p, const char *text, const char *tex);
 int da_plot_set_xlabel(da_plot *p, const char *text, const char *tex);
@@ -106,9 +109,10 @@ int da_plot_add_note(da_plot *p, double x, double y, const char *text, const cha
 /* *out is malloc'd; the caller frees it */
 int da_plot_render(char **out, const da_plot *p, da_plot_format fmt);
 /* "Nice" ticks (1, 2, 5 times a power of 10, about target of them) for
- * [*lo, *hi]; expand = 1 widens the range to the outer ticks.  Writes at
- * most max ticks, returns their number (negative status on error). */
-int da_plot_nice_ticks(double *ticks, int max, double *lo, double *hi, int target,
+ * [*lo, *hi] (both in and out); expand = 1 widens the range to the outer
+ * ticks.  Writes at most max ticks into ticks[], their number into *count.
+ * DA_EINVAL for a non-finite end, max < 2 or target < 2. */
+int da_plot_nice_ticks(double *ticks, int max, int *count, double *lo, double *hi, int target,
                        int expand);
 
 #ifdef __cplusplus
