@@ -3,10 +3,14 @@
 
     python3 docs/mkref.py lib/dualact.h > docs/reference.md
 
-(`make reference` does this.)  Reads the installed header and writes, in
-Markdown, every public declaration (functions, types, enums, macros) with
-its prototype and the comment that documents it, grouped by the header's
-sections in their order, with a table of contents.
+(`make reference` does this.)  Reads the umbrella header and the per-stage
+headers it includes (the lines #include "dualact/NAME.h", read from beside
+it, in that order) and writes, in Markdown, every public declaration
+(functions, types, enums, macros) with its prototype and the comment that
+documents it, grouped by the headers' sections in their order, with a
+table of contents.  The umbrella's leading comment is the page's
+introduction; a stage header's leading comment (before its first banner)
+is not repeated: each section names its header instead.
 
 How the header is read: a section starts at a banner comment (a line of
 dashes, the title, a line of dashes).  Within a paragraph (lines without a
@@ -322,7 +326,7 @@ def parse(text):
         if kind == 'pp' and not re.match(r'#\s*define\s', body):
             k += 1       # #include, guards
             continue
-        if kind == 'pp' and re.match(r'#\s*define\s+DUALACT_H\b', body):
+        if kind == 'pp' and re.match(r'#\s*define\s+DUALACT(_[A-Z0-9]+)?_H\b', body):
             k += 1
             continue
         # a group: an optional comment, then declarations of the same paragraph
@@ -363,7 +367,7 @@ def is_decl(item):
     if kind == 'decl':
         return True
     return kind == 'pp' and bool(re.match(r'#\s*define\s', body)) and \
-        not re.match(r'#\s*define\s+DUALACT_H\b', body)
+        not re.match(r'#\s*define\s+DUALACT(_[A-Z0-9]+)?_H\b', body)
 
 
 def dedent_decl(s):
@@ -390,6 +394,8 @@ def entry_title(e):
 
 
 def render(src_name, intro, sections):
+    """sections carry 'src' (the header path shown) and 'include' (the
+    name a program includes, e.g. dualact/act.h)."""
     known = set()
     for s in sections:
         for e in s['entries']:
@@ -400,13 +406,16 @@ def render(src_name, intro, sections):
     w = out.append
     w('# libdualact API reference')
     w('')
-    w('Generated from `%s` by `docs/mkref.py` (`make reference`); do not edit '
-      'by hand. Every public declaration of the installed header, in the '
-      'header\'s order: the prototype, then the comment that documents it. '
-      'A comment that precedes several declarations documents them together. '
-      'The conventions (status codes, balls, normalization) are explained '
-      'in the [user guide](manual.md); the commands of the `dualact` tool are '
-      'thin layers over these functions.' % src_name)
+    w('Generated from `%s` and the per-stage headers it includes by '
+      '`docs/mkref.py` (`make reference`); do not edit by hand. Every public '
+      'declaration of the installed headers, in their order: the prototype, '
+      'then the comment that documents it. A comment that precedes several '
+      'declarations documents them together. `#include <dualact.h>` gives '
+      'everything; each section names the stage header that declares it, '
+      'which may also be included alone. The conventions (status codes, '
+      'argument order, ownership, precision, balls, normalization) are '
+      'explained in the [user guide](manual.md), section 7; the commands of '
+      'the `dualact` tool are thin layers over these functions.' % src_name)
     w('')
     for p in intro:
         w('> ' + '\n> '.join(l if l else '' for l in lk.render(p['prose'])))
@@ -432,6 +441,8 @@ def render(src_name, intro, sections):
         w('')
         w('## ' + s['title'])
         w('')
+        w('Header: `<%s>`.' % s['include'])
+        w('')
         for e in s['entries']:
             if 'prose' in e:
                 w('\n'.join(lk.render(e['prose'])))
@@ -454,7 +465,7 @@ def render(src_name, intro, sections):
             if e['doc']:
                 w('\n'.join(lk.render(e['doc'])))
                 w('')
-            w('<sub>%s · %s line %s</sub>' % (', '.join(kinds), src_name,
+            w('<sub>%s · %s line %s</sub>' % (', '.join(kinds), s['src'],
                                              ', '.join(str(d['line']) for d in e['decls'][:1])))
             w('')
     return '\n'.join(out).rstrip('\n') + '\n'
@@ -464,14 +475,31 @@ def main(argv):
     if len(argv) != 2 or argv[1] in ('-h', '--help'):
         sys.stderr.write('usage: mkref.py HEADER > reference.md\n')
         return 2
-    path = argv[1]
+    path = argv[1].replace('\\', '/')
     with open(path, encoding='utf-8') as f:
         text = f.read()
+    name = 'lib/' + path.split('/')[-1]
     intro, sections = parse(text)
+    for sec in sections:
+        sec['src'], sec['include'] = name, name[len('lib/'):]
+    base = path.rsplit('/', 1)[0] if '/' in path else '.'
+    for inc in re.findall(r'^#\s*include\s+"(dualact/[a-z0-9_]+\.h)"', text, flags=re.M):
+        try:
+            with open(base + '/' + inc, encoding='utf-8') as f:
+                sub = f.read()
+        except OSError as e:
+            sys.stderr.write('mkref: %s includes %s: %s\n' % (path, inc, e))
+            return 1
+        _, subsecs = parse(sub)
+        if not subsecs:
+            sys.stderr.write('mkref: no sections found in %s\n' % inc)
+            return 1
+        for sec in subsecs:
+            sec['src'], sec['include'] = 'lib/' + inc, inc
+        sections.extend(subsecs)
     if not sections:
         sys.stderr.write('mkref: no sections found in %s\n' % path)
         return 1
-    name = 'lib/' + path.replace('\\', '/').split('/')[-1]
     sys.stdout.write(render(name, intro, sections))
     return 0
 

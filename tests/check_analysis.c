@@ -33,7 +33,7 @@ static da_act *act_of(const char *s)
 static void dec(da_ball b, const char *s)
 {
     da_ball_init2(b, 512);
-    ck_assert_int_eq(da_depth_parse_decimal(b, s, 512), DA_OK);
+    ck_assert_int_eq(da_depth_parse_decimal(b, s), DA_OK);
 }
 
 static long find_depth(da_depth_ctx *c, int kernel, const char *delta, const char *eps, long n,
@@ -183,8 +183,9 @@ static long depth_double(const da_dual *d, int ntk, double delta, double thr)
             L = l;
             break;
         }
-        double fp = da_dual_eval_d(d, rho, 1, NULL);
-        double rn = da_dual_eval_d(d, rho, 0, NULL);
+        double fp, rn;
+        ck_assert_int_eq(da_dual_eval_d(&fp, NULL, d, rho, 1), DA_OK);
+        ck_assert_int_eq(da_dual_eval_d(&rn, NULL, d, rho, 0), DA_OK);
         th = th * fp + rn;
         t1 = t1 * beta + 1;
         rho = rn;
@@ -291,11 +292,11 @@ START_TEST(test_depth_errors)
     /* decimals */
     da_ball x;
     da_ball_init2(x, 64);
-    ck_assert_int_eq(da_depth_parse_decimal(x, "abc", 64), DA_EINVAL);
-    ck_assert_int_eq(da_depth_parse_decimal(x, "0.01", 64), DA_OK);
+    ck_assert_int_eq(da_depth_parse_decimal(x, "abc"), DA_EINVAL);
+    ck_assert_int_eq(da_depth_parse_decimal(x, "0.01"), DA_OK);
     ck_assert(mpfr_cmp_ui(x->rad, 0) > 0);   /* 0.01 is not binary */
     ck_assert(tu_ball_contains_str(x, "0.01"));
-    ck_assert_int_eq(da_depth_parse_decimal(x, "0.5", 64), DA_OK);
+    ck_assert_int_eq(da_depth_parse_decimal(x, "0.5"), DA_OK);
     ck_assert(mpfr_zero_p(x->rad));
     da_ball_clear(x);
     da_ball_clear(one);

@@ -475,7 +475,7 @@ static void check_pieces(const char *f, int n, const char *const *brk,
     analyze_ok(f, &e, &info);
     da_piece *p;
     int np;
-    ck_assert_int_eq(da_expr_pieces(e, &info, P, &p, &np), DA_OK);
+    ck_assert_int_eq(da_expr_pieces(&p, &np, e, &info, P), DA_OK);
     ck_assert_msg(np == n, "%s: %d pieces, want %d", f, np, n);
     mpfr_t w;
     mpfr_init2(w, P);
@@ -558,7 +558,7 @@ START_TEST(test_pieces)
     analyze_ok("tanh(x)", &e, &info);
     da_piece *p;
     int np;
-    ck_assert_int_eq(da_expr_pieces(e, &info, 64, &p, &np), DA_EINVAL);
+    ck_assert_int_eq(da_expr_pieces(&p, &np, e, &info, 64), DA_EINVAL);
     da_expr_info_clear(&info);
     da_expr_unref(e);
 }

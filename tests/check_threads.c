@@ -49,7 +49,7 @@ static void work(result *r, const char *spec)
     dop.digits = 20;
     da_dual *d = NULL;
     if (da_dual_new(&d, a, &dop) == DA_OK) {
-        r->dual_half = da_dual_eval_d(d, 0.5, 0, NULL);
+        da_dual_eval_d(&r->dual_half, NULL, d, 0.5, 0);
         da_fixed_point *fp = NULL;
         size_t n = 0;
         if (da_kmap_fixed_points(&fp, &n, d) == DA_OK)
@@ -86,7 +86,8 @@ static void work(result *r, const char *spec)
     if (da_sim_pair(sl, a, 0.5, &so) == DA_OK)
         r->sim_mean = sl[2].mean;
     const char *head[] = {"act", "mu"};
-    da_table *t = da_table_new(2, head);
+    da_table *t = NULL;
+    da_table_new(&t, 2, head);
     char mu[32];
     snprintf(mu, sizeof mu, "%.6f", r->mu);
     const char *row[] = {spec, mu};
@@ -97,7 +98,8 @@ static void work(result *r, const char *spec)
         r->table_len = strlen(txt);
     free(txt);
     da_table_free(t);
-    da_plot *p = da_plot_new();
+    da_plot *p = NULL;
+    da_plot_new(&p);
     double x[3] = {0, 0.5, 1}, y[3] = {0, r->dual_half, 1};
     da_plot_add_series(p, spec, NULL, x, y, 3);
     da_plot_set_title(p, spec, NULL);

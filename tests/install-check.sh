@@ -27,6 +27,15 @@ notok() { n=$((n+1)); fail=1; echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 
 echo "1..15"
+# every installed stage header compiles on its own, and the umbrella too
+hdr_alone() {
+  for h in "$root$includedir"/dualact.h "$root$includedir"/dualact/*.h; do
+    printf '#include <%s>\nint main(void) { return 0; }\n' "${h#$root$includedir/}" > "$tmp/alone.c"
+    $CC -std=c11 -Wall -Werror -c -o "$tmp/alone.o" -I"$root$includedir" "$tmp/alone.c" > "$tmp/alone.log" 2>&1 \
+      || { sed 's/^/# /' "$tmp/alone.log"; return 1; }
+  done
+  return 0
+}
 # the configured directories, from the Makefile
 var() { "$MAKE" -s -C "$builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
 print-var:
@@ -49,8 +58,8 @@ install_rc=$?
 check "make install DESTDIR=... succeeds" "[ $install_rc -eq 0 ]"
 [ $install_rc -eq 0 ] || sed 's/^/# /' "$tmp/install.log" | tail -20
 
-check "installed: bin/dualact, include/dualact.h, lib/libdualact, pkgconfig/dualact.pc" \
-  "[ -x '$root$bindir/dualact' ] && [ -f '$root$includedir/dualact.h' ] && ls '$root$libdir'/libdualact.* >/dev/null 2>&1 && [ -f '$root$libdir/pkgconfig/dualact.pc' ]"
+check "installed: bin/dualact, include/dualact.h and dualact/*.h, lib/libdualact, pkgconfig/dualact.pc" \
+  "[ -x '$root$bindir/dualact' ] && [ -f '$root$includedir/dualact.h' ] && [ -f '$root$includedir/dualact/core.h' ] && [ -f '$root$includedir/dualact/report.h' ] && ls '$root$libdir'/libdualact.* >/dev/null 2>&1 && [ -f '$root$libdir/pkgconfig/dualact.pc' ]"
 check "installed: the man page man1/dualact.1" "[ -f '$root$mandir/man1/dualact.1' ]"
 check "installed: the examples the docs run, docdir/examples/{iris.csv,example.c}" \
   "[ -f '$root$docdir/examples/iris.csv' ] && [ -f '$root$docdir/examples/example.c' ] && [ -f '$root$docdir/manual.md' ]"
@@ -81,8 +90,8 @@ out=$("$root$bindir/dualact" --version 2>&1)
 check "installed dualact --version says $version" "[ \"\$out\" = \"dualact $version\" ]"
 "$root$bindir/dualact" coeffs relu --degree 3 --digits 20 > "$tmp/coeffs.out" 2>&1
 check "installed dualact coeffs relu works" "[ $? -eq 0 ] && grep -q '^mu = 1 - a_1^2' '$tmp/coeffs.out'"
-check "the installed header declares the API (da_hermite_compute, da_plot_render)" \
-  "grep -q 'da_hermite_compute' '$root$includedir/dualact.h' && grep -q 'da_plot_render' '$root$includedir/dualact.h'"
+check "the installed headers declare the API (da_hermite_compute, da_plot_render), each compiles alone" \
+  "grep -q 'da_hermite_compute' '$root$includedir/dualact/hermite.h' && grep -q 'da_plot_render' '$root$includedir/dualact/report.h' && hdr_alone"
 if command -v man >/dev/null 2>&1; then
   check "man renders the installed page" \
     "man -l '$root$mandir/man1/dualact.1' 2>/dev/null | grep -q 'EXIT STATUS'"

@@ -251,14 +251,13 @@ int cmd_depth(int argc, char **argv, FILE *out)
     }
     /* exact decimals as balls */
     for (int i = 0; i < nd; i++)
-        da_depth_parse_decimal(bd[i], ld[i], 512);
+        da_depth_parse_decimal(bd[i], ld[i]);
     for (int i = 0; i < ne; i++)
-        da_depth_parse_decimal(be[i], le[i], 512);
+        da_depth_parse_decimal(be[i], le[i]);
     static const char *head[] = {"kernel", "delta", "eps", "n", "depth", "bound_potential",
                                  "bound_two_phase", "bound_majorant", "ratio_potential",
                                  "ratio_two_phase", "mu", "value_hi", "activation", "bound"};
-    t = da_table_new(14, head);
-    if (!t) {
+    if (da_table_new(&t, 14, head) != DA_OK) {
         rc = cli_usage_error("out of memory");
         goto done;
     }

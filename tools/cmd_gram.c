@@ -279,7 +279,8 @@ static int gram_network(FILE *out, const da_act *act, const char *act_s, const d
                           "ntk_lambda_min", "ntk_lambda_max", "ntk_cond", "cond_lo", "cond_hi",
                           "ntk_cond_lo", "ntk_cond_hi", "bound"};
     int nc = (int)(sizeof head / sizeof *head);
-    da_table *t = da_table_new(nc, head);
+    da_table *t = NULL;
+    da_table_new(&t, nc, head);   /* a failure shows at the render */
     int all = 1;
     char reason[300] = "";
     for (long l = 0; l <= depth; l++) {
@@ -514,7 +515,8 @@ int cmd_gram(int argc, char **argv, FILE *out)
     head[nc++] = "lambda_err";
     head[nc++] = "method";
     head[nc++] = "steps";
-    da_table *t = da_table_new(nc, head);
+    da_table *t = NULL;
+    da_table_new(&t, nc, head);   /* a failure shows at the render */
     int unconverged = 0;
     for (long l = 0; l <= depth; l++) {
         da_gram_layer *g = &rows[l];

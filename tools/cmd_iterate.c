@@ -97,7 +97,8 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     }
     if (ff != FMT_CSV) {
         da_kmap_fixed_points(&fp, &nfp, d);
-        have_rates = da_kmap_rates_compute(&rates, d) == DA_OK;
+        da_kmap_rates_init(&rates);
+        have_rates = da_kmap_rates_compute(&rates, d) == DA_OK ? 1 : -1;
     }
     char v[4200], e[64], nv[4200], ne[64], rv[64], re[64];
     int w = (int)(digits + 8 > 50 ? 50 : digits + 8);
@@ -162,7 +163,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
                     j + 1 < nfp ? "," : "");
         }
         fprintf(out, "  ]");
-        if (have_rates) {
+        if (have_rates > 0) {
             fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits);
             fprintf(out, ",\n  \"kappa0\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
             fmt(v, sizeof v, e, sizeof e, &rates.rate0, digits);
@@ -186,7 +187,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
                     mpfr_inf_p(fp[j].slope.mid) ? "inf" : nv, mpfr_inf_p(fp[j].slope.mid) ? "" : " +- ",
                     mpfr_inf_p(fp[j].slope.mid) ? "" : ne, stab[fp[j].stability]);
         }
-        if (have_rates) {
+        if (have_rates > 0) {
             fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits < 20 ? digits : 20);
             fprintf(out, "\nthe kernel map kappa = sigma_hat/sigma_hat(1) (the correlation map of\n"
                          "unit inputs, kappa(1) = 1; %s):\n",
@@ -205,7 +206,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         }
     }
 done:
-    if (have_rates)
+    if (have_rates)   /* 1 computed, -1 initialised only */
         da_kmap_rates_clear(&rates);
     da_kmap_fixed_points_free(fp, nfp);
     da_kmap_free(km);

@@ -212,12 +212,12 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         rc = cli_usage_error("out of memory");
         goto done;
     }
+    for (long l = 0; l <= depth; l++)
+        da_netk_layer_init(&rows[l]);
     st = da_netk_network(rows, k, &net, q1, q2, c);
     da_ball_clear(&net.sw2);
     da_ball_clear(&net.sb2);
     if (st && st != DA_EACCURACY) {
-        free(rows);
-        rows = NULL;
         rc = cli_lib_error(st, spec);
         goto done;
     }

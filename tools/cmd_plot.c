@@ -374,7 +374,9 @@ static double fval(const dual_item *it, double rho, int k)
         else
             return NAN;
     }
-    return da_dual_eval_d(it->d, rho, k, NULL);
+    double v;
+    da_dual_eval_d(&v, NULL, it->d, rho, k);   /* NaN or Inf on failure */
+    return v;
 }
 
 static int depth_list(list *l, const char *s, long def_hi, long max)
@@ -782,7 +784,8 @@ static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
     if (!(xmax > 0)) {
         /* room for the chaotic region: 1.6 times the boundary, to a nice tick */
         double t[64], lo = 0, hi = hi_all * 1.6;
-        if (da_plot_nice_ticks(t, 64, &lo, &hi, 6, 1) > 0)
+        int nt = 0;
+        if (da_plot_nice_ticks(t, 64, &nt, &lo, &hi, 6, 1) == DA_OK && nt > 0)
             xmax = hi;
         else
             xmax = hi_all * 1.6;
@@ -1030,8 +1033,7 @@ int cmd_plot(int argc, char **argv, FILE *out)
         }
     }
 
-    p = da_plot_new();
-    if (!p) {
+    if (da_plot_new(&p) != DA_OK) {
         rc = cli_usage_error("out of memory");
         goto done;
     }

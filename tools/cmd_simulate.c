@@ -160,7 +160,7 @@ int cmd_simulate(int argc, char **argv, FILE *out)
         }
         static const char *head[] = {"layer", "theory", "theory_err", "mean", "ci_low",
                                      "ci_high", "sd", "inside"};
-        t = da_table_new(8, head);
+        da_table_new(&t, 8, head);   /* a failure shows at the render */
         for (long l = 0; l <= depth; l++) {
             da_sim_layer *g = &rows[l];
             char c[8][40];
@@ -218,7 +218,7 @@ int cmd_simulate(int argc, char **argv, FILE *out)
             goto done;
         }
         static const char *head[] = {"layer", "max_abs_dev", "rms_dev", "max_z", "inside_share"};
-        t = da_table_new(5, head);
+        da_table_new(&t, 5, head);
         for (long l = 0; l <= depth; l++) {
             da_sim_gram_layer *g = &rows[l];
             char c[5][40];

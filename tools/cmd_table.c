@@ -223,8 +223,8 @@ int cmd_table(int argc, char **argv, FILE *out)
         da_act_free(act);
     }
 
-    da_table *t = da_table_new(nkept, head);
-    if (!t) {
+    da_table *t = NULL;
+    if (da_table_new(&t, nkept, head) != DA_OK) {
         rc = cli_usage_error("out of memory");
         goto done;
     }
@@ -317,8 +317,8 @@ int cmd_table(int argc, char **argv, FILE *out)
                 da_ball db, eb;
                 da_ball_init2(db, 512);
                 da_ball_init2(eb, 512);
-                da_depth_parse_decimal(db, ds, 512);
-                da_depth_parse_decimal(eb, es, 512);
+                da_depth_parse_decimal(db, ds);
+                da_depth_parse_decimal(eb, es);
                 for (int kern = 0; kern < 2; kern++) {
                     da_depth_result r;
                     da_depth_result_init(&r);

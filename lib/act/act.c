@@ -104,20 +104,28 @@ const char *da_act_class_name(da_class c)
     return "unknown";
 }
 
-size_t da_act_breakpoints(const da_act *a, double *out, size_t max)
+int da_act_breakpoints(double *out, size_t max, size_t *count, const da_act *a)
 {
+    if (!a || !count || (max > 0 && !out))
+        return da_fail(DA_EINVAL, "breakpoints: no activation, count or output array");
     size_t n = (size_t)a->info.nbreak;
     for (size_t i = 0; i < n && i < max; i++)
         out[i] = a->info.brk[i];
-    return n;
+    *count = n;
+    return DA_OK;
 }
 
-double da_act_eval_d(const da_act *a, double x)
+int da_act_eval_d(double *y, const da_act *a, double x)
 {
-    return da_tape_eval_d(a->tape, x);
+    if (!y || !a)
+        return da_fail(DA_EINVAL, "evaluation: no activation or output");
+    *y = da_tape_eval_d(a->tape, x);
+    if (!isfinite(*y))
+        return da_fail(DA_EDOM, "activation '%s' is not finite at x = %.17g", a->spec, x);
+    return DA_OK;
 }
 
-int da_act_eval(const da_act *a, mpfr_t y, const mpfr_t x)
+int da_act_eval(mpfr_t y, const da_act *a, const mpfr_t x)
 {
     da_tape_ws *w = da_tape_ws_new(a->tape, mpfr_get_prec(y));
     if (!w)

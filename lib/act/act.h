@@ -25,6 +25,13 @@ int da_catalog_formula(char **formula, const char *spec);
  * precision paths check it before trusting their own evaluations. */
 int da_act_double_ok(const da_act *act);
 
+/* sigma(x) in double without a status (NaN or Inf pass through), for the
+ * library's inner loops; the public form is da_act_eval_d. */
+static inline double da_act_value_d(const da_act *a, double x)
+{
+    return da_tape_eval_d(a->tape, x);
+}
+
 /* Make an activation from a parsed expression (takes a reference). */
 int da_act_from_expr(da_act **out, da_expr *e, const char *spec);
 

@@ -198,8 +198,8 @@ typedef struct {
     int deg;
     mpfr_t *c;
 } da_piece;
-int da_expr_pieces(const da_expr *e, const da_expr_info *info,
-                   mpfr_prec_t prec, da_piece **pieces, int *npieces);
+int da_expr_pieces(da_piece **pieces, int *npieces, const da_expr *e,
+                   const da_expr_info *info, mpfr_prec_t prec);
 void da_pieces_free(da_piece *p, int n);
 
 #endif

@@ -455,8 +455,8 @@ static int pieces_of(const da_expr *e, const da_expr_info *info,
     return DA_OK;
 }
 
-int da_expr_pieces(const da_expr *e, const da_expr_info *info,
-                   mpfr_prec_t prec, da_piece **out, int *npieces)
+int da_expr_pieces(da_piece **out, int *npieces, const da_expr *e,
+                   const da_expr_info *info, mpfr_prec_t prec)
 {
     an_evc_begin();
     int st = pieces_of(e, info, prec, out, npieces);

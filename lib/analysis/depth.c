@@ -115,16 +115,14 @@ int da_depth_mu(da_ball mu, da_depth_ctx *c)
         da_hermite_free(h);
         c->have_mu = 1;
     }
-    mpfr_set_prec(mu->mid, mpfr_get_prec(c->mu.mid));
-    da_ball_set(mu, &c->mu);
+    da_ball_set(mu, &c->mu);   /* at mu's own precision */
     return DA_OK;
 }
 
-int da_depth_parse_decimal(da_ball r, const char *s, mpfr_prec_t prec)
+int da_depth_parse_decimal(da_ball r, const char *s)
 {
     if (!s || !*s)
         return da_fail(DA_EINVAL, "empty number");
-    mpfr_set_prec(r->mid, prec);
     char *end = NULL;
     int t = mpfr_strtofr(r->mid, s, &end, 10, MPFR_RNDN);
     if (!end || *end || !mpfr_number_p(r->mid))
@@ -135,7 +133,7 @@ int da_depth_parse_decimal(da_ball r, const char *s, mpfr_prec_t prec)
         if (mpfr_zero_p(r->mid))
             mpfr_set_ui_2exp(r->rad, 1, mpfr_get_emin(), MPFR_RNDU);
         else
-            mpfr_set_ui_2exp(r->rad, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)prec, MPFR_RNDU);
+            mpfr_set_ui_2exp(r->rad, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)mpfr_get_prec(r->mid), MPFR_RNDU);
     }
     return DA_OK;
 }

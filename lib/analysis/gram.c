@@ -9,6 +9,7 @@
  *        is already narrower than the tolerance. */
 #include "core/core.h"
 #include "analysis/analysis.h"
+#include "dual/dual.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,7 +312,7 @@ static double fup(const da_dual *d, double s, int k)
 {
     if (!(s < 1))
         s = 1;
-    double e, v = da_dual_eval_d(d, s, k, &e);
+    double e, v = da_dual_value_d(d, s, k, &e);
     if (!isfinite(v) || !isfinite(e))
         return INFINITY;
     return v + e;
@@ -410,12 +411,12 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
                 double *kr = K + i * n, *tr = T ? T + i * n : NULL;
                 for (size_t j = i + 1; j < n; j++) {
                     double r = kr[j], e0;
-                    double fr = da_dual_eval_d(d, r, 0, &e0);
+                    double fr = da_dual_value_d(d, r, 0, &e0);
                     if (e0 > maxe0)
                         maxe0 = e0;
                     if (tr) {
                         double e1;
-                        double f1 = da_dual_eval_d(d, r, 1, &e1);
+                        double f1 = da_dual_value_d(d, r, 1, &e1);
                         if (e1 > maxe1)
                             maxe1 = e1;
                         tr[j] = tr[j] * f1 * q + fr * w;

@@ -238,8 +238,12 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
                 mpfr_div_ui(c->mid, c->mid, d, MPFR_RNDN);
                 mpfr_set_d(c->rad, u * b12 / (double)d, MPFR_RNDU);
                 net.identical = i == j;
+                for (long l = 0; l <= L; l++)
+                    da_netk_layer_init(&lr[l]);
                 int s2 = da_netk_network(lr, k, &net, q1, q2, c);
                 if (s2 && s2 != DA_EACCURACY) {
+                    for (long l = 0; l <= L; l++)
+                        da_netk_layer_clear(&lr[l]);
                     st = s2;
                     break;
                 }

@@ -5,6 +5,8 @@
  * mt19937 seeded by the caller: the same seed gives the same numbers. */
 #include "core/core.h"
 #include "analysis/analysis.h"
+#include "act/act.h"
+#include "dual/dual.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +70,7 @@ void da_sim_net_layer(double *out, const double *in, long m, long fan, long W, g
             double h = 0;
             for (long j = 0; j < fan; j++)
                 h += wrow[j] * x[j];
-            out[p * W + i] = (da_act_eval_d(act, h) - mean) / sd;
+            out[p * W + i] = (da_act_value_d(act, h) - mean) / sd;
         }
     }
 }
@@ -248,7 +250,7 @@ int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *
                 double v = cosv(data->x + i * dim, data->x + j * dim, dim);
                 for (long l = 0; l <= L; l++) {
                     theory[(size_t)l * np + p] = v;
-                    v = da_dual_eval_d(d, v > 1 ? 1 : v < -1 ? -1 : v, 0, NULL);
+                    v = da_dual_value_d(d, v > 1 ? 1 : v < -1 ? -1 : v, 0, NULL);
                 }
             }
     }

@@ -23,6 +23,7 @@ const char *da_strerror(int status)
     case DA_EACCURACY: return "requested accuracy not reached";
     case DA_ENOMEM: return "out of memory";
     case DA_EINFINITE: return "the quantity is infinite";
+    case DA_EIO: return "write failed";
     default: return "unknown error";
     }
 }

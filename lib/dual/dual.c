@@ -730,7 +730,7 @@ int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k)
 
 /* ---- double ------------------------------------------------------------- */
 
-double da_dual_eval_d(const da_dual *d, double rho, int k, double *err)
+double da_dual_value_d(const da_dual *d, double rho, int k, double *err)
 {
     if (!(rho >= -1 && rho <= 1) || k < 0 || k > 2) {
         if (err)
@@ -788,4 +788,23 @@ double da_dual_eval_d(const da_dual *d, double rho, int k, double *err)
         *err = (d->errd[k] + t) * (1 + 1e-12);
     }
     return v;
+}
+
+int da_dual_eval_d(double *r, double *err, const da_dual *d, double rho, int k)
+{
+    if (!r || !d || k < 0 || k > 2) {
+        if (r)
+            *r = NAN;
+        if (err)
+            *err = INFINITY;
+        return da_fail(DA_EINVAL, "dual (double): no dual, no output or derivative k = %d "
+                       "outside 0..2", k);
+    }
+    *r = da_dual_value_d(d, rho, k, err);
+    if (!(rho >= -1 && rho <= 1))
+        return da_fail(DA_EDOM, "dual (double): rho = %.17g outside [-1, 1]", rho);
+    if (isinf(*r))
+        return da_fail(DA_EINFINITE, "dual (double): derivative %d is infinite at rho = %.17g",
+                       k, rho);
+    return DA_OK;
 }

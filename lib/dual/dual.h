@@ -110,6 +110,9 @@ int da_dual_cf_raw(da_ball r, const da_dual *d, const mpfr_t rho, int k,
                    mpfr_prec_t prec);
 /* The same in double with an error estimate (libm assumed within 4 ulp). */
 double da_dual_cf_raw_d(const da_dual *d, double rho, int k, double *err);
+/* da_dual_eval_d without a status, for the library's inner loops: the
+ * value (NaN outside [-1, 1], Inf when infinite), *err unless NULL. */
+double da_dual_value_d(const da_dual *d, double rho, int k, double *err);
 
 /* dual.c */
 /* f^(k)(rho) at an exact rho, k = 0..2, into r (precision of r). */

@@ -338,7 +338,7 @@ int da_kmap_fixed_points(da_fixed_point **out, size_t *nout, const da_dual *d)
         double xi = -1 + 2.0 * (double)i / (double)M;
         if (i == M)
             xi = 1;
-        double e, g = da_dual_eval_d(d, xi, 0, &e) - xi;
+        double e, g = da_dual_value_d(d, xi, 0, &e) - xi;
         int s = !isfinite(g) ? 0 : g > e ? 1 : g < -e ? -1 : 0;
         if (i > 0 && s && sprev && s != sprev) {
             /* refine in balls on [xprev, xi] */
@@ -417,6 +417,15 @@ fail:
 
 /* ---- rates -------------------------------------------------------------- */
 
+void da_kmap_rates_init(da_kmap_rates *r)
+{
+    memset(r, 0, sizeof *r);
+    da_ball_init2(&r->kappa0, 64);
+    da_ball_init2(&r->rate0, 64);
+    da_ball_init2(&r->rate1, 64);
+    r->jh_case = DA_JH_UNDECIDED;
+}
+
 void da_kmap_rates_clear(da_kmap_rates *r)
 {
     da_ball_clear(&r->kappa0);
@@ -450,10 +459,12 @@ static int cmp_ball(const da_ball b, double v)
 int da_kmap_rates_compute(da_kmap_rates *r, const da_dual *d)
 {
     mpfr_prec_t p = d->prec;
-    da_ball_init2(&r->kappa0, p);
-    da_ball_init2(&r->rate0, p);
-    da_ball_init2(&r->rate1, p);
+    /* a result struct: its balls take the working precision */
+    mpfr_set_prec(r->kappa0.mid, p);
+    mpfr_set_prec(r->rate0.mid, p);
+    mpfr_set_prec(r->rate1.mid, p);
     r->rate1_infinite = 0;
+    r->jh_case = DA_JH_UNDECIDED;
     da_ball x, f1, t;
     da_ball_init2(x, p);
     da_ball_init2(f1, p);
@@ -504,10 +515,8 @@ out:
     da_ball_clear(x);
     da_ball_clear(f1);
     da_ball_clear(t);
-    if (st) {
-        da_kmap_rates_clear(r);
+    if (st)
         return st;
-    }
     da_clear_error();
     return DA_OK;
 }
@@ -524,7 +533,7 @@ static double kd_eval(const da_dual *d, double rho, int k)
         else
             return NAN;
     }
-    return da_dual_eval_d(d, rho, k, NULL);
+    return da_dual_value_d(d, rho, k, NULL);
 }
 
 int da_kmap_iterate_d(double *rho, double *ntk, const da_dual *d, double rho0, long depth)

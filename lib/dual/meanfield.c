@@ -84,7 +84,8 @@ int da_meanfield_new(da_meanfield **out, const da_act *act, int normalized)
     mf->jump = da_act_has_jump(act);
     mf->shift = 0;
     mf->scale = 1;
-    size_t nb = da_act_breakpoints(act, mf->brk, 64);
+    size_t nb = 0;
+    da_act_breakpoints(mf->brk, 64, &nb, act);
     mf->nbrk = nb > 64 ? 64 : (int)nb;
     gauss_legendre(20, mf->x20, mf->w20);
     gauss_legendre(10, mf->x10, mf->w10);
@@ -139,12 +140,12 @@ void da_meanfield_free(da_meanfield *mf)
 
 static double sv(const da_meanfield *mf, double x)
 {
-    return (da_act_eval_d(mf->act, x) - mf->shift) / mf->scale;
+    return (da_act_value_d(mf->act, x) - mf->shift) / mf->scale;
 }
 
 static double dsv(const da_meanfield *mf, double x)
 {
-    return da_act_eval_d(mf->dact, x) / mf->scale;
+    return da_act_value_d(mf->dact, x) / mf->scale;
 }
 
 static int cmpd(const void *a, const void *b)
@@ -238,7 +239,8 @@ int da_meanfield_kernel(double *val, double *err, const da_meanfield *mf,
     }
     int w2 = deriv ? 5 : 4;
     if (mf->nk && q1 > 0 && q2 > 0 && c * c <= q1 * q2) {
-        double e, v = da_netk_eval_d((da_netk *)mf->nk, q1, q2, c, deriv, &e);
+        double e, v;
+        da_netk_eval_d(&v, &e, (da_netk *)mf->nk, q1, q2, c, deriv);
         if (isfinite(v) && isfinite(e)) {
             *val = v;
             *err = e;

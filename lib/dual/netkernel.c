@@ -1435,8 +1435,13 @@ int da_netk_diag(da_ball r, da_netk *k, const da_ball q, int deriv)
     return finish(r, k, st);
 }
 
-double da_netk_eval_d(da_netk *k, double q1, double q2, double c, int deriv, double *err)
+int da_netk_eval_d(double *r_out, double *err, da_netk *k, double q1, double q2, double c,
+                   int deriv)
 {
+    if (!r_out || !k) {
+        if (err) *err = INFINITY;
+        return da_fail(DA_EINVAL, "network kernel (double): no kernel or output");
+    }
     da_ball a, b, cc, r;
     mpfr_prec_t p = k->prec;
     b_init(a, p); b_init(b, p); b_init(cc, p); b_init(r, p);
@@ -1457,7 +1462,8 @@ double da_netk_eval_d(da_netk *k, double q1, double q2, double c, int deriv, dou
         }
     }
     da_ball_clear(a); da_ball_clear(b); da_ball_clear(cc); da_ball_clear(r);
-    return v;
+    *r_out = v;
+    return st;
 }
 
 /* ---- the network ---------------------------------------------------------- */
@@ -1515,10 +1521,11 @@ int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
     for (long l = 0;; l++) {
         da_netk_layer *row = &rows[l];
         row->layer = l;
-        da_ball_init2(&row->q1, p);
-        da_ball_init2(&row->q2, p);
-        da_ball_init2(&row->nngp, p);
-        da_ball_init2(&row->ntk, p);
+        /* a result struct: its balls take the working precision */
+        mpfr_set_prec(row->q1.mid, p);
+        mpfr_set_prec(row->q2.mid, p);
+        mpfr_set_prec(row->nngp.mid, p);
+        mpfr_set_prec(row->ntk.mid, p);
         b_set_double_ball(&row->q1, K11);
         b_set_double_ball(&row->q2, K22);
         b_set_double_ball(&row->nngp, K12);
@@ -1566,8 +1573,6 @@ int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
         da_ball_add(K12, K12, &n->sb2);
         continue;
     fail:
-        for (long j = 0; j <= l; j++)
-            da_netk_layer_clear(&rows[j]);
         break;
     }
     da_ball_clear(K11); da_ball_clear(K22); da_ball_clear(K12); da_ball_clear(Th);
@@ -1582,6 +1587,15 @@ int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
             return DA_EACCURACY;
     }
     return DA_OK;
+}
+
+void da_netk_layer_init(da_netk_layer *row)
+{
+    row->layer = 0;
+    da_ball_init2(&row->q1, 64);
+    da_ball_init2(&row->q2, 64);
+    da_ball_init2(&row->nngp, 64);
+    da_ball_init2(&row->ntk, 64);
 }
 
 void da_netk_layer_clear(da_netk_layer *row)
@@ -1736,11 +1750,22 @@ int da_netk_fast(const da_netk *k)
     return k->cf != NK_NONE && mpfr_zero_p(k->C.mid);
 }
 
-double da_netk_eval_fast(const da_netk *k, double q1, double q2, double c, int deriv, double *err)
+int da_netk_eval_fast(double *r, double *err, const da_netk *k, double q1, double q2, double c,
+                      int deriv)
 {
-    if (!da_netk_fast(k) || (deriv != 0 && deriv != 1) || !(q1 >= 0) || !(q2 >= 0)) {
+    if (!r || !k || !da_netk_fast(k) || (deriv != 0 && deriv != 1)) {
+        if (r) *r = NAN;
         if (err) *err = INFINITY;
-        return NAN;
+        return da_fail(DA_EINVAL, "network kernel (fast double path): %s",
+                       !r || !k ? "no kernel or output"
+                       : deriv != 0 && deriv != 1 ? "deriv must be 0 or 1"
+                                                  : "no closed form this path knows");
+    }
+    if (!(q1 >= 0) || !(q2 >= 0)) {
+        *r = NAN;
+        if (err) *err = INFINITY;
+        return da_fail(DA_EDOM, "network kernel (fast double path): variances %g, %g not >= 0",
+                       q1, q2);
     }
     double A = mpfr_get_d(k->A.mid, MPFR_RNDN), B = mpfr_get_d(k->B.mid, MPFR_RNDN);
     double b2 = B * B, e = 0;
@@ -1749,7 +1774,8 @@ double da_netk_eval_fast(const da_netk *k, double q1, double q2, double c, int d
     double f = A * A * (deriv ? b2 : 1);
     if (err)
         *err = f * e + fabs(f * v) * 4 * ND_EPS;
-    return f * v;
+    *r = f * v;
+    return DA_OK;
 }
 
 int da_netk_matrix_d(double *nngp, double *ntk, double *err, da_netk *k, const da_netk_net *n,
@@ -1804,16 +1830,16 @@ int da_netk_matrix_d(double *nngp, double *ntk, double *err, da_netk *k, const d
            sqrt(E s(u)^2 E s(v)^2) >= |E s(u) s(v)| of the error estimate */
         for (size_t i = 0; i < n1; i++) {
             double e = 0;
-            g1[i] = fast ? da_netk_eval_fast(k, q1[i], q1[i], q1[i], 0, &e)
-                         : da_netk_eval_d(k, q1[i], q1[i], q1[i], 0, &e);
+            (void)(fast ? da_netk_eval_fast(&g1[i], &e, k, q1[i], q1[i], q1[i], 0)
+                        : da_netk_eval_d(&g1[i], &e, k, q1[i], q1[i], q1[i], 0));
         }
         if (same)
             memcpy(g2, g1, n1 * sizeof *g1);
         else
             for (size_t j = 0; j < n2; j++) {
                 double e = 0;
-                g2[j] = fast ? da_netk_eval_fast(k, q2[j], q2[j], q2[j], 0, &e)
-                             : da_netk_eval_d(k, q2[j], q2[j], q2[j], 0, &e);
+                (void)(fast ? da_netk_eval_fast(&g2[j], &e, k, q2[j], q2[j], q2[j], 0)
+                            : da_netk_eval_d(&g2[j], &e, k, q2[j], q2[j], q2[j], 0));
             }
         for (size_t i = 0; i < n1 && !st; i++)
             for (size_t j = 0; j < n2; j++) {
@@ -1822,10 +1848,11 @@ int da_netk_matrix_d(double *nngp, double *ntk, double *err, da_netk *k, const d
                 if (c > lim) c = lim;
                 if (c < -lim) c = -lim;
                 if (same && i == j) c = a;
-                double E = fast ? da_netk_eval_fast(k, a, b, c, 0, &e0)
-                                : da_netk_eval_d(k, a, b, c, 0, &e0);
-                double D = fast ? da_netk_eval_fast(k, a, b, c, 1, &e1)
-                                : da_netk_eval_d(k, a, b, c, 1, &e1);
+                double E, D;   /* NaN on failure, caught below */
+                (void)(fast ? da_netk_eval_fast(&E, &e0, k, a, b, c, 0)
+                            : da_netk_eval_d(&E, &e0, k, a, b, c, 0));
+                (void)(fast ? da_netk_eval_fast(&D, &e1, k, a, b, c, 1)
+                            : da_netk_eval_d(&D, &e1, k, a, b, c, 1));
                 if (isnan(E) || isnan(D)) {
                     st = da_fail(DA_EDOM, "network kernel matrix: NaN at layer %ld", l + 1);
                     break;

@@ -729,7 +729,7 @@ static void rough_scale(const da_act *act, double *norm, double *sd, double *mea
        not overflow for sigma near 1e160 (and 1e308) */
     double s1 = 0, s2 = 0, h = 0.01, M = 0;
     for (double x = -14; x <= 14; x += h) {
-        double f = fabs(da_act_eval_d(act, x));
+        double f = fabs(da_act_value_d(act, x));
         if (isfinite(f) && f > M)
             M = f;
     }
@@ -737,7 +737,7 @@ static void rough_scale(const da_act *act, double *norm, double *sd, double *mea
         M = 1;
     for (int pass = 0; pass < 2; pass++) {
         for (double x = -14; x <= 14; x += h) {
-            double f = da_act_eval_d(act, x) / M;
+            double f = da_act_value_d(act, x) / M;
             if (!isfinite(f))
                 continue;
             double w = h * exp(-0.5 * x * x) / sqrt(2 * M_PI);

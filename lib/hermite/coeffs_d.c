@@ -31,7 +31,7 @@ static void dacc_add(dacc *c, const double *x, const double *w, long n, const da
                      const da_tape *ds, long N, const long double *r1, const long double *r2)
 {
     for (long i = 0; i < n; i++) {
-        long double xi = x[i], f = da_act_eval_d(act, x[i]);
+        long double xi = x[i], f = da_act_value_d(act, x[i]);
         long double wf = w[i] * f;
         c->s2 += wf * f;
         if (ds) {

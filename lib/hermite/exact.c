@@ -131,7 +131,7 @@ int da_exact_compute(da_exact *ex, const da_act *act, long N, mpfr_prec_t wp)
 {
     da_piece *pc = NULL;
     int np = 0;
-    int st = da_expr_pieces(act->expr, &act->info, wp, &pc, &np);
+    int st = da_expr_pieces(&pc, &np, act->expr, &act->info, wp);
     if (st)
         return st;
     ex->N = N;

@@ -97,16 +97,20 @@ static int label_set(label *l, const char *text, const char *tex)
     return DA_OK;
 }
 
-da_plot *da_plot_new(void)
+int da_plot_new(da_plot **out)
 {
+    if (!out)
+        return da_fail(DA_EINVAL, "plot: no output pointer");
+    *out = NULL;
     da_plot *p = da_calloc(1, sizeof *p);
     if (!p)
-        return NULL;
+        return DA_ENOMEM;
     p->xlo = p->xhi = p->ylo = p->yhi = NAN;
     p->width = 640;
     p->height = 440;
     p->legend = DA_PLOT_LEGEND_AUTO;
-    return p;
+    *out = p;
+    return DA_OK;
 }
 
 void da_plot_free(da_plot *p)
@@ -377,11 +381,13 @@ static double nicenum(double x, int round)
     return nf * pow(10, e);
 }
 
-int da_plot_nice_ticks(double *ticks, int max, double *lo, double *hi, int target,
+int da_plot_nice_ticks(double *ticks, int max, int *count, double *lo, double *hi, int target,
                        int expand)
 {
-    if (!lo || !hi || !isfinite(*lo) || !isfinite(*hi) || max < 2 || target < 2)
-        return -da_fail(DA_EINVAL, "plot: bad tick request");
+    if (!ticks || !count || !lo || !hi || !isfinite(*lo) || !isfinite(*hi) || max < 2 ||
+        target < 2)
+        return da_fail(DA_EINVAL, "plot: bad tick request (finite lo and hi, max >= 2 and "
+                       "target >= 2 needed)");
     double a = *lo, b = *hi;
     if (a > b) {
         double t = a;
@@ -415,7 +421,8 @@ int da_plot_nice_ticks(double *ticks, int max, double *lo, double *hi, int targe
             }
             *lo = a;
             *hi = b;
-            return (int)n;
+            *count = (int)n;
+            return DA_OK;
         }
         step = nicenum(step * 1.5, 1);
     }
@@ -474,14 +481,14 @@ int da_plot_axis_layout(da_plot_axis *ax, double dlo, double dhi, double flo,
         if (fixed) {
             /* ticks inside the range given, the range kept */
             double a = lo, b = hi;
-            int n = da_plot_nice_ticks(ax->ticks, 64, &a, &b, 6, 0);
-            if (n < 0)
-                return -n;
+            int n = 0, st = da_plot_nice_ticks(ax->ticks, 64, &n, &a, &b, 6, 0);
+            if (st)
+                return st;
             ax->nticks = n;
         } else {
-            int n = da_plot_nice_ticks(ax->ticks, 64, &lo, &hi, 6, 1);
-            if (n < 0)
-                return -n;
+            int n = 0, st = da_plot_nice_ticks(ax->ticks, 64, &n, &lo, &hi, 6, 1);
+            if (st)
+                return st;
             /* keep a fixed end where it was given */
             if (!isnan(flo))
                 lo = flo;

@@ -15,23 +15,33 @@ struct da_table {
     char *comment;
 };
 
-da_table *da_table_new(int ncols, const char *const *head)
+int da_table_new(da_table **out, int ncols, const char *const *head)
 {
+    if (!out)
+        return da_fail(DA_EINVAL, "table: no output pointer");
+    *out = NULL;
+    if (ncols < 1 || ncols > 4096 || !head)
+        return da_fail(DA_EINVAL, "table: %d columns (1 to 4096, with a header each)", ncols);
+    for (int i = 0; i < ncols; i++)
+        if (!head[i])
+            return da_fail(DA_EINVAL, "table: column %d has no header", i + 1);
     da_table *t = da_calloc(1, sizeof *t);
     if (!t)
-        return NULL;
+        return DA_ENOMEM;
     t->ncols = ncols;
     t->head = da_calloc((size_t)ncols, sizeof *t->head);
     t->head_tex = da_calloc((size_t)ncols, sizeof *t->head_tex);
     if (!t->head || !t->head_tex) {
-        free(t->head);
-        free(t->head_tex);
-        free(t);
-        return NULL;
+        da_table_free(t);
+        return DA_ENOMEM;
     }
     for (int i = 0; i < ncols; i++)
-        t->head[i] = da_strdup(head[i]);
-    return t;
+        if (!(t->head[i] = da_strdup(head[i]))) {
+            da_table_free(t);
+            return DA_ENOMEM;
+        }
+    *out = t;
+    return DA_OK;
 }
 
 void da_table_free(da_table *t)
@@ -39,8 +49,10 @@ void da_table_free(da_table *t)
     if (!t)
         return;
     for (int i = 0; i < t->ncols; i++) {
-        free(t->head[i]);
-        free(t->head_tex[i]);
+        if (t->head)
+            free(t->head[i]);
+        if (t->head_tex)
+            free(t->head_tex[i]);
     }
     free(t->head);
     free(t->head_tex);
@@ -56,7 +68,7 @@ void da_table_free(da_table *t)
 
 int da_table_set_head_tex(da_table *t, int col, const char *tex)
 {
-    if (col < 0 || col >= t->ncols)
+    if (!t || col < 0 || col >= t->ncols)
         return da_fail(DA_EINVAL, "table: no column %d", col);
     free(t->head_tex[col]);
     t->head_tex[col] = tex ? da_strdup(tex) : NULL;
@@ -65,6 +77,8 @@ int da_table_set_head_tex(da_table *t, int col, const char *tex)
 
 int da_table_set_comment(da_table *t, const char *comment)
 {
+    if (!t)
+        return da_fail(DA_EINVAL, "table: no table");
     free(t->comment);
     t->comment = da_text_clean(comment);
     return t->comment ? DA_OK : DA_ENOMEM;
@@ -72,6 +86,8 @@ int da_table_set_comment(da_table *t, const char *comment)
 
 int da_table_add_row(da_table *t, const char *const *cells)
 {
+    if (!t)
+        return da_fail(DA_EINVAL, "table: no table");
     if (t->nrows == t->cap) {
         int nc = t->cap ? 2 * t->cap : 16;
         char ***nr = da_realloc(t->rows, (size_t)nc * sizeof *nr);
@@ -141,7 +157,7 @@ int da_json_write_str(FILE *f, const char *s)
         s += q;
     }
     bad |= fputc('"', f) == EOF;
-    return bad;
+    return bad ? da_fail(DA_EIO, "writing a JSON string failed") : DA_OK;
 }
 
 static void put_json(FILE *f, const char *s)
@@ -162,6 +178,8 @@ static int numeric(const char *s)
 int da_table_render(char **out, const da_table *t, da_table_format fmt)
 {
     *out = NULL;
+    if (!t)
+        return da_fail(DA_EINVAL, "table: no table");
     size_t len = 0;
     FILE *f = open_memstream(out, &len);
     if (!f)

@@ -150,11 +150,12 @@ static PyObject *get_breaks(PyObject *self, void *c)
 {
     (void)c;
     ACT_OR_NULL(self);
-    size_t n = da_act_breakpoints(act, NULL, 0);
+    size_t n = 0;
+    da_act_breakpoints(NULL, 0, &n, act);
     double *b = malloc((n ? n : 1) * sizeof *b);
     if (!b)
         return PyErr_NoMemory();
-    da_act_breakpoints(act, b, n);
+    da_act_breakpoints(b, n, &n, act);
     PyObject *t = PyTuple_New((Py_ssize_t)n);
     for (size_t i = 0; t && i < n; i++)
         PyTuple_SET_ITEM(t, (Py_ssize_t)i, PyFloat_FromDouble(b[i]));

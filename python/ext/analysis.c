@@ -71,9 +71,9 @@ PyObject *daext_act_depth(PyObject *self, PyObject *args, PyObject *kw)
         da_ball db, eb;
         da_ball_init2(db, 512);
         da_ball_init2(eb, 512);
-        st = da_depth_parse_decimal(db, ds[i], 512);
+        st = da_depth_parse_decimal(db, ds[i]);
         if (!st)
-            st = da_depth_parse_decimal(eb, es[i], 512);
+            st = da_depth_parse_decimal(eb, es[i]);
         daext_err_grab(&e, st);
         for (Py_ssize_t j = 0; !e.status && j < nk; j++) {
             da_depth_result *r = &res[i * nk + j];

@@ -41,7 +41,7 @@ PyObject *daext_act_eval_d(PyObject *self, PyObject *args)
     double *yv = PyArray_DATA(y);
     Py_BEGIN_ALLOW_THREADS
     for (npy_intp i = 0; i < n; i++)
-        yv[i] = da_act_eval_d(act, xv[i]);
+        (void)da_act_eval_d(&yv[i], act, xv[i]);   /* NaN / Inf pass through */
     Py_END_ALLOW_THREADS
     Py_DECREF(x);
     return PyArray_Return(y);
@@ -53,7 +53,8 @@ static double fup(const da_dual *d, double s, int k)
 {
     if (!(s < 1))
         s = 1;
-    double e, v = da_dual_eval_d(d, s, k, &e);
+    double e, v;
+    da_dual_eval_d(&v, &e, d, s, k);
     if (!isfinite(v) || !isfinite(e))
         return INFINITY;
     return v + e;
@@ -76,14 +77,16 @@ static double iterate_one(const da_dual *d, double r, long depth, int ntk, doubl
     }
     double K = r, EK = 0, T = r, ET = 0, theta1 = 1;
     for (long l = 1; l <= depth; l++) {
-        double e0, fr = da_dual_eval_d(d, K, 0, &e0);
+        double e0, fr;
+        da_dual_eval_d(&fr, &e0, d, K, 0);
         double s = fabs(K) + EK;
         double f1s = fup(d, s, 1);
         if (!(f1s <= beta + beta_err))   /* sup |f'| on [-1, 1] is f'(1) = beta */
             f1s = beta + beta_err;
         double EKn = EK == 0 ? e0 + 2 * U53 : EK * f1s + e0 + 2 * U53;
         if (ntk) {
-            double e1, f1 = da_dual_eval_d(d, K, 1, &e1);
+            double e1, f1;
+            da_dual_eval_d(&f1, &e1, d, K, 1);
             double th1 = theta1 * beta + 1;
             double q = theta1 / th1, w = 1 / th1;
             double f2s = EK == 0 ? 0 : fup(d, s, 2);
@@ -182,7 +185,7 @@ PyObject *daext_act_dual_d(PyObject *self, PyObject *args, PyObject *kw)
     Py_BEGIN_ALLOW_THREADS
     if (depth == 1 && !ntk) {
         for (npy_intp i = 0; i < n; i++)
-            vv[i] = da_dual_eval_d(d, xv[i], deriv, &ev[i]);
+            (void)da_dual_eval_d(&vv[i], &ev[i], d, xv[i], deriv);   /* NaN / Inf kept */
     } else if (depth == 0) {
         for (npy_intp i = 0; i < n; i++) {
             int in = xv[i] >= -1 && xv[i] <= 1;
@@ -414,10 +417,10 @@ PyObject *daext_act_netk(PyObject *self, PyObject *args, PyObject *kw)
     daext_err_grab(&er, st);
     if (!st && fast && da_netk_fast(k))
         for (npy_intp i = 0; i < n; i++)
-            vv[i] = da_netk_eval_fast(k, a1[i], a2[i], ac[i], deriv, &ev[i]);
+            (void)da_netk_eval_fast(&vv[i], &ev[i], k, a1[i], a2[i], ac[i], deriv);
     else
         for (npy_intp i = 0; !st && i < n; i++)
-            vv[i] = da_netk_eval_d(k, a1[i], a2[i], ac[i], deriv, &ev[i]);
+            (void)da_netk_eval_d(&vv[i], &ev[i], k, a1[i], a2[i], ac[i], deriv);
     da_netk_free(k);
     daext_unlock(a);
     Py_END_ALLOW_THREADS

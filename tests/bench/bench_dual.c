@@ -30,12 +30,16 @@ static void bench_d(const char *spec, da_dual_method_t m, double rmax)
     double s = 0, e = 0, t0 = now();
     for (long i = 0; i < n; i++) {
         double r = -rmax + 2 * rmax * (double)(i & 1023) / 1023.0;
-        s += da_dual_eval_d(d, r, 0, NULL);
+        double v;
+        da_dual_eval_d(&v, NULL, d, r, 0);
+        s += v;
     }
     double t1 = now();
     for (long i = 0; i < n / 4; i++) {
         double r = -rmax + 2 * rmax * (double)(i & 1023) / 1023.0, err;
-        s += da_dual_eval_d(d, r, 0, &err);
+        double v;
+        da_dual_eval_d(&v, &err, d, r, 0);
+        s += v;
         e = err > e ? err : e;
     }
     double t2 = now();

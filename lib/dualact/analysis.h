@@ -1,0 +1,253 @@
+/* dualact/analysis.h -- stage 4: analyses over the dual: minimal depth, Gram
+ * matrices and effective ranks, finite-width simulation
+ * (see docs/analysis.md).
+ *
+ * Part of <dualact.h>; may be included alone. */
+#ifndef DUALACT_ANALYSIS_H
+#define DUALACT_ANALYSIS_H
+
+#include "dualact/dual.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* 4. Analyses: minimal depth                                         */
+/* ------------------------------------------------------------------ */
+
+/* Minimal depth.  For a normalized activation with dual f and
+ * delta-separated unit inputs (|<x_i, x_j>| <= 1 - delta), the worst pair
+ * is rho = 1 - delta; L* is the least L with k_L(1 - delta) <= eps/(n-1),
+ * where k_L = f^{oL} (NNGP, the top-layer kernel) or the normalized NTK
+ * Theta^(L)(rho)/Theta^(L)(1).  Then every off-diagonal entry of the depth-L*
+ * kernel matrix of n such points is at most eps/(n-1) in absolute value
+ * and Gershgorin gives 1 - eps <= lambda_min <= lambda_max <= 1 + eps. */
+enum { DA_DEPTH_NNGP = 0, DA_DEPTH_NTK = 1 };
+
+typedef struct {
+    long digits;       /* first working accuracy of the enclosures (default 30) */
+    long max_digits;   /* raised (doubling) up to this when undecided (default 240) */
+    long max_depth;    /* search limit when no bound applies (default 100000) */
+} da_depth_opts;
+void da_depth_opts_init(da_depth_opts *o);
+
+/* A search context: the activation's dual at increasing precisions,
+ * reused across (delta, eps, n).  act must outlive it. */
+typedef struct da_depth_ctx da_depth_ctx;
+int da_depth_ctx_new(da_depth_ctx **c, const da_act *act, const da_depth_opts *o);
+void da_depth_ctx_free(da_depth_ctx *c);
+/* mu = 1 - a_1^2 as a ball (from the dual's Hermite data or closed form),
+ * rounded to mu's precision */
+int da_depth_mu(da_ball mu, da_depth_ctx *c);
+/* 1 when every dual the context has used so far is rigorous
+ * (da_dual_rigorous): only then is a depth it found proved; the reason
+ * otherwise ("" when rigorous) */
+int da_depth_rigorous(const da_depth_ctx *c);
+const char *da_depth_bound_reason(const da_depth_ctx *c);
+
+typedef struct {
+    int kernel;                /* DA_DEPTH_NNGP or DA_DEPTH_NTK */
+    long depth;                /* L*, proved; -1 when not reached by max_depth */
+    da_ball_struct value;      /* k_{L*}(1 - delta): its upper end <= threshold */
+    da_ball_struct previous;   /* k_{L*-1}(1 - delta): lower end > threshold
+                                  (NaN when L* = 0) */
+    da_ball_struct threshold;  /* eps/(n-1) */
+    long digits_used;          /* working accuracy that decided it */
+    /* theoretical upper bounds on L* for the NNGP (-1: does not apply,
+       i.e. for the NTK or when mu may be 0) */
+    long bound_potential;      /* ceil(ln[(1-d)(n-1-e)/(d e)] / ln(1+mu)) */
+    long bound_two_phase;      /* min over the split c of L1(c) + L2(c) */
+    double two_phase_split;    /* the split c attaining it */
+    long bound_majorant;       /* iterations of m(r) = r(1 - mu(1-r)) */
+} da_depth_result;
+void da_depth_result_init(da_depth_result *r);
+void da_depth_result_clear(da_depth_result *r);
+
+/* Decimal string -> ball containing the decimal number exactly
+ * ("0.01" is not a binary number), at r's precision.  DA_EINVAL if not a
+ * number. */
+int da_depth_parse_decimal(da_ball r, const char *s);
+
+/* L* for delta in (0, 1], eps in (0, n-1), n >= 2.  Returns DA_OK (proved),
+ * DA_EACCURACY (the enclosures could not decide up to max_digits: r->depth
+ * is then the best candidate and not proved), DA_EINFINITE (NTK of an
+ * activation that jumps: Theta(1) is infinite), DA_EINVAL, DA_EDOM. */
+int da_depth_find(da_depth_result *r, da_depth_ctx *c, int kernel,
+                  const da_ball delta, const da_ball eps, long n);
+
+/* The three NNGP bounds alone, computed with directed rounding from the
+ * lower end of mu (each -1 when mu may be 0).  See docs/analysis.md for
+ * the two-phase argument. */
+int da_depth_bounds(long *potential, long *two_phase, double *split, long *majorant,
+                    const da_ball mu, const da_ball delta, const da_ball eps, long n);
+
+/* ------------------------------------------------------------------ */
+/* 4. Analyses: Gram matrices, effective ranks                        */
+/* ------------------------------------------------------------------ */
+
+/* Data sets: n unit rows of dimension dim, row-major. */
+typedef struct {
+    size_t n, dim;
+    double *x;            /* n * dim, rows of unit norm */
+    double *norm;         /* the original row norms (files), or NULL */
+    int had_header;       /* a header line was skipped (files) */
+    char source[256];     /* "iris.csv", "sphere(100,3,seed=1)", ... */
+} da_gram_data;
+
+/* Parse rows of numbers separated by commas (when the line has one) or
+ * white space from text[0..len-1] (LF, CR LF or CR line ends; a UTF-8 byte
+ * order mark skipped); a first line whose selected fields are all names
+ * (beginning with a letter, '_' or a non-ASCII byte, and not "nan", "inf")
+ * is a header, any other first line is data; empty lines and lines
+ * starting with '#' are skipped.  columns: NULL (all) or a list of 1-based columns and
+ * ranges "1-4,7" (the other fields need not be numbers).  Every row must
+ * have the same number of fields.  Errors (DA_EINVAL) name the line and
+ * column: "data.csv:7: column 3: 'abc' is not a number"; a zero row is
+ * refused.  name labels the messages. */
+int da_gram_data_parse(da_gram_data **out, const char *text, size_t len, const char *name,
+                       const char *columns);
+/* The same from a file (messages use its base name). */
+int da_gram_data_load(da_gram_data **out, const char *path, const char *columns);
+/* n points uniform on S^{dim-1} (GSL mt19937 with seed). */
+int da_gram_data_sphere(da_gram_data **out, size_t n, size_t dim, unsigned long seed);
+/* n delta-separated points on S^{dim-1}: the first two at exactly
+ * <x_1, x_2> = 1 - delta (up to rounding), the others uniform and kept
+ * only when |<x_i, x_j>| <= 1 - delta for all earlier j (rejection; DA_EDOM
+ * when 10^6 draws in a row fail). */
+int da_gram_data_separated(da_gram_data **out, size_t n, size_t dim, double delta,
+                           unsigned long seed);
+void da_gram_data_free(da_gram_data *d);
+
+typedef struct {
+    long depth;           /* layers 0..depth */
+    int ntk;              /* 0: NNGP K^(l); 1: normalized NTK Theta^(l)/Theta^(l)(1) */
+    long rank_k;          /* also r_k, R_k for this k (0: only r_0, R_0) */
+    int spectrum;         /* 1: full GSL spectrum at every layer; 0: automatic
+                             (full when n <= 400, Lanczos otherwise) */
+    double lanczos_tol;   /* Lanczos target: estimated eigenvalue error <= tol * lambda_max
+                             (default 1e-9) */
+    /* called before each layer (layer, depth), e.g. to show progress;
+       NULL: none.  The library itself never prints. */
+    void (*progress)(void *ctx, long layer, long depth);
+    void *progress_ctx;
+} da_gram_opts;
+void da_gram_opts_init(da_gram_opts *o);
+
+enum { DA_GRAM_FULL = 0, DA_GRAM_LANCZOS = 1 };
+typedef struct {
+    long layer;
+    double lambda_min, lambda_max;  /* extreme eigenvalues of the computed matrix */
+    double cond;                    /* lambda_max / lambda_min (Inf if lambda_min <= lambda_err) */
+    double max_offdiag;             /* max_{i != j} |K_ij| */
+    double gershgorin;              /* 1 - max_i sum_{j != i} |K_ij| <= lambda_min */
+    double gershgorin_max;          /* 1 + max_i sum_{j != i} |K_ij| >= lambda_max */
+    double trace, frob2;            /* tr K = n, ||K||_F^2 */
+    double r0, R0;                  /* effective ranks (Bartlett et al. 2020) */
+    double rk, Rk;                  /* for k = rank_k (NaN when rank_k = 0) */
+    double entry_err;               /* bound on |computed - exact| of every entry */
+    double lambda_err;              /* error estimate of the eigenvalue figures:
+                                       (n-1) entry_err (Weyl) + solver residual */
+    int method;                     /* DA_GRAM_FULL or DA_GRAM_LANCZOS */
+    int converged;                  /* Lanczos reached its tolerance */
+    long iterations;                /* Lanczos steps (0 for full) */
+} da_gram_layer;
+
+/* The kernel matrix of the data after each depth 0..depth; rows has
+ * depth + 1 entries.  Entries by the double path (da_dual_eval_d); the
+ * diagonal is 1 exactly.  Memory: two n x n matrices (three with the
+ * full spectrum).  act is normalized.  DA_EINFINITE: NTK of an
+ * activation that jumps. */
+int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *data,
+                    const da_gram_opts *o);
+
+/* The NNGP and NTK Gram matrices of the network of da_netk_network
+ * (sw2, sb2, param, width, bias, depth of net; dim is the data's) on a
+ * data set (rows of unit norm, input kernel x.x'/d), after each layer
+ * 0..depth.  The figures lambda_min, lambda_max, cond come from the double
+ * matrices (da_netk_matrix_d) and GSL: estimates.  When n <= prove_max
+ * the entries are recomputed as balls (da_netk_network) and the extreme
+ * eigenvalues enclosed: lambda_min in [min_lo, min_hi], lambda_max in
+ * [max_lo, max_hi], kappa in [cond_lo, cond_hi] (Cholesky of A - sI in
+ * Arb for the lower bound, a Rayleigh quotient for the upper one;
+ * docs/analysis.md); proved = 1 then, else NaN bounds and bound_reason
+ * says why (n above the cap, a Cholesky that failed). */
+typedef struct {
+    size_t prove_max;     /* largest n for the proof (default 40) */
+    long digits;          /* of the ball entries (default 20) */
+} da_gram_net_opts;
+void da_gram_net_opts_init(da_gram_net_opts *o);
+typedef struct {
+    double lambda_min, lambda_max, cond;      /* estimates */
+    double min_lo, min_hi, max_lo, max_hi;    /* proved (NaN when not) */
+    double cond_lo, cond_hi;
+} da_gram_eig;
+typedef struct {
+    long layer;
+    da_gram_eig nngp, ntk;
+    double entry_err;     /* estimated relative error of the double entries */
+    int proved;           /* both matrices' bounds proved */
+    char bound_reason[256];
+} da_gram_net_layer;
+/* rows has net->depth + 1 entries. */
+int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_data *data,
+                    const da_netk_net *net, const da_gram_net_opts *o);
+
+/* Effective ranks of a spectrum lambda[0..n-1] sorted decreasingly:
+ * r_k = sum_{i>k} lambda_i / lambda_{k+1}, R_k = (sum_{i>k} lambda_i)^2 /
+ * sum_{i>k} lambda_i^2 (0-based: the sums run over lambda[k..n-1]).
+ * NaN when a denominator vanishes.  Either pointer may be NULL. */
+int da_effrank(double *rk, double *Rk, const double *lambda, size_t n, size_t k);
+/* The same from the trace, the squared Frobenius norm and the top k+1
+ * eigenvalues top[0..k] only. */
+int da_effrank_partial(double *rk, double *Rk, double trace, double frob2,
+                       const double *top, size_t k);
+
+/* ------------------------------------------------------------------ */
+/* 4. Analyses: finite-width simulation                               */
+/* ------------------------------------------------------------------ */
+
+/* Finite-width simulation: random fully connected networks, weights
+ * N(0, 1/fan_in), no biases, the normalized activation, GSL mt19937. */
+typedef struct {
+    long width;           /* W (default 500) */
+    long depth;           /* layers 1..depth (default 5) */
+    long dim;             /* input dimension (0: = width) */
+    long trials;          /* independent networks (default 100) */
+    unsigned long seed;   /* default 1 */
+    double level;         /* confidence level of the intervals (default 0.99) */
+} da_sim_pair_opts;
+void da_sim_pair_opts_init(da_sim_pair_opts *o);
+
+typedef struct {
+    long layer;
+    double theory, theory_err;  /* f^{o layer}(rho) (ball midpoint and radius) */
+    double mean, sd;            /* cosine of the layer representations over trials */
+    double ci_lo, ci_hi;        /* normal-approximation interval at level */
+    int inside;                 /* theory within [ci_lo - err, ci_hi + err] */
+} da_sim_layer;
+
+/* Two unit inputs with correlation rho; rows has depth + 1 entries
+ * (layer 0 is the input). */
+int da_sim_pair(da_sim_layer *rows, const da_act *act, double rho,
+                const da_sim_pair_opts *o);
+
+typedef struct {
+    long layer;
+    double max_abs_dev;     /* max_{i<j} |mean_ij - theory_ij| */
+    double rms_dev;         /* root mean square of the same */
+    double max_z;           /* max_{i<j} |mean_ij - theory_ij| / standard error */
+    double inside_share;    /* share of the pairs whose interval holds the theory */
+} da_sim_gram_layer;
+
+/* The empirical Gram matrix (cosines of the layer representations) of a
+ * data set at finite width, averaged over trials, beside the
+ * infinite-width NNGP matrix; rows has depth + 1 entries. */
+int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *data,
+                const da_sim_pair_opts *o);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DUALACT_ANALYSIS_H */
