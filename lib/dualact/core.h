@@ -102,9 +102,10 @@ void da_free_cache(void);
 typedef void (*da_progress_fn)(void *ctx, const char *what, long count, double seconds);
 void da_progress_set(da_progress_fn fn, void *ctx);
 /* A time limit for the calling thread: the proved computations that run
- * after this call stop once `seconds` have passed (each also has its own
- * budget of 60 s), returning DA_EACCURACY with proved but wider results.
- * seconds <= 0 removes the limit. */
+ * after this call stop once they have used `seconds` of the thread's CPU
+ * time (each also has its own budget of 60 s), returning DA_EACCURACY with
+ * proved but wider results.  CPU time, not wall time, so that a loaded
+ * machine does not change the answer.  seconds <= 0 removes the limit. */
 void da_set_time_limit(double seconds);
 
 #ifdef __cplusplus

@@ -25,8 +25,11 @@ extern "C" {
 typedef struct da_dual da_dual;
 
 typedef enum {
-    DA_DUAL_AUTO = 0,     /* closed form when known, else series */
-    DA_DUAL_SERIES = 1,   /* always the Hermite series */
+    DA_DUAL_AUTO = 0,     /* closed form when known, else the series, and near
+                             rho = 1 the direct quadrature where the series
+                             falls short */
+    DA_DUAL_SERIES = 1,   /* always the Hermite series alone (no closed form,
+                             no direct quadrature near rho = 1) */
     DA_DUAL_CLOSED = 2    /* closed form or DA_EINVAL */
 } da_dual_method_t;
 
