@@ -10,59 +10,34 @@ void cli_map_opts_init(cli_map_opts *m, long depth)
     m->digits = 30;
     m->depth = depth;
     m->fmt = FMT_TEXT;
-    m->method = "auto";
+    m->method = 0;
 }
+
+static const char *const method_names[] = {"auto", "series", "closed", NULL};
 
 int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
                        const char *usage, int allow_derivative, FILE *out)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            m->help = 1;
-            return EXIT_OK;
-        } else if (!strcmp(a, "--rho") || !strcmp(a, "--depth") || !strcmp(a, "--digits") ||
-                   !strcmp(a, "--format") || !strcmp(a, "--method") || !strcmp(a, "--degree") ||
-                   (allow_derivative && !strcmp(a, "--derivative"))) {
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--rho")) {
-                m->rhos = v;
-            } else if (!strcmp(a, "--depth")) {
-                if (cli_parse_long(v, 0, 100000, &m->depth, "--depth"))
-                    return EXIT_USAGE;
-                m->have_depth = 1;
-            } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, CLI_MAX_DIGITS, &m->digits, "--digits"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--derivative")) {
-                if (cli_parse_long(v, 0, 2, &m->deriv, "--derivative"))
-                    return EXIT_USAGE;
-                m->have_deriv = 1;
-            } else if (!strcmp(a, "--degree")) {
-                if (cli_parse_long(v, 1, CLI_MAX_DEGREE, &m->degree, "--degree"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--method")) {
-                if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))
-                    return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
-                m->method = v;
-            } else if (cli_parse_format(v, &m->fmt)) {
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--raw")) {
-            m->raw = 1;
-        } else if (!strcmp(a, "--ntk")) {
-            m->ntk = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            return cli_usage_error("%s: unknown option '%s' (see dualact %s --help)", cmd, a, cmd);
-        } else if (!m->spec) {
-            m->spec = a;
-        } else {
-            return cli_usage_error("%s: one activation only ('%s' is extra)", cmd, a);
-        }
-    }
+    const cli_opt opts[] = {
+        CLI_OPT("--rho", CLI_STRING, &m->rhos),
+        CLI_OPT("--depth", CLI_LONG, &m->depth, .lo = 0, .hi = 100000, .seen = &m->have_depth),
+        CLI_OPT("--digits", CLI_LONG, &m->digits, .lo = 1, .hi = CLI_MAX_DIGITS),
+        CLI_OPT("--format", CLI_FORMAT, &m->fmt),
+        CLI_OPT("--method", CLI_CHOICE, &m->method, .choices = method_names),
+        CLI_OPT("--degree", CLI_LONG, &m->degree, .lo = 1, .hi = CLI_MAX_DEGREE),
+        CLI_OPT("--raw", CLI_FLAG, &m->raw, .ival = 1),
+        CLI_OPT("--ntk", CLI_FLAG, &m->ntk, .ival = 1),
+        /* last: without it (iterate) the table ends here */
+        CLI_OPT(allow_derivative ? "--derivative" : NULL, CLI_LONG, &m->deriv, .lo = 0, .hi = 2,
+                .seen = &m->have_deriv),
+        CLI_OPT_END};
+    cli_parser p = {.cmd = cmd, .usage = usage, .opts = opts, .one = CLI_ONE_EXTRA};
+    int rc = cli_parse(&p, argc, argv, out);
+    m->spec = p.nargs ? p.args[0] : NULL;
+    m->help = p.help;
+    cli_parser_free(&p);
+    if (rc || m->help)
+        return rc;
     if (!m->spec)
         return cli_usage_error("%s: no activation given (see dualact %s --help)", cmd, cmd);
     if (!m->rhos)
@@ -89,8 +64,7 @@ int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double r
     o.digits = (m->depth > 1 || m->ntk) ? m->digits + GUARD_DIGITS : m->digits;
     o.raw = m->raw;
     o.degree = m->degree;
-    o.method = !strcmp(m->method, "series") ? DA_DUAL_SERIES
-             : !strcmp(m->method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
+    o.method = m->method == 1 ? DA_DUAL_SERIES : m->method == 2 ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
     o.rho_max = rho_max;
     int st = da_dual_new(d, act, &o);
     return st ? cli_lib_error(st, m->spec) : EXIT_OK;
