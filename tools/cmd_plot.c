@@ -5,6 +5,7 @@
  * in double precision (plots are for the eye); the file is written to a
  * temporary name and renamed, so an error never leaves half a figure. */
 #include "cli.h"
+#include "report/escape.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -116,24 +117,10 @@ static void tex_act(char *x, size_t xn, const char *act)
 {
     size_t k = 0;
     for (const char *c = act; *c && k + 20 < xn; c++) {
-        const char *r = NULL;
         char one[2] = {*c, 0};
-        switch (*c) {
-        case '_': r = "\\_"; break;
-        case '%': r = "\\%"; break;
-        case '&': r = "\\&"; break;
-        case '#': r = "\\#"; break;
-        case '$': r = "\\$"; break;
-        case '{': r = "\\{"; break;
-        case '}': r = "\\}"; break;
-        case '^': r = "\\^{}"; break;
-        case '~': r = "\\textasciitilde{}"; break;
-        case '\\': r = "\\textbackslash{}"; break;
-        case '<': r = "\\textless{}"; break;
-        case '>': r = "\\textgreater{}"; break;
-        case '|': r = "\\textbar{}"; break;
-        default: r = one;
-        }
+        const char *r = da_tex_escape_char(*c, DA_TEX_BAR);
+        if (!r)
+            r = one;
         size_t l = strlen(r);
         memcpy(x + k, r, l);
         k += l;
