@@ -53,11 +53,9 @@ static int parse_dec(da_ball b, const char *s, const char *what, mpfr_prec_t pre
         return cli_usage_error("%s: %s must be positive", what, s);
     if (positive == 0 && v < 0)
         return cli_usage_error("%s: %s must be non-negative", what, s);
-    mpfr_set_prec(b->mid, prec);
-    int t = mpfr_strtofr(b->mid, s, &end, 10, MPFR_RNDN);
-    mpfr_set_zero(b->rad, 1);
-    if (t)
-        mpfr_set_ui_2exp(b->rad, 1, mpfr_get_exp(b->mid) - (mpfr_exp_t)prec, MPFR_RNDU);
+    /* the ball of the decimal itself (strtod's hexadecimal forms are not decimals) */
+    if (da_depth_parse_decimal(b, s, prec))
+        return cli_usage_error("%s: '%s' is not a number", what, s);
     return 0;
 }
 

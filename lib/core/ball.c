@@ -98,6 +98,21 @@ void da_ball_add_ulp(da_ball r)
     mpfr_clear(u);
 }
 
+int da_ball_set_decimal(da_ball r, const char *s)
+{
+    char *end = NULL;
+    int t = mpfr_strtofr(r->mid, s, &end, 10, MPFR_RNDN);
+    if (!end || *end || !mpfr_number_p(r->mid))
+        return da_fail(DA_EINVAL, "'%s' is not a number", s);
+    mpfr_set_zero(r->rad, 1);
+    /* |error| <= half an ulp; take a whole ulp */
+    if (t && mpfr_zero_p(r->mid))
+        mpfr_set_ui_2exp(r->rad, 1, mpfr_get_emin(), MPFR_RNDU);
+    else if (t)
+        da_ball_add_ulp(r);
+    return DA_OK;
+}
+
 void da_ball_add(da_ball r, const da_ball a, const da_ball b)
 {
     mpfr_t t;

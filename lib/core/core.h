@@ -45,6 +45,10 @@ void da_rad_add_d(mpfr_t rad, double x);               /* rad += |x| (RNDU) */
 /* rad += one ulp of mid: the rounding of a midpoint just computed
    (nothing for 0 or a non-number). */
 void da_ball_add_ulp(da_ball b);
+/* A decimal string into b at the precision of b->mid, rounded to nearest;
+   rad is one ulp when the decimal is not exact (the least positive number
+   when it underflowed to 0).  DA_EINVAL when s is not a number. */
+int da_ball_set_decimal(da_ball b, const char *s);
 /* The upper and lower ends of a ball as doubles, rounded outwards. */
 double da_ball_hi_d(const da_ball b);
 double da_ball_lo_d(const da_ball b);

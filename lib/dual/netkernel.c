@@ -207,19 +207,6 @@ static double b_up_d(const da_ball b)
     return v;
 }
 
-/* a decimal string into a ball containing it */
-static int b_decimal(da_ball r, const char *s)
-{
-    char *end;
-    int t = mpfr_strtofr(r->mid, s, &end, 10, MPFR_RNDN);
-    if (*end || !mpfr_number_p(r->mid))
-        return da_fail(DA_EINVAL, "'%s' is not a number", s);
-    mpfr_set_zero(r->rad, 1);
-    if (t)
-        da_ball_add_ulp(r);
-    return DA_OK;
-}
-
 /* ---- recognition of A f(B x) ------------------------------------------- */
 
 /* a constant expression as a ball at precision p */
@@ -333,7 +320,7 @@ static int detect(da_netk *k)
             s = close + 1;
             while (isspace((unsigned char)*s)) s++;
         }
-        if (*s == '\0' && b_decimal(&k->alpha, arg) == DA_OK) {
+        if (*s == '\0' && da_ball_set_decimal(&k->alpha, arg) == DA_OK) {
             k->cf = NK_LEAKY;
             b_set_si(&k->A, 1);
             b_set_si(&k->B, 1);
@@ -954,7 +941,7 @@ static int get_coefs(nk_coefs **out, da_netk *k, const char *qdec, long N)
             c->h = NULL;
         }
         snprintf(c->qdec, sizeof c->qdec, "%s", qdec);
-        b_decimal(&c->q, qdec);
+        da_ball_set_decimal(&c->q, qdec);
     } else {
         da_hermite_free(c->h);
     }
