@@ -70,7 +70,8 @@ typedef struct {
     int extra_room;        /* room in args beyond the positional arguments */
     int (*arg)(void *ctx, const char *a);  /* positional arguments to a hook instead */
     void *ctx;
-    const char **args;     /* out: the positional arguments (cli_parser_free) */
+    const char *arg1;      /* out: the first positional argument (NULL: none) */
+    const char **args;     /* out, CLI_ARGS_LIST: all of them (free() it) */
     int nargs;
     int help;              /* out: --help was given (usage printed, nothing else to do) */
 } cli_parser;
@@ -81,7 +82,6 @@ typedef struct {
  * did ("--digits needs a value", "CMD: unknown option '--x' (see dualact
  * CMD --help)", the ranges of cli_parse_long); returns 0 or exit code 2. */
 int cli_parse(cli_parser *p, int argc, char **argv, FILE *out);
-void cli_parser_free(cli_parser *p);
 /* "CMD: no activation given (see dualact CMD --help)"; returns 2 */
 int cli_no_activation(const char *cmd);
 
@@ -168,6 +168,9 @@ void cli_map_opts_init(cli_map_opts *m, long depth);
  * Returns 0 (m->help set after --help) or the exit code. */
 int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
                        const char *usage, int allow_derivative, FILE *out);
+/* The JSON fields after "method": of a dual: the method, "accuracy_reached",
+ * "bound" and, for an estimate, "bound_reason" (each line ends with ","). */
+void cli_map_json_method(FILE *out, const da_dual *d, int reached);
 /* The dual the options ask for (guard digits over several layers). */
 int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double rho_max);
 

@@ -22,10 +22,9 @@ int cmd_diff(int argc, char **argv, FILE *out)
     cli_parser p = {.cmd = "diff", .usage = usage, .opts = opts, .one = CLI_ONE_AT_A_TIME,
                     .required = 1};
     int rc = cli_parse(&p, argc, argv, out);
-    const char *spec = p.nargs ? p.args[0] : NULL;
-    cli_parser_free(&p);
     if (rc || p.help)
         return rc;
+    const char *spec = p.arg1;
     da_act *act = NULL;
     rc = cli_act_new(&act, spec);
     if (rc)

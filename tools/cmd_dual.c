@@ -59,6 +59,18 @@ int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *
     return 0;
 }
 
+/* a value and its error bound as text: "inf" (err 0) where infinite */
+static void value_str(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, int inf,
+                      long digits)
+{
+    if (inf) {
+        snprintf(v, vl, "%s", mpfr_sgn(b->mid) < 0 ? "-inf" : "inf");
+        snprintf(e, el, "0");
+    } else {
+        da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
+    }
+}
+
 int cmd_dual(int argc, char **argv, FILE *out)
 {
     cli_map_opts m;
@@ -164,14 +176,12 @@ int cmd_dual(int argc, char **argv, FILE *out)
     }
     const char *what = ntk ? "normalized NTK" : deriv == 1 ? "sigma_hat'" : deriv == 2 ? "sigma_hat''" : "sigma_hat";
     char v[4200], e[64];
+#define VALUE(i) value_str(v, sizeof v, e, sizeof e, &val[i], inf[i], digits)
     const char *bk = cli_bound_kind(da_dual_rigorous(d));
     if (fmt == FMT_CSV) {
         fprintf(out, "rho,value,err,bound\n");
         for (size_t i = 0; i < got; i++) {
-            if (inf[i])
-                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
-            else
-                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
+            VALUE(i);
             fprintf(out, "%s,%s,%s,%s\n", text[i], v, e, bk);
         }
     } else if (fmt == FMT_JSON) {
@@ -181,19 +191,10 @@ int cmd_dual(int argc, char **argv, FILE *out)
         da_json_write_str(out, what);
         fprintf(out, ",\n  \"depth\": %ld,\n  \"derivative\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 depth, deriv, digits);
-        da_json_write_str(out, da_dual_method(d));
-        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", rc == EXIT_OK ? "true" : "false", bk);
-        if (!da_dual_rigorous(d)) {
-            fprintf(out, "  \"bound_reason\": ");
-            da_json_write_str(out, da_dual_bound_reason(d));
-            fprintf(out, ",\n");
-        }
+        cli_map_json_method(out, d, rc == EXIT_OK);
         fprintf(out, "  \"values\": [\n");
         for (size_t i = 0; i < got; i++) {
-            if (inf[i])
-                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
-            else
-                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
+            VALUE(i);
             fprintf(out, "    {\"rho\": \"%s\", \"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n", text[i], v, e, bk,
                     i + 1 < got ? "," : "");
         }
@@ -209,13 +210,11 @@ int cmd_dual(int argc, char **argv, FILE *out)
         int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
         fprintf(out, "%-22s  %-*s  %s\n", "rho", w, "value", "err");
         for (size_t i = 0; i < got; i++) {
-            if (inf[i])
-                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
-            else
-                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
+            VALUE(i);
             fprintf(out, "%-22s  %-*s  %s\n", text[i], w, v, e);
         }
     }
+#undef VALUE
 done:
     if (val)
         for (size_t i = 0; i < got; i++)

@@ -371,10 +371,9 @@ int cmd_gram(int argc, char **argv, FILE *out)
     cli_parser p = {.cmd = "gram", .usage = usage, .opts = opts, .one = CLI_ONE_GOT,
                     .required = 1};
     int prc = cli_parse(&p, argc, argv, out);
-    const char *act_s = p.nargs ? p.args[0] : NULL;
-    cli_parser_free(&p);
     if (prc || p.help)
         return prc;
+    const char *act_s = p.arg1;
     if (depth < 0)
         return cli_usage_error("gram: --depth L is required");
     o.depth = depth;

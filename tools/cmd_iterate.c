@@ -29,13 +29,9 @@ static const char usage[] =
     "kernel; 'dualact kernel ACT --depth L' gives the NNGP and NTK of sigma as written.\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";
 
+/* "nan" (err "inf") where the ball holds no number, as da_ball_get_str prints it */
 static void fmt(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, long digits)
 {
-    if (mpfr_nan_p(b->mid) || !mpfr_number_p(b->rad)) {
-        snprintf(v, vl, "nan");
-        snprintf(e, el, "inf");
-        return;
-    }
     da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
 }
 
@@ -109,13 +105,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         da_json_write_str(out, spec);
         fprintf(out, ",\n  \"normalized\": %s,\n  \"rho0\": \"%s\",\n  \"depth\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 raw ? "false" : "true", text, depth, digits);
-        da_json_write_str(out, da_dual_method(d));
-        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", rc == EXIT_OK ? "true" : "false", bk);
-        if (!da_dual_rigorous(d)) {
-            fprintf(out, "  \"bound_reason\": ");
-            da_json_write_str(out, da_dual_bound_reason(d));
-            fprintf(out, ",\n");
-        }
+        cli_map_json_method(out, d, rc == EXIT_OK);
         fprintf(out, "  \"layers\": [\n");
     } else {
         fprintf(out, "activation  %s\n", spec);

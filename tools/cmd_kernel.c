@@ -89,10 +89,9 @@ int cmd_kernel(int argc, char **argv, FILE *out)
     cli_parser p = {.cmd = "kernel", .usage = usage, .opts = opts, .one = CLI_ONE_EXTRA,
                     .required = 1};
     int prc = cli_parse(&p, argc, argv, out);
-    const char *spec = p.nargs ? p.args[0] : NULL;
-    cli_parser_free(&p);
     if (prc || p.help)
         return prc;
+    const char *spec = p.arg1;
     const char *param = param_names[param_i];
     int have_q = q1s || q2s || covs;
     if (have_q && !(q1s && q2s && covs))

@@ -97,10 +97,9 @@ int cmd_learn(int argc, char **argv, FILE *out)
     cli_parser p = {.cmd = "learn", .usage = usage, .opts = opts, .one = CLI_ONE_AT_A_TIME,
                     .required = 1};
     int prc = cli_parse(&p, argc, argv, out);
-    const char *spec = p.nargs ? p.args[0] : NULL;
-    cli_parser_free(&p);
     if (prc || p.help)
         return prc;
+    const char *spec = p.arg1;
     if (o.simulate && !o.dim)
         return cli_usage_error("learn: --simulate needs --dim (the simulation samples the sphere)");
     if (o.terms < 0)

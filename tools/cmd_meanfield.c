@@ -102,10 +102,9 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
     cli_parser p = {.cmd = "meanfield", .usage = usage, .opts = opts, .one = CLI_ONE_EXTRA,
                     .required = 1};
     int prc = cli_parse(&p, argc, argv, out);
-    const char *spec = p.nargs ? p.args[0] : NULL;
-    cli_parser_free(&p);
     if (prc || p.help)
         return prc;
+    const char *spec = p.arg1;
     double w0 = sw2, w1 = sw2, b0 = sb2, b1 = sb2;
     long nw = 1, nb = 1;
     if (grid) {

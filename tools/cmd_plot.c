@@ -74,8 +74,8 @@ typedef struct {
     int n;
 } list;
 
-/* "a,b,c" of doubles in [lo, hi] */
-static int parse_list(list *l, const char *s, double lo, double hi, const char *what)
+/* "a,b,c" of doubles in [lo, hi] (parse_list) */
+static int read_list(list *l, const char *s, double lo, double hi, const char *what)
 {
     l->n = 0;
     l->v = NULL;
@@ -101,6 +101,18 @@ static int parse_list(list *l, const char *s, double lo, double hi, const char *
     if (!rc && (strstr(s, ",,") || s[0] == ',' || s[strlen(s) - 1] == ','))
         rc = cli_usage_error("%s: empty entry in '%s'", what, s);
     free(dup);
+    return rc;
+}
+
+/* "a,b,c" of doubles in [lo, hi]; l->v is NULL after an error */
+static int parse_list(list *l, const char *s, double lo, double hi, const char *what)
+{
+    int rc = read_list(l, s, lo, hi, what);
+    if (rc) {
+        free(l->v);
+        l->v = NULL;
+        l->n = 0;
+    }
     return rc;
 }
 
@@ -454,10 +466,8 @@ static int plot_iterate(da_plot *p, const plot_opts *o, dual_item *it)
     if (o->depth_s && cli_parse_long(o->depth_s, 1, 10000, &depth, "--depth"))
         return EXIT_USAGE;
     list R = {0};
-    if (parse_list(&R, o->rho_s ? o->rho_s : "0.99,0.9,0.5,0.1,-0.5", -1, 1, "--rho")) {
-        free(R.v);
+    if (parse_list(&R, o->rho_s ? o->rho_s : "0.99,0.9,0.5,0.1,-0.5", -1, 1, "--rho"))
         return EXIT_USAGE;
-    }
     int rc = 0;
     double *x = malloc((size_t)(depth + 1) * sizeof *x), *y = malloc((size_t)(depth + 1) * sizeof *y);
     if (!x || !y) {
@@ -518,10 +528,8 @@ static int plot_mass(da_plot *p, const plot_opts *o, dual_item *it)
     if (o->depth_s && cli_parse_long(o->depth_s, 1, 2000, &depth, "--depth"))
         return EXIT_USAGE;
     list K = {0};
-    if (parse_list(&K, o->k_s ? o->k_s : "1,2,3", 1, 1000, "--k")) {
-        free(K.v);
+    if (parse_list(&K, o->k_s ? o->k_s : "1,2,3", 1, 1000, "--k"))
         return EXIT_USAGE;
-    }
     long kmax = 1;
     for (int m = 0; m < K.n; m++) {
         if (K.v[m] != floor(K.v[m])) {
@@ -597,10 +605,8 @@ static int plot_lambda(da_plot *p, const plot_opts *o, dual_item *it)
     if (o->depth_s && cli_parse_long(o->depth_s, 1, 10000, &depth, "--depth"))
         return EXIT_USAGE;
     list D = {0};
-    if (parse_list(&D, o->delta_s ? o->delta_s : "0.1", 1e-12, 1, "--delta")) {
-        free(D.v);
+    if (parse_list(&D, o->delta_s ? o->delta_s : "0.1", 1e-12, 1, "--delta"))
         return EXIT_USAGE;
-    }
     if (!o->bound_only && o->n > 20000) {
         free(D.v);
         return cli_usage_error("plot lambda: --n %ld is too large for the kernel matrix "
@@ -904,7 +910,6 @@ int cmd_plot(int argc, char **argv, FILE *out)
         CLI_OPT_END};
     cli_parser cp = {.cmd = "plot", .usage = usage, .opts = opts, .arg = plot_arg, .ctx = &o};
     rc = cli_parse(&cp, argc, argv, out);
-    cli_parser_free(&cp);
     if (rc || cp.help)
         goto done;
     if (o.kind < 0) {

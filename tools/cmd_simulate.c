@@ -59,10 +59,9 @@ int cmd_simulate(int argc, char **argv, FILE *out)
     cli_parser p = {.cmd = "simulate", .usage = usage, .opts = opts, .one = CLI_ONE_GOT,
                     .required = 1};
     int prc = cli_parse(&p, argc, argv, out);
-    const char *act_s = p.nargs ? p.args[0] : NULL;
-    cli_parser_free(&p);
     if (prc || p.help)
         return prc;
+    const char *act_s = p.arg1;
     long seed = dop.seed;
     if (width < 0 || depth < 0)
         return cli_usage_error("simulate: --width and --depth are required");

@@ -33,13 +33,12 @@ int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
         CLI_OPT_END};
     cli_parser p = {.cmd = cmd, .usage = usage, .opts = opts, .one = CLI_ONE_EXTRA};
     int rc = cli_parse(&p, argc, argv, out);
-    m->spec = p.nargs ? p.args[0] : NULL;
+    m->spec = p.arg1;
     m->help = p.help;
-    cli_parser_free(&p);
     if (rc || m->help)
         return rc;
     if (!m->spec)
-        return cli_usage_error("%s: no activation given (see dualact %s --help)", cmd, cmd);
+        return cli_no_activation(cmd);
     if (!m->rhos)
         return cli_usage_error("%s: --rho is required", cmd);
     /* iterating the raw dual treats the covariance E[sigma(X) sigma(Y)] as
@@ -52,6 +51,18 @@ int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
                                "use 'dualact kernel %s --depth %ld --rho R' (NNGP and NTK at general "
                                "variances)", cmd, m->depth, m->spec, m->depth);
     return EXIT_OK;
+}
+
+void cli_map_json_method(FILE *out, const da_dual *d, int reached)
+{
+    da_json_write_str(out, da_dual_method(d));
+    fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", reached ? "true" : "false",
+            cli_bound_kind(da_dual_rigorous(d)));
+    if (!da_dual_rigorous(d)) {
+        fprintf(out, "  \"bound_reason\": ");
+        da_json_write_str(out, da_dual_bound_reason(d));
+        fprintf(out, ",\n");
+    }
 }
 
 int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double rho_max)

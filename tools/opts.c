@@ -76,28 +76,33 @@ static int positional(cli_parser *p, const char *a)
 {
     if (p->arg)
         return p->arg(p->ctx, a);
+    if (!p->nargs)
+        p->arg1 = a;
     if (p->one == CLI_ARGS_LIST) {
         p->args[p->nargs++] = a;
         return 0;
     }
-    if (!p->nargs) {
-        p->args[p->nargs++] = a;
+    if (!p->nargs++)
         return 0;
-    }
     if (p->one == CLI_ONE_EXTRA)
         return cli_usage_error("%s: one activation only ('%s' is extra)", p->cmd, a);
     if (p->one == CLI_ONE_AT_A_TIME)
-        return cli_usage_error("%s: one activation at a time ('%s' and '%s')", p->cmd, p->args[0], a);
-    return cli_usage_error("%s: one activation only (got '%s' and '%s')", p->cmd, p->args[0], a);
+        return cli_usage_error("%s: one activation at a time ('%s' and '%s')", p->cmd, p->arg1, a);
+    return cli_usage_error("%s: one activation only (got '%s' and '%s')", p->cmd, p->arg1, a);
 }
 
 int cli_parse(cli_parser *p, int argc, char **argv, FILE *out)
 {
     p->nargs = 0;
     p->help = 0;
-    p->args = calloc((size_t)argc + (size_t)p->extra_room + 1, sizeof *p->args);
-    if (!p->args)
-        return cli_usage_error("out of memory");
+    p->arg1 = NULL;
+    p->args = NULL;
+    /* a list of positional arguments gets room for every word */
+    if (p->one == CLI_ARGS_LIST && !p->arg) {
+        p->args = calloc((size_t)argc + (size_t)p->extra_room + 1, sizeof *p->args);
+        if (!p->args)
+            return cli_usage_error("out of memory");
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -140,10 +145,4 @@ int cli_parse(cli_parser *p, int argc, char **argv, FILE *out)
     if (p->required && !p->nargs && !p->arg)
         return cli_no_activation(p->cmd);
     return EXIT_OK;
-}
-
-void cli_parser_free(cli_parser *p)
-{
-    free(p->args);
-    p->args = NULL;
 }
