@@ -459,13 +459,11 @@ int da_gram_data_sphere(da_gram_data **out, size_t n, size_t dim, unsigned long 
     da_gram_data *d = data_new(n, dim, 0);
     if (!d)
         return DA_ENOMEM;
-    da_gsl_quiet();
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = da_rng_new(seed);
     if (!r) {
         da_gram_data_free(d);
         return da_fail(DA_ENOMEM, "out of memory");
     }
-    gsl_rng_set(r, seed);
     for (size_t i = 0; i < n; i++)
         random_unit(d->x + i * dim, dim, r);
     gsl_rng_free(r);
@@ -495,13 +493,11 @@ int da_gram_data_separated(da_gram_data **out, size_t n, size_t dim, double delt
     da_gram_data *d = data_new(n, dim, 0);
     if (!d)
         return DA_ENOMEM;
-    da_gsl_quiet();
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = da_rng_new(seed);
     if (!r) {
         da_gram_data_free(d);
         return da_fail(DA_ENOMEM, "out of memory");
     }
-    gsl_rng_set(r, seed);
     double c = 1 - delta, s = sqrt(delta * (2 - delta));
     double *x1 = d->x, *x2 = d->x + dim;
     random_unit(x1, dim, r);

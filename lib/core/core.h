@@ -5,6 +5,7 @@
 
 #include "dualact.h"
 #include <stdarg.h>
+#include <gsl/gsl_rng.h>
 
 /* Record a one-line error message for da_errmsg() and return code.
  * The single error path of the library: every failure goes through here. */
@@ -28,6 +29,10 @@ long dai_test_fail_alloc(long n);
 /* Turn GSL's aborting default error handler off (once, thread-safely);
    called by every function that calls GSL. */
 void da_gsl_quiet(void);
+/* A GSL mt19937 generator seeded with seed (GSL quietened first), the one
+   every simulation and sampled data set draws from; NULL when out of
+   memory.  gsl_rng_free frees it. */
+gsl_rng *da_rng_new(unsigned long seed);
 /* The length (1..4) of the valid UTF-8 sequence at s, 0 at the end of the
    string or for an invalid one (overlong, surrogate, stray byte). */
 size_t da_utf8_seq(const char *s);
