@@ -113,26 +113,29 @@ int da_ball_set_decimal(da_ball r, const char *s)
     return DA_OK;
 }
 
-void da_ball_add(da_ball r, const da_ball a, const da_ball b)
+/* a + b, or a - b when sub: the radii add (r may be a or b) */
+static void add_or_sub(da_ball r, const da_ball a, const da_ball b, int sub)
 {
     mpfr_t t;
     mpfr_init2(t, DA_RAD_PREC);
     mpfr_add(t, a->rad, b->rad, MPFR_RNDU);
-    mpfr_add(r->mid, a->mid, b->mid, MPFR_RNDN);
+    if (sub)
+        mpfr_sub(r->mid, a->mid, b->mid, MPFR_RNDN);
+    else
+        mpfr_add(r->mid, a->mid, b->mid, MPFR_RNDN);
     mpfr_set(r->rad, t, MPFR_RNDU);
     mpfr_clear(t);
     da_ball_add_ulp(r);
 }
 
+void da_ball_add(da_ball r, const da_ball a, const da_ball b)
+{
+    add_or_sub(r, a, b, 0);
+}
+
 void da_ball_sub(da_ball r, const da_ball a, const da_ball b)
 {
-    mpfr_t t;
-    mpfr_init2(t, DA_RAD_PREC);
-    mpfr_add(t, a->rad, b->rad, MPFR_RNDU);
-    mpfr_sub(r->mid, a->mid, b->mid, MPFR_RNDN);
-    mpfr_set(r->rad, t, MPFR_RNDU);
-    mpfr_clear(t);
-    da_ball_add_ulp(r);
+    add_or_sub(r, a, b, 1);
 }
 
 void da_ball_mul(da_ball r, const da_ball a, const da_ball b)

@@ -151,21 +151,20 @@ static int b_mono(da_ball r, const da_ball a, mono_fn f)
         if (mpfr_cmp_si(lo, -1) < 0) mpfr_set_si(lo, -1, MPFR_RNDN);
         if (mpfr_cmp_si(hi, 1) > 0) mpfr_set_si(hi, 1, MPFR_RNDN);
         if (mpfr_cmp(lo, hi) > 0) mpfr_set(lo, hi, MPFR_RNDN);
-        mpfr_asin(flo, lo, MPFR_RNDD);
-        mpfr_asin(fhi, hi, MPFR_RNDU);
-        break;
+        /* asin is increasing on [-1, 1] */
+        /* fall through */
     case MF_ATAN:
-        mpfr_atan(flo, lo, MPFR_RNDD);
-        mpfr_atan(fhi, hi, MPFR_RNDU);
-        break;
     case MF_EXP:
-        mpfr_exp(flo, lo, MPFR_RNDD);
-        mpfr_exp(fhi, hi, MPFR_RNDU);
+    case MF_SINH: {
+        /* increasing: the ends go to the ends */
+        int (*g)(mpfr_ptr, mpfr_srcptr, mpfr_rnd_t) = f == MF_ASIN   ? mpfr_asin
+                                                      : f == MF_ATAN ? mpfr_atan
+                                                      : f == MF_EXP  ? mpfr_exp
+                                                                     : mpfr_sinh;
+        g(flo, lo, MPFR_RNDD);
+        g(fhi, hi, MPFR_RNDU);
         break;
-    case MF_SINH:
-        mpfr_sinh(flo, lo, MPFR_RNDD);
-        mpfr_sinh(fhi, hi, MPFR_RNDU);
-        break;
+    }
     case MF_COSH:
         if (mpfr_sgn(lo) >= 0) {
             mpfr_cosh(flo, lo, MPFR_RNDD);
