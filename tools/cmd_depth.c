@@ -270,8 +270,8 @@ int cmd_depth(int argc, char **argv, FILE *out)
         mpfr_init2(mlo, 64);
         mpfr_sub(mlo, mu->mid, mu->rad, MPFR_RNDD);
         int mupos = mpfr_sgn(mlo) > 0;
-        char mus[32];
-        mpfr_snprintf(mus, sizeof mus, "%.6Rf", mu->mid);
+        char mus[40];   /* 6 decimals (mu is computed to 30 digits) */
+        da_ball_get_str(mus, sizeof mus, NULL, 0, mu, 6, DA_BALL_FIXED);
         mpfr_clear(mlo);
         da_ball_clear(mu);
         if (!mupos && !is_explicit) {
@@ -322,11 +322,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
                             goto done;
                         } else {
                             snprintf(dep, sizeof dep, "%ld", r.depth);
-                            mpfr_t hi;
-                            mpfr_init2(hi, mpfr_get_prec(r.value.mid));
-                            mpfr_add(hi, r.value.mid, r.value.rad, MPFR_RNDU);
-                            mpfr_snprintf(vh, sizeof vh, "%.6RUe", hi);
-                            mpfr_clear(hi);
+                            da_ball_get_upper_str(vh, sizeof vh, &r.value, 6);
                         }
                         fmt_long(bp, sizeof bp, r.bound_potential);
                         fmt_long(b2, sizeof b2, r.bound_two_phase);

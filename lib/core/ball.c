@@ -277,6 +277,21 @@ static void get_sci(char *val, size_t vlen, char *err, size_t elen, const da_bal
     mpfr_clear(half);
 }
 
+void da_ball_get_upper_str(char *val, size_t vlen, const da_ball b, long digits)
+{
+    if (!val || !vlen)
+        return;
+    if (mpfr_nan_p(b->mid) || mpfr_nan_p(b->rad)) {
+        snprintf(val, vlen, "nan");
+        return;
+    }
+    mpfr_t hi;
+    mpfr_init2(hi, mpfr_get_prec(b->mid));
+    mpfr_add(hi, b->mid, b->rad, MPFR_RNDU);
+    mpfr_snprintf(val, vlen, "%.*RUe", (int)(digits < 0 ? 0 : digits), hi);
+    mpfr_clear(hi);
+}
+
 void da_ball_get_str(char *val, size_t vlen, char *err, size_t elen, const da_ball b,
                      long digits, int style)
 {
