@@ -201,26 +201,10 @@ int cmd_learn(int argc, char **argv, FILE *out)
         }
 #define MASS(L) (o.dim ? da_sphere_mass(b, sp, (L), o.degree) : da_learn_mass(b, s, (L), o.degree))
     long lo_cross, hi_cross;
-    if (o.dim) {
-        /* crossing on the sphere, from the sphere masses */
-        lo_cross = hi_cross = -1;
-        for (long L = 0; L <= o.depth; L++) {
-            MASS(L);
-            mpfr_t lo, hi;
-            mpfr_inits2(256, lo, hi, (mpfr_ptr)0);
-            mpfr_sub(lo, b->mid, b->rad, MPFR_RNDD);
-            mpfr_add(hi, b->mid, b->rad, MPFR_RNDU);
-            if (lo_cross < 0 && mpfr_cmp_d(lo, o.tau) < 0)
-                lo_cross = L;
-            if (hi_cross < 0 && mpfr_cmp_d(hi, o.tau) < 0)
-                hi_cross = L;
-            mpfr_clears(lo, hi, (mpfr_ptr)0);
-            if (hi_cross >= 0)
-                break;
-        }
-    } else {
+    if (o.dim)
+        da_sphere_crossing(&lo_cross, &hi_cross, sp, o.degree, o.tau);
+    else
         da_learn_crossing(&lo_cross, &hi_cross, s, o.degree, o.tau);
-    }
 
     const char *bk = cli_bound_kind(da_learn_rigorous(s));
     if (o.fmt == FMT_CSV) {
