@@ -655,6 +655,24 @@ typedef struct {
     size_t wl;
 } lenmap;
 
+/* the length map of m at (sw2, sb2), messages into why */
+static void lenmap_init(lenmap *L, da_mfa *m, double sw2, double sb2, char *why, size_t wl)
+{
+    L->m = m;
+    L->why = why;
+    L->wl = wl;
+    arb_init(L->sw2);
+    arb_init(L->sb2);
+    arb_set_d(L->sw2, sw2);
+    arb_set_d(L->sb2, sb2);
+}
+
+static void lenmap_clear(lenmap *L)
+{
+    arb_clear(L->sw2);
+    arb_clear(L->sb2);
+}
+
 /* f(q) = sw2 E[s^2] + sb2 */
 static int fq(arb_t y, lenmap *L, const arb_t q, double lt)
 {
@@ -1269,13 +1287,7 @@ int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_
 {
     slong prec = m->prec;
     lenmap L;
-    L.m = m;
-    L.why = why;
-    L.wl = wl;
-    arb_init(L.sw2);
-    arb_init(L.sb2);
-    arb_set_d(L.sw2, sw2);
-    arb_set_d(L.sb2, sb2);
+    lenmap_init(&L, m, sw2, sb2, why, wl);
     m->budget = 3000;
     arb_t Q, chi1, slope, c, chic, t;
     arb_init(Q); arb_init(chi1); arb_init(slope); arb_init(c); arb_init(chic); arb_init(t);
@@ -1328,8 +1340,7 @@ int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_
     st = DA_OK;
 done:
     arb_clear(Q); arb_clear(chi1); arb_clear(slope); arb_clear(c); arb_clear(chic); arb_clear(t);
-    arb_clear(L.sw2);
-    arb_clear(L.sb2);
+    lenmap_clear(&L);
     return st;
 }
 
@@ -1337,13 +1348,7 @@ done:
 static int chi_sign(da_mfa *m, double w, double sb2, double q0, char *why, size_t wl)
 {
     lenmap L;
-    L.m = m;
-    L.why = why;
-    L.wl = wl;
-    arb_init(L.sw2);
-    arb_init(L.sb2);
-    arb_set_d(L.sw2, w);
-    arb_set_d(L.sb2, sb2);
+    lenmap_init(&L, m, w, sb2, why, wl);
     arb_t Q, chi1, slope;
     arb_init(Q); arb_init(chi1); arb_init(slope);
     int zero, sg = 0;
@@ -1352,8 +1357,7 @@ static int chi_sign(da_mfa *m, double w, double sb2, double q0, char *why, size_
         sg = arb_is_positive(chi1) ? 1 : arb_is_negative(chi1) ? -1 : 0;
     }
     arb_clear(Q); arb_clear(chi1); arb_clear(slope);
-    arb_clear(L.sw2);
-    arb_clear(L.sb2);
+    lenmap_clear(&L);
     return sg;
 }
 
@@ -1397,21 +1401,14 @@ int da_mfa_critical(double *sw2, double *err, da_mfa *m, double sb2, double w0, 
         if (s1 * s2 >= 0)
             continue;
         lenmap L;
-        L.m = m;
-        L.why = why;
-        L.wl = wl;
-        arb_init(L.sw2);
-        arb_init(L.sb2);
-        arb_set_d(L.sw2, w0);
+        lenmap_init(&L, m, w0, sb2, why, wl);
         mag_set_d(arb_radref(L.sw2), r);
-        arb_set_d(L.sb2, sb2);
         arb_t Q, chi1, slope;
         arb_init(Q); arb_init(chi1); arb_init(slope);
         int zero;
         int st = solve_q(Q, chi1, slope, &zero, &L, qest(qarg, w0));
         arb_clear(Q); arb_clear(chi1); arb_clear(slope);
-        arb_clear(L.sw2);
-        arb_clear(L.sb2);
+        lenmap_clear(&L);
         if (st == DA_OK && !zero) {
             *sw2 = w0;
             *err = r * (1 + 1e-15);

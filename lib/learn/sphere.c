@@ -429,25 +429,18 @@ int da_sphere_mass(da_ball r, const da_sphere_spectrum *sp, long layer, long k)
     return DA_OK;
 }
 
+static void sphere_ends(mpfr_t lo, mpfr_t hi, const void *ctx, long layer, long k)
+{
+    mass_ends(lo, hi, ctx, layer, k);
+}
+
 int da_sphere_crossing(long *lower, long *upper, const da_sphere_spectrum *sp, long k, double tau)
 {
     if (k < 0)
         return da_fail(DA_EINVAL, "sphere: negative degree %ld", k);
     if (!(tau > 0 && tau <= 1))
         return da_fail(DA_EINVAL, "sphere: threshold %g out of range (0, 1]", tau);
-    *lower = *upper = -1;
-    mpfr_t lo, hi;
-    mpfr_inits2(sp->prec, lo, hi, (mpfr_ptr)0);
-    for (long L = 0; L <= sp->Lmax; L++) {
-        mass_ends(lo, hi, sp, L, k);
-        if (*lower < 0 && mpfr_cmp_d(lo, tau) < 0)
-            *lower = L;
-        if (*upper < 0 && mpfr_cmp_d(hi, tau) < 0) {
-            *upper = L;
-            break;
-        }
-    }
-    mpfr_clears(lo, hi, (mpfr_ptr)0);
+    da_learn_scan_crossing(lower, upper, sphere_ends, sp, sp->Lmax, k, tau, sp->prec);
     return DA_OK;
 }
 
