@@ -161,13 +161,13 @@ typedef struct {
     int raw, ntk, fmt, have_depth, have_deriv, help;
     int method;         /* --method: 0 auto, 1 series, 2 closed */
     const char *rhos, *spec;
+    mpfr_prec_t prec;   /* for the correlations: the digits asked and 33 guard bits */
 } cli_map_opts;
-void cli_map_opts_init(cli_map_opts *m, long depth);
-/* --rho --depth --digits --format --method --degree [--derivative] --raw
- * --ntk and one activation; --rho and the activation are required.
- * Returns 0 (m->help set after --help) or the exit code. */
+/* --rho --depth (default depth) --digits --format --method --degree
+ * [--derivative] --raw --ntk and one activation; --rho and the activation
+ * are required.  Returns 0 (m->help set after --help) or the exit code. */
 int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
-                       const char *usage, int allow_derivative, FILE *out);
+                       const char *usage, long depth, int allow_derivative, FILE *out);
 /* The JSON fields after "method": of a dual: the method, "accuracy_reached",
  * "bound" and, for an estimate, "bound_reason" (each line ends with ","). */
 void cli_map_json_method(FILE *out, const da_dual *d, int reached);

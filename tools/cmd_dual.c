@@ -74,8 +74,7 @@ static void value_str(char *v, size_t vl, char *e, size_t el, const da_ball_stru
 int cmd_dual(int argc, char **argv, FILE *out)
 {
     cli_map_opts m;
-    cli_map_opts_init(&m, 1);
-    int prc = cli_map_opts_parse(&m, argc, argv, "dual", usage, 1, out);
+    int prc = cli_map_opts_parse(&m, argc, argv, "dual", usage, 1, 1, out);
     if (prc || m.help)
         return prc;
     long digits = m.digits, depth = m.depth, deriv = m.deriv;
@@ -84,7 +83,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
     if (m.have_deriv && deriv > 0 && (ntk || (m.have_depth && depth != 1)))
         return cli_usage_error("dual: --derivative applies to sigma_hat itself (depth 1, no --ntk)");
 
-    mpfr_prec_t prec = (mpfr_prec_t)ceil((double)digits * 3.3219280948873623) + 33;
+    mpfr_prec_t prec = m.prec;
     /* parse the list */
     size_t n = 1;
     for (const char *p = rhos; *p; p++)

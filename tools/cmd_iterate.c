@@ -38,8 +38,7 @@ static void fmt(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b,
 int cmd_iterate(int argc, char **argv, FILE *out)
 {
     cli_map_opts m;
-    cli_map_opts_init(&m, 10);
-    int prc = cli_map_opts_parse(&m, argc, argv, "iterate", usage, 0, out);
+    int prc = cli_map_opts_parse(&m, argc, argv, "iterate", usage, 10, 0, out);
     if (prc || m.help)
         return prc;
     long digits = m.digits, depth = m.depth;
@@ -47,7 +46,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     const char *rhos = m.rhos, *spec = m.spec;
     if (strchr(rhos, ','))
         return cli_usage_error("iterate: --rho takes one value (dualact dual takes a list)");
-    mpfr_prec_t prec = (mpfr_prec_t)ceil((double)digits * 3.3219280948873623) + 33;
+    mpfr_prec_t prec = m.prec;
     da_ball rho0;
     char text[64];
     if (cli_parse_rho(rhos, strlen(rhos), rho0, prec, text, sizeof text))

@@ -36,6 +36,15 @@ static const char usage[] =
     "statistical, not proofs.  Exit status: 0 success (also when the theory\n"
     "falls outside an interval: reported on stderr), 2 usage or input error.\n";
 
+/* a row of n (at most 8) cells */
+static void add_cells(da_table *t, char (*c)[40], int n)
+{
+    const char *cells[8];
+    for (int q = 0; q < n; q++)
+        cells[q] = c[q];
+    da_table_add_row(t, cells);
+}
+
 int cmd_simulate(int argc, char **argv, FILE *out)
 {
     cli_data_opts dop = {.seed = 1};
@@ -120,7 +129,6 @@ int cmd_simulate(int argc, char **argv, FILE *out)
         for (long l = 0; l <= depth; l++) {
             da_sim_layer *g = &rows[l];
             char c[8][40];
-            const char *cells[8];
             snprintf(c[0], 40, "%ld", l);
             snprintf(c[1], 40, "%.10f", g->theory);
             snprintf(c[2], 40, "%.1e", g->theory_err);
@@ -129,9 +137,7 @@ int cmd_simulate(int argc, char **argv, FILE *out)
             snprintf(c[5], 40, "%.6f", g->ci_hi);
             snprintf(c[6], 40, "%.6f", g->sd);
             snprintf(c[7], 40, "%s", g->inside ? "yes" : "NO");
-            for (int q = 0; q < 8; q++)
-                cells[q] = c[q];
-            da_table_add_row(t, cells);
+            add_cells(t, c, 8);
             if (!g->inside)
                 fprintf(stderr, "dualact: simulate: layer %ld: the theory %.6f lies outside "
                         "the %g%% interval [%.6f, %.6f] (expected for about %g%% of the "
@@ -178,15 +184,12 @@ int cmd_simulate(int argc, char **argv, FILE *out)
         for (long l = 0; l <= depth; l++) {
             da_sim_gram_layer *g = &rows[l];
             char c[5][40];
-            const char *cells[5];
             snprintf(c[0], 40, "%ld", l);
             snprintf(c[1], 40, "%.3e", g->max_abs_dev);
             snprintf(c[2], 40, "%.3e", g->rms_dev);
             snprintf(c[3], 40, "%.3f", g->max_z);
             snprintf(c[4], 40, "%.4f", g->inside_share);
-            for (int q = 0; q < 5; q++)
-                cells[q] = c[q];
-            da_table_add_row(t, cells);
+            add_cells(t, c, 5);
         }
         free(rows);
         char desc[600];

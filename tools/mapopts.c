@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-void cli_map_opts_init(cli_map_opts *m, long depth)
+static void map_opts_init(cli_map_opts *m, long depth)
 {
     memset(m, 0, sizeof *m);
     m->digits = 30;
@@ -16,8 +16,9 @@ void cli_map_opts_init(cli_map_opts *m, long depth)
 static const char *const method_names[] = {"auto", "series", "closed", NULL};
 
 int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
-                       const char *usage, int allow_derivative, FILE *out)
+                       const char *usage, long depth, int allow_derivative, FILE *out)
 {
+    map_opts_init(m, depth);
     const cli_opt opts[] = {
         CLI_OPT("--rho", CLI_STRING, &m->rhos),
         CLI_OPT("--depth", CLI_LONG, &m->depth, .lo = 0, .hi = 100000, .seen = &m->have_depth),
@@ -50,6 +51,7 @@ int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
                                "were a correlation; for the network kernel of the activation as written "
                                "use 'dualact kernel %s --depth %ld --rho R' (NNGP and NTK at general "
                                "variances)", cmd, m->depth, m->spec, m->depth);
+    m->prec = (mpfr_prec_t)ceil((double)m->digits * 3.3219280948873623) + 33;
     return EXIT_OK;
 }
 
