@@ -31,7 +31,9 @@ static const char usage[] =
     "printed as inf.  Exit status: 0 success, 2 usage or input error, 3\n"
     "accuracy not reached (the printed digits are still correct).\n";
 
-/* one decimal number, strictly, into a ball at precision prec */
+/* one decimal number, strictly, into a ball at precision prec; the range
+   check reads MPFR's rounding direction, so that 1 + 10^-40 is refused and
+   1 - 10^-40 accepted whatever prec is */
 int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *text, size_t tl)
 {
     if (len == 0 || len >= tl)
@@ -54,8 +56,8 @@ int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *
         da_ball_clear(b);
         return cli_usage_error("--rho: %s lies outside [-1, 1]", text);
     }
-    if (t)
-        mpfr_set_ui_2exp(b->rad, 1, mpfr_get_exp(b->mid) - (mpfr_exp_t)prec, MPFR_RNDU);
+    /* the ball: the library's decimal parser (an ulp when inexact) */
+    da_depth_parse_decimal(b, text, prec);
     return 0;
 }
 
