@@ -29,12 +29,6 @@ static const char usage[] =
     "kernel; 'dualact kernel ACT --depth L' gives the NNGP and NTK of sigma as written.\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";
 
-/* "nan" (err "inf") where the ball holds no number, as da_ball_get_str prints it */
-static void fmt(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, long digits)
-{
-    da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
-}
-
 int cmd_iterate(int argc, char **argv, FILE *out)
 {
     cli_map_opts m;
@@ -118,14 +112,14 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         fprintf(out, "  %s\n", "ratio");
     }
     for (long l = 0; l <= depth; l++) {
-        fmt(v, sizeof v, e, sizeof e, &km->rho[l], digits);
+        da_ball_get_str(v, sizeof v, e, sizeof e, &km->rho[l], digits, DA_BALL_SCI);
         nv[0] = ne[0] = '\0';
         if (ntk)
-            fmt(nv, sizeof nv, ne, sizeof ne, &km->ntk[l], digits);
+            da_ball_get_str(nv, sizeof nv, ne, sizeof ne, &km->ntk[l], digits, DA_BALL_SCI);
         if (l == 0)
             snprintf(rv, sizeof rv, "nan"), snprintf(re, sizeof re, "inf");
         else
-            fmt(rv, sizeof rv, re, sizeof re, &km->ratio[l], digits < 6 ? digits : 6);
+            da_ball_get_str(rv, sizeof rv, re, sizeof re, &km->ratio[l], digits < 6 ? digits : 6, DA_BALL_SCI);
         if (ff == FMT_CSV)
             fprintf(out, "%ld,%s,%s,%s,%s,%s,%s\n", l, v, nv, e, ne, rv, bk);
         else if (ff == FMT_JSON)
@@ -144,22 +138,22 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     if (ff == FMT_JSON) {
         fprintf(out, "  ],\n  \"fixed_points\": [\n");
         for (size_t j = 0; j < nfp; j++) {
-            fmt(v, sizeof v, e, sizeof e, &fp[j].rho, digits);
-            fmt(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &fp[j].rho, digits, DA_BALL_SCI);
+            da_ball_get_str(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits, DA_BALL_SCI);
             fprintf(out, "    {\"rho\": \"%s\", \"err\": \"%s\", \"slope\": \"%s\", \"slope_err\": \"%s\", \"stability\": \"%s\"}%s\n",
                     v, e, mpfr_inf_p(fp[j].slope.mid) ? "inf" : nv, ne, stab[fp[j].stability],
                     j + 1 < nfp ? "," : "");
         }
         fprintf(out, "  ]");
         if (have_rates) {
-            fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &rates.kappa0, digits, DA_BALL_SCI);
             fprintf(out, ",\n  \"kappa0\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
-            fmt(v, sizeof v, e, sizeof e, &rates.rate0, digits);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &rates.rate0, digits, DA_BALL_SCI);
             fprintf(out, ",\n  \"rate0\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
             if (rates.rate1_infinite)
                 fprintf(out, ",\n  \"rate1\": {\"value\": \"inf\", \"err\": \"0\"}");
             else {
-                fmt(v, sizeof v, e, sizeof e, &rates.rate1, digits);
+                da_ball_get_str(v, sizeof v, e, sizeof e, &rates.rate1, digits, DA_BALL_SCI);
                 fprintf(out, ",\n  \"rate1\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
             }
             fprintf(out, ",\n  \"class\": ");
@@ -169,25 +163,25 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     } else {
         fprintf(out, "\nfixed points of sigma_hat in [-1, 1]:\n");
         for (size_t j = 0; j < nfp; j++) {
-            fmt(v, sizeof v, e, sizeof e, &fp[j].rho, digits < 20 ? digits : 20);
-            fmt(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits < 20 ? digits : 20);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &fp[j].rho, digits < 20 ? digits : 20, DA_BALL_SCI);
+            da_ball_get_str(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits < 20 ? digits : 20, DA_BALL_SCI);
             fprintf(out, "  rho* = %s +- %s   slope %s%s%s   %s\n", v, e,
                     mpfr_inf_p(fp[j].slope.mid) ? "inf" : nv, mpfr_inf_p(fp[j].slope.mid) ? "" : " +- ",
                     mpfr_inf_p(fp[j].slope.mid) ? "" : ne, stab[fp[j].stability]);
         }
         if (have_rates) {
-            fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits < 20 ? digits : 20);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &rates.kappa0, digits < 20 ? digits : 20, DA_BALL_SCI);
             fprintf(out, "\nthe kernel map kappa = sigma_hat/sigma_hat(1) (the correlation map of\n"
                          "unit inputs, kappa(1) = 1; %s):\n",
                     raw ? "for --raw it differs from the sigma_hat iterated above, "
                           "which keeps the raw variance" : "the same map as above for a normalized sigma");
             fprintf(out, "  kappa(0) = %s +- %s\n", v, e);
-            fmt(v, sizeof v, e, sizeof e, &rates.rate0, digits < 20 ? digits : 20);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &rates.rate0, digits < 20 ? digits : 20, DA_BALL_SCI);
             fprintf(out, "  rate near 0, kappa'(0) = %s +- %s\n", v, e);
             if (rates.rate1_infinite)
                 fprintf(out, "  rate near 1, kappa'(1) = inf\n");
             else {
-                fmt(v, sizeof v, e, sizeof e, &rates.rate1, digits < 20 ? digits : 20);
+                da_ball_get_str(v, sizeof v, e, sizeof e, &rates.rate1, digits < 20 ? digits : 20, DA_BALL_SCI);
                 fprintf(out, "  rate near 1, kappa'(1) = %s +- %s\n", v, e);
             }
             fprintf(out, "  class of kappa (Joudaki & Hofmann): %s\n", da_kmap_jh_text(rates.jh_case));

@@ -518,17 +518,17 @@ static void spectrum_ends(mpfr_t lo, mpfr_t hi, const void *ctx, long layer, lon
 
 int da_learn_crossing(long *lower, long *upper, const da_learn_spectrum *s, long k, double tau)
 {
-    if (k < 0)
-        return da_fail(DA_EINVAL, "learn: negative degree %ld", k);
-    if (!(tau > 0 && tau <= 1))
-        return da_fail(DA_EINVAL, "learn: threshold %g out of range (0, 1]", tau);
-    da_learn_scan_crossing(lower, upper, spectrum_ends, s, s->Lmax, k, tau, s->prec);
-    return DA_OK;
+    return da_learn_scan_crossing(lower, upper, spectrum_ends, s, s->Lmax, k, tau, s->prec,
+                                  "learn");
 }
 
-void da_learn_scan_crossing(long *lower, long *upper, da_learn_mass_ends *ends, const void *ctx,
-                            long Lmax, long k, double tau, mpfr_prec_t prec)
+int da_learn_scan_crossing(long *lower, long *upper, da_learn_mass_ends *ends, const void *ctx,
+                           long Lmax, long k, double tau, mpfr_prec_t prec, const char *who)
 {
+    if (k < 0)
+        return da_fail(DA_EINVAL, "%s: negative degree %ld", who, k);
+    if (!(tau > 0 && tau <= 1))
+        return da_fail(DA_EINVAL, "%s: threshold %g out of range (0, 1]", who, tau);
     *lower = *upper = -1;
     mpfr_t lo, hi;
     mpfr_inits2(prec, lo, hi, (mpfr_ptr)0);
@@ -542,6 +542,7 @@ void da_learn_scan_crossing(long *lower, long *upper, da_learn_mass_ends *ends, 
         }
     }
     mpfr_clears(lo, hi, (mpfr_ptr)0);
+    return DA_OK;
 }
 
 int da_learn_rigorous(const da_learn_spectrum *s)

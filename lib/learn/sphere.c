@@ -436,12 +436,8 @@ static void sphere_ends(mpfr_t lo, mpfr_t hi, const void *ctx, long layer, long 
 
 int da_sphere_crossing(long *lower, long *upper, const da_sphere_spectrum *sp, long k, double tau)
 {
-    if (k < 0)
-        return da_fail(DA_EINVAL, "sphere: negative degree %ld", k);
-    if (!(tau > 0 && tau <= 1))
-        return da_fail(DA_EINVAL, "sphere: threshold %g out of range (0, 1]", tau);
-    da_learn_scan_crossing(lower, upper, sphere_ends, sp, sp->Lmax, k, tau, sp->prec);
-    return DA_OK;
+    return da_learn_scan_crossing(lower, upper, sphere_ends, sp, sp->Lmax, k, tau, sp->prec,
+                                  "sphere");
 }
 
 /* ---- effective ranks ------------------------------------------------ */
