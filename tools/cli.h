@@ -82,6 +82,11 @@ typedef struct {
  * did ("--digits needs a value", "CMD: unknown option '--x' (see dualact
  * CMD --help)", the ranges of cli_parse_long); returns 0 or exit code 2. */
 int cli_parse(cli_parser *p, int argc, char **argv, FILE *out);
+/* cli_parse for the commands of one activation (one: the message for a
+ * second), which is required: *act gets it, or NULL after --help (usage
+ * printed, nothing else to do).  Returns 0 or the exit code. */
+int cli_parse_act(const char **act, const char *cmd, const char *usage, const cli_opt *opts,
+                  int one, int argc, char **argv, FILE *out);
 /* "CMD: no activation given (see dualact CMD --help)"; returns 2 */
 int cli_no_activation(const char *cmd);
 

@@ -19,12 +19,10 @@ int cmd_diff(int argc, char **argv, FILE *out)
         CLI_OPT("--order", CLI_LONG, &order, .lo = 0, .hi = 16),
         CLI_OPT("--latex", CLI_FLAG, &latex, .ival = 1),
         CLI_OPT_END};
-    cli_parser p = {.cmd = "diff", .usage = usage, .opts = opts, .one = CLI_ONE_AT_A_TIME,
-                    .required = 1};
-    int rc = cli_parse(&p, argc, argv, out);
-    if (rc || p.help)
+    const char *spec;
+    int rc = cli_parse_act(&spec, "diff", usage, opts, CLI_ONE_AT_A_TIME, argc, argv, out);
+    if (rc || !spec)
         return rc;
-    const char *spec = p.arg1;
     da_act *act = NULL;
     rc = cli_act_new(&act, spec);
     if (rc)

@@ -368,12 +368,10 @@ int cmd_gram(int argc, char **argv, FILE *out)
         CLI_OPT("--raw", CLI_REFUSE, NULL,
                 .text = "gram: --raw is refused: the analysis is for the normalized activation"),
         CLI_OPT_END};
-    cli_parser p = {.cmd = "gram", .usage = usage, .opts = opts, .one = CLI_ONE_GOT,
-                    .required = 1};
-    int prc = cli_parse(&p, argc, argv, out);
-    if (prc || p.help)
+    const char *act_s;
+    int prc = cli_parse_act(&act_s, "gram", usage, opts, CLI_ONE_GOT, argc, argv, out);
+    if (prc || !act_s)
         return prc;
-    const char *act_s = p.arg1;
     if (depth < 0)
         return cli_usage_error("gram: --depth L is required");
     o.depth = depth;

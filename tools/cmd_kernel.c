@@ -86,12 +86,10 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         CLI_OPT("--method", CLI_CHOICE, &method_i, .choices = method_names),
         CLI_OPT("--format", CLI_FORMAT, &fmt),
         CLI_OPT_END};
-    cli_parser p = {.cmd = "kernel", .usage = usage, .opts = opts, .one = CLI_ONE_EXTRA,
-                    .required = 1};
-    int prc = cli_parse(&p, argc, argv, out);
-    if (prc || p.help)
+    const char *spec;
+    int prc = cli_parse_act(&spec, "kernel", usage, opts, CLI_ONE_EXTRA, argc, argv, out);
+    if (prc || !spec)
         return prc;
-    const char *spec = p.arg1;
     const char *param = param_names[param_i];
     int have_q = q1s || q2s || covs;
     if (have_q && !(q1s && q2s && covs))

@@ -94,12 +94,10 @@ int cmd_learn(int argc, char **argv, FILE *out)
         CLI_OPT("--inputs", CLI_LONG, &o.sim.inputs, .lo = 2, .hi = 100000000L),
         CLI_OPT("--seed", CLI_ULONG, &o.sim.seed, .lo = 0, .hi = 2147483647L),
         CLI_OPT_END};
-    cli_parser p = {.cmd = "learn", .usage = usage, .opts = opts, .one = CLI_ONE_AT_A_TIME,
-                    .required = 1};
-    int prc = cli_parse(&p, argc, argv, out);
-    if (prc || p.help)
+    const char *spec;
+    int prc = cli_parse_act(&spec, "learn", usage, opts, CLI_ONE_AT_A_TIME, argc, argv, out);
+    if (prc || !spec)
         return prc;
-    const char *spec = p.arg1;
     if (o.simulate && !o.dim)
         return cli_usage_error("learn: --simulate needs --dim (the simulation samples the sphere)");
     if (o.terms < 0)

@@ -99,12 +99,10 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
         CLI_OPT("--raw", CLI_FLAG, &normalized, .ival = 0),
         CLI_OPT("--normalized", CLI_FLAG, &normalized, .ival = 1),
         CLI_OPT_END};
-    cli_parser p = {.cmd = "meanfield", .usage = usage, .opts = opts, .one = CLI_ONE_EXTRA,
-                    .required = 1};
-    int prc = cli_parse(&p, argc, argv, out);
-    if (prc || p.help)
+    const char *spec;
+    int prc = cli_parse_act(&spec, "meanfield", usage, opts, CLI_ONE_EXTRA, argc, argv, out);
+    if (prc || !spec)
         return prc;
-    const char *spec = p.arg1;
     double w0 = sw2, w1 = sw2, b0 = sb2, b1 = sb2;
     long nw = 1, nb = 1;
     if (grid) {

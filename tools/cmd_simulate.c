@@ -65,12 +65,10 @@ int cmd_simulate(int argc, char **argv, FILE *out)
         CLI_OPT("--raw", CLI_REFUSE, NULL,
                 .text = "simulate: --raw is refused: the networks use the normalized activation"),
         CLI_OPT_END};
-    cli_parser p = {.cmd = "simulate", .usage = usage, .opts = opts, .one = CLI_ONE_GOT,
-                    .required = 1};
-    int prc = cli_parse(&p, argc, argv, out);
-    if (prc || p.help)
+    const char *act_s;
+    int prc = cli_parse_act(&act_s, "simulate", usage, opts, CLI_ONE_GOT, argc, argv, out);
+    if (prc || !act_s)
         return prc;
-    const char *act_s = p.arg1;
     long seed = dop.seed;
     if (width < 0 || depth < 0)
         return cli_usage_error("simulate: --width and --depth are required");

@@ -32,14 +32,10 @@ int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
         CLI_OPT(allow_derivative ? "--derivative" : NULL, CLI_LONG, &m->deriv, .lo = 0, .hi = 2,
                 .seen = &m->have_deriv),
         CLI_OPT_END};
-    cli_parser p = {.cmd = cmd, .usage = usage, .opts = opts, .one = CLI_ONE_EXTRA};
-    int rc = cli_parse(&p, argc, argv, out);
-    m->spec = p.arg1;
-    m->help = p.help;
+    int rc = cli_parse_act(&m->spec, cmd, usage, opts, CLI_ONE_EXTRA, argc, argv, out);
+    m->help = !rc && !m->spec;
     if (rc || m->help)
         return rc;
-    if (!m->spec)
-        return cli_no_activation(cmd);
     if (!m->rhos)
         return cli_usage_error("%s: --rho is required", cmd);
     /* iterating the raw dual treats the covariance E[sigma(X) sigma(Y)] as

@@ -4,6 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cli_parse_act(const char **act, const char *cmd, const char *usage, const cli_opt *opts,
+                  int one, int argc, char **argv, FILE *out)
+{
+    cli_parser p = {.cmd = cmd, .usage = usage, .opts = opts, .one = one, .required = 1};
+    int rc = cli_parse(&p, argc, argv, out);
+    *act = rc || p.help ? NULL : p.arg1;
+    return rc;
+}
+
 int cli_no_activation(const char *cmd)
 {
     return cli_usage_error("%s: no activation given (see dualact %s --help)", cmd, cmd);
