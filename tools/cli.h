@@ -173,6 +173,11 @@ typedef struct {
  * are required.  Returns 0 (m->help set after --help) or the exit code. */
 int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
                        const char *usage, long depth, int allow_derivative, FILE *out);
+/* The depth-L map (and NTK) of n correlations (da_kmap_iterate): 0, also
+ * when the digits were not reached (the caller judges them), or the exit
+ * code (message printed). */
+int cli_map_iterate(da_kmap **km, const da_dual *d, const da_ball_struct *rho, size_t n,
+                    const cli_map_opts *m);
 /* The JSON fields after "method": of a dual: the method, "accuracy_reached",
  * "bound" and, for an estimate, "bound_reason" (each line ends with ","). */
 void cli_map_json_method(FILE *out, const da_dual *d, int reached);

@@ -152,15 +152,9 @@ int cmd_dual(int argc, char **argv, FILE *out)
             }
         }
     } else {
-        st = da_kmap_iterate(&km, d, rho, got, depth, ntk);
-        if (st == DA_EINFINITE) {
-            rc = cli_lib_error(DA_EDOM, spec);
+        rc = cli_map_iterate(&km, d, rho, got, &m);
+        if (rc)
             goto done;
-        }
-        if (st && st != DA_EACCURACY) {
-            rc = cli_lib_error(st, spec);
-            goto done;
-        }
         for (size_t i = 0; i < got; i++) {
             da_ball_set(&val[i], ntk ? &km->ntk[(size_t)depth * got + i] : &km->rho[(size_t)depth * got + i]);
             if (da_ball_digits(&val[i]) < (double)digits)

@@ -45,7 +45,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     char text[64];
     if (cli_parse_rho(rhos, strlen(rhos), rho0, prec, text, sizeof text))
         return EXIT_USAGE;
-    int rc = EXIT_OK, st;
+    int rc = EXIT_OK;
     da_act *act = NULL;
     da_dual *d = NULL;
     da_kmap *km = NULL;
@@ -59,15 +59,9 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     rc = cli_map_dual(&d, act, &m, ntk ? 1.0 : fabs(mpfr_get_d(rho0->mid, MPFR_RNDU)));
     if (rc)
         goto done;
-    st = da_kmap_iterate(&km, d, rho0, 1, depth, ntk);
-    if (st == DA_EINFINITE) {
-        rc = cli_lib_error(DA_EDOM, spec);
+    rc = cli_map_iterate(&km, d, rho0, 1, &m);
+    if (rc)
         goto done;
-    }
-    if (st && st != DA_EACCURACY) {
-        rc = cli_lib_error(st, spec);
-        goto done;
-    }
     long worst = -1;
     double wd = INFINITY;
     for (long l = 0; l <= depth; l++) {

@@ -51,6 +51,18 @@ int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
     return EXIT_OK;
 }
 
+int cli_map_iterate(da_kmap **km, const da_dual *d, const da_ball_struct *rho, size_t n,
+                    const cli_map_opts *m)
+{
+    int st = da_kmap_iterate(km, d, rho, n, m->depth, m->ntk);
+    /* an infinite NTK (step, sign) is outside the map's domain for the user */
+    if (st == DA_EINFINITE)
+        return cli_lib_error(DA_EDOM, m->spec);
+    if (st && st != DA_EACCURACY)
+        return cli_lib_error(st, m->spec);
+    return EXIT_OK;
+}
+
 void cli_map_json_method(FILE *out, const da_dual *d, int reached)
 {
     da_json_write_str(out, da_dual_method(d));
