@@ -664,7 +664,7 @@ START_TEST(progress_hook)
 }
 END_TEST
 
-/* da_ball_get_str: only vouched-for digits, an error bound that covers
+/* da_ball_get_str (and da_ball_get_upper_str): only vouched-for digits, an error bound that covers
  * the printing, fixed point without "-0" */
 START_TEST(ball_text)
 {
@@ -690,7 +690,18 @@ START_TEST(ball_text)
     mpfr_set_d(b->rad, 1e-7, MPFR_RNDU);
     da_ball_get_str(v, sizeof v, NULL, 0, b, 4, DA_BALL_FIXED);
     ck_assert_str_eq(v, "0.0000");
+    /* the upper end, rounded upwards: 0.125 + 2^-30 = 0.12500000093... */
+    mpfr_set_d(b->mid, 0.125, MPFR_RNDN);
+    mpfr_set_ui_2exp(b->rad, 1, -30, MPFR_RNDU);
+    da_ball_get_upper_str(v, sizeof v, b, 6);
+    ck_assert_str_eq(v, "1.250001e-01");
+    mpfr_set_zero(b->rad, 1);
+    mpfr_set_si(b->mid, -2, MPFR_RNDN);
+    da_ball_get_upper_str(v, sizeof v, b, 3);
+    ck_assert_str_eq(v, "-2.000e+00");
     mpfr_set_nan(b->mid);
+    da_ball_get_upper_str(v, sizeof v, b, 6);
+    ck_assert_str_eq(v, "nan");
     da_ball_get_str(v, sizeof v, e, sizeof e, b, 4, DA_BALL_SCI);
     ck_assert_str_eq(v, "nan");
     ck_assert_str_eq(e, "inf");

@@ -711,6 +711,38 @@ START_TEST(test_hermite_limit)
 }
 END_TEST
 
+/* da_sphere_crossing: the first layers where the mass on degrees <= k may
+ * be, and is proved, below tau, as the balls of da_sphere_mass show them */
+START_TEST(test_sphere_crossing)
+{
+    da_learn_spectrum *s = spec_of("tanh", 40, 30, 30);
+    da_sphere_spectrum *sp = NULL;
+    ck_assert_int_eq(da_sphere_new(&sp, s, 5, 40), DA_OK);
+    da_ball b;
+    da_ball_init2(b, PREC);
+    const double taus[] = {0.9, 0.5, 0.2, 1e-300};
+    for (int i = 0; i < 4; i++) {
+        long lo, hi, wlo = -1, whi = -1;
+        ck_assert_int_eq(da_sphere_crossing(&lo, &hi, sp, 1, taus[i]), DA_OK);
+        for (long L = 0; L <= 30 && whi < 0; L++) {
+            ck_assert_int_eq(da_sphere_mass(b, sp, L, 1), DA_OK);
+            if (wlo < 0 && mid_d(b) - rad_d(b) < taus[i])
+                wlo = L;
+            if (mid_d(b) + rad_d(b) < taus[i])
+                whi = L;
+        }
+        ck_assert_msg(lo == wlo && hi == whi, "tau %g: [%ld, %ld], expected [%ld, %ld]", taus[i],
+                      lo, hi, wlo, whi);
+    }
+    long lo, hi;
+    ck_assert_int_eq(da_sphere_crossing(&lo, &hi, sp, 1, 0.0), DA_EINVAL);
+    ck_assert_int_eq(da_sphere_crossing(&lo, &hi, sp, -1, 0.5), DA_EINVAL);
+    da_ball_clear(b);
+    da_sphere_free(sp);
+    da_learn_spectrum_free(s);
+}
+END_TEST
+
 START_TEST(test_effective_ranks)
 {
     /* layer 0, the linear kernel t on S^{d-1}: eigenvalue 1/d, d times */
@@ -870,6 +902,7 @@ int main(void)
     tcase_add_test(tc, test_sphere_vs_mpmath);
     tcase_add_test(tc, test_hermite_limit);
     tcase_add_test(tc, test_effective_ranks);
+    tcase_add_test(tc, test_sphere_crossing);
     tcase_add_test(tc, test_simulation);
     tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);

@@ -25,6 +25,88 @@ typedef struct {
     int nacts;
 } common_opts;
 
+/* ---- options (opts.c): a table of cli_opt, one loop for every command ---- */
+typedef enum {
+    CLI_FLAG,         /* no value: *(int *)ptr = ival */
+    CLI_LONG,         /* *(long *)ptr, an integer in [lo, hi] */
+    CLI_ULONG,        /* *(unsigned long *)ptr, an integer in [lo, hi] */
+    CLI_DOUBLE,       /* *(double *)ptr, a number in [lo, hi] */
+    CLI_STRING,       /* *(const char **)ptr = the value as given */
+    CLI_CHOICE,       /* *(int *)ptr = the index of the value in choices */
+    CLI_FORMAT,       /* *(int *)ptr: text, csv, json (cli_parse_format) */
+    CLI_TABLE_FORMAT, /* *(da_table_format *)ptr (cli_parse_table_format) */
+    CLI_REFUSE,       /* no value: text is the usage error */
+    CLI_CALL          /* call(o, value): 0 or the exit code (message printed) */
+} cli_opt_kind;
+
+typedef struct cli_opt cli_opt;
+struct cli_opt {
+    const char *name;             /* "--digits"; a table ends with name NULL */
+    cli_opt_kind kind;
+    void *ptr;
+    double lo, hi;                /* the range of LONG, ULONG and DOUBLE */
+    int *seen;                    /* set to 1 once the option was read (or NULL) */
+    int ival;                     /* FLAG: the value stored */
+    const char *const *choices;   /* CHOICE: NULL-terminated */
+    const char *text;             /* REFUSE: the message */
+    int (*call)(const cli_opt *o, const char *v);
+    const char *alias;            /* another spelling ("-o" for "--output") */
+};
+
+/* one entry of a table: CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = 1000),
+   designated fields after the first three; a table ends with CLI_OPT_END */
+#define CLI_OPT(n, k, p, ...) {.name = (n), .kind = (k), .ptr = (p), __VA_ARGS__}
+#define CLI_OPT_END {0}
+
+/* what a second positional argument is told (the commands of one activation) */
+enum { CLI_ARGS_LIST = 0, CLI_ONE_EXTRA, CLI_ONE_AT_A_TIME, CLI_ONE_GOT };
+
+typedef struct {
+    const char *cmd;       /* the command's name, in the messages */
+    const char *usage;     /* printed on --help or -h */
+    const cli_opt *opts;
+    int one;               /* CLI_ARGS_LIST, or one activation (the message for a second) */
+    int required;          /* no positional argument: "CMD: no activation given" */
+    int extra_room;        /* room in args beyond the positional arguments */
+    int (*arg)(void *ctx, const char *a);  /* positional arguments to a hook instead */
+    void *ctx;
+    const char *arg1;      /* out: the first positional argument (NULL: none) */
+    const char **args;     /* out, CLI_ARGS_LIST: all of them (free() it) */
+    int nargs;
+    int help;              /* out: --help was given (usage printed, nothing else to do) */
+} cli_parser;
+
+/* Read argv[1..argc-1]: "--name value" and "--name=value", flags, and
+ * the positional arguments (a word that does not start with "--",
+ * such as a formula "-x").  Errors are reported as the commands always
+ * did ("--digits needs a value", "CMD: unknown option '--x' (see dualact
+ * CMD --help)", the ranges of cli_parse_long); returns 0 or exit code 2. */
+int cli_parse(cli_parser *p, int argc, char **argv, FILE *out);
+/* cli_parse for the commands of one activation (one: the message for a
+ * second), which is required: *act gets it, or NULL after --help (usage
+ * printed, nothing else to do).  Returns 0 or the exit code. */
+int cli_parse_act(const char **act, const char *cmd, const char *usage, const cli_opt *opts,
+                  int one, int argc, char **argv, FILE *out);
+/* "CMD: no activation given (see dualact CMD --help)"; returns 2 */
+int cli_no_activation(const char *cmd);
+
+/* The data-set options of gram and simulate. */
+typedef struct {
+    const char *file, *sphere, *separated, *columns;   /* --data --sphere --separated --columns */
+    int header;                                         /* --header */
+    long seed;                                          /* --seed (default 1) */
+} cli_data_opts;
+#define CLI_DATA_OPTS(d)                                                                     \
+    CLI_OPT("--data", CLI_STRING, &(d)->file), CLI_OPT("--sphere", CLI_STRING, &(d)->sphere), \
+    CLI_OPT("--separated", CLI_STRING, &(d)->separated),                                     \
+    CLI_OPT("--columns", CLI_STRING, &(d)->columns),                                         \
+    CLI_OPT("--header", CLI_FLAG, &(d)->header, .ival = 1),                                  \
+    CLI_OPT("--seed", CLI_LONG, &(d)->seed, .lo = 0, .hi = 4294967295.0)
+/* the data set the options ask for (cmd_gram.c); returns 0 or the exit code */
+int gram_cli_data(da_gram_data **data, const cli_data_opts *d);
+/* one line that names the data set */
+void gram_cli_describe(char *buf, size_t len, const da_gram_data *d);
+
 /* Report a usage or input error on stderr (one line) and return 2. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Report a library error (status, da_errmsg) and return the exit code. */
@@ -82,14 +164,23 @@ void cli_print_bound(FILE *f, int rigorous, const char *reason);
 typedef struct {
     long digits, depth, deriv, degree;
     int raw, ntk, fmt, have_depth, have_deriv, help;
-    const char *rhos, *spec, *method;
+    int method;         /* --method: 0 auto, 1 series, 2 closed */
+    const char *rhos, *spec;
+    mpfr_prec_t prec;   /* for the correlations: the digits asked and 33 guard bits */
 } cli_map_opts;
-void cli_map_opts_init(cli_map_opts *m, long depth);
-/* --rho --depth --digits --format --method --degree [--derivative] --raw
- * --ntk and one activation; --rho and the activation are required.
- * Returns 0 (m->help set after --help) or the exit code. */
+/* --rho --depth (default depth) --digits --format --method --degree
+ * [--derivative] --raw --ntk and one activation; --rho and the activation
+ * are required.  Returns 0 (m->help set after --help) or the exit code. */
 int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
-                       const char *usage, int allow_derivative, FILE *out);
+                       const char *usage, long depth, int allow_derivative, FILE *out);
+/* The depth-L map (and NTK) of n correlations (da_kmap_iterate): 0, also
+ * when the digits were not reached (the caller judges them), or the exit
+ * code (message printed). */
+int cli_map_iterate(da_kmap **km, const da_dual *d, const da_ball_struct *rho, size_t n,
+                    const cli_map_opts *m);
+/* The JSON fields after "method": of a dual: the method, "accuracy_reached",
+ * "bound" and, for an estimate, "bound_reason" (each line ends with ","). */
+void cli_map_json_method(FILE *out, const da_dual *d, int reached);
 /* The dual the options ask for (guard digits over several layers). */
 int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double rho_max);
 

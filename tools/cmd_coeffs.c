@@ -48,52 +48,20 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
 {
     long degree = 10, digits = 30;
     int raw = 0, dbl = 0, fmt = FMT_TEXT;
-    const char **acts = calloc((size_t)argc + 1, sizeof *acts);
-    int nacts = 0, rc = EXIT_OK;
-    if (!acts)
-        return cli_usage_error("out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            free(acts);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--degree") || !strcmp(a, "--digits") || !strcmp(a, "--format")) {
-            if (i + 1 >= argc) {
-                free(acts);
-                return cli_usage_error("%s needs a value", a);
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--degree")) {
-                if (cli_parse_long(v, 0, CLI_MAX_DEGREE, &degree, "--degree")) {
-                    free(acts);
-                    return EXIT_USAGE;
-                }
-            } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, CLI_MAX_DIGITS, &digits, "--digits")) {
-                    free(acts);
-                    return EXIT_USAGE;
-                }
-            } else {
-                if (cli_parse_format(v, &fmt)) {
-                    free(acts);
-                    return EXIT_USAGE;
-                }
-            }
-        } else if (!strcmp(a, "--raw")) {
-            raw = 1;
-        } else if (!strcmp(a, "--double")) {
-            dbl = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            free(acts);
-            return cli_usage_error("coeffs: unknown option '%s' (see dualact coeffs --help)", a);
-        } else {
-            acts[nacts++] = a;
-        }
-    }
-    if (nacts == 0) {
+    const cli_opt opts[] = {
+        CLI_OPT("--degree", CLI_LONG, &degree, .lo = 0, .hi = CLI_MAX_DEGREE),
+        CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = CLI_MAX_DIGITS),
+        CLI_OPT("--format", CLI_FORMAT, &fmt),
+        CLI_OPT("--raw", CLI_FLAG, &raw, .ival = 1),
+        CLI_OPT("--double", CLI_FLAG, &dbl, .ival = 1),
+        CLI_OPT_END};
+    cli_parser p = {.cmd = "coeffs", .usage = usage, .opts = opts, .required = 1};
+    int rc = cli_parse(&p, argc, argv, out);
+    const char **acts = p.args;
+    int nacts = p.nargs;
+    if (rc || p.help) {
         free(acts);
-        return cli_usage_error("coeffs: no activation given (see dualact coeffs --help)");
+        return rc;
     }
     if (dbl && digits > 15)
         digits = 15;

@@ -100,62 +100,31 @@ static void fmt_ratio(char *b, size_t n, long num, long den)
 int cmd_depth(int argc, char **argv, FILE *out)
 {
     const char *sd = NULL, *se = NULL, *sn = NULL;
-    int want_nngp = 1, want_ntk = 0, catalog = 0, rc = EXIT_OK;
+    int kernels = 1, catalog = 0, rc = EXIT_OK;   /* kernels: 1 NNGP, 2 NTK, 3 both */
     da_table_format fmt = DA_TABLE_TEXT;
     da_depth_opts dop;
     da_depth_opts_init(&dop);
-    const char **acts = calloc((size_t)argc + 64, sizeof *acts);
-    int nacts = 0, explicit_acts;
-    if (!acts)
-        return cli_usage_error("out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            free(acts);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--delta") || !strcmp(a, "--eps") || !strcmp(a, "--n") ||
-                   !strcmp(a, "--digits") || !strcmp(a, "--max-depth") ||
-                   !strcmp(a, "--format")) {
-            if (i + 1 >= argc) {
-                free(acts);
-                return cli_usage_error("%s needs a value", a);
-            }
-            const char *v = argv[++i];
-            int bad = 0;
-            if (!strcmp(a, "--delta"))
-                sd = v;
-            else if (!strcmp(a, "--eps"))
-                se = v;
-            else if (!strcmp(a, "--n"))
-                sn = v;
-            else if (!strcmp(a, "--digits"))
-                bad = cli_parse_long(v, 5, 320, &dop.digits, "--digits");
-            else if (!strcmp(a, "--max-depth"))
-                bad = cli_parse_long(v, 1, 100000000, &dop.max_depth, "--max-depth");
-            else
-                bad = cli_parse_table_format(v, &fmt);
-            if (bad) {
-                free(acts);
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--ntk")) {
-            want_ntk = 1;
-            want_nngp = 0;
-        } else if (!strcmp(a, "--both")) {
-            want_ntk = want_nngp = 1;
-        } else if (!strcmp(a, "--catalog")) {
-            catalog = 1;
-        } else if (!strcmp(a, "--raw")) {
-            free(acts);
-            return cli_usage_error("depth: --raw is refused: the analysis is for the normalized "
-                                   "activation");
-        } else if (a[0] == '-' && a[1] == '-') {
-            free(acts);
-            return cli_usage_error("depth: unknown option '%s' (see dualact depth --help)", a);
-        } else {
-            acts[nacts++] = a;
-        }
+    const cli_opt opts[] = {
+        CLI_OPT("--delta", CLI_STRING, &sd),
+        CLI_OPT("--eps", CLI_STRING, &se),
+        CLI_OPT("--n", CLI_STRING, &sn),
+        CLI_OPT("--digits", CLI_LONG, &dop.digits, .lo = 5, .hi = 320),
+        CLI_OPT("--max-depth", CLI_LONG, &dop.max_depth, .lo = 1, .hi = 100000000),
+        CLI_OPT("--format", CLI_TABLE_FORMAT, &fmt),
+        CLI_OPT("--ntk", CLI_FLAG, &kernels, .ival = 2),
+        CLI_OPT("--both", CLI_FLAG, &kernels, .ival = 3),
+        CLI_OPT("--catalog", CLI_FLAG, &catalog, .ival = 1),
+        CLI_OPT("--raw", CLI_REFUSE, NULL,
+                .text = "depth: --raw is refused: the analysis is for the normalized activation"),
+        CLI_OPT_END};
+    cli_parser p = {.cmd = "depth", .usage = usage, .opts = opts, .extra_room = 63};
+    rc = cli_parse(&p, argc, argv, out);
+    const char **acts = p.args;
+    int nacts = p.nargs, explicit_acts;
+    int want_nngp = kernels & 1, want_ntk = (kernels & 2) != 0;
+    if (rc || p.help) {
+        free(acts);
+        return rc;
     }
     explicit_acts = nacts;
     if (catalog) {
@@ -174,7 +143,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
     }
     if (nacts == 0) {
         free(acts);
-        return cli_usage_error("depth: no activation given (see dualact depth --help)");
+        return cli_no_activation("depth");
     }
     if (!sd || !se || !sn) {
         free(acts);
@@ -300,8 +269,8 @@ int cmd_depth(int argc, char **argv, FILE *out)
         mpfr_init2(mlo, 64);
         mpfr_sub(mlo, mu->mid, mu->rad, MPFR_RNDD);
         int mupos = mpfr_sgn(mlo) > 0;
-        char mus[32];
-        mpfr_snprintf(mus, sizeof mus, "%.6Rf", mu->mid);
+        char mus[40];   /* 6 decimals (mu is computed to 30 digits) */
+        da_ball_get_str(mus, sizeof mus, NULL, 0, mu, 6, DA_BALL_FIXED);
         mpfr_clear(mlo);
         da_ball_clear(mu);
         if (!mupos && !is_explicit) {
@@ -352,11 +321,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
                             goto done;
                         } else {
                             snprintf(dep, sizeof dep, "%ld", r.depth);
-                            mpfr_t hi;
-                            mpfr_init2(hi, mpfr_get_prec(r.value.mid));
-                            mpfr_add(hi, r.value.mid, r.value.rad, MPFR_RNDU);
-                            mpfr_snprintf(vh, sizeof vh, "%.6RUe", hi);
-                            mpfr_clear(hi);
+                            da_ball_get_upper_str(vh, sizeof vh, &r.value, 6);
                         }
                         fmt_long(bp, sizeof bp, r.bound_potential);
                         fmt_long(b2, sizeof b2, r.bound_two_phase);

@@ -15,31 +15,16 @@ int cmd_diff(int argc, char **argv, FILE *out)
 {
     long order = 1;
     int latex = 0;
-    const char *spec = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--order")) {
-            if (i + 1 >= argc)
-                return cli_usage_error("--order needs a value");
-            if (cli_parse_long(argv[++i], 0, 16, &order, "--order"))
-                return EXIT_USAGE;
-        } else if (!strcmp(a, "--latex")) {
-            latex = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            return cli_usage_error("diff: unknown option '%s' (see dualact diff --help)", a);
-        } else if (spec) {
-            return cli_usage_error("diff: one activation at a time ('%s' and '%s')", spec, a);
-        } else {
-            spec = a;
-        }
-    }
-    if (!spec)
-        return cli_usage_error("diff: no activation given (see dualact diff --help)");
+    const cli_opt opts[] = {
+        CLI_OPT("--order", CLI_LONG, &order, .lo = 0, .hi = 16),
+        CLI_OPT("--latex", CLI_FLAG, &latex, .ival = 1),
+        CLI_OPT_END};
+    const char *spec;
+    int rc = cli_parse_act(&spec, "diff", usage, opts, CLI_ONE_AT_A_TIME, argc, argv, out);
+    if (rc || !spec)
+        return rc;
     da_act *act = NULL;
-    int rc = cli_act_new(&act, spec);
+    rc = cli_act_new(&act, spec);
     if (rc)
         return rc;
     char *s = NULL;

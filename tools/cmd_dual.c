@@ -31,7 +31,9 @@ static const char usage[] =
     "printed as inf.  Exit status: 0 success, 2 usage or input error, 3\n"
     "accuracy not reached (the printed digits are still correct).\n";
 
-/* one decimal number, strictly, into a ball at precision prec */
+/* one decimal number, strictly, into a ball at precision prec; the range
+   check reads MPFR's rounding direction, so that 1 + 10^-40 is refused and
+   1 - 10^-40 accepted whatever prec is */
 int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *text, size_t tl)
 {
     if (len == 0 || len >= tl)
@@ -54,16 +56,27 @@ int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *
         da_ball_clear(b);
         return cli_usage_error("--rho: %s lies outside [-1, 1]", text);
     }
-    if (t)
-        mpfr_set_ui_2exp(b->rad, 1, mpfr_get_exp(b->mid) - (mpfr_exp_t)prec, MPFR_RNDU);
+    /* the ball: the library's decimal parser (an ulp when inexact) */
+    da_depth_parse_decimal(b, text);
     return 0;
+}
+
+/* a value and its error bound as text: "inf" (err 0) where infinite */
+static void value_str(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, int inf,
+                      long digits)
+{
+    if (inf) {
+        snprintf(v, vl, "%s", mpfr_sgn(b->mid) < 0 ? "-inf" : "inf");
+        snprintf(e, el, "0");
+    } else {
+        da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
+    }
 }
 
 int cmd_dual(int argc, char **argv, FILE *out)
 {
     cli_map_opts m;
-    cli_map_opts_init(&m, 1);
-    int prc = cli_map_opts_parse(&m, argc, argv, "dual", usage, 1, out);
+    int prc = cli_map_opts_parse(&m, argc, argv, "dual", usage, 1, 1, out);
     if (prc || m.help)
         return prc;
     long digits = m.digits, depth = m.depth, deriv = m.deriv;
@@ -72,7 +85,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
     if (m.have_deriv && deriv > 0 && (ntk || (m.have_depth && depth != 1)))
         return cli_usage_error("dual: --derivative applies to sigma_hat itself (depth 1, no --ntk)");
 
-    mpfr_prec_t prec = (mpfr_prec_t)ceil((double)digits * 3.3219280948873623) + 33;
+    mpfr_prec_t prec = m.prec;
     /* parse the list */
     size_t n = 1;
     for (const char *p = rhos; *p; p++)
@@ -139,15 +152,9 @@ int cmd_dual(int argc, char **argv, FILE *out)
             }
         }
     } else {
-        st = da_kmap_iterate(&km, d, rho, got, depth, ntk);
-        if (st == DA_EINFINITE) {
-            rc = cli_lib_error(DA_EDOM, spec);
+        rc = cli_map_iterate(&km, d, rho, got, &m);
+        if (rc)
             goto done;
-        }
-        if (st && st != DA_EACCURACY) {
-            rc = cli_lib_error(st, spec);
-            goto done;
-        }
         for (size_t i = 0; i < got; i++) {
             da_ball_set(&val[i], ntk ? &km->ntk[(size_t)depth * got + i] : &km->rho[(size_t)depth * got + i]);
             if (da_ball_digits(&val[i]) < (double)digits)
@@ -164,14 +171,12 @@ int cmd_dual(int argc, char **argv, FILE *out)
     }
     const char *what = ntk ? "normalized NTK" : deriv == 1 ? "sigma_hat'" : deriv == 2 ? "sigma_hat''" : "sigma_hat";
     char v[4200], e[64];
+#define VALUE(i) value_str(v, sizeof v, e, sizeof e, &val[i], inf[i], digits)
     const char *bk = cli_bound_kind(da_dual_rigorous(d));
     if (fmt == FMT_CSV) {
         fprintf(out, "rho,value,err,bound\n");
         for (size_t i = 0; i < got; i++) {
-            if (inf[i])
-                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
-            else
-                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
+            VALUE(i);
             fprintf(out, "%s,%s,%s,%s\n", text[i], v, e, bk);
         }
     } else if (fmt == FMT_JSON) {
@@ -181,19 +186,10 @@ int cmd_dual(int argc, char **argv, FILE *out)
         da_json_write_str(out, what);
         fprintf(out, ",\n  \"depth\": %ld,\n  \"derivative\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 depth, deriv, digits);
-        da_json_write_str(out, da_dual_method(d));
-        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", rc == EXIT_OK ? "true" : "false", bk);
-        if (!da_dual_rigorous(d)) {
-            fprintf(out, "  \"bound_reason\": ");
-            da_json_write_str(out, da_dual_bound_reason(d));
-            fprintf(out, ",\n");
-        }
+        cli_map_json_method(out, d, rc == EXIT_OK);
         fprintf(out, "  \"values\": [\n");
         for (size_t i = 0; i < got; i++) {
-            if (inf[i])
-                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
-            else
-                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
+            VALUE(i);
             fprintf(out, "    {\"rho\": \"%s\", \"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n", text[i], v, e, bk,
                     i + 1 < got ? "," : "");
         }
@@ -209,13 +205,11 @@ int cmd_dual(int argc, char **argv, FILE *out)
         int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
         fprintf(out, "%-22s  %-*s  %s\n", "rho", w, "value", "err");
         for (size_t i = 0; i < got; i++) {
-            if (inf[i])
-                snprintf(v, sizeof v, "%s", mpfr_sgn(val[i].mid) < 0 ? "-inf" : "inf"), snprintf(e, sizeof e, "0");
-            else
-                da_ball_get_str(v, sizeof v, e, sizeof e, &val[i], digits, DA_BALL_SCI);
+            VALUE(i);
             fprintf(out, "%-22s  %-*s  %s\n", text[i], w, v, e);
         }
     }
+#undef VALUE
 done:
     if (val)
         for (size_t i = 0; i < got; i++)

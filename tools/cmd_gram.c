@@ -115,9 +115,12 @@ static int drop_first_line(char *buf, size_t len)
 }
 
 /* shared with cmd_simulate.c: build the data set from the options */
-int gram_cli_data(da_gram_data **data, const char *file, const char *sphere,
-                  const char *separated, const char *columns, int header, unsigned long seed)
+int gram_cli_data(da_gram_data **data, const cli_data_opts *opt)
 {
+    const char *file = opt->file, *sphere = opt->sphere, *separated = opt->separated,
+               *columns = opt->columns;
+    int header = opt->header;
+    unsigned long seed = (unsigned long)opt->seed;
     int nsrc = (file != NULL) + (sphere != NULL) + (separated != NULL);
     if (nsrc != 1)
         return cli_usage_error("give exactly one of --data, --sphere, --separated");
@@ -329,114 +332,65 @@ static int gram_network(FILE *out, const da_act *act, const char *act_s, const d
     return 0;
 }
 
+/* --param ntk|standard */
+static int parse_param(const cli_opt *opt, const char *v)
+{
+    if (!strcmp(v, "ntk"))
+        *(int *)opt->ptr = DA_NETK_PARAM_NTK;
+    else if (!strcmp(v, "standard"))
+        *(int *)opt->ptr = DA_NETK_PARAM_STANDARD;
+    else
+        return cli_usage_error("--param: ntk or standard, not '%s'", v);
+    return EXIT_OK;
+}
+
 int cmd_gram(int argc, char **argv, FILE *out)
 {
-    const char *file = NULL, *sphere = NULL, *separated = NULL, *columns = NULL, *act_s = NULL;
-    long depth = -1, seed = 1, width = 1, prove_max = 40;
-    int header = 0, param = DA_NETK_PARAM_NTK;
+    cli_data_opts dop = {.seed = 1};
+    long depth = -1, width = 1, prove_max = 40;
+    int param = DA_NETK_PARAM_NTK, have_sw2 = 0, have_sb2 = 0, have_param = 0;
     double sw2 = 1, sb2 = 0;
-    const char *sw2_s = NULL, *sb2_s = NULL, *param_s = NULL;
     da_gram_opts o;
     da_gram_opts_init(&o);
     da_table_format fmt = DA_TABLE_TEXT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--data") || !strcmp(a, "--sphere") ||
-                   !strcmp(a, "--separated") || !strcmp(a, "--depth") ||
-                   !strcmp(a, "--rank-k") || !strcmp(a, "--seed") || !strcmp(a, "--columns") ||
-                   !strcmp(a, "--tol") || !strcmp(a, "--format") || !strcmp(a, "--sw2") ||
-                   !strcmp(a, "--sb2") || !strcmp(a, "--param") || !strcmp(a, "--width") ||
-                   !strcmp(a, "--prove-max")) {
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--data"))
-                file = v;
-            else if (!strcmp(a, "--sphere"))
-                sphere = v;
-            else if (!strcmp(a, "--separated"))
-                separated = v;
-            else if (!strcmp(a, "--columns"))
-                columns = v;
-            else if (!strcmp(a, "--sw2")) {
-                if (cli_parse_double(v, 0, 1e6, &sw2, "--sw2"))
-                    return EXIT_USAGE;
-                sw2_s = v;
-            } else if (!strcmp(a, "--sb2")) {
-                if (cli_parse_double(v, 0, 1e6, &sb2, "--sb2"))
-                    return EXIT_USAGE;
-                sb2_s = v;
-            } else if (!strcmp(a, "--param")) {
-                if (!strcmp(v, "ntk"))
-                    param = DA_NETK_PARAM_NTK;
-                else if (!strcmp(v, "standard"))
-                    param = DA_NETK_PARAM_STANDARD;
-                else
-                    return cli_usage_error("--param: ntk or standard, not '%s'", v);
-                param_s = v;
-            } else if (!strcmp(a, "--width")) {
-                if (cli_parse_long(v, 1, 1000000000L, &width, "--width"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--prove-max")) {
-                if (cli_parse_long(v, 0, 2000, &prove_max, "--prove-max"))
-                    return EXIT_USAGE;
-            }
-            else if (!strcmp(a, "--depth")) {
-                if (cli_parse_long(v, 0, 100000, &depth, "--depth"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--rank-k")) {
-                if (cli_parse_long(v, 0, 100000, &o.rank_k, "--rank-k"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--seed")) {
-                if (cli_parse_long(v, 0, 4294967295L, &seed, "--seed"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--tol")) {
-                if (cli_parse_double(v, 1e-15, 0.1, &o.lanczos_tol, "--tol"))
-                    return EXIT_USAGE;
-            } else {
-                if (cli_parse_table_format(v, &fmt))
-                    return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--header")) {
-            header = 1;
-        } else if (!strcmp(a, "--ntk")) {
-            o.ntk = 1;
-        } else if (!strcmp(a, "--spectrum")) {
-            o.spectrum = 1;
-        } else if (!strcmp(a, "--raw")) {
-            return cli_usage_error("gram: --raw is refused: the analysis is for the normalized "
-                                   "activation");
-        } else if (a[0] == '-' && a[1] == '-') {
-            return cli_usage_error("gram: unknown option '%s' (see dualact gram --help)", a);
-        } else if (act_s) {
-            return cli_usage_error("gram: one activation only (got '%s' and '%s')", act_s, a);
-        } else {
-            act_s = a;
-        }
-    }
-    if (!act_s)
-        return cli_usage_error("gram: no activation given (see dualact gram --help)");
+    const cli_opt opts[] = {
+        CLI_DATA_OPTS(&dop),
+        CLI_OPT("--depth", CLI_LONG, &depth, .lo = 0, .hi = 100000),
+        CLI_OPT("--rank-k", CLI_LONG, &o.rank_k, .lo = 0, .hi = 100000),
+        CLI_OPT("--tol", CLI_DOUBLE, &o.lanczos_tol, .lo = 1e-15, .hi = 0.1),
+        CLI_OPT("--format", CLI_TABLE_FORMAT, &fmt),
+        CLI_OPT("--sw2", CLI_DOUBLE, &sw2, .lo = 0, .hi = 1e6, .seen = &have_sw2),
+        CLI_OPT("--sb2", CLI_DOUBLE, &sb2, .lo = 0, .hi = 1e6, .seen = &have_sb2),
+        CLI_OPT("--param", CLI_CALL, &param, .call = parse_param, .seen = &have_param),
+        CLI_OPT("--width", CLI_LONG, &width, .lo = 1, .hi = 1000000000L),
+        CLI_OPT("--prove-max", CLI_LONG, &prove_max, .lo = 0, .hi = 2000),
+        CLI_OPT("--ntk", CLI_FLAG, &o.ntk, .ival = 1),
+        CLI_OPT("--spectrum", CLI_FLAG, &o.spectrum, .ival = 1),
+        CLI_OPT("--raw", CLI_REFUSE, NULL,
+                .text = "gram: --raw is refused: the analysis is for the normalized activation"),
+        CLI_OPT_END};
+    const char *act_s;
+    int prc = cli_parse_act(&act_s, "gram", usage, opts, CLI_ONE_GOT, argc, argv, out);
+    if (prc || !act_s)
+        return prc;
     if (depth < 0)
         return cli_usage_error("gram: --depth L is required");
     o.depth = depth;
-    if ((sw2_s != NULL) != (sb2_s != NULL))
+    if (have_sw2 != have_sb2)
         return cli_usage_error("gram: --sw2 and --sb2 go together");
-    if (param_s && !sw2_s)
+    if (have_param && !have_sw2)
         return cli_usage_error("gram: --param needs --sw2 and --sb2");
     da_act *act = NULL;
     int st = cli_act_new(&act, act_s);
     if (st)
         return st;
     da_gram_data *data = NULL;
-    int rc = gram_cli_data(&data, file, sphere, separated, columns, header, (unsigned long)seed);
+    int rc = gram_cli_data(&data, &dop);
     if (rc) {
         da_act_free(act);
         return rc;
     }
-    if (sw2_s) {
+    if (have_sw2) {
         if (o.ntk || o.rank_k || o.spectrum)
             rc = cli_usage_error("gram: --ntk, --rank-k, --spectrum do not apply with --sw2 "
                                  "(both kernels are shown)");

@@ -29,21 +29,10 @@ static const char usage[] =
     "kernel; 'dualact kernel ACT --depth L' gives the NNGP and NTK of sigma as written.\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached.\n";
 
-static void fmt(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, long digits)
-{
-    if (mpfr_nan_p(b->mid) || !mpfr_number_p(b->rad)) {
-        snprintf(v, vl, "nan");
-        snprintf(e, el, "inf");
-        return;
-    }
-    da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
-}
-
 int cmd_iterate(int argc, char **argv, FILE *out)
 {
     cli_map_opts m;
-    cli_map_opts_init(&m, 10);
-    int prc = cli_map_opts_parse(&m, argc, argv, "iterate", usage, 0, out);
+    int prc = cli_map_opts_parse(&m, argc, argv, "iterate", usage, 10, 0, out);
     if (prc || m.help)
         return prc;
     long digits = m.digits, depth = m.depth;
@@ -51,12 +40,12 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     const char *rhos = m.rhos, *spec = m.spec;
     if (strchr(rhos, ','))
         return cli_usage_error("iterate: --rho takes one value (dualact dual takes a list)");
-    mpfr_prec_t prec = (mpfr_prec_t)ceil((double)digits * 3.3219280948873623) + 33;
+    mpfr_prec_t prec = m.prec;
     da_ball rho0;
     char text[64];
     if (cli_parse_rho(rhos, strlen(rhos), rho0, prec, text, sizeof text))
         return EXIT_USAGE;
-    int rc = EXIT_OK, st;
+    int rc = EXIT_OK;
     da_act *act = NULL;
     da_dual *d = NULL;
     da_kmap *km = NULL;
@@ -70,15 +59,9 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     rc = cli_map_dual(&d, act, &m, ntk ? 1.0 : fabs(mpfr_get_d(rho0->mid, MPFR_RNDU)));
     if (rc)
         goto done;
-    st = da_kmap_iterate(&km, d, rho0, 1, depth, ntk);
-    if (st == DA_EINFINITE) {
-        rc = cli_lib_error(DA_EDOM, spec);
+    rc = cli_map_iterate(&km, d, rho0, 1, &m);
+    if (rc)
         goto done;
-    }
-    if (st && st != DA_EACCURACY) {
-        rc = cli_lib_error(st, spec);
-        goto done;
-    }
     long worst = -1;
     double wd = INFINITY;
     for (long l = 0; l <= depth; l++) {
@@ -110,13 +93,7 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         da_json_write_str(out, spec);
         fprintf(out, ",\n  \"normalized\": %s,\n  \"rho0\": \"%s\",\n  \"depth\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 raw ? "false" : "true", text, depth, digits);
-        da_json_write_str(out, da_dual_method(d));
-        fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", rc == EXIT_OK ? "true" : "false", bk);
-        if (!da_dual_rigorous(d)) {
-            fprintf(out, "  \"bound_reason\": ");
-            da_json_write_str(out, da_dual_bound_reason(d));
-            fprintf(out, ",\n");
-        }
+        cli_map_json_method(out, d, rc == EXIT_OK);
         fprintf(out, "  \"layers\": [\n");
     } else {
         fprintf(out, "activation  %s\n", spec);
@@ -130,14 +107,14 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         fprintf(out, "  %s\n", "ratio");
     }
     for (long l = 0; l <= depth; l++) {
-        fmt(v, sizeof v, e, sizeof e, &km->rho[l], digits);
+        da_ball_get_str(v, sizeof v, e, sizeof e, &km->rho[l], digits, DA_BALL_SCI);
         nv[0] = ne[0] = '\0';
         if (ntk)
-            fmt(nv, sizeof nv, ne, sizeof ne, &km->ntk[l], digits);
+            da_ball_get_str(nv, sizeof nv, ne, sizeof ne, &km->ntk[l], digits, DA_BALL_SCI);
         if (l == 0)
             snprintf(rv, sizeof rv, "nan"), snprintf(re, sizeof re, "inf");
         else
-            fmt(rv, sizeof rv, re, sizeof re, &km->ratio[l], digits < 6 ? digits : 6);
+            da_ball_get_str(rv, sizeof rv, re, sizeof re, &km->ratio[l], digits < 6 ? digits : 6, DA_BALL_SCI);
         if (ff == FMT_CSV)
             fprintf(out, "%ld,%s,%s,%s,%s,%s,%s\n", l, v, nv, e, ne, rv, bk);
         else if (ff == FMT_JSON)
@@ -156,22 +133,22 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     if (ff == FMT_JSON) {
         fprintf(out, "  ],\n  \"fixed_points\": [\n");
         for (size_t j = 0; j < nfp; j++) {
-            fmt(v, sizeof v, e, sizeof e, &fp[j].rho, digits);
-            fmt(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &fp[j].rho, digits, DA_BALL_SCI);
+            da_ball_get_str(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits, DA_BALL_SCI);
             fprintf(out, "    {\"rho\": \"%s\", \"err\": \"%s\", \"slope\": \"%s\", \"slope_err\": \"%s\", \"stability\": \"%s\"}%s\n",
                     v, e, mpfr_inf_p(fp[j].slope.mid) ? "inf" : nv, ne, stab[fp[j].stability],
                     j + 1 < nfp ? "," : "");
         }
         fprintf(out, "  ]");
         if (have_rates > 0) {
-            fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &rates.kappa0, digits, DA_BALL_SCI);
             fprintf(out, ",\n  \"kappa0\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
-            fmt(v, sizeof v, e, sizeof e, &rates.rate0, digits);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &rates.rate0, digits, DA_BALL_SCI);
             fprintf(out, ",\n  \"rate0\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
             if (rates.rate1_infinite)
                 fprintf(out, ",\n  \"rate1\": {\"value\": \"inf\", \"err\": \"0\"}");
             else {
-                fmt(v, sizeof v, e, sizeof e, &rates.rate1, digits);
+                da_ball_get_str(v, sizeof v, e, sizeof e, &rates.rate1, digits, DA_BALL_SCI);
                 fprintf(out, ",\n  \"rate1\": {\"value\": \"%s\", \"err\": \"%s\"}", v, e);
             }
             fprintf(out, ",\n  \"class\": ");
@@ -181,25 +158,25 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     } else {
         fprintf(out, "\nfixed points of sigma_hat in [-1, 1]:\n");
         for (size_t j = 0; j < nfp; j++) {
-            fmt(v, sizeof v, e, sizeof e, &fp[j].rho, digits < 20 ? digits : 20);
-            fmt(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits < 20 ? digits : 20);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &fp[j].rho, digits < 20 ? digits : 20, DA_BALL_SCI);
+            da_ball_get_str(nv, sizeof nv, ne, sizeof ne, &fp[j].slope, digits < 20 ? digits : 20, DA_BALL_SCI);
             fprintf(out, "  rho* = %s +- %s   slope %s%s%s   %s\n", v, e,
                     mpfr_inf_p(fp[j].slope.mid) ? "inf" : nv, mpfr_inf_p(fp[j].slope.mid) ? "" : " +- ",
                     mpfr_inf_p(fp[j].slope.mid) ? "" : ne, stab[fp[j].stability]);
         }
         if (have_rates > 0) {
-            fmt(v, sizeof v, e, sizeof e, &rates.kappa0, digits < 20 ? digits : 20);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &rates.kappa0, digits < 20 ? digits : 20, DA_BALL_SCI);
             fprintf(out, "\nthe kernel map kappa = sigma_hat/sigma_hat(1) (the correlation map of\n"
                          "unit inputs, kappa(1) = 1; %s):\n",
                     raw ? "for --raw it differs from the sigma_hat iterated above, "
                           "which keeps the raw variance" : "the same map as above for a normalized sigma");
             fprintf(out, "  kappa(0) = %s +- %s\n", v, e);
-            fmt(v, sizeof v, e, sizeof e, &rates.rate0, digits < 20 ? digits : 20);
+            da_ball_get_str(v, sizeof v, e, sizeof e, &rates.rate0, digits < 20 ? digits : 20, DA_BALL_SCI);
             fprintf(out, "  rate near 0, kappa'(0) = %s +- %s\n", v, e);
             if (rates.rate1_infinite)
                 fprintf(out, "  rate near 1, kappa'(1) = inf\n");
             else {
-                fmt(v, sizeof v, e, sizeof e, &rates.rate1, digits < 20 ? digits : 20);
+                da_ball_get_str(v, sizeof v, e, sizeof e, &rates.rate1, digits < 20 ? digits : 20, DA_BALL_SCI);
                 fprintf(out, "  rate near 1, kappa'(1) = %s +- %s\n", v, e);
             }
             fprintf(out, "  class of kappa (Joudaki & Hofmann): %s\n", da_kmap_jh_text(rates.jh_case));

@@ -53,76 +53,45 @@ static int parse_dec(da_ball b, const char *s, const char *what, mpfr_prec_t pre
         return cli_usage_error("%s: %s must be positive", what, s);
     if (positive == 0 && v < 0)
         return cli_usage_error("%s: %s must be non-negative", what, s);
-    mpfr_set_prec(b->mid, prec);
-    int t = mpfr_strtofr(b->mid, s, &end, 10, MPFR_RNDN);
-    mpfr_set_zero(b->rad, 1);
-    if (t)
-        mpfr_set_ui_2exp(b->rad, 1, mpfr_get_exp(b->mid) - (mpfr_exp_t)prec, MPFR_RNDU);
+    /* the ball of the decimal itself (strtod's hexadecimal forms are not decimals) */
+    mpfr_set_prec(b->mid, prec);   /* the ball at the precision asked for */
+    if (da_depth_parse_decimal(b, s))
+        return cli_usage_error("%s: '%s' is not a number", what, s);
     return 0;
 }
 
 int cmd_kernel(int argc, char **argv, FILE *out)
 {
-    const char *spec = NULL, *sw2s = "1", *sb2s = "0", *q1s = NULL, *q2s = NULL, *covs = NULL,
-               *rhos = NULL, *param = "ntk", *method = "auto";
+    static const char *const param_names[] = {"ntk", "standard", NULL};
+    static const char *const method_names[] = {"auto", "series", "closed", NULL};
+    const char *sw2s = "1", *sb2s = "0", *q1s = NULL, *q2s = NULL, *covs = NULL, *rhos = NULL;
     long depth = 1, digits = 30, width = 0, dim = 0;
-    int fmt = FMT_TEXT, normalized = 0, nobias = 0, have_sb2 = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--normalized")) {
-            normalized = 1;
-        } else if (!strcmp(a, "--no-bias")) {
-            nobias = 1;
-        } else if (!strcmp(a, "--raw")) {
-            /* the default here; accepted for symmetry with dual */
-        } else if (a[0] == '-' && a[1] == '-') {
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--depth")) {
-                if (cli_parse_long(v, 0, 100000, &depth, "--depth")) return EXIT_USAGE;
-            } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, 1000, &digits, "--digits")) return EXIT_USAGE;
-            } else if (!strcmp(a, "--width")) {
-                if (cli_parse_long(v, 1, 1000000000L, &width, "--width")) return EXIT_USAGE;
-            } else if (!strcmp(a, "--dim")) {
-                if (cli_parse_long(v, 1, 1000000000L, &dim, "--dim")) return EXIT_USAGE;
-            } else if (!strcmp(a, "--sw2")) {
-                sw2s = v;
-            } else if (!strcmp(a, "--sb2")) {
-                sb2s = v, have_sb2 = 1;
-            } else if (!strcmp(a, "--q1")) {
-                q1s = v;
-            } else if (!strcmp(a, "--q2")) {
-                q2s = v;
-            } else if (!strcmp(a, "--cov")) {
-                covs = v;
-            } else if (!strcmp(a, "--rho")) {
-                rhos = v;
-            } else if (!strcmp(a, "--param")) {
-                if (strcmp(v, "ntk") && strcmp(v, "standard"))
-                    return cli_usage_error("--param: '%s' is not one of ntk, standard", v);
-                param = v;
-            } else if (!strcmp(a, "--method")) {
-                if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))
-                    return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
-                method = v;
-            } else if (!strcmp(a, "--format")) {
-                if (cli_parse_format(v, &fmt)) return EXIT_USAGE;
-            } else {
-                return cli_usage_error("kernel: unknown option '%s' (see dualact kernel --help)", a);
-            }
-        } else if (!spec) {
-            spec = a;
-        } else {
-            return cli_usage_error("kernel: one activation only ('%s' is extra)", a);
-        }
-    }
-    if (!spec)
-        return cli_usage_error("kernel: no activation given (see dualact kernel --help)");
+    int fmt = FMT_TEXT, normalized = 0, nobias = 0, have_sb2 = 0, param_i = 0, method_i = 0,
+        raw = 0;
+    const cli_opt opts[] = {
+        CLI_OPT("--normalized", CLI_FLAG, &normalized, .ival = 1),
+        CLI_OPT("--no-bias", CLI_FLAG, &nobias, .ival = 1),
+        /* the default here; accepted for symmetry with dual */
+        CLI_OPT("--raw", CLI_FLAG, &raw, .ival = 1),
+        CLI_OPT("--depth", CLI_LONG, &depth, .lo = 0, .hi = 100000),
+        CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = 1000),
+        CLI_OPT("--width", CLI_LONG, &width, .lo = 1, .hi = 1000000000L),
+        CLI_OPT("--dim", CLI_LONG, &dim, .lo = 1, .hi = 1000000000L),
+        CLI_OPT("--sw2", CLI_STRING, &sw2s),
+        CLI_OPT("--sb2", CLI_STRING, &sb2s, .seen = &have_sb2),
+        CLI_OPT("--q1", CLI_STRING, &q1s),
+        CLI_OPT("--q2", CLI_STRING, &q2s),
+        CLI_OPT("--cov", CLI_STRING, &covs),
+        CLI_OPT("--rho", CLI_STRING, &rhos),
+        CLI_OPT("--param", CLI_CHOICE, &param_i, .choices = param_names),
+        CLI_OPT("--method", CLI_CHOICE, &method_i, .choices = method_names),
+        CLI_OPT("--format", CLI_FORMAT, &fmt),
+        CLI_OPT_END};
+    const char *spec;
+    int prc = cli_parse_act(&spec, "kernel", usage, opts, CLI_ONE_EXTRA, argc, argv, out);
+    if (prc || !spec)
+        return prc;
+    const char *param = param_names[param_i];
     int have_q = q1s || q2s || covs;
     if (have_q && !(q1s && q2s && covs))
         return cli_usage_error("kernel: --q1, --q2 and --cov go together");
@@ -185,8 +154,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
     da_netk_opts_init(&o);
     o.digits = work;
     o.normalized = normalized;
-    o.method = !strcmp(method, "series") ? DA_DUAL_SERIES
-             : !strcmp(method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
+    o.method = method_i == 1 ? DA_DUAL_SERIES : method_i == 2 ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
     int st = da_netk_new(&k, act, &o);
     if (st) {
         rc = cli_lib_error(st, spec);

@@ -62,72 +62,42 @@ static void ranks(da_ball r0, da_ball R0, da_ball rk, da_ball Rk, const da_spher
     mpz_clear(z);
 }
 
+/* --threshold: a number in (0, 1] */
+static int parse_threshold(const cli_opt *opt, const char *v)
+{
+    double *tau = opt->ptr;
+    if (cli_parse_double(v, 0, 1, tau, opt->name))
+        return EXIT_USAGE;
+    if (!(*tau > 0))
+        return cli_usage_error("--threshold: must be > 0");
+    return EXIT_OK;
+}
+
 int cmd_learn(int argc, char **argv, FILE *out)
 {
     learn_opts o = {1, 20, 0, -1, 30, 0.1, FMT_TEXT, 0, {0}};
     da_sim_opts_init(&o.sim);
-    const char *spec = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--raw")) {
-            return cli_usage_error("learn: --raw is not supported: the degree spectrum is that of the "
-                                   "normalized activation (p_0 = a_0^2 = 0, sum p_k = 1)");
-        } else if (!strcmp(a, "--simulate")) {
-            o.simulate = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            static const char *const valued[] = {"--degree", "--depth", "--dim", "--threshold",
-                                                 "--terms", "--digits", "--format", "--width",
-                                                 "--networks", "--inputs", "--seed"};
-            int known = 0;
-            for (size_t m = 0; m < sizeof valued / sizeof valued[0]; m++)
-                known |= !strcmp(a, valued[m]);
-            if (!known)
-                return cli_usage_error("learn: unknown option '%s' (see dualact learn --help)", a);
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            long t;
-            int bad = 0;
-            if (!strcmp(a, "--degree"))
-                bad = cli_parse_long(v, 0, 5000, &o.degree, a);
-            else if (!strcmp(a, "--depth"))
-                bad = cli_parse_long(v, 0, 100000, &o.depth, a);
-            else if (!strcmp(a, "--dim"))
-                bad = cli_parse_long(v, 2, 1000000000L, &o.dim, a);
-            else if (!strcmp(a, "--terms"))
-                bad = cli_parse_long(v, 1, 5000, &o.terms, a);
-            else if (!strcmp(a, "--digits"))
-                bad = cli_parse_long(v, 1, 1000, &o.digits, a);
-            else if (!strcmp(a, "--threshold")) {
-                bad = cli_parse_double(v, 0, 1, &o.tau, a);
-                if (!bad && !(o.tau > 0))
-                    return cli_usage_error("--threshold: must be > 0");
-            } else if (!strcmp(a, "--width"))
-                bad = cli_parse_long(v, 1, 100000, &o.sim.width, a);
-            else if (!strcmp(a, "--networks"))
-                bad = cli_parse_long(v, 2, 100000000L, &o.sim.networks, a);
-            else if (!strcmp(a, "--inputs"))
-                bad = cli_parse_long(v, 2, 100000000L, &o.sim.inputs, a);
-            else if (!strcmp(a, "--seed")) {
-                bad = cli_parse_long(v, 0, 2147483647L, &t, a);
-                o.sim.seed = (unsigned long)t;
-            } else {
-                if (cli_parse_format(v, &o.fmt))
-                    return EXIT_USAGE;
-            }
-            if (bad)
-                return EXIT_USAGE;
-        } else if (spec) {
-            return cli_usage_error("learn: one activation at a time ('%s' and '%s')", spec, a);
-        } else {
-            spec = a;
-        }
-    }
-    if (!spec)
-        return cli_usage_error("learn: no activation given (see dualact learn --help)");
+    const cli_opt opts[] = {
+        CLI_OPT("--raw", CLI_REFUSE, NULL,
+                .text = "learn: --raw is not supported: the degree spectrum is that of the "
+                        "normalized activation (p_0 = a_0^2 = 0, sum p_k = 1)"),
+        CLI_OPT("--simulate", CLI_FLAG, &o.simulate, .ival = 1),
+        CLI_OPT("--degree", CLI_LONG, &o.degree, .lo = 0, .hi = 5000),
+        CLI_OPT("--depth", CLI_LONG, &o.depth, .lo = 0, .hi = 100000),
+        CLI_OPT("--dim", CLI_LONG, &o.dim, .lo = 2, .hi = 1000000000L),
+        CLI_OPT("--threshold", CLI_CALL, &o.tau, .call = parse_threshold),
+        CLI_OPT("--terms", CLI_LONG, &o.terms, .lo = 1, .hi = 5000),
+        CLI_OPT("--digits", CLI_LONG, &o.digits, .lo = 1, .hi = 1000),
+        CLI_OPT("--format", CLI_FORMAT, &o.fmt),
+        CLI_OPT("--width", CLI_LONG, &o.sim.width, .lo = 1, .hi = 100000),
+        CLI_OPT("--networks", CLI_LONG, &o.sim.networks, .lo = 2, .hi = 100000000L),
+        CLI_OPT("--inputs", CLI_LONG, &o.sim.inputs, .lo = 2, .hi = 100000000L),
+        CLI_OPT("--seed", CLI_ULONG, &o.sim.seed, .lo = 0, .hi = 2147483647L),
+        CLI_OPT_END};
+    const char *spec;
+    int prc = cli_parse_act(&spec, "learn", usage, opts, CLI_ONE_AT_A_TIME, argc, argv, out);
+    if (prc || !spec)
+        return prc;
     if (o.simulate && !o.dim)
         return cli_usage_error("learn: --simulate needs --dim (the simulation samples the sphere)");
     if (o.terms < 0)
@@ -229,26 +199,10 @@ int cmd_learn(int argc, char **argv, FILE *out)
         }
 #define MASS(L) (o.dim ? da_sphere_mass(b, sp, (L), o.degree) : da_learn_mass(b, s, (L), o.degree))
     long lo_cross, hi_cross;
-    if (o.dim) {
-        /* crossing on the sphere, from the sphere masses */
-        lo_cross = hi_cross = -1;
-        for (long L = 0; L <= o.depth; L++) {
-            MASS(L);
-            mpfr_t lo, hi;
-            mpfr_inits2(256, lo, hi, (mpfr_ptr)0);
-            mpfr_sub(lo, b->mid, b->rad, MPFR_RNDD);
-            mpfr_add(hi, b->mid, b->rad, MPFR_RNDU);
-            if (lo_cross < 0 && mpfr_cmp_d(lo, o.tau) < 0)
-                lo_cross = L;
-            if (hi_cross < 0 && mpfr_cmp_d(hi, o.tau) < 0)
-                hi_cross = L;
-            mpfr_clears(lo, hi, (mpfr_ptr)0);
-            if (hi_cross >= 0)
-                break;
-        }
-    } else {
+    if (o.dim)
+        da_sphere_crossing(&lo_cross, &hi_cross, sp, o.degree, o.tau);
+    else
         da_learn_crossing(&lo_cross, &hi_cross, s, o.degree, o.tau);
-    }
 
     const char *bk = cli_bound_kind(da_learn_rigorous(s));
     if (o.fmt == FMT_CSV) {

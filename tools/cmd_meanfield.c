@@ -89,46 +89,20 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
     double sw2 = 1, sb2 = 0;
     long digits = 10;
     int ff = FMT_TEXT, normalized = 0;
-    const char *spec = NULL, *grid = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--sw2") || !strcmp(a, "--sb2") || !strcmp(a, "--grid") ||
-                   !strcmp(a, "--digits") || !strcmp(a, "--format")) {
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--sw2")) {
-                if (cli_parse_double(v, 1e-6, 1e6, &sw2, "--sw2"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--sb2")) {
-                if (cli_parse_double(v, 0, 1e6, &sb2, "--sb2"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--grid")) {
-                grid = v;
-            } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, 15, &digits, "--digits"))
-                    return EXIT_USAGE;
-            } else {
-                if (cli_parse_format(v, &ff))
-                    return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--raw")) {
-            normalized = 0;
-        } else if (!strcmp(a, "--normalized")) {
-            normalized = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            return cli_usage_error("meanfield: unknown option '%s' (see dualact meanfield --help)", a);
-        } else if (!spec) {
-            spec = a;
-        } else {
-            return cli_usage_error("meanfield: one activation only ('%s' is extra)", a);
-        }
-    }
-    if (!spec)
-        return cli_usage_error("meanfield: no activation given (see dualact meanfield --help)");
+    const char *grid = NULL;
+    const cli_opt opts[] = {
+        CLI_OPT("--sw2", CLI_DOUBLE, &sw2, .lo = 1e-6, .hi = 1e6),
+        CLI_OPT("--sb2", CLI_DOUBLE, &sb2, .lo = 0, .hi = 1e6),
+        CLI_OPT("--grid", CLI_STRING, &grid),
+        CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = 15),
+        CLI_OPT("--format", CLI_FORMAT, &ff),
+        CLI_OPT("--raw", CLI_FLAG, &normalized, .ival = 0),
+        CLI_OPT("--normalized", CLI_FLAG, &normalized, .ival = 1),
+        CLI_OPT_END};
+    const char *spec;
+    int prc = cli_parse_act(&spec, "meanfield", usage, opts, CLI_ONE_EXTRA, argc, argv, out);
+    if (prc || !spec)
+        return prc;
     double w0 = sw2, w1 = sw2, b0 = sb2, b1 = sb2;
     long nw = 1, nb = 1;
     if (grid) {

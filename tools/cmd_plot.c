@@ -5,6 +5,7 @@
  * in double precision (plots are for the eye); the file is written to a
  * temporary name and renamed, so an error never leaves half a figure. */
 #include "cli.h"
+#include "report/escape.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -73,8 +74,8 @@ typedef struct {
     int n;
 } list;
 
-/* "a,b,c" of doubles in [lo, hi] */
-static int parse_list(list *l, const char *s, double lo, double hi, const char *what)
+/* "a,b,c" of doubles in [lo, hi] (parse_list) */
+static int read_list(list *l, const char *s, double lo, double hi, const char *what)
 {
     l->n = 0;
     l->v = NULL;
@@ -103,6 +104,18 @@ static int parse_list(list *l, const char *s, double lo, double hi, const char *
     return rc;
 }
 
+/* "a,b,c" of doubles in [lo, hi]; l->v is NULL after an error */
+static int parse_list(list *l, const char *s, double lo, double hi, const char *what)
+{
+    int rc = read_list(l, s, lo, hi, what);
+    if (rc) {
+        free(l->v);
+        l->v = NULL;
+        l->n = 0;
+    }
+    return rc;
+}
+
 static const char *kind_names[] = {"dual", "iterate", "mass", "lambda", "phase"};
 
 /* a number for a label: %g, short */
@@ -116,24 +129,10 @@ static void tex_act(char *x, size_t xn, const char *act)
 {
     size_t k = 0;
     for (const char *c = act; *c && k + 20 < xn; c++) {
-        const char *r = NULL;
         char one[2] = {*c, 0};
-        switch (*c) {
-        case '_': r = "\\_"; break;
-        case '%': r = "\\%"; break;
-        case '&': r = "\\&"; break;
-        case '#': r = "\\#"; break;
-        case '$': r = "\\$"; break;
-        case '{': r = "\\{"; break;
-        case '}': r = "\\}"; break;
-        case '^': r = "\\^{}"; break;
-        case '~': r = "\\textasciitilde{}"; break;
-        case '\\': r = "\\textbackslash{}"; break;
-        case '<': r = "\\textless{}"; break;
-        case '>': r = "\\textgreater{}"; break;
-        case '|': r = "\\textbar{}"; break;
-        default: r = one;
-        }
+        const char *r = da_tex_escape_char(*c, DA_TEX_BAR);
+        if (!r)
+            r = one;
         size_t l = strlen(r);
         memcpy(x + k, r, l);
         k += l;
@@ -469,10 +468,8 @@ static int plot_iterate(da_plot *p, const plot_opts *o, dual_item *it)
     if (o->depth_s && cli_parse_long(o->depth_s, 1, 10000, &depth, "--depth"))
         return EXIT_USAGE;
     list R = {0};
-    if (parse_list(&R, o->rho_s ? o->rho_s : "0.99,0.9,0.5,0.1,-0.5", -1, 1, "--rho")) {
-        free(R.v);
+    if (parse_list(&R, o->rho_s ? o->rho_s : "0.99,0.9,0.5,0.1,-0.5", -1, 1, "--rho"))
         return EXIT_USAGE;
-    }
     int rc = 0;
     double *x = malloc((size_t)(depth + 1) * sizeof *x), *y = malloc((size_t)(depth + 1) * sizeof *y);
     if (!x || !y) {
@@ -533,10 +530,8 @@ static int plot_mass(da_plot *p, const plot_opts *o, dual_item *it)
     if (o->depth_s && cli_parse_long(o->depth_s, 1, 2000, &depth, "--depth"))
         return EXIT_USAGE;
     list K = {0};
-    if (parse_list(&K, o->k_s ? o->k_s : "1,2,3", 1, 1000, "--k")) {
-        free(K.v);
+    if (parse_list(&K, o->k_s ? o->k_s : "1,2,3", 1, 1000, "--k"))
         return EXIT_USAGE;
-    }
     long kmax = 1;
     for (int m = 0; m < K.n; m++) {
         if (K.v[m] != floor(K.v[m])) {
@@ -612,10 +607,8 @@ static int plot_lambda(da_plot *p, const plot_opts *o, dual_item *it)
     if (o->depth_s && cli_parse_long(o->depth_s, 1, 10000, &depth, "--depth"))
         return EXIT_USAGE;
     list D = {0};
-    if (parse_list(&D, o->delta_s ? o->delta_s : "0.1", 1e-12, 1, "--delta")) {
-        free(D.v);
+    if (parse_list(&D, o->delta_s ? o->delta_s : "0.1", 1e-12, 1, "--delta"))
         return EXIT_USAGE;
-    }
     if (!o->bound_only && o->n > 20000) {
         free(D.v);
         return cli_usage_error("plot lambda: --n %ld is too large for the kernel matrix "
@@ -816,6 +809,61 @@ static int plot_phase(da_plot *p, const plot_opts *o, dual_item *it)
     return 0;
 }
 
+/* -o FILE, --output FILE */
+static int parse_output(const cli_opt *opt, const char *v)
+{
+    if (!*v)
+        return cli_usage_error("-o: empty file name");
+    *(const char **)opt->ptr = v;
+    return EXIT_OK;
+}
+
+/* --format svg|pgf|gnuplot (pgfplots and tikz for pgf) */
+static int parse_plot_format(const cli_opt *opt, const char *v)
+{
+    int *f = opt->ptr;
+    if (!strcmp(v, "svg"))
+        *f = DA_PLOT_SVG;
+    else if (!strcmp(v, "pgf") || !strcmp(v, "pgfplots") || !strcmp(v, "tikz"))
+        *f = DA_PLOT_PGF;
+    else if (!strcmp(v, "gnuplot"))
+        *f = DA_PLOT_GNUPLOT;
+    else
+        return cli_usage_error("--format: '%s' is not one of svg, pgf, gnuplot", v);
+    return EXIT_OK;
+}
+
+/* --size WxH */
+static int parse_size(const cli_opt *opt, const char *v)
+{
+    plot_opts *o = opt->ptr;
+    int w, h, nch = 0;
+    if (sscanf(v, "%dx%d%n", &w, &h, &nch) != 2 || v[nch] || w < 200 || w > 4000 || h < 150 ||
+        h > 4000)
+        return cli_usage_error("--size: '%s' is not WxH with 200 <= W <= 4000, "
+                               "150 <= H <= 4000", v);
+    o->width = w;
+    o->height = h;
+    return EXIT_OK;
+}
+
+/* the positional arguments: the kind, then the activations */
+static int plot_arg(void *ctx, const char *a)
+{
+    plot_opts *o = ctx;
+    if (o->kind >= 0) {
+        o->acts[o->nacts++] = a;
+        return EXIT_OK;
+    }
+    for (int k = 0; k < 5; k++)
+        if (!strcmp(a, kind_names[k]))
+            o->kind = k;
+    if (o->kind < 0)
+        return cli_usage_error("plot: unknown kind '%s' (one of dual, iterate, mass, "
+                               "lambda, phase)", a);
+    return EXIT_OK;
+}
+
 int cmd_plot(int argc, char **argv, FILE *out)
 {
     plot_opts o;
@@ -839,131 +887,34 @@ int cmd_plot(int argc, char **argv, FILE *out)
     da_plot *p = NULL;
     char *text = NULL;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            goto done;
-        }
-        static const char *valued[] = {"-o", "--output", "--format", "--depth", "--rho", "--k",
-                                       "--delta", "--n", "--sb2-max", "--sw2-max", "--title",
-                                       "--size", "--legend", "--dim", "--seed", NULL};
-        int has_value = 0;
-        for (int v = 0; valued[v]; v++)
-            has_value |= !strcmp(a, valued[v]);
-        if (has_value) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("%s needs a value", a);
-                goto done;
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-                if (!*v) {
-                    rc = cli_usage_error("-o: empty file name");
-                    goto done;
-                }
-                o.outpath = v;
-            } else if (!strcmp(a, "--format")) {
-                if (!strcmp(v, "svg")) o.format = DA_PLOT_SVG;
-                else if (!strcmp(v, "pgf") || !strcmp(v, "pgfplots") || !strcmp(v, "tikz"))
-                    o.format = DA_PLOT_PGF;
-                else if (!strcmp(v, "gnuplot")) o.format = DA_PLOT_GNUPLOT;
-                else {
-                    rc = cli_usage_error("--format: '%s' is not one of svg, pgf, gnuplot", v);
-                    goto done;
-                }
-            } else if (!strcmp(a, "--depth")) {
-                o.depth_s = v;
-            } else if (!strcmp(a, "--rho")) {
-                o.rho_s = v;
-            } else if (!strcmp(a, "--k")) {
-                o.k_s = v;
-            } else if (!strcmp(a, "--delta")) {
-                o.delta_s = v;
-            } else if (!strcmp(a, "--n")) {
-                if (cli_parse_long(v, 2, 1000000000L, &o.n, "--n")) {
-                    rc = EXIT_USAGE;
-                    goto done;
-                }
-                n_set = 1;
-            } else if (!strcmp(a, "--dim")) {
-                if (cli_parse_long(v, 2, 100000, &o.dim, "--dim")) {
-                    rc = EXIT_USAGE;
-                    goto done;
-                }
-                dim_set = 1;
-            } else if (!strcmp(a, "--seed")) {
-                long sd;
-                if (cli_parse_long(v, 0, 2147483647L, &sd, "--seed")) {
-                    rc = EXIT_USAGE;
-                    goto done;
-                }
-                o.seed = (unsigned long)sd;
-                seed_set = 1;
-            } else if (!strcmp(a, "--sb2-max")) {
-                if (cli_parse_double(v, 1e-6, 1e3, &o.sb2_max, "--sb2-max")) {
-                    rc = EXIT_USAGE;
-                    goto done;
-                }
-            } else if (!strcmp(a, "--sw2-max")) {
-                if (cli_parse_double(v, 1e-3, 1e3, &o.sw2_max, "--sw2-max")) {
-                    rc = EXIT_USAGE;
-                    goto done;
-                }
-            } else if (!strcmp(a, "--title")) {
-                o.title = v;
-                o.has_title = 1;
-            } else if (!strcmp(a, "--size")) {
-                int w, h, nch = 0;
-                if (sscanf(v, "%dx%d%n", &w, &h, &nch) != 2 || v[nch] || w < 200 || w > 4000 ||
-                    h < 150 || h > 4000) {
-                    rc = cli_usage_error("--size: '%s' is not WxH with 200 <= W <= 4000, "
-                                         "150 <= H <= 4000", v);
-                    goto done;
-                }
-                o.width = w;
-                o.height = h;
-            } else if (!strcmp(a, "--legend")) {
-                static const char *pos[] = {"auto", "ne", "nw", "se", "sw", "outside", "none"};
-                int found = -1;
-                for (int q = 0; q < 7; q++)
-                    if (!strcmp(v, pos[q]))
-                        found = q;
-                if (found < 0) {
-                    rc = cli_usage_error("--legend: '%s' is not one of auto, ne, nw, se, sw, "
-                                         "outside, none", v);
-                    goto done;
-                }
-                o.legend = found;   /* the same order as DA_PLOT_LEGEND_* */
-            }
-        } else if (!strcmp(a, "--ntk")) {
-            o.ntk = 1;
-        } else if (!strcmp(a, "--logy")) {
-            o.logy = 1;
-        } else if (!strcmp(a, "--linear")) {
-            o.linear = 1;
-        } else if (!strcmp(a, "--raw")) {
-            o.raw = 1;
-        } else if (!strcmp(a, "--normalized")) {
-            o.normalized = 1;
-        } else if (!strcmp(a, "--bound-only")) {
-            o.bound_only = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            rc = cli_usage_error("plot: unknown option '%s' (see dualact plot --help)", a);
-            goto done;
-        } else if (o.kind < 0) {
-            for (int k = 0; k < 5; k++)
-                if (!strcmp(a, kind_names[k]))
-                    o.kind = k;
-            if (o.kind < 0) {
-                rc = cli_usage_error("plot: unknown kind '%s' (one of dual, iterate, mass, "
-                                     "lambda, phase)", a);
-                goto done;
-            }
-        } else {
-            o.acts[o.nacts++] = a;
-        }
-    }
+    static const char *const legend_names[] = {"auto", "ne", "nw", "se", "sw", "outside", "none",
+                                               NULL};   /* the order of DA_PLOT_LEGEND_* */
+    const cli_opt opts[] = {
+        CLI_OPT("--output", CLI_CALL, &o.outpath, .alias = "-o", .call = parse_output),
+        CLI_OPT("--format", CLI_CALL, &o.format, .call = parse_plot_format),
+        CLI_OPT("--depth", CLI_STRING, &o.depth_s),
+        CLI_OPT("--rho", CLI_STRING, &o.rho_s),
+        CLI_OPT("--k", CLI_STRING, &o.k_s),
+        CLI_OPT("--delta", CLI_STRING, &o.delta_s),
+        CLI_OPT("--n", CLI_LONG, &o.n, .lo = 2, .hi = 1000000000L, .seen = &n_set),
+        CLI_OPT("--dim", CLI_LONG, &o.dim, .lo = 2, .hi = 100000, .seen = &dim_set),
+        CLI_OPT("--seed", CLI_ULONG, &o.seed, .lo = 0, .hi = 2147483647L, .seen = &seed_set),
+        CLI_OPT("--sb2-max", CLI_DOUBLE, &o.sb2_max, .lo = 1e-6, .hi = 1e3),
+        CLI_OPT("--sw2-max", CLI_DOUBLE, &o.sw2_max, .lo = 1e-3, .hi = 1e3),
+        CLI_OPT("--title", CLI_STRING, &o.title, .seen = &o.has_title),
+        CLI_OPT("--size", CLI_CALL, &o, .call = parse_size),
+        CLI_OPT("--legend", CLI_CHOICE, &o.legend, .choices = legend_names),
+        CLI_OPT("--ntk", CLI_FLAG, &o.ntk, .ival = 1),
+        CLI_OPT("--logy", CLI_FLAG, &o.logy, .ival = 1),
+        CLI_OPT("--linear", CLI_FLAG, &o.linear, .ival = 1),
+        CLI_OPT("--raw", CLI_FLAG, &o.raw, .ival = 1),
+        CLI_OPT("--normalized", CLI_FLAG, &o.normalized, .ival = 1),
+        CLI_OPT("--bound-only", CLI_FLAG, &o.bound_only, .ival = 1),
+        CLI_OPT_END};
+    cli_parser cp = {.cmd = "plot", .usage = usage, .opts = opts, .arg = plot_arg, .ctx = &o};
+    rc = cli_parse(&cp, argc, argv, out);
+    if (rc || cp.help)
+        goto done;
     if (o.kind < 0) {
         rc = cli_usage_error("plot: no kind given (see dualact plot --help)");
         goto done;

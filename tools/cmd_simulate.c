@@ -6,10 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gram_cli_data(da_gram_data **data, const char *file, const char *sphere,
-                  const char *separated, const char *columns, int header, unsigned long seed);
-void gram_cli_describe(char *buf, size_t len, const da_gram_data *d);
-
 static const char usage[] =
     "usage: dualact simulate ACT --width W --depth L (--rho R | --data FILE |\n"
     "                        --sphere N,d | --separated N,d,delta) [--trials T]\n"
@@ -40,76 +36,43 @@ static const char usage[] =
     "statistical, not proofs.  Exit status: 0 success (also when the theory\n"
     "falls outside an interval: reported on stderr), 2 usage or input error.\n";
 
+/* a row of n (at most 8) cells */
+static void add_cells(da_table *t, char (*c)[40], int n)
+{
+    const char *cells[8];
+    for (int q = 0; q < n; q++)
+        cells[q] = c[q];
+    da_table_add_row(t, cells);
+}
+
 int cmd_simulate(int argc, char **argv, FILE *out)
 {
-    const char *file = NULL, *sphere = NULL, *separated = NULL, *columns = NULL, *act_s = NULL;
+    cli_data_opts dop = {.seed = 1};
     const char *rho_s = NULL;
-    long seed = 1, width = -1, depth = -1;
-    int header = 0;
+    long width = -1, depth = -1;
     da_sim_pair_opts o;
     da_sim_pair_opts_init(&o);
     da_table_format fmt = DA_TABLE_TEXT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            return EXIT_OK;
-        } else if (!strcmp(a, "--data") || !strcmp(a, "--sphere") ||
-                   !strcmp(a, "--separated") || !strcmp(a, "--depth") ||
-                   !strcmp(a, "--width") || !strcmp(a, "--seed") || !strcmp(a, "--columns") ||
-                   !strcmp(a, "--trials") || !strcmp(a, "--dim") || !strcmp(a, "--level") ||
-                   !strcmp(a, "--rho") || !strcmp(a, "--format")) {
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            int bad = 0;
-            if (!strcmp(a, "--data"))
-                file = v;
-            else if (!strcmp(a, "--sphere"))
-                sphere = v;
-            else if (!strcmp(a, "--separated"))
-                separated = v;
-            else if (!strcmp(a, "--columns"))
-                columns = v;
-            else if (!strcmp(a, "--rho"))
-                rho_s = v;
-            else if (!strcmp(a, "--depth"))
-                bad = cli_parse_long(v, 1, 10000, &depth, "--depth");
-            else if (!strcmp(a, "--width"))
-                bad = cli_parse_long(v, 1, 100000, &width, "--width");
-            else if (!strcmp(a, "--trials"))
-                bad = cli_parse_long(v, 2, 100000000, &o.trials, "--trials");
-            else if (!strcmp(a, "--dim"))
-                bad = cli_parse_long(v, 2, 1000000, &o.dim, "--dim");
-            else if (!strcmp(a, "--seed"))
-                bad = cli_parse_long(v, 0, 4294967295L, &seed, "--seed");
-            else if (!strcmp(a, "--level"))
-                bad = cli_parse_double(v, 0.5, 0.999999, &o.level, "--level");
-            else {
-                if (cli_parse_table_format(v, &fmt))
-                    return EXIT_USAGE;
-            }
-            if (bad)
-                return EXIT_USAGE;
-        } else if (!strcmp(a, "--header")) {
-            header = 1;
-        } else if (!strcmp(a, "--raw")) {
-            return cli_usage_error("simulate: --raw is refused: the networks use the "
-                                   "normalized activation");
-        } else if (a[0] == '-' && a[1] == '-') {
-            return cli_usage_error("simulate: unknown option '%s' (see dualact simulate --help)",
-                                   a);
-        } else if (act_s) {
-            return cli_usage_error("simulate: one activation only (got '%s' and '%s')", act_s, a);
-        } else {
-            act_s = a;
-        }
-    }
-    if (!act_s)
-        return cli_usage_error("simulate: no activation given (see dualact simulate --help)");
+    const cli_opt opts[] = {
+        CLI_DATA_OPTS(&dop),
+        CLI_OPT("--rho", CLI_STRING, &rho_s),
+        CLI_OPT("--depth", CLI_LONG, &depth, .lo = 1, .hi = 10000),
+        CLI_OPT("--width", CLI_LONG, &width, .lo = 1, .hi = 100000),
+        CLI_OPT("--trials", CLI_LONG, &o.trials, .lo = 2, .hi = 100000000),
+        CLI_OPT("--dim", CLI_LONG, &o.dim, .lo = 2, .hi = 1000000),
+        CLI_OPT("--level", CLI_DOUBLE, &o.level, .lo = 0.5, .hi = 0.999999),
+        CLI_OPT("--format", CLI_TABLE_FORMAT, &fmt),
+        CLI_OPT("--raw", CLI_REFUSE, NULL,
+                .text = "simulate: --raw is refused: the networks use the normalized activation"),
+        CLI_OPT_END};
+    const char *act_s;
+    int prc = cli_parse_act(&act_s, "simulate", usage, opts, CLI_ONE_GOT, argc, argv, out);
+    if (prc || !act_s)
+        return prc;
+    long seed = dop.seed;
     if (width < 0 || depth < 0)
         return cli_usage_error("simulate: --width and --depth are required");
-    int have_data = file || sphere || separated;
+    int have_data = dop.file || dop.sphere || dop.separated;
     if (!!rho_s + have_data != 1)
         return cli_usage_error("simulate: give --rho R, or a data set (--data, --sphere, "
                                "--separated)");
@@ -164,7 +127,6 @@ int cmd_simulate(int argc, char **argv, FILE *out)
         for (long l = 0; l <= depth; l++) {
             da_sim_layer *g = &rows[l];
             char c[8][40];
-            const char *cells[8];
             snprintf(c[0], 40, "%ld", l);
             snprintf(c[1], 40, "%.10f", g->theory);
             snprintf(c[2], 40, "%.1e", g->theory_err);
@@ -173,9 +135,7 @@ int cmd_simulate(int argc, char **argv, FILE *out)
             snprintf(c[5], 40, "%.6f", g->ci_hi);
             snprintf(c[6], 40, "%.6f", g->sd);
             snprintf(c[7], 40, "%s", g->inside ? "yes" : "NO");
-            for (int q = 0; q < 8; q++)
-                cells[q] = c[q];
-            da_table_add_row(t, cells);
+            add_cells(t, c, 8);
             if (!g->inside)
                 fprintf(stderr, "dualact: simulate: layer %ld: the theory %.6f lies outside "
                         "the %g%% interval [%.6f, %.6f] (expected for about %g%% of the "
@@ -187,7 +147,7 @@ int cmd_simulate(int argc, char **argv, FILE *out)
                  "dimension %ld, rho = %s; cosine of the representations, %g%% intervals",
                  act_s, width, o.trials, seed, o.dim ? o.dim : width, rho_s, 100 * o.level);
     } else {
-        rc = gram_cli_data(&data, file, sphere, separated, columns, header, (unsigned long)seed);
+        rc = gram_cli_data(&data, &dop);
         if (rc)
             goto done;
         {
@@ -222,15 +182,12 @@ int cmd_simulate(int argc, char **argv, FILE *out)
         for (long l = 0; l <= depth; l++) {
             da_sim_gram_layer *g = &rows[l];
             char c[5][40];
-            const char *cells[5];
             snprintf(c[0], 40, "%ld", l);
             snprintf(c[1], 40, "%.3e", g->max_abs_dev);
             snprintf(c[2], 40, "%.3e", g->rms_dev);
             snprintf(c[3], 40, "%.3f", g->max_z);
             snprintf(c[4], 40, "%.4f", g->inside_share);
-            for (int q = 0; q < 5; q++)
-                cells[q] = c[q];
-            da_table_add_row(t, cells);
+            add_cells(t, c, 5);
         }
         free(rows);
         char desc[600];

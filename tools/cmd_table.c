@@ -73,60 +73,32 @@ int cmd_table(int argc, char **argv, FILE *out)
     long digits = 4;
     da_table_format fmt = DA_TABLE_TEXT;
     size_t nstd = sizeof standard / sizeof standard[0];
-    const char **acts = calloc((size_t)argc + nstd + 1, sizeof *acts);
+    const char *sdelta = "0.1", *seps = "0.01", *sn = "1000", *scols = NULL;
     char *ldelta = NULL, *leps = NULL, *ln = NULL, *lcols = NULL;
-    int nacts = 0, rc = EXIT_OK;
-    if (!acts)
-        return cli_usage_error("out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            goto done;
-        } else if (!strcmp(a, "--digits") || !strcmp(a, "--format") || !strcmp(a, "--delta") ||
-                   !strcmp(a, "--eps") || !strcmp(a, "--n") || !strcmp(a, "--columns")) {
-            if (i + 1 >= argc) {
-                rc = cli_usage_error("%s needs a value", a);
-                goto done;
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, 30, &digits, "--digits")) {
-                    rc = EXIT_USAGE;
-                    goto done;
-                }
-            } else if (!strcmp(a, "--delta")) {
-                free(ldelta);
-                ldelta = strdup(v);
-            } else if (!strcmp(a, "--eps")) {
-                free(leps);
-                leps = strdup(v);
-            } else if (!strcmp(a, "--n")) {
-                free(ln);
-                ln = strdup(v);
-            } else if (!strcmp(a, "--columns")) {
-                free(lcols);
-                lcols = strdup(v);
-            } else if (cli_parse_table_format(v, &fmt)) {
-                rc = EXIT_USAGE;
-                goto done;
-            }
-        } else if (a[0] == '-' && a[1] == '-') {
-            rc = cli_usage_error("table: unknown option '%s' (see dualact table --help)", a);
-            goto done;
-        } else {
-            acts[nacts++] = a;
-        }
-    }
+    const cli_opt opts[] = {
+        CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = 30),
+        CLI_OPT("--format", CLI_TABLE_FORMAT, &fmt),
+        CLI_OPT("--delta", CLI_STRING, &sdelta),
+        CLI_OPT("--eps", CLI_STRING, &seps),
+        CLI_OPT("--n", CLI_STRING, &sn),
+        CLI_OPT("--columns", CLI_STRING, &scols),
+        CLI_OPT_END};
+    cli_parser p = {.cmd = "table", .usage = usage, .opts = opts, .extra_room = (int)nstd};
+    int rc = cli_parse(&p, argc, argv, out);
+    const char **acts = p.args;
+    int nacts = p.nargs;
+    if (rc || p.help)
+        goto done;
     if (nacts == 0)
         for (size_t i = 0; i < nstd; i++)
             acts[nacts++] = standard[i];
 
     /* the (delta, eps, n) combinations, validated before any work */
     char *dl[16], *el[16], *nl[16];
-    if (!ldelta) ldelta = strdup("0.1");
-    if (!leps) leps = strdup("0.01");
-    if (!ln) ln = strdup("1000");
+    ldelta = strdup(sdelta);
+    leps = strdup(seps);
+    ln = strdup(sn);
+    lcols = scols ? strdup(scols) : NULL;
     if (!ldelta || !leps || !ln) {
         rc = cli_usage_error("out of memory");
         goto done;

@@ -4,67 +4,38 @@
 #include <math.h>
 #include <string.h>
 
-void cli_map_opts_init(cli_map_opts *m, long depth)
+static void map_opts_init(cli_map_opts *m, long depth)
 {
     memset(m, 0, sizeof *m);
     m->digits = 30;
     m->depth = depth;
     m->fmt = FMT_TEXT;
-    m->method = "auto";
+    m->method = 0;
 }
 
+static const char *const method_names[] = {"auto", "series", "closed", NULL};
+
 int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
-                       const char *usage, int allow_derivative, FILE *out)
+                       const char *usage, long depth, int allow_derivative, FILE *out)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, out);
-            m->help = 1;
-            return EXIT_OK;
-        } else if (!strcmp(a, "--rho") || !strcmp(a, "--depth") || !strcmp(a, "--digits") ||
-                   !strcmp(a, "--format") || !strcmp(a, "--method") || !strcmp(a, "--degree") ||
-                   (allow_derivative && !strcmp(a, "--derivative"))) {
-            if (i + 1 >= argc)
-                return cli_usage_error("%s needs a value", a);
-            const char *v = argv[++i];
-            if (!strcmp(a, "--rho")) {
-                m->rhos = v;
-            } else if (!strcmp(a, "--depth")) {
-                if (cli_parse_long(v, 0, 100000, &m->depth, "--depth"))
-                    return EXIT_USAGE;
-                m->have_depth = 1;
-            } else if (!strcmp(a, "--digits")) {
-                if (cli_parse_long(v, 1, CLI_MAX_DIGITS, &m->digits, "--digits"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--derivative")) {
-                if (cli_parse_long(v, 0, 2, &m->deriv, "--derivative"))
-                    return EXIT_USAGE;
-                m->have_deriv = 1;
-            } else if (!strcmp(a, "--degree")) {
-                if (cli_parse_long(v, 1, CLI_MAX_DEGREE, &m->degree, "--degree"))
-                    return EXIT_USAGE;
-            } else if (!strcmp(a, "--method")) {
-                if (strcmp(v, "auto") && strcmp(v, "series") && strcmp(v, "closed"))
-                    return cli_usage_error("--method: '%s' is not one of auto, series, closed", v);
-                m->method = v;
-            } else if (cli_parse_format(v, &m->fmt)) {
-                return EXIT_USAGE;
-            }
-        } else if (!strcmp(a, "--raw")) {
-            m->raw = 1;
-        } else if (!strcmp(a, "--ntk")) {
-            m->ntk = 1;
-        } else if (a[0] == '-' && a[1] == '-') {
-            return cli_usage_error("%s: unknown option '%s' (see dualact %s --help)", cmd, a, cmd);
-        } else if (!m->spec) {
-            m->spec = a;
-        } else {
-            return cli_usage_error("%s: one activation only ('%s' is extra)", cmd, a);
-        }
-    }
-    if (!m->spec)
-        return cli_usage_error("%s: no activation given (see dualact %s --help)", cmd, cmd);
+    map_opts_init(m, depth);
+    const cli_opt opts[] = {
+        CLI_OPT("--rho", CLI_STRING, &m->rhos),
+        CLI_OPT("--depth", CLI_LONG, &m->depth, .lo = 0, .hi = 100000, .seen = &m->have_depth),
+        CLI_OPT("--digits", CLI_LONG, &m->digits, .lo = 1, .hi = CLI_MAX_DIGITS),
+        CLI_OPT("--format", CLI_FORMAT, &m->fmt),
+        CLI_OPT("--method", CLI_CHOICE, &m->method, .choices = method_names),
+        CLI_OPT("--degree", CLI_LONG, &m->degree, .lo = 1, .hi = CLI_MAX_DEGREE),
+        CLI_OPT("--raw", CLI_FLAG, &m->raw, .ival = 1),
+        CLI_OPT("--ntk", CLI_FLAG, &m->ntk, .ival = 1),
+        /* last: without it (iterate) the table ends here */
+        CLI_OPT(allow_derivative ? "--derivative" : NULL, CLI_LONG, &m->deriv, .lo = 0, .hi = 2,
+                .seen = &m->have_deriv),
+        CLI_OPT_END};
+    int rc = cli_parse_act(&m->spec, cmd, usage, opts, CLI_ONE_EXTRA, argc, argv, out);
+    m->help = !rc && !m->spec;
+    if (rc || m->help)
+        return rc;
     if (!m->rhos)
         return cli_usage_error("%s: --rho is required", cmd);
     /* iterating the raw dual treats the covariance E[sigma(X) sigma(Y)] as
@@ -76,7 +47,32 @@ int cli_map_opts_parse(cli_map_opts *m, int argc, char **argv, const char *cmd,
                                "were a correlation; for the network kernel of the activation as written "
                                "use 'dualact kernel %s --depth %ld --rho R' (NNGP and NTK at general "
                                "variances)", cmd, m->depth, m->spec, m->depth);
+    m->prec = (mpfr_prec_t)ceil((double)m->digits * 3.3219280948873623) + 33;
     return EXIT_OK;
+}
+
+int cli_map_iterate(da_kmap **km, const da_dual *d, const da_ball_struct *rho, size_t n,
+                    const cli_map_opts *m)
+{
+    int st = da_kmap_iterate(km, d, rho, n, m->depth, m->ntk);
+    /* an infinite NTK (step, sign) is outside the map's domain for the user */
+    if (st == DA_EINFINITE)
+        return cli_lib_error(DA_EDOM, m->spec);
+    if (st && st != DA_EACCURACY)
+        return cli_lib_error(st, m->spec);
+    return EXIT_OK;
+}
+
+void cli_map_json_method(FILE *out, const da_dual *d, int reached)
+{
+    da_json_write_str(out, da_dual_method(d));
+    fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", reached ? "true" : "false",
+            cli_bound_kind(da_dual_rigorous(d)));
+    if (!da_dual_rigorous(d)) {
+        fprintf(out, "  \"bound_reason\": ");
+        da_json_write_str(out, da_dual_bound_reason(d));
+        fprintf(out, ",\n");
+    }
 }
 
 int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double rho_max)
@@ -89,8 +85,7 @@ int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double r
     o.digits = (m->depth > 1 || m->ntk) ? m->digits + GUARD_DIGITS : m->digits;
     o.raw = m->raw;
     o.degree = m->degree;
-    o.method = !strcmp(m->method, "series") ? DA_DUAL_SERIES
-             : !strcmp(m->method, "closed") ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
+    o.method = m->method == 1 ? DA_DUAL_SERIES : m->method == 2 ? DA_DUAL_CLOSED : DA_DUAL_AUTO;
     o.rho_max = rho_max;
     int st = da_dual_new(d, act, &o);
     return st ? cli_lib_error(st, m->spec) : EXIT_OK;

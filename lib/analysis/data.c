@@ -449,23 +449,33 @@ static void random_unit(double *x, size_t dim, gsl_rng *r)
     } while (nrm == 0);
 }
 
+/* a data set of n points in dimension dim to be drawn, and its generator */
+static int sampled_new(da_gram_data **d, gsl_rng **r, const char *what, size_t n, size_t dim,
+                       unsigned long seed)
+{
+    if (n > 100000 || dim > 1000000 || n * dim > 200000000)
+        return da_fail(DA_EINVAL, "%s: %zu points in dimension %zu is too large", what, n, dim);
+    *d = data_new(n, dim, 0);
+    if (!*d)
+        return DA_ENOMEM;
+    *r = da_rng_new(seed);
+    if (!*r) {
+        da_gram_data_free(*d);
+        return da_fail(DA_ENOMEM, "out of memory");
+    }
+    return DA_OK;
+}
+
 int da_gram_data_sphere(da_gram_data **out, size_t n, size_t dim, unsigned long seed)
 {
     *out = NULL;
     if (n < 1 || dim < 1)
         return da_fail(DA_EINVAL, "sphere: need n >= 1 points and dimension d >= 1");
-    if (n > 100000 || dim > 1000000 || n * dim > 200000000)
-        return da_fail(DA_EINVAL, "sphere: %zu points in dimension %zu is too large", n, dim);
-    da_gram_data *d = data_new(n, dim, 0);
-    if (!d)
-        return DA_ENOMEM;
-    da_gsl_quiet();
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) {
-        da_gram_data_free(d);
-        return da_fail(DA_ENOMEM, "out of memory");
-    }
-    gsl_rng_set(r, seed);
+    da_gram_data *d;
+    gsl_rng *r;
+    int st = sampled_new(&d, &r, "sphere", n, dim, seed);
+    if (st)
+        return st;
     for (size_t i = 0; i < n; i++)
         random_unit(d->x + i * dim, dim, r);
     gsl_rng_free(r);
@@ -490,18 +500,11 @@ int da_gram_data_separated(da_gram_data **out, size_t n, size_t dim, double delt
         return da_fail(DA_EINVAL, "separated: need n >= 2 points and dimension d >= 2");
     if (!(delta > 0 && delta <= 1))
         return da_fail(DA_EINVAL, "separated: delta must lie in (0, 1]");
-    if (n > 100000 || dim > 1000000 || n * dim > 200000000)
-        return da_fail(DA_EINVAL, "separated: %zu points in dimension %zu is too large", n, dim);
-    da_gram_data *d = data_new(n, dim, 0);
-    if (!d)
-        return DA_ENOMEM;
-    da_gsl_quiet();
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) {
-        da_gram_data_free(d);
-        return da_fail(DA_ENOMEM, "out of memory");
-    }
-    gsl_rng_set(r, seed);
+    da_gram_data *d;
+    gsl_rng *r;
+    int st = sampled_new(&d, &r, "separated", n, dim, seed);
+    if (st)
+        return st;
     double c = 1 - delta, s = sqrt(delta * (2 - delta));
     double *x1 = d->x, *x2 = d->x + dim;
     random_unit(x1, dim, r);

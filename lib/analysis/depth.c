@@ -123,19 +123,7 @@ int da_depth_parse_decimal(da_ball r, const char *s)
 {
     if (!s || !*s)
         return da_fail(DA_EINVAL, "empty number");
-    char *end = NULL;
-    int t = mpfr_strtofr(r->mid, s, &end, 10, MPFR_RNDN);
-    if (!end || *end || !mpfr_number_p(r->mid))
-        return da_fail(DA_EINVAL, "'%s' is not a number", s);
-    mpfr_set_zero(r->rad, 1);
-    if (t != 0) {
-        /* |error| <= half an ulp; take a whole ulp */
-        if (mpfr_zero_p(r->mid))
-            mpfr_set_ui_2exp(r->rad, 1, mpfr_get_emin(), MPFR_RNDU);
-        else
-            mpfr_set_ui_2exp(r->rad, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)mpfr_get_prec(r->mid), MPFR_RNDU);
-    }
-    return DA_OK;
+    return da_ball_set_decimal(r, s);
 }
 
 /* lower and upper ends of a ball, at DA_RAD_PREC bits or more */

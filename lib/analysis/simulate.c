@@ -44,6 +44,22 @@ int da_sim_moments(double *mean, double *sd, const da_act *act)
     return DA_OK;
 }
 
+/* what a simulation is compared with: the normalizing moments of act and
+   its dual at digits */
+static int sim_setup(double *mean, double *sd, da_dual **d, const da_act *act, long digits)
+{
+    int st = da_sim_moments(mean, sd, act);
+    if (st)
+        return st;
+    da_dual_opts dop;
+    da_dual_opts_init(&dop);
+    dop.digits = digits;
+    st = da_dual_new(d, act, &dop);
+    if (!*d)
+        return st ? st : DA_EINVAL;
+    return DA_OK;
+}
+
 static int check_opts(const da_sim_pair_opts *o, long dim)
 {
     if (o->width < 1 || o->width > 100000)
@@ -101,18 +117,12 @@ int da_sim_pair(da_sim_layer *rows, const da_act *act, double rho, const da_sim_
         return da_fail(DA_EINVAL, "simulate: rho must lie in [-1, 1]");
     if (dim < 2)
         return da_fail(DA_EINVAL, "simulate: the input dimension must be at least 2");
+    /* theory: balls through the layers */
     double mean, sd;
-    st = da_sim_moments(&mean, &sd, act);
+    da_dual *d = NULL;
+    st = sim_setup(&mean, &sd, &d, act, 20);
     if (st)
         return st;
-    /* theory: balls through the layers */
-    da_dual *d = NULL;
-    da_dual_opts dop;
-    da_dual_opts_init(&dop);
-    dop.digits = 20;
-    st = da_dual_new(&d, act, &dop);
-    if (!d)
-        return st ? st : DA_EINVAL;
     da_ball b, bn;
     da_ball_init2(b, 128);
     da_ball_init2(bn, 128);
@@ -143,13 +153,11 @@ int da_sim_pair(da_sim_layer *rows, const da_act *act, double rho, const da_sim_
     double *wrow = da_malloc((size_t)fanmax * sizeof(double));
     double *sum = da_calloc((size_t)o.depth + 1, sizeof(double));
     double *sum2 = da_calloc((size_t)o.depth + 1, sizeof(double));
-    da_gsl_quiet();
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = da_rng_new(o.seed);
     if (!in || !out || !wrow || !sum || !sum2 || !r) {
         st = DA_ENOMEM;
         goto done;
     }
-    gsl_rng_set(r, o.seed);
     for (long t = 0; t < o.trials; t++) {
         /* unit inputs scaled to norm sqrt(dim), so that the pre-activations
            of every layer, weights N(0, 1/fan_in), have variance 1 */
@@ -217,16 +225,10 @@ int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *
     if (m < 2 || m > 2000)
         return da_fail(DA_EINVAL, "simulate: the data set must have 2 to 2000 points (has %ld)", m);
     double mean, sd;
-    st = da_sim_moments(&mean, &sd, act);
+    da_dual *d = NULL;
+    st = sim_setup(&mean, &sd, &d, act, 17);
     if (st)
         return st;
-    da_dual *d = NULL;
-    da_dual_opts dop;
-    da_dual_opts_init(&dop);
-    dop.digits = 17;
-    st = da_dual_new(&d, act, &dop);
-    if (!d)
-        return st ? st : DA_EINVAL;
     size_t np = (size_t)m * (size_t)(m - 1) / 2;
     long L = o.depth;
     long fanmax = dim > W ? dim : W;
@@ -236,8 +238,7 @@ int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *
     double *in = da_malloc((size_t)m * (size_t)fanmax * sizeof(double));
     double *out = da_malloc((size_t)m * (size_t)fanmax * sizeof(double));
     double *wrow = da_malloc((size_t)fanmax * sizeof(double));
-    da_gsl_quiet();
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = da_rng_new(o.seed);
     if (!theory || !sum || !sum2 || !in || !out || !wrow || !r) {
         st = DA_ENOMEM;
         goto done;
@@ -254,7 +255,6 @@ int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *
                 }
             }
     }
-    gsl_rng_set(r, o.seed);
     for (long t = 0; t < o.trials; t++) {
         double sc = sqrt((double)dim);
         for (size_t q = 0; q < (size_t)m * (size_t)dim; q++)

@@ -98,26 +98,44 @@ void da_ball_add_ulp(da_ball r)
     mpfr_clear(u);
 }
 
-void da_ball_add(da_ball r, const da_ball a, const da_ball b)
+int da_ball_set_decimal(da_ball r, const char *s)
+{
+    char *end = NULL;
+    int t = mpfr_strtofr(r->mid, s, &end, 10, MPFR_RNDN);
+    if (!end || *end || !mpfr_number_p(r->mid))
+        return da_fail(DA_EINVAL, "'%s' is not a number", s);
+    mpfr_set_zero(r->rad, 1);
+    /* |error| <= half an ulp; take a whole ulp */
+    if (t && mpfr_zero_p(r->mid))
+        mpfr_set_ui_2exp(r->rad, 1, mpfr_get_emin(), MPFR_RNDU);
+    else if (t)
+        da_ball_add_ulp(r);
+    return DA_OK;
+}
+
+/* a + b, or a - b when sub: the radii add (r may be a or b) */
+static void add_or_sub(da_ball r, const da_ball a, const da_ball b, int sub)
 {
     mpfr_t t;
     mpfr_init2(t, DA_RAD_PREC);
     mpfr_add(t, a->rad, b->rad, MPFR_RNDU);
-    mpfr_add(r->mid, a->mid, b->mid, MPFR_RNDN);
+    if (sub)
+        mpfr_sub(r->mid, a->mid, b->mid, MPFR_RNDN);
+    else
+        mpfr_add(r->mid, a->mid, b->mid, MPFR_RNDN);
     mpfr_set(r->rad, t, MPFR_RNDU);
     mpfr_clear(t);
     da_ball_add_ulp(r);
 }
 
+void da_ball_add(da_ball r, const da_ball a, const da_ball b)
+{
+    add_or_sub(r, a, b, 0);
+}
+
 void da_ball_sub(da_ball r, const da_ball a, const da_ball b)
 {
-    mpfr_t t;
-    mpfr_init2(t, DA_RAD_PREC);
-    mpfr_add(t, a->rad, b->rad, MPFR_RNDU);
-    mpfr_sub(r->mid, a->mid, b->mid, MPFR_RNDN);
-    mpfr_set(r->rad, t, MPFR_RNDU);
-    mpfr_clear(t);
-    da_ball_add_ulp(r);
+    add_or_sub(r, a, b, 1);
 }
 
 void da_ball_mul(da_ball r, const da_ball a, const da_ball b)
@@ -257,6 +275,21 @@ static void get_sci(char *val, size_t vlen, char *err, size_t elen, const da_bal
         mpfr_snprintf(err, elen, "%.2RUe", e);
     mpfr_clear(e);
     mpfr_clear(half);
+}
+
+void da_ball_get_upper_str(char *val, size_t vlen, const da_ball b, long digits)
+{
+    if (!val || !vlen)
+        return;
+    if (mpfr_nan_p(b->mid) || mpfr_nan_p(b->rad)) {
+        snprintf(val, vlen, "nan");
+        return;
+    }
+    mpfr_t hi;
+    mpfr_init2(hi, mpfr_get_prec(b->mid));
+    mpfr_add(hi, b->mid, b->rad, MPFR_RNDU);
+    mpfr_snprintf(val, vlen, "%.*RUe", (int)(digits < 0 ? 0 : digits), hi);
+    mpfr_clear(hi);
 }
 
 void da_ball_get_str(char *val, size_t vlen, char *err, size_t elen, const da_ball b,

@@ -5,6 +5,7 @@
 
 #include "dualact.h"
 #include <stdarg.h>
+#include <gsl/gsl_rng.h>
 
 /* Record a one-line error message for da_errmsg() and return code.
  * The single error path of the library: every failure goes through here. */
@@ -28,6 +29,10 @@ long dai_test_fail_alloc(long n);
 /* Turn GSL's aborting default error handler off (once, thread-safely);
    called by every function that calls GSL. */
 void da_gsl_quiet(void);
+/* A GSL mt19937 generator seeded with seed (GSL quietened first), the one
+   every simulation and sampled data set draws from; NULL when out of
+   memory.  gsl_rng_free frees it. */
+gsl_rng *da_rng_new(unsigned long seed);
 /* The length (1..4) of the valid UTF-8 sequence at s, 0 at the end of the
    string or for an invalid one (overlong, surrogate, stray byte). */
 size_t da_utf8_seq(const char *s);
@@ -45,6 +50,10 @@ void da_rad_add_d(mpfr_t rad, double x);               /* rad += |x| (RNDU) */
 /* rad += one ulp of mid: the rounding of a midpoint just computed
    (nothing for 0 or a non-number). */
 void da_ball_add_ulp(da_ball b);
+/* A decimal string into b at the precision of b->mid, rounded to nearest;
+   rad is one ulp when the decimal is not exact (the least positive number
+   when it underflowed to 0).  DA_EINVAL when s is not a number. */
+int da_ball_set_decimal(da_ball b, const char *s);
 /* The upper and lower ends of a ball as doubles, rounded outwards. */
 double da_ball_hi_d(const da_ball b);
 double da_ball_lo_d(const da_ball b);

@@ -227,6 +227,15 @@ void da_gsl_quiet(void)
     pthread_once(&gsl_once, gsl_quiet_init);
 }
 
+gsl_rng *da_rng_new(unsigned long seed)
+{
+    da_gsl_quiet();
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (r)
+        gsl_rng_set(r, seed);
+    return r;
+}
+
 double da_lgamma(double x)
 {
     int sign;

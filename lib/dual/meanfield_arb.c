@@ -655,6 +655,24 @@ typedef struct {
     size_t wl;
 } lenmap;
 
+/* the length map of m at (sw2, sb2), messages into why */
+static void lenmap_init(lenmap *L, da_mfa *m, double sw2, double sb2, char *why, size_t wl)
+{
+    L->m = m;
+    L->why = why;
+    L->wl = wl;
+    arb_init(L->sw2);
+    arb_init(L->sb2);
+    arb_set_d(L->sw2, sw2);
+    arb_set_d(L->sb2, sb2);
+}
+
+static void lenmap_clear(lenmap *L)
+{
+    arb_clear(L->sw2);
+    arb_clear(L->sb2);
+}
+
 /* f(q) = sw2 E[s^2] + sb2 */
 static int fq(arb_t y, lenmap *L, const arb_t q, double lt)
 {
@@ -777,18 +795,63 @@ static int prove_sign(lenmap *L, const arf_t lo, const arf_t hi, int sgn, int mo
     return ok;
 }
 
+/* One Krawczyk step for g(x) = 0 on the ball X around its midpoint m,
+   from gm = g(m) and dg, a ball of g' over X:
+       K = m - Y g(m) + (1 - Y g'(X)) (X - m),   Y = 1/mid g'(X).
+   Returns 1 when K lies strictly inside X (X then holds exactly one root,
+   and K holds it), 0 when not, -1 when mid g'(X) = 0 (no step).  xl, xh
+   (when not NULL) get the ends of X at prec. */
+static int krawczyk_step(arb_t K, arf_t xl, arf_t xh, const arb_t X, const arb_t m,
+                         const arb_t gm, const arb_t dg, slong prec)
+{
+    double dm = arf_get_d(arb_midref(dg), ARF_RND_NEAR);
+    if (dm == 0)
+        return -1;
+    arb_t Y, t;
+    arb_init(Y);
+    arb_init(t);
+    arb_set_d(Y, 1 / dm);
+    arb_mul(t, Y, dg, prec);
+    arb_sub_ui(t, t, 1, prec);
+    arb_neg(t, t);
+    arb_sub(K, X, m, prec);
+    arb_mul(K, K, t, prec);
+    arb_submul(K, Y, gm, prec);
+    arb_add(K, K, m, prec);
+    /* strict interior: both ends of K inside those of X */
+    arf_t kl, kh, l, h;
+    arf_init(kl);
+    arf_init(kh);
+    arf_init(l);
+    arf_init(h);
+    arb_get_lbound_arf(kl, K, prec);
+    arb_get_ubound_arf(kh, K, prec);
+    arb_get_lbound_arf(l, X, prec);
+    arb_get_ubound_arf(h, X, prec);
+    int in = arf_cmp(kl, l) > 0 && arf_cmp(kh, h) < 0;
+    if (xl)
+        arf_set(xl, l);
+    if (xh)
+        arf_set(xh, h);
+    arf_clear(kl);
+    arf_clear(kh);
+    arf_clear(l);
+    arf_clear(h);
+    arb_clear(Y);
+    arb_clear(t);
+    return in;
+}
+
 /* Krawczyk on h(q) = f(q) - q around q0: Q on success */
 static int krawczyk_q(arb_t Q, arb_t Xo, lenmap *L, double q0, double r0)
 {
     slong prec = L->m->prec;
-    arb_t X, mq, hm, D, Y, K, t;
+    arb_t X, mq, hm, D, K;
     arb_init(X);
     arb_init(mq);
     arb_init(hm);
     arb_init(D);
-    arb_init(Y);
     arb_init(K);
-    arb_init(t);
     int ok = 0;
     double r = r0;
     for (int tries = 0; tries < 8 && !ok; tries++, r *= 16) {
@@ -801,48 +864,20 @@ static int krawczyk_q(arb_t Q, arb_t Xo, lenmap *L, double q0, double r0)
             break;
         arb_sub(hm, hm, mq, prec);
         arb_sub_ui(D, D, 1, prec);
-        /* Y ~ 1/h'(m) */
-        double dm = arf_get_d(arb_midref(D), ARF_RND_NEAR);
-        if (dm == 0)
+        int in = krawczyk_step(K, NULL, NULL, X, mq, hm, D, prec);
+        if (in < 0)
             break;
-        arb_set_d(Y, 1 / dm);
-        /* K = m - Y h(m) + (1 - Y h'(X)) (X - m) */
-        arb_mul(t, Y, D, prec);
-        arb_sub_ui(t, t, 1, prec);
-        arb_neg(t, t);
-        arb_sub(K, X, mq, prec);
-        arb_mul(K, K, t, prec);
-        arb_submul(K, Y, hm, prec);
-        arb_add(K, K, mq, prec);
-        if (arb_contains(X, K)) {
-            /* strict interior: radius of K plus distance < radius of X */
-            arf_t kl, kh, xl, xh;
-            arf_init(kl);
-            arf_init(kh);
-            arf_init(xl);
-            arf_init(xh);
-            arb_get_lbound_arf(kl, K, prec);
-            arb_get_ubound_arf(kh, K, prec);
-            arb_get_lbound_arf(xl, X, prec);
-            arb_get_ubound_arf(xh, X, prec);
-            if (arf_cmp(kl, xl) > 0 && arf_cmp(kh, xh) < 0) {
-                ok = 1;
-                arb_set(Q, K);
-                arb_set(Xo, X);
-            }
-            arf_clear(kl);
-            arf_clear(kh);
-            arf_clear(xl);
-            arf_clear(xh);
+        if (in) {
+            ok = 1;
+            arb_set(Q, K);
+            arb_set(Xo, X);
         }
     }
     arb_clear(X);
     arb_clear(mq);
     arb_clear(hm);
     arb_clear(D);
-    arb_clear(Y);
     arb_clear(K);
-    arb_clear(t);
     return ok;
 }
 
@@ -972,8 +1007,8 @@ static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const a
                       const arb_t Q, double c0, char *why, size_t wl)
 {
     slong prec = m->prec;
-    arb_t t, X, mc, G, Dg, Y, K, qp;
-    arb_init(t); arb_init(X); arb_init(mc); arb_init(G); arb_init(Dg); arb_init(Y); arb_init(K);
+    arb_t t, X, mc, G, Dg, K, qp;
+    arb_init(t); arb_init(X); arb_init(mc); arb_init(G); arb_init(Dg); arb_init(K);
     arb_init(qp);
     arb_ptr M = _arb_vec_init(MFA_JMAX + 1);
     int st = DA_EDOM;
@@ -1072,27 +1107,14 @@ static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const a
         arb_sub(G, G, mc, prec);
         EVAL_G(t, Dg, X);
         arb_sub_ui(Dg, Dg, 1, prec);
-        double dm = arf_get_d(arb_midref(Dg), ARF_RND_NEAR);
-        if (dm == 0)
-            break;
-        arb_set_d(Y, 1 / dm);
-        arb_mul(t, Y, Dg, prec);
-        arb_sub_ui(t, t, 1, prec);
-        arb_neg(t, t);
-        arb_sub(K, X, mc, prec);
-        arb_mul(K, K, t, prec);
-        arb_submul(K, Y, G, prec);
-        arb_add(K, K, mc, prec);
-        arf_t kl, kh, xl, xh;
-        arf_init(kl); arf_init(kh); arf_init(xl); arf_init(xh);
-        arb_get_lbound_arf(kl, K, prec);
-        arb_get_ubound_arf(kh, K, prec);
-        arb_get_lbound_arf(xl, X, prec);
-        arb_get_ubound_arf(xh, X, prec);
-        if (arf_cmp(kl, xl) > 0 && arf_cmp(kh, xh) < 0 && arf_sgn(xl) > 0 &&
-            arf_cmp_si(xh, 1) < 0)
+        arf_t xl, xh;
+        arf_init(xl); arf_init(xh);
+        int in = krawczyk_step(K, xl, xh, X, mc, G, Dg, prec);
+        if (in > 0 && arf_sgn(xl) > 0 && arf_cmp_si(xh, 1) < 0)
             ok = 1;
-        arf_clear(kl); arf_clear(kh); arf_clear(xl); arf_clear(xh);
+        arf_clear(xl); arf_clear(xh);
+        if (in < 0)
+            break;
     }
     if (!ok) {
         snprintf(why, wl, "c*: Krawczyk step failed (Taylor order %d at c = 1)", J);
@@ -1104,7 +1126,7 @@ static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const a
 #undef EVAL_G
 done:
     _arb_vec_clear(M, MFA_JMAX + 1);
-    arb_clear(t); arb_clear(X); arb_clear(mc); arb_clear(G); arb_clear(Dg); arb_clear(Y); arb_clear(K);
+    arb_clear(t); arb_clear(X); arb_clear(mc); arb_clear(G); arb_clear(Dg); arb_clear(K);
     arb_clear(qp);
     return st;
 }
@@ -1265,13 +1287,7 @@ int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_
 {
     slong prec = m->prec;
     lenmap L;
-    L.m = m;
-    L.why = why;
-    L.wl = wl;
-    arb_init(L.sw2);
-    arb_init(L.sb2);
-    arb_set_d(L.sw2, sw2);
-    arb_set_d(L.sb2, sb2);
+    lenmap_init(&L, m, sw2, sb2, why, wl);
     m->budget = 3000;
     arb_t Q, chi1, slope, c, chic, t;
     arb_init(Q); arb_init(chi1); arb_init(slope); arb_init(c); arb_init(chic); arb_init(t);
@@ -1324,8 +1340,7 @@ int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_
     st = DA_OK;
 done:
     arb_clear(Q); arb_clear(chi1); arb_clear(slope); arb_clear(c); arb_clear(chic); arb_clear(t);
-    arb_clear(L.sw2);
-    arb_clear(L.sb2);
+    lenmap_clear(&L);
     return st;
 }
 
@@ -1333,13 +1348,7 @@ done:
 static int chi_sign(da_mfa *m, double w, double sb2, double q0, char *why, size_t wl)
 {
     lenmap L;
-    L.m = m;
-    L.why = why;
-    L.wl = wl;
-    arb_init(L.sw2);
-    arb_init(L.sb2);
-    arb_set_d(L.sw2, w);
-    arb_set_d(L.sb2, sb2);
+    lenmap_init(&L, m, w, sb2, why, wl);
     arb_t Q, chi1, slope;
     arb_init(Q); arb_init(chi1); arb_init(slope);
     int zero, sg = 0;
@@ -1348,8 +1357,7 @@ static int chi_sign(da_mfa *m, double w, double sb2, double q0, char *why, size_
         sg = arb_is_positive(chi1) ? 1 : arb_is_negative(chi1) ? -1 : 0;
     }
     arb_clear(Q); arb_clear(chi1); arb_clear(slope);
-    arb_clear(L.sw2);
-    arb_clear(L.sb2);
+    lenmap_clear(&L);
     return sg;
 }
 
@@ -1393,21 +1401,14 @@ int da_mfa_critical(double *sw2, double *err, da_mfa *m, double sb2, double w0, 
         if (s1 * s2 >= 0)
             continue;
         lenmap L;
-        L.m = m;
-        L.why = why;
-        L.wl = wl;
-        arb_init(L.sw2);
-        arb_init(L.sb2);
-        arb_set_d(L.sw2, w0);
+        lenmap_init(&L, m, w0, sb2, why, wl);
         mag_set_d(arb_radref(L.sw2), r);
-        arb_set_d(L.sb2, sb2);
         arb_t Q, chi1, slope;
         arb_init(Q); arb_init(chi1); arb_init(slope);
         int zero;
         int st = solve_q(Q, chi1, slope, &zero, &L, qest(qarg, w0));
         arb_clear(Q); arb_clear(chi1); arb_clear(slope);
-        arb_clear(L.sw2);
-        arb_clear(L.sb2);
+        lenmap_clear(&L);
         if (st == DA_OK && !zero) {
             *sw2 = w0;
             *err = r * (1 + 1e-15);

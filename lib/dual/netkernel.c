@@ -151,21 +151,20 @@ static int b_mono(da_ball r, const da_ball a, mono_fn f)
         if (mpfr_cmp_si(lo, -1) < 0) mpfr_set_si(lo, -1, MPFR_RNDN);
         if (mpfr_cmp_si(hi, 1) > 0) mpfr_set_si(hi, 1, MPFR_RNDN);
         if (mpfr_cmp(lo, hi) > 0) mpfr_set(lo, hi, MPFR_RNDN);
-        mpfr_asin(flo, lo, MPFR_RNDD);
-        mpfr_asin(fhi, hi, MPFR_RNDU);
-        break;
+        /* asin is increasing on [-1, 1] */
+        /* fall through */
     case MF_ATAN:
-        mpfr_atan(flo, lo, MPFR_RNDD);
-        mpfr_atan(fhi, hi, MPFR_RNDU);
-        break;
     case MF_EXP:
-        mpfr_exp(flo, lo, MPFR_RNDD);
-        mpfr_exp(fhi, hi, MPFR_RNDU);
+    case MF_SINH: {
+        /* increasing: the ends go to the ends */
+        int (*g)(mpfr_ptr, mpfr_srcptr, mpfr_rnd_t) = f == MF_ASIN   ? mpfr_asin
+                                                      : f == MF_ATAN ? mpfr_atan
+                                                      : f == MF_EXP  ? mpfr_exp
+                                                                     : mpfr_sinh;
+        g(flo, lo, MPFR_RNDD);
+        g(fhi, hi, MPFR_RNDU);
         break;
-    case MF_SINH:
-        mpfr_sinh(flo, lo, MPFR_RNDD);
-        mpfr_sinh(fhi, hi, MPFR_RNDU);
-        break;
+    }
     case MF_COSH:
         if (mpfr_sgn(lo) >= 0) {
             mpfr_cosh(flo, lo, MPFR_RNDD);
@@ -205,19 +204,6 @@ static double b_up_d(const da_ball b)
     double v = mpfr_get_d(t, MPFR_RNDU);
     mpfr_clear(t);
     return v;
-}
-
-/* a decimal string into a ball containing it */
-static int b_decimal(da_ball r, const char *s)
-{
-    char *end;
-    int t = mpfr_strtofr(r->mid, s, &end, 10, MPFR_RNDN);
-    if (*end || !mpfr_number_p(r->mid))
-        return da_fail(DA_EINVAL, "'%s' is not a number", s);
-    mpfr_set_zero(r->rad, 1);
-    if (t)
-        da_ball_add_ulp(r);
-    return DA_OK;
 }
 
 /* ---- recognition of A f(B x) ------------------------------------------- */
@@ -333,7 +319,7 @@ static int detect(da_netk *k)
             s = close + 1;
             while (isspace((unsigned char)*s)) s++;
         }
-        if (*s == '\0' && b_decimal(&k->alpha, arg) == DA_OK) {
+        if (*s == '\0' && da_ball_set_decimal(&k->alpha, arg) == DA_OK) {
             k->cf = NK_LEAKY;
             b_set_si(&k->A, 1);
             b_set_si(&k->B, 1);
@@ -954,7 +940,7 @@ static int get_coefs(nk_coefs **out, da_netk *k, const char *qdec, long N)
             c->h = NULL;
         }
         snprintf(c->qdec, sizeof c->qdec, "%s", qdec);
-        b_decimal(&c->q, qdec);
+        da_ball_set_decimal(&c->q, qdec);
     } else {
         da_hermite_free(c->h);
     }

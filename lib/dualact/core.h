@@ -80,6 +80,11 @@ void da_ball_sqrt(da_ball r, const da_ball a);
 enum { DA_BALL_SCI = 0, DA_BALL_FIXED = 1 };
 void da_ball_get_str(char *val, size_t vlen, char *err, size_t elen, const da_ball b,
                      long digits, int style);
+/* An upper bound of every point of b as text: mid + rad rounded upwards,
+ * in scientific notation with `digits` digits after the point, also
+ * rounded upwards ("1.234568e-03" for 6).  Non-numbers print as "nan".
+ * Truncated to vlen. */
+void da_ball_get_upper_str(char *val, size_t vlen, const da_ball b, long digits);
 
 /* ------------------------------------------------------------------ */
 /* Core: caches, progress, time limits                                */

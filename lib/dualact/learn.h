@@ -90,6 +90,11 @@ int da_sphere_share(da_ball r, const da_sphere_spectrum *sp, long layer, long l)
 int da_sphere_eigenvalue(da_ball r, const da_sphere_spectrum *sp, long layer, long l);
 /* the share of the trace on degrees <= k */
 int da_sphere_mass(da_ball r, const da_sphere_spectrum *sp, long layer, long k);
+/* As da_learn_crossing, for the sphere's masses: the first layer where
+ * the share on degrees <= k may be (lower) and is proved (upper) below
+ * tau, -1 where none up to the spectrum's depth. */
+int da_sphere_crossing(long *lower, long *upper, const da_sphere_spectrum *sp, long k,
+                       double tau);
 /* the share of the trace on degrees > max_degree */
 int da_sphere_outside(da_ball r, const da_sphere_spectrum *sp, long layer);
 /* Effective ranks (Bartlett et al. 2020) of the spectrum counted with

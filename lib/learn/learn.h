@@ -37,6 +37,13 @@ struct da_learn_spectrum {
 void da_learn_ball_endpoints(mpfr_t lo, mpfr_t hi, const da_ball_struct *b);
 /* The ball with midpoint (lo+hi)/2 and a radius covering [lo, hi]. */
 void da_learn_ball_from_endpoints(da_ball_struct *r, const mpfr_t lo, const mpfr_t hi);
+/* da_learn_crossing and da_sphere_crossing: the scan over layers 0..Lmax,
+ * ends(lo, hi, ctx, layer, k) giving the ends of the mass on degrees <= k
+ * (at prec bits); who names the caller in the messages (k < 0, tau
+ * outside (0, 1]: DA_EINVAL). */
+typedef void da_learn_mass_ends(mpfr_t lo, mpfr_t hi, const void *ctx, long layer, long k);
+int da_learn_scan_crossing(long *lower, long *upper, da_learn_mass_ends *ends, const void *ctx,
+                           long Lmax, long k, double tau, mpfr_prec_t prec, const char *who);
 
 struct da_sphere_spectrum {
     long dim;           /* d: inputs on S^{d-1} */

@@ -87,8 +87,7 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
     double *X = da_malloc((size_t)n * (size_t)d * sizeof *X);
     double *wrow = da_malloc(wmax * sizeof *wrow);
     double *v = da_malloc((size_t)W * sizeof *v);
-    da_gsl_quiet();
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *rng = da_rng_new(o.seed);
     if (!cur || !nxt || !X || !wrow || !v || !rng) {
         free(cur);
         free(nxt);
@@ -99,7 +98,6 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
             gsl_rng_free(rng);
         return da_fail(DA_ENOMEM, "simulate: out of memory");
     }
-    gsl_rng_set(rng, o.seed);
     double sum = 0, sum2 = 0;
     int bad = 0;
     for (long net = 0; net < o.networks && !bad; net++) {

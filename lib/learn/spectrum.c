@@ -511,17 +511,29 @@ int da_learn_rate(da_ball last, da_ball fit, const da_learn_spectrum *s, long k,
     return DA_OK;
 }
 
+static void spectrum_ends(mpfr_t lo, mpfr_t hi, const void *ctx, long layer, long k)
+{
+    mass_endpoints(lo, hi, ctx, layer, k);
+}
+
 int da_learn_crossing(long *lower, long *upper, const da_learn_spectrum *s, long k, double tau)
 {
+    return da_learn_scan_crossing(lower, upper, spectrum_ends, s, s->Lmax, k, tau, s->prec,
+                                  "learn");
+}
+
+int da_learn_scan_crossing(long *lower, long *upper, da_learn_mass_ends *ends, const void *ctx,
+                           long Lmax, long k, double tau, mpfr_prec_t prec, const char *who)
+{
     if (k < 0)
-        return da_fail(DA_EINVAL, "learn: negative degree %ld", k);
+        return da_fail(DA_EINVAL, "%s: negative degree %ld", who, k);
     if (!(tau > 0 && tau <= 1))
-        return da_fail(DA_EINVAL, "learn: threshold %g out of range (0, 1]", tau);
+        return da_fail(DA_EINVAL, "%s: threshold %g out of range (0, 1]", who, tau);
     *lower = *upper = -1;
     mpfr_t lo, hi;
-    mpfr_inits2(s->prec, lo, hi, (mpfr_ptr)0);
-    for (long L = 0; L <= s->Lmax; L++) {
-        mass_endpoints(lo, hi, s, L, k);
+    mpfr_inits2(prec, lo, hi, (mpfr_ptr)0);
+    for (long L = 0; L <= Lmax; L++) {
+        ends(lo, hi, ctx, L, k);
         if (*lower < 0 && mpfr_cmp_d(lo, tau) < 0)
             *lower = L;
         if (*upper < 0 && mpfr_cmp_d(hi, tau) < 0) {

@@ -386,15 +386,13 @@ int da_sphere_outside(da_ball r, const da_sphere_spectrum *sp, long layer)
     return DA_OK;
 }
 
-int da_sphere_mass(da_ball r, const da_sphere_spectrum *sp, long layer, long k)
+/* lower and upper ends (at sp->prec) of the share of degrees <= k at a
+   layer in range */
+static void mass_ends(mpfr_t lo, mpfr_t hi, const da_sphere_spectrum *sp, long layer, long k)
 {
-    if (k < 0)
-        return da_fail(DA_EINVAL, "sphere: negative degree %ld", k);
-    if (check_args(sp, layer, k > sp->lmax ? sp->lmax : k))
-        return DA_EINVAL;
     size_t w = (size_t)sp->lmax + 1, base = (size_t)layer * w;
-    mpfr_t lo, hi, h2;
-    mpfr_inits2(sp->prec, lo, hi, h2, (mpfr_ptr)0);
+    mpfr_t h2;
+    mpfr_init2(h2, sp->prec);
     mpfr_set_zero(lo, 1);
     mpfr_set_zero(hi, 1);
     mpfr_set_zero(h2, 1);
@@ -414,9 +412,32 @@ int da_sphere_mass(da_ball r, const da_sphere_spectrum *sp, long layer, long k)
         mpfr_add(hi, hi, sp->rhi[layer], MPFR_RNDU);
     if (mpfr_cmp_ui(hi, 1) > 0)
         mpfr_set_ui(hi, 1, MPFR_RNDU);
+    mpfr_clear(h2);
+}
+
+int da_sphere_mass(da_ball r, const da_sphere_spectrum *sp, long layer, long k)
+{
+    if (k < 0)
+        return da_fail(DA_EINVAL, "sphere: negative degree %ld", k);
+    if (check_args(sp, layer, k > sp->lmax ? sp->lmax : k))
+        return DA_EINVAL;
+    mpfr_t lo, hi;
+    mpfr_inits2(sp->prec, lo, hi, (mpfr_ptr)0);
+    mass_ends(lo, hi, sp, layer, k);
     da_learn_ball_from_endpoints(r, lo, hi);
-    mpfr_clears(lo, hi, h2, (mpfr_ptr)0);
+    mpfr_clears(lo, hi, (mpfr_ptr)0);
     return DA_OK;
+}
+
+static void sphere_ends(mpfr_t lo, mpfr_t hi, const void *ctx, long layer, long k)
+{
+    mass_ends(lo, hi, ctx, layer, k);
+}
+
+int da_sphere_crossing(long *lower, long *upper, const da_sphere_spectrum *sp, long k, double tau)
+{
+    return da_learn_scan_crossing(lower, upper, sphere_ends, sp, sp->Lmax, k, tau, sp->prec,
+                                  "sphere");
 }
 
 /* ---- effective ranks ------------------------------------------------ */

@@ -28,6 +28,20 @@ typedef struct cached {
 } cached;
 
 static cached *cache_head;
+
+/* an entry, with its c->n initialized nodes and weights (NULL: nothing) */
+static void cached_free(cached *c)
+{
+    if (!c)
+        return;
+    for (long i = 0; i < c->n; i++) {
+        mpfr_clear(c->x[i]);
+        mpfr_clear(c->w[i]);
+    }
+    free(c->x);
+    free(c->w);
+    free(c);
+}
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* He_n(x), He_{n-1}(x), He_{n-2}(x) at the precision of the outputs. */
@@ -301,29 +315,19 @@ int da_gh_rule(const mpfr_t **nodes, const mpfr_t **weights, long n,
         c->w = da_malloc((size_t)n * sizeof(mpfr_t));
     }
     if (!c || !c->x || !c->w) {
-        if (c) {
-            free(c->x);
-            free(c->w);
-        }
-        free(c);
+        cached_free(c);
         pthread_mutex_unlock(&cache_lock);
         return DA_ENOMEM;
     }
-    c->n = n;
     c->prec = prec;
     for (long i = 0; i < n; i++) {
         mpfr_init2(c->x[i], prec);
         mpfr_init2(c->w[i], prec);
     }
+    c->n = n;
     int st = build_rule(c->x, c->w, n, prec);
     if (st) {
-        for (long i = 0; i < n; i++) {
-            mpfr_clear(c->x[i]);
-            mpfr_clear(c->w[i]);
-        }
-        free(c->x);
-        free(c->w);
-        free(c);
+        cached_free(c);
         pthread_mutex_unlock(&cache_lock);
         return st;
     }
@@ -341,13 +345,7 @@ void da_gh_cache_clear(void)
     while (cache_head) {
         cached *c = cache_head;
         cache_head = c->next;
-        for (long i = 0; i < c->n; i++) {
-            mpfr_clear(c->x[i]);
-            mpfr_clear(c->w[i]);
-        }
-        free(c->x);
-        free(c->w);
-        free(c);
+        cached_free(c);
     }
     pthread_mutex_unlock(&cache_lock);
 }

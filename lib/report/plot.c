@@ -4,6 +4,7 @@
  * See plot.h for the label markup and docs/plot.md for the pictures. */
 #include "core/core.h"
 #include "report/plot.h"
+#include "report/escape.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1029,18 +1030,11 @@ static void tex_esc(FILE *f, const char *s)
             in = 0;
             continue;
         }
-        switch (*s) {
-        case '_': case '%': case '&': case '#': case '$': case '{': case '}':
-            fprintf(f, "\\%c", *s);
-            break;
-        case '^': fputs("\\^{}", f); break;
-        case '~': fputs("\\textasciitilde{}", f); break;
-        case '\\': fputs("\\textbackslash{}", f); break;
-        case '<': fputs("\\textless{}", f); break;
-        case '>': fputs("\\textgreater{}", f); break;
-        case '\n': fputc(' ', f); break;
-        default: fputc(*s, f);
-        }
+        const char *r = da_tex_escape_char(*s, DA_TEX_NEWLINE);
+        if (r)
+            fputs(r, f);
+        else
+            fputc(*s, f);
     }
     if (in)
         fputc('}', f);

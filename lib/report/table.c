@@ -2,6 +2,7 @@
  * (booktabs) or JSON.  The renderer returns a malloc'd string: the library
  * never prints. */
 #include "core/core.h"
+#include "report/escape.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,19 +123,7 @@ static void put_csv(FILE *f, const char *s)
 
 static void put_latex(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
-        case '_': case '%': case '&': case '#': case '$': case '{': case '}':
-            fprintf(f, "\\%c", *s);
-            break;
-        case '^': fputs("\\^{}", f); break;
-        case '~': fputs("\\textasciitilde{}", f); break;
-        case '\\': fputs("\\textbackslash{}", f); break;
-        case '<': fputs("\\textless{}", f); break;
-        case '>': fputs("\\textgreater{}", f); break;
-        default: fputc(*s, f);
-        }
-    }
+    da_tex_write_str(f, s, 0);
 }
 
 int da_json_write_str(FILE *f, const char *s)
