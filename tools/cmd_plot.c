@@ -73,7 +73,7 @@ typedef struct {
     int n;
 } list;
 
-/* "a,b,c" of doubles in [lo, hi] */
+/* "a,b,c" of doubles in [lo, hi]; on an error the list is empty (NULL) */
 static int parse_list(list *l, const char *s, double lo, double hi, const char *what)
 {
     l->n = 0;
@@ -87,8 +87,11 @@ static int parse_list(list *l, const char *s, double lo, double hi, const char *
     if (!l->v)
         return cli_usage_error("out of memory");
     char *dup = strdup(s);
-    if (!dup)
+    if (!dup) {
+        free(l->v);
+        l->v = NULL;
         return cli_usage_error("out of memory");
+    }
     char *save = NULL;
     int rc = 0;
     char *tok = strtok_r(dup, ",", &save);
@@ -100,6 +103,11 @@ static int parse_list(list *l, const char *s, double lo, double hi, const char *
     if (!rc && (strstr(s, ",,") || s[0] == ',' || s[strlen(s) - 1] == ','))
         rc = cli_usage_error("%s: empty entry in '%s'", what, s);
     free(dup);
+    if (rc) {
+        free(l->v);
+        l->v = NULL;
+        l->n = 0;
+    }
     return rc;
 }
 
@@ -397,8 +405,13 @@ static int depth_list(list *l, const char *s, long def_hi, long max)
     if (parse_list(l, s, 1, (double)max, "--depth"))
         return EXIT_USAGE;
     for (int i = 0; i < l->n; i++)
-        if (l->v[i] != floor(l->v[i]))
-            return cli_usage_error("--depth: '%g' is not an integer", l->v[i]);
+        if (l->v[i] != floor(l->v[i])) {
+            cli_usage_error("--depth: '%g' is not an integer", l->v[i]);
+            free(l->v);
+            l->v = NULL;
+            l->n = 0;
+            return EXIT_USAGE;
+        }
     return 0;
 }
 
@@ -538,8 +551,9 @@ static int plot_mass(da_plot *p, const plot_opts *o, dual_item *it)
     long kmax = 1;
     for (int m = 0; m < K.n; m++) {
         if (K.v[m] != floor(K.v[m])) {
+            cli_usage_error("--k: '%g' is not an integer", K.v[m]);
             free(K.v);
-            return cli_usage_error("--k: '%g' is not an integer", K.v[m]);
+            return EXIT_USAGE;
         }
         if (K.v[m] > kmax)
             kmax = (long)K.v[m];
