@@ -688,6 +688,36 @@ START_TEST(test_many_constants)
 }
 END_TEST
 
+/* A tape of many constants allocates each constant's text once and its
+   arrays geometrically: the array of constant values was reallocated for
+   every constant (free under glibc at an unchanged size, but a copy under
+   ASan, where the expression fuzzer timed out on a 581-byte input whose
+   expansion has tens of thousands of constants).  The allocations are
+   counted with the fault-injection countdown. */
+START_TEST(test_many_constants_allocations)
+{
+    enum { NC = 3000 };
+    char *buf = malloc(16 * NC);
+    ck_assert_ptr_nonnull(buf);
+    size_t n = 0;
+    /* sums of 50 terms in parentheses: within the parser's nesting limit */
+    for (int i = 1; i <= NC; i++)
+        n += (size_t)snprintf(buf + n, 16 * NC - n, "%s%d.5*x%s",
+                              i == 1 ? "(" : i % 50 == 1 ? ")+(" : "+", i, i == NC ? ")" : "");
+    da_expr *e = parse_ok(buf);
+    const long big = 1000000000L;
+    dai_test_fail_alloc(big);
+    da_tape *t = da_tape_new(e);
+    long used = big - dai_test_fail_alloc(0);
+    ck_assert_ptr_nonnull(t);
+    /* NC texts, then O(log NC) for the code, constants and free list */
+    ck_assert_msg(used <= NC + 100, "da_tape_new of %d constants: %ld allocations", NC, used);
+    da_tape_free(t);
+    da_expr_unref(e);
+    free(buf);
+}
+END_TEST
+
 /* ---- LaTeX ------------------------------------------------------------------- */
 
 START_TEST(test_latex)
@@ -859,6 +889,7 @@ int main(void)
     tcase_add_test(tc, test_known_values);
     tcase_add_test(tc, test_no_nan_leak);
     tcase_add_test(tc, test_many_constants);
+    tcase_add_test(tc, test_many_constants_allocations);
     tcase_add_test(tc, test_latex);
     tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);

@@ -74,8 +74,8 @@ typedef struct {
     int n;
 } list;
 
-/* "a,b,c" of doubles in [lo, hi] (parse_list) */
-static int read_list(list *l, const char *s, double lo, double hi, const char *what)
+/* "a,b,c" of doubles in [lo, hi]; on an error the list is empty (NULL) */
+static int parse_list(list *l, const char *s, double lo, double hi, const char *what)
 {
     l->n = 0;
     l->v = NULL;
@@ -88,8 +88,11 @@ static int read_list(list *l, const char *s, double lo, double hi, const char *w
     if (!l->v)
         return cli_usage_error("out of memory");
     char *dup = strdup(s);
-    if (!dup)
+    if (!dup) {
+        free(l->v);
+        l->v = NULL;
         return cli_usage_error("out of memory");
+    }
     char *save = NULL;
     int rc = 0;
     char *tok = strtok_r(dup, ",", &save);
@@ -101,13 +104,6 @@ static int read_list(list *l, const char *s, double lo, double hi, const char *w
     if (!rc && (strstr(s, ",,") || s[0] == ',' || s[strlen(s) - 1] == ','))
         rc = cli_usage_error("%s: empty entry in '%s'", what, s);
     free(dup);
-    return rc;
-}
-
-/* "a,b,c" of doubles in [lo, hi]; l->v is NULL after an error */
-static int parse_list(list *l, const char *s, double lo, double hi, const char *what)
-{
-    int rc = read_list(l, s, lo, hi, what);
     if (rc) {
         free(l->v);
         l->v = NULL;
@@ -398,8 +394,13 @@ static int depth_list(list *l, const char *s, long def_hi, long max)
     if (parse_list(l, s, 1, (double)max, "--depth"))
         return EXIT_USAGE;
     for (int i = 0; i < l->n; i++)
-        if (l->v[i] != floor(l->v[i]))
-            return cli_usage_error("--depth: '%g' is not an integer", l->v[i]);
+        if (l->v[i] != floor(l->v[i])) {
+            cli_usage_error("--depth: '%g' is not an integer", l->v[i]);
+            free(l->v);
+            l->v = NULL;
+            l->n = 0;
+            return EXIT_USAGE;
+        }
     return 0;
 }
 
@@ -535,8 +536,9 @@ static int plot_mass(da_plot *p, const plot_opts *o, dual_item *it)
     long kmax = 1;
     for (int m = 0; m < K.n; m++) {
         if (K.v[m] != floor(K.v[m])) {
+            cli_usage_error("--k: '%g' is not an integer", K.v[m]);
             free(K.v);
-            return cli_usage_error("--k: '%g' is not an integer", K.v[m]);
+            return EXIT_USAGE;
         }
         if (K.v[m] > kmax)
             kmax = (long)K.v[m];

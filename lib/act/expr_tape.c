@@ -110,17 +110,22 @@ static int add_const(da_tape *t, ckind kind, const char *text, double val)
 {
     if (t->failed)
         return X_REG;
+    /* cval has the capacity of cdefs: reallocated only when cdefs grows
+       (a realloc per constant copied the array each time under ASan,
+       quadratic in the number of constants) */
+    int oldcap = t->capconst;
     if (!grow((void **)&t->cdefs, &t->capconst, t->nconst + 1, sizeof(cdef))) {
         t->failed = 1;
         return X_REG;
     }
-    int cap = t->capconst;
-    void *q = da_realloc(t->cval, (size_t)cap * sizeof(double));
-    if (!q) {
-        t->failed = 1;
-        return X_REG;
+    if (t->capconst != oldcap || !t->cval) {
+        void *q = da_realloc(t->cval, (size_t)t->capconst * sizeof(double));
+        if (!q) {
+            t->failed = 1;
+            return X_REG;
+        }
+        t->cval = q;
     }
-    t->cval = q;
     cdef *c = &t->cdefs[t->nconst];
     c->kind = kind;
     c->text = NULL;

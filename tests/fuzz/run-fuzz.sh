@@ -42,11 +42,22 @@ for f in "$top"/lib/act/*.c "$top"/lib/core/*.c $(for l in $listed; do echo "$to
     srcs="$srcs $f"
 done
 
+# Arb/FLINT as configure found them (FLINT 3: -lflint; FLINT 2 with the
+# separate Arb: -lflint-arb -lflint), else the flint/arb.h test configure makes
+arb_libs=$(sed -n 's/^ARB_LIBS = //p' "$top/Makefile" 2>/dev/null)
+if [ -z "$arb_libs" ]; then
+    if echo '#include <flint/arb.h>' | $cc -E -x c - >/dev/null 2>&1; then
+        arb_libs=-lflint
+    else
+        arb_libs="-lflint-arb -lflint"
+    fi
+fi
+
 # shellcheck disable=SC2086
 $cc -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -Wall -Wextra -I"$top/lib" -I"$confdir" \
     "$here/fuzz_expr.c" $srcs ${FUZZ_EXTRA:-} -o "$out/fuzz_expr" \
-    -lgsl -lgslcblas -lmpfr -lgmp -lm
+    -lgsl -lgslcblas $arb_libs -lmpfr -lgmp -lm -lpthread
 
 # with -jobs, libFuzzer writes fuzz-N.log into the current directory
 cd "$out"

@@ -22,12 +22,24 @@ cp -n "$here"/data-corpus/* "$out/corpus/" 2>/dev/null || true
 confdir=$top
 [ -f "$top/config.h" ] || { confdir=$out; printf '#define PACKAGE_VERSION "fuzz"\n' > "$out/config.h"; }
 status=0
+# Arb/FLINT as configure found them (see run-fuzz.sh)
+arb_libs=$(sed -n 's/^ARB_LIBS = //p' "$top/Makefile" 2>/dev/null)
+if [ -z "$arb_libs" ]; then
+    if echo '#include <flint/arb.h>' | $cc -E -x c - >/dev/null 2>&1; then
+        arb_libs=-lflint
+    else
+        arb_libs="-lflint-arb -lflint"
+    fi
+fi
 
-# 1. the data-file reader under libFuzzer
+# 1. the data-file reader under libFuzzer (lib/core/error.c releases the
+#    Gauss-Legendre rules and Arb's caches at thread exit: lib/quad)
+# shellcheck disable=SC2086
 $cc -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I"$top/lib" -I"$confdir" \
     "$here/fuzz_data.c" "$top/lib/analysis/data.c" "$top/lib/core/error.c" "$top/lib/core/ball.c" \
-    -o "$out/fuzz_data" -lgsl -lgslcblas -lmpfr -lgmp -lm -lpthread || exit 2
+    "$top/lib/quad/gl_arb.c" "$top/lib/quad/gl_table.c" \
+    -o "$out/fuzz_data" -lgsl -lgslcblas $arb_libs -lmpfr -lgmp -lm -lpthread || exit 2
 echo "run-hostile: fuzz_data for $secs s"
 (cd "$out" && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./fuzz_data \
     -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
