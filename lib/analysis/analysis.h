@@ -17,10 +17,6 @@
 #include "dualact.h"
 #include <gsl/gsl_rng.h>
 
-/* Mean and standard deviation (double) of the raw activation, for the
- * normalized activation (sigma - mean)/sd used by the simulations. */
-int da_sim_moments(double *mean, double *sd, const da_act *act);
-
 /* One random layer of a finite-width network, for m inputs at once: out
  * (m x W, row-major) = (sigma(h) - mean)/sd with h = Wmat in, in (m x
  * fan), Wmat a fresh W x fan matrix of N(0, scale^2) entries drawn row

@@ -5,6 +5,7 @@
  * mt19937 seeded by the caller: the same seed gives the same numbers. */
 #include "core/core.h"
 #include "analysis/analysis.h"
+#include "hermite/hermite.h"
 #include "act/act.h"
 #include "dual/dual.h"
 #include <math.h>
@@ -24,31 +25,11 @@ void da_sim_pair_opts_init(da_sim_pair_opts *o)
     o->level = 0.99;
 }
 
-int da_sim_moments(double *mean, double *sd, const da_act *act)
-{
-    da_hermite_opts ho;
-    da_hermite_opts_init(&ho);
-    ho.degree = 1;
-    ho.digits = 17;
-    ho.raw = 1;
-    da_hermite *h = NULL;
-    int st = da_hermite_compute(&h, act, &ho);
-    if (!h)
-        return st;
-    *mean = mpfr_get_d(h->mean.mid, MPFR_RNDN);
-    double v = mpfr_get_d(h->var.mid, MPFR_RNDN);
-    da_hermite_free(h);
-    if (!(v > 0))
-        return da_fail(DA_EDOM, "the activation has zero variance: it cannot be normalized");
-    *sd = sqrt(v);
-    return DA_OK;
-}
-
 /* what a simulation is compared with: the normalizing moments of act and
    its dual at digits */
 static int sim_setup(double *mean, double *sd, da_dual **d, const da_act *act, long digits)
 {
-    int st = da_sim_moments(mean, sd, act);
+    int st = da_hermite_moments_d(mean, sd, act);
     if (st)
         return st;
     da_dual_opts dop;

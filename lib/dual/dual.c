@@ -520,7 +520,6 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
     }
     rad = (rad + tail) * (1 + 1e-12);
     mpfr_set_zero(r->rad, 1);
-    mpfr_prec_t op = mpfr_get_prec(r->mid);
     mpfr_set_d(r->rad, rad, MPFR_RNDU);
     mpfr_t u;
     mpfr_init2(u, DA_RAD_PREC);
@@ -529,10 +528,8 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
         mpfr_set_ui_2exp(u, (unsigned long)(N + 4), mpfr_get_exp(y) - (mpfr_exp_t)pr + 1, MPFR_RNDU);
         mpfr_add(r->rad, r->rad, u, MPFR_RNDU);
     }
-    if (mpfr_set(r->mid, y, MPFR_RNDN) && !mpfr_zero_p(r->mid)) {
-        mpfr_set_ui_2exp(u, 1, mpfr_get_exp(r->mid) - (mpfr_exp_t)op, MPFR_RNDU);
-        mpfr_add(r->rad, r->rad, u, MPFR_RNDU);
-    }
+    if (mpfr_set(r->mid, y, MPFR_RNDN))
+        da_ball_add_ulp(r);   /* the rounding to r's precision */
     mpfr_clear(u);
     mpfr_clear(y);
     return DA_OK;

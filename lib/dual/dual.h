@@ -121,7 +121,5 @@ int da_dual_eval_point(da_ball r, const da_dual *d, const mpfr_t rho, int k);
  * (INFINITY when infinite or unknown). */
 double da_dual_upper_d(const da_dual *d, double s, int k);
 
-/* meanfield.c: E sigma and E sigma^2 of the raw activation (double) */
-int da_mf_moments(const da_meanfield *mf, double *mean, double *m2);
 
 #endif

@@ -26,6 +26,7 @@
  * (= chi_1 + sw2 E[s'' s] by Stein's lemma, without needing s''). */
 #include "core/core.h"
 #include "dual/dual.h"
+#include "hermite/hermite.h"
 #include "dual/mf_arb.h"
 #include <math.h>
 #include <stdlib.h>
@@ -112,18 +113,16 @@ int da_meanfield_new(da_meanfield **out, const da_act *act, int normalized)
         da_clear_error();
     }
     if (normalized) {
-        /* first and second moments of the raw sigma (shift 0, scale 1) */
-        double mean, m2;
-        da_mf_moments(mf, &mean, &m2);
-        double var = m2 - mean * mean;
-        if (!(var > 1e-300)) {
+        /* the moments of the raw sigma, from the Hermite engine */
+        double mean, sd;
+        if (da_hermite_moments_d(&mean, &sd, act) != DA_OK || !(sd > 1e-150)) {
             da_meanfield_free(mf);
             *out = NULL;
             return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized",
                            da_act_spec(act));
         }
         mf->shift = mean;
-        mf->scale = sqrt(var);
+        mf->scale = sd;
     }
     return DA_OK;
 }
@@ -215,14 +214,6 @@ static void int1(const da_meanfield *mf, int which, double a, double b, double *
     }
     *val = s20;
     *err = fabs(s20 - s10) + 64 * 0x1p-53 * mag + 1e-20;
-}
-
-int da_mf_moments(const da_meanfield *mf, double *mean, double *m2)
-{
-    double e;
-    int1(mf, 3, 1, 0, mean, &e);
-    int1(mf, 0, 1, 0, m2, &e);
-    return DA_OK;
 }
 
 int da_meanfield_kernel(double *val, double *err, const da_meanfield *mf,

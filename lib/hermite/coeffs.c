@@ -1040,3 +1040,24 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         return da_fail(DA_EACCURACY, "requested %ld digits, reached %.1f", o.digits, dr);
     return DA_OK;
 }
+
+/* the normalizing moments in double, from the engine (hermite.h) */
+int da_hermite_moments_d(double *mean, double *sd, const da_act *act)
+{
+    da_hermite_opts ho;
+    da_hermite_opts_init(&ho);
+    ho.degree = 1;
+    ho.digits = 17;
+    ho.raw = 1;
+    da_hermite *h = NULL;
+    int st = da_hermite_compute(&h, act, &ho);
+    if (!h)
+        return st;
+    *mean = mpfr_get_d(h->mean.mid, MPFR_RNDN);
+    double v = mpfr_get_d(h->var.mid, MPFR_RNDN);
+    da_hermite_free(h);
+    if (!(v > 0))
+        return da_fail(DA_EDOM, "the activation has zero variance: it cannot be normalized");
+    *sd = sqrt(v);
+    return DA_OK;
+}

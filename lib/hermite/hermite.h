@@ -68,4 +68,10 @@ typedef struct {
 int da_exact_compute(da_exact *ex, const da_act *act, long N, mpfr_prec_t wp);
 void da_exact_clear(da_exact *ex);
 
+/* coeffs.c: mean and standard deviation (double) of the raw activation,
+ * from the Hermite engine: the one computation of the normalizing moments
+ * of the double paths (simulations, mean field).  DA_EDOM (with a
+ * message) when the variance is not positive. */
+int da_hermite_moments_d(double *mean, double *sd, const da_act *act);
+
 #endif

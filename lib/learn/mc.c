@@ -25,6 +25,7 @@
  *   2: sqrt(d (d+2)) x_1 x_2                              (degree 2)
  *   3: sqrt(d (d+2) (d+4) / 24) (x_1^3 - 3 x_1 x_2^2)     (degree 3) */
 #include "core/core.h"
+#include "hermite/hermite.h"
 #include "learn/learn.h"
 #include "analysis/analysis.h"
 #include <gsl/gsl_randist.h>
@@ -76,7 +77,7 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
         return da_fail(DA_EINVAL, "simulate: test function %d is not 1, 2 or 3", o.test);
     /* mean and standard deviation of sigma, to normalize */
     double mean, sd;
-    int st = da_sim_moments(&mean, &sd, act);
+    int st = da_hermite_moments_d(&mean, &sd, act);
     if (st)
         return st;
 
