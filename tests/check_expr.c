@@ -870,6 +870,42 @@ START_TEST(test_removable)
 }
 END_TEST
 
+
+/* da_expr_parity: the structural proof, and the identity it claims checked
+   on random points (a wrong rule would show as f(-x) != +-f(x)) */
+START_TEST(test_parity)
+{
+    static const struct { const char *s; int p; } c[] = {
+        {"tanh(x)", -1}, {"x", -1}, {"3", 1}, {"x^2", 1}, {"x^3", -1}, {"x^-1", -1},
+        {"x*sin(x)", 1}, {"x + 1", 0}, {"exp(x)", 0}, {"abs(x)^1.5", 1},
+        {"sigmoid(x)", 0}, {"erf(x)^3", -1}, {"cos(x)*x", -1}, {"sin(x)/x", 1},
+        {"exp(-x^2/2)", 1}, {"x*Phi(x)", 0}, {"tanh(sin(x))", -1}, {"cos(tanh(x))", 1},
+        {"x - tanh(x)", -1}, {"x^2 - 1", 1}, {"max(x, 0)", 0}, {"x > 0", 0},
+        {"abs(x) > 1", 1}, {"floor(x)", 0}, {"sign(x)*x^2", -1}, {"-x", -1},
+        {"atan(x) + asinh(x)", -1}, {"softplus(x)", 0}, {"phi(x)", 1}, {"pi*x", -1},
+    };
+    unsigned long seed = 12345;
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        da_expr *e = parse_ok(c[i].s);
+        int p = da_expr_parity(e);
+        ck_assert_msg(p == c[i].p, "parity of %s: %d, expected %d", c[i].s, p, c[i].p);
+        if (p) {
+            da_tape *t = da_tape_new(e);
+            ck_assert_ptr_nonnull(t);
+            for (int j = 0; j < 100; j++) {
+                seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+                double x = ((double)(seed >> 11) / 9007199254740992.0 - 0.5) * 8;
+                double a = da_tape_eval_d(t, x), b = da_tape_eval_d(t, -x);
+                if (isfinite(a))
+                    ck_assert_msg(fabs(b - p * a) <= 1e-14 * (1 + fabs(a)), "%s at %g", c[i].s, x);
+            }
+            da_tape_free(t);
+        }
+        da_expr_unref(e);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("expr");
@@ -891,6 +927,7 @@ int main(void)
     tcase_add_test(tc, test_many_constants);
     tcase_add_test(tc, test_many_constants_allocations);
     tcase_add_test(tc, test_latex);
+    tcase_add_test(tc, test_parity);
     tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -157,6 +157,14 @@ da_expr *da_expr_simplify(const da_expr *e);
  * reference in *out; DA_ENOMEM. */
 int da_expr_removable(da_expr **out, const da_expr *e);
 
+/* 1 when e(-x) = e(x) for every x, -1 when e(-x) = -e(x), 0 when the
+ * syntax does not tell: a proof by structural rules (constants are even, x
+ * is odd, odd and even functions of odd and even arguments, sums of equal
+ * parities, products and quotients, integer powers), exact whatever the
+ * arithmetic, so that an evaluator may take sigma(-x) = +-sigma(x)
+ * (expr_parity.c). */
+int da_expr_parity(const da_expr *e);
+
 /* ---- analysis for the quadrature ----------------------------------- */
 
 typedef enum {

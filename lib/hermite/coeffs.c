@@ -726,27 +726,38 @@ static double max_digits_loss(const da_ball_struct *b, long n)
 static void rough_scale(const da_act *act, double *norm, double *sd, double *mean)
 {
     /* in units of the largest |sigma| on the grid, so that sigma^2 does
-       not overflow for sigma near 1e160 (and 1e308) */
+       not overflow for sigma near 1e160 (and 1e308); sigma and the weights
+       are evaluated once, the passes read them */
+    enum { NG = 2801 };
     double s1 = 0, s2 = 0, h = 0.01, M = 0;
-    for (double x = -14; x <= 14; x += h) {
-        double f = fabs(da_act_value_d(act, x));
+    double *fv = malloc(2 * NG * sizeof *fv), *wv = fv ? fv + NG : NULL;
+    if (!fv) {
+        *mean = 0;
+        *sd = *norm = 1;
+        return;
+    }
+    for (int i = 0; i < NG; i++) {
+        double x = -14 + h * i;
+        fv[i] = da_act_value_d(act, x);
+        wv[i] = h * exp(-0.5 * x * x) / sqrt(2 * M_PI);
+        double f = fabs(fv[i]);
         if (isfinite(f) && f > M)
             M = f;
     }
     if (!(M > 0))
         M = 1;
     for (int pass = 0; pass < 2; pass++) {
-        for (double x = -14; x <= 14; x += h) {
-            double f = da_act_value_d(act, x) / M;
+        for (int i = 0; i < NG; i++) {
+            double f = fv[i] / M;
             if (!isfinite(f))
                 continue;
-            double w = h * exp(-0.5 * x * x) / sqrt(2 * M_PI);
             if (pass == 0)
-                s1 += w * f;
+                s1 += wv[i] * f;
             else
-                s2 += w * (f - s1) * (f - s1);
+                s2 += wv[i] * (f - s1) * (f - s1);
         }
     }
+    free(fv);
     *mean = s1 * M;
     *sd = sqrt(s2) * M;
     *norm = sqrt(s2 + s1 * s1) * M;

@@ -96,6 +96,8 @@ typedef struct {
     long N;
     slong prec;
     da_tape_ball *ws, *wd;      /* sigma, sigma' (wd NULL: no E sigma'^2) */
+    int par, pard;              /* parities of sigma, sigma' (da_expr_parity): 1 even,
+                                   -1 odd, 0 unknown; sigma(-x) = par sigma(x) */
     da_declog lg, lgd, lgn, lgdn, ref, refd;   /* logs of the +side, the -side */
     arb_ptr A;                  /* int sigma He_k phi over what is done */
     arb_t s2, d2;
@@ -300,6 +302,10 @@ static int box_bound(eng *e, mag_t S, da_tape_ball *w, const da_declog *lg,
 static int box_bound2(eng *e, mag_t S, da_tape_ball *w, const da_declog *lp,
                       const da_declog *ln, const arf_t m, const mag_t al, const mag_t be)
 {
+    /* an even or odd sigma has |sigma(-z)| = |sigma(z)| (also off the axis:
+       the identity holds for the analytic continuation) */
+    if (w == e->ws ? e->par : e->pard)
+        return box_bound(e, S, w, lp, m, al, be);
     mag_t t;
     mag_init(t);
     arf_t mn;
@@ -328,6 +334,22 @@ static int eval_node(eng *e, arb_t y, da_tape_ball *w, const da_declog *lg, cons
         return 0;
     arb_set(y, acb_realref(e->fz));
     return arb_is_finite(y);
+}
+
+/* sigma at -x: par sigma(x) when sigma is even (par = 1) or odd (-1),
+   evaluated otherwise */
+static int mirror_node(eng *e, arb_t yn, const arb_t y, int par, da_tape_ball *w,
+                       const da_declog *lg, const arb_t xn, da_declog *scratch)
+{
+    if (par > 0) {
+        arb_set(yn, y);
+        return 1;
+    }
+    if (par < 0) {
+        arb_neg(yn, y);
+        return 1;
+    }
+    return eval_node(e, yn, w, lg, xn, scratch);
 }
 
 /* The bounds on the Bernstein ellipse E_rho of [m - r, m + r] (lr >= r)
@@ -510,16 +532,14 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         arb_mul(e->x, rr, gx + i, p);
         arb_add(e->x, e->x, mm, p);
         arb_neg(xn, e->x);
-        if (!eval_node(e, e->y, e->ws, &e->lg, e->x, &e->ref)
-            || !eval_node(e, yn, e->ws, &e->lgn, xn, &e->ref)) {
-            okn = 0;
+        /* sigma(-x) = par sigma(x) when sigma is even or odd: one evaluation */
+        okn = eval_node(e, e->y, e->ws, &e->lg, e->x, &e->ref) &&
+              mirror_node(e, yn, e->y, e->par, e->ws, &e->lgn, xn, &e->ref);
+        if (okn && e->wd)
+            okn = eval_node(e, e->yd, e->wd, &e->lgd, e->x, &e->refd) &&
+                  mirror_node(e, ydn, e->yd, e->pard, e->wd, &e->lgdn, xn, &e->refd);
+        if (!okn)
             break;
-        }
-        if (e->wd && (!eval_node(e, e->yd, e->wd, &e->lgd, e->x, &e->refd)
-                      || !eval_node(e, ydn, e->wd, &e->lgdn, xn, &e->refd))) {
-            okn = 0;
-            break;
-        }
         /* w r phi(x), shared by +-x */
         arb_sqr(e->ph, e->x, p);
         arb_mul_2exp_si(e->ph, e->ph, -1);
@@ -838,6 +858,8 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     int status = DA_OK;
     e->ws = da_tape_ball_new(act->tape, o->prec);
     e->wd = dact ? da_tape_ball_new(dact->tape, o->prec) : NULL;
+    e->par = da_expr_parity(act->expr);
+    e->pard = dact ? da_expr_parity(dact->expr) : 0;
     if (!e->ws || (dact && !e->wd)) {
         da_tape_ball_free(e->ws);
         da_tape_ball_free(e->wd);

@@ -63,13 +63,16 @@ printf 'tanh a_0..a_200, 100 digits: %.3f s (target <= 1 s)\n' "$t"
 
 # 5. the rigorous engine against its peer: Arb's acb_calc_integrate once
 #    per coefficient (tests/bench/arb_peer.c), a_0..a_20 raw at 50 digits,
-#    both timed as whole processes, best of 5; the values must agree
+#    both timed as whole processes, best of 20 runs taken in turns
+#    (tests/bench/runbest.c: fork, exec and wait timed directly, no shell or
+#    date(1) in between); the values must agree
+cc -O2 "$top/tests/bench/runbest.c" -o runbest
 arb_libs="-lflint-arb -lflint"
 cc -O2 -I. -I"$top" "$top/tests/bench/arb_peer.c" -o arb_peer $arb_libs -lmpfr -lgmp -lm 2>/dev/null \
     || cc -O2 -I. -I"$top" "$top/tests/bench/arb_peer.c" -o arb_peer -lflint -lmpfr -lgmp -lm
 for act in tanh erf gelu silu; do
-    t_da=$(best 5 $DUALACT coeffs $act --raw --degree 20 --digits 50 --format csv)
-    t_pe=$(best 5 ./arb_peer $act 20 50)
+    set -- $(./runbest 20 $DUALACT coeffs $act --raw --degree 20 --digits 50 --format csv -- ./arb_peer $act 20 50)
+    t_da=$1 t_pe=$2
     # agreement to 45 digits (the peer prints 50, dualact at least 50)
     $DUALACT coeffs $act --raw --degree 20 --digits 50 --format csv | tail -n +2 | cut -d, -f2 >da.txt
     ./arb_peer $act 20 50 | cut -d, -f2 >pe.txt
@@ -82,7 +85,7 @@ print('agree' if len(a) == len(b) and all(abs(x - y) < m.mpf(10) ** -45 for x, y
     printf '%-5s a_0..a_20, 50 digits, rigorous: dualact %.4f s, Arb peer %.4f s, ratio %sx (target >= 10x), values %s\n' \
         "$act" "$t_da" "$t_pe" "$ratio" "$agree"
 done
-rm -f arb_peer da.txt pe.txt
+rm -f arb_peer runbest da.txt pe.txt
 
 # 6. the engine's figures at high precision and degree
 t=$(best 1 $DUALACT coeffs erf --raw --degree 20 --digits 350 --format csv)
