@@ -356,6 +356,32 @@ static int outer_bound(dq *q, mag_t M, double c, double al, double be, void *ctx
     return ok;
 }
 
+/* the rule of the cell [lo, hi] for the bound fn: n (> 0) with the
+   ellipse *rb and the proved error err of the rule; 0 when no rule fits
+   and the cell has been split onto the stack (stk, *ns, cap entries);
+   -1 when it can be split no further */
+static long cell_rule(dq *q, double *rb, mag_t err, double *stk, long *ns, long cap,
+                      double lo, double hi, double lt, ell_bound_fn fn, void *ctx)
+{
+    double c = (lo + hi) / 2, r = (hi - lo) / 2;
+    long n = pick_n(q, rb, c, r, lt, 1e300, fn, ctx);
+    if (n < 0) {
+        if (r < 1.0 / 64 || *ns + 4 > cap)
+            return -1;
+        stk[(*ns)++] = lo;
+        stk[(*ns)++] = c;
+        stk[(*ns)++] = c;
+        stk[(*ns)++] = hi;
+        return 0;
+    }
+    mag_t M;
+    mag_init(M);
+    fn(q, M, c, r * (*rb + 1 / *rb) / 2, r * (*rb - 1 / *rb) / 2, ctx);
+    gl_err(err, M, r, *rb, n);
+    mag_clear(M);
+    return n;
+}
+
 static int push_node(dq *q, const arb_t u, const arb_t wt)
 {
     if (q->ni == q->capi) {
@@ -452,8 +478,7 @@ static int inner_rule(dq *q, mag_t err, double a, double b, double ltol)
             stk[ns++] = fmin(c + wd, q->T);
         }
     }
-    mag_t M, e1;
-    mag_init(M);
+    mag_t e1;
     mag_init(e1);
     while (ns > 0 && st == DA_OK) {
         double hi = stk[--ns], lo = stk[--ns];
@@ -461,21 +486,14 @@ static int inner_rule(dq *q, mag_t err, double a, double b, double ltol)
         double rb = 0;
         /* this cell's share of the tolerance: its width over the line */
         double lt = ltol + log2(fmax(2 * r / (2 * q->T), 1.0 / 4096));
-        double bemax = 1e300;
-        long n = pick_n(q, &rb, c, r, lt, bemax, inner_bound, J);
+        long n = cell_rule(q, &rb, e1, stk, &ns, (long)(sizeof stk / sizeof *stk), lo, hi, lt,
+                           inner_bound, J);
         if (n < 0) {
-            if (r < 1.0 / 64 || ns + 4 > (long)(sizeof stk / sizeof *stk)) {
-                st = DA_EACCURACY;
-                break;
-            }
-            stk[ns++] = lo;
-            stk[ns++] = c;
-            stk[ns++] = c;
-            stk[ns++] = hi;
-            continue;
+            st = DA_EACCURACY;
+            break;
         }
-        inner_bound(q, M, c, r * (rb + 1 / rb) / 2, r * (rb - 1 / rb) / 2, J);
-        gl_err(e1, M, r, rb, n);
+        if (n == 0)
+            continue;
         mag_add(err, err, e1);
         arb_srcptr gx, gw;
         if (da_gl_rule(&gx, &gw, n, q->prec)) {
@@ -494,7 +512,6 @@ static int inner_rule(dq *q, mag_t err, double a, double b, double ltol)
             }
         }
     }
-    mag_clear(M);
     mag_clear(e1);
     arb_clear(J);
     arb_clear(u);
@@ -542,8 +559,8 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
     arb_sub(q->s, q->s, rho, prec);
     arb_sqrt(q->s, q->s, prec);
     int st = DA_OK;
-    mag_t tol, tail, err, M, e1, ein;
-    mag_init(tol); mag_init(tail); mag_init(err); mag_init(M); mag_init(e1); mag_init(ein);
+    mag_t tol, tail, err, e1, ein;
+    mag_init(tol); mag_init(tail); mag_init(err); mag_init(e1); mag_init(ein);
     mag_set_ui_2exp_si(tol, 1, (slong)floor(log2_tol));
     /* the truncation point: the tail bound below tol/4 */
     double T = 4;
@@ -635,20 +652,14 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
             double lt = ltol + log2(fmax(2 * rr / (2 * T), 1.0 / 4096));
             if (dd->parity)
                 lt -= 1;   /* each cell counts twice */
-            long n = pick_n(q, &rb, c, rr, lt, 1e300, outer_bound, NULL);
+            long n = cell_rule(q, &rb, e1, stk, &ns, (long)(sizeof stk / sizeof *stk), lo, hi, lt,
+                               outer_bound, NULL);
             if (n < 0) {
-                if (rr < 1.0 / 64 || ns + 4 > (long)(sizeof stk / sizeof *stk)) {
-                    st = DA_EACCURACY;
-                    break;
-                }
-                stk[ns++] = lo;
-                stk[ns++] = c;
-                stk[ns++] = c;
-                stk[ns++] = hi;
-                continue;
+                st = DA_EACCURACY;
+                break;
             }
-            outer_bound(q, M, c, rr * (rb + 1 / rb) / 2, rr * (rb - 1 / rb) / 2, NULL);
-            gl_err(e1, M, rr, rb, n);
+            if (n == 0)
+                continue;
             if (dd->parity)
                 mag_mul_2exp_si(e1, e1, 1);
             mag_add(err, err, e1);
@@ -736,7 +747,7 @@ done:
             arb_add_error_mag(r, tail);
         }
     }
-    mag_clear(tol); mag_clear(tail); mag_clear(err); mag_clear(M); mag_clear(e1); mag_clear(ein);
+    mag_clear(tol); mag_clear(tail); mag_clear(err); mag_clear(e1); mag_clear(ein);
     free(q->clo);
     free(q->chi);
     free(q->ip);
