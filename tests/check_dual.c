@@ -738,11 +738,8 @@ START_TEST(test_direct)
         ck_assert(mag_cmp_2exp_si(arb_radref(r), -(eb - 10)) < 0);
     }
     /* tanh against mpmath's other split of the plane (tests/gen/gen_direct_ref.py) */
-    const char *top = getenv("top_srcdir");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/data/direct_ref.csv", top ? top : ".");
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
+    FILE *f = tu_open_data("direct_ref.csv");
+    ck_assert_msg(f != NULL, "cannot open tests/data/direct_ref.csv");
     char line[512];
     int n = 0;
     while (fgets(line, sizeof line, f)) {
@@ -771,12 +768,7 @@ START_TEST(test_direct)
         mpfr_set_str(rho->mid, "0.9", 10, MPFR_RNDN);   /* the decimal, as direct_raw */
         mpfr_set_zero(rho->rad, 1);
         ck_assert_int_eq(da_dual_eval(v, d, rho, 0), DA_OK);
-        arf_set_mpfr(arb_midref(c), v->mid);
-        arf_t e;
-        arf_init(e);
-        arf_set_mpfr(e, v->rad);
-        arf_get_mag(arb_radref(c), e);
-        arf_clear(e);
+        da_arb_set_ball(c, v);
         ck_assert_msg(arb_overlaps(r, c), "gelu at 0.9: direct and series disagree");
         da_ball_clear(rho);
         da_ball_clear(v);
@@ -811,12 +803,7 @@ START_TEST(test_direct_public)
     /* 0.999 as a binary number differs from the decimal by < 2^-240 */
     arb_t b;
     arb_init(b);
-    arf_set_mpfr(arb_midref(b), v->mid);
-    arf_t e;
-    arf_init(e);
-    arf_set_mpfr(e, v->rad);
-    arf_get_mag(arb_radref(b), e);
-    arf_clear(e);
+    da_arb_set_ball(b, v);
     ck_assert(arb_contains_dec(b, "0.3938302374248965103133487", 25));
     /* rho < 0 by the parity of tanh: f(-rho) = -f(rho), both proved */
     da_ball w;
@@ -830,6 +817,49 @@ START_TEST(test_direct_public)
     arb_clear(b);
     da_ball_clear(rho);
     da_ball_clear(v);
+    da_dual_free(d);
+    da_act_free(a);
+}
+END_TEST
+
+/* progress of the kernel-map iteration and of the direct quadrature
+   (da_progress_set), with the first report due at once: each reports and
+   ends once; the timing is set, not measured */
+static int pg_layers, pg_cells, pg_end, pg_bad;
+static void pg_hook(void *ctx, const char *what, long count, double seconds)
+{
+    (void)ctx;
+    if (!what || !(seconds >= 0.0))
+        pg_bad++;
+    else if (count < 0)
+        pg_end++;
+    else if (!strcmp(what, "kernel-map layers"))
+        pg_layers++;
+    else if (!strcmp(what, "direct quadrature cells"))
+        pg_cells++;
+}
+
+START_TEST(test_progress)
+{
+    da_act *a = mkact("tanh");
+    /* at 60 digits the series (degree 512) falls short at 0.999 */
+    da_dual *d = mkdual(a, 60, 0, DA_DUAL_AUTO, 0, 1);
+    da_ball rho;
+    da_ball_init2(rho, da_dual_prec(d));
+    mpfr_set_str(rho->mid, "0.999", 10, MPFR_RNDN);
+    mpfr_set_zero(rho->rad, 1);
+    da_progress_set(pg_hook, NULL);
+    da_progress_timing(0, 0);
+    da_kmap *k = NULL;
+    int st = da_kmap_iterate(&k, d, rho, 1, 3, 0);
+    da_progress_timing(1.0, 0.5);
+    da_progress_set(NULL, NULL);
+    ck_assert(st == DA_OK || st == DA_EACCURACY);
+    ck_assert_msg(pg_layers >= 1 && pg_cells >= 1, "layers %d, cells %d", pg_layers, pg_cells);
+    ck_assert(pg_end >= 2);
+    ck_assert_int_eq(pg_bad, 0);
+    da_kmap_free(k);
+    da_ball_clear(rho);
     da_dual_free(d);
     da_act_free(a);
 }
@@ -854,6 +884,7 @@ int main(void)
     tcase_add_test(tc, test_duals_raw_file);
     tcase_add_test(tc, test_direct);
     tcase_add_test(tc, test_direct_public);
+    tcase_add_test(tc, test_progress);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -22,5 +22,7 @@
 /* b = x at b's precision: the midpoint rounded, the rounding added to the
  * radius (upwards); NaN +- Inf when x is not finite (ball.c). */
 void da_ball_set_arb(da_ball_struct *b, const arb_t x);
+/* x = b exactly (the radius rounded upwards to a mag) (ball_arb.c). */
+void da_arb_set_ball(arb_t x, const da_ball_struct *b);
 
 #endif

@@ -18,3 +18,13 @@ void da_ball_set_arb(da_ball_struct *b, const arb_t x)
     if (inex)
         da_ball_add_ulp(b);   /* |rounding| <= ulp(mid) */
 }
+
+void da_arb_set_ball(arb_t x, const da_ball_struct *b)
+{
+    arf_t r;
+    arf_init(r);
+    arf_set_mpfr(arb_midref(x), b->mid);
+    arf_set_mpfr(r, b->rad);
+    arf_get_mag(arb_radref(x), r);
+    arf_clear(r);
+}

@@ -287,17 +287,20 @@ static void gl_err(mag_t err, const mag_t M, double r, double rho, long n)
     mag_clear(c);
 }
 
-/* inner ellipse bound: |phi(z) sigma(sqrt(rho) J + s z)| on the ellipse
-   around the cell, J a real ball (ctx) */
-static int inner_bound(dq *q, mag_t M, double c, double al, double be, void *ctx)
+/* sup of phi(z) g(z) over the Bernstein ellipse with centre c and
+   semi-axes (al, be), covered by four boxes side by side along the real
+   axis (box K: real parts c + al [u0, u1], |Im| <= be sqrt(1 - umin^2));
+   gbox bounds |g| on a box, 0 when g is not analytic or bounded there */
+typedef int (*box_bound_fn)(dq *q, mag_t out, const acb_t Z, void *ctx);
+
+static int strip_bound(dq *q, mag_t M, double c, double al, double be, box_bound_fn gbox,
+                       void *ctx)
 {
-    const arb_struct *J = ctx;
-    acb_t Zw, Zu;
-    acb_init(Zw);
-    acb_init(Zu);
-    acb_set_arb(Zw, J);
-    mag_t t;
+    acb_t Z;
+    acb_init(Z);
+    mag_t t, f;
     mag_init(t);
+    mag_init(f);
     mag_zero(M);
     int ok = 1;
     for (int K = 0; K < 4 && ok; K++) {
@@ -305,55 +308,52 @@ static int inner_bound(dq *q, mag_t M, double c, double al, double be, void *ctx
         double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
         double hb = be * sqrt(1 - umin * umin);
         double lo = c + al * u0, hi = c + al * u1;
-        box_set(Zu, (lo + hi) / 2, (hi - lo) / 2, hb);
-        if (!sig_box(q, t, Zw, Zu)) {
-            ok = 0;
+        box_set(Z, (lo + hi) / 2, (hi - lo) / 2, hb);
+        ok = gbox(q, t, Z, ctx);
+        if (!ok)
             break;
-        }
-        mag_t f;
-        mag_init(f);
         mag_set_d(f, phi_sup(lo, hi, hb));
         mag_mul(t, t, f);
-        mag_clear(f);
         mag_max(M, M, t);
     }
     mag_clear(t);
-    acb_clear(Zw);
-    acb_clear(Zu);
+    mag_clear(f);
+    acb_clear(Z);
     return ok;
+}
+
+/* |sigma(sqrt(rho) J + s Zu)|, J a real ball (ctx) */
+static int inner_box(dq *q, mag_t out, const acb_t Zu, void *ctx)
+{
+    acb_t Zw;
+    acb_init(Zw);
+    acb_set_arb(Zw, (const arb_struct *)ctx);
+    int ok = sig_box(q, out, Zw, Zu);
+    acb_clear(Zw);
+    return ok;
+}
+
+/* |h_T(Zw)|^2 */
+static int outer_box(dq *q, mag_t out, const acb_t Zw, void *ctx)
+{
+    (void)ctx;
+    if (!h_bound(q, out, Zw))
+        return 0;
+    mag_mul(out, out, out);
+    return 1;
+}
+
+/* inner ellipse bound: |phi(z) sigma(sqrt(rho) J + s z)| on the ellipse
+   around the cell, J a real ball (ctx) */
+static int inner_bound(dq *q, mag_t M, double c, double al, double be, void *ctx)
+{
+    return strip_bound(q, M, c, al, be, inner_box, ctx);
 }
 
 /* outer ellipse bound: phi(w) |h_T(w)|^2 */
 static int outer_bound(dq *q, mag_t M, double c, double al, double be, void *ctx)
 {
-    (void)ctx;
-    acb_t Zw;
-    acb_init(Zw);
-    mag_t t;
-    mag_init(t);
-    mag_zero(M);
-    int ok = 1;
-    for (int K = 0; K < 4 && ok; K++) {
-        double u0 = -1 + 2.0 * K / 4, u1 = -1 + 2.0 * (K + 1) / 4;
-        double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
-        double hb = be * sqrt(1 - umin * umin);
-        double lo = c + al * u0, hi = c + al * u1;
-        box_set(Zw, (lo + hi) / 2, (hi - lo) / 2, hb);
-        if (!h_bound(q, t, Zw)) {
-            ok = 0;
-            break;
-        }
-        mag_mul(t, t, t);
-        mag_t f;
-        mag_init(f);
-        mag_set_d(f, phi_sup(lo, hi, hb));
-        mag_mul(t, t, f);
-        mag_clear(f);
-        mag_max(M, M, t);
-    }
-    mag_clear(t);
-    acb_clear(Zw);
-    return ok;
+    return strip_bound(q, M, c, al, be, outer_box, ctx);
 }
 
 /* the rule of the cell [lo, hi] for the bound fn: n (> 0) with the
@@ -641,11 +641,15 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
         double lti = mag_get_d_log2_approx(tol) - 4;    /* inner: scaled by 1/|2 h| below */
         /* the strip of analyticity is not known: the ellipses grow until a
            bound fails */
+        da_prog prog;
+        long cells = 0;
+        da_prog_start(&prog);
         while (ns > 0 && st == DA_OK) {
             if (da_time_left() <= 0) {
                 st = DA_EACCURACY;
                 break;
             }
+            da_prog_tick(&prog, "direct quadrature cells", cells++);
             double hi = stk[--ns], lo = stk[--ns];
             double c = (lo + hi) / 2, rr = (hi - lo) / 2;
             double rb = 0;
@@ -736,6 +740,7 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
                     break;
             }
         }
+        da_prog_end(&prog, "direct quadrature cells");
     }
 done:
     if (st == DA_OK || st == DA_EACCURACY) {

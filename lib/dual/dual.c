@@ -548,8 +548,8 @@ static void eval_direct(da_ball r, const da_dual *d, const mpfr_t rho)
         !(mpfr_get_d(r->rad, MPFR_RNDU) > target))
         return;
     slong prec = (slong)mpfr_get_prec(r->mid) + 24;
-    arb_t x, v, m, t;
-    arb_init(x); arb_init(v); arb_init(m); arb_init(t);
+    arb_t x, v, m;
+    arb_init(x); arb_init(v); arb_init(m);
     arf_set_mpfr(arb_midref(x), rho);
     arb_abs(x, x);
     double scale = 1;
@@ -561,14 +561,10 @@ static void eval_direct(da_ball r, const da_dual *d, const mpfr_t rho)
             if (neg && d->direct.parity < 0)
                 arb_neg(v, v);
             if (!d->raw) {
-                arf_set_mpfr(arb_midref(m), d->h->mean.mid);
-                arf_set_mpfr(arb_midref(t), d->h->mean.rad);
-                arf_get_mag(arb_radref(m), arb_midref(t));
+                da_arb_set_ball(m, &d->h->mean);
                 arb_sqr(m, m, prec);
                 arb_sub(v, v, m, prec);
-                arf_set_mpfr(arb_midref(m), d->h->var.mid);
-                arf_set_mpfr(arb_midref(t), d->h->var.rad);
-                arf_get_mag(arb_radref(m), arb_midref(t));
+                da_arb_set_ball(m, &d->h->var);
                 arb_div(v, v, m, prec);
             }
             mpfr_t rr;
@@ -583,7 +579,7 @@ static void eval_direct(da_ball r, const da_dual *d, const mpfr_t rho)
             mpfr_clear(rr);
         }
     }
-    arb_clear(x); arb_clear(v); arb_clear(m); arb_clear(t);
+    arb_clear(x); arb_clear(v); arb_clear(m);
 }
 
 int da_dual_eval_point(da_ball r, const da_dual *d, const mpfr_t rho, int k)

@@ -102,7 +102,12 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
     da_ball one_l;
     da_ball_init2(one_l, p);
     mpfr_set_ui(one_l->mid, 1, MPFR_RNDN);
+    /* a report on a terminal for long iterations (da_progress_set): near
+       rho = 1 at high accuracy a layer can take a second (direct.c) */
+    da_prog prog;
+    da_prog_start(&prog);
     for (long l = 1; l <= depth && !is_bad(st); l++) {
+        da_prog_tick(&prog, "kernel-map layers", l - 1);
         for (size_t i = 0; i < n; i++) {
             const da_ball_struct *prev = &k->rho[(size_t)(l - 1) * n + i];
             da_ball_struct *cur = &k->rho[(size_t)l * n + i];
@@ -165,6 +170,7 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
                     status = DA_EACCURACY;
             }
     }
+    da_prog_end(&prog, "kernel-map layers");
     da_ball_clear(one_l);
     if (is_bad(st)) {
         da_ball_clear(dv);
