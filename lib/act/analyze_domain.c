@@ -163,8 +163,69 @@ static int domain_walk(const da_expr *root, const da_expr *e,
     return 0;
 }
 
+/* An upper bound of |e(x)| over |x| <= 40 (the grid's range), by
+   propagating bounds through total functions only; INFINITY when some
+   node is partial (division, powers, log, sqrt, tan, asin, ...) or has
+   no rule here.  A finite result below 1e300 proves that e is defined
+   and finite at every point of the grid, in long double as in double:
+   the scan would find nothing. */
+static double total_bound(const da_expr *e)
+{
+    double b[3] = {0, 0, 0};
+    for (int i = 0; i < e->nargs; i++) {
+        b[i] = total_bound(e->a[i]);
+        if (!(b[i] < 1e300))
+            return INFINITY;
+    }
+    double r;
+    switch (e->op) {
+    case DA_E_NUM: return fabs(e->val);
+    case DA_E_X: return 40;
+    case DA_E_PI: return 3.2;
+    case DA_E_E: return 2.8;
+    case DA_E_NEG: return b[0];
+    case DA_E_ADD: case DA_E_SUB: r = b[0] + b[1]; break;
+    case DA_E_MUL: r = b[0] * b[1]; break;
+    case DA_E_LT: case DA_E_LE: case DA_E_GT: case DA_E_GE: case DA_E_EQ: case DA_E_NE:
+    case DA_E_AND: case DA_E_OR: case DA_E_NOT:
+        return 1;
+    case DA_E_COND: return fmax(b[1], b[2]);
+    case DA_E_FN:
+        switch (e->fn) {
+        case DA_F_TANH: case DA_F_ERF: case DA_F_SIN: case DA_F_COS: case DA_F_SIGMOID:
+        case DA_F_SIGN: case DA_F_STEP: case DA_F_PHI_CDF: case DA_F_PHI_PDF:
+            return 1;
+        case DA_F_ERFC: return 2;
+        case DA_F_ATAN: return 1.6;
+        case DA_F_ABS: case DA_F_RELU: case DA_F_ASINH: case DA_F_CBRT:
+            r = fmax(b[0], 1);
+            break;
+        case DA_F_FLOOR: case DA_F_CEIL: r = b[0] + 1; break;
+        case DA_F_SOFTPLUS: r = b[0] + 1; break;   /* <= max(x, 0) + log 2 */
+        case DA_F_MAX: case DA_F_MIN: case DA_F_CLIP:
+            r = fmax(fmax(b[0], b[1]), b[2]);
+            break;
+        case DA_F_EXP: case DA_F_EXPM1: case DA_F_SINH: case DA_F_COSH:
+            /* e^b: finite in double below 709 */
+            if (!(b[0] < 600))
+                return INFINITY;
+            r = exp(b[0]) + 1;
+            break;
+        default:
+            return INFINITY;
+        }
+        break;
+    default:
+        return INFINITY;
+    }
+    /* one ulp and more of slack on every rounding of the bound itself */
+    return r * (1 + 1e-12) + 1e-300;
+}
+
 int an_check_domain(const da_expr *e, const candlist *C)
 {
+    if (total_bound(e) < 1e300)
+        return 0;   /* defined and finite everywhere on the grid */
     dlist pts = {NULL, 0, 0};
     int st = 0;
     long double *grid = da_malloc((GRID_N + 1) * sizeof *grid);

@@ -625,7 +625,16 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
     o.want_d = dact != NULL;
     if (max_nodes > 0)
         o.max_nodes = max_nodes;
-    slong prec = (slong)ceil(-log2_target + log2_mag) + 32 + (slong)ceil(log2((double)N + 2));
+    /* The first working precision: the target, plus the growth of the
+       radii in the He_k recurrence (ball arithmetic carries the rounding
+       of He_k(x) at the size of P_k(|x|), the polynomial with positive
+       coefficients, and sum w phi P_N(|x|)/sqrt(N!) ~ E P_N(|X|)/sqrt(N!)
+       is about 2^(N/2 - log2(N)/4): 8.7 bits at N = 20, 97 at N = 200),
+       plus log2 N for the roundings along the recurrence, plus 8.  Too
+       little costs a second round at 1.5 times the precision, too much
+       costs every operation (a limb more from 193 bits on). */
+    double grow = N > 1 ? 0.5 * (double)N - 0.25 * log2((double)N) : 0;
+    slong prec = (slong)ceil(-log2_target + log2_mag + grow + log2((double)N + 2) + 8);
     if (prec < 64)
         prec = 64;
     int st = DA_EDOM;

@@ -105,6 +105,7 @@ typedef struct {
     mag_t errs2, errd2;
     mag_ptr invsf;              /* >= 1/sqrt(k!) */
     mag_ptr pk;                 /* scratch P_k(R) */
+    mag_ptr fp;                 /* sup |phi(z)| P_k(|z|) over an ellipse (fp_bounds) */
     double T;
     mag_t tol, tol_sliver;      /* per-interval tolerances (tol for the whole line) */
     double log2_tol;
@@ -319,7 +320,8 @@ static int box_bound2(eng *e, mag_t S, da_tape_ball *w, const da_declog *lp,
     return ok;
 }
 
-static const long nsizes[] = {2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
+static const long nsizes[] = {2, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 80, 96, 112,
+                              128, 144, 160, 192, 256, 384, 512, 768, 1024};
 
 /* sigma at a node of an interval whose switches are decided: the decide
    mode at the point, or the branch of the interval when the point sits on
@@ -352,50 +354,167 @@ static int mirror_node(eng *e, arb_t yn, const arb_t y, int par, da_tape_ball *w
     return eval_node(e, yn, w, lg, xn, scratch);
 }
 
+/* sup |phi(z)| P_k(|z|) over the Bernstein ellipse with centre m >= 0 and
+   semi-axes al, be, for k = 0..N, into e->fp; F = fp[0] = sup |phi| and
+   H = max_k fp[k]/sqrt(k!).  phi and P_k are bounded jointly on FP_BOXES
+   boxes side by side along the real axis (the cover of box_bound): phi is
+   largest near the imaginary axis and P_k(|z|) far from it, and the
+   product of the two separate suprema overstates an interval far out
+   (|x| ~ 10, where phi ~ 1e-22) by dozens of bits.  The same bound holds
+   on the mirror image -E (phi(-z) = phi(z), P_k(|-z|) = P_k(|z|)). */
+#define FP_BOXES 8
+static void fp_bounds(eng *e, mag_t F, mag_t H, const arf_t m, const mag_t al, const mag_t be)
+{
+    double ald = mag_get_d(al), bed = mag_get_d(be);
+    double md = arf_get_d(m, ARF_RND_NEAR);
+    mag_t Fj, Rj, hw, h, t, xl, rs2pi;
+    mag_init(xl);
+    mag_init(rs2pi);
+    mag_set_d(rs2pi, 0.3989422804014327 * (1 + 1e-15));   /* >= 1/sqrt(2 pi) */
+    mag_init(Fj);
+    mag_init(Rj);
+    mag_init(hw);
+    mag_init(h);
+    mag_init(t);
+    arf_t c;
+    arf_init(c);
+    for (long k = 0; k <= e->N; k++)
+        mag_zero(e->fp + k);
+    for (int j = 0; j < FP_BOXES; j++) {
+        double u0 = -1 + 2.0 * j / FP_BOXES, u1 = -1 + 2.0 * (j + 1) / FP_BOXES;
+        double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
+        double cd = md + ald * (u0 + u1) / 2;
+        /* real parts cd +- hw, |Im| <= h, rounded outwards as in box_bound */
+        mag_set_d(hw, ald * (u1 - u0) / 2 * (1 + 1e-12) + fabs(cd) * 1e-15 + fabs(md) * 1e-15);
+        mag_set_d(h, bed * sqrt(1 - umin * umin) * (1 + 1e-12));
+        arf_set_d(c, cd);
+        /* sup |phi| on the box <= exp((h^2 - xmin^2)/2)/sqrt(2 pi),
+           xmin = max(0, |c| - hw), in mag arithmetic (directed) */
+        mag_set_d_lower(xl, fabs(cd));
+        mag_sub_lower(xl, xl, hw);
+        mag_mul_lower(xl, xl, xl);
+        mag_mul(t, h, h);
+        if (mag_cmp(t, xl) >= 0) {
+            mag_sub(t, t, xl);
+            mag_mul_2exp_si(t, t, -1);
+            mag_exp(Fj, t);
+        } else {
+            mag_sub_lower(t, xl, t);
+            mag_mul_2exp_si(t, t, -1);
+            mag_expinv(Fj, t);
+        }
+        mag_mul(Fj, Fj, rs2pi);
+        /* |z| <= |c| + hw + h */
+        arf_get_mag(Rj, c);
+        mag_add(Rj, Rj, hw);
+        mag_add(Rj, Rj, h);
+        mag_one(e->pk + 0);
+        if (e->N >= 1)
+            mag_set(e->pk + 1, Rj);
+        for (long k = 1; k < e->N; k++) {
+            mag_mul(e->pk + k + 1, Rj, e->pk + k);
+            mag_mul_ui(t, e->pk + k - 1, (ulong)k);
+            mag_add(e->pk + k + 1, e->pk + k + 1, t);
+        }
+        for (long k = 0; k <= e->N; k++) {
+            mag_mul(t, Fj, e->pk + k);
+            mag_max(e->fp + k, e->fp + k, t);
+        }
+    }
+    mag_set(F, e->fp + 0);
+    mag_zero(H);
+    for (long k = 0; k <= e->N; k++) {
+        mag_mul(t, e->fp + k, e->invsf + k);
+        mag_max(H, H, t);
+    }
+    arf_clear(c);
+    mag_clear(xl);
+    mag_clear(rs2pi);
+    mag_clear(Fj);
+    mag_clear(Rj);
+    mag_clear(hw);
+    mag_clear(h);
+    mag_clear(t);
+}
+
 /* The bounds on the Bernstein ellipse E_rho of [m - r, m + r] (lr >= r)
-   and its mirror: semi-axes al, be; S >= |sigma|, Sd >= |sigma'|,
-   F >= |phi|, R >= |z| there, H = max_k P_k(R)/sqrt(k!) (e->pk filled).
+   and, unless sym (the interval is [-r, r] itself, m = 0), its mirror:
+   semi-axes al, be; S >= |sigma|, Sd >= |sigma'| there, and fp_bounds'
+   F >= |phi|, H >= max_k |phi(z)| P_k(|z|)/sqrt(k!) (e->fp filled).
    0 when sigma (or sigma') is not bounded there. */
-static int ellipse_bounds(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F, mag_t R,
-                          mag_t H, const arf_t m, double lr, double rho)
+static int ellipse_bounds(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F, mag_t H,
+                          const arf_t m, double lr, double rho, int sym)
 {
     mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
     mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
-    if (!box_bound2(e, S, e->ws, &e->lg, &e->lgn, m, al, be))
-        return 0;
-    if (e->wd && !box_bound2(e, Sd, e->wd, &e->lgd, &e->lgdn, m, al, be))
-        return 0;
-    phi_bound(F, m, al, be);
-    /* R <= |m| + al + be */
-    arf_get_mag(R, m);
-    mag_add(R, R, al);
-    mag_add(R, R, be);
-    pk_bounds(e, H, R);
+    if (sym) {
+        if (!box_bound(e, S, e->ws, &e->lg, m, al, be))
+            return 0;
+        if (e->wd && !box_bound(e, Sd, e->wd, &e->lgd, m, al, be))
+            return 0;
+    } else {
+        if (!box_bound2(e, S, e->ws, &e->lg, &e->lgn, m, al, be))
+            return 0;
+        if (e->wd && !box_bound2(e, Sd, e->wd, &e->lgd, &e->lgdn, m, al, be))
+            return 0;
+    }
+    fp_bounds(e, F, H, m, al, be);
     return 1;
 }
 
-/* M = F max(S H, S^2, Sd^2): the largest integrand of the a_k, E sigma^2
+/* M = max(S H, F S^2, F Sd^2): the largest integrand of the a_k, E sigma^2
    and E sigma'^2 (Sd ignored without sigma') */
 static void worst_integrand(eng *e, mag_t M, const mag_t S, const mag_t Sd, const mag_t F,
                             const mag_t H)
 {
-    mag_t t;
+    mag_t t, u;
     mag_init(t);
-    mag_mul(M, S, H);
+    mag_init(u);
     mag_mul(t, S, S);
-    mag_max(M, M, t);
     if (e->wd) {
-        mag_mul(t, Sd, Sd);
-        mag_max(M, M, t);
+        mag_mul(u, Sd, Sd);
+        mag_max(t, t, u);
     }
-    mag_mul(M, M, F);
+    mag_mul(M, t, F);
+    mag_mul(t, S, H);
+    mag_max(M, M, t);
     mag_clear(t);
+    mag_clear(u);
 }
 
 /* Gauss-Legendre with a proved error on the mirrored pair [a, b] and
    [-b, -a] (0 <= a < b): the two share their nodes +-x, hence phi(x) and
    He_k(x) (He_k(-x) = (-1)^k He_k(x)), which halves the work of a node.
+   When a = 0 and sigma is one branch on [-b, b], the pair is that one
+   interval instead (sym): its rule of n nodes (n even) is n/2 pairs +-x,
+   and its Bernstein ellipse, centred at 0, reaches further than the two
+   ellipses of [0, b] and [-b, 0] (for tanh, poles at +-i pi/2, the
+   central interval needs about half the nodes).
    1 when done, 0 when the pair must be split, < 0 on error. */
+/* a_k = 0 exactly: k even for an odd sigma, odd for an even one (the
+   parity is proved from the formula, da_expr_parity) */
+static int vanishes(const eng *e, long k)
+{
+    return (e->par < 0 && k % 2 == 0) || (e->par > 0 && k % 2 == 1);
+}
+
+/* the nodes n of a rule on [m - lr, m + lr] whose proved error (Trefethen,
+   ATAP Thm 19.3, with the bounds on E_rho) is below 2^ltol; -1 when sigma
+   is not bounded on E_rho */
+static long gl_nodes_needed(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F, mag_t H,
+                            mag_t M, const arf_t m, double lr, double rho, int sym, double ltol)
+{
+    if (!ellipse_bounds(e, al, be, S, Sd, F, H, m, lr, rho, sym))
+        return -1;
+    worst_integrand(e, M, S, Sd, F, H);
+    if (mag_is_inf(M))
+        return -1;
+    double lM = mag_get_d_log2_approx(M);
+    double need = log2(64.0 / 15 * lr) + lM - log2(rho * rho - 1) - ltol;
+    return need <= 0 ? 2 : (long)ceil(need / (2 * log2(rho))) + 1;
+}
+
+#define BOUND_PREC 64   /* precision of the ellipse bounds (any is rigorous) */
 static int try_gl(eng *e, const arf_t a, const arf_t b)
 {
     arf_t m, r, an, bn, mn;
@@ -404,57 +523,84 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     arf_init(an);
     arf_init(bn);
     arf_init(mn);
-    arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
-    arf_mul_2exp_si(m, m, -1);
-    arf_sub(r, b, a, ARF_PREC_EXACT, ARF_RND_DOWN);
-    arf_mul_2exp_si(r, r, -1);
     arf_neg(an, b);
     arf_neg(bn, a);
-    arf_neg(mn, m);
     int done = 0;
-    mag_t al, be, S, Sd, F, R, H, M, t, best_err_scale;
+    mag_t al, be, S, Sd, F, H, M, t, best_err_scale;
     mag_init(al); mag_init(be); mag_init(S); mag_init(Sd); mag_init(F);
-    mag_init(R); mag_init(H); mag_init(M); mag_init(t); mag_init(best_err_scale);
-    /* the tolerance of each side: its share of the line, at least
-       1/4096 of the whole */
+    mag_init(H); mag_init(M); mag_init(t); mag_init(best_err_scale);
     mag_t tolI;
     mag_init(tolI);
+    /* sigma decided on [-b, b] at once (sym), or on each side */
+    int sym = arf_is_zero(a) && decide(e, an, b, a, &e->lg, &e->lgd)
+              && decide(e, an, b, a, &e->lgn, &e->lgdn);
+    if (sym) {
+        arf_zero(m);
+        arf_set(r, b);
+    } else {
+        arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+        arf_mul_2exp_si(m, m, -1);
+        arf_sub(r, b, a, ARF_PREC_EXACT, ARF_RND_DOWN);
+        arf_mul_2exp_si(r, r, -1);
+        arf_neg(mn, m);
+        if (!decide(e, a, b, m, &e->lg, &e->lgd) || !decide(e, an, bn, mn, &e->lgn, &e->lgdn))
+            goto out;
+    }
+    /* the tolerance of this piece: its share b - a of [0, T], at least
+       1/4096 of it, over 4 (the pair's error is twice a side's) */
     {
-        double share = arf_get_d(r, ARF_RND_UP) / e->T;
+        double share = arf_get_d(r, ARF_RND_UP) * (sym ? 1 : 2) / e->T;
         if (share < 1.0 / 4096)
             share = 1.0 / 4096;
-        mag_set_d_lower(t, share / 4);
+        mag_set_d_lower(t, share / (sym ? 4 : 8));
         mag_mul_lower(tolI, e->tol, t);
     }
-    if (!decide(e, a, b, m, &e->lg, &e->lgd) || !decide(e, an, bn, mn, &e->lgn, &e->lgdn))
-        goto out;
+    da_tape_ball_set_prec(e->ws, BOUND_PREC);
+    if (e->wd)
+        da_tape_ball_set_prec(e->wd, BOUND_PREC);
 
+    /* the ellipse: a coarse scan of rho until n stops falling, then the
+       geometric midpoints on either side of the best */
     static const double rhos[] = {1.25, 1.6, 2.2, 3.2, 5.0, 8.0, 14.0, 25.0, 50.0};
+    const int nr = (int)(sizeof rhos / sizeof *rhos);
     double rbest = 0;
     long nbest = -1;
+    int jbest = -1, jlast = -1;
     double lr = arf_get_d(r, ARF_RND_UP);
     double ltol = mag_get_d_log2_approx(tolI);
-    long ncap = (long)(0.5 * (double)e->prec) + 24;
+    long ncap = (long)(1.0 * (double)e->prec) + 24;
     if (ncap > 1024)
         ncap = 1024;
-    long prevn = -1;
-    for (size_t j = 0; j < sizeof rhos / sizeof *rhos; j++) {
-        double rho = rhos[j];
-        if (!ellipse_bounds(e, al, be, S, Sd, F, R, H, m, lr, rho))
-            break;
-        worst_integrand(e, M, S, Sd, F, H);
-        if (mag_is_inf(M))
-            break;
-        double lM = mag_get_d_log2_approx(M);
-        double need = log2(64.0 / 15 * lr) + lM - log2(rho * rho - 1) - ltol;
-        long n = need <= 0 ? 2 : (long)ceil(need / (2 * log2(rho))) + 1;
+    for (int j = 0; j < nr + 2; j++) {
+        double rho;
+        if (j < nr) {
+            rho = rhos[j];
+        } else {
+            /* refinement: between the best and its left, then right, neighbour */
+            if (jbest < 0)
+                break;
+            int jn = j == nr ? jbest - 1 : jbest + 1;
+            if (jn < 0 || jn >= nr || jn > jlast + 1)   /* jlast + 1: where the scan stopped */
+                continue;
+            rho = sqrt(rhos[jbest] * rhos[jn]);
+        }
+        long n = gl_nodes_needed(e, al, be, S, Sd, F, H, M, m, lr, rho, sym, ltol);
+        if (n < 0) {
+            if (j < nr)
+                j = nr - 1;   /* sigma unbounded there: on to the refinement */
+            continue;
+        }
         if (nbest < 0 || n < nbest) {
             nbest = n;
             rbest = rho;
+            if (j < nr)
+                jbest = j;
         }
-        if (prevn >= 0 && n > prevn)
-            break;
-        prevn = n;
+        if (j < nr) {
+            jlast = j;
+            if (j > jbest)
+                j = nr - 1;   /* n rose: on to the refinement */
+        }
     }
     if (nbest < 0 || nbest > ncap)
         goto out;
@@ -464,38 +610,39 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
             n = nsizes[j];
             break;
         }
-    if (e->nodes + 2 * n > e->o->max_nodes) {
+    long cost = sym ? n : 2 * n;   /* evaluations of the pair's integrand */
+    if (e->nodes + cost > e->o->max_nodes) {
         e->budget_hit = 1;
         goto out;
     }
     /* the bounds at rbest, again, to be used */
     double rho = rbest;
-    if (!ellipse_bounds(e, al, be, S, Sd, F, R, H, m, lr, rho))
+    if (!ellipse_bounds(e, al, be, S, Sd, F, H, m, lr, rho, sym))
         goto out;
-    /* per side: scale = r (64/15) F rho^{-2n} / (rho^2 - 1); the pair
-       counts twice */
+    /* scale = r (64/15) rho^{-2n} / (rho^2 - 1), twice for a pair; the
+       error of a_k is scale S sup|phi P_k| / sqrt(k!), of E sigma^2
+       scale F S^2 */
     {
         mag_t c;
         mag_init(c);
         arf_get_mag(best_err_scale, r);
         mag_set_d(c, 64.0 / 15 * (1 + 1e-15));
         mag_mul(best_err_scale, best_err_scale, c);
-        mag_mul(best_err_scale, best_err_scale, F);
         mag_set_d(c, (1 / rho) * (1 + 1e-15));
         mag_pow_ui(c, c, (ulong)(2 * n));
         mag_mul(best_err_scale, best_err_scale, c);
         mag_set_d_lower(c, (rho * rho - 1) * (1 - 1e-15));
         mag_div(best_err_scale, best_err_scale, c);
-        mag_mul_2exp_si(best_err_scale, best_err_scale, 1);
+        if (!sym)
+            mag_mul_2exp_si(best_err_scale, best_err_scale, 1);
         mag_clear(c);
     }
-    /* The working precision of this pair: its terms are at most
-       M = F max(S H, S^2, S'^2) (the box contains the interval), the
-       target is tolI, and each of the ~4N operations per node rounds at
-       2^-p relative; so p = log2(M n N / tolI) + 16 bits suffice, and
-       the far tails, where phi is tiny, run at a fraction of the full
-       precision.  (The balls stay rigorous at any p: this only decides
-       how wide they come out.) */
+    /* The working precision of this piece: its terms are at most M (the
+       box contains the interval), the target is tolI, and each of the ~4N
+       operations per node rounds at 2^-p relative; so p = log2(M n N /
+       tolI) + 16 bits suffice, and the far tails, where phi is tiny, run
+       at a fraction of the full precision.  (The balls stay rigorous at
+       any p: this only decides how wide they come out.) */
     slong p = e->prec;
     {
         worst_integrand(e, M, S, Sd, F, H);
@@ -506,13 +653,15 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     da_tape_ball_set_prec(e->ws, p);
     if (e->wd)
         da_tape_ball_set_prec(e->wd, p);
-    /* the nodes */
+    /* the nodes: all n of [a, b] (each with its mirror), or the n/2
+       positive ones of [-b, b] */
     arb_srcptr gx, gw;
     int st = da_gl_rule(&gx, &gw, n, p + 8);
     if (st) {
         done = -st;
         goto out;
     }
+    long nloop = sym ? n / 2 : n;
     arb_t mm, rr, xn, yn, ydn, ue, uo;
     arb_init(mm);
     arb_init(rr);
@@ -528,7 +677,7 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     arb_init(s2l);
     arb_init(d2l);
     int okn = 1;
-    for (long i = 0; i < n && okn; i++) {
+    for (long i = 0; i < nloop && okn; i++) {
         arb_mul(e->x, rr, gx + i, p);
         arb_add(e->x, e->x, mm, p);
         arb_neg(xn, e->x);
@@ -547,33 +696,50 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         arb_exp(e->ph, e->ph, p);
         arb_mul(e->v, gw + i, rr, p);
         arb_mul(e->ph, e->ph, e->v, p);
-        /* E sigma^2, E sigma'^2 */
+        /* E sigma^2, E sigma'^2 (an even or odd sigma: sigma(-x)^2 = sigma(x)^2) */
         arb_sqr(e->t1, e->y, p);
-        arb_addmul(s2l, e->t1, e->ph, p);
-        arb_sqr(e->t1, yn, p);
+        if (e->par) {
+            arb_mul_2exp_si(e->t1, e->t1, 1);
+        } else {
+            arb_sqr(e->t2, yn, p);
+            arb_add(e->t1, e->t1, e->t2, p);
+        }
         arb_addmul(s2l, e->t1, e->ph, p);
         if (e->wd) {
             arb_sqr(e->t1, e->yd, p);
-            arb_addmul(d2l, e->t1, e->ph, p);
-            arb_sqr(e->t1, ydn, p);
+            if (e->pard) {
+                arb_mul_2exp_si(e->t1, e->t1, 1);
+            } else {
+                arb_sqr(e->t2, ydn, p);
+                arb_add(e->t1, e->t1, e->t2, p);
+            }
             arb_addmul(d2l, e->t1, e->ph, p);
         }
         /* sum phi (sigma(x) He_k(x) + sigma(-x) He_k(-x)): the even and
-           odd combinations */
-        arb_add(ue, e->y, yn, p);
-        arb_sub(uo, e->y, yn, p);
-        arb_mul(ue, ue, e->ph, p);
-        arb_mul(uo, uo, e->ph, p);
+           odd combinations; an odd sigma has no even part (its even a_k
+           are 0, see da_rig_compute), an even one no odd part */
+        if (e->par) {
+            arb_mul_2exp_si(e->t1, e->y, 1);
+            arb_mul(e->par > 0 ? ue : uo, e->t1, e->ph, p);
+        } else {
+            arb_add(ue, e->y, yn, p);
+            arb_sub(uo, e->y, yn, p);
+            arb_mul(ue, ue, e->ph, p);
+            arb_mul(uo, uo, e->ph, p);
+        }
         arb_one(e->h0);
-        arb_add(Al + 0, Al + 0, ue, p);
+        if (e->par >= 0)
+            arb_add(Al + 0, Al + 0, ue, p);
         if (e->N >= 1) {
             arb_set(e->h1, e->x);
-            arb_addmul(Al + 1, uo, e->h1, p);
+            if (e->par <= 0)
+                arb_addmul(Al + 1, uo, e->h1, p);
         }
         for (long k = 1; k < e->N; k++) {
             arb_mul(e->h2, e->x, e->h1, p);
             arb_submul_ui(e->h2, e->h0, (ulong)k, p);
-            arb_addmul(Al + k + 1, (k + 1) % 2 ? uo : ue, e->h2, p);
+            if ((k + 1) % 2 ? e->par <= 0 : e->par >= 0)
+                arb_addmul(Al + k + 1, (k + 1) % 2 ? uo : ue, e->h2, p);
             arb_swap(e->h0, e->h1);
             arb_swap(e->h1, e->h2);
         }
@@ -584,24 +750,28 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         arb_mul_2exp_si(e->t2, e->t2, 1);
         arb_rsqrt(e->t2, e->t2, e->prec);
         for (long k = 0; k <= e->N; k++) {
+            if (vanishes(e, k))
+                continue;
             arb_addmul(e->A + k, Al + k, e->t2, e->prec);
-            /* error of a_k: scale S P_k(R)/sqrt(k!) */
+            /* error of a_k: scale S sup|phi P_k| / sqrt(k!) */
             mag_mul(t, best_err_scale, S);
-            mag_mul(t, t, e->pk + k);
+            mag_mul(t, t, e->fp + k);
             mag_mul(t, t, e->invsf + k);
             mag_add(e->err + k, e->err + k, t);
         }
         arb_addmul(e->s2, s2l, e->t2, e->prec);
-        mag_mul(t, best_err_scale, S);
+        mag_mul(t, best_err_scale, F);
+        mag_mul(t, t, S);
         mag_mul(t, t, S);
         mag_add(e->errs2, e->errs2, t);
         if (e->wd) {
             arb_addmul(e->d2, d2l, e->t2, e->prec);
-            mag_mul(t, best_err_scale, Sd);
+            mag_mul(t, best_err_scale, F);
+            mag_mul(t, t, Sd);
             mag_mul(t, t, Sd);
             mag_add(e->errd2, e->errd2, t);
         }
-        e->nodes += 2 * n;
+        e->nodes += cost;
         done = 1;
     }
     _arb_vec_clear(Al, e->N + 1);
@@ -620,7 +790,7 @@ out:
         da_tape_ball_set_prec(e->wd, e->prec);
     mag_clear(tolI);
     mag_clear(al); mag_clear(be); mag_clear(S); mag_clear(Sd); mag_clear(F);
-    mag_clear(R); mag_clear(H); mag_clear(M); mag_clear(t); mag_clear(best_err_scale);
+    mag_clear(H); mag_clear(M); mag_clear(t); mag_clear(best_err_scale);
     arf_clear(m);
     arf_clear(r);
     arf_clear(an);
@@ -729,57 +899,87 @@ static int sliver(eng *e, const arf_t a, const arf_t b, int force)
 
 /* ---- tails ----------------------------------------------------------- */
 
-/* 2 A P T^m e^{cT - bT^2} / (sqrt(2 pi) (2bT - c - max(m + k, 0)/T)) with
-   b = 1/2 - q, as an upper bound; inf when the bound does not apply */
-/* sqA = 1: the envelope's A is to be squared (done here in Arb: A^2
-   overflows double from A = 1.4e154 on) */
-static void tail_one(mag_t out, const da_env *en, int sqA, double T, long k, const mag_t P)
+/* the part of the bound shared by every k: C >= 2 A T^m e^{cT - bT^2} /
+   sqrt(2 pi) and D0 = 2bT - c (a ball); 0 when b <= 0 (no bound) */
+static int tail_pre(mag_t C, arb_t D0, const da_env *en, int sqA, double T)
 {
-    arb_t b, t, u, D, Tb;
-    arb_init(b); arb_init(t); arb_init(u); arb_init(D); arb_init(Tb);
+    arb_t b, t, u, Tb;
+    arb_init(b); arb_init(t); arb_init(u); arb_init(Tb);
     arb_set_d(Tb, T);
     arb_set_d(b, 0.5);
     arb_sub(b, b, (arb_set_d(t, en->q), t), 64);
+    int ok = arb_is_positive(b);
+    if (ok) {
+        arb_mul(D0, b, Tb, 64);
+        arb_mul_2exp_si(D0, D0, 1);
+        arb_set_d(t, en->c);
+        arb_sub(D0, D0, t, 64);
+        /* e^{cT - bT^2} */
+        arb_set_d(t, en->c);
+        arb_mul(t, t, Tb, 64);
+        arb_sqr(u, Tb, 64);
+        arb_mul(u, u, b, 64);
+        arb_sub(t, t, u, 64);
+        arb_exp(t, t, 64);
+        /* T^m */
+        arb_set_d(u, en->m);
+        arb_pow(u, Tb, u, 64);
+        arb_mul(t, t, u, 64);
+        arb_set_d(u, en->A);
+        if (sqA)
+            arb_sqr(u, u, 64);
+        arb_mul(t, t, u, 64);
+        arb_mul_2exp_si(t, t, 1);
+        arb_const_pi(u, 64);
+        arb_mul_2exp_si(u, u, 1);
+        arb_rsqrt(u, u, 64);
+        arb_mul(t, t, u, 64);
+        arb_get_mag(C, t);
+    }
+    arb_clear(b); arb_clear(t); arb_clear(u); arb_clear(Tb);
+    return ok;
+}
+
+/* out >= C P / (D0 - p/T), p = max(m + k, 0); inf when that is not positive */
+static void tail_k(mag_t out, const mag_t C, const arb_t D0, const da_env *en, double T, long k,
+                   const mag_t P)
+{
     double p = en->m + (double)k;
     if (p < 0)
         p = 0;
-    /* D = 2bT - c - p/T */
-    arb_mul(D, b, Tb, 64);
-    arb_mul_2exp_si(D, D, 1);
-    arb_set_d(t, en->c);
-    arb_sub(D, D, t, 64);
+    arb_t D, t;
+    arb_init(D);
+    arb_init(t);
     arb_set_d(t, p);
-    arb_div(t, t, Tb, 64);
-    arb_sub(D, D, t, 64);
-    if (!arb_is_positive(D) || !arb_is_positive(b)) {
+    arb_div(t, t, (arb_set_d(D, T), D), 64);
+    arb_sub(D, D0, t, 64);
+    if (!arb_is_positive(D)) {
         mag_inf(out);
-        goto done;
+    } else {
+        arb_get_mag_lower(arb_radref(t), D);
+        mag_mul(out, C, P);
+        mag_div(out, out, arb_radref(t));
     }
-    /* e^{cT - bT^2} */
-    arb_set_d(t, en->c);
-    arb_mul(t, t, Tb, 64);
-    arb_sqr(u, Tb, 64);
-    arb_mul(u, u, b, 64);
-    arb_sub(t, t, u, 64);
-    arb_exp(t, t, 64);
-    /* T^m */
-    arb_set_d(u, en->m);
-    arb_pow(u, Tb, u, 64);
-    arb_mul(t, t, u, 64);
-    arb_set_d(u, en->A);
-    if (sqA)
-        arb_sqr(u, u, 64);
-    arb_mul(t, t, u, 64);
-    arb_mul_2exp_si(t, t, 1);
-    arb_div(t, t, D, 64);
-    arb_const_pi(u, 64);
-    arb_mul_2exp_si(u, u, 1);
-    arb_rsqrt(u, u, 64);
-    arb_mul(t, t, u, 64);
-    arb_get_mag(out, t);
-    mag_mul(out, out, P);
-done:
-    arb_clear(b); arb_clear(t); arb_clear(u); arb_clear(D); arb_clear(Tb);
+    arb_clear(D);
+    arb_clear(t);
+}
+
+/* 2 A P T^m e^{cT - bT^2} / (sqrt(2 pi) (2bT - c - max(m + k, 0)/T)) with
+   b = 1/2 - q, as an upper bound; inf when the bound does not apply.
+   sqA = 1: the envelope's A is to be squared (done here in Arb: A^2
+   overflows double from A = 1.4e154 on) */
+static void tail_one(mag_t out, const da_env *en, int sqA, double T, long k, const mag_t P)
+{
+    mag_t C;
+    arb_t D0;
+    mag_init(C);
+    arb_init(D0);
+    if (tail_pre(C, D0, en, sqA, T))
+        tail_k(out, C, D0, en, T, k, P);
+    else
+        mag_inf(out);
+    mag_clear(C);
+    arb_clear(D0);
 }
 
 /* the envelope of f^2, but for A, which tail_one squares (sqA = 1) */
@@ -804,12 +1004,22 @@ static int tails(eng *e, const da_env *env, const da_env *envd, double T, const 
     mag_set_d(R, T);
     pk_bounds(e, H, R);
     int ok = 1;
+    mag_t C;
+    arb_t D0;
+    mag_init(C);
+    arb_init(D0);
+    int pre = tail_pre(C, D0, env, 0, T);
     for (long k = 0; k <= e->N; k++) {
         mag_mul(R, e->pk + k, e->invsf + k);
-        tail_one(tk + k, env, 0, T, k, R);
+        if (pre)
+            tail_k(tk + k, C, D0, env, T, k, R);
+        else
+            mag_inf(tk + k);
         if (mag_cmp(tk + k, bound) > 0)
             ok = 0;
     }
+    mag_clear(C);
+    arb_clear(D0);
     da_env sq;
     env_square(&sq, env);
     tail_one(ts2, &sq, 1, T, 0, one);
@@ -876,6 +1086,7 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     e->err = _mag_vec_init(N + 1);
     e->invsf = _mag_vec_init(N + 1);
     e->pk = _mag_vec_init(N + 1);
+    e->fp = _mag_vec_init(N + 1);
     arb_init(e->s2);
     arb_init(e->d2);
     mag_init(e->errs2);
@@ -1037,6 +1248,10 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
         for (long k = 0; k <= N; k++) {
             arb_fac_ui(sf, (ulong)k, e->prec);
             arb_sqrt(sf, sf, e->prec);
+            if (vanishes(e, k)) {
+                arb_zero(res->a + k);
+                continue;
+            }
             arb_div(res->a + k, e->A + k, sf, e->prec);
             arb_add_error_mag(res->a + k, e->err + k);
             arb_add_error_mag(res->a + k, tk + k);
@@ -1078,6 +1293,7 @@ cleanup:
     _mag_vec_clear(e->err, N + 1);
     _mag_vec_clear(e->invsf, N + 1);
     _mag_vec_clear(e->pk, N + 1);
+    _mag_vec_clear(e->fp, N + 1);
     arb_clear(e->s2);
     arb_clear(e->d2);
     mag_clear(e->errs2);

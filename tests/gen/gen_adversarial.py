@@ -74,6 +74,11 @@ def main():
         for k in range(K + 1):
             v = mp.quad(lambda x: f(x) * he(k, x) * mp.npdf(x), pts, maxdegree=10)
             v /= mp.sqrt(mp.factorial(k))
+            # the quadrature is good to about 1e-68 absolute: what is below
+            # 1e-65 is its noise (the odd a_k of an even sigma come out as
+            # 1e-78 instead of 0) and is written as 0
+            if abs(v) < mp.mpf(10) ** -65:
+                v = mp.mpf(0)
             print('"%s",%d,%s' % (spec, k, mp.nstr(v, 60, min_fixed=-mp.inf, max_fixed=mp.inf)))
 
 

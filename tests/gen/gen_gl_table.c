@@ -20,7 +20,7 @@
 #define TPREC 320
 #define NDBL 7
 
-static const long sizes[] = {2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192};
+static const long sizes[] = {2, 4, 8, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 80, 96, 112, 128, 144, 160, 192};
 
 static void put_ball(const arb_t v)
 {
