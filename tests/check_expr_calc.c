@@ -436,6 +436,11 @@ START_TEST(test_domain)
         {"exp(x^2)", "exp(x^2) grows too fast: not square integrable against the Gaussian"},
         {"cosh(x^2/4)", "grows too fast"},   /* cosh(x^2/8) is in L2: E cosh^2 < oo */
         {"exp(x)^x", "grows too fast"},
+        /* total functions, but not finite on the grid: the shortcut of
+           an_check_domain (a bound on |sigma| over |x| <= 40) must not
+           take them */
+        {"exp(exp(x))", "not finite near x = 20.4"},
+        {"exp(20*tanh(x))*exp(exp(0.5*x))", "grows too fast"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         da_expr *e = parse_ok(bad[i].f);
@@ -451,6 +456,8 @@ START_TEST(test_domain)
     static const char *good[] = {
         "x > 0 ? log(x) : 0", "max(x, 0)^0.5", "sqrt(x^2 + 1)", "log(1 + x^2)",
         "x > 1 ? 1/x : 1", "tan(sin(x))", "exp(-x^2)*x^40", "abs(x)^0.25",
+        /* total, bounded on |x| <= 40 (no scan needed) */
+        "tanh(x)", "x*Phi(x)", "x*sigmoid(x)", "exp(15*x)", "cosh(3*tanh(x))*softplus(x)",
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         da_expr *e;
