@@ -745,10 +745,17 @@ static void rough_scale(const da_act *act, double *norm, double *sd, double *mea
         *sd = *norm = 1;
         return;
     }
+    /* the Gaussian weights h phi(x_i) by their ratios,
+       phi(x + h)/phi(x) = exp(-x h - h^2/2), which fall by exp(-h^2) per
+       step: two exp for the grid (a few ulps of drift, a rough scale) */
+    double wt = h * exp(-0.5 * 14.0 * 14.0) / sqrt(2 * M_PI);
+    double ratio = exp(14.0 * h - 0.5 * h * h), fall = exp(-h * h);
     for (int i = 0; i < NG; i++) {
         double x = -14 + h * i;
         fv[i] = da_act_value_d(act, x);
-        wv[i] = h * exp(-0.5 * x * x) / sqrt(2 * M_PI);
+        wv[i] = wt;
+        wt *= ratio;
+        ratio *= fall;
         double f = fabs(fv[i]);
         if (isfinite(f) && f > M)
             M = f;

@@ -106,6 +106,7 @@ typedef struct {
     mag_ptr invsf;              /* >= 1/sqrt(k!) */
     mag_ptr pk;                 /* scratch P_k(R) */
     mag_ptr fp;                 /* sup |phi(z)| P_k(|z|) over an ellipse (fp_bounds) */
+    double *sqk, *isqk;         /* sqrt(k), 1/sqrt(k) (k >= 1), for fp_estimate */
     double T;
     mag_t tol, tol_sliver;      /* per-interval tolerances (tol for the whole line) */
     double log2_tol;
@@ -442,8 +443,8 @@ static void fp_bounds(eng *e, mag_t F, mag_t H, const arf_t m, const mag_t al, c
    semi-axes al, be; S >= |sigma|, Sd >= |sigma'| there, and fp_bounds'
    F >= |phi|, H >= max_k |phi(z)| P_k(|z|)/sqrt(k!) (e->fp filled).
    0 when sigma (or sigma') is not bounded there. */
-static int ellipse_bounds(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F, mag_t H,
-                          const arf_t m, double lr, double rho, int sym)
+static int ellipse_sigma(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, const arf_t m,
+                         double lr, double rho, int sym)
 {
     mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
     mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
@@ -458,8 +459,56 @@ static int ellipse_bounds(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F
         if (e->wd && !box_bound2(e, Sd, e->wd, &e->lgd, &e->lgdn, m, al, be))
             return 0;
     }
+    return 1;
+}
+
+static int ellipse_bounds(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F, mag_t H,
+                          const arf_t m, double lr, double rho, int sym)
+{
+    if (!ellipse_sigma(e, al, be, S, Sd, m, lr, rho, sym))
+        return 0;
     fp_bounds(e, F, H, m, al, be);
     return 1;
+}
+
+/* fp_bounds' F and H, as log2, in double: for choosing rho and n only
+   (the error is then bounded with fp_bounds).  q_k = P_k(R)/sqrt(k!) by
+   q_{k+1} = (R q_k + sqrt(k) q_{k-1})/sqrt(k+1), rescaled against
+   overflow. */
+static void fp_estimate(const eng *e, double *lF, double *lH, double md, double ald, double bed)
+{
+    *lF = -INFINITY;
+    *lH = -INFINITY;
+    for (int j = 0; j < FP_BOXES; j++) {
+        double u0 = -1 + 2.0 * j / FP_BOXES, u1 = -1 + 2.0 * (j + 1) / FP_BOXES;
+        double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
+        double cd = md + ald * (u0 + u1) / 2, hw = ald * (u1 - u0) / 2;
+        double h = bed * sqrt(1 - umin * umin);
+        double xl = fmax(fabs(cd) - hw, 0);
+        double lf = ((h * h - xl * xl) / 2) / M_LN2 - 1.3257480647361593;   /* log2 1/sqrt(2 pi) */
+        double R = fabs(cd) + hw + h;
+        double q0 = 1, q1 = R, best = 1, sc = 0;   /* q = true / 2^sc */
+        if (e->N >= 1 && q1 > best)
+            best = q1;
+        for (long k = 1; k < e->N; k++) {
+            double q2 = (R * q1 + e->sqk[k] * q0) * e->isqk[k + 1];
+            q0 = q1;
+            q1 = q2;
+            if (q1 > 0x1p600) {
+                q0 *= 0x1p-600;
+                q1 *= 0x1p-600;
+                best *= 0x1p-600;
+                sc += 600;
+            }
+            if (q1 > best)
+                best = q1;
+        }
+        double lh = lf + log2(best) + sc;
+        if (lf > *lF)
+            *lF = lf;
+        if (lh > *lH)
+            *lH = lh;
+    }
 }
 
 /* M = max(S H, F S^2, F Sd^2): the largest integrand of the a_k, E sigma^2
@@ -501,17 +550,31 @@ static int vanishes(const eng *e, long k)
 /* the nodes n of a rule on [m - lr, m + lr] whose proved error (Trefethen,
    ATAP Thm 19.3, with the bounds on E_rho) is below 2^ltol; -1 when sigma
    is not bounded on E_rho */
-static long gl_nodes_needed(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F, mag_t H,
-                            mag_t M, const arf_t m, double lr, double rho, int sym, double ltol)
+static long nodes_for(double lM, double lr, double rho, double ltol)
 {
-    if (!ellipse_bounds(e, al, be, S, Sd, F, H, m, lr, rho, sym))
-        return -1;
-    worst_integrand(e, M, S, Sd, F, H);
-    if (mag_is_inf(M))
-        return -1;
-    double lM = mag_get_d_log2_approx(M);
     double need = log2(64.0 / 15 * lr) + lM - log2(rho * rho - 1) - ltol;
     return need <= 0 ? 2 : (long)ceil(need / (2 * log2(rho))) + 1;
+}
+
+/* the same with fp_estimate for phi and He_k (sigma's bound S is proved,
+   it decides analyticity): the choice of rho and n, not the proof */
+static long gl_nodes_estimate(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, const arf_t m,
+                              double lr, double rho, int sym, double ltol)
+{
+    if (!ellipse_sigma(e, al, be, S, Sd, m, lr, rho, sym))
+        return -1;
+    if (mag_is_inf(S) || (e->wd && mag_is_inf(Sd)))
+        return -1;
+    double lF, lH;
+    fp_estimate(e, &lF, &lH, arf_get_d(m, ARF_RND_NEAR), mag_get_d(al), mag_get_d(be));
+    double lS = mag_get_d_log2_approx(S);
+    double lS2 = 2 * lS;
+    if (e->wd)
+        lS2 = fmax(lS2, 2 * mag_get_d_log2_approx(Sd));
+    double lM = fmax(lS + lH, lF + lS2);
+    if (!isfinite(lM))
+        return lM < 0 ? 2 : -1;
+    return nodes_for(lM, lr, rho, ltol);
 }
 
 #define BOUND_PREC 64   /* precision of the ellipse bounds (any is rigorous) */
@@ -584,7 +647,7 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
                 continue;
             rho = sqrt(rhos[jbest] * rhos[jn]);
         }
-        long n = gl_nodes_needed(e, al, be, S, Sd, F, H, M, m, lr, rho, sym, ltol);
+        long n = gl_nodes_estimate(e, al, be, S, Sd, m, lr, rho, sym, ltol);
         if (n < 0) {
             if (j < nr)
                 j = nr - 1;   /* sigma unbounded there: on to the refinement */
@@ -604,6 +667,21 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     }
     if (nbest < 0 || nbest > ncap)
         goto out;
+    /* the proved bounds at rbest: they decide n when they ask for more
+       than the estimate did */
+    double rho = rbest;
+    if (!ellipse_bounds(e, al, be, S, Sd, F, H, m, lr, rho, sym))
+        goto out;
+    worst_integrand(e, M, S, Sd, F, H);
+    if (mag_is_inf(M))
+        goto out;
+    {
+        long nrig = nodes_for(mag_get_d_log2_approx(M), lr, rho, ltol);
+        if (nrig > nbest)
+            nbest = nrig;
+    }
+    if (nbest > ncap)
+        goto out;
     long n = nbest;
     for (size_t j = 0; j < sizeof nsizes / sizeof *nsizes; j++)
         if (nsizes[j] >= n) {
@@ -615,10 +693,6 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         e->budget_hit = 1;
         goto out;
     }
-    /* the bounds at rbest, again, to be used */
-    double rho = rbest;
-    if (!ellipse_bounds(e, al, be, S, Sd, F, H, m, lr, rho, sym))
-        goto out;
     /* scale = r (64/15) rho^{-2n} / (rho^2 - 1), twice for a pair; the
        error of a_k is scale S sup|phi P_k| / sqrt(k!), of E sigma^2
        scale F S^2 */
@@ -1087,6 +1161,15 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     e->invsf = _mag_vec_init(N + 1);
     e->pk = _mag_vec_init(N + 1);
     e->fp = _mag_vec_init(N + 1);
+    /* (N is capped by the caller; flint_malloc, like the vectors above,
+       aborts rather than return NULL) */
+    e->sqk = flint_malloc((size_t)(N + 2) * 2 * sizeof(double));
+    e->isqk = e->sqk + N + 2;
+    e->sqk[0] = e->isqk[0] = 0;
+    for (long k = 1; k <= N + 1; k++) {
+        e->sqk[k] = sqrt((double)k);
+        e->isqk[k] = 1 / e->sqk[k];
+    }
     arb_init(e->s2);
     arb_init(e->d2);
     mag_init(e->errs2);
@@ -1294,6 +1377,7 @@ cleanup:
     _mag_vec_clear(e->invsf, N + 1);
     _mag_vec_clear(e->pk, N + 1);
     _mag_vec_clear(e->fp, N + 1);
+    flint_free(e->sqk);
     arb_clear(e->s2);
     arb_clear(e->d2);
     mag_clear(e->errs2);
