@@ -76,7 +76,8 @@ def gram(act, X, depth, ntk=False, rank_k=0, spectrum=None, tol=1e-9):
     a list of dicts, one per layer, with lambda_min, lambda_max, cond,
     max_offdiag, gershgorin (a lower bound on lambda_min), r0, R0 (rk, Rk
     with rank_k), entry_err (a bound on the error of every entry),
-    lambda_err (an estimate for the eigenvalues), method and steps.
+    lambda_err (an estimate for the eigenvalues), method, steps and bound
+    ("estimate": double precision, libm assumed within 4 ulp).
     spectrum: True for the full spectrum at every layer, None automatic."""
     a = as_activation(act)
     X = np.asarray(X, dtype=float)

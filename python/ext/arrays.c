@@ -345,7 +345,9 @@ PyObject *daext_gram(PyObject *self, PyObject *args, PyObject *kw)
             daext_set(d, "lambda_err", PyFloat_FromDouble(g->lambda_err)) ||
             daext_set(d, "method", PyUnicode_FromString(g->method == DA_GRAM_FULL ? "full" : "lanczos")) ||
             daext_set(d, "converged", PyBool_FromLong(g->converged)) ||
-            daext_set(d, "steps", PyLong_FromLong(g->iterations))) {
+            daext_set(d, "steps", PyLong_FromLong(g->iterations)) ||
+            /* double entries (libm within 4 ulp) and solver estimates */
+            daext_set(d, "bound", PyUnicode_FromString("estimate"))) {
             Py_XDECREF(d);
             Py_CLEAR(l);
             break;
