@@ -531,15 +531,6 @@ static void worst_integrand(eng *e, mag_t M, const mag_t S, const mag_t Sd, cons
     mag_clear(u);
 }
 
-/* Gauss-Legendre with a proved error on the mirrored pair [a, b] and
-   [-b, -a] (0 <= a < b): the two share their nodes +-x, hence phi(x) and
-   He_k(x) (He_k(-x) = (-1)^k He_k(x)), which halves the work of a node.
-   When a = 0 and sigma is one branch on [-b, b], the pair is that one
-   interval instead (sym): its rule of n nodes (n even) is n/2 pairs +-x,
-   and its Bernstein ellipse, centred at 0, reaches further than the two
-   ellipses of [0, b] and [-b, 0] (for tanh, poles at +-i pi/2, the
-   central interval needs about half the nodes).
-   1 when done, 0 when the pair must be split, < 0 on error. */
 /* a_k = 0 exactly: k even for an odd sigma, odd for an even one (the
    parity is proved from the formula, da_expr_parity) */
 static int vanishes(const eng *e, long k)
@@ -547,9 +538,8 @@ static int vanishes(const eng *e, long k)
     return (e->par < 0 && k % 2 == 0) || (e->par > 0 && k % 2 == 1);
 }
 
-/* the nodes n of a rule on [m - lr, m + lr] whose proved error (Trefethen,
-   ATAP Thm 19.3, with the bounds on E_rho) is below 2^ltol; -1 when sigma
-   is not bounded on E_rho */
+/* the nodes n of a rule on [m - lr, m + lr] whose error (Trefethen, ATAP
+   Thm 19.3) is below 2^ltol when the integrands are at most 2^lM on E_rho */
 static long nodes_for(double lM, double lr, double rho, double ltol)
 {
     double need = log2(64.0 / 15 * lr) + lM - log2(rho * rho - 1) - ltol;
@@ -577,6 +567,15 @@ static long gl_nodes_estimate(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, con
     return nodes_for(lM, lr, rho, ltol);
 }
 
+/* Gauss-Legendre with a proved error on the mirrored pair [a, b] and
+   [-b, -a] (0 <= a < b): the two share their nodes +-x, hence phi(x) and
+   He_k(x) (He_k(-x) = (-1)^k He_k(x)), which halves the work of a node.
+   When a = 0 and sigma is one branch on [-b, b], the pair is that one
+   interval instead (sym): its rule of n nodes (n even) is n/2 pairs +-x,
+   and its Bernstein ellipse, centred at 0, reaches further than the two
+   ellipses of [0, b] and [-b, 0] (for tanh, poles at +-i pi/2, the
+   central interval needs about half the nodes).
+   1 when done, 0 when the pair must be split, < 0 on error. */
 #define BOUND_PREC 64   /* precision of the ellipse bounds (any is rigorous) */
 static int try_gl(eng *e, const arf_t a, const arf_t b)
 {
@@ -631,7 +630,7 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     int jbest = -1, jlast = -1;
     double lr = arf_get_d(r, ARF_RND_UP);
     double ltol = mag_get_d_log2_approx(tolI);
-    long ncap = (long)(1.0 * (double)e->prec) + 24;
+    long ncap = (long)e->prec + 24;
     if (ncap > 1024)
         ncap = 1024;
     for (int j = 0; j < nr + 2; j++) {
@@ -1030,9 +1029,12 @@ static void tail_k(mag_t out, const mag_t C, const arb_t D0, const da_env *en, d
     if (!arb_is_positive(D)) {
         mag_inf(out);
     } else {
-        arb_get_mag_lower(arb_radref(t), D);
+        mag_t lo;
+        mag_init(lo);
+        arb_get_mag_lower(lo, D);
         mag_mul(out, C, P);
-        mag_div(out, out, arb_radref(t));
+        mag_div(out, out, lo);
+        mag_clear(lo);
     }
     arb_clear(D);
     arb_clear(t);

@@ -70,8 +70,19 @@ cc -O2 "$top/tests/bench/runbest.c" -o runbest
 arb_libs="-lflint-arb -lflint"
 cc -O2 -I. -I"$top" "$top/tests/bench/arb_peer.c" -o arb_peer $arb_libs -lmpfr -lgmp -lm 2>/dev/null \
     || cc -O2 -I. -I"$top" "$top/tests/bench/arb_peer.c" -o arb_peer -lflint -lmpfr -lgmp -lm
+# both on one CPU when taskset(1) is there: a short process that starts
+# right after the peer's 60-150 ms of work on the same core otherwise
+# lands on the other, idle one, whose wake-up and cold caches cost it
+# about a millisecond (measured: 4.7 ms alone, 6.1 ms alternating with a
+# 57 ms busy loop, 5.0 ms with both pinned)
+pin=""
+if command -v taskset >/dev/null 2>&1; then
+    cpu=$(($(nproc 2>/dev/null || echo 1) - 1))
+    pin="taskset -c $cpu"
+    echo "(the peer comparison runs on CPU $cpu only)"
+fi
 for act in tanh erf gelu silu; do
-    set -- $(./runbest 20 $DUALACT coeffs $act --raw --degree 20 --digits 50 --format csv -- ./arb_peer $act 20 50)
+    set -- $($pin ./runbest 20 $DUALACT coeffs $act --raw --degree 20 --digits 50 --format csv -- ./arb_peer $act 20 50)
     t_da=$1 t_pe=$2
     # agreement to 45 digits (the peer prints 50, dualact at least 50)
     $DUALACT coeffs $act --raw --degree 20 --digits 50 --format csv | tail -n +2 | cut -d, -f2 >da.txt
