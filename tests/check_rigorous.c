@@ -296,6 +296,77 @@ START_TEST(large_scales)
 }
 END_TEST
 
+/* |mid - ref| <= rad + 2^-280 (ref is good to about 2^-295) */
+static int holds(const da_ball_struct *b, const mpfr_t ref)
+{
+    mpfr_t d;
+    mpfr_init2(d, 400);
+    mpfr_sub(d, b->mid, ref, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    mpfr_sub(d, d, b->rad, MPFR_RNDU);
+    int ok = mpfr_cmp_d(d, 0x1p-280) <= 0;
+    mpfr_clear(d);
+    return ok;
+}
+
+/* An odd or even formula: the a_k of the other parity are exact zeros
+   (the parity is proved from the syntax, da_expr_parity), the others are
+   proved non-zero, and they hold the closed forms where there are any
+   (x^3: a_1 = 3, a_3 = sqrt(6); cos: a_2k = (-1)^k e^{-1/2}/sqrt((2k)!));
+   tanh, erf and the rest of the catalogue hold mpmath's values in
+   check_coeffs.  Each runs through the central piece [-b, b] as well. */
+START_TEST(parity_zeros)
+{
+    static const struct { const char *f; int odd; } c[] = {
+        {"tanh", 1}, {"erf", 1}, {"x^3", 1}, {"sin(3*x)", 1}, {"x*exp(-x^2)", 1},
+        {"cos", 0}, {"gaussian", 0}, {"abs", 0}, {"x^2*tanh(x)^2", 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        da_hermite *h = NULL;
+        int st = compute(&h, c[i].f, 9, 40);
+        ck_assert_msg(st == DA_OK, "%s: status %d", c[i].f, st);
+        ck_assert_msg(h->rigorous, "%s: estimate", c[i].f);
+        for (long k = 0; k <= 9; k++) {
+            int zero = (k % 2 == 0) == c[i].odd;
+            if (zero)
+                ck_assert_msg(mpfr_zero_p(h->a[k].mid) && mpfr_zero_p(h->a[k].rad),
+                              "%s: a_%ld not an exact zero", c[i].f, k);
+            else if (strcmp(c[i].f, "x^3") != 0 || k <= 3)
+                ck_assert_msg(!mpfr_zero_p(h->a[k].mid) && mpfr_cmpabs(h->a[k].mid, h->a[k].rad) > 0,
+                              "%s: a_%ld not proved non-zero", c[i].f, k);
+        }
+        if (strcmp(c[i].f, "x^3") == 0) {
+            /* x^3 = He_3 + 3 He_1: a_1 = 3, a_3 = sqrt(3!) */
+            mpfr_t r;
+            mpfr_init2(r, 300);
+            mpfr_set_ui(r, 3, MPFR_RNDN);
+            ck_assert_msg(holds(&h->a[1], r), "x^3: a_1");
+            mpfr_sqrt_ui(r, 6, MPFR_RNDN);
+            ck_assert_msg(holds(&h->a[3], r), "x^3: a_3");
+            mpfr_clear(r);
+        }
+        if (strcmp(c[i].f, "cos") == 0) {
+            /* a_2k = (-1)^k e^{-1/2} / sqrt((2k)!) */
+            mpfr_t r, f;
+            mpfr_inits2(300, r, f, (mpfr_ptr)0);
+            for (long k = 0; k <= 9; k += 2) {
+                mpfr_set_si(r, -1, MPFR_RNDN);
+                mpfr_div_2ui(r, r, 1, MPFR_RNDN);
+                mpfr_exp(r, r, MPFR_RNDN);
+                mpfr_fac_ui(f, (unsigned long)k, MPFR_RNDN);
+                mpfr_sqrt(f, f, MPFR_RNDN);
+                mpfr_div(r, r, f, MPFR_RNDN);
+                if ((k / 2) % 2)
+                    mpfr_neg(r, r, MPFR_RNDN);
+                ck_assert_msg(holds(&h->a[k], r), "cos: a_%ld outside its ball", k);
+            }
+            mpfr_clears(r, f, (mpfr_ptr)0);
+        }
+        da_hermite_free(h);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("rigorous");
@@ -305,6 +376,7 @@ static Suite *suite(void)
     tcase_add_test(tc, two_precisions_random);
     tcase_add_test(tc, catalogue_proved);
     tcase_add_test(tc, large_scales);
+    tcase_add_test(tc, parity_zeros);
     suite_add_tcase(s, tc);
     return s;
 }
