@@ -272,13 +272,19 @@ a computed bound below the proved depth (reported on standard error).
 .SH ERROR BOUNDS
 Every number is a ball: a midpoint and a radius, the radius an upper bound
 of the absolute error (in units of ||sigma|| for Hermite coefficients),
-rounded upwards.  Exact formulas (polynomial and piecewise-polynomial
-activations) carry only rounding errors, bounded by running the computation
-at two precisions.  Quadrature results (Gauss\-Hermite, trapezoid and
-double-exponential rules) carry twice the difference of the last two
-resolutions, accepted only after the differences have stopped growing, plus
-bounds on rounding, on the error of evaluating sigma and on the truncated
-tails of the line.  Derived numbers (normalized coefficients, mu, beta, the
+rounded upwards, and every result says whether its bound is
+.B rigorous
+(a proof) or an
+.B estimate
+(with the reason).  Polynomial and piecewise-polynomial activations: exact
+formulas evaluated in ball arithmetic on pieces proved to be sigma's, at
+any degree.  The other activations the envelope algebra covers (the whole
+catalogue): Gauss\-Legendre quadrature in ball arithmetic with a proved
+error and proved tails.  The fallbacks (Gauss\-Hermite, trapezoid and
+double-exponential rules) are estimates: twice the difference of the last
+two resolutions, accepted only after the differences have stopped growing,
+plus bounds on rounding, on the error of evaluating sigma and on the
+truncated tails of the line.  Derived numbers (normalized coefficients, mu, beta, the
 Parseval tail, dual activations, their iterates) propagate the balls by
 ball arithmetic; a truncated Hermite series adds the Parseval tail bound.
 The

@@ -8,6 +8,8 @@
 #include <time.h>
 #include "testutil.h"
 #include "core/core.h"
+#include "core/arbinc.h"
+#include "hermite/rigorous.h"
 
 static da_hermite *coeffs(const char *spec, long N, long digits, int raw, int expect)
 {
@@ -625,6 +627,230 @@ START_TEST(polynomials_exact)
 }
 END_TEST
 
+/* ---- the exact path of piecewise polynomials (exact.c) -------------- */
+
+/* |mid - ref| <= rad + 1e-86 max(1, |ref|): the references of
+   tests/data/coeffs_pwpoly.csv carry 90 significant digits */
+static int holds90(const da_ball_struct *b, const char *ref)
+{
+    mpfr_t r, d, s;
+    mpfr_init2(r, 700);
+    mpfr_init2(d, 700);
+    mpfr_init2(s, 64);
+    mpfr_set_str(r, ref, 10, MPFR_RNDN);
+    mpfr_sub(d, b->mid, r, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDU);
+    mpfr_abs(s, r, MPFR_RNDU);
+    if (mpfr_cmp_ui(s, 1) < 0)
+        mpfr_set_ui(s, 1, MPFR_RNDU);
+    mpfr_mul_d(s, s, 1e-86, MPFR_RNDU);
+    mpfr_add(s, s, b->rad, MPFR_RNDU);
+    int ok = mpfr_cmp(d, s) <= 0;
+    mpfr_clears(r, d, s, (mpfr_ptr)0);
+    return ok;
+}
+
+/* Piecewise polynomials at degree 2000 and 60 digits (85 in the heavier
+ * pass): every ball proved (rigorous, by the exact path), within 10^-D, and
+ * holding the references of tests/gen/gen_pwpoly.py (Stein's identity with
+ * mpmath's hypergeometric Hermite polynomials; checked there against a
+ * recurrence and against direct quadrature): a_k, E sigma^2 and beta. */
+START_TEST(pwpoly_high_degree)
+{
+    long N = 2000, D = tu_heavy() ? 85 : 60;
+    FILE *f = tu_open_data("coeffs_pwpoly.csv");
+    ck_assert_ptr_nonnull(f);
+    char key[512], cur[512] = "", val[256];
+    long k;
+    da_hermite *h = NULL;
+    int count = 0, acts = 0;
+    while (tu_read_kv(f, key, sizeof key, &k, val, sizeof val)) {
+        if (strcmp(key, cur) != 0) {
+            da_hermite_free(h);
+            snprintf(cur, sizeof cur, "%s", key);
+            h = coeffs(key, N, D, 1, DA_OK);
+            ck_assert_msg(h->rigorous, "%s: estimate (%s)", key, h->bound_reason);
+            ck_assert_msg(strstr(h->method, "exact") != NULL, "%s: method %s", key, h->method);
+            acts++;
+        }
+        if (k >= 0) {
+            ck_assert_msg(holds90(&h->a[k], val), "%s: a_%ld = %s outside the ball", key, k, val);
+            assert_tight(&h->a[k], (double)D, key, k);
+        } else if (k == -1) {
+            ck_assert_msg(holds90(&h->norm2, val), "%s: E sigma^2 outside the ball", key);
+            assert_tight(&h->norm2, (double)D, key, k);
+        } else if (!strcmp(val, "inf")) {
+            ck_assert_msg(h->beta_infinite, "%s: beta should be infinite", key);
+        } else {
+            ck_assert_msg(holds90(&h->beta, val), "%s: beta outside the ball", key);
+            ck_assert(da_ball_digits(&h->beta) > (double)D - 2);
+        }
+        count++;
+    }
+    da_hermite_free(h);
+    fclose(f);
+    ck_assert_int_eq(acts, 8);
+    ck_assert_int_ge(count, 8 * 59);
+}
+END_TEST
+
+/* two proofs of the same numbers overlap */
+static void assert_overlap(const da_ball_struct *a, const arb_t b, const char *what, long k)
+{
+    arb_t x;
+    arb_init(x);
+    da_arb_set_ball(x, a);
+    ck_assert_msg(arb_overlaps(x, b), "%s: a_%ld, the two balls are disjoint", what, k);
+    arb_clear(x);
+}
+
+/* The boundary RIG_PWPOLY_MAX_DEGREE = 300 of coeffs.c: on both sides the
+ * exact path gives proved balls that overlap, and at degree 300 the proved
+ * quadrature (rigorous.c, called directly) overlaps them too.  A piecewise
+ * polynomial whose pieces cannot be proved (x^2 > 2: a switching argument
+ * of degree 2) is proved by the quadrature at 300 and is an estimate, with
+ * the reason, at 301; the two agree within their radii. */
+START_TEST(pwpoly_boundary)
+{
+    const char *acts[] = {"hardtanh", "clip(x,-pi,sqrt(2))", "x>1 ? x^3 : 0.5-x^2"};
+    for (size_t i = 0; i < sizeof acts / sizeof *acts; i++) {
+        da_hermite *h300 = coeffs(acts[i], 300, 40, 1, DA_OK);
+        da_hermite *h301 = coeffs(acts[i], 301, 40, 1, DA_OK);
+        ck_assert(h300->rigorous && h301->rigorous);
+        ck_assert(strstr(h300->method, "exact") && strstr(h301->method, "exact"));
+        da_act *a = NULL;
+        ck_assert_int_eq(da_act_new(&a, acts[i]), DA_OK);
+        da_rig_opts o;
+        da_rig_opts_init(&o);
+        o.N = 300;
+        o.prec = 200;
+        o.log2_tol = -40 * 3.33 - 4;
+        o.want_d = 0;
+        da_rig_result r;
+        memset(&r, 0, sizeof r);
+        int st = da_rig_compute(&r, a, NULL, &o);
+        ck_assert_msg(st == DA_OK || st == DA_EACCURACY, "%s: quadrature status %d", acts[i], st);
+        arb_t x;
+        arb_init(x);
+        for (long k = 0; k <= 300; k++) {
+            da_arb_set_ball(x, &h301->a[k]);
+            assert_overlap(&h300->a[k], x, acts[i], k);
+            assert_overlap(&h300->a[k], r.a + k, acts[i], k);
+        }
+        da_arb_set_ball(x, &h300->norm2);
+        ck_assert(arb_overlaps(x, r.s2));
+        arb_clear(x);
+        da_rig_result_clear(&r);
+        da_act_free(a);
+        da_hermite_free(h300);
+        da_hermite_free(h301);
+    }
+    da_hermite *h300 = coeffs("x^2>2 ? 1 : 0", 300, 30, 1, DA_OK);
+    da_hermite *h301 = coeffs("x^2>2 ? 1 : 0", 301, 30, 1, DA_OK);
+    ck_assert_msg(h300->rigorous, "%s", h300->bound_reason);
+    ck_assert(strstr(h300->method, "Gauss-Legendre") != NULL);
+    ck_assert(!h301->rigorous);
+    ck_assert_msg(strstr(h301->bound_reason, "not proved") && strstr(h301->bound_reason, "degree 2"),
+                  "reason: %s", h301->bound_reason);
+    arb_t x;
+    arb_init(x);
+    for (long k = 0; k <= 300; k++) {
+        da_arb_set_ball(x, &h301->a[k]);
+        assert_overlap(&h300->a[k], x, "x^2>2", k);
+    }
+    arb_clear(x);
+    da_hermite_free(h300);
+    da_hermite_free(h301);
+}
+END_TEST
+
+/* The caps of the exact path: a precision cap below what 60 digits need,
+ * and a time limit already spent, give DA_EACCURACY with balls that are
+ * still proofs (wider, or infinite) and still hold the references. */
+START_TEST(pwpoly_caps)
+{
+    da_act *a = NULL;
+    ck_assert_int_eq(da_act_new(&a, "hardtanh"), DA_OK);
+    da_hermite_opts o;
+    da_hermite_opts_init(&o);
+    o.degree = 2000;
+    o.digits = 60;
+    o.raw = 1;
+    o.max_prec = 120;
+    da_hermite *h = NULL;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EACCURACY);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(h->rigorous);
+    ck_assert(h->digits_reached < 60 && h->digits_reached > 10);
+    FILE *f = tu_open_data("coeffs_pwpoly.csv");
+    char key[512], val[256];
+    long k;
+    int count = 0;
+    while (tu_read_kv(f, key, sizeof key, &k, val, sizeof val))
+        if (!strcmp(key, "hardtanh") && k >= 0) {
+            ck_assert_msg(holds90(&h->a[k], val), "a_%ld outside the capped ball", k);
+            count++;
+        }
+    fclose(f);
+    ck_assert_int_ge(count, 50);
+    da_hermite_free(h);
+    o.max_prec = 0;
+    da_set_time_limit(1e-9);
+    h = NULL;
+    ck_assert_int_eq(da_hermite_compute(&h, a, &o), DA_EACCURACY);
+    da_set_time_limit(0);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(h->rigorous);
+    da_hermite_free(h);
+    da_act_free(a);
+}
+END_TEST
+
+/* every allocation of a piecewise polynomial's computation failing in
+ * turn (the proof of its pieces, the tapes of its constants, the exact
+ * formulas, the result): DA_ENOMEM and nothing returned, or the full
+ * answer, never a wrong or unproved one */
+START_TEST(pwpoly_alloc_failure)
+{
+    const char *acts[] = {"clip(x,-pi,sqrt(2))", "relu(relu(x)-50)"};
+    for (size_t i = 0; i < sizeof acts / sizeof *acts; i++) {
+        da_act *a = NULL;
+        ck_assert_int_eq(da_act_new(&a, acts[i]), DA_OK);
+        da_hermite_opts o;
+        da_hermite_opts_init(&o);
+        o.degree = 20;
+        o.digits = 30;
+        o.raw = 1;
+        da_hermite *h0 = NULL;
+        ck_assert_int_eq(da_hermite_compute(&h0, a, &o), DA_OK);
+        ck_assert(h0->rigorous);
+        int failures = 0, done = 0;
+        for (long k = 1; k < 100000 && !done; k++) {
+            dai_test_fail_alloc(k);
+            da_hermite *h = NULL;
+            int st = da_hermite_compute(&h, a, &o);
+            done = dai_test_fail_alloc(0) > 0;   /* fewer than k allocations */
+            if (st == DA_OK) {
+                ck_assert_msg(h->rigorous, "%s: allocation %ld failed: an estimate (%s)", acts[i], k,
+                              h->bound_reason);
+                for (long j = 0; j <= 20; j++)
+                    ck_assert_msg(tu_ball_contains(&h->a[j], h0->a[j].mid),
+                                  "%s: allocation %ld failed: a_%ld differs", acts[i], k, j);
+                da_hermite_free(h);
+            } else {
+                ck_assert_msg(st == DA_ENOMEM, "%s: allocation %ld failed: status %d (%s)", acts[i],
+                              k, st, da_errmsg());
+                ck_assert_ptr_null(h);
+                failures++;
+            }
+        }
+        ck_assert(done && failures > 10);
+        da_hermite_free(h0);
+        da_act_free(a);
+    }
+}
+END_TEST
+
 /* da_progress_set: with the first report due at once, a computation
  * reports (counts >= 0) and ends with count -1 once; with the default
  * delay of a second, a computation of milliseconds says nothing; the
@@ -786,6 +1012,10 @@ int main(void)
     tcase_add_test(tc, caps_report_honestly);
     tcase_add_test(tc, error_paths);
     tcase_add_test(tc, polynomials_exact);
+    tcase_add_test(tc, pwpoly_high_degree);
+    tcase_add_test(tc, pwpoly_boundary);
+    tcase_add_test(tc, pwpoly_caps);
+    tcase_add_test(tc, pwpoly_alloc_failure);
     tcase_add_test(tc, progress_hook);
     tcase_add_test(tc, ball_text);
     tcase_add_test(tc, budget_before_variance);

@@ -6,9 +6,11 @@
  * tape (an evaluator independent of the analysis) in MPFR at 256 bits,
  * step 2^-60: truncation error about 2^-120 |f'''|, far below the 1e-25
  * tolerance.  Breakpoints and piece coefficients are checked to 50
- * digits against values computed here from their closed forms. */
+ * digits against values computed here from their closed forms; the proved
+ * pieces in ball arithmetic must contain those closed forms. */
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/pieces_arb.h"
 
 #include <check.h>
 #include <math.h>
@@ -571,6 +573,181 @@ START_TEST(test_pieces)
 }
 END_TEST
 
+/* ---- pieces in ball arithmetic, proved (expr_pieces_arb.c) ------------ */
+
+/* the ball holds the value v (400 bits) */
+static int arb_holds(const arb_t b, const mpfr_t v)
+{
+    arb_t t;
+    arb_init(t);
+    arf_set_mpfr(arb_midref(t), v);
+    int ok = arb_contains(b, t);
+    arb_clear(t);
+    return ok;
+}
+
+/* f is proved to have n pieces; brk(i, v) writes breakpoint i (closed
+ * form, 400 bits), val(i, v) the constant of piece i, or the piece is
+ * checked against the polynomial coefficients coef[i] (decimal text) */
+typedef void (*closed_fn)(int i, mpfr_t v);
+
+static da_apiece *proved_pieces(const char *f, int n, closed_fn brk, int *npout)
+{
+    da_expr *e;
+    da_expr_info info;
+    analyze_ok(f, &e, &info);
+    da_apiece *p = NULL;
+    int np = 0;
+    char why[200];
+    int st = da_expr_pieces_arb(&p, &np, e, &info, 200, why, sizeof why);
+    ck_assert_msg(st == DA_OK, "%s: not proved (%s)", f, why);
+    ck_assert_msg(np == n, "%s: %d pieces, want %d", f, np, n);
+    mpfr_t v;
+    mpfr_init2(v, 400);
+    for (int i = 0; i < n; i++) {
+        if (i == 0)
+            ck_assert(arf_is_neg_inf(arb_midref(p[i].lo)));
+        else
+            ck_assert(arb_equal(p[i].lo, p[i - 1].hi));
+        if (i == n - 1) {
+            ck_assert(arf_is_pos_inf(arb_midref(p[i].hi)));
+        } else {
+            brk(i, v);
+            ck_assert_msg(arb_holds(p[i].hi, v), "%s: breakpoint %d outside its ball", f, i);
+            /* a proof, not a guess: tight */
+            ck_assert(arb_rel_accuracy_bits(p[i].hi) > 150 || arb_is_exact(p[i].hi));
+        }
+    }
+    mpfr_clear(v);
+    da_expr_info_clear(&info);
+    da_expr_unref(e);
+    *npout = np;
+    return p;
+}
+
+static void b_clip(int i, mpfr_t v)   /* -pi, sqrt(2) */
+{
+    if (i == 0) {
+        mpfr_const_pi(v, MPFR_RNDN);
+        mpfr_neg(v, v, MPFR_RNDN);
+    } else {
+        mpfr_sqrt_ui(v, 2, MPFR_RNDN);
+    }
+}
+
+static void b_thirds(int i, mpfr_t v)   /* (i - 5)/3 */
+{
+    mpfr_set_si(v, i - 5, MPFR_RNDN);
+    mpfr_div_ui(v, v, 3, MPFR_RNDN);
+}
+
+static void b_relu50(int i, mpfr_t v)   /* 0, 50 */
+{
+    mpfr_set_si(v, i == 0 ? 0 : 50, MPFR_RNDN);
+}
+
+static void b_abs(int i, mpfr_t v)   /* -1, 0, 1 */
+{
+    mpfr_set_si(v, i - 1, MPFR_RNDN);
+}
+
+static void b_pi(int i, mpfr_t v)
+{
+    (void)i;
+    mpfr_const_pi(v, MPFR_RNDN);
+}
+
+static void b_zero(int i, mpfr_t v)
+{
+    (void)i;
+    mpfr_set_zero(v, 1);
+}
+
+/* the piece's polynomial has coefficients c[0..len-1] (closed forms) */
+static void piece_is(const da_apiece *p, int len, const mpfr_t *c, const char *f, int i)
+{
+    ck_assert_msg(p->len == len, "%s: piece %d has %ld coefficients, want %d", f, i,
+                  (long)p->len, len);
+    for (int k = 0; k < len; k++)
+        ck_assert_msg(arb_holds(p->c + k, c[k]), "%s: piece %d, c%d outside its ball", f, i, k);
+}
+
+START_TEST(test_pieces_arb)
+{
+    int np;
+    mpfr_t c[2];
+    mpfr_init2(c[0], 400);
+    mpfr_init2(c[1], 400);
+    /* irrational breakpoints and constants: enclosures, not roundings */
+    da_apiece *p = proved_pieces("clip(x,-pi,sqrt(2))", 3, b_clip, &np);
+    b_clip(0, c[0]);
+    piece_is(&p[0], 1, c, "clip", 0);
+    mpfr_set_zero(c[0], 1);
+    mpfr_set_ui(c[1], 1, MPFR_RNDN);
+    piece_is(&p[1], 2, c, "clip", 1);
+    b_clip(1, c[0]);
+    piece_is(&p[2], 1, c, "clip", 2);
+    da_apieces_free(p, np);
+    /* floor of a bounded affine argument: breakpoints n/3, n = -5..5, the
+       roots of floor's own conditions and of clip's (at -5/3 only clip
+       switches: the value is -5 on both sides) */
+    p = proved_pieces("floor(clip(3*x,-5,5))", 12, b_thirds, &np);
+    for (int i = 0; i < 12; i++) {
+        mpfr_set_si(c[0], i == 0 ? -5 : i - 6, MPFR_RNDN);
+        piece_is(&p[i], i == 6 ? 0 : 1, c, "floor", i);
+    }
+    da_apieces_free(p, np);
+    /* a breakpoint beyond the analysis' grid of [-40, 40] (the switch
+       relu(x) - 50 is not affine in x): found by the proof */
+    da_expr *e;
+    da_expr_info info;
+    analyze_ok("relu(relu(x)-50)", &e, &info);
+    ck_assert_int_eq(info.nbreak, 1);
+    da_expr_info_clear(&info);
+    da_expr_unref(e);
+    p = proved_pieces("relu(relu(x)-50)", 3, b_relu50, &np);
+    mpfr_set_si(c[0], -50, MPFR_RNDN);
+    mpfr_set_ui(c[1], 1, MPFR_RNDN);
+    piece_is(&p[2], 2, c, "relu50", 2);
+    ck_assert_int_eq(p[0].len, 0);
+    ck_assert_int_eq(p[1].len, 0);
+    da_apieces_free(p, np);
+    /* breakpoints of non-affine switches (abs(x) - 1), settled exactly */
+    p = proved_pieces("abs(abs(x)-1)", 4, b_abs, &np);
+    for (int i = 0; i < 3; i++)
+        ck_assert(arb_is_exact(p[i].hi));
+    da_apieces_free(p, np);
+    /* one irrational root from two switches with equal arguments */
+    p = proved_pieces("max(x,pi)+(x>pi)", 2, b_pi, &np);
+    da_apieces_free(p, np);
+    /* a proposal where nothing switches (max in the branch not taken):
+       dropped */
+    p = proved_pieces("x>0 ? x : max(x,1)", 2, b_zero, &np);
+    da_apieces_free(p, np);
+    mpfr_clears(c[0], c[1], (mpfr_ptr)0);
+
+    /* refused, with the reason */
+    const char *bad[][2] = {
+        {"x^2>2 ? 1 : 0", "degree 2"},
+        {"x*(x^2+1>0)", "degree 2"},
+        {"floor(x)", "infinitely often"},
+        {"max(x,0.1)+(10*x>1)", "not separated"},
+        {"tanh(x)", "not a (piecewise) polynomial"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        analyze_ok(bad[i][0], &e, &info);
+        char why[200];
+        p = NULL;
+        int st = da_expr_pieces_arb(&p, &np, e, &info, 200, why, sizeof why);
+        ck_assert_msg(st == DA_EDOM, "%s: status %d", bad[i][0], st);
+        ck_assert_ptr_null(p);
+        ck_assert_msg(strstr(why, bad[i][1]) != NULL, "%s: reason '%s'", bad[i][0], why);
+        da_expr_info_clear(&info);
+        da_expr_unref(e);
+    }
+}
+END_TEST
+
 START_TEST(test_poly_degree)
 {
     da_expr *e;
@@ -605,6 +782,7 @@ int main(void)
     tcase_add_test(tc, test_growth);
     tcase_add_test(tc, test_domain);
     tcase_add_test(tc, test_pieces);
+    tcase_add_test(tc, test_pieces_arb);
     tcase_add_test(tc, test_poly_degree);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

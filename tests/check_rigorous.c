@@ -55,6 +55,27 @@ static int compute(da_hermite **h, const char *spec, long degree, long digits)
     return st;
 }
 
+/* the ball holds the reference within the reference's own accuracy:
+   60 digits of a 70-digit quadrature (tests/gen/gen_adversarial.py), about
+   1e-60 in absolute terms for these integrands; a coefficient that is
+   exactly 0, as a_3 of x^6 - 3x, comes out of that quadrature as 1.6e-75,
+   and the exact formulas give it as the ball 0 +- 0 */
+static int holds_ref(const da_ball_struct *b, const char *val)
+{
+    if (tu_ball_contains_str(b, val))
+        return 1;
+    mpfr_t r, d;
+    mpfr_init2(r, 400);
+    mpfr_init2(d, 400);
+    mpfr_set_str(r, val, 10, MPFR_RNDN);
+    mpfr_sub(d, b->mid, r, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDU);
+    mpfr_sub(d, d, b->rad, MPFR_RNDU);
+    int ok = mpfr_cmp_d(d, 1e-60) <= 0;
+    mpfr_clears(r, d, (mpfr_ptr)0);
+    return ok;
+}
+
 START_TEST(adversarial)
 {
     FILE *f = tu_open_data("adversarial.csv");
@@ -86,8 +107,7 @@ START_TEST(adversarial)
             ck_assert_msg(dt < 90, "%s: %.1f s", p, dt);
             cases++;
         }
-        ck_assert_msg(tu_ball_contains_str(&h->a[k], val), "%s: a_%ld = %s outside the ball", p, k,
-                      val);
+        ck_assert_msg(holds_ref(&h->a[k], val), "%s: a_%ld = %s outside the ball", p, k, val);
         if (st == DA_OK)
             ck_assert_msg(da_ball_digits(&h->a[k]) >= 30, "%s: a_%ld only %.1f digits", p, k,
                           da_ball_digits(&h->a[k]));

@@ -17,6 +17,8 @@
  *   expr_removable.c quotients with removable singularities
  *   expr_envelope.c proved growth envelopes (envelope.h)
  *   expr_tape_arb.c the tape in real and complex balls (tape_ball.h)
+ *   expr_pieces_arb.c the pieces of a piecewise polynomial in balls, proved
+ *                   (pieces_arb.h)
  */
 #ifndef DA_EXPR_H
 #define DA_EXPR_H

@@ -1,31 +1,43 @@
-/* coeffs.c -- Hermite coefficients to a requested accuracy (the Ziv loop).
+/* coeffs.c -- Hermite coefficients to a requested accuracy.
  *
- * The rule is chosen by the activation's class (docs/numerics.md section 4):
- *   polynomial, piecewise polynomial  exact formulas (exact.c), run at two
- *                                     precisions wp and wp+64;
- *   entire                            Gauss-Hermite, n and 1.25 n nodes;
- *   singularities off the axis        truncated trapezoid, step halved;
- *   breakpoints, other pieces         double-exponential rule per piece,
+ * The engine is chosen by the activation's class (docs/numerics.md §4):
+ *   polynomial, piecewise polynomial  the exact formulas in ball arithmetic
+ *                                     (exact.c), proved when the pieces
+ *                                     are (expr_pieces_arb.c), at any
+ *                                     degree; precision raised in rounds
+ *                                     until every radius meets the target;
+ *                                     pieces not proved: the proved
+ *                                     quadrature up to degree
+ *                                     RIG_PWPOLY_MAX_DEGREE, above it the
+ *                                     exact formulas on the analysis'
+ *                                     pieces (an estimate, with the reason);
+ *   everything the envelope algebra   the proved Gauss-Legendre engine
+ *   covers                            (rigorous.c), precision rounds;
+ *   the rest (estimates)              entire: Gauss-Hermite, n and 1.25 n
+ *                                     nodes; singularities off the axis:
+ *                                     truncated trapezoid, step halved;
+ *                                     breakpoints, other pieces:
+ *                                     double-exponential rule per piece,
  *                                     step halved.
- * Error of every reported number (absolute):
- *   2 |difference between the last two resolutions or precisions|
+ * Error of every number of the estimating quadratures (absolute):
+ *   2 |difference between the last two resolutions|
  *     (the difference estimates the error of the coarser one; the finer is
  *      reported, whose error is far smaller under geometric convergence;
  *      the factor 2 covers err(finer) <= |difference| + err(coarser) with
  *      err(coarser) close to |difference|: a margin on an estimate, not a
  *      proof -- see docs/numerics.md)
- *   + rounding floor: quadrature (3N + nodes + 80) 2^-wp 1.0865 mag,
- *     exact formulas (3N + 40) 2^-(wp+64) mag (of a_k; 2^(8-wp-64) mag of
- *     E sigma^2 and E sigma'^2), where wp is the working precision
+ *   + rounding floor (3N + nodes + 80) 2^-wp 1.0865 mag, where wp is the
+ *     working precision
  *   + evaluation error of sigma, measured at wp + 40 bits
  *   + truncation tail beyond |x| > T (tail.c).
  * Convergence is accepted only after at least two refinements and when
- * the difference has stopped growing.  When the node or precision cap is
- * reached first, the result is returned with DA_EACCURACY and the bounds
- * reached. */
+ * the difference has stopped growing.  When a node, precision or work cap
+ * is reached first, the result is returned with DA_EACCURACY and the
+ * bounds reached. */
 #include "core/core.h"
 #include "hermite/hermite.h"
 #include "hermite/rigorous.h"
+#include "hermite/exact.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,87 +200,80 @@ static void rad_add_pow2(mpfr_t rad, double l2)
 
 /* ---- exact path ---------------------------------------------------- */
 
-static int run_exact(raw_result *R, const da_act *act, long N, double log2_target,
-                     double log2_mag, mpfr_prec_t max_prec)
+static double arb_log2_rad(const arb_t x)
 {
-    /* relative precision: the target below the magnitude of the sums */
-    mpfr_prec_t wp = (mpfr_prec_t)ceil(-log2_target + log2_mag) + 64
-                     + (mpfr_prec_t)log2((double)N + 16);
+    if (!arb_is_finite(x))
+        return INFINITY;
+    if (mag_is_zero(arb_radref(x)))
+        return -INFINITY;
+    return mag_get_d_log2_approx(arb_radref(x));
+}
+
+/* Polynomials and piecewise polynomials by the exact formulas in ball
+ * arithmetic (exact.c), in rounds of precision until every radius meets
+ * the target.  The balls are proofs when the pieces are (*proved; with
+ * need_proof set, unproved pieces give DA_EDOM at once, why[] filled);
+ * otherwise they are computed on the analysis' pieces, an estimate.
+ * DA_EACCURACY: the precision cap or the time limit came first; R holds
+ * what was reached. */
+static int run_exact(raw_result *R, const da_act *act, long N, double log2_target,
+                     double log2_mag, mpfr_prec_t max_prec, int need_proof, int *proved,
+                     char *why, size_t whylen)
+{
+    /* relative to the sums' magnitude; exact.c adds what the recurrence
+       for He_k at each breakpoint needs */
+    slong wp = (slong)ceil(-log2_target + log2_mag + log2((double)N + 2)) + 32;
     if (wp < 64)
         wp = 64;
+    *proved = 0;
+    int st = DA_EACCURACY;
     for (int round = 0; round < 8; round++) {
-        if (wp > max_prec)
-            wp = max_prec;
-        da_exact lo = {0}, hi = {0};
-        int st = da_exact_compute(&lo, act, N, wp);
-        if (st)
-            return st;
-        st = da_exact_compute(&hi, act, N, wp + 64);
-        if (st) {
-            da_exact_clear(&lo);
+        if (wp > (slong)max_prec)
+            wp = (slong)max_prec;
+        da_exact ex;
+        st = da_exact_compute(&ex, act, N, wp, need_proof);
+        if (st == DA_EDOM)
+            snprintf(why, whylen, "%s", ex.why);
+        if (st && st != DA_EACCURACY) {
+            da_exact_clear(&ex);
             return st;
         }
-        mpfr_t *sf = sqrt_factorials(N, wp + 64);
-        if (!sf) {
-            da_exact_clear(&lo);
-            da_exact_clear(&hi);
-            return DA_ENOMEM;
-        }
+        *proved = ex.proved;
+        if (!ex.proved)
+            snprintf(why, whylen, "%s", ex.why);
         raw_clear(R);
-        if ((st = raw_init(R, N, wp + 64))) {
-            free_mpfr_array(sf, N + 1);
-            da_exact_clear(&lo);
-            da_exact_clear(&hi);
-            return st;
+        int stc = raw_init(R, N, (mpfr_prec_t)wp);
+        if (stc) {
+            da_exact_clear(&ex);
+            return stc;
         }
-        double worst = -INFINITY, maxmag = -INFINITY;
-        mpfr_t t;
-        mpfr_init2(t, wp + 64);
+        double worst = arb_log2_rad(ex.s2);
         for (long k = 0; k <= N; k++) {
-            /* err(hi) <= 2 (|hi - lo| + (3N + 40) 2^-(wp+64) mag): the
-               rounding floor of the formulas (3N + 40 operations, each off
-               by at most 2^-(wp+64) mag), the difference to the run at wp
-               as the estimate of lo's error, doubled as in the header
-               comment (err(hi) <= |hi - lo| + err(lo), err(lo) ~ |hi - lo|) */
-            double fl = hi.log2mag[k] - (double)(wp + 64) + log2((double)(3 * N + 40));
-            mpfr_div(R->A[k].mid, hi.A[k], sf[k], MPFR_RNDN);
-            set_rad_diff(R->A[k].rad, hi.A[k], lo.A[k], 0);
-            rad_add_pow2(R->A[k].rad, fl);
-            mpfr_div(R->A[k].rad, R->A[k].rad, sf[k], MPFR_RNDU);
-            mpfr_mul_2ui(R->A[k].rad, R->A[k].rad, 1, MPFR_RNDU);
-            double dg = -da_ball_digits(&R->A[k]) * log2(10.0);
-            if (dg > worst)
-                worst = dg;
-            double m = hi.log2mag[k] - 0.5 * da_lgamma((double)k + 1) / M_LN2;
-            if (m > maxmag)
-                maxmag = m;
+            double l = arb_log2_rad(ex.a + k);
+            if (l > worst)
+                worst = l;
+            da_ball_set_arb(&R->A[k], ex.a + k);
         }
-        mpfr_clear(t);
-        mpfr_set(R->s2.mid, hi.s2, MPFR_RNDN);
-        set_rad_diff(R->s2.rad, hi.s2, lo.s2, 0);
-        rad_add_pow2(R->s2.rad, hi.log2mag_s2 - (double)(wp + 64) + 8);
-        mpfr_mul_2ui(R->s2.rad, R->s2.rad, 1, MPFR_RNDU);
-        mpfr_set(R->d2.mid, hi.d2, MPFR_RNDN);
-        set_rad_diff(R->d2.rad, hi.d2, lo.d2, 0);
-        rad_add_pow2(R->d2.rad, hi.log2mag_d2 - (double)(wp + 64) + 8);
-        mpfr_mul_2ui(R->d2.rad, R->d2.rad, 1, MPFR_RNDU);
+        if (arb_log2_rad(ex.d2) > worst)
+            worst = arb_log2_rad(ex.d2);
+        da_ball_set_arb(&R->s2, ex.s2);
+        da_ball_set_arb(&R->d2, ex.d2);
         R->d2_ok = 1;
-        free_mpfr_array(sf, N + 1);
-        da_exact_clear(&lo);
-        da_exact_clear(&hi);
-        R->method = act->info.cls == DA_CLASS_POLY ? "exact (polynomial)"
-                                                    : "exact (jump formula)";
         R->nodes = 0;
-        double ws2 = -da_ball_digits(&R->s2) * log2(10.0);
-        if (ws2 > worst)
-            worst = ws2;
+        R->method = act->info.cls == DA_CLASS_POLY ? "exact Gaussian moments in ball arithmetic"
+                                                    : "exact jump formula in ball arithmetic";
+        da_exact_clear(&ex);
+        if (st == DA_EACCURACY)
+            return st;   /* the time limit */
         if (worst <= log2_target)
             return DA_OK;
-        if (wp >= max_prec)
+        if (wp >= (slong)max_prec || da_time_left() <= 0)
             return DA_EACCURACY;
-        /* cancellation: raise the precision by what the magnitudes say */
-        mpfr_prec_t need = (mpfr_prec_t)ceil(maxmag - log2_target) + 64;
-        wp = need > 2 * wp ? need : 2 * wp;
+        /* the radii scale like 2^-wp: ask for what is missing, and more */
+        slong more = isfinite(worst) ? (slong)ceil(worst - log2_target) + 32 : wp;
+        if (more < wp / 4)
+            more = wp / 4;
+        wp += more;
     }
     return DA_EACCURACY;
 }
@@ -598,15 +603,6 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
 
 /* ---- the proved engine (rigorous.c) --------------------------------- */
 
-static double arb_log2_rad(const arb_t x)
-{
-    if (!arb_is_finite(x))
-        return INFINITY;
-    if (mag_is_zero(arb_radref(x)))
-        return -INFINITY;
-    return mag_get_d_log2_approx(arb_radref(x));
-}
-
 /* Hermite data with proved radii.  DA_OK, DA_EACCURACY (proved but wider
    than asked: the budget), DA_EDOM with why[] filled when no proof is
    possible for this activation (the caller falls back to an estimate). */
@@ -909,26 +905,48 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     int rigorous = 1;
     char why[200] = "";
     int pw = act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY;
-    if (pw && N > RIG_PWPOLY_MAX_DEGREE) {
-        /* the proved engine costs O(N^2) node operations; the exact
-           formulas are far cheaper at high degree but their radii are
-           estimates (two precisions), not proofs */
-        st = DA_EDOM;
-        snprintf(why, sizeof why,
-                 "degree %ld above %d for a piecewise polynomial: exact formulas at two "
-                 "precisions, the radius is their difference", N, RIG_PWPOLY_MAX_DEGREE);
-    } else {
+    int done = 0;
+    if (pw) {
+        /* the exact formulas in ball arithmetic: proved when the pieces
+           are, and far cheaper than the quadrature at every degree
+           (docs/benchmarks.md); pieces that cannot be proved go to the
+           proved quadrature up to RIG_PWPOLY_MAX_DEGREE (its cost grows
+           like N^2), and above it stay with the exact formulas on the
+           analysis' pieces, an estimate */
+        int proved = 0;
+        char pwhy[200] = "";
+        st = run_exact(&R, act, N, log2_target, log2_mag, max_prec, N <= RIG_PWPOLY_MAX_DEGREE,
+                       &proved, pwhy, sizeof pwhy);
+        if (st == DA_OK || st == DA_EACCURACY) {
+            done = 1;
+            rigorous = proved;
+            if (!proved)
+                snprintf(why, sizeof why,
+                         "the pieces are not proved (%s); degree %ld above %d: exact formulas on "
+                         "the analysis' breakpoints", pwhy, N, RIG_PWPOLY_MAX_DEGREE);
+        } else {
+            raw_clear(&R);
+            if (st != DA_EDOM)
+                return st;
+        }
+    }
+    if (!done) {
         st = run_rig(&R, act, N, log2_target, log2_mag, max_prec, o.max_nodes, !o.no_beta, why,
                      sizeof why);
-    }
-    if (st == DA_EDOM) {
-        /* no proof here: the estimating engines, labelled as such */
-        rigorous = 0;
-        raw_clear(&R);
-        if (act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY)
-            st = run_exact(&R, act, N, log2_target, log2_mag, max_prec);
-        else
-            st = run_quad(&R, act, N, log2_target, log2_mag, max_prec, max_nodes, !o.no_beta);
+        if (st == DA_EDOM) {
+            /* no proof here: the estimating engines, labelled as such */
+            rigorous = 0;
+            raw_clear(&R);
+            if (pw) {
+                int proved = 0;
+                char pwhy[200] = "";
+                st = run_exact(&R, act, N, log2_target, log2_mag, max_prec, 0, &proved, pwhy,
+                               sizeof pwhy);
+                rigorous = proved;
+            } else {
+                st = run_quad(&R, act, N, log2_target, log2_mag, max_prec, max_nodes, !o.no_beta);
+            }
+        }
     }
     if (st && st != DA_EACCURACY) {
         raw_clear(&R);

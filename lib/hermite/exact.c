@@ -1,295 +1,393 @@
-/* exact.c -- Hermite coefficients of polynomial and piecewise-polynomial
- * activations without quadrature.
+/* exact.c -- Hermite coefficients, E sigma^2 and E sigma'^2 of polynomial
+ * and piecewise-polynomial activations by exact formulas, in ball
+ * arithmetic (exact.h; docs/numerics.md §4.5).
  *
- * On a piece [l, r] carrying the polynomial p of degree m, repeated
- * integration by parts with He_k phi = -(He_{k-1} phi)' gives
+ * The pieces [l, r], each with its polynomial p of degree m, come from
+ * da_expr_pieces_arb: balls for the endpoints and the coefficients, with
+ * the proof that they are sigma's pieces.  Repeated integration by parts
+ * with He_k phi = -(He_{k-1} phi)' gives
  *
  *   int_l^r p He_k phi = - sum_{j=0}^{min(m,k-1)} [p^(j) He_{k-1-j} phi]_l^r
- *                        + (k <= m ? int_l^r p^(k) phi : 0),
+ *                        + (k <= m ? int_l^r p^(k) phi : 0);
  *
- * (docs/numerics.md section 2, the jump formula, written piece by piece; terms at
- * infinite endpoints vanish).  The remaining integrals are truncated
- * Gaussian moments M_j = int_l^r x^j phi:
+ * summed over the pieces, the brackets meet at each breakpoint b as the
+ * jump formula of docs/numerics.md §2 (terms at infinite ends vanish):
+ *
+ *   A_k = sum_b phi(b) sum_j J^(j)(b) He_{k-1-j}(b) + sum_pieces int p^(k) phi,
+ *
+ * J = p_right - p_left the jump polynomial at b.  The integrals left are
+ * truncated Gaussian moments M_j = int_l^r x^j phi:
  *   M_0 = Phi(r) - Phi(l),  M_1 = phi(l) - phi(r),
- *   M_j = (j-1) M_{j-2} + l^{j-1} phi(l) - r^{j-1} phi(r).
- * E sigma^2 and E sigma'^2 are sums of moments of p^2 and p'^2.
+ *   M_j = (j-1) M_{j-2} + l^{j-1} phi(l) - r^{j-1} phi(r);
+ * E sigma^2 and E sigma'^2 are sums of moments against p^2 and p'^2, and
+ * a_k = A_k / sqrt(k!).
  *
- * Every operation is a correctly rounded MPFR operation at precision wp;
- * alongside each sum we carry (in log2) the sum of the absolute values of
- * its terms, which bounds the cancellation.  The caller runs this at two
- * precisions and takes the difference as the error of the lower one. */
+ * Every quantity is an Arb ball computed from the endpoint balls: phi by
+ * arb_exp, Phi by arb_hypgeom_erfc, He_j(b) by the three-term recurrence
+ * in balls (one pass per breakpoint serves every k).  A ball operation on
+ * balls contains its value at every point of them, in particular at the
+ * exact breakpoint with the exact coefficients, so the results contain
+ * the exact values.  Rounding and cancellation only widen the balls: He_k(b)
+ * grows like sqrt(k!) while the sums do not, and the recurrence in balls
+ * amplifies its radii like the recurrence of i^-k He_k(i|b|) (he_growth:
+ * up to about |b| sqrt(N) bits, less the Gaussian's b^2/2 nats), which
+ * the breakpoints and the recurrence get as extra precision; the caller
+ * raises the base precision until the radii meet its target (coeffs.c,
+ * run_exact).
+ */
 #include "core/core.h"
-#include "hermite/hermite.h"
+#include "hermite/exact.h"
+#include "act/pieces_arb.h"
+
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
-static double log2abs(const mpfr_t v)
+/* phi(x), 0 at +-Inf */
+static void gauss_pdf(arb_t y, const arb_t x, const arb_t rs2pi, slong prec)
 {
-    if (mpfr_zero_p(v))
-        return -INFINITY;
-    long e;
-    double m = mpfr_get_d_2exp(&e, v, MPFR_RNDA);
-    return log2(fabs(m)) + (double)e;
-}
-
-/* log2(2^a + 2^b) */
-static double lse2(double a, double b)
-{
-    if (a == -INFINITY)
-        return b;
-    if (b == -INFINITY)
-        return a;
-    double m = a > b ? a : b;
-    return m + log2(exp2(a - m) + exp2(b - m));
-}
-
-/* acc += v, mag = log2(2^mag + |v|) */
-static void add_term(mpfr_t acc, double *mag, const mpfr_t v)
-{
-    mpfr_add(acc, acc, v, MPFR_RNDN);
-    *mag = lse2(*mag, log2abs(v));
-}
-
-/* Truncated moments M_0..M_J over [l, r] (l, r may be infinite). */
-static void moments(mpfr_t *M, long J, const mpfr_t l, const mpfr_t r, mpfr_prec_t wp)
-{
-    mpfr_t pl, pr, t, u, s2;
-    mpfr_inits2(wp, pl, pr, t, u, s2, (mpfr_ptr)0);
-    mpfr_sqrt_ui(s2, 2, MPFR_RNDN);
-    /* phi at the endpoints (0 at infinity) */
-    mpfr_ptr ends[2] = {pl, pr};
-    const mpfr_srcptr xs[2] = {l, r};
-    for (int e = 0; e < 2; e++) {
-        if (mpfr_inf_p(xs[e])) {
-            mpfr_set_zero(ends[e], 1);
-            continue;
-        }
-        mpfr_sqr(t, xs[e], MPFR_RNDN);
-        mpfr_div_2ui(t, t, 1, MPFR_RNDN);
-        mpfr_neg(t, t, MPFR_RNDN);
-        mpfr_exp(t, t, MPFR_RNDN);
-        mpfr_const_pi(u, MPFR_RNDN);
-        mpfr_mul_2ui(u, u, 1, MPFR_RNDN);
-        mpfr_rec_sqrt(u, u, MPFR_RNDN);
-        mpfr_mul(ends[e], t, u, MPFR_RNDN);
+    if (arf_is_inf(arb_midref(x))) {
+        arb_zero(y);
+        return;
     }
-    /* M_0 = Phi(r) - Phi(l), Phi(x) = erfc(-x/sqrt2)/2 */
-    if (J >= 0) {
-        mpfr_div(t, r, s2, MPFR_RNDN);
-        mpfr_neg(t, t, MPFR_RNDN);
-        mpfr_erfc(t, t, MPFR_RNDN);
-        mpfr_div(u, l, s2, MPFR_RNDN);
-        mpfr_neg(u, u, MPFR_RNDN);
-        mpfr_erfc(u, u, MPFR_RNDN);
-        mpfr_sub(M[0], t, u, MPFR_RNDN);
-        mpfr_div_2ui(M[0], M[0], 1, MPFR_RNDN);
+    arb_sqr(y, x, prec);
+    arb_mul_2exp_si(y, y, -1);
+    arb_neg(y, y);
+    arb_exp(y, y, prec);
+    arb_mul(y, y, rs2pi, prec);
+}
+
+/* Q(x) = P(X > x) = erfc(x / sqrt 2) / 2 (sgn -1: Q(-x)) */
+static void gauss_sf(arb_t y, const arb_t x, int sgn, const arb_t sqrt2, slong prec)
+{
+    if (arf_is_inf(arb_midref(x))) {
+        if ((arf_sgn(arb_midref(x)) > 0) == (sgn > 0))
+            arb_zero(y);
+        else
+            arb_one(y);
+        return;
+    }
+    arb_div(y, x, sqrt2, prec);
+    if (sgn < 0)
+        arb_neg(y, y);
+    arb_hypgeom_erfc(y, y, prec);
+    arb_mul_2exp_si(y, y, -1);
+}
+
+/* M[0..J] = int_l^r x^j phi (l may be -Inf, r +Inf) */
+static void moments(arb_ptr M, slong J, const arb_t l, const arb_t r, const arb_t rs2pi,
+                    const arb_t sqrt2, slong prec)
+{
+    arb_t pl, pr, q1, q2;
+    arb_init(pl);
+    arb_init(pr);
+    arb_init(q1);
+    arb_init(q2);
+    int linf = arf_is_inf(arb_midref(l)), rinf = arf_is_inf(arb_midref(r));
+    gauss_pdf(pl, l, rs2pi, prec);
+    gauss_pdf(pr, r, rs2pi, prec);
+    /* M_0 from the tails that keep it accurate */
+    if (linf && rinf) {
+        arb_one(M);
+    } else if (linf) {
+        gauss_sf(M, r, -1, sqrt2, prec);                  /* Phi(r) = Q(-r) */
+    } else if (rinf) {
+        gauss_sf(M, l, 1, sqrt2, prec);                   /* Q(l) */
+    } else if (arf_sgn(arb_midref(l)) >= 0) {
+        gauss_sf(q1, l, 1, sqrt2, prec);
+        gauss_sf(q2, r, 1, sqrt2, prec);
+        arb_sub(M, q1, q2, prec);                         /* Q(l) - Q(r) */
+    } else if (arf_sgn(arb_midref(r)) <= 0) {
+        gauss_sf(q1, r, -1, sqrt2, prec);
+        gauss_sf(q2, l, -1, sqrt2, prec);
+        arb_sub(M, q1, q2, prec);                         /* Q(-r) - Q(-l) */
+    } else {
+        gauss_sf(q1, l, -1, sqrt2, prec);
+        gauss_sf(q2, r, 1, sqrt2, prec);
+        arb_add(q1, q1, q2, prec);
+        arb_sub_ui(M, q1, 1, prec);
+        arb_neg(M, M);                                    /* 1 - Q(-l) - Q(r) */
     }
     if (J >= 1)
-        mpfr_sub(M[1], pl, pr, MPFR_RNDN);
-    for (long j = 2; j <= J; j++) {
-        mpfr_mul_ui(M[j], M[j - 2], (unsigned long)(j - 1), MPFR_RNDN);
-        if (!mpfr_inf_p(l)) {
-            mpfr_pow_ui(t, l, (unsigned long)(j - 1), MPFR_RNDN);
-            mpfr_mul(t, t, pl, MPFR_RNDN);
-            mpfr_add(M[j], M[j], t, MPFR_RNDN);
-        }
-        if (!mpfr_inf_p(r)) {
-            mpfr_pow_ui(t, r, (unsigned long)(j - 1), MPFR_RNDN);
-            mpfr_mul(t, t, pr, MPFR_RNDN);
-            mpfr_sub(M[j], M[j], t, MPFR_RNDN);
+        arb_sub(M + 1, pl, pr, prec);
+    /* pl, pr become l^(j-1) phi(l), r^(j-1) phi(r) */
+    for (slong j = 2; j <= J; j++) {
+        if (!linf)
+            arb_mul(pl, pl, l, prec);
+        if (!rinf)
+            arb_mul(pr, pr, r, prec);
+        arb_mul_ui(M + j, M + j - 2, (ulong)(j - 1), prec);
+        arb_add(M + j, M + j, pl, prec);
+        arb_sub(M + j, M + j, pr, prec);
+    }
+    arb_clear(pl);
+    arb_clear(pr);
+    arb_clear(q1);
+    arb_clear(q2);
+}
+
+/* log2 of max_{k < N} P_k(|b|) phi(b) sqrt(2 pi) / sqrt(k!), P_k = i^-k He_k(i x)
+ * (He_k with its coefficients made positive): the factor by which the
+ * recurrence for He_k(b) in balls amplifies the radii it starts from and
+ * the roundings it makes (their propagation is P's recurrence,
+ * P_{k+1} = x P_k + k P_{k-1}), relative to the terms' scale phi(b) sqrt(k!).
+ * A guide to the precision only: the balls are right at any precision. */
+static double he_growth(double b, long N)
+{
+    double x = fabs(b), q0 = 0, q1 = 1, best = 1, sc = 0;
+    for (long i = 0; i + 1 < N; i++) {
+        /* Q_k = P_k / sqrt(k!): Q_{i+1} = (x Q_i + sqrt(i) Q_{i-1}) / sqrt(i+1) */
+        double q2 = (x * q1 + sqrt((double)i) * q0) / sqrt((double)i + 1);
+        q0 = q1;
+        q1 = q2;
+        if (q1 > best)
+            best = q1;
+        if (q1 > 0x1p500) {
+            q0 *= 0x1p-500;
+            q1 *= 0x1p-500;
+            best *= 0x1p-500;
+            sc += 500;
         }
     }
-    mpfr_clears(pl, pr, t, u, s2, (mpfr_ptr)0);
+    double g = sc + log2(best) - M_LOG2E * x * x / 2;
+    return g > 0 ? g : 0;
 }
 
-/* Coefficients of the derivative, in place: c[0..deg] -> c[0..deg-1]. */
-static void poly_diff(mpfr_t *c, int deg)
+/* the precision for the recurrence at breakpoint b: the base precision
+   plus what the recurrence amplifies, and the k roundings */
+static slong he_prec(slong prec, double b, long N)
 {
-    for (int i = 0; i < deg; i++)
-        mpfr_mul_ui(c[i], c[i + 1], (unsigned long)(i + 1), MPFR_RNDN);
-    if (deg >= 0)
-        mpfr_set_zero(c[deg], 1);
+    double extra = he_growth(b, N) + log2((double)N + 2) + 8;
+    if (!(extra < 1e7))
+        extra = 1e7;
+    return prec + (slong)ceil(extra);
 }
 
-/* int p*q phi over the piece, p, q given by coefficient arrays */
-static void prod_integral(mpfr_t out, double *mag, const mpfr_t *p, int dp,
-                          const mpfr_t *q, int dq, const mpfr_t *M, mpfr_t t)
+/* c[0..len-1] -> its derivative c[0..len-2] in place */
+static void poly_diff(arb_ptr c, slong len, slong prec)
 {
-    mpfr_set_zero(out, 1);
-    *mag = -INFINITY;
-    for (int i = 0; i <= dp; i++)
-        for (int j = 0; j <= dq; j++) {
-            if (mpfr_zero_p(p[i]) || mpfr_zero_p(q[j]))
-                continue;
-            mpfr_mul(t, p[i], q[j], MPFR_RNDN);
-            mpfr_mul(t, t, M[i + j], MPFR_RNDN);
-            add_term(out, mag, t);
-        }
+    for (slong i = 0; i + 1 < len; i++)
+        arb_mul_ui(c + i, c + i + 1, (ulong)(i + 1), prec);
+    if (len > 0)
+        arb_zero(c + len - 1);
 }
 
-int da_exact_compute(da_exact *ex, const da_act *act, long N, mpfr_prec_t wp)
+/* The analysis' pieces (MPFR, not proved), as balls of a few ulps: the
+   estimate used when the proof fails */
+static int pieces_from_analysis(da_apiece **out, int *nout, const da_act *act, slong prec)
 {
-    da_piece *pc = NULL;
-    int np = 0;
-    int st = da_expr_pieces(&pc, &np, act->expr, &act->info, wp);
+    da_piece *mp = NULL;
+    int n = 0;
+    int st = da_expr_pieces(&mp, &n, act->expr, &act->info, (mpfr_prec_t)prec);
     if (st)
         return st;
-    ex->N = N;
-    ex->A = da_malloc((size_t)(N + 1) * sizeof(mpfr_t));
-    ex->log2mag = da_malloc((size_t)(N + 1) * sizeof(double));
-    if (!ex->A || !ex->log2mag) {
-        free(ex->A);
-        free(ex->log2mag);
-        da_pieces_free(pc, np);
+    da_apiece *P = da_calloc((size_t)n, sizeof *P);
+    if (!P) {
+        da_pieces_free(mp, n);
         return DA_ENOMEM;
     }
-    for (long k = 0; k <= N; k++) {
-        mpfr_init2(ex->A[k], wp);
-        mpfr_set_zero(ex->A[k], 1);
-        ex->log2mag[k] = -INFINITY;
-    }
-    mpfr_init2(ex->s2, wp);
-    mpfr_init2(ex->d2, wp);
-    mpfr_set_zero(ex->s2, 1);
-    mpfr_set_zero(ex->d2, 1);
-    ex->log2mag_s2 = ex->log2mag_d2 = -INFINITY;
-
-    int maxdeg = 0;
-    for (int i = 0; i < np; i++)
-        if (pc[i].deg > maxdeg)
-            maxdeg = pc[i].deg;
-    long J = 2 * maxdeg + 2;
-    mpfr_t *M = da_malloc((size_t)(J + 1) * sizeof(mpfr_t));
-    mpfr_t *d = da_malloc((size_t)(maxdeg + 2) * sizeof(mpfr_t));   /* derivative coeffs */
-    mpfr_t *dv = da_malloc((size_t)(maxdeg + 2) * sizeof(mpfr_t));  /* p^(j)(e) */
-    mpfr_t *He = da_malloc((size_t)(N + 1) * sizeof(mpfr_t));
-    if (!M || !d || !dv || !He) {
-        free(M);
-        free(d);
-        free(dv);
-        free(He);
-        da_pieces_free(pc, np);
-        da_exact_clear(ex);
-        return DA_ENOMEM;
-    }
-    for (long j = 0; j <= J; j++)
-        mpfr_init2(M[j], wp);
-    for (int j = 0; j < maxdeg + 2; j++) {
-        mpfr_init2(d[j], wp);
-        mpfr_init2(dv[j], wp);
-    }
-    for (long k = 0; k <= N; k++)
-        mpfr_init2(He[k], wp);
-    mpfr_t t, u, ph, v;
-    mpfr_inits2(wp, t, u, ph, v, (mpfr_ptr)0);
-
-    for (int ip = 0; ip < np; ip++) {
-        da_piece *P = &pc[ip];
-        int m = P->deg;
-        moments(M, J, P->lo, P->hi, wp);
-        /* E sigma^2 and E sigma'^2 contributions */
-        double mg;
-        prod_integral(v, &mg, (const mpfr_t *)P->c, m, (const mpfr_t *)P->c, m,
-                      (const mpfr_t *)M, t);
-        mpfr_add(ex->s2, ex->s2, v, MPFR_RNDN);
-        ex->log2mag_s2 = lse2(ex->log2mag_s2, mg);
-        for (int j = 0; j <= m; j++)
-            mpfr_set(d[j], P->c[j], MPFR_RNDN);
-        poly_diff(d, m);
-        if (m >= 1) {
-            prod_integral(v, &mg, (const mpfr_t *)d, m - 1, (const mpfr_t *)d, m - 1,
-                          (const mpfr_t *)M, t);
-            mpfr_add(ex->d2, ex->d2, v, MPFR_RNDN);
-            ex->log2mag_d2 = lse2(ex->log2mag_d2, mg);
-        }
-        /* the moment terms: A_k += int p^(k) phi for k <= m */
-        for (int j = 0; j <= m; j++)
-            mpfr_set(d[j], P->c[j], MPFR_RNDN);
-        for (long k = 0; k <= N && k <= m; k++) {
-            for (int j = 0; j <= m - k; j++) {
-                if (mpfr_zero_p(d[j]))
-                    continue;
-                mpfr_mul(t, d[j], M[j], MPFR_RNDN);
-                add_term(ex->A[k], &ex->log2mag[k], t);
-            }
-            poly_diff(d, (int)(m - k));
-        }
-        /* the boundary terms: -[sum_j p^(j) He_{k-1-j} phi]_lo^hi */
-        for (int e = 0; e < 2; e++) {
-            mpfr_srcptr b = e ? P->hi : P->lo;
-            if (mpfr_inf_p(b))
+    arf_t e;
+    arf_init(e);
+    for (int i = 0; i < n; i++) {
+        arb_init(P[i].lo);
+        arb_init(P[i].hi);
+        arb_ptr ends[2] = {P[i].lo, P[i].hi};
+        mpfr_srcptr src[2] = {mp[i].lo, mp[i].hi};
+        for (int s = 0; s < 2; s++) {
+            if (mpfr_inf_p(src[s])) {
+                if (mpfr_sgn(src[s]) < 0)
+                    arb_neg_inf(ends[s]);
+                else
+                    arb_pos_inf(ends[s]);
                 continue;
-            int sgn = e ? -1 : 1;   /* -F(hi) + F(lo) */
-            /* phi(b) */
-            mpfr_sqr(t, b, MPFR_RNDN);
-            mpfr_div_2ui(t, t, 1, MPFR_RNDN);
-            mpfr_neg(t, t, MPFR_RNDN);
-            mpfr_exp(t, t, MPFR_RNDN);
-            mpfr_const_pi(u, MPFR_RNDN);
-            mpfr_mul_2ui(u, u, 1, MPFR_RNDN);
-            mpfr_rec_sqrt(u, u, MPFR_RNDN);
-            mpfr_mul(ph, t, u, MPFR_RNDN);
-            if (sgn < 0)
-                mpfr_neg(ph, ph, MPFR_RNDN);
-            /* p^(j)(b), j = 0..m, by Horner on successive derivatives */
-            for (int j = 0; j <= m; j++)
-                mpfr_set(d[j], P->c[j], MPFR_RNDN);
-            for (int j = 0; j <= m; j++) {
-                mpfr_set_zero(dv[j], 1);
-                for (int i = m - j; i >= 0; i--) {
-                    mpfr_mul(dv[j], dv[j], b, MPFR_RNDN);
-                    mpfr_add(dv[j], dv[j], d[i], MPFR_RNDN);
-                }
-                mpfr_mul(dv[j], dv[j], ph, MPFR_RNDN);
-                poly_diff(d, m - j);
             }
-            /* He_i(b), i = 0..N-1 */
-            if (N >= 1)
-                mpfr_set_ui(He[0], 1, MPFR_RNDN);
-            if (N >= 2)
-                mpfr_set(He[1], b, MPFR_RNDN);
-            for (long i = 1; i + 1 < N; i++) {
-                mpfr_mul(t, b, He[i], MPFR_RNDN);
-                mpfr_mul_ui(u, He[i - 1], (unsigned long)i, MPFR_RNDN);
-                mpfr_sub(He[i + 1], t, u, MPFR_RNDN);
-            }
-            for (long k = 1; k <= N; k++) {
-                for (int j = 0; j <= m && j <= k - 1; j++) {
-                    if (mpfr_zero_p(dv[j]))
-                        continue;
-                    mpfr_mul(t, dv[j], He[k - 1 - j], MPFR_RNDN);
-                    add_term(ex->A[k], &ex->log2mag[k], t);
-                }
-            }
+            arf_set_mpfr(arb_midref(ends[s]), src[s]);
+            arf_mul_2exp_si(e, arb_midref(ends[s]), -prec + 2);
+            arf_abs(e, e);
+            arb_add_error_arf(ends[s], e);
+        }
+        P[i].len = mp[i].deg + 1;
+        P[i].c = _arb_vec_init(P[i].len);
+        for (slong k = 0; k < P[i].len; k++) {
+            arf_set_mpfr(arb_midref(P[i].c + k), mp[i].c[k]);
+            arf_mul_2exp_si(e, arb_midref(P[i].c + k), -prec + 2);
+            arf_abs(e, e);
+            arb_add_error_arf(P[i].c + k, e);
         }
     }
-    mpfr_clears(t, u, ph, v, (mpfr_ptr)0);
-    for (long j = 0; j <= J; j++)
-        mpfr_clear(M[j]);
-    for (int j = 0; j < maxdeg + 2; j++) {
-        mpfr_clear(d[j]);
-        mpfr_clear(dv[j]);
-    }
-    for (long k = 0; k <= N; k++)
-        mpfr_clear(He[k]);
-    free(M);
-    free(d);
-    free(dv);
-    free(He);
-    da_pieces_free(pc, np);
+    arf_clear(e);
+    da_pieces_free(mp, n);
+    *out = P;
+    *nout = n;
     return DA_OK;
+}
+
+int da_exact_compute(da_exact *ex, const da_act *act, long N, slong prec, int need_proof)
+{
+    memset(ex, 0, sizeof *ex);
+    ex->N = N;
+    ex->prec = prec;
+    /* the breakpoints to the precision their recurrences will use (the
+       analysis' approximations as the guide) */
+    slong pprec = prec;
+    for (int i = 0; i < act->info.nbreak; i++) {
+        slong p = he_prec(prec, act->info.brk[i], N);
+        if (p > pprec)
+            pprec = p;
+    }
+    da_apiece *pc = NULL;
+    int np = 0;
+    int st = da_expr_pieces_arb(&pc, &np, act->expr, &act->info, pprec, ex->why, sizeof ex->why);
+    if (st == DA_ENOMEM)
+        return st;
+    ex->proved = st == DA_OK;
+    if (!ex->proved) {
+        if (need_proof)
+            return DA_EDOM;
+        st = pieces_from_analysis(&pc, &np, act, pprec);
+        if (st)
+            return st;
+    }
+    ex->a = _arb_vec_init(N + 1);
+    arb_init(ex->s2);
+    arb_init(ex->d2);
+
+    slong maxlen = 1;
+    for (int i = 0; i < np; i++)
+        if (pc[i].len > maxlen)
+            maxlen = pc[i].len;
+    arb_ptr A = ex->a;
+    arb_ptr M = _arb_vec_init(2 * maxlen + 1);
+    arb_ptr d = _arb_vec_init(maxlen + 1);
+    arb_ptr g = _arb_vec_init(maxlen + 1);
+    arb_t rs2pi, sqrt2, t, u, ph, h0, h1;
+    arb_init(rs2pi);
+    arb_init(sqrt2);
+    arb_init(t);
+    arb_init(u);
+    arb_init(ph);
+    arb_init(h0);
+    arb_init(h1);
+    arb_const_pi(rs2pi, prec + 16);
+    arb_mul_2exp_si(rs2pi, rs2pi, 1);
+    arb_rsqrt(rs2pi, rs2pi, prec + 16);
+    arb_sqrt_ui(sqrt2, 2, prec + 16);
+
+    /* the moment terms, E sigma^2, E sigma'^2, piece by piece */
+    for (int ip = 0; ip < np; ip++) {
+        const da_apiece *P = &pc[ip];
+        slong len = P->len;
+        if (len == 0)
+            continue;
+        slong m = len - 1;
+        moments(M, 2 * m, P->lo, P->hi, rs2pi, sqrt2, prec);
+        for (slong i = 0; i < len; i++)
+            for (slong j = 0; j < len; j++) {
+                arb_mul(t, P->c + i, P->c + j, prec);
+                arb_addmul(ex->s2, t, M + i + j, prec);
+                if (i >= 1 && j >= 1) {
+                    arb_mul_ui(t, t, (ulong)(i * j), prec);
+                    arb_addmul(ex->d2, t, M + i + j - 2, prec);
+                }
+            }
+        /* A_k += int p^(k) phi for k <= m */
+        for (slong i = 0; i < len; i++)
+            arb_set(d + i, P->c + i);
+        for (slong k = 0; k <= m && k <= N; k++) {
+            for (slong i = 0; i <= m - k; i++)
+                arb_addmul(A + k, d + i, M + i, prec);
+            poly_diff(d, m - k + 1, prec);
+        }
+    }
+
+    /* the jumps at the breakpoints */
+    for (int ib = 1; ib < np && !st; ib++) {
+        if (da_time_left() <= 0) {
+            st = DA_EACCURACY;
+            break;
+        }
+        const da_apiece *L = &pc[ib - 1], *R = &pc[ib];
+        arb_srcptr b = R->lo;
+        slong len = L->len > R->len ? L->len : R->len;
+        for (slong i = 0; i < len; i++) {
+            if (i < R->len)
+                arb_set(d + i, R->c + i);
+            else
+                arb_zero(d + i);
+            if (i < L->len)
+                arb_sub(d + i, d + i, L->c + i, prec);
+        }
+        while (len > 0 && arb_is_zero(d + len - 1))
+            len--;
+        if (len == 0)
+            continue;
+        /* g_j = phi(b) J^(j)(b) */
+        gauss_pdf(ph, b, rs2pi, prec);
+        for (slong j = 0; j < len; j++) {
+            arb_zero(t);
+            for (slong i = len - 1 - j; i >= 0; i--) {
+                arb_mul(t, t, b, prec);
+                arb_add(t, t, d + i, prec);
+            }
+            arb_mul(g + j, t, ph, prec);
+            poly_diff(d, len - j, prec);
+        }
+        /* He_i(b) for i = 0..N-1, each added to A_{i+1+j} with g_j */
+        slong hp = he_prec(prec, arf_get_d(arb_midref(b), ARF_RND_NEAR), N);
+        arb_zero(h0);   /* He_{i-1} */
+        arb_one(h1);    /* He_i */
+        for (long i = 0; i < N; i++) {
+            for (slong j = 0; j < len && i + 1 + j <= N; j++)
+                if (!arb_is_zero(g + j))
+                    arb_addmul(A + i + 1 + j, g + j, h1, prec);
+            if (i + 1 == N)
+                break;
+            arb_mul(t, b, h1, hp);
+            arb_mul_ui(u, h0, (ulong)i, hp);
+            arb_sub(h0, t, u, hp);
+            arb_swap(h0, h1);
+        }
+    }
+    if (st == DA_EACCURACY) {
+        /* the budget ran out: nothing proved beyond infinite balls */
+        for (long k = 0; k <= N; k++)
+            arb_indeterminate(A + k);
+    }
+
+    /* odd or even by the formula's structure (expr_parity.c): the other
+       coefficients are exactly 0 */
+    int par = da_expr_parity(act->expr);
+    if (st == DA_OK && par != 0)
+        for (long k = par > 0 ? 1 : 0; k <= N; k += 2)
+            arb_zero(A + k);
+    /* a_k = A_k / sqrt(k!) */
+    arb_one(u);
+    for (long k = 1; k <= N; k++) {
+        arb_sqrt_ui(t, (ulong)k, prec);
+        arb_mul(u, u, t, prec);
+        arb_div(A + k, A + k, u, prec);
+    }
+
+    arb_clear(rs2pi);
+    arb_clear(sqrt2);
+    arb_clear(t);
+    arb_clear(u);
+    arb_clear(ph);
+    arb_clear(h0);
+    arb_clear(h1);
+    _arb_vec_clear(M, 2 * maxlen + 1);
+    _arb_vec_clear(d, maxlen + 1);
+    _arb_vec_clear(g, maxlen + 1);
+    da_apieces_free(pc, np);
+    return st;
 }
 
 void da_exact_clear(da_exact *ex)
 {
-    if (!ex->A)
+    if (!ex->a)
         return;
-    for (long k = 0; k <= ex->N; k++)
-        mpfr_clear(ex->A[k]);
-    free(ex->A);
-    free(ex->log2mag);
-    ex->A = NULL;
-    ex->log2mag = NULL;
-    mpfr_clear(ex->s2);
-    mpfr_clear(ex->d2);
+    _arb_vec_clear(ex->a, ex->N + 1);
+    ex->a = NULL;
+    arb_clear(ex->s2);
+    arb_clear(ex->d2);
 }

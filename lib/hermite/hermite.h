@@ -2,7 +2,8 @@
  *
  *   accum.c     sums  A_k = sum_i w_i sigma(x_i) He_k(x_i)  over a rule
  *   exact.c     polynomial and piecewise-polynomial activations: the jump
- *               formula of docs/numerics.md section 2, with exact moments
+ *               formula of docs/numerics.md section 2, with exact moments,
+ *               in ball arithmetic (exact.h)
  *   tail.c      truncation radius T and the bound on what lies beyond it
  *   coeffs.c    da_hermite_compute: class dispatch, the Ziv loop,
  *               normalization, mu, beta, tail
@@ -53,20 +54,6 @@ int da_acc_add(da_acc *acc, const da_rule *r, const da_act *act,
  * (Cramer's inequality) and, with p = 2, E f^2. */
 double da_tail_radius(const da_tape *f, da_growth g, double gp, int p, long N,
                       double log2_target, double *log2_tail);
-
-/* Exact path for POLY / PWPOLY: raw A_k, E sigma^2, E sigma'^2 at
- * precision wp (midpoints), plus magnitude sums (upper bounds of the sum
- * of absolute values of the terms), in log2, per k. */
-typedef struct {
-    long N;
-    mpfr_t *A;
-    mpfr_t s2, d2;
-    double *log2mag;   /* [0..N] */
-    double log2mag_s2, log2mag_d2;
-} da_exact;
-
-int da_exact_compute(da_exact *ex, const da_act *act, long N, mpfr_prec_t wp);
-void da_exact_clear(da_exact *ex);
 
 /* coeffs.c: mean and standard deviation (double) of the raw activation,
  * from the Hermite engine: the one computation of the normalizing moments
