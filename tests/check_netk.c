@@ -1,15 +1,21 @@
 /* check_netk.c -- the dual at general variances and the network kernels
  * (lib/dual/netkernel.c) against independent values: mpmath's
  * two-dimensional quadratures and closed forms layer by layer
- * (tests/data/kernel_refs.csv, kernel_std_refs.csv from
- * tests/gen/gen_kernel.py), the series path against the closed forms, and
- * the error paths.  DUALACT_TEST_HEAVY=1 adds a GELU series check at 30
- * digits (its coefficients are slow to compute). */
+ * (tests/data/kernel_refs.csv, kernel_std_refs.csv, kernel_series_refs.csv
+ * from tests/gen/gen_kernel.py), with every layer proved (da_netk_rigorous)
+ * for the series path of tanh, mish, SiLU, softplus, sigmoid and GELU; the
+ * proved variance-offset bound (lib/dual/netk_offset.c) against closed
+ * forms and as an upper bound of the change between two nearby variances
+ * (random cases: DUALACT_TEST_SEED, DUALACT_TEST_MULTIPLIER); what stays an
+ * estimate, and why; the series path against the closed forms, and the
+ * error paths.  A multiplier above 1 adds a second GELU point at 30 digits
+ * to test_gelu_series. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dualact.h"
+#include "dual/dual.h"
 #include "testutil.h"
 
 static da_act *mkact(const char *spec)
@@ -131,13 +137,18 @@ static int contains_ref(const da_ball_struct *b, const char *ref)
     return ok;
 }
 
-static void run_case(const refcase *c, long digits, int std)
+/* the network of a reference case through method m, layers 0..nl-1 (all
+   when nl < 0): every ball contains its reference, has the digits, and
+   the kernel says it is proved */
+static void run_case_m(const refcase *c, long digits, int std, da_dual_method_t method, int nl)
 {
+    if (nl < 0 || nl > c->nl)
+        nl = c->nl;
     da_act *a = mkact(spec_of(c->act));
-    da_netk *k = mknetk(a, digits + 6, DA_DUAL_AUTO);
+    da_netk *k = mknetk(a, digits + 6, method);
     da_netk_net net;
     da_netk_net_init(&net);
-    net.depth = c->nl - 1;
+    net.depth = nl - 1;
     if (std) {
         net.param = DA_NETK_PARAM_STANDARD;
         net.dim = c->dim;
@@ -154,7 +165,10 @@ static void run_case(const refcase *c, long digits, int std)
         da_netk_layer_init(&rows[l]);
     int st = da_netk_network(rows, k, &net, q1, q2, cv);
     ck_assert_msg(st == DA_OK || st == DA_EACCURACY, "%s: status %d (%s)", c->key, st, da_errmsg());
-    for (int l = 0; l < c->nl; l++) {
+    ck_assert_msg(da_netk_rigorous(k), "%s (%s): an estimate: %s", c->key, da_netk_method(k),
+                  da_netk_bound_reason(k));
+    ck_assert_str_eq(da_netk_bound_reason(k), "");
+    for (int l = 0; l < nl; l++) {
         const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
         for (int j = 0; j < 4; j++) {
             ck_assert_msg(contains_ref(b[j], c->v[l][j]),
@@ -173,6 +187,11 @@ static void run_case(const refcase *c, long digits, int std)
     da_ball_clear(&net.sb2);
     da_netk_free(k);
     da_act_free(a);
+}
+
+static void run_case(const refcase *c, long digits, int std)
+{
+    run_case_m(c, digits, std, DA_DUAL_AUTO, -1);
 }
 
 START_TEST(test_refs_ntk)
@@ -496,6 +515,259 @@ START_TEST(test_matrix_vs_network)
 }
 END_TEST
 
+/* the series path of activations without a closed form, proved layer by
+ * layer, against mpmath's 2-D trapezoid sums (kernel_series_refs.csv:
+ * SiLU, softplus, sigmoid; tanh and mish are in test_refs_ntk) */
+START_TEST(test_series_refs)
+{
+    refcase cs[8];
+    int n = read_refs(cs, 8, "kernel_series_refs.csv", 0);
+    ck_assert(n >= 3);
+    for (int i = 0; i < n; i++)
+        run_case_m(&cs[i], 30, 0, DA_DUAL_AUTO, -1);
+}
+END_TEST
+
+/* GELU through the series, proved, against the quadrature references of
+ * kernel_refs.csv (its five layers at 30 digits) */
+START_TEST(test_gelu_series_network)
+{
+    refcase cs[16];
+    int n = read_refs(cs, 16, "kernel_refs.csv", 0);
+    int done = 0;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(cs[i].act, "gelu")) {
+            run_case_m(&cs[i], 30, 0, DA_DUAL_SERIES, -1);
+            done++;
+        }
+    ck_assert(done == 1);
+}
+END_TEST
+
+/* a seeded generator (DUALACT_TEST_SEED overrides the default) */
+static unsigned long rng_state;
+static unsigned long test_seed(void)
+{
+    const char *e = getenv("DUALACT_TEST_SEED");
+    return e && *e ? strtoul(e, NULL, 10) : 20261203UL;
+}
+static double urand(void)
+{
+    rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+    return (double)(rng_state >> 11) / 0x1p53;
+}
+
+/* da_netk_off_dnorm against closed forms: for sigma = sin,
+ *   ||d g_t/dt||^2 = E[X^2 cos^2(sqrt(t) X)] / (4t) = (1 + (1 - 4t) e^(-2t)) / (8t),
+ *   ||d h_t/dt||^2 = E[X^2 sin^2(sqrt(t) X)] / (4t) = (1 - (1 - 4t) e^(-2t)) / (8t)
+ * (E[X^2 cos(bX)] = (1 - b^2) e^(-b^2/2)); for sigma = x, 1/(2 sqrt(t))
+ * and 0.  The bound must be above the value and within 25% of it. */
+START_TEST(test_offset_dnorm)
+{
+    unsigned long seed = test_seed();
+    rng_state = seed;
+    da_act *s = mkact("sin"), *x = mkact("x"), *e = mkact("elu(0.5)");
+    da_netk_off *os = NULL, *ox = NULL, *oe = NULL;
+    ck_assert_int_eq(da_netk_off_new(&os, s), DA_OK);
+    ck_assert_int_eq(da_netk_off_new(&ox, x), DA_OK);
+    ck_assert_int_eq(da_netk_off_new(&oe, e), DA_OK);
+    long iters = 30 * tu_multiplier();
+    for (long it = 0; it < iters; it++) {
+        double t = 0.02 * pow(250.0, urand()), lo = t, hi = t * (1 + 1e-9 * urand());
+        double D, ex;
+        const char *why = NULL;
+        for (int kind = 0; kind < 2; kind++) {
+            ck_assert_msg(da_netk_off_dnorm(&D, os, kind, lo, hi, &why) == DA_OK,
+                          "seed %lu: sin kind %d at t = %.17g: %s", seed, kind, t, why);
+            ex = sqrt((1 + (kind ? -1 : 1) * (1 - 4 * t) * exp(-2 * t)) / (8 * t));
+            ck_assert_msg(D >= ex * (1 - 1e-12) && D <= 1.25 * ex,
+                          "seed %lu: sin kind %d at t = %.17g: bound %.17g, value %.17g", seed,
+                          kind, t, D, ex);
+        }
+        ck_assert_int_eq(da_netk_off_dnorm(&D, ox, 0, lo, hi, &why), DA_OK);
+        ex = 1 / (2 * sqrt(t));
+        ck_assert_msg(D >= ex * (1 - 1e-12) && D <= 1.01 * ex, "seed %lu: x at %.17g: %.17g", seed,
+                      t, D);
+        ck_assert_int_eq(da_netk_off_dnorm(&D, ox, 1, lo, hi, &why), DA_OK);
+        ck_assert(D == 0);
+        /* elu(0.5): sigma' jumps at 0 only, sigma is continuous there
+           (proved from the one-sided limits): both kinds have a bound */
+        ck_assert_msg(da_netk_off_dnorm(&D, oe, 0, lo, hi, &why) == DA_OK && D > 0, "elu: %s", why);
+        ck_assert_msg(da_netk_off_dnorm(&D, oe, 1, lo, hi, &why) == DA_OK && D > 0, "elu': %s", why);
+    }
+    /* refused: a jump away from 0, a jump of sigma itself (its sigma' is a
+       delta), a jump of sigma' away from 0 */
+    static const struct { const char *act; int kind; const char *why; } no[] = {
+        {"step(x - 0.5)", 0, "jump"}, {"sign(x)", 1, "jump"}, {"hardtanh", 1, "sigma' may jump"},
+        {"x > 0 ? tanh(x) + 0.25 : tanh(x)", 1, "jump"}, {"floor(x)", 0, "jump"},
+        {"sqrt(1 + x^2)", 0, "envelope"}};
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        da_act *a = mkact(no[i].act);
+        da_netk_off *o = NULL;
+        ck_assert_int_eq(da_netk_off_new(&o, a), DA_OK);
+        double D;
+        const char *why = NULL;
+        ck_assert_msg(da_netk_off_dnorm(&D, o, no[i].kind, 0.7, 0.7, &why) == DA_EDOM,
+                      "%s kind %d: a bound %g", no[i].act, no[i].kind, D);
+        ck_assert_msg(why && strstr(why, no[i].why), "%s: reason '%s'", no[i].act, why);
+        da_netk_off_free(o);
+        da_act_free(a);
+    }
+    da_netk_off_free(os);
+    da_netk_off_free(ox);
+    da_netk_off_free(oe);
+    da_act_free(s);
+    da_act_free(x);
+    da_act_free(e);
+}
+END_TEST
+
+/* b and a overlap: both contain the true value, so |mid a - mid b| <=
+   rad a + rad b */
+static int overlap(const da_ball_struct *a, const da_ball_struct *b)
+{
+    mpfr_t d, r;
+    mpfr_inits2(mpfr_get_prec(a->mid) + mpfr_get_prec(b->mid), d, r, (mpfr_ptr)0);
+    mpfr_sub(d, a->mid, b->mid, MPFR_RNDN);
+    mpfr_abs(d, d, MPFR_RNDN);
+    mpfr_add(r, a->rad, b->rad, MPFR_RNDU);
+    int ok = mpfr_cmp(d, r) <= 0;
+    mpfr_clears(d, r, (mpfr_ptr)0);
+    return ok;
+}
+
+/* The variance offsets bound the change between nearby variances (MPFR
+ * tgeneric style: random activations, variances, distances and
+ * correlations; seed DUALACT_TEST_SEED, printed on failure, count scaled
+ * by DUALACT_TEST_MULTIPLIER).  For an input ball Q = [a - 2 delta,
+ * a + 2 delta] (delta = a 10^-u, u in [10, 22]) the result's radius is
+ * dominated by the offset bound, and its ball must contain the value at
+ * the exact point b = a + 2 delta (computed separately, with its own tiny
+ * radius): the balls overlap.  The radius must also not exceed the
+ * observed change |F(b) - F(a)| by more than a factor 20 plus the
+ * computation's own floor. */
+START_TEST(test_offset_upper)
+{
+    static const char *acts[] = {"tanh", "silu", "softplus", "sigmoid", "x*tanh(softplus(x))",
+                                 "elu", "selu", "sin(x) + 0.3*x", "erf(2*x) + 0.1*x^2"};
+    unsigned long seed = test_seed();
+    rng_state = seed;
+    long iters = 2 * tu_multiplier();
+    mpfr_prec_t p = 300;
+    for (size_t i = 0; i < sizeof acts / sizeof *acts; i++) {
+        da_act *act = mkact(acts[i]);
+        da_netk *k = mknetk(act, 22, DA_DUAL_SERIES);
+        for (long it = 0; it < iters; it++) {
+            double a1 = 0.2 + 2.5 * urand(), a2 = 0.2 + 2.5 * urand();
+            double u = 10 + 12 * urand();
+            int both = urand() < 0.5, diag = urand() < 0.3;
+            double rho = 0.9 * (2 * urand() - 1);
+            da_ball Q1, Q2, C, A1, A2, B1, B2, R, Ra, Rb;
+            da_ball *all[] = {&Q1, &Q2, &C, &A1, &A2, &B1, &B2, &R, &Ra, &Rb};
+            for (size_t j = 0; j < sizeof all / sizeof *all; j++)
+                da_ball_init2(*all[j], p);
+            /* the centre a (its decimal q~ is a itself: the coefficient sets are
+               shared with R) and b = a + 2 delta, exact in MPFR */
+            double d1 = ldexp(1, (int)floor(log2(a1 * pow(10, -u)))), d2 = both ? d1 * 0.75 : 0;
+            mpfr_set_d(A1->mid, a1, MPFR_RNDN);
+            mpfr_set_d(B1->mid, a1, MPFR_RNDN);
+            mpfr_add_d(B1->mid, B1->mid, 2 * d1, MPFR_RNDN);
+            mpfr_set_d(Q1->mid, a1, MPFR_RNDN);
+            mpfr_set_d(Q1->rad, 2 * d1, MPFR_RNDU);
+            mpfr_set_d(A2->mid, a2, MPFR_RNDN);
+            mpfr_set_d(B2->mid, a2, MPFR_RNDN);
+            mpfr_add_d(B2->mid, B2->mid, 2 * d2, MPFR_RNDN);
+            mpfr_set_d(Q2->mid, a2, MPFR_RNDN);
+            mpfr_set_d(Q2->rad, 2 * d2, MPFR_RNDU);
+            /* c = rho sqrt(a1 a2): inside [-sqrt(q1 q2), sqrt(q1 q2)] for every point */
+            mpfr_set_d(C->mid, rho * sqrt(a1 * a2), MPFR_RNDN);
+            for (int m = 0; m < 2; m++) {
+                int s0, sa, sb;
+                if (diag) {
+                    s0 = da_netk_diag(R, k, Q1, m);
+                    sa = da_netk_diag(Ra, k, A1, m);
+                    sb = da_netk_diag(Rb, k, B1, m);
+                } else {
+                    s0 = da_netk_eval(R, k, Q1, Q2, C, m);
+                    sa = da_netk_eval(Ra, k, A1, A2, C, m);
+                    sb = da_netk_eval(Rb, k, B1, B2, C, m);
+                }
+                ck_assert_msg((s0 == DA_OK || s0 == DA_EACCURACY) && (sa == DA_OK || sa == DA_EACCURACY) &&
+                              (sb == DA_OK || sb == DA_EACCURACY),
+                              "seed %lu: %s m=%d: status %d %d %d (%s)", seed, acts[i], m, s0, sa, sb,
+                              da_errmsg());
+                ck_assert_msg(da_netk_rigorous(k), "seed %lu: %s: estimate: %s", seed, acts[i],
+                              da_netk_bound_reason(k));
+                ck_assert_msg(overlap(R, Ra) && overlap(R, Rb),
+                              "seed %lu: %s m=%d %s q1 = %.17g (+-2*%.3g) q2 = %.17g (+-2*%.3g) rho %.3f:"
+                              " ball %.20g +- %.3g, ends %.20g, %.20g",
+                              seed, acts[i], m, diag ? "diag" : "pair", a1, d1, a2, d2, rho,
+                              mpfr_get_d(R->mid, MPFR_RNDN), mpfr_get_d(R->rad, MPFR_RNDU),
+                              mpfr_get_d(Ra->mid, MPFR_RNDN), mpfr_get_d(Rb->mid, MPFR_RNDN));
+                /* not absurdly wide: the radius over the change of the value */
+                double ch = fabs(mpfr_get_d(Rb->mid, MPFR_RNDN) - mpfr_get_d(Ra->mid, MPFR_RNDN));
+                double floor_ = 1e-24 + 4 * (mpfr_get_d(Ra->rad, MPFR_RNDU) + mpfr_get_d(Rb->rad, MPFR_RNDU));
+                double scale = 2 * d1 + 2 * d2;   /* the offsets' own rounding, relative */
+                ck_assert_msg(mpfr_get_d(R->rad, MPFR_RNDU) <= 20 * ch + 40 * scale + floor_,
+                              "seed %lu: %s m=%d: radius %.3g for a change %.3g over %.3g", seed,
+                              acts[i], m, mpfr_get_d(R->rad, MPFR_RNDU), ch, scale);
+            }
+            for (size_t j = 0; j < sizeof all / sizeof *all; j++)
+                da_ball_clear(*all[j]);
+        }
+        da_netk_free(k);
+        da_act_free(act);
+    }
+}
+END_TEST
+
+/* what stays an estimate, and says why: sigma that jumps (its sigma' is
+ * a delta: step through the series), sigma' that jumps away from 0
+ * (hardtanh), no growth envelope of sigma' (sqrt(1 + x^2)); the closed
+ * forms and the first layer are proved */
+START_TEST(test_estimates)
+{
+    static const struct { const char *act; da_dual_method_t m; int rig; const char *why; } cs[] = {
+        {"step", DA_DUAL_SERIES, 0, "jump"},
+        {"hardtanh", DA_DUAL_AUTO, 0, "sigma' may jump"},
+        {"sqrt(1+x^2)", DA_DUAL_AUTO, 0, "envelope"},
+        {"step", DA_DUAL_AUTO, 1, ""},
+        {"tanh", DA_DUAL_AUTO, 1, ""},
+        {"elu", DA_DUAL_AUTO, 1, ""},
+        {"LeakyRelu(0.1)", DA_DUAL_AUTO, 1, ""}};
+    for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
+        da_act *a = mkact(cs[i].act);
+        da_netk *k = mknetk(a, 20, cs[i].m);
+        da_netk_net net;
+        da_netk_net_init(&net);
+        net.depth = 2;
+        dec(&net.sw2, "1.5");
+        dec(&net.sb2, "0.1");
+        da_ball q1, q2, cv;
+        dec(q1, "1.3");
+        dec(q2, "0.7");
+        dec(cv, "0.4");
+        da_netk_layer rows[3];
+        for (int l = 0; l < 3; l++)
+            da_netk_layer_init(&rows[l]);
+        int st = da_netk_network(rows, k, &net, q1, q2, cv);
+        ck_assert_msg(st == DA_OK || st == DA_EACCURACY, "%s: %d %s", cs[i].act, st, da_errmsg());
+        ck_assert_msg(da_netk_rigorous(k) == cs[i].rig, "%s: rigorous %d (%s)", cs[i].act,
+                      da_netk_rigorous(k), da_netk_bound_reason(k));
+        ck_assert_msg(strstr(da_netk_bound_reason(k), cs[i].why) != NULL, "%s: reason '%s'",
+                      cs[i].act, da_netk_bound_reason(k));
+        if (cs[i].rig)
+            ck_assert_str_eq(da_netk_bound_reason(k), "");
+        for (int l = 0; l < 3; l++)
+            da_netk_layer_clear(&rows[l]);
+        da_ball_clear(q1); da_ball_clear(q2); da_ball_clear(cv);
+        da_ball_clear(&net.sw2); da_ball_clear(&net.sb2);
+        da_netk_free(k);
+        da_act_free(a);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("netk");
@@ -509,6 +781,11 @@ int main(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_fast_vs_ball);
     tcase_add_test(tc, test_matrix_vs_network);
+    tcase_add_test(tc, test_series_refs);
+    tcase_add_test(tc, test_gelu_series_network);
+    tcase_add_test(tc, test_offset_dnorm);
+    tcase_add_test(tc, test_offset_upper);
+    tcase_add_test(tc, test_estimates);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -40,6 +40,10 @@ static const char usage[] =
     "  --format F      text (default), csv (header\n"
     "                  layer,q1,q1_err,q2,q2_err,nngp,nngp_err,ntk,ntk_err,bound), json\n"
     "\n"
+    "bound: rigorous when every radius is a proof (the closed forms; the series\n"
+    "with the proved bound of the variances' radii), otherwise estimate, with the\n"
+    "reason (text: the bound line; json: bound_reason).\n"
+    "\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached (the\n"
     "printed digits are still correct; the err columns say what was proved).\n";
 
@@ -205,12 +209,13 @@ int cmd_kernel(int argc, char **argv, FILE *out)
     static const char *const head[10] = {"layer", "q1", "q1_err", "q2", "q2_err", "nngp",
                                          "nngp_err", "ntk", "ntk_err", "bound"};
     char v[4][1200], e[4][64];
-    /* the closed forms carry every radius rigorously; the series path
-       carries the radii of the variances from layer to layer to first
-       order (docs/dual.md): from layer 1 on, an estimate */
-    int closed = da_netk_closed(k);
-    const char *why_est = "the series path carries the variances' radii between layers to "
-                          "first order (docs/dual.md)";
+    /* layer 0 is exact arithmetic on the inputs; the later layers are
+       proved when every evaluation was (the closed forms always; the
+       series over rigorous coefficients with the proved bound of the
+       variances' radii, docs/dual.md), otherwise estimates with the
+       library's reason */
+    int rig = da_netk_rigorous(k);
+    const char *why_est = da_netk_bound_reason(k);
     if (fmt == FMT_CSV) {
         for (int j = 0; j < 10; j++)
             fprintf(out, "%s%s", head[j], j < 9 ? "," : "\n");
@@ -223,8 +228,8 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         fprintf(out, ",\n  \"sw2\": \"%s\",\n  \"sb2\": \"%s\",\n  \"parameterization\": \"%s\",\n"
                 "  \"depth\": %ld,\n  \"digits\": %ld,\n  \"accuracy_reached\": %s,\n",
                 sw2s, sb2s, param, depth, digits, rc == EXIT_OK ? "true" : "false");
-        fprintf(out, "  \"bound\": \"%s\",\n", cli_bound_kind(closed || depth == 0));
-        if (!(closed || depth == 0)) {
+        fprintf(out, "  \"bound\": \"%s\",\n", cli_bound_kind(rig || depth == 0));
+        if (!(rig || depth == 0)) {
             fprintf(out, "  \"bound_reason\": ");
             da_json_write_str(out, why_est);
             fprintf(out, ",\n");
@@ -242,7 +247,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         else
             fprintf(out, "inputs      q1 = q2 = 1, cov = %s\n", rhos ? rhos : "0");
         fprintf(out, "method      %s\n", da_netk_method(k));
-        cli_print_bound(out, closed || depth == 0, why_est);
+        cli_print_bound(out, rig || depth == 0, why_est);
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
     }
     int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
@@ -258,7 +263,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
             if (ej > emax || !isfinite(ej))
                 emax = ej;
         }
-        const char *bk = cli_bound_kind(closed || l == 0);
+        const char *bk = cli_bound_kind(rig || l == 0);
         if (fmt == FMT_CSV) {
             fprintf(out, "%ld,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2],
                     v[3], e[3], bk);

@@ -15,8 +15,10 @@
  *   lambda_max(A) < t  when it proves t I - A positive definite;
  *   lambda_min(A) <= v'Av / v'v, lambda_max(A) >= w'Aw / w'w (Rayleigh, in
  *                      balls, upper and lower ends) for the GSL eigenvectors.
- * A failed Cholesky (e.g. lambda_min below the entry radii) leaves the
- * layer an estimate, with the reason. */
+ * A failed Cholesky (e.g. lambda_min below the entry radii), or ball
+ * entries that are estimates (da_netk_rigorous: an activation without the
+ * proved variance-offset bound), leaves the layer an estimate, with the
+ * reason. */
 #include "core/core.h"
 #include "core/arbinc.h"
 #include "analysis/analysis.h"
@@ -201,6 +203,8 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
     double *K = malloc(n * n * sizeof *K), *T = malloc(n * n * sizeof *T);
     double *a = malloc(n * n * sizeof *a);
     int prove_on = n <= o->prove_max;
+    int balls_rigorous = 0;       /* the ball entries' kernel evaluations were all proved */
+    char balls_why[160] = "";
     size_t nb = prove_on ? (size_t)(L + 1) * n * n : 1;
     double *km = malloc(nb * sizeof *km), *kr = malloc(nb * sizeof *kr);
     double *tm = malloc(nb * sizeof *tm), *tr = malloc(nb * sizeof *tr);
@@ -265,6 +269,8 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
         da_ball_clear(q1); da_ball_clear(q2); da_ball_clear(c);
         if (st)
             goto out;
+        balls_rigorous = da_netk_rigorous(k);
+        snprintf(balls_why, sizeof balls_why, "%s", da_netk_bound_reason(k));
     }
     for (long l = 0; l <= L; l++) {
         da_gram_net_layer *g = &rows[l];
@@ -294,9 +300,20 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
         int ok = prove(&g->nngp, km + off, kr + off, n, why, sizeof why, "NNGP");
         if (ok)
             ok = prove(&g->ntk, tm + off, tr + off, n, why, sizeof why, "NTK");
+        /* the ball entries of the layers after the first Dense are proved
+           only when every kernel evaluation was (da_netk_rigorous) */
+        if (ok && l > 0 && !balls_rigorous) {
+            ok = 0;
+            snprintf(why, sizeof why, "the ball entries are estimates (%s)", balls_why);
+        }
         g->proved = ok;
-        if (!ok)
+        if (!ok) {
             snprintf(g->bound_reason, sizeof g->bound_reason, "estimate: %s", why);
+            da_gram_eig *e2[2] = {&g->nngp, &g->ntk};
+            for (int w = 0; w < 2; w++)
+                e2[w]->cond_lo = e2[w]->cond_hi = e2[w]->min_lo = e2[w]->min_hi =
+                    e2[w]->max_lo = e2[w]->max_hi = NAN;
+        }
     }
 out:
     free(K); free(T); free(a); free(km); free(kr); free(tm); free(tr);

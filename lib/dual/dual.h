@@ -8,6 +8,9 @@
  *   meanfield.c  mean-field signal propagation in double precision
  *   direct.c     the raw dual at one rho in [0, 1) by a proved two-level
  *                quadrature, where the series converges too slowly
+ *   netkernel.c  the dual at general variances, network kernels (NNGP, NTK)
+ *   netk_offset.c  proved bounds of || d g_t / dt || for the variance
+ *                offsets of netkernel.c's series path
  *
  * Throughout, f denotes the map being evaluated: the raw dual
  * R(rho) = E[sigma(X) sigma(Y)] or the normalized one
@@ -38,6 +41,18 @@ void da_direct_clear(da_direct *dd);
  * r with error about 2^log2_tol; DA_OK, DA_EACCURACY (r indeterminate:
  * the time limit or no rule fitted), DA_EDOM (not applicable), DA_ENOMEM. */
 int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_tol, slong prec);
+
+/* netk_offset.c: for g_t(x) = f(sqrt(t) x) with f = sigma (kind 0) or
+ * sigma' (kind 1), an upper bound *D of sup_{t in [lo, hi]} ||d g_t/dt||
+ * in L2(phi), that is of sqrt(E[X^2 f'(sqrt(t) X)^2] / (4t)), valid as a
+ * Lipschitz constant of t -> g_t on [lo, hi] (the file's comment says
+ * when).  DA_EDOM with *why (owned by o, valid until the next call) when
+ * no proof is available for this activation or segment. */
+typedef struct da_netk_off da_netk_off;
+int da_netk_off_new(da_netk_off **out, const da_act *act);
+void da_netk_off_free(da_netk_off *o);
+int da_netk_off_dnorm(double *D, da_netk_off *o, int kind, double lo, double hi,
+                      const char **why);
 
 /* closed forms */
 typedef enum {

@@ -157,9 +157,10 @@ const char *da_kmap_jh_text(int jh_case);
  * (default) or the normalized sigma of the paper (normalized = 1).
  * Closed forms (ball arithmetic) for identity, relu, step, sign, abs,
  * leaky_relu, erf, gelu, sin, cos, exp, gaussian and any A f(B x) + C
- * of them (sqrt(2)*relu(x), erf(3*x), 0.5*erf(x/2.4)+0.5).  The radii of the variance balls are
- * propagated to first order with estimated derivatives on the series
- * path (see docs/dual.md); the closed forms propagate them rigorously. */
+ * of them (sqrt(2)*relu(x), erf(3*x), 0.5*erf(x/2.4)+0.5).  The radii of the variance balls
+ * are carried by a proved mean-value bound on the series path (docs/dual.md;
+ * an estimate, said by da_netk_rigorous, where sigma may jump away from 0
+ * or has no growth envelope), by ball arithmetic in the closed forms. */
 typedef struct da_netk da_netk;
 typedef struct {
     long digits;              /* target absolute error 10^-digits (default 30) */
@@ -174,6 +175,13 @@ void da_netk_free(da_netk *k);
 const char *da_netk_method(const da_netk *k);
 /* 1 when a closed form is used */
 int da_netk_closed(const da_netk *k);
+/* 1 when every radius k has returned so far is a proof: the closed
+ * forms, and the series over rigorous Hermite coefficients
+ * (da_hermite.rigorous) with the proved bound of the variances' radii
+ * (docs/dual.md); 0 for an estimate, with the reason in
+ * da_netk_bound_reason() ("" when rigorous).  Once 0, it stays 0 for k. */
+int da_netk_rigorous(const da_netk *k);
+const char *da_netk_bound_reason(const da_netk *k);
 /* r = E[s(u) s(v)] (deriv = 0) or E[s'(u) s'(v)] (deriv = 1) for balls
  * q1, q2 > 0 and c with c^2 <= q1 q2.  DA_OK, DA_EACCURACY (r valid,
  * radius above 10^-digits), DA_EINFINITE (deriv = 1 of an activation that

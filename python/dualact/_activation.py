@@ -179,8 +179,10 @@ class Activation(_dualact.Activation):
 
     # ---- network kernels (issue 11)
     def kernel(self, *args, **kwargs):
-        """The network kernel at general sigma_w^2, sigma_b^2 (NNGP and NTK)
-        -- not available yet: see dualact.kernel_fn."""
+        """dualact.kernel_fn(self, ...): the network kernels (NNGP and NTK)
+        at general sigma_w^2, sigma_b^2 of data matrices, in double
+        precision (estimates, no bound label); the proved balls are the
+        CLI's `dualact kernel`."""
         from ._analysis import kernel_fn
         return kernel_fn(self, *args, **kwargs)
 

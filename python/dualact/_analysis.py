@@ -227,8 +227,10 @@ def kernel_fn(act, depth, sw2=1.0, sb2=0.0, param="ntk", normalized=False, digit
         K <- sw2 E[s(u) s(v)] + sb2,   Theta <- K + sw2 E[s'(u) s'(v)] Theta.
     fn returns a Kernel(nngp, ntk) namedtuple of n1 x n2 arrays (or one
     array when get is a single name).  The recursion itself runs in double
-    here, so the entries are accurate to about 1e-15 relative, not proved;
-    `dualact kernel` (and Activation.kernel with digits) gives balls.
+    here, so the entries are accurate to about 1e-15 relative, not proved
+    (an estimate whatever da_netk_rigorous says of the kernel's balls);
+    `dualact kernel` gives balls labelled rigorous or estimate.
+    Activation.kernel(...) is this function.
     param='standard' is available from the CLI (kernel --param standard)."""
     a = as_activation(act)
     if param != "ntk":

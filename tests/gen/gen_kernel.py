@@ -30,6 +30,14 @@ through Hermite coefficients:
 u = sqrt(q1) x, v = sqrt(q2)(rho x + sqrt(1 - rho^2) z).  The two passes must
 agree to 1e-33 (absolute) or nothing is written.
 
+With --series: tests/data/kernel_series_refs.csv (same columns), more
+activations without a closed form, for the proved series path of
+tests/check_netk.c: SiLU x/(1 + e^-x), softplus log(1 + e^x) and the
+logistic sigmoid, all analytic in the strip |Im u| < pi (poles of the
+logistic at u = i pi (2k+1)), by the same trapezoid sums (in x,
+d = pi/sqrt(q) >= 1.37 for the variances q <= 5.2 of these networks, so
+exp(-2 pi d/h) < 1e-53 at h = 0.07).
+
 With --standard: tests/data/kernel_std_refs.csv, the standard
 parameterisation of neural-tangents' stax.Dense (with biases):
   Theta_0 = dim cov + 1,  Theta <- width E[s(u) s(v)] + sw2 E[s'(u) s'(v)] Theta + 1,
@@ -38,6 +46,7 @@ the NNGP unchanged (columns dim,width before layer).
 Run:  /usr/bin/python3 tests/gen/gen_kernel.py   (tens of minutes: tanh and
 mish take 2-D trapezoid sums of 10^5 points per expectation)
       /usr/bin/python3 tests/gen/gen_kernel.py --standard   (seconds)
+      /usr/bin/python3 tests/gen/gen_kernel.py --series     (minutes)
 """
 import os
 import sys
@@ -59,6 +68,18 @@ CASES = [
     ("B", "erf", "2.3", "0.35", "0.6", "2.1", "-0.5", 4),
     ("C", "hrelu", "1", "0", "1", "1", "0.3", 5),
 ]
+
+
+# the series path's hold-out set (--series): (case, act, sw2, sb2, q1, q2, cov, depth)
+SERIES_CASES = [
+    ("D", "silu", "2", "0.05", "0.9", "1.6", "-0.3", 3),
+    ("D", "softplus", "1.2", "0.2", "0.5", "1.1", "0.35", 3),
+    ("D", "sigmoid", "3", "0.1", "1.7", "0.8", "0.6", 3),
+]
+
+
+def logistic(y):
+    return 1 / (1 + mpmath.exp(-y))
 
 
 def Phi(x):
@@ -84,6 +105,14 @@ def act_fns(name):
         return f, df
     if name == "gelu":
         return lambda y: y * Phi(y), lambda y: Phi(y) + y * phi(y)
+    if name == "silu":
+        return (lambda y: y * logistic(y),
+                lambda y: logistic(y) * (1 + y * (1 - logistic(y))))
+    if name == "softplus":
+        return (lambda y: mpmath.log1p(mpmath.exp(y)) if y < 0 else y + mpmath.log1p(mpmath.exp(-y)),
+                logistic)
+    if name == "sigmoid":
+        return logistic, lambda y: logistic(y) * (1 - logistic(y))
     if name == "erf":
         return mpmath.erf, lambda y: 2 / mpmath.sqrt(mp.pi) * mpmath.exp(-y * y)
     if name in ("relu", "hrelu"):
@@ -213,7 +242,7 @@ def network(case, dps, passno):
     Th = K12 if not std else case[8] * cov + 1
     rows = [(0, K11, K22, K12, Th)]
     use_closed = name in ("relu", "erf", "hrelu") and passno == 0
-    nested = name in ("tanh", "mish")
+    nested = name in ("tanh", "mish", "silu", "softplus", "sigmoid")
     for l in range(1, depth + 1):
         if use_closed:
             E11 = closed(name, K11, K11, K11, 0)
@@ -241,10 +270,11 @@ def main():
     out = []
     worst = mpf(0)
     std = "--standard" in sys.argv
-    for case in (STD_CASES if std else CASES):
+    series = "--series" in sys.argv
+    for case in (STD_CASES if std else SERIES_CASES if series else CASES):
         t0 = time.time()
         name = case[1]
-        if name in ("tanh", "mish"):
+        if name in ("tanh", "mish", "silu", "softplus", "sigmoid"):
             dA, dB = 42, 50
         elif name == "gelu":
             dA, dB = 45, 55
@@ -264,9 +294,10 @@ def main():
             out.append([case[0], name] + list(case[2:7]) + [str(v) for v in case[8:]] + [str(r[0])] +
                        [mpmath.nstr(v, 40, min_fixed=-5, max_fixed=5) for v in r[1:]])
         print("%s %s: %.1f s" % (case[0], name, time.time() - t0), file=sys.stderr, flush=True)
-    path = os.path.join(data_dir(), "kernel_std_refs.csv" if std else "kernel_refs.csv")
+    path = os.path.join(data_dir(), "kernel_std_refs.csv" if std else
+                        "kernel_series_refs.csv" if series else "kernel_refs.csv")
     with open(path, "w") as f:
-        f.write(header_line("gen_kernel.py" + (" --standard" if std else ""), 40))
+        f.write(header_line("gen_kernel.py" + (" --standard" if std else " --series" if series else ""), 40))
         f.write("case,act,sw2,sb2,q1,q2,cov,%slayer,k11,k22,nngp,ntk\n" % ("dim,width," if std else ""))
         for r in out:
             f.write(",".join(r) + "\n")
