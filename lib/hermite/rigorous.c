@@ -409,14 +409,7 @@ static void fp_bounds(eng *e, mag_t F, mag_t H, const arf_t m, const mag_t al, c
         arf_get_mag(Rj, c);
         mag_add(Rj, Rj, hw);
         mag_add(Rj, Rj, h);
-        mag_one(e->pk + 0);
-        if (e->N >= 1)
-            mag_set(e->pk + 1, Rj);
-        for (long k = 1; k < e->N; k++) {
-            mag_mul(e->pk + k + 1, Rj, e->pk + k);
-            mag_mul_ui(t, e->pk + k - 1, (ulong)k);
-            mag_add(e->pk + k + 1, e->pk + k + 1, t);
-        }
+        pk_bounds(e, t, Rj);   /* e->pk: P_k(R_j) */
         for (long k = 0; k <= e->N; k++) {
             mag_mul(t, Fj, e->pk + k);
             mag_max(e->fp + k, e->fp + k, t);
