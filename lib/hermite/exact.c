@@ -37,6 +37,7 @@
  */
 #include "core/core.h"
 #include "hermite/exact.h"
+#include "hermite/hermite.h"
 #include "act/pieces_arb.h"
 
 #include <math.h>
@@ -134,22 +135,8 @@ static void moments(arb_ptr M, slong J, const arb_t l, const arb_t r, const arb_
  * A guide to the precision only: the balls are right at any precision. */
 static double he_growth(double b, long N)
 {
-    double x = fabs(b), q0 = 0, q1 = 1, best = 1, sc = 0;
-    for (long i = 0; i + 1 < N; i++) {
-        /* Q_k = P_k / sqrt(k!): Q_{i+1} = (x Q_i + sqrt(i) Q_{i-1}) / sqrt(i+1) */
-        double q2 = (x * q1 + sqrt((double)i) * q0) / sqrt((double)i + 1);
-        q0 = q1;
-        q1 = q2;
-        if (q1 > best)
-            best = q1;
-        if (q1 > 0x1p500) {
-            q0 *= 0x1p-500;
-            q1 *= 0x1p-500;
-            best *= 0x1p-500;
-            sc += 500;
-        }
-    }
-    double g = sc + log2(best) - M_LOG2E * x * x / 2;
+    double x = fabs(b);
+    double g = da_pk_log2max(x, N - 1) - M_LOG2E * x * x / 2;
     return g > 0 ? g : 0;
 }
 

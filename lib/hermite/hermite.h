@@ -61,4 +61,11 @@ double da_tail_radius(const da_tape *f, da_growth g, double gp, int p, long N,
  * message) when the variance is not positive. */
 int da_hermite_moments_d(double *mean, double *sd, const da_act *act);
 
+/* rigorous.c: log2 of max_{0 <= k <= kmax} P_k(R)/sqrt(k!), in double,
+ * where P_k(t) = i^-k He_k(i t) is He_k with its coefficients made
+ * positive (P_{k+1} = t P_k + k P_{k-1}; |He_k(z)| <= P_k(|z|)).  By the
+ * normalized recurrence, rescaled against overflow.  A guide for
+ * precisions and node counts, not a bound. */
+double da_pk_log2max(double R, long kmax);
+
 #endif

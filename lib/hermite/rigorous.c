@@ -106,7 +106,6 @@ typedef struct {
     mag_ptr invsf;              /* >= 1/sqrt(k!) */
     mag_ptr pk;                 /* scratch P_k(R) */
     mag_ptr fp;                 /* sup |phi(z)| P_k(|z|) over an ellipse (fp_bounds) */
-    double *sqk, *isqk;         /* sqrt(k), 1/sqrt(k) (k >= 1), for fp_estimate */
     double T;
     mag_t tol, tol_sliver;      /* per-interval tolerances (tol for the whole line) */
     double log2_tol;
@@ -464,10 +463,28 @@ static int ellipse_bounds(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, mag_t F
     return 1;
 }
 
+double da_pk_log2max(double R, long kmax)
+{
+    /* q_k = P_k(R)/sqrt(k!): q_{k+1} = (R q_k + sqrt(k) q_{k-1})/sqrt(k+1) */
+    double q0 = 0, q1 = 1, best = 1, sc = 0;   /* q = true / 2^sc */
+    for (long k = 0; k < kmax; k++) {
+        double q2 = (R * q1 + sqrt((double)k) * q0) / sqrt((double)k + 1);
+        q0 = q1;
+        q1 = q2;
+        if (q1 > 0x1p600) {
+            q0 *= 0x1p-600;
+            q1 *= 0x1p-600;
+            best *= 0x1p-600;
+            sc += 600;
+        }
+        if (q1 > best)
+            best = q1;
+    }
+    return log2(best) + sc;
+}
+
 /* fp_bounds' F and H, as log2, in double: for choosing rho and n only
-   (the error is then bounded with fp_bounds).  q_k = P_k(R)/sqrt(k!) by
-   q_{k+1} = (R q_k + sqrt(k) q_{k-1})/sqrt(k+1), rescaled against
-   overflow. */
+   (the error is then bounded with fp_bounds) */
 static void fp_estimate(const eng *e, double *lF, double *lH, double md, double ald, double bed)
 {
     *lF = -INFINITY;
@@ -479,24 +496,7 @@ static void fp_estimate(const eng *e, double *lF, double *lH, double md, double 
         double h = bed * sqrt(1 - umin * umin);
         double xl = fmax(fabs(cd) - hw, 0);
         double lf = ((h * h - xl * xl) / 2) / M_LN2 - 1.3257480647361593;   /* log2 1/sqrt(2 pi) */
-        double R = fabs(cd) + hw + h;
-        double q0 = 1, q1 = R, best = 1, sc = 0;   /* q = true / 2^sc */
-        if (e->N >= 1 && q1 > best)
-            best = q1;
-        for (long k = 1; k < e->N; k++) {
-            double q2 = (R * q1 + e->sqk[k] * q0) * e->isqk[k + 1];
-            q0 = q1;
-            q1 = q2;
-            if (q1 > 0x1p600) {
-                q0 *= 0x1p-600;
-                q1 *= 0x1p-600;
-                best *= 0x1p-600;
-                sc += 600;
-            }
-            if (q1 > best)
-                best = q1;
-        }
-        double lh = lf + log2(best) + sc;
+        double lh = lf + da_pk_log2max(fabs(cd) + hw + h, e->N);
         if (lf > *lF)
             *lF = lf;
         if (lh > *lH)
@@ -1156,15 +1156,6 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     e->invsf = _mag_vec_init(N + 1);
     e->pk = _mag_vec_init(N + 1);
     e->fp = _mag_vec_init(N + 1);
-    /* (N is capped by the caller; flint_malloc, like the vectors above,
-       aborts rather than return NULL) */
-    e->sqk = flint_malloc((size_t)(N + 2) * 2 * sizeof(double));
-    e->isqk = e->sqk + N + 2;
-    e->sqk[0] = e->isqk[0] = 0;
-    for (long k = 1; k <= N + 1; k++) {
-        e->sqk[k] = sqrt((double)k);
-        e->isqk[k] = 1 / e->sqk[k];
-    }
     arb_init(e->s2);
     arb_init(e->d2);
     mag_init(e->errs2);
@@ -1372,7 +1363,6 @@ cleanup:
     _mag_vec_clear(e->invsf, N + 1);
     _mag_vec_clear(e->pk, N + 1);
     _mag_vec_clear(e->fp, N + 1);
-    flint_free(e->sqk);
     arb_clear(e->s2);
     arb_clear(e->d2);
     mag_clear(e->errs2);
