@@ -24,5 +24,7 @@
 void da_ball_set_arb(da_ball_struct *b, const arb_t x);
 /* x = b exactly (the radius rounded upwards to a mag) (ball_arb.c). */
 void da_arb_set_ball(arb_t x, const da_ball_struct *b);
+/* r = phi(x) = exp(-x^2/2)/sqrt(2 pi), a ball (ball_arb.c); r may be x. */
+void da_arb_phi(arb_t r, const arb_t x, slong prec);
 
 #endif

@@ -28,3 +28,18 @@ void da_arb_set_ball(arb_t x, const da_ball_struct *b)
     arf_get_mag(arb_radref(x), r);
     arf_clear(r);
 }
+
+void da_arb_phi(arb_t r, const arb_t x, slong prec)
+{
+    arb_t t;
+    arb_init(t);
+    arb_sqr(r, x, prec);
+    arb_mul_2exp_si(r, r, -1);
+    arb_neg(r, r);
+    arb_exp(r, r, prec);
+    arb_const_pi(t, prec);
+    arb_mul_2exp_si(t, t, 1);
+    arb_rsqrt(t, t, prec);
+    arb_mul(r, r, t, prec);
+    arb_clear(t);
+}

@@ -437,22 +437,6 @@ static void add_dbl(arb_t r, const arb_t a, double d, slong prec)
     arb_clear(t);
 }
 
-/* phi(x) as a ball */
-static void phi_ball(arb_t r, const arb_t x, slong prec)
-{
-    arb_t t;
-    arb_init(t);
-    arb_sqr(r, x, prec);
-    arb_mul_2exp_si(r, r, -1);
-    arb_neg(r, r);
-    arb_exp(r, r, prec);
-    arb_const_pi(t, prec);
-    arb_mul_2exp_si(t, t, 1);
-    arb_rsqrt(t, t, prec);
-    arb_mul(r, r, t, prec);
-    arb_clear(t);
-}
-
 /* the inner rule for the outer interval J = [a, b]: nodes u and weights
    (GL weight times phi(u)) of cells covering [-T, T], with the proved
    error err of h_T at every w in J; tolerance tol for that error.
@@ -503,7 +487,7 @@ static int inner_rule(dq *q, mag_t err, double a, double b, double ltol)
         for (long i = 0; i < n; i++) {
             mul_dbl(u, gx + i, r, q->prec);
             add_dbl(u, u, c, q->prec);
-            phi_ball(wt, u, q->prec);
+            da_arb_phi(wt, u, q->prec);
             arb_mul(wt, wt, gw + i, q->prec);
             mul_dbl(wt, wt, r, q->prec);
             if (push_node(q, u, wt)) {
@@ -727,7 +711,7 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
                 if (st == DA_OK) {
                     arb_add_error_mag(q->h, ein);
                     arb_sqr(q->h, q->h, prec);
-                    phi_ball(f, w, prec);
+                    da_arb_phi(f, w, prec);
                     arb_mul(q->h, q->h, f, prec);
                     arb_mul(q->h, q->h, gw + i, prec);
                     mul_dbl(q->h, q->h, dd->parity ? 2 * rr : rr, prec);

@@ -53,6 +53,7 @@
  * Anything else is refused with the reason, and the caller keeps an
  * estimate. */
 #include "core/core.h"
+#include "core/arbinc.h"
 #include "dual/dual.h"
 #include "act/envelope.h"
 #include <math.h>
@@ -408,14 +409,7 @@ static int lim0(arb_t y, const da_expr *e, int side, slong prec)
             arb_mul_2exp_si(y, y, -1);
             break;
         case DA_F_PHI_PDF:
-            arb_sqr(y, a, prec);
-            arb_mul_2exp_si(y, y, -1);
-            arb_neg(y, y);
-            arb_exp(y, y, prec);
-            arb_const_pi(b, prec);
-            arb_mul_2exp_si(b, b, 1);
-            arb_rsqrt(b, b, prec);
-            arb_mul(y, y, b, prec);
+            da_arb_phi(y, a, prec);
             break;
         case DA_F_SIGMOID:
             arb_neg(y, a);
