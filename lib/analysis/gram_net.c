@@ -49,6 +49,22 @@ static int eig_ends(double *lmin, double *lmax, double *vmin, double *vmax, doub
 {
     da_gsl_quiet();
     gsl_matrix_view m = gsl_matrix_view_array(a, n, n);
+    if (!vmin && !vmax) {
+        /* the values alone: several times cheaper than with the vectors */
+        gsl_vector *e = gsl_vector_alloc(n);
+        gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(n);
+        if (!e || !w) {
+            gsl_vector_free(e); gsl_eigen_symm_free(w);
+            return da_fail(DA_ENOMEM, "out of memory (eigenvalue workspace)");
+        }
+        int st = gsl_eigen_symm(&m.matrix, e, w);
+        if (!st) {
+            *lmin = gsl_vector_min(e);
+            *lmax = gsl_vector_max(e);
+        }
+        gsl_vector_free(e); gsl_eigen_symm_free(w);
+        return st ? da_fail(DA_EDOM, "gsl_eigen_symm failed (status %d)", st) : DA_OK;
+    }
     gsl_vector *e = gsl_vector_alloc(n);
     gsl_matrix *V = gsl_matrix_alloc(n, n);
     gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(n);
@@ -184,6 +200,84 @@ out:
     return ok;
 }
 
+/* the per-layer work of the estimates (and the proof's verdict), called
+ * by the matrix engine after every layer */
+typedef struct {
+    da_gram_net_layer *rows;
+    double *a;               /* n x n scratch */
+    size_t n;
+    int prove_on;
+    size_t prove_max;
+    const double *km, *kr, *tm, *tr;
+    int balls_rigorous;
+    const char *balls_why;
+    long L;
+    int (*poll)(void *ctx, double fraction);
+    void *poll_ctx;
+} gn_cb;
+
+static int poll_cb(void *ctx, double fraction)
+{
+    gn_cb *c = ctx;
+    return c->poll(c->poll_ctx, fraction);
+}
+
+static int layer_cb(void *ctx, long l, const double *K, const float *eK, const double *T,
+                    const float *eT)
+{
+    gn_cb *c = ctx;
+    size_t n = c->n;
+    da_gram_net_layer *g = &c->rows[l];
+    memset(g, 0, sizeof *g);
+    g->layer = l;
+    /* the largest entry error relative to sqrt(K_ii K_jj) */
+    double err = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double s = sqrt(fabs(K[i * n + i] * K[j * n + j]));
+            double r = s > 0 ? (double)eK[i * n + j] / s : (double)eK[i * n + j];
+            if (!(r <= err))
+                err = r;
+        }
+    (void)eT;
+    g->entry_err = err;
+    int st;
+    for (int w = 0; w < 2; w++) {
+        da_gram_eig *e = w ? &g->ntk : &g->nngp;
+        memcpy(c->a, w ? T : K, n * n * sizeof *c->a);
+        if ((st = eig_ends(&e->lambda_min, &e->lambda_max, NULL, NULL, c->a, n)))
+            return st;
+        e->cond = e->lambda_min > 0 ? e->lambda_max / e->lambda_min : INFINITY;
+        e->cond_lo = e->cond_hi = e->min_lo = e->min_hi = e->max_lo = e->max_hi = NAN;
+    }
+    if (!c->prove_on) {
+        snprintf(g->bound_reason, sizeof g->bound_reason,
+                 "estimate: %zu points above the proof's cap %zu (double entries, GSL "
+                 "eigenvalues, not proved)", n, c->prove_max);
+        return DA_OK;
+    }
+    char why[200] = "";
+    size_t off = (size_t)l * n * n;
+    int ok = prove(&g->nngp, c->km + off, c->kr + off, n, why, sizeof why, "NNGP");
+    if (ok)
+        ok = prove(&g->ntk, c->tm + off, c->tr + off, n, why, sizeof why, "NTK");
+    /* the ball entries of the layers after the first Dense are proved
+       only when every kernel evaluation was (da_netk_rigorous) */
+    if (ok && l > 0 && !c->balls_rigorous) {
+        ok = 0;
+        snprintf(why, sizeof why, "the ball entries are estimates (%s)", c->balls_why);
+    }
+    g->proved = ok;
+    if (!ok) {
+        snprintf(g->bound_reason, sizeof g->bound_reason, "estimate: %s", why);
+        da_gram_eig *e2[2] = {&g->nngp, &g->ntk};
+        for (int w = 0; w < 2; w++)
+            e2[w]->cond_lo = e2[w]->cond_hi = e2[w]->min_lo = e2[w]->min_hi =
+                e2[w]->max_lo = e2[w]->max_hi = NAN;
+    }
+    return DA_OK;
+}
+
 int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_data *data,
                     const da_netk_net *net0, const da_gram_net_opts *o)
 {
@@ -272,49 +366,25 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
         balls_rigorous = da_netk_rigorous(k);
         snprintf(balls_why, sizeof balls_why, "%s", da_netk_bound_reason(k));
     }
-    for (long l = 0; l <= L; l++) {
-        da_gram_net_layer *g = &rows[l];
-        memset(g, 0, sizeof *g);
-        g->layer = l;
-        net.depth = l;
-        double err = 0;
-        if ((st = da_netk_matrix_d(K, T, &err, k, &net, data->x, n, NULL, n, d)))
-            goto out;
-        g->entry_err = err;
-        for (int w = 0; w < 2; w++) {
-            da_gram_eig *e = w ? &g->ntk : &g->nngp;
-            memcpy(a, w ? T : K, n * n * sizeof *a);
-            if ((st = eig_ends(&e->lambda_min, &e->lambda_max, NULL, NULL, a, n)))
-                goto out;
-            e->cond = e->lambda_min > 0 ? e->lambda_max / e->lambda_min : INFINITY;
-            e->cond_lo = e->cond_hi = e->min_lo = e->min_hi = e->max_lo = e->max_hi = NAN;
-        }
-        if (!prove_on) {
-            snprintf(g->bound_reason, sizeof g->bound_reason,
-                     "estimate: %zu points above the proof's cap %zu (double entries, GSL "
-                     "eigenvalues, not proved)", n, o->prove_max);
-            continue;
-        }
-        char why[200] = "";
-        size_t off = (size_t)l * n * n;
-        int ok = prove(&g->nngp, km + off, kr + off, n, why, sizeof why, "NNGP");
-        if (ok)
-            ok = prove(&g->ntk, tm + off, tr + off, n, why, sizeof why, "NTK");
-        /* the ball entries of the layers after the first Dense are proved
-           only when every kernel evaluation was (da_netk_rigorous) */
-        if (ok && l > 0 && !balls_rigorous) {
-            ok = 0;
-            snprintf(why, sizeof why, "the ball entries are estimates (%s)", balls_why);
-        }
-        g->proved = ok;
-        if (!ok) {
-            snprintf(g->bound_reason, sizeof g->bound_reason, "estimate: %s", why);
-            da_gram_eig *e2[2] = {&g->nngp, &g->ntk};
-            for (int w = 0; w < 2; w++)
-                e2[w]->cond_lo = e2[w]->cond_hi = e2[w]->min_lo = e2[w]->min_hi =
-                    e2[w]->max_lo = e2[w]->max_hi = NAN;
-        }
+    /* the estimates: one run of the matrix engine, each layer's spectrum
+       taken as it passes (layer_cb) */
+    gn_cb cb = {rows, a, n, prove_on, o->prove_max, km, kr, tm, tr, balls_rigorous, balls_why, L,
+                NULL, NULL};
+    da_netk_mopts mo;
+    da_netk_mopts_init(&mo);
+    mo.layer = layer_cb;
+    mo.ctx = &cb;
+    mo.poll = o->poll;
+    mo.threads = o->threads;
+    if (o->poll) {
+        /* the poll function wants its own context: chain through ours */
+        cb.poll = o->poll;
+        cb.poll_ctx = o->ctx;
+        mo.poll = poll_cb;
     }
+    net.depth = L;
+    da_netk_minfo info;
+    st = da_netk_matrix(K, NULL, T, NULL, &info, k, &net, data->x, n, NULL, n, d, &mo);
 out:
     free(K); free(T); free(a); free(km); free(kr); free(tm); free(tr);
     da_netk_free(k);

@@ -24,6 +24,7 @@ const char *da_strerror(int status)
     case DA_ENOMEM: return "out of memory";
     case DA_EINFINITE: return "the quantity is infinite";
     case DA_EIO: return "write failed";
+    case DA_EINTR: return "interrupted";
     default: return "unknown error";
     }
 }

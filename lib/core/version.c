@@ -2,6 +2,7 @@
 #include "core/core.h"
 #include "config.h"
 #include "quad/gl_arb.h"
+#include "quad/quad.h"
 #include "core/arbinc.h"
 
 const char *da_version(void) { return PACKAGE_VERSION; }
@@ -13,6 +14,7 @@ const char *da_version(void) { return PACKAGE_VERSION; }
 void da_free_cache(void)
 {
     da_gh_cache_clear();
+    da_gh_d_cache_clear();
     da_gl_cache_clear();
     flint_cleanup();     /* the calling thread's Arb/FLINT caches */
     mpfr_free_cache();   /* the calling thread's MPFR constants */

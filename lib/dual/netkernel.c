@@ -59,44 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NK_CACHE 8
-#define NK_NMAX 4096
-
-typedef enum {
-    NK_NONE = 0, NK_IDENTITY, NK_RELU, NK_STEP, NK_SIGN, NK_ABS, NK_LEAKY,
-    NK_ERF, NK_SIN, NK_COS, NK_EXP, NK_GAUSSIAN, NK_GELU
-} nk_cf;
-
-typedef struct {
-    char qdec[1100];      /* the decimal q~ */
-    da_ball_struct q;     /* q~ as a ball (contains it exactly) */
-    da_hermite *h;        /* coefficients of sigma(sqrt(q~) x) (raw) */
-    long N;
-    long used;            /* LRU stamp */
-} nk_coefs;
-
-struct da_netk {
-    const da_act *act;
-    long digits;
-    mpfr_prec_t prec;
-    int normalized;
-    nk_cf cf;
-    da_ball_struct A, B;   /* sigma = A f(B x) + C */
-    da_ball_struct C;
-    da_ball_struct alpha;  /* leaky slope */
-    da_ball_struct mean, var;  /* of sigma(X), for the normalization */
-    int jump;
-    char method[192];
-    nk_coefs cache[NK_CACHE];
-    int ncache;
-    long clock;
-    long lastN;           /* the largest degree the series needed so far */
-    int rigorous;         /* every radius returned so far is a proof */
-    char reason[320];     /* why not ("" when rigorous) */
-    da_netk_off *off;     /* the proved variance-offset bounds (made when first needed) */
-    int off_tried;
-    char off_err[240];
-};
+#include "dual/netk_impl.h"
 
 void da_netk_opts_init(da_netk_opts *o)
 {
@@ -320,6 +283,136 @@ static const struct {
 };
 #define NTEMPL (sizeof templates / sizeof templates[0])
 
+/* sigma = lin x + rel relu(x) written as a sum of constant multiples of x,
+ * max(x, 0), min(x, 0), relu(x) and abs(x) (neural-tangents' ABRelu and
+ * LeakyRelu, a*x + b*relu(x), ...), every x with the same argument scale
+ * (bound in b).  sgn is +1 or -1 for the term's sign.  Returns 1 when e is
+ * such a sum. */
+static int lin_relu_terms(const da_expr *e, double sgn, da_ball lin, da_ball rel, bind_t *b,
+                          mpfr_prec_t p)
+{
+    if (e->op == DA_E_ADD || e->op == DA_E_SUB)
+        return lin_relu_terms(e->a[0], sgn, lin, rel, b, p) &&
+               lin_relu_terms(e->a[1], e->op == DA_E_SUB ? -sgn : sgn, lin, rel, b, p);
+    if (e->op == DA_E_NEG)
+        return lin_relu_terms(e->a[0], -sgn, lin, rel, b, p);
+    int ok = 1;
+    da_ball c;
+    b_init(c, p);
+    b_set_si(c, 1);
+    const da_expr *f = e;
+    if (e->op == DA_E_MUL && !da_expr_has_x(e->a[0]) && da_expr_has_x(e->a[1])) {
+        ok = const_ball(c, e->a[0], p) == DA_OK;
+        f = e->a[1];
+    } else if (e->op == DA_E_MUL && !da_expr_has_x(e->a[1]) && da_expr_has_x(e->a[0])) {
+        ok = const_ball(c, e->a[1], p) == DA_OK;
+        f = e->a[0];
+    } else if (e->op == DA_E_DIV && !da_expr_has_x(e->a[1]) && da_expr_has_x(e->a[0])) {
+        da_ball d;
+        b_init(d, p);
+        ok = const_ball(d, e->a[1], p) == DA_OK && da_ball_div(c, c, d) == DA_OK;
+        da_ball_clear(d);
+        f = e->a[0];
+    }
+    if (sgn < 0)
+        mpfr_neg(c->mid, c->mid, MPFR_RNDN);
+    /* which piece: 0 x, 1 relu, 2 min(x, 0) = x - relu, 3 abs = 2 relu - x */
+    static const struct { const char *t; int kind; } pieces[] = {
+        {"x", 0}, {"max(x, 0)", 1}, {"max(0, x)", 1}, {"relu(x)", 1},
+        {"min(x, 0)", 2}, {"min(0, x)", 2}, {"abs(x)", 3}};
+    int kind = -1;
+    for (size_t i = 0; ok && kind < 0 && i < sizeof pieces / sizeof pieces[0]; i++) {
+        da_expr *t = NULL;
+        if (da_expr_parse(&t, pieces[i].t) != DA_OK)
+            continue;
+        bind_t b2 = *b;
+        if (match(t, f, &b2)) {
+            kind = pieces[i].kind;
+            *b = b2;
+        }
+        da_expr_unref(t);
+    }
+    ok = ok && kind >= 0;
+    if (ok) {
+        da_ball c2;
+        b_init(c2, p);
+        switch (kind) {
+        case 0: da_ball_add(lin, lin, c); break;
+        case 1: da_ball_add(rel, rel, c); break;
+        case 2: da_ball_add(lin, lin, c); da_ball_sub(rel, rel, c); break;
+        default:
+            da_ball_sub(lin, lin, c);
+            b_mul_2si(c2, c, 1);
+            da_ball_add(rel, rel, c2);
+        }
+        da_ball_clear(c2);
+    }
+    da_ball_clear(c);
+    return ok;
+}
+
+/* sigma = lin x + rel relu(x) with rel != 0: as A leaky_relu(alpha) with
+ * A = lin + rel, alpha = lin/A, or, when lin + rel = 0, lin min(x, 0) =
+ * -lin relu(-x), whose kernels are lin^2 those of relu (symmetry) */
+static int detect_lin_relu(da_netk *k, const da_expr *e)
+{
+    if (e->op != DA_E_ADD && e->op != DA_E_SUB)
+        return 0;
+    mpfr_prec_t p = k->prec;
+    da_ball lin, rel, A;
+    b_init(lin, p); b_init(rel, p); b_init(A, p);
+    b_set_si(lin, 0);
+    b_set_si(rel, 0);
+    bind_t b = {NULL, 0};
+    int found = 0;
+    if (lin_relu_terms(e, 1, lin, rel, &b, p) && mpfr_cmpabs(rel->mid, rel->rad) > 0) {
+        da_ball_add(A, lin, rel);
+        b_set_si(&k->B, 1);
+        int ok = 1;
+        if (b.k) {
+            da_ball c;
+            b_init(c, p);
+            if (const_ball(c, b.k, p) != DA_OK)
+                ok = 0;
+            else if (b.kind == 1)
+                da_ball_set(&k->B, c);
+            else if (da_ball_div(&k->B, &k->B, c))
+                ok = 0;
+            da_ball_clear(c);
+        }
+        /* lin min(x, 0) alone: lin and rel are the same ball, negated */
+        mpfr_t t;
+        mpfr_init2(t, mpfr_get_prec(rel->mid));
+        mpfr_neg(t, rel->mid, MPFR_RNDN);
+        int opposite = mpfr_equal_p(t, lin->mid) && mpfr_equal_p(lin->rad, rel->rad);
+        mpfr_clear(t);
+        if (ok && opposite) {
+            k->cf = NK_RELU;
+            da_ball_set(&k->A, lin);
+            mpfr_neg(k->A.mid, k->A.mid, MPFR_RNDN);
+            /* relu(-B x): the kernels of relu at B^2 (q1, q2, c); the mean
+               through A (sign kept) */
+            found = 1;
+        } else if (ok && mpfr_sgn(A->mid) != 0 && (mpfr_cmpabs(A->mid, A->rad) > 0)) {
+            k->cf = NK_LEAKY;
+            da_ball_set(&k->A, A);
+            if (da_ball_div(&k->alpha, lin, A) == DA_OK)
+                found = 1;
+            else
+                k->cf = NK_NONE;
+        }
+        if (found) {
+            char *txt = da_expr_str(k->act->expr);
+            snprintf(k->method, sizeof k->method, "closed form (a x + b relu(x), as %s)",
+                     txt ? txt : "?");
+            free(txt);
+        }
+    }
+    da_ball_clear(lin); da_ball_clear(rel); da_ball_clear(A);
+    da_clear_error();
+    return found;
+}
+
 static int detect(da_netk *k)
 {
     mpfr_prec_t p = k->prec;
@@ -390,6 +483,19 @@ static int detect(da_netk *k)
         }
     }
     int found = 0;
+    if (mpfr_zero_p(k->C.mid) && (e->op == DA_E_ADD || e->op == DA_E_SUB)) {
+        /* a x + b relu(x) (a constant factor may have been peeled into A) */
+        da_ball A0;
+        b_init(A0, p);
+        da_ball_set(A0, &k->A);
+        if (detect_lin_relu(k, e)) {
+            da_ball_mul(&k->A, &k->A, A0);
+            found = 1;
+        } else {
+            da_ball_set(&k->A, A0);
+        }
+        da_ball_clear(A0);
+    }
     for (size_t i = 0; i < NTEMPL && !found; i++) {
         da_expr *t = NULL;
         if (da_expr_parse(&t, templates[i].tmpl) != DA_OK)
@@ -1847,275 +1953,3 @@ void da_netk_layer_clear(da_netk_layer *row)
     da_ball_clear(&row->ntk);
 }
 
-/* ---- the double-precision path ----------------------------------------------
- *
- * The closed forms of cf_eval again, in double: no balls, no proof.  The
- * error figure is an estimate: 32 ulp of the magnitudes that enter (libm's
- * asin, sqrt, exp, atan within a few ulp, a dozen roundings), plus the
- * condition of asin near |rho| = 1 (1/sqrt(1 - rho^2) times the rounding
- * of rho, capped by the size of the term).  DA_EINVAL (NaN) when the
- * activation has no closed form here (series path, a shift C != 0): the
- * caller falls back to da_netk_eval_d. */
-
-#define ND_EPS 0x1p-52
-
-static double nd_asin_err(double rho, double mag, int diag)
-{
-    if (diag)
-        return 0;
-    /* a rounding delta of rho moves asin by <= delta/sqrt(1 - rho^2),
-       and by <= sqrt(2 delta) near |rho| = 1 (delta up to 4 ulp) */
-    double s = 1 - rho * rho, cap = sqrt(8 * ND_EPS);
-    double e = s > 0 ? fmin(4 * ND_EPS / sqrt(s), cap) : cap;
-    return e * mag;
-}
-
-static double nd_eval(const da_netk *k, double q1, double q2, double c, int diag, int m,
-                      double *err)
-{
-    const double pi = M_PI;
-    double P = q1 * q2, sP = sqrt(P);
-    double rho = diag ? 1 : (sP > 0 ? c / sP : 0);
-    if (rho > 1) rho = 1;
-    if (rho < -1) rho = -1;
-    double as = diag ? pi / 2 : asin(rho);
-    double S = (pi / 2 + as) / (2 * pi);                        /* E step step */
-    double R = diag ? P > 0 ? sP / 2 : 0
-                    : sP * (sqrt(fmax(0, 1 - rho * rho)) + (pi / 2 + as) * rho) / (2 * pi);
-    double v = NAN, mag = 0, ea = 0;
-    switch (k->cf) {
-    case NK_IDENTITY:
-        v = m == 0 ? c : 1;
-        mag = fabs(v);
-        break;
-    case NK_RELU:
-        v = m == 0 ? R : S;
-        mag = m == 0 ? sP : 1;
-        ea = nd_asin_err(rho, mag, diag);
-        break;
-    case NK_STEP:
-    case NK_SIGN: {
-        double f = k->cf == NK_SIGN ? 4 : 1;
-        if (m == 0) {
-            v = k->cf == NK_SIGN ? 2 * as / pi : S;
-            mag = 1;
-            ea = nd_asin_err(rho, 1, diag);
-        } else {
-            double det = P - c * c;
-            if (diag || !(det > 0))
-                v = INFINITY;
-            else
-                v = f / (2 * pi * sqrt(det));
-            mag = fabs(v) * (1 + (det > 0 ? P / det : 0));
-        }
-        break;
-    }
-    case NK_ABS:
-        if (m == 0)
-            v = diag ? q1 : 4 * R - c;
-        else
-            v = 2 * as / pi;
-        mag = m == 0 ? 4 * sP : 1;
-        ea = nd_asin_err(rho, mag, diag);
-        break;
-    case NK_LEAKY: {
-        double al = mpfr_get_d(k->alpha.mid, MPFR_RNDN), b = (1 - al) * (1 - al);
-        if (m == 0)
-            v = diag ? (al + b / 2) * q1 : al * c + b * R;
-        else
-            v = al + b * S;
-        mag = m == 0 ? (fabs(al) + b) * sP : fabs(al) + b;
-        ea = nd_asin_err(rho, mag, diag);
-        break;
-    }
-    case NK_ERF: {
-        double D = (1 + 2 * q1) * (1 + 2 * q2);
-        if (m == 0) {
-            double r2 = diag ? 2 * q1 / (1 + 2 * q1) : 2 * c / sqrt(D);
-            if (r2 > 1) r2 = 1;
-            if (r2 < -1) r2 = -1;
-            v = 2 / pi * asin(r2);
-            mag = 1;
-            ea = nd_asin_err(r2, 1, diag);
-        } else {
-            double det = diag ? 1 + 4 * q1 : D - 4 * c * c;
-            v = 4 / pi / sqrt(det);
-            mag = v * D / det;
-        }
-        break;
-    }
-    case NK_SIN:
-    case NK_COS:
-    case NK_EXP: {
-        double h = (q1 + q2) / 2;
-        if (k->cf == NK_EXP) {
-            v = exp(h + c);
-            mag = v * (1 + fabs(h) + fabs(c));
-        } else {
-            int sh = (k->cf == NK_SIN) == (m == 0);
-            double e = exp(-h);
-            v = e * (sh ? sinh(c) : cosh(c));
-            mag = e * cosh(c) * (1 + h + fabs(c));
-        }
-        break;
-    }
-    case NK_GAUSSIAN: {
-        double D = (1 + q1) * (1 + q2) - c * c, t = 1 / sqrt(D);
-        v = m == 0 ? t : c * t * t * t;
-        mag = fabs(v) * (1 + (1 + q1) * (1 + q2) / D);
-        break;
-    }
-    case NK_GELU: {
-        double P1 = (1 + q1) * (1 + q2), d2 = P1 - c * c, id = 1 / sqrt(d2);
-        double a = atan(c * id), w = 2 * pi;
-        if (m == 0) {
-            v = ((c * c + P * d2) * id / P1 + c * a) / w + c / 4;
-            mag = ((c * c + P * d2) * id / P1 + fabs(c * a)) / w + fabs(c) / 4;
-        } else {
-            v = (1 / d2 + (1 - P) / P1 + 1) * c * id / w + 0.25 + a / w;
-            mag = (1 / d2 + (1 + P) / P1 + 1) * fabs(c) * id / w + 0.25 + fabs(a) / w;
-        }
-        mag *= 1 + P1 / d2;
-        break;
-    }
-    default:
-        return NAN;
-    }
-    if (err)
-        *err = isfinite(v) ? 32 * ND_EPS * mag + ea : 0;
-    return v;
-}
-
-int da_netk_fast(const da_netk *k)
-{
-    return k->cf != NK_NONE && mpfr_zero_p(k->C.mid);
-}
-
-int da_netk_eval_fast(double *r, double *err, const da_netk *k, double q1, double q2, double c,
-                      int deriv)
-{
-    if (!r || !k || !da_netk_fast(k) || (deriv != 0 && deriv != 1)) {
-        if (r) *r = NAN;
-        if (err) *err = INFINITY;
-        return da_fail(DA_EINVAL, "network kernel (fast double path): %s",
-                       !r || !k ? "no kernel or output"
-                       : deriv != 0 && deriv != 1 ? "deriv must be 0 or 1"
-                                                  : "no closed form this path knows");
-    }
-    if (!(q1 >= 0) || !(q2 >= 0)) {
-        *r = NAN;
-        if (err) *err = INFINITY;
-        return da_fail(DA_EDOM, "network kernel (fast double path): variances %g, %g not >= 0",
-                       q1, q2);
-    }
-    double A = mpfr_get_d(k->A.mid, MPFR_RNDN), B = mpfr_get_d(k->B.mid, MPFR_RNDN);
-    double b2 = B * B, e = 0;
-    int diag = q1 == q2 && c == q1;
-    double v = nd_eval(k, b2 * q1, b2 * q2, b2 * c, diag, deriv, &e);
-    double f = A * A * (deriv ? b2 : 1);
-    if (err)
-        *err = f * e + fabs(f * v) * 4 * ND_EPS;
-    *r = f * v;
-    return DA_OK;
-}
-
-int da_netk_matrix_d(double *nngp, double *ntk, double *err, da_netk *k, const da_netk_net *n,
-                     const double *X1, size_t n1, const double *X2, size_t n2, size_t dim)
-{
-    if (n->depth < 0 || dim == 0)
-        return da_fail(DA_EINVAL, "depth must be >= 0 and the dimension > 0");
-    if (n->param == DA_NETK_PARAM_STANDARD && n->width <= 0)
-        return da_fail(DA_EINVAL, "the standard parameterisation needs the hidden width");
-    int same = X2 == NULL;
-    if (same) {
-        X2 = X1;
-        n2 = n1;
-    }
-    int fast = da_netk_fast(k);
-    double sw2 = mpfr_get_d(n->sw2.mid, MPFR_RNDN), sb2 = mpfr_get_d(n->sb2.mid, MPFR_RNDN);
-    double *q1 = malloc((n1 + 1) * sizeof *q1), *q2 = malloc((n2 + 1) * sizeof *q2);
-    double *T = ntk ? ntk : malloc((n1 * n2 + 1) * sizeof *T);
-    if (!q1 || !q2 || !T) {
-        free(q1); free(q2);
-        if (!ntk) free(T);
-        return da_fail(DA_ENOMEM, "network kernel matrix");
-    }
-    double emax = 0;
-    /* layer 0 */
-    for (size_t i = 0; i < n1; i++) {
-        double s = 0;
-        for (size_t t = 0; t < dim; t++)
-            s += X1[i * dim + t] * X1[i * dim + t];
-        q1[i] = sw2 * (s / (double)dim) + sb2;
-    }
-    for (size_t j = 0; j < n2; j++) {
-        double s = 0;
-        for (size_t t = 0; t < dim; t++)
-            s += X2[j * dim + t] * X2[j * dim + t];
-        q2[j] = sw2 * (s / (double)dim) + sb2;
-    }
-    for (size_t i = 0; i < n1; i++)
-        for (size_t j = 0; j < n2; j++) {
-            double s = 0;
-            for (size_t t = 0; t < dim; t++)
-                s += X1[i * dim + t] * X2[j * dim + t];
-            double c = s / (double)dim;
-            nngp[i * n2 + j] = same && i == j ? q1[i] : sw2 * c + sb2;
-            T[i * n2 + j] = n->param == DA_NETK_PARAM_NTK ? nngp[i * n2 + j]
-                                                           : (double)dim * c + (n->bias ? 1 : 0);
-        }
-    double *g1 = malloc((n1 + 1) * sizeof *g1), *g2 = malloc((n2 + 1) * sizeof *g2);
-    int st = g1 && g2 ? DA_OK : da_fail(DA_ENOMEM, "network kernel matrix");
-    for (long l = 0; l < n->depth && !st; l++) {
-        /* the diagonal E[s(u)^2] first: the new variances, and the scale
-           sqrt(E s(u)^2 E s(v)^2) >= |E s(u) s(v)| of the error estimate */
-        for (size_t i = 0; i < n1; i++) {
-            double e = 0;
-            (void)(fast ? da_netk_eval_fast(&g1[i], &e, k, q1[i], q1[i], q1[i], 0)
-                        : da_netk_eval_d(&g1[i], &e, k, q1[i], q1[i], q1[i], 0));
-        }
-        if (same)
-            memcpy(g2, g1, n1 * sizeof *g1);
-        else
-            for (size_t j = 0; j < n2; j++) {
-                double e = 0;
-                (void)(fast ? da_netk_eval_fast(&g2[j], &e, k, q2[j], q2[j], q2[j], 0)
-                            : da_netk_eval_d(&g2[j], &e, k, q2[j], q2[j], q2[j], 0));
-            }
-        for (size_t i = 0; i < n1 && !st; i++)
-            for (size_t j = 0; j < n2; j++) {
-                size_t ij = i * n2 + j;
-                double a = q1[i], b = q2[j], c = nngp[ij], lim = sqrt(a * b), e0 = 0, e1 = 0;
-                if (c > lim) c = lim;
-                if (c < -lim) c = -lim;
-                if (same && i == j) c = a;
-                double E, D;   /* NaN on failure, caught below */
-                (void)(fast ? da_netk_eval_fast(&E, &e0, k, a, b, c, 0)
-                            : da_netk_eval_d(&E, &e0, k, a, b, c, 0));
-                (void)(fast ? da_netk_eval_fast(&D, &e1, k, a, b, c, 1)
-                            : da_netk_eval_d(&D, &e1, k, a, b, c, 1));
-                if (isnan(E) || isnan(D)) {
-                    st = da_fail(DA_EDOM, "network kernel matrix: NaN at layer %ld", l + 1);
-                    break;
-                }
-                double Kn = sw2 * E + sb2;
-                double add = n->param == DA_NETK_PARAM_NTK ? Kn
-                                                           : (double)n->width * E + (n->bias ? 1 : 0);
-                T[ij] = add + sw2 * D * T[ij];
-                nngp[ij] = Kn;
-                double sc = sqrt(fabs(g1[i] * g2[j]));
-                double rel = sc > 0 ? e0 / sc : 0;
-                if (rel > emax && isfinite(rel)) emax = rel;
-            }
-        for (size_t i = 0; i < n1; i++)
-            q1[i] = sw2 * g1[i] + sb2;
-        for (size_t j = 0; j < n2; j++)
-            q2[j] = sw2 * g2[j] + sb2;
-    }
-    free(g1); free(g2);
-    if (err)
-        *err = (emax + 8 * ND_EPS) * (double)(n->depth + 1);
-    free(q1); free(q2);
-    if (!ntk) free(T);
-    return st;
-}

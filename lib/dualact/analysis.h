@@ -165,7 +165,8 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
  * (sw2, sb2, param, width, bias, depth of net; dim is the data's) on a
  * data set (rows of unit norm, input kernel x.x'/d), after each layer
  * 0..depth.  The figures lambda_min, lambda_max, cond come from the double
- * matrices (da_netk_matrix_d) and GSL: estimates.  When n <= prove_max
+ * matrices (the matrix engine da_netk_matrix, one run for all layers) and
+ * GSL: estimates.  When n <= prove_max
  * the entries are recomputed as balls (da_netk_network) and the extreme
  * eigenvalues enclosed: lambda_min in [min_lo, min_hi], lambda_max in
  * [max_lo, max_hi], kappa in [cond_lo, cond_hi] (Cholesky of A - sI in
@@ -175,6 +176,9 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
 typedef struct {
     size_t prove_max;     /* largest n for the proof (default 40) */
     long digits;          /* of the ball entries (default 20) */
+    int threads;          /* of the matrix engine (da_netk_mopts; default 0: all) */
+    int (*poll)(void *ctx, double fraction);   /* as da_netk_mopts (default NULL) */
+    void *ctx;
 } da_gram_net_opts;
 void da_gram_net_opts_init(da_gram_net_opts *o);
 typedef struct {

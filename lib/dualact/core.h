@@ -26,7 +26,8 @@ enum {
     DA_EACCURACY = 4,  /* requested accuracy not reached: results are valid, bounds wider */
     DA_ENOMEM = 5,
     DA_EINFINITE = 6,  /* the requested quantity is infinite */
-    DA_EIO = 7         /* writing to a stream failed */
+    DA_EIO = 7,        /* writing to a stream failed */
+    DA_EINTR = 8       /* stopped at the caller's request (a poll function) */
 };
 
 /* A short fixed description of a status code. */

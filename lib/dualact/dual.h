@@ -257,6 +257,50 @@ int da_netk_eval_fast(double *r, double *err, const da_netk *k, double q1, doubl
 int da_netk_matrix_d(double *nngp, double *ntk, double *err, da_netk *k, const da_netk_net *n,
                      const double *X1, size_t n1, const double *X2, size_t n2, size_t dim);
 
+/* The kernel-matrix engine (docs/numerics.md section 7.2): the NNGP and
+ * NTK matrices (n1 x n2, row-major) of the network of da_netk_network
+ * (sw2, sb2 midpoints; param, width, bias; depth blocks) on the rows of
+ * X1 (n1 x dim) and X2 (n2 x dim; NULL: X2 = X1, the diagonal then
+ * exactly x = x'), in double, every entry with an error bound.  Per
+ * layer the Hermite coefficients of x -> s(sqrt(q_i) x) are computed once
+ * for each of the n variances q_i (the diagonal), and every entry is a
+ * series sum_k a_k(q_i) a_k(q_j) rho^k truncated where the tails say;
+ * activations with a closed form at general variances (da_netk_fast) use
+ * it.  nngp_err and ntk_err (either may be NULL; ntk and ntk_err may be
+ * NULL together) get per-entry error bounds, rounded upwards to single
+ * precision.  They are ESTIMATES (docs/numerics.md 7.2: the quadrature
+ * error of the coefficients is estimated, the rounding follows a
+ * probabilistic model); info->reason says so.  Threads: OpenMP over
+ * blocks of rows (threads = 0: OpenMP's default, 1: none); the results do
+ * not depend on the thread count.  poll (if not NULL) is called by the
+ * calling thread between blocks with the fraction done; a nonzero return
+ * stops the work with DA_EINTR (the outputs are then incomplete).
+ * DA_EINVAL (sizes, depth above 100000, data not finite, sw2 or sb2
+ * negative), DA_EDOM (a zero variance, sigma not square integrable),
+ * DA_ENOMEM, DA_EINTR.  k is only read: one da_netk may serve several
+ * threads calling this function at once. */
+typedef struct {
+    int threads;                              /* 0 (default): all; 1: one */
+    int (*poll)(void *ctx, double fraction);  /* NULL (default) */
+    void *ctx;
+    /* NULL (default), or called after every layer l = 0 .. depth with the
+       matrices of that layer (ntk and its error NULL when not asked for);
+       a nonzero return stops the work with that status */
+    int (*layer)(void *ctx, long l, const double *nngp, const float *nngp_err,
+                 const double *ntk, const float *ntk_err);
+} da_netk_mopts;
+void da_netk_mopts_init(da_netk_mopts *o);
+typedef struct {
+    int rigorous;          /* 0: the bounds are estimates */
+    char reason[240];      /* why they are not proofs */
+    long terms;            /* the longest series summed (0: closed form) */
+    double max_rel_err;    /* the largest nngp_err / sqrt(K(x,x) K(x',x')) */
+} da_netk_minfo;
+int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
+                   da_netk_minfo *info, const da_netk *k, const da_netk_net *n,
+                   const double *X1, size_t n1, const double *X2, size_t n2, size_t dim,
+                   const da_netk_mopts *o);
+
 /* ------------------------------------------------------------------ */
 /* 3. Mean-field signal propagation                                   */
 /* ------------------------------------------------------------------ */

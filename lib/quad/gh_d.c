@@ -145,3 +145,67 @@ int da_gh_rule_d(double *x, double *w, long n)
     }
     return DA_OK;
 }
+
+/* ---- a process-wide cache of the double rules --------------------------
+ *
+ * The kernel-matrix engine asks for the same few sizes (64 ... 4096) in
+ * every call, and a rule of 4096 nodes costs O(n^2) to make.  The rules
+ * are kept (at most GHD_CACHE sizes, 16 n bytes each) under a mutex and
+ * handed out read-only; da_gh_d_cache_clear() (through da_free_cache)
+ * releases them, under the same contract as the other caches: no other
+ * thread inside the library. */
+#include <pthread.h>
+
+#define GHD_CACHE 32
+static struct {
+    long n;
+    double *x, *w;
+} ghd_cache[GHD_CACHE];
+static int ghd_count;
+static pthread_mutex_t ghd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int da_gh_rule_d_cached(const double **x, const double **w, long n)
+{
+    int st = DA_OK;
+    *x = *w = NULL;
+    pthread_mutex_lock(&ghd_lock);
+    for (int i = 0; i < ghd_count; i++)
+        if (ghd_cache[i].n == n) {
+            *x = ghd_cache[i].x;
+            *w = ghd_cache[i].w;
+            break;
+        }
+    if (!*x) {
+        double *xs = da_malloc((size_t)n * sizeof *xs), *ws = da_malloc((size_t)n * sizeof *ws);
+        if (!xs || !ws) {
+            st = DA_ENOMEM;
+        } else if ((st = da_gh_rule_d(xs, ws, n)) == DA_OK) {
+            if (ghd_count < GHD_CACHE) {
+                ghd_cache[ghd_count].n = n;
+                ghd_cache[ghd_count].x = xs;
+                ghd_cache[ghd_count].w = ws;
+                ghd_count++;
+                *x = xs;
+                *w = ws;
+                xs = ws = NULL;
+            } else {
+                st = da_fail(DA_EINVAL, "Gauss-Hermite cache: more than %d rule sizes", GHD_CACHE);
+            }
+        }
+        free(xs);
+        free(ws);
+    }
+    pthread_mutex_unlock(&ghd_lock);
+    return st;
+}
+
+void da_gh_d_cache_clear(void)
+{
+    pthread_mutex_lock(&ghd_lock);
+    for (int i = 0; i < ghd_count; i++) {
+        free(ghd_cache[i].x);
+        free(ghd_cache[i].w);
+    }
+    ghd_count = 0;
+    pthread_mutex_unlock(&ghd_lock);
+}

@@ -16,6 +16,11 @@
 /* Eigenvalues of the Jacobi matrix of He_n (diagonal 0, off-diagonal
  * sqrt(k)): the n roots of He_n, ascending, to double accuracy. */
 int da_gh_roots_d(double *x, long n);
+/* The n-point Gauss-Hermite rule in double (weights sum to 1), from a
+ * process-wide cache (thread-safe; the arrays stay valid until
+ * da_gh_d_cache_clear, which da_free_cache calls). */
+int da_gh_rule_d_cached(const double **x, const double **w, long n);
+void da_gh_d_cache_clear(void);
 
 /* One node-weight list; weights include phi(x) and the Jacobian, so
  * integral f(x) phi(x) dx ~ sum w_i f(x_i). */

@@ -436,3 +436,135 @@ PyObject *daext_act_netk(PyObject *self, PyObject *args, PyObject *kw)
     }
     return Py_BuildValue("(NN)", PyArray_Return(v), PyArray_Return(e));
 }
+
+/* The poll function of the matrix engine: called by the calling thread
+ * (GIL released) between blocks.  It takes the GIL, runs the signal
+ * handlers (Ctrl-C raises KeyboardInterrupt there) and the caller's
+ * progress function, and asks the engine to stop when either raised. */
+typedef struct {
+    PyObject *progress;   /* callable(fraction) or None/NULL */
+    int raised;
+} mx_poll_ctx;
+
+static int mx_poll(void *vctx, double fraction)
+{
+    mx_poll_ctx *p = vctx;
+    PyGILState_STATE g = PyGILState_Ensure();
+    int stop = PyErr_CheckSignals() != 0;
+    if (!stop && p->progress && p->progress != Py_None) {
+        PyObject *r = PyObject_CallFunction(p->progress, "d", fraction);
+        if (!r)
+            stop = 1;
+        Py_XDECREF(r);
+    }
+    if (stop)
+        p->raised = 1;
+    PyGILState_Release(g);
+    return stop;
+}
+
+/* _netk_matrix(x1, x2, depth, sw2, sb2, param=0, width=0, bias=True,
+ * normalized=False, threads=0, progress=None) -> (nngp, nngp_err, ntk,
+ * ntk_err, terms, reason): the kernel-matrix engine (da_netk_matrix) on
+ * the rows of x1 and x2 (2-D float arrays; x2 None: x1 itself).  The
+ * errors are float32 arrays (bounds rounded upwards). */
+PyObject *daext_act_netk_matrix(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"x1", "x2", "depth", "sw2", "sb2", "param", "width", "bias",
+                             "normalized", "threads", "progress", NULL};
+    PyObject *o1, *o2, *progress = NULL;
+    long depth, width = 0;
+    double sw2, sb2;
+    int param = 0, bias = 1, normalized = 0, threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOldd|ilppiO", kwlist, &o1, &o2, &depth, &sw2,
+                                     &sb2, &param, &width, &bias, &normalized, &threads,
+                                     &progress))
+        return NULL;
+    daext_act *a = (daext_act *)self;
+    if (!daext_act_get(self))
+        return NULL;
+    PyArrayObject *x1 = (PyArrayObject *)PyArray_FROM_OTF(o1, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
+    PyArrayObject *x2 = o2 == Py_None ? NULL
+                        : (PyArrayObject *)PyArray_FROM_OTF(o2, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
+    if (!x1 || (o2 != Py_None && !x2)) {
+        Py_XDECREF(x1);
+        Py_XDECREF(x2);
+        return NULL;
+    }
+    if (PyArray_NDIM(x1) != 2 || (x2 && (PyArray_NDIM(x2) != 2 ||
+                                         PyArray_DIM(x2, 1) != PyArray_DIM(x1, 1)))) {
+        Py_DECREF(x1);
+        Py_XDECREF(x2);
+        PyErr_SetString(PyExc_ValueError, "x1 and x2 must be n1 x d and n2 x d arrays");
+        return NULL;
+    }
+    npy_intp n1 = PyArray_DIM(x1, 0), d = PyArray_DIM(x1, 1), n2 = x2 ? PyArray_DIM(x2, 0) : n1;
+    npy_intp dims[2] = {n1, n2};
+    PyArrayObject *K = NULL, *T = NULL, *eK = NULL, *eT = NULL;
+    if (n1 > 0 && n2 > 0 && (size_t)n1 <= SIZE_MAX / 32 / (size_t)n2) {
+        K = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+        T = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_DOUBLE);
+        eK = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT32);
+        eT = (PyArrayObject *)PyArray_SimpleNew(2, dims, NPY_FLOAT32);
+    }
+    if (!K || !T || !eK || !eT) {
+        Py_DECREF(x1);
+        Py_XDECREF(x2);
+        Py_XDECREF(K); Py_XDECREF(T); Py_XDECREF(eK); Py_XDECREF(eT);
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, n1 == 0 || n2 == 0 ? "the data have no rows"
+                                              : "the kernel matrix does not fit in memory");
+        return NULL;
+    }
+    daext_err er = {0};
+    da_netk_minfo info;
+    memset(&info, 0, sizeof info);
+    mx_poll_ctx pc = {progress, 0};
+    Py_BEGIN_ALLOW_THREADS
+    daext_lock(a);
+    da_netk_opts o;
+    da_netk_opts_init(&o);
+    o.digits = 16;
+    o.normalized = normalized;
+    da_netk *k = NULL;
+    int st = da_netk_new(&k, a->act, &o);
+    if (!st) {
+        da_netk_net net;
+        da_netk_net_init(&net);
+        da_ball_init2(&net.sw2, 64);
+        da_ball_init2(&net.sb2, 64);
+        mpfr_set_d(net.sw2.mid, sw2, MPFR_RNDN);
+        mpfr_set_zero(net.sw2.rad, 1);
+        mpfr_set_d(net.sb2.mid, sb2, MPFR_RNDN);
+        mpfr_set_zero(net.sb2.rad, 1);
+        net.depth = depth;
+        net.param = param;
+        net.width = width;
+        net.bias = bias;
+        net.dim = (long)d;
+        da_netk_mopts mo;
+        da_netk_mopts_init(&mo);
+        mo.threads = threads;
+        mo.poll = mx_poll;
+        mo.ctx = &pc;
+        st = da_netk_matrix(PyArray_DATA(K), PyArray_DATA(eK), PyArray_DATA(T), PyArray_DATA(eT),
+                            &info, k, &net, PyArray_DATA(x1), (size_t)n1,
+                            x2 ? PyArray_DATA(x2) : NULL, (size_t)n2, (size_t)d, &mo);
+        da_ball_clear(&net.sw2);
+        da_ball_clear(&net.sb2);
+    }
+    daext_err_grab(&er, st);
+    da_netk_free(k);
+    daext_unlock(a);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(x1);
+    Py_XDECREF(x2);
+    if (er.status) {
+        Py_DECREF(K); Py_DECREF(T); Py_DECREF(eK); Py_DECREF(eT);
+        if (pc.raised && PyErr_Occurred())
+            return NULL;
+        return daext_raise(&er);
+    }
+    return Py_BuildValue("(NNNNls)", (PyObject *)K, (PyObject *)eK, (PyObject *)T,
+                         (PyObject *)eT, info.terms, info.reason);
+}

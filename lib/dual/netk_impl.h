@@ -1,0 +1,60 @@
+/* netk_impl.h -- the da_netk object, shared by the files of the network
+ * kernels (internal):
+ *   netkernel.c    recognition of A f(B x) + C, closed forms and the
+ *                  Hermite series in balls, the network recursion
+ *   netk_double.c  the closed forms in double (da_netk_eval_fast)
+ *   netk_matrix.c  kernel matrices of whole data sets in double, every
+ *                  entry with its error (da_netk_matrix) */
+#ifndef DA_NETK_IMPL_H
+#define DA_NETK_IMPL_H
+
+#include "core/core.h"
+#include "dual/dual.h"
+
+#define NK_CACHE 8
+#define NK_NMAX 4096
+
+typedef enum {
+    NK_NONE = 0, NK_IDENTITY, NK_RELU, NK_STEP, NK_SIGN, NK_ABS, NK_LEAKY,
+    NK_ERF, NK_SIN, NK_COS, NK_EXP, NK_GAUSSIAN, NK_GELU
+} nk_cf;
+
+typedef struct {
+    char qdec[1100];      /* the decimal q~ */
+    da_ball_struct q;     /* q~ as a ball (contains it exactly) */
+    da_hermite *h;        /* coefficients of sigma(sqrt(q~) x) (raw) */
+    long N;
+    long used;            /* LRU stamp */
+} nk_coefs;
+
+struct da_netk {
+    const da_act *act;
+    long digits;
+    mpfr_prec_t prec;
+    int normalized;
+    nk_cf cf;
+    da_ball_struct A, B;   /* sigma = A f(B x) + C */
+    da_ball_struct C;
+    da_ball_struct alpha;  /* leaky slope */
+    da_ball_struct mean, var;  /* of sigma(X), for the normalization */
+    int jump;
+    char method[192];
+    nk_coefs cache[NK_CACHE];
+    int ncache;
+    long clock;
+    long lastN;           /* the largest degree the series needed so far */
+    int rigorous;         /* every radius returned so far is a proof */
+    char reason[320];     /* why not ("" when rigorous) */
+    da_netk_off *off;     /* the proved variance-offset bounds (made when first needed) */
+    int off_tried;
+    char off_err[240];
+};
+
+
+/* netk_double.c: the closed form f of k (no A, B, C) at (q1, q2, c) in
+ * double, m = 0 the value kernel, 1 the derivative kernel; diag: x = x'.
+ * *err an estimate of its error.  NaN when k has no closed form here. */
+double da_netk_cf_d(const da_netk *k, double q1, double q2, double c, int diag, int m,
+                    double *err);
+
+#endif

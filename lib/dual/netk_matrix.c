@@ -1,0 +1,961 @@
+/* netk_matrix.c -- the NNGP and NTK matrices of a whole data set in double,
+ * every entry with an error estimate (docs/numerics.md section 7.2).
+ *
+ * A kernel matrix has, per layer, n distinct variances (its diagonal) and
+ * n^2 correlations.  For each variance q_i the engine computes once the
+ * Hermite coefficients a_k(q_i) of g_i(x) = sigma(sqrt(q_i) x) (the
+ * "side" of i), and every entry is then a short series
+ *     E_ij = E[s(u) s(v)]   = sum_k a_k(q_i) a_k(q_j) rho^k,
+ *     D_ij = E[s'(u) s'(v)] = sum_k k a_k(q_i) a_k(q_j) rho^(k-1) / sqrt(q_i q_j),
+ * summed by Horner over blocks of columns (vectorised), the length of the
+ * series chosen per block from the largest |rho| in it and the tails of
+ * the coefficient vectors.  Where sigma has a closed form at general
+ * variances (da_netk_fast), the entries are that closed form instead.
+ *
+ * Coefficients: Gauss-Hermite quadrature in double with M nodes,
+ *     a_k = sum_m w_m h_k(x_m) g(x_m),   k < M/2,
+ * M doubled (64 ... 4096) until the upper quarter of the coefficients
+ * (M/4 <= k < M/2) has a norm C below 1e-15 ||g||; C, times 2, is the
+ * estimate of the quadrature's error in the whole coefficient vector.
+ * The diagonal E_ii = E g_i^2 and E sigma'(sqrt(q) X)^2 are 1-D sums on
+ * the same nodes (sigma' from the activation's derivative).
+ *
+ * Error of an entry (absolute, propagated from layer to layer):
+ *   truncation   |rho|^(K+1) sqrt(T_i T_j), T_i the tail of a(q_i) beyond
+ *                K (Cauchy-Schwarz; 2C for what the rule does not see);
+ *   coefficients ||a_i|| 2C_j + 2C_i ||a_j||;
+ *   rounding     4 sqrt(K+1) u ||a_i|| ||a_j|| (the probabilistic model of
+ *                Higham and Mary 2019 for a sum of K+1 terms, with
+ *                sum |a_k a_k' rho^k| <= ||a_i|| ||a_j||);
+ *   inputs       |D_ij| e(c_ij) for the covariance, and for the variances
+ *                (L_i e(q_i)/q_i + L_j e(q_j)/q_j) sqrt(E_ii E_jj)
+ *                + |D_ij c_ij| (e(q_i)/(2 q_i) + e(q_j)/(2 q_j)), with
+ *                L_i = q ||d g_q/dq|| / ||g_q|| = sqrt(q E[X^2 s'(sqrt q X)^2]/4) / ||g||.
+ * The same for D_ij with the coefficients k a_k.  These are estimates
+ * (labelled so): the quadrature error is estimated, not proved, and the
+ * rounding follows a probabilistic model.  Proved values come from the
+ * ball path (da_netk_network, digits). */
+#define _POSIX_C_SOURCE 200809L
+#include "dual/netk_impl.h"
+#include "quad/quad.h"
+#include <float.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#ifndef _OPENMP
+static int omp_get_max_threads(void) { return 1; }
+#endif
+
+#define MX_U 0x1p-53
+#define MX_MMIN 64
+#define MX_MMAX 4096
+#define MX_NRULES 13        /* 64, 92, 128, 180, ..., 4096 nodes (ratio sqrt 2) */
+#define MX_BI 16            /* rows per block */
+#define MX_BJ 256           /* columns per block */
+#define MX_TOL 1e-16        /* relative truncation target of a series */
+
+void da_netk_mopts_init(da_netk_mopts *o)
+{
+    o->threads = 0;
+    o->poll = NULL;
+    o->ctx = NULL;
+    o->layer = NULL;
+}
+
+/* ---- Gauss-Hermite rules ------------------------------------------------- */
+
+typedef struct {
+    long M, K;              /* nodes; coefficients k < K = 3M/4 */
+    const double *x, *w;    /* nodes, weights (sum w = 1), from the cache */
+    double *sw;             /* sqrt(w) */
+} mx_rule;
+
+static void rule_free(mx_rule *r)
+{
+    free(r->sw);
+    memset(r, 0, sizeof *r);
+}
+
+static int rule_make(mx_rule *r, long M)
+{
+    int st = da_gh_rule_d_cached(&r->x, &r->w, M);
+    if (st)
+        return st;
+    r->sw = malloc((size_t)M * sizeof *r->sw);
+    if (!r->sw)
+        return da_fail(DA_ENOMEM, "kernel matrix: Gauss-Hermite rule of %ld nodes", M);
+    for (long m = 0; m < M; m++)
+        r->sw[m] = sqrt(r->w[m]);
+    r->M = M;
+    r->K = 3 * M / 4;
+    return DA_OK;
+}
+
+/* a_k = sum_m w_m g_m h_k(x_m), k < K: the normalized recurrence for
+ * sqrt(w_m) h_k(x_m) (bounded by Cramer's inequality, so nothing
+ * overflows), MX_LANES nodes at a time so that the loop over the lanes
+ * vectorises; acc holds K x MX_LANES partial sums.  sk[k] = sqrt(k),
+ * isk[k] = 1/sqrt(k). */
+#define MX_LANES 8
+/* the two hot loops are compiled twice: for the baseline and for AVX2 with
+ * FMA, chosen at load time (GCC's target_clones; the same operations, so
+ * the same results up to the FMA contraction) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define MX_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define MX_HOT
+#endif
+MX_HOT static void coef_sum(double *coef, const mx_rule *r, const double *g, long K, const double *sk,
+                            const double *isk, double *acc)
+{
+    /* the rule is symmetric (x_{M-1-m} = -x_m, M even) and h_k(-x) = (-1)^k h_k(x):
+       the even k see g(x) + g(-x), the odd k g(x) - g(-x), on the M/2 nodes x > 0 */
+    const long M = r->M, H = M / 2;
+    memset(acc, 0, (size_t)K * MX_LANES * sizeof *acc);
+    for (long m0 = H; m0 < M; m0 += MX_LANES) {
+        double h0[MX_LANES], h1[MX_LANES], ge[MX_LANES], go[MX_LANES], x[MX_LANES];
+        for (int l = 0; l < MX_LANES; l++) {
+            long m = m0 + l;
+            int in = m < M;
+            double s = in ? r->sw[m] : 0;
+            x[l] = in ? r->x[m] : 0;
+            ge[l] = in ? s * (g[m] + g[M - 1 - m]) : 0;
+            go[l] = in ? s * (g[m] - g[M - 1 - m]) : 0;
+            h0[l] = s;
+            h1[l] = x[l] * s;
+        }
+        for (int l = 0; l < MX_LANES; l++)
+            acc[l] += ge[l] * h0[l];
+        if (K > 1)
+            for (int l = 0; l < MX_LANES; l++)
+                acc[MX_LANES + l] += go[l] * h1[l];
+        long k = 2;
+        for (; k + 1 < K; k += 2) {
+            const double a0 = sk[k - 1], b0 = isk[k], a1 = sk[k], b1 = isk[k + 1];
+            double *restrict ak = acc + k * MX_LANES;
+#pragma omp simd
+            for (int l = 0; l < MX_LANES; l++) {
+                double he = (x[l] * h1[l] - a0 * h0[l]) * b0;      /* h_k, k even */
+                double ho = (x[l] * he - a1 * h1[l]) * b1;         /* h_{k+1} */
+                ak[l] += ge[l] * he;
+                ak[MX_LANES + l] += go[l] * ho;
+                h0[l] = he;
+                h1[l] = ho;
+            }
+        }
+        if (k < K) {
+            const double a0 = sk[k - 1], b0 = isk[k];
+            double *restrict ak = acc + k * MX_LANES;
+            for (int l = 0; l < MX_LANES; l++)
+                ak[l] += ge[l] * ((x[l] * h1[l] - a0 * h0[l]) * b0);
+        }
+    }
+    for (long k = 0; k < K; k++) {
+        double t = 0;
+        for (int l = 0; l < MX_LANES; l++)
+            t += acc[k * MX_LANES + l];
+        coef[k] = t;
+    }
+}
+
+/* ---- one side: the coefficient vectors of g_i(x) = s(sqrt(q_i) x) -------- */
+
+typedef struct {
+    size_t n;
+    long K;             /* coefficients stored per variance (common) */
+    double **raw;       /* raw[i]: a_k(q_i), k < Kr[i] (the coefficient pass) */
+    long *Kr;
+    double *A;          /* A[i K + k] = a_k(q_i), packed */
+    double *AT;         /* AT[k n + i], the same transposed (column side) */
+    double *tA, *tD;    /* tails: tA[i K + k] = sum_{k' > k} a_k'^2 + C^2, tD with k' a_k'^2 */
+    double *g2, *gd2;   /* E g^2, E g'^2 = q E s'(sqrt q X)^2 */
+    double *eg2, *egd2; /* their errors */
+    double *C;          /* the quadrature error estimate of the whole vector */
+    double *L;          /* q ||d g/dq|| / ||g|| */
+    double *nA, *nD;    /* ||a||, ||sqrt(k) a|| */
+} mx_side;
+
+static void side_unpack(mx_side *s)
+{
+    free(s->A); free(s->AT); free(s->tA); free(s->tD);
+    s->A = s->AT = s->tA = s->tD = NULL;
+    s->K = 0;
+}
+
+static void side_free(mx_side *s)
+{
+    side_unpack(s);
+    if (s->raw)
+        for (size_t i = 0; i < s->n; i++)
+            free(s->raw[i]);
+    free(s->raw); free(s->Kr);
+    free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
+    free(s->C); free(s->L); free(s->nA); free(s->nD);
+    memset(s, 0, sizeof *s);
+}
+
+/* pack the raw vectors with K coefficients each (zeros beyond Kr[i]) */
+static int side_pack(mx_side *s, long K)
+{
+    side_unpack(s);
+    size_t n = s->n, nK = n * (size_t)K;
+    s->A = malloc(nK * sizeof *s->A);
+    s->AT = malloc(nK * sizeof *s->AT);
+    s->tA = malloc(nK * sizeof *s->tA);
+    s->tD = malloc(nK * sizeof *s->tD);
+    if (!s->A || !s->AT || !s->tA || !s->tD) {
+        side_unpack(s);
+        return DA_ENOMEM;
+    }
+    s->K = K;
+    for (size_t i = 0; i < n; i++) {
+        const double *a = s->raw[i];
+        long Kr = s->Kr[i];
+        double *A = s->A + i * (size_t)K, *tA = s->tA + i * (size_t)K, *tD = s->tD + i * (size_t)K;
+        double C2 = s->C[i] * s->C[i], ta = C2, td = (double)(Kr > 0 ? Kr : 1) * C2;
+        for (long k = K - 1; k >= 0; k--) {
+            double v = k < Kr ? a[k] : 0;
+            A[k] = v;
+            s->AT[(size_t)k * n + i] = v;
+            tA[k] = ta;
+            tD[k] = td;
+            ta += v * v;
+            td += (double)k * v * v;
+        }
+    }
+    return DA_OK;
+}
+
+/* what a worker needs to evaluate sigma (normalized or not) */
+typedef struct {
+    const da_tape *t, *td;   /* sigma, sigma' (td may be NULL) */
+    double mu, isd;          /* normalization: (s - mu) isd */
+    int series;              /* 1: coefficients wanted (no closed form) */
+} mx_fun;
+
+/* one variance: coefficients by the smallest rule that resolves g (the
+ * rules are made on demand; rules[j] has 64 2^j nodes) */
+typedef struct {
+    mx_rule rules[MX_NRULES];
+    double *sk, *isk;       /* sqrt(k), 1/sqrt(k), k <= MX_MMAX */
+} mx_rules;
+
+/* the ladder of rule sizes: 64 2^(j/2), rounded to a multiple of 4 */
+static long rule_size(int j)
+{
+    long M = (long)MX_MMIN << (j / 2);
+    if (j % 2)
+        M = (long)(M * 1.41421356 / 4 + 0.5) * 4;
+    return M;
+}
+
+/* shared by the threads of one call: made once, under a lock, then only read */
+static int rules_get(mx_rule **out, mx_rules *R, int j)
+{
+    int st = DA_OK;
+#pragma omp critical(da_mx_rules)
+    {
+        if (!R->rules[j].M)
+            st = rule_make(&R->rules[j], rule_size(j));
+    }
+    *out = &R->rules[j];
+    return st;
+}
+
+/* g and the 1-D sums of one variance on rule r; work: M doubles x 2 */
+static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, double *g2,
+                      double *gd2, double *x2d)
+{
+    double sq = sqrt(q), s2 = 0, d2 = 0, xd = 0;
+    for (long m = 0; m < r->M; m++) {
+        double x = r->x[m], y = (da_tape_eval_d(f->t, sq * x) - f->mu) * f->isd;
+        gv[m] = y;
+        s2 += r->w[m] * y * y;
+        if (f->td) {
+            double d = da_tape_eval_d(f->td, sq * x) * f->isd;
+            d2 += r->w[m] * d * d;
+            xd += r->w[m] * x * x * d * d;
+        }
+    }
+    *g2 = s2;
+    *gd2 = f->td ? q * d2 : NAN;
+    *x2d = f->td ? xd : NAN;
+}
+
+/* the coefficients of variance i of side s, by the smallest Gauss-Hermite
+ * rule that resolves g (the rule index *hint is where to start, and is
+ * updated for the next variance).  With M nodes the a_k, k < 3M/4, are
+ * kept; the rule resolves g when the band M/2 <= k < 3M/4 has a norm
+ * below the rounding floor (or 1e-17 ||g||); C, the estimate of the error
+ * of the whole vector, is twice that norm plus the floor. */
+static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R, int *hint,
+                    double *gv, double *coef, double *acc)
+{
+    int j = *hint, st;
+    mx_rule *r = NULL;
+    double g2 = 0, gd2 = NAN, x2d = NAN, C = INFINITY, Cq = INFINITY, Cprev = INFINITY;
+    long Kr = 0;
+    for (;;) {
+        if ((st = rules_get(&r, R, j)))
+            return st;
+        side_sums(f, r, q, gv, &g2, &gd2, &x2d);
+        if (!isfinite(g2))
+            return da_fail(DA_EDOM, "kernel matrix: E sigma(sqrt(q) X)^2 is not finite at q = %.17g", q);
+        Kr = r->K;
+        coef_sum(coef, r, gv, Kr, R->sk, R->isk, acc);
+        double up = 0;
+        for (long k = r->M / 2; k < Kr; k++)
+            up += coef[k] * coef[k];
+        /* the unresolved part (aliasing) and the rounding floor */
+        double Cr = 4 * sqrt((double)r->M) * MX_U * sqrt(g2);
+        Cq = 2 * sqrt(up);
+        C = Cq + Cr;
+        int resolved = Cq <= 1e-16 * sqrt(g2) || Cq <= Cr || g2 == 0;
+        /* algebraic decay (a kink): doubling no longer pays beyond 512 nodes */
+        int stalled = r->M >= 512 && Cq > 0.25 * Cprev;
+        if (resolved || stalled || j == MX_NRULES - 1)
+            break;
+        Cprev = Cq;
+        j++;
+    }
+    *hint = j > 0 && Cq < 1e-20 * sqrt(g2) ? j - 1 : j;
+    /* drop the trailing coefficients below the rounding floor (their sum
+       of squares goes into C) */
+    {
+        double t = 0, fl = MX_U * MX_U * g2;
+        while (Kr > 1 && t + coef[Kr - 1] * coef[Kr - 1] <= fl) {
+            t += coef[Kr - 1] * coef[Kr - 1];
+            Kr--;
+        }
+        C += sqrt(t);
+    }
+    double *v = malloc((size_t)Kr * sizeof *v);
+    if (!v)
+        return DA_ENOMEM;
+    double na = 0, nd = 0;
+    for (long k = 0; k < Kr; k++) {
+        v[k] = coef[k];
+        na += coef[k] * coef[k];
+        nd += (double)k * coef[k] * coef[k];
+    }
+    free(s->raw[i]);
+    s->raw[i] = v;
+    s->Kr[i] = Kr;
+    s->g2[i] = g2;
+    s->eg2[i] = 4 * sqrt((double)r->M) * MX_U * g2 + 2 * C * sqrt(g2);
+    s->C[i] = C;
+    s->nA[i] = sqrt(na);
+    s->nD[i] = sqrt(nd);
+    if (!isfinite(gd2))
+        gd2 = nd + (double)Kr * C * C;   /* no sigma': the series' own sum */
+    s->gd2[i] = gd2;
+    s->egd2[i] = 4 * sqrt((double)r->M) * MX_U * gd2 + 2 * sqrt((double)Kr) * C * sqrt(gd2 + 1e-300);
+    if (isfinite(x2d))
+        s->L[i] = g2 > 0 ? sqrt(q * x2d / 4) / sqrt(g2) : 0;
+    else
+        s->L[i] = 1 + q;  /* no sigma': a generous guess */
+    return DA_OK;
+}
+
+/* the closed-form side: E_ii, D_ii from the closed form; L from 64 nodes */
+static int side_one_cf(mx_side *s, size_t i, double q, const da_netk *k, const mx_fun *f,
+                       mx_rules *R, double *gv)
+{
+    mx_rule *r;
+    int st = rules_get(&r, R, 0);
+    if (st)
+        return st;
+    double g2, gd2, x2d, e0 = 0, e1 = 0, v0, v1;
+    side_sums(f, r, q, gv, &g2, &gd2, &x2d);
+    (void)da_netk_eval_fast(&v0, &e0, k, q, q, q, 0);
+    (void)da_netk_eval_fast(&v1, &e1, k, q, q, q, 1);
+    s->g2[i] = v0;
+    s->eg2[i] = e0;
+    s->gd2[i] = q * v1;
+    s->egd2[i] = q * e1;
+    s->L[i] = isfinite(x2d) && v0 > 0 ? sqrt(q * x2d / 4) / sqrt(v0) : 1 + q;
+    return DA_OK;
+}
+
+static int side_alloc(mx_side *s, size_t n)
+{
+    s->n = n;
+    s->K = 0;
+    s->raw = calloc(n + 1, sizeof *s->raw);
+    s->Kr = calloc(n + 1, sizeof *s->Kr);
+    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->L, &s->nA, &s->nD};
+    int ok = s->raw && s->Kr;
+    for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
+        *v[t] = calloc(n + 1, sizeof **v[t]);
+        ok = ok && *v[t];
+    }
+    if (!ok) {
+        side_free(s);
+        return DA_ENOMEM;
+    }
+    return DA_OK;
+}
+
+/* ---- the engine ------------------------------------------------------------ */
+
+typedef struct {
+    const da_netk *k;
+    mx_fun f;
+    int series;
+    long Kmax;           /* coefficients stored per variance */
+    double sw2, sb2;
+    int param;
+    double width;
+    int bias;
+} mx_ctx;
+
+static double up_f(double e)
+{
+    /* an error as a float, rounded upwards */
+    if (!(e >= 0))
+        return INFINITY;
+    float f = (float)e;
+    if ((double)f < e)
+        f = nextafterf(f, INFINITY);
+    return f;
+}
+
+/* the length K <= Kmax of the series for a block: the smallest with
+ * rmax^(K+1) sqrt(tA_i(K) tA_j(K)) <= tol g2_i g2_j (relative) for every
+ * row and column of the block, the same for the derivative tails */
+static long block_terms(const mx_side *S1, size_t i0, size_t i1, const mx_side *S2, size_t j0,
+                        size_t j1, double rmax, long Kmax)
+{
+    if (rmax <= 0)
+        return 1;
+    double lr = log(rmax);
+    for (long K = 1; K < Kmax; K++) {
+        double t1 = 0, t2 = 0, d1 = 0, d2 = 0;
+        for (size_t i = i0; i < i1; i++) {
+            double g = S1->g2[i] > 0 ? S1->g2[i] : 1, gd = S1->gd2[i] > 0 ? S1->gd2[i] : 1;
+            t1 = fmax(t1, S1->tA[i * (size_t)S1->K + (size_t)K] / g);
+            d1 = fmax(d1, S1->tD[i * (size_t)S1->K + (size_t)K] / gd);
+        }
+        for (size_t j = j0; j < j1; j++) {
+            double g = S2->g2[j] > 0 ? S2->g2[j] : 1, gd = S2->gd2[j] > 0 ? S2->gd2[j] : 1;
+            t2 = fmax(t2, S2->tA[j * (size_t)S2->K + (size_t)K] / g);
+            d2 = fmax(d2, S2->tD[j * (size_t)S2->K + (size_t)K] / gd);
+        }
+        double pe = exp((double)(K + 1) * lr) * sqrt(t1 * t2);
+        double pd = exp((double)K * lr) * sqrt(d1 * d2);
+        if (pe <= MX_TOL && pd <= MX_TOL)
+            return K;
+    }
+    return Kmax;
+}
+
+/* One block of entries: rows [i0, i1) of side 1, columns [j0, j1) of side
+ * 2; K and Theta are updated in place (row-major, leading dimension ld),
+ * with their errors eK, eT.  diag: the block holds x_i = x_j for i == j. */
+MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
+                     const double *eQ1, const double *Q2, const double *eQ2, double *K, float *eK,
+                     double *T, float *eT, size_t ld, size_t i0, size_t i1, size_t j0, size_t j1,
+                     int same, long *terms_used)
+{
+    double rho[MX_BJ], pE[MX_BJ], pD[MX_BJ];
+    size_t nb = j1 - j0;
+    /* rho of the block, and its largest |rho| off the diagonal */
+    double rmax = 0;
+    for (size_t i = i0; i < i1; i++)
+        for (size_t j = j0; j < j1; j++) {
+            if (same && i == j)
+                continue;
+            double lim = sqrt(Q1[i] * Q2[j]), r = lim > 0 ? K[i * ld + j] / lim : 0;
+            r = fabs(r);
+            if (r > 1) r = 1;
+            if (r > rmax) rmax = r;
+        }
+    long Kb = 0;
+    if (c->series) {
+        Kb = block_terms(S1, i0, i1, S2, j0, j1, rmax, c->Kmax);
+        if (Kb > *terms_used)
+            *terms_used = Kb;
+    }
+    const double sw2 = c->sw2, sb2 = c->sb2;
+    const double rt = 4 * sqrt((double)Kb + 1) * MX_U;
+    for (size_t i = i0; i < i1; i++) {
+        double *Krow = K + i * ld, *Trow = T ? T + i * ld : NULL;
+        float *eKrow = eK + i * ld, *eTrow = eT ? eT + i * ld : NULL;
+        for (size_t j = 0; j < nb; j++) {
+            double lim = sqrt(Q1[i] * Q2[j0 + j]), r = lim > 0 ? Krow[j0 + j] / lim : 0;
+            if (r > 1) r = 1;
+            if (r < -1) r = -1;
+            rho[j] = r;
+        }
+        if (c->series) {
+            const double *Ai = S1->A + i * (size_t)S1->K;
+            for (size_t j = 0; j < nb; j++)
+                pE[j] = pD[j] = 0;
+            for (long k = Kb; k >= 1; k--) {
+                const double a = Ai[k], b = (double)k * a;
+                const double *restrict at = S2->AT + (size_t)k * S2->n + j0;
+#pragma omp simd
+                for (size_t j = 0; j < nb; j++) {
+                    double p = a * at[j], d = b * at[j];
+                    pE[j] = pE[j] * rho[j] + p;
+                    pD[j] = pD[j] * rho[j] + d;
+                }
+            }
+            const double a0 = Ai[0];
+            const double *restrict at0 = S2->AT + j0;
+#pragma omp simd
+            for (size_t j = 0; j < nb; j++)
+                pE[j] = pE[j] * rho[j] + a0 * at0[j];
+        }
+        for (size_t j = 0; j < nb; j++) {
+            size_t jj = j0 + j;
+            int dg = same && i == jj;
+            double q1 = Q1[i], q2 = Q2[jj], sq = sqrt(q1 * q2), cin = Krow[jj];
+            double ecin = eKrow[jj];
+            double E, D, eE, eD;
+            if (c->series) {
+                if (dg) {
+                    E = S1->g2[i];
+                    D = S1->gd2[i] / q1;
+                    eE = S1->eg2[i];
+                    eD = S1->egd2[i] / q1;
+                } else {
+                    E = pE[j];
+                    D = sq > 0 ? pD[j] / sq : 0;
+                    double ar = fabs(rho[j]);
+                    const double *ta1 = S1->tA + i * (size_t)S1->K, *ta2 = S2->tA + jj * (size_t)S2->K;
+                    const double *td1 = S1->tD + i * (size_t)S1->K, *td2 = S2->tD + jj * (size_t)S2->K;
+                    double pk = Kb < c->Kmax ? pow(ar, (double)Kb) : 1;
+                    double trE = pk * ar * sqrt(ta1[Kb] * ta2[Kb]);
+                    double trD = pk * sqrt(td1[Kb] * td2[Kb]);
+                    if (Kb >= c->Kmax) {   /* the cap: what lies beyond is in the tails */
+                        trE = sqrt(ta1[Kb - 1] * ta2[Kb - 1]);
+                        trD = sqrt(td1[Kb - 1] * td2[Kb - 1]);
+                    }
+                    double n1 = S1->nA[i], n2 = S2->nA[jj], m1 = S1->nD[i], m2 = S2->nD[jj];
+                    double C1 = S1->C[i], C2 = S2->C[jj];
+                    eE = trE + n1 * C2 + C1 * n2 + rt * n1 * n2;
+                    eD = (trD + m1 * sqrt((double)Kb) * C2 + sqrt((double)Kb) * C1 * m2 +
+                          rt * m1 * m2) / (sq > 0 ? sq : 1);
+                }
+            } else {
+                double e0 = 0, e1 = 0;
+                double cc = dg ? q1 : rho[j] * sq;
+                (void)da_netk_eval_fast(&E, &e0, c->k, q1, q2, cc, 0);
+                (void)da_netk_eval_fast(&D, &e1, c->k, q1, q2, cc, 1);
+                eE = e0;
+                eD = e1;
+                if (!dg && ecin > 0) {
+                    /* the covariance's error: the closed forms at c -+ e(c) (kinked
+                       kernels such as relu's derivative near rho = 1 included) */
+                    double dE = 0, dD = 0;
+                    for (int sg = -1; sg <= 1; sg += 2) {
+                        double c2 = cc + sg * ecin, v0, v1, f0, f1;
+                        if (c2 > sq) c2 = sq;
+                        if (c2 < -sq) c2 = -sq;
+                        (void)da_netk_eval_fast(&v0, &f0, c->k, q1, q2, c2, 0);
+                        (void)da_netk_eval_fast(&v1, &f1, c->k, q1, q2, c2, 1);
+                        dE = fmax(dE, fabs(v0 - E) + f0);
+                        dD = fmax(dD, fabs(v1 - D) + f1);
+                    }
+                    eE += 1.01 * dE;
+                    eD += 1.01 * dD;
+                }
+            }
+            /* the inputs' errors */
+            double rq1 = eQ1[i] / (q1 > 0 ? q1 : 1), rq2 = eQ2[jj] / (q2 > 0 ? q2 : 1);
+            if (!dg) {
+                double dd = fabs(D);
+                eE += (S1->L[i] * rq1 + S2->L[jj] * rq2) * sqrt(fabs(S1->g2[i] * S2->g2[jj]))
+                      + dd * fabs(cin) * (rq1 + rq2) / 2 + 2 * MX_U * dd * fabs(cin);
+                eD += dd * (rq1 + rq2) * (1 + S1->L[i] + S2->L[jj]);
+                if (c->series) {
+                    /* the covariance's error: |dE/dc| = |D|, and |dD/dc| <=
+                       sum k (k - 1) |a_k a_k'| / (q_i q_j) <= K ||sqrt(k) a_i|| ||sqrt(k) a_j|| / (q_i q_j) */
+                    double kk = (double)(Kb > 1 ? Kb : 1);
+                    eE += dd * ecin;
+                    eD += kk * S1->nD[i] * S2->nD[jj] / (sq > 0 ? sq * sq : 1) * ecin;
+                }
+            } else {
+                eE += 2 * S1->L[i] * rq1 * fabs(E);
+                eD += 2 * S1->L[i] * rq1 * fabs(D) + fabs(D) * rq1;
+            }
+            double Kn = sw2 * E + sb2;
+            double eKn = sw2 * eE + 2 * MX_U * (fabs(sw2 * E) + fabs(Kn));
+            if (Trow) {
+                double Tin = Trow[jj], eTin = eTrow[jj];
+                double add = c->param == DA_NETK_PARAM_NTK ? Kn : c->width * E + (c->bias ? 1 : 0);
+                double eadd = c->param == DA_NETK_PARAM_NTK ? eKn : c->width * eE;
+                double Tn = add + sw2 * D * Tin;
+                double eTn = eadd + sw2 * (fabs(D) * eTin + eD * fabs(Tin)) +
+                             3 * MX_U * (fabs(add) + fabs(sw2 * D * Tin));
+                if (!isfinite(D) || !isfinite(Tin)) {
+                    /* a jump: E[s'(u)^2] is infinite, and so is the NTK (exactly) */
+                    Tn = INFINITY;
+                    eTn = 0;
+                }
+                Trow[jj] = Tn;
+                eTrow[jj] = (float)up_f(eTn);
+            }
+            Krow[jj] = Kn;
+            eKrow[jj] = (float)up_f(eKn);
+        }
+    }
+}
+
+/* the blocks of one layer, over threads; 0 or the status */
+typedef struct {
+    size_t n1, n2;
+    int same;
+} mx_shape;
+
+static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
+                         const double *eQ1, const double *Q2, const double *eQ2, double *K,
+                         float *eK, double *T, float *eT, mx_shape sh, int threads,
+                         const da_netk_mopts *o, double done0, double share, long *terms)
+{
+    size_t nbi = (sh.n1 + MX_BI - 1) / MX_BI;
+    int stop = 0;
+    long tmax = 0;
+    long next = 0;   /* blocks finished, for the progress (thread 0) */
+    (void)threads;
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads()) reduction(max : tmax)
+    {
+#pragma omp for schedule(dynamic, 1)
+        for (size_t bi = 0; bi < nbi; bi++) {
+            int stopped;
+#pragma omp atomic read
+            stopped = stop;
+            if (stopped)
+                continue;
+            size_t i0 = bi * MX_BI, i1 = i0 + MX_BI < sh.n1 ? i0 + MX_BI : sh.n1;
+            /* the same data: only the upper triangle, mirrored below */
+            size_t jstart = sh.same ? (i0 / MX_BJ) * MX_BJ : 0;
+            for (size_t j0 = jstart; j0 < sh.n2; j0 += MX_BJ) {
+                size_t j1 = j0 + MX_BJ < sh.n2 ? j0 + MX_BJ : sh.n2;
+                do_block(c, S1, S2, Q1, eQ1, Q2, eQ2, K, eK, T, eT, sh.n2, i0, i1, j0, j1, sh.same,
+                         &tmax);
+            }
+#pragma omp atomic
+            next++;
+#ifdef _OPENMP
+            if (omp_get_thread_num() == 0)
+#endif
+            {
+                if (o && o->poll) {
+                    long dn;
+#pragma omp atomic read
+                    dn = next;
+                    if (o->poll(o->ctx, done0 + share * (double)dn / (double)nbi)) {
+#pragma omp atomic write
+                        stop = 1;
+                    }
+                }
+            }
+        }
+    }
+    *terms = tmax > *terms ? tmax : *terms;
+    if (stop)
+        return da_fail(DA_EINTR, "kernel matrix: interrupted");
+    return DA_OK;
+}
+
+/* the lower triangle from the upper one (the blocks compute j >= i) */
+static void mirror(double *K, float *eK, double *T, float *eT, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++) {
+            K[i * n + j] = K[j * n + i];
+            eK[i * n + j] = eK[j * n + i];
+            T[i * n + j] = T[j * n + i];
+            eT[i * n + j] = eT[j * n + i];
+        }
+}
+
+int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
+                   da_netk_minfo *info, const da_netk *k, const da_netk_net *n, const double *X1,
+                   size_t n1, const double *X2, size_t n2, size_t dim, const da_netk_mopts *o)
+{
+    if (info) {
+        memset(info, 0, sizeof *info);
+    }
+    if (!nngp || !k || !n || !X1)
+        return da_fail(DA_EINVAL, "kernel matrix: no output, kernel, network or data");
+    if (n->depth < 0 || dim == 0 || n1 == 0)
+        return da_fail(DA_EINVAL, "kernel matrix: depth must be >= 0, the dimension and the "
+                                  "number of rows > 0");
+    if (n->depth > 100000)
+        return da_fail(DA_EINVAL, "kernel matrix: depth %ld is above the limit 100000", n->depth);
+    if (n->param == DA_NETK_PARAM_STANDARD && n->width <= 0)
+        return da_fail(DA_EINVAL, "the standard parameterisation needs the hidden width");
+    int same = X2 == NULL;
+    if (same) {
+        X2 = X1;
+        n2 = n1;
+    }
+    if (n2 == 0)
+        return da_fail(DA_EINVAL, "kernel matrix: the second data set has no rows");
+    /* sizes: n1 n2 entries, n dim data, without overflow */
+    if (n1 > SIZE_MAX / n2 || n1 * n2 > (SIZE_MAX / 16) || n1 > SIZE_MAX / dim / 8 ||
+        n2 > SIZE_MAX / dim / 8 || n1 > SIZE_MAX / 8 / MX_MMAX || n2 > SIZE_MAX / 8 / MX_MMAX)
+        return da_fail(DA_EINVAL, "kernel matrix: %zu x %zu entries do not fit in memory", n1, n2);
+    for (size_t t = 0; t < n1 * dim; t++)
+        if (!isfinite(X1[t]))
+            return da_fail(DA_EINVAL, "kernel matrix: the data have a value that is not finite "
+                                      "(row %zu)", t / dim + 1);
+    if (!same)
+        for (size_t t = 0; t < n2 * dim; t++)
+            if (!isfinite(X2[t]))
+                return da_fail(DA_EINVAL, "kernel matrix: the second data set has a value that "
+                                          "is not finite (row %zu)", t / dim + 1);
+    mx_ctx c;
+    memset(&c, 0, sizeof c);
+    c.k = k;
+    c.sw2 = mpfr_get_d(n->sw2.mid, MPFR_RNDN);
+    c.sb2 = mpfr_get_d(n->sb2.mid, MPFR_RNDN);
+    if (!(c.sw2 >= 0) || !(c.sb2 >= 0) || !isfinite(c.sw2) || !isfinite(c.sb2))
+        return da_fail(DA_EINVAL, "kernel matrix: sw2 and sb2 must be finite and >= 0");
+    c.param = n->param;
+    c.width = (double)n->width;
+    c.bias = n->bias;
+    c.series = !da_netk_fast(k);
+    c.f.t = k->act->tape;
+    c.f.mu = 0;
+    c.f.isd = 1;
+    if (k->normalized) {
+        double v = mpfr_get_d(k->var.mid, MPFR_RNDN);
+        c.f.mu = mpfr_get_d(k->mean.mid, MPFR_RNDN);
+        c.f.isd = v > 0 ? 1 / sqrt(v) : 1;
+    }
+    /* sigma' for the diagonal of the NTK and the variance sensitivities */
+    da_act *der = NULL;
+    if (da_act_derivative(&der, k->act) == DA_OK && der)
+        c.f.td = der->tape;
+    else
+        da_clear_error();
+    int threads = o && o->threads > 0 ? o->threads : 0;
+
+    float *eK = nngp_err, *eT = ntk_err;
+    double *T = ntk;
+    float *eKo = NULL, *eTo = NULL;
+    double *To = NULL;
+    size_t N = n1 * n2;
+    if (!eK) eK = eKo = malloc(N * sizeof *eK);
+    if (!T) T = To = malloc(N * sizeof *T);
+    if (!eT) eT = eTo = malloc(N * sizeof *eT);
+    double *Q1 = malloc((n1 + 1) * sizeof *Q1), *Q2 = malloc((n2 + 1) * sizeof *Q2);
+    double *eQ1 = malloc((n1 + 1) * sizeof *eQ1), *eQ2 = malloc((n2 + 1) * sizeof *eQ2);
+    double *nr1 = malloc((n1 + 1) * sizeof *nr1), *nr2 = malloc((n2 + 1) * sizeof *nr2);
+    mx_side S1, S2;
+    memset(&S1, 0, sizeof S1);
+    memset(&S2, 0, sizeof S2);
+    int st = DA_OK;
+    if (!eK || !T || !eT || !Q1 || !Q2 || !eQ1 || !eQ2 || !nr1 || !nr2) {
+        st = da_fail(DA_ENOMEM, "kernel matrix: %zu x %zu entries", n1, n2);
+        goto out;
+    }
+    /* layer 0: the first Dense on x.x'/d */
+    const double dd = (double)dim, gd = 2 * sqrt(dd) * MX_U;
+    for (size_t i = 0; i < n1; i++) {
+        double s = 0;
+        for (size_t t = 0; t < dim; t++)
+            s += X1[i * dim + t] * X1[i * dim + t];
+        nr1[i] = sqrt(s / dd);
+    }
+    if (same)
+        memcpy(nr2, nr1, n1 * sizeof *nr1);
+    else
+        for (size_t j = 0; j < n2; j++) {
+            double s = 0;
+            for (size_t t = 0; t < dim; t++)
+                s += X2[j * dim + t] * X2[j * dim + t];
+            nr2[j] = sqrt(s / dd);
+        }
+    for (size_t i = 0; i < n1; i++) {
+        const double *xi = X1 + i * dim;
+        for (size_t j = same ? i : 0; j < n2; j++) {
+            const double *xj = X2 + j * dim;
+            double s = 0;
+            for (size_t t = 0; t < dim; t++)
+                s += xi[t] * xj[t];
+            double cv = s / dd, Kv = c.sw2 * cv + c.sb2;
+            double e = c.sw2 * gd * nr1[i] * nr2[j] + 2 * MX_U * (fabs(c.sw2 * cv) + fabs(Kv));
+            size_t ij = i * n2 + j;
+            nngp[ij] = Kv;
+            eK[ij] = (float)up_f(e);
+            if (n->param == DA_NETK_PARAM_NTK) {
+                T[ij] = Kv;
+                eT[ij] = eK[ij];
+            } else {
+                T[ij] = s + (n->bias ? 1 : 0);
+                eT[ij] = (float)up_f(dd * gd * nr1[i] * nr2[j] + 2 * MX_U * fabs(T[ij]));
+            }
+        }
+    }
+    if (same)
+        mirror(nngp, eK, T, eT, n1);
+    if (o && o->layer && (st = o->layer(o->ctx, 0, nngp, eK, ntk ? T : NULL,
+                                        ntk ? eT : NULL)))
+        goto out;
+    for (size_t i = 0; i < n1; i++) {
+        Q1[i] = same ? nngp[i * n2 + i] : c.sw2 * nr1[i] * nr1[i] + c.sb2;
+        eQ1[i] = same ? eK[i * n2 + i] : c.sw2 * (gd + 2 * MX_U) * nr1[i] * nr1[i] + 2 * MX_U * Q1[i];
+    }
+    for (size_t j = 0; j < n2; j++) {
+        Q2[j] = same ? Q1[j] : c.sw2 * nr2[j] * nr2[j] + c.sb2;
+        eQ2[j] = same ? eQ1[j] : c.sw2 * (gd + 2 * MX_U) * nr2[j] * nr2[j] + 2 * MX_U * Q2[j];
+    }
+    for (size_t i = 0; i < n1; i++)
+        if (!(Q1[i] > 0)) {
+            if (n->depth > 0) {
+                st = da_fail(DA_EDOM, "kernel matrix: row %zu has zero variance after the first "
+                                      "Dense layer (a zero row with sb2 = 0)", i + 1);
+                goto out;
+            }
+        }
+    for (size_t j = 0; j < n2 && !same; j++)
+        if (!(Q2[j] > 0) && n->depth > 0) {
+            st = da_fail(DA_EDOM, "kernel matrix: row %zu of the second data set has zero "
+                                  "variance after the first Dense layer", j + 1);
+            goto out;
+        }
+    if (n->depth > 0) {
+        if ((st = side_alloc(&S1, n1)) || (!same && (st = side_alloc(&S2, n2)))) {
+            st = da_fail(DA_ENOMEM, "kernel matrix: coefficient tables");
+            goto out;
+        }
+    }
+    long terms = 0;
+    mx_rules R;
+    memset(&R, 0, sizeof R);
+    R.sk = malloc((MX_MMAX + 1) * sizeof *R.sk);
+    R.isk = malloc((MX_MMAX + 1) * sizeof *R.isk);
+    if (!R.sk || !R.isk)
+        st = da_fail(DA_ENOMEM, "kernel matrix: tables");
+    for (long t = 0; !st && t <= MX_MMAX; t++) {
+        R.sk[t] = sqrt((double)t);
+        R.isk[t] = t ? 1 / R.sk[t] : 0;
+    }
+    for (long l = 0; l < n->depth && !st; l++) {
+        double done0 = (double)l / (double)n->depth, share = 1.0 / (double)n->depth;
+        /* the sides: coefficients (or closed-form diagonals) per variance */
+        for (int side = 0; side < (same ? 1 : 2) && !st; side++) {
+            mx_side *S = side ? &S2 : &S1;
+            const double *Q = side ? Q2 : Q1;
+            size_t nn = side ? n2 : n1;
+            volatile int bad = 0;
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
+            {
+                double *gv = malloc(MX_MMAX * sizeof *gv), *coef = malloc(MX_MMAX * sizeof *coef);
+                double *acc = malloc((size_t)MX_MMAX * MX_LANES * sizeof *acc);
+                int hint = 0;
+                if (!gv || !coef || !acc)
+                    bad = DA_ENOMEM;
+#pragma omp for schedule(dynamic, 8)
+                for (size_t i = 0; i < nn; i++) {
+                    if (bad)
+                        continue;
+                    int s2 = c.series ? side_one(S, i, Q[i], &c.f, &R, &hint, gv, coef, acc)
+                                      : side_one_cf(S, i, Q[i], k, &c.f, &R, gv);
+                    if (s2 == DA_ENOMEM)
+                        da_clear_error();
+                    if (s2)
+                        bad = s2;
+                }
+                free(gv);
+                free(coef);
+                free(acc);
+            }
+            if (bad) {
+                st = bad == DA_ENOMEM ? da_fail(DA_ENOMEM, "kernel matrix: coefficients")
+                                      : da_fail(bad, "kernel matrix: sigma(sqrt(q) x) is not "
+                                                     "finite in the mean square at layer %ld", l + 1);
+            }
+        }
+        if (st)
+            break;
+        if (c.series) {
+            /* one length for both sides: the longest vector */
+            long Kst = 1;
+            for (size_t i = 0; i < n1; i++)
+                if (S1.Kr[i] > Kst) Kst = S1.Kr[i];
+            for (size_t j = 0; !same && j < n2; j++)
+                if (S2.Kr[j] > Kst) Kst = S2.Kr[j];
+            if (side_pack(&S1, Kst) || (!same && side_pack(&S2, Kst))) {
+                st = da_fail(DA_ENOMEM, "kernel matrix: coefficient tables (%ld coefficients)", Kst);
+                break;
+            }
+            c.Kmax = Kst;
+        }
+        mx_shape sh = {n1, n2, same};
+        st = layer_entries(&c, &S1, same ? &S1 : &S2, Q1, eQ1, Q2, eQ2, nngp, eK, T, eT, sh,
+                           threads, o, done0, share, &terms);
+        if (st)
+            break;
+        if (same)
+            mirror(nngp, eK, T, eT, n1);
+        if (o && o->layer && (st = o->layer(o->ctx, l + 1, nngp, eK, ntk ? T : NULL,
+                                            ntk ? eT : NULL)))
+            break;
+        /* the new variances: the diagonal (same) or the sides' E g^2 */
+        for (size_t i = 0; i < n1; i++) {
+            if (same) {
+                Q1[i] = nngp[i * n2 + i];
+                eQ1[i] = eK[i * n2 + i];
+            } else {
+                double Kn = c.sw2 * S1.g2[i] + c.sb2;
+                eQ1[i] = c.sw2 * S1.eg2[i] + 2 * MX_U * Kn;
+                Q1[i] = Kn;
+            }
+        }
+        for (size_t j = 0; j < n2; j++) {
+            if (same) {
+                Q2[j] = Q1[j];
+                eQ2[j] = eQ1[j];
+            } else {
+                double Kn = c.sw2 * S2.g2[j] + c.sb2;
+                eQ2[j] = c.sw2 * S2.eg2[j] + 2 * MX_U * Kn;
+                Q2[j] = Kn;
+            }
+        }
+        for (size_t i = 0; i < n1 && !st; i++)
+            if (!(Q1[i] > 0) || !isfinite(Q1[i]))
+                st = da_fail(DA_EDOM, "kernel matrix: the variance of row %zu is %g at layer %ld",
+                             i + 1, Q1[i], l + 1);
+    }
+    if (!st && info) {
+        info->terms = terms;
+        info->rigorous = 0;
+        double mx = 0;
+        for (size_t i = 0; i < n1; i++)
+            for (size_t j = 0; j < n2; j++) {
+                double s = sqrt(fabs(Q1[i] * Q2[j]));
+                double r = s > 0 ? (double)eK[i * n2 + j] / s : (double)eK[i * n2 + j];
+                if (!(r <= mx)) mx = r;
+            }
+        info->max_rel_err = mx;
+        snprintf(info->reason, sizeof info->reason, "%s",
+                 c.series ? "double-precision Gauss-Hermite coefficients (error estimated from "
+                            "the resolution of the rule) and a probabilistic rounding model"
+                          : "double-precision closed forms (libm assumed within a few ulp) and a "
+                            "probabilistic rounding model");
+    }
+    for (int j = 0; j < MX_NRULES; j++)
+        rule_free(&R.rules[j]);
+    free(R.sk);
+    free(R.isk);
+out:
+    side_free(&S1);
+    side_free(&S2);
+    if (der)
+        da_act_free(der);
+    free(Q1); free(Q2); free(eQ1); free(eQ2); free(nr1); free(nr2);
+    free(eKo); free(eTo); free(To);
+    return st;
+}
