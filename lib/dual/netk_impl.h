@@ -11,7 +11,7 @@
 #include "core/core.h"
 #include "dual/dual.h"
 
-#define NK_CACHE 8
+#define NK_CACHE 256
 #define NK_NMAX 4096
 
 typedef enum {

@@ -53,6 +53,26 @@ def _dec(x):
     return repr(float(x))
 
 
+# correlations a few ulps outside [-1, 1], as numpy gives for the Gram
+# matrix of normalised rows, are set to +-1: by Cauchy-Schwarz the true
+# value lies inside; beyond that tolerance a value is an error
+_CORR_TOL = 64 * 2.0 ** -53
+
+
+def _clamp_corr(rho):
+    r = np.asarray(rho, dtype=float)
+    if r.size and not np.all(np.isfinite(r)):
+        raise ValueError("rho must be finite (a NaN or an infinite correlation was given)")
+    over = np.abs(r) > 1
+    if np.any(over):
+        if np.any(np.abs(r) > 1 + _CORR_TOL):
+            i = int(np.argmax(np.abs(r).ravel()))
+            raise ValueError("rho must lie in [-1, 1]: %r at index %d" % (float(r.ravel()[i]), i))
+        r = np.clip(r, -1.0, 1.0)
+        return r if np.ndim(rho) else float(r)
+    return rho
+
+
 def _rho_arg(r):
     if isinstance(r, Ball):
         return r._raw()
@@ -148,6 +168,7 @@ class Activation(_dualact.Activation):
         if digits is None:
             if method != "auto" or degree:
                 raise ValueError("method and degree apply to the ball path (digits=...)")
+            rho = _clamp_corr(rho)
             v, e, m = self._dual_d(rho, int(depth), bool(ntk), int(derivative), bool(raw))
             # the double path's bounds assume libm's functions accurate to
             # a few ulps (docs/dual.md): an estimate

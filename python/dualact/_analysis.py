@@ -3,6 +3,7 @@ the paper's table; and the network-kernel function kernel_fn."""
 import collections
 import itertools
 import math
+import numbers
 
 import numpy as np
 
@@ -211,76 +212,166 @@ def _sq(b):
     return (m * m, 2 * b._exp, rad)
 
 
-Kernel = collections.namedtuple("Kernel", ["nngp", "ntk"])
+Kernel = collections.namedtuple("Kernel", ["nngp", "ntk", "nngp_err", "ntk_err", "bound", "reason"],
+                                defaults=(None, None, None, None))
 
 
-def kernel_fn(act, depth, sw2=1.0, sb2=0.0, param="ntk", normalized=False, digits=16):
-    """neural-tangents-style kernel_fn(x1, x2=None, get=('nngp', 'ntk')).
-
-    The network Dense(sw2, sb2), then depth blocks (act, Dense(sw2, sb2)),
-    in the NTK parameterisation (neural-tangents' default): x1 (n1 x d)
-    and x2 (n2 x d, default x1) give the input kernels x.x'/d, and each
-    layer maps them through the library's general-variance kernels
-    E[s(u)s(v)], E[s'(u)s'(v)] (closed forms or the Hermite series,
-    in double by da_netk_eval_fast when the activation has a closed form,
-    else da_netk_eval_d, each entry to about 15-16 digits, an estimate):
-        K <- sw2 E[s(u) s(v)] + sb2,   Theta <- K + sw2 E[s'(u) s'(v)] Theta.
-    fn returns a Kernel(nngp, ntk) namedtuple of n1 x n2 arrays (or one
-    array when get is a single name).  The recursion itself runs in double
-    here, so the entries are accurate to about 1e-15 relative, not proved
-    (an estimate whatever da_netk_rigorous says of the kernel's balls);
-    `dualact kernel` gives balls labelled rigorous or estimate.
-    Activation.kernel(...) is this function.
-    param='standard' is available from the CLI (kernel --param standard)."""
-    a = as_activation(act)
-    if param != "ntk":
-        raise ValueError("kernel_fn implements param='ntk'; the standard parameterisation is "
-                         "available from the CLI: dualact kernel --param standard")
+def _check_depth(depth):
+    """depth as an int: integers only (no 2.5, no True), >= 0."""
+    if isinstance(depth, bool) or not isinstance(depth, (numbers.Integral, np.integer)):
+        if isinstance(depth, (float, np.floating)) and float(depth).is_integer():
+            depth = int(depth)
+        else:
+            raise ValueError("depth must be a non-negative integer, not %r" % (depth,))
     depth = int(depth)
     if depth < 0:
-        raise ValueError("depth must be >= 0")
-    sw2, sb2 = float(sw2), float(sb2)
+        raise ValueError("depth must be a non-negative integer, not %d" % depth)
+    if depth > 100000:
+        raise ValueError("depth %d is above the limit 100000" % depth)
+    return depth
 
-    def ev(q1, q2, c, deriv):
-        q1, q2, c = np.broadcast_arrays(q1, q2, c)
-        shape = c.shape
-        v, e = a._netk(np.ascontiguousarray(q1, float).ravel(),
-                       np.ascontiguousarray(q2, float).ravel(),
-                       np.ascontiguousarray(c, float).ravel(), deriv=deriv, digits=int(digits),
-                       normalized=bool(normalized), fast=True)
-        return v.reshape(shape)
+
+def _check_variance(name, v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ValueError("%s must be a number, not %r" % (name, v)) from None
+    if not math.isfinite(f) or f < 0:
+        raise ValueError("%s must be a finite number >= 0, not %r" % (name, v))
+    return f
+
+
+def _data(x, name):
+    X = np.asarray(x, dtype=float)
+    if X.ndim == 1:
+        X = X[None, :]
+    if X.ndim != 2:
+        raise ValueError("%s must be an n x d array" % name)
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError("%s has no rows or no columns" % name)
+    if not np.all(np.isfinite(X)):
+        bad = int(np.argmax(~np.all(np.isfinite(X), axis=1)))
+        raise ValueError("%s: row %d has a value that is not finite" % (name, bad + 1))
+    return np.ascontiguousarray(X)
+
+
+class _Progress:
+    """The poll callback of the matrix engine: the caller's progress(fraction),
+    and a line on stderr when it is a terminal, once a call has run 2 s."""
+
+    def __init__(self, user):
+        import sys
+        import time
+        self.user, self.t0, self.last, self.time = user, time.monotonic(), 0.0, time
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, fraction):
+        if self.user is not None:
+            self.user(fraction)
+        t = self.time.monotonic() - self.t0
+        if self.tty and t > 2 and t - self.last > 0.5:
+            import sys
+            self.last = t
+            self.shown = True
+            sys.stderr.write("\rdualact: kernel matrix %3.0f%% (%.0f s)" % (100 * fraction, t))
+            sys.stderr.flush()
+
+    def end(self):
+        if self.shown:
+            import sys
+            sys.stderr.write("\n")
+
+
+def kernel_fn(act, depth, sw2=1.0, sb2=0.0, param="ntk", normalized=False, digits=None,
+              threads=None, progress=None, width=None, bias=True):
+    """neural-tangents-style kernel_fn(x1, x2=None, get=('nngp', 'ntk')).
+
+    The network Dense(sw2, sb2), then depth blocks (act, Dense(sw2, sb2)):
+    x1 (n1 x d) and x2 (n2 x d, default x1) give the input kernels x.x'/d,
+    and each layer maps them (docs/numerics.md section 7):
+        K <- sw2 E[s(u) s(v)] + sb2,   Theta <- K + sw2 E[s'(u) s'(v)] Theta
+    (param='ntk', neural-tangents' default; param='standard' with width,
+    the hidden width, as the CLI's kernel --param standard).
+
+    fn returns a Kernel namedtuple (nngp, ntk, nngp_err, ntk_err, bound,
+    reason), or one array when get is a single name.  In double (digits
+    None): the kernel-matrix engine, every entry with an error bound
+    (nngp_err, ntk_err, float32 arrays, rounded upwards); bound is
+    'estimate' and reason says why (docs/python.md).  With digits=D: object
+    arrays of Balls (every pair through the proved ball path, as the CLI's
+    kernel; n up to a few hundred, slow for activations without a closed
+    form), bound 'rigorous' when every ball is a proof; the err fields are
+    then the balls' radii.  threads: of the engine (None: all cores).
+    progress: a function of the fraction done, called between blocks.
+    Ctrl-C raises KeyboardInterrupt within a fraction of a second."""
+    a = as_activation(act)
+    if param not in ("ntk", "standard"):
+        raise ValueError("param must be 'ntk' or 'standard', not %r" % (param,))
+    depth = _check_depth(depth)
+    sw2 = _check_variance("sw2", sw2)
+    sb2 = _check_variance("sb2", sb2)
+    if param == "standard":
+        if width is None or isinstance(width, bool) or int(width) != width or int(width) <= 0:
+            raise ValueError("the standard parameterisation needs width, the hidden width "
+                             "(a positive integer)")
+        width = int(width)
+    else:
+        width = 0
+    if not bias and param == "ntk":
+        raise ValueError("bias=False applies to the standard parameterisation")
+    if not bias and sb2 != 0:
+        raise ValueError("bias=False needs sb2 = 0")
+    if digits is not None:
+        if isinstance(digits, bool) or int(digits) != digits or not 1 <= int(digits) <= 1000:
+            raise ValueError("digits must be an integer in [1, 1000]")
+        digits = int(digits)
+    if threads is None:
+        threads = 0
+    elif isinstance(threads, bool) or int(threads) != threads or int(threads) < 1:
+        raise ValueError("threads must be a positive integer")
+    if progress is not None and not callable(progress):
+        raise ValueError("progress must be a function of the fraction done")
+    pcode = 0 if param == "ntk" else 1
 
     def fn(x1, x2=None, get=("nngp", "ntk")):
-        X1 = np.atleast_2d(np.asarray(x1, dtype=float))
-        same = x2 is None
-        X2 = X1 if same else np.atleast_2d(np.asarray(x2, dtype=float))
-        if X1.ndim != 2 or X2.ndim != 2 or X1.shape[1] != X2.shape[1]:
-            raise ValueError("x1 and x2 must be n1 x d and n2 x d arrays")
-        d = X1.shape[1]
-        K = sw2 * (X1 @ X2.T) / d + sb2
-        q1 = sw2 * np.einsum("ij,ij->i", X1, X1) / d + sb2
-        q2 = q1 if same else sw2 * np.einsum("ij,ij->i", X2, X2) / d + sb2
-        T = K.copy()
-        for _ in range(depth):
-            Q1, Q2 = q1[:, None], q2[None, :]
-            lim = np.sqrt(Q1 * Q2)
-            C = np.clip(K, -lim, lim)          # rounding must not leave |c| <= sqrt(q1 q2)
-            if same:
-                np.fill_diagonal(C, q1)         # x = x': the diagonal entries exactly
-            E = ev(Q1, Q2, C, 0)
-            Ed = ev(Q1, Q2, C, 1)
-            Kn = sw2 * E + sb2
-            T = Kn + sw2 * Ed * T
-            K = Kn
-            q1n = sw2 * ev(q1, q1, q1, 0) + sb2
-            q2 = q1n if same else sw2 * ev(q2, q2, q2, 0) + sb2
-            q1 = q1n
-        out = {"nngp": K, "ntk": T}
-        if isinstance(get, str):
-            return out[get]
-        for g in get:
-            if g not in out:
+        names = (get,) if isinstance(get, str) else tuple(get)
+        for g in names:
+            if g not in ("nngp", "ntk"):
                 raise ValueError("get: 'nngp' and/or 'ntk', not %r" % (g,))
-        return Kernel(*(out[g] if g in get else None for g in ("nngp", "ntk")))
+        X1 = _data(x1, "x1")
+        X2 = None if x2 is None else _data(x2, "x2")
+        if X2 is not None and X2.shape[1] != X1.shape[1]:
+            raise ValueError("x1 and x2 must have the same number of columns")
+        p = _Progress(progress)
+        try:
+            if digits is None:
+                K, eK, T, eT, terms, reason = a._netk_matrix(
+                    X1, X2, depth, sw2, sb2, param=pcode, width=width, bias=bool(bias),
+                    normalized=bool(normalized), threads=int(threads), progress=p)
+                out = Kernel(K, T, eK, eT, "estimate", reason)
+            else:
+                Kb, Tb, rig, reason = a._netk_balls(
+                    X1, X2, depth, _dec(sw2), _dec(sb2), digits, param=pcode, width=width,
+                    bias=bool(bias), normalized=bool(normalized), progress=p)
+                kind = bound_kind(rig)
+                shape = (X1.shape[0], X1.shape[0] if X2 is None else X2.shape[0])
+                K = np.empty(len(Kb), dtype=object)
+                T = np.empty(len(Tb), dtype=object)
+                K[:] = [Ball._from_raw(t, kind) for t in Kb]
+                T[:] = [Ball._from_raw(t, kind) for t in Tb]
+                K, T = K.reshape(shape), T.reshape(shape)
+                eK = np.array([b.rad for b in K.ravel()], dtype=float).reshape(shape)
+                eT = np.array([b.rad for b in T.ravel()], dtype=float).reshape(shape)
+                out = Kernel(K, T, eK, eT, kind, reason if not rig else "")
+        finally:
+            p.end()
+        if isinstance(get, str):
+            return out.nngp if get == "nngp" else out.ntk
+        if "nngp" not in names:
+            out = out._replace(nngp=None, nngp_err=None)
+        if "ntk" not in names:
+            out = out._replace(ntk=None, ntk_err=None)
+        return out
 
     return fn

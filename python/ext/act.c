@@ -465,6 +465,7 @@ static PyMethodDef act_methods[] = {
     {"_dual_d", (PyCFunction)(void (*)(void))daext_act_dual_d, METH_VARARGS | METH_KEYWORDS, NULL},
     {"_netk", (PyCFunction)(void (*)(void))daext_act_netk, METH_VARARGS | METH_KEYWORDS, NULL},
     {"_netk_matrix", (PyCFunction)(void (*)(void))daext_act_netk_matrix, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"_netk_balls", (PyCFunction)(void (*)(void))daext_act_netk_balls, METH_VARARGS | METH_KEYWORDS, NULL},
     {"_closed_form", act_closed_form, METH_NOARGS, NULL},
     {"_diff_text", act_diff_text, METH_VARARGS, NULL},
     {"_derivative", act_derivative, METH_NOARGS, NULL},

@@ -568,3 +568,185 @@ PyObject *daext_act_netk_matrix(PyObject *self, PyObject *args, PyObject *kw)
     return Py_BuildValue("(NNNNls)", (PyObject *)K, (PyObject *)eK, (PyObject *)T,
                          (PyObject *)eT, info.terms, info.reason);
 }
+
+/* the input kernel of rows x, y (dimension d) as balls: the dot products
+ * at 256 bits (exact but for the last of d roundings), divided by d */
+static void dot_ball(da_ball r, const double *x, const double *y, size_t d)
+{
+    mpfr_t s, t;
+    mpfr_inits2(256, s, t, (mpfr_ptr)0);
+    mpfr_set_zero(s, 1);
+    double ab = 0;
+    for (size_t i = 0; i < d; i++) {
+        mpfr_set_d(t, x[i], MPFR_RNDN);
+        mpfr_mul_d(t, t, y[i], MPFR_RNDN);   /* exact: 106 bits */
+        mpfr_add(s, s, t, MPFR_RNDN);
+        ab += fabs(x[i] * y[i]);
+    }
+    mpfr_div_ui(r->mid, s, (unsigned long)d, MPFR_RNDN);
+    /* d + 1 roundings at 2^-256 relative to the sum of |terms|, and d */
+    mpfr_set_d(r->rad, ab / (double)d, MPFR_RNDU);
+    mpfr_mul_2si(r->rad, r->rad, -240, MPFR_RNDU);
+    mpfr_clears(s, t, (mpfr_ptr)0);
+}
+
+/* _netk_balls(x1, x2, depth, sw2, sb2, digits, param=0, width=0, bias=True,
+ * normalized=False, progress=None) -> (nngp, ntk, rigorous, reason): the
+ * network kernels of every pair of rows as balls (da_netk_network on the
+ * input kernel, one pair at a time; the coefficient sets of the n
+ * variances per layer are cached by the da_netk), as lists of lists of
+ * (man, exp, rad) tuples.  sw2 and sb2 are decimal strings (exact). */
+PyObject *daext_act_netk_balls(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"x1", "x2", "depth", "sw2", "sb2", "digits", "param", "width",
+                             "bias", "normalized", "progress", NULL};
+    PyObject *o1, *o2, *progress = NULL;
+    const char *sw2s, *sb2s;
+    long depth, digits, width = 0;
+    int param = 0, bias = 1, normalized = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOlssl|ilppO", kwlist, &o1, &o2, &depth, &sw2s,
+                                     &sb2s, &digits, &param, &width, &bias, &normalized,
+                                     &progress))
+        return NULL;
+    daext_act *a = (daext_act *)self;
+    if (!daext_act_get(self))
+        return NULL;
+    PyArrayObject *x1 = (PyArrayObject *)PyArray_FROM_OTF(o1, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
+    PyArrayObject *x2 = o2 == Py_None ? NULL
+                        : (PyArrayObject *)PyArray_FROM_OTF(o2, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
+    if (!x1 || (o2 != Py_None && !x2)) {
+        Py_XDECREF(x1);
+        Py_XDECREF(x2);
+        return NULL;
+    }
+    if (PyArray_NDIM(x1) != 2 || (x2 && (PyArray_NDIM(x2) != 2 ||
+                                         PyArray_DIM(x2, 1) != PyArray_DIM(x1, 1)))) {
+        Py_DECREF(x1);
+        Py_XDECREF(x2);
+        PyErr_SetString(PyExc_ValueError, "x1 and x2 must be n1 x d and n2 x d arrays");
+        return NULL;
+    }
+    size_t n1 = (size_t)PyArray_DIM(x1, 0), d = (size_t)PyArray_DIM(x1, 1);
+    size_t n2 = x2 ? (size_t)PyArray_DIM(x2, 0) : n1;
+    const double *X1 = PyArray_DATA(x1), *X2 = x2 ? PyArray_DATA(x2) : X1;
+    size_t np = n1 * n2;
+    da_netk_layer *rows = malloc((size_t)(depth + 1) * sizeof *rows);
+    da_ball_struct *K = malloc((np + 1) * sizeof *K), *T = malloc((np + 1) * sizeof *T);
+    if (!rows || !K || !T || depth < 0 || d == 0) {
+        free(rows); free(K); free(T);
+        Py_DECREF(x1);
+        Py_XDECREF(x2);
+        if (depth < 0 || d == 0)
+            PyErr_SetString(PyExc_ValueError, "depth must be >= 0 and the dimension > 0");
+        else
+            PyErr_NoMemory();
+        return NULL;
+    }
+    daext_err er = {0};
+    mx_poll_ctx pc = {progress, 0};
+    int rig = 0;
+    char reason[320] = "";
+    size_t done = 0;
+    Py_BEGIN_ALLOW_THREADS
+    daext_lock(a);
+    da_netk_opts o;
+    da_netk_opts_init(&o);
+    o.digits = digits;
+    o.normalized = normalized;
+    da_netk *k = NULL;
+    int st = da_netk_new(&k, a->act, &o);
+    da_netk_net net;
+    da_netk_net_init(&net);
+    mpfr_prec_t p = (mpfr_prec_t)((double)(digits + 10) * 3.3219280948873622) + 64;
+    da_ball_init2(&net.sw2, p);
+    da_ball_init2(&net.sb2, p);
+    /* the decimals exactly when they fit, else within an ulp */
+    if (mpfr_strtofr(net.sw2.mid, sw2s, NULL, 10, MPFR_RNDN) != 0)
+        mpfr_mul_2si(net.sw2.rad, net.sw2.mid, -(long)p + 1, MPFR_RNDU), mpfr_abs(net.sw2.rad, net.sw2.rad, MPFR_RNDU);
+    else
+        mpfr_set_zero(net.sw2.rad, 1);
+    if (mpfr_strtofr(net.sb2.mid, sb2s, NULL, 10, MPFR_RNDN) != 0)
+        mpfr_mul_2si(net.sb2.rad, net.sb2.mid, -(long)p + 1, MPFR_RNDU), mpfr_abs(net.sb2.rad, net.sb2.rad, MPFR_RNDU);
+    else
+        mpfr_set_zero(net.sb2.rad, 1);
+    net.depth = depth;
+    net.param = param;
+    net.width = width;
+    net.bias = bias;
+    net.dim = (long)d;
+    da_ball q1, q2, c;
+    da_ball_init2(q1, 300); da_ball_init2(q2, 300); da_ball_init2(c, 300);
+    for (size_t t = 0; t < np; t++) {
+        da_ball_init2(&K[t], p);
+        da_ball_init2(&T[t], p);
+    }
+    for (size_t i = 0; !st && i < n1; i++) {
+        for (size_t j = 0; !st && j < n2; j++) {
+            size_t ij = i * n2 + j;
+            if (!x2 && j < i) {
+                da_ball_set(&K[ij], &K[j * n2 + i]);
+                da_ball_set(&T[ij], &T[j * n2 + i]);
+                continue;
+            }
+            dot_ball(q1, X1 + i * d, X1 + i * d, d);
+            dot_ball(q2, X2 + j * d, X2 + j * d, d);
+            dot_ball(c, X1 + i * d, X2 + j * d, d);
+            net.identical = !x2 && i == j;
+            for (long l = 0; l <= depth; l++)
+                da_netk_layer_init(&rows[l]);
+            int s2 = da_netk_network(rows, k, &net, q1, q2, c);
+            if (s2 && s2 != DA_EACCURACY && s2 != DA_EINFINITE)
+                st = s2;
+            da_ball_set(&K[ij], &rows[depth].nngp);
+            da_ball_set(&T[ij], &rows[depth].ntk);
+            for (long l = 0; l <= depth; l++)
+                da_netk_layer_clear(&rows[l]);
+            done++;
+        }
+        if (!st && mx_poll(&pc, (double)(i + 1) / (double)n1))
+            st = DA_EINTR;   /* the Python exception is set */
+    }
+    daext_err_grab(&er, st);
+    if (k) {
+        rig = da_netk_rigorous(k);
+        snprintf(reason, sizeof reason, "%s", da_netk_bound_reason(k));
+    }
+    da_ball_clear(q1); da_ball_clear(q2); da_ball_clear(c);
+    da_ball_clear(&net.sw2);
+    da_ball_clear(&net.sb2);
+    da_netk_free(k);
+    daext_unlock(a);
+    Py_END_ALLOW_THREADS
+    (void)done;
+    Py_DECREF(x1);
+    Py_XDECREF(x2);
+    PyObject *res = NULL;
+    if (er.status) {
+        if (!(pc.raised && PyErr_Occurred()))
+            daext_raise(&er);
+    } else {
+        PyObject *lk = PyList_New((Py_ssize_t)np), *lt = PyList_New((Py_ssize_t)np);
+        for (size_t t = 0; lk && lt && t < np; t++) {
+            PyObject *u = daext_ball_tuple(&K[t]), *v = daext_ball_tuple(&T[t]);
+            if (!u || !v) {
+                Py_XDECREF(u); Py_XDECREF(v);
+                Py_CLEAR(lk);
+                break;
+            }
+            PyList_SET_ITEM(lk, (Py_ssize_t)t, u);
+            PyList_SET_ITEM(lt, (Py_ssize_t)t, v);
+        }
+        if (lk && lt)
+            res = Py_BuildValue("(NNis)", lk, lt, rig, reason);
+        else {
+            Py_XDECREF(lk);
+            Py_XDECREF(lt);
+        }
+    }
+    for (size_t t = 0; t < np; t++) {
+        da_ball_clear(&K[t]);
+        da_ball_clear(&T[t]);
+    }
+    free(rows); free(K); free(T);
+    return res;
+}

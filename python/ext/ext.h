@@ -81,6 +81,7 @@ const da_dual *daext_dual_d(daext_act *a, int raw);
 PyObject *daext_act_dual_d(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_act_netk(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_act_netk_matrix(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *daext_act_netk_balls(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_act_eval_d(PyObject *self, PyObject *args);
 PyObject *daext_act_coeffs_d(PyObject *self, PyObject *args);
 PyObject *daext_gram(PyObject *self, PyObject *args, PyObject *kw);
