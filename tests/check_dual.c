@@ -901,7 +901,7 @@ int main(void)
 {
     Suite *s = suite_create("dual");
     TCase *tc = tcase_create("dual");
-    tcase_set_timeout(tc, 120);
+    tu_limits(tc, 120, 1);
     tcase_add_test(tc, test_closed_vs_series);
     tcase_add_test(tc, test_recognition);
     tcase_add_test(tc, test_identities);
