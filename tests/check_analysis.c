@@ -713,7 +713,7 @@ int main(void)
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);
-        tcase_set_timeout(tc, tu_timeout(60));
+        tu_limits(tc, 60, 1);
         for (int i = 0; groups[g].t[i]; i++)
             tcase_add_test(tc, groups[g].t[i]);
         suite_add_tcase(s, tc);

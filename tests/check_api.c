@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "testutil.h"
 
 static da_act *mkact(const char *spec)
 {
@@ -339,7 +340,7 @@ int main(void)
 {
     Suite *s = suite_create("api");
     TCase *tc = tcase_create("conventions");
-    tcase_set_timeout(tc, 120);
+    tu_limits(tc, 120, 1);
     tcase_add_test(tc, test_statuses_positive);
     tcase_add_test(tc, test_nice_ticks_status);
     tcase_add_test(tc, test_constructors);

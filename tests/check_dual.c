@@ -455,6 +455,38 @@ START_TEST(test_fixed_points_alloc_failure)
 }
 END_TEST
 
+/* da_kmap_rates_compute checks its divisions (issue 21: a ball of f(1)
+ * containing 0 gave kappa = NaN +- Inf with DA_OK).  The raw tanh dual
+ * prepared after its time limit has passed (spent before the work starts,
+ * so the test does not depend on the machine's speed) has f(1) = E tanh^2
+ * as a wide ball around 0: DA_EDOM, a message, no ball that looks like a
+ * value, the class undecided.  The same dual with time: DA_OK. */
+START_TEST(test_rates_status)
+{
+    da_act *a = mkact("tanh");
+    da_set_time_limit(1e-9);
+    da_dual *bad = mkdual(a, 30, 1, DA_DUAL_SERIES, 12, 1);
+    da_set_time_limit(0);
+    da_kmap_rates r;
+    da_kmap_rates_init(&r);
+    int st = da_kmap_rates_compute(&r, bad);
+    ck_assert_msg(st == DA_EDOM, "status %d (%s)", st, da_errmsg());
+    ck_assert_msg(strstr(da_errmsg(), "not separated from 0") != NULL, "%s", da_errmsg());
+    ck_assert(mpfr_nan_p(r.kappa0.mid) && mpfr_inf_p(r.kappa0.rad));
+    ck_assert(mpfr_nan_p(r.rate0.mid) && mpfr_inf_p(r.rate0.rad));
+    ck_assert(mpfr_nan_p(r.rate1.mid) && mpfr_inf_p(r.rate1.rad) && !r.rate1_infinite);
+    ck_assert_int_eq(r.jh_case, DA_JH_UNDECIDED);
+    da_dual *good = mkdual(a, 30, 1, DA_DUAL_AUTO, 0, 1);
+    ck_assert_int_eq(da_kmap_rates_compute(&r, good), DA_OK);
+    ck_assert(mpfr_number_p(r.kappa0.mid) && mpfr_number_p(r.rate0.mid) && mpfr_number_p(r.rate1.mid));
+    ck_assert_int_eq(mpfr_get_prec(r.kappa0.mid), da_dual_prec(good));
+    da_kmap_rates_clear(&r);
+    da_dual_free(bad);
+    da_dual_free(good);
+    da_act_free(a);
+}
+END_TEST
+
 START_TEST(test_fixed_points)
 {
     da_act *a = mkact("relu");
@@ -869,7 +901,7 @@ int main(void)
 {
     Suite *s = suite_create("dual");
     TCase *tc = tcase_create("dual");
-    tcase_set_timeout(tc, 120);
+    tu_limits(tc, 120, 1);
     tcase_add_test(tc, test_closed_vs_series);
     tcase_add_test(tc, test_recognition);
     tcase_add_test(tc, test_identities);
@@ -879,6 +911,7 @@ int main(void)
     tcase_add_test(tc, test_ntk_double);
     tcase_add_test(tc, test_honesty_200);
     tcase_add_test(tc, test_fixed_points);
+    tcase_add_test(tc, test_rates_status);
     tcase_add_test(tc, test_fixed_points_alloc_failure);
     tcase_add_test(tc, test_meanfield);
     tcase_add_test(tc, test_duals_raw_file);

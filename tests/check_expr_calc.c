@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "testutil.h"
 
 /* ---- helpers -------------------------------------------------------- */
 
@@ -771,7 +772,7 @@ int main(void)
 {
     Suite *s = suite_create("expr_calc");
     TCase *tc = tcase_create("calc");
-    tcase_set_timeout(tc, 60);
+    tu_limits(tc, 60, 1);
     tcase_add_loop_test(tc, test_diff_fd, 0, (int)(sizeof dcases / sizeof *dcases));
     tcase_add_test(tc, test_simplify);
     tcase_add_test(tc, test_diff_readable);

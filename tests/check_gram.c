@@ -155,7 +155,7 @@ int main(void)
 {
     Suite *s = suite_create("gram");
     TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 300);
+    tu_limits(tc, 300, 1);
     tcase_add_test(tc, test_against_mpmath);
     tcase_add_test(tc, test_cap);
     tcase_add_test(tc, test_entries_estimate);

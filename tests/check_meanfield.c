@@ -191,7 +191,7 @@ int main(void)
 {
     Suite *s = suite_create("meanfield");
     TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 300);
+    tu_limits(tc, 300, 1);
     tcase_add_test(tc, test_refs);
     tcase_add_test(tc, test_critical);
     tcase_add_test(tc, test_inf);

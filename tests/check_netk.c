@@ -772,7 +772,7 @@ int main(void)
 {
     Suite *s = suite_create("netk");
     TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 600);
+    tu_limits(tc, 600, 1);
     tcase_add_test(tc, test_refs_ntk);
     tcase_add_test(tc, test_refs_standard);
     tcase_add_test(tc, test_series_vs_closed);

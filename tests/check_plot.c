@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ */
 /* helpers */
@@ -539,7 +540,7 @@ int main(void)
 {
     Suite *s = suite_create("plot");
     TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 60);
+    tu_limits(tc, 60, 1);
     tcase_add_test(tc, test_nice_ticks_fixed_cases);
     tcase_add_test(tc, test_nice_ticks_random);
     tcase_add_test(tc, test_tick_labels);

@@ -270,7 +270,7 @@ int main(void)
 {
     Suite *s = suite_create("quad");
     TCase *tc = tcase_create("rules");
-    tcase_set_timeout(tc, 120);
+    tu_limits(tc, 120, 1);
     tcase_add_test(tc, gh_small);
     tcase_add_test(tc, gh_large);
     tcase_add_test(tc, gh_cache);

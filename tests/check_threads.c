@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dualact.h"
+#include "testutil.h"
 
 #define NTHREADS 4
 
@@ -167,7 +168,7 @@ int main(void)
 {
     Suite *s = suite_create("threads");
     TCase *tc = tcase_create("threads");
-    tcase_set_timeout(tc, 300);
+    tu_limits(tc, 300, 4);
     tcase_add_test(tc, test_four_threads);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

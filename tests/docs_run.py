@@ -21,6 +21,7 @@ list is explicit, and an entry that no longer matches a page fails.
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,36 @@ MASKS = [
     (re.compile(r'(dualact|libdualact) \d+\.\d+(\.\d+)?\S*'), r'\1 VERSION'),
     (re.compile(r'\b\d+(\.\d+)?(e[-+]?\d+)? ?(s|ms|seconds)\b(?! *\()'), 'TIME'),
 ]
-TIMEOUT = 120
+# Each command may use CPU_LIMIT seconds of CPU time (RLIMIT_CPU in the
+# shell that runs it and in each of its processes; scaled by
+# DUALACT_TEST_MULTIPLIER), which a loaded machine does not use up; the
+# wall-clock limit only catches a command that hangs without computing, so
+# it is WALL_FACTOR times longer (a docs example under ASan on a loaded
+# machine once took over 120 s of wall-clock time; it needs about 20 s of
+# CPU time without sanitizers).
+def _multiplier():
+    try:
+        m = int(os.environ.get('DUALACT_TEST_MULTIPLIER', '') or 0)
+    except ValueError:
+        m = 0
+    if m < 1:
+        h = os.environ.get('DUALACT_TEST_HEAVY', '')
+        m = 10 if h not in ('', '0') else 1
+    return min(m, 1000)
+
+
+CPU_LIMIT = 120 * _multiplier()
+if os.environ.get('DUALACT_SANITIZE', '0') == '1':
+    CPU_LIMIT *= 4      # tests/sanitize.sh: ASan + UBSan cost 2-4x the CPU
+WALL_FACTOR = 10
+TIMEOUT = CPU_LIMIT * WALL_FACTOR
+
+
+def _limit_cpu():
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    want = CPU_LIMIT if hard == resource.RLIM_INFINITY else min(CPU_LIMIT, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (want, hard))
 
 
 def mask(lines):
@@ -220,9 +250,13 @@ def main():
             workdirs[page] = wd
         try:
             r = subprocess.run(['/bin/sh', '-c', cmd], cwd=wd, env=env, timeout=TIMEOUT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=_limit_cpu)
         except subprocess.TimeoutExpired:
-            print('not ok %d - %s (timed out after %d s)' % (n, where, TIMEOUT))
+            print('not ok %d - %s (hung: no result after %d s of wall-clock time)' % (n, where, TIMEOUT))
+            continue
+        if r.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU):
+            print('not ok %d - %s (used up its %d s of CPU time)' % (n, where, CPU_LIMIT))
             continue
         real = (r.stdout + r.stderr).decode('utf-8', 'replace').split('\n')
         if setup:

@@ -10,8 +10,14 @@
 # `pkg-config --cflags --libs dualact` against the installed copy only
 # (PKG_CONFIG_SYSROOT_DIR maps the configured prefix into the DESTDIR), runs
 # it and the installed `dualact`, renders the installed man page, and checks
-# that `make uninstall` removes every file again.  TAP output; exit status 1
-# when a check fails.
+# that `make uninstall` removes every file again, including the bytecode
+# that importing the installed Python package writes (PYTHONDONTWRITEBYTECODE
+# is unset for that import, as on a fresh machine).  It also checks what
+# `make install` says about the dynamic loader (ldconfig in a directory it
+# searches, a run path elsewhere) and that the Python package goes where
+# the configured Python looks when the prefix is one of its own (on Debian,
+# /usr/local -> /usr/local/lib/python3.X/dist-packages).  TAP output; exit
+# status 1 when a check fails.
 set -u
 builddir=$(cd "${1:-.}" && pwd)
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,10 +29,10 @@ dest="$tmp/dest"
 n=0
 fail=0
 ok() { n=$((n+1)); echo "ok $n - $1"; }
-notok() { n=$((n+1)); fail=1; echo "not ok $n - $1"; }
+notok() { n=$((n+1)); fail=1; echo "not ok $n - $1"; return 1; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 
-echo "1..15"
+echo "1..20"
 # every installed stage header compiles on its own, and the umbrella too
 hdr_alone() {
   for h in "$root$includedir"/dualact.h "$root$includedir"/dualact/*.h; do
@@ -36,8 +42,9 @@ hdr_alone() {
   done
   return 0
 }
-# the configured directories, from the Makefile
-var() { "$MAKE" -s -C "$builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK'
+# the configured directories, from the Makefile (the last line: a Makefile
+# regenerated on the way prints more)
+var() { "$MAKE" -s -C "$builddir" --no-print-directory -f Makefile -f - print-var VAR="$1" <<'MK' | tail -1
 print-var:
 	@echo $($(VAR))
 MK
@@ -57,6 +64,17 @@ python_built=$(var DUALACT_PYTHON_BUILT)
 install_rc=$?
 check "make install DESTDIR=... succeeds" "[ $install_rc -eq 0 ]"
 [ $install_rc -eq 0 ] || sed 's/^/# /' "$tmp/install.log" | tail -20
+
+# what make install says about the loader: ldconfig where the loader looks
+# (/usr/lib always is), a run path elsewhere (a scratch directory never is)
+check "make install says how programs find libdualact (ldconfig or a run path)" \
+  "grep -q '^dualact: libdualact is installed in $libdir' '$tmp/install.log' && grep -q -e '^dualact: .*ldconfig' -e '^dualact: .*-Wl,-rpath,$libdir' '$tmp/install.log'" \
+  || sed 's/^/# /' "$tmp/install.log" | tail -5
+"$MAKE" -s -C "$builddir" --no-print-directory install-hint-lib libdir=/usr/lib > "$tmp/hint-sys.log" 2>&1
+"$MAKE" -s -C "$builddir" --no-print-directory install-hint-lib libdir="$tmp/elsewhere/lib" > "$tmp/hint-other.log" 2>&1
+check "the hint: ldconfig for /usr/lib, -Wl,-rpath,DIR and LD_LIBRARY_PATH=DIR for another libdir" \
+  "grep -q 'ldconfig' '$tmp/hint-sys.log' && ! grep -q 'rpath' '$tmp/hint-sys.log' && grep -q -- '-Wl,-rpath,$tmp/elsewhere/lib' '$tmp/hint-other.log' && grep -q 'LD_LIBRARY_PATH=$tmp/elsewhere/lib' '$tmp/hint-other.log' && ! grep -q ldconfig '$tmp/hint-other.log'" \
+  || sed 's/^/# /' "$tmp/hint-sys.log" "$tmp/hint-other.log"
 
 check "installed: bin/dualact, include/dualact.h and dualact/*.h, lib/libdualact, pkgconfig/dualact.pc" \
   "[ -x '$root$bindir/dualact' ] && [ -f '$root$includedir/dualact.h' ] && [ -f '$root$includedir/dualact/core.h' ] && [ -f '$root$includedir/dualact/report.h' ] && ls '$root$libdir'/libdualact.* >/dev/null 2>&1 && [ -f '$root$libdir/pkgconfig/dualact.pc' ]"
@@ -105,19 +123,44 @@ fi
 if [ "$python_built" = yes ]; then
   check "installed: the Python package dualact in pyexecdir ($pyexecdir)" \
     "[ -f '$root$pyexecdir/dualact/__init__.py' ] && ls '$root$pyexecdir'/dualact/_dualact*.so >/dev/null 2>&1"
-  (cd "$tmp" && PYTHONPATH="$root$pyexecdir" "$python" -c "
+  # the prefix is one of the Python's own (a site directory lies under it):
+  # then pyexecdir must be one of its site directories, so that import
+  # dualact works after make install with nothing set (Debian's Python
+  # searches /usr/local/lib/python3.X/dist-packages, not automake's
+  # site-packages)
+  "$python" -c '
+import site, sys
+prefix, d = sys.argv[1].rstrip("/"), sys.argv[2]
+dirs = list(sys.path) + list(getattr(site, "getsitepackages", list)())
+mine = [x for x in dirs if x.startswith(prefix + "/")]
+print("# %s site directories under %s: %s" % (sys.executable, prefix, ", ".join(sorted(set(mine))) or "none"))
+sys.exit(0 if not mine or d in dirs else 1)' "$prefix" "$pyexecdir" > "$tmp/site.out" 2>&1
+  site_rc=$?
+  check "pyexecdir ($pyexecdir) is on $python's path when the prefix is one of its own" "[ $site_rc -eq 0 ]"
+  cat "$tmp/site.out"
+  # PYTHONDONTWRITEBYTECODE unset: the import writes __pycache__, as on a
+  # fresh machine, and make uninstall must remove it
+  (cd "$tmp" && unset PYTHONDONTWRITEBYTECODE && PYTHONPATH="$root$pyexecdir" "$python" -c "
 import dualact, os
 assert os.path.dirname(dualact.__file__).startswith('$root'), dualact.__file__
 print(dualact.Activation('x*tanh(softplus(x))').coeffs(degree=3, digits=40))") > "$tmp/py.out" 2>&1
   check "the installed Python package prints mish's coefficients as balls" \
     "[ $? -eq 0 ] && grep -q 'Ball(0.8975004197359161052477290554758058009365' '$tmp/py.out'"
   sed 's/^/# /' "$tmp/py.out" | head -5
+  check "the import wrote its bytecode (dualact/__pycache__), which uninstall must remove" \
+    "ls '$root$pyexecdir'/dualact/__pycache__/*.pyc >/dev/null 2>&1"
 else
   ok "installed: the Python package # SKIP not built"
+  ok "the installed Python package's directory # SKIP not built"
   ok "the installed Python package works # SKIP not built"
+  ok "the import wrote its bytecode # SKIP not built"
 fi
 
 "$MAKE" -C "$builddir" uninstall DESTDIR="$dest" > "$tmp/uninstall.log" 2>&1
-left=$(find "$dest" -type f 2>/dev/null | sed "s|$dest||")
-check "make uninstall removes every installed file" "[ -z \"\$left\" ]" || echo "# left: $left"
+left=$(find "$dest" ! -type d 2>/dev/null | sed "s|^$dest||")
+check "make uninstall removes every installed file, and the bytecode of the first import" "[ -z \"\$left\" ]" \
+  || echo "$left" | sed 's/^/# left: /'
+# an empty dualact/ left in a searched directory would import as a
+# namespace package
+check "make uninstall removes the Python package's directory" "[ ! -d '$root$pyexecdir/dualact' ]"
 exit $fail

@@ -28,7 +28,7 @@ make -j"$(nproc)" >/dev/null
 # leaks are checked too (LeakSanitizer is part of ASan on Linux)
 # DUALACT_SANITIZE=1: tests/python.test preloads the sanitizer runtimes of
 # $CC into the Python interpreter (which is not linked with them), without
-# leak checking, and skips its timing checks (docs/python.md)
+# leak checking, and skips its resident-size check (docs/python.md)
 DUALACT_SANITIZE=1 DUALACT_SANITIZE_CC="$CC" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     make -j"$(nproc)" check
 echo "sanitize.sh: the test suite passed under ASan + UBSan"

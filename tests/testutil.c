@@ -2,6 +2,7 @@
 #include "testutil.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 FILE *tu_open_data(const char *name)
 {
@@ -78,6 +79,34 @@ int tu_timeout(int base)
 {
     long m = tu_multiplier();
     return (int)(base * m < 100000 ? base * m : 100000);
+}
+
+/* the CPU allowance of each test, seconds (tu_limits; one test case per
+   program) */
+static long tu_cpu_limit;
+
+static void tu_cpu_setup(void)
+{
+    struct rusage ru;
+    struct rlimit rl;
+    if (tu_cpu_limit <= 0 || getrusage(RUSAGE_SELF, &ru) != 0 || getrlimit(RLIMIT_CPU, &rl) != 0)
+        return;
+    /* the soft limit only: it may be raised again for the next test (the
+       hard one could not be, without privileges) */
+    rlim_t want = (rlim_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1 + tu_cpu_limit);
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max)
+        want = rl.rlim_max;
+    rl.rlim_cur = want;
+    setrlimit(RLIMIT_CPU, &rl);
+}
+
+void tu_limits(TCase *tc, int base, int threads)
+{
+    long cpu = (long)tu_timeout(base) * (threads > 1 ? threads : 1);
+    tu_cpu_limit = cpu;
+    tcase_add_checked_fixture(tc, tu_cpu_setup, NULL);
+    long wall = (long)tu_timeout(base) * TU_WALL_FACTOR;
+    tcase_set_timeout(tc, (double)(wall < 1000000 ? wall : 1000000));
 }
 
 int tu_ball_contains(const da_ball_struct *b, const mpfr_t ref)

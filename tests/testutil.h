@@ -3,6 +3,7 @@
 #define DA_TESTUTIL_H
 
 #include <stdio.h>
+#include <check.h>
 #include "dualact.h"
 
 /* Open tests/data/NAME (under $top_srcdir, or TOP_SRCDIR). */
@@ -23,6 +24,16 @@ long tu_multiplier(void);
 int tu_heavy(void);
 /* A per-case timeout of base seconds at multiplier 1, scaled by it. */
 int tu_timeout(int base);
+/* The time limits of a test case, for a loaded machine: each test may use
+ * tu_timeout(base) seconds of CPU time per thread it runs (threads >= 1),
+ * enforced by RLIMIT_CPU in the process that runs the test (a checked
+ * fixture: the forked child, or the test runner under CK_FORK=no, counted
+ * from the CPU time already used), so a test that computes too long dies
+ * of SIGXCPU however busy the machine is; Check's own timeout, which is
+ * wall-clock time, only catches a test that hangs without computing: it
+ * is TU_WALL_FACTOR times the CPU allowance. */
+#define TU_WALL_FACTOR 5
+void tu_limits(TCase *tc, int base, int threads);
 
 /* |x - ref| <= rad (the ball contains ref), ref given as decimal text,
  * compared at 400 bits. */

@@ -81,7 +81,10 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     if (ff != FMT_CSV) {
         da_kmap_fixed_points(&fp, &nfp, d);
         da_kmap_rates_init(&rates);
-        have_rates = da_kmap_rates_compute(&rates, d) == DA_OK ? 1 : -1;
+        /* DA_EACCURACY: balls wider than the digits asked, still
+           enclosures (printed with their err); any other status: none */
+        int rst = da_kmap_rates_compute(&rates, d);
+        have_rates = rst == DA_OK || rst == DA_EACCURACY ? 1 : -1;
     }
     char v[4200], e[64], nv[4200], ne[64], rv[64], re[64];
     int w = (int)(digits + 8 > 50 ? 50 : digits + 8);

@@ -462,65 +462,121 @@ static int cmp_ball(const da_ball b, double v)
     return r;
 }
 
+/* q = t / f1 for a rate of kappa = f / f(1): DA_EDOM with a message when
+   the ball of f(1) = E sigma^2 contains 0 (q is then NaN +- Inf) */
+static int rate_div(da_ball q, const da_ball t, const da_ball f1, const char *what)
+{
+    if (da_ball_div(q, t, f1) == DA_OK)
+        return DA_OK;
+    return da_fail(DA_EDOM, "%s: sigma_hat(1) = E[sigma^2] = %.6g +- %.3g is not separated from 0, "
+                   "so kappa = sigma_hat / sigma_hat(1) is undefined", what,
+                   mpfr_get_d(f1->mid, MPFR_RNDN), mpfr_get_d(f1->rad, MPFR_RNDU));
+}
+
+/* the worse of two statuses where DA_OK < DA_EACCURACY (valid, wider
+   bounds) < any error */
+static int worse(int st, int s)
+{
+    return st && st != DA_EACCURACY ? st : s ? s : st;
+}
+
 int da_kmap_rates_compute(da_kmap_rates *r, const da_dual *d)
 {
     mpfr_prec_t p = d->prec;
-    /* a result struct: its balls take the working precision */
-    mpfr_set_prec(r->kappa0.mid, p);
-    mpfr_set_prec(r->rate0.mid, p);
-    mpfr_set_prec(r->rate1.mid, p);
     r->rate1_infinite = 0;
     r->jh_case = DA_JH_UNDECIDED;
-    da_ball x, f1, t;
+    /* computed in local balls (at the working precision), moved into r at
+       the end: r's members are the result only when they are complete */
+    da_ball x, f1, t, kappa0, rate0, rate1;
     da_ball_init2(x, p);
     da_ball_init2(f1, p);
     da_ball_init2(t, p);
-    int st;
+    da_ball_init2(kappa0, p);
+    da_ball_init2(rate0, p);
+    da_ball_init2(rate1, p);
+    int rate1_infinite = 0;
+    /* st: DA_OK, or DA_EACCURACY once an evaluation fell short of the
+       dual's digits (its ball is still an enclosure); any other status
+       stops */
+    int st = DA_OK, s;
     mpfr_set_ui(x->mid, 1, MPFR_RNDN);
-    st = da_dual_eval(f1, d, x, 0);
-    if (st && st != DA_EACCURACY)
+    if ((st = worse(st, da_dual_eval(f1, d, x, 0))) && st != DA_EACCURACY)
         goto out;
     mpfr_set_ui(x->mid, 0, MPFR_RNDN);
-    st = da_dual_eval(t, d, x, 0);
-    if (st && st != DA_EACCURACY)
+    if ((st = worse(st, da_dual_eval(t, d, x, 0))) && st != DA_EACCURACY)
         goto out;
-    da_ball_div(&r->kappa0, t, f1);
-    st = da_dual_eval(t, d, x, 1);
-    if (st && st != DA_EACCURACY)
+    if ((st = worse(st, rate_div(kappa0, t, f1, "kappa(0)"))) && st != DA_EACCURACY)
         goto out;
-    da_ball_div(&r->rate0, t, f1);
+    if ((st = worse(st, da_dual_eval(t, d, x, 1))) && st != DA_EACCURACY)
+        goto out;
+    if ((st = worse(st, rate_div(rate0, t, f1, "kappa'(0)"))) && st != DA_EACCURACY)
+        goto out;
     mpfr_set_ui(x->mid, 1, MPFR_RNDN);
-    st = da_dual_eval(t, d, x, 1);
-    if (st == DA_EINFINITE) {
-        r->rate1_infinite = 1;
-        mpfr_set_inf(r->rate1.mid, 1);
-        mpfr_set_zero(r->rate1.rad, 1);
-    } else if (st && st != DA_EACCURACY) {
-        goto out;
+    s = da_dual_eval(t, d, x, 1);
+    if (s == DA_EINFINITE) {
+        rate1_infinite = 1;
+        mpfr_set_inf(rate1->mid, 1);
+        mpfr_set_zero(rate1->rad, 1);
     } else {
-        da_ball_div(&r->rate1, t, f1);
+        if ((st = worse(st, s)) && st != DA_EACCURACY)
+            goto out;
+        if ((st = worse(st, rate_div(rate1, t, f1, "kappa'(1)"))) && st != DA_EACCURACY)
+            goto out;
     }
-    st = DA_OK;
     {
-        int k0 = cmp_ball(&r->kappa0, 0);
-        int s1 = r->rate1_infinite ? 1 : cmp_ball(&r->rate1, 1);
+        int k0 = cmp_ball(kappa0, 0);
+        int s1 = rate1_infinite ? 1 : cmp_ball(rate1, 1);
         double tol = pow(10.0, 1 - (double)d->digits);
-        int k0zero = k0 == 0 && mpfr_get_d(r->kappa0.rad, MPFR_RNDU) < tol;
+        int k0zero = k0 == 0 && mpfr_get_d(kappa0->rad, MPFR_RNDU) < tol;
         if (k0zero)
             r->jh_case = DA_JH_TO_ZERO;
         else if (k0 > 0 && s1 < 0)
             r->jh_case = DA_JH_TO_ONE;
         else if (k0 > 0 && s1 > 0)
             r->jh_case = DA_JH_INTERIOR;
-        else if (k0 > 0 && s1 == 0 && mpfr_get_d(r->rate1.rad, MPFR_RNDU) < tol)
+        else if (k0 > 0 && s1 == 0 && mpfr_get_d(rate1->rad, MPFR_RNDU) < tol)
             r->jh_case = DA_JH_SLOW;
         else
             r->jh_case = DA_JH_UNDECIDED;
     }
 out:
+    if (st && st != DA_EACCURACY) {
+        /* nothing proved: no ball of r may look like a value */
+        mpfr_set_nan(kappa0->mid);
+        mpfr_set_inf(kappa0->rad, 1);
+        mpfr_set_nan(rate0->mid);
+        mpfr_set_inf(rate0->rad, 1);
+        mpfr_set_nan(rate1->mid);
+        mpfr_set_inf(rate1->rad, 1);
+        rate1_infinite = 0;
+        r->jh_case = DA_JH_UNDECIDED;
+    }
+    /* the digits reached, for the message of DA_EACCURACY */
+    double dg = da_ball_digits(kappa0);
+    if (da_ball_digits(rate0) < dg)
+        dg = da_ball_digits(rate0);
+    if (!rate1_infinite && da_ball_digits(rate1) < dg)
+        dg = da_ball_digits(rate1);
+    /* into the result struct, whose balls take the working precision
+       (mpfr_swap exchanges the precisions with the values) */
+    mpfr_swap(r->kappa0.mid, kappa0->mid);
+    mpfr_swap(r->kappa0.rad, kappa0->rad);
+    mpfr_swap(r->rate0.mid, rate0->mid);
+    mpfr_swap(r->rate0.rad, rate0->rad);
+    mpfr_swap(r->rate1.mid, rate1->mid);
+    mpfr_swap(r->rate1.rad, rate1->rad);
+    r->rate1_infinite = rate1_infinite;
     da_ball_clear(x);
     da_ball_clear(f1);
     da_ball_clear(t);
+    da_ball_clear(kappa0);
+    da_ball_clear(rate0);
+    da_ball_clear(rate1);
+    /* DA_EACCURACY: valid balls, wider than the dual's digits (an
+       evaluation fell short); the caller may use them, knowing it */
+    if (st == DA_EACCURACY)
+        return da_fail(DA_EACCURACY, "kappa(0), kappa'(0), kappa'(1): requested %ld digits, reached %.1f",
+                       d->digits, dg);
     if (st)
         return st;
     da_clear_error();

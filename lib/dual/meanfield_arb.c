@@ -273,6 +273,16 @@ da_mfa *da_mfa_new(const da_act *act, const da_act *dact, char *why, size_t wl)
     return m;
 }
 
+/* A ball's radius over its midpoint, through a function that takes the
+   whole arb_t: read in place beside a call that takes the ball itself
+   (arb_mul(.., L->sw2, ..) in solve_q), GCC 12 took the ball's address for
+   its 32-byte midpoint and warned of a 48-byte read
+   (-Wstringop-overread), falsely. */
+static double ball_relrad_d(const arb_t x)
+{
+    return mag_get_d(arb_radref(x)) / arf_get_d(arb_midref(x), ARF_RND_NEAR);
+}
+
 /* ---- the integrand ----------------------------------------------------- */
 
 typedef struct {
@@ -460,7 +470,15 @@ static int expect(arb_t res, mfa_par *p, double log2tol, char *why, size_t wl)
     mag_init(tol);
     mag_set_d(tol, ldexp(1.0, (int)floor(log2tol)));
     /* T: from sqrt(2 V ln(1/tol)) upwards until the tail is below tol/4 */
-    double vv = arf_get_d(arb_midref(p->v), ARF_RND_UP) + mag_get_d(arb_radref(p->v));
+    /* an upper bound of V in double (rounded upwards: arb_get_ubound_arf,
+       not p->v's midpoint and radius read apart, which GCC 12 mistook for
+       a 32-byte object beside tail_bound's arb_get_ubound_arf(.., p->v, ..):
+       -Wstringop-overread, falsely) */
+    arf_t vu;
+    arf_init(vu);
+    arb_get_ubound_arf(vu, p->v, prec);
+    double vv = arf_get_d(vu, ARF_RND_UP);
+    arf_clear(vu);
     double Vd = (p->kind == MFA_HK ? 2 : 1) * vv;
     double T0 = sqrt(2 * Vd * (-log2tol * M_LN2 + 10)) + 1;
     int found = 0;
@@ -1211,7 +1229,7 @@ static int solve_q(arb_t Q, arb_t chi1, arb_t slope, int *zero, lenmap *L, doubl
         goto done;
     }
     /* the radius of the start: the q-width the sw2 ball causes, and more */
-    double rw = mag_get_d(arb_radref(L->sw2)) / arf_get_d(arb_midref(L->sw2), ARF_RND_NEAR);
+    double rw = ball_relrad_d(L->sw2);
     arb_t X;
     arb_init(X);
     int kok = krawczyk_q(Q, X, L, q0, q0 * (1e-9 + 64 * rw));

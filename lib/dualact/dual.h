@@ -137,7 +137,12 @@ typedef struct {
     int jh_case;
 } da_kmap_rates;
 /* r initialised with da_kmap_rates_init (its balls take the dual's working
- * precision) and cleared with da_kmap_rates_clear, whatever the status. */
+ * precision) and cleared with da_kmap_rates_clear, whatever the status.
+ * DA_OK; DA_EACCURACY when an evaluation of the dual fell short of its
+ * digits (the balls are valid, wider); DA_EDOM when the ball of
+ * f(1) = E[sigma^2] contains 0, so kappa = f / f(1) is undefined, and the
+ * other errors of da_dual_eval: then the balls are NaN +- Inf and jh_case
+ * is DA_JH_UNDECIDED. */
 void da_kmap_rates_init(da_kmap_rates *r);
 int da_kmap_rates_compute(da_kmap_rates *r, const da_dual *d);
 void da_kmap_rates_clear(da_kmap_rates *r);

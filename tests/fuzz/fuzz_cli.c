@@ -9,7 +9,10 @@
  *   - no death by a signal, no sanitizer report, exit status 0, 2 or 3;
  *   - exit 2: nothing on stdout and exactly one line "dualact: ..." on
  *     stderr (a parse error may add the formula and a caret, indented);
- *   - done within FUZZ_CLI_TIMEOUT seconds (default 60).
+ *   - done within FUZZ_CLI_TIMEOUT seconds of CPU time (default 60;
+ *     RLIMIT_CPU, so a loaded machine does not make a finding of a slow
+ *     run); a run that hangs without computing is stopped after 10 times
+ *     as long in wall-clock time.
  * Each finding is printed with its argument vector (shell-quoted); the
  * summary gives runs, seconds and findings.  Exit 1 when there was one.
  * FUZZ_CLI_SAFE=1 keeps to inputs whose failures are known and left to
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -191,12 +195,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < 5000; i++)
         longbuf[2][i] = (char)(0x80 + rnd() % 0x80);
     struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);   /* wall clock: the run budget, never asserted */
     long runs = 0, findings = 0, exits[5] = {0};
     static char out[1 << 16], err[1 << 16];
     char *av[40];
     for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &t1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);   /* wall clock: the run budget, never asserted */
         double el = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
         if (el >= secs || (maxruns >= 0 && runs >= maxruns))
             break;
@@ -251,7 +255,14 @@ int main(int argc, char **argv)
             dup2(o, 1);
             dup2(e, 2);
             setpgid(0, 0);
-            alarm((unsigned)tmo);   /* SIGALRM ends a run past the limit */
+            /* SIGXCPU ends a run past its CPU time, SIGALRM one that
+               hangs without computing */
+            struct rlimit rl;
+            if (getrlimit(RLIMIT_CPU, &rl) == 0) {
+                rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && (rlim_t)tmo > rl.rlim_max ? rl.rlim_max : (rlim_t)tmo;
+                setrlimit(RLIMIT_CPU, &rl);
+            }
+            alarm((unsigned)tmo * 10);
             execv(absexe, av);
             _exit(127);
         }
@@ -265,7 +276,8 @@ int main(int argc, char **argv)
         const char *why = NULL;
         int code = -1;
         if (WIFSIGNALED(status))
-            why = WTERMSIG(status) == SIGALRM ? "timeout" : "killed by a signal";
+            why = WTERMSIG(status) == SIGXCPU ? "timeout (CPU time)"
+                  : WTERMSIG(status) == SIGALRM ? "timeout (hung)" : "killed by a signal";
         else {
             code = WEXITSTATUS(status);
             if (code <= 4)
@@ -305,7 +317,7 @@ int main(int argc, char **argv)
         unlink("out.gp");
         unlink("out.tex");
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);   /* wall clock: printed, never asserted */
     double el = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     printf("fuzz_cli: %ld runs in %.1f s (seed %s%s): exit 0: %ld, 2: %ld, 3: %ld, 4: %ld; "
            "%ld finding%s\n", runs, el, argc > 3 ? argv[3] : "1", safe ? ", safe inputs" : "",

@@ -28,7 +28,7 @@ DUALACT = os.environ.get("DUALACT", "dualact")
 SRCDIR = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
 HEAVY = os.environ.get("DUALACT_TEST_HEAVY", "0") not in ("", "0")
 # under tests/sanitize.sh: ASan's quarantine holds freed memory and its
-# checks slow everything, so speed and resident-size checks are skipped
+# checks slow everything, so the resident-size check is skipped
 SANITIZE = os.environ.get("DUALACT_SANITIZE", "0") == "1"
 
 
@@ -326,23 +326,24 @@ def dual_double_iterates_against_balls_and_numpy():
 
 
 @test
-def dual_speed_of_the_numpy_path():
-    import time
+def dual_numpy_path_on_a_million_points():
+    # what the numpy path computes on a large array (its speed is a
+    # benchmark, tests/bench/bench_python.sh: no wall-clock assertion in
+    # the test suite): shape and dtype, finite values inside [-1, 1] with
+    # small bounds, and each element as computed alone
     act = dualact.Activation("tanh")
     x = np.random.default_rng(0).uniform(-1, 1, 10 ** 6)
-    act.dual(x[:10])
-    best = math.inf
-    for _ in range(5):
-        t = time.perf_counter()
-        act.dual(x)
-        best = min(best, time.perf_counter() - t)
-    rate = x.size / best
-    print("# tanh dual, double path with bounds: %.1f M evaluations/s" % (rate / 1e6))
-    if SANITIZE:
-        raise Skip("timing under ASan")
-    # the target is 1e7/s (docs/benchmarks.md, tests/bench/bench_python.py);
-    # a loaded CI machine gets a factor 2 of slack here
-    assert rate >= 5e6, rate
+    v, e = act.dual(x)
+    assert v.shape == x.shape and e.shape == x.shape
+    assert v.dtype == np.float64 and e.dtype == np.float64
+    assert np.all(np.isfinite(v)) and np.all(np.isfinite(e))
+    assert np.all(np.abs(v) <= 1 + e) and np.all(e >= 0) and np.all(e < 1e-11), e.max()
+    idx = np.random.default_rng(1).integers(0, x.size, 200)
+    vs, es = act.dual(x[idx])
+    assert np.array_equal(vs, v[idx]) and np.array_equal(es, e[idx])
+    for i in idx[:20]:
+        b = act.dual([float(x[i])], digits=25)[0]
+        assert abs(v[i] - float(b)) <= e[i] + b.rad + 1e-16, (x[i], v[i], b, e[i])
 
 
 # ---------------------------------------------------------------- analyses
@@ -797,6 +798,12 @@ def threads_keep_their_own_error_messages():
 
 @test
 def long_calls_release_the_gil():
+    # a ticker thread ticks every millisecond while the main thread is
+    # inside one long call (a tenth of a second at the least): with the
+    # GIL held for the call the ticker could not run during it at all (a
+    # tick at either end at most); released, it ticks on.  A small count,
+    # not a rate against the wall clock: a loaded machine slows the call
+    # and the ticker alike.
     import threading
     import time
     act = dualact.Activation("tanh")
@@ -804,25 +811,23 @@ def long_calls_release_the_gil():
     act.dual(x[:10])
     ticks = [0]
     stop = threading.Event()
+    running = threading.Event()
 
     def ticker():
+        running.set()
         while not stop.is_set():
             ticks[0] += 1
             time.sleep(0.001)
     t = threading.Thread(target=ticker)
     t.start()
-    time.sleep(0.01)
+    running.wait()
     n0 = ticks[0]
-    t0 = time.perf_counter()
     act.dual(x, depth=3)
-    dt = time.perf_counter() - t0
     n1 = ticks[0]
     stop.set()
     t.join()
-    # with the GIL held the ticker could not run during the call at all
-    if SANITIZE:
-        raise Skip("timing under ASan")
-    assert n1 - n0 >= max(2, int(dt / 0.001 / 20)), (n1 - n0, dt)
+    print("# %d ticks of the other thread during the call" % (n1 - n0))
+    assert n1 - n0 >= 5, n1 - n0
 
 
 # ---------------------------------------------------------------- driver
@@ -833,9 +838,9 @@ def main():
     import time
     for i, t in enumerate(TESTS, 1):
         try:
-            t0 = time.perf_counter()
+            t0 = time.perf_counter()   # wall clock: printed, never asserted
             t()
-            print("ok %d - %s (%.2f s)" % (i, t.__name__, time.perf_counter() - t0))
+            print("ok %d - %s (%.2f s)" % (i, t.__name__, time.perf_counter() - t0))   # wall clock: printed, never asserted
         except Skip as e:
             print("ok %d - %s # SKIP %s" % (i, t.__name__, e))
         except Exception:
