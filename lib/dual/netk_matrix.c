@@ -107,7 +107,7 @@ static int rule_make(mx_rule *r, long M)
  * FMA, chosen at load time (GCC's target_clones; the same operations, so
  * the same results up to the FMA contraction) */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define MX_HOT __attribute__((target_clones("arch=haswell", "default")))
+#define MX_HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define MX_HOT
 #endif
@@ -171,6 +171,7 @@ typedef struct {
     long K;             /* coefficients stored per variance (common) */
     double **raw;       /* raw[i]: a_k(q_i), k < Kr[i] (the coefficient pass) */
     long *Kr;
+    int *rj;            /* the rule index each row used last */
     double *A;          /* A[i K + k] = a_k(q_i), packed */
     double *AT;         /* AT[k n + i], the same transposed (column side) */
     double *tA, *tD;    /* tails: tA[i K + k] = sum_{k' > k} a_k'^2 + C^2, tD with k' a_k'^2 */
@@ -194,7 +195,7 @@ static void side_free(mx_side *s)
     if (s->raw)
         for (size_t i = 0; i < s->n; i++)
             free(s->raw[i]);
-    free(s->raw); free(s->Kr);
+    free(s->raw); free(s->Kr); free(s->rj);
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
     free(s->C); free(s->L); free(s->nA); free(s->nD);
     memset(s, 0, sizeof *s);
@@ -289,15 +290,17 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, d
 }
 
 /* the coefficients of variance i of side s, by the smallest Gauss-Hermite
- * rule that resolves g (the rule index *hint is where to start, and is
- * updated for the next variance).  With M nodes the a_k, k < 3M/4, are
- * kept; the rule resolves g when the band M/2 <= k < 3M/4 has a norm
- * below the rounding floor (or 1e-17 ||g||); C, the estimate of the error
- * of the whole vector, is twice that norm plus the floor. */
-static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R, int *hint,
+ * rule that resolves g, climbing the ladder from the rule this row used at
+ * the previous layer, less one (s->rj[i]: a function of the row alone, so
+ * the result does not depend on which thread did what before).  With M
+ * nodes the a_k, k < 3M/4, are kept; the rule resolves g when the band
+ * M/2 <= k < 3M/4 has a norm below the rounding floor (or 1e-16 ||g||);
+ * C, the estimate of the error of the whole vector, is twice that norm
+ * plus the floor. */
+static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R,
                     double *gv, double *coef, double *acc)
 {
-    int j = *hint, st;
+    int j = s->rj[i] > 0 ? s->rj[i] - 1 : 0, st;
     mx_rule *r = NULL;
     double g2 = 0, gd2 = NAN, x2d = NAN, C = INFINITY, Cq = INFINITY, Cprev = INFINITY;
     long Kr = 0;
@@ -324,7 +327,7 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
         Cprev = Cq;
         j++;
     }
-    *hint = j > 0 && Cq < 1e-20 * sqrt(g2) ? j - 1 : j;
+    s->rj[i] = j;
     /* drop the trailing coefficients below the rounding floor (their sum
        of squares goes into C) */
     {
@@ -389,8 +392,9 @@ static int side_alloc(mx_side *s, size_t n)
     s->K = 0;
     s->raw = calloc(n + 1, sizeof *s->raw);
     s->Kr = calloc(n + 1, sizeof *s->Kr);
+    s->rj = calloc(n + 1, sizeof *s->rj);
     double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->L, &s->nA, &s->nD};
-    int ok = s->raw && s->Kr;
+    int ok = s->raw && s->Kr && s->rj;
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
         *v[t] = calloc(n + 1, sizeof **v[t]);
         ok = ok && *v[t];
@@ -854,14 +858,13 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
             {
                 double *gv = malloc(MX_MMAX * sizeof *gv), *coef = malloc(MX_MMAX * sizeof *coef);
                 double *acc = malloc((size_t)MX_MMAX * MX_LANES * sizeof *acc);
-                int hint = 0;
                 if (!gv || !coef || !acc)
                     bad = DA_ENOMEM;
 #pragma omp for schedule(dynamic, 8)
                 for (size_t i = 0; i < nn; i++) {
                     if (bad)
                         continue;
-                    int s2 = c.series ? side_one(S, i, Q[i], &c.f, &R, &hint, gv, coef, acc)
+                    int s2 = c.series ? side_one(S, i, Q[i], &c.f, &R, gv, coef, acc)
                                       : side_one_cf(S, i, Q[i], k, &c.f, &R, gv);
                     if (s2 == DA_ENOMEM)
                         da_clear_error();
