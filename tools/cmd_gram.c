@@ -16,7 +16,7 @@ static const char usage[] =
     "                    --depth L [--ntk] [--rank-k K] [--spectrum] [--seed S]\n"
     "                    [--columns LIST] [--header] [--tol T] [--format text|csv|json|markdown|latex]\n"
     "       dualact gram ACT (DATA) --depth L --sw2 S --sb2 B [--param ntk|standard]\n"
-    "                    [--width W] [--prove-max N] [--format F]\n"
+    "                    [--width W] [--prove-max N] [--threads N] [--format F]\n"
     "\n"
     "The kernel matrix of the data after each depth 0..L (the top-layer kernel\n"
     "K^(l) = sigma_hat(K^(l-1)) entrywise, or with --ntk the normalized NTK\n"
@@ -57,6 +57,8 @@ static const char usage[] =
     "  --width W      hidden width for --param standard (default 1)\n"
     "  --prove-max N  prove the eigenvalue bounds up to N points (default 40;\n"
     "                 above: estimate)\n"
+    "  --threads N    threads of the kernel-matrix engine (default: all cores;\n"
+    "                 the results do not depend on it)\n"
     "  Columns then: layer,lambda_min,lambda_max,cond (of the NNGP, double,\n"
     "  estimates),entry_err,ntk_lambda_min,ntk_lambda_max,ntk_cond,\n"
     "  cond_lo,cond_hi,ntk_cond_lo,ntk_cond_hi (proved enclosures of kappa when\n"
@@ -251,7 +253,7 @@ static void gdir(char *b, size_t n, double v, int up)
 /* --sw2 --sb2: the network's NNGP and NTK Gram matrices (lib/analysis/gram_net.c) */
 static int gram_network(FILE *out, const da_act *act, const char *act_s, const da_gram_data *data,
                         long depth, double sw2, double sb2, int param, long width,
-                        size_t prove_max, da_table_format fmt)
+                        size_t prove_max, int threads, da_table_format fmt)
 {
     da_netk_net net;
     da_netk_net_init(&net);
@@ -267,6 +269,7 @@ static int gram_network(FILE *out, const da_act *act, const char *act_s, const d
     da_gram_net_opts go;
     da_gram_net_opts_init(&go);
     go.prove_max = prove_max;
+    go.threads = threads;
     da_gram_net_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
     int rc = 0;
     double n = (double)data->n;
@@ -348,7 +351,7 @@ static int parse_param(const cli_opt *opt, const char *v)
 int cmd_gram(int argc, char **argv, FILE *out)
 {
     cli_data_opts dop = {.seed = 1};
-    long depth = -1, width = 1, prove_max = 40;
+    long depth = -1, width = 1, prove_max = 40, threads = 0;
     int param = DA_NETK_PARAM_NTK, have_sw2 = 0, have_sb2 = 0, have_param = 0;
     double sw2 = 1, sb2 = 0;
     da_gram_opts o;
@@ -365,6 +368,7 @@ int cmd_gram(int argc, char **argv, FILE *out)
         CLI_OPT("--param", CLI_CALL, &param, .call = parse_param, .seen = &have_param),
         CLI_OPT("--width", CLI_LONG, &width, .lo = 1, .hi = 1000000000L),
         CLI_OPT("--prove-max", CLI_LONG, &prove_max, .lo = 0, .hi = 2000),
+        CLI_OPT("--threads", CLI_LONG, &threads, .lo = 1, .hi = 1024),
         CLI_OPT("--ntk", CLI_FLAG, &o.ntk, .ival = 1),
         CLI_OPT("--spectrum", CLI_FLAG, &o.spectrum, .ival = 1),
         CLI_OPT("--raw", CLI_REFUSE, NULL,
@@ -381,6 +385,8 @@ int cmd_gram(int argc, char **argv, FILE *out)
         return cli_usage_error("gram: --sw2 and --sb2 go together");
     if (have_param && !have_sw2)
         return cli_usage_error("gram: --param needs --sw2 and --sb2");
+    if (threads && !have_sw2)
+        return cli_usage_error("gram: --threads applies with --sw2 and --sb2");
     da_act *act = NULL;
     int st = cli_act_new(&act, act_s);
     if (st)
@@ -399,7 +405,7 @@ int cmd_gram(int argc, char **argv, FILE *out)
             rc = cli_usage_error("gram --sw2: at most 2000 points (full spectrum)");
         else
             rc = gram_network(out, act, act_s, data, depth, sw2, sb2, param, width,
-                              (size_t)prove_max, fmt);
+                              (size_t)prove_max, (int)threads, fmt);
         goto done;
     }
     if (o.rank_k >= (long)data->n) {

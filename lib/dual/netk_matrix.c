@@ -177,7 +177,8 @@ typedef struct {
     double *tA, *tD;    /* tails: tA[i K + k] = sum_{k' > k} a_k'^2 + C^2, tD with k' a_k'^2 */
     double *g2, *gd2;   /* E g^2, E g'^2 = q E s'(sqrt q X)^2 */
     double *eg2, *egd2; /* their errors */
-    double *C;          /* the quadrature error estimate of the whole vector */
+    double *C;          /* the quadrature error estimate of the kept vector */
+    double *T2;         /* the tail beyond the kept coefficients, squared (estimate) */
     double *L;          /* q ||d g/dq|| / ||g|| */
     double *nA, *nD;    /* ||a||, ||sqrt(k) a|| */
 } mx_side;
@@ -197,7 +198,7 @@ static void side_free(mx_side *s)
             free(s->raw[i]);
     free(s->raw); free(s->Kr); free(s->rj);
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
-    free(s->C); free(s->L); free(s->nA); free(s->nD);
+    free(s->C); free(s->T2); free(s->L); free(s->nA); free(s->nD);
     memset(s, 0, sizeof *s);
 }
 
@@ -219,7 +220,8 @@ static int side_pack(mx_side *s, long K)
         const double *a = s->raw[i];
         long Kr = s->Kr[i];
         double *A = s->A + i * (size_t)K, *tA = s->tA + i * (size_t)K, *tD = s->tD + i * (size_t)K;
-        double C2 = s->C[i] * s->C[i], ta = C2, td = (double)(Kr > 0 ? Kr : 1) * C2;
+        /* beyond K: the kept coefficients, their error and the tail beyond */
+        double C2 = s->C[i] * s->C[i] + s->T2[i], ta = C2, td = (double)(Kr > 0 ? Kr : 1) * C2;
         for (long k = K - 1; k >= 0; k--) {
             double v = k < Kr ? a[k] : 0;
             A[k] = v;
@@ -302,8 +304,9 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
 {
     int j = s->rj[i] > 0 ? s->rj[i] - 1 : 0, st;
     mx_rule *r = NULL;
-    double g2 = 0, gd2 = NAN, x2d = NAN, C = INFINITY, Cq = INFINITY, Cprev = INFINITY;
+    double g2 = 0, gd2 = NAN, x2d = NAN, Cq = INFINITY, Cprev = INFINITY, b1 = 0, b2 = 0, Cr = 0;
     long Kr = 0;
+    int stalled = 0;
     for (;;) {
         if ((st = rules_get(&r, R, j)))
             return st;
@@ -312,31 +315,44 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
             return da_fail(DA_EDOM, "kernel matrix: E sigma(sqrt(q) X)^2 is not finite at q = %.17g", q);
         Kr = r->K;
         coef_sum(coef, r, gv, Kr, R->sk, R->isk, acc);
-        double up = 0;
+        /* the norms of the bands M/4 <= k < M/2 and M/2 <= k < 3M/4 */
+        b1 = b2 = 0;
+        for (long k = r->M / 4; k < r->M / 2; k++)
+            b1 += coef[k] * coef[k];
         for (long k = r->M / 2; k < Kr; k++)
-            up += coef[k] * coef[k];
-        /* the unresolved part (aliasing) and the rounding floor */
-        double Cr = 4 * sqrt((double)r->M) * MX_U * sqrt(g2);
-        Cq = 2 * sqrt(up);
-        C = Cq + Cr;
+            b2 += coef[k] * coef[k];
+        b1 = sqrt(b1);
+        b2 = sqrt(b2);
+        Cr = 4 * sqrt((double)r->M) * MX_U * sqrt(g2);   /* the rounding floor */
+        Cq = 2 * b2;
         int resolved = Cq <= 1e-16 * sqrt(g2) || Cq <= Cr || g2 == 0;
-        /* algebraic decay (a kink): doubling no longer pays beyond 512 nodes */
-        int stalled = r->M >= 512 && Cq > 0.25 * Cprev;
+        /* algebraic decay (a kink): the band falls by about 2^(-3/8) or less
+           per step of sqrt 2 in M, where an analytic g's falls faster and
+           faster; beyond 1024 nodes that no longer pays */
+        stalled = r->M >= 1024 && Cq > 0.7 * Cprev;
         if (resolved || stalled || j == MX_NRULES - 1)
             break;
         Cprev = Cq;
         j++;
     }
     s->rj[i] = j;
-    /* drop the trailing coefficients below the rounding floor (their sum
-       of squares goes into C) */
+    /* What the rule leaves: the ratio rb of the two bands extrapolates the
+       decay.  The aliasing error of the kept a_k (k < 3M/4) is of the order
+       of the coefficients beyond 5M/4: b2 rb^3; the tail beyond the kept
+       ones, squared, 4 b2^2 rb^2/(1 - rb^2) (the factor 4 covers algebraic
+       decay, where the geometric extrapolation is short), 100 b2^2 when
+       the decay stalled. */
+    double rb = b1 > 0 ? fmin(b2 / b1, 0.99) : (b2 > 0 ? 0.99 : 0);
+    double C = 2 * b2 * rb * rb * rb + Cr;
+    double T2 = stalled ? 100 * b2 * b2 : 4 * b2 * b2 * rb * rb / (1 - rb * rb);
+    /* drop the trailing coefficients below the rounding floor (into the tail) */
     {
         double t = 0, fl = MX_U * MX_U * g2;
         while (Kr > 1 && t + coef[Kr - 1] * coef[Kr - 1] <= fl) {
             t += coef[Kr - 1] * coef[Kr - 1];
             Kr--;
         }
-        C += sqrt(t);
+        T2 += t;
     }
     double *v = malloc((size_t)Kr * sizeof *v);
     if (!v)
@@ -353,10 +369,11 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
     s->g2[i] = g2;
     s->eg2[i] = 4 * sqrt((double)r->M) * MX_U * g2 + 2 * C * sqrt(g2);
     s->C[i] = C;
+    s->T2[i] = T2;
     s->nA[i] = sqrt(na);
     s->nD[i] = sqrt(nd);
     if (!isfinite(gd2))
-        gd2 = nd + (double)Kr * C * C;   /* no sigma': the series' own sum */
+        gd2 = nd + (double)Kr * (C * C + T2);   /* no sigma': the series' own sum */
     s->gd2[i] = gd2;
     s->egd2[i] = 4 * sqrt((double)r->M) * MX_U * gd2 + 2 * sqrt((double)Kr) * C * sqrt(gd2 + 1e-300);
     if (isfinite(x2d))
@@ -393,7 +410,7 @@ static int side_alloc(mx_side *s, size_t n)
     s->raw = calloc(n + 1, sizeof *s->raw);
     s->Kr = calloc(n + 1, sizeof *s->Kr);
     s->rj = calloc(n + 1, sizeof *s->rj);
-    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->L, &s->nA, &s->nD};
+    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->T2, &s->L, &s->nA, &s->nD};
     int ok = s->raw && s->Kr && s->rj;
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
         *v[t] = calloc(n + 1, sizeof **v[t]);
@@ -622,7 +639,8 @@ typedef struct {
 static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
                          const double *eQ1, const double *Q2, const double *eQ2, double *K,
                          float *eK, double *T, float *eT, mx_shape sh, int threads,
-                         const da_netk_mopts *o, double done0, double share, long *terms)
+                         const da_netk_mopts *o, double done0, double share, long *terms,
+                         da_prog *prog, long *blocks)
 {
     size_t nbi = (sh.n1 + MX_BI - 1) / MX_BI;
     int stop = 0;
@@ -652,6 +670,12 @@ static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, 
             if (omp_get_thread_num() == 0)
 #endif
             {
+                /* the calling thread: the progress hook (a terminal line in
+                   the tool) and the caller's poll */
+                long dn0;
+#pragma omp atomic read
+                dn0 = next;
+                da_prog_tick(prog, "kernel matrix row blocks", *blocks + dn0);
                 if (o && o->poll) {
                     long dn;
 #pragma omp atomic read
@@ -665,6 +689,7 @@ static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, 
         }
     }
     *terms = tmax > *terms ? tmax : *terms;
+    *blocks += (long)nbi;
     if (stop)
         return da_fail(DA_EINTR, "kernel matrix: interrupted");
     return DA_OK;
@@ -835,7 +860,9 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
             goto out;
         }
     }
-    long terms = 0;
+    long terms = 0, blocks = 0;
+    da_prog prog;
+    da_prog_start(&prog);
     mx_rules R;
     memset(&R, 0, sizeof R);
     R.sk = malloc((MX_MMAX + 1) * sizeof *R.sk);
@@ -898,7 +925,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
         }
         mx_shape sh = {n1, n2, same};
         st = layer_entries(&c, &S1, same ? &S1 : &S2, Q1, eQ1, Q2, eQ2, nngp, eK, T, eT, sh,
-                           threads, o, done0, share, &terms);
+                           threads, o, done0, share, &terms, &prog, &blocks);
         if (st)
             break;
         if (same)
@@ -906,6 +933,11 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
         if (o && o->layer && (st = o->layer(o->ctx, l + 1, nngp, eK, ntk ? T : NULL,
                                             ntk ? eT : NULL)))
             break;
+        /* every layer ends with a poll, whatever the blocks' threads did */
+        if (o && o->poll && o->poll(o->ctx, (double)(l + 1) / (double)n->depth)) {
+            st = da_fail(DA_EINTR, "kernel matrix: interrupted");
+            break;
+        }
         /* the new variances: the diagonal (same) or the sides' E g^2 */
         for (size_t i = 0; i < n1; i++) {
             if (same) {
@@ -949,6 +981,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
                           : "double-precision closed forms (libm assumed within a few ulp) and a "
                             "probabilistic rounding model");
     }
+    da_prog_end(&prog, "kernel matrix row blocks");
     for (int j = 0; j < MX_NRULES; j++)
         rule_free(&R.rules[j]);
     free(R.sk);
