@@ -447,16 +447,17 @@ static double up_f(double e)
     return f;
 }
 
-/* the length K <= Kmax of the series for a block: the smallest with
+/* the degree K < Kmax of the series for a block (terms k = 0..K; the
+ * coefficient tables hold k < Kmax): the smallest with
  * rmax^(K+1) sqrt(tA_i(K) tA_j(K)) <= tol g2_i g2_j (relative) for every
  * row and column of the block, the same for the derivative tails */
 static long block_terms(const mx_side *S1, size_t i0, size_t i1, const mx_side *S2, size_t j0,
                         size_t j1, double rmax, long Kmax)
 {
-    if (rmax <= 0)
-        return 1;
+    if (rmax <= 0 || Kmax <= 2)
+        return Kmax > 1 ? 1 : 0;
     double lr = log(rmax);
-    for (long K = 1; K < Kmax; K++) {
+    for (long K = 1; K < Kmax - 1; K++) {
         double t1 = 0, t2 = 0, d1 = 0, d2 = 0;
         for (size_t i = i0; i < i1; i++) {
             double g = S1->g2[i] > 0 ? S1->g2[i] : 1, gd = S1->gd2[i] > 0 ? S1->gd2[i] : 1;
@@ -473,7 +474,7 @@ static long block_terms(const mx_side *S1, size_t i0, size_t i1, const mx_side *
         if (pe <= MX_TOL && pd <= MX_TOL)
             return K;
     }
-    return Kmax;
+    return Kmax - 1;
 }
 
 /* One block of entries: rows [i0, i1) of side 1, columns [j0, j1) of side
@@ -552,13 +553,11 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
                     double ar = fabs(rho[j]);
                     const double *ta1 = S1->tA + i * (size_t)S1->K, *ta2 = S2->tA + jj * (size_t)S2->K;
                     const double *td1 = S1->tD + i * (size_t)S1->K, *td2 = S2->tD + jj * (size_t)S2->K;
-                    double pk = Kb < c->Kmax ? pow(ar, (double)Kb) : 1;
+                    /* the tails beyond Kb (tA[Kb]: k > Kb, the rule's estimate
+                       of what it did not keep included) */
+                    double pk = pow(ar, (double)Kb);
                     double trE = pk * ar * sqrt(ta1[Kb] * ta2[Kb]);
                     double trD = pk * sqrt(td1[Kb] * td2[Kb]);
-                    if (Kb >= c->Kmax) {   /* the cap: what lies beyond is in the tails */
-                        trE = sqrt(ta1[Kb - 1] * ta2[Kb - 1]);
-                        trD = sqrt(td1[Kb - 1] * td2[Kb - 1]);
-                    }
                     double n1 = S1->nA[i], n2 = S2->nA[jj], m1 = S1->nD[i], m2 = S2->nD[jj];
                     double C1 = S1->C[i], C2 = S2->C[jj];
                     eE = trE + n1 * C2 + C1 * n2 + rt * n1 * n2;

@@ -177,7 +177,7 @@ typedef struct {
     size_t prove_max;     /* largest n for the proof (default 40) */
     long digits;          /* of the ball entries (default 20) */
     int threads;          /* of the matrix engine (da_netk_mopts; default 0: all) */
-    int (*poll)(void *ctx, double fraction);   /* as da_netk_mopts (default NULL) */
+    int (*poll)(void *ctx, double fraction);   /* as in da_netk_mopts; default NULL */
     void *ctx;
 } da_gram_net_opts;
 void da_gram_net_opts_init(da_gram_net_opts *o);
