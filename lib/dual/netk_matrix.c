@@ -180,6 +180,7 @@ typedef struct {
     double *C;          /* the quadrature error estimate of the kept vector */
     double *T2;         /* the tail beyond the kept coefficients, squared (estimate) */
     double *L;          /* q ||d g/dq|| / ||g|| */
+    double *sg;         /* sqrt(E g^2) */
     double *nA, *nD;    /* ||a||, ||sqrt(k) a|| */
 } mx_side;
 
@@ -198,7 +199,7 @@ static void side_free(mx_side *s)
             free(s->raw[i]);
     free(s->raw); free(s->Kr); free(s->rj);
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
-    free(s->C); free(s->T2); free(s->L); free(s->nA); free(s->nD);
+    free(s->C); free(s->T2); free(s->L); free(s->sg); free(s->nA); free(s->nD);
     memset(s, 0, sizeof *s);
 }
 
@@ -367,6 +368,7 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
     s->raw[i] = v;
     s->Kr[i] = Kr;
     s->g2[i] = g2;
+    s->sg[i] = sqrt(fabs(g2));
     s->eg2[i] = 4 * sqrt((double)r->M) * MX_U * g2 + 2 * C * sqrt(g2);
     s->C[i] = C;
     s->T2[i] = T2;
@@ -396,6 +398,7 @@ static int side_one_cf(mx_side *s, size_t i, double q, const da_netk *k, const m
     (void)da_netk_eval_fast(&v0, &e0, k, q, q, q, 0);
     (void)da_netk_eval_fast(&v1, &e1, k, q, q, q, 1);
     s->g2[i] = v0;
+    s->sg[i] = sqrt(fabs(v0));
     s->eg2[i] = e0;
     s->gd2[i] = q * v1;
     s->egd2[i] = q * e1;
@@ -410,7 +413,8 @@ static int side_alloc(mx_side *s, size_t n)
     s->raw = calloc(n + 1, sizeof *s->raw);
     s->Kr = calloc(n + 1, sizeof *s->Kr);
     s->rj = calloc(n + 1, sizeof *s->rj);
-    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->T2, &s->L, &s->nA, &s->nD};
+    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->T2, &s->L, &s->sg, &s->nA,
+                    &s->nD};
     int ok = s->raw && s->Kr && s->rj;
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
         *v[t] = calloc(n + 1, sizeof **v[t]);
@@ -425,10 +429,17 @@ static int side_alloc(mx_side *s, size_t n)
 
 /* ---- the engine ------------------------------------------------------------ */
 
+/* the closed forms the engine evaluates inline (value, derivative and
+ * their errors together): erf(B x) and a x + b relu(B x), times A */
+enum { MX_FAM_OTHER = 0, MX_FAM_ERF, MX_FAM_LIN };
+
 typedef struct {
     const da_netk *k;
     mx_fun f;
     int series;
+    int fam;             /* MX_FAM_* */
+    double A2, b2;       /* A^2, B^2 */
+    double lin, rel;     /* MX_FAM_LIN: sigma = A (lin x + rel relu(x)) at scale B */
     long Kmax;           /* coefficients stored per variance */
     double sw2, sb2;
     int param;
@@ -438,13 +449,94 @@ typedef struct {
 
 static double up_f(double e)
 {
-    /* an error as a float, rounded upwards */
+    /* an error as a float, rounded upwards: (float) rounds to nearest, within
+       2^-24 relative, so e (1 + 2^-22) rounds to at least e (above the
+       smallest normal float; below it, the smallest normal) */
     if (!(e >= 0))
         return INFINITY;
-    float f = (float)e;
-    if ((double)f < e)
-        f = nextafterf(f, INFINITY);
-    return f;
+    if (e < 0x1p-126)
+        return 0x1p-126;
+    return (float)(e * (1 + 0x1p-22));
+}
+
+/* E = E[s(u) s(v)], D = E[s'(u) s'(v)] and their errors at (q1, q2, c) for
+ * the inline families, e the error of c (docs/numerics.md 7.2): the value's
+ * own rounding (32 ulp of the magnitudes, libm within a few ulp), then the
+ * covariance's error through dE/dc = D exactly and a bound on the change
+ * of D over [c - e, c + e].  The same formulas as da_netk_eval_fast, with
+ * the arccos of the relu family as 2 asin(sqrt((1 -+ rho)/2)), accurate at
+ * |rho| -> 1. */
+#define MX_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MX_MAX(a, b) ((a) > (b) ? (a) : (b))
+static inline __attribute__((always_inline)) void
+cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, double *E, double *D,
+        double *eE, double *eD)
+{
+    const double pi = M_PI, u = MX_U, b2 = c->b2, A2 = c->A2;
+    double Q1 = b2 * q1, Q2 = b2 * q2, C = b2 * cc, ec = b2 * e;
+    if (c->fam == MX_FAM_ERF) {
+        double Dd = (1 + 2 * Q1) * (1 + 2 * Q2), det = dg ? 1 + 4 * Q1 : Dd - 4 * C * C;
+        double r2 = dg ? 2 * Q1 / (1 + 2 * Q1) : 2 * C / sqrt(Dd);
+        r2 = MX_MIN(MX_MAX(r2, -1), 1);
+        double E0 = 2 / pi * asin(r2), D0 = 4 / pi / sqrt(det);
+        double s1 = 1 - r2 * r2;
+        double ea = dg ? 0 : MX_MIN(4 * u / sqrt(MX_MAX(s1, 1e-300)), sqrt(8 * u));
+        *E = A2 * E0;
+        *D = A2 * b2 * D0;
+        *eE = A2 * (32 * u + ea) + 4 * u * fabs(*E);
+        *eD = A2 * b2 * 32 * u * D0 * Dd / det + 4 * u * fabs(*D);
+        if (!dg && e > 0) {
+            /* |dD/dc| = A^2 b2^2 (4/pi) 4 |C| det^(-3/2), largest at |C| + ec */
+            double Cm = fabs(C) + ec, dm = Dd - 4 * Cm * Cm;
+            double dDdc = dm > 0 ? A2 * b2 * b2 * 16 / pi * Cm / (dm * sqrt(dm)) : INFINITY;
+            double dD = MX_MIN(dDdc * e, 2 * fabs(*D) + 1e300);
+            *eE += fabs(*D) * e + 0.5 * dD * e;
+            *eD += dD;
+        }
+        return;
+    }
+    /* a x + b relu(x): E = (a^2 + a b) c + b^2 R, D = a^2 + a b + b^2 S */
+    const double a = c->lin, b = c->rel, ab = a * a + a * b, bb = b * b;
+    double P = Q1 * Q2, sP = sqrt(P);
+    /* 1 - rho and 1 + rho: the small one from (sP -+ C)/sP, the other as 2
+       minus it (at least 1, so exact to an ulp) */
+    double isP = sP > 0 ? 1 / sP : 0, om, op, th;
+    if (dg) {
+        om = 0, op = 2, th = 0;
+    } else if (C >= 0) {
+        om = sP > 0 ? (sP - C) * isP : 1;
+        om = MX_MIN(MX_MAX(om, 0), 1);
+        op = 2 - om;
+        th = 2 * asin(sqrt(om / 2));
+    } else {
+        op = sP > 0 ? (sP + C) * isP : 1;
+        op = MX_MIN(MX_MAX(op, 0), 1);
+        om = 2 - op;
+        th = pi - 2 * asin(sqrt(op / 2));
+    }
+    double sn = sqrt(om * op), rho = dg ? 1 : C * isP;
+    double S = (pi - th) / (2 * pi);
+    double R = dg ? sP / 2 : sP * (sn + (pi - th) * rho) / (2 * pi);
+    double eth = dg ? 0 : MX_MIN(8 * u / MX_MAX(sn, 1e-300), sqrt(16 * u)) + 8 * u * th;
+    double eS = eth / (2 * pi), eR = sP * (pi - th) * MX_MIN(sn * eth, 8 * u) / (2 * pi);
+    double Cv = dg ? Q1 : C;
+    *E = A2 * (ab * Cv + bb * R);
+    *D = A2 * b2 * (ab + bb * S);
+    *eE = A2 * (32 * u * (fabs(ab * Cv) + bb * sP) + bb * eR) + 4 * u * fabs(*E);
+    *eD = A2 * b2 * (32 * u * (fabs(ab) + bb) + bb * eS) + 4 * u * fabs(*D);
+    if (!dg && e > 0 && bb > 0) {
+        /* the change of S over [c - e, c + e]: d theta = dC/(sqrt P sin theta)
+           while sin theta stays above half its value, else the 1/2-Hoelder
+           bound of arccos (|arccos x - arccos y| <= pi/2 sqrt|x - y|... at most
+           1.2 sqrt(2 |x - y|)) */
+        double de = sP > 0 ? ec / sP : INFINITY;
+        double dth = de <= 0.25 * sn * sn ? 2 * de / MX_MAX(sn, 1e-300) : 1.2 * sqrt(2 * de);
+        double dS = MX_MIN(dth / (2 * pi), 1.0);
+        *eE += fabs(*D) * e + A2 * b2 * bb * dS * e;
+        *eD += A2 * b2 * bb * dS;
+    } else if (!dg && e > 0) {
+        *eE += fabs(*D) * e;
+    }
 }
 
 /* the degree K < Kmax of the series for a block (terms k = 0..K; the
@@ -487,9 +579,9 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
 {
     double rho[MX_BJ], pE[MX_BJ], pD[MX_BJ];
     size_t nb = j1 - j0;
-    /* rho of the block, and its largest |rho| off the diagonal */
+    /* rho of the block, and its largest |rho| off the diagonal (the series) */
     double rmax = 0;
-    for (size_t i = i0; i < i1; i++)
+    for (size_t i = i0; c->series && i < i1; i++)
         for (size_t j = j0; j < j1; j++) {
             if (same && i == j)
                 continue;
@@ -509,7 +601,7 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
     for (size_t i = i0; i < i1; i++) {
         double *Krow = K + i * ld, *Trow = T ? T + i * ld : NULL;
         float *eKrow = eK + i * ld, *eTrow = eT ? eT + i * ld : NULL;
-        for (size_t j = 0; j < nb; j++) {
+        for (size_t j = 0; c->series && j < nb; j++) {
             double lim = sqrt(Q1[i] * Q2[j0 + j]), r = lim > 0 ? Krow[j0 + j] / lim : 0;
             if (r > 1) r = 1;
             if (r < -1) r = -1;
@@ -565,34 +657,38 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
                           rt * m1 * m2) / (sq > 0 ? sq : 1);
                 }
             } else {
-                double e0 = 0, e1 = 0;
-                double cc = dg ? q1 : rho[j] * sq;
-                (void)da_netk_eval_fast(&E, &e0, c->k, q1, q2, cc, 0);
-                (void)da_netk_eval_fast(&D, &e1, c->k, q1, q2, cc, 1);
-                eE = e0;
-                eD = e1;
-                if (!dg && ecin > 0) {
-                    /* the covariance's error: the closed forms at c -+ e(c) (kinked
-                       kernels such as relu's derivative near rho = 1 included) */
-                    double dE = 0, dD = 0;
-                    for (int sg = -1; sg <= 1; sg += 2) {
-                        double c2 = cc + sg * ecin, v0, v1, f0, f1;
-                        if (c2 > sq) c2 = sq;
-                        if (c2 < -sq) c2 = -sq;
-                        (void)da_netk_eval_fast(&v0, &f0, c->k, q1, q2, c2, 0);
-                        (void)da_netk_eval_fast(&v1, &f1, c->k, q1, q2, c2, 1);
-                        dE = fmax(dE, fabs(v0 - E) + f0);
-                        dD = fmax(dD, fabs(v1 - D) + f1);
+                /* the covariance, cut to [-sqrt(q1 q2), sqrt(q1 q2)] (Cauchy-Schwarz) */
+                double cc = dg ? q1 : cin > sq ? sq : cin < -sq ? -sq : cin;
+                if (c->fam != MX_FAM_OTHER) {
+                    cf_pair(c, q1, q2, cc, dg, ecin, &E, &D, &eE, &eD);
+                } else {
+                    double e0 = 0, e1 = 0;
+                    (void)da_netk_eval_fast(&E, &e0, c->k, q1, q2, cc, 0);
+                    (void)da_netk_eval_fast(&D, &e1, c->k, q1, q2, cc, 1);
+                    eE = e0;
+                    eD = e1;
+                    if (!dg && ecin > 0) {
+                        /* the covariance's error: the closed forms at c -+ e(c) */
+                        double dE = 0, dD = 0;
+                        for (int sg = -1; sg <= 1; sg += 2) {
+                            double c2 = cc + sg * ecin, v0, v1, f0, f1;
+                            if (c2 > sq) c2 = sq;
+                            if (c2 < -sq) c2 = -sq;
+                            (void)da_netk_eval_fast(&v0, &f0, c->k, q1, q2, c2, 0);
+                            (void)da_netk_eval_fast(&v1, &f1, c->k, q1, q2, c2, 1);
+                            dE = fmax(dE, fabs(v0 - E) + f0);
+                            dD = fmax(dD, fabs(v1 - D) + f1);
+                        }
+                        eE += 1.01 * dE;
+                        eD += 1.01 * dD;
                     }
-                    eE += 1.01 * dE;
-                    eD += 1.01 * dD;
                 }
             }
             /* the inputs' errors */
             double rq1 = eQ1[i] / (q1 > 0 ? q1 : 1), rq2 = eQ2[jj] / (q2 > 0 ? q2 : 1);
             if (!dg) {
                 double dd = fabs(D);
-                eE += (S1->L[i] * rq1 + S2->L[jj] * rq2) * sqrt(fabs(S1->g2[i] * S2->g2[jj]))
+                eE += (S1->L[i] * rq1 + S2->L[jj] * rq2) * S1->sg[i] * S2->sg[jj]
                       + dd * fabs(cin) * (rq1 + rq2) / 2 + 2 * MX_U * dd * fabs(cin);
                 eD += dd * (rq1 + rq2) * (1 + S1->L[i] + S2->L[jj]);
                 if (c->series) {
@@ -697,13 +793,16 @@ static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, 
 /* the lower triangle from the upper one (the blocks compute j >= i) */
 static void mirror(double *K, float *eK, double *T, float *eT, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++) {
-            K[i * n + j] = K[j * n + i];
-            eK[i * n + j] = eK[j * n + i];
-            T[i * n + j] = T[j * n + i];
-            eT[i * n + j] = eT[j * n + i];
-        }
+    /* by tiles of 64 x 64, for the caches */
+    for (size_t i0 = 0; i0 < n; i0 += 64)
+        for (size_t j0 = 0; j0 <= i0; j0 += 64)
+            for (size_t i = i0; i < i0 + 64 && i < n; i++)
+                for (size_t j = j0; j < j0 + 64 && j < i; j++) {
+                    K[i * n + j] = K[j * n + i];
+                    eK[i * n + j] = eK[j * n + i];
+                    T[i * n + j] = T[j * n + i];
+                    eT[i * n + j] = eT[j * n + i];
+                }
 }
 
 int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
@@ -753,6 +852,28 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
     c.width = (double)n->width;
     c.bias = n->bias;
     c.series = !da_netk_fast(k);
+    c.fam = MX_FAM_OTHER;
+    if (!c.series) {
+        double A = mpfr_get_d(k->A.mid, MPFR_RNDN), B = mpfr_get_d(k->B.mid, MPFR_RNDN);
+        c.A2 = A * A;
+        c.b2 = B * B;
+        switch (k->cf) {
+        case NK_ERF: c.fam = MX_FAM_ERF; break;
+        case NK_IDENTITY: c.fam = MX_FAM_LIN; c.lin = 1; c.rel = 0; break;
+        case NK_RELU: c.fam = MX_FAM_LIN; c.lin = 0; c.rel = 1; break;
+        case NK_ABS: c.fam = MX_FAM_LIN; c.lin = -1; c.rel = 2; break;
+        case NK_LEAKY: {
+            double al = mpfr_get_d(k->alpha.mid, MPFR_RNDN);
+            c.fam = MX_FAM_LIN;
+            c.lin = al;
+            c.rel = 1 - al;
+            break;
+        }
+        default: break;
+        }
+        if (!(c.b2 > 0) || !isfinite(c.A2))
+            c.fam = MX_FAM_OTHER;
+    }
     c.f.t = k->act->tape;
     c.f.mu = 0;
     c.f.isd = 1;
@@ -927,7 +1048,8 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
                            threads, o, done0, share, &terms, &prog, &blocks);
         if (st)
             break;
-        if (same)
+        /* the blocks compute j >= i: the lower triangle only when asked */
+        if (same && o && o->layer)
             mirror(nngp, eK, T, eT, n1);
         if (o && o->layer && (st = o->layer(o->ctx, l + 1, nngp, eK, ntk ? T : NULL,
                                             ntk ? eT : NULL)))
@@ -963,6 +1085,8 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
                 st = da_fail(DA_EDOM, "kernel matrix: the variance of row %zu is %g at layer %ld",
                              i + 1, Q1[i], l + 1);
     }
+    if (!st && same && n->depth > 0 && !(o && o->layer))
+        mirror(nngp, eK, T, eT, n1);
     if (!st && info) {
         info->terms = terms;
         info->rigorous = 0;
