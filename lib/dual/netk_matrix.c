@@ -172,9 +172,10 @@ typedef struct {
     double **raw;       /* raw[i]: a_k(q_i), k < Kr[i] (the coefficient pass) */
     long *Kr;
     int *rj;            /* the rule index each row used last */
-    double *A;          /* A[i K + k] = a_k(q_i), packed */
-    double *AT;         /* AT[k n + i], the same transposed (column side) */
-    double *tA, *tD;    /* tails: tA[i K + k] = sum_{k' > k} a_k'^2 + C^2, tD with k' a_k'^2 */
+    double *AT;         /* AT[k n + i] = a_k(q_i), packed coefficient-major */
+    float *tA, *tD;     /* tails relative to E g^2 and E g'^2: tA[i K + k] =
+                           (sum_{k' > k} a_k'^2 + C^2) / E g^2, tD the same with
+                           k' a_k'^2 / E g'^2, rounded upwards to single precision */
     double *g2, *gd2;   /* E g^2, E g'^2 = q E s'(sqrt q X)^2 */
     double *eg2, *egd2; /* their errors */
     double *C;          /* the quadrature error estimate of the kept vector */
@@ -186,8 +187,9 @@ typedef struct {
 
 static void side_unpack(mx_side *s)
 {
-    free(s->A); free(s->AT); free(s->tA); free(s->tD);
-    s->A = s->AT = s->tA = s->tD = NULL;
+    free(s->AT); free(s->tA); free(s->tD);
+    s->AT = NULL;
+    s->tA = s->tD = NULL;
     s->K = 0;
 }
 
@@ -203,16 +205,27 @@ static void side_free(mx_side *s)
     memset(s, 0, sizeof *s);
 }
 
+static double up_f(double e)
+{
+    /* an error as a float, rounded upwards: (float) rounds to nearest, within
+       2^-24 relative, so e (1 + 2^-22) rounds to at least e (above the
+       smallest normal float; below it, the smallest normal) */
+    if (!(e >= 0))
+        return INFINITY;
+    if (e < 0x1p-126)
+        return 0x1p-126;
+    return (float)(e * (1 + 0x1p-22));
+}
+
 /* pack the raw vectors with K coefficients each (zeros beyond Kr[i]) */
 static int side_pack(mx_side *s, long K)
 {
     side_unpack(s);
     size_t n = s->n, nK = n * (size_t)K;
-    s->A = malloc(nK * sizeof *s->A);
     s->AT = malloc(nK * sizeof *s->AT);
     s->tA = malloc(nK * sizeof *s->tA);
     s->tD = malloc(nK * sizeof *s->tD);
-    if (!s->A || !s->AT || !s->tA || !s->tD) {
+    if (!s->AT || !s->tA || !s->tD) {
         side_unpack(s);
         return DA_ENOMEM;
     }
@@ -220,18 +233,23 @@ static int side_pack(mx_side *s, long K)
     for (size_t i = 0; i < n; i++) {
         const double *a = s->raw[i];
         long Kr = s->Kr[i];
-        double *A = s->A + i * (size_t)K, *tA = s->tA + i * (size_t)K, *tD = s->tD + i * (size_t)K;
+        float *tA = s->tA + i * (size_t)K, *tD = s->tD + i * (size_t)K;
+        const double ga = s->g2[i] > 0 ? s->g2[i] : 1, gd = s->gd2[i] > 0 ? s->gd2[i] : 1;
         /* beyond K: the kept coefficients, their error and the tail beyond */
         double C2 = s->C[i] * s->C[i] + s->T2[i], ta = C2, td = (double)(Kr > 0 ? Kr : 1) * C2;
         for (long k = K - 1; k >= 0; k--) {
             double v = k < Kr ? a[k] : 0;
-            A[k] = v;
             s->AT[(size_t)k * n + i] = v;
-            tA[k] = ta;
-            tD[k] = td;
+            tA[k] = (float)up_f(ta / ga);
+            tD[k] = (float)up_f(td / gd);
             ta += v * v;
             td += (double)k * v * v;
         }
+    }
+    /* the raw vectors are made anew at every layer */
+    for (size_t i = 0; i < n; i++) {
+        free(s->raw[i]);
+        s->raw[i] = NULL;
     }
     return DA_OK;
 }
@@ -447,17 +465,6 @@ typedef struct {
     int bias;
 } mx_ctx;
 
-static double up_f(double e)
-{
-    /* an error as a float, rounded upwards: (float) rounds to nearest, within
-       2^-24 relative, so e (1 + 2^-22) rounds to at least e (above the
-       smallest normal float; below it, the smallest normal) */
-    if (!(e >= 0))
-        return INFINITY;
-    if (e < 0x1p-126)
-        return 0x1p-126;
-    return (float)(e * (1 + 0x1p-22));
-}
 
 /* E = E[s(u) s(v)], D = E[s'(u) s'(v)] and their errors at (q1, q2, c) for
  * the inline families, e the error of c (docs/numerics.md 7.2): the value's
@@ -541,8 +548,9 @@ cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, doub
 
 /* the degree K < Kmax of the series for a block (terms k = 0..K; the
  * coefficient tables hold k < Kmax): the smallest with
- * rmax^(K+1) sqrt(tA_i(K) tA_j(K)) <= tol g2_i g2_j (relative) for every
- * row and column of the block, the same for the derivative tails */
+ * rmax^(K+1) sqrt(tA_i(K) tA_j(K)) <= tol for every row and column of the
+ * block (the tails are relative to E g^2), the same for the derivative
+ * tails with rmax^K */
 static long block_terms(const mx_side *S1, size_t i0, size_t i1, const mx_side *S2, size_t j0,
                         size_t j1, double rmax, long Kmax)
 {
@@ -552,14 +560,12 @@ static long block_terms(const mx_side *S1, size_t i0, size_t i1, const mx_side *
     for (long K = 1; K < Kmax - 1; K++) {
         double t1 = 0, t2 = 0, d1 = 0, d2 = 0;
         for (size_t i = i0; i < i1; i++) {
-            double g = S1->g2[i] > 0 ? S1->g2[i] : 1, gd = S1->gd2[i] > 0 ? S1->gd2[i] : 1;
-            t1 = fmax(t1, S1->tA[i * (size_t)S1->K + (size_t)K] / g);
-            d1 = fmax(d1, S1->tD[i * (size_t)S1->K + (size_t)K] / gd);
+            t1 = fmax(t1, S1->tA[i * (size_t)S1->K + (size_t)K]);
+            d1 = fmax(d1, S1->tD[i * (size_t)S1->K + (size_t)K]);
         }
         for (size_t j = j0; j < j1; j++) {
-            double g = S2->g2[j] > 0 ? S2->g2[j] : 1, gd = S2->gd2[j] > 0 ? S2->gd2[j] : 1;
-            t2 = fmax(t2, S2->tA[j * (size_t)S2->K + (size_t)K] / g);
-            d2 = fmax(d2, S2->tD[j * (size_t)S2->K + (size_t)K] / gd);
+            t2 = fmax(t2, S2->tA[j * (size_t)S2->K + (size_t)K]);
+            d2 = fmax(d2, S2->tD[j * (size_t)S2->K + (size_t)K]);
         }
         double pe = exp((double)(K + 1) * lr) * sqrt(t1 * t2);
         double pd = exp((double)K * lr) * sqrt(d1 * d2);
@@ -608,11 +614,13 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
             rho[j] = r;
         }
         if (c->series) {
-            const double *Ai = S1->A + i * (size_t)S1->K;
+            /* row i's coefficients, from the column-major table */
+            const double *Ai = S1->AT + i;
+            const size_t sn = S1->n;
             for (size_t j = 0; j < nb; j++)
                 pE[j] = pD[j] = 0;
             for (long k = Kb; k >= 1; k--) {
-                const double a = Ai[k], b = (double)k * a;
+                const double a = Ai[(size_t)k * sn], b = (double)k * a;
                 const double *restrict at = S2->AT + (size_t)k * S2->n + j0;
 #pragma omp simd
                 for (size_t j = 0; j < nb; j++) {
@@ -621,7 +629,7 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
                     pD[j] = pD[j] * rho[j] + d;
                 }
             }
-            const double a0 = Ai[0];
+            const double a0 = Ai[0];   /* k = 0 */
             const double *restrict at0 = S2->AT + j0;
 #pragma omp simd
             for (size_t j = 0; j < nb; j++)
@@ -643,13 +651,15 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
                     E = pE[j];
                     D = sq > 0 ? pD[j] / sq : 0;
                     double ar = fabs(rho[j]);
-                    const double *ta1 = S1->tA + i * (size_t)S1->K, *ta2 = S2->tA + jj * (size_t)S2->K;
-                    const double *td1 = S1->tD + i * (size_t)S1->K, *td2 = S2->tD + jj * (size_t)S2->K;
+                    const float *ta1 = S1->tA + i * (size_t)S1->K, *ta2 = S2->tA + jj * (size_t)S2->K;
+                    const float *td1 = S1->tD + i * (size_t)S1->K, *td2 = S2->tD + jj * (size_t)S2->K;
                     /* the tails beyond Kb (tA[Kb]: k > Kb, the rule's estimate
                        of what it did not keep included) */
                     double pk = pow(ar, (double)Kb);
-                    double trE = pk * ar * sqrt(ta1[Kb] * ta2[Kb]);
-                    double trD = pk * sqrt(td1[Kb] * td2[Kb]);
+                    double gi = S1->g2[i] > 0 ? S1->g2[i] : 1, gj = S2->g2[jj] > 0 ? S2->g2[jj] : 1;
+                    double hi = S1->gd2[i] > 0 ? S1->gd2[i] : 1, hj = S2->gd2[jj] > 0 ? S2->gd2[jj] : 1;
+                    double trE = pk * ar * sqrt((double)ta1[Kb] * ta2[Kb] * gi * gj);
+                    double trD = pk * sqrt((double)td1[Kb] * td2[Kb] * hi * hj);
                     double n1 = S1->nA[i], n2 = S2->nA[jj], m1 = S1->nD[i], m2 = S2->nD[jj];
                     double C1 = S1->C[i], C2 = S2->C[jj];
                     eE = trE + n1 * C2 + C1 * n2 + rt * n1 * n2;
