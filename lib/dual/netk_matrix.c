@@ -257,6 +257,7 @@ static int side_pack(mx_side *s, long K)
 /* what a worker needs to evaluate sigma (normalized or not) */
 typedef struct {
     const da_tape *t, *td;   /* sigma, sigma' (td may be NULL) */
+    double pole;             /* distance of sigma's nearest singularity from the real axis */
     double mu, isd;          /* normalization: (s - mu) isd */
     int series;              /* 1: coefficients wanted (no closed form) */
 } mx_fun;
@@ -311,9 +312,10 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, d
 }
 
 /* the coefficients of variance i of side s, by the smallest Gauss-Hermite
- * rule that resolves g, climbing the ladder from the rule this row used at
- * the previous layer, less one (s->rj[i]: a function of the row alone, so
- * the result does not depend on which thread did what before).  With M
+ * rule that resolves g, climbing the ladder from one below the rule this
+ * row used at the previous layer (s->rj[i]: a function of the row alone, so
+ * the result does not depend on which thread did what before; at the first
+ * layer a guess from the pole distance).  With M
  * nodes the a_k, k < 3M/4, are kept; the rule resolves g when the band
  * M/2 <= k < 3M/4 has a norm below the rounding floor (or 1e-16 ||g||);
  * C, the estimate of the error of the whole vector, is twice that norm
@@ -321,7 +323,19 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, d
 static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R,
                     double *gv, double *coef, double *acc)
 {
-    int j = s->rj[i] > 0 ? s->rj[i] - 1 : 0, st;
+    int j = s->rj[i] > 0 ? s->rj[i] - 1 : s->rj[i], st;
+    if (j < 0) {
+        /* the first layer: from the decay exp(-tau sqrt k) of the coefficients
+           of a function analytic in the strip |Im x| < tau = d / sqrt q (d
+           the activation's pole distance), about (37/tau)^2 of them reach
+           1e-16; start a step below the rule that keeps that many */
+        j = 0;
+        if (isfinite(f->pole) && f->pole > 0) {
+            double tau = f->pole / sqrt(q), need = 0.8 * (37 / tau) * (37 / tau);
+            while (j < MX_NRULES - 1 && 3 * rule_size(j + 1) / 4 < need)
+                j++;
+        }
+    }
     mx_rule *r = NULL;
     double g2 = 0, gd2 = NAN, x2d = NAN, Cq = INFINITY, Cprev = INFINITY, b1 = 0, b2 = 0, Cr = 0;
     long Kr = 0;
@@ -430,7 +444,9 @@ static int side_alloc(mx_side *s, size_t n)
     s->K = 0;
     s->raw = calloc(n + 1, sizeof *s->raw);
     s->Kr = calloc(n + 1, sizeof *s->Kr);
-    s->rj = calloc(n + 1, sizeof *s->rj);
+    s->rj = malloc((n + 1) * sizeof *s->rj);
+    for (size_t i = 0; s->rj && i <= n; i++)
+        s->rj[i] = -1;
     double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->T2, &s->L, &s->sg, &s->nA,
                     &s->nD};
     int ok = s->raw && s->Kr && s->rj;
@@ -583,7 +599,6 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
                      double *T, float *eT, size_t ld, size_t i0, size_t i1, size_t j0, size_t j1,
                      int same, long *terms_used)
 {
-    double rho[MX_BJ], pE[MX_BJ], pD[MX_BJ];
     size_t nb = j1 - j0;
     /* rho of the block, and its largest |rho| off the diagonal (the series) */
     double rmax = 0;
@@ -604,37 +619,49 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
     }
     const double sw2 = c->sw2, sb2 = c->sb2;
     const double rt = 4 * sqrt((double)Kb + 1) * MX_U;
+    /* the series of the whole block: rows by groups of 4, k outermost, so
+       that each coefficient row of the column side is read once per group */
+    static _Thread_local double rB[MX_BI][MX_BJ], eB[MX_BI][MX_BJ], dB[MX_BI][MX_BJ];
+    if (c->series) {
+        for (size_t i = i0; i < i1; i++) {
+            const double *Krow = K + i * ld;
+            for (size_t j = 0; j < nb; j++) {
+                double lim = sqrt(Q1[i] * Q2[j0 + j]), r = lim > 0 ? Krow[j0 + j] / lim : 0;
+                rB[i - i0][j] = r > 1 ? 1 : r < -1 ? -1 : r;
+                eB[i - i0][j] = dB[i - i0][j] = 0;
+            }
+        }
+        const size_t sn = S1->n;
+        for (size_t g0 = i0; g0 < i1; g0 += 4) {
+            size_t g1 = g0 + 4 < i1 ? g0 + 4 : i1;
+            for (long k = Kb; k >= 1; k--) {
+                const double *restrict at = S2->AT + (size_t)k * S2->n + j0;
+                for (size_t i = g0; i < g1; i++) {
+                    const double a = S1->AT[(size_t)k * sn + i], b = (double)k * a;
+                    double *restrict pe = eB[i - i0], *restrict pd = dB[i - i0];
+                    const double *restrict rr = rB[i - i0];
+#pragma omp simd
+                    for (size_t j = 0; j < nb; j++) {
+                        pe[j] = pe[j] * rr[j] + a * at[j];
+                        pd[j] = pd[j] * rr[j] + b * at[j];
+                    }
+                }
+            }
+            const double *restrict at0 = S2->AT + j0;
+            for (size_t i = g0; i < g1; i++) {
+                const double a0 = S1->AT[i];   /* k = 0 */
+                double *restrict pe = eB[i - i0];
+                const double *restrict rr = rB[i - i0];
+#pragma omp simd
+                for (size_t j = 0; j < nb; j++)
+                    pe[j] = pe[j] * rr[j] + a0 * at0[j];
+            }
+        }
+    }
     for (size_t i = i0; i < i1; i++) {
         double *Krow = K + i * ld, *Trow = T ? T + i * ld : NULL;
         float *eKrow = eK + i * ld, *eTrow = eT ? eT + i * ld : NULL;
-        for (size_t j = 0; c->series && j < nb; j++) {
-            double lim = sqrt(Q1[i] * Q2[j0 + j]), r = lim > 0 ? Krow[j0 + j] / lim : 0;
-            if (r > 1) r = 1;
-            if (r < -1) r = -1;
-            rho[j] = r;
-        }
-        if (c->series) {
-            /* row i's coefficients, from the column-major table */
-            const double *Ai = S1->AT + i;
-            const size_t sn = S1->n;
-            for (size_t j = 0; j < nb; j++)
-                pE[j] = pD[j] = 0;
-            for (long k = Kb; k >= 1; k--) {
-                const double a = Ai[(size_t)k * sn], b = (double)k * a;
-                const double *restrict at = S2->AT + (size_t)k * S2->n + j0;
-#pragma omp simd
-                for (size_t j = 0; j < nb; j++) {
-                    double p = a * at[j], d = b * at[j];
-                    pE[j] = pE[j] * rho[j] + p;
-                    pD[j] = pD[j] * rho[j] + d;
-                }
-            }
-            const double a0 = Ai[0];   /* k = 0 */
-            const double *restrict at0 = S2->AT + j0;
-#pragma omp simd
-            for (size_t j = 0; j < nb; j++)
-                pE[j] = pE[j] * rho[j] + a0 * at0[j];
-        }
+        const double *rho = rB[i - i0], *pE = eB[i - i0], *pD = dB[i - i0];
         for (size_t j = 0; j < nb; j++) {
             size_t jj = j0 + j;
             int dg = same && i == jj;
@@ -885,6 +912,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
             c.fam = MX_FAM_OTHER;
     }
     c.f.t = k->act->tape;
+    c.f.pole = da_act_pole_distance(k->act);
     c.f.mu = 0;
     c.f.isd = 1;
     if (k->normalized) {
