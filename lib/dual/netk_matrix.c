@@ -13,17 +13,18 @@
  * variances (da_netk_fast), the entries are that closed form instead.
  *
  * Coefficients: Gauss-Hermite quadrature in double with M nodes,
- *     a_k = sum_m w_m h_k(x_m) g(x_m),   k < M/2,
- * M doubled (64 ... 4096) until the upper quarter of the coefficients
- * (M/4 <= k < M/2) has a norm C below 1e-15 ||g||; C, times 2, is the
- * estimate of the quadrature's error in the whole coefficient vector.
- * The diagonal E_ii = E g_i^2 and E sigma'(sqrt(q) X)^2 are 1-D sums on
- * the same nodes (sigma' from the activation's derivative).
+ *     a_k = sum_m w_m h_k(x_m) g(x_m),   k < 3M/4,
+ * M on the ladder 64 2^(j/2) ... 4096 (cached rules, even/odd halves), up
+ * to the first rule whose band M/2 <= k < 3M/4 is below 1e-16 ||g|| or the
+ * rounding floor.  From the last two bands: C, the aliasing error of the
+ * kept coefficients, and T2, the tail beyond them (side_one).  The diagonal
+ * E_ii = E g_i^2 and E sigma'(sqrt(q) X)^2 are 1-D sums on the same nodes
+ * (sigma' from the activation's derivative).
  *
  * Error of an entry (absolute, propagated from layer to layer):
  *   truncation   |rho|^(K+1) sqrt(T_i T_j), T_i the tail of a(q_i) beyond
- *                K (Cauchy-Schwarz; 2C for what the rule does not see);
- *   coefficients ||a_i|| 2C_j + 2C_i ||a_j||;
+ *                K, C^2 + T2 included (Cauchy-Schwarz);
+ *   coefficients ||a_i|| C_j + C_i ||a_j||;
  *   rounding     4 sqrt(K+1) u ||a_i|| ||a_j|| (the probabilistic model of
  *                Higham and Mary 2019 for a sum of K+1 terms, with
  *                sum |a_k a_k' rho^k| <= ||a_i|| ||a_j||);
@@ -31,7 +32,10 @@
  *                (L_i e(q_i)/q_i + L_j e(q_j)/q_j) sqrt(E_ii E_jj)
  *                + |D_ij c_ij| (e(q_i)/(2 q_i) + e(q_j)/(2 q_j)), with
  *                L_i = q ||d g_q/dq|| / ||g_q|| = sqrt(q E[X^2 s'(sqrt q X)^2]/4) / ||g||.
- * The same for D_ij with the coefficients k a_k.  These are estimates
+ * The same for D_ij with the coefficients k a_k.  The closed forms (erf,
+ * a x + b relu(x) inline in cf_pair, the others through da_netk_eval_fast)
+ * carry their own rounding estimate and the covariance's error through
+ * dE/dc = D and a bound on the change of D.  These are estimates
  * (labelled so): the quadrature error is estimated, not proved, and the
  * rounding follows a probabilistic model.  Proved values come from the
  * ball path (da_netk_network, digits). */
