@@ -283,6 +283,24 @@ static const struct {
 };
 #define NTEMPL (sizeof templates / sizeof templates[0])
 
+/* k->B from the argument scale a match bound (1 when none): K for K*x,
+ * 1/K for x/K.  0 when the constant cannot be evaluated or divided by. */
+static int bind_scale(da_netk *k, const bind_t *b)
+{
+    b_set_si(&k->B, 1);
+    if (!b->k)
+        return 1;
+    da_ball c;
+    b_init(c, k->prec);
+    int ok = const_ball(c, b->k, k->prec) == DA_OK;
+    if (ok && b->kind == 1)
+        da_ball_set(&k->B, c);
+    else if (ok)
+        ok = da_ball_div(&k->B, &k->B, c) == DA_OK;
+    da_ball_clear(c);
+    return ok;
+}
+
 /* sigma = lin x + rel relu(x) written as a sum of constant multiples of x,
  * max(x, 0), min(x, 0), relu(x) and abs(x) (neural-tangents' ABRelu and
  * LeakyRelu, a*x + b*relu(x), ...), every x with the same argument scale
@@ -367,19 +385,7 @@ static int detect_lin_relu(da_netk *k, const da_expr *e)
     int found = 0;
     if (lin_relu_terms(e, 1, lin, rel, &b, p) && mpfr_cmpabs(rel->mid, rel->rad) > 0) {
         da_ball_add(A, lin, rel);
-        b_set_si(&k->B, 1);
-        int ok = 1;
-        if (b.k) {
-            da_ball c;
-            b_init(c, p);
-            if (const_ball(c, b.k, p) != DA_OK)
-                ok = 0;
-            else if (b.kind == 1)
-                da_ball_set(&k->B, c);
-            else if (da_ball_div(&k->B, &k->B, c))
-                ok = 0;
-            da_ball_clear(c);
-        }
+        int ok = bind_scale(k, &b);
         /* lin min(x, 0) alone: lin and rel are the same ball, negated */
         mpfr_t t;
         mpfr_init2(t, mpfr_get_prec(rel->mid));
@@ -502,16 +508,7 @@ static int detect(da_netk *k)
             continue;
         bind_t b = {NULL, 0};
         if (match(t, e, &b)) {
-            b_set_si(&k->B, 1);
-            int ok = 1;
-            if (b.k) {
-                if (const_ball(c, b.k, p) != DA_OK)
-                    ok = 0;
-                else if (b.kind == 1)
-                    da_ball_set(&k->B, c);
-                else if (da_ball_div(&k->B, &k->B, c))
-                    ok = 0;
-            }
+            int ok = bind_scale(k, &b);
             if (ok) {
                 k->cf = templates[i].cf;
                 found = 1;

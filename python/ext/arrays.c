@@ -463,6 +463,28 @@ static int mx_poll(void *vctx, double fraction)
     return stop;
 }
 
+/* the data of the matrix functions: x1 (n1 x d) and x2 (n2 x d, or None:
+ * *x2 = NULL) as contiguous float64 arrays; 0, or -1 with an exception set */
+static int data_pair(PyArrayObject **x1, PyArrayObject **x2, PyObject *o1, PyObject *o2)
+{
+    *x1 = (PyArrayObject *)PyArray_FROM_OTF(o1, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
+    *x2 = o2 == Py_None ? NULL
+          : (PyArrayObject *)PyArray_FROM_OTF(o2, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
+    if (!*x1 || (o2 != Py_None && !*x2)) {
+        Py_XDECREF(*x1);
+        Py_XDECREF(*x2);
+        return -1;
+    }
+    if (PyArray_NDIM(*x1) != 2 || (*x2 && (PyArray_NDIM(*x2) != 2 ||
+                                           PyArray_DIM(*x2, 1) != PyArray_DIM(*x1, 1)))) {
+        Py_DECREF(*x1);
+        Py_XDECREF(*x2);
+        PyErr_SetString(PyExc_ValueError, "x1 and x2 must be n1 x d and n2 x d arrays");
+        return -1;
+    }
+    return 0;
+}
+
 /* _netk_matrix(x1, x2, depth, sw2, sb2, param=0, width=0, bias=True,
  * normalized=False, threads=0, progress=None) -> (nngp, nngp_err, ntk,
  * ntk_err, terms, reason): the kernel-matrix engine (da_netk_matrix) on
@@ -483,21 +505,9 @@ PyObject *daext_act_netk_matrix(PyObject *self, PyObject *args, PyObject *kw)
     daext_act *a = (daext_act *)self;
     if (!daext_act_get(self))
         return NULL;
-    PyArrayObject *x1 = (PyArrayObject *)PyArray_FROM_OTF(o1, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
-    PyArrayObject *x2 = o2 == Py_None ? NULL
-                        : (PyArrayObject *)PyArray_FROM_OTF(o2, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
-    if (!x1 || (o2 != Py_None && !x2)) {
-        Py_XDECREF(x1);
-        Py_XDECREF(x2);
+    PyArrayObject *x1, *x2;
+    if (data_pair(&x1, &x2, o1, o2))
         return NULL;
-    }
-    if (PyArray_NDIM(x1) != 2 || (x2 && (PyArray_NDIM(x2) != 2 ||
-                                         PyArray_DIM(x2, 1) != PyArray_DIM(x1, 1)))) {
-        Py_DECREF(x1);
-        Py_XDECREF(x2);
-        PyErr_SetString(PyExc_ValueError, "x1 and x2 must be n1 x d and n2 x d arrays");
-        return NULL;
-    }
     npy_intp n1 = PyArray_DIM(x1, 0), d = PyArray_DIM(x1, 1), n2 = x2 ? PyArray_DIM(x2, 0) : n1;
     npy_intp dims[2] = {n1, n2};
     PyArrayObject *K = NULL, *T = NULL, *eK = NULL, *eT = NULL;
@@ -611,21 +621,9 @@ PyObject *daext_act_netk_balls(PyObject *self, PyObject *args, PyObject *kw)
     daext_act *a = (daext_act *)self;
     if (!daext_act_get(self))
         return NULL;
-    PyArrayObject *x1 = (PyArrayObject *)PyArray_FROM_OTF(o1, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
-    PyArrayObject *x2 = o2 == Py_None ? NULL
-                        : (PyArrayObject *)PyArray_FROM_OTF(o2, NPY_DOUBLE, NPY_ARRAY_IN_ARRAY);
-    if (!x1 || (o2 != Py_None && !x2)) {
-        Py_XDECREF(x1);
-        Py_XDECREF(x2);
+    PyArrayObject *x1, *x2;
+    if (data_pair(&x1, &x2, o1, o2))
         return NULL;
-    }
-    if (PyArray_NDIM(x1) != 2 || (x2 && (PyArray_NDIM(x2) != 2 ||
-                                         PyArray_DIM(x2, 1) != PyArray_DIM(x1, 1)))) {
-        Py_DECREF(x1);
-        Py_XDECREF(x2);
-        PyErr_SetString(PyExc_ValueError, "x1 and x2 must be n1 x d and n2 x d arrays");
-        return NULL;
-    }
     size_t n1 = (size_t)PyArray_DIM(x1, 0), d = (size_t)PyArray_DIM(x1, 1);
     size_t n2 = x2 ? (size_t)PyArray_DIM(x2, 0) : n1;
     const double *X1 = PyArray_DATA(x1), *X2 = x2 ? PyArray_DATA(x2) : X1;
