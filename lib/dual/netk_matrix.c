@@ -48,6 +48,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -176,17 +179,23 @@ typedef struct {
     double **raw;       /* raw[i]: a_k(q_i), k < Kr[i] (the coefficient pass) */
     long *Kr;
     int *rj;            /* the rule index each row used last */
-    double *AT;         /* AT[k n + i] = a_k(q_i), packed coefficient-major */
+    double *AT;         /* AT[k ld + i] = a_k(q_i), packed coefficient-major, zeros
+                           beyond n (ld = n rounded up to a multiple of 4) */
+    size_t ld;
     float *tA, *tD;     /* tails relative to E g^2 and E g'^2: tA[i K + k] =
                            (sum_{k' > k} a_k'^2 + C^2) / E g^2, tD the same with
                            k' a_k'^2 / E g'^2, rounded upwards to single precision */
     double *g2, *gd2;   /* E g^2, E g'^2 = q E s'(sqrt q X)^2 */
     double *eg2, *egd2; /* their errors */
     double *C;          /* the quadrature error estimate of the kept vector */
+    double *Ca;         /* its aliasing part (l2 norm) */
+    double *cM;         /* the rounding of one coefficient: cM + 2 sqrt(k) u ||g|| */
     double *T2;         /* the tail beyond the kept coefficients, squared (estimate) */
     double *L;          /* q ||d g/dq|| / ||g|| */
     double *sg;         /* sqrt(E g^2) */
     double *nA, *nD;    /* ||a||, ||sqrt(k) a|| */
+    double *nE, *nH;    /* ||k a||, ||sqrt(k (k - 1)) a|| (with the tail's share) */
+    double *l0, *l1, *l2, *l3; /* sum k^(p/2) |a_k|, p = 0 .. 3 */
 } mx_side;
 
 static void side_unpack(mx_side *s)
@@ -205,7 +214,8 @@ static void side_free(mx_side *s)
             free(s->raw[i]);
     free(s->raw); free(s->Kr); free(s->rj);
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
-    free(s->C); free(s->T2); free(s->L); free(s->sg); free(s->nA); free(s->nD);
+    free(s->C); free(s->Ca); free(s->cM); free(s->T2); free(s->L); free(s->sg); free(s->nA);
+    free(s->nD); free(s->nE); free(s->nH); free(s->l0); free(s->l1); free(s->l2); free(s->l3);
     memset(s, 0, sizeof *s);
 }
 
@@ -225,8 +235,9 @@ static double up_f(double e)
 static int side_pack(mx_side *s, long K)
 {
     side_unpack(s);
-    size_t n = s->n, nK = n * (size_t)K;
-    s->AT = malloc(nK * sizeof *s->AT);
+    size_t n = s->n, nK = n * (size_t)K, ld = (n + 3) / 4 * 4;
+    s->ld = ld;
+    s->AT = calloc(ld * (size_t)K, sizeof *s->AT);
     s->tA = malloc(nK * sizeof *s->tA);
     s->tD = malloc(nK * sizeof *s->tD);
     if (!s->AT || !s->tA || !s->tD) {
@@ -243,7 +254,7 @@ static int side_pack(mx_side *s, long K)
         double C2 = s->C[i] * s->C[i] + s->T2[i], ta = C2, td = (double)(Kr > 0 ? Kr : 1) * C2;
         for (long k = K - 1; k >= 0; k--) {
             double v = k < Kr ? a[k] : 0;
-            s->AT[(size_t)k * n + i] = v;
+            s->AT[(size_t)k * ld + i] = v;
             tA[k] = (float)up_f(ta / ga);
             tD[k] = (float)up_f(td / gd);
             ta += v * v;
@@ -295,24 +306,130 @@ static int rules_get(mx_rule **out, mx_rules *R, int j)
     return st;
 }
 
-/* g and the 1-D sums of one variance on rule r; work: M doubles x 2 */
-static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, double *g2,
-                      double *gd2, double *x2d)
+/* s + c += t, compensated (Neumaier): the sum of M positive terms is then
+ * within 2u of the exact sum of the computed terms, whatever M */
+static inline void csum(double *s, double *c, double t)
 {
-    double sq = sqrt(q), s2 = 0, d2 = 0, xd = 0;
-    for (long m = 0; m < r->M; m++) {
-        double x = r->x[m], y = (da_tape_eval_d(f->t, sq * x) - f->mu) * f->isd;
-        gv[m] = y;
-        s2 += r->w[m] * y * y;
-        if (f->td) {
-            double d = da_tape_eval_d(f->td, sq * x) * f->isd;
-            d2 += r->w[m] * d * d;
-            xd += r->w[m] * x * x * d * d;
+    double v = *s + t;
+    *c += fabs(*s) >= fabs(t) ? (*s - v) + t : (t - v) + *s;
+    *s = v;
+}
+
+/* the 1-D sums of one variance: E g^2, q E s'^2, E X^2 s'^2, and for
+ * their errors E|g| G, E|s'| G' and ||G||, G(x) the largest |g| on the
+ * nodes between -|x| and |x| (G' the same for s') */
+typedef struct {
+    double g2, gd2, x2d;
+    double eg, ed, nG;
+} mx_sums;
+
+/* g on the nodes of rule r and the sums, compensated, from the origin
+ * outwards (the nodes are symmetric, ascending); work: M evaluations of
+ * sigma and sigma' */
+static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, mx_sums *o)
+{
+    const long M = r->M, H = M / 2;
+    double sq = sqrt(q), s2 = 0, d2 = 0, xd = 0, c2 = 0, cd = 0, cx = 0;
+    double eg = 0, ed = 0, nG = 0, Gg = 0, Gd = 0;
+    for (long p = 0; p < H; p++) {
+        long ms[2] = {H + p, H - 1 - p};
+        double y[2], d[2] = {0, 0};
+        for (int t = 0; t < 2; t++) {
+            double x = r->x[ms[t]];
+            y[t] = (da_tape_eval_d(f->t, sq * x) - f->mu) * f->isd;
+            gv[ms[t]] = y[t];
+            Gg = fabs(y[t]) > Gg ? fabs(y[t]) : Gg;
+            if (f->td) {
+                d[t] = da_tape_eval_d(f->td, sq * x) * f->isd;
+                Gd = fabs(d[t]) > Gd ? fabs(d[t]) : Gd;
+            }
+        }
+        for (int t = 0; t < 2; t++) {
+            double x = r->x[ms[t]], w = r->w[ms[t]];
+            csum(&s2, &c2, w * y[t] * y[t]);
+            eg += w * fabs(y[t]) * Gg;
+            nG += w * Gg * Gg;
+            if (f->td) {
+                csum(&d2, &cd, w * d[t] * d[t]);
+                csum(&xd, &cx, w * x * x * d[t] * d[t]);
+                ed += w * fabs(d[t]) * Gd;
+            }
         }
     }
-    *g2 = s2;
-    *gd2 = f->td ? q * d2 : NAN;
-    *x2d = f->td ? xd : NAN;
+    o->g2 = s2 + c2;
+    o->gd2 = f->td ? q * (d2 + cd) : NAN;
+    o->x2d = f->td ? xd + cx : NAN;
+    o->eg = eg;
+    o->ed = ed;
+    o->nG = sqrt(nG);
+}
+
+/* What the entries need to know of the vector a = raw[i] (Kr
+ * coefficients, from an M-node rule): the norms, the weighted l1 sums, the
+ * diagonal sums and their errors.
+ *   The rounding of one coefficient (docs/numerics.md 7.2):
+ *   a_k = sum over the M/2 nodes x > 0 of sqrt(w) h_k(x) sqrt(w) (g(x) +- g(-x)),
+ * the sum of whose absolute values is at most ||g|| (Cauchy-Schwarz, the
+ * rule exact for h_k^2); summed in MX_LANES lanes of M/16 terms, sigma
+ * within 8 ulp of itself plus 4 ulp of G(x), its largest magnitude
+ * between -|x| and |x| (cancellation in a formula: its terms are of that
+ * size), the recurrence of h_k within 2 sqrt(k) ulp of its scale:
+ *   |da_k| <= cM + 2 sqrt(k) u ||g||,
+ *   cM = u (||g|| (sqrt(M/16 + 4) + 8) + 8 ||G||),
+ * sqrt(M/16 + 4) the probabilistic model of the summation (Higham and
+ * Mary 2019).  The aliasing error Ca is an l2 norm (the two last bands).
+ * E g^2 and q E s'^2 are compensated sums of positive terms, each within
+ * 24 ulp of itself and 8 u G |g| (sigma's error, squared, weighted). */
+static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx_sums *sm,
+                       double Ca, double Cr, double T2)
+{
+    double g2 = sm->g2, gd2 = sm->gd2, x2d = sm->x2d;
+    const double *a = s->raw[i];
+    double na = 0, nd = 0, ne = 0, nh = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+    for (long k = 0; k < Kr; k++) {
+        double ak = a[k], aa = fabs(ak), kk = (double)k, sk = sqrt(kk);
+        na += ak * ak;
+        nd += kk * ak * ak;
+        ne += kk * kk * ak * ak;
+        nh += kk * (kk - 1) * ak * ak;
+        l0 += aa;
+        l1 += sk * aa;
+        l2 += kk * aa;
+        l3 += kk * sk * aa;
+    }
+    double C = Ca + Cr, tail = C * C + T2, K2 = (double)Kr * (double)Kr;
+    s->Kr[i] = Kr;
+    s->g2[i] = g2;
+    s->sg[i] = sqrt(fabs(g2));
+    const double fl = 24 * MX_U + (double)M * MX_U * MX_U;
+    s->eg2[i] = fl * g2 + 8 * MX_U * sm->eg + 2 * Ca * sqrt(fabs(g2));
+    s->C[i] = C;
+    s->Ca[i] = Ca;
+    s->cM[i] = MX_U * (sqrt(fabs(g2)) * (sqrt((double)M / 16 + 4) + 8) + 8 * sm->nG);
+    s->T2[i] = T2;
+    s->nA[i] = sqrt(na);
+    s->nD[i] = sqrt(nd);
+    s->nE[i] = sqrt(ne + K2 * tail);
+    s->nH[i] = sqrt(nh + K2 * tail);
+    s->l0[i] = l0;
+    s->l1[i] = l1;
+    s->l2[i] = l2;
+    s->l3[i] = l3;
+    if (isfinite(gd2) && isfinite(sm->ed)) {
+        s->gd2[i] = gd2;
+        s->egd2[i] = fl * gd2 + 8 * MX_U * q * sm->ed + 2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300);
+    } else {
+        /* no sigma' (or not finite on the nodes): the series' own sum
+           sum k a_k^2, with its coefficients' errors and the tail */
+        gd2 = nd + (double)Kr * tail;
+        s->gd2[i] = gd2;
+        s->egd2[i] = 2 * (s->cM[i] * l2 + 2 * MX_U * s->sg[i] * l3) + (double)Kr * tail +
+                     2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300) + 4 * MX_U * gd2;
+    }
+    if (isfinite(x2d))
+        s->L[i] = g2 > 0 ? sqrt(q * x2d / 4) / sqrt(g2) : 0;
+    else
+        s->L[i] = 1 + q;  /* no sigma': a generous guess */
 }
 
 /* the coefficients of variance i of side s, by the smallest Gauss-Hermite
@@ -341,13 +458,15 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
         }
     }
     mx_rule *r = NULL;
-    double g2 = 0, gd2 = NAN, x2d = NAN, Cq = INFINITY, Cprev = INFINITY, b1 = 0, b2 = 0, Cr = 0;
+    double g2 = 0, Cq = INFINITY, Cprev = INFINITY, b1 = 0, b2 = 0, Cr = 0;
+    mx_sums sm;
     long Kr = 0;
-    int stalled = 0;
+    int stalled = 0, resolved = 0;
     for (;;) {
         if ((st = rules_get(&r, R, j)))
             return st;
-        side_sums(f, r, q, gv, &g2, &gd2, &x2d);
+        side_sums(f, r, q, gv, &sm);
+        g2 = sm.g2;
         if (!isfinite(g2))
             return da_fail(DA_EDOM, "kernel matrix: E sigma(sqrt(q) X)^2 is not finite at q = %.17g", q);
         Kr = r->K;
@@ -362,7 +481,7 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
         b2 = sqrt(b2);
         Cr = 4 * sqrt((double)r->M) * MX_U * sqrt(g2);   /* the rounding floor */
         Cq = 2 * b2;
-        int resolved = Cq <= 1e-16 * sqrt(g2) || Cq <= Cr || g2 == 0;
+        resolved = Cq <= 1e-16 * sqrt(g2) || Cq <= Cr || g2 == 0;
         /* algebraic decay (a kink): the band falls by about 2^(-3/8) or less
            per step of sqrt 2 in M, where an analytic g's falls faster and
            faster; beyond 1024 nodes that no longer pays */
@@ -378,9 +497,11 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
        of the coefficients beyond 5M/4: b2 rb^3; the tail beyond the kept
        ones, squared, 4 b2^2 rb^2/(1 - rb^2) (the factor 4 covers algebraic
        decay, where the geometric extrapolation is short), 100 b2^2 when
-       the decay stalled. */
+       the decay stalled.  Where the decay stalled, the extrapolation is
+       not trusted: the aliasing is then taken as 4 b2, twice the last
+       band's own error estimate. */
     double rb = b1 > 0 ? fmin(b2 / b1, 0.99) : (b2 > 0 ? 0.99 : 0);
-    double C = 2 * b2 * rb * rb * rb + Cr;
+    double Ca = stalled && !resolved ? 4 * b2 : 2 * b2 * rb * rb * rb;
     double T2 = stalled ? 100 * b2 * b2 : 4 * b2 * b2 * rb * rb / (1 - rb * rb);
     /* drop the trailing coefficients below the rounding floor (into the tail) */
     {
@@ -394,30 +515,10 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
     double *v = malloc((size_t)Kr * sizeof *v);
     if (!v)
         return DA_ENOMEM;
-    double na = 0, nd = 0;
-    for (long k = 0; k < Kr; k++) {
-        v[k] = coef[k];
-        na += coef[k] * coef[k];
-        nd += (double)k * coef[k] * coef[k];
-    }
     free(s->raw[i]);
     s->raw[i] = v;
-    s->Kr[i] = Kr;
-    s->g2[i] = g2;
-    s->sg[i] = sqrt(fabs(g2));
-    s->eg2[i] = 4 * sqrt((double)r->M) * MX_U * g2 + 2 * C * sqrt(g2);
-    s->C[i] = C;
-    s->T2[i] = T2;
-    s->nA[i] = sqrt(na);
-    s->nD[i] = sqrt(nd);
-    if (!isfinite(gd2))
-        gd2 = nd + (double)Kr * (C * C + T2);   /* no sigma': the series' own sum */
-    s->gd2[i] = gd2;
-    s->egd2[i] = 4 * sqrt((double)r->M) * MX_U * gd2 + 2 * sqrt((double)Kr) * C * sqrt(gd2 + 1e-300);
-    if (isfinite(x2d))
-        s->L[i] = g2 > 0 ? sqrt(q * x2d / 4) / sqrt(g2) : 0;
-    else
-        s->L[i] = 1 + q;  /* no sigma': a generous guess */
+    memcpy(v, coef, (size_t)Kr * sizeof *v);
+    side_stats(s, i, q, Kr, r->M, &sm, Ca, Cr, T2);
     return DA_OK;
 }
 
@@ -429,8 +530,10 @@ static int side_one_cf(mx_side *s, size_t i, double q, const da_netk *k, const m
     int st = rules_get(&r, R, 0);
     if (st)
         return st;
-    double g2, gd2, x2d, e0 = 0, e1 = 0, v0, v1;
-    side_sums(f, r, q, gv, &g2, &gd2, &x2d);
+    double e0 = 0, e1 = 0, v0, v1;
+    mx_sums sm;
+    side_sums(f, r, q, gv, &sm);
+    const double x2d = sm.x2d;
     (void)da_netk_eval_fast(&v0, &e0, k, q, q, q, 0);
     (void)da_netk_eval_fast(&v1, &e1, k, q, q, q, 1);
     s->g2[i] = v0;
@@ -451,8 +554,8 @@ static int side_alloc(mx_side *s, size_t n)
     s->rj = malloc((n + 1) * sizeof *s->rj);
     for (size_t i = 0; s->rj && i <= n; i++)
         s->rj[i] = -1;
-    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->T2, &s->L, &s->sg, &s->nA,
-                    &s->nD};
+    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->T2, &s->L,
+                    &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3};
     int ok = s->raw && s->Kr && s->rj;
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
         *v[t] = calloc(n + 1, sizeof **v[t]);
@@ -566,111 +669,244 @@ cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, doub
     }
 }
 
+/* ---- where the errors live ------------------------------------------------- */
+
+/* The errors of the current layer: float arrays (row-major, leading
+ * dimension ld: the caller's or the engine's own), or, for x = x' without
+ * a layer callback, doubles in the lower triangle of the value matrix
+ * itself: the blocks compute j >= i, so the error of (i, j), i < j, is
+ * kept at (j, i) and the diagonal's apart.  The caller's error arrays are
+ * then written once, at the end (mx_unpack), and until then the memory of
+ * the call is the two value matrices and the coefficient tables. */
+typedef struct {
+    float *f;         /* float storage, or NULL */
+    double *low;      /* the value matrix (lower-triangle storage) */
+    double *diag;     /* the diagonal's errors (lower-triangle storage) */
+    size_t ld;
+} mx_err;
+
+/* the error of (i, j), j >= i in lower-triangle storage */
+static inline double err_get(const mx_err *e, size_t i, size_t j)
+{
+    if (e->f)
+        return e->f[i * e->ld + j];
+    return i == j ? e->diag[i] : e->low[j * e->ld + i];
+}
+
+static inline void err_put(const mx_err *e, size_t i, size_t j, double v)
+{
+    if (e->f) {
+        e->f[i * e->ld + j] = (float)up_f(v);
+        return;
+    }
+    if (!(v >= 0))
+        v = INFINITY;
+    if (i == j)
+        e->diag[i] = v;
+    else
+        e->low[j * e->ld + i] = v;
+}
+
+/* ---- one block of entries -------------------------------------------------- */
+
 /* the degree K < Kmax of the series for a block (terms k = 0..K; the
  * coefficient tables hold k < Kmax): the smallest with
  * rmax^(K+1) sqrt(tA_i(K) tA_j(K)) <= tol for every row and column of the
  * block (the tails are relative to E g^2), the same for the derivative
- * tails with rmax^K */
+ * tails with rmax^K.  Both sides of the test fall with K: bisection. */
+static int block_ok(const mx_side *S1, size_t i0, size_t i1, const mx_side *S2, size_t j0,
+                    size_t j1, double lr, long K)
+{
+    double t1 = 0, t2 = 0, d1 = 0, d2 = 0;
+    for (size_t i = i0; i < i1; i++) {
+        double a = S1->tA[i * (size_t)S1->K + (size_t)K], d = S1->tD[i * (size_t)S1->K + (size_t)K];
+        t1 = a > t1 ? a : t1;
+        d1 = d > d1 ? d : d1;
+    }
+    for (size_t j = j0; j < j1; j++) {
+        double a = S2->tA[j * (size_t)S2->K + (size_t)K], d = S2->tD[j * (size_t)S2->K + (size_t)K];
+        t2 = a > t2 ? a : t2;
+        d2 = d > d2 ? d : d2;
+    }
+    double pe = exp((double)(K + 1) * lr) * sqrt(t1 * t2);
+    double pd = exp((double)K * lr) * sqrt(d1 * d2);
+    return pe <= MX_TOL && pd <= MX_TOL;
+}
+
 static long block_terms(const mx_side *S1, size_t i0, size_t i1, const mx_side *S2, size_t j0,
                         size_t j1, double rmax, long Kmax)
 {
     if (rmax <= 0 || Kmax <= 2)
         return Kmax > 1 ? 1 : 0;
     double lr = log(rmax);
-    for (long K = 1; K < Kmax - 1; K++) {
-        double t1 = 0, t2 = 0, d1 = 0, d2 = 0;
-        for (size_t i = i0; i < i1; i++) {
-            t1 = fmax(t1, S1->tA[i * (size_t)S1->K + (size_t)K]);
-            d1 = fmax(d1, S1->tD[i * (size_t)S1->K + (size_t)K]);
-        }
-        for (size_t j = j0; j < j1; j++) {
-            t2 = fmax(t2, S2->tA[j * (size_t)S2->K + (size_t)K]);
-            d2 = fmax(d2, S2->tD[j * (size_t)S2->K + (size_t)K]);
-        }
-        double pe = exp((double)(K + 1) * lr) * sqrt(t1 * t2);
-        double pd = exp((double)K * lr) * sqrt(d1 * d2);
-        if (pe <= MX_TOL && pd <= MX_TOL)
-            return K;
+    long lo = 1, hi = Kmax - 1;   /* hi: the answer when nothing smaller passes */
+    while (lo < hi) {
+        long mid = lo + (hi - lo) / 2;
+        if (block_ok(S1, i0, i1, S2, j0, j1, lr, mid))
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    return Kmax - 1;
+    return hi;
+}
+
+/* The series of a block: E = sum_{k <= Kb} a_k(q_i) a_k(q_j) rho^k and its
+ * derivative in rho, D = sum k a_k(q_i) a_k(q_j) rho^(k-1), both by one
+ * Horner recurrence (d <- d rho + e; e <- e rho + c_k), on tiles of 4 rows
+ * x 4 columns held in registers through the whole sum.  A1, A2: the
+ * coefficient tables from row i0 and column j0 (leading dimensions ld1,
+ * ld2, zeros beyond the data), rho[r][c] for the block (zeros beyond it),
+ * rows and columns rounded up to 4. */
+#define MX_BJP (MX_BJ + 4)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define MX_SERIES_HOT __attribute__((target_clones("arch=x86-64-v3", "default"), \
+                                     optimize("fp-contract=fast")))
+#else
+#define MX_SERIES_HOT
+#endif
+#if defined(__GNUC__)
+typedef double mx_v4 __attribute__((vector_size(32)));
+#define MX_STEP(t)                                \
+    d##t = d##t * r##t + e##t;                     \
+    e##t = e##t * r##t + a[t] * b;
+MX_SERIES_HOT static void block_series(const double *A1, size_t ld1, const double *A2, size_t ld2,
+                                       long Kb, size_t ni, size_t nj, double (*rho)[MX_BJP],
+                                       double (*E)[MX_BJP], double (*D)[MX_BJP])
+{
+    for (size_t g = 0; g < ni; g += 4)
+        for (size_t c = 0; c < nj; c += 4) {
+            mx_v4 r0, r1, r2, r3, e0 = {0}, e1 = {0}, e2 = {0}, e3 = {0};
+            mx_v4 d0 = {0}, d1 = {0}, d2 = {0}, d3 = {0};
+            memcpy(&r0, &rho[g][c], sizeof r0);
+            memcpy(&r1, &rho[g + 1][c], sizeof r1);
+            memcpy(&r2, &rho[g + 2][c], sizeof r2);
+            memcpy(&r3, &rho[g + 3][c], sizeof r3);
+            for (long k = Kb; k >= 0; k--) {
+                mx_v4 b;
+                memcpy(&b, A2 + (size_t)k * ld2 + c, sizeof b);
+                const double *a = A1 + (size_t)k * ld1 + g;
+                MX_STEP(0)
+                MX_STEP(1)
+                MX_STEP(2)
+                MX_STEP(3)
+            }
+            memcpy(&E[g][c], &e0, sizeof e0);
+            memcpy(&E[g + 1][c], &e1, sizeof e1);
+            memcpy(&E[g + 2][c], &e2, sizeof e2);
+            memcpy(&E[g + 3][c], &e3, sizeof e3);
+            memcpy(&D[g][c], &d0, sizeof d0);
+            memcpy(&D[g + 1][c], &d1, sizeof d1);
+            memcpy(&D[g + 2][c], &d2, sizeof d2);
+            memcpy(&D[g + 3][c], &d3, sizeof d3);
+        }
+}
+#undef MX_STEP
+#else
+static void block_series(const double *A1, size_t ld1, const double *A2, size_t ld2, long Kb,
+                         size_t ni, size_t nj, double (*rho)[MX_BJP], double (*E)[MX_BJP],
+                         double (*D)[MX_BJP])
+{
+    for (size_t i = 0; i < ni; i++)
+        for (size_t j = 0; j < nj; j++) {
+            double e = 0, d = 0, r = rho[i][j];
+            for (long k = Kb; k >= 0; k--) {
+                d = d * r + e;
+                e = e * r + A1[(size_t)k * ld1 + i] * A2[(size_t)k * ld2 + j];
+            }
+            E[i][j] = e;
+            D[i][j] = d;
+        }
+}
+#endif
+
+/* the values and errors of one layer, and where the block is */
+typedef struct {
+    double *K, *T;       /* row-major, leading dimension ld (T may be NULL) */
+    mx_err eK, eT;
+    size_t ld;
+    int same;            /* x = x': the blocks keep j >= i */
+} mx_mats;
+
+/* E, D and their errors at one entry of the series path (docs/numerics.md
+ * 7.2), before the inputs' errors: truncation (tr: the block's
+ * rmax^(Kb+1) sqrt(tails), per entry), the coefficients' aliasing and
+ * rounding, and the rounding of the Horner sums:
+ *   E: u sum (2k + 1) |a_k a'_k| <= u (2 ||sqrt k a|| ||sqrt k a'|| + ||a|| ||a'||),
+ *   D: u sum (2k + 1) k |a_k a'_k| <= u (2 ||k a|| ||k a'|| + ||sqrt k a|| ||sqrt k a'||),
+ * times 1.01 (gamma_n <= 1.01 n u). */
+static inline void series_err(const mx_side *S1, size_t i, const mx_side *S2, size_t j, double trE,
+                              double trD, double sq, double *eE, double *eD)
+{
+    const double u = MX_U;
+    double n1 = S1->nA[i], n2 = S2->nA[j], m1 = S1->nD[i], m2 = S2->nD[j];
+    double p1 = S1->nE[i], p2 = S2->nE[j], g1 = S1->sg[i], g2 = S2->sg[j];
+    double cE = n1 * S2->Ca[j] + S1->Ca[i] * n2 + S2->cM[j] * S1->l0[i] + S1->cM[i] * S2->l0[j] +
+                2 * u * (g2 * S1->l1[i] + g1 * S2->l1[j]);
+    double cD = p1 * S2->Ca[j] + S1->Ca[i] * p2 + S2->cM[j] * S1->l2[i] + S1->cM[i] * S2->l2[j] +
+                2 * u * (g2 * S1->l3[i] + g1 * S2->l3[j]);
+    double rE = 1.01 * u * (2 * m1 * m2 + n1 * n2);
+    double rD = 1.01 * u * (2 * p1 * p2 + m1 * m2);
+    *eE = trE + cE + rE;
+    *eD = (trD + cD + rD) / (sq > 0 ? sq : 1);
 }
 
 /* One block of entries: rows [i0, i1) of side 1, columns [j0, j1) of side
- * 2; K and Theta are updated in place (row-major, leading dimension ld),
- * with their errors eK, eT.  diag: the block holds x_i = x_j for i == j. */
-MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
-                     const double *eQ1, const double *Q2, const double *eQ2, double *K, float *eK,
-                     double *T, float *eT, size_t ld, size_t i0, size_t i1, size_t j0, size_t j1,
-                     int same, long *terms_used)
+ * 2 (j >= i only when x = x'); the values and errors of m are updated in
+ * place, from this layer's input to its output. */
+static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
+                     const double *eQ1, const double *Q2, const double *eQ2, const mx_mats *m,
+                     size_t i0, size_t i1, size_t j0, size_t j1, long *terms_used)
 {
-    size_t nb = j1 - j0;
-    /* rho of the block, and its largest |rho| off the diagonal (the series) */
-    double rmax = 0;
-    for (size_t i = i0; c->series && i < i1; i++)
-        for (size_t j = j0; j < j1; j++) {
-            if (same && i == j)
-                continue;
-            double lim = sqrt(Q1[i] * Q2[j]), r = lim > 0 ? K[i * ld + j] / lim : 0;
-            r = fabs(r);
-            if (r > 1) r = 1;
-            if (r > rmax) rmax = r;
-        }
+    const size_t ni = i1 - i0, nj = j1 - j0, ld = m->ld;
+    static _Thread_local double rB[MX_BI][MX_BJP], eB[MX_BI][MX_BJP], dB[MX_BI][MX_BJP];
+    static _Thread_local double tE2[MX_BJP], tD2[MX_BJP];
+    double tE1[MX_BI], tD1[MX_BI], rk = 0;
     long Kb = 0;
     if (c->series) {
+        /* rho of the block (zero where nothing is computed), its largest |rho| */
+        const size_t ni4 = (ni + 3) / 4 * 4, nj4 = (nj + 3) / 4 * 4;
+        double rmax = 0;
+        for (size_t r = 0; r < ni4; r++) {
+            size_t i = i0 + r;
+            for (size_t t = 0; t < nj4; t++) {
+                size_t j = j0 + t;
+                double v = 0;
+                if (r < ni && t < nj && !(m->same && j <= i)) {
+                    double lim = sqrt(Q1[i] * Q2[j]);
+                    v = lim > 0 ? m->K[i * ld + j] / lim : 0;
+                    v = v > 1 ? 1 : v < -1 ? -1 : v;
+                    rmax = fabs(v) > rmax ? fabs(v) : rmax;
+                }
+                rB[r][t] = v;
+            }
+        }
         Kb = block_terms(S1, i0, i1, S2, j0, j1, rmax, c->Kmax);
         if (Kb > *terms_used)
             *terms_used = Kb;
-    }
-    const double sw2 = c->sw2, sb2 = c->sb2;
-    const double rt = 4 * sqrt((double)Kb + 1) * MX_U;
-    /* the series of the whole block: rows by groups of 4, k outermost, so
-       that each coefficient row of the column side is read once per group */
-    static _Thread_local double rB[MX_BI][MX_BJ], eB[MX_BI][MX_BJ], dB[MX_BI][MX_BJ];
-    if (c->series) {
-        for (size_t i = i0; i < i1; i++) {
-            const double *Krow = K + i * ld;
-            for (size_t j = 0; j < nb; j++) {
-                double lim = sqrt(Q1[i] * Q2[j0 + j]), r = lim > 0 ? Krow[j0 + j] / lim : 0;
-                rB[i - i0][j] = r > 1 ? 1 : r < -1 ? -1 : r;
-                eB[i - i0][j] = dB[i - i0][j] = 0;
-            }
+        block_series(S1->AT + i0, S1->ld, S2->AT + j0, S2->ld, Kb, ni4, nj4, rB, eB, dB);
+        /* the truncation, rmax^(Kb+1) sqrt(T_i T_j), by rows and columns */
+        rk = rmax > 0 ? pow(rmax, (double)Kb) : 0;
+        for (size_t r = 0; r < ni; r++) {
+            size_t i = i0 + r, o = i * (size_t)S1->K + (size_t)Kb;
+            tE1[r] = sqrt((double)S1->tA[o] * (S1->g2[i] > 0 ? S1->g2[i] : 1)) * rmax;
+            tD1[r] = sqrt((double)S1->tD[o] * (S1->gd2[i] > 0 ? S1->gd2[i] : 1));
         }
-        const size_t sn = S1->n;
-        for (size_t g0 = i0; g0 < i1; g0 += 4) {
-            size_t g1 = g0 + 4 < i1 ? g0 + 4 : i1;
-            for (long k = Kb; k >= 1; k--) {
-                const double *restrict at = S2->AT + (size_t)k * S2->n + j0;
-                for (size_t i = g0; i < g1; i++) {
-                    const double a = S1->AT[(size_t)k * sn + i], b = (double)k * a;
-                    double *restrict pe = eB[i - i0], *restrict pd = dB[i - i0];
-                    const double *restrict rr = rB[i - i0];
-#pragma omp simd
-                    for (size_t j = 0; j < nb; j++) {
-                        pe[j] = pe[j] * rr[j] + a * at[j];
-                        pd[j] = pd[j] * rr[j] + b * at[j];
-                    }
-                }
-            }
-            const double *restrict at0 = S2->AT + j0;
-            for (size_t i = g0; i < g1; i++) {
-                const double a0 = S1->AT[i];   /* k = 0 */
-                double *restrict pe = eB[i - i0];
-                const double *restrict rr = rB[i - i0];
-#pragma omp simd
-                for (size_t j = 0; j < nb; j++)
-                    pe[j] = pe[j] * rr[j] + a0 * at0[j];
-            }
+        for (size_t t = 0; t < nj; t++) {
+            size_t j = j0 + t, o = j * (size_t)S2->K + (size_t)Kb;
+            tE2[t] = sqrt((double)S2->tA[o] * (S2->g2[j] > 0 ? S2->g2[j] : 1));
+            tD2[t] = sqrt((double)S2->tD[o] * (S2->gd2[j] > 0 ? S2->gd2[j] : 1));
         }
     }
-    for (size_t i = i0; i < i1; i++) {
-        double *Krow = K + i * ld, *Trow = T ? T + i * ld : NULL;
-        float *eKrow = eK + i * ld, *eTrow = eT ? eT + i * ld : NULL;
-        const double *rho = rB[i - i0], *pE = eB[i - i0], *pD = dB[i - i0];
-        for (size_t j = 0; j < nb; j++) {
-            size_t jj = j0 + j;
-            int dg = same && i == jj;
+    const double sw2 = c->sw2, sb2 = c->sb2, u = MX_U;
+    for (size_t r = 0; r < ni; r++) {
+        const size_t i = i0 + r;
+        double *Krow = m->K + i * ld, *Trow = m->T ? m->T + i * ld : NULL;
+        const size_t t0 = m->same && j0 < i ? i - j0 : 0;
+        for (size_t t = t0; t < nj; t++) {
+            const size_t jj = j0 + t;
+            const int dg = m->same && i == jj;
             double q1 = Q1[i], q2 = Q2[jj], sq = sqrt(q1 * q2), cin = Krow[jj];
-            double ecin = eKrow[jj];
+            double ecin = err_get(&m->eK, i, jj);
             double E, D, eE, eD;
             if (c->series) {
                 if (dg) {
@@ -679,23 +915,11 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
                     eE = S1->eg2[i];
                     eD = S1->egd2[i] / q1;
                 } else {
-                    E = pE[j];
-                    D = sq > 0 ? pD[j] / sq : 0;
-                    double ar = fabs(rho[j]);
-                    const float *ta1 = S1->tA + i * (size_t)S1->K, *ta2 = S2->tA + jj * (size_t)S2->K;
-                    const float *td1 = S1->tD + i * (size_t)S1->K, *td2 = S2->tD + jj * (size_t)S2->K;
-                    /* the tails beyond Kb (tA[Kb]: k > Kb, the rule's estimate
-                       of what it did not keep included) */
-                    double pk = pow(ar, (double)Kb);
-                    double gi = S1->g2[i] > 0 ? S1->g2[i] : 1, gj = S2->g2[jj] > 0 ? S2->g2[jj] : 1;
-                    double hi = S1->gd2[i] > 0 ? S1->gd2[i] : 1, hj = S2->gd2[jj] > 0 ? S2->gd2[jj] : 1;
-                    double trE = pk * ar * sqrt((double)ta1[Kb] * ta2[Kb] * gi * gj);
-                    double trD = pk * sqrt((double)td1[Kb] * td2[Kb] * hi * hj);
-                    double n1 = S1->nA[i], n2 = S2->nA[jj], m1 = S1->nD[i], m2 = S2->nD[jj];
-                    double C1 = S1->C[i], C2 = S2->C[jj];
-                    eE = trE + n1 * C2 + C1 * n2 + rt * n1 * n2;
-                    eD = (trD + m1 * sqrt((double)Kb) * C2 + sqrt((double)Kb) * C1 * m2 +
-                          rt * m1 * m2) / (sq > 0 ? sq : 1);
+                    E = eB[r][t];
+                    D = sq > 0 ? dB[r][t] / sq : 0;
+                    series_err(S1, i, S2, jj, rk * tE1[r] * tE2[t], rk * tD1[r] * tD2[t], sq,
+                               &eE, &eD);
+                    eD += 3 * u * fabs(D);
                 }
             } else {
                 /* the covariance, cut to [-sqrt(q1 q2), sqrt(q1 q2)] (Cauchy-Schwarz) */
@@ -730,59 +954,52 @@ MX_HOT static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S
             if (!dg) {
                 double dd = fabs(D);
                 eE += (S1->L[i] * rq1 + S2->L[jj] * rq2) * S1->sg[i] * S2->sg[jj]
-                      + dd * fabs(cin) * (rq1 + rq2) / 2 + 2 * MX_U * dd * fabs(cin);
+                      + dd * fabs(cin) * (rq1 + rq2) / 2 + 3 * u * dd * fabs(cin);
                 eD += dd * (rq1 + rq2) * (1 + S1->L[i] + S2->L[jj]);
                 if (c->series) {
-                    /* the covariance's error: |dE/dc| = |D|, and |dD/dc| <=
-                       sum k (k - 1) |a_k a_k'| / (q_i q_j) <= K ||sqrt(k) a_i|| ||sqrt(k) a_j|| / (q_i q_j) */
-                    double kk = (double)(Kb > 1 ? Kb : 1);
-                    eE += dd * ecin;
-                    eD += kk * S1->nD[i] * S2->nD[jj] / (sq > 0 ? sq * sq : 1) * ecin;
+                    /* the covariance's error and rho's rounding: |dE/dc| = |D|,
+                       |dD/dc| <= sum k (k - 1) |a_k a'_k| / (q_i q_j) <= h */
+                    double h = S1->nH[i] * S2->nH[jj] / (sq > 0 ? sq * sq : 1);
+                    eE += dd * ecin + 0.5 * h * ecin * ecin;
+                    eD += h * (ecin + 3 * u * fabs(cin));
                 }
             } else {
                 eE += 2 * S1->L[i] * rq1 * fabs(E);
                 eD += 2 * S1->L[i] * rq1 * fabs(D) + fabs(D) * rq1;
             }
             double Kn = sw2 * E + sb2;
-            double eKn = sw2 * eE + 2 * MX_U * (fabs(sw2 * E) + fabs(Kn));
+            double eKn = sw2 * eE + 2 * u * (fabs(sw2 * E) + fabs(Kn));
             if (Trow) {
-                double Tin = Trow[jj], eTin = eTrow[jj];
+                double Tin = Trow[jj], eTin = err_get(&m->eT, i, jj);
                 double add = c->param == DA_NETK_PARAM_NTK ? Kn : c->width * E + (c->bias ? 1 : 0);
                 double eadd = c->param == DA_NETK_PARAM_NTK ? eKn : c->width * eE;
                 double Tn = add + sw2 * D * Tin;
                 double eTn = eadd + sw2 * (fabs(D) * eTin + eD * fabs(Tin)) +
-                             3 * MX_U * (fabs(add) + fabs(sw2 * D * Tin));
+                             3 * u * (fabs(add) + fabs(sw2 * D * Tin));
                 if (!isfinite(D) || !isfinite(Tin)) {
                     /* a jump: E[s'(u)^2] is infinite, and so is the NTK (exactly) */
                     Tn = INFINITY;
                     eTn = 0;
                 }
                 Trow[jj] = Tn;
-                eTrow[jj] = (float)up_f(eTn);
+                err_put(&m->eT, i, jj, eTn);
             }
             Krow[jj] = Kn;
-            eKrow[jj] = (float)up_f(eKn);
+            err_put(&m->eK, i, jj, eKn);
         }
     }
 }
 
 /* the blocks of one layer, over threads; 0 or the status */
-typedef struct {
-    size_t n1, n2;
-    int same;
-} mx_shape;
-
 static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
-                         const double *eQ1, const double *Q2, const double *eQ2, double *K,
-                         float *eK, double *T, float *eT, mx_shape sh, int threads,
-                         const da_netk_mopts *o, double done0, double share, long *terms,
-                         da_prog *prog, long *blocks)
+                         const double *eQ1, const double *Q2, const double *eQ2, const mx_mats *m,
+                         size_t n1, size_t n2, int threads, const da_netk_mopts *o, double done0,
+                         double share, long *terms, da_prog *prog, long *blocks)
 {
-    size_t nbi = (sh.n1 + MX_BI - 1) / MX_BI;
+    size_t nbi = (n1 + MX_BI - 1) / MX_BI;
     int stop = 0;
     long tmax = 0;
     long next = 0;   /* blocks finished, for the progress (thread 0) */
-    (void)threads;
 #pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads()) reduction(max : tmax)
     {
 #pragma omp for schedule(dynamic, 1)
@@ -792,13 +1009,12 @@ static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, 
             stopped = stop;
             if (stopped)
                 continue;
-            size_t i0 = bi * MX_BI, i1 = i0 + MX_BI < sh.n1 ? i0 + MX_BI : sh.n1;
-            /* the same data: only the upper triangle, mirrored below */
-            size_t jstart = sh.same ? (i0 / MX_BJ) * MX_BJ : 0;
-            for (size_t j0 = jstart; j0 < sh.n2; j0 += MX_BJ) {
-                size_t j1 = j0 + MX_BJ < sh.n2 ? j0 + MX_BJ : sh.n2;
-                do_block(c, S1, S2, Q1, eQ1, Q2, eQ2, K, eK, T, eT, sh.n2, i0, i1, j0, j1, sh.same,
-                         &tmax);
+            size_t i0 = bi * MX_BI, i1 = i0 + MX_BI < n1 ? i0 + MX_BI : n1;
+            /* the same data: only j >= i (the rest is mirrored or holds errors) */
+            size_t jstart = m->same ? (i0 / MX_BJ) * MX_BJ : 0;
+            for (size_t j0 = jstart; j0 < n2; j0 += MX_BJ) {
+                size_t j1 = j0 + MX_BJ < n2 ? j0 + MX_BJ : n2;
+                do_block(c, S1, S2, Q1, eQ1, Q2, eQ2, m, i0, i1, j0, j1, &tmax);
             }
 #pragma omp atomic
             next++;
@@ -831,7 +1047,8 @@ static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, 
     return DA_OK;
 }
 
-/* the lower triangle from the upper one (the blocks compute j >= i) */
+/* the lower triangle from the upper one (float error storage; the blocks
+ * compute j >= i) */
 static void mirror(double *K, float *eK, double *T, float *eT, size_t n)
 {
     /* by tiles of 64 x 64, for the caches */
@@ -844,6 +1061,37 @@ static void mirror(double *K, float *eK, double *T, float *eT, size_t n)
                     T[i * n + j] = T[j * n + i];
                     eT[i * n + j] = eT[j * n + i];
                 }
+}
+
+/* the end of lower-triangle storage: the errors to the caller's float
+ * arrays (either may be NULL), rounded upwards, then the lower triangles
+ * of the values mirrored from the upper ones */
+static void unpack(double *K, const double *dK, float *eK, double *T, const double *dT, float *eT,
+                   size_t n)
+{
+    for (size_t i0 = 0; i0 < n; i0 += 64)
+        for (size_t j0 = 0; j0 <= i0; j0 += 64)
+            for (size_t i = i0; i < i0 + 64 && i < n; i++)
+                for (size_t j = j0; j < j0 + 64 && j < i; j++) {
+                    /* (i, j), j < i: the error of (j, i) is at (i, j) */
+                    float a = (float)up_f(K[i * n + j]), b = (float)up_f(T[i * n + j]);
+                    if (eK) {
+                        eK[i * n + j] = a;
+                        eK[j * n + i] = a;
+                    }
+                    if (eT) {
+                        eT[i * n + j] = b;
+                        eT[j * n + i] = b;
+                    }
+                    K[i * n + j] = K[j * n + i];
+                    T[i * n + j] = T[j * n + i];
+                }
+    for (size_t i = 0; i < n; i++) {
+        if (eK)
+            eK[i * n + i] = (float)up_f(dK[i]);
+        if (eT)
+            eT[i * n + i] = (float)up_f(dT[i]);
+    }
 }
 
 int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
@@ -932,14 +1180,23 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
         da_clear_error();
     int threads = o && o->threads > 0 ? o->threads : 0;
 
+    /* the errors: in the lower triangles of the values (x = x', no layer
+       callback), else in float arrays (the caller's or the engine's) */
+    const int tri = same && !(o && o->layer);
     float *eK = nngp_err, *eT = ntk_err;
     double *T = ntk;
     float *eKo = NULL, *eTo = NULL;
-    double *To = NULL;
+    double *To = NULL, *dK = NULL, *dT = NULL;
     size_t N = n1 * n2;
-    if (!eK) eK = eKo = malloc(N * sizeof *eK);
     if (!T) T = To = malloc(N * sizeof *T);
-    if (!eT) eT = eTo = malloc(N * sizeof *eT);
+    if (tri) {
+        dK = malloc((n1 + 1) * sizeof *dK);
+        dT = malloc((n1 + 1) * sizeof *dT);
+    } else {
+        if (!eK) eK = eKo = malloc(N * sizeof *eK);
+        if (!eT) eT = eTo = malloc(N * sizeof *eT);
+    }
+    mx_mats mm = {nngp, T, {tri ? NULL : eK, nngp, dK, n2}, {tri ? NULL : eT, T, dT, n2}, n2, same};
     double *Q1 = malloc((n1 + 1) * sizeof *Q1), *Q2 = malloc((n2 + 1) * sizeof *Q2);
     double *eQ1 = malloc((n1 + 1) * sizeof *eQ1), *eQ2 = malloc((n2 + 1) * sizeof *eQ2);
     double *nr1 = malloc((n1 + 1) * sizeof *nr1), *nr2 = malloc((n2 + 1) * sizeof *nr2);
@@ -947,7 +1204,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
     memset(&S1, 0, sizeof S1);
     memset(&S2, 0, sizeof S2);
     int st = DA_OK;
-    if (!eK || !T || !eT || !Q1 || !Q2 || !eQ1 || !eQ2 || !nr1 || !nr2) {
+    if ((tri ? !dK || !dT : !eK || !eT) || !T || !Q1 || !Q2 || !eQ1 || !eQ2 || !nr1 || !nr2) {
         st = da_fail(DA_ENOMEM, "kernel matrix: %zu x %zu entries", n1, n2);
         goto out;
     }
@@ -979,24 +1236,24 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
             double e = c.sw2 * gd * nr1[i] * nr2[j] + 2 * MX_U * (fabs(c.sw2 * cv) + fabs(Kv));
             size_t ij = i * n2 + j;
             nngp[ij] = Kv;
-            eK[ij] = (float)up_f(e);
+            err_put(&mm.eK, i, j, e);
             if (n->param == DA_NETK_PARAM_NTK) {
                 T[ij] = Kv;
-                eT[ij] = eK[ij];
+                err_put(&mm.eT, i, j, e);
             } else {
                 T[ij] = s + (n->bias ? 1 : 0);
-                eT[ij] = (float)up_f(dd * gd * nr1[i] * nr2[j] + 2 * MX_U * fabs(T[ij]));
+                err_put(&mm.eT, i, j, dd * gd * nr1[i] * nr2[j] + 2 * MX_U * fabs(T[ij]));
             }
         }
     }
-    if (same)
+    if (same && !tri)
         mirror(nngp, eK, T, eT, n1);
     if (o && o->layer && (st = o->layer(o->ctx, 0, nngp, eK, ntk ? T : NULL,
                                         ntk ? eT : NULL)))
         goto out;
     for (size_t i = 0; i < n1; i++) {
         Q1[i] = same ? nngp[i * n2 + i] : c.sw2 * nr1[i] * nr1[i] + c.sb2;
-        eQ1[i] = same ? eK[i * n2 + i] : c.sw2 * (gd + 2 * MX_U) * nr1[i] * nr1[i] + 2 * MX_U * Q1[i];
+        eQ1[i] = same ? err_get(&mm.eK, i, i) : c.sw2 * (gd + 2 * MX_U) * nr1[i] * nr1[i] + 2 * MX_U * Q1[i];
     }
     for (size_t j = 0; j < n2; j++) {
         Q2[j] = same ? Q1[j] : c.sw2 * nr2[j] * nr2[j] + c.sb2;
@@ -1085,9 +1342,8 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
             }
             c.Kmax = Kst;
         }
-        mx_shape sh = {n1, n2, same};
-        st = layer_entries(&c, &S1, same ? &S1 : &S2, Q1, eQ1, Q2, eQ2, nngp, eK, T, eT, sh,
-                           threads, o, done0, share, &terms, &prog, &blocks);
+        st = layer_entries(&c, &S1, same ? &S1 : &S2, Q1, eQ1, Q2, eQ2, &mm, n1, n2, threads, o,
+                           done0, share, &terms, &prog, &blocks);
         if (st)
             break;
         /* the blocks compute j >= i: the lower triangle only when asked */
@@ -1105,7 +1361,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
         for (size_t i = 0; i < n1; i++) {
             if (same) {
                 Q1[i] = nngp[i * n2 + i];
-                eQ1[i] = eK[i * n2 + i];
+                eQ1[i] = err_get(&mm.eK, i, i);
             } else {
                 double Kn = c.sw2 * S1.g2[i] + c.sb2;
                 eQ1[i] = c.sw2 * S1.eg2[i] + 2 * MX_U * Kn;
@@ -1127,16 +1383,14 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
                 st = da_fail(DA_EDOM, "kernel matrix: the variance of row %zu is %g at layer %ld",
                              i + 1, Q1[i], l + 1);
     }
-    if (!st && same && n->depth > 0 && !(o && o->layer))
-        mirror(nngp, eK, T, eT, n1);
     if (!st && info) {
         info->terms = terms;
         info->rigorous = 0;
         double mx = 0;
         for (size_t i = 0; i < n1; i++)
-            for (size_t j = 0; j < n2; j++) {
-                double s = sqrt(fabs(Q1[i] * Q2[j]));
-                double r = s > 0 ? (double)eK[i * n2 + j] / s : (double)eK[i * n2 + j];
+            for (size_t j = same ? i : 0; j < n2; j++) {
+                double s = sqrt(fabs(Q1[i] * Q2[j])), e = err_get(&mm.eK, i, j);
+                double r = s > 0 ? e / s : e;
                 if (!(r <= mx)) mx = r;
             }
         info->max_rel_err = mx;
@@ -1154,9 +1408,18 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
 out:
     side_free(&S1);
     side_free(&S2);
+#ifdef __GLIBC__
+    /* the tables' pages back to the system before the error arrays are
+       written (the peak of a large call) */
+    if (tri)
+        malloc_trim(0);
+#endif
+    /* the tables are gone: now the caller's error arrays */
+    if (!st && tri)
+        unpack(nngp, dK, nngp_err, T, dT, ntk_err, n1);
     if (der)
         da_act_free(der);
     free(Q1); free(Q2); free(eQ1); free(eQ2); free(nr1); free(nr2);
-    free(eKo); free(eTo); free(To);
+    free(eKo); free(eTo); free(To); free(dK); free(dT);
     return st;
 }
