@@ -40,7 +40,7 @@
  * rounding follows a probabilistic model.  Proved values come from the
  * ball path (da_netk_network, digits). */
 #define _POSIX_C_SOURCE 200809L
-#include "dual/netk_impl.h"
+#include "dual/netk_sides.h"
 #include "quad/quad.h"
 #include <float.h>
 #include <stdio.h>
@@ -59,10 +59,6 @@
 static int omp_get_max_threads(void) { return 1; }
 #endif
 
-#define MX_U 0x1p-53
-#define MX_MMIN 64
-#define MX_MMAX 4096
-#define MX_NRULES 13        /* 64, 92, 128, 180, ..., 4096 nodes (ratio sqrt 2) */
 #define MX_BI 16            /* rows per block */
 #define MX_BJ 256           /* columns per block */
 #define MX_TOL 1e-16        /* relative truncation target of a series */
@@ -73,499 +69,6 @@ void da_netk_mopts_init(da_netk_mopts *o)
     o->poll = NULL;
     o->ctx = NULL;
     o->layer = NULL;
-}
-
-/* ---- Gauss-Hermite rules ------------------------------------------------- */
-
-typedef struct {
-    long M, K;              /* nodes; coefficients k < K = 3M/4 */
-    const double *x, *w;    /* nodes, weights (sum w = 1), from the cache */
-    double *sw;             /* sqrt(w) */
-} mx_rule;
-
-static void rule_free(mx_rule *r)
-{
-    free(r->sw);
-    memset(r, 0, sizeof *r);
-}
-
-static int rule_make(mx_rule *r, long M)
-{
-    int st = da_gh_rule_d_cached(&r->x, &r->w, M);
-    if (st)
-        return st;
-    r->sw = malloc((size_t)M * sizeof *r->sw);
-    if (!r->sw)
-        return da_fail(DA_ENOMEM, "kernel matrix: Gauss-Hermite rule of %ld nodes", M);
-    for (long m = 0; m < M; m++)
-        r->sw[m] = sqrt(r->w[m]);
-    r->M = M;
-    r->K = 3 * M / 4;
-    return DA_OK;
-}
-
-/* a_k = sum_m w_m g_m h_k(x_m), k < K: the normalized recurrence for
- * sqrt(w_m) h_k(x_m) (bounded by Cramer's inequality, so nothing
- * overflows), MX_LANES nodes at a time so that the loop over the lanes
- * vectorises; acc holds K x MX_LANES partial sums.  sk[k] = sqrt(k),
- * isk[k] = 1/sqrt(k). */
-#define MX_LANES 8
-/* the two hot loops are compiled twice: for the baseline and for AVX2 with
- * FMA, chosen at load time (GCC's target_clones; the same operations, so
- * the same results up to the FMA contraction) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define MX_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define MX_HOT
-#endif
-MX_HOT static void coef_sum(double *coef, const mx_rule *r, const double *g, long K, const double *sk,
-                            const double *isk, double *acc)
-{
-    /* the rule is symmetric (x_{M-1-m} = -x_m, M even) and h_k(-x) = (-1)^k h_k(x):
-       the even k see g(x) + g(-x), the odd k g(x) - g(-x), on the M/2 nodes x > 0 */
-    const long M = r->M, H = M / 2;
-    memset(acc, 0, (size_t)K * MX_LANES * sizeof *acc);
-    for (long m0 = H; m0 < M; m0 += MX_LANES) {
-        double h0[MX_LANES], h1[MX_LANES], ge[MX_LANES], go[MX_LANES], x[MX_LANES];
-        for (int l = 0; l < MX_LANES; l++) {
-            long m = m0 + l;
-            int in = m < M;
-            double s = in ? r->sw[m] : 0;
-            x[l] = in ? r->x[m] : 0;
-            ge[l] = in ? s * (g[m] + g[M - 1 - m]) : 0;
-            go[l] = in ? s * (g[m] - g[M - 1 - m]) : 0;
-            h0[l] = s;
-            h1[l] = x[l] * s;
-        }
-        for (int l = 0; l < MX_LANES; l++)
-            acc[l] += ge[l] * h0[l];
-        if (K > 1)
-            for (int l = 0; l < MX_LANES; l++)
-                acc[MX_LANES + l] += go[l] * h1[l];
-        long k = 2;
-        for (; k + 1 < K; k += 2) {
-            const double a0 = sk[k - 1], b0 = isk[k], a1 = sk[k], b1 = isk[k + 1];
-            double *restrict ak = acc + k * MX_LANES;
-#pragma omp simd
-            for (int l = 0; l < MX_LANES; l++) {
-                double he = (x[l] * h1[l] - a0 * h0[l]) * b0;      /* h_k, k even */
-                double ho = (x[l] * he - a1 * h1[l]) * b1;         /* h_{k+1} */
-                ak[l] += ge[l] * he;
-                ak[MX_LANES + l] += go[l] * ho;
-                h0[l] = he;
-                h1[l] = ho;
-            }
-        }
-        if (k < K) {
-            const double a0 = sk[k - 1], b0 = isk[k];
-            double *restrict ak = acc + k * MX_LANES;
-            for (int l = 0; l < MX_LANES; l++)
-                ak[l] += ge[l] * ((x[l] * h1[l] - a0 * h0[l]) * b0);
-        }
-    }
-    for (long k = 0; k < K; k++) {
-        double t = 0;
-        for (int l = 0; l < MX_LANES; l++)
-            t += acc[k * MX_LANES + l];
-        coef[k] = t;
-    }
-}
-
-/* ---- one side: the coefficient vectors of g_i(x) = s(sqrt(q_i) x) -------- */
-
-typedef struct {
-    size_t n;
-    long K;             /* coefficients stored per variance (common) */
-    double **raw;       /* raw[i]: a_k(q_i), k < Kr[i] (the coefficient pass) */
-    long *Kr;
-    int *rj;            /* the rule index each row used last */
-    double *AT;         /* AT[k ld + i] = a_k(q_i), packed coefficient-major, zeros
-                           beyond n (ld = n rounded up to a multiple of 4) */
-    size_t ld;
-    float *tA, *tD;     /* tails relative to E g^2 and E g'^2: tA[i K + k] =
-                           (sum_{k' > k} a_k'^2 + C^2) / E g^2, tD the same with
-                           k' a_k'^2 / E g'^2, rounded upwards to single precision */
-    double *g2, *gd2;   /* E g^2, E g'^2 = q E s'(sqrt q X)^2 */
-    double *eg2, *egd2; /* their errors */
-    double *C;          /* the quadrature error estimate of the kept vector */
-    double *Ca;         /* its aliasing part (l2 norm) */
-    double *cM;         /* the rounding of one coefficient: cM + 2 sqrt(k) u ||g|| */
-    double *T2;         /* the tail beyond the kept coefficients, squared (estimate) */
-    double *L;          /* q ||d g/dq|| / ||g|| */
-    double *sg;         /* sqrt(E g^2) */
-    double *nA, *nD;    /* ||a||, ||sqrt(k) a|| */
-    double *nE, *nH;    /* ||k a||, ||sqrt(k (k - 1)) a|| (with the tail's share) */
-    double *l0, *l1, *l2, *l3; /* sum k^(p/2) |a_k|, p = 0 .. 3 */
-} mx_side;
-
-static void side_unpack(mx_side *s)
-{
-    free(s->AT); free(s->tA); free(s->tD);
-    s->AT = NULL;
-    s->tA = s->tD = NULL;
-    s->K = 0;
-}
-
-static void side_free(mx_side *s)
-{
-    side_unpack(s);
-    if (s->raw)
-        for (size_t i = 0; i < s->n; i++)
-            free(s->raw[i]);
-    free(s->raw); free(s->Kr); free(s->rj);
-    free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
-    free(s->C); free(s->Ca); free(s->cM); free(s->T2); free(s->L); free(s->sg); free(s->nA);
-    free(s->nD); free(s->nE); free(s->nH); free(s->l0); free(s->l1); free(s->l2); free(s->l3);
-    memset(s, 0, sizeof *s);
-}
-
-static double up_f(double e)
-{
-    /* an error as a float, rounded upwards: (float) rounds to nearest, within
-       2^-24 relative, so e (1 + 2^-22) rounds to at least e (above the
-       smallest normal float; below it, the smallest normal) */
-    if (!(e >= 0))
-        return INFINITY;
-    if (e < 0x1p-126)
-        return 0x1p-126;
-    return (float)(e * (1 + 0x1p-22));
-}
-
-/* pack the raw vectors with K coefficients each (zeros beyond Kr[i]) */
-static int side_pack(mx_side *s, long K)
-{
-    side_unpack(s);
-    size_t n = s->n, nK = n * (size_t)K, ld = (n + 3) / 4 * 4;
-    s->ld = ld;
-    s->AT = calloc(ld * (size_t)K, sizeof *s->AT);
-    s->tA = malloc(nK * sizeof *s->tA);
-    s->tD = malloc(nK * sizeof *s->tD);
-    if (!s->AT || !s->tA || !s->tD) {
-        side_unpack(s);
-        return DA_ENOMEM;
-    }
-    s->K = K;
-    for (size_t i = 0; i < n; i++) {
-        const double *a = s->raw[i];
-        long Kr = s->Kr[i];
-        float *tA = s->tA + i * (size_t)K, *tD = s->tD + i * (size_t)K;
-        const double ga = s->g2[i] > 0 ? s->g2[i] : 1, gd = s->gd2[i] > 0 ? s->gd2[i] : 1;
-        /* beyond K: the kept coefficients, their error and the tail beyond */
-        double C2 = s->C[i] * s->C[i] + s->T2[i], ta = C2, td = (double)(Kr > 0 ? Kr : 1) * C2;
-        for (long k = K - 1; k >= 0; k--) {
-            double v = k < Kr ? a[k] : 0;
-            s->AT[(size_t)k * ld + i] = v;
-            tA[k] = (float)up_f(ta / ga);
-            tD[k] = (float)up_f(td / gd);
-            ta += v * v;
-            td += (double)k * v * v;
-        }
-    }
-    /* the raw vectors are made anew at every layer */
-    for (size_t i = 0; i < n; i++) {
-        free(s->raw[i]);
-        s->raw[i] = NULL;
-    }
-    return DA_OK;
-}
-
-/* what a worker needs to evaluate sigma (normalized or not) */
-typedef struct {
-    const da_tape *t, *td;   /* sigma, sigma' (td may be NULL) */
-    double pole;             /* distance of sigma's nearest singularity from the real axis */
-    double mu, isd;          /* normalization: (s - mu) isd */
-    int series;              /* 1: coefficients wanted (no closed form) */
-} mx_fun;
-
-/* one variance: coefficients by the smallest rule that resolves g (the
- * rules are made on demand; rules[j] has 64 2^j nodes) */
-typedef struct {
-    mx_rule rules[MX_NRULES];
-    double *sk, *isk;       /* sqrt(k), 1/sqrt(k), k <= MX_MMAX */
-} mx_rules;
-
-/* the ladder of rule sizes: 64 2^(j/2), rounded to a multiple of 4 */
-static long rule_size(int j)
-{
-    long M = (long)MX_MMIN << (j / 2);
-    if (j % 2)
-        M = (long)(M * 1.41421356 / 4 + 0.5) * 4;
-    return M;
-}
-
-/* shared by the threads of one call: made once, under a lock, then only read */
-static int rules_get(mx_rule **out, mx_rules *R, int j)
-{
-    int st = DA_OK;
-#pragma omp critical(da_mx_rules)
-    {
-        if (!R->rules[j].M)
-            st = rule_make(&R->rules[j], rule_size(j));
-    }
-    *out = &R->rules[j];
-    return st;
-}
-
-/* s + c += t, compensated (Neumaier): the sum of M positive terms is then
- * within 2u of the exact sum of the computed terms, whatever M */
-static inline void csum(double *s, double *c, double t)
-{
-    double v = *s + t;
-    *c += fabs(*s) >= fabs(t) ? (*s - v) + t : (t - v) + *s;
-    *s = v;
-}
-
-/* the 1-D sums of one variance: E g^2, q E s'^2, E X^2 s'^2, and for
- * their errors E|g| G, E|s'| G' and ||G||, G(x) the largest |g| on the
- * nodes between -|x| and |x| (G' the same for s') */
-typedef struct {
-    double g2, gd2, x2d;
-    double eg, ed, nG;
-} mx_sums;
-
-/* g on the nodes of rule r and the sums, compensated, from the origin
- * outwards (the nodes are symmetric, ascending); work: M evaluations of
- * sigma and sigma' */
-static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, mx_sums *o)
-{
-    const long M = r->M, H = M / 2;
-    double sq = sqrt(q), s2 = 0, d2 = 0, xd = 0, c2 = 0, cd = 0, cx = 0;
-    double eg = 0, ed = 0, nG = 0, Gg = 0, Gd = 0;
-    for (long p = 0; p < H; p++) {
-        long ms[2] = {H + p, H - 1 - p};
-        double y[2], d[2] = {0, 0};
-        for (int t = 0; t < 2; t++) {
-            double x = r->x[ms[t]];
-            y[t] = (da_tape_eval_d(f->t, sq * x) - f->mu) * f->isd;
-            gv[ms[t]] = y[t];
-            Gg = fabs(y[t]) > Gg ? fabs(y[t]) : Gg;
-            if (f->td) {
-                d[t] = da_tape_eval_d(f->td, sq * x) * f->isd;
-                Gd = fabs(d[t]) > Gd ? fabs(d[t]) : Gd;
-            }
-        }
-        for (int t = 0; t < 2; t++) {
-            double x = r->x[ms[t]], w = r->w[ms[t]];
-            csum(&s2, &c2, w * y[t] * y[t]);
-            eg += w * fabs(y[t]) * Gg;
-            nG += w * Gg * Gg;
-            if (f->td) {
-                csum(&d2, &cd, w * d[t] * d[t]);
-                csum(&xd, &cx, w * x * x * d[t] * d[t]);
-                ed += w * fabs(d[t]) * Gd;
-            }
-        }
-    }
-    o->g2 = s2 + c2;
-    o->gd2 = f->td ? q * (d2 + cd) : NAN;
-    o->x2d = f->td ? xd + cx : NAN;
-    o->eg = eg;
-    o->ed = ed;
-    o->nG = sqrt(nG);
-}
-
-/* What the entries need to know of the vector a = raw[i] (Kr
- * coefficients, from an M-node rule): the norms, the weighted l1 sums, the
- * diagonal sums and their errors.
- *   The rounding of one coefficient (docs/numerics.md 7.2):
- *   a_k = sum over the M/2 nodes x > 0 of sqrt(w) h_k(x) sqrt(w) (g(x) +- g(-x)),
- * the sum of whose absolute values is at most ||g|| (Cauchy-Schwarz, the
- * rule exact for h_k^2); summed in MX_LANES lanes of M/16 terms, sigma
- * within 8 ulp of itself plus 4 ulp of G(x), its largest magnitude
- * between -|x| and |x| (cancellation in a formula: its terms are of that
- * size), the recurrence of h_k within 2 sqrt(k) ulp of its scale:
- *   |da_k| <= cM + 2 sqrt(k) u ||g||,
- *   cM = u (||g|| (sqrt(M/16 + 4) + 8) + 8 ||G||),
- * sqrt(M/16 + 4) the probabilistic model of the summation (Higham and
- * Mary 2019).  The aliasing error Ca is an l2 norm (the two last bands).
- * E g^2 and q E s'^2 are compensated sums of positive terms, each within
- * 24 ulp of itself and 8 u G |g| (sigma's error, squared, weighted). */
-static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx_sums *sm,
-                       double Ca, double Cr, double T2)
-{
-    double g2 = sm->g2, gd2 = sm->gd2, x2d = sm->x2d;
-    const double *a = s->raw[i];
-    double na = 0, nd = 0, ne = 0, nh = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
-    for (long k = 0; k < Kr; k++) {
-        double ak = a[k], aa = fabs(ak), kk = (double)k, sk = sqrt(kk);
-        na += ak * ak;
-        nd += kk * ak * ak;
-        ne += kk * kk * ak * ak;
-        nh += kk * (kk - 1) * ak * ak;
-        l0 += aa;
-        l1 += sk * aa;
-        l2 += kk * aa;
-        l3 += kk * sk * aa;
-    }
-    double C = Ca + Cr, tail = C * C + T2, K2 = (double)Kr * (double)Kr;
-    s->Kr[i] = Kr;
-    s->g2[i] = g2;
-    s->sg[i] = sqrt(fabs(g2));
-    const double fl = 24 * MX_U + (double)M * MX_U * MX_U;
-    s->eg2[i] = fl * g2 + 8 * MX_U * sm->eg + 2 * Ca * sqrt(fabs(g2));
-    s->C[i] = C;
-    s->Ca[i] = Ca;
-    s->cM[i] = MX_U * (sqrt(fabs(g2)) * (sqrt((double)M / 16 + 4) + 8) + 8 * sm->nG);
-    s->T2[i] = T2;
-    s->nA[i] = sqrt(na);
-    s->nD[i] = sqrt(nd);
-    s->nE[i] = sqrt(ne + K2 * tail);
-    s->nH[i] = sqrt(nh + K2 * tail);
-    s->l0[i] = l0;
-    s->l1[i] = l1;
-    s->l2[i] = l2;
-    s->l3[i] = l3;
-    if (isfinite(gd2) && isfinite(sm->ed)) {
-        s->gd2[i] = gd2;
-        s->egd2[i] = fl * gd2 + 8 * MX_U * q * sm->ed + 2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300);
-    } else {
-        /* no sigma' (or not finite on the nodes): the series' own sum
-           sum k a_k^2, with its coefficients' errors and the tail */
-        gd2 = nd + (double)Kr * tail;
-        s->gd2[i] = gd2;
-        s->egd2[i] = 2 * (s->cM[i] * l2 + 2 * MX_U * s->sg[i] * l3) + (double)Kr * tail +
-                     2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300) + 4 * MX_U * gd2;
-    }
-    if (isfinite(x2d))
-        s->L[i] = g2 > 0 ? sqrt(q * x2d / 4) / sqrt(g2) : 0;
-    else
-        s->L[i] = 1 + q;  /* no sigma': a generous guess */
-}
-
-/* the coefficients of variance i of side s, by the smallest Gauss-Hermite
- * rule that resolves g, climbing the ladder from one below the rule this
- * row used at the previous layer (s->rj[i]: a function of the row alone, so
- * the result does not depend on which thread did what before; at the first
- * layer a guess from the pole distance).  With M
- * nodes the a_k, k < 3M/4, are kept; the rule resolves g when the band
- * M/2 <= k < 3M/4 has a norm below the rounding floor (or 1e-16 ||g||);
- * C, the estimate of the error of the whole vector, is twice that norm
- * plus the floor. */
-static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R,
-                    double *gv, double *coef, double *acc)
-{
-    int j = s->rj[i] > 0 ? s->rj[i] - 1 : s->rj[i], st;
-    if (j < 0) {
-        /* the first layer: from the decay exp(-tau sqrt k) of the coefficients
-           of a function analytic in the strip |Im x| < tau = d / sqrt q (d
-           the activation's pole distance), about (37/tau)^2 of them reach
-           1e-16; start a step below the rule that keeps that many */
-        j = 0;
-        if (isfinite(f->pole) && f->pole > 0) {
-            double tau = f->pole / sqrt(q), need = 0.8 * (37 / tau) * (37 / tau);
-            while (j < MX_NRULES - 1 && 3 * rule_size(j + 1) / 4 < need)
-                j++;
-        }
-    }
-    mx_rule *r = NULL;
-    double g2 = 0, Cq = INFINITY, Cprev = INFINITY, b1 = 0, b2 = 0, Cr = 0;
-    mx_sums sm;
-    long Kr = 0;
-    int stalled = 0, resolved = 0;
-    for (;;) {
-        if ((st = rules_get(&r, R, j)))
-            return st;
-        side_sums(f, r, q, gv, &sm);
-        g2 = sm.g2;
-        if (!isfinite(g2))
-            return da_fail(DA_EDOM, "kernel matrix: E sigma(sqrt(q) X)^2 is not finite at q = %.17g", q);
-        Kr = r->K;
-        coef_sum(coef, r, gv, Kr, R->sk, R->isk, acc);
-        /* the norms of the bands M/4 <= k < M/2 and M/2 <= k < 3M/4 */
-        b1 = b2 = 0;
-        for (long k = r->M / 4; k < r->M / 2; k++)
-            b1 += coef[k] * coef[k];
-        for (long k = r->M / 2; k < Kr; k++)
-            b2 += coef[k] * coef[k];
-        b1 = sqrt(b1);
-        b2 = sqrt(b2);
-        Cr = 4 * sqrt((double)r->M) * MX_U * sqrt(g2);   /* the rounding floor */
-        Cq = 2 * b2;
-        resolved = Cq <= 1e-16 * sqrt(g2) || Cq <= Cr || g2 == 0;
-        /* algebraic decay (a kink): the band falls by about 2^(-3/8) or less
-           per step of sqrt 2 in M, where an analytic g's falls faster and
-           faster; beyond 1024 nodes that no longer pays */
-        stalled = r->M >= 1024 && Cq > 0.7 * Cprev;
-        if (resolved || stalled || j == MX_NRULES - 1)
-            break;
-        Cprev = Cq;
-        j++;
-    }
-    s->rj[i] = j;
-    /* What the rule leaves: the ratio rb of the two bands extrapolates the
-       decay.  The aliasing error of the kept a_k (k < 3M/4) is of the order
-       of the coefficients beyond 5M/4: b2 rb^3; the tail beyond the kept
-       ones, squared, 4 b2^2 rb^2/(1 - rb^2) (the factor 4 covers algebraic
-       decay, where the geometric extrapolation is short), 100 b2^2 when
-       the decay stalled.  Where the decay stalled, the extrapolation is
-       not trusted: the aliasing is then taken as 4 b2, twice the last
-       band's own error estimate. */
-    double rb = b1 > 0 ? fmin(b2 / b1, 0.99) : (b2 > 0 ? 0.99 : 0);
-    double Ca = stalled && !resolved ? 4 * b2 : 2 * b2 * rb * rb * rb;
-    double T2 = stalled ? 100 * b2 * b2 : 4 * b2 * b2 * rb * rb / (1 - rb * rb);
-    /* drop the trailing coefficients below the rounding floor (into the tail) */
-    {
-        double t = 0, fl = MX_U * MX_U * g2;
-        while (Kr > 1 && t + coef[Kr - 1] * coef[Kr - 1] <= fl) {
-            t += coef[Kr - 1] * coef[Kr - 1];
-            Kr--;
-        }
-        T2 += t;
-    }
-    double *v = malloc((size_t)Kr * sizeof *v);
-    if (!v)
-        return DA_ENOMEM;
-    free(s->raw[i]);
-    s->raw[i] = v;
-    memcpy(v, coef, (size_t)Kr * sizeof *v);
-    side_stats(s, i, q, Kr, r->M, &sm, Ca, Cr, T2);
-    return DA_OK;
-}
-
-/* the closed-form side: E_ii, D_ii from the closed form; L from 64 nodes */
-static int side_one_cf(mx_side *s, size_t i, double q, const da_netk *k, const mx_fun *f,
-                       mx_rules *R, double *gv)
-{
-    mx_rule *r;
-    int st = rules_get(&r, R, 0);
-    if (st)
-        return st;
-    double e0 = 0, e1 = 0, v0, v1;
-    mx_sums sm;
-    side_sums(f, r, q, gv, &sm);
-    const double x2d = sm.x2d;
-    (void)da_netk_eval_fast(&v0, &e0, k, q, q, q, 0);
-    (void)da_netk_eval_fast(&v1, &e1, k, q, q, q, 1);
-    s->g2[i] = v0;
-    s->sg[i] = sqrt(fabs(v0));
-    s->eg2[i] = e0;
-    s->gd2[i] = q * v1;
-    s->egd2[i] = q * e1;
-    s->L[i] = isfinite(x2d) && v0 > 0 ? sqrt(q * x2d / 4) / sqrt(v0) : 1 + q;
-    return DA_OK;
-}
-
-static int side_alloc(mx_side *s, size_t n)
-{
-    s->n = n;
-    s->K = 0;
-    s->raw = calloc(n + 1, sizeof *s->raw);
-    s->Kr = calloc(n + 1, sizeof *s->Kr);
-    s->rj = malloc((n + 1) * sizeof *s->rj);
-    for (size_t i = 0; s->rj && i <= n; i++)
-        s->rj[i] = -1;
-    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->T2, &s->L,
-                    &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3};
-    int ok = s->raw && s->Kr && s->rj;
-    for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
-        *v[t] = calloc(n + 1, sizeof **v[t]);
-        ok = ok && *v[t];
-    }
-    if (!ok) {
-        side_free(s);
-        return DA_ENOMEM;
-    }
-    return DA_OK;
 }
 
 /* ---- the engine ------------------------------------------------------------ */
@@ -696,7 +199,7 @@ static inline double err_get(const mx_err *e, size_t i, size_t j)
 static inline void err_put(const mx_err *e, size_t i, size_t j, double v)
 {
     if (e->f) {
-        e->f[i * e->ld + j] = (float)up_f(v);
+        e->f[i * e->ld + j] = (float)da_mx_up_f(v);
         return;
     }
     if (!(v >= 0))
@@ -1074,7 +577,7 @@ static void unpack(double *K, const double *dK, float *eK, double *T, const doub
             for (size_t i = i0; i < i0 + 64 && i < n; i++)
                 for (size_t j = j0; j < j0 + 64 && j < i; j++) {
                     /* (i, j), j < i: the error of (j, i) is at (i, j) */
-                    float a = (float)up_f(K[i * n + j]), b = (float)up_f(T[i * n + j]);
+                    float a = (float)da_mx_up_f(K[i * n + j]), b = (float)da_mx_up_f(T[i * n + j]);
                     if (eK) {
                         eK[i * n + j] = a;
                         eK[j * n + i] = a;
@@ -1088,9 +591,9 @@ static void unpack(double *K, const double *dK, float *eK, double *T, const doub
                 }
     for (size_t i = 0; i < n; i++) {
         if (eK)
-            eK[i * n + i] = (float)up_f(dK[i]);
+            eK[i * n + i] = (float)da_mx_up_f(dK[i]);
         if (eT)
-            eT[i * n + i] = (float)up_f(dT[i]);
+            eT[i * n + i] = (float)da_mx_up_f(dT[i]);
     }
 }
 
@@ -1274,7 +777,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
             goto out;
         }
     if (n->depth > 0) {
-        if ((st = side_alloc(&S1, n1)) || (!same && (st = side_alloc(&S2, n2)))) {
+        if ((st = da_mx_side_alloc(&S1, n1)) || (!same && (st = da_mx_side_alloc(&S2, n2)))) {
             st = da_fail(DA_ENOMEM, "kernel matrix: coefficient tables");
             goto out;
         }
@@ -1295,38 +798,9 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
     for (long l = 0; l < n->depth && !st; l++) {
         double done0 = (double)l / (double)n->depth, share = 1.0 / (double)n->depth;
         /* the sides: coefficients (or closed-form diagonals) per variance */
-        for (int side = 0; side < (same ? 1 : 2) && !st; side++) {
-            mx_side *S = side ? &S2 : &S1;
-            const double *Q = side ? Q2 : Q1;
-            size_t nn = side ? n2 : n1;
-            volatile int bad = 0;
-#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
-            {
-                double *gv = malloc(MX_MMAX * sizeof *gv), *coef = malloc(MX_MMAX * sizeof *coef);
-                double *acc = malloc((size_t)MX_MMAX * MX_LANES * sizeof *acc);
-                if (!gv || !coef || !acc)
-                    bad = DA_ENOMEM;
-#pragma omp for schedule(dynamic, 8)
-                for (size_t i = 0; i < nn; i++) {
-                    if (bad)
-                        continue;
-                    int s2 = c.series ? side_one(S, i, Q[i], &c.f, &R, gv, coef, acc)
-                                      : side_one_cf(S, i, Q[i], k, &c.f, &R, gv);
-                    if (s2 == DA_ENOMEM)
-                        da_clear_error();
-                    if (s2)
-                        bad = s2;
-                }
-                free(gv);
-                free(coef);
-                free(acc);
-            }
-            if (bad) {
-                st = bad == DA_ENOMEM ? da_fail(DA_ENOMEM, "kernel matrix: coefficients")
-                                      : da_fail(bad, "kernel matrix: sigma(sqrt(q) x) is not "
-                                                     "finite in the mean square at layer %ld", l + 1);
-            }
-        }
+        for (int side = 0; side < (same ? 1 : 2) && !st; side++)
+            st = da_mx_side_fill(side ? &S2 : &S1, side ? Q2 : Q1, side ? n2 : n1, &c.f,
+                                 c.series ? NULL : k, &R, threads, l + 1);
         if (st)
             break;
         if (c.series) {
@@ -1336,7 +810,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
                 if (S1.Kr[i] > Kst) Kst = S1.Kr[i];
             for (size_t j = 0; !same && j < n2; j++)
                 if (S2.Kr[j] > Kst) Kst = S2.Kr[j];
-            if (side_pack(&S1, Kst) || (!same && side_pack(&S2, Kst))) {
+            if (da_mx_side_pack(&S1, Kst) || (!same && da_mx_side_pack(&S2, Kst))) {
                 st = da_fail(DA_ENOMEM, "kernel matrix: coefficient tables (%ld coefficients)", Kst);
                 break;
             }
@@ -1402,12 +876,12 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
     }
     da_prog_end(&prog, "kernel matrix row blocks");
     for (int j = 0; j < MX_NRULES; j++)
-        rule_free(&R.rules[j]);
+        da_mx_rule_free(&R.rules[j]);
     free(R.sk);
     free(R.isk);
 out:
-    side_free(&S1);
-    side_free(&S2);
+    da_mx_side_free(&S1);
+    da_mx_side_free(&S2);
 #ifdef __GLIBC__
     /* the tables' pages back to the system before the error arrays are
        written (the peak of a large call) */

@@ -1,0 +1,511 @@
+/* netk_sides.c -- the sides of a kernel matrix: per variance q_i of a
+ * layer, the Hermite coefficients a_k(q_i) of g_i(x) = sigma(sqrt(q_i) x)
+ * by Gauss-Hermite quadrature in double, their error estimates, and the
+ * norms and sums the entries' errors are made of (docs/numerics.md 7.2).
+ *
+ * Coefficients: Gauss-Hermite quadrature in double with M nodes,
+ *     a_k = sum_m w_m h_k(x_m) g(x_m),   k < 3M/4,
+ * M on the ladder 64 2^(j/2) ... 4096 (cached rules, even/odd halves), up
+ * to the first rule whose band M/2 <= k < 3M/4 is below 1e-16 ||g|| or the
+ * rounding floor.  From the last two bands: Ca, the aliasing error of the
+ * kept coefficients, and T2, the tail beyond them (side_one).  The diagonal
+ * E g^2 and q E sigma'(sqrt(q) X)^2 are 1-D sums on the same nodes. */
+#define _POSIX_C_SOURCE 200809L
+#include "dual/netk_sides.h"
+#include "quad/quad.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#ifndef _OPENMP
+static int omp_get_max_threads(void) { return 1; }
+#endif
+
+/* ---- Gauss-Hermite rules ------------------------------------------------- */
+
+
+void da_mx_rule_free(mx_rule *r)
+{
+    free(r->sw);
+    memset(r, 0, sizeof *r);
+}
+
+static int rule_make(mx_rule *r, long M)
+{
+    int st = da_gh_rule_d_cached(&r->x, &r->w, M);
+    if (st)
+        return st;
+    r->sw = malloc((size_t)M * sizeof *r->sw);
+    if (!r->sw)
+        return da_fail(DA_ENOMEM, "kernel matrix: Gauss-Hermite rule of %ld nodes", M);
+    for (long m = 0; m < M; m++)
+        r->sw[m] = sqrt(r->w[m]);
+    r->M = M;
+    r->K = 3 * M / 4;
+    return DA_OK;
+}
+
+/* a_k = sum_m w_m g_m h_k(x_m), k < K: the normalized recurrence for
+ * sqrt(w_m) h_k(x_m) (bounded by Cramer's inequality, so nothing
+ * overflows), MX_LANES nodes at a time so that the loop over the lanes
+ * vectorises; acc holds K x MX_LANES partial sums.  sk[k] = sqrt(k),
+ * isk[k] = 1/sqrt(k). */
+#define MX_LANES 8
+/* the two hot loops are compiled twice: for the baseline and for AVX2 with
+ * FMA, chosen at load time (GCC's target_clones; the same operations, so
+ * the same results up to the FMA contraction) */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define MX_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define MX_HOT
+#endif
+MX_HOT static void coef_sum(double *coef, const mx_rule *r, const double *g, long K, const double *sk,
+                            const double *isk, double *acc)
+{
+    /* the rule is symmetric (x_{M-1-m} = -x_m, M even) and h_k(-x) = (-1)^k h_k(x):
+       the even k see g(x) + g(-x), the odd k g(x) - g(-x), on the M/2 nodes x > 0 */
+    const long M = r->M, H = M / 2;
+    memset(acc, 0, (size_t)K * MX_LANES * sizeof *acc);
+    for (long m0 = H; m0 < M; m0 += MX_LANES) {
+        double h0[MX_LANES], h1[MX_LANES], ge[MX_LANES], go[MX_LANES], x[MX_LANES];
+        for (int l = 0; l < MX_LANES; l++) {
+            long m = m0 + l;
+            int in = m < M;
+            double s = in ? r->sw[m] : 0;
+            x[l] = in ? r->x[m] : 0;
+            ge[l] = in ? s * (g[m] + g[M - 1 - m]) : 0;
+            go[l] = in ? s * (g[m] - g[M - 1 - m]) : 0;
+            h0[l] = s;
+            h1[l] = x[l] * s;
+        }
+        for (int l = 0; l < MX_LANES; l++)
+            acc[l] += ge[l] * h0[l];
+        if (K > 1)
+            for (int l = 0; l < MX_LANES; l++)
+                acc[MX_LANES + l] += go[l] * h1[l];
+        long k = 2;
+        for (; k + 1 < K; k += 2) {
+            const double a0 = sk[k - 1], b0 = isk[k], a1 = sk[k], b1 = isk[k + 1];
+            double *restrict ak = acc + k * MX_LANES;
+#pragma omp simd
+            for (int l = 0; l < MX_LANES; l++) {
+                double he = (x[l] * h1[l] - a0 * h0[l]) * b0;      /* h_k, k even */
+                double ho = (x[l] * he - a1 * h1[l]) * b1;         /* h_{k+1} */
+                ak[l] += ge[l] * he;
+                ak[MX_LANES + l] += go[l] * ho;
+                h0[l] = he;
+                h1[l] = ho;
+            }
+        }
+        if (k < K) {
+            const double a0 = sk[k - 1], b0 = isk[k];
+            double *restrict ak = acc + k * MX_LANES;
+            for (int l = 0; l < MX_LANES; l++)
+                ak[l] += ge[l] * ((x[l] * h1[l] - a0 * h0[l]) * b0);
+        }
+    }
+    for (long k = 0; k < K; k++) {
+        double t = 0;
+        for (int l = 0; l < MX_LANES; l++)
+            t += acc[k * MX_LANES + l];
+        coef[k] = t;
+    }
+}
+
+/* ---- one side: the coefficient vectors of g_i(x) = s(sqrt(q_i) x) -------- */
+
+
+static void side_unpack(mx_side *s)
+{
+    free(s->AT); free(s->tA); free(s->tD);
+    s->AT = NULL;
+    s->tA = s->tD = NULL;
+    s->K = 0;
+}
+
+void da_mx_side_free(mx_side *s)
+{
+    side_unpack(s);
+    if (s->raw)
+        for (size_t i = 0; i < s->n; i++)
+            free(s->raw[i]);
+    free(s->raw); free(s->Kr); free(s->rj);
+    free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
+    free(s->C); free(s->Ca); free(s->cM); free(s->T2); free(s->L); free(s->sg); free(s->nA);
+    free(s->nD); free(s->nE); free(s->nH); free(s->l0); free(s->l1); free(s->l2); free(s->l3);
+    memset(s, 0, sizeof *s);
+}
+
+double da_mx_up_f(double e)
+{
+    /* an error as a float, rounded upwards: (float) rounds to nearest, within
+       2^-24 relative, so e (1 + 2^-22) rounds to at least e (above the
+       smallest normal float; below it, the smallest normal) */
+    if (!(e >= 0))
+        return INFINITY;
+    if (e < 0x1p-126)
+        return 0x1p-126;
+    return (float)(e * (1 + 0x1p-22));
+}
+
+/* pack the raw vectors with K coefficients each (zeros beyond Kr[i]) */
+int da_mx_side_pack(mx_side *s, long K)
+{
+    side_unpack(s);
+    size_t n = s->n, nK = n * (size_t)K, ld = (n + 3) / 4 * 4;
+    s->ld = ld;
+    s->AT = calloc(ld * (size_t)K, sizeof *s->AT);
+    s->tA = malloc(nK * sizeof *s->tA);
+    s->tD = malloc(nK * sizeof *s->tD);
+    if (!s->AT || !s->tA || !s->tD) {
+        side_unpack(s);
+        return DA_ENOMEM;
+    }
+    s->K = K;
+    for (size_t i = 0; i < n; i++) {
+        const double *a = s->raw[i];
+        long Kr = s->Kr[i];
+        float *tA = s->tA + i * (size_t)K, *tD = s->tD + i * (size_t)K;
+        const double ga = s->g2[i] > 0 ? s->g2[i] : 1, gd = s->gd2[i] > 0 ? s->gd2[i] : 1;
+        /* beyond K: the kept coefficients, their error and the tail beyond */
+        double C2 = s->C[i] * s->C[i] + s->T2[i], ta = C2, td = (double)(Kr > 0 ? Kr : 1) * C2;
+        for (long k = K - 1; k >= 0; k--) {
+            double v = k < Kr ? a[k] : 0;
+            s->AT[(size_t)k * ld + i] = v;
+            tA[k] = (float)da_mx_up_f(ta / ga);
+            tD[k] = (float)da_mx_up_f(td / gd);
+            ta += v * v;
+            td += (double)k * v * v;
+        }
+    }
+    /* the raw vectors are made anew at every layer */
+    for (size_t i = 0; i < n; i++) {
+        free(s->raw[i]);
+        s->raw[i] = NULL;
+    }
+    return DA_OK;
+}
+
+
+
+/* the ladder of rule sizes: 64 2^(j/2), rounded to a multiple of 4 */
+static long rule_size(int j)
+{
+    long M = (long)MX_MMIN << (j / 2);
+    if (j % 2)
+        M = (long)(M * 1.41421356 / 4 + 0.5) * 4;
+    return M;
+}
+
+/* shared by the threads of one call: made once, under a lock, then only read */
+static int rules_get(mx_rule **out, mx_rules *R, int j)
+{
+    int st = DA_OK;
+#pragma omp critical(da_mx_rules)
+    {
+        if (!R->rules[j].M)
+            st = rule_make(&R->rules[j], rule_size(j));
+    }
+    *out = &R->rules[j];
+    return st;
+}
+
+/* s + c += t, compensated (Neumaier): the sum of M positive terms is then
+ * within 2u of the exact sum of the computed terms, whatever M */
+static inline void csum(double *s, double *c, double t)
+{
+    double v = *s + t;
+    *c += fabs(*s) >= fabs(t) ? (*s - v) + t : (t - v) + *s;
+    *s = v;
+}
+
+/* the 1-D sums of one variance: E g^2, q E s'^2, E X^2 s'^2, and for
+ * their errors E|g| G, E|s'| G' and ||G||, G(x) the largest |g| on the
+ * nodes between -|x| and |x| (G' the same for s') */
+typedef struct {
+    double g2, gd2, x2d;
+    double eg, ed, nG;
+} mx_sums;
+
+/* g on the nodes of rule r and the sums, compensated, from the origin
+ * outwards (the nodes are symmetric, ascending); work: M evaluations of
+ * sigma and sigma' */
+static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, mx_sums *o)
+{
+    const long M = r->M, H = M / 2;
+    double sq = sqrt(q), s2 = 0, d2 = 0, xd = 0, c2 = 0, cd = 0, cx = 0;
+    double eg = 0, ed = 0, nG = 0, Gg = 0, Gd = 0;
+    for (long p = 0; p < H; p++) {
+        long ms[2] = {H + p, H - 1 - p};
+        double y[2], d[2] = {0, 0};
+        for (int t = 0; t < 2; t++) {
+            double x = r->x[ms[t]];
+            y[t] = (da_tape_eval_d(f->t, sq * x) - f->mu) * f->isd;
+            gv[ms[t]] = y[t];
+            Gg = fabs(y[t]) > Gg ? fabs(y[t]) : Gg;
+            if (f->td) {
+                d[t] = da_tape_eval_d(f->td, sq * x) * f->isd;
+                Gd = fabs(d[t]) > Gd ? fabs(d[t]) : Gd;
+            }
+        }
+        for (int t = 0; t < 2; t++) {
+            double x = r->x[ms[t]], w = r->w[ms[t]];
+            csum(&s2, &c2, w * y[t] * y[t]);
+            eg += w * fabs(y[t]) * Gg;
+            nG += w * Gg * Gg;
+            if (f->td) {
+                csum(&d2, &cd, w * d[t] * d[t]);
+                csum(&xd, &cx, w * x * x * d[t] * d[t]);
+                ed += w * fabs(d[t]) * Gd;
+            }
+        }
+    }
+    o->g2 = s2 + c2;
+    o->gd2 = f->td ? q * (d2 + cd) : NAN;
+    o->x2d = f->td ? xd + cx : NAN;
+    o->eg = eg;
+    o->ed = ed;
+    o->nG = sqrt(nG);
+}
+
+/* What the entries need to know of the vector a = raw[i] (Kr
+ * coefficients, from an M-node rule): the norms, the weighted l1 sums, the
+ * diagonal sums and their errors.
+ *   The rounding of one coefficient (docs/numerics.md 7.2):
+ *   a_k = sum over the M/2 nodes x > 0 of sqrt(w) h_k(x) sqrt(w) (g(x) +- g(-x)),
+ * the sum of whose absolute values is at most ||g|| (Cauchy-Schwarz, the
+ * rule exact for h_k^2); summed in MX_LANES lanes of M/16 terms, sigma
+ * within 8 ulp of itself plus 4 ulp of G(x), its largest magnitude
+ * between -|x| and |x| (cancellation in a formula: its terms are of that
+ * size), the recurrence of h_k within 2 sqrt(k) ulp of its scale:
+ *   |da_k| <= cM + 2 sqrt(k) u ||g||,
+ *   cM = u (||g|| (sqrt(M/16 + 4) + 8) + 8 ||G||),
+ * sqrt(M/16 + 4) the probabilistic model of the summation (Higham and
+ * Mary 2019).  The aliasing error Ca is an l2 norm (the two last bands).
+ * E g^2 and q E s'^2 are compensated sums of positive terms, each within
+ * 24 ulp of itself and 8 u G |g| (sigma's error, squared, weighted). */
+static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx_sums *sm,
+                       double Ca, double Cr, double T2)
+{
+    double g2 = sm->g2, gd2 = sm->gd2, x2d = sm->x2d;
+    const double *a = s->raw[i];
+    double na = 0, nd = 0, ne = 0, nh = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+    for (long k = 0; k < Kr; k++) {
+        double ak = a[k], aa = fabs(ak), kk = (double)k, sk = sqrt(kk);
+        na += ak * ak;
+        nd += kk * ak * ak;
+        ne += kk * kk * ak * ak;
+        nh += kk * (kk - 1) * ak * ak;
+        l0 += aa;
+        l1 += sk * aa;
+        l2 += kk * aa;
+        l3 += kk * sk * aa;
+    }
+    double C = Ca + Cr, tail = C * C + T2, K2 = (double)Kr * (double)Kr;
+    s->Kr[i] = Kr;
+    s->g2[i] = g2;
+    s->sg[i] = sqrt(fabs(g2));
+    const double fl = 24 * MX_U + (double)M * MX_U * MX_U;
+    s->eg2[i] = fl * g2 + 8 * MX_U * sm->eg + 2 * Ca * sqrt(fabs(g2));
+    s->C[i] = C;
+    s->Ca[i] = Ca;
+    s->cM[i] = MX_U * (sqrt(fabs(g2)) * (sqrt((double)M / 16 + 4) + 8) + 8 * sm->nG);
+    s->T2[i] = T2;
+    s->nA[i] = sqrt(na);
+    s->nD[i] = sqrt(nd);
+    s->nE[i] = sqrt(ne + K2 * tail);
+    s->nH[i] = sqrt(nh + K2 * tail);
+    s->l0[i] = l0;
+    s->l1[i] = l1;
+    s->l2[i] = l2;
+    s->l3[i] = l3;
+    if (isfinite(gd2) && isfinite(sm->ed)) {
+        s->gd2[i] = gd2;
+        s->egd2[i] = fl * gd2 + 8 * MX_U * q * sm->ed + 2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300);
+    } else {
+        /* no sigma' (or not finite on the nodes): the series' own sum
+           sum k a_k^2, with its coefficients' errors and the tail */
+        gd2 = nd + (double)Kr * tail;
+        s->gd2[i] = gd2;
+        s->egd2[i] = 2 * (s->cM[i] * l2 + 2 * MX_U * s->sg[i] * l3) + (double)Kr * tail +
+                     2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300) + 4 * MX_U * gd2;
+    }
+    if (isfinite(x2d))
+        s->L[i] = g2 > 0 ? sqrt(q * x2d / 4) / sqrt(g2) : 0;
+    else
+        s->L[i] = 1 + q;  /* no sigma': a generous guess */
+}
+
+/* the coefficients of variance i of side s, by the smallest Gauss-Hermite
+ * rule that resolves g, climbing the ladder from one below the rule this
+ * row used at the previous layer (s->rj[i]: a function of the row alone, so
+ * the result does not depend on which thread did what before; at the first
+ * layer a guess from the pole distance).  With M
+ * nodes the a_k, k < 3M/4, are kept; the rule resolves g when the band
+ * M/2 <= k < 3M/4 has a norm below the rounding floor (or 1e-16 ||g||);
+ * C, the estimate of the error of the whole vector, is twice that norm
+ * plus the floor. */
+static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R,
+                    double *gv, double *coef, double *acc)
+{
+    int j = s->rj[i] > 0 ? s->rj[i] - 1 : s->rj[i], st;
+    if (j < 0) {
+        /* the first layer: from the decay exp(-tau sqrt k) of the coefficients
+           of a function analytic in the strip |Im x| < tau = d / sqrt q (d
+           the activation's pole distance), about (37/tau)^2 of them reach
+           1e-16; start a step below the rule that keeps that many */
+        j = 0;
+        if (isfinite(f->pole) && f->pole > 0) {
+            double tau = f->pole / sqrt(q), need = 0.8 * (37 / tau) * (37 / tau);
+            while (j < MX_NRULES - 1 && 3 * rule_size(j + 1) / 4 < need)
+                j++;
+        }
+    }
+    mx_rule *r = NULL;
+    double g2 = 0, Cq = INFINITY, Cprev = INFINITY, b1 = 0, b2 = 0, Cr = 0;
+    mx_sums sm;
+    long Kr = 0;
+    int stalled = 0, resolved = 0;
+    for (;;) {
+        if ((st = rules_get(&r, R, j)))
+            return st;
+        side_sums(f, r, q, gv, &sm);
+        g2 = sm.g2;
+        if (!isfinite(g2))
+            return da_fail(DA_EDOM, "kernel matrix: E sigma(sqrt(q) X)^2 is not finite at q = %.17g", q);
+        Kr = r->K;
+        coef_sum(coef, r, gv, Kr, R->sk, R->isk, acc);
+        /* the norms of the bands M/4 <= k < M/2 and M/2 <= k < 3M/4 */
+        b1 = b2 = 0;
+        for (long k = r->M / 4; k < r->M / 2; k++)
+            b1 += coef[k] * coef[k];
+        for (long k = r->M / 2; k < Kr; k++)
+            b2 += coef[k] * coef[k];
+        b1 = sqrt(b1);
+        b2 = sqrt(b2);
+        Cr = 4 * sqrt((double)r->M) * MX_U * sqrt(g2);   /* the rounding floor */
+        Cq = 2 * b2;
+        resolved = Cq <= 1e-16 * sqrt(g2) || Cq <= Cr || g2 == 0;
+        /* algebraic decay (a kink): the band falls by about 2^(-3/8) or less
+           per step of sqrt 2 in M, where an analytic g's falls faster and
+           faster; beyond 1024 nodes that no longer pays */
+        stalled = r->M >= 1024 && Cq > 0.7 * Cprev;
+        if (resolved || stalled || j == MX_NRULES - 1)
+            break;
+        Cprev = Cq;
+        j++;
+    }
+    s->rj[i] = j;
+    /* What the rule leaves: the ratio rb of the two bands extrapolates the
+       decay.  The aliasing error of the kept a_k (k < 3M/4) is of the order
+       of the coefficients beyond 5M/4: b2 rb^3; the tail beyond the kept
+       ones, squared, 4 b2^2 rb^2/(1 - rb^2) (the factor 4 covers algebraic
+       decay, where the geometric extrapolation is short), 100 b2^2 when
+       the decay stalled.  Where the decay stalled, the extrapolation is
+       not trusted: the aliasing is then taken as 4 b2, twice the last
+       band's own error estimate. */
+    double rb = b1 > 0 ? fmin(b2 / b1, 0.99) : (b2 > 0 ? 0.99 : 0);
+    double Ca = stalled && !resolved ? 4 * b2 : 2 * b2 * rb * rb * rb;
+    double T2 = stalled ? 100 * b2 * b2 : 4 * b2 * b2 * rb * rb / (1 - rb * rb);
+    /* drop the trailing coefficients below the rounding floor (into the tail) */
+    {
+        double t = 0, fl = MX_U * MX_U * g2;
+        while (Kr > 1 && t + coef[Kr - 1] * coef[Kr - 1] <= fl) {
+            t += coef[Kr - 1] * coef[Kr - 1];
+            Kr--;
+        }
+        T2 += t;
+    }
+    double *v = malloc((size_t)Kr * sizeof *v);
+    if (!v)
+        return DA_ENOMEM;
+    free(s->raw[i]);
+    s->raw[i] = v;
+    memcpy(v, coef, (size_t)Kr * sizeof *v);
+    side_stats(s, i, q, Kr, r->M, &sm, Ca, Cr, T2);
+    return DA_OK;
+}
+
+/* the closed-form side: E_ii, D_ii from the closed form; L from 64 nodes */
+static int side_one_cf(mx_side *s, size_t i, double q, const da_netk *k, const mx_fun *f,
+                       mx_rules *R, double *gv)
+{
+    mx_rule *r;
+    int st = rules_get(&r, R, 0);
+    if (st)
+        return st;
+    double e0 = 0, e1 = 0, v0, v1;
+    mx_sums sm;
+    side_sums(f, r, q, gv, &sm);
+    const double x2d = sm.x2d;
+    (void)da_netk_eval_fast(&v0, &e0, k, q, q, q, 0);
+    (void)da_netk_eval_fast(&v1, &e1, k, q, q, q, 1);
+    s->g2[i] = v0;
+    s->sg[i] = sqrt(fabs(v0));
+    s->eg2[i] = e0;
+    s->gd2[i] = q * v1;
+    s->egd2[i] = q * e1;
+    s->L[i] = isfinite(x2d) && v0 > 0 ? sqrt(q * x2d / 4) / sqrt(v0) : 1 + q;
+    return DA_OK;
+}
+
+int da_mx_side_alloc(mx_side *s, size_t n)
+{
+    s->n = n;
+    s->K = 0;
+    s->raw = calloc(n + 1, sizeof *s->raw);
+    s->Kr = calloc(n + 1, sizeof *s->Kr);
+    s->rj = malloc((n + 1) * sizeof *s->rj);
+    for (size_t i = 0; s->rj && i <= n; i++)
+        s->rj[i] = -1;
+    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->T2, &s->L,
+                    &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3};
+    int ok = s->raw && s->Kr && s->rj;
+    for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
+        *v[t] = calloc(n + 1, sizeof **v[t]);
+        ok = ok && *v[t];
+    }
+    if (!ok) {
+        da_mx_side_free(s);
+        return DA_ENOMEM;
+    }
+    return DA_OK;
+}
+
+/* the side of one layer: the coefficient vectors (cf == NULL) or the
+ * closed-form diagonals (cf: the kernel) of the n variances Q, over
+ * threads; 0 or the status (layer: for the message) */
+int da_mx_side_fill(mx_side *S, const double *Q, size_t nn, const mx_fun *f, const da_netk *cf,
+                    mx_rules *R, int threads, long layer)
+{
+    volatile int bad = 0;
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
+    {
+        double *gv = malloc(MX_MMAX * sizeof *gv), *coef = malloc(MX_MMAX * sizeof *coef);
+        double *acc = malloc((size_t)MX_MMAX * MX_LANES * sizeof *acc);
+        if (!gv || !coef || !acc)
+            bad = DA_ENOMEM;
+#pragma omp for schedule(dynamic, 8)
+        for (size_t i = 0; i < nn; i++) {
+            if (bad)
+                continue;
+            int s2 = !cf ? side_one(S, i, Q[i], f, R, gv, coef, acc)
+                         : side_one_cf(S, i, Q[i], cf, f, R, gv);
+            if (s2 == DA_ENOMEM)
+                da_clear_error();
+            if (s2)
+                bad = s2;
+        }
+        free(gv);
+        free(coef);
+        free(acc);
+    }
+    if (bad)
+        return bad == DA_ENOMEM ? da_fail(DA_ENOMEM, "kernel matrix: coefficients")
+                                : da_fail(bad, "kernel matrix: sigma(sqrt(q) x) is not finite in "
+                                               "the mean square at layer %ld", layer);
+    return DA_OK;
+}
