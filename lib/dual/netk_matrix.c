@@ -196,10 +196,19 @@ static inline double err_get(const mx_err *e, size_t i, size_t j)
     return i == j ? e->diag[i] : e->low[j * e->ld + i];
 }
 
+/* an error as a float rounded upwards, without branches (da_mx_up_f) */
+static inline float up_fv(double e)
+{
+    double v = e * (1 + 0x1p-22);
+    v = v < 0x1p-126 ? 0x1p-126 : v;
+    v = e >= 0 ? v : INFINITY;
+    return (float)v;
+}
+
 static inline void err_put(const mx_err *e, size_t i, size_t j, double v)
 {
     if (e->f) {
-        e->f[i * e->ld + j] = (float)da_mx_up_f(v);
+        e->f[i * e->ld + j] = up_fv(v);
         return;
     }
     if (!(v >= 0))
@@ -330,27 +339,170 @@ typedef struct {
     int same;            /* x = x': the blocks keep j >= i */
 } mx_mats;
 
-/* E, D and their errors at one entry of the series path (docs/numerics.md
- * 7.2), before the inputs' errors: truncation (tr: the block's
- * rmax^(Kb+1) sqrt(tails), per entry), the coefficients' aliasing and
- * rounding, and the rounding of the Horner sums:
- *   E: u sum (2k + 1) |a_k a'_k| <= u (2 ||sqrt k a|| ||sqrt k a'|| + ||a|| ||a'||),
- *   D: u sum (2k + 1) k |a_k a'_k| <= u (2 ||k a|| ||k a'|| + ||sqrt k a|| ||sqrt k a'||),
- * times 1.01 (gamma_n <= 1.01 n u). */
-static inline void series_err(const mx_side *S1, size_t i, const mx_side *S2, size_t j, double trE,
-                              double trD, double sq, double *eE, double *eD)
+/* What the error of an off-diagonal series entry needs of its row or
+ * column (docs/numerics.md 7.2), gathered per block so that the loop over
+ * a row of the block is straight-line arithmetic the compiler vectorises */
+enum { F_N, F_CA, F_L0, F_CM, F_L1, F_SG, F_M, F_P, F_L2, F_L3, F_H, F_TE, F_TD, F_ISQ, F_RQ,
+       F_L, F_NF };
+
+static void factors(const mx_side *S, size_t i, const double *Q, const double *eQ, double tE,
+                    double tD, double *f, size_t stride)
 {
-    const double u = MX_U;
-    double n1 = S1->nA[i], n2 = S2->nA[j], m1 = S1->nD[i], m2 = S2->nD[j];
-    double p1 = S1->nE[i], p2 = S2->nE[j], g1 = S1->sg[i], g2 = S2->sg[j];
-    double cE = n1 * S2->Ca[j] + S1->Ca[i] * n2 + S2->cM[j] * S1->l0[i] + S1->cM[i] * S2->l0[j] +
-                2 * u * (g2 * S1->l1[i] + g1 * S2->l1[j]);
-    double cD = p1 * S2->Ca[j] + S1->Ca[i] * p2 + S2->cM[j] * S1->l2[i] + S1->cM[i] * S2->l2[j] +
-                2 * u * (g2 * S1->l3[i] + g1 * S2->l3[j]);
-    double rE = 1.01 * u * (2 * m1 * m2 + n1 * n2);
-    double rD = 1.01 * u * (2 * p1 * p2 + m1 * m2);
-    *eE = trE + cE + rE;
-    *eD = (trD + cD + rD) / (sq > 0 ? sq : 1);
+    double q = Q[i];
+    f[F_N * stride] = S->nA[i];
+    f[F_CA * stride] = S->Ca[i];
+    f[F_L0 * stride] = S->l0[i];
+    f[F_CM * stride] = S->cM[i];
+    f[F_L1 * stride] = S->l1[i];
+    f[F_SG * stride] = S->sg[i];
+    f[F_M * stride] = S->nD[i];
+    f[F_P * stride] = S->nE[i];
+    f[F_L2 * stride] = S->l2[i];
+    f[F_L3 * stride] = S->l3[i];
+    f[F_H * stride] = S->nH[i];
+    f[F_TE * stride] = tE;
+    f[F_TD * stride] = tD;
+    f[F_ISQ * stride] = q > 0 ? 1 / sqrt(q) : 1;
+    f[F_RQ * stride] = eQ[i] / (q > 0 ? q : 1);
+    f[F_L * stride] = S->L[i];
+}
+
+/* The off-diagonal series entries t in [ta, tb) of row r of a block: the
+ * values E, D (the series sums eB, dB), their errors, the next layer's K
+ * and Theta and theirs (docs/numerics.md 7.2):
+ *   truncation   rmax^(Kb+1) sqrt(T_i T_j) (rkE: the block's rmax^(Kb+1)),
+ *                rmax^Kb for D;
+ *   coefficients ||a_i|| Ca_j + Ca_i ||a_j|| (aliasing, Cauchy-Schwarz)
+ *                + sum_k |a_ik| (cM_j + 2 sqrt(k) u ||g_j||) + (i <-> j),
+ *                with k |a_k| and ||k a|| for D;
+ *   rounding     Horner's, u sum (2k + 1) |a_k a'_k| <= u (2 ||sqrt k a||
+ *                ||sqrt k a'|| + ||a|| ||a'||), and for D u (2 ||k a||
+ *                ||k a'|| + ||sqrt k a|| ||sqrt k a'||), times 1.01;
+ *   inputs       the variances' errors through L, rho's rounding (3 ulp)
+ *                and the covariance's error e: |D| e + h e^2 / 2 for E,
+ *                h e for D, h = ||sqrt(k(k-1)) a_i|| ||...a_j|| / (q_i q_j)
+ *                a bound on |dD/dc|.
+ * fi: the row's factors; fc[F_x][t]: the columns'; cin, ec, Tin, eTin the
+ * layer's input (values and errors gathered), overwritten by the output. */
+static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], const double *eB,
+                       const double *dB, double rkE, double rkD, size_t ta, size_t tb,
+                       double *cin, double *ec, double *Tin, double *eTin, int ntk)
+{
+    const double u = MX_U, sw2 = c->sw2, sb2 = c->sb2;
+    const double n1 = fi[F_N], Ca1 = fi[F_CA], l01 = fi[F_L0], cM1 = fi[F_CM], l11 = fi[F_L1];
+    const double g1 = fi[F_SG], m1 = fi[F_M], p1 = fi[F_P], l21 = fi[F_L2], l31 = fi[F_L3];
+    const double h1 = fi[F_H], tE1 = rkE * fi[F_TE], tD1 = rkD * fi[F_TD], is1 = fi[F_ISQ];
+    const double rq1 = fi[F_RQ], L1 = fi[F_L];
+    const int pntk = c->param == DA_NETK_PARAM_NTK;
+    const double wdt = c->width, bias = c->bias ? 1 : 0;
+#pragma omp simd
+    for (size_t t = ta; t < tb; t++) {
+        const double n2 = fc[F_N][t], Ca2 = fc[F_CA][t], g2 = fc[F_SG][t], m2 = fc[F_M][t];
+        const double p2 = fc[F_P][t], isq = is1 * fc[F_ISQ][t], rq2 = fc[F_RQ][t];
+        const double L2 = fc[F_L][t], cc = cin[t], e = ec[t];
+        const double E = eB[t], D = dB[t] * isq, dd = fabs(D);
+        /* series_err: truncation, coefficients, Horner's rounding */
+        double eE = tE1 * fc[F_TE][t] + n1 * Ca2 + Ca1 * n2 + fc[F_CM][t] * l01 + cM1 * fc[F_L0][t] +
+                    2 * u * (g2 * l11 + g1 * fc[F_L1][t]) + 1.01 * u * (2 * m1 * m2 + n1 * n2);
+        double eD = (tD1 * fc[F_TD][t] + p1 * Ca2 + Ca1 * p2 + fc[F_CM][t] * l21 + cM1 * fc[F_L2][t] +
+                     2 * u * (g2 * l31 + g1 * fc[F_L3][t]) + 1.01 * u * (2 * p1 * p2 + m1 * m2)) * isq +
+                    3 * u * dd;
+        /* the inputs: the variances, rho's rounding, the covariance */
+        const double h = h1 * fc[F_H][t] * isq * isq;
+        eE += (L1 * rq1 + L2 * rq2) * g1 * g2 + dd * fabs(cc) * ((rq1 + rq2) / 2 + 3 * u) +
+              dd * e + 0.5 * h * e * e;
+        eD += dd * (rq1 + rq2) * (1 + L1 + L2) + h * (e + 3 * u * fabs(cc));
+        const double Kn = sw2 * E + sb2;
+        const double eKn = sw2 * eE + 2 * u * (fabs(sw2 * E) + fabs(Kn));
+        if (ntk) {
+            const double ti = Tin[t], eti = eTin[t];
+            const double add = pntk ? Kn : wdt * E + bias, eadd = pntk ? eKn : wdt * eE;
+            double Tn = add + sw2 * D * ti;
+            double eTn = eadd + sw2 * (dd * eti + eD * fabs(ti)) + 3 * u * (fabs(add) + fabs(sw2 * D * ti));
+            /* a jump: E[s'(u)^2] is infinite, and so is the NTK (exactly) */
+            const int fin = isfinite(D) && isfinite(ti);
+            Tin[t] = fin ? Tn : INFINITY;
+            eTin[t] = fin ? eTn : 0;
+        }
+        cin[t] = Kn;
+        ec[t] = eKn;
+    }
+}
+
+/* One entry by the scalar path: the closed forms, and the diagonal of the
+ * series path; the layer's input at (i, jj) in, the output out */
+static void entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
+                         const double *eQ1, const double *Q2, const double *eQ2, size_t i,
+                         size_t jj, int dg, double *Kv, double *eKv, double *Tv, double *eTv)
+{
+    const double sw2 = c->sw2, sb2 = c->sb2, u = MX_U;
+    double q1 = Q1[i], q2 = Q2[jj], sq = sqrt(q1 * q2), cin = *Kv;
+    double ecin = *eKv;
+    double E, D, eE, eD;
+    if (c->series) {
+        /* only the diagonal comes here */
+        E = S1->g2[i];
+        D = S1->gd2[i] / q1;
+        eE = S1->eg2[i];
+        eD = S1->egd2[i] / q1;
+    } else {
+        /* the covariance, cut to [-sqrt(q1 q2), sqrt(q1 q2)] (Cauchy-Schwarz) */
+        double cc = dg ? q1 : cin > sq ? sq : cin < -sq ? -sq : cin;
+        if (c->fam != MX_FAM_OTHER) {
+            cf_pair(c, q1, q2, cc, dg, ecin, &E, &D, &eE, &eD);
+        } else {
+            double e0 = 0, e1 = 0;
+            (void)da_netk_eval_fast(&E, &e0, c->k, q1, q2, cc, 0);
+            (void)da_netk_eval_fast(&D, &e1, c->k, q1, q2, cc, 1);
+            eE = e0;
+            eD = e1;
+            if (!dg && ecin > 0) {
+                /* the covariance's error: the closed forms at c -+ e(c) */
+                double dE = 0, dD = 0;
+                for (int sg = -1; sg <= 1; sg += 2) {
+                    double c2 = cc + sg * ecin, v0, v1, f0, f1;
+                    if (c2 > sq) c2 = sq;
+                    if (c2 < -sq) c2 = -sq;
+                    (void)da_netk_eval_fast(&v0, &f0, c->k, q1, q2, c2, 0);
+                    (void)da_netk_eval_fast(&v1, &f1, c->k, q1, q2, c2, 1);
+                    dE = fmax(dE, fabs(v0 - E) + f0);
+                    dD = fmax(dD, fabs(v1 - D) + f1);
+                }
+                eE += 1.01 * dE;
+                eD += 1.01 * dD;
+            }
+        }
+    }
+    /* the inputs' errors */
+    double rq1 = eQ1[i] / (q1 > 0 ? q1 : 1), rq2 = eQ2[jj] / (q2 > 0 ? q2 : 1);
+    if (!dg) {
+        double dd = fabs(D);
+        eE += (S1->L[i] * rq1 + S2->L[jj] * rq2) * S1->sg[i] * S2->sg[jj]
+              + dd * fabs(cin) * (rq1 + rq2) / 2 + 3 * u * dd * fabs(cin);
+        eD += dd * (rq1 + rq2) * (1 + S1->L[i] + S2->L[jj]);
+    } else {
+        eE += 2 * S1->L[i] * rq1 * fabs(E);
+        eD += 2 * S1->L[i] * rq1 * fabs(D) + fabs(D) * rq1;
+    }
+    double Kn = sw2 * E + sb2;
+    double eKn = sw2 * eE + 2 * u * (fabs(sw2 * E) + fabs(Kn));
+    if (Tv) {
+        double Tin = *Tv, eTin = *eTv;
+        double add = c->param == DA_NETK_PARAM_NTK ? Kn : c->width * E + (c->bias ? 1 : 0);
+        double eadd = c->param == DA_NETK_PARAM_NTK ? eKn : c->width * eE;
+        double Tn = add + sw2 * D * Tin;
+        double eTn = eadd + sw2 * (fabs(D) * eTin + eD * fabs(Tin)) +
+                     3 * u * (fabs(add) + fabs(sw2 * D * Tin));
+        if (!isfinite(D) || !isfinite(Tin)) {
+            /* a jump: E[s'(u)^2] is infinite, and so is the NTK (exactly) */
+            Tn = INFINITY;
+            eTn = 0;
+        }
+        *Tv = Tn;
+        *eTv = eTn;
+    }
+    *Kv = Kn;
+    *eKv = eKn;
 }
 
 /* One block of entries: rows [i0, i1) of side 1, columns [j0, j1) of side
@@ -362,13 +514,14 @@ static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, cons
 {
     const size_t ni = i1 - i0, nj = j1 - j0, ld = m->ld;
     static _Thread_local double rB[MX_BI][MX_BJP], eB[MX_BI][MX_BJP], dB[MX_BI][MX_BJP];
-    static _Thread_local double tE2[MX_BJP], tD2[MX_BJP];
-    double tE1[MX_BI], tD1[MX_BI], rk = 0;
+    static _Thread_local double fc[F_NF][MX_BJP];
+    static _Thread_local double vK[MX_BJP], vE[MX_BJP], vT[MX_BJP], vF[MX_BJP];
+    double fi[F_NF], rkE = 0, rkD = 0, rmax = 0;
     long Kb = 0;
+    const int ntk = m->T != NULL;
     if (c->series) {
         /* rho of the block (zero where nothing is computed), its largest |rho| */
         const size_t ni4 = (ni + 3) / 4 * 4, nj4 = (nj + 3) / 4 * 4;
-        double rmax = 0;
         for (size_t r = 0; r < ni4; r++) {
             size_t i = i0 + r;
             for (size_t t = 0; t < nj4; t++) {
@@ -387,108 +540,63 @@ static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, cons
         if (Kb > *terms_used)
             *terms_used = Kb;
         block_series(S1->AT + i0, S1->ld, S2->AT + j0, S2->ld, Kb, ni4, nj4, rB, eB, dB);
-        /* the truncation, rmax^(Kb+1) sqrt(T_i T_j), by rows and columns */
-        rk = rmax > 0 ? pow(rmax, (double)Kb) : 0;
-        for (size_t r = 0; r < ni; r++) {
-            size_t i = i0 + r, o = i * (size_t)S1->K + (size_t)Kb;
-            tE1[r] = sqrt((double)S1->tA[o] * (S1->g2[i] > 0 ? S1->g2[i] : 1)) * rmax;
-            tD1[r] = sqrt((double)S1->tD[o] * (S1->gd2[i] > 0 ? S1->gd2[i] : 1));
-        }
+        /* the truncation rmax^(Kb+1) sqrt(T_i T_j) by rows and columns */
+        rkD = rmax > 0 ? pow(rmax, (double)Kb) : 0;
+        rkE = rkD * rmax;
         for (size_t t = 0; t < nj; t++) {
             size_t j = j0 + t, o = j * (size_t)S2->K + (size_t)Kb;
-            tE2[t] = sqrt((double)S2->tA[o] * (S2->g2[j] > 0 ? S2->g2[j] : 1));
-            tD2[t] = sqrt((double)S2->tD[o] * (S2->gd2[j] > 0 ? S2->gd2[j] : 1));
+            double tE = sqrt((double)S2->tA[o] * (S2->g2[j] > 0 ? S2->g2[j] : 1));
+            double tD = sqrt((double)S2->tD[o] * (S2->gd2[j] > 0 ? S2->gd2[j] : 1));
+            factors(S2, j, Q2, eQ2, tE, tD, &fc[0][t], MX_BJP);
         }
     }
-    const double sw2 = c->sw2, sb2 = c->sb2, u = MX_U;
     for (size_t r = 0; r < ni; r++) {
         const size_t i = i0 + r;
         double *Krow = m->K + i * ld, *Trow = m->T ? m->T + i * ld : NULL;
+        /* x = x': the entries j >= i; the diagonal by the scalar path */
         const size_t t0 = m->same && j0 < i ? i - j0 : 0;
-        for (size_t t = t0; t < nj; t++) {
-            const size_t jj = j0 + t;
-            const int dg = m->same && i == jj;
-            double q1 = Q1[i], q2 = Q2[jj], sq = sqrt(q1 * q2), cin = Krow[jj];
-            double ecin = err_get(&m->eK, i, jj);
-            double E, D, eE, eD;
-            if (c->series) {
-                if (dg) {
-                    E = S1->g2[i];
-                    D = S1->gd2[i] / q1;
-                    eE = S1->eg2[i];
-                    eD = S1->egd2[i] / q1;
-                } else {
-                    E = eB[r][t];
-                    D = sq > 0 ? dB[r][t] / sq : 0;
-                    series_err(S1, i, S2, jj, rk * tE1[r] * tE2[t], rk * tD1[r] * tD2[t], sq,
-                               &eE, &eD);
-                    eD += 3 * u * fabs(D);
-                }
-            } else {
-                /* the covariance, cut to [-sqrt(q1 q2), sqrt(q1 q2)] (Cauchy-Schwarz) */
-                double cc = dg ? q1 : cin > sq ? sq : cin < -sq ? -sq : cin;
-                if (c->fam != MX_FAM_OTHER) {
-                    cf_pair(c, q1, q2, cc, dg, ecin, &E, &D, &eE, &eD);
-                } else {
-                    double e0 = 0, e1 = 0;
-                    (void)da_netk_eval_fast(&E, &e0, c->k, q1, q2, cc, 0);
-                    (void)da_netk_eval_fast(&D, &e1, c->k, q1, q2, cc, 1);
-                    eE = e0;
-                    eD = e1;
-                    if (!dg && ecin > 0) {
-                        /* the covariance's error: the closed forms at c -+ e(c) */
-                        double dE = 0, dD = 0;
-                        for (int sg = -1; sg <= 1; sg += 2) {
-                            double c2 = cc + sg * ecin, v0, v1, f0, f1;
-                            if (c2 > sq) c2 = sq;
-                            if (c2 < -sq) c2 = -sq;
-                            (void)da_netk_eval_fast(&v0, &f0, c->k, q1, q2, c2, 0);
-                            (void)da_netk_eval_fast(&v1, &f1, c->k, q1, q2, c2, 1);
-                            dE = fmax(dE, fabs(v0 - E) + f0);
-                            dD = fmax(dD, fabs(v1 - D) + f1);
-                        }
-                        eE += 1.01 * dE;
-                        eD += 1.01 * dD;
-                    }
-                }
+        size_t ta = t0;
+        if (m->same && i >= j0 && i < j1) {
+            size_t jj = i;
+            double Kv = Krow[jj], eKv = err_get(&m->eK, i, jj), Tv = ntk ? Trow[jj] : 0;
+            double eTv = ntk ? err_get(&m->eT, i, jj) : 0;
+            entry_scalar(c, S1, S2, Q1, eQ1, Q2, eQ2, i, jj, 1, &Kv, &eKv, ntk ? &Tv : NULL, &eTv);
+            Krow[jj] = Kv;
+            err_put(&m->eK, i, jj, eKv);
+            if (ntk) {
+                Trow[jj] = Tv;
+                err_put(&m->eT, i, jj, eTv);
             }
-            /* the inputs' errors */
-            double rq1 = eQ1[i] / (q1 > 0 ? q1 : 1), rq2 = eQ2[jj] / (q2 > 0 ? q2 : 1);
-            if (!dg) {
-                double dd = fabs(D);
-                eE += (S1->L[i] * rq1 + S2->L[jj] * rq2) * S1->sg[i] * S2->sg[jj]
-                      + dd * fabs(cin) * (rq1 + rq2) / 2 + 3 * u * dd * fabs(cin);
-                eD += dd * (rq1 + rq2) * (1 + S1->L[i] + S2->L[jj]);
-                if (c->series) {
-                    /* the covariance's error and rho's rounding: |dE/dc| = |D|,
-                       |dD/dc| <= sum k (k - 1) |a_k a'_k| / (q_i q_j) <= h */
-                    double h = S1->nH[i] * S2->nH[jj] / (sq > 0 ? sq * sq : 1);
-                    eE += dd * ecin + 0.5 * h * ecin * ecin;
-                    eD += h * (ecin + 3 * u * fabs(cin));
-                }
-            } else {
-                eE += 2 * S1->L[i] * rq1 * fabs(E);
-                eD += 2 * S1->L[i] * rq1 * fabs(D) + fabs(D) * rq1;
+            ta = i - j0 + 1;
+        }
+        if (ta >= nj)
+            continue;
+        /* the row's input, gathered: values contiguous, errors from their storage */
+        for (size_t t = ta; t < nj; t++) {
+            vK[t] = Krow[j0 + t];
+            vE[t] = err_get(&m->eK, i, j0 + t);
+            if (ntk) {
+                vT[t] = Trow[j0 + t];
+                vF[t] = err_get(&m->eT, i, j0 + t);
             }
-            double Kn = sw2 * E + sb2;
-            double eKn = sw2 * eE + 2 * u * (fabs(sw2 * E) + fabs(Kn));
-            if (Trow) {
-                double Tin = Trow[jj], eTin = err_get(&m->eT, i, jj);
-                double add = c->param == DA_NETK_PARAM_NTK ? Kn : c->width * E + (c->bias ? 1 : 0);
-                double eadd = c->param == DA_NETK_PARAM_NTK ? eKn : c->width * eE;
-                double Tn = add + sw2 * D * Tin;
-                double eTn = eadd + sw2 * (fabs(D) * eTin + eD * fabs(Tin)) +
-                             3 * u * (fabs(add) + fabs(sw2 * D * Tin));
-                if (!isfinite(D) || !isfinite(Tin)) {
-                    /* a jump: E[s'(u)^2] is infinite, and so is the NTK (exactly) */
-                    Tn = INFINITY;
-                    eTn = 0;
-                }
-                Trow[jj] = Tn;
-                err_put(&m->eT, i, jj, eTn);
+        }
+        if (c->series) {
+            size_t oi = i * (size_t)S1->K + (size_t)Kb;
+            factors(S1, i, Q1, eQ1, sqrt((double)S1->tA[oi] * (S1->g2[i] > 0 ? S1->g2[i] : 1)),
+                    sqrt((double)S1->tD[oi] * (S1->gd2[i] > 0 ? S1->gd2[i] : 1)), fi, 1);
+            series_row(c, fi, fc, eB[r], dB[r], rkE, rkD, ta, nj, vK, vE, vT, vF, ntk);
+        } else {
+            for (size_t t = ta; t < nj; t++)
+                entry_scalar(c, S1, S2, Q1, eQ1, Q2, eQ2, i, j0 + t, 0, &vK[t], &vE[t],
+                             ntk ? &vT[t] : NULL, &vF[t]);
+        }
+        for (size_t t = ta; t < nj; t++) {
+            Krow[j0 + t] = vK[t];
+            err_put(&m->eK, i, j0 + t, vE[t]);
+            if (ntk) {
+                Trow[j0 + t] = vT[t];
+                err_put(&m->eT, i, j0 + t, vF[t]);
             }
-            Krow[jj] = Kn;
-            err_put(&m->eK, i, jj, eKn);
         }
     }
 }
