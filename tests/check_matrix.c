@@ -252,6 +252,116 @@ START_TEST(test_threads_and_symmetry)
 }
 END_TEST
 
+/* Interpolation in q (a side of 48 rows or more) against the rules row by
+ * row (fewer than 48 rows): the entries of a subset of rows do not depend
+ * on the other rows, so the engine on 40 rows and on all of them must
+ * agree within the sum of their errors. */
+START_TEST(test_interpolation_vs_rules)
+{
+    enum { N = 160, D = 5, S = 40 };
+    static double X[N * D], Y[S * D];
+    rng = 1207;
+    for (int i = 0; i < N; i++) {
+        double sc = 0.3 + 2.7 * urand();   /* unequal norms: q from about 0.1 to 8 */
+        for (int t = 0; t < D; t++)
+            X[i * D + t] = (urand() * 2 - 1) * sc;
+    }
+    for (int t = 0; t < D; t++)   /* a near-duplicate pair */
+        X[D + t] = X[t] * (1 + 1e-9 * (urand() - 0.5));
+    const char *specs[] = {"tanh", "x*tanh(log(1+exp(x)))", "x/(1+exp(-x))"};
+    for (int s = 0; s < 3; s++) {
+        mats a, b;
+        mats_new(&a, N);
+        mats_new(&b, S);
+        ck_assert_int_eq(run(&a, specs[s], X, N, NULL, N, D, 4, 0), DA_OK);
+        for (int off = 0; off + S <= N; off += 60) {
+            /* rows 0..19 and off..off+19 (0..39 when off = 0) */
+            int rows[S];
+            for (int t = 0; t < S; t++)
+                rows[t] = t < S / 2 || off == 0 ? t : off + t - S / 2;
+            for (int t = 0; t < S; t++)
+                memcpy(Y + t * D, X + rows[t] * D, D * sizeof *Y);
+            ck_assert_int_eq(run(&b, specs[s], Y, S, NULL, S, D, 4, 0), DA_OK);
+            for (int p = 0; p < S; p++)
+                for (int q = 0; q < S; q++) {
+                    size_t ia = (size_t)rows[p] * N + (size_t)rows[q], ib = (size_t)p * S + (size_t)q;
+                    double dK = fabs(a.K[ia] - b.K[ib]), dT = fabs(a.T[ia] - b.T[ib]);
+                    double sK = sqrt(a.K[(size_t)rows[p] * (N + 1)] * a.K[(size_t)rows[q] * (N + 1)]);
+                    ck_assert_msg(dK <= (double)a.eK[ia] + (double)b.eK[ib],
+                                  "%s K[%d,%d]: %.17g +- %.3g vs %.17g +- %.3g", specs[s], rows[p],
+                                  rows[q], a.K[ia], (double)a.eK[ia], b.K[ib], (double)b.eK[ib]);
+                    ck_assert_msg(dT <= (double)a.eT[ia] + (double)b.eT[ib], "%s T[%d,%d]",
+                                  specs[s], rows[p], rows[q]);
+                    /* and the errors are errors, not noise */
+                    ck_assert_msg((double)a.eK[ia] <= 1e-10 * sK, "%s eK[%d,%d] = %g", specs[s],
+                                  rows[p], rows[q], (double)a.eK[ia]);
+                }
+        }
+        mats_free(&a);
+        mats_free(&b);
+    }
+}
+END_TEST
+
+/* x = x' keeps the errors in the lower triangles; with a layer callback
+ * they are float arrays: the same values, errors within single precision */
+static int no_op_layer(void *ctx, long l, const double *K, const float *eK, const double *T,
+                       const float *eT)
+{
+    (void)ctx; (void)l; (void)K; (void)eK; (void)T; (void)eT;
+    return DA_OK;
+}
+
+START_TEST(test_error_storage)
+{
+    enum { N = 100, D = 4 };
+    static double X[N * D];
+    rng = 99;
+    for (int t = 0; t < N * D; t++)
+        X[t] = (urand() * 2 - 1) * (1 + (t / D) % 4);
+    da_act *a = NULL;
+    ck_assert_int_eq(da_act_new(&a, "tanh"), DA_OK);
+    da_netk *k = mknetk(a, 16);
+    da_netk_net net;
+    da_netk_net_init(&net);
+    net.depth = 5;
+    da_ball_init2(&net.sw2, 64);
+    da_ball_init2(&net.sb2, 64);
+    ball_d(&net.sw2, 1.5);
+    ball_d(&net.sb2, 0.1);
+    mats m1, m2;
+    mats_new(&m1, N);
+    mats_new(&m2, N);
+    da_netk_mopts o;
+    da_netk_mopts_init(&o);
+    ck_assert_int_eq(da_netk_matrix(m1.K, m1.eK, m1.T, m1.eT, NULL, k, &net, X, N, NULL, N, D, &o),
+                     DA_OK);
+    o.layer = no_op_layer;
+    ck_assert_int_eq(da_netk_matrix(m2.K, m2.eK, m2.T, m2.eT, NULL, k, &net, X, N, NULL, N, D, &o),
+                     DA_OK);
+    ck_assert(!memcmp(m1.K, m2.K, N * N * sizeof *m1.K));
+    ck_assert(!memcmp(m1.T, m2.T, N * N * sizeof *m1.T));
+    for (size_t t = 0; t < (size_t)N * N; t++) {
+        /* floats rounded upwards at every layer: never below, barely above */
+        ck_assert((double)m1.eK[t] <= (double)m2.eK[t] * (1 + 1e-6));
+        ck_assert((double)m2.eK[t] <= (double)m1.eK[t] * 1.001);
+        ck_assert((double)m1.eT[t] <= (double)m2.eT[t] * (1 + 1e-6));
+        ck_assert((double)m2.eT[t] <= (double)m1.eT[t] * 1.001);
+        ck_assert(m1.eK[t] == m1.eK[(t % N) * N + t / N]);
+    }
+    /* without error arrays at all */
+    ck_assert_int_eq(da_netk_matrix(m2.K, NULL, m2.T, NULL, NULL, k, &net, X, N, NULL, N, D, NULL),
+                     DA_OK);
+    ck_assert(!memcmp(m1.K, m2.K, N * N * sizeof *m1.K));
+    mats_free(&m1);
+    mats_free(&m2);
+    da_ball_clear(&net.sw2);
+    da_ball_clear(&net.sb2);
+    da_netk_free(k);
+    da_act_free(a);
+}
+END_TEST
+
 static int layers_seen;
 static int on_layer(void *ctx, long l, const double *K, const float *eK, const double *T,
                     const float *eT)
@@ -366,6 +476,8 @@ int main(void)
     tcase_add_test(tc, test_callbacks_and_refusals);
     tcase_add_test(tc, test_threads_and_symmetry);
     tcase_add_test(tc, test_random_vs_balls);
+    tcase_add_test(tc, test_interpolation_vs_rules);
+    tcase_add_test(tc, test_error_storage);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -51,6 +51,10 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -343,7 +347,7 @@ typedef struct {
  * column (docs/numerics.md 7.2), gathered per block so that the loop over
  * a row of the block is straight-line arithmetic the compiler vectorises */
 enum { F_N, F_CA, F_L0, F_CM, F_L1, F_SG, F_M, F_P, F_L2, F_L3, F_H, F_TE, F_TD, F_ISQ, F_RQ,
-       F_L, F_NF };
+       F_L, F_R, F_NF };
 
 static void factors(const mx_side *S, size_t i, const double *Q, const double *eQ, double tE,
                     double tD, double *f, size_t stride)
@@ -365,6 +369,7 @@ static void factors(const mx_side *S, size_t i, const double *Q, const double *e
     f[F_ISQ * stride] = q > 0 ? 1 / sqrt(q) : 1;
     f[F_RQ * stride] = eQ[i] / (q > 0 ? q : 1);
     f[F_L * stride] = S->L[i];
+    f[F_R * stride] = S->nz[i] * S->sg[i];
 }
 
 /* The off-diagonal series entries t in [ta, tb) of row r of a block: the
@@ -392,7 +397,7 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
     const double n1 = fi[F_N], Ca1 = fi[F_CA], l01 = fi[F_L0], cM1 = fi[F_CM], l11 = fi[F_L1];
     const double g1 = fi[F_SG], m1 = fi[F_M], p1 = fi[F_P], l21 = fi[F_L2], l31 = fi[F_L3];
     const double h1 = fi[F_H], tE1 = rkE * fi[F_TE], tD1 = rkD * fi[F_TD], is1 = fi[F_ISQ];
-    const double rq1 = fi[F_RQ], L1 = fi[F_L];
+    const double rq1 = fi[F_RQ], L1 = fi[F_L], R1 = fi[F_R];
     const int pntk = c->param == DA_NETK_PARAM_NTK;
     const double wdt = c->width, bias = c->bias ? 1 : 0;
 #pragma omp simd
@@ -403,9 +408,9 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
         const double E = eB[t], D = dB[t] * isq, dd = fabs(D);
         /* series_err: truncation, coefficients, Horner's rounding */
         double eE = tE1 * fc[F_TE][t] + n1 * Ca2 + Ca1 * n2 + fc[F_CM][t] * l01 + cM1 * fc[F_L0][t] +
-                    2 * u * (g2 * l11 + g1 * fc[F_L1][t]) + 1.01 * u * (2 * m1 * m2 + n1 * n2);
+                    2 * u * (fc[F_R][t] * l11 + R1 * fc[F_L1][t]) + 1.01 * u * (2 * m1 * m2 + n1 * n2);
         double eD = (tD1 * fc[F_TD][t] + p1 * Ca2 + Ca1 * p2 + fc[F_CM][t] * l21 + cM1 * fc[F_L2][t] +
-                     2 * u * (g2 * l31 + g1 * fc[F_L3][t]) + 1.01 * u * (2 * p1 * p2 + m1 * m2)) * isq +
+                     2 * u * (fc[F_R][t] * l31 + R1 * fc[F_L3][t]) + 1.01 * u * (2 * p1 * p2 + m1 * m2)) * isq +
                     3 * u * dd;
         /* the inputs: the variances, rho's rounding, the covariance */
         const double h = h1 * fc[F_H][t] * isq * isq;
@@ -658,6 +663,24 @@ static int layer_entries(const mx_ctx *c, const mx_side *S1, const mx_side *S2, 
     return DA_OK;
 }
 
+/* a hint that the pages of a large array be huge ones (Linux's transparent
+ * huge pages, where enabled on request): a matrix of 10^4 x 10^4 doubles
+ * is 200,000 page faults otherwise, several seconds in a virtual machine */
+static void huge_pages(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t H = (uintptr_t)2 << 20;
+    if (!p || bytes < 4 * H)
+        return;
+    uintptr_t a = ((uintptr_t)p + H - 1) & ~(H - 1), b = ((uintptr_t)p + bytes) & ~(H - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 /* the lower triangle from the upper one (float error storage; the blocks
  * compute j >= i) */
 static void mirror(double *K, float *eK, double *T, float *eT, size_t n)
@@ -806,6 +829,14 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
     } else {
         if (!eK) eK = eKo = malloc(N * sizeof *eK);
         if (!eT) eT = eTo = malloc(N * sizeof *eT);
+    }
+    huge_pages(nngp, N * sizeof *nngp);
+    huge_pages(T, N * sizeof *T);
+    huge_pages(eK, N * sizeof *eK);
+    huge_pages(eT, N * sizeof *eT);
+    if (tri) {
+        huge_pages(nngp_err, N * sizeof *nngp_err);
+        huge_pages(ntk_err, N * sizeof *ntk_err);
     }
     mx_mats mm = {nngp, T, {tri ? NULL : eK, nngp, dK, n2}, {tri ? NULL : eT, T, dT, n2}, n2, same};
     double *Q1 = malloc((n1 + 1) * sizeof *Q1), *Q2 = malloc((n2 + 1) * sizeof *Q2);

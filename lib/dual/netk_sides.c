@@ -124,6 +124,7 @@ static void side_unpack(mx_side *s)
     s->AT = NULL;
     s->tA = s->tD = NULL;
     s->K = 0;
+    s->cap = 0;
 }
 
 void da_mx_side_free(mx_side *s)
@@ -136,6 +137,7 @@ void da_mx_side_free(mx_side *s)
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
     free(s->C); free(s->Ca); free(s->cM); free(s->T2); free(s->L); free(s->sg); free(s->nA);
     free(s->nD); free(s->nE); free(s->nH); free(s->l0); free(s->l1); free(s->l2); free(s->l3);
+    free(s->x2d); free(s->nz);
     memset(s, 0, sizeof *s);
 }
 
@@ -154,16 +156,21 @@ double da_mx_up_f(double e)
 /* pack the raw vectors with K coefficients each (zeros beyond Kr[i]) */
 int da_mx_side_pack(mx_side *s, long K)
 {
-    side_unpack(s);
     size_t n = s->n, nK = n * (size_t)K, ld = (n + 3) / 4 * 4;
-    s->ld = ld;
-    s->AT = calloc(ld * (size_t)K, sizeof *s->AT);
-    s->tA = malloc(nK * sizeof *s->tA);
-    s->tD = malloc(nK * sizeof *s->tD);
-    if (!s->AT || !s->tA || !s->tD) {
+    /* the tables of the previous layer are reused when they are large
+       enough (their padding, i >= n, is never written: still zero) */
+    if ((size_t)K > s->cap) {
         side_unpack(s);
-        return DA_ENOMEM;
+        s->AT = calloc(ld * (size_t)K, sizeof *s->AT);
+        s->tA = malloc(nK * sizeof *s->tA);
+        s->tD = malloc(nK * sizeof *s->tD);
+        if (!s->AT || !s->tA || !s->tD) {
+            side_unpack(s);
+            return DA_ENOMEM;
+        }
+        s->cap = (size_t)K;
     }
+    s->ld = ld;
     s->K = K;
     for (size_t i = 0; i < n; i++) {
         const double *a = s->raw[i];
@@ -287,10 +294,10 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, m
  * Mary 2019).  The aliasing error Ca is an l2 norm (the two last bands).
  * E g^2 and q E s'^2 are compensated sums of positive terms, each within
  * 24 ulp of itself and 8 u G |g| (sigma's error, squared, weighted). */
-static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx_sums *sm,
-                       double Ca, double Cr, double T2)
+/* the norms and weighted l1 sums of raw[i] (Kr coefficients; tail: the
+ * squared l2 error and tail beyond them); returns sum k a_k^2 */
+static double side_norms(mx_side *s, size_t i, long Kr, double tail)
 {
-    double g2 = sm->g2, gd2 = sm->gd2, x2d = sm->x2d;
     const double *a = s->raw[i];
     double na = 0, nd = 0, ne = 0, nh = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
     for (long k = 0; k < Kr; k++) {
@@ -304,16 +311,8 @@ static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx
         l2 += kk * aa;
         l3 += kk * sk * aa;
     }
-    double C = Ca + Cr, tail = C * C + T2, K2 = (double)Kr * (double)Kr;
+    double K2 = (double)Kr * (double)Kr;
     s->Kr[i] = Kr;
-    s->g2[i] = g2;
-    s->sg[i] = sqrt(fabs(g2));
-    const double fl = 24 * MX_U + (double)M * MX_U * MX_U;
-    s->eg2[i] = fl * g2 + 8 * MX_U * sm->eg + 2 * Ca * sqrt(fabs(g2));
-    s->C[i] = C;
-    s->Ca[i] = Ca;
-    s->cM[i] = MX_U * (sqrt(fabs(g2)) * (sqrt((double)M / 16 + 4) + 8) + 8 * sm->nG);
-    s->T2[i] = T2;
     s->nA[i] = sqrt(na);
     s->nD[i] = sqrt(nd);
     s->nE[i] = sqrt(ne + K2 * tail);
@@ -322,6 +321,26 @@ static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx
     s->l1[i] = l1;
     s->l2[i] = l2;
     s->l3[i] = l3;
+    return nd;
+}
+
+static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx_sums *sm,
+                       double Ca, double Cr, double T2)
+{
+    double g2 = sm->g2, gd2 = sm->gd2, x2d = sm->x2d;
+    double C = Ca + Cr, tail = C * C + T2;
+    double nd = side_norms(s, i, Kr, tail);
+    const double l2 = s->l2[i], l3 = s->l3[i];
+    s->nz[i] = 1;
+    s->x2d[i] = x2d;
+    s->g2[i] = g2;
+    s->sg[i] = sqrt(fabs(g2));
+    const double fl = 24 * MX_U + (double)M * MX_U * MX_U;
+    s->eg2[i] = fl * g2 + 8 * MX_U * sm->eg + 2 * Ca * sqrt(fabs(g2));
+    s->C[i] = C;
+    s->Ca[i] = Ca;
+    s->cM[i] = MX_U * (sqrt(fabs(g2)) * (sqrt((double)M / 16 + 4) + 8) + 8 * sm->nG);
+    s->T2[i] = T2;
     if (isfinite(gd2) && isfinite(sm->ed)) {
         s->gd2[i] = gd2;
         s->egd2[i] = fl * gd2 + 8 * MX_U * q * sm->ed + 2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300);
@@ -462,7 +481,8 @@ int da_mx_side_alloc(mx_side *s, size_t n)
     for (size_t i = 0; s->rj && i <= n; i++)
         s->rj[i] = -1;
     double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->T2, &s->L,
-                    &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3};
+                    &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3,
+                    &s->x2d, &s->nz};
     int ok = s->raw && s->Kr && s->rj;
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
         *v[t] = calloc(n + 1, sizeof **v[t]);
@@ -475,11 +495,10 @@ int da_mx_side_alloc(mx_side *s, size_t n)
     return DA_OK;
 }
 
-/* the side of one layer: the coefficient vectors (cf == NULL) or the
- * closed-form diagonals (cf: the kernel) of the n variances Q, over
- * threads; 0 or the status (layer: for the message) */
-int da_mx_side_fill(mx_side *S, const double *Q, size_t nn, const mx_fun *f, const da_netk *cf,
-                    mx_rules *R, int threads, long layer)
+/* side_one (or side_one_cf with cf) for rows ix[t] (t < cnt; ix NULL: t)
+ * of S at the variances q[t], over threads; 0 or the status */
+static int fill_rows(mx_side *S, const size_t *ix, const double *q, size_t cnt, const mx_fun *f,
+                     const da_netk *cf, mx_rules *R, int threads)
 {
     volatile int bad = 0;
 #pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
@@ -488,12 +507,13 @@ int da_mx_side_fill(mx_side *S, const double *Q, size_t nn, const mx_fun *f, con
         double *acc = malloc((size_t)MX_MMAX * MX_LANES * sizeof *acc);
         if (!gv || !coef || !acc)
             bad = DA_ENOMEM;
-#pragma omp for schedule(dynamic, 8)
-        for (size_t i = 0; i < nn; i++) {
+#pragma omp for schedule(dynamic, 1)
+        for (size_t t = 0; t < cnt; t++) {
             if (bad)
                 continue;
-            int s2 = !cf ? side_one(S, i, Q[i], f, R, gv, coef, acc)
-                         : side_one_cf(S, i, Q[i], cf, f, R, gv);
+            size_t i = ix ? ix[t] : t;
+            int s2 = !cf ? side_one(S, i, q[t], f, R, gv, coef, acc)
+                         : side_one_cf(S, i, q[t], cf, f, R, gv);
             if (s2 == DA_ENOMEM)
                 da_clear_error();
             if (s2)
@@ -503,6 +523,339 @@ int da_mx_side_fill(mx_side *S, const double *Q, size_t nn, const mx_fun *f, con
         free(coef);
         free(acc);
     }
+    return bad;
+}
+
+/* ---- interpolation in q ------------------------------------------------------
+ *
+ * A layer of n variances has n coefficient vectors a(q_i), each a smooth
+ * function of q.  When n is large they come from an interpolant: on
+ * pieces [qa, qb] of the range (qb <= 2 qa), the vectors at the m
+ * Chebyshev-Lobatto points (m = 17, then 33 reusing those) by the rules
+ * as above, and the barycentric formula at every q_i of the piece.  The
+ * interpolant is accepted when the last two Chebyshev coefficients of
+ * every a_k (and of E g^2, q E s'^2) are below the rounding level of the
+ * nodes' own coefficients (tau <= 1 below); else 33 points, else the
+ * piece is halved.  An interpolated row's errors:
+ *   aliasing  Ca = sum_l |lambda_l| Ca_l (lambda the Lagrange weights);
+ *   rounding  per coefficient (sqrt(sum lambda_l^2) + tau) (cM + 2 sqrt(k)
+ *             u ||g||) with the nodes' largest cM (their rounding errors
+ *             independent; tau the interpolation error in the same units);
+ *   E g^2     sqrt(sum lambda_l^2) max e_l + 2 (its last two Chebyshev
+ *             coefficients) + 2 (sum |lambda_l| + 1) u E g^2 (the sum's own
+ *             rounding), the same for q E s'^2.
+ * Pieces with few rows, or narrower than 1e-12 relative, use the rules per
+ * row. */
+#define MX_IMIN 48          /* a side of at least this many rows is interpolated */
+#define MX_IM 33            /* the largest interpolant's points */
+
+typedef struct {
+    double q;
+    size_t i;
+} mx_qi;
+
+static int qi_cmp(const void *a, const void *b)
+{
+    double x = ((const mx_qi *)a)->q, y = ((const mx_qi *)b)->q;
+    return (x > y) - (x < y);
+}
+
+/* tau of the m-point interpolant (nodes N rows 0, st, 2st, ... of the
+ * 33-point grid, st = 32/(m - 1)): the largest ratio of the last two
+ * Chebyshev coefficients to the nodes' rounding level */
+static double interp_tau(const mx_side *N, int m, long K, double *eg2t, double *egd2t)
+{
+    const int st = (MX_IM - 1) / (m - 1);
+    double cs[MX_IM], cmax = 0, gmax = 0, tau = 0;
+    for (int l = 0; l < m; l++) {
+        cs[l] = cos(M_PI * (double)(m - 2) * (double)l / (double)(m - 1));
+        cmax = N->cM[l * st] > cmax ? N->cM[l * st] : cmax;
+        gmax = N->sg[l * st] > gmax ? N->sg[l * st] : gmax;
+    }
+    /* component k, scalars after the vector (k = K: E g^2, K + 1: q E s'^2) */
+    for (long k = 0; k < K + 2; k++) {
+        double c1 = 0, c2 = 0, lev = INFINITY;
+        for (int l = 0; l < m; l++) {
+            size_t r = (size_t)(l * st);
+            double v = k < K ? (k < N->Kr[r] ? N->raw[r][k] : 0) : k == K ? N->g2[r] : N->gd2[r];
+            double h = l == 0 || l == m - 1 ? 0.5 : 1;
+            c1 += h * v * (l % 2 ? -1 : 1);
+            c2 += h * v * cs[l];
+        }
+        c1 = fabs(c1) / (double)(m - 1);
+        c2 = 2 * fabs(c2) / (double)(m - 1);
+        if (k < K) {
+            lev = cmax + 2 * sqrt((double)k) * MX_U * gmax;
+        } else {
+            double e = INFINITY;
+            for (int l = 0; l < m; l++) {
+                double el = k == K ? N->eg2[l * st] : N->egd2[l * st];
+                e = el < e ? el : e;
+            }
+            lev = e;
+            if (k == K)
+                *eg2t = c1 + c2;
+            else
+                *egd2t = c1 + c2;
+        }
+        double t = (c1 + c2) / lev;
+        if (!(t <= tau))
+            tau = isnan(t) ? INFINITY : t;
+    }
+    return tau;
+}
+
+/* row i of S from the m-point interpolant on [qa, qb] */
+static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, double qa,
+                      double qb, long K, double tau, double eg2t, double egd2t)
+{
+    const int st = (MX_IM - 1) / (m - 1);
+    double lam[MX_IM], sl = 0;
+    int at = -1;
+    for (int l = 0; l < m; l++) {
+        double x = 0.5 * (qa + qb) + 0.5 * (qb - qa) * cos(M_PI * (double)l / (double)(m - 1));
+        if (q == x)
+            at = l;
+        double w = (l % 2 ? -1.0 : 1.0) * (l == 0 || l == m - 1 ? 0.5 : 1);
+        lam[l] = w / (q - x);
+    }
+    if (at >= 0)
+        for (int l = 0; l < m; l++)
+            lam[l] = l == at;
+    for (int l = 0; l < m; l++)
+        sl += lam[l];
+    double s2 = 0, s1 = 0;
+    for (int l = 0; l < m; l++) {
+        lam[l] /= sl;
+        s2 += lam[l] * lam[l];
+        s1 += fabs(lam[l]);
+    }
+    double *v = malloc((size_t)(K > 0 ? K : 1) * sizeof *v);
+    if (!v)
+        return DA_ENOMEM;
+    double g2 = 0, gd2 = 0, x2d = 0, eg2 = 0, egd2 = 0, Ca = 0, C = 0, T2 = 0, cM = 0;
+    for (long k = 0; k < K; k++)
+        v[k] = 0;
+    for (int l = 0; l < m; l++) {
+        size_t r = (size_t)(l * st);
+        const double *a = N->raw[r], w = lam[l], aw = fabs(w);
+        for (long k = 0; k < N->Kr[r]; k++)
+            v[k] += w * a[k];
+        g2 += w * N->g2[r];
+        gd2 += w * N->gd2[r];
+        x2d += w * N->x2d[r];
+        eg2 = N->eg2[r] > eg2 ? N->eg2[r] : eg2;
+        egd2 = N->egd2[r] > egd2 ? N->egd2[r] : egd2;
+        Ca += aw * N->Ca[r];
+        C += aw * N->C[r];
+        T2 = N->T2[r] > T2 ? N->T2[r] : T2;
+        cM = N->cM[r] > cM ? N->cM[r] : cM;
+    }
+    /* the trailing coefficients below the rounding floor go to the tail */
+    long Kr = K;
+    double tt = 0, fl = MX_U * MX_U * g2;
+    while (Kr > 1 && tt + v[Kr - 1] * v[Kr - 1] <= fl) {
+        tt += v[Kr - 1] * v[Kr - 1];
+        Kr--;
+    }
+    T2 += tt;
+    free(S->raw[i]);
+    S->raw[i] = v;
+    double nd = side_norms(S, i, Kr, C * C + T2);
+    (void)nd;
+    S->nz[i] = sqrt(s2) + tau;
+    S->g2[i] = g2;
+    S->sg[i] = sqrt(fabs(g2));
+    S->eg2[i] = sqrt(s2) * eg2 + 2 * eg2t + 2 * (s1 + 1) * MX_U * fabs(g2);
+    S->gd2[i] = gd2;
+    S->egd2[i] = sqrt(s2) * egd2 + 2 * egd2t + 2 * (s1 + 1) * MX_U * fabs(gd2);
+    S->x2d[i] = x2d;
+    S->Ca[i] = Ca;
+    S->C[i] = C;
+    S->T2[i] = T2;
+    S->cM[i] = cM * S->nz[i];
+    S->L[i] = g2 > 0 && isfinite(x2d) ? sqrt(fabs(q * x2d) / 4) / sqrt(g2) : 1 + q;
+    return DA_OK;
+}
+
+/* row d of S a copy of row s */
+static int side_copy(mx_side *S, size_t d, size_t s)
+{
+    double *v = malloc((size_t)(S->Kr[s] > 0 ? S->Kr[s] : 1) * sizeof *v);
+    if (!v)
+        return DA_ENOMEM;
+    memcpy(v, S->raw[s], (size_t)S->Kr[s] * sizeof *v);
+    free(S->raw[d]);
+    S->raw[d] = v;
+    S->Kr[d] = S->Kr[s];
+    S->rj[d] = S->rj[s];
+    double *f[] = {S->g2, S->gd2, S->eg2, S->egd2, S->C, S->Ca, S->cM, S->T2, S->L, S->sg,
+                   S->nA, S->nD, S->nE, S->nH, S->l0, S->l1, S->l2, S->l3, S->x2d, S->nz};
+    for (size_t t = 0; t < sizeof f / sizeof f[0]; t++)
+        f[t][d] = f[t][s];
+    return DA_OK;
+}
+
+/* the rows of one side by interpolation in q (a side of nn >= MX_IMIN rows) */
+static int fill_interp(mx_side *S, const double *Q, size_t nn, const mx_fun *f, mx_rules *R,
+                       int threads)
+{
+    mx_qi *o = malloc(nn * sizeof *o);
+    double (*pc)[2] = malloc(64 * sizeof *pc);   /* the pieces still to do, a stack */
+    mx_side N;
+    memset(&N, 0, sizeof N);
+    int st = DA_OK, np = 0;
+    if (!o || !pc || da_mx_side_alloc(&N, MX_IM)) {
+        free(o);
+        free(pc);
+        return DA_ENOMEM;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        o[i].q = Q[i];
+        o[i].i = i;
+    }
+    qsort(o, nn, sizeof *o, qi_cmp);
+    /* the pieces, from the top (popped first: the stack order does not
+       change the results) */
+    {
+        double qa = o[0].q, qb = o[nn - 1].q;
+        double cut[64];
+        int nc = 0;
+        cut[nc++] = qb;
+        while (nc < 60 && cut[nc - 1] > 2 * qa)
+            cut[nc] = cut[nc - 1] / 2, nc++;
+        cut[nc++] = qa;
+        for (int t = nc - 1; t > 0; t--) {
+            pc[np][0] = cut[t];
+            pc[np][1] = cut[t - 1];
+            np++;
+        }
+    }
+    size_t *ix = malloc(nn * sizeof *ix);
+    double *qv = malloc(nn * sizeof *qv);
+    char *done = calloc(nn, 1);
+    if (!ix || !qv || !done)
+        st = DA_ENOMEM;
+    while (!st && np > 0) {
+        double qa = pc[np - 1][0], qb = pc[np - 1][1];
+        np--;
+        /* the rows of the piece: qa <= q <= qb, not yet done (sorted: a range) */
+        size_t lo = 0, hi = nn;
+        {
+            size_t a = 0, b = nn;
+            while (a < b) {
+                size_t mid = a + (b - a) / 2;
+                if (o[mid].q < qa) a = mid + 1; else b = mid;
+            }
+            lo = a;
+            a = lo, b = nn;
+            while (a < b) {
+                size_t mid = a + (b - a) / 2;
+                if (o[mid].q <= qb) a = mid + 1; else b = mid;
+            }
+            hi = a;
+        }
+        /* a row on a boundary belongs to the piece that takes it first */
+        size_t cnt = 0;
+        for (size_t t = lo; t < hi; t++)
+            if (!done[t]) {
+                ix[cnt] = o[t].i;
+                qv[cnt] = o[t].q;
+                cnt++;
+            }
+        if (cnt == 0)
+            continue;
+        if (cnt <= 17) {
+            st = fill_rows(S, ix, qv, cnt, f, NULL, R, threads);
+        } else if (qb - qa <= 1e-12 * qb) {
+            /* equal variances (up to 1e-12): each distinct one once */
+            size_t nd = 0;
+            for (size_t t = 0; t < cnt; t++)
+                if (t == 0 || qv[t] != qv[t - 1]) {
+                    ix[nd] = ix[t];
+                    qv[nd] = qv[t];
+                    nd++;
+                }
+            if (!(st = fill_rows(S, ix, qv, nd, f, NULL, R, threads))) {
+                size_t src = 0;
+                for (size_t t = lo; t < hi && !st; t++) {
+                    if (done[t])
+                        continue;
+                    while (src + 1 < nd && qv[src] != o[t].q)
+                        src++;
+                    if (o[t].i != ix[src])
+                        st = side_copy(S, o[t].i, ix[src]);
+                }
+            }
+        } else {
+            int m = 17, ok = 0;
+            double tau = 0, eg2t = 0, egd2t = 0;
+            long K = 0;
+            for (;;) {
+                /* the new nodes of the m-point grid (33-grid rows) */
+                size_t nix[MX_IM];
+                double nq[MX_IM];
+                int nn2 = 0, st2 = (MX_IM - 1) / (m - 1);
+                for (int l = 0; l < m; l++)
+                    if (m == 17 || l % 2) {
+                        nix[nn2] = (size_t)(l * st2);
+                        nq[nn2] = 0.5 * (qa + qb) + 0.5 * (qb - qa) * cos(M_PI * (double)l / (double)(m - 1));
+                        N.rj[nix[nn2]] = -1;
+                        nn2++;
+                    }
+                if ((st = fill_rows(&N, nix, nq, (size_t)nn2, f, NULL, R, threads)))
+                    break;
+                K = 0;
+                for (int l = 0; l < m; l++)
+                    K = N.Kr[l * st2] > K ? N.Kr[l * st2] : K;
+                tau = interp_tau(&N, m, K, &eg2t, &egd2t);
+                if (tau <= 1) {
+                    ok = 1;
+                    break;
+                }
+                if (m == MX_IM)
+                    break;
+                m = MX_IM;
+            }
+            if (st)
+                break;
+            if (ok) {
+                volatile int bad = 0;
+#pragma omp parallel for num_threads(threads > 0 ? threads : omp_get_max_threads()) schedule(dynamic, 16)
+                for (size_t t = 0; t < cnt; t++)
+                    if (!bad && interp_row(S, ix[t], qv[t], &N, m, qa, qb, K, tau, eg2t, egd2t))
+                        bad = DA_ENOMEM;
+                st = bad;
+            } else if (np + 2 <= 64) {
+                double mid = 0.5 * (qa + qb);
+                pc[np][0] = mid; pc[np][1] = qb; np++;
+                pc[np][0] = qa; pc[np][1] = mid; np++;
+                continue;
+            } else {
+                st = fill_rows(S, ix, qv, cnt, f, NULL, R, threads);
+            }
+        }
+        for (size_t t = lo; t < hi; t++)
+            done[t] = 1;
+    }
+    free(ix);
+    free(qv);
+    free(done);
+    free(o);
+    free(pc);
+    da_mx_side_free(&N);
+    return st;
+}
+
+/* the side of one layer: the coefficient vectors (cf == NULL) or the
+ * closed-form diagonals (cf: the kernel) of the n variances Q, over
+ * threads (interpolated in q when many); 0 or the status (layer: for the
+ * message) */
+int da_mx_side_fill(mx_side *S, const double *Q, size_t nn, const mx_fun *f, const da_netk *cf,
+                    mx_rules *R, int threads, long layer)
+{
+    int bad = !cf && nn >= MX_IMIN ? fill_interp(S, Q, nn, f, R, threads)
+                                   : fill_rows(S, NULL, Q, nn, f, cf, R, threads);
     if (bad)
         return bad == DA_ENOMEM ? da_fail(DA_ENOMEM, "kernel matrix: coefficients")
                                 : da_fail(bad, "kernel matrix: sigma(sqrt(q) x) is not finite in "

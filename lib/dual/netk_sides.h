@@ -43,6 +43,7 @@ typedef struct {
     double *AT;         /* AT[k ld + i] = a_k(q_i), packed coefficient-major, zeros
                            beyond n (ld = n rounded up to a multiple of 4) */
     size_t ld;
+    size_t cap;         /* the tables' capacity, in coefficients per variance */
     float *tA, *tD;     /* tails relative to E g^2 and E g'^2: tA[i K + k] =
                            (sum_{k' > k} a_k'^2 + C^2) / E g^2, tD the same with
                            k' a_k'^2 / E g'^2, rounded upwards to single precision */
@@ -52,6 +53,9 @@ typedef struct {
     double *Ca;         /* its aliasing part (l2 norm) */
     double *cM;         /* the rounding of one coefficient: cM + 2 sqrt(k) u ||g|| */
     double *T2;         /* the tail beyond the kept coefficients, squared (estimate) */
+    double *x2d;        /* E X^2 s'(sqrt q X)^2 */
+    double *nz;         /* the rounding of the coefficients, in units of cM + 2 sqrt(k) u ||g||
+                           (1 from a rule; more when interpolated in q) */
     double *L;          /* q ||d g/dq|| / ||g|| */
     double *sg;         /* sqrt(E g^2) */
     double *nA, *nD;    /* ||a||, ||sqrt(k) a|| */

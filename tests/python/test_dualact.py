@@ -714,8 +714,17 @@ def kernel_fn_matrices_within_their_errors_of_mpmath():
     # (correlations to 0.99999): every entry within its returned error of
     # the independent reference, for every activation and depth there
     data, refs = _matrix_refs()
+    # the same rows among 60 others: a side of 48 rows or more is
+    # interpolated in q, and an entry depends only on its two rows
+    rng = np.random.default_rng(5)
+    for name in list(data):
+        X = data[name]
+        extra = rng.normal(size=(60, X.shape[1])) * rng.uniform(0.3, 2, size=(60, 1))
+        extra *= np.sqrt(np.mean(np.sum(X * X, 1))) / np.sqrt(X.shape[1])
+        data[name + "+60"] = np.vstack([X, extra])
     fns, mats, checked, worst = {}, {}, 0, 0.0
-    for r in refs:
+    for r0, suffix in [(r0, sf) for r0 in refs for sf in ("", "+60")]:
+        r = dict(r0, set=r0["set"] + suffix)
         key = (r["set"], r["act"], int(r["depth"]))
         if key not in mats:
             fn = fns.setdefault((r["act"], key[2]),
