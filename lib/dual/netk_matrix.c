@@ -2,43 +2,29 @@
  * every entry with an error estimate (docs/numerics.md section 7.2).
  *
  * A kernel matrix has, per layer, n distinct variances (its diagonal) and
- * n^2 correlations.  For each variance q_i the engine computes once the
- * Hermite coefficients a_k(q_i) of g_i(x) = sigma(sqrt(q_i) x) (the
- * "side" of i), and every entry is then a short series
+ * n^2 correlations.  For each variance q_i the sides (netk_sides.c) give
+ * the Hermite coefficients a_k(q_i) of g_i(x) = sigma(sqrt(q_i) x), and
+ * every entry is then a short series
  *     E_ij = E[s(u) s(v)]   = sum_k a_k(q_i) a_k(q_j) rho^k,
  *     D_ij = E[s'(u) s'(v)] = sum_k k a_k(q_i) a_k(q_j) rho^(k-1) / sqrt(q_i q_j),
- * summed by Horner over blocks of columns (vectorised), the length of the
- * series chosen per block from the largest |rho| in it and the tails of
- * the coefficient vectors.  Where sigma has a closed form at general
- * variances (da_netk_fast), the entries are that closed form instead.
+ * both from one Horner recurrence on 4 x 4 tiles of a block of 16 x 256
+ * entries, the length of the series chosen per block from the largest
+ * |rho| in it and the tails of the coefficient vectors.  Where sigma has a
+ * closed form at general variances (da_netk_fast), the entries are that
+ * closed form instead (erf and a x + b relu(x) inline in cf_pair, the
+ * others through da_netk_eval_fast).
  *
- * Coefficients: Gauss-Hermite quadrature in double with M nodes,
- *     a_k = sum_m w_m h_k(x_m) g(x_m),   k < 3M/4,
- * M on the ladder 64 2^(j/2) ... 4096 (cached rules, even/odd halves), up
- * to the first rule whose band M/2 <= k < 3M/4 is below 1e-16 ||g|| or the
- * rounding floor.  From the last two bands: C, the aliasing error of the
- * kept coefficients, and T2, the tail beyond them (side_one).  The diagonal
- * E_ii = E g_i^2 and E sigma'(sqrt(q) X)^2 are 1-D sums on the same nodes
- * (sigma' from the activation's derivative).
+ * The error of an entry (absolute, propagated from layer to layer) is the
+ * sum of the truncation, the coefficients' aliasing and rounding, Horner's
+ * rounding (a worst-case bound) and the inputs' errors (series_row says
+ * how each is formed).  These are estimates, labelled so: the quadrature
+ * and interpolation errors are estimated, not proved, and the rounding of
+ * the coefficients follows a probabilistic model.  Proved values come from
+ * the ball path (da_netk_network, digits).
  *
- * Error of an entry (absolute, propagated from layer to layer):
- *   truncation   |rho|^(K+1) sqrt(T_i T_j), T_i the tail of a(q_i) beyond
- *                K, C^2 + T2 included (Cauchy-Schwarz);
- *   coefficients ||a_i|| C_j + C_i ||a_j||;
- *   rounding     4 sqrt(K+1) u ||a_i|| ||a_j|| (the probabilistic model of
- *                Higham and Mary 2019 for a sum of K+1 terms, with
- *                sum |a_k a_k' rho^k| <= ||a_i|| ||a_j||);
- *   inputs       |D_ij| e(c_ij) for the covariance, and for the variances
- *                (L_i e(q_i)/q_i + L_j e(q_j)/q_j) sqrt(E_ii E_jj)
- *                + |D_ij c_ij| (e(q_i)/(2 q_i) + e(q_j)/(2 q_j)), with
- *                L_i = q ||d g_q/dq|| / ||g_q|| = sqrt(q E[X^2 s'(sqrt q X)^2]/4) / ||g||.
- * The same for D_ij with the coefficients k a_k.  The closed forms (erf,
- * a x + b relu(x) inline in cf_pair, the others through da_netk_eval_fast)
- * carry their own rounding estimate and the covariance's error through
- * dE/dc = D and a bound on the change of D.  These are estimates
- * (labelled so): the quadrature error is estimated, not proved, and the
- * rounding follows a probabilistic model.  Proved values come from the
- * ball path (da_netk_network, digits). */
+ * Memory: for x = x' the errors of a layer live in the lower triangles of
+ * the value matrices (mx_err), and the caller's error arrays are written
+ * at the end, after the coefficient tables are gone. */
 #define _POSIX_C_SOURCE 200809L
 #include "dual/netk_sides.h"
 #include "quad/quad.h"
@@ -1008,8 +994,10 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
             }
         info->max_rel_err = mx;
         snprintf(info->reason, sizeof info->reason, "%s",
-                 c.series ? "double-precision Gauss-Hermite coefficients (error estimated from "
-                            "the resolution of the rule) and a probabilistic rounding model"
+                 c.series ? "double-precision Gauss-Hermite coefficients, interpolated in q "
+                            "for many rows (quadrature and interpolation errors estimated from "
+                            "the decay of the computed coefficients), and a probabilistic model "
+                            "of their rounding"
                           : "double-precision closed forms (libm assumed within a few ulp) and a "
                             "probabilistic rounding model");
     }

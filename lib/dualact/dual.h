@@ -268,14 +268,18 @@ int da_netk_matrix_d(double *nngp, double *ntk, double *err, da_netk *k, const d
  * X1 (n1 x dim) and X2 (n2 x dim; NULL: X2 = X1, the diagonal then
  * exactly x = x'), in double, every entry with an error bound.  Per
  * layer the Hermite coefficients of x -> s(sqrt(q_i) x) are computed once
- * for each of the n variances q_i (the diagonal), and every entry is a
+ * for each of the n variances q_i (the diagonal; interpolated in q when
+ * there are 48 or more), and every entry is a
  * series sum_k a_k(q_i) a_k(q_j) rho^k truncated where the tails say;
  * activations with a closed form at general variances (da_netk_fast) use
  * it.  nngp_err and ntk_err (either may be NULL; ntk and ntk_err may be
  * NULL together) get per-entry error bounds, rounded upwards to single
  * precision.  They are ESTIMATES (docs/numerics.md 7.2: the quadrature
- * error of the coefficients is estimated, the rounding follows a
- * probabilistic model); info->reason says so.  Threads: OpenMP over
+ * and interpolation errors of the coefficients are estimated, their
+ * rounding follows a probabilistic model); info->reason says so.  For
+ * X2 = NULL and no layer callback the error arrays are written only at
+ * the end, so the memory of a call is the two value matrices (and the
+ * coefficient tables) until then.  Threads: OpenMP over
  * blocks of rows (threads = 0: OpenMP's default, 1: none); the results do
  * not depend on the thread count.  poll (if not NULL) is called by the
  * calling thread between blocks with the fraction done; a nonzero return
