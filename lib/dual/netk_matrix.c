@@ -64,8 +64,9 @@ void da_netk_mopts_init(da_netk_mopts *o)
 /* ---- the engine ------------------------------------------------------------ */
 
 /* the closed forms the engine evaluates inline (value, derivative and
- * their errors together): erf(B x) and a x + b relu(B x), times A */
-enum { MX_FAM_OTHER = 0, MX_FAM_ERF, MX_FAM_LIN };
+ * their errors together): erf(B x), a x + b relu(B x) and gelu(B x),
+ * times A */
+enum { MX_FAM_OTHER = 0, MX_FAM_ERF, MX_FAM_LIN, MX_FAM_GELU };
 
 typedef struct {
     const da_netk *k;
@@ -91,12 +92,60 @@ typedef struct {
  * |rho| -> 1. */
 #define MX_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MX_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* GELU's kernels at unit scale (da_netk_cf_d's formulas): with
+ * P = q1 q2, P1 = (1 + q1)(1 + q2), d2 = P1 - c^2 >= 1 + q1 + q2,
+ *   E = ((c^2 + P d2)/(P1 sqrt d2) + c atan(c/sqrt d2))/(2 pi) + c/4,
+ *   D = (1/d2 + (1 - P)/P1 + 1) c/(2 pi sqrt d2) + 1/4 + atan(c/sqrt d2)/(2 pi);
+ * mE, mD the magnitudes of their terms, kap = P1/d2 (d2 loses 3 kap ulp
+ * to cancellation, sqrt d2 1.5 kap, and so on: E and D are within
+ * (4.5 kap + 12) ulp of their magnitudes, libm's atan and sqrt within
+ * an ulp) */
+static inline void gelu_ed(double P, double P1, double C, double *E, double *D, double *mE,
+                           double *mD, double *kap)
+{
+    const double w = 2 * M_PI;
+    double d2 = P1 - C * C, id = 1 / sqrt(d2), a = atan(C * id);
+    double t1 = (C * C + P * d2) * id / P1, t2 = C * a;
+    *E = (t1 + t2) / w + C / 4;
+    *mE = (fabs(t1) + fabs(t2)) / w + fabs(C) / 4;
+    *D = (1 / d2 + (1 - P) / P1 + 1) * C * id / w + 0.25 + a / w;
+    *mD = (1 / d2 + (1 + P) / P1 + 1) * fabs(C) * id / w + 0.25 + fabs(a) / w;
+    *kap = P1 / d2;
+}
+
 static inline __attribute__((always_inline)) void
 cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, double *E, double *D,
         double *eE, double *eD)
 {
     const double pi = M_PI, u = MX_U, b2 = c->b2, A2 = c->A2;
     double Q1 = b2 * q1, Q2 = b2 * q2, C = b2 * cc, ec = b2 * e;
+    if (c->fam == MX_FAM_GELU) {
+        double P = Q1 * Q2, P1 = (1 + Q1) * (1 + Q2), E0, D0, mE, mD, kap;
+        if (dg)
+            C = Q1;
+        gelu_ed(P, P1, C, &E0, &D0, &mE, &mD, &kap);
+        double f = (4.5 * kap + 12) * u;
+        *E = A2 * E0;
+        *D = A2 * b2 * D0;
+        *eE = A2 * (f * mE + u * fabs(D0 * C)) + 2 * u * fabs(*E);
+        *eD = A2 * b2 * f * mD + 2 * u * fabs(*D);
+        if (!dg && e > 0) {
+            /* the covariance's error: dE/dc = D, and D's change over
+               [c - e, c + e] from its values at the ends */
+            double dD = 0;
+            for (int sg = -1; sg <= 1; sg += 2) {
+                double C2 = C + sg * ec, E2, D2, mE2, mD2, k2;
+                if (C2 * C2 > P)
+                    C2 = sg * sqrt(P);
+                gelu_ed(P, P1, C2, &E2, &D2, &mE2, &mD2, &k2);
+                dD = MX_MAX(dD, fabs(D2 - D0) + (4.5 * k2 + 12) * u * mD2);
+            }
+            *eE += fabs(*D) * e + A2 * b2 * dD * e;
+            *eD += A2 * b2 * dD;
+        }
+        return;
+    }
     if (c->fam == MX_FAM_ERF) {
         double Dd = (1 + 2 * Q1) * (1 + 2 * Q2), det = dg ? 1 + 4 * Q1 : Dd - 4 * C * C;
         double r2 = dg ? 2 * Q1 / (1 + 2 * Q1) : 2 * C / sqrt(Dd);
@@ -422,9 +471,10 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
 
 /* One entry by the scalar path: the closed forms, and the diagonal of the
  * series path; the layer's input at (i, jj) in, the output out */
-static void entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
-                         const double *eQ1, const double *Q2, const double *eQ2, size_t i,
-                         size_t jj, int dg, double *Kv, double *eKv, double *Tv, double *eTv)
+static inline __attribute__((always_inline)) void
+entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double *Q1,
+             const double *eQ1, const double *Q2, const double *eQ2, size_t i, size_t jj, int dg,
+             double *Kv, double *eKv, double *Tv, double *eTv)
 {
     const double sw2 = c->sw2, sb2 = c->sb2, u = MX_U;
     double q1 = Q1[i], q2 = Q2[jj], sq = sqrt(q1 * q2), cin = *Kv;
@@ -768,6 +818,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
         c.b2 = B * B;
         switch (k->cf) {
         case NK_ERF: c.fam = MX_FAM_ERF; break;
+        case NK_GELU: c.fam = MX_FAM_GELU; break;
         case NK_IDENTITY: c.fam = MX_FAM_LIN; c.lin = 1; c.rel = 0; break;
         case NK_RELU: c.fam = MX_FAM_LIN; c.lin = 0; c.rel = 1; break;
         case NK_ABS: c.fam = MX_FAM_LIN; c.lin = -1; c.rel = 2; break;

@@ -6,11 +6,12 @@ printing the ratios (docs/benchmarks.md, "Kernel matrices"):
   1. erf and ReLU networks (n = 2000, depth 10, NNGP + NTK): dualact with
      one thread against the same closed forms vectorised in numpy;
   2. tanh, GELU, SiLU (n = 1000, depth 10, raw data with unequal norms):
-     dualact against a 2-D Gauss-Hermite rule of degree 25 in numpy, the
+     dualact (one thread, and all cores beside) against a 2-D Gauss-Hermite rule of degree 25 in numpy, the
      recipe of neural-tangents' ElementwiseNumerical (timed on a block of
      rows and scaled to the whole matrix: the work per entry is the same),
      with dualact's largest error bound and the rule's actual error beside;
-  3. tanh at n = 10,000, depth 10, on all cores: time and peak memory
+  3. tanh at n = 10,000, depth 10, on all cores (a fresh interpreter):
+     time, CPU time, and peak memory (the process's and the call's own)
      against three n x n double matrices;
   4. dualact gram tanh --sw2 1.5 --sb2 0.1 on the iris example, depth 20.
 
@@ -193,8 +194,11 @@ def main():
     print("\n2. tanh, GELU, SiLU, n = %d, depth %d, x.x/d in [%.2f, %.2f], two near-duplicate rows"
           % (n, L, np.min(np.sum(X * X, 1) / 10), np.max(np.sum(X * X, 1) / 10)))
     for act in ("tanh", "gelu", "silu"):
-        fn = dualact.kernel_fn(act, L, sw2=SW2, sb2=SB2)
+        # one thread against numpy's one; all cores beside
+        fn = dualact.kernel_fn(act, L, sw2=SW2, sb2=SB2, threads=1)
         td, got = best(lambda: fn(X), reps=2)
+        fa = dualact.kernel_fn(act, L, sw2=SW2, sb2=SB2, threads=os.cpu_count())
+        ta, _ = best(lambda: fa(X), reps=2)
         if act == "gelu":
             print("  (gelu: dualact uses its closed form at general variances)")
         tg, (Kg, Tg) = best(lambda: gh_net(X, act, rows), reps=1)
@@ -202,24 +206,22 @@ def main():
         eb = rel_err(got)
         dk = np.sqrt(np.diag(got.nngp))
         gh_err = np.max(np.abs(Kg - got.nngp[:rows]) / np.outer(dk[:rows], dk))
-        print("  %-5s dualact %.2f s (all cores), GH-25 %.1f s (%d rows timed, scaled): ratio %.0fx; "
-              "dualact's bound %.1e (nngp) %.1e (ntk) relative; GH-25's actual error %.1e"
-              % (act, td, tg_full, rows, tg_full / td, eb[0], eb[1], gh_err))
+        print("  %-5s dualact %.2f s (one thread; %.2f s on %d), GH-25 %.1f s (%d rows timed, "
+              "scaled): ratio %.0fx; dualact's bound %.1e (nngp) %.1e (ntk) relative; GH-25's "
+              "actual error %.1e"
+              % (act, td, ta, os.cpu_count(), tg_full, rows, tg_full / td, eb[0], eb[1], gh_err))
         ok &= check_sample(act, X, got, [(0, 1), (2, 5)] if not QUICK else [(0, 1)], act)
-    # 3. n = 10,000
+    # 3. n = 10,000, in a fresh interpreter: its own peak memory
     if not QUICK:
-        n = 10000
-        X = rng.normal(size=(n, 10)) * rng.uniform(0.5, 1.5, size=(n, 1))
-        fn = dualact.kernel_fn("tanh", L, sw2=SW2, sb2=SB2)
-        t0 = time.perf_counter()
-        got = fn(X)
-        t = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        three = 3 * n * n * 8
-        print("\n3. tanh, n = %d, depth %d, all cores: %.1f s; peak memory %.2f GB, three n x n "
-              "double matrices %.2f GB (ratio %.2f); bound %.1e relative" %
-              (n, L, t, peak / 1e9, three / 1e9, peak / three, rel_err(got)[0]))
-        del got
+        out = subprocess.run([sys.executable, "-c", BIG], capture_output=True, text=True,
+                             check=True, env=dict(os.environ, OMP_NUM_THREADS=str(os.cpu_count())))
+        t, cpu, peak, before, eb, et = (float(v) for v in out.stdout.split())
+        three = 3 * 10000 * 10000 * 8
+        print("\n3. tanh, n = 10000, depth %d, all cores: %.1f s (%.1f s of CPU); peak memory "
+              "%.2f GB, of which the call %.2f GB; three n x n double matrices %.2f GB (ratio "
+              "%.3f); bound %.1e (nngp) %.1e (ntk) relative" %
+              (L, t, cpu, peak / 1e9, (peak - before) / 1e9, three / 1e9, (peak - before) / three,
+               eb, et))
     # 4. gram --sw2 on iris
     cmd = [DUALACT, "gram", "tanh", "--data", os.path.join(SRC, "docs/examples/iris.csv"), "--header",
            "--columns", "1-4", "--depth", "20", "--sw2", "1.5", "--sb2", "0.1"]
@@ -227,6 +229,31 @@ def main():
     print("\n4. %s: %.2f s" % (" ".join(cmd[1:]), t))
     print("\nsampled entries within their bounds: %s" % ("yes" if ok else "NO"))
     return 0 if ok else 1
+
+
+# section 3's run: time, CPU time, peak and starting resident memory, bounds
+BIG = """
+import resource, time, numpy as np, dualact
+def rss():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+rng = np.random.default_rng(20261207)
+X = rng.normal(size=(10000, 10)) * rng.uniform(0.5, 1.5, size=(10000, 1))
+fn = dualact.kernel_fn("tanh", %d, sw2=%r, sb2=%r)
+before = rss()
+c0 = time.process_time()
+t0 = time.perf_counter()
+got = fn(X)
+t = time.perf_counter() - t0
+cpu = time.process_time() - c0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+dk, dt = np.sqrt(np.diag(got.nngp)), np.sqrt(np.diag(got.ntk))
+eb = max(np.max(got.nngp_err[i:i + 500] / np.outer(dk[i:i + 500], dk)) for i in range(0, 10000, 500))
+et = max(np.max(got.ntk_err[i:i + 500] / np.outer(dt[i:i + 500], dt)) for i in range(0, 10000, 500))
+print(t, cpu, peak, before, eb, et)
+""" % (L, SW2, SB2)
 
 
 def cpu_name():
