@@ -26,7 +26,6 @@ static int omp_get_max_threads(void) { return 1; }
 
 /* ---- Gauss-Hermite rules ------------------------------------------------- */
 
-
 void da_mx_rule_free(mx_rule *r)
 {
     free(r->sw);
@@ -54,9 +53,8 @@ static int rule_make(mx_rule *r, long M)
  * vectorises; acc holds K x MX_LANES partial sums.  sk[k] = sqrt(k),
  * isk[k] = 1/sqrt(k). */
 #define MX_LANES 8
-/* the two hot loops are compiled twice: for the baseline and for AVX2 with
- * FMA, chosen at load time (GCC's target_clones; the same operations, so
- * the same results up to the FMA contraction) */
+/* the hot loop is compiled twice, for the baseline and for AVX2, chosen at
+ * load time (GCC's target_clones; the same operations, the same results) */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define MX_HOT __attribute__((target_clones("avx2", "default")))
 #else
@@ -661,8 +659,7 @@ static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, d
     T2 += tt;
     free(S->raw[i]);
     S->raw[i] = v;
-    double nd = side_norms(S, i, Kr, C * C + T2);
-    (void)nd;
+    side_norms(S, i, Kr, C * C + T2);
     S->nz[i] = sqrt(s2) + tau;
     S->g2[i] = g2;
     S->sg[i] = sqrt(fabs(g2));
