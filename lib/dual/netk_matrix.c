@@ -28,7 +28,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dual/netk_sides.h"
 #include "quad/quad.h"
-#include <float.h>
 #include <stdio.h>
 #include <math.h>
 #include <stdint.h>
@@ -235,19 +234,10 @@ static inline double err_get(const mx_err *e, size_t i, size_t j)
     return i == j ? e->diag[i] : e->low[j * e->ld + i];
 }
 
-/* an error as a float rounded upwards, without branches (da_mx_up_f) */
-static inline float up_fv(double e)
-{
-    double v = e * (1 + 0x1p-22);
-    v = v < 0x1p-126 ? 0x1p-126 : v;
-    v = e >= 0 ? v : INFINITY;
-    return (float)v;
-}
-
 static inline void err_put(const mx_err *e, size_t i, size_t j, double v)
 {
     if (e->f) {
-        e->f[i * e->ld + j] = up_fv(v);
+        e->f[i * e->ld + j] = da_mx_up_f(v);
         return;
     }
     if (!(v >= 0))
@@ -744,7 +734,7 @@ static void unpack(double *K, const double *dK, float *eK, double *T, const doub
             for (size_t i = i0; i < i0 + 64 && i < n; i++)
                 for (size_t j = j0; j < j0 + 64 && j < i; j++) {
                     /* (i, j), j < i: the error of (j, i) is at (i, j) */
-                    float a = (float)da_mx_up_f(K[i * n + j]), b = (float)da_mx_up_f(T[i * n + j]);
+                    float a = da_mx_up_f(K[i * n + j]), b = da_mx_up_f(T[i * n + j]);
                     if (eK) {
                         eK[i * n + j] = a;
                         eK[j * n + i] = a;
@@ -758,9 +748,9 @@ static void unpack(double *K, const double *dK, float *eK, double *T, const doub
                 }
     for (size_t i = 0; i < n; i++) {
         if (eK)
-            eK[i * n + i] = (float)da_mx_up_f(dK[i]);
+            eK[i * n + i] = da_mx_up_f(dK[i]);
         if (eT)
-            eT[i * n + i] = (float)da_mx_up_f(dT[i]);
+            eT[i * n + i] = da_mx_up_f(dT[i]);
     }
 }
 

@@ -139,18 +139,6 @@ void da_mx_side_free(mx_side *s)
     memset(s, 0, sizeof *s);
 }
 
-double da_mx_up_f(double e)
-{
-    /* an error as a float, rounded upwards: (float) rounds to nearest, within
-       2^-24 relative, so e (1 + 2^-22) rounds to at least e (above the
-       smallest normal float; below it, the smallest normal) */
-    if (!(e >= 0))
-        return INFINITY;
-    if (e < 0x1p-126)
-        return 0x1p-126;
-    return (float)(e * (1 + 0x1p-22));
-}
-
 /* pack the raw vectors with K coefficients each (zeros beyond Kr[i]) */
 int da_mx_side_pack(mx_side *s, long K)
 {
@@ -180,8 +168,8 @@ int da_mx_side_pack(mx_side *s, long K)
         for (long k = K - 1; k >= 0; k--) {
             double v = k < Kr ? a[k] : 0;
             s->AT[(size_t)k * ld + i] = v;
-            tA[k] = (float)da_mx_up_f(ta / ga);
-            tD[k] = (float)da_mx_up_f(td / gd);
+            tA[k] = da_mx_up_f(ta / ga);
+            tD[k] = da_mx_up_f(td / gd);
             ta += v * v;
             td += (double)k * v * v;
         }

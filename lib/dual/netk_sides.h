@@ -6,6 +6,7 @@
 #define DA_NETK_SIDES_H
 
 #include "dual/netk_impl.h"
+#include <math.h>
 #include <stddef.h>
 
 #define MX_U 0x1p-53
@@ -63,8 +64,17 @@ typedef struct {
     double *l0, *l1, *l2, *l3; /* sum k^(p/2) |a_k|, p = 0 .. 3 */
 } mx_side;
 
-/* an error as a float, rounded upwards (infinite when not >= 0) */
-double da_mx_up_f(double e);
+/* an error as a float, rounded upwards (infinite when not >= 0): (float)
+ * rounds to nearest, within 2^-24 relative, so e (1 + 2^-22) rounds to at
+ * least e above the smallest normal float, and below it that normal;
+ * without branches, for the vectorised loops */
+static inline float da_mx_up_f(double e)
+{
+    double v = e * (1 + 0x1p-22);
+    v = v < 0x1p-126 ? 0x1p-126 : v;
+    v = e >= 0 ? v : INFINITY;
+    return (float)v;
+}
 void da_mx_rule_free(mx_rule *r);
 int da_mx_side_alloc(mx_side *s, size_t n);
 void da_mx_side_free(mx_side *s);
