@@ -754,13 +754,12 @@ static void unpack(double *K, const double *dK, float *eK, double *T, const doub
     }
 }
 
-int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
-                   da_netk_minfo *info, const da_netk *k, const da_netk_net *n, const double *X1,
-                   size_t n1, const double *X2, size_t n2, size_t dim, const da_netk_mopts *o)
+/* ---- the engine: arguments, layer 0, the layers, the variances ------------ */
+
+/* the arguments; same: X2 is X1 */
+static int check_args(const double *nngp, const da_netk *k, const da_netk_net *n,
+                      const double *X1, size_t n1, const double *X2, size_t n2, size_t dim)
 {
-    if (info) {
-        memset(info, 0, sizeof *info);
-    }
     if (!nngp || !k || !n || !X1)
         return da_fail(DA_EINVAL, "kernel matrix: no output, kernel, network or data");
     if (n->depth < 0 || dim == 0 || n1 == 0)
@@ -770,11 +769,6 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
         return da_fail(DA_EINVAL, "kernel matrix: depth %ld is above the limit 100000", n->depth);
     if (n->param == DA_NETK_PARAM_STANDARD && n->width <= 0)
         return da_fail(DA_EINVAL, "the standard parameterisation needs the hidden width");
-    int same = X2 == NULL;
-    if (same) {
-        X2 = X1;
-        n2 = n1;
-    }
     if (n2 == 0)
         return da_fail(DA_EINVAL, "kernel matrix: the second data set has no rows");
     /* sizes: n1 n2 entries, n dim data, without overflow */
@@ -785,61 +779,278 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
         if (!isfinite(X1[t]))
             return da_fail(DA_EINVAL, "kernel matrix: the data have a value that is not finite "
                                       "(row %zu)", t / dim + 1);
-    if (!same)
+    if (X2 != X1)
         for (size_t t = 0; t < n2 * dim; t++)
             if (!isfinite(X2[t]))
                 return da_fail(DA_EINVAL, "kernel matrix: the second data set has a value that "
                                           "is not finite (row %zu)", t / dim + 1);
-    mx_ctx c;
-    memset(&c, 0, sizeof c);
-    c.k = k;
-    c.sw2 = mpfr_get_d(n->sw2.mid, MPFR_RNDN);
-    c.sb2 = mpfr_get_d(n->sb2.mid, MPFR_RNDN);
-    if (!(c.sw2 >= 0) || !(c.sb2 >= 0) || !isfinite(c.sw2) || !isfinite(c.sb2))
+    return DA_OK;
+}
+
+/* the network's numbers in double, the closed-form family, sigma's tapes
+ * (*der: sigma', to be freed by the caller) */
+static int ctx_init(mx_ctx *c, const da_netk *k, const da_netk_net *n, da_act **der)
+{
+    memset(c, 0, sizeof *c);
+    c->k = k;
+    c->sw2 = mpfr_get_d(n->sw2.mid, MPFR_RNDN);
+    c->sb2 = mpfr_get_d(n->sb2.mid, MPFR_RNDN);
+    if (!(c->sw2 >= 0) || !(c->sb2 >= 0) || !isfinite(c->sw2) || !isfinite(c->sb2))
         return da_fail(DA_EINVAL, "kernel matrix: sw2 and sb2 must be finite and >= 0");
-    c.param = n->param;
-    c.width = (double)n->width;
-    c.bias = n->bias;
-    c.series = !da_netk_fast(k);
-    c.fam = MX_FAM_OTHER;
-    if (!c.series) {
+    c->param = n->param;
+    c->width = (double)n->width;
+    c->bias = n->bias;
+    c->series = !da_netk_fast(k);
+    c->fam = MX_FAM_OTHER;
+    if (!c->series) {
         double A = mpfr_get_d(k->A.mid, MPFR_RNDN), B = mpfr_get_d(k->B.mid, MPFR_RNDN);
-        c.A2 = A * A;
-        c.b2 = B * B;
+        c->A2 = A * A;
+        c->b2 = B * B;
         switch (k->cf) {
-        case NK_ERF: c.fam = MX_FAM_ERF; break;
-        case NK_GELU: c.fam = MX_FAM_GELU; break;
-        case NK_IDENTITY: c.fam = MX_FAM_LIN; c.lin = 1; c.rel = 0; break;
-        case NK_RELU: c.fam = MX_FAM_LIN; c.lin = 0; c.rel = 1; break;
-        case NK_ABS: c.fam = MX_FAM_LIN; c.lin = -1; c.rel = 2; break;
+        case NK_ERF: c->fam = MX_FAM_ERF; break;
+        case NK_GELU: c->fam = MX_FAM_GELU; break;
+        case NK_IDENTITY: c->fam = MX_FAM_LIN; c->lin = 1; c->rel = 0; break;
+        case NK_RELU: c->fam = MX_FAM_LIN; c->lin = 0; c->rel = 1; break;
+        case NK_ABS: c->fam = MX_FAM_LIN; c->lin = -1; c->rel = 2; break;
         case NK_LEAKY: {
             double al = mpfr_get_d(k->alpha.mid, MPFR_RNDN);
-            c.fam = MX_FAM_LIN;
-            c.lin = al;
-            c.rel = 1 - al;
+            c->fam = MX_FAM_LIN;
+            c->lin = al;
+            c->rel = 1 - al;
             break;
         }
         default: break;
         }
-        if (!(c.b2 > 0) || !isfinite(c.A2))
-            c.fam = MX_FAM_OTHER;
+        if (!(c->b2 > 0) || !isfinite(c->A2))
+            c->fam = MX_FAM_OTHER;
     }
-    c.f.t = k->act->tape;
-    c.f.pole = da_act_pole_distance(k->act);
-    c.f.mu = 0;
-    c.f.isd = 1;
+    c->f.t = k->act->tape;
+    c->f.pole = da_act_pole_distance(k->act);
+    c->f.mu = 0;
+    c->f.isd = 1;
     if (k->normalized) {
         double v = mpfr_get_d(k->var.mid, MPFR_RNDN);
-        c.f.mu = mpfr_get_d(k->mean.mid, MPFR_RNDN);
-        c.f.isd = v > 0 ? 1 / sqrt(v) : 1;
+        c->f.mu = mpfr_get_d(k->mean.mid, MPFR_RNDN);
+        c->f.isd = v > 0 ? 1 / sqrt(v) : 1;
     }
     /* sigma' for the diagonal of the NTK and the variance sensitivities */
-    da_act *der = NULL;
-    if (da_act_derivative(&der, k->act) == DA_OK && der)
-        c.f.td = der->tape;
+    *der = NULL;
+    if (da_act_derivative(der, k->act) == DA_OK && *der)
+        c->f.td = (*der)->tape;
     else
         da_clear_error();
-    int threads = o && o->threads > 0 ? o->threads : 0;
+    return DA_OK;
+}
+
+/* one call's state */
+typedef struct {
+    mx_ctx c;
+    mx_mats mm;
+    size_t n1, n2;
+    int same;
+    double *Q1, *Q2, *eQ1, *eQ2;   /* the variances of the layer's input, their errors */
+    mx_side S1, S2;
+    mx_rules R;
+} mx_run;
+
+/* sqrt(x.x/d) of the rows */
+static void row_norms(double *nr, const double *X, size_t n, size_t dim)
+{
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t t = 0; t < dim; t++)
+            s += X[i * dim + t] * X[i * dim + t];
+        nr[i] = sqrt(s / (double)dim);
+    }
+}
+
+/* layer 0, the first Dense on x.x'/d, with the dot products' own bound
+ * gamma ||x_i|| ||x_j|| / d, gamma = 2 sqrt(d) u; then the variances */
+static int layer0(mx_run *r, const da_netk_net *n, const double *X1, const double *X2,
+                  size_t dim, double *nr1, double *nr2)
+{
+    const mx_ctx *c = &r->c;
+    const size_t n1 = r->n1, n2 = r->n2;
+    const double dd = (double)dim, gd = 2 * sqrt(dd) * MX_U;
+    row_norms(nr1, X1, n1, dim);
+    if (r->same)
+        memcpy(nr2, nr1, n1 * sizeof *nr1);
+    else
+        row_norms(nr2, X2, n2, dim);
+    for (size_t i = 0; i < n1; i++) {
+        const double *xi = X1 + i * dim;
+        for (size_t j = r->same ? i : 0; j < n2; j++) {
+            const double *xj = X2 + j * dim;
+            double s = 0;
+            for (size_t t = 0; t < dim; t++)
+                s += xi[t] * xj[t];
+            double cv = s / dd, Kv = c->sw2 * cv + c->sb2;
+            double e = c->sw2 * gd * nr1[i] * nr2[j] + 2 * MX_U * (fabs(c->sw2 * cv) + fabs(Kv));
+            size_t ij = i * n2 + j;
+            r->mm.K[ij] = Kv;
+            err_put(&r->mm.eK, i, j, e);
+            if (n->param == DA_NETK_PARAM_NTK) {
+                r->mm.T[ij] = Kv;
+                err_put(&r->mm.eT, i, j, e);
+            } else {
+                r->mm.T[ij] = s + (n->bias ? 1 : 0);
+                err_put(&r->mm.eT, i, j, dd * gd * nr1[i] * nr2[j] + 2 * MX_U * fabs(r->mm.T[ij]));
+            }
+        }
+    }
+    for (size_t i = 0; i < n1; i++) {
+        r->Q1[i] = r->same ? r->mm.K[i * n2 + i] : c->sw2 * nr1[i] * nr1[i] + c->sb2;
+        r->eQ1[i] = r->same ? err_get(&r->mm.eK, i, i)
+                            : c->sw2 * (gd + 2 * MX_U) * nr1[i] * nr1[i] + 2 * MX_U * r->Q1[i];
+    }
+    for (size_t j = 0; j < n2; j++) {
+        r->Q2[j] = r->same ? r->Q1[j] : c->sw2 * nr2[j] * nr2[j] + c->sb2;
+        r->eQ2[j] = r->same ? r->eQ1[j]
+                            : c->sw2 * (gd + 2 * MX_U) * nr2[j] * nr2[j] + 2 * MX_U * r->Q2[j];
+    }
+    for (size_t i = 0; i < n1 && n->depth > 0; i++)
+        if (!(r->Q1[i] > 0))
+            return da_fail(DA_EDOM, "kernel matrix: row %zu has zero variance after the first "
+                                    "Dense layer (a zero row with sb2 = 0)", i + 1);
+    for (size_t j = 0; j < n2 && !r->same && n->depth > 0; j++)
+        if (!(r->Q2[j] > 0))
+            return da_fail(DA_EDOM, "kernel matrix: row %zu of the second data set has zero "
+                                    "variance after the first Dense layer", j + 1);
+    return DA_OK;
+}
+
+/* the sides of layer l + 1 and their tables (one length for both sides:
+ * the longest vector) */
+static int layer_sides(mx_run *r, const da_netk *k, int threads, long l)
+{
+    int st = DA_OK;
+    for (int side = 0; side < (r->same ? 1 : 2) && !st; side++)
+        st = da_mx_side_fill(side ? &r->S2 : &r->S1, side ? r->Q2 : r->Q1, side ? r->n2 : r->n1,
+                             &r->c.f, r->c.series ? NULL : k, &r->R, threads, l + 1);
+    if (st || !r->c.series)
+        return st;
+    long Kst = 1;
+    for (size_t i = 0; i < r->n1; i++)
+        Kst = r->S1.Kr[i] > Kst ? r->S1.Kr[i] : Kst;
+    for (size_t j = 0; !r->same && j < r->n2; j++)
+        Kst = r->S2.Kr[j] > Kst ? r->S2.Kr[j] : Kst;
+    if (da_mx_side_pack(&r->S1, Kst) || (!r->same && da_mx_side_pack(&r->S2, Kst)))
+        return da_fail(DA_ENOMEM, "kernel matrix: coefficient tables (%ld coefficients)", Kst);
+    r->c.Kmax = Kst;
+    return DA_OK;
+}
+
+/* the variances of the next layer's input: the diagonal (x = x') or the
+ * sides' E g^2 */
+static int next_variances(mx_run *r, long l)
+{
+    const mx_ctx *c = &r->c;
+    for (size_t i = 0; i < r->n1; i++) {
+        if (r->same) {
+            r->Q1[i] = r->mm.K[i * r->n2 + i];
+            r->eQ1[i] = err_get(&r->mm.eK, i, i);
+        } else {
+            double Kn = c->sw2 * r->S1.g2[i] + c->sb2;
+            r->eQ1[i] = c->sw2 * r->S1.eg2[i] + 2 * MX_U * Kn;
+            r->Q1[i] = Kn;
+        }
+    }
+    for (size_t j = 0; j < r->n2; j++) {
+        if (r->same) {
+            r->Q2[j] = r->Q1[j];
+            r->eQ2[j] = r->eQ1[j];
+        } else {
+            double Kn = c->sw2 * r->S2.g2[j] + c->sb2;
+            r->eQ2[j] = c->sw2 * r->S2.eg2[j] + 2 * MX_U * Kn;
+            r->Q2[j] = Kn;
+        }
+    }
+    for (size_t i = 0; i < r->n1; i++)
+        if (!(r->Q1[i] > 0) || !isfinite(r->Q1[i]))
+            return da_fail(DA_EDOM, "kernel matrix: the variance of row %zu is %g at layer %ld",
+                           i + 1, r->Q1[i], l + 1);
+    return DA_OK;
+}
+
+/* the largest error relative to sqrt(K(x,x) K(x',x')), and why an estimate */
+static void run_info(const mx_run *r, da_netk_minfo *info, long terms)
+{
+    info->terms = terms;
+    info->rigorous = 0;
+    double mx = 0;
+    for (size_t i = 0; i < r->n1; i++)
+        for (size_t j = r->same ? i : 0; j < r->n2; j++) {
+            double s = sqrt(fabs(r->Q1[i] * r->Q2[j])), e = err_get(&r->mm.eK, i, j);
+            double q = s > 0 ? e / s : e;
+            if (!(q <= mx)) mx = q;
+        }
+    info->max_rel_err = mx;
+    snprintf(info->reason, sizeof info->reason, "%s",
+             r->c.series ? "double-precision Gauss-Hermite coefficients, interpolated in q "
+                           "for many rows (quadrature and interpolation errors estimated from "
+                           "the decay of the computed coefficients), and a probabilistic model "
+                           "of their rounding"
+                         : "double-precision closed forms (libm assumed within a few ulp) and a "
+                           "probabilistic rounding model");
+}
+
+/* the layers 1 .. depth, with the callbacks */
+static int run_layers(mx_run *r, const da_netk *k, const da_netk_net *n, const da_netk_mopts *o,
+                      int threads, int want_ntk, long *terms)
+{
+    int st = DA_OK;
+    long blocks = 0;
+    float *eK = r->mm.eK.f, *eT = r->mm.eT.f;
+    da_prog prog;
+    da_prog_start(&prog);
+    for (long l = 0; l < n->depth && !st; l++) {
+        double done0 = (double)l / (double)n->depth, share = 1.0 / (double)n->depth;
+        if ((st = layer_sides(r, k, threads, l)))
+            break;
+        st = layer_entries(&r->c, &r->S1, r->same ? &r->S1 : &r->S2, r->Q1, r->eQ1, r->Q2, r->eQ2,
+                           &r->mm, r->n1, r->n2, threads, o, done0, share, terms, &prog, &blocks);
+        if (st)
+            break;
+        /* the blocks compute j >= i: the lower triangle only when asked */
+        if (r->same && o && o->layer)
+            mirror(r->mm.K, eK, r->mm.T, eT, r->n1);
+        if (o && o->layer && (st = o->layer(o->ctx, l + 1, r->mm.K, eK, want_ntk ? r->mm.T : NULL,
+                                            want_ntk ? eT : NULL)))
+            break;
+        /* every layer ends with a poll, whatever the blocks' threads did */
+        if (o && o->poll && o->poll(o->ctx, (double)(l + 1) / (double)n->depth)) {
+            st = da_fail(DA_EINTR, "kernel matrix: interrupted");
+            break;
+        }
+        st = next_variances(r, l);
+    }
+    da_prog_end(&prog, "kernel matrix row blocks");
+    return st;
+}
+
+int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
+                   da_netk_minfo *info, const da_netk *k, const da_netk_net *n, const double *X1,
+                   size_t n1, const double *X2, size_t n2, size_t dim, const da_netk_mopts *o)
+{
+    if (info)
+        memset(info, 0, sizeof *info);
+    const int same = X2 == NULL;
+    if (same) {
+        X2 = X1;
+        n2 = n1;
+    }
+    int st = check_args(nngp, k, n, X1, n1, X2, n2, dim);
+    if (st)
+        return st;
+    mx_run r;
+    memset(&r, 0, sizeof r);
+    da_act *der = NULL;
+    if ((st = ctx_init(&r.c, k, n, &der)))
+        return st;
+    r.n1 = n1;
+    r.n2 = n2;
+    r.same = same;
+    const int threads = o && o->threads > 0 ? o->threads : 0;
 
     /* the errors: in the lower triangles of the values (x = x', no layer
        callback), else in float arrays (the caller's or the engine's) */
@@ -848,7 +1059,7 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
     double *T = ntk;
     float *eKo = NULL, *eTo = NULL;
     double *To = NULL, *dK = NULL, *dT = NULL;
-    size_t N = n1 * n2;
+    const size_t N = n1 * n2;
     if (!T) T = To = malloc(N * sizeof *T);
     if (tri) {
         dK = malloc((n1 + 1) * sizeof *dK);
@@ -865,191 +1076,44 @@ int da_netk_matrix(double *nngp, float *nngp_err, double *ntk, float *ntk_err,
         huge_pages(nngp_err, N * sizeof *nngp_err);
         huge_pages(ntk_err, N * sizeof *ntk_err);
     }
-    mx_mats mm = {nngp, T, {tri ? NULL : eK, nngp, dK, n2}, {tri ? NULL : eT, T, dT, n2}, n2, same};
-    double *Q1 = malloc((n1 + 1) * sizeof *Q1), *Q2 = malloc((n2 + 1) * sizeof *Q2);
-    double *eQ1 = malloc((n1 + 1) * sizeof *eQ1), *eQ2 = malloc((n2 + 1) * sizeof *eQ2);
+    r.mm = (mx_mats){nngp, T, {tri ? NULL : eK, nngp, dK, n2}, {tri ? NULL : eT, T, dT, n2}, n2,
+                     same};
+    r.Q1 = malloc((n1 + 1) * sizeof *r.Q1);
+    r.Q2 = malloc((n2 + 1) * sizeof *r.Q2);
+    r.eQ1 = malloc((n1 + 1) * sizeof *r.eQ1);
+    r.eQ2 = malloc((n2 + 1) * sizeof *r.eQ2);
     double *nr1 = malloc((n1 + 1) * sizeof *nr1), *nr2 = malloc((n2 + 1) * sizeof *nr2);
-    mx_side S1, S2;
-    memset(&S1, 0, sizeof S1);
-    memset(&S2, 0, sizeof S2);
-    int st = DA_OK;
-    if ((tri ? !dK || !dT : !eK || !eT) || !T || !Q1 || !Q2 || !eQ1 || !eQ2 || !nr1 || !nr2) {
+    r.R.sk = malloc((MX_MMAX + 1) * sizeof *r.R.sk);
+    r.R.isk = malloc((MX_MMAX + 1) * sizeof *r.R.isk);
+    long terms = 0;
+    if ((tri ? !dK || !dT : !eK || !eT) || !T || !r.Q1 || !r.Q2 || !r.eQ1 || !r.eQ2 || !nr1 ||
+        !nr2 || !r.R.sk || !r.R.isk) {
         st = da_fail(DA_ENOMEM, "kernel matrix: %zu x %zu entries", n1, n2);
         goto out;
     }
-    /* layer 0: the first Dense on x.x'/d */
-    const double dd = (double)dim, gd = 2 * sqrt(dd) * MX_U;
-    for (size_t i = 0; i < n1; i++) {
-        double s = 0;
-        for (size_t t = 0; t < dim; t++)
-            s += X1[i * dim + t] * X1[i * dim + t];
-        nr1[i] = sqrt(s / dd);
+    for (long t = 0; t <= MX_MMAX; t++) {
+        r.R.sk[t] = sqrt((double)t);
+        r.R.isk[t] = t ? 1 / r.R.sk[t] : 0;
     }
-    if (same)
-        memcpy(nr2, nr1, n1 * sizeof *nr1);
-    else
-        for (size_t j = 0; j < n2; j++) {
-            double s = 0;
-            for (size_t t = 0; t < dim; t++)
-                s += X2[j * dim + t] * X2[j * dim + t];
-            nr2[j] = sqrt(s / dd);
-        }
-    for (size_t i = 0; i < n1; i++) {
-        const double *xi = X1 + i * dim;
-        for (size_t j = same ? i : 0; j < n2; j++) {
-            const double *xj = X2 + j * dim;
-            double s = 0;
-            for (size_t t = 0; t < dim; t++)
-                s += xi[t] * xj[t];
-            double cv = s / dd, Kv = c.sw2 * cv + c.sb2;
-            double e = c.sw2 * gd * nr1[i] * nr2[j] + 2 * MX_U * (fabs(c.sw2 * cv) + fabs(Kv));
-            size_t ij = i * n2 + j;
-            nngp[ij] = Kv;
-            err_put(&mm.eK, i, j, e);
-            if (n->param == DA_NETK_PARAM_NTK) {
-                T[ij] = Kv;
-                err_put(&mm.eT, i, j, e);
-            } else {
-                T[ij] = s + (n->bias ? 1 : 0);
-                err_put(&mm.eT, i, j, dd * gd * nr1[i] * nr2[j] + 2 * MX_U * fabs(T[ij]));
-            }
-        }
-    }
-    if (same && !tri)
+    st = layer0(&r, n, X1, X2, dim, nr1, nr2);
+    if (!st && same && !tri)
         mirror(nngp, eK, T, eT, n1);
-    if (o && o->layer && (st = o->layer(o->ctx, 0, nngp, eK, ntk ? T : NULL,
-                                        ntk ? eT : NULL)))
-        goto out;
-    for (size_t i = 0; i < n1; i++) {
-        Q1[i] = same ? nngp[i * n2 + i] : c.sw2 * nr1[i] * nr1[i] + c.sb2;
-        eQ1[i] = same ? err_get(&mm.eK, i, i) : c.sw2 * (gd + 2 * MX_U) * nr1[i] * nr1[i] + 2 * MX_U * Q1[i];
-    }
-    for (size_t j = 0; j < n2; j++) {
-        Q2[j] = same ? Q1[j] : c.sw2 * nr2[j] * nr2[j] + c.sb2;
-        eQ2[j] = same ? eQ1[j] : c.sw2 * (gd + 2 * MX_U) * nr2[j] * nr2[j] + 2 * MX_U * Q2[j];
-    }
-    for (size_t i = 0; i < n1; i++)
-        if (!(Q1[i] > 0)) {
-            if (n->depth > 0) {
-                st = da_fail(DA_EDOM, "kernel matrix: row %zu has zero variance after the first "
-                                      "Dense layer (a zero row with sb2 = 0)", i + 1);
-                goto out;
-            }
-        }
-    for (size_t j = 0; j < n2 && !same; j++)
-        if (!(Q2[j] > 0) && n->depth > 0) {
-            st = da_fail(DA_EDOM, "kernel matrix: row %zu of the second data set has zero "
-                                  "variance after the first Dense layer", j + 1);
-            goto out;
-        }
-    if (n->depth > 0) {
-        if ((st = da_mx_side_alloc(&S1, n1)) || (!same && (st = da_mx_side_alloc(&S2, n2)))) {
-            st = da_fail(DA_ENOMEM, "kernel matrix: coefficient tables");
-            goto out;
-        }
-    }
-    long terms = 0, blocks = 0;
-    da_prog prog;
-    da_prog_start(&prog);
-    mx_rules R;
-    memset(&R, 0, sizeof R);
-    R.sk = malloc((MX_MMAX + 1) * sizeof *R.sk);
-    R.isk = malloc((MX_MMAX + 1) * sizeof *R.isk);
-    if (!R.sk || !R.isk)
-        st = da_fail(DA_ENOMEM, "kernel matrix: tables");
-    for (long t = 0; !st && t <= MX_MMAX; t++) {
-        R.sk[t] = sqrt((double)t);
-        R.isk[t] = t ? 1 / R.sk[t] : 0;
-    }
-    for (long l = 0; l < n->depth && !st; l++) {
-        double done0 = (double)l / (double)n->depth, share = 1.0 / (double)n->depth;
-        /* the sides: coefficients (or closed-form diagonals) per variance */
-        for (int side = 0; side < (same ? 1 : 2) && !st; side++)
-            st = da_mx_side_fill(side ? &S2 : &S1, side ? Q2 : Q1, side ? n2 : n1, &c.f,
-                                 c.series ? NULL : k, &R, threads, l + 1);
-        if (st)
-            break;
-        if (c.series) {
-            /* one length for both sides: the longest vector */
-            long Kst = 1;
-            for (size_t i = 0; i < n1; i++)
-                if (S1.Kr[i] > Kst) Kst = S1.Kr[i];
-            for (size_t j = 0; !same && j < n2; j++)
-                if (S2.Kr[j] > Kst) Kst = S2.Kr[j];
-            if (da_mx_side_pack(&S1, Kst) || (!same && da_mx_side_pack(&S2, Kst))) {
-                st = da_fail(DA_ENOMEM, "kernel matrix: coefficient tables (%ld coefficients)", Kst);
-                break;
-            }
-            c.Kmax = Kst;
-        }
-        st = layer_entries(&c, &S1, same ? &S1 : &S2, Q1, eQ1, Q2, eQ2, &mm, n1, n2, threads, o,
-                           done0, share, &terms, &prog, &blocks);
-        if (st)
-            break;
-        /* the blocks compute j >= i: the lower triangle only when asked */
-        if (same && o && o->layer)
-            mirror(nngp, eK, T, eT, n1);
-        if (o && o->layer && (st = o->layer(o->ctx, l + 1, nngp, eK, ntk ? T : NULL,
-                                            ntk ? eT : NULL)))
-            break;
-        /* every layer ends with a poll, whatever the blocks' threads did */
-        if (o && o->poll && o->poll(o->ctx, (double)(l + 1) / (double)n->depth)) {
-            st = da_fail(DA_EINTR, "kernel matrix: interrupted");
-            break;
-        }
-        /* the new variances: the diagonal (same) or the sides' E g^2 */
-        for (size_t i = 0; i < n1; i++) {
-            if (same) {
-                Q1[i] = nngp[i * n2 + i];
-                eQ1[i] = err_get(&mm.eK, i, i);
-            } else {
-                double Kn = c.sw2 * S1.g2[i] + c.sb2;
-                eQ1[i] = c.sw2 * S1.eg2[i] + 2 * MX_U * Kn;
-                Q1[i] = Kn;
-            }
-        }
-        for (size_t j = 0; j < n2; j++) {
-            if (same) {
-                Q2[j] = Q1[j];
-                eQ2[j] = eQ1[j];
-            } else {
-                double Kn = c.sw2 * S2.g2[j] + c.sb2;
-                eQ2[j] = c.sw2 * S2.eg2[j] + 2 * MX_U * Kn;
-                Q2[j] = Kn;
-            }
-        }
-        for (size_t i = 0; i < n1 && !st; i++)
-            if (!(Q1[i] > 0) || !isfinite(Q1[i]))
-                st = da_fail(DA_EDOM, "kernel matrix: the variance of row %zu is %g at layer %ld",
-                             i + 1, Q1[i], l + 1);
-    }
-    if (!st && info) {
-        info->terms = terms;
-        info->rigorous = 0;
-        double mx = 0;
-        for (size_t i = 0; i < n1; i++)
-            for (size_t j = same ? i : 0; j < n2; j++) {
-                double s = sqrt(fabs(Q1[i] * Q2[j])), e = err_get(&mm.eK, i, j);
-                double r = s > 0 ? e / s : e;
-                if (!(r <= mx)) mx = r;
-            }
-        info->max_rel_err = mx;
-        snprintf(info->reason, sizeof info->reason, "%s",
-                 c.series ? "double-precision Gauss-Hermite coefficients, interpolated in q "
-                            "for many rows (quadrature and interpolation errors estimated from "
-                            "the decay of the computed coefficients), and a probabilistic model "
-                            "of their rounding"
-                          : "double-precision closed forms (libm assumed within a few ulp) and a "
-                            "probabilistic rounding model");
-    }
-    da_prog_end(&prog, "kernel matrix row blocks");
-    for (int j = 0; j < MX_NRULES; j++)
-        da_mx_rule_free(&R.rules[j]);
-    free(R.sk);
-    free(R.isk);
+    if (!st && o && o->layer)
+        st = o->layer(o->ctx, 0, nngp, eK, ntk ? T : NULL, ntk ? eT : NULL);
+    if (!st && n->depth > 0 &&
+        (da_mx_side_alloc(&r.S1, n1) || (!same && da_mx_side_alloc(&r.S2, n2))))
+        st = da_fail(DA_ENOMEM, "kernel matrix: coefficient tables");
+    if (!st)
+        st = run_layers(&r, k, n, o, threads, ntk != NULL, &terms);
+    if (!st && info)
+        run_info(&r, info, terms);
 out:
-    da_mx_side_free(&S1);
-    da_mx_side_free(&S2);
+    for (int j = 0; j < MX_NRULES; j++)
+        da_mx_rule_free(&r.R.rules[j]);
+    free(r.R.sk);
+    free(r.R.isk);
+    da_mx_side_free(&r.S1);
+    da_mx_side_free(&r.S2);
 #ifdef __GLIBC__
     /* the tables' pages back to the system before the error arrays are
        written (the peak of a large call) */
@@ -1061,7 +1125,7 @@ out:
         unpack(nngp, dK, nngp_err, T, dT, ntk_err, n1);
     if (der)
         da_act_free(der);
-    free(Q1); free(Q2); free(eQ1); free(eQ2); free(nr1); free(nr2);
+    free(r.Q1); free(r.Q2); free(r.eQ1); free(r.eQ2); free(nr1); free(nr2);
     free(eKo); free(eTo); free(To); free(dK); free(dT);
     return st;
 }
