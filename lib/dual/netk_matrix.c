@@ -372,7 +372,7 @@ typedef struct {
  * column (docs/numerics.md 7.2), gathered per block so that the loop over
  * a row of the block is straight-line arithmetic the compiler vectorises */
 enum { F_N, F_CA, F_L0, F_CM, F_L1, F_SG, F_M, F_P, F_L2, F_L3, F_H, F_TE, F_TD, F_ISQ, F_RQ,
-       F_L, F_R, F_NF };
+       F_L, F_R, F_T, F_NF };
 
 static void factors(const mx_side *S, size_t i, const double *Q, const double *eQ, double tE,
                     double tD, double *f, size_t stride)
@@ -395,6 +395,7 @@ static void factors(const mx_side *S, size_t i, const double *Q, const double *e
     f[F_RQ * stride] = eQ[i] / (q > 0 ? q : 1);
     f[F_L * stride] = S->L[i];
     f[F_R * stride] = S->nz[i] * S->sg[i];
+    f[F_T * stride] = S->nT[i];
 }
 
 /* The off-diagonal series entries t in [ta, tb) of row r of a block: the
@@ -408,10 +409,13 @@ static void factors(const mx_side *S, size_t i, const double *Q, const double *e
  *   rounding     Horner's, u sum (2k + 1) |a_k a'_k| <= u (2 ||sqrt k a||
  *                ||sqrt k a'|| + ||a|| ||a'||), and for D u (2 ||k a||
  *                ||k a'|| + ||sqrt k a|| ||sqrt k a'||), times 1.01;
- *   inputs       the variances' errors through L, rho's rounding (3 ulp)
- *                and the covariance's error e: |D| e + h e^2 / 2 for E,
- *                h e for D, h = ||sqrt(k(k-1)) a_i|| ||...a_j|| / (q_i q_j)
- *                a bound on |dD/dc|.
+ *   inputs       the variances' errors: the smaller of the bound through L
+ *                and rho, and Price's |dE/dq_i| = |E s''(u) s(v)| / 2 <=
+ *                ||sqrt(k(k-1)) a_i|| ||g_j|| / (2 q_i) (for D with s''',
+ *                ||sqrt(k(k-1)(k-2)) a_i||); rho's rounding (3 ulp); the
+ *                covariance's error e: |D| e + h e^2 / 2 for E, h e for D,
+ *                h = ||sqrt(k(k-1)) a_i|| ||...a_j|| / (q_i q_j) a bound
+ *                on |dD/dc|.
  * fi: the row's factors; fc[F_x][t]: the columns'; cin, ec, Tin, eTin the
  * layer's input (values and errors gathered), overwritten by the output. */
 static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], const double *eB,
@@ -422,7 +426,7 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
     const double n1 = fi[F_N], Ca1 = fi[F_CA], l01 = fi[F_L0], cM1 = fi[F_CM], l11 = fi[F_L1];
     const double g1 = fi[F_SG], m1 = fi[F_M], p1 = fi[F_P], l21 = fi[F_L2], l31 = fi[F_L3];
     const double h1 = fi[F_H], tE1 = rkE * fi[F_TE], tD1 = rkD * fi[F_TD], is1 = fi[F_ISQ];
-    const double rq1 = fi[F_RQ], L1 = fi[F_L], R1 = fi[F_R];
+    const double rq1 = fi[F_RQ], L1 = fi[F_L], R1 = fi[F_R], nT1 = fi[F_T];
     const int pntk = c->param == DA_NETK_PARAM_NTK;
     const double wdt = c->width, bias = c->bias ? 1 : 0;
 #pragma omp simd
@@ -437,11 +441,15 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
         double eD = (tD1 * fc[F_TD][t] + p1 * Ca2 + Ca1 * p2 + fc[F_CM][t] * l21 + cM1 * fc[F_L2][t] +
                      2 * u * (fc[F_R][t] * l31 + R1 * fc[F_L3][t]) + 1.01 * u * (2 * p1 * p2 + m1 * m2)) * isq +
                     3 * u * dd;
-        /* the inputs: the variances, rho's rounding, the covariance */
+        /* the inputs: the variances (the smaller of two bounds), rho's
+           rounding, the covariance */
         const double h = h1 * fc[F_H][t] * isq * isq;
-        eE += (L1 * rq1 + L2 * rq2) * g1 * g2 + dd * fabs(cc) * ((rq1 + rq2) / 2 + 3 * u) +
-              dd * e + 0.5 * h * e * e;
-        eD += dd * (rq1 + rq2) * (1 + L1 + L2) + h * (e + 3 * u * fabs(cc));
+        const double vE1 = (L1 * rq1 + L2 * rq2) * g1 * g2 + dd * fabs(cc) * (rq1 + rq2) / 2;
+        const double vE2 = 0.5 * (h1 * g2 * rq1 + g1 * fc[F_H][t] * rq2);
+        const double vD1 = dd * (rq1 + rq2) * (1 + L1 + L2);
+        const double vD2 = 0.5 * (nT1 * m2 * rq1 + m1 * fc[F_T][t] * rq2) * isq;
+        eE += (vE1 < vE2 ? vE1 : vE2) + 3 * u * dd * fabs(cc) + dd * e + 0.5 * h * e * e;
+        eD += (vD1 < vD2 ? vD1 : vD2) + h * (e + 3 * u * fabs(cc));
         const double Kn = sw2 * E + sb2;
         const double eKn = sw2 * eE + 2 * u * (fabs(sw2 * E) + fabs(Kn));
         if (ntk) {

@@ -135,7 +135,7 @@ void da_mx_side_free(mx_side *s)
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
     free(s->C); free(s->Ca); free(s->cM); free(s->T2); free(s->L); free(s->sg); free(s->nA);
     free(s->nD); free(s->nE); free(s->nH); free(s->l0); free(s->l1); free(s->l2); free(s->l3);
-    free(s->x2d); free(s->nz);
+    free(s->x2d); free(s->nz); free(s->nT);
     memset(s, 0, sizeof *s);
 }
 
@@ -285,13 +285,14 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, m
 static double side_norms(mx_side *s, size_t i, long Kr, double tail)
 {
     const double *a = s->raw[i];
-    double na = 0, nd = 0, ne = 0, nh = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+    double na = 0, nd = 0, ne = 0, nh = 0, nt = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
     for (long k = 0; k < Kr; k++) {
         double ak = a[k], aa = fabs(ak), kk = (double)k, sk = sqrt(kk);
         na += ak * ak;
         nd += kk * ak * ak;
         ne += kk * kk * ak * ak;
         nh += kk * (kk - 1) * ak * ak;
+        nt += kk * (kk - 1) * (kk - 2) * ak * ak;
         l0 += aa;
         l1 += sk * aa;
         l2 += kk * aa;
@@ -303,6 +304,7 @@ static double side_norms(mx_side *s, size_t i, long Kr, double tail)
     s->nD[i] = sqrt(nd);
     s->nE[i] = sqrt(ne + K2 * tail);
     s->nH[i] = sqrt(nh + K2 * tail);
+    s->nT[i] = sqrt(nt + K2 * (double)Kr * tail);
     s->l0[i] = l0;
     s->l1[i] = l1;
     s->l2[i] = l2;
@@ -468,7 +470,7 @@ int da_mx_side_alloc(mx_side *s, size_t n)
         s->rj[i] = -1;
     double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->T2, &s->L,
                     &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3,
-                    &s->x2d, &s->nz};
+                    &s->x2d, &s->nz, &s->nT};
     int ok = s->raw && s->Kr && s->rj;
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
         *v[t] = calloc(n + 1, sizeof **v[t]);
@@ -675,7 +677,8 @@ static int side_copy(mx_side *S, size_t d, size_t s)
     S->Kr[d] = S->Kr[s];
     S->rj[d] = S->rj[s];
     double *f[] = {S->g2, S->gd2, S->eg2, S->egd2, S->C, S->Ca, S->cM, S->T2, S->L, S->sg,
-                   S->nA, S->nD, S->nE, S->nH, S->l0, S->l1, S->l2, S->l3, S->x2d, S->nz};
+                   S->nA, S->nD, S->nE, S->nH, S->l0, S->l1, S->l2, S->l3, S->x2d, S->nz,
+                   S->nT};
     for (size_t t = 0; t < sizeof f / sizeof f[0]; t++)
         f[t][d] = f[t][s];
     return DA_OK;

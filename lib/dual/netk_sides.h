@@ -61,6 +61,7 @@ typedef struct {
     double *sg;         /* sqrt(E g^2) */
     double *nA, *nD;    /* ||a||, ||sqrt(k) a|| */
     double *nE, *nH;    /* ||k a||, ||sqrt(k (k - 1)) a|| (with the tail's share) */
+    double *nT;         /* ||sqrt(k (k - 1) (k - 2)) a|| (with the tail's share) */
     double *l0, *l1, *l2, *l3; /* sum k^(p/2) |a_k|, p = 0 .. 3 */
 } mx_side;
 
