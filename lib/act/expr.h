@@ -67,7 +67,7 @@ struct da_expr {
     da_expr *a[3];
     char *num;           /* DA_E_NUM: decimal text, e.g. "0.01", "2", "1e-3" */
     double val;          /* DA_E_NUM: its double value */
-    unsigned refs;
+    unsigned refs;       /* atomic (da_expr_ref, da_expr_unref): trees are shared across threads */
     /* DA_E_DIV only, set by da_expr_removable(): the quotient a0/a1 has a
      * removable singularity at the double rem_at, where a0 and a1 both
      * vanish to order rem_k or more, a1 exactly to order rem_k; rem is
