@@ -94,6 +94,10 @@ da_expr *da_expr_subst(const da_expr *e, const da_expr *s);
 /* abs, sign, step, relu, max, min, clip, floor, ceil: functions whose
  * branch depends on their argument. */
 int da_fn_is_switch(da_fn f);
+/* The size of e as a tree, what printing writes out (a subtree shared k
+ * times counts k times), or cap + 1 when above cap; at most cap + 1
+ * steps. */
+size_t da_expr_tree_size(const da_expr *e, size_t cap);
 /* Does e depend on x? */
 int da_expr_has_x(const da_expr *e);
 /* Structural equality. */

@@ -202,6 +202,25 @@ void da_expr_unref(da_expr *e)
     }
 }
 
+/* the nodes of e counted as a tree (shared subtrees once per use), up to
+ * cap + 1: the walk stops there, so it costs at most cap + 1 visits */
+static size_t tree_size(const da_expr *e, size_t cap, size_t n)
+{
+    while (e && n <= cap) {
+        n++;
+        for (int i = 0; i + 1 < e->nargs && n <= cap; i++)
+            n = tree_size(e->a[i], cap, n);
+        e = e->nargs ? e->a[e->nargs - 1] : NULL;
+    }
+    return n;
+}
+
+size_t da_expr_tree_size(const da_expr *e, size_t cap)
+{
+    size_t n = tree_size(e, cap, 0);
+    return n > cap ? cap + 1 : n;
+}
+
 int da_fn_is_switch(da_fn f)
 {
     switch (f) {
