@@ -11,6 +11,7 @@
 #include "analysis/analysis.h"
 #include "dual/dual.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_eigen.h>
@@ -34,6 +35,14 @@ void da_gram_opts_init(da_gram_opts *o)
 
 int da_effrank(double *rk, double *Rk, const double *lambda, size_t n, size_t k)
 {
+    if (n > SIZE_MAX / sizeof *lambda) {
+        if (rk)
+            *rk = NAN;
+        if (Rk)
+            *Rk = NAN;
+        return da_fail(DA_EINVAL, "effective rank: %zu eigenvalues are more doubles than memory "
+                       "can address", n);
+    }
     if (k >= n) {
         if (rk)
             *rk = NAN;
@@ -56,6 +65,15 @@ int da_effrank(double *rk, double *Rk, const double *lambda, size_t n, size_t k)
 int da_effrank_partial(double *rk, double *Rk, double trace, double frob2,
                        const double *top, size_t k)
 {
+    /* top holds k + 1 doubles */
+    if (k >= SIZE_MAX / sizeof *top) {
+        if (rk)
+            *rk = NAN;
+        if (Rk)
+            *Rk = NAN;
+        return da_fail(DA_EINVAL, "effective rank: k = %zu: k + 1 eigenvalues are more doubles "
+                       "than memory can address", k);
+    }
     long double s = trace, s2 = frob2;
     for (size_t i = 0; i < k; i++) {
         s -= top[i];

@@ -1875,8 +1875,9 @@ static void b_set_double_ball(da_ball dst, const da_ball src) { da_ball_set(dst,
 int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
                     const da_ball q1, const da_ball q2, const da_ball c)
 {
-    if (n->depth < 0)
-        return da_fail(DA_EINVAL, "depth must be >= 0");
+    /* the cap of the kernel-matrix engine (rows holds depth + 1 layers) */
+    if (n->depth < 0 || n->depth > 100000)
+        return da_fail(DA_EINVAL, "depth %ld out of range [0, 100000]", n->depth);
     if (n->param == DA_NETK_PARAM_STANDARD && (n->width <= 0 || n->dim <= 0))
         return da_fail(DA_EINVAL, "the standard parameterisation needs the input dimension "
                        "and the hidden width");
