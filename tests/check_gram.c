@@ -192,6 +192,46 @@ START_TEST(test_progress)
 }
 END_TEST
 
+/* da_poll_set: a poll function that asks to stop makes da_gram_analyze
+   return DA_EINTR and the proved quadrature stop early (DA_EACCURACY, the
+   results valid but wide); da_poll_set(NULL) forgets the request */
+static int polls;
+static int stop_poll(void *ctx)
+{
+    (void)ctx;
+    return ++polls >= 1;
+}
+
+START_TEST(test_poll)
+{
+    da_act *act = NULL;
+    ck_assert_int_eq(da_act_new(&act, "tanh"), DA_OK);
+    da_gram_data *g = NULL;
+    ck_assert_int_eq(da_gram_data_sphere(&g, 50, 3, 1), DA_OK);
+    da_gram_opts o;
+    da_gram_opts_init(&o);
+    o.depth = 3;
+    da_gram_layer rows[4];
+    da_poll_set(stop_poll, NULL);
+    ck_assert_int_eq(da_gram_analyze(rows, act, g, &o), DA_EINTR);
+    ck_assert_int_ge(polls, 1);
+    da_hermite_opts ho;
+    da_hermite_opts_init(&ho);
+    ho.degree = 200;
+    ho.digits = 60;
+    da_hermite *h = NULL;
+    int st = da_hermite_compute(&h, act, &ho);
+    ck_assert_int_eq(st, DA_EACCURACY);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(h->digits_reached < 60);
+    da_hermite_free(h);
+    da_poll_set(NULL, NULL);
+    ck_assert_int_eq(da_gram_analyze(rows, act, g, &o), DA_OK);
+    da_gram_data_free(g);
+    da_act_free(act);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gram");
@@ -201,6 +241,7 @@ int main(void)
     tcase_add_test(tc, test_cap);
     tcase_add_test(tc, test_entries_estimate);
     tcase_add_test(tc, test_progress);
+    tcase_add_test(tc, test_poll);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -232,6 +232,10 @@ static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, doubl
     long next_check = mmax < 20 ? mmax : 20;
     lo->converged = 0;
     for (long j = 0; j < mmax; j++) {
+        if (da_poll_check()) {
+            st = da_fail(DA_EINTR, "gram: interrupted in the Lanczos iteration");
+            goto out;
+        }
         double *v = V + (size_t)j * n, *w = V + (size_t)(j + 1) * n;
         matvec(w, a, v, n);
         alpha[j] = dotv(v, w, n);
@@ -421,11 +425,20 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
     for (long l = 0; l <= o.depth; l++) {
         if (o.progress)
             o.progress(o.progress_ctx, l, o.depth);
+        /* the caller's poll function (da_poll_set), at every layer and row */
+        if (da_poll_check()) {
+            st = da_fail(DA_EINTR, "gram: interrupted at layer %ld", l);
+            goto out;
+        }
         if (l > 0) {
             double maxe0 = 0, maxe1 = 0;
             double th1 = theta1 * beta + 1;
             double q = theta1 / th1, w = 1 / th1;
             for (size_t i = 0; i < n; i++) {
+                if (da_poll_check()) {
+                    st = da_fail(DA_EINTR, "gram: interrupted at layer %ld", l);
+                    goto out;
+                }
                 double *kr = K + i * n, *tr = T ? T + i * n : NULL;
                 for (size_t j = i + 1; j < n; j++) {
                     double r = kr[j], e0;
