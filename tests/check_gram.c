@@ -162,7 +162,7 @@ static void pg_hook(void *ctx, const char *what, long count, double seconds)
     (void)seconds;
     if (count < 0)
         pg_end++;
-    else if (strstr(what, "pairs of points"))
+    else if (strstr(what, "point pairs"))
         pg_pairs++;
     else if (strstr(what, "layers"))
         pg_layers++;

@@ -230,7 +230,7 @@ static int layer_cb(void *ctx, long l, const double *K, const float *eK, const d
     gn_cb *c = ctx;
     size_t n = c->n;
     da_gram_net_layer *g = &c->rows[l];
-    da_prog_tick(&c->prog, "network Gram matrices: layers", l);
+    da_prog_tick(&c->prog, "Gram matrices: layers", l);
     memset(g, 0, sizeof *g);
     g->layer = l;
     /* the largest entry error relative to sqrt(K_ii K_jj) */
@@ -337,7 +337,7 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
         long pairs = 0;
         for (size_t i = 0; i < n && !st; i++)
             for (size_t j = i; j < n; j++) {
-                da_prog_tick(&prog, "network Gram proof: pairs of points", pairs++);
+                da_prog_tick(&prog, "Gram proof: point pairs", pairs++);
                 double s11 = 0, s22 = 0, s12 = 0, b11 = 0, b22 = 0, b12 = 0;
                 for (size_t t = 0; t < d; t++) {
                     double x = data->x[i * d + t], y = data->x[j * d + t];
@@ -379,7 +379,7 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
                     da_netk_layer_clear(&lr[l]);
                 }
             }
-        da_prog_end(&prog, "network Gram proof: pairs of points");
+        da_prog_end(&prog, "Gram proof: point pairs");
         free(lr);
         da_ball_clear(q1); da_ball_clear(q2); da_ball_clear(c);
         if (st)
@@ -407,7 +407,7 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
     net.depth = L;
     da_netk_minfo info;
     st = da_netk_matrix(K, NULL, T, NULL, &info, k, &net, data->x, n, NULL, n, d, &mo);
-    da_prog_end(&cb.prog, "network Gram matrices: layers");
+    da_prog_end(&cb.prog, "Gram matrices: layers");
 out:
     free(K); free(T); free(a); free(km); free(kr); free(tm); free(tr);
     da_netk_free(k);
