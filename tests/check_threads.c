@@ -133,6 +133,7 @@ typedef struct {
 
 #define NSHARED 8
 #define SH_ROUNDS 2
+#define SH_REPS 10
 
 typedef struct {
     const da_act *act;
@@ -178,21 +179,25 @@ static int sh_work(sh_result *r, const shared_objs *o, int i)
     double ad[7], ed[7];
     bad += da_hermite_compute_d(ad, ed, 6, o->act, 0) != DA_OK;
     r->a3d = ad[3];
-    /* the derivative as an activation, and its value */
-    da_act *d = NULL;
-    if (da_act_derivative(&d, o->act) == DA_OK) {
-        bad += da_act_eval_d(&r->dact, d, 0.3) != DA_OK;
-        r->dlen = strlen(da_act_expr(d));
-    } else {
-        bad++;
+    /* the derivative as an activation, and its value; and the derivative
+       texts: many times, since they take and drop references to the
+       shared tree all the time (the count races of issue 22) */
+    for (int rep = 0; rep < SH_REPS; rep++) {
+        da_act *d = NULL;
+        if (da_act_derivative(&d, o->act) == DA_OK) {
+            bad += da_act_eval_d(&r->dact, d, 0.3) != DA_OK;
+            r->dlen = strlen(da_act_expr(d));
+        } else {
+            bad++;
+        }
+        da_act_free(d);
+        char *txt = NULL;
+        if (da_act_diff_text(&txt, o->act, 2 + (i + rep) % 2, i % 3 == 0) == DA_OK)
+            r->diff_len = strlen(txt);
+        else
+            bad++;
+        free(txt);
     }
-    da_act_free(d);
-    char *txt = NULL;
-    if (da_act_diff_text(&txt, o->act, 2 + i % 2, i % 3 == 0) == DA_OK)
-        r->diff_len = strlen(txt);
-    else
-        bad++;
-    free(txt);
     mpfr_t x, y;
     mpfr_inits2(80, x, y, (mpfr_ptr)0);
     mpfr_set_d(x, 0.7, MPFR_RNDN);
