@@ -246,7 +246,8 @@ class Activation(_dualact.Activation):
     def meanfield_kernel(self, q1, q2, c, derivative=0, normalized=False):
         """E[s(u) s(v)] (derivative=0) or E[s'(u) s'(v)] (1) with Var u = q1,
         Var v = q2, Cov(u, v) = c: (value, error estimate)."""
-        return self._meanfield_kernel(bool(normalized), float(q1), float(q2), float(c), int(derivative))
+        return self._meanfield_kernel(bool(normalized), float(q1), float(q2), float(c),
+                                      integer("derivative", derivative, 0, 1))
 
     def critical_sw2(self, sb2=0.0, normalized=False):
         """The sw2 where chi_1 = 1 for this sb2: (sw2, error estimate)."""
@@ -256,11 +257,11 @@ class Activation(_dualact.Activation):
     def diff(self, order=1, latex=False):
         """The order-th derivative (0 <= order <= 16), simplified, as a
         formula in x (or as LaTeX)."""
-        return self._diff_text(int(order), bool(latex))
+        return self._diff_text(integer("order", order, 0, 16), bool(latex))
 
     def latex(self, order=0):
         """The activation (or its order-th derivative) as LaTeX."""
-        return self._diff_text(int(order), True)
+        return self._diff_text(integer("order", order, 0, 16), True)
 
     def derivative(self):
         """sigma' as an Activation of its own."""

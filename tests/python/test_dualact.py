@@ -936,6 +936,9 @@ def validation_as_the_cli():
         (lambda: act.coeffs(max_nodes=-1), "max_nodes: -1 is out of range"),
         (lambda: act.coeffs(degree=20001), "degree: 20001 is out of range [0, 20000]"),
         (lambda: act.coeffs(degree=3.5, digits=None), "degree: '3.5' is not an integer"),
+        (lambda: act.diff(2.5), "order: '2.5' is not an integer"),
+        (lambda: act.diff(17), "order: 17 is out of range [0, 16]"),
+        (lambda: act.meanfield_kernel(1, 1, 0.5, derivative=1.5), "derivative: '1.5' is not an integer"),
     ]
     for f, msg in cases:
         try:
