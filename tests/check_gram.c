@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dualact.h"
+#include "core/core.h"
 #include "testutil.h"
 
 static const char rows_txt[] = "1,0,0,0\n0.6,0.8,0,0\n0,0.6,0.8,0\n0.5,0.5,0.5,0.5\n"
@@ -151,6 +152,86 @@ START_TEST(test_entries_estimate)
 }
 END_TEST
 
+/* progress (da_progress_set) with the first report due at once: the
+   proof's pairs of points and the engine's layers each report and end
+   (issue 22: a deep network ran minutes without a word) */
+static int pg_pairs, pg_layers, pg_end;
+static void pg_hook(void *ctx, const char *what, long count, double seconds)
+{
+    (void)ctx;
+    (void)seconds;
+    if (count < 0)
+        pg_end++;
+    else if (strstr(what, "point pairs"))
+        pg_pairs++;
+    else if (strstr(what, "layers"))
+        pg_layers++;
+}
+
+START_TEST(test_progress)
+{
+    da_act *act;
+    da_gram_data *data;
+    da_netk_net net;
+    setup(&act, &data, &net);
+    da_gram_net_opts o;
+    da_gram_net_opts_init(&o);
+    da_gram_net_layer rows[3];
+    da_progress_set(pg_hook, NULL);
+    da_progress_timing(0, 0);
+    int st = da_gram_network(rows, act, data, &net, &o);
+    da_progress_timing(1.0, 0.5);
+    da_progress_set(NULL, NULL);
+    ck_assert_int_eq(st, DA_OK);
+    ck_assert_msg(pg_pairs >= 1 && pg_layers >= 1 && pg_end >= 2, "pairs %d, layers %d, ends %d",
+                  pg_pairs, pg_layers, pg_end);
+    da_gram_data_free(data);
+    da_ball_clear(&net.sw2);
+    da_ball_clear(&net.sb2);
+    da_act_free(act);
+}
+END_TEST
+
+/* da_poll_set: a poll function that asks to stop makes da_gram_analyze
+   return DA_EINTR and the proved quadrature stop early (DA_EACCURACY, the
+   results valid but wide); da_poll_set(NULL) forgets the request */
+static int polls;
+static int stop_poll(void *ctx)
+{
+    (void)ctx;
+    return ++polls >= 1;
+}
+
+START_TEST(test_poll)
+{
+    da_act *act = NULL;
+    ck_assert_int_eq(da_act_new(&act, "tanh"), DA_OK);
+    da_gram_data *g = NULL;
+    ck_assert_int_eq(da_gram_data_sphere(&g, 50, 3, 1), DA_OK);
+    da_gram_opts o;
+    da_gram_opts_init(&o);
+    o.depth = 3;
+    da_gram_layer rows[4];
+    da_poll_set(stop_poll, NULL);
+    ck_assert_int_eq(da_gram_analyze(rows, act, g, &o), DA_EINTR);
+    ck_assert_int_ge(polls, 1);
+    da_hermite_opts ho;
+    da_hermite_opts_init(&ho);
+    ho.degree = 200;
+    ho.digits = 60;
+    da_hermite *h = NULL;
+    int st = da_hermite_compute(&h, act, &ho);
+    ck_assert_int_eq(st, DA_EACCURACY);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(h->digits_reached < 60);
+    da_hermite_free(h);
+    da_poll_set(NULL, NULL);
+    ck_assert_int_eq(da_gram_analyze(rows, act, g, &o), DA_OK);
+    da_gram_data_free(g);
+    da_act_free(act);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gram");
@@ -159,6 +240,8 @@ int main(void)
     tcase_add_test(tc, test_against_mpmath);
     tcase_add_test(tc, test_cap);
     tcase_add_test(tc, test_entries_estimate);
+    tcase_add_test(tc, test_progress);
+    tcase_add_test(tc, test_poll);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

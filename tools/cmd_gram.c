@@ -273,8 +273,20 @@ static int gram_network(FILE *out, const da_act *act, const char *act_s, const d
     da_gram_net_layer *rows = calloc((size_t)depth + 1, sizeof *rows);
     int rc = 0;
     double n = (double)data->n;
-    rc = cli_check_time((double)(depth + 1) * (n * n * 1e-6 + n * n * n * 1e-8), "gram --sw2",
-                        "use fewer points or layers");
+    /* per layer: the engine's matrices and spectra, and (n <= prove_max)
+       each of the n (n + 1) / 2 pairs of points again as balls through
+       da_netk_network: about 1.3e-4 s per pair and layer with a closed
+       form (relu, 40 points: 10 s for 100 layers), 5e-3 s on the series
+       path (tanh, 10 points: 5 s for 20 layers), on a 2-core machine */
+    double per_pair = 0;
+    if (data->n <= prove_max) {
+        da_netk *k = NULL;
+        per_pair = da_netk_new(&k, act, NULL) == DA_OK && da_netk_closed(k) ? 1.5e-4 : 6e-3;
+        da_netk_free(k);
+    }
+    rc = cli_check_time((double)(depth + 1) * (n * n * 1e-6 + n * n * n * 1e-8 +
+                                               0.5 * n * (n + 1) * per_pair),
+                        "gram --sw2", "use fewer points or layers");
     int st = rc || !rows ? DA_ENOMEM : da_gram_network(rows, act, data, &net, &go);
     da_ball_clear(&net.sw2);
     da_ball_clear(&net.sb2);

@@ -404,6 +404,64 @@ static int depth_list(list *l, const char *s, long def_hi, long max)
     return 0;
 }
 
+/* The size of a figure, checked before any work (docs/manual.md,
+ * "Limits"): at most PLOT_MAX_POINTS points in all its series (an SVG
+ * takes about 14 bytes a point: 1e6 points are 14 MB, about 2 s), and for
+ * plot dual at most PLOT_MAX_EVALS evaluations of the dual (401 points
+ * times the sum of the depths; about 3e-8 s each). */
+#define PLOT_MAX_POINTS 1000000.0
+#define PLOT_MAX_EVALS 1e9
+
+static int plot_size_check(const plot_opts *o)
+{
+    double points = 0, evals = 0;
+    const char *hint = NULL;
+    char h[96];
+    if (o->kind == K_DUAL) {
+        list L = {0};
+        if (depth_list(&L, o->depth_s, o->nacts > 1 ? 1 : 3, 1000))
+            return EXIT_USAGE;
+        double sum = 0;
+        for (int m = 0; m < L.n; m++)
+            sum += L.v[m];
+        points = 401.0 * (1.0 + (double)o->nacts * L.n);
+        evals = 401.0 * (double)o->nacts * sum;
+        free(L.v);
+        hint = "fewer activations or depths";
+    } else if (o->kind == K_ITERATE || o->kind == K_MASS || o->kind == K_LAMBDA) {
+        /* series over the layers 0..depth: per activation, one for each
+           value of the list (--rho; --k; --delta, with the bound and the
+           measured values, both kernels with --ntk) */
+        long def[3] = {20, 20, 60}, max[3] = {10000, 2000, 10000};
+        int w = o->kind - K_ITERATE;
+        long depth = def[w];
+        if (o->depth_s && cli_parse_long(o->depth_s, 1, max[w], &depth, "--depth"))
+            return EXIT_USAGE;
+        const char *ls[3] = {o->rho_s, o->k_s, o->delta_s};
+        const char *names[3] = {"--rho", "--k", "--delta"};
+        double nv = w == 0 ? 5 : w == 1 ? 3 : 1;
+        if (ls[w]) {
+            nv = 1;
+            for (const char *c = ls[w]; *c; c++)
+                nv += *c == ',';
+        }
+        if (w == 2)
+            nv *= 2 * (1 + o->ntk);
+        points = (double)o->nacts * nv * (double)(depth + 1);
+        snprintf(h, sizeof h, "fewer activations or %s values, or a smaller --depth", names[w]);
+        hint = h;
+    } else {
+        return 0;
+    }
+    if (points > PLOT_MAX_POINTS)
+        return cli_usage_error("plot %s: %.3g points in the figure, above the cap of %.0f; use %s",
+                               kind_names[o->kind], points, PLOT_MAX_POINTS, hint);
+    if (evals > PLOT_MAX_EVALS)
+        return cli_usage_error("plot %s: %.3g evaluations of the dual, above the cap of %.0e; use %s",
+                               kind_names[o->kind], evals, PLOT_MAX_EVALS, hint);
+    return 0;
+}
+
 static int plot_dual(da_plot *p, const plot_opts *o, dual_item *it)
 {
     list L = {0};
@@ -962,6 +1020,8 @@ int cmd_plot(int argc, char **argv, FILE *out)
             o.format = DA_PLOT_SVG;
     }
 
+    if ((rc = plot_size_check(&o)))
+        goto done;
     it = calloc((size_t)o.nacts, sizeof *it);
     if (!it) {
         rc = cli_usage_error("out of memory");

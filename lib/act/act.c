@@ -159,6 +159,14 @@ int da_act_diff_text(char **out, const da_act *a, int order, int latex)
     *out = NULL;
     if (order < 0 || order > 16)
         return da_fail(DA_EINVAL, "derivative order %d out of range [0, 16]", order);
+    /* Each derivative is a tree that shares its subtrees (d(uv) = u'v +
+     * uv' uses u and v twice), so the printed text can grow about
+     * fivefold per order (tanh: 24 kB at order 8, 3 MB at 11, 17 MB at
+     * 12) while the trees stay small.  The text is refused past the size
+     * of a formula dualact accepts back (DIFF_MAX_NODES nodes), checked
+     * after every order: each step works on a tree within that size, so
+     * time and memory stay bounded (a fraction of a second). */
+    enum { DIFF_MAX_NODES = 200000 };
     da_expr *e = da_expr_ref(a->expr);
     for (int i = 0; i < order; i++) {
         da_expr *d = da_expr_diff(e);
@@ -166,6 +174,12 @@ int da_act_diff_text(char **out, const da_act *a, int order, int latex)
         if (!d)
             return da_fail(DA_ENOMEM, "out of memory");
         e = d;
+        if (da_expr_tree_size(e, DIFF_MAX_NODES) > DIFF_MAX_NODES) {
+            da_expr_unref(e);
+            return da_fail(DA_EINVAL, "the derivative of order %d has more than %d nodes written "
+                           "out (the size limit of a formula; its text would run to megabytes): "
+                           "ask for order %d or lower", i + 1, (int)DIFF_MAX_NODES, i);
+        }
     }
     *out = latex ? da_expr_latex(e) : da_expr_str(e);
     da_expr_unref(e);

@@ -67,7 +67,7 @@ struct da_expr {
     da_expr *a[3];
     char *num;           /* DA_E_NUM: decimal text, e.g. "0.01", "2", "1e-3" */
     double val;          /* DA_E_NUM: its double value */
-    unsigned refs;
+    unsigned refs;       /* atomic (da_expr_ref, da_expr_unref): trees are shared across threads */
     /* DA_E_DIV only, set by da_expr_removable(): the quotient a0/a1 has a
      * removable singularity at the double rem_at, where a0 and a1 both
      * vanish to order rem_k or more, a1 exactly to order rem_k; rem is
@@ -94,6 +94,10 @@ da_expr *da_expr_subst(const da_expr *e, const da_expr *s);
 /* abs, sign, step, relu, max, min, clip, floor, ceil: functions whose
  * branch depends on their argument. */
 int da_fn_is_switch(da_fn f);
+/* The size of e as a tree, what printing writes out (a subtree shared k
+ * times counts k times), or cap + 1 when above cap; at most cap + 1
+ * steps. */
+size_t da_expr_tree_size(const da_expr *e, size_t cap);
 /* Does e depend on x? */
 int da_expr_has_x(const da_expr *e);
 /* Structural equality. */

@@ -166,10 +166,16 @@ da_expr *da_expr_node(da_op op, da_fn fn, int nargs,
     return e;
 }
 
+/* The counts are atomic: an activation's tree is shared by every thread
+ * that reads the activation (a derivative, a substitution or a Hermite
+ * computation takes references to its subtrees), so two threads may
+ * count the same node at once.  A new reference needs no ordering; the
+ * last release must see every write the other owners made before theirs
+ * (acquire-release), since it frees the node. */
 da_expr *da_expr_ref(da_expr *e)
 {
     if (e)
-        e->refs++;
+        __atomic_fetch_add(&e->refs, 1u, __ATOMIC_RELAXED);
     return e;
 }
 
@@ -179,10 +185,8 @@ void da_expr_unref(da_expr *e)
      * depth of the non-last children (long left- or right-leaning chains
      * of one kind are then cheap). */
     while (e) {
-        if (e->refs > 1) {
-            e->refs--;
+        if (__atomic_fetch_sub(&e->refs, 1u, __ATOMIC_ACQ_REL) > 1)
             return;
-        }
         da_expr *next = NULL;
         for (int i = 0; i < e->nargs; i++) {
             if (i == e->nargs - 1)
@@ -196,6 +200,25 @@ void da_expr_unref(da_expr *e)
         free(e);
         e = next;
     }
+}
+
+/* the nodes of e counted as a tree (shared subtrees once per use), up to
+ * cap + 1: the walk stops there, so it costs at most cap + 1 visits */
+static size_t tree_size(const da_expr *e, size_t cap, size_t n)
+{
+    while (e && n <= cap) {
+        n++;
+        for (int i = 0; i + 1 < e->nargs && n <= cap; i++)
+            n = tree_size(e->a[i], cap, n);
+        e = e->nargs ? e->a[e->nargs - 1] : NULL;
+    }
+    return n;
+}
+
+size_t da_expr_tree_size(const da_expr *e, size_t cap)
+{
+    size_t n = tree_size(e, cap, 0);
+    return n > cap ? cap + 1 : n;
 }
 
 int da_fn_is_switch(da_fn f)

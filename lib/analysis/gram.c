@@ -11,6 +11,7 @@
 #include "analysis/analysis.h"
 #include "dual/dual.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_eigen.h>
@@ -34,6 +35,14 @@ void da_gram_opts_init(da_gram_opts *o)
 
 int da_effrank(double *rk, double *Rk, const double *lambda, size_t n, size_t k)
 {
+    if (n > SIZE_MAX / sizeof *lambda) {
+        if (rk)
+            *rk = NAN;
+        if (Rk)
+            *Rk = NAN;
+        return da_fail(DA_EINVAL, "effective rank: %zu eigenvalues are more doubles than memory "
+                       "can address", n);
+    }
     if (k >= n) {
         if (rk)
             *rk = NAN;
@@ -56,6 +65,15 @@ int da_effrank(double *rk, double *Rk, const double *lambda, size_t n, size_t k)
 int da_effrank_partial(double *rk, double *Rk, double trace, double frob2,
                        const double *top, size_t k)
 {
+    /* top holds k + 1 doubles */
+    if (k >= SIZE_MAX / sizeof *top) {
+        if (rk)
+            *rk = NAN;
+        if (Rk)
+            *Rk = NAN;
+        return da_fail(DA_EINVAL, "effective rank: k = %zu: k + 1 eigenvalues are more doubles "
+                       "than memory can address", k);
+    }
     long double s = trace, s2 = frob2;
     for (size_t i = 0; i < k; i++) {
         s -= top[i];
@@ -214,6 +232,10 @@ static int lanczos(lanczos_out *lo, const double *a, size_t n, long kneed, doubl
     long next_check = mmax < 20 ? mmax : 20;
     lo->converged = 0;
     for (long j = 0; j < mmax; j++) {
+        if (da_poll_check()) {
+            st = da_fail(DA_EINTR, "gram: interrupted in the Lanczos iteration");
+            goto out;
+        }
         double *v = V + (size_t)j * n, *w = V + (size_t)(j + 1) * n;
         matvec(w, a, v, n);
         alpha[j] = dotv(v, w, n);
@@ -403,11 +425,20 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
     for (long l = 0; l <= o.depth; l++) {
         if (o.progress)
             o.progress(o.progress_ctx, l, o.depth);
+        /* the caller's poll function (da_poll_set), at every layer and row */
+        if (da_poll_check()) {
+            st = da_fail(DA_EINTR, "gram: interrupted at layer %ld", l);
+            goto out;
+        }
         if (l > 0) {
             double maxe0 = 0, maxe1 = 0;
             double th1 = theta1 * beta + 1;
             double q = theta1 / th1, w = 1 / th1;
             for (size_t i = 0; i < n; i++) {
+                if (da_poll_check()) {
+                    st = da_fail(DA_EINTR, "gram: interrupted at layer %ld", l);
+                    goto out;
+                }
                 double *kr = K + i * n, *tr = T ? T + i * n : NULL;
                 for (size_t j = i + 1; j < n; j++) {
                     double r = kr[j], e0;

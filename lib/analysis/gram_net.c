@@ -31,6 +31,7 @@
 #include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,7 @@ typedef struct {
     long L;
     int (*poll)(void *ctx, double fraction);
     void *poll_ctx;
+    da_prog prog;            /* progress of the layers (da_progress_set) */
 } gn_cb;
 
 static int poll_cb(void *ctx, double fraction)
@@ -228,6 +230,7 @@ static int layer_cb(void *ctx, long l, const double *K, const float *eK, const d
     gn_cb *c = ctx;
     size_t n = c->n;
     da_gram_net_layer *g = &c->rows[l];
+    da_prog_tick(&c->prog, "Gram matrices: layers", l);
     memset(g, 0, sizeof *g);
     g->layer = l;
     /* the largest entry error relative to sqrt(K_ii K_jj) */
@@ -285,6 +288,18 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
     long L = net0->depth;
     if (L < 0 || n == 0)
         return da_fail(DA_EINVAL, "depth must be >= 0 and the data non-empty");
+    /* the caps of the kernel-matrix engine and of da_gram_analyze: n^2
+       and (L + 1) n^2 below then stay far from overflow */
+    if (L > 100000)
+        return da_fail(DA_EINVAL, "depth %ld out of range [0, 100000]", L);
+    if (n > 46000)
+        return da_fail(DA_EINVAL, "%zu points need %.1f GB per matrix (at most 46000 points)", n,
+                       (double)n * (double)n * 8 / 1e9);
+    if (d == 0 || d > SIZE_MAX / sizeof(double) / n)
+        return da_fail(DA_EINVAL, "%zu points of dimension %zu: not a data set", n, d);
+    if (n <= o->prove_max && (size_t)(L + 1) > SIZE_MAX / sizeof(double) / (n * n))
+        return da_fail(DA_EINVAL, "the proof's %ld layers of %zu x %zu matrices: more than memory "
+                       "can address", L + 1, n, n);
     da_netk_opts ko;
     da_netk_opts_init(&ko);
     ko.digits = o->digits;
@@ -299,7 +314,7 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
     int prove_on = n <= o->prove_max;
     int balls_rigorous = 0;       /* the ball entries' kernel evaluations were all proved */
     char balls_why[160] = "";
-    size_t nb = prove_on ? (size_t)(L + 1) * n * n : 1;
+    size_t nb = prove_on ? (size_t)(L + 1) * n * n : 1;   /* checked above */
     double *km = malloc(nb * sizeof *km), *kr = malloc(nb * sizeof *kr);
     double *tm = malloc(nb * sizeof *tm), *tr = malloc(nb * sizeof *tr);
     if (!K || !T || !a || !km || !kr || !tm || !tr) {
@@ -316,8 +331,13 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
             st = da_fail(DA_ENOMEM, "out of memory");
             goto out;
         }
+        /* progress: the pairs of points, each through every layer */
+        da_prog prog;
+        da_prog_start(&prog);
+        long pairs = 0;
         for (size_t i = 0; i < n && !st; i++)
             for (size_t j = i; j < n; j++) {
+                da_prog_tick(&prog, "Gram proof: point pairs", pairs++);
                 double s11 = 0, s22 = 0, s12 = 0, b11 = 0, b22 = 0, b12 = 0;
                 for (size_t t = 0; t < d; t++) {
                     double x = data->x[i * d + t], y = data->x[j * d + t];
@@ -359,6 +379,7 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
                     da_netk_layer_clear(&lr[l]);
                 }
             }
+        da_prog_end(&prog, "Gram proof: point pairs");
         free(lr);
         da_ball_clear(q1); da_ball_clear(q2); da_ball_clear(c);
         if (st)
@@ -369,7 +390,8 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
     /* the estimates: one run of the matrix engine, each layer's spectrum
        taken as it passes (layer_cb) */
     gn_cb cb = {rows, a, n, prove_on, o->prove_max, km, kr, tm, tr, balls_rigorous, balls_why, L,
-                NULL, NULL};
+                NULL, NULL, {0, 0, 0}};
+    da_prog_start(&cb.prog);
     da_netk_mopts mo;
     da_netk_mopts_init(&mo);
     mo.layer = layer_cb;
@@ -385,6 +407,7 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
     net.depth = L;
     da_netk_minfo info;
     st = da_netk_matrix(K, NULL, T, NULL, &info, k, &net, data->x, n, NULL, n, d, &mo);
+    da_prog_end(&cb.prog, "Gram matrices: layers");
 out:
     free(K); free(T); free(a); free(km); free(kr); free(tm); free(tr);
     da_netk_free(k);

@@ -76,7 +76,13 @@ void da_prog_end(da_prog *p, const char *what);
 /* When the hook first hears of a computation (default 1 s) and how often
    after that (0.5 s), for the calling thread; the tests set 0, 0. */
 void da_progress_timing(double first, double interval);
-/* Seconds left before the calling thread's time limit (INFINITY: none). */
+/* The calling thread's poll function (da_poll_set), called at most every
+   50 ms of wall time: 1 once it has asked to stop (and from then on until
+   da_poll_set is called again), else 0.  Long loops call it where they
+   check their budget. */
+int da_poll_check(void);
+/* Seconds left before the calling thread's time limit (INFINITY: none;
+   0 once the poll function asked to stop). */
 double da_time_left(void);
 /* The clock of the work budgets: CPU seconds of the calling thread, so
    that a budget measures work, not the machine's load (progress reports

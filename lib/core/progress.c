@@ -7,7 +7,10 @@
  *
  * Also per thread: a time limit for all the proved computations that
  * follow (da_set_time_limit); the engines take the smaller of their own
- * budget and what is left (da_time_left). */
+ * budget and what is left (da_time_left).  And a poll function
+ * (da_poll_set), called from da_prog_tick, da_time_left and the engines'
+ * budget checks at most every POLL_EVERY seconds: once it asks to stop,
+ * the time left is 0 and the engines stop as at their budget. */
 #define _POSIX_C_SOURCE 200809L
 #include "core/core.h"
 
@@ -18,6 +21,13 @@ static _Thread_local double deadline;   /* da_work_clock seconds; 0: none */
 static _Thread_local da_progress_fn hook;
 static _Thread_local double first_after = 1.0, every = 0.5;   /* seconds */
 static _Thread_local void *hook_ctx;
+/* the poll function (da_poll_set): when it was last called, and whether it
+   asked to stop */
+static _Thread_local da_poll_fn poll_fn;
+static _Thread_local void *poll_ctx;
+static _Thread_local double poll_last;
+static _Thread_local int poll_stop;
+#define POLL_EVERY 0.05   /* seconds of wall time */
 
 void da_progress_set(da_progress_fn fn, void *ctx)
 {
@@ -46,6 +56,27 @@ double da_work_clock(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+void da_poll_set(da_poll_fn fn, void *ctx)
+{
+    poll_fn = fn;
+    poll_ctx = ctx;
+    poll_last = 0;
+    poll_stop = 0;
+}
+
+int da_poll_check(void)
+{
+    if (poll_stop || !poll_fn)
+        return poll_stop;
+    double t = now();
+    if (t - poll_last < POLL_EVERY)
+        return 0;
+    poll_last = t;
+    if (poll_fn(poll_ctx))
+        poll_stop = 1;
+    return poll_stop;
+}
+
 void da_prog_start(da_prog *p)
 {
     p->t0 = p->last = now();
@@ -54,6 +85,7 @@ void da_prog_start(da_prog *p)
 
 void da_prog_tick(da_prog *p, const char *what, long count)
 {
+    da_poll_check();
     if (!hook)
         return;
     double t = now();
@@ -78,6 +110,8 @@ void da_set_time_limit(double seconds)
 
 double da_time_left(void)
 {
+    if (da_poll_check())
+        return 0;
     if (deadline == 0)
         return INFINITY;
     double left = deadline - da_work_clock();

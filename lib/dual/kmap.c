@@ -9,6 +9,7 @@
 #include "core/core.h"
 #include "dual/dual.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,10 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
         return da_fail(DA_EINVAL, "depth %ld out of range [0, 1000000]", depth);
     if (n == 0)
         return da_fail(DA_EINVAL, "no starting point");
+    /* (depth + 1) n balls, each array allocated at once */
+    if (n > SIZE_MAX / sizeof(da_ball_struct) / (size_t)(depth + 1))
+        return da_fail(DA_EINVAL, "%zu starting points over %ld layers: more balls than memory "
+                       "can address", n, depth);
     mpfr_prec_t p = d->prec;
     size_t m = (size_t)(depth + 1) * n;
     da_kmap *k = da_calloc(1, sizeof *k);
@@ -600,8 +605,9 @@ static double kd_eval(const da_dual *d, double rho, int k)
 
 int da_kmap_iterate_d(double *rho, double *ntk, const da_dual *d, double rho0, long depth)
 {
-    if (depth < 0)
-        return da_fail(DA_EINVAL, "depth must be >= 0");
+    /* the cap of da_kmap_iterate (the caller's arrays hold depth + 1) */
+    if (depth < 0 || depth > 1000000)
+        return da_fail(DA_EINVAL, "depth %ld out of range [0, 1000000]", depth);
     double r = rho0, th = rho0, th1 = 1, r1 = 1;
     for (long l = 0; l <= depth; l++) {
         if (rho)

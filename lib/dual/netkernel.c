@@ -55,11 +55,30 @@
 #include "dual/dual.h"
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dual/netk_impl.h"
+
+/* Threads.  A kernel's closed form and constants are fixed by da_netk_new;
+ * what the series path changes afterwards (the coefficient cache and its
+ * clock, lastN, the offset bounds, rigorous and reason) changes under the
+ * kernel's own mutex, held for the whole of one series evaluation (the
+ * cache entries it reads may be evicted by another thread's lookup
+ * otherwise).  The mutex lives next to the struct in one allocation, so
+ * struct da_netk itself (netk_impl.h, shared with the matrix engine, which
+ * only reads the constants) does not change. */
+typedef struct {
+    struct da_netk k;      /* first: a da_netk * is a netk_box * */
+    pthread_mutex_t lock;
+} netk_box;
+
+static pthread_mutex_t *nk_lock(const da_netk *k)
+{
+    return &((netk_box *)(void *)k)->lock;
+}
 
 void da_netk_opts_init(da_netk_opts *o)
 {
@@ -914,9 +933,14 @@ int da_netk_new(da_netk **out, const da_act *act, const da_netk_opts *opts)
     *out = NULL;
     if (o.digits < 1 || o.digits > 3000)
         return da_fail(DA_EINVAL, "digits must lie in [1, 3000]");
-    da_netk *k = da_calloc(1, sizeof *k);
-    if (!k)
+    netk_box *box = da_calloc(1, sizeof *box);
+    if (!box)
         return DA_ENOMEM;
+    if (pthread_mutex_init(&box->lock, NULL)) {
+        free(box);
+        return da_fail(DA_ENOMEM, "network kernel: no mutex");
+    }
+    da_netk *k = &box->k;
     k->act = act;
     k->rigorous = 1;
     k->digits = o.digits;
@@ -991,13 +1015,26 @@ void da_netk_free(da_netk *k)
     da_ball_clear(&k->mean);
     da_ball_clear(&k->var);
     da_netk_off_free(k->off);
-    free(k);
+    pthread_mutex_destroy(nk_lock(k));
+    free((netk_box *)(void *)k);
 }
 
 const char *da_netk_method(const da_netk *k) { return k->method; }
 int da_netk_closed(const da_netk *k) { return k->cf != NK_NONE; }
-int da_netk_rigorous(const da_netk *k) { return k->rigorous; }
-const char *da_netk_bound_reason(const da_netk *k) { return k->rigorous ? "" : k->reason; }
+
+int da_netk_rigorous(const da_netk *k)
+{
+    pthread_mutex_lock(nk_lock(k));
+    int r = k->rigorous;
+    pthread_mutex_unlock(nk_lock(k));
+    return r;
+}
+
+/* the reason is written once, when rigorous turns 0, and never again */
+const char *da_netk_bound_reason(const da_netk *k)
+{
+    return da_netk_rigorous(k) ? "" : k->reason;
+}
 
 /* ---- series data -------------------------------------------------------- */
 
@@ -1488,8 +1525,8 @@ static void clamp_unit(da_ball r)
  *     D_i >= sup ||dg_t/dt|| over Xi_i (netk_offset.c) and N_i = ||g_q~i||
  *     from the engine (E g^2, or E g'^2 / q~ for kind 1).
  * On the diagonal F = ||g_q||^2 and |F(q) - F(q~)| <= d D (2N + d D). */
-static int series_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2,
-                       const da_ball c, int diag, int m)
+static int series_eval_locked(da_ball r, da_netk *k, const da_ball q1, const da_ball q2,
+                              const da_ball c, int diag, int m)
 {
     char d1[1100], d2[1100];
     int st = q_decimal(d1, sizeof d1, q1, k->digits);
@@ -1681,6 +1718,17 @@ out:
     return est;
 }
 
+/* series_eval_locked under k's mutex (the cache, lastN, the offset
+ * bounds and rigorous change there) */
+static int series_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2,
+                       const da_ball c, int diag, int m)
+{
+    pthread_mutex_lock(nk_lock(k));
+    int st = series_eval_locked(r, k, q1, q2, c, diag, m);
+    pthread_mutex_unlock(nk_lock(k));
+    return st;
+}
+
 /* ---- public evaluation --------------------------------------------------- */
 
 static int check_inputs(const da_ball q1, const da_ball q2, const da_ball c)
@@ -1827,8 +1875,9 @@ static void b_set_double_ball(da_ball dst, const da_ball src) { da_ball_set(dst,
 int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
                     const da_ball q1, const da_ball q2, const da_ball c)
 {
-    if (n->depth < 0)
-        return da_fail(DA_EINVAL, "depth must be >= 0");
+    /* the cap of the kernel-matrix engine (rows holds depth + 1 layers) */
+    if (n->depth < 0 || n->depth > 100000)
+        return da_fail(DA_EINVAL, "depth %ld out of range [0, 100000]", n->depth);
     if (n->param == DA_NETK_PARAM_STANDARD && (n->width <= 0 || n->dim <= 0))
         return da_fail(DA_EINVAL, "the standard parameterisation needs the input dimension "
                        "and the hidden width");

@@ -193,7 +193,8 @@ typedef struct {
     int proved;           /* both matrices' bounds proved */
     char bound_reason[256];
 } da_gram_net_layer;
-/* rows has net->depth + 1 entries. */
+/* rows has net->depth + 1 entries.  DA_EINVAL for a depth above 100000,
+ * more than 46000 points, or sizes whose products overflow. */
 int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_data *data,
                     const da_netk_net *net, const da_gram_net_opts *o);
 

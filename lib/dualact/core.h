@@ -113,6 +113,17 @@ void da_progress_set(da_progress_fn fn, void *ctx);
  * proved but wider results.  CPU time, not wall time, so that a loaded
  * machine does not change the answer.  seconds <= 0 removes the limit. */
 void da_set_time_limit(double seconds);
+/* A poll function for the calling thread (fn = NULL, the default: none),
+ * to stop long computations from outside (an interrupt, a cancel
+ * button): the proved quadrature, the Hermite coefficients, the
+ * kernel-map iteration, the direct quadrature and the Gram analyses call
+ * fn(ctx) in the calling thread at most every 50 ms of wall time.  Once
+ * it returns nonzero they stop as soon as they can, as at their time
+ * limit (DA_EACCURACY with proved but wider results; da_gram_analyze
+ * returns DA_EINTR), and so does every later computation of the thread
+ * until da_poll_set is called again (which also forgets the request). */
+typedef int (*da_poll_fn)(void *ctx);
+void da_poll_set(da_poll_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

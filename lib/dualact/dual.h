@@ -104,7 +104,8 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
                     size_t n, long depth, int ntk);
 /* The same in double for one starting point (da_dual_eval_d; no error
  * figure: for plots): rho[l] = rho_l and ntk[l] = Theta_l(rho0)/Theta_l(1),
- * l = 0..depth (either may be NULL). */
+ * l = 0..depth (either may be NULL).  DA_EINVAL for depth outside
+ * [0, 1000000], before anything is written. */
 int da_kmap_iterate_d(double *rho, double *ntk, const da_dual *d, double rho0, long depth);
 void da_kmap_free(da_kmap *k);
 
@@ -234,7 +235,8 @@ typedef struct {
 } da_netk_layer;
 /* rows has depth + 1 entries, each initialised with da_netk_layer_init
  * and cleared with da_netk_layer_clear, whatever the status; their balls
- * take the kernel's working precision. */
+ * take the kernel's working precision.  DA_EINVAL for a depth outside
+ * [0, 100000] (the engine's cap), before anything is written. */
 void da_netk_layer_init(da_netk_layer *row);
 int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
                     const da_ball q1, const da_ball q2, const da_ball c);

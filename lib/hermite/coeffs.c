@@ -652,7 +652,7 @@ static int run_rig(raw_result *R, const da_act *act, long N, double log2_target,
         o.prec = prec;
         if (round > 0) {
             double used = da_work_clock() - t0;
-            if (used >= budget) {
+            if (used >= budget || da_poll_check()) {
                 st = DA_EACCURACY;
                 snprintf(res.why, sizeof res.why, "work budget reached (%.0f s)", used);
                 break;

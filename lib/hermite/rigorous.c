@@ -1275,7 +1275,7 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
         /* the clock at every interval: one interval of a deep formula
            (199 nested tanh) can take a second */
         if (!e->budget_hit && (e->intervals > o->max_intervals
-                               || now_seconds() - e->t0 > o->max_seconds))
+                               || now_seconds() - e->t0 > o->max_seconds || da_poll_check()))
             e->budget_hit = 1;
         if (o->progress && (e->intervals & 1023) == 0)
             o->progress(o->progress_ctx, e->intervals, e->nodes);

@@ -31,6 +31,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,10 @@ int da_learn_simulate(double *estimate, double *stderror, const da_act *act, con
         return da_fail(DA_EINVAL, "simulate: dimension %ld out of range [2, 100000]", o.dim);
     if (o.networks < 2 || o.inputs < 2)
         return da_fail(DA_EINVAL, "simulate: need at least 2 networks and 2 inputs");
+    /* the layer of every input at once: inputs x max(width, dim) doubles */
+    if ((unsigned long)o.inputs > SIZE_MAX / sizeof(double) / (unsigned long)(o.width > o.dim ? o.width : o.dim))
+        return da_fail(DA_EINVAL, "simulate: %ld inputs of width %ld are more doubles than memory "
+                       "can address", o.inputs, o.width > o.dim ? o.width : o.dim);
     if (o.test < 1 || o.test > 3)
         return da_fail(DA_EINVAL, "simulate: test function %d is not 1, 2 or 3", o.test);
     /* mean and standard deviation of sigma, to normalize */

@@ -292,6 +292,10 @@ int da_learn_spectrum_new(da_learn_spectrum **out, const da_act *act, long terms
         return da_fail(DA_EINVAL, "learn: digits %ld out of range [1, 10000]", digits);
     if (terms < 1 || terms > 100000)
         return da_fail(DA_EINVAL, "learn: terms %ld out of range [1, 100000]", terms);
+    /* before the coefficients: the working precision below grows with
+       log2 of (terms + 1) (depth + 1) */
+    if (depth < 0 || depth > 1000000)
+        return da_fail(DA_EINVAL, "learn: depth %ld out of range [0, 1000000]", depth);
     da_hermite_opts o;
     da_hermite_opts_init(&o);
     o.degree = terms;

@@ -9,6 +9,7 @@
 #include "core/core.h"
 #include "quad/quad.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,10 @@ int da_gh_roots_d(double *x, long n)
 {
     if (n < 1)
         return da_fail(DA_EINVAL, "Gauss-Hermite rule needs n >= 1");
+    /* x (the caller's) and e hold n doubles */
+    if ((unsigned long)n > SIZE_MAX / sizeof(double))
+        return da_fail(DA_EINVAL, "Gauss-Hermite rule: %ld nodes are more doubles than memory "
+                       "can address", n);
     double *e = da_malloc((size_t)n * sizeof *e);
     if (!e)
         return DA_ENOMEM;

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _dualact
 from ._ball import Ball, AccuracyError, bound_kind
+from ._check import integer, interruptible, MAX_DEGREE, MAX_DEPTH, MAX_DIGITS
 
 __all__ = ["Activation", "Coefficients", "DualArrays", "as_activation"]
 
@@ -126,13 +127,17 @@ class Activation(_dualact.Activation):
         returning (a, err) numpy arrays.  Raises AccuracyError (with the
         Coefficients reached in .result) when the caps stop the engine
         short of the target."""
+        degree = integer("degree", degree, 0, MAX_DEGREE)
         if digits is None:
-            st, msg, a, err = self._coeffs_d(int(degree), bool(raw))
+            st, msg, a, err = interruptible(self._coeffs_d, degree, bool(raw))
             if st == _dualact.EACCURACY:
                 raise AccuracyError(msg, result=(a, err))
             return a, err
-        st, msg, d = self._coeffs(int(degree), int(digits), bool(raw), int(max_prec), int(max_nodes),
-                                  not beta)
+        digits = integer("digits", digits, 1, MAX_DIGITS)
+        max_prec = integer("max_prec", max_prec, 0, None)
+        max_nodes = integer("max_nodes", max_nodes, 0, None)
+        st, msg, d = interruptible(self._coeffs, degree, digits, bool(raw), max_prec, max_nodes,
+                                   not beta)
         kind = bound_kind(d["rigorous"])
         c = Coefficients(Ball._from_raw(t, kind) for t in d["a"])
         c.bound_reason = d["bound_reason"] or None
@@ -161,25 +166,29 @@ class Activation(_dualact.Activation):
         digits=D: balls to 10^-D.  rho a number, decimal string or Ball
         (one Ball back) or a sequence of them (a list back).  Raises
         AccuracyError (the Balls in .result) when 10^-D was not reached."""
+        depth = integer("depth", depth, 0, MAX_DEPTH)
+        derivative = integer("derivative", derivative, 0, 2)
+        degree = integer("degree", degree, 0, MAX_DEGREE)
         if digits is None:
             if method != "auto" or degree:
                 raise ValueError("method and degree apply to the ball path (digits=...)")
             rho = _clamp_corr(rho)
-            v, e, m = self._dual_d(rho, int(depth), bool(ntk), int(derivative), bool(raw))
+            v, e, m = self._dual_d_chunked(rho, depth, bool(ntk), derivative, bool(raw))
             # the double path's bounds assume libm's functions accurate to
             # a few ulps (docs/dual.md): an estimate
             kind = "estimate"
             if np.ndim(v) == 0 and np.ndim(rho) == 0:
                 v, e = float(v), float(e)
             return DualArrays(v, e, m, kind)
+        digits = integer("digits", digits, 1, MAX_DIGITS)
         if method not in _METHODS:
             raise ValueError("method must be one of auto, series, closed")
         single = isinstance(rho, (str, Ball, numbers.Number, mpmath.mpf)) or (
             isinstance(rho, np.ndarray) and rho.ndim == 0)
         rhos = [rho] if single else list(np.asarray(rho).tolist() if isinstance(rho, np.ndarray) else rho)
-        st, msg, vals, m, infs, rig = self._dual([_rho_arg(r) for r in rhos], int(depth), bool(ntk),
-                                                 int(derivative), int(digits), bool(raw),
-                                                 _METHODS[method], int(degree))
+        st, msg, vals, m, infs, rig = interruptible(self._dual, [_rho_arg(r) for r in rhos], depth,
+                                                    bool(ntk), derivative, digits, bool(raw),
+                                                    _METHODS[method], degree)
         kind = bound_kind(rig)
         out = [Ball._from_raw(t, kind) for t in vals]
         res = out[0] if single else out
@@ -188,6 +197,26 @@ class Activation(_dualact.Activation):
             raise AccuracyError("%s: requested %d digits, reached %.1f" % (self.spec, digits, reached),
                                 result=res, digits_reached=reached)
         return res
+
+    # the double path in chunks of about 2^16 evaluations: Python's own
+    # signal check runs between them, so Ctrl-C stops a call on 10^7
+    # points within a few milliseconds
+    _CHUNK = 1 << 16
+
+    def _dual_d_chunked(self, rho, depth, ntk, derivative, raw):
+        r = np.asarray(rho, dtype=float) if not isinstance(rho, np.ndarray) else rho
+        step = max(1, self._CHUNK // max(1, depth))
+        if r.ndim == 0 or r.size <= step:
+            return self._dual_d(rho, depth, ntk, derivative, raw)
+        flat = np.ascontiguousarray(r, dtype=float).ravel()
+        v = np.empty(flat.shape)
+        e = np.empty(flat.shape)
+        m = None
+        for i in range(0, flat.size, step):
+            vi, ei, m = self._dual_d(flat[i:i + step], depth, ntk, derivative, raw)
+            v[i:i + step] = vi
+            e[i:i + step] = ei
+        return v.reshape(r.shape), e.reshape(r.shape), m
 
     def closed_form(self):
         """The name of the closed form the library knows for the dual
@@ -217,7 +246,8 @@ class Activation(_dualact.Activation):
     def meanfield_kernel(self, q1, q2, c, derivative=0, normalized=False):
         """E[s(u) s(v)] (derivative=0) or E[s'(u) s'(v)] (1) with Var u = q1,
         Var v = q2, Cov(u, v) = c: (value, error estimate)."""
-        return self._meanfield_kernel(bool(normalized), float(q1), float(q2), float(c), int(derivative))
+        return self._meanfield_kernel(bool(normalized), float(q1), float(q2), float(c),
+                                      integer("derivative", derivative, 0, 1))
 
     def critical_sw2(self, sb2=0.0, normalized=False):
         """The sw2 where chi_1 = 1 for this sb2: (sw2, error estimate)."""
@@ -227,11 +257,11 @@ class Activation(_dualact.Activation):
     def diff(self, order=1, latex=False):
         """The order-th derivative (0 <= order <= 16), simplified, as a
         formula in x (or as LaTeX)."""
-        return self._diff_text(int(order), bool(latex))
+        return self._diff_text(integer("order", order, 0, 16), bool(latex))
 
     def latex(self, order=0):
         """The activation (or its order-th derivative) as LaTeX."""
-        return self._diff_text(int(order), True)
+        return self._diff_text(integer("order", order, 0, 16), True)
 
     def derivative(self):
         """sigma' as an Activation of its own."""

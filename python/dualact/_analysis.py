@@ -10,6 +10,7 @@ import numpy as np
 from . import _dualact
 from ._ball import Ball, AccuracyError, bound_kind
 from ._activation import as_activation, _dec
+from ._check import integer, real, interruptible, MAX_DEPTH, MAX_DIGITS
 
 __all__ = ["depth", "gram", "learn", "table", "kernel_fn", "TABLE_ACTIVATIONS"]
 
@@ -38,10 +39,11 @@ def depth(act, delta, eps, n, kernel="nngp", digits=20, max_digits=320, max_dept
     kernels = {"nngp": [0], "ntk": [1], "both": [0, 1]}.get(kernel)
     if kernels is None:
         raise ValueError("kernel must be 'nngp', 'ntk' or 'both'")
-    combos = [(_dec(d), _dec(e), int(k)) for d, e, k in
+    combos = [(_dec(d), _dec(e), integer("n", k)) for d, e, k in
               itertools.product(_listify(delta), _listify(eps), _listify(n))]
-    mu, rows = a._depth(combos, kernels, digits=int(digits), max_digits=int(max_digits),
-                        max_depth=int(max_depth))
+    mu, rows = interruptible(a._depth, combos, kernels, digits=integer("digits", digits),
+                             max_digits=integer("max_digits", max_digits),
+                             max_depth=integer("max_depth", max_depth))
     kind = bound_kind(all(r.get("rigorous", False) for r in rows))
     out = []
     undecided = False
@@ -84,9 +86,12 @@ def gram(act, X, depth, ntk=False, rank_k=0, spectrum=None, tol=1e-9):
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
         raise ValueError("gram: X must be a 2-d array (n points x d)")
+    depth = integer("depth", depth, 0, MAX_DEPTH)
+    rank_k = integer("rank_k", rank_k, 0, 100000)
+    tol = real("tol", tol, 1e-15, 0.1)
     sp = 0 if spectrum is None else (1 if spectrum else 2)
-    return _dualact._gram(a, X, int(depth), ntk=bool(ntk), rank_k=int(rank_k), spectrum=sp,
-                          tol=float(tol))
+    return interruptible(_dualact._gram, a, X, depth, ntk=bool(ntk), rank_k=rank_k, spectrum=sp,
+                         tol=tol)
 
 
 def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=30):
@@ -102,8 +107,9 @@ def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=3
     a = as_activation(act)
     if terms is None:
         terms = max(degree, 200) if dim else max(degree, 1)
-    st, msg, d = a._learn(int(terms), int(depth), int(digits), int(degree), dim=int(dim or 0),
-                          threshold=float(threshold))
+    st, msg, d = interruptible(a._learn, integer("terms", terms), integer("depth", depth),
+                               integer("digits", digits), integer("degree", degree),
+                               dim=integer("dim", dim or 0), threshold=float(threshold))
     kind = bound_kind(d.get("rigorous", 0))
     rows = []
     for r in d["layers"]:

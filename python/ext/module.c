@@ -213,12 +213,71 @@ static PyObject *mod_free_cache(PyObject *self, PyObject *noargs)
     Py_RETURN_NONE;
 }
 
+/* Ctrl-C inside long library calls (da_poll_set, per thread): between
+ * _poll_begin() and _poll_end() the library calls poll() every 50 ms or
+ * so; it takes the GIL for a moment and runs Python's signal handlers
+ * (PyErr_CheckSignals, which does anything only in the main thread).  An
+ * exception they raise (KeyboardInterrupt) stops the computation and is
+ * kept until _poll_end(), which raises it, whatever the call returned. */
+typedef struct {
+    int stopped;
+    PyObject *type, *value, *tb;
+} poll_state;
+static _Thread_local poll_state pstate;
+
+static int poll(void *ctx)
+{
+    (void)ctx;
+    PyGILState_STATE g = PyGILState_Ensure();
+    int stop = 0;
+    if (!pstate.stopped && PyErr_CheckSignals() < 0) {
+        PyErr_Fetch(&pstate.type, &pstate.value, &pstate.tb);
+        pstate.stopped = stop = 1;
+    }
+    PyGILState_Release(g);
+    return stop;
+}
+
+static void poll_forget(void)
+{
+    Py_CLEAR(pstate.type);
+    Py_CLEAR(pstate.value);
+    Py_CLEAR(pstate.tb);
+    pstate.stopped = 0;
+}
+
+static PyObject *mod_poll_begin(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    poll_forget();
+    da_poll_set(poll, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *mod_poll_end(PyObject *self, PyObject *noargs)
+{
+    (void)self;
+    (void)noargs;
+    da_poll_set(NULL, NULL);
+    if (pstate.stopped) {
+        PyObject *t = pstate.type, *v = pstate.value, *tb = pstate.tb;
+        pstate.type = pstate.value = pstate.tb = NULL;
+        pstate.stopped = 0;
+        PyErr_Restore(t, v, tb);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"version", mod_version, METH_NOARGS, "The library's version string."},
     {"catalog", mod_catalog, METH_NOARGS, "The catalogue: a list of (name, params, description)."},
     {"free_cache", mod_free_cache, METH_NOARGS,
      "Release the library's caches (quadrature rules, constants)."},
     {"_gram", (PyCFunction)(void (*)(void))daext_gram, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"_poll_begin", mod_poll_begin, METH_NOARGS, NULL},
+    {"_poll_end", mod_poll_end, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL}
 };
 

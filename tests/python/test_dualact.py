@@ -876,6 +876,95 @@ def kernel_fn_interrupted_by_sigint():
     assert "interrupted" in out and "finished" not in out, out
 
 
+def _interrupted_inside(call, setup="", guard=300):
+    """Run `r = <call>` in a child, SIGINT it once the call has begun, and
+    check that KeyboardInterrupt stopped the call: the child reports the
+    CPU time the call used, which must stay far below what the whole call
+    takes (9 s to 50 s of CPU here; issue 22: Ctrl-C was ignored for 30 s
+    or more and acted only once the call had finished).  CPU time, so that
+    a loaded machine cannot fail it; the wait is a hang guard."""
+    import signal
+    import time
+    code = ("import sys, time, numpy as np, dualact\n" + setup +
+            "sys.stdout.write('started\\n'); sys.stdout.flush()\n"
+            "t0 = time.process_time()\n"
+            "try:\n"
+            "    r = " + call + "\n"
+            "    print('finished')\n"
+            "except KeyboardInterrupt:\n"
+            "    print('interrupted %.3f' % (time.process_time() - t0))\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                         env=dict(os.environ))
+    line = p.stdout.readline()
+    assert line.strip() == "started", line
+    time.sleep(0.5)          # into the library call
+    p.send_signal(signal.SIGINT)
+    try:
+        out, _ = p.communicate(timeout=guard)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise AssertionError("the call went on after SIGINT")
+    words = out.split()
+    assert words[:1] == ["interrupted"], out
+    assert float(words[1]) < 5.0, "the call used %s s of CPU before it stopped" % words[1]
+
+
+@test
+def coeffs_interrupted_by_sigint():
+    _interrupted_inside("dualact.Activation('gelu').coeffs(degree=4000, digits=100)")
+
+
+@test
+def dual_on_many_points_interrupted_by_sigint():
+    _interrupted_inside("dualact.Activation('tanh').dual(x, depth=10)",
+                        setup="x = np.linspace(-1, 1, 10 ** 7)\n")
+
+
+@test
+def gram_interrupted_by_sigint():
+    _interrupted_inside("dualact.gram('tanh', X, 10)",
+                        setup="X = np.random.default_rng(0).normal(size=(3000, 5))\n")
+
+
+@test
+def validation_as_the_cli():
+    # issue 22: the CLI's rules and messages (tools/common.c), the keyword
+    # in place of the flag
+    act = dualact.Activation("tanh")
+    X = np.eye(3)
+    cases = [
+        (lambda: act.dual(0.5, depth=2.5), "depth: '2.5' is not an integer"),
+        (lambda: act.dual(0.5, depth=100001), "depth: 100001 is out of range [0, 100000]"),
+        (lambda: act.dual(0.5, depth=2, digits=10 ** 4), "digits: 10000 is out of range [1, 1000]"),
+        (lambda: act.dual(0.5, derivative=3), "derivative: 3 is out of range [0, 2]"),
+        (lambda: act.dual(0.5, depth=True), "depth: 'True' is not an integer"),
+        (lambda: dualact.gram(act, X, 2, tol=float("nan")), "tol: 'nan' is not a number"),
+        (lambda: dualact.gram(act, X, 2, tol=-1), "tol: -1 is out of range [1e-15, 0.1]"),
+        (lambda: dualact.gram(act, X, 2.5), "depth: '2.5' is not an integer"),
+        (lambda: act.coeffs(max_prec=-1, max_nodes=-1), "max_prec: -1 is out of range"),
+        (lambda: act.coeffs(max_nodes=-1), "max_nodes: -1 is out of range"),
+        (lambda: act.coeffs(degree=20001), "degree: 20001 is out of range [0, 20000]"),
+        (lambda: act.coeffs(degree=3.5, digits=None), "degree: '3.5' is not an integer"),
+        (lambda: act.diff(2.5), "order: '2.5' is not an integer"),
+        (lambda: act.diff(17), "order: 17 is out of range [0, 16]"),
+        (lambda: act.meanfield_kernel(1, 1, 0.5, derivative=1.5), "derivative: '1.5' is not an integer"),
+    ]
+    for f, msg in cases:
+        try:
+            f()
+        except ValueError as e:
+            assert str(e).startswith(msg), (str(e), msg)
+        else:
+            raise AssertionError("accepted: " + msg)
+    # integral values of other types are integers
+    assert act.dual(0.5, depth=np.int64(2))[0] == act.dual(0.5, depth=2.0)[0] == act.dual(0.5, depth=2)[0]
+    # the CLI says the same
+    st, out, err = cli("dual", "tanh", "--rho", "0.5", "--depth", "2.5")
+    assert st == 2 and "--depth: '2.5' is not an integer" in err, err
+    st, out, err = cli("gram", "tanh", "--sphere", "3,2", "--depth", "2", "--tol", "-1")
+    assert st == 2 and "--tol: -1 is out of range [1e-15, 0.1]" in err, err
+
+
 @test
 def docs_python_kernel_fn_example():
     # the kernel_fn example of docs/python.md runs as shown
