@@ -159,6 +159,19 @@ void cli_progress_install(void);
 const char *cli_bound_kind(int rigorous);
 /* the text line "bound       rigorous (...)" or "bound       estimate (reason)" */
 void cli_print_bound(FILE *f, int rigorous, const char *reason);
+/* A ball whose midpoint is NaN or infinite, or whose radius is infinite,
+ * encloses nothing: it is never labelled rigorous (nor estimate).  1 when
+ * b is finite (midpoint and radius). */
+int cli_ball_finite(const da_ball_struct *b);
+/* the label of one printed value: cli_bound_kind(rigorous) for a finite
+ * ball, "none" (nothing is proved or estimated) for one that is not */
+const char *cli_ball_kind(int rigorous, const da_ball_struct *b);
+/* as cli_print_bound, for a result of which some values are not finite
+ * (all_finite == 0): the line says that those values prove nothing */
+void cli_print_bound_fin(FILE *f, int rigorous, const char *reason, int all_finite);
+/* a double in JSON: the number, or the string "inf", "-inf" or "nan"
+ * (JSON has no non-finite numbers); fmt is a printf format for one double */
+void cli_json_double(FILE *f, const char *fmt, double v);
 
 /* The options of the commands that evaluate the dual map (mapopts.c). */
 typedef struct {

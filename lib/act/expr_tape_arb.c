@@ -335,9 +335,12 @@ static int fn_arb(rctx *c, da_fn f, arb_t d, const arb_t x, const arb_t y, const
         side = switch_cont(c, x);
         if (side == 3 && c->mode != M_ENCLOSE)
             return 0;
-        if (side == 3)
+        if (side == 3) {
+            /* |x| >= 0: the ball of |x| cut to [0, inf), so that roots
+               and powers of it stay finite where x touches 0 */
             arb_abs(d, x);
-        else if (side > 0)
+            arb_nonnegative_part(d, d);
+        } else if (side > 0)
             arb_set(d, x);
         else
             arb_neg(d, x);
@@ -532,9 +535,11 @@ static int run_real(rctx *c, int from, int stop)
                 arb_pow(d, a, r + i->b, p);
             break;
         case I_POWI:
-            if (i->n >= 0)
+            if (i->n >= 0) {
                 arb_pow_ui(d, a, (ulong)i->n, p);
-            else {
+                if (i->n % 2 == 0)
+                    arb_nonnegative_part(d, d);   /* an even power is >= 0 */
+            } else {
                 arb_pow_ui(d, a, (ulong)(-i->n), p);
                 arb_inv(d, d, p);
             }
