@@ -80,6 +80,7 @@ int cli_lib_error(int status, const char *context)
     case DA_EINVAL:
     case DA_EPARSE:
     case DA_EDOM:
+    case DA_EINFINITE:  /* the quantity asked for is infinite: a refusal */
         return EXIT_USAGE;
     case DA_EACCURACY:
         return EXIT_ACCURACY;
