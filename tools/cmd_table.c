@@ -262,6 +262,13 @@ int cmd_table(int argc, char **argv, FILE *out)
             da_ball_get_str(cell[3], sizeof cell[3], NULL, 0, &h->beta, digits, DA_BALL_FIXED);
         int mu_positive = mpfr_cmp(h->mu.mid, h->mu.rad) > 0;
         int row_rigorous = h->rigorous;
+        /* inputs that are not finite decide nothing and prove nothing */
+        int row_finite = cli_ball_finite(a1sq) && cli_ball_finite(&h->mu)
+                         && (h->beta_infinite || cli_ball_finite(&h->beta));
+        if (!row_finite) {
+            mu_positive = 0;
+            rc = EXIT_ACCURACY;
+        }
         int beta_inf = h->beta_infinite;
         da_ball beta;
         da_ball_init2(beta, h->prec);
@@ -301,9 +308,10 @@ int cmd_table(int argc, char **argv, FILE *out)
                     else if (s2 == DA_EINFINITE)
                         snprintf(dst, 96, "inf");
                     else {
+                        /* not decided (whatever the reason): printed as
+                           such, and the command ends with status 3 */
                         snprintf(dst, 96, "?");
-                        if (s2 == DA_EACCURACY)
-                            rc = EXIT_ACCURACY;
+                        rc = EXIT_ACCURACY;
                     }
                     if (!kern && r.bound_potential >= 0)
                         snprintf(cell[5 + 3 * c + 1], 96, "%ld", r.bound_potential);
@@ -334,6 +342,7 @@ int cmd_table(int argc, char **argv, FILE *out)
             da_ball_clear(m);
             da_learn_spectrum_free(sp);
         } else if (sl == DA_EACCURACY) {
+            snprintf(cell[cw], sizeof cell[cw], "?");
             rc = EXIT_ACCURACY;
         }
         /* chi_1 at the paper's initialization: sigma_w^2 = 1, sigma_b^2 = 0
@@ -357,7 +366,7 @@ int cmd_table(int argc, char **argv, FILE *out)
             da_meanfield_free(mf);
         }
         da_ball_clear(beta);
-        snprintf(cell[cw + 2], sizeof cell[cw + 2], "%s", cli_bound_kind(row_rigorous));
+        snprintf(cell[cw + 2], sizeof cell[cw + 2], "%s", row_finite ? cli_bound_kind(row_rigorous) : "none");
         da_act_free(act);
         const char *row[8 + 3 * 16];
         int k = 0;
