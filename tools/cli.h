@@ -193,7 +193,7 @@ int cli_map_iterate(da_kmap **km, const da_dual *d, const da_ball_struct *rho, s
                     const cli_map_opts *m);
 /* The JSON fields after "method": of a dual: the method, "accuracy_reached",
  * "bound" and, for an estimate, "bound_reason" (each line ends with ","). */
-void cli_map_json_method(FILE *out, const da_dual *d, int reached);
+void cli_map_json_method(FILE *out, const da_dual *d, int reached, int all_finite);
 /* The dual the options ask for (guard digits over several layers). */
 int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double rho_max);
 
