@@ -112,12 +112,6 @@ static const char *const templates[] = {
     "gram relu --separated 10,5,0.5 --depth 2 --ntk --rank-k 2",
     "simulate relu --rho 0.5 --width 20 --depth 2 --trials 5",
     "simulate tanh --sphere 5,3 --width 20 --depth 2 --trials 4",
-    /* non-finite values and exit 3 in JSON (issue 21) */
-    "coeffs identity --raw --degree 2 --format json",
-    "coeffs x>0?sqrt(x):0 --raw --degree 2 --digits 10 --format json",
-    "kernel tanh --q1 1e-300 --q2 1e-300 --cov 0 --format json",
-    "learn sign --degree 2 --depth 4 --dim 5 --format json",
-    "iterate relu --rho 0.9 --depth 3 --ntk --format json",
 };
 
 static char longbuf[3][6000];
