@@ -164,8 +164,12 @@ int cmd_dual(int argc, char **argv, FILE *out)
     if (rc == EXIT_ACCURACY) {
         for (size_t i = 0; i < got; i++)
             if (!inf[i] && da_ball_digits(&val[i]) < (double)digits) {
-                fprintf(stderr, "dualact: %s: requested %ld digits, reached %.1f at rho = %s\n",
-                        spec, digits, da_ball_digits(&val[i]), text[i]);
+                if (!cli_ball_finite(&val[i]))
+                    fprintf(stderr, "dualact: %s: the value at rho = %s is not enclosed (nan, or "
+                            "an infinite error bound: nothing is proved there)\n", spec, text[i]);
+                else
+                    fprintf(stderr, "dualact: %s: requested %ld digits, reached %.1f at rho = %s\n",
+                            spec, digits, da_ball_digits(&val[i]), text[i]);
                 break;
             }
     }

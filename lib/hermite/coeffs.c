@@ -1105,6 +1105,9 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     if (budget_msg)
         return da_fail(DA_EACCURACY, "the variance of '%s' was not separated from 0 before the "
                        "work ran out (%s): nothing normalized is proved", act->spec, budget_msg);
+    if (!reached && !(dr > -INFINITY))
+        return da_fail(DA_EACCURACY, "requested %ld digits; some values are not enclosed (nan, "
+                       "or an infinite error bound: nothing is proved there)", o.digits);
     if (!reached)
         return da_fail(DA_EACCURACY, "requested %ld digits, reached %.1f", o.digits, dr);
     return DA_OK;
