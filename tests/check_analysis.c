@@ -309,6 +309,53 @@ START_TEST(test_depth_errors)
 }
 END_TEST
 
+/* Issue 21: inputs that are not finite decide nothing.  With the work
+ * budget spent before the work starts (da_set_time_limit, CPU time, so the
+ * test does not depend on the machine's speed), the duals of tanh nested
+ * 12 times come out wide or NaN +- Inf; mpfr_cmp of a NaN reads as
+ * "below the threshold", which made depth 1 a proved answer (the normalized
+ * a_1^2 = 0.73 alone keeps sigma_hat(0.9) above 0.66).  Whatever the
+ * budget leaves, a depth returned with DA_OK must be the true one, found
+ * again without the limit. */
+START_TEST(test_depth_nonfinite_inputs)
+{
+    char f[256] = "x";
+    for (int i = 0; i < 12; i++) {
+        char g[256];
+        snprintf(g, sizeof g, "tanh(%s)", f);
+        snprintf(f, sizeof f, "%s", g);
+    }
+    da_act *a = act_of(f);
+    da_ball d, e;
+    dec(d, "0.1");
+    dec(e, "0.01");
+    for (int kern = 0; kern < 2; kern++) {
+        da_depth_ctx *c = NULL;
+        ck_assert_int_eq(da_depth_ctx_new(&c, a, NULL), DA_OK);
+        da_depth_result r;
+        da_depth_result_init(&r);
+        da_set_time_limit(1e-9);
+        int st = da_depth_find(&r, c, kern ? DA_DEPTH_NTK : DA_DEPTH_NNGP, d, e, 1000);
+        da_set_time_limit(0);
+        long limited = r.depth;
+        da_depth_ctx_free(c);
+        if (st == DA_OK) {
+            ck_assert_int_eq(da_depth_ctx_new(&c, a, NULL), DA_OK);
+            ck_assert_int_eq(da_depth_find(&r, c, kern ? DA_DEPTH_NTK : DA_DEPTH_NNGP, d, e, 1000), DA_OK);
+            ck_assert_msg(r.depth == limited, "%s: depth %ld under the time limit, %ld without",
+                          kern ? "ntk" : "nngp", limited, r.depth);
+            da_depth_ctx_free(c);
+        } else {
+            ck_assert_int_ne(st, DA_EINFINITE);
+        }
+        da_depth_result_clear(&r);
+    }
+    da_ball_clear(d);
+    da_ball_clear(e);
+    da_act_free(a);
+}
+END_TEST
+
 /* ---- effective ranks --------------------------------------------------- */
 
 START_TEST(test_effrank_known)
@@ -703,9 +750,9 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("analysis");
-    struct { const char *name; const TTest *t[6]; } groups[] = {
+    struct { const char *name; const TTest *t[8]; } groups[] = {
         {"depth", {test_depth_relu_anchors, test_depth_vs_mpmath_grid, test_depth_vs_mpmath_closed,
-                   test_depth_bounds_sweep, test_depth_errors, NULL}},
+                   test_depth_bounds_sweep, test_depth_errors, test_depth_nonfinite_inputs, NULL}},
         {"data", {test_effrank_known, test_data_files, test_data_first_row, test_data_generated,
                   test_gsl_handler_off, NULL}},
         {"gram", {test_gram_gershgorin_full, test_gram_lanczos_vs_full, test_gram_ntk, NULL}},

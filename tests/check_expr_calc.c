@@ -426,13 +426,14 @@ START_TEST(test_domain)
         const char *f;
         const char *msg;
     } bad[] = {
-        {"log(x)", "log of a non-positive number"},
+        {"log(x)", "log of "},
+        {"log(abs(x))", "log of 0 (sigma is unbounded there"},
         {"1/x", "division by zero at x = 0"},
         {"1/(x - 0.5)", "division by zero at x = 0.5"},
         {"1/(x - 100)", "division by zero at x = 100"},
         {"1/(x^3 - 2)", "division by zero near x = 1.25992"},
         {"sqrt(x)", "sqrt of a negative number"},
-        {"log(x + 100)", "log of a non-positive number"},
+        {"log(x + 100)", "log of "},
         {"asin(x)", "asin of a number outside [-1, 1]"},
         {"x^0.5", "power of a negative number"},
         {"tan(x)", "tan has a pole near x = 1.5708"},

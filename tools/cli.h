@@ -159,6 +159,19 @@ void cli_progress_install(void);
 const char *cli_bound_kind(int rigorous);
 /* the text line "bound       rigorous (...)" or "bound       estimate (reason)" */
 void cli_print_bound(FILE *f, int rigorous, const char *reason);
+/* A ball whose midpoint is NaN or infinite, or whose radius is infinite,
+ * encloses nothing: it is never labelled rigorous (nor estimate).  1 when
+ * b is finite (midpoint and radius). */
+int cli_ball_finite(const da_ball_struct *b);
+/* the label of one printed value: cli_bound_kind(rigorous) for a finite
+ * ball, "none" (nothing is proved or estimated) for one that is not */
+const char *cli_ball_kind(int rigorous, const da_ball_struct *b);
+/* as cli_print_bound, for a result of which some values are not finite
+ * (all_finite == 0): the line says that those values prove nothing */
+void cli_print_bound_fin(FILE *f, int rigorous, const char *reason, int all_finite);
+/* a double in JSON: the number, or the string "inf", "-inf" or "nan"
+ * (JSON has no non-finite numbers); fmt is a printf format for one double */
+void cli_json_double(FILE *f, const char *fmt, double v);
 
 /* The options of the commands that evaluate the dual map (mapopts.c). */
 typedef struct {
@@ -180,7 +193,7 @@ int cli_map_iterate(da_kmap **km, const da_dual *d, const da_ball_struct *rho, s
                     const cli_map_opts *m);
 /* The JSON fields after "method": of a dual: the method, "accuracy_reached",
  * "bound" and, for an estimate, "bound_reason" (each line ends with ","). */
-void cli_map_json_method(FILE *out, const da_dual *d, int reached);
+void cli_map_json_method(FILE *out, const da_dual *d, int reached, int all_finite);
 /* The dual the options ask for (guard digits over several layers). */
 int cli_map_dual(da_dual **d, const da_act *act, const cli_map_opts *m, double rho_max);
 

@@ -44,6 +44,24 @@ static void fmt_d(char *v, size_t vl, char *e, size_t el, double a, double err, 
     da_ball_clear(b);
 }
 
+/* every value printed for it is finite (a ball that is not proves nothing:
+   its label is "none", never "rigorous") */
+static int all_finite(const item *t, long degree)
+{
+    for (long k = 0; k <= degree; k++)
+        if (t->h ? !cli_ball_finite(&t->h->a[k]) : !(isfinite(t->ad[k]) && isfinite(t->ed[k])))
+            return 0;
+    if (t->h) {
+        const da_ball_struct *q[] = {&t->h->mean, &t->h->var, &t->h->mu, &t->h->tail};
+        for (size_t m = 0; m < sizeof q / sizeof q[0]; m++)
+            if (!cli_ball_finite(q[m]))
+                return 0;
+        if (!t->h->beta_infinite && !cli_ball_finite(&t->h->beta))
+            return 0;
+    }
+    return 1;
+}
+
 int cmd_coeffs(int argc, char **argv, FILE *out)
 {
     long degree = 10, digits = 30;
@@ -137,7 +155,8 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                     }
                     fputc('"', out);
                 }
-                fprintf(out, ",%s\n", (!dbl && it[j].h->rigorous) ? "rigorous" : "estimate");
+                fprintf(out, ",%s\n", dbl ? (isfinite(it[j].ad[k]) && isfinite(it[j].ed[k]) ? "estimate" : "none")
+                                           : cli_ball_kind(it[j].h->rigorous, &it[j].h->a[k]));
             }
     } else if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"coeffs\",\n", da_version());
@@ -157,14 +176,15 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                 da_json_write_str(out, h->method);
                 fprintf(out, ",\n      \"working_precision_bits\": %ld,\n      \"nodes\": %ld",
                         (long)h->prec, h->nodes);
-                fprintf(out, ",\n      \"digits_reached\": %.1f", h->digits_reached);
+                fprintf(out, ",\n      \"digits_reached\": ");
+                cli_json_double(out, "%.1f", h->digits_reached);
             } else {
                 fprintf(out, ",\n      \"method\": \"double precision\"");
             }
             fprintf(out, ",\n      \"accuracy_reached\": %s",
                     it[j].status == DA_OK ? "true" : "false");
             const char *bk = (h && h->rigorous) ? "rigorous" : "estimate";
-            fprintf(out, ",\n      \"bound\": \"%s\"", bk);
+            fprintf(out, ",\n      \"bound\": \"%s\"", all_finite(&it[j], degree) ? bk : "none");
             if (!h || !h->rigorous) {
                 fprintf(out, ",\n      \"bound_reason\": ");
                 da_json_write_str(out, h ? h->bound_reason : "double-precision path: the error is estimated");
@@ -176,7 +196,8 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                 else
                     da_ball_get_str(v, sizeof v, e, sizeof e, &h->a[k], digits, DA_BALL_SCI);
                 fprintf(out, "        {\"k\": %ld, \"a_k\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n",
-                        k, v, e, bk, k < degree ? "," : "");
+                        k, v, e, dbl ? (isfinite(it[j].ad[k]) && isfinite(it[j].ed[k]) ? bk : "none")
+                                     : cli_ball_kind(h->rigorous, &h->a[k]), k < degree ? "," : "");
             }
             fprintf(out, "      ]");
             if (h) {
@@ -190,7 +211,7 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                     }
                     da_ball_get_str(v, sizeof v, e, sizeof e, q[m].b, digits, DA_BALL_SCI);
                     fprintf(out, ",\n      \"%s\": {\"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}",
-                            q[m].name, v, e, bk);
+                            q[m].name, v, e, cli_ball_kind(h->rigorous, q[m].b));
                 }
             }
             fprintf(out, "\n    }%s\n", j + 1 < nacts ? "," : "");
@@ -209,8 +230,9 @@ int cmd_coeffs(int argc, char **argv, FILE *out)
                         h->nodes ? ", quadrature" : "");
             else
                 fprintf(out, "method      double precision\n");
-            cli_print_bound(out, h && h->rigorous,
-                            h ? h->bound_reason : "double-precision path: the error is estimated");
+            cli_print_bound_fin(out, h && h->rigorous,
+                                h ? h->bound_reason : "double-precision path: the error is estimated",
+                                all_finite(&it[j], degree));
             fprintf(out, "%s coefficients, absolute accuracy 10^-%ld%s\n\n",
                     raw ? "raw" : "normalized", digits,
                     it[j].status == DA_OK ? "" : " (NOT reached: see err)");

@@ -164,20 +164,33 @@ int cmd_dual(int argc, char **argv, FILE *out)
     if (rc == EXIT_ACCURACY) {
         for (size_t i = 0; i < got; i++)
             if (!inf[i] && da_ball_digits(&val[i]) < (double)digits) {
-                fprintf(stderr, "dualact: %s: requested %ld digits, reached %.1f at rho = %s\n",
-                        spec, digits, da_ball_digits(&val[i]), text[i]);
+                if (!cli_ball_finite(&val[i]))
+                    fprintf(stderr, "dualact: %s: the value at rho = %s is not enclosed (nan, or "
+                            "an infinite error bound: nothing is proved there)\n", spec, text[i]);
+                else
+                    fprintf(stderr, "dualact: %s: requested %ld digits, reached %.1f at rho = %s\n",
+                            spec, digits, da_ball_digits(&val[i]), text[i]);
                 break;
             }
     }
     const char *what = ntk ? "normalized NTK" : deriv == 1 ? "sigma_hat'" : deriv == 2 ? "sigma_hat''" : "sigma_hat";
     char v[4200], e[64];
 #define VALUE(i) value_str(v, sizeof v, e, sizeof e, &val[i], inf[i], digits)
-    const char *bk = cli_bound_kind(da_dual_rigorous(d));
+    const char *bk0 = cli_bound_kind(da_dual_rigorous(d));
+    /* a value that is not enclosed (NaN, or an infinite radius) is
+       labelled none; a proved infinity (inf[i]) keeps the label */
+    int all_fin = 1;
+    for (size_t i = 0; i < got; i++)
+        if (!inf[i] && !cli_ball_finite(&val[i]))
+            all_fin = 0;
+#define BK(i) ((inf[i] || cli_ball_finite(&val[i])) ? bk0 : "none")
+    if (!all_fin)
+        rc = EXIT_ACCURACY;
     if (fmt == FMT_CSV) {
         fprintf(out, "rho,value,err,bound\n");
         for (size_t i = 0; i < got; i++) {
             VALUE(i);
-            fprintf(out, "%s,%s,%s,%s\n", text[i], v, e, bk);
+            fprintf(out, "%s,%s,%s,%s\n", text[i], v, e, BK(i));
         }
     } else if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"dual\",\n  \"activation\": ", da_version());
@@ -186,11 +199,11 @@ int cmd_dual(int argc, char **argv, FILE *out)
         da_json_write_str(out, what);
         fprintf(out, ",\n  \"depth\": %ld,\n  \"derivative\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 depth, deriv, digits);
-        cli_map_json_method(out, d, rc == EXIT_OK);
+        cli_map_json_method(out, d, rc == EXIT_OK, all_fin);
         fprintf(out, "  \"values\": [\n");
         for (size_t i = 0; i < got; i++) {
             VALUE(i);
-            fprintf(out, "    {\"rho\": \"%s\", \"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n", text[i], v, e, bk,
+            fprintf(out, "    {\"rho\": \"%s\", \"value\": \"%s\", \"err\": \"%s\", \"bound\": \"%s\"}%s\n", text[i], v, e, BK(i),
                     i + 1 < got ? "," : "");
         }
         fprintf(out, "  ]\n}\n");
@@ -200,7 +213,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
         if (depth != 1 || ntk)
             fprintf(out, " at depth %ld", depth);
         fprintf(out, "\nmethod      %s\n", da_dual_method(d));
-        cli_print_bound(out, da_dual_rigorous(d), da_dual_bound_reason(d));
+        cli_print_bound_fin(out, da_dual_rigorous(d), da_dual_bound_reason(d), all_fin);
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
         int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
         fprintf(out, "%-22s  %-*s  %s\n", "rho", w, "value", "err");
@@ -210,6 +223,7 @@ int cmd_dual(int argc, char **argv, FILE *out)
         }
     }
 #undef VALUE
+#undef BK
 done:
     if (val)
         for (size_t i = 0; i < got; i++)

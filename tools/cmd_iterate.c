@@ -88,7 +88,14 @@ int cmd_iterate(int argc, char **argv, FILE *out)
     }
     char v[4200], e[64], nv[4200], ne[64], rv[64], re[64];
     int w = (int)(digits + 8 > 50 ? 50 : digits + 8);
-    const char *bk = cli_bound_kind(da_dual_rigorous(d));
+    const char *bk0 = cli_bound_kind(da_dual_rigorous(d));
+    /* a layer whose rho or NTK is not enclosed is labelled none */
+    int all_fin = 1;
+    for (long l = 0; l <= depth; l++)
+        if (!cli_ball_finite(&km->rho[l]) || (ntk && !cli_ball_finite(&km->ntk[l])))
+            all_fin = 0;
+    if (!all_fin)
+        rc = EXIT_ACCURACY;
     if (ff == FMT_CSV)
         fprintf(out, "layer,rho,ntk,err,ntk_err,ratio,bound\n");
     else if (ff == FMT_JSON) {
@@ -96,13 +103,13 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         da_json_write_str(out, spec);
         fprintf(out, ",\n  \"normalized\": %s,\n  \"rho0\": \"%s\",\n  \"depth\": %ld,\n  \"digits\": %ld,\n  \"method\": ",
                 raw ? "false" : "true", text, depth, digits);
-        cli_map_json_method(out, d, rc == EXIT_OK);
+        cli_map_json_method(out, d, rc == EXIT_OK, all_fin);
         fprintf(out, "  \"layers\": [\n");
     } else {
         fprintf(out, "activation  %s\n", spec);
         fprintf(out, "map         sigma_hat of the %s activation\n", raw ? "raw" : "normalized");
         fprintf(out, "method      %s\n", da_dual_method(d));
-        cli_print_bound(out, da_dual_rigorous(d), da_dual_bound_reason(d));
+        cli_print_bound_fin(out, da_dual_rigorous(d), da_dual_bound_reason(d), all_fin);
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
         fprintf(out, "%6s  %-*s  %-9s", "layer", w, "rho", "err");
         if (ntk)
@@ -110,6 +117,8 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         fprintf(out, "  %s\n", "ratio");
     }
     for (long l = 0; l <= depth; l++) {
+        const char *bk = (!cli_ball_finite(&km->rho[l]) || (ntk && !cli_ball_finite(&km->ntk[l])))
+                         ? "none" : bk0;
         da_ball_get_str(v, sizeof v, e, sizeof e, &km->rho[l], digits, DA_BALL_SCI);
         nv[0] = ne[0] = '\0';
         if (ntk)

@@ -195,13 +195,20 @@ int cmd_kernel(int argc, char **argv, FILE *out)
     }
     /* judge against the digits asked */
     double reached = INFINITY;
+    int all_fin = 1;
     for (long l = 0; l <= depth; l++) {
         const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
-        for (int j = 0; j < 4; j++)
+        for (int j = 0; j < 4; j++) {
             if (da_ball_digits(b[j]) < reached)
                 reached = da_ball_digits(b[j]);
+            all_fin &= cli_ball_finite(b[j]);
+        }
     }
-    if (reached < (double)digits) {
+    if (!all_fin) {
+        rc = EXIT_ACCURACY;
+        fprintf(stderr, "dualact: %s: some values are not enclosed (nan, or err inf: nothing is "
+                "proved there; see the rows labelled none)\n", spec);
+    } else if (reached < (double)digits) {
         rc = EXIT_ACCURACY;
         fprintf(stderr, "dualact: %s: requested %ld digits, proved %.1f (see the err columns)\n",
                 spec, digits, reached);
@@ -228,7 +235,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         fprintf(out, ",\n  \"sw2\": \"%s\",\n  \"sb2\": \"%s\",\n  \"parameterization\": \"%s\",\n"
                 "  \"depth\": %ld,\n  \"digits\": %ld,\n  \"accuracy_reached\": %s,\n",
                 sw2s, sb2s, param, depth, digits, rc == EXIT_OK ? "true" : "false");
-        fprintf(out, "  \"bound\": \"%s\",\n", cli_bound_kind(rig || depth == 0));
+        fprintf(out, "  \"bound\": \"%s\",\n", all_fin ? cli_bound_kind(rig || depth == 0) : "none");
         if (!(rig || depth == 0)) {
             fprintf(out, "  \"bound_reason\": ");
             da_json_write_str(out, why_est);
@@ -247,7 +254,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         else
             fprintf(out, "inputs      q1 = q2 = 1, cov = %s\n", rhos ? rhos : "0");
         fprintf(out, "method      %s\n", da_netk_method(k));
-        cli_print_bound(out, rig || depth == 0, why_est);
+        cli_print_bound_fin(out, rig || depth == 0, why_est, all_fin);
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
     }
     int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
@@ -264,6 +271,9 @@ int cmd_kernel(int argc, char **argv, FILE *out)
                 emax = ej;
         }
         const char *bk = cli_bound_kind(rig || l == 0);
+        for (int j = 0; j < 4; j++)
+            if (!cli_ball_finite(b[j]))
+                bk = "none";   /* a value that is not enclosed proves nothing */
         if (fmt == FMT_CSV) {
             fprintf(out, "%ld,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2],
                     v[3], e[3], bk);

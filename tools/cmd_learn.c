@@ -232,7 +232,9 @@ int cmd_learn(int argc, char **argv, FILE *out)
                 o.degree, o.depth, o.terms, o.digits);
         fprintf(out, "  \"accuracy_reached\": %s,\n", spec_status == DA_EACCURACY ? "false" : "true");
         fprintf(out, "  \"bound\": \"%s\",\n", bk);
-        fprintf(out, "  \"composition_seconds\": %.3f,\n", da_learn_seconds(s));
+        fprintf(out, "  \"composition_seconds\": ");
+        cli_json_double(out, "%.3f", da_learn_seconds(s));
+        fprintf(out, ",\n");
         if (o.dim)
             fprintf(out, "  \"dim\": %ld,\n", o.dim);
         da_learn_offspring(b, s, 1);
@@ -287,8 +289,11 @@ int cmd_learn(int argc, char **argv, FILE *out)
             for (int t = 1; t <= 3; t++) {
                 da_sphere_eigenvalue(b, sp, sim_depth, t);
                 fmt_b(v, sizeof v, e, sizeof e, b, 12);
-                fprintf(out, "%s{\"degree\": %d, \"estimate\": %.6g, \"stderr\": %.3g, \"predicted\": \"%s\"}",
-                        t > 1 ? ", " : "", t, est[t - 1], se[t - 1], v);
+                fprintf(out, "%s{\"degree\": %d, \"estimate\": ", t > 1 ? ", " : "", t);
+                cli_json_double(out, "%.6g", est[t - 1]);
+                fprintf(out, ", \"stderr\": ");
+                cli_json_double(out, "%.3g", se[t - 1]);
+                fprintf(out, ", \"predicted\": \"%s\"}", v);
             }
             fprintf(out, "]}");
         }

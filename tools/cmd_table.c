@@ -262,6 +262,21 @@ int cmd_table(int argc, char **argv, FILE *out)
             da_ball_get_str(cell[3], sizeof cell[3], NULL, 0, &h->beta, digits, DA_BALL_FIXED);
         int mu_positive = mpfr_cmp(h->mu.mid, h->mu.rad) > 0;
         int row_rigorous = h->rigorous;
+        /* inputs that are not finite decide nothing and are no numbers:
+           '?' (exit 3); a_1^2 and mu decide the depths */
+        int row_finite = cli_ball_finite(a1sq) && cli_ball_finite(&h->mu);
+        if (!cli_ball_finite(a1sq))
+            snprintf(cell[1], sizeof cell[1], "?");
+        if (!cli_ball_finite(&h->mu))
+            snprintf(cell[2], sizeof cell[2], "?");
+        if (!h->beta_infinite && !cli_ball_finite(&h->beta)) {
+            snprintf(cell[3], sizeof cell[3], "?");
+            rc = EXIT_ACCURACY;
+        }
+        if (!row_finite) {
+            mu_positive = 0;
+            rc = EXIT_ACCURACY;
+        }
         int beta_inf = h->beta_infinite;
         da_ball beta;
         da_ball_init2(beta, h->prec);
@@ -282,6 +297,10 @@ int cmd_table(int argc, char **argv, FILE *out)
         da_depth_opts dpo;
         da_depth_opts_init(&dpo);
         da_depth_ctx *ctx = NULL;
+        if (!row_finite)
+            for (int c = 0; c < ncombo; c++)   /* not decided: said so */
+                for (int kern = 0; kern < 2; kern++)
+                    snprintf(cell[5 + 3 * c + (kern ? 2 : 0)], 96, "?");
         if (mu_positive && da_depth_ctx_new(&ctx, act, &dpo) == DA_OK) {
             for (int c = 0; c < ncombo; c++) {
                 const char *ds = dl[c / (ne * nn)], *es = el[(c / nn) % ne];
@@ -301,9 +320,10 @@ int cmd_table(int argc, char **argv, FILE *out)
                     else if (s2 == DA_EINFINITE)
                         snprintf(dst, 96, "inf");
                     else {
+                        /* not decided (whatever the reason): printed as
+                           such, and the command ends with status 3 */
                         snprintf(dst, 96, "?");
-                        if (s2 == DA_EACCURACY)
-                            rc = EXIT_ACCURACY;
+                        rc = EXIT_ACCURACY;
                     }
                     if (!kern && r.bound_potential >= 0)
                         snprintf(cell[5 + 3 * c + 1], 96, "%ld", r.bound_potential);
@@ -334,6 +354,7 @@ int cmd_table(int argc, char **argv, FILE *out)
             da_ball_clear(m);
             da_learn_spectrum_free(sp);
         } else if (sl == DA_EACCURACY) {
+            snprintf(cell[cw], sizeof cell[cw], "?");
             rc = EXIT_ACCURACY;
         }
         /* chi_1 at the paper's initialization: sigma_w^2 = 1, sigma_b^2 = 0
@@ -344,8 +365,10 @@ int cmd_table(int argc, char **argv, FILE *out)
            reported on stderr */
         if (beta_inf)
             snprintf(cell[cw + 1], sizeof cell[cw + 1], "inf");
-        else if (mpfr_number_p(beta->rad))
+        else if (cli_ball_finite(beta))
             da_ball_get_str(cell[cw + 1], sizeof cell[cw + 1], NULL, 0, beta, digits, DA_BALL_FIXED);
+        else
+            snprintf(cell[cw + 1], sizeof cell[cw + 1], "?");
         da_meanfield *mf = NULL;
         if (!beta_inf && mpfr_number_p(beta->rad) && da_meanfield_new(&mf, act, 1) == DA_OK) {
             double v = NAN, e = INFINITY;

@@ -80,6 +80,7 @@ int cli_lib_error(int status, const char *context)
     case DA_EINVAL:
     case DA_EPARSE:
     case DA_EDOM:
+    case DA_EINFINITE:  /* the quantity asked for is infinite: a refusal */
         return EXIT_USAGE;
     case DA_EACCURACY:
         return EXIT_ACCURACY;
@@ -179,6 +180,38 @@ void cli_print_bound(FILE *f, int rigorous, const char *reason)
         fprintf(f, "bound       rigorous (every radius is proved)\n");
     else
         fprintf(f, "bound       estimate (%s)\n", reason && *reason ? reason : "no proof");
+}
+
+int cli_ball_finite(const da_ball_struct *b)
+{
+    return mpfr_number_p(b->mid) && mpfr_number_p(b->rad);
+}
+
+const char *cli_ball_kind(int rigorous, const da_ball_struct *b)
+{
+    return cli_ball_finite(b) ? cli_bound_kind(rigorous) : "none";
+}
+
+void cli_print_bound_fin(FILE *f, int rigorous, const char *reason, int all_finite)
+{
+    if (all_finite)
+        cli_print_bound(f, rigorous, reason);
+    else if (rigorous)
+        fprintf(f, "bound       rigorous where err is finite; none (nothing is proved) where a value "
+                   "is nan or its err inf\n");
+    else
+        fprintf(f, "bound       estimate (%s) where err is finite; none where a value is nan or its "
+                   "err inf\n", reason && *reason ? reason : "no proof");
+}
+
+void cli_json_double(FILE *f, const char *fmt, double v)
+{
+    if (isnan(v))
+        fputs("\"nan\"", f);
+    else if (isinf(v))
+        fputs(v > 0 ? "\"inf\"" : "\"-inf\"", f);
+    else
+        fprintf(f, fmt, v);
 }
 
 /* ---- caps on work and memory, checked before any work ------------------ */

@@ -63,11 +63,11 @@ int cli_map_iterate(da_kmap **km, const da_dual *d, const da_ball_struct *rho, s
     return EXIT_OK;
 }
 
-void cli_map_json_method(FILE *out, const da_dual *d, int reached)
+void cli_map_json_method(FILE *out, const da_dual *d, int reached, int all_finite)
 {
     da_json_write_str(out, da_dual_method(d));
     fprintf(out, ",\n  \"accuracy_reached\": %s,\n  \"bound\": \"%s\",\n", reached ? "true" : "false",
-            cli_bound_kind(da_dual_rigorous(d)));
+            all_finite ? cli_bound_kind(da_dual_rigorous(d)) : "none");
     if (!da_dual_rigorous(d)) {
         fprintf(out, "  \"bound_reason\": ");
         da_json_write_str(out, da_dual_bound_reason(d));

@@ -514,6 +514,53 @@ static int env_fn(da_env *r, const da_expr *e)
         return env_ok(r);
     }
     case DA_F_LOG: case DA_F_LOG1P: {
+        /* log(k + exp(h)) with k >= 1 (log1p(exp(h)): k = 1), softplus
+           written out: 1 <= k + e^h <= (k + 1) e^{|h|}, so
+           0 <= log(k + e^h) <= log(k + 1) + |h| */
+        {
+            const da_expr *g = e->a[0], *h = NULL;
+            arb_t k;
+            arb_init(k);
+            if (e->fn == DA_F_LOG1P) {
+                if (g->op == DA_E_FN && g->fn == DA_F_EXP) {
+                    h = g->a[0];
+                    arb_one(k);
+                }
+            } else if (g->op == DA_E_ADD) {
+                for (int s = 0; s < 2 && !h; s++)
+                    if (g->a[1 - s]->op == DA_E_FN && g->a[1 - s]->fn == DA_F_EXP
+                        && const_arb(k, g->a[s]))
+                        h = g->a[1 - s]->a[0];
+            }
+            /* k >= 1 proved on the ball of the decimal constant; the
+               constant log(k + 1) rounded upwards in Arb */
+            arb_t one;
+            arb_init(one);
+            arb_one(one);
+            int ok = h && arb_is_finite(k) && arb_ge(k, one);
+            double kl = INFINITY;
+            if (ok) {
+                arb_add_ui(k, k, 1, 64);
+                arb_log(k, k, 64);
+                if (arb_is_finite(k)) {
+                    arf_t u;
+                    arf_init(u);
+                    arb_get_ubound_arf(u, k, 64);
+                    kl = arf_get_d(u, ARF_RND_UP);
+                    arf_clear(u);
+                }
+            }
+            arb_clear(one);
+            arb_clear(k);
+            if (ok && isfinite(kl)) {
+                da_env c;
+                if (!env_rec(&a, h))
+                    return 0;
+                env_const(&c, kl);
+                env_sum(r, &a, &c);
+                return 1;
+            }
+        }
         /* |log g| <= g - 1 <= |g| when g >= 1 */
         double B, mm;
         if (e->fn == DA_F_LOG && lower_abs(&B, &mm, e->a[0]) && B >= 1 && mm >= 0

@@ -793,7 +793,10 @@ static const char *why_ins(const ins *i, mpfr_srcptr a, mpfr_srcptr b)
     case I_FN:
         switch (i->fn) {
         case DA_F_LOG:
-            return mpfr_sgn(a) <= 0 ? "log of a non-positive number" : "not finite";
+            if (mpfr_zero_p(a))
+                return "log of 0 (sigma is unbounded there: an unbounded singularity, even a "
+                       "square-integrable one such as log|x|, is not supported)";
+            return mpfr_sgn(a) < 0 ? "log of a non-positive number" : "not finite";
         case DA_F_LOG1P:
             return mpfr_cmp_si(a, -1) <= 0 ? "log1p of a number <= -1" : "not finite";
         case DA_F_SQRT:

@@ -335,9 +335,12 @@ static int fn_arb(rctx *c, da_fn f, arb_t d, const arb_t x, const arb_t y, const
         side = switch_cont(c, x);
         if (side == 3 && c->mode != M_ENCLOSE)
             return 0;
-        if (side == 3)
+        if (side == 3) {
+            /* |x| >= 0: the ball of |x| cut to [0, inf), so that roots
+               and powers of it stay finite where x touches 0 */
             arb_abs(d, x);
-        else if (side > 0)
+            arb_nonnegative_part(d, d);
+        } else if (side > 0)
             arb_set(d, x);
         else
             arb_neg(d, x);
@@ -483,6 +486,92 @@ static int compare(rctx *c, iop op, const arb_t a, const arb_t b)
 
 static int run_real(rctx *c, int from, int stop);
 
+/* A condition "x OP k" (k a preloaded constant, or one loaded by I_CONST
+ * just before) computed by the instruction right before the jump at pc
+ * into the register it tests.  Returns 1 and *above_true (1: the condition
+ * holds only where x >= lo(k); 0: only where x <= hi(k)) and *kreg, or 0. */
+static int cond_on_x(const da_tape *t, int pc, int *above_true, int *kreg)
+{
+    if (pc < 1)
+        return 0;
+    const ins *j = &t->code[pc], *cmp = &t->code[pc - 1];
+    if (cmp->dst != j->a)
+        return 0;
+    if (cmp->op != I_LT && cmp->op != I_LE && cmp->op != I_GT && cmp->op != I_GE)
+        return 0;
+    int xa = cmp->a == 0, xb = cmp->b == 0;
+    if (xa == xb)
+        return 0;
+    int k = xa ? cmp->b : cmp->a;
+    int isconst = k >= 1 && k <= t->npre;
+    if (!isconst && pc >= 2 && t->code[pc - 2].op == I_CONST && t->code[pc - 2].dst == k)
+        isconst = 1;
+    if (!isconst)
+        return 0;
+    int gt = cmp->op == I_GT || cmp->op == I_GE;   /* a > b */
+    *above_true = xa ? gt : !gt;
+    *kreg = k;
+    return 1;
+}
+
+/* out = X cut to [lo(k), inf) (above) or (-inf, hi(k)]; 0 when empty */
+static int cut_half(arb_t out, const arb_t X, const arb_t k, int above, slong p)
+{
+    arf_t xl, xh, kb;
+    arf_init(xl);
+    arf_init(xh);
+    arf_init(kb);
+    arb_get_lbound_arf(xl, X, p);
+    arb_get_ubound_arf(xh, X, p);
+    int ok;
+    if (above) {
+        arb_get_lbound_arf(kb, k, p);
+        if (arf_cmp(kb, xl) > 0)
+            arf_set(xl, kb);
+    } else {
+        arb_get_ubound_arf(kb, k, p);
+        if (arf_cmp(kb, xh) < 0)
+            arf_set(xh, kb);
+    }
+    ok = arf_is_finite(xl) && arf_is_finite(xh) && arf_cmp(xl, xh) <= 0;
+    if (ok) {
+        arb_set_interval_arf(out, xl, xh, p);
+        /* the ball of [xl, xh] may reach a little beyond its ends: keep
+           the sign of a half-line that starts or ends at 0 */
+        if (arf_sgn(xl) >= 0) {
+            arb_nonnegative_part(out, out);
+        } else if (arf_sgn(xh) <= 0) {
+            arb_neg(out, out);
+            arb_nonnegative_part(out, out);
+            arb_neg(out, out);
+        }
+    }
+    arf_clear(xl);
+    arf_clear(xh);
+    arf_clear(kb);
+    return ok;
+}
+
+/* Run [from, stop) with x cut to the half-line where a branch is taken
+ * (restored after): the value of a branch matters only there. 0 when that
+ * part of X is empty (*skipped = 1, nothing run). */
+static int run_cut(rctx *c, int from, int stop, int above, int kreg, int *skipped)
+{
+    da_tape_ball *w = c->w;
+    arb_t keep;
+    arb_init(keep);
+    arb_set(keep, w->r);
+    *skipped = 0;
+    int st = DA_BALL_OK;
+    if (!cut_half(w->r, keep, w->r + kreg, above, w->prec))
+        *skipped = 1;
+    else
+        st = run_real(c, from, stop);
+    arb_swap(w->r, keep);
+    arb_clear(keep);
+    return st;
+}
+
 static int run_real(rctx *c, int from, int stop)
 {
     da_tape_ball *w = c->w;
@@ -532,9 +621,11 @@ static int run_real(rctx *c, int from, int stop)
                 arb_pow(d, a, r + i->b, p);
             break;
         case I_POWI:
-            if (i->n >= 0)
+            if (i->n >= 0) {
                 arb_pow_ui(d, a, (ulong)i->n, p);
-            else {
+                if (i->n % 2 == 0)
+                    arb_nonnegative_part(d, d);   /* an even power is >= 0 */
+            } else {
                 arb_pow_ui(d, a, (ulong)(-i->n), p);
                 arb_inv(d, d, p);
             }
@@ -570,18 +661,35 @@ static int run_real(rctx *c, int from, int stop)
             if (v == 3) {
                 if (c->mode != M_ENCLOSE)
                     return DA_BALL_UNDECIDED;
-                /* both paths, joined where they meet (at c) */
-                int st = run_real(c, pc + 1, i->c);
+                /* both paths, joined where they meet (at c); when the
+                   condition is x OP k, each path sees only the x where it
+                   is taken (x > 0 ? sqrt(x) : 0 stays finite) */
+                int above, kreg, sk1 = 0, sk2 = 0, st;
+                int cut = cond_on_x(t, pc, &above, &kreg);
+                /* the fall-through path: the condition nonzero for JZ */
+                int ft_above = i->op == I_JZ ? above : !above;
+                if (cut)
+                    st = run_cut(c, pc + 1, i->c, ft_above, kreg, &sk1);
+                else
+                    st = run_real(c, pc + 1, i->c);
                 if (st)
                     return st;
                 arb_t keep;
                 arb_init(keep);
                 arb_set(keep, d);
-                st = run_real(c, i->b, i->c);
-                arb_union(d, d, keep, p);
+                if (cut)
+                    st = run_cut(c, i->b, i->c, !ft_above, kreg, &sk2);
+                else
+                    st = run_real(c, i->b, i->c);
+                if (sk2)
+                    arb_set(d, keep);
+                else if (!sk1)
+                    arb_union(d, d, keep, p);
                 arb_clear(keep);
                 if (st)
                     return st;
+                if (sk1 && sk2)
+                    return DA_BALL_NONFINITE;
                 pc = i->c - 1;
             } else if ((v == 0) == (i->op == I_JZ)) {
                 pc = i->b - 1;

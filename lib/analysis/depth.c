@@ -289,12 +289,22 @@ __attribute__((noinline)) static int search(da_depth_result *res, int *found, lo
         goto out;
     ball_lo(tlo, thr);
     ball_hi(thi, thr);
+    if (!mpfr_number_p(tlo) || !mpfr_number_p(thi) || !mpfr_number_p(rho->mid)
+        || !mpfr_number_p(rho->rad)) {
+        *found = 0;
+        goto out;
+    }
     if (kernel == DA_DEPTH_NTK) {
         st = da_dual_eval(beta, d, one, 1);
         if (st == DA_EINFINITE)
             goto out;
         if (st && st != DA_EACCURACY)
             goto out;
+        st = DA_OK;
+        if (!mpfr_number_p(beta->mid) || !mpfr_number_p(beta->rad)) {
+            *found = 0;   /* f'(1) not enclosed: nothing to decide with */
+            goto out;
+        }
         da_ball_set(theta, rho);
         mpfr_set_ui(theta1->mid, 1, MPFR_RNDN);
     }
@@ -306,6 +316,12 @@ __attribute__((noinline)) static int search(da_depth_result *res, int *found, lo
                 goto out;
         } else {
             da_ball_set(v, rho);
+        }
+        /* nothing is decided on a ball that is not finite (mpfr_cmp
+           with a NaN returns 0: "below the threshold" would be read) */
+        if (!mpfr_number_p(v->mid) || !mpfr_number_p(v->rad)) {
+            *found = 0;
+            goto out;
         }
         ball_lo(lo, v);
         ball_hi(hi, v);

@@ -382,10 +382,16 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
                    fabs(beta) * U53;
         da_ball_clear(one);
         da_ball_clear(fb);
-        if (!isfinite(beta) || !isfinite(beta_err)) {
+        if (e == DA_EINFINITE) {
             da_dual_free(d);
             return da_fail(DA_EINFINITE, "the NTK of '%s' is infinite: the activation jumps, "
                            "so sigma_hat'(1) = E[sigma'^2] is infinite", da_act_spec(act));
+        }
+        if (!isfinite(beta) || !isfinite(beta_err)) {
+            /* not infinite: not enclosed (nothing to build the NTK on) */
+            da_dual_free(d);
+            return da_fail(DA_EACCURACY, "the NTK of '%s' needs sigma_hat'(1) = E[sigma'^2], "
+                           "which was not enclosed", da_act_spec(act));
         }
     }
     size_t nn = n * n;

@@ -489,9 +489,16 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
             return DA_OK;
         }
         if (d->beta_inf) {
-            mpfr_set_inf(r->mid, 1);
-            mpfr_set_zero(r->rad, 1);
-            return d->jump ? DA_EINFINITE : da_fail(DA_EACCURACY, "f'(1) unknown");
+            /* infinite when sigma jumps; otherwise unknown: NaN +- Inf, never
+               a number (inf +- 0 would read as a proved infinity) */
+            if (d->jump) {
+                mpfr_set_inf(r->mid, 1);
+                mpfr_set_zero(r->rad, 1);
+                return DA_EINFINITE;
+            }
+            mpfr_set_nan(r->mid);
+            mpfr_set_inf(r->rad, 1);
+            return da_fail(DA_EACCURACY, "f'(1) unknown (E sigma'^2 not enclosed)");
         }
         da_ball_set(r, &d->beta);
         return DA_OK;
@@ -713,8 +720,10 @@ int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k)
         mpfr_add_d(r->rad, r->rad, add, MPFR_RNDU);
     }
     mpfr_clear(m);
-    if (!mpfr_number_p(r->rad))
-        return da_fail(DA_EACCURACY, "the error bound is infinite");
+    if (!mpfr_number_p(r->rad) || !mpfr_number_p(r->mid)) {
+        mpfr_set_inf(r->rad, 1);
+        return da_fail(DA_EACCURACY, "the value is not enclosed (NaN, or an infinite error bound)");
+    }
     if (da_ball_digits(r) < (double)d->digits)
         return da_fail(DA_EACCURACY, "requested %ld digits, reached %.1f", d->digits,
                        da_ball_digits(r));

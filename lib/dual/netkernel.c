@@ -1234,8 +1234,16 @@ static int side_make(side_t *s, const da_netk *k, const nk_coefs *c, long N)
     }
     da_ball_set(&s->n2, &h->norm2);
     /* E g'^2 = beta Var g (beta of the normalized g) */
-    s->d2inf = h->beta_infinite || !mpfr_number_p(h->beta.mid) || !mpfr_number_p(h->beta.rad);
-    if (!s->d2inf) {
+    /* infinite only when sigma jumps; a beta that is merely not enclosed
+       (the variance of g not separated from 0 at the accuracy asked: tanh
+       at q = 1e-100) leaves E g'^2 unknown, NaN +- Inf, not infinite */
+    s->d2inf = h->beta_infinite;
+    int d2unknown = !s->d2inf && (!mpfr_number_p(h->beta.mid) || !mpfr_number_p(h->beta.rad));
+    if (d2unknown) {
+        mpfr_set_inf(s->Td, 1);
+        mpfr_set_nan(s->d2.mid);
+        mpfr_set_inf(s->d2.rad, 1);
+    } else if (!s->d2inf) {
         da_ball bv, bb;
         da_ball_init2(bv, p);
         da_ball_init2(bb, p);
@@ -1539,8 +1547,8 @@ static int series_eval_locked(da_ball r, da_netk *k, const da_ball q1, const da_
     mpfr_prec_t p = k->prec;
     da_ball rho, t, xi1, xi2, qt1, qt2;
     b_init(rho, p); b_init(t, p); b_init(xi1, p); b_init(xi2, p); b_init(qt1, p); b_init(qt2, p);
-    mpfr_t target, tail, dtail, D, dq1, dq2, s, u, v, Dq1, Dq2, N1, N2;
-    up_init(target); up_init(tail); up_init(dtail); up_init(D); up_init(dq1); up_init(dq2);
+    mpfr_t target, tail, D, dq1, dq2, s, u, v, Dq1, Dq2, N1, N2;
+    up_init(target); up_init(tail); up_init(D); up_init(dq1); up_init(dq2);
     up_init(s); up_init(u); up_init(v); up_init(Dq1); up_init(Dq2); up_init(N1); up_init(N2);
     mpfr_set_ui(target, 10, MPFR_RNDN);
     mpfr_pow_si(target, target, -k->digits, MPFR_RNDD);
@@ -1649,10 +1657,14 @@ static int series_eval_locked(da_ball r, da_netk *k, const da_ball q1, const da_
     } else {
         mpfr_t rr;
         up_init(rr);
+        /* r = P_N(rho0) + tail + rad(rho) D: the truncation bound holds at
+           every |rho| <= s, the true rho's included, so the radius of rho
+           moves only the partial sum P_N, whose slope on the ball is at
+           most D = sum_{k<=N} k^(m) |a_k b_k| s^(k-1-m) (pair_sum); no
+           tail of the derivative is needed (at s = 1 it may be infinite
+           where the kernel is not: the NTK near rho = 1) */
         pair_sum(r, &x, &y, N, rho->mid, s, m, D);
         pair_tail(tail, &x, &y, N, m, s, 0);
-        pair_tail(dtail, &x, &y, N, m, s, 1);
-        mpfr_add(D, D, dtail, MPFR_RNDU);
         rad_add(r, tail);
         mpfr_set(rr, rho->rad, MPFR_RNDU);
         if (!mpfr_zero_p(rr)) {
@@ -1712,7 +1724,7 @@ out:
     side_clear(&y);
     da_ball_clear(rho); da_ball_clear(t); da_ball_clear(xi1); da_ball_clear(xi2);
     da_ball_clear(qt1); da_ball_clear(qt2);
-    mpfr_clears(target, tail, dtail, D, dq1, dq2, s, u, v, Dq1, Dq2, N1, N2, (mpfr_ptr)0);
+    mpfr_clears(target, tail, D, dq1, dq2, s, u, v, Dq1, Dq2, N1, N2, (mpfr_ptr)0);
     if (st)
         return st;
     return est;

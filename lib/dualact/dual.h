@@ -64,7 +64,9 @@ const char *da_dual_bound_reason(const da_dual *d);   /* "" when rigorous */
 
 /* r = f^(k)(rho), k = 0, 1, 2, for a ball rho (|rho| <= 1 up to its
  * radius); the input radius is propagated.  Returns DA_OK;
- * DA_EACCURACY when the radius of r exceeds 10^-digits (r still valid);
+ * DA_EACCURACY when the radius of r exceeds 10^-digits (r still valid),
+ * also when r is not enclosed (NaN +- Inf, or an infinite radius: f'(1)
+ * of an activation whose E sigma'^2 was not enclosed, for instance);
  * DA_EINFINITE when the derivative is infinite (sigma' of an activation
  * that jumps, at rho = +-1), r = +-Inf; DA_EDOM when rho lies outside
  * [-1, 1]; DA_EINVAL. */

@@ -847,34 +847,52 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     if (!o.raw && sd > 1e-300 && !(sd > 1e-15 * norm))
         return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
                        "normalizing it would lose every digit (set raw = 1 to use sigma itself)", act->spec);
+    double log2sd = sd > 0 ? log2(sd) : -INFINITY;
     if (!o.raw && !(sd > 1e-300)) {
         /* the grid saw no variance, but it may have stepped over narrow
            features (sin(x) > 0.9999999): ask the proved engine */
-        da_hermite_opts o2 = o;
-        o2.raw = 1;
-        o2.degree = 0;
-        o2.digits = 10;
-        o2.no_beta = 1;
-        da_hermite *h0 = NULL;
-        int st0 = da_hermite_compute(&h0, act, &o2);
-        double v = 0;
-        int exact_zero = 0;
-        if (st0 == DA_OK || st0 == DA_EACCURACY) {
-            mpfr_t m2;
-            mpfr_init2(m2, mpfr_get_prec(h0->mean.mid));
-            mpfr_sqr(m2, h0->mean.mid, MPFR_RNDN);
-            mpfr_sub(m2, h0->norm2.mid, m2, MPFR_RNDN);
-            v = mpfr_get_d(m2, MPFR_RNDN);
-            exact_zero = mpfr_zero_p(h0->mean.rad) && mpfr_zero_p(h0->norm2.rad) && !(v != 0);
-            mpfr_clear(m2);
+        /* the variance must be shown positive: a probe at 10 absolute
+           digits, then more (a variance below double's range, 1e-640 for
+           1e-320*x, is tiny, not zero: its sign and binary logarithm are
+           taken in MPFR) */
+        static const long probe_digits[] = {10, 40, 160, 700};
+        double log2v = -INFINITY;
+        int exact_zero = 0, positive = 0;
+        for (size_t pi = 0; pi < sizeof probe_digits / sizeof probe_digits[0] && !positive
+                            && !exact_zero; pi++) {
+            da_hermite_opts o2 = o;
+            o2.raw = 1;
+            o2.degree = 0;
+            o2.digits = probe_digits[pi];
+            o2.no_beta = 1;
+            da_hermite *h0 = NULL;
+            int st0 = da_hermite_compute(&h0, act, &o2);
+            if (st0 != DA_OK && st0 != DA_EACCURACY) {
+                da_hermite_free(h0);
+                return st0;
+            }
+            mpfr_t lo;
+            mpfr_init2(lo, DA_RAD_PREC);
+            mpfr_sub(lo, h0->var.mid, h0->var.rad, MPFR_RNDD);
+            if (mpfr_number_p(lo) && mpfr_sgn(lo) > 0) {
+                long ex;
+                double mm = mpfr_get_d_2exp(&ex, h0->var.mid, MPFR_RNDN);
+                log2v = log2(mm) + (double)ex;
+                positive = 1;
+            }
+            exact_zero = mpfr_zero_p(h0->var.mid) && mpfr_zero_p(h0->var.rad);
+            mpfr_clear(lo);
+            da_hermite_free(h0);
         }
-        da_hermite_free(h0);
-        if (st0 != DA_OK && st0 != DA_EACCURACY)
-            return st0;
-        if (exact_zero || !(v > 0))
+        if (exact_zero)
             return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized "
                            "(set raw = 1 to use sigma itself)", act->spec);
-        sd = sqrt(v);
+        if (!positive)
+            return da_fail(DA_EDOM, "the variance of '%s' could not be separated from 0 (it is "
+                           "below 1e-700, or not enclosed): it cannot be normalized (set raw = 1 "
+                           "to use sigma itself)", act->spec);
+        log2sd = log2v / 2;
+        sd = exp2(log2sd);
         if (!(norm > sd))
             norm = sd;
     }
@@ -889,9 +907,9 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         /* absolute: every printed number to 10^-D */
         log2_target = t10;
     } else {
-        log2_target = t10 + log2(sd) + fmin(0.0, log2(sd));
+        log2_target = t10 + log2sd + fmin(0.0, log2sd);
         if (fabs(mean) > 0)
-            log2_target += fmin(0.0, log2(sd / (2 * fabs(mean))));
+            log2_target += fmin(0.0, log2sd - log2(2 * fabs(mean)));
     }
     if (!isfinite(log2_target))
         log2_target = t10;
@@ -1000,6 +1018,7 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
        the normalized balls come out as NaN +- Inf, with DA_EACCURACY */
     const char *budget_msg = NULL;
     if (!o.raw && !varok && reached) {
+        int var_finite = mpfr_number_p(h->var.mid) && mpfr_number_p(h->var.rad);
         da_hermite_free(h);
         da_ball_clear(a0sq);
         da_ball_clear(one);
@@ -1007,6 +1026,11 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         da_ball_clear(sum);
         da_ball_clear(t);
         raw_clear(&R);
+        if (!var_finite)
+            return da_fail(DA_EDOM, "the variance of '%s' is not enclosed: a ball evaluation of the "
+                           "formula is not finite on some interval (a point where its enclosure "
+                           "diverges, such as a branch or a quotient undecided there): nothing is proved",
+                           act->spec);
         return da_fail(DA_EDOM, "the variance of '%s' could not be separated from 0: it cannot be normalized",
                        act->spec);
     }
@@ -1081,6 +1105,9 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     if (budget_msg)
         return da_fail(DA_EACCURACY, "the variance of '%s' was not separated from 0 before the "
                        "work ran out (%s): nothing normalized is proved", act->spec, budget_msg);
+    if (!reached && !(dr > -INFINITY))
+        return da_fail(DA_EACCURACY, "requested %ld digits; some values are not enclosed (nan, "
+                       "or an infinite error bound: nothing is proved there)", o.digits);
     if (!reached)
         return da_fail(DA_EACCURACY, "requested %ld digits, reached %.1f", o.digits, dr);
     return DA_OK;

@@ -538,9 +538,12 @@ int da_learn_scan_crossing(long *lower, long *upper, da_learn_mass_ends *ends, c
     mpfr_inits2(prec, lo, hi, (mpfr_ptr)0);
     for (long L = 0; L <= Lmax; L++) {
         ends(lo, hi, ctx, L, k);
-        if (*lower < 0 && mpfr_cmp_d(lo, tau) < 0)
+        /* an end that is not a number decides nothing: the mass may be
+           below tau there (lower), and is not shown below (upper);
+           mpfr_cmp of a NaN returns 0 */
+        if (*lower < 0 && (!mpfr_number_p(lo) || mpfr_cmp_d(lo, tau) < 0))
             *lower = L;
-        if (*upper < 0 && mpfr_cmp_d(hi, tau) < 0) {
+        if (*upper < 0 && mpfr_number_p(hi) && mpfr_cmp_d(hi, tau) < 0) {
             *upper = L;
             break;
         }

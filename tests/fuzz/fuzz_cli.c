@@ -7,6 +7,9 @@
  * control characters), runs DUALACT on each in a scratch directory with
  * stdin from /dev/null and a time limit, and checks the contract:
  *   - no death by a signal, no sanitizer report, exit status 0, 2 or 3;
+ *   - with --format json and exit 0 or 3: stdout is one valid JSON
+ *     document (RFC 8259, checked by a strict parser below: no NaN, inf
+ *     or Infinity tokens; non-finite values are strings);
  *   - exit 2: nothing on stdout and exactly one line "dualact: ..." on
  *     stderr (a parse error may add the formula and a caret, indented);
  *   - done within FUZZ_CLI_TIMEOUT seconds of CPU time (default 60;
@@ -161,6 +164,128 @@ static size_t slurp(const char *path, char *buf, size_t cap)
     return n;
 }
 
+/* ---- a strict JSON checker (RFC 8259) ---------------------------------- */
+
+static const char *js_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+static const char *js_value(const char *p, int depth);
+
+static const char *js_string(const char *p)
+{
+    if (*p != '"')
+        return NULL;
+    for (p++; *p != '"'; p++) {
+        if ((unsigned char)*p < 0x20)
+            return NULL;
+        if (*p == '\\') {
+            p++;
+            if (*p == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+                        return NULL;
+                p += 4;
+            } else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+                return NULL;
+            }
+        }
+    }
+    return p + 1;
+}
+
+static const char *js_number(const char *p)
+{
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        while (*p >= '0' && *p <= '9')
+            p++;
+    else
+        return NULL;
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return NULL;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return NULL;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return p;
+}
+
+static const char *js_value(const char *p, int depth)
+{
+    if (depth > 64)
+        return NULL;
+    p = js_ws(p);
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        int obj = *p == '{';
+        p = js_ws(p + 1);
+        if (*p == close)
+            return p + 1;
+        for (;;) {
+            if (obj) {
+                p = js_string(js_ws(p));
+                if (!p)
+                    return NULL;
+                p = js_ws(p);
+                if (*p != ':')
+                    return NULL;
+                p++;
+            }
+            p = js_value(p, depth + 1);
+            if (!p)
+                return NULL;
+            p = js_ws(p);
+            if (*p == close)
+                return p + 1;
+            if (*p != ',')
+                return NULL;
+            p++;
+        }
+    }
+    if (*p == '"')
+        return js_string(p);
+    if (!strncmp(p, "true", 4))
+        return p + 4;
+    if (!strncmp(p, "false", 5))
+        return p + 5;
+    if (!strncmp(p, "null", 4))
+        return p + 4;
+    return js_number(p);
+}
+
+/* 1 when buf (NUL-terminated) is exactly one JSON value, with white space */
+static int json_valid(const char *buf)
+{
+    const char *p = js_value(buf, 0);
+    return p && !*js_ws(p);
+}
+
+static int wants_json(char *const *av)
+{
+    for (int i = 1; av[i]; i++)
+        if ((!strcmp(av[i], "--format") && av[i + 1] && !strcmp(av[i + 1], "json"))
+            || !strcmp(av[i], "--format=json"))
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -286,6 +411,8 @@ int main(int argc, char **argv)
                 why = "sanitizer report";
             else if (code != 0 && code != 2 && code != 3)
                 why = "exit status not 0, 2 or 3";
+            else if ((code == 0 || code == 3) && no + 1 < sizeof out && wants_json(av) && !json_valid(out))
+                why = "invalid JSON on stdout";
             else if (code == 2) {
                 int lines = 0;
                 for (const char *p = err; *p; p++)
