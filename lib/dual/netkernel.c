@@ -119,6 +119,7 @@ static void b_mul_2si(da_ball r, const da_ball a, long e)
     mpfr_mul_2si(r->rad, a->rad, e, MPFR_RNDU);
 }
 
+static int b_finite(const da_ball b) { return mpfr_number_p(b->mid) && mpfr_number_p(b->rad); }
 static void b_lo(mpfr_t x, const da_ball b) { mpfr_sub(x, b->mid, b->rad, MPFR_RNDD); }
 static void b_hi(mpfr_t x, const da_ball b) { mpfr_add(x, b->mid, b->rad, MPFR_RNDU); }
 
@@ -137,10 +138,43 @@ static void b_from_interval(da_ball r, const mpfr_t lo, const mpfr_t hi)
     mpfr_clear(t);
 }
 
+/* u, an enclosure of a q1 + ... - c^2-type quantity that is at least
+ * 1 + a q1 + a q2 at every true (q1, q2, c), since c^2 <= q1 q2
+ * (Cauchy-Schwarz): its lower end raised to that bound.  Wide radii at
+ * depth can leave the plain enclosure reaching 0, where 1/sqrt(u) would
+ * then be unbounded for no reason. */
+static void b_floor_cs(da_ball u, const da_ball q1, const da_ball q2, long a)
+{
+    mpfr_prec_t p = mpfr_get_prec(u->mid) + 8;
+    mpfr_t lo, hi, t;
+    mpfr_inits2(p, lo, hi, t, (mpfr_ptr)0);
+    b_lo(t, q1);
+    if (mpfr_sgn(t) < 0)
+        mpfr_set_zero(t, 1);
+    mpfr_mul_si(lo, t, a, MPFR_RNDD);
+    b_lo(t, q2);
+    if (mpfr_sgn(t) < 0)
+        mpfr_set_zero(t, 1);
+    mpfr_mul_si(t, t, a, MPFR_RNDD);
+    mpfr_add(lo, lo, t, MPFR_RNDD);
+    mpfr_add_ui(lo, lo, 1, MPFR_RNDD);
+    b_lo(t, u);
+    b_hi(hi, u);
+    if (mpfr_cmp(t, lo) < 0 && mpfr_cmp(hi, lo) >= 0)
+        b_from_interval(u, lo, hi);
+    mpfr_clears(lo, hi, t, (mpfr_ptr)0);
+}
+
+/* 1/sqrt(a) for an a known to be positive at the true point (a product of
+ * variances, 1 + 2 q1 + 2 q2 - ...): a ball that reaches 0 only because
+ * its radius is wide encloses nothing, DA_EACCURACY, not an infinity */
+static int b_mono(da_ball r, const da_ball a, int f);
+static int b_rsqrt_pos(da_ball r, const da_ball a);
+
 /* monotone functions by directed rounding of the end points */
 typedef enum { MF_ASIN, MF_EXP, MF_SINH, MF_COSH, MF_RSQRT, MF_ATAN } mono_fn;
 
-static int b_mono(da_ball r, const da_ball a, mono_fn f)
+static int b_mono(da_ball r, const da_ball a, int f)
 {
     mpfr_prec_t p = mpfr_get_prec(r->mid) + 8;
     mpfr_t lo, hi, flo, fhi;
@@ -184,6 +218,12 @@ static int b_mono(da_ball r, const da_ball a, mono_fn f)
         }
         break;
     case MF_RSQRT:
+        if (!mpfr_number_p(lo) || !mpfr_number_p(hi)) {
+            /* an enclosure that is not finite (radii grown past the
+               exponent range deep in a network): nothing is enclosed */
+            st = DA_EACCURACY;
+            break;
+        }
         if (mpfr_sgn(lo) <= 0) {
             st = DA_EINFINITE;
             break;
@@ -196,6 +236,12 @@ static int b_mono(da_ball r, const da_ball a, mono_fn f)
         b_from_interval(r, flo, fhi);
     mpfr_clears(lo, hi, flo, fhi, (mpfr_ptr)0);
     return st;
+}
+
+static int b_rsqrt_pos(da_ball r, const da_ball a)
+{
+    int st = b_mono(r, a, MF_RSQRT);
+    return st == DA_EINFINITE ? DA_EACCURACY : st;
 }
 
 static double b_up_d(const da_ball b)
@@ -613,7 +659,7 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
         b_set_si(det, 0);
     } else {
         da_ball_mul(t, q1, q2);
-        if ((st = b_mono(u, t, MF_RSQRT)))
+        if ((st = b_rsqrt_pos(u, t)))
             goto out;
         da_ball_mul(rho, c, u);
         da_ball_mul(u, c, c);
@@ -705,7 +751,8 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
         da_ball_add(t, t, v);
         da_ball_mul(u, u, t);                 /* (1+2q1)(1+2q2) */
         if (m == 0) {
-            if ((st = b_mono(t, u, MF_RSQRT)))
+            b_floor_cs(u, q1, q2, 2);         /* >= 1 + 2 q1 + 2 q2 */
+            if ((st = b_rsqrt_pos(t, u)))
                 goto out;
             da_ball_mul(t, t, c);
             b_mul_2si(t, t, 1);               /* 2c / sqrt(..) */
@@ -716,7 +763,8 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
             da_ball_mul(t, c, c);
             b_mul_2si(t, t, 2);
             da_ball_sub(u, u, t);
-            if ((st = b_mono(t, u, MF_RSQRT)))
+            b_floor_cs(u, q1, q2, 2);         /* >= 1 + 2 q1 + 2 q2 */
+            if ((st = b_rsqrt_pos(t, u)))
                 goto out;
             b_mul_2si(t, t, 2);
             da_ball_div(t, t, pi);            /* (4/pi) (..)^(-1/2) */
@@ -746,7 +794,8 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
         da_ball_mul(u, u, t);
         da_ball_mul(t, c, c);
         da_ball_sub(u, u, t);
-        if ((st = b_mono(t, u, MF_RSQRT)))
+        b_floor_cs(u, q1, q2, 1);             /* >= 1 + q1 + q2 */
+        if ((st = b_rsqrt_pos(t, u)))
             goto out;
         if (m == 1) {
             da_ball_mul(u, t, t);
@@ -769,7 +818,8 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
         da_ball_mul(P1, u, t);
         da_ball_mul(u, c, c);
         da_ball_sub(d2, P1, u);
-        if ((st = b_mono(id, d2, MF_RSQRT)) == DA_OK) {     /* id = 1/d */
+        b_floor_cs(d2, q1, q2, 1);                        /* >= 1 + q1 + q2 */
+        if ((st = b_rsqrt_pos(id, d2)) == DA_OK) {     /* id = 1/d */
             da_ball_mul(t, c, id);
             b_mono(a, t, MF_ATAN);
             b_mul_2si(w, pi, 1);                          /* 2 pi */
@@ -813,6 +863,11 @@ static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball 
     if (!st)
         da_ball_set(r, t);
 out:
+    if (st == DA_EACCURACY) {
+        /* not enclosed: NaN +- inf, never a number */
+        mpfr_set_nan(r->mid);
+        mpfr_set_inf(r->rad, 1);
+    }
     da_ball_clear(rho); da_ball_clear(det); da_ball_clear(t); da_ball_clear(u);
     da_ball_clear(v); da_ball_clear(pi);
     return st;
@@ -1937,6 +1992,22 @@ int da_netk_network(da_netk_layer *rows, da_netk *k, const da_netk_net *n,
         b_set_double_ball(&row->ntk, Th);
         if (l == n->depth)
             break;
+        if (!b_finite(K11) || !b_finite(K22) || !b_finite(K12) || !b_finite(Th)) {
+            /* the radii outgrew the exponent range: nothing deeper is
+               enclosed (the rows below are NaN +- inf) */
+            for (long m = l + 1; m <= n->depth; m++) {
+                da_netk_layer *rw = &rows[m];
+                rw->layer = m;
+                da_ball_struct *bs[] = {&rw->q1, &rw->q2, &rw->nngp, &rw->ntk};
+                for (int z = 0; z < 4; z++) {
+                    mpfr_set_nan(bs[z]->mid);
+                    mpfr_set_inf(bs[z]->rad, 1);
+                }
+            }
+            worst = da_fail(DA_EACCURACY, "the enclosures are not finite beyond layer %ld (their "
+                                          "radii grow with depth)", l);
+            goto fail;
+        }
         int st = da_netk_diag(E11, k, K11, 0);
         if (st && st != DA_EACCURACY) { worst = st; goto fail; }
         if (same) {
