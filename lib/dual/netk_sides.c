@@ -703,8 +703,8 @@ static int fill_interp(mx_side *S, const double *Q, size_t nn, const mx_fun *f, 
         o[i].i = i;
     }
     qsort(o, nn, sizeof *o, qi_cmp);
-    /* the pieces, from the top (popped first: the stack order does not
-       change the results) */
+    /* the pieces, popped from the top of the range down: a fixed order, so
+       a row on the boundary of two pieces always goes to the same one */
     {
         double qa = o[0].q, qb = o[nn - 1].q;
         double cut[64];
