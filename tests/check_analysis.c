@@ -319,12 +319,13 @@ END_TEST
  * again without the limit. */
 START_TEST(test_depth_nonfinite_inputs)
 {
-    char f[256] = "x";
-    for (int i = 0; i < 12; i++) {
-        char g[256];
-        snprintf(g, sizeof g, "tanh(%s)", f);
-        snprintf(f, sizeof f, "%s", g);
-    }
+    /* tanh nested 12 times */
+    char f[128] = "";
+    for (int i = 0; i < 12; i++)
+        strcat(f, "tanh(");
+    strcat(f, "x");
+    for (int i = 0; i < 12; i++)
+        strcat(f, ")");
     da_act *a = act_of(f);
     da_ball d, e;
     dec(d, "0.1");

@@ -530,7 +530,10 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
     mpfr_set_d(r->rad, rad, MPFR_RNDU);
     mpfr_t u;
     mpfr_init2(u, DA_RAD_PREC);
-    if (!mpfr_zero_p(y)) {
+    if (!mpfr_number_p(y)) {
+        /* a rho that is not a number (NaN, inf) encloses nothing */
+        mpfr_set_inf(r->rad, 1);
+    } else if (!mpfr_zero_p(y)) {
         /* the rounding of the additions above (pr bits, N + 4 of them) */
         mpfr_set_ui_2exp(u, (unsigned long)(N + 4), mpfr_get_exp(y) - (mpfr_exp_t)pr + 1, MPFR_RNDU);
         mpfr_add(r->rad, r->rad, u, MPFR_RNDU);

@@ -940,7 +940,7 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
             rigorous = proved;
             if (!proved)
                 snprintf(why, sizeof why,
-                         "the pieces are not proved (%s); degree %ld above %d: exact formulas on "
+                         "the pieces are not proved (%.100s); degree %ld above %d: exact formulas on "
                          "the analysis' breakpoints", pwhy, N, RIG_PWPOLY_MAX_DEGREE);
         } else {
             raw_clear(&R);
