@@ -165,16 +165,10 @@ static void b_floor_cs(da_ball u, const da_ball q1, const da_ball q2, long a)
     mpfr_clears(lo, hi, t, (mpfr_ptr)0);
 }
 
-/* 1/sqrt(a) for an a known to be positive at the true point (a product of
- * variances, 1 + 2 q1 + 2 q2 - ...): a ball that reaches 0 only because
- * its radius is wide encloses nothing, DA_EACCURACY, not an infinity */
-static int b_mono(da_ball r, const da_ball a, int f);
-static int b_rsqrt_pos(da_ball r, const da_ball a);
-
 /* monotone functions by directed rounding of the end points */
 typedef enum { MF_ASIN, MF_EXP, MF_SINH, MF_COSH, MF_RSQRT, MF_ATAN } mono_fn;
 
-static int b_mono(da_ball r, const da_ball a, int f)
+static int b_mono(da_ball r, const da_ball a, mono_fn f)
 {
     mpfr_prec_t p = mpfr_get_prec(r->mid) + 8;
     mpfr_t lo, hi, flo, fhi;
@@ -238,6 +232,9 @@ static int b_mono(da_ball r, const da_ball a, int f)
     return st;
 }
 
+/* 1/sqrt(a) for an a known to be positive at the true point (a product of
+ * variances, 1 + 2 q1 + 2 q2 - ...): a ball that reaches 0 only because
+ * its radius is wide encloses nothing, DA_EACCURACY, not an infinity */
 static int b_rsqrt_pos(da_ball r, const da_ball a)
 {
     int st = b_mono(r, a, MF_RSQRT);
