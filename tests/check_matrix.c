@@ -189,8 +189,13 @@ static void mats_free(mats *m)
     free(m->K); free(m->T); free(m->eK); free(m->eT);
 }
 
-static int run(mats *m, const char *spec, const double *X, size_t n, const double *X2, size_t n2,
-               size_t d, long L, int threads)
+/* the engine on the network Dense(1.5, 0.1), L blocks (spec, Dense(1.5, 0.1)),
+ * with a layer callback (or NULL), into m's error arrays or none */
+static int run_cb(mats *m, const char *spec, const double *X, size_t n, const double *X2,
+                  size_t n2, size_t d, long L, int threads,
+                  int (*layer)(void *, long, const double *, const float *, const double *,
+                               const float *),
+                  int errors)
 {
     da_act *a = NULL;
     ck_assert_int_eq(da_act_new(&a, spec), DA_OK);
@@ -205,12 +210,20 @@ static int run(mats *m, const char *spec, const double *X, size_t n, const doubl
     da_netk_mopts o;
     da_netk_mopts_init(&o);
     o.threads = threads;
-    int st = da_netk_matrix(m->K, m->eK, m->T, m->eT, NULL, k, &net, X, n, X2, n2, d, &o);
+    o.layer = layer;
+    int st = da_netk_matrix(m->K, errors ? m->eK : NULL, m->T, errors ? m->eT : NULL, NULL, k, &net,
+                            X, n, X2, n2, d, &o);
     da_ball_clear(&net.sw2);
     da_ball_clear(&net.sb2);
     da_netk_free(k);
     da_act_free(a);
     return st;
+}
+
+static int run(mats *m, const char *spec, const double *X, size_t n, const double *X2, size_t n2,
+               size_t d, long L, int threads)
+{
+    return run_cb(m, spec, X, n, X2, n2, d, L, threads, NULL, 1);
 }
 
 START_TEST(test_threads_and_symmetry)
@@ -319,26 +332,11 @@ START_TEST(test_error_storage)
     rng = 99;
     for (int t = 0; t < N * D; t++)
         X[t] = (urand() * 2 - 1) * (1 + (t / D) % 4);
-    da_act *a = NULL;
-    ck_assert_int_eq(da_act_new(&a, "tanh"), DA_OK);
-    da_netk *k = mknetk(a, 16);
-    da_netk_net net;
-    da_netk_net_init(&net);
-    net.depth = 5;
-    da_ball_init2(&net.sw2, 64);
-    da_ball_init2(&net.sb2, 64);
-    ball_d(&net.sw2, 1.5);
-    ball_d(&net.sb2, 0.1);
     mats m1, m2;
     mats_new(&m1, N);
     mats_new(&m2, N);
-    da_netk_mopts o;
-    da_netk_mopts_init(&o);
-    ck_assert_int_eq(da_netk_matrix(m1.K, m1.eK, m1.T, m1.eT, NULL, k, &net, X, N, NULL, N, D, &o),
-                     DA_OK);
-    o.layer = no_op_layer;
-    ck_assert_int_eq(da_netk_matrix(m2.K, m2.eK, m2.T, m2.eT, NULL, k, &net, X, N, NULL, N, D, &o),
-                     DA_OK);
+    ck_assert_int_eq(run_cb(&m1, "tanh", X, N, NULL, N, D, 5, 0, NULL, 1), DA_OK);
+    ck_assert_int_eq(run_cb(&m2, "tanh", X, N, NULL, N, D, 5, 0, no_op_layer, 1), DA_OK);
     ck_assert(!memcmp(m1.K, m2.K, N * N * sizeof *m1.K));
     ck_assert(!memcmp(m1.T, m2.T, N * N * sizeof *m1.T));
     for (size_t t = 0; t < (size_t)N * N; t++) {
@@ -350,15 +348,10 @@ START_TEST(test_error_storage)
         ck_assert(m1.eK[t] == m1.eK[(t % N) * N + t / N]);
     }
     /* without error arrays at all */
-    ck_assert_int_eq(da_netk_matrix(m2.K, NULL, m2.T, NULL, NULL, k, &net, X, N, NULL, N, D, NULL),
-                     DA_OK);
+    ck_assert_int_eq(run_cb(&m2, "tanh", X, N, NULL, N, D, 5, 0, NULL, 0), DA_OK);
     ck_assert(!memcmp(m1.K, m2.K, N * N * sizeof *m1.K));
     mats_free(&m1);
     mats_free(&m2);
-    da_ball_clear(&net.sw2);
-    da_ball_clear(&net.sb2);
-    da_netk_free(k);
-    da_act_free(a);
 }
 END_TEST
 
