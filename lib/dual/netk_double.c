@@ -135,19 +135,12 @@ double da_netk_cf_d(const da_netk *k, double q1, double q2, double c, int diag, 
         break;
     }
     case NK_GELU: {
-        /* d2 = P1 - c^2 >= 1 + q1 + q2 loses 3 kap ulp to cancellation,
-           kap = P1/d2, its square root 1.5 kap, and so on through the
-           formula: (4.5 kap + 12) ulp of the terms' magnitudes (numerics 7.2) */
-        double P1 = (1 + q1) * (1 + q2), d2 = P1 - c * c, id = 1 / sqrt(d2);
-        double a = atan(c * id), w = 2 * pi;
-        if (m == 0) {
-            v = ((c * c + P * d2) * id / P1 + c * a) / w + c / 4;
-            mag = ((c * c + P * d2) * id / P1 + fabs(c * a)) / w + fabs(c) / 4;
-        } else {
-            v = (1 / d2 + (1 - P) / P1 + 1) * c * id / w + 0.25 + a / w;
-            mag = (1 / d2 + (1 + P) / P1 + 1) * fabs(c) * id / w + 0.25 + fabs(a) / w;
-        }
-        ulps = 4.5 * P1 / d2 + 12;
+        /* (4.5 kap + 12) ulp of the terms' magnitudes (numerics 7.2) */
+        double E, D, mE, mD, kap;
+        da_netk_gelu_ed(P, (1 + q1) * (1 + q2), c, &E, &D, &mE, &mD, &kap);
+        v = m == 0 ? E : D;
+        mag = m == 0 ? mE : mD;
+        ulps = 4.5 * kap + 12;
         break;
     }
     default:

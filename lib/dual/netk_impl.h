@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "dual/dual.h"
+#include <math.h>
 
 #define NK_CACHE 256
 #define NK_NMAX 4096
@@ -56,5 +57,26 @@ struct da_netk {
  * *err an estimate of its error.  NaN when k has no closed form here. */
 double da_netk_cf_d(const da_netk *k, double q1, double q2, double c, int diag, int m,
                     double *err);
+
+/* GELU's kernels at unit scale, for da_netk_cf_d and the engine: with
+ * P = q1 q2, P1 = (1 + q1)(1 + q2), d2 = P1 - c^2 >= 1 + q1 + q2,
+ *   E = ((c^2 + P d2)/(P1 sqrt d2) + c atan(c/sqrt d2))/(2 pi) + c/4,
+ *   D = (1/d2 + (1 - P)/P1 + 1) c/(2 pi sqrt d2) + 1/4 + atan(c/sqrt d2)/(2 pi);
+ * mE, mD the magnitudes of their terms, kap = P1/d2 (d2 loses 3 kap ulp
+ * to cancellation, sqrt d2 1.5 kap, and so on: E and D are within
+ * (4.5 kap + 12) ulp of their magnitudes, libm's atan and sqrt within
+ * an ulp) */
+static inline void da_netk_gelu_ed(double P, double P1, double C, double *E, double *D,
+                                   double *mE, double *mD, double *kap)
+{
+    const double w = 2 * M_PI;
+    double d2 = P1 - C * C, id = 1 / sqrt(d2), a = atan(C * id);
+    double t1 = (C * C + P * d2) * id / P1, t2 = C * a;
+    *E = (t1 + t2) / w + C / 4;
+    *mE = (fabs(t1) + fabs(t2)) / w + fabs(C) / 4;
+    *D = (1 / d2 + (1 - P) / P1 + 1) * C * id / w + 0.25 + a / w;
+    *mD = (1 / d2 + (1 + P) / P1 + 1) * fabs(C) * id / w + 0.25 + fabs(a) / w;
+    *kap = P1 / d2;
+}
 
 #endif

@@ -92,27 +92,6 @@ typedef struct {
 #define MX_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MX_MAX(a, b) ((a) > (b) ? (a) : (b))
 
-/* GELU's kernels at unit scale (da_netk_cf_d's formulas): with
- * P = q1 q2, P1 = (1 + q1)(1 + q2), d2 = P1 - c^2 >= 1 + q1 + q2,
- *   E = ((c^2 + P d2)/(P1 sqrt d2) + c atan(c/sqrt d2))/(2 pi) + c/4,
- *   D = (1/d2 + (1 - P)/P1 + 1) c/(2 pi sqrt d2) + 1/4 + atan(c/sqrt d2)/(2 pi);
- * mE, mD the magnitudes of their terms, kap = P1/d2 (d2 loses 3 kap ulp
- * to cancellation, sqrt d2 1.5 kap, and so on: E and D are within
- * (4.5 kap + 12) ulp of their magnitudes, libm's atan and sqrt within
- * an ulp) */
-static inline void gelu_ed(double P, double P1, double C, double *E, double *D, double *mE,
-                           double *mD, double *kap)
-{
-    const double w = 2 * M_PI;
-    double d2 = P1 - C * C, id = 1 / sqrt(d2), a = atan(C * id);
-    double t1 = (C * C + P * d2) * id / P1, t2 = C * a;
-    *E = (t1 + t2) / w + C / 4;
-    *mE = (fabs(t1) + fabs(t2)) / w + fabs(C) / 4;
-    *D = (1 / d2 + (1 - P) / P1 + 1) * C * id / w + 0.25 + a / w;
-    *mD = (1 / d2 + (1 + P) / P1 + 1) * fabs(C) * id / w + 0.25 + fabs(a) / w;
-    *kap = P1 / d2;
-}
-
 static inline __attribute__((always_inline)) void
 cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, double *E, double *D,
         double *eE, double *eD)
@@ -123,7 +102,7 @@ cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, doub
         double P = Q1 * Q2, P1 = (1 + Q1) * (1 + Q2), E0, D0, mE, mD, kap;
         if (dg)
             C = Q1;
-        gelu_ed(P, P1, C, &E0, &D0, &mE, &mD, &kap);
+        da_netk_gelu_ed(P, P1, C, &E0, &D0, &mE, &mD, &kap);
         double f = (4.5 * kap + 12) * u;
         *E = A2 * E0;
         *D = A2 * b2 * D0;
@@ -137,7 +116,7 @@ cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, doub
                 double C2 = C + sg * ec, E2, D2, mE2, mD2, k2;
                 if (C2 * C2 > P)
                     C2 = sg * sqrt(P);
-                gelu_ed(P, P1, C2, &E2, &D2, &mE2, &mD2, &k2);
+                da_netk_gelu_ed(P, P1, C2, &E2, &D2, &mE2, &mD2, &k2);
                 dD = MX_MAX(dD, fabs(D2 - D0) + (4.5 * k2 + 12) * u * mD2);
             }
             *eE += fabs(*D) * e + A2 * b2 * dD * e;
