@@ -27,6 +27,7 @@
  * at the end, after the coefficient tables are gone. */
 #define _POSIX_C_SOURCE 200809L
 #include "dual/netk_sides.h"
+#include "dual/netk_vmath.h"
 #include "quad/quad.h"
 #include <stdio.h>
 #include <math.h>
@@ -84,108 +85,127 @@ typedef struct {
 
 /* E = E[s(u) s(v)], D = E[s'(u) s'(v)] and their errors at (q1, q2, c) for
  * the inline families, e the error of c (docs/numerics.md 7.2): the value's
- * own rounding (32 ulp of the magnitudes, libm within a few ulp), then the
- * covariance's error through dE/dc = D exactly and a bound on the change
- * of D over [c - e, c + e].  The same formulas as da_netk_eval_fast, with
- * the arccos of the relu family as 2 asin(sqrt((1 -+ rho)/2)), accurate at
- * |rho| -> 1. */
+ * own rounding (32 ulp of the magnitudes; asin by mx_asin, within 2 ulp,
+ * netk_vmath.h), then the covariance's error through dE/dc = D exactly and
+ * a bound on the change of D over [c - e, c + e].  The same formulas as
+ * da_netk_eval_fast, with the arccos of the relu family as
+ * 2 asin(sqrt((1 -+ rho)/2)), accurate at |rho| -> 1.  erf and relu are
+ * straight-line code (selects, no branches), so that cf_row's loop over a
+ * row of entries is vectorised. */
 #define MX_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MX_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* erf(B x) times A */
+static inline __attribute__((always_inline)) void
+cf_erf(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, double *E, double *D,
+       double *eE, double *eD)
+{
+    const double pi = M_PI, u = MX_U, b2 = c->b2, A2 = c->A2;
+    const double Q1 = b2 * q1, Q2 = b2 * q2, C = b2 * cc, ec = b2 * e;
+    const double Dd = (1 + 2 * Q1) * (1 + 2 * Q2), det = dg ? 1 + 4 * Q1 : Dd - 4 * C * C;
+    double r2 = dg ? 2 * Q1 / (1 + 2 * Q1) : 2 * C / sqrt(Dd);
+    r2 = MX_MIN(MX_MAX(r2, -1), 1);
+    const double E0 = 2 / pi * mx_asin(r2), D0 = 4 / pi / sqrt(det);
+    const double s1 = 1 - r2 * r2;
+    const double ea = dg ? 0 : MX_MIN(4 * u / sqrt(MX_MAX(s1, 1e-300)), sqrt(8 * u));
+    const double Ev = A2 * E0, Dv = A2 * b2 * D0;
+    double vE = A2 * (32 * u + ea) + 4 * u * fabs(Ev);
+    double vD = A2 * b2 * 32 * u * D0 * Dd / det + 4 * u * fabs(Dv);
+    /* the covariance's error: |dD/dc| = A^2 b2^2 (4/pi) 4 |C| det^(-3/2),
+       largest at |C| + ec */
+    const double Cm = fabs(C) + ec, dm = Dd - 4 * Cm * Cm;
+    const double dDdc = dm > 0 ? A2 * b2 * b2 * 16 / pi * Cm / (dm * sqrt(dm)) : INFINITY;
+    const double dD = MX_MIN(dDdc * e, 2 * fabs(Dv) + 1e300);
+    const int ce = !dg && e > 0;
+    vE += ce ? fabs(Dv) * e + 0.5 * dD * e : 0;
+    vD += ce ? dD : 0;
+    *E = Ev;
+    *D = Dv;
+    *eE = vE;
+    *eD = vD;
+}
+
+/* a x + b relu(x) at scale B, times A: E = (a^2 + a b) c + b^2 R,
+ * D = a^2 + a b + b^2 S */
+static inline __attribute__((always_inline)) void
+cf_lin(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, double *E, double *D,
+       double *eE, double *eD)
+{
+    const double pi = M_PI, u = MX_U, b2 = c->b2, A2 = c->A2;
+    const double Q1 = b2 * q1, Q2 = b2 * q2, C = b2 * cc, ec = b2 * e;
+    const double a = c->lin, b = c->rel, ab = a * a + a * b, bb = b * b;
+    const double P = Q1 * Q2, sP = sqrt(P), isP = sP > 0 ? 1 / sP : 0;
+    /* 1 - rho and 1 + rho: the small one, x, from (sP - |C|)/sP, the other
+       as 2 - x (at least 1, so exact to an ulp) */
+    double x = sP > 0 ? (sP - fabs(C)) * isP : 1;
+    x = MX_MIN(MX_MAX(x, 0), 1);
+    const double th0 = 2 * mx_asin(sqrt(x / 2));
+    const int pos = C >= 0;
+    const double om = dg ? 0 : pos ? x : 2 - x, op = dg ? 2 : pos ? 2 - x : x;
+    const double th = dg ? 0 : pos ? th0 : pi - th0;
+    const double sn = sqrt(om * op), rho = dg ? 1 : C * isP;
+    const double S = (pi - th) / (2 * pi);
+    const double R = dg ? sP / 2 : sP * (sn + (pi - th) * rho) / (2 * pi);
+    const double eth = dg ? 0 : MX_MIN(8 * u / MX_MAX(sn, 1e-300), sqrt(16 * u)) + 8 * u * th;
+    const double eS = eth / (2 * pi), eR = sP * (pi - th) * MX_MIN(sn * eth, 8 * u) / (2 * pi);
+    const double Cv = dg ? Q1 : C;
+    const double Ev = A2 * (ab * Cv + bb * R), Dv = A2 * b2 * (ab + bb * S);
+    double vE = A2 * (32 * u * (fabs(ab * Cv) + bb * sP) + bb * eR) + 4 * u * fabs(Ev);
+    double vD = A2 * b2 * (32 * u * (fabs(ab) + bb) + bb * eS) + 4 * u * fabs(Dv);
+    /* the covariance's error: dE/dc = D, and the change of S over
+       [c - e, c + e]: d theta = dC/(sqrt P sin theta) while sin theta stays
+       above half its value, else the 1/2-Hoelder bound of arccos
+       (|arccos x - arccos y| <= 1.2 sqrt(2 |x - y|)) */
+    const double de = sP > 0 ? ec / sP : INFINITY;
+    const double dth = de <= 0.25 * sn * sn ? 2 * de / MX_MAX(sn, 1e-300) : 1.2 * sqrt(2 * de);
+    const double dS = MX_MIN(dth / (2 * pi), 1.0);
+    const int ce = !dg && e > 0;
+    const double hS = ce && bb > 0 ? A2 * b2 * bb * dS : 0;
+    vE += ce ? fabs(Dv) * e + hS * e : 0;
+    vD += hS;
+    *E = Ev;
+    *D = Dv;
+    *eE = vE;
+    *eD = vD;
+}
 
 static inline __attribute__((always_inline)) void
 cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, double *E, double *D,
         double *eE, double *eD)
 {
-    const double pi = M_PI, u = MX_U, b2 = c->b2, A2 = c->A2;
-    double Q1 = b2 * q1, Q2 = b2 * q2, C = b2 * cc, ec = b2 * e;
-    if (c->fam == MX_FAM_GELU) {
-        double P = Q1 * Q2, P1 = (1 + Q1) * (1 + Q2), E0, D0, mE, mD, kap;
-        if (dg)
-            C = Q1;
-        da_netk_gelu_ed(P, P1, C, &E0, &D0, &mE, &mD, &kap);
-        double f = (4.5 * kap + 12) * u;
-        *E = A2 * E0;
-        *D = A2 * b2 * D0;
-        *eE = A2 * (f * mE + u * fabs(D0 * C)) + 2 * u * fabs(*E);
-        *eD = A2 * b2 * f * mD + 2 * u * fabs(*D);
-        if (!dg && e > 0) {
-            /* the covariance's error: dE/dc = D, and D's change over
-               [c - e, c + e] from its values at the ends */
-            double dD = 0;
-            for (int sg = -1; sg <= 1; sg += 2) {
-                double C2 = C + sg * ec, E2, D2, mE2, mD2, k2;
-                if (C2 * C2 > P)
-                    C2 = sg * sqrt(P);
-                da_netk_gelu_ed(P, P1, C2, &E2, &D2, &mE2, &mD2, &k2);
-                dD = MX_MAX(dD, fabs(D2 - D0) + (4.5 * k2 + 12) * u * mD2);
-            }
-            *eE += fabs(*D) * e + A2 * b2 * dD * e;
-            *eD += A2 * b2 * dD;
-        }
-        return;
-    }
+    const double u = MX_U, b2 = c->b2, A2 = c->A2;
     if (c->fam == MX_FAM_ERF) {
-        double Dd = (1 + 2 * Q1) * (1 + 2 * Q2), det = dg ? 1 + 4 * Q1 : Dd - 4 * C * C;
-        double r2 = dg ? 2 * Q1 / (1 + 2 * Q1) : 2 * C / sqrt(Dd);
-        r2 = MX_MIN(MX_MAX(r2, -1), 1);
-        double E0 = 2 / pi * asin(r2), D0 = 4 / pi / sqrt(det);
-        double s1 = 1 - r2 * r2;
-        double ea = dg ? 0 : MX_MIN(4 * u / sqrt(MX_MAX(s1, 1e-300)), sqrt(8 * u));
-        *E = A2 * E0;
-        *D = A2 * b2 * D0;
-        *eE = A2 * (32 * u + ea) + 4 * u * fabs(*E);
-        *eD = A2 * b2 * 32 * u * D0 * Dd / det + 4 * u * fabs(*D);
-        if (!dg && e > 0) {
-            /* |dD/dc| = A^2 b2^2 (4/pi) 4 |C| det^(-3/2), largest at |C| + ec */
-            double Cm = fabs(C) + ec, dm = Dd - 4 * Cm * Cm;
-            double dDdc = dm > 0 ? A2 * b2 * b2 * 16 / pi * Cm / (dm * sqrt(dm)) : INFINITY;
-            double dD = MX_MIN(dDdc * e, 2 * fabs(*D) + 1e300);
-            *eE += fabs(*D) * e + 0.5 * dD * e;
-            *eD += dD;
-        }
+        cf_erf(c, q1, q2, cc, dg, e, E, D, eE, eD);
         return;
     }
-    /* a x + b relu(x): E = (a^2 + a b) c + b^2 R, D = a^2 + a b + b^2 S */
-    const double a = c->lin, b = c->rel, ab = a * a + a * b, bb = b * b;
-    double P = Q1 * Q2, sP = sqrt(P);
-    /* 1 - rho and 1 + rho: the small one from (sP -+ C)/sP, the other as 2
-       minus it (at least 1, so exact to an ulp) */
-    double isP = sP > 0 ? 1 / sP : 0, om, op, th;
-    if (dg) {
-        om = 0, op = 2, th = 0;
-    } else if (C >= 0) {
-        om = sP > 0 ? (sP - C) * isP : 1;
-        om = MX_MIN(MX_MAX(om, 0), 1);
-        op = 2 - om;
-        th = 2 * asin(sqrt(om / 2));
-    } else {
-        op = sP > 0 ? (sP + C) * isP : 1;
-        op = MX_MIN(MX_MAX(op, 0), 1);
-        om = 2 - op;
-        th = pi - 2 * asin(sqrt(op / 2));
+    if (c->fam == MX_FAM_LIN) {
+        cf_lin(c, q1, q2, cc, dg, e, E, D, eE, eD);
+        return;
     }
-    double sn = sqrt(om * op), rho = dg ? 1 : C * isP;
-    double S = (pi - th) / (2 * pi);
-    double R = dg ? sP / 2 : sP * (sn + (pi - th) * rho) / (2 * pi);
-    double eth = dg ? 0 : MX_MIN(8 * u / MX_MAX(sn, 1e-300), sqrt(16 * u)) + 8 * u * th;
-    double eS = eth / (2 * pi), eR = sP * (pi - th) * MX_MIN(sn * eth, 8 * u) / (2 * pi);
-    double Cv = dg ? Q1 : C;
-    *E = A2 * (ab * Cv + bb * R);
-    *D = A2 * b2 * (ab + bb * S);
-    *eE = A2 * (32 * u * (fabs(ab * Cv) + bb * sP) + bb * eR) + 4 * u * fabs(*E);
-    *eD = A2 * b2 * (32 * u * (fabs(ab) + bb) + bb * eS) + 4 * u * fabs(*D);
-    if (!dg && e > 0 && bb > 0) {
-        /* the change of S over [c - e, c + e]: d theta = dC/(sqrt P sin theta)
-           while sin theta stays above half its value, else the 1/2-Hoelder
-           bound of arccos (|arccos x - arccos y| <= pi/2 sqrt|x - y|... at most
-           1.2 sqrt(2 |x - y|)) */
-        double de = sP > 0 ? ec / sP : INFINITY;
-        double dth = de <= 0.25 * sn * sn ? 2 * de / MX_MAX(sn, 1e-300) : 1.2 * sqrt(2 * de);
-        double dS = MX_MIN(dth / (2 * pi), 1.0);
-        *eE += fabs(*D) * e + A2 * b2 * bb * dS * e;
-        *eD += A2 * b2 * bb * dS;
-    } else if (!dg && e > 0) {
-        *eE += fabs(*D) * e;
+    /* gelu(B x) times A */
+    double Q1 = b2 * q1, Q2 = b2 * q2, C = b2 * cc, ec = b2 * e;
+    double P = Q1 * Q2, P1 = (1 + Q1) * (1 + Q2), E0, D0, mE, mD, kap;
+    if (dg)
+        C = Q1;
+    da_netk_gelu_ed(P, P1, C, &E0, &D0, &mE, &mD, &kap);
+    double f = (4.5 * kap + 12) * u;
+    *E = A2 * E0;
+    *D = A2 * b2 * D0;
+    *eE = A2 * (f * mE + u * fabs(D0 * C)) + 2 * u * fabs(*E);
+    *eD = A2 * b2 * f * mD + 2 * u * fabs(*D);
+    if (!dg && e > 0) {
+        /* the covariance's error: dE/dc = D, and D's change over
+           [c - e, c + e] from its values at the ends */
+        double dD = 0;
+        for (int sg = -1; sg <= 1; sg += 2) {
+            double C2 = C + sg * ec, E2, D2, mE2, mD2, k2;
+            if (C2 * C2 > P)
+                C2 = sg * sqrt(P);
+            da_netk_gelu_ed(P, P1, C2, &E2, &D2, &mE2, &mD2, &k2);
+            dD = MX_MAX(dD, fabs(D2 - D0) + (4.5 * k2 + 12) * u * mD2);
+        }
+        *eE += fabs(*D) * e + A2 * b2 * dD * e;
+        *eD += A2 * b2 * dD;
     }
 }
 
@@ -446,6 +466,43 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
     }
 }
 
+/* The layer's output at one entry from E, D and their errors: the inputs'
+ * errors (the variances' relative errors rq1, rq2 through L and D, the
+ * covariance's rounding), then K = sw2 E + sb2 and Theta (shared by the
+ * scalar path and cf_row) */
+static inline __attribute__((always_inline)) void
+entry_out(const mx_ctx *c, double E, double D, double eE, double eD, double cin, double rq1,
+          double rq2, double L1, double L2, double sg12, int dg, int ntk, double *Kv, double *eKv,
+          double *Tv, double *eTv)
+{
+    const double sw2 = c->sw2, sb2 = c->sb2, u = MX_U;
+    const double dd = fabs(D);
+    if (!dg) {
+        eE += (L1 * rq1 + L2 * rq2) * sg12 + dd * fabs(cin) * (rq1 + rq2) / 2 + 3 * u * dd * fabs(cin);
+        eD += dd * (rq1 + rq2) * (1 + L1 + L2);
+    } else {
+        eE += 2 * L1 * rq1 * fabs(E);
+        eD += 2 * L1 * rq1 * dd + dd * rq1;
+    }
+    const double Kn = sw2 * E + sb2;
+    const double eKn = sw2 * eE + 2 * u * (fabs(sw2 * E) + fabs(Kn));
+    if (ntk) {
+        const double Tin = *Tv, eTin = *eTv;
+        const int pntk = c->param == DA_NETK_PARAM_NTK;
+        const double add = pntk ? Kn : c->width * E + (c->bias ? 1 : 0);
+        const double eadd = pntk ? eKn : c->width * eE;
+        const double Tn = add + sw2 * D * Tin;
+        const double eTn = eadd + sw2 * (dd * eTin + eD * fabs(Tin)) +
+                           3 * u * (fabs(add) + fabs(sw2 * D * Tin));
+        /* a jump: E[s'(u)^2] is infinite, and so is the NTK (exactly) */
+        const int fin = isfinite(D) && isfinite(Tin);
+        *Tv = fin ? Tn : INFINITY;
+        *eTv = fin ? eTn : 0;
+    }
+    *Kv = Kn;
+    *eKv = eKn;
+}
+
 /* One entry by the scalar path: the closed forms, and the diagonal of the
  * series path; the layer's input at (i, jj) in, the output out */
 static inline __attribute__((always_inline)) void
@@ -453,7 +510,6 @@ entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double
              const double *eQ1, const double *Q2, const double *eQ2, size_t i, size_t jj, int dg,
              double *Kv, double *eKv, double *Tv, double *eTv)
 {
-    const double sw2 = c->sw2, sb2 = c->sb2, u = MX_U;
     double q1 = Q1[i], q2 = Q2[jj], sq = sqrt(q1 * q2), cin = *Kv;
     double ecin = *eKv;
     double E, D, eE, eD;
@@ -493,34 +549,39 @@ entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double
     }
     /* the inputs' errors */
     double rq1 = eQ1[i] / (q1 > 0 ? q1 : 1), rq2 = eQ2[jj] / (q2 > 0 ? q2 : 1);
-    if (!dg) {
-        double dd = fabs(D);
-        eE += (S1->L[i] * rq1 + S2->L[jj] * rq2) * S1->sg[i] * S2->sg[jj]
-              + dd * fabs(cin) * (rq1 + rq2) / 2 + 3 * u * dd * fabs(cin);
-        eD += dd * (rq1 + rq2) * (1 + S1->L[i] + S2->L[jj]);
+    entry_out(c, E, D, eE, eD, cin, rq1, rq2, S1->L[i], S2->L[jj], S1->sg[i] * S2->sg[jj], dg,
+              Tv != NULL, Kv, eKv, Tv, eTv);
+}
+
+/* The off-diagonal entries t in [ta, tb) of row i of a block of the erf
+ * and relu families (columns from j0): straight-line code over the row,
+ * vectorised (cf_erf, cf_lin, entry_out; the same arithmetic as the
+ * scalar path).  vK, vE, vT, vF: the row's input, overwritten by its
+ * output; Theta is computed whether or not it is wanted (vT and vF are
+ * then scratch), so that the loop has no conditional stores. */
+MX_SERIES_HOT static void cf_row(const mx_ctx *c, const mx_side *S1, const mx_side *S2,
+                                 const double *Q1, const double *eQ1, const double *Q2,
+                                 const double *eQ2, size_t i, size_t j0, size_t ta, size_t tb,
+                                 double *vK, double *vE, double *vT, double *vF)
+{
+    const double q1 = Q1[i], rq1 = eQ1[i] / (q1 > 0 ? q1 : 1), L1 = S1->L[i], g1 = S1->sg[i];
+    const double *q2 = Q2 + j0, *eq2 = eQ2 + j0, *L2 = S2->L + j0, *g2 = S2->sg + j0;
+#define MX_CF_ROW(fun)                                                                         \
+    _Pragma("omp simd")                                                                        \
+    for (size_t t = ta; t < tb; t++) {                                                         \
+        const double qj = q2[t], sq = sqrt(q1 * qj), cin = vK[t], e = vE[t];                   \
+        const double cc = cin > sq ? sq : cin < -sq ? -sq : cin;                               \
+        double E, D, eE, eD;                                                                   \
+        fun(c, q1, qj, cc, 0, e, &E, &D, &eE, &eD);                                            \
+        entry_out(c, E, D, eE, eD, cin, rq1, eq2[t] / (qj > 0 ? qj : 1), L1, L2[t], g1 * g2[t], \
+                  0, 1, &vK[t], &vE[t], &vT[t], &vF[t]);                                       \
+    }
+    if (c->fam == MX_FAM_ERF) {
+        MX_CF_ROW(cf_erf)
     } else {
-        eE += 2 * S1->L[i] * rq1 * fabs(E);
-        eD += 2 * S1->L[i] * rq1 * fabs(D) + fabs(D) * rq1;
+        MX_CF_ROW(cf_lin)
     }
-    double Kn = sw2 * E + sb2;
-    double eKn = sw2 * eE + 2 * u * (fabs(sw2 * E) + fabs(Kn));
-    if (Tv) {
-        double Tin = *Tv, eTin = *eTv;
-        double add = c->param == DA_NETK_PARAM_NTK ? Kn : c->width * E + (c->bias ? 1 : 0);
-        double eadd = c->param == DA_NETK_PARAM_NTK ? eKn : c->width * eE;
-        double Tn = add + sw2 * D * Tin;
-        double eTn = eadd + sw2 * (fabs(D) * eTin + eD * fabs(Tin)) +
-                     3 * u * (fabs(add) + fabs(sw2 * D * Tin));
-        if (!isfinite(D) || !isfinite(Tin)) {
-            /* a jump: E[s'(u)^2] is infinite, and so is the NTK (exactly) */
-            Tn = INFINITY;
-            eTn = 0;
-        }
-        *Tv = Tn;
-        *eTv = eTn;
-    }
-    *Kv = Kn;
-    *eKv = eKn;
+#undef MX_CF_ROW
 }
 
 /* One block of entries: rows [i0, i1) of side 1, columns [j0, j1) of side
@@ -603,6 +664,8 @@ static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, cons
             factors(S1, i, Q1, eQ1, sqrt((double)S1->tA[oi] * (S1->g2[i] > 0 ? S1->g2[i] : 1)),
                     sqrt((double)S1->tD[oi] * (S1->gd2[i] > 0 ? S1->gd2[i] : 1)), fi, 1);
             series_row(c, fi, fc, eB[r], dB[r], rkE, rkD, ta, nj, vK, vE, vT, vF, ntk);
+        } else if (c->fam == MX_FAM_ERF || c->fam == MX_FAM_LIN) {
+            cf_row(c, S1, S2, Q1, eQ1, Q2, eQ2, i, j0, ta, nj, vK, vE, vT, vF);
         } else {
             for (size_t t = ta; t < nj; t++)
                 entry_scalar(c, S1, S2, Q1, eQ1, Q2, eQ2, i, j0 + t, 0, &vK[t], &vE[t],
