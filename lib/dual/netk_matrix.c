@@ -247,6 +247,41 @@ static inline void err_put(const mx_err *e, size_t i, size_t j, double v)
         e->low[j * e->ld + i] = v;
 }
 
+/* the off-diagonal entries t in [ta, tb) of row i from column j0 (j > i
+ * in lower-triangle storage): values and errors into v and ve, and back;
+ * the branch on the storage out of the loops */
+static void row_get(const mx_err *e, size_t i, size_t j0, size_t ta, size_t tb, const double *row,
+                    double *v, double *ve)
+{
+    for (size_t t = ta; t < tb; t++)
+        v[t] = row[j0 + t];
+    if (e->f) {
+        const float *f = e->f + i * e->ld + j0;
+        for (size_t t = ta; t < tb; t++)
+            ve[t] = f[t];
+    } else {
+        const double *low = e->low + j0 * e->ld + i;
+        for (size_t t = ta; t < tb; t++)
+            ve[t] = low[t * e->ld];
+    }
+}
+
+static void row_put(const mx_err *e, size_t i, size_t j0, size_t ta, size_t tb, double *row,
+                    const double *v, const double *ve)
+{
+    for (size_t t = ta; t < tb; t++)
+        row[j0 + t] = v[t];
+    if (e->f) {
+        float *f = e->f + i * e->ld + j0;
+        for (size_t t = ta; t < tb; t++)
+            f[t] = da_mx_up_f(ve[t]);
+    } else {
+        double *low = e->low + j0 * e->ld + i;
+        for (size_t t = ta; t < tb; t++)
+            low[t * e->ld] = ve[t] >= 0 ? ve[t] : INFINITY;   /* NaN: as err_put */
+    }
+}
+
 /* ---- one block of entries -------------------------------------------------- */
 
 /* the degree K < Kmax of the series for a block (terms k = 0..K; the
@@ -592,9 +627,14 @@ static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, cons
                      size_t i0, size_t i1, size_t j0, size_t j1, long *terms_used)
 {
     const size_t ni = i1 - i0, nj = j1 - j0, ld = m->ld;
-    static _Thread_local double rB[MX_BI][MX_BJP], eB[MX_BI][MX_BJP], dB[MX_BI][MX_BJP];
-    static _Thread_local double fc[F_NF][MX_BJP];
-    static _Thread_local double vK[MX_BJP], vE[MX_BJP], vT[MX_BJP], vF[MX_BJP];
+    static _Thread_local double rB_[MX_BI][MX_BJP], eB_[MX_BI][MX_BJP], dB_[MX_BI][MX_BJP];
+    static _Thread_local double fc_[F_NF][MX_BJP];
+    static _Thread_local double vK_[MX_BJP], vE_[MX_BJP], vT_[MX_BJP], vF_[MX_BJP];
+    /* the thread's scratch, its address taken once (in a shared library
+       each use of a thread-local is a call otherwise) */
+    double (*const rB)[MX_BJP] = rB_, (*const eB)[MX_BJP] = eB_, (*const dB)[MX_BJP] = dB_;
+    double (*const fc)[MX_BJP] = fc_;
+    double *const vK = vK_, *const vE = vE_, *const vT = vT_, *const vF = vF_;
     double fi[F_NF], rkE = 0, rkD = 0, rmax = 0;
     long Kb = 0;
     const int ntk = m->T != NULL;
@@ -650,15 +690,11 @@ static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, cons
         }
         if (ta >= nj)
             continue;
-        /* the row's input, gathered: values contiguous, errors from their storage */
-        for (size_t t = ta; t < nj; t++) {
-            vK[t] = Krow[j0 + t];
-            vE[t] = err_get(&m->eK, i, j0 + t);
-            if (ntk) {
-                vT[t] = Trow[j0 + t];
-                vF[t] = err_get(&m->eT, i, j0 + t);
-            }
-        }
+        /* the row's input, gathered: values contiguous, errors from their
+           storage (the off-diagonal entries, j > i where x = x') */
+        row_get(&m->eK, i, j0, ta, nj, Krow, vK, vE);
+        if (ntk)
+            row_get(&m->eT, i, j0, ta, nj, Trow, vT, vF);
         if (c->series) {
             size_t oi = i * (size_t)S1->K + (size_t)Kb;
             factors(S1, i, Q1, eQ1, sqrt((double)S1->tA[oi] * (S1->g2[i] > 0 ? S1->g2[i] : 1)),
@@ -671,14 +707,9 @@ static void do_block(const mx_ctx *c, const mx_side *S1, const mx_side *S2, cons
                 entry_scalar(c, S1, S2, Q1, eQ1, Q2, eQ2, i, j0 + t, 0, &vK[t], &vE[t],
                              ntk ? &vT[t] : NULL, &vF[t]);
         }
-        for (size_t t = ta; t < nj; t++) {
-            Krow[j0 + t] = vK[t];
-            err_put(&m->eK, i, j0 + t, vE[t]);
-            if (ntk) {
-                Trow[j0 + t] = vT[t];
-                err_put(&m->eT, i, j0 + t, vF[t]);
-            }
-        }
+        row_put(&m->eK, i, j0, ta, nj, Krow, vK, vE);
+        if (ntk)
+            row_put(&m->eT, i, j0, ta, nj, Trow, vT, vF);
     }
 }
 
