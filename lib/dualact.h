@@ -12,6 +12,8 @@
  *   dualact/hermite.h   2. Hermite expansion, quadrature rules          da_hermite_*, da_gh_*
  *   dualact/dual.h      3. dual activation, kernel maps, network        da_dual_*, da_kmap_*,
  *                          kernels, mean field                          da_netk_*, da_meanfield_*
+ *   dualact/net.h       3b. networks: dense, activations, layernorm,    da_net_*
+ *                          residual and repeated blocks
  *   dualact/analysis.h  4. minimal depth, Gram matrices, simulation     da_depth_*, da_gram_*, da_sim_*
  *   dualact/learn.h     5. learnability: degree and harmonic spectra    da_learn_*, da_sphere_*
  *   dualact/report.h    6. tables, JSON strings, figures                da_table_*, da_plot_*
@@ -32,6 +34,7 @@
 #include "dualact/act.h"
 #include "dualact/hermite.h"
 #include "dualact/dual.h"
+#include "dualact/net.h"
 #include "dualact/analysis.h"
 #include "dualact/learn.h"
 #include "dualact/report.h"

@@ -206,6 +206,15 @@ int cmd_dual(int argc, char **argv, FILE *out);
 int cmd_iterate(int argc, char **argv, FILE *out);
 int cmd_meanfield(int argc, char **argv, FILE *out);
 int cmd_kernel(int argc, char **argv, FILE *out);
+/* kernel's input kernel: --q1 --q2 --cov together, or --rho (default 0:
+ * q1 = q2 = 1, c = rho); the balls at prec (initialised by the caller).
+ * Return 0 or exit code 2 (message printed). */
+int cli_kernel_inputs_check(const char *q1s, const char *q2s, const char *covs, const char *rhos);
+int cli_kernel_inputs(da_ball q1, da_ball q2, da_ball c, const char *q1s, const char *q2s,
+                      const char *covs, const char *rhos, mpfr_prec_t prec);
+/* kernel --net SPEC (cmd_kernel_net.c) */
+int kernel_net(const char *spec, const char *q1s, const char *q2s, const char *covs,
+               const char *rhos, long digits, int fmt, FILE *out);
 int cmd_plot(int argc, char **argv, FILE *out);
 int cmd_depth(int argc, char **argv, FILE *out);
 int cmd_gram(int argc, char **argv, FILE *out);

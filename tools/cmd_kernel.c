@@ -12,6 +12,8 @@ static const char usage[] =
     "                      [--param ntk|standard [--dim D --width N] [--no-bias]]\n"
     "                      [--digits D] [--normalized] [--method auto|series|closed]\n"
     "                      [--format text|csv|json]\n"
+    "       dualact kernel --net SPEC [--q1 Q1 --q2 Q2 --cov C | --rho R]\n"
+    "                      [--digits D] [--format text|csv|json]\n"
     "\n"
     "The network kernels of Dense(sw2, sb2), then L blocks (ACT, Dense(sw2, sb2)),\n"
     "the way neural-tangents writes stax.serial(Dense(W_std, b_std), Act(), ...)\n"
@@ -37,6 +39,12 @@ static const char usage[] =
     "  --normalized    ACT normalized as in the paper (E s = 0, E s^2 = 1);\n"
     "                  default: ACT as written\n"
     "  --method M      auto (closed form when known), series, closed\n"
+    "  --net SPEC      any network instead of ACT and the options above: layers\n"
+    "                  separated by ';': dense(SW2,SB2), an activation, layernorm,\n"
+    "                  layernorm(EPS), residual(ALPHA,BETA){LAYERS},\n"
+    "                  repeat(L){LAYERS}, identity (neural-tangents' conventions,\n"
+    "                  NTK parameterisation); one row per layer (a residual block\n"
+    "                  is one), row 0 the input, the layer's name as a last column\n"
     "  --format F      text (default), csv (header\n"
     "                  layer,q1,q1_err,q2,q2_err,nngp,nngp_err,ntk,ntk_err,bound), json\n"
     "\n"
@@ -64,24 +72,66 @@ static int parse_dec(da_ball b, const char *s, const char *what, mpfr_prec_t pre
     return 0;
 }
 
+int kernel_net(const char *spec, const char *q1s, const char *q2s, const char *covs,
+               const char *rhos, long digits, int fmt, FILE *out);
+
+int cli_kernel_inputs_check(const char *q1s, const char *q2s, const char *covs, const char *rhos)
+{
+    int have_q = q1s || q2s || covs;
+    if (have_q && !(q1s && q2s && covs))
+        return cli_usage_error("kernel: --q1, --q2 and --cov go together");
+    if (have_q && rhos)
+        return cli_usage_error("kernel: give either --q1 --q2 --cov or --rho, not both");
+    return 0;
+}
+
+int cli_kernel_inputs(da_ball q1, da_ball q2, da_ball c, const char *q1s, const char *q2s,
+                      const char *covs, const char *rhos, mpfr_prec_t prec)
+{
+    if (q1s) {
+        if (parse_dec(q1, q1s, "--q1", prec, 1) || parse_dec(q2, q2s, "--q2", prec, 1) ||
+            parse_dec(c, covs, "--cov", prec, -1))
+            return EXIT_USAGE;
+        double a = strtod(q1s, NULL), b = strtod(q2s, NULL), cc = strtod(covs, NULL);
+        if (cc * cc > a * b * (1 + 1e-15))
+            return cli_usage_error("kernel: --cov %s exceeds sqrt(q1 q2): not an input kernel", covs);
+        return 0;
+    }
+    char text[64];
+    da_ball_clear(c);
+    if (cli_parse_rho(rhos ? rhos : "0", strlen(rhos ? rhos : "0"), c, prec, text, sizeof text)) {
+        da_ball_init2(c, prec);
+        return EXIT_USAGE;
+    }
+    mpfr_set_prec(q1->mid, prec);
+    mpfr_set_prec(q2->mid, prec);
+    mpfr_set_ui(q1->mid, 1, MPFR_RNDN);
+    mpfr_set_zero(q1->rad, 1);
+    mpfr_set_ui(q2->mid, 1, MPFR_RNDN);
+    mpfr_set_zero(q2->rad, 1);
+    return 0;
+}
+
 int cmd_kernel(int argc, char **argv, FILE *out)
 {
     static const char *const param_names[] = {"ntk", "standard", NULL};
     static const char *const method_names[] = {"auto", "series", "closed", NULL};
     const char *sw2s = "1", *sb2s = "0", *q1s = NULL, *q2s = NULL, *covs = NULL, *rhos = NULL;
     long depth = 1, digits = 30, width = 0, dim = 0;
+    const char *nets = NULL;
     int fmt = FMT_TEXT, normalized = 0, nobias = 0, have_sb2 = 0, param_i = 0, method_i = 0,
-        raw = 0;
+        raw = 0, have_depth = 0, have_sw2 = 0;
     const cli_opt opts[] = {
         CLI_OPT("--normalized", CLI_FLAG, &normalized, .ival = 1),
         CLI_OPT("--no-bias", CLI_FLAG, &nobias, .ival = 1),
         /* the default here; accepted for symmetry with dual */
         CLI_OPT("--raw", CLI_FLAG, &raw, .ival = 1),
-        CLI_OPT("--depth", CLI_LONG, &depth, .lo = 0, .hi = 100000),
+        CLI_OPT("--depth", CLI_LONG, &depth, .lo = 0, .hi = 100000, .seen = &have_depth),
         CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = 1000),
         CLI_OPT("--width", CLI_LONG, &width, .lo = 1, .hi = 1000000000L),
         CLI_OPT("--dim", CLI_LONG, &dim, .lo = 1, .hi = 1000000000L),
-        CLI_OPT("--sw2", CLI_STRING, &sw2s),
+        CLI_OPT("--sw2", CLI_STRING, &sw2s, .seen = &have_sw2),
+        CLI_OPT("--net", CLI_STRING, &nets),
         CLI_OPT("--sb2", CLI_STRING, &sb2s, .seen = &have_sb2),
         CLI_OPT("--q1", CLI_STRING, &q1s),
         CLI_OPT("--q2", CLI_STRING, &q2s),
@@ -91,16 +141,27 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         CLI_OPT("--method", CLI_CHOICE, &method_i, .choices = method_names),
         CLI_OPT("--format", CLI_FORMAT, &fmt),
         CLI_OPT_END};
-    const char *spec;
-    int prc = cli_parse_act(&spec, "kernel", usage, opts, CLI_ONE_EXTRA, argc, argv, out);
-    if (prc || !spec)
+    cli_parser cp = {.cmd = "kernel", .usage = usage, .opts = opts, .one = CLI_ONE_EXTRA};
+    int prc = cli_parse(&cp, argc, argv, out);
+    if (prc || cp.help)
         return prc;
+    const char *spec = cp.arg1;
+    if (nets) {
+        if (spec)
+            return cli_usage_error("kernel: give an activation or --net, not both");
+        if (have_depth || have_sw2 || have_sb2 || param_i || method_i || normalized || nobias ||
+            width || dim)
+            return cli_usage_error("kernel --net: the network spec holds the layers; --depth, "
+                                   "--sw2, --sb2, --param, --method, --normalized, --dim, "
+                                   "--width and --no-bias do not apply");
+        return kernel_net(nets, q1s, q2s, covs, rhos, digits, fmt, out);
+    }
+    if (!spec)
+        return cli_no_activation("kernel");
     const char *param = param_names[param_i];
-    int have_q = q1s || q2s || covs;
-    if (have_q && !(q1s && q2s && covs))
-        return cli_usage_error("kernel: --q1, --q2 and --cov go together");
-    if (have_q && rhos)
-        return cli_usage_error("kernel: give either --q1 --q2 --cov or --rho, not both");
+    if (cli_kernel_inputs_check(q1s, q2s, covs, rhos))
+        return EXIT_USAGE;
+    int have_q = q1s != NULL;
     int standard = !strcmp(param, "standard");
     if (standard && (width <= 0 || dim <= 0))
         return cli_usage_error("kernel: --param standard needs --dim (input dimension) and "
@@ -129,28 +190,9 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         goto done;
     }
     (void)have_sb2;
-    if (have_q) {
-        if (parse_dec(q1, q1s, "--q1", prec, 1) || parse_dec(q2, q2s, "--q2", prec, 1) ||
-            parse_dec(c, covs, "--cov", prec, -1)) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        double a = strtod(q1s, NULL), b = strtod(q2s, NULL), cc = strtod(covs, NULL);
-        if (cc * cc > a * b * (1 + 1e-15)) {
-            rc = cli_usage_error("kernel: --cov %s exceeds sqrt(q1 q2): not an input kernel", covs);
-            goto done;
-        }
-    } else {
-        char text[64];
-        da_ball_clear(c);
-        if (cli_parse_rho(rhos ? rhos : "0", strlen(rhos ? rhos : "0"), c, prec, text, sizeof text)) {
-            da_ball_init2(c, prec);
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        mpfr_set_ui(q1->mid, 1, MPFR_RNDN);
-        mpfr_set_ui(q2->mid, 1, MPFR_RNDN);
-    }
+    rc = cli_kernel_inputs(q1, q2, c, q1s, q2s, covs, rhos, prec);
+    if (rc)
+        goto done;
     rc = cli_act_new(&act, spec);
     if (rc)
         goto done;
