@@ -138,7 +138,7 @@ double da_dual_upper_d(const da_dual *d, double s, int k);
 /* An upper bound of sum_{k=m..N} k(k-1)..(k-m+1) v_k s^(k-m) for v_k >= 0,
  * 0 <= s <= 1, m <= 2, N < 2^26, evaluated by Horner in double: the
  * relative margin covers the rounding of the 2(N - m + 1) operations and
- * an absolute term the underflow of the products (docs/numerics.md §4.3a). */
+ * an absolute term the underflow of the products (docs/numerics.md §4.6). */
 double da_horner_up(const double *v, long N, int m, double s);
 
 
