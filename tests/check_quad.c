@@ -399,6 +399,24 @@ START_TEST(ellipse_bounds)
         }
     /* the test sees the failure it guards against */
     ck_assert_int_gt(below_double, 0);
+    /* a box of an interval of width 2^-100 beside a singularity at 1/4
+       (the engine's refinement towards |x - 1/4|^p): the real part stays
+       off 1/4 (a midpoint rounded to 64 bits would reach it) */
+    {
+        arf_set_d(m, 0.25);
+        arf_t d;
+        arf_init(d);
+        arf_set_ui_2exp_si(d, 3, -102);              /* 1.5 2^-101 */
+        arf_add(m, m, d, ARF_PREC_EXACT, ARF_RND_DOWN);
+        mag_set_ui_2exp_si(al, 1, -101);
+        mag_set_ui_2exp_si(be, 1, -110);
+        arb_set_d(t, 0.25);
+        for (int K = 1; K <= 16; K *= 2) {
+            da_gl_ellipse_box(Z, m, al, be, 0, K);
+            ck_assert_msg(arb_gt(acb_realref(Z), t), "box 0 of %d reaches the singularity", K);
+        }
+        arf_clear(d);
+    }
     /* rho <= 1: no ellipse, infinite bounds */
     da_gl_ellipse_axes(al, be, 1, 1.0);
     ck_assert(mag_is_inf(be));

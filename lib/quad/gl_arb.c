@@ -109,8 +109,12 @@ void da_gl_ellipse_box(acb_t Z, const arf_t m, const mag_t al, const mag_t be, i
     arb_set_d(u, (u0 + u1) / 2);
     mag_set_d(arb_radref(u), (u1 - u0) / 2);
     arf_set_mag(arb_midref(a), al);
-    arb_mul(u, u, a, 64);                       /* al [u0, u1] */
-    arb_add_arf(acb_realref(Z), u, m, 64);
+    /* midpoints exact (ARF_PREC_EXACT: a few dozen bits more than m):
+       a rounded midpoint would add its rounding to the radius, and an
+       interval of width 2^-100 next to a singularity (the geometric
+       refinement towards an endpoint singularity) would touch it */
+    arb_mul(u, u, a, ARF_PREC_EXACT);           /* al [u0, u1] */
+    arb_add_arf(acb_realref(Z), u, m, ARF_PREC_EXACT);
     mag_t h;
     mag_init(h);
     mag_set_d(h, 1 - umin * umin);

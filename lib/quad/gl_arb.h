@@ -29,7 +29,8 @@ void da_gl_ellipse_axes(mag_t al, mag_t be, double r, double rho);
  * ellipse with centre m and semi-axes al, be by boxes side by side along
  * the real axis: real parts the ball m + al [u_j, u_{j+1}],
  * u_j = -1 + 2j/K, and |Im| <= be sqrt(1 - umin^2) with umin the smallest
- * |u| on [u_j, u_{j+1}], every bound rounded outwards by Arb. */
+ * |u| on [u_j, u_{j+1}], every bound rounded outwards by Arb (the real
+ * midpoint exact, so that the box is no wider than the ellipse's range). */
 void da_gl_ellipse_box(acb_t Z, const arf_t m, const mag_t al, const mag_t be, int j, int K);
 
 /* F >= sup |phi(z)| = exp((y^2 - x^2)/2)/sqrt(2 pi) over the box
