@@ -10,6 +10,7 @@
 #include "core/core.h"
 #include "core/arbinc.h"
 #include "hermite/rigorous.h"
+#include "hermite/hermite.h"
 
 static da_hermite *coeffs(const char *spec, long N, long digits, int raw, int expect)
 {
@@ -994,6 +995,56 @@ START_TEST(time_limit)
 }
 END_TEST
 
+/* DA_CRAMER_K against Cramer's inequality in the normalisation the code
+   uses, |h_k(x)| e^{-x^2/4} <= K for h_k = He_k/sqrt(k!), in Arb on a grid
+   (k <= 300, |x| <= 45): every value is below the stored double, and not
+   above 1 either (Indritz's sharper constant, attained by h_0 at 0). */
+START_TEST(cramer_bound)
+{
+    /* the recurrence's balls grow like P_k(|x|)/sqrt(k!), up to ~2^150 at
+       k = 300 (docs/numerics.md §4.2): 640 bits keep them narrow */
+    const slong P = 640;
+    arb_t x, h0, h1, h2, g, t, K, one;
+    arb_init(x); arb_init(h0); arb_init(h1); arb_init(h2);
+    arb_init(g); arb_init(t); arb_init(K); arb_init(one);
+    arb_set_d(K, DA_CRAMER_K);
+    arb_one(one);
+    double worst = 0;
+    for (int i = 0; i <= 1800; i++) {
+        arb_set_d(x, i * 0.025);   /* h_k(-x) = (-1)^k h_k(x) */
+        arb_mul(g, x, x, P);
+        arb_mul_2exp_si(g, g, -2);
+        arb_neg(g, g);
+        arb_exp(g, g, P);          /* e^{-x^2/4} */
+        arb_one(h0);
+        arb_set(h1, x);
+        for (long k = 0; k <= 300; k++) {
+            /* h0 = h_k */
+            arb_mul(t, h0, g, P);
+            arb_abs(t, t);
+            ck_assert_msg(arb_lt(t, K), "|h_%ld(%g)| e^{-x^2/4} not below %.17g", k, i * 0.025,
+                          DA_CRAMER_K);
+            ck_assert_msg(!arb_gt(t, one), "|h_%ld(%g)| e^{-x^2/4} above 1", k, i * 0.025);
+            double v = arf_get_d(arb_midref(t), ARF_RND_NEAR);
+            if (v > worst)
+                worst = v;
+            /* h_{k+2} = (x h_{k+1} - sqrt(k+1) h_k)/sqrt(k+2) */
+            arb_sqrt_ui(t, (ulong)k + 1, P);
+            arb_mul(h2, h0, t, P);
+            arb_mul(t, x, h1, P);
+            arb_sub(h2, t, h2, P);
+            arb_sqrt_ui(t, (ulong)k + 2, P);
+            arb_div(h2, h2, t, P);
+            arb_swap(h0, h1);
+            arb_swap(h1, h2);
+        }
+    }
+    ck_assert(worst > 0.99);   /* h_0(0) = 1: the grid reaches the maximum */
+    arb_clear(x); arb_clear(h0); arb_clear(h1); arb_clear(h2);
+    arb_clear(g); arb_clear(t); arb_clear(K); arb_clear(one);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("coeffs");
@@ -1020,6 +1071,7 @@ int main(void)
     tcase_add_test(tc, pwpoly_alloc_failure);
     tcase_add_test(tc, progress_hook);
     tcase_add_test(tc, ball_text);
+    tcase_add_test(tc, cramer_bound);
     tcase_add_test(tc, budget_before_variance);
     tcase_add_test(tc, time_limit);
     suite_add_tcase(s, tc);

@@ -897,6 +897,72 @@ START_TEST(test_progress)
 }
 END_TEST
 
+/* da_horner_up against the exact sum (Arb, exact dyadics) where Horner's
+   products underflow: v_k = 2^-1074, v_N = 600 2^-1074, s = 1 - 2^-10,
+   N = 1000, so y s loses up to half a subnormal unit at each of the
+   thousand steps (about 265 units in all): the former fixed floor of
+   2^-1070 (16 units) was below the loss.  Also the normal range, where
+   the relative margin must do, and m = 1, 2. */
+START_TEST(horner_underflow)
+{
+    const long N = 1000;
+    double *v = malloc((size_t)(N + 1) * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    arb_t y, t, sb;
+    arb_init(y);
+    arb_init(t);
+    arb_init(sb);
+    const double ss[] = {1 - 0x1p-10, 0.5, 0.999, 1, 0.3};
+    for (int sc = 0; sc < 2; sc++)
+        for (size_t is = 0; is < sizeof ss / sizeof *ss; is++)
+            for (int m = 0; m <= 2; m++) {
+                double s = ss[is];
+                for (long k = 0; k <= N; k++)
+                    v[k] = (sc ? 0x1p-30 * (1 + (double)(k % 7) / 3) : 0x1p-1074);
+                v[N] = sc ? 0.75 : 600 * 0x1p-1074;
+                double h = da_horner_up(v, N, m, s);
+                /* exact: Horner in Arb at a precision that loses nothing */
+                arb_zero(y);
+                arb_set_d(sb, s);
+                for (long k = N; k >= m; k--) {
+                    arb_mul(y, y, sb, 4096);
+                    arb_set_d(t, v[k]);
+                    double f = 1;
+                    for (int j = 0; j < m; j++)
+                        f *= (double)(k - j);
+                    arb_mul_ui(t, t, (ulong)f, 4096);
+                    arb_add(y, y, t, 4096);
+                }
+                arb_set_d(t, h);
+                ck_assert_msg(arb_ge(t, y), "da_horner_up below the sum (s = %.17g, m = %d, %s)", s,
+                              m, sc ? "normal" : "subnormal");
+            }
+    /* the former floor does fail there */
+    {
+        double yy = 0, s = 1 - 0x1p-10;
+        for (long k = 0; k <= N; k++)
+            v[k] = 0x1p-1074;
+        v[N] = 600 * 0x1p-1074;
+        for (long k = N; k >= 0; k--)
+            yy = yy * s + v[k];
+        yy = yy * (1 + (double)(4 * N + 8) * 0x1p-53) + 0x1p-1070;
+        arb_zero(y);
+        arb_set_d(sb, s);
+        for (long k = N; k >= 0; k--) {
+            arb_mul(y, y, sb, 4096);
+            arb_set_d(t, v[k]);
+            arb_add(y, y, t, 4096);
+        }
+        arb_set_d(t, yy);
+        ck_assert(arb_lt(t, y));
+    }
+    arb_clear(y);
+    arb_clear(t);
+    arb_clear(sb);
+    free(v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dual");
@@ -918,6 +984,7 @@ int main(void)
     tcase_add_test(tc, test_direct);
     tcase_add_test(tc, test_direct_public);
     tcase_add_test(tc, test_progress);
+    tcase_add_test(tc, horner_underflow);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

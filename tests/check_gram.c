@@ -12,6 +12,8 @@
 #include <string.h>
 #include "dualact.h"
 #include "core/core.h"
+#include "core/arbinc.h"
+#include "analysis/analysis.h"
 #include "testutil.h"
 
 static const char rows_txt[] = "1,0,0,0\n0.6,0.8,0,0\n0,0.6,0.8,0\n0.5,0.5,0.5,0.5\n"
@@ -232,6 +234,47 @@ START_TEST(test_poll)
 }
 END_TEST
 
+/* The input kernel's ball holds the exact x.y/d where the double
+   products underflow (entries ~1e-162: x_t y_t ~ 1e-324, subnormal or 0):
+   the relative bound (d + 2) u sum|x_t y_t|/d alone was 0 there.  The
+   exact value in Arb from the exact doubles. */
+START_TEST(test_dot_underflow)
+{
+    const double sc[] = {3e-162, 1e-160, 7e-170, 1, 1e150};
+    double x[5], y[5];
+    da_ball q;
+    da_ball_init2(q, 64);
+    arb_t e, t, u, b;
+    arb_init(e); arb_init(t); arb_init(u); arb_init(b);
+    int zero_rad_before = 0;
+    for (size_t is = 0; is < sizeof sc / sizeof *sc; is++)
+        for (size_t d = 1; d <= 5; d++) {
+            for (size_t k = 0; k < d; k++) {
+                x[k] = sc[is] * (1.3 + 0.7 * (double)k);
+                y[k] = sc[is] * (k % 2 ? -0.45 : 1.9 - 0.3 * (double)k);
+            }
+            da_gram_dot_ball(q, x, y, d);
+            arb_zero(e);
+            double bd = 0;
+            for (size_t k = 0; k < d; k++) {
+                arb_set_d(t, x[k]);
+                arb_set_d(u, y[k]);
+                arb_addmul(e, t, u, 4096);
+                bd += fabs(x[k] * y[k]);
+            }
+            arb_div_ui(e, e, d, 4096);
+            if (0x1p-53 * (double)(d + 2) * 1.01 * bd / (double)d == 0)
+                zero_rad_before++;
+            da_arb_set_ball(b, q);
+            ck_assert_msg(arb_contains(b, e), "x.y/d not in its ball at scale %g, d = %zu", sc[is], d);
+        }
+    /* the former radius was 0 in some of these cases */
+    ck_assert_int_gt(zero_rad_before, 0);
+    arb_clear(e); arb_clear(t); arb_clear(u); arb_clear(b);
+    da_ball_clear(q);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gram");
@@ -242,6 +285,7 @@ int main(void)
     tcase_add_test(tc, test_entries_estimate);
     tcase_add_test(tc, test_progress);
     tcase_add_test(tc, test_poll);
+    tcase_add_test(tc, test_dot_underflow);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -768,6 +768,48 @@ START_TEST(test_estimates)
 }
 END_TEST
 
+/* The closed form's radius through c (|dF/dc| <= sqrt(E s'(u)^2 E s'(v)^2)
+   times rad c) for a tiny sigma, whose E s'^2 ~ 1e-320: their product
+   underflowed to 0 in double, and the ball at c = 0.5 +- 0.01 lost the
+   width of c.  erf is increasing, so F is increasing in c: the ball must
+   reach F(0.49) and F(0.51). */
+START_TEST(test_cf_radius_underflow)
+{
+    da_act *a = mkact("1e-160*erf(x)");
+    da_netk *k = mknetk(a, 20, DA_DUAL_AUTO);
+    ck_assert(da_netk_closed(k));
+    da_ball q1, q2, c, r, lo, hi;
+    dec(q1, "1");
+    dec(q2, "1.2");
+    dec(c, "0.5");
+    mpfr_set_d(c->rad, 0.01, MPFR_RNDU);
+    da_ball_init2(r, 200);
+    da_ball_init2(lo, 200);
+    da_ball_init2(hi, 200);
+    int st = da_netk_eval(r, k, q1, q2, c, 0);
+    ck_assert(st == DA_OK || st == DA_EACCURACY);
+    mpfr_set_str(c->mid, "0.49", 10, MPFR_RNDU);   /* inside the ball */
+    mpfr_set_zero(c->rad, 1);
+    ck_assert_int_eq(da_netk_eval(lo, k, q1, q2, c, 0), DA_OK);
+    mpfr_set_str(c->mid, "0.51", 10, MPFR_RNDD);
+    ck_assert_int_eq(da_netk_eval(hi, k, q1, q2, c, 0), DA_OK);
+    mpfr_t e, f;
+    mpfr_inits2(256, e, f, (mpfr_ptr)0);
+    mpfr_sub(e, r->mid, r->rad, MPFR_RNDD);      /* the ball's lower end */
+    mpfr_add(f, lo->mid, lo->rad, MPFR_RNDU);    /* above F(0.49) */
+    ck_assert_msg(mpfr_cmp(e, f) <= 0, "the ball misses F(0.49): %.6g +- %.3g", mpfr_get_d(r->mid, MPFR_RNDN),
+                  mpfr_get_d(r->rad, MPFR_RNDU));
+    mpfr_add(e, r->mid, r->rad, MPFR_RNDU);
+    mpfr_sub(f, hi->mid, hi->rad, MPFR_RNDD);
+    ck_assert_msg(mpfr_cmp(e, f) >= 0, "the ball misses F(0.51)");
+    mpfr_clears(e, f, (mpfr_ptr)0);
+    da_ball_clear(q1); da_ball_clear(q2); da_ball_clear(c);
+    da_ball_clear(r); da_ball_clear(lo); da_ball_clear(hi);
+    da_netk_free(k);
+    da_act_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("netk");
@@ -786,6 +828,7 @@ int main(void)
     tcase_add_test(tc, test_offset_dnorm);
     tcase_add_test(tc, test_offset_upper);
     tcase_add_test(tc, test_estimates);
+    tcase_add_test(tc, test_cf_radius_underflow);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -266,6 +266,170 @@ START_TEST(rules_double)
 }
 END_TEST
 
+/* z = x d for a double d */
+static void mul_d(arb_t z, const arb_t x, double d, slong prec)
+{
+    arb_t t;
+    arb_init(t);
+    arb_set_d(t, d);
+    arb_mul(z, x, t, prec);
+    arb_clear(t);
+}
+
+/* 1 when the mag m is >= every point of the ball x (x at high precision
+   encloses the exact value): the bound holds */
+static int mag_above(const mag_t m, const arb_t x)
+{
+    arf_t a, u;
+    arf_init(a);
+    arf_init(u);
+    arf_set_mag(a, m);
+    arb_get_ubound_arf(u, x, 512);
+    int ok = arf_cmp(a, u) >= 0;
+    arf_clear(a);
+    arf_clear(u);
+    return ok;
+}
+
+/* The Bernstein ellipse's bounds (da_gl_ellipse_axes, da_gl_err_scale,
+   da_gl_ellipse_box, da_phi_box_sup) against the exact values at 512 bits,
+   with rho down to 1 + 2^-50, where rho - 1/rho loses all but a few bits
+   in double: the semi-axis r (rho - 1/rho)/2 (1 + 1e-15) formed in double,
+   as the engine did (then rounded up to 30 bits by mag_set_d), falls
+   below the exact one at rho = 1.00000000748 and 1.00000000799 (by 1.8e-9
+   and 1.2e-9 relative). */
+START_TEST(ellipse_bounds)
+{
+    const slong P = 512;
+    const double rhos[] = {1 + 0x1p-50, 1 + 3 * 0x1p-45, 1 + 0x1p-30, 1 + 7e-13, 1.00000000748,
+                           1.00000000799, 1.0000456, 1.0001, 1.01, 1.1, 1.25, 2.2, 50};
+    const double rs[] = {1, 0.3, 0x1p-10, 37.5};
+    arb_t p, q, t, u, x, y;
+    arb_init(p); arb_init(q); arb_init(t); arb_init(u); arb_init(x); arb_init(y);
+    acb_t Z, z, f;
+    acb_init(Z); acb_init(z); acb_init(f);
+    mag_t al, be, s, one, F;
+    mag_init(al); mag_init(be); mag_init(s); mag_init(one); mag_init(F);
+    arf_t m;
+    arf_init(m);
+    int below_double = 0;
+    for (size_t i = 0; i < sizeof rhos / sizeof *rhos; i++)
+        for (size_t k = 0; k < sizeof rs / sizeof *rs; k++) {
+            double rho = rhos[i], r = rs[k];
+            da_gl_ellipse_axes(al, be, r, rho);
+            ck_assert(mag_is_finite(al) && mag_is_finite(be));
+            arb_set_d(p, rho);
+            arb_inv(q, p, P);
+            arb_add(t, p, q, P);
+            arb_mul_2exp_si(t, t, -1);
+            mul_d(t, t, r, P);                 /* the exact al */
+            arb_sub(u, p, q, P);
+            arb_mul_2exp_si(u, u, -1);
+            mul_d(u, u, r, P);                 /* the exact be */
+            ck_assert_msg(mag_above(al, t), "al below r (rho + 1/rho)/2 at rho = %.17g", rho);
+            ck_assert_msg(mag_above(be, u), "be below r (rho - 1/rho)/2 at rho = %.17g", rho);
+            /* and not far above: within 2^-20 relative */
+            mul_d(x, u, 1 + 0x1p-20, P);
+            ck_assert(!mag_above(be, x));
+            /* the former double formula: below the exact be for some rho */
+            {
+                mag_t bd;
+                mag_init(bd);
+                mag_set_d(bd, r * (rho - 1 / rho) / 2 * (1 + 1e-15));
+                if (!mag_above(bd, u))
+                    below_double++;
+                mag_clear(bd);
+            }
+            /* the error scale r (64/15) rho^-2n / (rho^2 - 1) */
+            for (long n = 2; n <= 1024; n *= 8) {
+                mag_set_d(one, r);
+                da_gl_err_scale(s, one, rho, n);
+                arb_mul(t, p, p, P);
+                arb_sub_ui(t, t, 1, P);
+                arb_pow_ui(x, p, (ulong)(2 * n), P);
+                arb_mul(t, t, x, P);
+                arb_set_ui(x, 64);
+                arb_div_ui(x, x, 15, P);
+                mul_d(x, x, r, P);
+                arb_div(x, x, t, P);
+                ck_assert_msg(mag_is_finite(s) && mag_above(s, x), "error scale at rho = %.17g, n = %ld",
+                              rho, n);
+            }
+            /* the boxes cover the ellipse (boundary and inside), and
+               da_phi_box_sup bounds |phi| at its points */
+            arf_set_d(m, k % 2 ? -3.25 : 0.5);
+            for (int K = 1; K <= 16; K *= 2)
+                for (int a = 0; a < 64; a++) {
+                    double th = 2 * M_PI * (a + 0.5) / 64;
+                    double sc = a % 3 == 0 ? 0.5 : 1;   /* some points inside */
+                    arb_set_d(x, cos(th) * sc);
+                    arb_set_d(y, sin(th) * sc);
+                    /* z = m + al_exact x + i be_exact y */
+                    arb_set_d(p, rho);
+                    arb_inv(q, p, P);
+                    arb_add(t, p, q, P);
+                    arb_mul_2exp_si(t, t, -1);
+                    mul_d(t, t, r, P);
+                    arb_mul(acb_realref(z), t, x, P);
+                    arb_add_arf(acb_realref(z), acb_realref(z), m, P);
+                    arb_sub(t, p, q, P);
+                    arb_mul_2exp_si(t, t, -1);
+                    mul_d(t, t, r, P);
+                    arb_mul(acb_imagref(z), t, y, P);
+                    /* the box of u = cos(th) sc */
+                    int j = (int)floor((cos(th) * sc + 1) * K / 2);
+                    if (j >= K)
+                        j = K - 1;
+                    da_gl_ellipse_box(Z, m, al, be, j, K);
+                    ck_assert_msg(acb_contains(Z, z), "box %d of %d misses a point at rho = %.17g",
+                                  j, K, rho);
+                    /* |phi(z)| = exp(Re(-z^2/2))/sqrt(2 pi) */
+                    acb_mul(f, z, z, P);
+                    acb_mul_2exp_si(f, f, -1);
+                    acb_neg(f, f);
+                    acb_exp(f, f, P);
+                    acb_abs(t, f, P);
+                    arb_const_pi(x, P);
+                    arb_mul_2exp_si(x, x, 1);
+                    arb_rsqrt(x, x, P);
+                    arb_mul(t, t, x, P);
+                    da_phi_box_sup(F, Z);
+                    ck_assert_msg(mag_above(F, t), "phi bound at rho = %.17g", rho);
+                }
+        }
+    /* the test sees the failure it guards against */
+    ck_assert_int_gt(below_double, 0);
+    /* a box of an interval of width 2^-100 beside a singularity at 1/4
+       (the engine's refinement towards |x - 1/4|^p): the real part stays
+       off 1/4 (a midpoint rounded to 64 bits would reach it) */
+    {
+        arf_set_d(m, 0.25);
+        arf_t d;
+        arf_init(d);
+        arf_set_ui_2exp_si(d, 3, -102);              /* 1.5 2^-101 */
+        arf_add(m, m, d, ARF_PREC_EXACT, ARF_RND_DOWN);
+        mag_set_ui_2exp_si(al, 1, -101);
+        mag_set_ui_2exp_si(be, 1, -110);
+        arb_set_d(t, 0.25);
+        for (int K = 1; K <= 16; K *= 2) {
+            da_gl_ellipse_box(Z, m, al, be, 0, K);
+            ck_assert_msg(arb_gt(acb_realref(Z), t), "box 0 of %d reaches the singularity", K);
+        }
+        arf_clear(d);
+    }
+    /* rho <= 1: no ellipse, infinite bounds */
+    da_gl_ellipse_axes(al, be, 1, 1.0);
+    ck_assert(mag_is_inf(be));
+    mag_one(one);
+    da_gl_err_scale(s, one, 1.0, 4);
+    ck_assert(mag_is_inf(s));
+    arf_clear(m);
+    mag_clear(al); mag_clear(be); mag_clear(s); mag_clear(one); mag_clear(F);
+    acb_clear(Z); acb_clear(z); acb_clear(f);
+    arb_clear(p); arb_clear(q); arb_clear(t); arb_clear(u); arb_clear(x); arb_clear(y);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("quad");
@@ -279,6 +443,7 @@ int main(void)
     tcase_add_test(tc, de_rule);
     tcase_add_test(tc, rules_double);
     tcase_add_test(tc, gl_table);
+    tcase_add_test(tc, ellipse_bounds);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -30,4 +30,8 @@ void da_sim_net_layer(double *out, const double *in, long m, long fan, long W, g
  * sorted decreasingly into ev[0..n-1] (GSL gsl_eigen_symm). */
 int da_gram_eigen_full(double *ev, double *a, size_t n);
 
+/* The input kernel x.y/d of two data points as a ball holding the double
+ * dot product's rounding and underflow (gram_net.c). */
+void da_gram_dot_ball(da_ball q, const double *x, const double *y, size_t d);
+
 #endif

@@ -139,6 +139,55 @@ static double rayleigh(const arb_mat_t A, const double *v, size_t n, int lo)
     return r;
 }
 
+/* The ball of x.y/d, from the double sum s of the d products x_t y_t and
+   b, the double sum of their absolute values.  With u = 2^-53, every
+   product is p(1 + e) + h, |e| <= u, |h| <= 2^-1075 (underflow: half a
+   subnormal unit), and every sum rounds relatively, so
+   |s - x.y| <= gamma_d sum |x_t y_t| + d 2^-1075 (1 + gamma_d), and b
+   underestimates sum |x_t y_t| by the same amounts; the division by d
+   rounds at the midpoint's precision (>= 53 bits), u |s|/d at most.
+   Hence the radius (d + 2) 1.01 u b/d (rounded up in MPFR) plus the
+   absolute term 2^-1073 > 2^-1075 (1 + gamma_d) + u (...): the relative
+   bound alone was 0 for data whose products underflow. */
+void da_gram_dot_ball(da_ball q, const double *x, const double *y, size_t d)
+{
+    double s = 0, b = 0;
+    for (size_t t = 0; t < d; t++) {
+        s += x[t] * y[t];
+        b += fabs(x[t] * y[t]);
+    }
+    mpfr_set_d(q->mid, s, MPFR_RNDN);
+    mpfr_div_ui(q->mid, q->mid, d, MPFR_RNDN);
+    mpfr_set_d(q->rad, b, MPFR_RNDU);
+    mpfr_mul_d(q->rad, q->rad, 0x1p-53 * 1.01, MPFR_RNDU);
+    mpfr_mul_ui(q->rad, q->rad, (unsigned long)d + 2, MPFR_RNDU);
+    mpfr_div_ui(q->rad, q->rad, d, MPFR_RNDU);
+    mpfr_t t;
+    mpfr_init2(t, 32);
+    mpfr_set_ui_2exp(t, 1, -1073, MPFR_RNDU);
+    mpfr_add(q->rad, q->rad, t, MPFR_RNDU);
+    mpfr_clear(t);
+}
+
+/* a ball as a double midpoint m and a radius r >= rad + |mid - m|, formed
+   in MPFR with upward rounding (a midpoint rounded to a subnormal double
+   moves by an absolute amount, which no relative margin covers) */
+static void ball_d(double *m, double *r, const da_ball b)
+{
+    *m = mpfr_get_d(b->mid, MPFR_RNDN);
+    if (!isfinite(*m) || !mpfr_number_p(b->rad)) {
+        *r = INFINITY;
+        return;
+    }
+    mpfr_t t;
+    mpfr_init2(t, mpfr_get_prec(b->mid) + 64);
+    mpfr_sub_d(t, b->mid, *m, MPFR_RNDA);
+    mpfr_abs(t, t, MPFR_RNDU);
+    mpfr_add(t, t, b->rad, MPFR_RNDU);
+    *r = mpfr_get_d(t, MPFR_RNDU);
+    mpfr_clear(t);
+}
+
 /* the proved enclosure of one matrix's extreme eigenvalues; 0 with a
    reason when a step fails */
 static int prove(da_gram_eig *g, const double *mid, const double *rad, size_t n, char *why,
@@ -152,18 +201,24 @@ static int prove(da_gram_eig *g, const double *mid, const double *rad, size_t n,
     if (!a || !vmin || !vmax)
         goto out;
     double frob = 0;
+    arb_t b1, b2;
+    arb_init(b1);
+    arb_init(b2);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) {
-            /* symmetric: the hull of (i, j) and (j, i) */
-            double m1 = mid[i * n + j], m2 = mid[j * n + i];
-            double mm = 0.5 * (m1 + m2);
-            double r = fmax(rad[i * n + j], rad[j * n + i]) + fabs(m1 - mm) + fabs(m2 - mm);
-            r = r * (1 + 0x1p-50) + 0x1p-1070;
-            a[i * n + j] = mm;
-            arb_set_d(arb_mat_entry(A, i, j), mm);
-            mag_set_d(arb_radref(arb_mat_entry(A, i, j)), r);
+            /* symmetric: the hull of (i, j) and (j, i), in Arb (outward) */
+            arb_set_d(b1, mid[i * n + j]);
+            mag_set_d(arb_radref(b1), rad[i * n + j]);   /* rounds up */
+            arb_set_d(b2, mid[j * n + i]);
+            mag_set_d(arb_radref(b2), rad[j * n + i]);
+            arb_union(arb_mat_entry(A, i, j), b1, b2, GN_PREC);
+            /* the midpoint and radius in double only guide the guesses */
+            a[i * n + j] = arf_get_d(arb_midref(arb_mat_entry(A, i, j)), ARF_RND_NEAR);
+            double r = mag_get_d(arb_radref(arb_mat_entry(A, i, j)));
             frob += r * r;
         }
+    arb_clear(b1);
+    arb_clear(b2);
     double lmin, lmax;
     if (eig_ends(&lmin, &lmax, vmin, vmax, a, n)) {
         da_clear_error();
@@ -338,23 +393,10 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
         for (size_t i = 0; i < n && !st; i++)
             for (size_t j = i; j < n; j++) {
                 da_prog_tick(&prog, "Gram proof: point pairs", pairs++);
-                double s11 = 0, s22 = 0, s12 = 0, b11 = 0, b22 = 0, b12 = 0;
-                for (size_t t = 0; t < d; t++) {
-                    double x = data->x[i * d + t], y = data->x[j * d + t];
-                    s11 += x * x; s22 += y * y; s12 += x * y;
-                    b11 += fabs(x * x); b22 += fabs(y * y); b12 += fabs(x * y);
-                }
-                /* |fl(sum) - sum| <= (d + 1) u sum |terms|, then / d */
-                double u = 0x1p-53 * (double)(d + 2) * 1.01;
-                mpfr_set_d(q1->mid, s11, MPFR_RNDN);
-                mpfr_div_ui(q1->mid, q1->mid, d, MPFR_RNDN);
-                mpfr_set_d(q1->rad, u * b11 / (double)d, MPFR_RNDU);
-                mpfr_set_d(q2->mid, s22, MPFR_RNDN);
-                mpfr_div_ui(q2->mid, q2->mid, d, MPFR_RNDN);
-                mpfr_set_d(q2->rad, u * b22 / (double)d, MPFR_RNDU);
-                mpfr_set_d(c->mid, s12, MPFR_RNDN);
-                mpfr_div_ui(c->mid, c->mid, d, MPFR_RNDN);
-                mpfr_set_d(c->rad, u * b12 / (double)d, MPFR_RNDU);
+                const double *xi = data->x + i * d, *xj = data->x + j * d;
+                da_gram_dot_ball(q1, xi, xi, d);
+                da_gram_dot_ball(q2, xj, xj, d);
+                da_gram_dot_ball(c, xi, xj, d);
                 net.identical = i == j;
                 for (long l = 0; l <= L; l++)
                     da_netk_layer_init(&lr[l]);
@@ -368,12 +410,11 @@ int da_gram_network(da_gram_net_layer *rows, const da_act *act, const da_gram_da
                 da_clear_error();
                 for (long l = 0; l <= L; l++) {
                     size_t ij = (size_t)l * n * n + i * n + j, ji = (size_t)l * n * n + j * n + i;
-                    double m = mpfr_get_d(lr[l].nngp.mid, MPFR_RNDN);
-                    double r = mpfr_get_d(lr[l].nngp.rad, MPFR_RNDU) + fabs(m) * 0x1p-52;
+                    double m, r;
+                    ball_d(&m, &r, &lr[l].nngp);
                     km[ij] = km[ji] = m;
                     kr[ij] = kr[ji] = r;
-                    m = mpfr_get_d(lr[l].ntk.mid, MPFR_RNDN);
-                    r = mpfr_get_d(lr[l].ntk.rad, MPFR_RNDU) + fabs(m) * 0x1p-52;
+                    ball_d(&m, &r, &lr[l].ntk);
                     tm[ij] = tm[ji] = m;
                     tr[ij] = tr[ji] = r;
                     da_netk_layer_clear(&lr[l]);

@@ -109,7 +109,7 @@ int da_direct_setup(da_direct *dd, const da_act *act)
         dd->ok = 1;
         if (env.m <= 0 && env.c <= 0) {
             /* |sigma| <= A |x|^m <= A for |x| >= 1 */
-            dd->M = fmax(B0, env.A) * (1 + 1e-15);
+            dd->M = fmax(B0, env.A);   /* both upper bounds (mag_get_d rounds up) */
         } else {
             dd->M = INFINITY;
         }
@@ -130,7 +130,9 @@ int da_direct_setup(da_direct *dd, const da_act *act)
         arb_div(t, t, u, 64);
         arb_sqrt(t, t, 64);                        /* sqrt(E|X|^8m) */
         double g = 8 * fmax(env.c, 0);
-        arb_set_d(u, g * g / 2);
+        arb_set_d(u, g);
+        arb_mul(u, u, u, 64);
+        arb_mul_2exp_si(u, u, -1);
         arb_exp(u, u, 64);
         arb_mul_2exp_si(u, u, 1);
         arb_sqrt(u, u, 64);                        /* sqrt(E e^{8c|X|}) */
@@ -177,11 +179,12 @@ typedef struct {
     arb_t t1, t2, y, h, acc;
 } dq;
 
-/* sup phi(z) for Re z in [lo, hi], |Im z| <= be (upper, double margins) */
-static double phi_sup(double lo, double hi, double be)
+/* sup phi(x) for x in [lo, hi], in double: an estimate, which only sets
+   a working precision (the bounds of the proof are da_phi_box_sup's) */
+static double phi_sup(double lo, double hi)
 {
     double xmin = (lo <= 0 && hi >= 0) ? 0 : fmin(fabs(lo), fabs(hi));
-    return exp((be * be - xmin * xmin) / 2) * 0.3989422804014328 * (1 + 1e-13);
+    return exp(-xmin * xmin / 2) * 0.3989422804014328;
 }
 
 /* |sigma| on the box sqrt(rho) Zw + s Zu: 0 when not analytic / bounded */
@@ -196,12 +199,24 @@ static int sig_box(dq *q, mag_t out, const acb_t Zw, const acb_t Zu)
     return mag_is_finite(out);
 }
 
-static void box_set(acb_t Z, double c, double hw, double be)
+/* the real ball holding [lo, hi] (Arb, outward) */
+static void interval_set(arb_t x, double lo, double hi)
 {
-    arb_set_d(acb_realref(Z), c);
-    mag_set_d(arb_radref(acb_realref(Z)), hw * (1 + 1e-12) + fabs(c) * 1e-15);
+    arf_t a, b;
+    arf_init(a);
+    arf_init(b);
+    arf_set_d(a, lo);
+    arf_set_d(b, hi);
+    arb_set_interval_arf(x, a, b, 64);
+    arf_clear(a);
+    arf_clear(b);
+}
+
+/* the box [lo, hi] on the real axis */
+static void box_set(acb_t Z, double lo, double hi)
+{
+    interval_set(acb_realref(Z), lo, hi);
     arb_zero(acb_imagref(Z));
-    mag_set_d(arb_radref(acb_imagref(Z)), be * (1 + 1e-12));
 }
 
 /* sup |h_T(w)| for w in the box Zw: sum over the coarse cells of
@@ -216,16 +231,18 @@ static int h_bound(dq *q, mag_t out, const acb_t Zw)
     int ok = 1;
     for (long j = 0; j < q->ncells && ok; j++) {
         double lo = q->clo[j], hi = q->chi[j];
-        box_set(Zu, (lo + hi) / 2, (hi - lo) / 2, 0);
+        box_set(Zu, lo, hi);
         if (!sig_box(q, t, Zw, Zu)) {
             ok = 0;
             break;
         }
-        double mass = (hi - lo) * phi_sup(lo, hi, 0);
+        /* the cell's mass <= its width (2 rad >= hi - lo) sup phi */
         mag_t mm;
         mag_init(mm);
-        mag_set_d(mm, mass);
+        da_phi_box_sup(mm, Zu);
         mag_mul(t, t, mm);
+        mag_mul(t, t, arb_radref(acb_realref(Zu)));
+        mag_mul_2exp_si(t, t, 1);
         mag_clear(mm);
         mag_add(sum, sum, t);
     }
@@ -237,9 +254,9 @@ static int h_bound(dq *q, mag_t out, const acb_t Zw)
 }
 
 /* the smallest n of the list with (64/15) r M rho^-2n / (rho^2 - 1) <= tol,
-   over the ellipses tried; bound(...) gives M for an ellipse with semi-axes
-   (al, be) around [c - r, c + r].  -1 when none fits under the cap. */
-typedef int (*ell_bound_fn)(dq *q, mag_t M, double c, double al, double be, void *ctx);
+   over the ellipses tried; bound(...) gives M for the ellipse E_rho of
+   [c - r, c + r].  -1 when none fits under the cap. */
+typedef int (*ell_bound_fn)(dq *q, mag_t M, double c, double r, double rho, void *ctx);
 
 static long pick_n(dq *q, double *rbest, double c, double r, double ltol, double bemax,
                    ell_bound_fn fn, void *ctx)
@@ -249,10 +266,10 @@ static long pick_n(dq *q, double *rbest, double c, double r, double ltol, double
     mag_init(M);
     for (size_t j = 0; j < sizeof drhos / sizeof *drhos; j++) {
         double rho = drhos[j];
-        double al = r * (rho + 1 / rho) / 2, be = r * (rho - 1 / rho) / 2;
+        double be = r * (rho - 1 / rho) / 2;   /* only compared with bemax */
         if (be > bemax)
             break;
-        if (!fn(q, M, c, al, be, ctx))
+        if (!fn(q, M, c, r, rho, ctx))
             break;
         double lM = mag_get_d_log2_approx(M);
         double need = log2(64.0 / 15 * r) + lM - log2(rho * rho - 1) - ltol;
@@ -277,47 +294,49 @@ static void gl_err(mag_t err, const mag_t M, double r, double rho, long n)
 {
     mag_t c;
     mag_init(c);
-    mag_set_d(err, 64.0 / 15 * r * (1 + 1e-14));
+    mag_set_d(c, r);
+    da_gl_err_scale(err, c, rho, n);   /* in Arb, any rho */
     mag_mul(err, err, M);
-    mag_set_d(c, (1 / rho) * (1 + 1e-15));
-    mag_pow_ui(c, c, (ulong)(2 * n));
-    mag_mul(err, err, c);
-    mag_set_d_lower(c, (rho * rho - 1) * (1 - 1e-14));
-    mag_div(err, err, c);
     mag_clear(c);
 }
 
-/* sup of phi(z) g(z) over the Bernstein ellipse with centre c and
-   semi-axes (al, be), covered by four boxes side by side along the real
-   axis (box K: real parts c + al [u0, u1], |Im| <= be sqrt(1 - umin^2));
-   gbox bounds |g| on a box, 0 when g is not analytic or bounded there */
+/* sup of phi(z) g(z) over the Bernstein ellipse E_rho of [c - r, c + r]
+   (semi-axes al, be >= r (rho +- 1/rho)/2 formed in Arb), covered by four
+   boxes side by side along the real axis (box K: real parts
+   c + al [u0, u1], |Im| <= be sqrt(1 - umin^2), da_gl_ellipse_box); gbox
+   bounds |g| on a box, 0 when g is not analytic or bounded there */
 typedef int (*box_bound_fn)(dq *q, mag_t out, const acb_t Z, void *ctx);
 
-static int strip_bound(dq *q, mag_t M, double c, double al, double be, box_bound_fn gbox,
+static int strip_bound(dq *q, mag_t M, double c, double r, double rho, box_bound_fn gbox,
                        void *ctx)
 {
     acb_t Z;
     acb_init(Z);
-    mag_t t, f;
+    mag_t t, f, al, be;
     mag_init(t);
     mag_init(f);
+    mag_init(al);
+    mag_init(be);
+    arf_t m;
+    arf_init(m);
+    arf_set_d(m, c);
+    da_gl_ellipse_axes(al, be, r, rho);
     mag_zero(M);
     int ok = 1;
     for (int K = 0; K < 4 && ok; K++) {
-        double u0 = -1 + 2.0 * K / 4, u1 = -1 + 2.0 * (K + 1) / 4;
-        double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
-        double hb = be * sqrt(1 - umin * umin);
-        double lo = c + al * u0, hi = c + al * u1;
-        box_set(Z, (lo + hi) / 2, (hi - lo) / 2, hb);
+        da_gl_ellipse_box(Z, m, al, be, K, 4);
         ok = gbox(q, t, Z, ctx);
         if (!ok)
             break;
-        mag_set_d(f, phi_sup(lo, hi, hb));
+        da_phi_box_sup(f, Z);
         mag_mul(t, t, f);
         mag_max(M, M, t);
     }
+    arf_clear(m);
     mag_clear(t);
     mag_clear(f);
+    mag_clear(al);
+    mag_clear(be);
     acb_clear(Z);
     return ok;
 }
@@ -345,15 +364,15 @@ static int outer_box(dq *q, mag_t out, const acb_t Zw, void *ctx)
 
 /* inner ellipse bound: |phi(z) sigma(sqrt(rho) J + s z)| on the ellipse
    around the cell, J a real ball (ctx) */
-static int inner_bound(dq *q, mag_t M, double c, double al, double be, void *ctx)
+static int inner_bound(dq *q, mag_t M, double c, double r, double rho, void *ctx)
 {
-    return strip_bound(q, M, c, al, be, inner_box, ctx);
+    return strip_bound(q, M, c, r, rho, inner_box, ctx);
 }
 
 /* outer ellipse bound: phi(w) |h_T(w)|^2 */
-static int outer_bound(dq *q, mag_t M, double c, double al, double be, void *ctx)
+static int outer_bound(dq *q, mag_t M, double c, double r, double rho, void *ctx)
 {
-    return strip_bound(q, M, c, al, be, outer_box, ctx);
+    return strip_bound(q, M, c, r, rho, outer_box, ctx);
 }
 
 /* the rule of the cell [lo, hi] for the bound fn: n (> 0) with the
@@ -376,7 +395,8 @@ static long cell_rule(dq *q, double *rb, mag_t err, double *stk, long *ns, long 
     }
     mag_t M;
     mag_init(M);
-    fn(q, M, c, r * (*rb + 1 / *rb) / 2, r * (*rb - 1 / *rb) / 2, ctx);
+    if (!fn(q, M, c, r, *rb, ctx))
+        mag_inf(M);   /* (pick_n had a finite bound there) */
     gl_err(err, M, r, *rb, n);
     mag_clear(M);
     return n;
@@ -447,8 +467,7 @@ static int inner_rule(dq *q, mag_t err, double a, double b, double ltol)
     arb_init(J);
     arb_init(u);
     arb_init(wt);
-    arb_set_d(J, (a + b) / 2);
-    mag_set_d(arb_radref(J), (b - a) / 2 * (1 + 1e-12));
+    interval_set(J, a, b);
     q->ni = 0;
     mag_zero(err);
     int st = DA_OK;
@@ -655,7 +674,7 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
                <= (2|h| + e) e; the inner tolerance is scaled by it */
             acb_t Zw;
             acb_init(Zw);
-            box_set(Zw, c, rr, 0);
+            box_set(Zw, lo, hi);
             mag_t hJ;
             mag_init(hJ);
             int hok = h_bound(q, hJ, Zw);
@@ -666,7 +685,7 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
             /* this cell's terms are at most phi(J) |h|^2: its precision */
             slong pJ = prec;
             {
-                double lJ = log2(phi_sup(lo, hi, 0)) + 2 * fmax(lh, -4);
+                double lJ = log2(phi_sup(lo, hi)) + 2 * fmax(lh, -4);
                 if (lJ < 0)
                     pJ = prec + (slong)ceil(lJ / 32) * 32;
                 if (pJ < 64)

@@ -465,13 +465,23 @@ static int eval_closed(da_ball r, const da_dual *d, const mpfr_t rho, int k)
 }
 
 /* double Horner of falling(k,m) v_k s^(k-m), k = m..N, v >= 0, s >= 0,
- * rounded so that the result is an upper bound */
-static double horner_up(const double *v, long N, int m, double s)
+ * rounded so that the result is an upper bound.  With u = 2^-53, every
+ * product is p(1 + d) + e with |d| <= u, |e| <= u 2^-1074 (the underflow:
+ * |e| is half a subnormal unit), and every sum of two non-negative doubles
+ * is exact when subnormal, (a + b)(1 + d) otherwise; falling(k, m) is
+ * exact (m <= 2, k < 2^26).  Since s <= 1 and every term is non-negative,
+ * the computed y is at least (1 - u)^(2(N+1)) times the true value less
+ * 2(N + 1) half-units, (N + 1) 2^-1074; the last two operations round
+ * relatively (1 - u)^3 once more.  The relative margin (4N + 8) u exceeds
+ * the (2N + 5) u needed, and the absolute term (N + 2) 2^-1072 (an exact
+ * double) exceeds the underflow, which a fixed floor of 2^-1070 only
+ * covered up to N = 15 (tested by check_dual's horner_underflow). */
+double da_horner_up(const double *v, long N, int m, double s)
 {
     double y = 0;
     for (long k = N; k >= m; k--)
         y = y * s + falling(k, m) * v[k];
-    return y * (1 + (double)(4 * N + 8) * 0x1p-53) + 0x1p-1070;
+    return y * (1 + (double)(4 * N + 8) * 0x1p-53) + (double)(N + 2) * 0x1p-1072;
 }
 
 static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
@@ -511,9 +521,10 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
         mpfr_mul(y, y, rho, MPFR_RNDN);
         mpfr_add(y, y, d->cm[k][j], MPFR_RNDN);
     }
-    double rad = horner_up(d->crad, N, k, s);
-    rad += (double)(2 * N + 6) * pow(2.0, 1.0 - (double)(pr - 8 < d->prec ? pr - 8 : d->prec))
-           * horner_up(d->cup, N, k, s);
+    double rad = da_horner_up(d->crad, N, k, s);
+    /* ldexp: 2^(1 - p) itself underflows to 0 beyond p = 1075 bits */
+    rad += ldexp((double)(2 * N + 6) * da_horner_up(d->cup, N, k, s),
+                 1 - (int)(pr - 8 < d->prec ? pr - 8 : d->prec));
     double tail = d->Tup * maxfall(N, k, s);
     if (k == 1 && d->d1tail < tail)
         tail = d->d1tail;
@@ -525,7 +536,10 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
         mpfr_clear(h);
         tail = tail / 2 * (1 + 1e-15) + 0x1p-1070;
     }
-    rad = (rad + tail) * (1 + 1e-12);
+    /* 1e-12 covers the relative roundings of the few operations since
+       da_horner_up, 2^-1071 the underflow of its three products (ldexp,
+       Tup maxfall and this one), at most half a subnormal unit each */
+    rad = (rad + tail) * (1 + 1e-12) + 0x1p-1071;
     mpfr_set_zero(r->rad, 1);
     mpfr_set_d(r->rad, rad, MPFR_RNDU);
     mpfr_t u;
@@ -630,11 +644,11 @@ double da_dual_upper_d(const da_dual *d, double s, int k)
         return da_ball_hi_d(&d->norm2);
     if (s == 1 && k == 1)
         return d->beta_inf ? INFINITY : da_ball_hi_d(&d->beta);
-    double v = horner_up(d->cup, d->N, k, s);
+    double v = da_horner_up(d->cup, d->N, k, s);
     double tail = d->Tup * maxfall(d->N, k, s);
     if (k == 1 && d->d1tail < tail)
         tail = d->d1tail;
-    return (v + tail) * (1 + 1e-12);
+    return (v + tail) * (1 + 1e-12) + 0x1p-1071;   /* as in eval_series */
 }
 
 int da_dual_eval(da_ball r, const da_dual *d, const da_ball rho, int k)

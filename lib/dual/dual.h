@@ -135,6 +135,11 @@ int da_dual_eval_point(da_ball r, const da_dual *d, const mpfr_t rho, int k);
 /* An upper bound of f^(k)(s) for s in [0, 1], k = 0..3, in double
  * (INFINITY when infinite or unknown). */
 double da_dual_upper_d(const da_dual *d, double s, int k);
+/* An upper bound of sum_{k=m..N} k(k-1)..(k-m+1) v_k s^(k-m) for v_k >= 0,
+ * 0 <= s <= 1, m <= 2, N < 2^26, evaluated by Horner in double: the
+ * relative margin covers the rounding of the 2(N - m + 1) operations and
+ * an absolute term the underflow of the products (docs/numerics.md §4.6). */
+double da_horner_up(const double *v, long N, int m, double s);
 
 
 #endif

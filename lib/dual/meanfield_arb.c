@@ -41,6 +41,7 @@
  */
 #include "core/core.h"
 #include "dual/dual.h"
+#include "hermite/hermite.h"   /* DA_CRAMER_K */
 #include "dual/mf_arb.h"
 #include "act/act.h"
 #include "act/tape_ball.h"
@@ -398,7 +399,7 @@ static void tail_bound(mag_t out, const mfa_par *p, const arb_t T, slong prec)
     case MFA_D2: B0 = m->A[id]; B1 = m->A[id]; M = 2 * md; C0 = 2 * m->c[id]; ea = 2 * md; break;
     case MFA_SDU: B0 = m->A[is]; B1 = m->A[id]; M = ms + md + 1; C0 = m->c[is] + m->c[id]; ea = ms + md; break;
     case MFA_Z2D2: B0 = m->A[id]; B1 = m->A[id]; M = 2 * md + 2; C0 = 2 * m->c[id]; ea = 2 * md; break;
-    default: B0 = m->A[is]; B1 = 1.086436; M = ms; C0 = m->c[is]; ea = ms; break;
+    default: B0 = m->A[is]; B1 = DA_CRAMER_K; M = ms; C0 = m->c[is]; ea = ms; break;
     }
     arb_set_d(B, B0);
     arb_set_d(u, B1);

@@ -1859,10 +1859,14 @@ int da_netk_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2, cons
             mpfr_set_zero(cm->rad, 1);
             if (cf_scaled(r2, k, q1, q2, cm, 0, 0) == DA_OK && cf_scaled(d1, k, q1, q1, q1, 1, 1) == DA_OK &&
                 cf_scaled(d2, k, q2, q2, q2, 1, 1) == DA_OK) {
-                double D = sqrt(b_up_d(d1) * b_up_d(d2)) * (1 + 1e-12);
+                /* rad c sqrt(sup d1 sup d2), rounded up in MPFR (a product
+                   of doubles could underflow to 0) */
                 mpfr_t e;
                 mpfr_init2(e, DA_RAD_PREC);
-                mpfr_mul_d(e, c->rad, D, MPFR_RNDU);
+                mpfr_set_d(e, b_up_d(d1), MPFR_RNDU);
+                mpfr_mul_d(e, e, b_up_d(d2), MPFR_RNDU);
+                mpfr_sqrt(e, e, MPFR_RNDU);
+                mpfr_mul(e, e, c->rad, MPFR_RNDU);
                 mpfr_add(r2->rad, r2->rad, e, MPFR_RNDU);
                 if (mpfr_cmp(r2->rad, r->rad) < 0)
                     da_ball_set(r, r2);

@@ -7,11 +7,11 @@
  *
  * Error bookkeeping (in double, upper bounds):
  *   mag   = sum w |sigma(x)| e^{x^2/4}; by Cramer's inequality
- *           |He_k(x)| <= 1.0865 sqrt(k!) e^{x^2/4}, so every term of
- *           A_k / sqrt(k!) is at most 1.0865 w |sigma| e^{x^2/4}, and the
- *           rounding error of a_k is at most about (3k + n) 2^-wp 1.0865 mag.
+ *           |He_k(x)| <= K sqrt(k!) e^{x^2/4} (K = DA_CRAMER_K, hermite.h),
+ *           so every term of A_k / sqrt(k!) is at most K w |sigma| e^{x^2/4}, and the
+ *           rounding error of a_k is at most about (3k + n) 2^-wp K mag.
  *   fdiff = sum w |sigma_wp(x) - sigma_{wp+40}(x)| e^{x^2/4}: the effect
- *           of the evaluation error of sigma on every a_k (times 1.0865). */
+ *           of the evaluation error of sigma on every a_k (times K). */
 #include "core/core.h"
 #include "hermite/hermite.h"
 #include <math.h>

@@ -26,7 +26,7 @@
  *      the factor 2 covers err(finer) <= |difference| + err(coarser) with
  *      err(coarser) close to |difference|: a margin on an estimate, not a
  *      proof -- see docs/numerics.md)
- *   + rounding floor (3N + nodes + 80) 2^-wp 1.0865 mag, where wp is the
+ *   + rounding floor (3N + nodes + 80) 2^-wp DA_CRAMER_K mag, where wp is the
  *     working precision
  *   + evaluation error of sigma, measured at wp + 40 bits
  *   + truncation tail beyond |x| > T (tail.c).
@@ -539,11 +539,11 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
         /* the floors, added as powers of two (they may lie far below
            double's range) or in MPFR */
         double l2_round = -(double)q.wp + log2(3.0 * N + (double)fin->nodes + 80)
-                          + log2(1.0865 * fin->mag);
+                          + log2(DA_CRAMER_K * fin->mag);
         double l2_round_s = -(double)q.wp + log2((double)fin->nodes + 80) + log2(fin->magd);
         mpfr_t ff;
         mpfr_init2(ff, DA_RAD_PREC);
-        mpfr_mul_d(ff, fin->fdiff, 2 * 1.0865, MPFR_RNDU);
+        mpfr_mul_d(ff, fin->fdiff, 2 * DA_CRAMER_K, MPFR_RNDU);
         for (long k = 0; k <= N; k++) {
             mpfr_div(R->A[k].mid, fin->A[k], sf[k], MPFR_RNDN);
             if (converged) {

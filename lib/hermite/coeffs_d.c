@@ -68,7 +68,7 @@ static void dacc_scale(dacc *c, long N, long double s)
  * within a few ulps; compositions add a few more). */
 static double rounding_floor(long N, long nodes, double mag)
 {
-    return (ldexp(3.0 * N + (double)nodes + 64, -63) + ldexp(16.0, -53)) * 1.0865 * mag;
+    return (ldexp(3.0 * N + (double)nodes + 64, -63) + ldexp(16.0, -53)) * DA_CRAMER_K * mag;
 }
 
 int da_hermite_compute_d(double *a, double *err, long N, const da_act *act, int raw)

@@ -18,6 +18,17 @@
 #include "act/act.h"
 #include "quad/quad.h"
 
+/* Cramer's inequality in the probabilists' normalisation: for real x and
+ * every k >= 0,
+ *     |He_k(x)| e^{-x^2/4} <= DA_CRAMER_K sqrt(k!),
+ * i.e. |h_k(x)| <= DA_CRAMER_K e^{x^2/4} for h_k = He_k / sqrt(k!).  It is
+ * |H_n(y)| e^{-y^2/2} <= K sqrt(2^n n!) (Abramowitz & Stegun 22.14.17,
+ * Cramer, K = 1.086435) at y = x/sqrt 2, He_k(x) = 2^{-k/2} H_k(x/sqrt 2);
+ * Indritz (1961; DLMF §18.14) proved it with K = 1.  The double 1.0865
+ * exceeds both (docs/numerics.md, "Constants"); check_coeffs' cramer_bound
+ * tests it on a grid in Arb.  The one definition of the constant. */
+#define DA_CRAMER_K 1.0865
+
 /* Raw sums over the rules used so far (midpoints) and the magnitudes that
  * bound rounding errors. */
 typedef struct {

@@ -260,8 +260,6 @@ static int decide(eng *e, const arf_t a, const arf_t b, const arf_t m, da_declog
 static int box_bound(eng *e, mag_t S, da_tape_ball *w, const da_declog *lg,
                      const arf_t m, const mag_t al, const mag_t be)
 {
-    double ald = mag_get_d(al), bed = mag_get_d(be);
-    double md = arf_get_d(m, ARF_RND_NEAR);
     mag_t t;
     mag_init(t);
     int ok = 0;
@@ -269,24 +267,8 @@ static int box_bound(eng *e, mag_t S, da_tape_ball *w, const da_declog *lg,
         ok = 1;
         mag_zero(S);
         for (int j = 0; j < K && ok; j++) {
-            double u0 = -1 + 2.0 * j / K, u1 = -1 + 2.0 * (j + 1) / K;
-            double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
-            double h = bed * sqrt(1 - umin * umin);
-            if (K == 1) {
-                arb_set_arf(acb_realref(e->z), m);
-                mag_set(arb_radref(acb_realref(e->z)), al);
-                arb_zero(acb_imagref(e->z));
-                mag_set(arb_radref(acb_imagref(e->z)), be);
-            } else {
-                /* centre and half-width of the real range, rounded
-                   outwards by the (1 + 1e-12) margins */
-                double c = md + ald * (u0 + u1) / 2, hw = ald * (u1 - u0) / 2;
-                arb_set_d(acb_realref(e->z), c);
-                mag_set_d(arb_radref(acb_realref(e->z)),
-                          hw * (1 + 1e-12) + fabs(c) * 1e-15 + fabs(md) * 1e-15);
-                arb_zero(acb_imagref(e->z));
-                mag_set_d(arb_radref(acb_imagref(e->z)), h * (1 + 1e-12));
-            }
+            /* the box in Arb: m + al [u_j, u_j+1], |Im| <= be sqrt(1 - umin^2) */
+            da_gl_ellipse_box(e->z, m, al, be, j, K);
             if (da_tape_acb_follow(w, e->fz, e->z, lg)) {
                 ok = 0;
                 break;
@@ -365,49 +347,22 @@ static int mirror_node(eng *e, arb_t yn, const arb_t y, int par, da_tape_ball *w
 #define FP_BOXES 8
 static void fp_bounds(eng *e, mag_t F, mag_t H, const arf_t m, const mag_t al, const mag_t be)
 {
-    double ald = mag_get_d(al), bed = mag_get_d(be);
-    double md = arf_get_d(m, ARF_RND_NEAR);
-    mag_t Fj, Rj, hw, h, t, xl, rs2pi;
-    mag_init(xl);
-    mag_init(rs2pi);
-    mag_set_d(rs2pi, 0.3989422804014327 * (1 + 1e-15));   /* >= 1/sqrt(2 pi) */
+    mag_t Fj, Rj, t;
     mag_init(Fj);
     mag_init(Rj);
-    mag_init(hw);
-    mag_init(h);
     mag_init(t);
-    arf_t c;
-    arf_init(c);
+    acb_t Z;
+    acb_init(Z);
     for (long k = 0; k <= e->N; k++)
         mag_zero(e->fp + k);
     for (int j = 0; j < FP_BOXES; j++) {
-        double u0 = -1 + 2.0 * j / FP_BOXES, u1 = -1 + 2.0 * (j + 1) / FP_BOXES;
-        double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
-        double cd = md + ald * (u0 + u1) / 2;
-        /* real parts cd +- hw, |Im| <= h, rounded outwards as in box_bound */
-        mag_set_d(hw, ald * (u1 - u0) / 2 * (1 + 1e-12) + fabs(cd) * 1e-15 + fabs(md) * 1e-15);
-        mag_set_d(h, bed * sqrt(1 - umin * umin) * (1 + 1e-12));
-        arf_set_d(c, cd);
-        /* sup |phi| on the box <= exp((h^2 - xmin^2)/2)/sqrt(2 pi),
-           xmin = max(0, |c| - hw), in mag arithmetic (directed) */
-        mag_set_d_lower(xl, fabs(cd));
-        mag_sub_lower(xl, xl, hw);
-        mag_mul_lower(xl, xl, xl);
-        mag_mul(t, h, h);
-        if (mag_cmp(t, xl) >= 0) {
-            mag_sub(t, t, xl);
-            mag_mul_2exp_si(t, t, -1);
-            mag_exp(Fj, t);
-        } else {
-            mag_sub_lower(t, xl, t);
-            mag_mul_2exp_si(t, t, -1);
-            mag_expinv(Fj, t);
-        }
-        mag_mul(Fj, Fj, rs2pi);
-        /* |z| <= |c| + hw + h */
-        arf_get_mag(Rj, c);
-        mag_add(Rj, Rj, hw);
-        mag_add(Rj, Rj, h);
+        /* the box of box_bound's cover, in Arb (outward) */
+        da_gl_ellipse_box(Z, m, al, be, j, FP_BOXES);
+        /* sup |phi| on the box <= exp((h^2 - xmin^2)/2)/sqrt(2 pi), xmin
+           the smallest |Re|, h the largest |Im|, in mag arithmetic */
+        da_phi_box_sup(Fj, Z);
+        /* |z| <= Rj on the box */
+        acb_get_mag(Rj, Z);
         pk_bounds(e, t, Rj);   /* e->pk: P_k(R_j) */
         for (long k = 0; k <= e->N; k++) {
             mag_mul(t, Fj, e->pk + k);
@@ -420,13 +375,9 @@ static void fp_bounds(eng *e, mag_t F, mag_t H, const arf_t m, const mag_t al, c
         mag_mul(t, e->fp + k, e->invsf + k);
         mag_max(H, H, t);
     }
-    arf_clear(c);
-    mag_clear(xl);
-    mag_clear(rs2pi);
+    acb_clear(Z);
     mag_clear(Fj);
     mag_clear(Rj);
-    mag_clear(hw);
-    mag_clear(h);
     mag_clear(t);
 }
 
@@ -438,8 +389,9 @@ static void fp_bounds(eng *e, mag_t F, mag_t H, const arf_t m, const mag_t al, c
 static int ellipse_sigma(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, const arf_t m,
                          double lr, double rho, int sym)
 {
-    mag_set_d(al, lr * (rho + 1 / rho) / 2 * (1 + 1e-15));
-    mag_set_d(be, lr * (rho - 1 / rho) / 2 * (1 + 1e-15));
+    /* upper bounds of lr (rho +- 1/rho)/2 formed in Arb: rho - 1/rho
+       cancels as rho -> 1, and no lower limit of rho is assumed */
+    da_gl_ellipse_axes(al, be, lr, rho);
     if (sym) {
         if (!box_bound(e, S, e->ws, &e->lg, m, al, be))
             return 0;
@@ -691,14 +643,8 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     {
         mag_t c;
         mag_init(c);
-        arf_get_mag(best_err_scale, r);
-        mag_set_d(c, 64.0 / 15 * (1 + 1e-15));
-        mag_mul(best_err_scale, best_err_scale, c);
-        mag_set_d(c, (1 / rho) * (1 + 1e-15));
-        mag_pow_ui(c, c, (ulong)(2 * n));
-        mag_mul(best_err_scale, best_err_scale, c);
-        mag_set_d_lower(c, (rho * rho - 1) * (1 - 1e-15));
-        mag_div(best_err_scale, best_err_scale, c);
+        arf_get_mag(c, r);
+        da_gl_err_scale(best_err_scale, c, rho, n);   /* in Arb, any rho */
         if (!sym)
             mag_mul_2exp_si(best_err_scale, best_err_scale, 1);
         mag_clear(c);

@@ -3,10 +3,10 @@
  * Every quantity the engine integrates has the form int g(x) phi(x) dx
  * with |g| <= |f|^p |h_k| for some k <= N (p = 1: the a_k; p = 2, N = 0:
  * E f^2), and two envelopes bound |h_k|: Cramer's inequality
- * |h_k(x)| <= 1.0865 e^{x^2/4}, and |He_k(x)| <= (|x| + sqrt k)^k (by
+ * |h_k(x)| <= DA_CRAMER_K e^{x^2/4} (hermite.h), and |He_k(x)| <= (|x| + sqrt k)^k (by
  * induction on the three-term recurrence), which is the tighter one for
  * small N.  So the part beyond |x| > T is at most the smaller of
- *     (1.0865/sqrt(2 pi)) int_{|x|>T} |f|^p e^{-x^2/4} dx,
+ *     (DA_CRAMER_K/sqrt(2 pi)) int_{|x|>T} |f|^p e^{-x^2/4} dx,
  *     (1/(sqrt(N!) sqrt(2 pi))) int_{|x|>T} |f|^p (|x| + sqrt N)^N e^{-x^2/2} dx,
  * each bounded through the growth law below (the second with the factor
  * 1/(T - (p m + N)/T) for the integral of the decaying integrand).
@@ -69,7 +69,7 @@ double da_tail_radius(const da_tape *f, da_growth g, double gp, int p, long N,
         if (denom <= 0.5)
             continue;
         double lt = p * logC + lg - T * T / 4 - log(denom)
-                    + log(2.0 * 1.0865 / sqrt(2 * M_PI));
+                    + log(2.0 * DA_CRAMER_K / sqrt(2 * M_PI));
         /* the polynomial envelope |h_k(x)| <= (|x| + sqrt k)^k / sqrt(k!),
            largest at k = N for |x| >= 1: tighter for small N and high
            precision (e^{-x^2/2} instead of e^{-x^2/4}) */

@@ -21,6 +21,7 @@
 #include "quad/gl_arb.h"
 #include "quad/gl_table.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 typedef struct glrule {
@@ -43,6 +44,121 @@ void da_gl_table_ball(arb_t y, const da_gl_tball *b)
     }
     mag_set_d(arb_radref(y), b->r);   /* rounds up */
     arf_clear(d);
+}
+
+void da_gl_err_scale(mag_t s, const mag_t r, double rho, long n)
+{
+    if (!(rho > 1) || !isfinite(rho) || n < 0) {
+        mag_inf(s);
+        return;
+    }
+    arb_t p, t;
+    arb_init(p);
+    arb_init(t);
+    arb_set_d(p, rho);                          /* exact */
+    arb_mul(t, p, p, 128);
+    arb_sub_ui(t, t, 1, 128);                   /* rho^2 - 1 */
+    arb_pow_ui(p, p, (ulong)(2 * n), 128);
+    arb_mul(t, t, p, 128);                      /* rho^2n (rho^2 - 1) */
+    arb_set_ui(p, 64);
+    arb_div_ui(p, p, 15, 128);
+    arb_div(p, p, t, 128);                      /* not finite if t holds 0 */
+    arb_get_mag(s, p);                          /* upper bound of |p| */
+    mag_mul(s, s, r);
+    arb_clear(p);
+    arb_clear(t);
+}
+
+void da_gl_ellipse_axes(mag_t al, mag_t be, double r, double rho)
+{
+    if (!(rho > 1) || !isfinite(rho) || !(r >= 0) || !isfinite(r)) {
+        mag_inf(al);
+        mag_inf(be);
+        return;
+    }
+    arb_t p, q, t;
+    arb_init(p);
+    arb_init(q);
+    arb_init(t);
+    arb_set_d(p, rho);
+    arb_inv(q, p, 128);
+    arb_add(t, p, q, 128);
+    arb_mul_2exp_si(t, t, -1);
+    arb_set_d(p, r);
+    arb_mul(t, t, p, 128);
+    arb_get_mag(al, t);
+    arb_set_d(p, rho);
+    arb_sub(t, p, q, 128);
+    arb_mul_2exp_si(t, t, -1);
+    arb_set_d(p, r);
+    arb_mul(t, t, p, 128);
+    arb_get_mag(be, t);
+    arb_clear(p);
+    arb_clear(q);
+    arb_clear(t);
+}
+
+void da_gl_ellipse_box(acb_t Z, const arf_t m, const mag_t al, const mag_t be, int j, int K)
+{
+    /* u0, u1, umin and 1 - umin^2 are exact doubles for K <= 2^20 */
+    double u0 = -1 + 2.0 * j / K, u1 = -1 + 2.0 * (j + 1) / K;
+    double umin = (u0 <= 0 && u1 >= 0) ? 0 : fmin(fabs(u0), fabs(u1));
+    arb_t u, a;
+    arb_init(u);
+    arb_init(a);
+    arb_set_d(u, (u0 + u1) / 2);
+    mag_set_d(arb_radref(u), (u1 - u0) / 2);
+    arf_set_mag(arb_midref(a), al);
+    /* midpoints exact (ARF_PREC_EXACT: a few dozen bits more than m):
+       a rounded midpoint would add its rounding to the radius, and an
+       interval of width 2^-100 next to a singularity (the geometric
+       refinement towards an endpoint singularity) would touch it */
+    arb_mul(u, u, a, ARF_PREC_EXACT);           /* al [u0, u1] */
+    arb_add_arf(acb_realref(Z), u, m, ARF_PREC_EXACT);
+    mag_t h;
+    mag_init(h);
+    mag_set_d(h, 1 - umin * umin);
+    mag_sqrt(h, h);
+    mag_mul(h, h, be);
+    arb_zero(acb_imagref(Z));
+    mag_swap(arb_radref(acb_imagref(Z)), h);
+    mag_clear(h);
+    arb_clear(u);
+    arb_clear(a);
+}
+
+void da_phi_box_sup(mag_t F, const acb_t Z)
+{
+    mag_t xl, t, c;
+    mag_init(xl);
+    mag_init(t);
+    mag_init(c);
+    arb_get_mag_lower(xl, acb_realref(Z));      /* <= |x| on the box */
+    mag_mul_lower(xl, xl, xl);
+    arb_get_mag(t, acb_imagref(Z));             /* >= |y| on the box */
+    mag_mul(t, t, t);
+    if (mag_cmp(t, xl) >= 0) {
+        mag_sub(t, t, xl);
+        mag_mul_2exp_si(t, t, -1);
+        mag_exp(F, t);
+    } else {
+        mag_sub_lower(t, xl, t);
+        mag_mul_2exp_si(t, t, -1);
+        mag_expinv(F, t);
+    }
+    {
+        arb_t s;
+        arb_init(s);
+        arb_const_pi(s, 64);
+        arb_mul_2exp_si(s, s, 1);
+        arb_rsqrt(s, s, 64);                    /* 1/sqrt(2 pi) */
+        arb_get_mag(c, s);
+        arb_clear(s);
+    }
+    mag_mul(F, F, c);
+    mag_clear(xl);
+    mag_clear(t);
+    mag_clear(c);
 }
 
 /* ball b of the table at precision prec */
