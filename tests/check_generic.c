@@ -58,6 +58,8 @@
 #include "testutil.h"
 
 #define DEFAULT_SEED 20261207UL
+/* the library's CPU time limit per case, seconds (da_set_time_limit) */
+#define TIME_LIMIT 4.0
 
 /* ---- the generator -------------------------------------------------- */
 
@@ -211,6 +213,7 @@ typedef struct {
 } tally;
 
 static void case_flush(void);
+static double case_cpu(void);
 static void tally_print(const tally *t)
 {
     case_flush();
@@ -235,6 +238,13 @@ static void check_pair(tally *t, const char *cas, const char *what, const da_bal
                   "seed %lu: %s: %s: rigorous at the higher precision, status OK, but not finite",
                   test_seed, cas, what);
     if ((rig_lo && !finite_ball(lo)) || (rig_hi && !finite_ball(hi))) {
+        /* not enclosed: honest (labelled none) when the case ran into the
+           library's time limit (TIME_LIMIT s of CPU time from the start of
+           the case), a defect when it did not come near it */
+        ck_assert_msg(case_cpu() >= 0.5 * TIME_LIMIT,
+                      "seed %lu: %s: %s: rigorous but not enclosed (status %d, %d) after only %.2f s "
+                      "of CPU time: not the time limit", test_seed, cas, what, st_lo, st_hi,
+                      case_cpu());
         t->not_enclosed++;
         fprintf(stderr, "check_generic: note: %s: %s: rigorous but not enclosed (status %d, %d)\n",
                 cas, what, st_lo, st_hi);
@@ -277,6 +287,10 @@ static void case_flush(void)
         fprintf(stderr, "check_generic: note: %s took %.1f s of CPU time\n", case_prev, dt);
     case_prev[0] = '\0';
 }
+static double case_cpu(void)
+{
+    return cpu_now() - case_t0;
+}
 static void case_begin(const char *cas)
 {
     case_flush();
@@ -296,7 +310,7 @@ static long iterations(long base)
    wrong, when it strikes */
 static void case_limit(void)
 {
-    da_set_time_limit(4.0);
+    da_set_time_limit(TIME_LIMIT);
 }
 
 /* ---- dual ------------------------------------------------------------ */
@@ -394,13 +408,24 @@ START_TEST(test_dual)
             int st[2];
             for (int p = 0; p < 2; p++) {
                 st[p] = da_kmap_iterate(&km[p], d[p], rho, 3, depth, ntk);
+                /* a layer not enclosed at the time limit is fed to the next
+                   as its rho, which da_kmap_iterate refuses with DA_EINVAL
+                   "rho is not a finite ball" (reported: it should be
+                   DA_EACCURACY with NaN +- Inf balls); a defect when the
+                   case did not come near the limit */
+                if (st[p] == DA_EINVAL && case_cpu() >= 0.5 * TIME_LIMIT) {
+                    fprintf(stderr, "check_generic: note: %s: da_kmap_iterate: %s at the time limit\n",
+                            cas, da_errmsg());
+                    t.not_enclosed++;
+                    continue;
+                }
                 ck_assert_msg(st[p] == DA_OK || st[p] == DA_EACCURACY || st[p] == DA_EINFINITE,
                               "seed %lu: %s: da_kmap_iterate status %d (%s)", test_seed, cas, st[p],
                               da_errmsg());
             }
             ck_assert_msg((st[0] == DA_EINFINITE) == (st[1] == DA_EINFINITE),
                           "seed %lu: %s: infinite NTK at one precision only", test_seed, cas);
-            if (st[0] != DA_EINFINITE) {
+            if (st[0] != DA_EINFINITE && st[0] != DA_EINVAL && st[1] != DA_EINVAL) {
                 for (long l = 0; l <= depth; l++)
                     for (int i = 0; i < 3; i++) {
                         char what[64];
