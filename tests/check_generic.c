@@ -137,7 +137,7 @@ static void gen(char *buf, size_t len, int depth)
 
 /* an activation: a catalogue entry or a formula; jumps (step, sign) only
    when allowed */
-static void random_act(char *buf, size_t len, int jumps, int max_depth)
+static void random_act(char *buf, size_t len, int jumps, int max_depth, int formula_odds)
 {
     static const char *cat[] = {"tanh", "relu", "erf", "gelu", "silu", "softplus", "sigmoid",
                                 "elu", "selu", "sin", "cos", "abs", "leaky_relu(0.2)",
@@ -145,7 +145,7 @@ static void random_act(char *buf, size_t len, int jumps, int max_depth)
                                 "poly(0.1,1,0.5)", "relu_normalized", "hardtanh",
                                 "step", "sign"};
     size_t ncat = sizeof cat / sizeof *cat - (jumps ? 0 : 2);
-    if (rndint(2)) {
+    if (rndint(formula_odds)) {   /* a formula once in formula_odds */
         put(buf, len, "%s", cat[rndint((int)ncat)]);
         return;
     }
@@ -323,7 +323,7 @@ START_TEST(test_dual)
     long iters = iterations(8);
     for (long it = 0; it < iters; it++) {
         char act_s[400], cas[800];
-        random_act(act_s, sizeof act_s, 1, 2);
+        random_act(act_s, sizeof act_s, 1, 2, 2);
         long D = 10 + rndint(31);
         int raw = rndint(4) == 0, series = rndint(3) == 0;
         int mode = rndint(3);   /* 0, 1: derivative k at depth 1; 2: depth, NTK */
@@ -476,7 +476,7 @@ START_TEST(test_kernel)
     long iters = iterations(6);
     for (long it = 0; it < iters; it++) {
         char act_s[400], cas[1000];
-        random_act(act_s, sizeof act_s, 1, 2);
+        random_act(act_s, sizeof act_s, 1, 2, 2);
         long D = 10 + rndint(31);
         long depth = 1 + rndint(5);
         int normalized = rndint(3) == 0, series = rndint(3) == 0;
@@ -639,10 +639,11 @@ START_TEST(test_meanfield)
     long iters = iterations(10);
     for (long it = 0; it < iters; it++) {
         char act_s[400], cas[800];
-        /* formulas of one level only: da_meanfield_point has no time limit,
-           and ran for more than 10 min of CPU time on
-           tanh(erf(x))*tanh(x^2-1) at sw2 = 2.75, sb2 = 0 (reported) */
-        random_act(act_s, sizeof act_s, 0, 1);
+        /* formulas of one level only, once in four: da_meanfield_point has
+           no time limit, and ran for more than 10 min of CPU time on
+           tanh(erf(x))*tanh(x^2-1) at sw2 = 2.75, sb2 = 0, 74 s on
+           tanh(x^2-1) at sw2 = 2, sb2 = 0.1875 (reported) */
+        random_act(act_s, sizeof act_s, 0, 1, 4);
         /* the proved path covers sigma as given: the normalized sigma now
            and then, for its label; sb2 = 0 now and then (q* = 0 for many
            activations: nothing to check beyond the label) */
@@ -787,7 +788,7 @@ START_TEST(test_depth)
     long iters = iterations(6);
     for (long it = 0; it < iters; it++) {
         char act_s[400], cas[800], delta_s[32], eps_s[32];
-        random_act(act_s, sizeof act_s, 1, 2);
+        random_act(act_s, sizeof act_s, 1, 2, 2);
         long D = 10 + rndint(31);
         int kernel = rndint(3) == 0 ? DA_DEPTH_NTK : DA_DEPTH_NNGP;
         rnd_dec(delta_s, sizeof delta_s, 0.02, 0.6, 2);
@@ -942,7 +943,7 @@ START_TEST(test_learn)
     long iters = iterations(6);
     for (long it = 0; it < iters; it++) {
         char act_s[400], cas[800];
-        random_act(act_s, sizeof act_s, 1, 2);
+        random_act(act_s, sizeof act_s, 1, 2, 2);
         long D = 10 + rndint(31);
         long depth = 1 + rndint(12);
         long dim = rndint(2) ? 0 : 2 + rndint(30);
@@ -1191,7 +1192,7 @@ START_TEST(test_table)
     long iters = iterations(3);
     for (long it = 0; it < iters; it++) {
         char act_s[400], delta_s[32], eps_s[32], cmd[2][1200], cas[1400];
-        random_act(act_s, sizeof act_s, 1, 2);
+        random_act(act_s, sizeof act_s, 1, 2, 2);
         long D = 2 + rndint(15);
         rnd_dec(delta_s, sizeof delta_s, 0.05, 0.5, 2);
         rnd_dec(eps_s, sizeof eps_s, 0.001, 0.1, 3);
