@@ -53,8 +53,9 @@ Pass B is independent of neural-tangents:
   exp(b x + a0) E[s(u)s(v)] = exp(2 a0 + b^2 (q1 + q2 + 2c)/2),
                 E[s's'] = b^2 times the same: the kernel of the elementwise
                 function, equal to ExpNormalized's wherever the variances
-                entering the layer are 1 (case C: sw2 = 1, sb2 = 0,
-                shift = -1 keeps them at 1 at every layer).
+                entering the layer are 1 (cases C and D: unit inputs,
+                sw2 + sb2 = 1 and shift = -1 keep them at 1 at every
+                layer).
 Passes A and B must agree to 1e-33 (absolute, at 60 digits) or nothing is
 written.
 
@@ -110,6 +111,7 @@ CASES = [
     ("C", "poly", "1", "0", "1", "1", "0.3", 1),
     ("C", "expnorm", "1", "0", "1", "1", "0.3", 3),
     ("C", "expnorm2", "1", "0", "1", "1", "-0.4", 1),
+    ("D", "expnorm", "0.8", "0.2", "1", "1", "0.3", 3),
 ]
 
 
