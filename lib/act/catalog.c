@@ -415,7 +415,7 @@ int da_catalog_formula(char **formula, const char *spec)
     if (e->nparams < 0 && nargs == 0)
         return da_fail(DA_EINVAL, "activation '%s' needs coefficients: %s(c0,c1,...)", e->name, e->name);
     for (int j = nargs; j < e->nparams; j++) {
-        if (!e->defaults[j])
+        if (!e->defaults[j]) /* a required parameter: only Hermite's degree */
             return da_fail(DA_EINVAL, "activation '%s' needs its %s: %s(k), k an integer from 0 to 200",
                            e->name, e->params, e->name);
         snprintf(args[j], sizeof args[j], "%s", e->defaults[j]);
