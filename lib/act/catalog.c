@@ -83,6 +83,15 @@ static const entry nt_table[] = {
     {"Rbf", "gamma=1", "sqrt(2)*sin(sqrt(2*$1)*x+pi/4)", 1, {"1"}, "neural-tangents Rbf(gamma)"},
     {"Monomial", "degree=1", "x^$1", 1, {"1"}, "neural-tangents Monomial(degree)"},
     {"RectifiedMonomial", "degree=1", "max(x,0)^$1", 1, {"1"}, "neural-tangents RectifiedMonomial(degree)"},
+    /* He_k(x)/sqrt(k!), unit norm under the standard Gaussian; the degree
+       is required, as in neural-tangents */
+    {"Hermite", "degree", NULL, 1, {NULL}, "neural-tangents Hermite(degree)"},
+    /* coef[0] + coef[1] x + ..., numpy's order; Polynomial([c0,c1,...])
+       is accepted as well as Polynomial(c0,c1,...) */
+    {"Polynomial", "coef", NULL, -1, {0}, "neural-tangents Polynomial(coef)"},
+    {"Gabor", "", "exp(-x^2)*sin(x)", 0, {0}, "neural-tangents Gabor()"},
+    /* not an elementwise function: refused with an explanation */
+    {"ExpNormalized", "gamma=1,shift=-1", NULL, -1, {0}, "neural-tangents ExpNormalized()"},
 };
 #define NNT (sizeof nt_table / sizeof nt_table[0])
 static char nt_default[NNT][256];
@@ -97,7 +106,7 @@ static char *instantiate(const char *templ, char args[][64]);
 static void catalog_init(void)
 {
     for (size_t i = 0; i < NNT; i++) {
-        if (nt_table[i].nparams > 0) {
+        if (nt_table[i].templ && nt_table[i].nparams > 0) {
             char args[3][64];
             for (int j = 0; j < nt_table[i].nparams; j++)
                 snprintf(args[j], sizeof args[j], "%s", nt_table[i].defaults[j]);
@@ -263,6 +272,53 @@ static char *instantiate(const char *templ, char args[][64])
     return out;
 }
 
+/* neural-tangents' Hermite(k): He_k(x)/sqrt(k!), the coefficients of He_k
+ * exact integers and k! an exact integer under square roots.  A literal
+ * must be a finite double, so k! (beyond 170!) is split into products of
+ * consecutive integers below 10^300: sqrt(P1)*sqrt(P2)*... */
+static char *nt_hermite_formula(long k)
+{
+    char *he = hermite_formula(k);
+    if (!he || k < 2)
+        return he;
+    size_t cap = strlen(he) + 64;
+    char *out = da_malloc(cap);
+    if (!out) {
+        free(he);
+        return NULL;
+    }
+    size_t len = (size_t)sprintf(out, "(%s)/(", he);
+    free(he);
+    mpz_t f, lim;
+    mpz_init_set_ui(f, 1);
+    mpz_init(lim);
+    mpz_ui_pow_ui(lim, 10, 300);
+    int first = 1;
+    for (long i = 2; i <= k; i++) {
+        mpz_mul_ui(f, f, (unsigned long)i);
+        if (i == k || mpz_cmp(f, lim) > 0) {
+            char *fs = mpz_get_str(NULL, 10, f);
+            char *nb = fs ? da_realloc(out, len + strlen(fs) + 16) : NULL;
+            if (!nb) {
+                free(fs);
+                free(out);
+                mpz_clear(f);
+                mpz_clear(lim);
+                return NULL;
+            }
+            out = nb;
+            len += (size_t)sprintf(out + len, "%ssqrt(%s)", first ? "" : "*", fs);
+            free(fs);
+            first = 0;
+            mpz_set_ui(f, 1);
+        }
+    }
+    mpz_clear(f);
+    mpz_clear(lim);
+    sprintf(out + len, ")");
+    return out;
+}
+
 const char *da_catalog_expr(const char *name)
 {
     const entry *e = find(name, strlen(name));
@@ -289,6 +345,11 @@ int da_catalog_formula(char **formula, const char *spec)
     const entry *e = find(spec, n);
     if (!e)
         return -1; /* not a catalogue spec */
+    if (strcmp(e->name, "ExpNormalized") == 0)
+        return da_fail(DA_EINVAL, "activation 'ExpNormalized': neural-tangents' ExpNormalized is not an "
+                       "elementwise function but a kernel map, sqrt(q1 q2) exp(gamma (c/sqrt(q1 q2) + shift)); "
+                       "with unit-variance inputs it is the kernel of 'exp(sqrt(gamma)*x+gamma*(shift-1)/2)' "
+                       "(docs/manual.md, neural-tangents' stax layers)");
     const char *rest = spec + n;
     while (isspace((unsigned char)*rest))
         rest++;
@@ -310,6 +371,18 @@ int da_catalog_formula(char **formula, const char *spec)
             after++;
         if (*after)
             return -1; /* e.g. "relu(x)+1": an expression */
+        /* Polynomial([c0, c1, ...]): neural-tangents' list, brackets dropped */
+        if (e->nparams < 0) {
+            const char *a = p, *b = close;
+            while (a < b && isspace((unsigned char)*a)) a++;
+            while (b > a && isspace((unsigned char)b[-1])) b--;
+            if (a < b && *a == '[') {
+                if (b - a < 2 || b[-1] != ']')
+                    return da_fail(DA_EINVAL, "activation '%s': missing ']' after the coefficients", e->name);
+                p = a + 1;
+                close = b - 1;
+            }
+        }
         /* if the argument list mentions x or a letter other than e/E in a
            number, it is an expression such as relu(2*x) */
         for (const char *q = p; q < close; q++)
@@ -340,17 +413,23 @@ int da_catalog_formula(char **formula, const char *spec)
                        e->nparams == 0 ? "no parameters" : e->nparams == 1 ? "one parameter"
                        : e->nparams == 2 ? "at most two parameters" : "at most three parameters");
     if (e->nparams < 0 && nargs == 0)
-        return da_fail(DA_EINVAL, "activation 'poly' needs coefficients: poly(c0,c1,...)");
-    for (int j = nargs; j < e->nparams; j++)
+        return da_fail(DA_EINVAL, "activation '%s' needs coefficients: %s(c0,c1,...)", e->name, e->name);
+    for (int j = nargs; j < e->nparams; j++) {
+        if (!e->defaults[j]) /* a required parameter: only Hermite's degree */
+            return da_fail(DA_EINVAL, "activation '%s' needs its %s: %s(k), k an integer from 0 to 200",
+                           e->name, e->params, e->name);
         snprintf(args[j], sizeof args[j], "%s", e->defaults[j]);
+    }
 
-    if (strcmp(e->name, "hermite") == 0) {
+    int is_hermite = strcmp(e->name, "hermite") == 0, is_nt_hermite = strcmp(e->name, "Hermite") == 0;
+    if (is_hermite || is_nt_hermite) {
         char *end;
         long k = strtol(args[0], &end, 10);
         if (*end || k < 0 || k > 200)
-            return da_fail(DA_EINVAL, "activation 'hermite': k must be an integer from 0 to 200, not '%s'", args[0]);
-        *formula = hermite_formula(k);
-    } else if (strcmp(e->name, "poly") == 0) {
+            return da_fail(DA_EINVAL, "activation '%s': %s must be an integer from 0 to 200, not '%s'",
+                           e->name, is_hermite ? "k" : "degree", args[0]);
+        *formula = is_hermite ? hermite_formula(k) : nt_hermite_formula(k);
+    } else if (e->nparams < 0) {
         *formula = poly_formula(args, nargs);
     } else {
         if (strcmp(e->name, "relu_pow") == 0 && strtod(args[0], NULL) <= 0)
