@@ -525,7 +525,9 @@ static int eval_series(da_ball r, const da_dual *d, const mpfr_t rho, int k)
     /* ldexp: 2^(1 - p) itself underflows to 0 beyond p = 1075 bits */
     rad += ldexp((double)(2 * N + 6) * da_horner_up(d->cup, N, k, s),
                  1 - (int)(pr - 8 < d->prec ? pr - 8 : d->prec));
-    double tail = d->Tup * maxfall(N, k, s);
+    /* a tail bound of 0 is a finite expansion (a polynomial): no tail at
+       any |rho| <= 1, where maxfall may be infinite (0 * inf is NaN) */
+    double tail = d->Tup > 0 ? d->Tup * maxfall(N, k, s) : 0;
     if (k == 1 && d->d1tail < tail)
         tail = d->d1tail;
     if (pos && isfinite(tail)) {
@@ -645,7 +647,7 @@ double da_dual_upper_d(const da_dual *d, double s, int k)
     if (s == 1 && k == 1)
         return d->beta_inf ? INFINITY : da_ball_hi_d(&d->beta);
     double v = da_horner_up(d->cup, d->N, k, s);
-    double tail = d->Tup * maxfall(d->N, k, s);
+    double tail = d->Tup > 0 ? d->Tup * maxfall(d->N, k, s) : 0;   /* as in eval_series */
     if (k == 1 && d->d1tail < tail)
         tail = d->d1tail;
     return (v + tail) * (1 + 1e-12) + 0x1p-1071;   /* as in eval_series */
