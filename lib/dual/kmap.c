@@ -65,6 +65,9 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
         return da_fail(DA_EINVAL, "depth %ld out of range [0, 1000000]", depth);
     if (n == 0)
         return da_fail(DA_EINVAL, "no starting point");
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_number_p(rho0[i].mid) || !mpfr_number_p(rho0[i].rad))
+            return da_fail(DA_EINVAL, "rho is not a finite ball");
     /* (depth + 1) n balls, each array allocated at once */
     if (n > SIZE_MAX / sizeof(da_ball_struct) / (size_t)(depth + 1))
         return da_fail(DA_EINVAL, "%zu starting points over %ld layers: more balls than memory "
@@ -116,6 +119,19 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
         for (size_t i = 0; i < n; i++) {
             const da_ball_struct *prev = &k->rho[(size_t)(l - 1) * n + i];
             da_ball_struct *cur = &k->rho[(size_t)l * n + i];
+            if (!mpfr_number_p(prev->mid) || !mpfr_number_p(prev->rad)) {
+                /* the layer before encloses nothing (a time limit, or radii
+                   beyond the exponent range): nor does this one */
+                mpfr_set_nan(cur->mid);
+                mpfr_set_inf(cur->rad, 1);
+                if (ntk) {
+                    mpfr_set_nan(k->theta[(size_t)l * n + i].mid);
+                    mpfr_set_inf(k->theta[(size_t)l * n + i].rad, 1);
+                }
+                status = DA_EACCURACY;
+                st = DA_OK;
+                continue;
+            }
             st = da_dual_eval(cur, d, prev, 0);
             if (is_bad(st)) {
                 if (st == DA_EDOM)
