@@ -951,6 +951,12 @@ def validation_as_the_cli():
         (lambda: act.diff(2.5), "order: '2.5' is not an integer"),
         (lambda: act.diff(17), "order: 17 is out of range [0, 16]"),
         (lambda: act.meanfield_kernel(1, 1, 0.5, derivative=1.5), "derivative: '1.5' is not an integer"),
+        # learn's work, estimated before any (issue 22: depth 20000 on the
+        # sphere ran for minutes)
+        (lambda: dualact.learn("relu", depth=40000, dim=10),
+         "learn (terms 200, depth 40000, dim 10, 30 digits) would take about"),
+        (lambda: dualact.learn("relu", terms=5000), "learn (terms 5000, depth 20, 30 digits) would take"),
+        (lambda: dualact.learn(act, terms=1000, digits=1000), "learn: terms 1000 with digits 1000: "),
     ]
     for f, msg in cases:
         try:
