@@ -105,6 +105,21 @@ def ball_basics():
 
 
 @test
+def ball_that_encloses_nothing_is_labelled_none():
+    # issue 22: the CLI labels a value that is nan or has an infinite err
+    # "none" (cli_ball_kind); the Balls said 'rigorous' (the result's kind)
+    assert dualact.Ball(float("nan")).bound == "none"
+    assert dualact.Ball(1, math.inf, "estimate").bound == "none"
+    assert dualact.Ball(1, 0.5, "none").bound == "none"
+    assert dualact.Ball(1, 0.5, "estimate").bound == "estimate"
+    # from the library: the rate W(1)/W(0) of the degree-0 mass, which is
+    # 0 at every layer, is NaN +- Inf; its neighbours stay rigorous
+    rows = dualact.learn("relu", degree=0, depth=2)
+    assert rows[1]["rate_last"].bound == "none", repr(rows[1]["rate_last"])
+    assert rows[1]["mass"].bound == "rigorous"
+
+
+@test
 def ball_midpoint_is_exact_at_any_mpmath_precision():
     c = dualact.Activation("tanh").coeffs(degree=3, digits=60, raw=True)
     with mpmath.workdps(10):
