@@ -107,6 +107,32 @@ int cmd_learn(int argc, char **argv, FILE *out)
     if ((double)(o.terms + 1) * (double)(o.depth + 1) > 5e7)
         return cli_usage_error("learn: (terms + 1) * (depth + 1) = %.3g is over the limit 5e7",
                                (double)(o.terms + 1) * (double)(o.depth + 1));
+    /* the work, refused up front (issue 22: --depth 20000 --dim 10 ran
+       for minutes): the Hermite coefficients under coeffs' cap, then the
+       composition and the sphere's shares (da_learn_cost), the effective
+       ranks of each layer on the sphere (about 1e-6 s per degree), and
+       the JSON output's balls per layer (about 4e-6 s each) */
+    if ((double)(o.terms + 1) * (double)o.digits > CLI_MAX_DEGREE_DIGITS)
+        return cli_usage_error("learn: --terms %ld with --digits %ld: (terms + 1) x digits = %.0f "
+                               "is above the cap of %.0f (minutes of work for the Hermite "
+                               "coefficients); lower one of them", o.terms, o.digits,
+                               (double)(o.terms + 1) * (double)o.digits, CLI_MAX_DEGREE_DIGITS);
+    {
+        double bytes = 0;
+        double t_est = da_learn_cost(o.terms, o.depth, o.digits, o.dim, &bytes);
+        if (o.dim)
+            t_est += (double)(o.depth + 1) * (double)(o.terms + 1) * 1e-6;
+        if (o.fmt == FMT_JSON)
+            t_est += (double)(o.depth + 1) * (double)(o.degree + 2) * 4e-6;
+        char what[160];
+        snprintf(what, sizeof what, "learn (terms %ld, depth %ld%s%.0ld, %ld digits)", o.terms,
+                 o.depth, o.dim ? ", dim " : "", o.dim, o.digits);
+        int rc0 = cli_check_memory(bytes, what, "lower --depth or --terms");
+        if (!rc0)
+            rc0 = cli_check_time(t_est, what, "lower --depth, --terms or --digits");
+        if (rc0)
+            return rc0;
+    }
 
     da_act *act = NULL;
     int rc = cli_act_new(&act, spec);

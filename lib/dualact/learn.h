@@ -43,6 +43,17 @@ int da_learn_rigorous(const da_learn_spectrum *s);
 long da_learn_depth(const da_learn_spectrum *s);
 /* wall-clock seconds of the composition (both endpoints) */
 double da_learn_seconds(const da_learn_spectrum *s);
+/* The CPU seconds (both threads) that da_learn_spectrum_new(terms, depth,
+ * digits) spends composing, plus, when dim >= 2, da_sphere_new with
+ * max_degree = terms: an estimate from the operation counts (K^3/6 from
+ * depth 2 on, and L K^2/2, per endpoint; (L+1)(K+1)(K/2+1) more per
+ * endpoint on the sphere) and a cost per multiply-add that grows with the
+ * working precision (about 6e-8 s at 30 digits, 1e-6 s at 1000), measured
+ * on a 2-core machine; good to a factor of about 3.  *bytes (unless NULL)
+ * gets the memory the numbers of both take.  Without the Hermite
+ * coefficients (their own budget, da_hermite_compute).  For callers that
+ * refuse work up front (the CLI's and Python's learn). */
+double da_learn_cost(long terms, long depth, long digits, long dim, double *bytes);
 
 /* p_k (k <= terms) */
 int da_learn_offspring(da_ball r, const da_learn_spectrum *s, long k);

@@ -105,10 +105,14 @@ static int compose(mpfr_t *b, const mpfr_t *p, long K, long Lmax, mpfr_prec_t pr
     size_t *off = da_malloc((K1 + 1) * sizeof *off);
     if (!off)
         return DA_ENOMEM;
+    /* depth 1 needs column 1 only (b^(1) = p): the K^3/6 of the other
+       columns only from depth 2 on */
+    long jmax = Lmax >= 2 ? K : (K >= 1 ? 1 : 0);
     size_t n = 0;
     for (long j = 1; j <= K; j++) {
         off[j] = n;
-        n += (size_t)(K - j + 1);
+        if (j <= jmax)
+            n += (size_t)(K - j + 1);
     }
     mpfr_t *M = n ? vec_new(n, prec) : NULL;
     if (n && !M) {
@@ -121,7 +125,12 @@ static int compose(mpfr_t *b, const mpfr_t *p, long K, long Lmax, mpfr_prec_t pr
     if (K >= 1)
         for (long k = 1; k <= K; k++)
             mpfr_set(M[off[1] + (size_t)(k - 1)], p[k], rnd);
-    for (long j = 2; j <= K; j++) {
+    /* progress (da_progress_set: the hook of the calling thread, so only
+       the thread that has one reports) and the caller's poll */
+    da_prog prog;
+    da_prog_start(&prog);
+    for (long j = 2; j <= jmax; j++) {
+        da_prog_tick(&prog, "learn: columns of the composition", j);
         const mpfr_t *prev = M + off[j - 1];   /* index k - (j - 1) */
         mpfr_t *col = M + off[j];
         for (long k = j; k <= K; k++) {
@@ -137,6 +146,7 @@ static int compose(mpfr_t *b, const mpfr_t *p, long K, long Lmax, mpfr_prec_t pr
         }
     }
     for (long L = 1; L <= Lmax; L++) {
+        da_prog_tick(&prog, "learn: layers composed", L);
         const mpfr_t *bp = b + (size_t)(L - 1) * K1;
         mpfr_t *bn = b + (size_t)L * K1;
         for (long k = 1; k <= K; k++) {
@@ -150,6 +160,7 @@ static int compose(mpfr_t *b, const mpfr_t *p, long K, long Lmax, mpfr_prec_t pr
             mpfr_set(bn[k], acc, rnd);
         }
     }
+    da_prog_end(&prog, "learn: layers composed");
     mpfr_clear(t);
     mpfr_clear(acc);
     vec_free(M, n);
@@ -282,6 +293,48 @@ int da_learn_spectrum_from_law(da_learn_spectrum **out, const da_ball_struct *p,
     return DA_OK;
 }
 
+/* the working precision of da_learn_spectrum_new (below) */
+static mpfr_prec_t work_prec(long terms, long depth, long digits)
+{
+    double lg = log2((double)(terms + 1) * (double)(depth + 1) + 1.0);
+    return da_digits_to_bits(digits) + 8 + (mpfr_prec_t)ceil(lg);
+}
+
+double da_learn_cost(long terms, long depth, long digits, long dim, double *bytes)
+{
+    if (terms < 0)
+        terms = 0;
+    if (depth < 0)
+        depth = 0;
+    if (digits < 1)
+        digits = 1;
+    if (digits > 1000000)
+        digits = 1000000;
+    double K = (double)terms, L = (double)depth;
+    /* limbs of the working precision; one MPFR multiply-add with directed
+       rounding, both threads' CPU time on a loaded 2-core machine: about
+       6e-8 s at 3 limbs (relu --depth 20000 --dim 10: 1.6e9 of them in
+       102 s), 2e-7 s at 16, 7e-7 s at 53 */
+    double n = ceil((double)work_prec(terms, depth, digits) / 64.0);
+    double op = 1.5e-8 * (1 + n) + 6e-11 * n * n;
+    /* per endpoint: the columns F^j (K^3/6, only from depth 2 on) and the
+       layers (L K^2/2); on the sphere the Gegenbauer triangle (J^2/2, 4
+       products per entry) and the shares (L+1)(K+1)(K/2+1); two endpoints */
+    double ops = (depth >= 2 ? K * K * K / 6 : 0) + L * K * K / 2;
+    if (dim >= 2)
+        ops += 2 * (K + 3) * (K + 3) + (L + 1) * (K + 1) * (K / 2 + 1);
+    /* memory: an mpfr_t and its limbs per number, two endpoints of every
+       b_k^(L) and of the columns of M (K^2/2), on the sphere also of every
+       share and of the triangle */
+    double num = sizeof(mpfr_t) + 8 * n;
+    double count = 2 * (K + 1) * (L + 1) + (depth >= 2 ? 2 * (K * K / 2 + K) : 0);
+    if (dim >= 2)
+        count += 2 * (K + 1) * (L + 1) + 2 * (K + 3) * (K + 1);
+    if (bytes)
+        *bytes = count * num;
+    return 2 * ops * op;
+}
+
 int da_learn_spectrum_new(da_learn_spectrum **out, const da_act *act, long terms,
                           long depth, long digits)
 {
@@ -311,8 +364,7 @@ int da_learn_spectrum_new(da_learn_spectrum **out, const da_act *act, long terms
        roundings add a relative error of about 2^-wp per operation along
        chains of at most (K+1)(L+1) operations.  (At 30 digits, K = 200,
        L = 100 this is 124 bits: two limbs, MPFR's fastest path.) */
-    double lg = log2((double)(terms + 1) * (double)(depth + 1) + 1.0);
-    mpfr_prec_t wp = da_digits_to_bits(digits) + 8 + (mpfr_prec_t)ceil(lg);
+    mpfr_prec_t wp = work_prec(terms, depth, digits);
     da_ball_struct *p = da_malloc(((size_t)terms + 1) * sizeof *p);
     if (!p) {
         da_hermite_free(h);

@@ -299,7 +299,10 @@ int da_sphere_new(da_sphere_spectrum **out, const da_learn_spectrum *s, long dim
         else
             mpfr_set_ui(cb[l], 1, MPFR_RNDU);
     }
+    da_prog prog;   /* progress on the layers (da_progress_set) */
+    da_prog_start(&prog);
     for (long L = 0; L <= s->Lmax; L++) {
+        da_prog_tick(&prog, "learn: layers on the sphere", L);
         const mpfr_t *bl = (const mpfr_t *)s->blo + (size_t)L * K1;
         const mpfr_t *bh = (const mpfr_t *)s->bhi + (size_t)L * K1;
         mpfr_set_zero(sum_lo, 1);
@@ -329,6 +332,7 @@ int da_sphere_new(da_sphere_spectrum **out, const da_learn_spectrum *s, long dim
         if (mpfr_sgn(sp->rhi[L]) < 0)
             mpfr_set_zero(sp->rhi[L], 1);
     }
+    da_prog_end(&prog, "learn: layers on the sphere");
     for (long l = 0; l <= lmax; l++)
         mpfr_clear(cb[l]);
     free(cb);

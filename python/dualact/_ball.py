@@ -11,8 +11,18 @@ __all__ = ["Ball", "AccuracyError", "bound_kind"]
 def bound_kind(rigorous):
     """'rigorous' or 'estimate': the kind of bound a result carries, as the
     library reports it (da_hermite.rigorous, da_dual_rigorous,
-    da_depth_rigorous).  The one place that spells it."""
+    da_depth_rigorous).  The one place that spells it.  A single Ball that
+    encloses nothing (a midpoint that is not finite, or an infinite
+    radius) is labelled 'none' instead, as the CLI labels such a value
+    (tools/common.c, cli_ball_kind)."""
     return "rigorous" if rigorous else "estimate"
+
+
+BOUNDS = ("rigorous", "estimate", "none")
+
+
+def _finite(mid_is_finite, rad):
+    return mid_is_finite and math.isfinite(rad)
 
 
 def _mpf_exact(man, exp):
@@ -30,15 +40,18 @@ class Ball:
     man * 2**exp.
 
     mid is an mpmath.mpf holding the library's midpoint exactly; rad is a
-    float rounded upwards; bound is 'rigorous' (proved) or 'estimate' (an
-    error estimate that is not a proof, e.g. from quadrature).
+    float rounded upwards; bound is 'rigorous' (proved), 'estimate' (an
+    error estimate that is not a proof, e.g. from quadrature) or 'none': a
+    ball whose midpoint is not finite (nan, inf) or whose radius is
+    infinite encloses nothing, proves nothing and is always 'none', as the
+    command line labels such a value.
     """
 
     __slots__ = ("mid", "rad", "bound", "_man", "_exp")
 
     def __init__(self, mid, rad=0.0, bound="rigorous"):
-        if bound not in ("rigorous", "estimate"):
-            raise ValueError("bound must be 'rigorous' or 'estimate'")
+        if bound not in BOUNDS:
+            raise ValueError("bound must be 'rigorous', 'estimate' or 'none'")
         if isinstance(mid, tuple):
             man, exp = mid
             self._man, self._exp = int(man), int(exp)
@@ -65,7 +78,7 @@ class Ball:
                 else:
                     self._man, self._exp = None, None
         self.rad = float(rad)
-        self.bound = bound
+        self.bound = bound if _finite(self._man is not None, self.rad) else "none"
 
     @classmethod
     def _from_raw(cls, t, bound):
@@ -79,7 +92,7 @@ class Ball:
             b._man, b._exp = man, exp
             b.mid = _mpf_exact(man, exp)
         b.rad = rad
-        b.bound = bound
+        b.bound = bound if _finite(exp is not None, float(rad)) else "none"
         return b
 
     def _raw(self):

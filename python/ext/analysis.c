@@ -168,6 +168,38 @@ PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "learn: threshold must lie in (0, 1]");
         return NULL;
     }
+    /* the CLI's caps and messages (tools/cmd_learn.c), the keyword in
+       place of the flag: the Hermite coefficients under coeffs' cap of
+       600000 for (terms + 1) x digits, then the estimated work
+       (da_learn_cost, and about 1e-5 s per ball made into a Python
+       object) under 100 s (CLI_TIME_CAP); memory under 8 GB */
+    if ((double)(terms + 1) * (double)digits > 600000.0) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "learn: terms %ld with digits %ld: (terms + 1) x digits = %.0f is "
+                 "above the cap of 600000 (minutes of work for the Hermite coefficients); lower one "
+                 "of them", terms, digits, (double)(terms + 1) * (double)digits);
+        PyErr_SetString(PyExc_ValueError, msg);
+        return NULL;
+    }
+    {
+        double bytes = 0;
+        double t_est = da_learn_cost(terms, depth, digits, dim, &bytes) +
+                       (double)(depth + 1) * (double)(dim ? 2 * degree + 4 : 4) * 1e-5;
+        char what[160];
+        snprintf(what, sizeof what, "learn (terms %ld, depth %ld%s%.0ld, %ld digits)", terms, depth,
+                 dim ? ", dim " : "", dim, digits);
+        char msg[400];
+        if (bytes > 8e9)
+            snprintf(msg, sizeof msg, "%s needs about %.3g GB of memory, above the limit of 8 GB; "
+                     "lower depth or terms", what, bytes / 1e9);
+        else if (t_est > 100.0)
+            snprintf(msg, sizeof msg, "%s would take about %.2g s (estimated), above the cap of "
+                     "100 s; lower depth, terms or digits", what, t_est);
+        if (bytes > 8e9 || t_est > 100.0) {
+            PyErr_SetString(PyExc_ValueError, msg);
+            return NULL;
+        }
+    }
     daext_act *a = (daext_act *)self;
     da_learn_spectrum *s = NULL;
     da_sphere_spectrum *sp = NULL;

@@ -105,6 +105,21 @@ def ball_basics():
 
 
 @test
+def ball_that_encloses_nothing_is_labelled_none():
+    # issue 22: the CLI labels a value that is nan or has an infinite err
+    # "none" (cli_ball_kind); the Balls said 'rigorous' (the result's kind)
+    assert dualact.Ball(float("nan")).bound == "none"
+    assert dualact.Ball(1, math.inf, "estimate").bound == "none"
+    assert dualact.Ball(1, 0.5, "none").bound == "none"
+    assert dualact.Ball(1, 0.5, "estimate").bound == "estimate"
+    # from the library: the rate W(1)/W(0) of the degree-0 mass, which is
+    # 0 at every layer, is NaN +- Inf; its neighbours stay rigorous
+    rows = dualact.learn("relu", degree=0, depth=2)
+    assert rows[1]["rate_last"].bound == "none", repr(rows[1]["rate_last"])
+    assert rows[1]["mass"].bound == "rigorous"
+
+
+@test
 def ball_midpoint_is_exact_at_any_mpmath_precision():
     c = dualact.Activation("tanh").coeffs(degree=3, digits=60, raw=True)
     with mpmath.workdps(10):
@@ -951,6 +966,12 @@ def validation_as_the_cli():
         (lambda: act.diff(2.5), "order: '2.5' is not an integer"),
         (lambda: act.diff(17), "order: 17 is out of range [0, 16]"),
         (lambda: act.meanfield_kernel(1, 1, 0.5, derivative=1.5), "derivative: '1.5' is not an integer"),
+        # learn's work, estimated before any (issue 22: depth 20000 on the
+        # sphere ran for minutes)
+        (lambda: dualact.learn("relu", depth=40000, dim=10),
+         "learn (terms 200, depth 40000, dim 10, 30 digits) would take about"),
+        (lambda: dualact.learn("relu", terms=5000), "learn (terms 5000, depth 20, 30 digits) would take"),
+        (lambda: dualact.learn(act, terms=1000, digits=1000), "learn: terms 1000 with digits 1000: "),
     ]
     for f, msg in cases:
         try:
