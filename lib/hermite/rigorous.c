@@ -690,6 +690,15 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     arb_init(d2l);
     int okn = 1;
     for (long i = 0; i < nloop && okn; i++) {
+        /* a poll per node: at degree 4000 and 100 digits one interval's
+           nodes take seconds, and Ctrl-C (the Python package's poll
+           function) should not wait for them; the interval is then left
+           unfinished, as when the budget runs out */
+        if (da_poll_check()) {
+            e->budget_hit = 1;
+            okn = 0;
+            break;
+        }
         arb_mul(e->x, rr, gx + i, p);
         arb_add(e->x, e->x, mm, p);
         arb_neg(xn, e->x);
@@ -1237,6 +1246,11 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
         }
         if (r)
             continue;
+        if (e->budget_hit) {
+            /* stopped inside the interval: bound it, do not split it */
+            sliver(e, a, b, 1);
+            continue;
+        }
         if (sliver(e, a, b, 0))
             continue;
         arf_add(mid, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
