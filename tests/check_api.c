@@ -71,6 +71,25 @@ START_TEST(test_nice_ticks_status)
 }
 END_TEST
 
+/* LaTeX cells: numbers in math mode, the non-finite ones as TeX writes
+ * them (issue 24: step's beta printed as $inf$) */
+START_TEST(test_table_latex_nonfinite)
+{
+    static const char *head[] = {"act", "x", "y", "z", "w"};
+    da_table *t = NULL;
+    ck_assert_int_eq(da_table_new(&t, 5, head), DA_OK);
+    const char *row[] = {"step", "inf", "-inf", "nan", "0.25"};
+    ck_assert_int_eq(da_table_add_row(t, row), DA_OK);
+    char *s = NULL;
+    ck_assert_int_eq(da_table_render(&s, t, DA_TABLE_LATEX), DA_OK);
+    ck_assert_msg(strstr(s, "\\texttt{step} & $\\infty$ & $-\\infty$ & $\\mathrm{NaN}$ & $0.25$ \\\\") != NULL,
+                  "%s", s);
+    ck_assert(strstr(s, "$inf$") == NULL);
+    free(s);
+    da_table_free(t);
+}
+END_TEST
+
 START_TEST(test_constructors)
 {
     static const char *head[] = {"a", "b"};
@@ -344,6 +363,7 @@ int main(void)
     tcase_add_test(tc, test_statuses_positive);
     tcase_add_test(tc, test_nice_ticks_status);
     tcase_add_test(tc, test_constructors);
+    tcase_add_test(tc, test_table_latex_nonfinite);
     tcase_add_test(tc, test_act_outputs_first);
     tcase_add_test(tc, test_dual_eval_d_status);
     tcase_add_test(tc, test_netk_double_paths);

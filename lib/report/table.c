@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct da_table {
     int ncols;
@@ -284,7 +285,16 @@ int da_table_render(char **out, const da_table *t, da_table_format fmt)
                     put_latex(f, c);
                     fputc('}', f);
                 } else if (numeric(c)) {
-                    fprintf(f, "$%s$", c);
+                    /* strtod's words for the non-finite values are not
+                       TeX: $inf$ would set i n f in italics */
+                    const char *s = c[0] == '-' || c[0] == '+' ? c + 1 : c;
+                    const char *sign = c[0] == '-' ? "-" : "";
+                    if (!strncasecmp(s, "inf", 3))
+                        fprintf(f, "$%s\\infty$", sign);
+                    else if (!strncasecmp(s, "nan", 3))
+                        fputs("$\\mathrm{NaN}$", f);
+                    else
+                        fprintf(f, "$%s$", c);
                 } else {
                     put_latex(f, c);
                 }
