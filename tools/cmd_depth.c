@@ -36,7 +36,9 @@ static const char usage[] =
     "Columns: kernel,delta,eps,n,depth,bound_potential,bound_two_phase, then\n"
     "bound_majorant, ratio_potential (= depth/bound_potential),\n"
     "ratio_two_phase, mu, value_hi (upper end of k_{L*}(1-delta)), activation.\n"
-    "Bounds are empty for ntk rows and when mu may be 0.\n"
+    "Bounds are empty for ntk rows and when mu may be 0.  The last column,\n"
+    "bound: rigorous (L* proved), estimate (L* from estimated inputs, or an\n"
+    "undecided depth's candidate, marked '?'), none (nothing decided).\n"
     "Exit status: 0 success, 2 usage or input error, 3 not decided (the\n"
     "depth printed is then a candidate, marked '?'), 4 a bound below L*\n"
     "(a counterexample to the theory or a bug: reported on stderr).\n";
@@ -346,9 +348,14 @@ int cmd_depth(int argc, char **argv, FILE *out)
                         int rig = da_depth_rigorous(ctx);
                         if (!rig)
                             all_rigorous = 0;
+                        /* an undecided depth is not proved, whatever the inputs
+                           were: its candidate ('283?') is an estimate, and no
+                           candidate at all is nothing (issue 21) */
+                        const char *label = st == DA_EACCURACY
+                                                ? (r.depth >= 0 ? "estimate" : "none")
+                                                : cli_bound_kind(rig);
                         const char *cells[14] = {kern ? "ntk" : "nngp", ld[i], le[j], nstr, dep,
-                                                 bp, b2, bm, rp, r2, mus, vh, acts[ia],
-                                                 cli_bound_kind(rig)};
+                                                 bp, b2, bm, rp, r2, mus, vh, acts[ia], label};
                         da_table_add_row(t, cells);
                         da_depth_result_clear(&r);
                     }
