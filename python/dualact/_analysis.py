@@ -101,7 +101,10 @@ def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=3
     kernel's trace on spherical harmonics of degree <= degree on S^{d-1}),
     tail (the mass beyond the truncation), rate_last and rate_fit (line,
     layer >= 1), eigenvalues and shares by harmonic degree 0..degree
-    (sphere).  The first row also says where the mass falls below
+    (sphere), and on the sphere the effective ranks of Bartlett et al.
+    (2020) r_0, R_0 and r_k, R_k at k = the number of eigenvalues of
+    harmonic degree <= degree (Balls; k an int), as the CLI's learn --dim
+    columns.  The first row also says where the mass falls below
     threshold: crossing = (lower, upper) bounds on that layer (-1: not
     within depth)."""
     a = as_activation(act)
@@ -117,7 +120,9 @@ def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=3
         for k, v in r.items():
             if k == "layer":
                 continue
-            if isinstance(v, list):
+            if isinstance(v, int):
+                row[k] = v
+            elif isinstance(v, list):
                 row[k] = [Ball._from_raw(t, kind) for t in v]
             else:
                 row[k] = Ball._from_raw(v, kind)

@@ -225,6 +225,18 @@ PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
     da_ball b, c;
     da_ball_init2(b, 256);
     da_ball_init2(c, 256);
+    /* k for the effective ranks: the number of eigenvalues of harmonic
+       degree <= degree (as the CLI's column k) */
+    mpz_t count, m0;
+    mpz_init_set_ui(count, 0);
+    mpz_init_set_ui(m0, 0);
+    for (long l = 0; dim && l <= degree; l++) {
+        mpz_t m;
+        mpz_init(m);
+        da_sphere_multiplicity(m, dim, l);
+        mpz_add(count, count, m);
+        mpz_clear(m);
+    }
     for (long L = 0; layers && L <= depth; L++) {
         PyObject *d = PyDict_New();
         int bad = !d;
@@ -270,6 +282,19 @@ PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
                 ev = sh = NULL;
             }
             bad = daext_set(d, "eigenvalues", ev) || daext_set(d, "shares", sh);
+            /* the effective ranks r_0, R_0 and r_k, R_k (Bartlett et al.
+               2020; the CLI's learn --dim columns) */
+            for (int z = 0; !bad && z < 2; z++) {
+                da_sphere_effective_ranks(b, c, sp, L, z ? count : m0);
+                bad = daext_set(d, z ? "r_k" : "r_0", daext_ball_tuple(b)) ||
+                      daext_set(d, z ? "R_k" : "R_0", daext_ball_tuple(c));
+            }
+            if (!bad) {
+                char *cs = malloc(mpz_sizeinbase(count, 10) + 2);
+                bad = !cs || daext_set(d, "k", PyLong_FromString(mpz_get_str(cs, 10, count),
+                                                                 NULL, 10));
+                free(cs);
+            }
         }
         if (bad) {
             Py_XDECREF(d);
@@ -297,6 +322,8 @@ PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
     }
     da_ball_clear(b);
     da_ball_clear(c);
+    mpz_clear(count);
+    mpz_clear(m0);
     da_sphere_free(sp);
     da_learn_spectrum_free(s);
     return res;

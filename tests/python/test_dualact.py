@@ -448,6 +448,14 @@ def learn_linear_mass_is_one_minus_mu_to_the_L():
     rows = cli_csv("learn", "relu", "--degree", "2", "--depth", "3", "--dim", "5", "--format", "csv")
     for g, r in zip(sph, rows):
         assert agrees(g["mass"], r["mass"], r["err"]), (g, r)
+        # the effective ranks (issue 24: the CLI had them, Python not)
+        assert g["k"] == int(r["k"]) == 1 + 5 + 14, (g["k"], r["k"])
+        for key in ("r_0", "R_0", "r_k", "R_k"):
+            if r[key] == "nan":
+                # a denominator that may vanish: nothing enclosed, both ways
+                assert g[key].bound == "none", (key, g[key])
+            else:
+                assert agrees(g[key], r[key], r[key + "_err"]), (key, g[key], r[key])
 
 
 @test
