@@ -13,9 +13,10 @@ from ._dualact import version, catalog, free_cache, ParseError
 from ._ball import Ball, AccuracyError, bound_kind
 from ._activation import Activation, Coefficients, DualArrays
 from ._analysis import depth, gram, learn, table, kernel_fn, TABLE_ACTIVATIONS
+from ._net import network_kernel
 
 __version__ = version()
 
 __all__ = ["Activation", "Ball", "AccuracyError", "ParseError", "Coefficients", "DualArrays",
            "depth", "gram", "learn", "table", "kernel_fn", "catalog", "version", "free_cache",
-           "bound_kind", "TABLE_ACTIVATIONS"]
+           "bound_kind", "TABLE_ACTIVATIONS", "network_kernel"]

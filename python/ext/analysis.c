@@ -465,3 +465,96 @@ PyObject *daext_act_meanfield_critical(PyObject *self, PyObject *args)
         return daext_raise(&e);
     return Py_BuildValue("(dd)", v, err);
 }
+
+/* _net_kernel(spec, q1, q2, cov, digits) -> (rows, rigorous, reason, status,
+ * message): the kernels of a network spec (dualact/net.h) on one input
+ * kernel, q1, q2, cov decimal strings (balls of the decimals as written);
+ * rows are (layer, name, q1, q2, nngp, ntk) with (man, exp, rad) tuples.
+ * A bad spec or input raises ValueError with the library's message;
+ * DA_EACCURACY comes back as the status, the rows still valid. */
+PyObject *daext_net_kernel(PyObject *self, PyObject *args)
+{
+    (void)self;
+    const char *spec, *s1, *s2, *sc;
+    long digits;
+    if (!PyArg_ParseTuple(args, "ssssl", &spec, &s1, &s2, &sc, &digits))
+        return NULL;
+    if (digits < 1 || digits > 1000) {
+        PyErr_SetString(PyExc_ValueError, "digits: must be an integer from 1 to 1000");
+        return NULL;
+    }
+    mpfr_prec_t p = DAEXT_PREC_OF_DIGITS(digits + 10) + 64;
+    da_ball b[3];
+    const char *txt[3] = {s1, s2, sc}, *nm[3] = {"q1", "q2", "cov"};
+    for (int j = 0; j < 3; j++) {
+        da_ball_init2(b[j], p);
+        mpfr_t hi;
+        mpfr_init2(hi, p);
+        char *e1 = NULL, *e2 = NULL;
+        mpfr_strtofr(b[j]->mid, txt[j], &e1, 10, MPFR_RNDD);
+        mpfr_strtofr(hi, txt[j], &e2, 10, MPFR_RNDU);
+        int bad = !*txt[j] || *e1 || *e2 || !mpfr_number_p(b[j]->mid) || !mpfr_number_p(hi);
+        if (!bad)
+            mpfr_sub(b[j]->rad, hi, b[j]->mid, MPFR_RNDU);
+        mpfr_clear(hi);
+        if (bad) {
+            PyErr_Format(PyExc_ValueError, "%s: '%s' is not a number", nm[j], txt[j]);
+            for (int i = 0; i <= j; i++)
+                da_ball_clear(b[i]);
+            return NULL;
+        }
+    }
+    da_net *net = NULL;
+    da_net_row *rows = NULL;
+    long n = 0;
+    int rig = 0;
+    char reason[512] = "";
+    daext_err er = {0};
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    da_net_opts o;
+    da_net_opts_init(&o);
+    o.digits = digits + 10;
+    st = da_net_new(&net, spec, &o);
+    if (!st) {
+        n = da_net_rows(net);
+        rows = calloc((size_t)n, sizeof *rows);
+        if (!rows)
+            st = DA_ENOMEM;   /* daext_raise: MemoryError */
+        for (long l = 0; rows && l < n; l++)
+            da_net_row_init(&rows[l]);
+    }
+    if (!st)
+        st = da_net_kernel(rows, net, b[0], b[1], b[2]);
+    daext_err_grab(&er, st);
+    if (net) {
+        rig = da_net_rigorous(net);
+        snprintf(reason, sizeof reason, "%s", da_net_bound_reason(net));
+    }
+    Py_END_ALLOW_THREADS
+    PyObject *res = NULL;
+    if (st && st != DA_EACCURACY) {
+        daext_raise(&er);
+    } else {
+        PyObject *lst = PyList_New(n);
+        for (long l = 0; lst && l < n; l++) {
+            PyObject *t = Py_BuildValue("(lsNNNN)", rows[l].layer, rows[l].name,
+                                        daext_ball_tuple(&rows[l].q1), daext_ball_tuple(&rows[l].q2),
+                                        daext_ball_tuple(&rows[l].nngp), daext_ball_tuple(&rows[l].ntk));
+            if (!t) {
+                Py_CLEAR(lst);
+                break;
+            }
+            PyList_SET_ITEM(lst, l, t);
+        }
+        if (lst)
+            res = Py_BuildValue("(Nisis)", lst, rig, reason, st, st ? er.msg : "");
+    }
+    for (long l = 0; rows && l < n; l++)
+        da_net_row_clear(&rows[l]);
+    free(rows);
+    da_net_free(net);
+    for (int j = 0; j < 3; j++)
+        da_ball_clear(b[j]);
+    return res;
+}

@@ -85,6 +85,7 @@ PyObject *daext_act_netk_balls(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_act_eval_d(PyObject *self, PyObject *args);
 PyObject *daext_act_coeffs_d(PyObject *self, PyObject *args);
 PyObject *daext_gram(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *daext_net_kernel(PyObject *self, PyObject *args);
 PyObject *daext_act_depth(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_act_meanfield(PyObject *self, PyObject *args);

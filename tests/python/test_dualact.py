@@ -459,6 +459,37 @@ def learn_linear_mass_is_one_minus_mu_to_the_L():
 
 
 @test
+def network_kernel_agrees_with_the_cli():
+    # issue 23: networks from a spec, from Python; the same rows as
+    # `kernel --net`, the same refusals
+    spec = "dense(1.5,0.1); repeat(2){tanh; dense(1.5,0.1)}; residual(1,0.5){relu; dense(2,0)}; layernorm"
+    rows = cli_csv("kernel", "--net", spec, "--q1", "1.3", "--q2", "0.7", "--cov", "0.4",
+                   "--digits", "25", "--format", "csv")
+    got = dualact.network_kernel(spec, "1.3", "0.7", "0.4", digits=25)
+    assert len(got) == len(rows) == 8
+    for g, r in zip(got, rows):
+        assert g["layer"] == int(r["layer"]) and g["name"] == r["name"], (g, r)
+        for key in ("q1", "q2", "nngp", "ntk"):
+            assert agrees(g[key], r[key], r[key + "_err"]), (key, g[key], r[key])
+            assert g[key].bound == r["bound"] == "rigorous"
+            assert g[key].rad <= 1e-25
+    assert got[-1]["q1"].mid == 1 and got[0]["name"] == "input"
+    st, out, err = cli("kernel", "--net", "residual(1,-1){erf}")
+    assert st == 2 and not out
+    try:
+        dualact.network_kernel("residual(1,-1){erf}")
+        raise AssertionError("a bad spec was accepted")
+    except ValueError as e:
+        assert str(e) in err, (str(e), err)
+    for bad in (dict(digits=0), dict(q1=float("nan")), dict(cov="x")):
+        try:
+            dualact.network_kernel("erf", **bad)
+            raise AssertionError("accepted %r" % bad)
+        except ValueError:
+            pass
+
+
+@test
 def meanfield_agrees_with_the_cli_and_numpy():
     r = cli_csv("meanfield", "erf", "--sw2", "1.5", "--sb2", "0.1", "--format", "csv")[0]
     m = dualact.Activation("erf").meanfield(1.5, 0.1)
