@@ -1126,17 +1126,23 @@ static int corr_eval(arb_t G, arb_t dG, da_mfa *m, const arb_t sw2, const arb_t 
 
 /* c* in the chaotic phase: Newton's method on G(c) - c at the working
    precision from the estimate c0, then a Krawczyk step on a ball X around
-   the last iterate, with G'(X) from the same series; X inside (0, 1)
-   makes c* the only fixed point in [0, 1) (G convex, G(1) = 1,
-   G'(1) = chi_1 > 1).  chi_c = G'(c*) over the ball of c*. */
+   the last iterate, with G'(X) from the same series.  G is convex on
+   [0, 1] (non-negative coefficients) with G(1) = 1 and G'(1) = chi_1 > 1,
+   so G - id has exactly one zero in [0, 1) (G(0) >= 0): the one in X when
+   X lies in (0, 1); when X reaches below 0 (c* = 0 or nearly, an odd
+   sigma with sb2 = 0), G' < 1 on X makes G - id decrease there, so its
+   zero in X is >= 0 and is that one, and the enclosure is cut at 0.
+   chi_c = G'(c*) over the ball of c*. */
 static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const arb_t sb2,
                       const arb_t Q, double c0, char *why, size_t wl)
 {
     slong prec = m->prec;
-    if (!(c0 > 0 && c0 < 1)) {
-        snprintf(why, wl, "c*: the estimate is not inside (0, 1)");
+    if (!(c0 > -0.5 && c0 < 1)) {
+        snprintf(why, wl, "c*: the estimate is not inside [0, 1)");
         return DA_EDOM;
     }
+    if (c0 < 0)
+        c0 = 0;   /* c* >= 0 (G(0) >= 0): a rounding of the estimate */
     arb_t c, g, d, X, K, t;
     arb_init(c); arb_init(g); arb_init(d); arb_init(X); arb_init(K); arb_init(t);
     arf_t step, xl, xh;
@@ -1155,8 +1161,9 @@ static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const a
             break;
         arf_div(step, arb_midref(g), arb_midref(d), prec, ARF_RND_NEAR);
         arf_sub(arb_midref(c), arb_midref(c), step, prec, ARF_RND_NEAR);
-        if (arf_sgn(arb_midref(c)) <= 0 || arf_cmp_si(arb_midref(c), 1) >= 0)
-            break;
+        if ((arf_sgn(arb_midref(c)) < 0 && arf_cmpabs_2exp_si(arb_midref(c), -1) > 0) ||
+            arf_cmp_si(arb_midref(c), 1) >= 0)
+            break;   /* left [-1/2, 1) */
         /* stop once the step is below the accuracy of G (the radius of g
            over |G' - 1|) or the precision */
         mag_t sm, gm;
@@ -1190,7 +1197,7 @@ static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const a
         mag_set(arb_radref(X), r);
         arb_get_lbound_arf(xl, X, prec);
         arb_get_ubound_arf(xh, X, prec);
-        if (arf_sgn(xl) <= 0 || arf_cmp_si(xh, 1) >= 0)
+        if (arf_cmp_si(xh, 1) >= 0 || (arf_sgn(xl) < 0 && arf_cmpabs_2exp_si(xl, -1) > 0))
             break;
         arb_set_arf(t, arb_midref(c));
         if (corr_eval(g, NULL, m, sw2, sb2, Q, t, why, wl) ||
@@ -1202,6 +1209,20 @@ static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const a
         if (in < 0)
             break;
         ok = in > 0;
+        if (ok && arf_sgn(xl) <= 0) {
+            /* X reaches below 0 (c* = 0 or tiny: G(0) = (sw2 a_0^2 + sb2)/q
+               >= 0).  With G' - 1 < 0 on X, G - id decreases on X and is
+               >= 0 at 0, so its zero in X is >= 0: K cut at 0 */
+            if (!arb_is_negative(d)) {
+                ok = 0;
+                continue;
+            }
+            arb_get_ubound_arf(xh, K, prec);
+            arb_get_lbound_arf(xl, K, prec);
+            if (arf_sgn(xl) < 0)
+                arf_zero(xl);
+            arb_set_interval_arf(K, xl, xh, prec);
+        }
     }
     if (!ok) {
         snprintf(why, wl, "c*: Krawczyk step failed on the correlation map");
