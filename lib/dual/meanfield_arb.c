@@ -29,15 +29,24 @@
  *           q* = 0; otherwise (at criticality) the iterates end in
  *           [0, C d], which is what is reported as q*.
  *   chi_1 = sw2 E[s'(X)^2] over the ball Q (at q* = 0 the limit q -> 0+,
- *   enclosed over s in [0, 2^-60] in the z-form), and the slope of the
+ *   enclosed over s in [0, 2^-(prec - 36)] in the z-form), and the slope of the
  *   length map (at q* = 0 it equals chi_1: f(q)/q -> chi_1).
  * Correlation map: in the ordered phase (chi_1 < 1) c* = 1 and chi_c =
  * chi_1 are exact consequences of convexity (the coefficients a_k(q)^2 are
  * non-negative, G(1) = 1, G'(1) = chi_1 < 1 give G(c) > c on [0, 1)).  In
- * the chaotic phase c* < 1 is proved by Krawczyk on the Hermite series
- * G(c) = (sw2 sum_k a_k(q*)^2 c^k + sb2)/q*, with the Parseval tails
- * bounding the truncation of G and G'; convexity again shows that c* is the
- * only fixed point in [0, 1), when the ball of c* lies in (0, 1).
+ * the chaotic phase c* < 1 is proved by Newton's method and a Krawczyk
+ * step on the Hermite series G(c) = (sw2 sum_k a_k(q*)^2 c^k + sb2)/q*,
+ * with the Parseval tails bounding the truncation of G and G' (the
+ * general-variance kernel of netkernel.c, da_netk_eval, over the ball of
+ * q*; a closed form where sigma has one); convexity again shows that c* is
+ * the only fixed point in [0, 1) (corr_fixed).
+ *
+ * Precision.  Every ball is computed at m->prec bits (da_mfa_new_prec;
+ * 96 for the double API), the integration tolerances and the kernel's
+ * digits follow it, and the Krawczyk steps for q* and c* are repeated on
+ * balls around the enclosure until it stops shrinking, so the radii reach
+ * about 2^-(prec - 40) relative however rough the double estimates that
+ * start them.  meanfield.c chooses prec from the digits asked.
  */
 #include "core/core.h"
 #include "dual/dual.h"
