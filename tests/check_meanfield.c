@@ -222,7 +222,7 @@ static const da_ball_struct *pick(const da_mf_balls *b, const char *name)
     return NULL;
 }
 
-/* tests/data/mf_ref.txt (tests/data/mf_ref.py, mpmath at 40 and 48
+/* tests/data/mf_ref.txt (tests/data/mf_ref.py, mpmath at 34 and 40
    digits): every column at 30 digits, each ball holding the reference and
    of radius <= 1e-30; the critical sw2 at sb2 = 0.2 likewise */
 START_TEST(test_refs30)

@@ -384,6 +384,7 @@ int da_meanfield_critical_b(double *sw2, double *err, int *rigorous, char *reaso
  * critical point found). */
 int da_meanfield_critical_ball(da_ball sw2, int *rigorous, char *reason,
                                const da_meanfield *mf, const da_ball sb2, long digits);
+/* "ordered", "chaotic", "critical", "unbounded" (DA_PHASE_*) */
 const char *da_meanfield_phase_name(int phase);
 
 #ifdef __cplusplus
