@@ -51,7 +51,10 @@ def E2(f, q, c):
         return trap(inner, hx, L)
     # exp(-2 pi d / h) < 10^-dps e^-10 with d = pi / (2 s) in x, d / r in z
     hx = mp.pi ** 2 / (s * (mp.mp.dps * mp.log(10) + 10))
-    hz = hx / max(r, mp.mpf('0.05'))
+    # and exp(-2 pi^2 / h^2) < 10^-dps e^-10 (the Gaussian weight itself)
+    hg = mp.pi * mp.sqrt(2 / (mp.mp.dps * mp.log(10) + 10))
+    hx = min(hx, hg)
+    hz = min(hx / r, hg)
     v1 = at(hx, hz)
     v2 = at(hx * mp.mpf('0.8'), hz * mp.mpf('0.8'))
     assert abs(v1 - v2) < mp.mpf(10) ** (-(mp.mp.dps - 4)), (v1, v2)
@@ -76,7 +79,8 @@ def point(sw2, sb2, q0, c0):
     slope = sw2 * E1(lambda u: mp.tanh(u) * sech2(u) * u, q) / q
     out = {'q': q, 'chi1': chi1, 'xi_q': -1 / mp.log(slope)}
     if c0 is not None:
-        c = mp.findroot(lambda c: (sw2 * E2(mp.tanh, q, c) + sb2) / q - c, mp.mpf(c0))
+        c = mp.findroot(lambda c: (sw2 * E2(mp.tanh, q, c) + sb2) / q - c,
+                        (mp.mpf(c0), mp.mpf(c0) - mp.mpf('1e-3')))
         chic = sw2 * E2(sech2, q, c)
         out.update({'c': c, 'chic': chic, 'xi_c': -1 / mp.log(chic)})
     return out
@@ -86,7 +90,7 @@ def critical(sb2, w0):
     def f(w):
         q = mp.findroot(lambda q: w * E1(tanh2, q) + sb2 - q, mp.mpf('0.8'))
         return w * E1(sech4, q) - 1
-    return mp.findroot(f, mp.mpf(w0))
+    return mp.findroot(f, (mp.mpf(w0), mp.mpf(w0) + mp.mpf('1e-3')))
 
 
 def run(dps):
