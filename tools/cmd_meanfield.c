@@ -29,41 +29,76 @@ static const char usage[] =
     "                     evenly spaced from start to stop, count >= 1), e.g.\n"
     "                     --grid 0.5:4:8,0:0.5:5; each row also gives the\n"
     "                     critical sw2 (chi_1 = 1) at that sb2\n"
-    "  --digits D         digits printed at most (default 10, 1 to 15)\n"
+    "  --digits D         absolute accuracy 10^-D asked of every column (default\n"
+    "                     10, 1 to 1000): the proofs run at a working precision\n"
+    "                     chosen from D; sw2 and sb2 are taken as the exact\n"
+    "                     decimals given\n"
     "  --format F         text (default), csv, json\n"
     "\n"
     "CSV columns: sw2,sb2,q,q_err,c,c_err,chi1,chi1_err,chic,chic_err,\n"
     "xi_q,xi_q_err,xi_c,xi_c_err,phase, with --grid sw2_crit,sw2_crit_err,\n"
     "and last bound (rigorous or estimate; with --grid, of the row and its\n"
     "critical sw2).\n"
-    "Exit status: 0 success, 2 usage or input error.\n";
+    "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached (the\n"
+    "printed digits are still correct; the err columns say what was proved).\n";
 
-static void fd(char *v, size_t vl, char *e, size_t el, double a, double err, long digits)
+/* a ball of the point: what it vouches for, at most digits decimals */
+static void fb(char *v, size_t vl, char *e, size_t el, const da_ball b, long digits)
 {
-    if (isnan(a)) {
+    if (mpfr_nan_p(b->mid) || mpfr_nan_p(b->rad)) {
         snprintf(v, vl, "nan");
         snprintf(e, el, "inf");
         return;
     }
-    if (isinf(a)) {
-        snprintf(v, vl, a > 0 ? "inf" : "-inf");
+    if (mpfr_inf_p(b->mid)) {
+        snprintf(v, vl, mpfr_sgn(b->mid) > 0 ? "inf" : "-inf");
         snprintf(e, el, "0");
         return;
     }
-    if (!isfinite(err)) {
-        snprintf(v, vl, "%.6g", a);
+    if (mpfr_inf_p(b->rad)) {
+        mpfr_snprintf(v, vl, "%.6Rg", b->mid);
         snprintf(e, el, "inf");
         return;
     }
-    da_ball b;
-    da_ball_init2(b, 64);
-    mpfr_set_d(b->mid, a, MPFR_RNDN);
-    mpfr_set_d(b->rad, err + fabs(a) * 0x1p-52, MPFR_RNDU);
     da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
-    da_ball_clear(b);
 }
 
-static int parse_range(const char *s, size_t len, double *a, double *b, long *n, double lo, const char *what)
+/* a decimal number as a ball (exact when it can be) */
+static void dec_ball(da_ball b, const char *s)
+{
+    if (da_depth_parse_decimal(b, s) != DA_OK) {
+        mpfr_set_nan(b->mid);
+    }
+}
+
+/* start + (stop - start) i / (n - 1), as balls */
+static void grid_ball(da_ball r, const da_ball a, const da_ball b, long i, long n)
+{
+    if (n <= 1 || i == 0) {
+        da_ball_set(r, a);
+        return;
+    }
+    if (i == n - 1) {
+        da_ball_set(r, b);
+        return;
+    }
+    mpfr_prec_t p = mpfr_get_prec(r->mid);
+    da_ball d, k;
+    da_ball_init2(d, p);
+    da_ball_init2(k, p);
+    da_ball_sub(d, b, a);
+    mpfr_set_si(k->mid, i, MPFR_RNDN);
+    mpfr_set_zero(k->rad, 1);
+    da_ball_mul(d, d, k);
+    mpfr_set_si(k->mid, n - 1, MPFR_RNDN);
+    (void)da_ball_div(d, d, k);   /* n - 1 >= 1: never 0 */
+    da_ball_add(r, a, d);
+    da_ball_clear(d);
+    da_ball_clear(k);
+}
+
+static int parse_range(const char *s, size_t len, double *a, double *b, long *n, double lo,
+                       const char *what, da_ball ba, da_ball bb)
 {
     char buf[128];
     if (len == 0 || len >= sizeof buf)
@@ -81,20 +116,23 @@ static int parse_range(const char *s, size_t len, double *a, double *b, long *n,
         return EXIT_USAGE;
     if (*n == 1 && *a != *b)
         return cli_usage_error("--grid: a range with count 1 needs start = stop");
+    dec_ball(ba, buf);
+    dec_ball(bb, p1 + 1);
     return 0;
 }
 
 int cmd_meanfield(int argc, char **argv, FILE *out)
 {
     double sw2 = 1, sb2 = 0;
+    const char *sw2s = "1", *sb2s = "0";
     long digits = 10;
     int ff = FMT_TEXT, normalized = 0;
     const char *grid = NULL;
     const cli_opt opts[] = {
-        CLI_OPT("--sw2", CLI_DOUBLE, &sw2, .lo = 1e-6, .hi = 1e6),
-        CLI_OPT("--sb2", CLI_DOUBLE, &sb2, .lo = 0, .hi = 1e6),
+        CLI_OPT("--sw2", CLI_STRING, &sw2s),
+        CLI_OPT("--sb2", CLI_STRING, &sb2s),
         CLI_OPT("--grid", CLI_STRING, &grid),
-        CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = 15),
+        CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = CLI_MAX_DIGITS),
         CLI_OPT("--format", CLI_FORMAT, &ff),
         CLI_OPT("--raw", CLI_FLAG, &normalized, .ival = 0),
         CLI_OPT("--normalized", CLI_FLAG, &normalized, .ival = 1),
@@ -103,61 +141,106 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
     int prc = cli_parse_act(&spec, "meanfield", usage, opts, CLI_ONE_EXTRA, argc, argv, out);
     if (prc || !spec)
         return prc;
+    if (cli_parse_double(sw2s, 1e-6, 1e6, &sw2, "--sw2") ||
+        cli_parse_double(sb2s, 0, 1e6, &sb2, "--sb2"))
+        return EXIT_USAGE;
+    /* the balls of sw2 and sb2 at a precision above any working precision */
+    mpfr_prec_t bp = (mpfr_prec_t)(3.33 * (double)digits) + 320;
+    da_ball bw0, bw1, bb0, bb1, bw, bb;
+    da_ball_init2(bw0, bp); da_ball_init2(bw1, bp); da_ball_init2(bb0, bp);
+    da_ball_init2(bb1, bp); da_ball_init2(bw, bp); da_ball_init2(bb, bp);
+    dec_ball(bw0, sw2s);
+    da_ball_set(bw1, bw0);
+    dec_ball(bb0, sb2s);
+    da_ball_set(bb1, bb0);
     double w0 = sw2, w1 = sw2, b0 = sb2, b1 = sb2;
     long nw = 1, nb = 1;
-    if (grid) {
-        const char *c = strchr(grid, ',');
-        if (!c || strchr(c + 1, ','))
-            return cli_usage_error("--grid: expected SW2_RANGE,SB2_RANGE, e.g. 0.5:4:8,0:0.5:5");
-        if (parse_range(grid, (size_t)(c - grid), &w0, &w1, &nw, 1e-6, "sw2") ||
-            parse_range(c + 1, strlen(c + 1), &b0, &b1, &nb, 0, "sb2"))
-            return EXIT_USAGE;
-    }
     da_act *act = NULL;
     da_meanfield *mf = NULL;
     int rc = EXIT_OK;
+    if (grid) {
+        const char *c = strchr(grid, ',');
+        if (!c || strchr(c + 1, ',')) {
+            rc = cli_usage_error("--grid: expected SW2_RANGE,SB2_RANGE, e.g. 0.5:4:8,0:0.5:5");
+            goto done0;
+        }
+        if (parse_range(grid, (size_t)(c - grid), &w0, &w1, &nw, 1e-6, "sw2", bw0, bw1) ||
+            parse_range(c + 1, strlen(c + 1), &b0, &b1, &nb, 0, "sb2", bb0, bb1)) {
+            rc = EXIT_USAGE;
+            goto done0;
+        }
+    }
     rc = cli_act_new(&act, spec);
     if (rc)
-        return rc;
+        goto done0;
     int st = da_meanfield_new(&mf, act, normalized);
     if (st) {
         rc = cli_lib_error(st, spec);
-        da_act_free(act);
-        return rc;
+        goto done0;
     }
     size_t np = (size_t)(nw * nb);
     da_mf_point *pts = calloc(np, sizeof *pts);
-    double *crit = calloc((size_t)nb, sizeof(double)), *crit_e = calloc((size_t)nb, sizeof(double));
+    da_mf_balls *pb = calloc(np, sizeof *pb);
+    da_ball_struct *cb = calloc((size_t)nb, sizeof *cb);
     int *crit_r = calloc((size_t)nb, sizeof(int));
     char (*crit_why)[200] = calloc((size_t)nb, sizeof *crit_why);
+    size_t nballs = 0;
+    long ncb = 0, nshort = 0;
     int tty = isatty(fileno(stderr));
-    if (!pts || !crit || !crit_e || !crit_r || !crit_why) {
+    if (!pts || !pb || !cb || !crit_r || !crit_why) {
         rc = cli_usage_error("out of memory");
         goto done;
     }
     for (long j = 0; j < nb; j++) {
         double b = nb > 1 ? b0 + (b1 - b0) * (double)j / (double)(nb - 1) : b0;
+        grid_ball(bb, bb0, bb1, j, nb);
         for (long i = 0; i < nw; i++) {
             double w = nw > 1 ? w0 + (w1 - w0) * (double)i / (double)(nw - 1) : w0;
+            grid_ball(bw, bw0, bw1, i, nw);
             if (tty && np > 1)
                 fprintf(stderr, "\rmeanfield: point %ld of %zu", j * nw + i + 1, np);
-            st = da_meanfield_point(&pts[j * nw + i], mf, w, b);
+            da_mf_balls_init(&pb[j * nw + i]);
+            nballs++;
+            st = da_meanfield_point_balls(&pts[j * nw + i], &pb[j * nw + i], mf, bw, bb, digits);
+            if (st == DA_EACCURACY) {
+                nshort++;
+                st = DA_OK;
+            }
             if (st) {
                 rc = cli_lib_error(st, spec);
                 goto done;
             }
+            pts[j * nw + i].sw2 = w;
+            pts[j * nw + i].sb2 = b;
         }
-        if (grid && da_meanfield_critical_b(&crit[j], &crit_e[j], &crit_r[j], crit_why[j], mf, b) != DA_OK) {
-            crit[j] = NAN;
-            crit_e[j] = INFINITY;
-            crit_r[j] = 0;
-            if (!crit_why[j][0])
-                snprintf(crit_why[j], sizeof crit_why[j], "no critical point found");
+        if (grid) {
+            da_ball_init2(&cb[j], 64);
+            ncb++;
+            st = da_meanfield_critical_ball(&cb[j], &crit_r[j], crit_why[j], mf, bb, digits);
+            if (st == DA_EACCURACY) {
+                nshort++;
+            } else if (st != DA_OK) {
+                mpfr_set_nan(cb[j].mid);
+                mpfr_set_inf(cb[j].rad, 1);
+                crit_r[j] = 0;
+                nshort++;
+                if (!crit_why[j][0])
+                    snprintf(crit_why[j], sizeof crit_why[j], "no critical point found");
+            }
+            st = DA_OK;
         }
     }
     if (tty && np > 1)
         fprintf(stderr, "\r%40s\r", "");
-    char v[16][128];
+    size_t vl = (size_t)digits + 64;
+    char *vbuf = malloc(14 * vl);
+    if (!vbuf) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
+    char *v[14];
+    for (int i = 0; i < 14; i++)
+        v[i] = vbuf + (size_t)i * vl;
     int all_rig = 1;
     const char *why1 = NULL;
     for (size_t k = 0; k < np; k++)
@@ -190,13 +273,15 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
     }
     for (size_t k = 0; k < np; k++) {
         da_mf_point *p = &pts[k];
-        fd(v[0], 128, v[1], 128, p->q, p->q_err, digits);
-        fd(v[2], 128, v[3], 128, p->c, p->c_err, digits);
-        fd(v[4], 128, v[5], 128, p->chi1, p->chi1_err, digits);
-        fd(v[6], 128, v[7], 128, p->chic, p->chic_err, digits);
-        fd(v[8], 128, v[9], 128, p->xi_q, p->xi_q_err, digits < 6 ? digits : 6);
-        fd(v[10], 128, v[11], 128, p->xi_c, p->xi_c_err, digits < 6 ? digits : 6);
-        fd(v[12], 128, v[13], 128, crit[k / (size_t)nw], crit_e[k / (size_t)nw], digits);
+        da_mf_balls *B = &pb[k];
+        fb(v[0], vl, v[1], vl, &B->q, digits);
+        fb(v[2], vl, v[3], vl, &B->c, digits);
+        fb(v[4], vl, v[5], vl, &B->chi1, digits);
+        fb(v[6], vl, v[7], vl, &B->chic, digits);
+        fb(v[8], vl, v[9], vl, &B->xi_q, digits);
+        fb(v[10], vl, v[11], vl, &B->xi_c, digits);
+        if (grid)
+            fb(v[12], vl, v[13], vl, &cb[k / (size_t)nw], digits);
         const char *ph = da_meanfield_phase_name(p->phase);
         if (ff == FMT_CSV) {
             fprintf(out, "%.10g,%.10g,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s", p->sw2, p->sb2,
@@ -229,13 +314,12 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
             }
             fprintf(out, "}%s\n", k + 1 < np ? "," : "");
         } else {
-            char q[300], c[300], x1[300], xc[300];
-            snprintf(q, sizeof q, "%s+-%s", v[0], v[1]);
-            snprintf(c, sizeof c, "%s+-%s", v[2], v[3]);
-            snprintf(x1, sizeof x1, "%s+-%s", v[4], v[5]);
-            snprintf(xc, sizeof xc, "%s+-%s", v[6], v[7]);
-            fprintf(out, "%-8.4g %-8.4g %-24s %-24s %-24s %-24s %-14s %-14s %s\n", p->sw2, p->sb2, q, c, x1, xc,
-                    v[8], v[10], ph);
+            fprintf(out, "%-8.4g %-8.4g ", p->sw2, p->sb2);
+            for (int i = 0; i < 8; i += 2) {
+                int n = fprintf(out, "%s+-%s", v[i], v[i + 1]);
+                fprintf(out, "%*s", n < 24 ? 25 - n : 1, "");
+            }
+            fprintf(out, "%-14s %-14s %s\n", v[8], v[10], ph);
         }
     }
     if (ff == FMT_JSON)
@@ -244,18 +328,32 @@ int cmd_meanfield(int argc, char **argv, FILE *out)
         fprintf(out, "\ncritical line (chi_1 = 1):\n%-8s %s\n", "sb2", "sw2_crit");
         for (long j = 0; j < nb; j++) {
             double b = nb > 1 ? b0 + (b1 - b0) * (double)j / (double)(nb - 1) : b0;
-            fd(v[0], 128, v[1], 128, crit[j], crit_e[j], digits);
+            fb(v[0], vl, v[1], vl, &cb[j], digits);
             fprintf(out, "%-8.4g %s +- %s  %s%s%s\n", b, v[0], v[1], cli_bound_kind(crit_r[j]),
                     crit_r[j] ? "" : ": ", crit_r[j] ? "" : crit_why[j]);
         }
     }
+    free(vbuf);
+    if (rc == EXIT_OK && nshort) {
+        rc = EXIT_ACCURACY;
+        fprintf(stderr, "dualact: %s: accuracy 10^-%ld not reached in %ld of %ld rows/critical "
+                "points (the err columns say what was proved%s)\n", spec, digits, nshort,
+                (long)np + (grid ? nb : 0), all_rig ? "" : "; see the bound");
+    }
 done:
+    for (size_t k = 0; k < nballs; k++)
+        da_mf_balls_clear(&pb[k]);
+    for (long j = 0; j < ncb; j++)
+        da_ball_clear(&cb[j]);
     free(pts);
-    free(crit);
-    free(crit_e);
+    free(pb);
+    free(cb);
     free(crit_r);
     free(crit_why);
+done0:
     da_meanfield_free(mf);
     da_act_free(act);
+    da_ball_clear(bw0); da_ball_clear(bw1); da_ball_clear(bb0);
+    da_ball_clear(bb1); da_ball_clear(bw); da_ball_clear(bb);
     return rc;
 }

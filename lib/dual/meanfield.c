@@ -720,3 +720,175 @@ int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, doub
 {
     return critical_d(sw2, err, mf, sb2);
 }
+
+/* ---- any precision -------------------------------------------------------- */
+
+void da_mf_balls_init(da_mf_balls *b)
+{
+    da_ball_struct *v[6] = {&b->q, &b->c, &b->chi1, &b->chic, &b->xi_q, &b->xi_c};
+    for (int i = 0; i < 6; i++) {
+        da_ball_init2(v[i], 64);
+        mpfr_set_nan(v[i]->mid);
+        mpfr_set_inf(v[i]->rad, 1);
+    }
+}
+
+void da_mf_balls_clear(da_mf_balls *b)
+{
+    da_ball_struct *v[6] = {&b->q, &b->c, &b->chi1, &b->chic, &b->xi_q, &b->xi_c};
+    for (int i = 0; i < 6; i++)
+        da_ball_clear(v[i]);
+}
+
+/* a double and its error as a ball (the double path's figures) */
+static void ball_from_d(da_ball b, double v, double e)
+{
+    if (isnan(v) || isnan(e)) {
+        mpfr_set_nan(b->mid);
+        mpfr_set_inf(b->rad, 1);
+        return;
+    }
+    mpfr_set_d(b->mid, v, MPFR_RNDN);
+    if (isinf(v))
+        mpfr_set_zero(b->rad, 1);
+    else
+        mpfr_set_d(b->rad, e, MPFR_RNDU);
+}
+
+static void balls_from_point(da_mf_balls *b, const da_mf_point *r)
+{
+    ball_from_d(&b->q, r->q, r->q_err);
+    ball_from_d(&b->c, r->c, r->c_err);
+    ball_from_d(&b->chi1, r->chi1, r->chi1_err);
+    ball_from_d(&b->chic, r->chic, r->chic_err);
+    ball_from_d(&b->xi_q, r->xi_q, r->xi_q_err);
+    ball_from_d(&b->xi_c, r->xi_c, r->xi_c_err);
+}
+
+/* the decimals reached by the finite balls of b (+inf when all exact) */
+static double balls_digits(const da_mf_balls *b)
+{
+    const da_ball_struct *v[6] = {&b->q, &b->c, &b->chi1, &b->chic, &b->xi_q, &b->xi_c};
+    double d = INFINITY;
+    for (int i = 0; i < 6; i++) {
+        if (mpfr_inf_p(v[i]->mid) && mpfr_zero_p(v[i]->rad))
+            continue;   /* an unbounded depth scale: nothing more to reach */
+        double x = mpfr_nan_p(v[i]->mid) ? -INFINITY : da_ball_digits(v[i]);
+        if (x < d)
+            d = x;
+    }
+    return d;
+}
+
+/* digits lost to the conditioning of c* (1/|1 - chi_c|) and of the depth
+   scales (d xi / d slope = xi^2 / slope), from the estimates */
+static long cond_digits(const da_mf_point *e)
+{
+    double k = 1;
+    if (isfinite(e->chic) && fabs(1 - e->chic) > 1e-300)
+        k = fmax(k, 1 / fabs(1 - e->chic));
+    if (isfinite(e->xi_c))
+        k = fmax(k, e->xi_c * e->xi_c);
+    if (isfinite(e->xi_q))
+        k = fmax(k, e->xi_q * e->xi_q);
+    if (isfinite(e->chi1) && fabs(1 - e->chi1) > 1e-300)
+        k = fmax(k, 1 / fabs(1 - e->chi1));
+    double l = log10(k);
+    return l > 300 ? 300 : (long)ceil(l);
+}
+
+static long prec_of_digits(long wd)
+{
+    return (long)ceil((double)wd * 3.3219280948873623) + 32;
+}
+
+int da_meanfield_point_balls(da_mf_point *r, da_mf_balls *b, const da_meanfield *mf,
+                             const da_ball sw2, const da_ball sb2, long digits)
+{
+    if (digits < 1 || digits > 100000)
+        return da_fail(DA_EINVAL, "digits must be in [1, 100000]");
+    if (!mpfr_number_p(sw2->mid) || !mpfr_number_p(sb2->mid) || !mpfr_number_p(sw2->rad) ||
+        !mpfr_number_p(sb2->rad))
+        return da_fail(DA_EINVAL, "need finite sw2 and sb2");
+    double w = mpfr_get_d(sw2->mid, MPFR_RNDN), bb = mpfr_get_d(sb2->mid, MPFR_RNDN);
+    int st = point_d(r, mf, w, bb);
+    if (st)
+        return st;
+    r->rigorous = 0;
+    r->xi_q_lo = r->xi_c_lo = 0;
+    da_mf_point est = *r;
+    balls_from_point(b, r);
+    if (!mf->mfa) {
+        snprintf(r->bound_reason, sizeof r->bound_reason, "%s", mf->why_est);
+    } else {
+        char why[200] = "";
+        long wd = digits + 12 + cond_digits(&est);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            why[0] = '\0';
+            da_mfa *m = da_mfa_new_prec(mf->act, mf->dact, prec_of_digits(wd), why, sizeof why);
+            da_mf_point o;
+            int s2 = m ? da_mfa_point_b(&o, b, m, sw2, sb2, &est, why, sizeof why) : DA_EDOM;
+            da_mfa_free(m);
+            da_clear_error();
+            if (s2 != DA_OK) {
+                if (attempt == 0) {
+                    *r = est;
+                    snprintf(r->bound_reason, sizeof r->bound_reason, "%s", why);
+                }
+                break;
+            }
+            *r = o;
+            double got = balls_digits(b);
+            if (got >= (double)digits)
+                break;
+            /* short: once more with the digits missing and a margin */
+            wd += (long)ceil((double)digits - (isfinite(got) ? got : 0)) + 10;
+        }
+    }
+    return balls_digits(b) >= (double)digits ? DA_OK : DA_EACCURACY;
+}
+
+int da_meanfield_critical_ball(da_ball sw2, int *rigorous, char *reason,
+                               const da_meanfield *mf, const da_ball sb2, long digits)
+{
+    *rigorous = 0;
+    if (reason)
+        reason[0] = '\0';
+    if (digits < 1 || digits > 100000)
+        return da_fail(DA_EINVAL, "digits must be in [1, 100000]");
+    if (!mpfr_number_p(sb2->mid) || !mpfr_number_p(sb2->rad) || mpfr_sgn(sb2->mid) < 0)
+        return da_fail(DA_EINVAL, "need sb2 >= 0");
+    double b = mpfr_get_d(sb2->mid, MPFR_RNDN), w0 = NAN, e0 = 0;
+    int st = critical_d(&w0, &e0, mf, b);
+    da_clear_error();
+    char why[200] = "";
+    if (mf->mfa) {
+        qarg a = {mf, b};
+        long wd = digits + 12;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            why[0] = '\0';
+            da_mfa *m = da_mfa_new_prec(mf->act, mf->dact, prec_of_digits(wd), why, sizeof why);
+            int s2 = m ? da_mfa_critical_b(sw2, m, sb2, w0, e0, q_estimate, &a, why, sizeof why)
+                       : DA_EDOM;
+            da_mfa_free(m);
+            da_clear_error();
+            if (s2 != DA_OK)
+                break;
+            *rigorous = 1;
+            double got = da_ball_digits(sw2);
+            if (got >= (double)digits)
+                return DA_OK;
+            wd += (long)ceil((double)digits - got) + 10;
+        }
+        if (*rigorous)
+            return DA_EACCURACY;
+    } else {
+        snprintf(why, sizeof why, "%s", mf->why_est);
+    }
+    if (reason)
+        snprintf(reason, 200, "%s", why[0] ? why : "no proof");
+    if (st)
+        return critical_d(&w0, &e0, mf, b);   /* the error again, for the caller */
+    ball_from_d(sw2, w0, e0);
+    return da_ball_digits(sw2) >= (double)digits ? DA_OK : DA_EACCURACY;
+}

@@ -29,15 +29,24 @@
  *           q* = 0; otherwise (at criticality) the iterates end in
  *           [0, C d], which is what is reported as q*.
  *   chi_1 = sw2 E[s'(X)^2] over the ball Q (at q* = 0 the limit q -> 0+,
- *   enclosed over s in [0, 2^-60] in the z-form), and the slope of the
+ *   enclosed over s in [0, 2^-(prec - 36)] in the z-form), and the slope of the
  *   length map (at q* = 0 it equals chi_1: f(q)/q -> chi_1).
  * Correlation map: in the ordered phase (chi_1 < 1) c* = 1 and chi_c =
  * chi_1 are exact consequences of convexity (the coefficients a_k(q)^2 are
  * non-negative, G(1) = 1, G'(1) = chi_1 < 1 give G(c) > c on [0, 1)).  In
- * the chaotic phase c* < 1 is proved by Krawczyk on the Hermite series
- * G(c) = (sw2 sum_k a_k(q*)^2 c^k + sb2)/q*, with the Parseval tails
- * bounding the truncation of G and G'; convexity again shows that c* is the
- * only fixed point in [0, 1), when the ball of c* lies in (0, 1).
+ * the chaotic phase c* < 1 is proved by Newton's method and a Krawczyk
+ * step on the Hermite series G(c) = (sw2 sum_k a_k(q*)^2 c^k + sb2)/q*,
+ * with the Parseval tails bounding the truncation of G and G' (the
+ * general-variance kernel of netkernel.c, da_netk_eval, over the ball of
+ * q*; a closed form where sigma has one); convexity again shows that c* is
+ * the only fixed point in [0, 1) (corr_fixed).
+ *
+ * Precision.  Every ball is computed at m->prec bits (da_mfa_new_prec;
+ * 96 for the double API), the integration tolerances and the kernel's
+ * digits follow it, and the Krawczyk steps for q* and c* are repeated on
+ * balls around the enclosure until it stops shrinking, so the radii reach
+ * about 2^-(prec - 40) relative however rough the double estimates that
+ * start them.  meanfield.c chooses prec from the digits asked.
  */
 #include "core/core.h"
 #include "dual/dual.h"
@@ -58,7 +67,6 @@
 
 #define MFA_PREC 96
 #define MFA_KMAX 400
-#define MFA_JMAX 8
 
 struct da_mfa {
     const da_act *act, *dact;
@@ -71,12 +79,14 @@ struct da_mfa {
     int sigma0_zero;              /* sigma(0) = 0 exactly */
     arb_ptr sq;                   /* sqrt(k), k = 0..MFA_KMAX + 1 */
     long budget;                  /* integrals left for this point */
-    int nder;                     /* higher derivatives made (orders 2..nder) */
-    da_act *der[MFA_JMAX + 1];    /* der[j] = sigma^(j), j >= 2 (owned) */
-    da_tape_ball *wder[MFA_JMAX + 1];
-    double dA[MFA_JMAX + 1], dm[MFA_JMAX + 1], dc[MFA_JMAX + 1];
-    slong prec;
+    da_netk *nk;                  /* the correlation map (made on first use) */
+    slong prec;                   /* the working precision of every ball */
 };
+
+/* value tolerances relative to the working precision (at 96 bits: 2^-60
+   and 2^-70, the figures of the first version) */
+#define VTOL(m) (-(double)(m)->prec + 36)
+#define VTOL2(m) (-(double)(m)->prec + 26)
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -177,14 +187,16 @@ void da_mfa_free(da_mfa *m)
         arf_clear(m->brk + i);
     if (m->sq)
         _arb_vec_clear(m->sq, MFA_KMAX + 2);
-    for (int j = 2; j <= m->nder; j++) {
-        da_tape_ball_free(m->wder[j]);
-        da_act_free(m->der[j]);
-    }
+    da_netk_free(m->nk);
     free(m);
 }
 
 da_mfa *da_mfa_new(const da_act *act, const da_act *dact, char *why, size_t wl)
+{
+    return da_mfa_new_prec(act, dact, MFA_PREC, why, wl);
+}
+
+da_mfa *da_mfa_new_prec(const da_act *act, const da_act *dact, long prec, char *why, size_t wl)
 {
     if (!dact) {
         snprintf(why, wl, "sigma jumps, so sigma' is a delta: chi_1 and the slopes have no "
@@ -205,7 +217,7 @@ da_mfa *da_mfa_new(const da_act *act, const da_act *dact, char *why, size_t wl)
         arf_init(m->brk + i);
     m->act = act;
     m->dact = dact;
-    m->prec = MFA_PREC;
+    m->prec = prec < MFA_PREC ? MFA_PREC : prec;
     m->ws = da_tape_ball_new(act->tape, m->prec);
     m->wd = da_tape_ball_new(dact->tape, m->prec);
     da_declog_init(&m->lgs, 16);
@@ -686,6 +698,15 @@ static void lenmap_init(lenmap *L, da_mfa *m, double sw2, double sb2, char *why,
     arb_set_d(L->sb2, sb2);
 }
 
+/* the same with sw2, sb2 balls */
+static void lenmap_init_arb(lenmap *L, da_mfa *m, const arb_t sw2, const arb_t sb2, char *why,
+                            size_t wl)
+{
+    lenmap_init(L, m, 0, 0, why, wl);
+    arb_set(L->sw2, sw2);
+    arb_set(L->sb2, sb2);
+}
+
 static void lenmap_clear(lenmap *L)
 {
     arb_clear(L->sw2);
@@ -823,13 +844,14 @@ static int prove_sign(lenmap *L, const arf_t lo, const arf_t hi, int sgn, int mo
 static int krawczyk_step(arb_t K, arf_t xl, arf_t xh, const arb_t X, const arb_t m,
                          const arb_t gm, const arb_t dg, slong prec)
 {
-    double dm = arf_get_d(arb_midref(dg), ARF_RND_NEAR);
-    if (dm == 0)
+    if (arf_is_zero(arb_midref(dg)) || !arf_is_finite(arb_midref(dg)))
         return -1;
     arb_t Y, t;
     arb_init(Y);
     arb_init(t);
-    arb_set_d(Y, 1 / dm);
+    /* Y a point at the working precision (any Y is valid) */
+    arf_ui_div(arb_midref(Y), 1, arb_midref(dg), prec, ARF_RND_NEAR);
+    mag_zero(arb_radref(Y));
     arb_mul(t, Y, dg, prec);
     arb_sub_ui(t, t, 1, prec);
     arb_neg(t, t);
@@ -861,7 +883,11 @@ static int krawczyk_step(arb_t K, arf_t xl, arf_t xh, const arb_t X, const arb_t
     return in;
 }
 
-/* Krawczyk on h(q) = f(q) - q around q0: Q on success */
+/* Krawczyk on h(q) = f(q) - q around q0: Q on success, Xo the ball where
+   the root is proved unique.  Then the step again on balls around the
+   enclosure (inside Xo), each with h at a point of the working precision,
+   until the radius stops shrinking: the enclosure reaches the working
+   precision, however rough q0. */
 static int krawczyk_q(arb_t Q, arb_t Xo, lenmap *L, double q0, double r0)
 {
     slong prec = L->m->prec;
@@ -891,6 +917,40 @@ static int krawczyk_q(arb_t Q, arb_t Xo, lenmap *L, double q0, double r0)
             arb_set(Q, K);
             arb_set(Xo, X);
         }
+    }
+    for (int it = 0; ok && it < 12; it++) {
+        /* X: the enclosure, doubled, plus a few ulp at the working precision */
+        mag_t rr, u;
+        mag_init(rr);
+        mag_init(u);
+        arb_get_mag(u, Q);
+        mag_mul_2exp_si(u, u, -(prec - 8));
+        mag_mul_2exp_si(rr, arb_radref(Q), 1);
+        mag_add(rr, rr, u);
+        arf_set_round(arb_midref(X), arb_midref(Q), prec, ARF_RND_NEAR);
+        mag_set(arb_radref(X), rr);
+        mag_clear(rr);
+        mag_clear(u);
+        if (!arb_contains(Xo, X))
+            break;
+        arb_set_arf(mq, arb_midref(X));
+        if (fq(hm, L, mq, -(double)prec + 20) || dfq(D, L, X, -(double)prec + 20))
+            break;
+        arb_sub(hm, hm, mq, prec);
+        arb_sub_ui(D, D, 1, prec);
+        if (krawczyk_step(K, NULL, NULL, X, mq, hm, D, prec) <= 0)
+            break;
+        /* keep the narrower of the two enclosures */
+        int better = mag_cmp(arb_radref(K), arb_radref(Q)) < 0;
+        mag_t half;
+        mag_init(half);
+        mag_mul_2exp_si(half, arb_radref(Q), -1);
+        int fast = mag_cmp(arb_radref(K), half) < 0;
+        mag_clear(half);
+        if (better)
+            arb_set(Q, K);
+        if (!fast)
+            break;
     }
     arb_clear(X);
     arb_clear(mq);
@@ -964,189 +1024,228 @@ static void set_xi(double *xi, double *xe, double *lo, const arb_t slope)
 
 /* ---- the correlation map (chaotic phase) ------------------------------- */
 
-/* sigma^(j) for j = 2..J with its tape and envelope (made once) */
-static int make_ders(da_mfa *m, int J)
+/* x (an Arb ball) as a da_ball at b's precision, containment kept */
+static void arb_to_ball(da_ball b, const arb_t x)
 {
-    while (m->nder < J) {
-        int j = m->nder < 2 ? 2 : m->nder + 1;
-        const da_act *prev = j == 2 ? m->dact : m->der[j - 1];
-        da_act *d = NULL;
-        da_env e;
-        if (da_act_derivative(&d, prev) != DA_OK || da_expr_envelope(&e, d->expr) != DA_OK ||
-            e.q != 0) {
-            da_act_free(d);
-            da_clear_error();
-            return 0;
-        }
-        da_tape_ball *w = da_tape_ball_new(d->tape, m->prec);
-        double S;
-        if (!w || !sup_unit(&S, w)) {
-            da_tape_ball_free(w);
-            da_act_free(d);
-            return 0;
-        }
-        m->der[j] = d;
-        m->wder[j] = w;
-        m->dA[j] = (e.A + S) * (1 + 1e-15);
-        m->dm[j] = e.m > 0 ? e.m : 0;
-        m->dc[j] = e.c > 0 ? e.c : 0;
-        m->nder = j;
+    if (!arb_is_finite(x)) {
+        mpfr_set_nan(b->mid);
+        mpfr_set_inf(b->rad, 1);
+        return;
     }
-    return 1;
+    arf_t d, t;
+    arf_init(d);
+    arf_init(t);
+    mag_t e;
+    mag_init(e);
+    slong need = arf_bits(arb_midref(x));
+    if (need > (slong)mpfr_get_prec(b->mid))
+        mpfr_set_prec(b->mid, (mpfr_prec_t)need);
+    arf_get_mpfr(b->mid, arb_midref(x), MPFR_RNDN);
+    arf_set_mpfr(t, b->mid);
+    arf_sub(d, t, arb_midref(x), ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_get_mag(e, d);
+    mag_add(e, e, arb_radref(x));
+    arf_set_mag(t, e);
+    arf_get_mpfr(b->rad, t, MPFR_RNDU);
+    arf_clear(d);
+    arf_clear(t);
+    mag_clear(e);
 }
 
-/* E[sigma^(j)(X)^2], X ~ N(0, q): the S2 integrand on the tape of sigma^(j) */
-static int moment_j(arb_t res, da_mfa *m, int j, const arb_t Q, char *why, size_t wl)
+/* b as an Arb ball */
+static void ball_to_arb(arb_t x, const da_ball b)
 {
-    if (j == 0)
-        return ex(res, m, MFA_S2, Q, 0, -70, why, wl);
-    if (j == 1)
-        return ex(res, m, MFA_D2, Q, 0, -70, why, wl);
-    da_tape_ball *ws = m->ws;
-    double A = m->A[0], mm = m->m[0], c = m->c[0];
-    m->ws = m->wder[j];
-    m->A[0] = m->dA[j];
-    m->m[0] = m->dm[j];
-    m->c[0] = m->dc[j];
-    int st = ex(res, m, MFA_S2, Q, 0, -70, why, wl);
-    m->ws = ws;
-    m->A[0] = A;
-    m->m[0] = mm;
-    m->c[0] = c;
+    if (!mpfr_number_p(b->mid) || !mpfr_number_p(b->rad)) {
+        arb_indeterminate(x);
+        return;
+    }
+    arf_set_mpfr(arb_midref(x), b->mid);
+    arf_t t;
+    arf_init(t);
+    arf_set_mpfr(t, b->rad);
+    arf_get_mag(arb_radref(x), t);
+    arf_clear(t);
+}
+
+/* the working digits of the kernel engine at precision prec */
+static long nk_digits(slong prec)
+{
+    return (long)floor((double)(prec - 32) * 0.30102999566398120);
+}
+
+/* The correlation map G(c) = (sw2 E[s(u) s(v)] + sb2)/q at Var u = Var v = q,
+   Cov = c q, for every q in Q and c in C, and (dG not NULL) its slope
+   G'(c) = sw2 E[s'(u) s'(v)] (Price: dE[s(u)s(v)]/dCov = E[s'(u)s'(v)]),
+   from the Hermite series of s(sqrt(q) x) with the proved Parseval tails
+   (netkernel.c, da_netk_eval; a closed form where the activation has
+   one). */
+static int corr_eval(arb_t G, arb_t dG, da_mfa *m, const arb_t sw2, const arb_t sb2,
+                     const arb_t Q, const arb_t C, char *why, size_t wl)
+{
+    slong prec = m->prec;
+    if (!m->nk) {
+        da_netk_opts o;
+        da_netk_opts_init(&o);
+        o.digits = nk_digits(prec);
+        if (da_netk_new(&m->nk, m->act, &o) != DA_OK) {
+            snprintf(why, wl, "c*: %s", da_errmsg());
+            da_clear_error();
+            m->nk = NULL;
+            return DA_EDOM;
+        }
+    }
+    da_ball bq, bc, r;
+    da_ball_init2(bq, prec);
+    da_ball_init2(bc, prec);
+    da_ball_init2(r, prec);
+    arb_t cov, F;
+    arb_init(cov);
+    arb_init(F);
+    int st = DA_OK;
+    arb_mul(cov, C, Q, prec);
+    arb_to_ball(bq, Q);
+    arb_to_ball(bc, cov);
+    for (int deriv = 0; deriv <= (dG ? 1 : 0) && st == DA_OK; deriv++) {
+        int s = da_netk_eval(r, m->nk, bq, bq, bc, deriv);
+        if (s != DA_OK && s != DA_EACCURACY) {
+            snprintf(why, wl, "c*: the correlation map: %s", da_errmsg());
+            st = DA_EDOM;
+            break;
+        }
+        da_clear_error();
+        ball_to_arb(F, r);
+        if (deriv == 0) {
+            arb_mul(G, F, sw2, prec);
+            arb_add(G, G, sb2, prec);
+            arb_div(G, G, Q, prec);
+        } else {
+            arb_mul(dG, F, sw2, prec);
+        }
+    }
+    if (st == DA_OK && !da_netk_rigorous(m->nk)) {
+        snprintf(why, wl, "c*: %s", da_netk_bound_reason(m->nk));
+        st = DA_EDOM;
+    }
+    da_ball_clear(bq);
+    da_ball_clear(bc);
+    da_ball_clear(r);
+    arb_clear(cov);
+    arb_clear(F);
     return st;
 }
 
-/* The correlation map around c = 1 by Taylor's formula: with
-   R(c) = sum_k a_k(q)^2 c^k (non-negative coefficients),
-   R^(j)(1) = q^j E[sigma^(j)(X)^2] (Parseval for the j-th derivative of
-   x -> sigma(sqrt(q) x)), and 0 <= R^(J)(t) <= R^(J)(1) on [0, 1], so for
-   c in [0, 1]: R(c) = sum_{j<J} M_j (c-1)^j + [0 or -]  M_J (1-c)^J,
-   M_j = R^(j)(1)/j!, and R'(c) likewise with remainder J M_J (1-c)^(J-1). */
+/* c* in the chaotic phase: Newton's method on G(c) - c at the working
+   precision from the estimate c0, then a Krawczyk step on a ball X around
+   the last iterate, with G'(X) from the same series.  G is convex on
+   [0, 1] (non-negative coefficients) with G(1) = 1 and G'(1) = chi_1 > 1,
+   so G - id has exactly one zero in [0, 1) (G(0) >= 0): the one in X when
+   X lies in (0, 1); when X reaches below 0 (c* = 0 or nearly, an odd
+   sigma with sb2 = 0), G' < 1 on X makes G - id decrease there, so its
+   zero in X is >= 0 and is that one, and the enclosure is cut at 0.
+   chi_c = G'(c*) over the ball of c*. */
 static int corr_fixed(arb_t cst, arb_t chic, da_mfa *m, const arb_t sw2, const arb_t sb2,
                       const arb_t Q, double c0, char *why, size_t wl)
 {
     slong prec = m->prec;
-    arb_t t, X, mc, G, Dg, K, qp;
-    arb_init(t); arb_init(X); arb_init(mc); arb_init(G); arb_init(Dg); arb_init(K);
-    arb_init(qp);
-    arb_ptr M = _arb_vec_init(MFA_JMAX + 1);
-    int st = DA_EDOM;
-    int Jmax = MFA_JMAX;
-    if (m->nbrk > 0) {
-        /* sigma^(j) of the tape ignores the deltas at breakpoints */
-        snprintf(why, wl, "c*: sigma has breakpoints, so its higher derivatives carry deltas "
-                 "(no Taylor formula)");
-        goto done;
+    if (!(c0 > -0.5 && c0 < 1)) {
+        snprintf(why, wl, "c*: the estimate is not inside [0, 1)");
+        return DA_EDOM;
     }
-    if (!make_ders(m, 2)) {
-        snprintf(why, wl, "c*: no proved higher derivatives of sigma for the correlation map");
-        goto done;
-    }
-    if (!(c0 > 0 && c0 < 1)) {
-        snprintf(why, wl, "c*: the estimate is not inside (0, 1)");
-        goto done;
-    }
-    arb_one(qp);
-    for (int j = 0; j <= Jmax; j++) {
-        if (j >= 2 && !make_ders(m, j)) {
-            Jmax = j - 1;
-            break;
-        }
-        if (moment_j(M + j, m, j, Q, why, wl))
+    if (c0 < 0)
+        c0 = 0;   /* c* >= 0 (G(0) >= 0): a rounding of the estimate */
+    arb_t c, g, d, X, K, t;
+    arb_init(c); arb_init(g); arb_init(d); arb_init(X); arb_init(K); arb_init(t);
+    arf_t step, xl, xh;
+    arf_init(step); arf_init(xl); arf_init(xh);
+    mag_t r, e;
+    mag_init(r); mag_init(e);
+    int st = DA_EDOM, ok = 0;
+    arb_set_d(c, c0);
+    /* Newton on midpoints (the last step is kept as the size of the error) */
+    for (int it = 0; it < 40; it++) {
+        if (corr_eval(g, d, m, sw2, sb2, Q, c, why, wl))
             goto done;
-        arb_mul(M + j, M + j, qp, prec);
-        arb_mul(qp, qp, Q, prec);
-        arb_fac_ui(t, (ulong)j, prec);
-        arb_div(M + j, M + j, t, prec);
-        if (j >= 3 && arf_get_d(arb_midref(M + j), ARF_RND_UP) * pow(1 - c0, j) < 0x1p-56) {
-            Jmax = j;
+        arb_sub(g, g, c, prec);
+        arb_sub_ui(d, d, 1, prec);
+        if (arf_is_zero(arb_midref(d)) || !arb_is_finite(g))
             break;
-        }
-    }
-    /* the order J with the smallest remainder M_J (1 - c0)^J (orders
-       beyond the first below 2^-56 are not made: their formulas swell) */
-    int J = 2;
-    double best = INFINITY;
-    for (int j = 2; j <= Jmax; j++) {
-        double v = arf_get_d(arb_midref(M + j), ARF_RND_UP) * pow(1 - c0, j);
-        if (v < best) {
-            best = v;
-            J = j;
-        }
-        if (v < 0x1p-56)
+        arf_div(step, arb_midref(g), arb_midref(d), prec, ARF_RND_NEAR);
+        arf_sub(arb_midref(c), arb_midref(c), step, prec, ARF_RND_NEAR);
+        if ((arf_sgn(arb_midref(c)) < 0 && arf_cmpabs_2exp_si(arb_midref(c), -1) > 0) ||
+            arf_cmp_si(arb_midref(c), 1) >= 0)
+            break;   /* left [-1/2, 1) */
+        /* stop once the step is below the accuracy of G (the radius of g
+           over |G' - 1|) or the precision */
+        mag_t sm, gm;
+        mag_init(sm);
+        mag_init(gm);
+        arf_get_mag(sm, step);
+        arb_get_mag_lower(gm, d);
+        mag_div(gm, arb_radref(g), gm);
+        mag_mul_2exp_si(gm, gm, 1);
+        int small = mag_cmp(sm, gm) <= 0 || mag_cmp_2exp_si(sm, -(prec - 8)) <= 0;
+        mag_clear(sm);
+        mag_clear(gm);
+        if (small)
             break;
     }
-#define EVAL_G(out, dout, c)                                                  \
-    do {                                                                      \
-        arb_t e_, p_;                                                         \
-        arb_init(e_);                                                         \
-        arb_init(p_);                                                         \
-        arb_sub_ui(e_, c, 1, prec);                                           \
-        arb_zero(out);                                                        \
-        arb_zero(dout);                                                       \
-        for (int j = J - 1; j >= 0; j--) {                                    \
-            arb_mul(out, out, e_, prec);                                      \
-            arb_add(out, out, M + j, prec);                                   \
-        }                                                                     \
-        for (int j = J - 1; j >= 1; j--) {                                    \
-            arb_mul(dout, dout, e_, prec);                                    \
-            arb_addmul_ui(dout, M + j, (ulong)j, prec);                       \
-        }                                                                     \
-        mag_t r_, u_;                                                         \
-        mag_init(r_);                                                         \
-        mag_init(u_);                                                         \
-        arb_get_mag(u_, e_);                                                  \
-        arb_get_mag(r_, M + J);                                               \
-        mag_pow_ui(u_, u_, (ulong)J - 1);                                     \
-        mag_mul(r_, r_, u_);                                                  \
-        mag_mul_ui(r_, r_, (ulong)J);                                         \
-        arb_add_error_mag(dout, r_);                                          \
-        arb_get_mag(u_, e_);                                                  \
-        mag_pow_ui(u_, u_, (ulong)J);                                         \
-        arb_get_mag(r_, M + J);                                               \
-        mag_mul(r_, r_, u_);                                                  \
-        arb_add_error_mag(out, r_);                                           \
-        mag_clear(r_);                                                        \
-        mag_clear(u_);                                                        \
-        arb_clear(e_);                                                        \
-        arb_clear(p_);                                                        \
-        arb_mul(out, out, sw2, prec);                                         \
-        arb_add(out, out, sb2, prec);                                         \
-        arb_div(out, out, Q, prec);                                           \
-        arb_mul(dout, dout, sw2, prec);                                       \
-        arb_div(dout, dout, Q, prec);                                         \
-    } while (0)
-    double r = 1e-9 + best * 4;
-    int ok = 0;
-    for (int tries = 0; tries < 8 && !ok; tries++, r *= 4) {
-        arb_set_d(X, c0);
-        mag_set_d(arb_radref(X), r);
-        arb_set_d(mc, c0);
-        EVAL_G(G, Dg, mc);
-        arb_sub(G, G, mc, prec);
-        EVAL_G(t, Dg, X);
-        arb_sub_ui(Dg, Dg, 1, prec);
-        arf_t xl, xh;
-        arf_init(xl); arf_init(xh);
-        int in = krawczyk_step(K, xl, xh, X, mc, G, Dg, prec);
-        if (in > 0 && arf_sgn(xl) > 0 && arf_cmp_si(xh, 1) < 0)
-            ok = 1;
-        arf_clear(xl); arf_clear(xh);
+    /* the Krawczyk ball: 8 times the last step and the accuracy of G */
+    arf_get_mag(r, step);
+    mag_mul_2exp_si(r, r, 3);
+    arb_get_mag_lower(e, d);
+    if (mag_is_zero(e)) {
+        snprintf(why, wl, "c*: G'(c) - 1 not separated from 0");
+        goto done;
+    }
+    mag_div(e, arb_radref(g), e);
+    mag_mul_2exp_si(e, e, 2);
+    mag_add(r, r, e);
+    mag_set_ui_2exp_si(e, 1, -(prec - 16));
+    mag_add(r, r, e);
+    for (int tries = 0; tries < 8 && !ok; tries++, mag_mul_2exp_si(r, r, 4)) {
+        arf_set(arb_midref(X), arb_midref(c));
+        mag_set(arb_radref(X), r);
+        arb_get_lbound_arf(xl, X, prec);
+        arb_get_ubound_arf(xh, X, prec);
+        if (arf_cmp_si(xh, 1) >= 0 || (arf_sgn(xl) < 0 && arf_cmpabs_2exp_si(xl, -1) > 0))
+            break;
+        arb_set_arf(t, arb_midref(c));
+        if (corr_eval(g, NULL, m, sw2, sb2, Q, t, why, wl) ||
+            corr_eval(K, d, m, sw2, sb2, Q, X, why, wl))
+            goto done;
+        arb_sub(g, g, t, prec);
+        arb_sub_ui(d, d, 1, prec);
+        int in = krawczyk_step(K, NULL, NULL, X, t, g, d, prec);
         if (in < 0)
             break;
+        ok = in > 0;
+        if (ok && arf_sgn(xl) <= 0) {
+            /* X reaches below 0 (c* = 0 or tiny: G(0) = (sw2 a_0^2 + sb2)/q
+               >= 0).  With G' - 1 < 0 on X, G - id decreases on X and is
+               >= 0 at 0, so its zero in X is >= 0: K cut at 0 */
+            if (!arb_is_negative(d)) {
+                ok = 0;
+                continue;
+            }
+            arb_get_ubound_arf(xh, K, prec);
+            arb_get_lbound_arf(xl, K, prec);
+            if (arf_sgn(xl) < 0)
+                arf_zero(xl);
+            arb_set_interval_arf(K, xl, xh, prec);
+        }
     }
     if (!ok) {
-        snprintf(why, wl, "c*: Krawczyk step failed (Taylor order %d at c = 1)", J);
-    } else {
-        arb_set(cst, K);
-        EVAL_G(t, chic, K);
-        st = DA_OK;
+        snprintf(why, wl, "c*: Krawczyk step failed on the correlation map");
+        goto done;
     }
-#undef EVAL_G
+    arb_set(cst, K);
+    if (corr_eval(g, chic, m, sw2, sb2, Q, K, why, wl))
+        goto done;
+    st = DA_OK;
 done:
-    _arb_vec_clear(M, MFA_JMAX + 1);
-    arb_clear(t); arb_clear(X); arb_clear(mc); arb_clear(G); arb_clear(Dg); arb_clear(K);
-    arb_clear(qp);
+    arb_clear(c); arb_clear(g); arb_clear(d); arb_clear(X); arb_clear(K); arb_clear(t);
+    arf_clear(step); arf_clear(xl); arf_clear(xh);
+    mag_clear(r); mag_clear(e);
     return st;
 }
 
@@ -1192,14 +1291,14 @@ static int solve_q(arb_t Q, arb_t chi1, arb_t slope, int *zero, lenmap *L, doubl
         /* C = sw2 sup E[Z^2 s'(sqrt(s) Z)^2] over s in [0, d], d = 2^-j */
         arf_zero(hi);
         exact_interval(s, hi, lo);
-        if (ez(t, m, MFA_Z2D2, s, -60, L->why, L->wl))
+        if (ez(t, m, MFA_Z2D2, s, VTOL(m), L->why, L->wl))
             goto done;
         arb_mul(t, t, L->sw2, prec);
         arb_sub_ui(s, t, 1, prec);
         if (arb_is_negative(s)) {
             *zero = 1;
             arb_zero(Q);
-            arf_set_si_2exp_si(lo, 1, -60);
+            arf_set_si_2exp_si(lo, 1, -(prec - 36));
         } else {
             /* q* in [0, C d] */
             *zero = 2;
@@ -1215,7 +1314,7 @@ static int solve_q(arb_t Q, arb_t chi1, arb_t slope, int *zero, lenmap *L, doubl
         /* chi_1 = sw2 E[s'(sqrt(s) Z)^2] over s in [0, lo] */
         arf_zero(hi);
         exact_interval(s, hi, lo);
-        if (ez(chi1, m, MFA_D2, s, -60, L->why, L->wl))
+        if (ez(chi1, m, MFA_D2, s, VTOL(m), L->why, L->wl))
             goto done;
         arb_mul(chi1, chi1, L->sw2, prec);
         if (*zero == 1)
@@ -1288,7 +1387,7 @@ static int solve_q(arb_t Q, arb_t chi1, arb_t slope, int *zero, lenmap *L, doubl
     }
     arb_swap(X, Q);
     arb_clear(X);
-    if (ex(chi1, m, MFA_D2, Q, 0, -60, L->why, L->wl) || dfq(slope, L, Q, -60))
+    if (ex(chi1, m, MFA_D2, Q, 0, VTOL(m), L->why, L->wl) || dfq(slope, L, Q, VTOL(m)))
         goto done;
     arb_mul(chi1, chi1, L->sw2, prec);
     st = DA_OK;
@@ -1301,12 +1400,48 @@ done:
     return st;
 }
 
-int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_point *est,
-                 char *why, size_t wl)
+/* xi = -1/ln|slope| as a ball (b not NULL) and in double: a finite ball,
+   or +inf (with a proved lower bound *lo) when |slope| may be 1, or NaN */
+static void set_xi_b(da_ball b, double *xi, double *xe, double *lo, const arb_t slope,
+                     slong prec)
+{
+    set_xi(xi, xe, lo, slope);
+    if (!b)
+        return;
+    arb_t a, L;
+    arb_init(a);
+    arb_init(L);
+    arb_abs(a, slope);
+    arb_sub_ui(L, a, 1, prec);
+    if (arb_is_negative(L) && arb_is_positive(a)) {
+        arb_log(L, a, prec);
+        arb_inv(L, L, prec);
+        arb_neg(L, L);
+        arb_to_ball(b, L);
+    } else if (isinf(*xi)) {
+        mpfr_set_inf(b->mid, 1);
+        mpfr_set_zero(b->rad, 1);
+    } else {
+        mpfr_set_nan(b->mid);
+        mpfr_set_inf(b->rad, 1);
+    }
+    arb_clear(a);
+    arb_clear(L);
+}
+
+int da_mfa_point_b(da_mf_point *r, da_mf_balls *bo, da_mfa *m, const da_ball bsw2,
+                   const da_ball bsb2, const da_mf_point *est, char *why, size_t wl)
 {
     slong prec = m->prec;
+    arb_t asw2, asb2;
+    arb_init(asw2);
+    arb_init(asb2);
+    ball_to_arb(asw2, bsw2);
+    ball_to_arb(asb2, bsb2);
     lenmap L;
-    lenmap_init(&L, m, sw2, sb2, why, wl);
+    lenmap_init_arb(&L, m, asw2, asb2, why, wl);
+    arb_clear(asw2);
+    arb_clear(asb2);
     m->budget = 3000;
     arb_t Q, chi1, slope, c, chic, t;
     arb_init(Q); arb_init(chi1); arb_init(slope); arb_init(c); arb_init(chic); arb_init(t);
@@ -1330,29 +1465,37 @@ int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_
         /* ordered, or q* in [0, d] at criticality: c* = 1 (at q* = 0 all
            inputs collapse to one point: c* = 1 by convention) */
         o.phase = arb_is_negative(t) ? DA_PHASE_ORDERED : DA_PHASE_CRITICAL;
-        o.c = 1;
-        o.c_err = 0;
+        arb_one(c);
         arb_set(chic, chi1);
     } else if (arb_is_positive(t)) {
         o.phase = DA_PHASE_CHAOTIC;
         if (corr_fixed(c, chic, m, L.sw2, L.sb2, Q, est->c, why, wl))
             goto done;
-        to_d(&o.c, &o.c_err, c);
     } else {
         o.phase = DA_PHASE_CRITICAL;
-        o.c = 1;
-        o.c_err = 0;
+        arb_one(c);
         arb_set(chic, chi1);
     }
+    to_d(&o.c, &o.c_err, c);
     to_d(&o.chic, &o.chic_err, chic);
+    if (bo) {
+        arb_to_ball(&bo->q, Q);
+        arb_to_ball(&bo->c, c);
+        arb_to_ball(&bo->chi1, chi1);
+        arb_to_ball(&bo->chic, chic);
+    }
     if (zero == 2) {
         o.xi_q = INFINITY;
         o.xi_q_err = 0;
         o.xi_q_lo = 0;
+        if (bo) {
+            mpfr_set_inf(bo->xi_q.mid, 1);
+            mpfr_set_zero(bo->xi_q.rad, 1);
+        }
     } else {
-        set_xi(&o.xi_q, &o.xi_q_err, &o.xi_q_lo, slope);
+        set_xi_b(bo ? &bo->xi_q : NULL, &o.xi_q, &o.xi_q_err, &o.xi_q_lo, slope, prec);
     }
-    set_xi(&o.xi_c, &o.xi_c_err, &o.xi_c_lo, chic);
+    set_xi_b(bo ? &bo->xi_c : NULL, &o.xi_c, &o.xi_c_err, &o.xi_c_lo, chic, prec);
     o.rigorous = 1;
     o.bound_reason[0] = '\0';
     *r = o;
@@ -1360,6 +1503,22 @@ int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_
 done:
     arb_clear(Q); arb_clear(chi1); arb_clear(slope); arb_clear(c); arb_clear(chic); arb_clear(t);
     lenmap_clear(&L);
+    return st;
+}
+
+int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2, const da_mf_point *est,
+                 char *why, size_t wl)
+{
+    da_ball a, b;
+    da_ball_init2(a, 64);
+    da_ball_init2(b, 64);
+    mpfr_set_d(a->mid, sw2, MPFR_RNDN);
+    mpfr_set_zero(a->rad, 1);
+    mpfr_set_d(b->mid, sb2, MPFR_RNDN);
+    mpfr_set_zero(b->rad, 1);
+    int st = da_mfa_point_b(r, NULL, m, a, b, est, why, wl);
+    da_ball_clear(a);
+    da_ball_clear(b);
     return st;
 }
 
@@ -1393,9 +1552,9 @@ int da_mfa_critical(double *sw2, double *err, da_mfa *m, double sb2, double w0, 
         arf_t a, b;
         arf_init(a);
         arf_init(b);
-        arf_set_si_2exp_si(b, 1, -60);
+        arf_set_si_2exp_si(b, 1, -(prec - 36));
         exact_interval(s, a, b);
-        int st = ez(t, m, MFA_D2, s, -70, why, wl);
+        int st = ez(t, m, MFA_D2, s, VTOL2(m), why, wl);
         if (st == DA_OK && arb_is_positive(t)) {
             arb_inv(t, t, prec);
             to_d(sw2, err, t);
@@ -1437,4 +1596,148 @@ int da_mfa_critical(double *sw2, double *err, da_mfa *m, double sb2, double w0, 
     if (!why[0])
         snprintf(why, wl, "critical sw2: no proved sign change of chi_1 - 1 around the estimate");
     return DA_EDOM;
+}
+
+/* chi_1(w) at sw2 = w (a ball), sb2: DA_OK with q* > 0 proved */
+static int chi_at(arb_t chi1, da_mfa *m, const arb_t w, const arb_t sb2, double q0, char *why,
+                  size_t wl)
+{
+    lenmap L;
+    lenmap_init_arb(&L, m, w, sb2, why, wl);
+    arb_t Q, slope;
+    arb_init(Q);
+    arb_init(slope);
+    int zero = 0;
+    int st = solve_q(Q, chi1, slope, &zero, &L, q0);
+    if (st == DA_OK && zero)
+        st = DA_EDOM;
+    arb_clear(Q);
+    arb_clear(slope);
+    lenmap_clear(&L);
+    return st;
+}
+
+int da_mfa_critical_b(da_ball out, da_mfa *m, const da_ball bsb2, double w0, double e0,
+                      double (*qest)(void *, double), void *qarg, char *why, size_t wl)
+{
+    slong prec = m->prec;
+    m->budget = 1000000;
+    arb_t sb2, w, wa, wb, fa, fb, t, X;
+    arb_init(sb2); arb_init(w); arb_init(wa); arb_init(wb); arb_init(fa); arb_init(fb);
+    arb_init(t); arb_init(X);
+    arf_t step;
+    arf_init(step);
+    ball_to_arb(sb2, bsb2);
+    int st = DA_EDOM;
+    if (m->sigma0_zero && arb_is_zero(sb2)) {
+        /* q* = 0 loses stability where sw2 lim_{q->0+} E s'(sqrt(q) Z)^2 = 1 */
+        arf_t a, b;
+        arf_init(a);
+        arf_init(b);
+        arf_set_si_2exp_si(b, 1, -(prec - 36));
+        exact_interval(X, a, b);
+        st = ez(t, m, MFA_D2, X, VTOL2(m), why, wl);
+        if (st == DA_OK && arb_is_positive(t)) {
+            arb_inv(t, t, prec);
+            arb_to_ball(out, t);
+        } else if (st == DA_OK) {
+            snprintf(why, wl, "sigma'(0) = 0: no critical line at sb2 = 0");
+            st = DA_EDOM;
+        }
+        arf_clear(a);
+        arf_clear(b);
+        goto done;
+    }
+    if (!(w0 > 0) || !isfinite(w0)) {
+        snprintf(why, wl, "critical sw2: no estimate to start from");
+        goto done;
+    }
+    /* the secant method on chi_1(w) - 1 at the working precision */
+    arb_set_d(wa, w0);
+    arb_set_d(wb, w0 + fmax(e0, 1e-9 * w0));
+    if (chi_at(fa, m, wa, sb2, qest(qarg, w0), why, wl) ||
+        chi_at(fb, m, wb, sb2, qest(qarg, arf_get_d(arb_midref(wb), ARF_RND_NEAR)), why, wl))
+        goto done;
+    arb_sub_ui(fa, fa, 1, prec);
+    arb_sub_ui(fb, fb, 1, prec);
+    arf_zero(step);
+    for (int it = 0; it < 40; it++) {
+        arf_t df, dw;
+        arf_init(df);
+        arf_init(dw);
+        arf_sub(df, arb_midref(fb), arb_midref(fa), prec, ARF_RND_NEAR);
+        arf_sub(dw, arb_midref(wb), arb_midref(wa), prec, ARF_RND_NEAR);
+        int stop = arf_is_zero(df);
+        if (!stop) {
+            arf_mul(step, arb_midref(fb), dw, prec, ARF_RND_NEAR);
+            arf_div(step, step, df, prec, ARF_RND_NEAR);
+        }
+        arf_clear(df);
+        arf_clear(dw);
+        if (stop)
+            break;
+        arb_swap(wa, wb);
+        arb_swap(fa, fb);
+        arf_sub(arb_midref(wb), arb_midref(wa), step, prec, ARF_RND_NEAR);
+        mag_zero(arb_radref(wb));
+        mag_t sm, lim;
+        mag_init(sm);
+        mag_init(lim);
+        arf_get_mag(sm, step);
+        arb_get_mag(lim, wb);
+        mag_mul_2exp_si(lim, lim, -(prec - 24));
+        int small = mag_cmp(sm, lim) <= 0;
+        mag_clear(sm);
+        mag_clear(lim);
+        if (small)
+            break;
+        if (chi_at(fb, m, wb, sb2, qest(qarg, arf_get_d(arb_midref(wb), ARF_RND_NEAR)), why, wl))
+            goto done;
+        arb_sub_ui(fb, fb, 1, prec);
+    }
+    /* a bracket [w - r, w + r]: chi_1 - 1 of opposite proved signs at the
+       ends, q* proved (unique, so continuous in sw2) over the whole ball */
+    arb_set(w, wb);
+    mag_t r, u;
+    mag_init(r);
+    mag_init(u);
+    arf_get_mag(r, step);
+    mag_mul_2exp_si(r, r, 2);
+    arb_get_mag(u, w);
+    mag_mul_2exp_si(u, u, -(prec - 28));
+    mag_add(r, r, u);
+    for (int tries = 0; tries < 5 && st != DA_OK; tries++, mag_mul_2exp_si(r, r, 4)) {
+        arb_set(wa, w);
+        arb_set(wb, w);
+        arf_t rf;
+        arf_init(rf);
+        arf_set_mag(rf, r);
+        arf_sub(arb_midref(wa), arb_midref(w), rf, ARF_PREC_EXACT, ARF_RND_DOWN);
+        arf_add(arb_midref(wb), arb_midref(w), rf, ARF_PREC_EXACT, ARF_RND_DOWN);
+        arf_clear(rf);
+        double wd = arf_get_d(arb_midref(w), ARF_RND_NEAR);
+        if (chi_at(fa, m, wa, sb2, qest(qarg, wd), why, wl) ||
+            chi_at(fb, m, wb, sb2, qest(qarg, wd), why, wl))
+            continue;
+        arb_sub_ui(fa, fa, 1, prec);
+        arb_sub_ui(fb, fb, 1, prec);
+        if (!((arb_is_negative(fa) && arb_is_positive(fb)) ||
+              (arb_is_positive(fa) && arb_is_negative(fb))))
+            continue;
+        arb_set(X, w);
+        mag_set(arb_radref(X), r);
+        if (chi_at(t, m, X, sb2, qest(qarg, wd), why, wl))
+            continue;
+        arb_to_ball(out, X);
+        st = DA_OK;
+    }
+    mag_clear(r);
+    mag_clear(u);
+    if (st != DA_OK && !why[0])
+        snprintf(why, wl, "critical sw2: no proved sign change of chi_1 - 1 around the estimate");
+done:
+    arb_clear(sb2); arb_clear(w); arb_clear(wa); arb_clear(wb); arb_clear(fa); arb_clear(fb);
+    arb_clear(t); arb_clear(X);
+    arf_clear(step);
+    return st;
 }

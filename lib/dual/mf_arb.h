@@ -28,6 +28,9 @@ typedef struct da_mfa da_mfa;
 /* NULL with why filled when no proof is possible for this activation
    (no derivative, no proved envelope, ...). */
 da_mfa *da_mfa_new(const da_act *act, const da_act *dact, char *why, size_t whylen);
+/* the same at a working precision of prec bits (at least 96) */
+da_mfa *da_mfa_new_prec(const da_act *act, const da_act *dact, long prec, char *why,
+                        size_t whylen);
 void da_mfa_free(da_mfa *m);
 
 /* The rigorous mean-field point: on success (DA_OK) r holds proved
@@ -36,6 +39,16 @@ void da_mfa_free(da_mfa *m);
    (initial guesses). */
 int da_mfa_point(da_mf_point *r, da_mfa *m, double sw2, double sb2,
                  const da_mf_point *est, char *why, size_t whylen);
+
+/* The same for sw2, sb2 balls (every value in them), the balls of the
+   point into b when not NULL (initialised by the caller). */
+int da_mfa_point_b(da_mf_point *r, da_mf_balls *b, da_mfa *m, const da_ball sw2,
+                   const da_ball sb2, const da_mf_point *est, char *why, size_t whylen);
+
+/* Critical sw2 at the sb2 ball, as a ball at the working precision (a
+   proved bracket), from the estimate w0 +- e0. */
+int da_mfa_critical_b(da_ball sw2, da_mfa *m, const da_ball sb2, double w0, double e0,
+                      double (*qest)(void *, double), void *qarg, char *why, size_t whylen);
 
 /* Critical sw2 at sb2 (proved bracket), from the estimate w0 +- e0. */
 int da_mfa_critical(double *sw2, double *err, da_mfa *m, double sb2,

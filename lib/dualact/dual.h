@@ -348,6 +348,26 @@ typedef struct {
     double xi_q_lo, xi_c_lo;   /* proved lower bounds when xi is INFINITY */
 } da_mf_point;
 int da_meanfield_point(da_mf_point *r, const da_meanfield *mf, double sw2, double sb2);
+/* The same to an absolute accuracy of 10^-digits in every ball, for sw2
+ * and sb2 given as balls (e.g. exact decimals, da_depth_parse_decimal): the
+ * proofs of da_meanfield_point run at a working precision chosen from
+ * digits (and the conditioning of c* and the depth scales), raised once
+ * when the first try falls short.  b (initialised with
+ * da_mf_balls_init, cleared with da_mf_balls_clear) gets q*, c*, chi_1,
+ * chi_c, xi_q, xi_c; a depth scale that is unbounded has an infinite
+ * midpoint (r->xi_*_lo its lower bound), one that does not exist NaN.
+ * r is as da_meanfield_point (its doubles rounded from b when
+ * r->rigorous; otherwise the double estimates, which b then holds too).
+ * DA_OK when every finite ball of b has radius <= 10^-digits,
+ * DA_EACCURACY otherwise (the balls are valid, wider), DA_EINVAL for bad
+ * input. */
+typedef struct {
+    da_ball_struct q, c, chi1, chic, xi_q, xi_c;
+} da_mf_balls;
+void da_mf_balls_init(da_mf_balls *b);
+void da_mf_balls_clear(da_mf_balls *b);
+int da_meanfield_point_balls(da_mf_point *r, da_mf_balls *b, const da_meanfield *mf,
+                             const da_ball sw2, const da_ball sb2, long digits);
 /* The sw2 where chi_1 = 1 for this sb2 (searched in [1e-3, 1e3]), by the
  * double path: an estimate, fast (plots); DA_EDOM when there is none. */
 int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, double sb2);
@@ -356,6 +376,15 @@ int da_meanfield_critical(double *sw2, double *err, const da_meanfield *mf, doub
  * NULL, at least 200 bytes) names the piece that is an estimate. */
 int da_meanfield_critical_b(double *sw2, double *err, int *rigorous, char *reason,
                             const da_meanfield *mf, double sb2);
+/* The critical sw2 at the sb2 ball to an absolute accuracy of
+ * 10^-digits, as a ball (initialised by the caller, any precision):
+ * *rigorous = 1 when it is a proved bracket; otherwise the double
+ * estimate, with the reason (reason at least 200 bytes, or NULL).
+ * DA_OK, DA_EACCURACY (the ball is wider than asked), DA_EDOM (no
+ * critical point found). */
+int da_meanfield_critical_ball(da_ball sw2, int *rigorous, char *reason,
+                               const da_meanfield *mf, const da_ball sb2, long digits);
+/* "ordered", "chaotic", "critical", "unbounded" (DA_PHASE_*) */
 const char *da_meanfield_phase_name(int phase);
 
 #ifdef __cplusplus
