@@ -114,6 +114,7 @@ typedef struct {
     da_prog own;                /* progress for da_progress_set's hook */
     da_prog *prog;              /* the caller's or own */
     int budget_hit;
+    int stopped;             /* the poll asked to stop inside an interval */
     /* stack */
     ivl *st;
     long nst, capst;
@@ -695,7 +696,7 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
            function) should not wait for them; the interval is then left
            unfinished, as when the budget runs out */
         if (da_poll_check()) {
-            e->budget_hit = 1;
+            e->budget_hit = e->stopped = 1;
             okn = 0;
             break;
         }
@@ -1246,8 +1247,10 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
         }
         if (r)
             continue;
-        if (e->budget_hit) {
-            /* stopped inside the interval: bound it, do not split it */
+        if (e->stopped) {
+            /* stopped inside the interval: bound it, do not split it (an
+               interval refused for the node budget is split as before:
+               near an endpoint singularity its halves are far tighter) */
             sliver(e, a, b, 1);
             continue;
         }
