@@ -63,15 +63,24 @@ static double eval_seconds(const da_act *act)
     mpfr_init2(x, 128);
     mpfr_init2(y, 128);
     struct timespec t0, t1;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-    for (int i = 0; i < 64; i++) {
-        mpfr_set_d(x, -3 + 6.0 * i / 63, MPFR_RNDN);
-        da_act_eval(y, act, x);
+    /* a first pass warms the caches (MPFR's constants, the tape), then the
+       faster of two timed passes: the estimate must not refuse an
+       ordinary table because of one slow first call */
+    double best = INFINITY;
+    for (int pass = 0; pass < 3; pass++) {
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+        for (int i = 0; i < 64; i++) {
+            mpfr_set_d(x, -3 + 6.0 * i / 63, MPFR_RNDN);
+            da_act_eval(y, act, x);
+        }
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+        double s = ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec)) / 64;
+        if (pass > 0 && s < best)
+            best = s;
     }
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
     mpfr_clear(x);
     mpfr_clear(y);
-    return ((double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec)) / 64;
+    return best;
 }
 
 /* LaTeX headers by base name */
@@ -212,8 +221,15 @@ int cmd_table(int argc, char **argv, FILE *out)
        a row's proved quadratures (coefficients, the depth search's dual
        activations, the spectrum) cost about 8e5 evaluations of the
        activation at 128 bits (measured: 2e5 to 6.5e5 for tanh nested 5
-       to 60 times); above the command's work limit of CLI_WORK_LIMIT s of
-       proved quadrature the rows could only end as '?' */
+       to 60 times).  An activation whose row alone would exceed the
+       command's work limit of CLI_WORK_LIMIT s of proved quadrature could
+       only end as '?': refused.  The sum over the rows is not the test:
+       8e5 is the count of a formula that needs every quadrature, while
+       catalogue activations with closed forms or exact coefficients need
+       few or none (the default table's 16 rows take about 15 s; a loaded
+       machine's timing made their sum look like 78 s and refused
+       ./quickstart's main job), and a table that runs out of its limit
+       prints '?' rows, labelled, rather than wrong ones */
     double t_est = 0, worst = 0;
     int jworst = 0;
     for (int j = 0; j < nacts; j++) {
@@ -229,12 +245,13 @@ int cmd_table(int argc, char **argv, FILE *out)
         t_est += 8e5 * ev;
         da_act_free(act);
     }
-    if (t_est > CLI_WORK_LIMIT) {
-        rc = cli_usage_error("table: %d activation%s would take about %.2g s (estimated: 8e5 "
-                             "evaluations each, %.3g ms per evaluation of '%.40s%s'), above the "
-                             "work limit of %.0f s of proved quadrature; use fewer or simpler "
-                             "activations", nacts, nacts == 1 ? "" : "s", t_est, 1e3 * worst,
-                             acts[jworst], strlen(acts[jworst]) > 40 ? "..." : "", CLI_WORK_LIMIT);
+    (void)t_est;
+    if (8e5 * worst > CLI_WORK_LIMIT) {
+        rc = cli_usage_error("table: '%.40s%s' would take about %.2g s (estimated: 8e5 "
+                             "evaluations, %.3g ms each), above the work limit of %.0f s of "
+                             "proved quadrature; use a simpler activation",
+                             acts[jworst], strlen(acts[jworst]) > 40 ? "..." : "", 8e5 * worst,
+                             1e3 * worst, CLI_WORK_LIMIT);
         goto done;
     }
 
