@@ -16,6 +16,19 @@ int da_fail_col(int code, int column, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void da_clear_error(void);
 
+/* Caches of the later stages, released without core knowing them (the
+ * arrows point one way: core calls none of the stages).  A stage
+ * registers its cache's clear function once (idempotent, thread-safe):
+ * da_free_cache calls every registered function; with DA_CLEANUP_THREAD
+ * the function clears the calling thread's cache, and a thread that used
+ * the library calls it when it exits.  Returns DA_OK, DA_ENOMEM when the
+ * table of 16 is full (the cache is then released by nothing). */
+enum { DA_CLEANUP_THREAD = 1 };
+int da_register_cleanup(void (*fn)(void), int flags);
+/* Calls the registered functions: all (da_free_cache) or only the
+ * per-thread ones (thread exit). */
+void da_run_cleanups(int thread_only);
+
 /* Allocation that records DA_ENOMEM on failure (returns NULL). */
 void *da_malloc(size_t n);
 void *da_calloc(size_t n, size_t size);

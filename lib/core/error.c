@@ -1,7 +1,6 @@
 /* error.c -- the single error path of libdualact. */
 #include "core.h"
 #include "core/arbinc.h"
-#include "quad/gl_arb.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -80,7 +79,7 @@ long dai_test_fail_alloc(long n)
 
 /* MPFR keeps per-thread caches (pi, log 2, ...) that only
    mpfr_free_cache() releases, and so do Arb (flint_cleanup) and the
-   Gauss-Legendre rule cache: a thread that uses the library gets a
+   per-thread caches registered with DA_CLEANUP_THREAD: a thread that uses the library gets a
    thread-exit destructor that releases them (about 7 KB per thread for
    MPFR alone otherwise leaked).  Registered on the thread's first allocation, which every
    computation makes. */
@@ -89,12 +88,55 @@ static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 static int exit_key_ok;
 static _Thread_local int exit_registered;
 
+/* the registered cleanups (da_register_cleanup) */
+#define DA_MAX_CLEANUPS 16
+static struct {
+    void (*fn)(void);
+    int flags;
+} cleanups[DA_MAX_CLEANUPS];
+static int ncleanups;
+static pthread_mutex_t cleanup_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int da_register_cleanup(void (*fn)(void), int flags)
+{
+    int st = DA_OK;
+    pthread_mutex_lock(&cleanup_lock);
+    int i = 0;
+    while (i < ncleanups && cleanups[i].fn != fn)
+        i++;
+    if (i == ncleanups) {
+        if (ncleanups < DA_MAX_CLEANUPS) {
+            cleanups[ncleanups].fn = fn;
+            cleanups[ncleanups].flags = flags;
+            ncleanups++;
+        } else {
+            st = DA_ENOMEM;
+        }
+    }
+    pthread_mutex_unlock(&cleanup_lock);
+    return st;
+}
+
+void da_run_cleanups(int thread_only)
+{
+    void (*fns[DA_MAX_CLEANUPS])(void);
+    int n = 0;
+    pthread_mutex_lock(&cleanup_lock);
+    for (int i = 0; i < ncleanups; i++)
+        if (!thread_only || (cleanups[i].flags & DA_CLEANUP_THREAD))
+            fns[n++] = cleanups[i].fn;
+    pthread_mutex_unlock(&cleanup_lock);
+    for (int i = 0; i < n; i++)
+        fns[i]();
+}
+
 static void on_thread_exit(void *p)
 {
     (void)p;
-    /* the thread's Gauss-Legendre rules, then Arb's and FLINT's caches
-       (constants such as pi at the precisions used), then MPFR's */
-    da_gl_cache_clear();
+    /* the thread's own caches (the Gauss-Legendre rules, registered by
+       lib/quad), then Arb's and FLINT's (constants such as pi at the
+       precisions used), then MPFR's */
+    da_run_cleanups(1);
     flint_cleanup();
     mpfr_free_cache();
 }

@@ -1,8 +1,6 @@
 /* version.c -- the library's version and its global caches. */
 #include "core/core.h"
 #include "config.h"
-#include "quad/gl_arb.h"
-#include "quad/quad.h"
 #include "core/arbinc.h"
 
 const char *da_version(void) { return PACKAGE_VERSION; }
@@ -13,9 +11,7 @@ const char *da_version(void) { return PACKAGE_VERSION; }
    in dualact.h) is that no other thread is inside the library. */
 void da_free_cache(void)
 {
-    da_gh_cache_clear();
-    da_gh_d_cache_clear();
-    da_gl_cache_clear();
+    da_run_cleanups(0);  /* the stages' caches (lib/quad's rules) */
     flint_cleanup();     /* the calling thread's Arb/FLINT caches */
     mpfr_free_cache();   /* the calling thread's MPFR constants */
 }

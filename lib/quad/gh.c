@@ -333,6 +333,7 @@ int da_gh_rule(const mpfr_t **nodes, const mpfr_t **weights, long n,
     }
     c->next = cache_head;
     cache_head = c;
+    (void)da_register_cleanup(da_gh_cache_clear, 0);   /* da_free_cache releases it */
     *nodes = (const mpfr_t *)c->x;
     *weights = (const mpfr_t *)c->w;
     pthread_mutex_unlock(&cache_lock);

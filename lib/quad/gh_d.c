@@ -190,6 +190,7 @@ int da_gh_rule_d_cached(const double **x, const double **w, long n)
                 ghd_cache[ghd_count].x = xs;
                 ghd_cache[ghd_count].w = ws;
                 ghd_count++;
+                (void)da_register_cleanup(da_gh_d_cache_clear, 0);
                 *x = xs;
                 *w = ws;
                 xs = ws = NULL;

@@ -214,6 +214,8 @@ int da_gl_rule(arb_srcptr *x, arb_srcptr *w, long n, slong prec)
     }
     r->next = cache;
     cache = r;
+    /* freed when the thread exits, and by da_free_cache */
+    (void)da_register_cleanup(da_gl_cache_clear, DA_CLEANUP_THREAD);
     *x = r->x;
     *w = r->w;
     return DA_OK;
