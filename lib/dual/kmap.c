@@ -65,13 +65,14 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
         return da_fail(DA_EINVAL, "depth %ld out of range [0, 1000000]", depth);
     if (n == 0)
         return da_fail(DA_EINVAL, "no starting point");
-    for (size_t i = 0; i < n; i++)
-        if (!mpfr_number_p(rho0[i].mid) || !mpfr_number_p(rho0[i].rad))
-            return da_fail(DA_EINVAL, "rho is not a finite ball");
     /* (depth + 1) n balls, each array allocated at once */
     if (n > SIZE_MAX / sizeof(da_ball_struct) / (size_t)(depth + 1))
         return da_fail(DA_EINVAL, "%zu starting points over %ld layers: more balls than memory "
                        "can address", n, depth);
+    /* (after the sizes: n is then the length of rho0) */
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_number_p(rho0[i].mid) || !mpfr_number_p(rho0[i].rad))
+            return da_fail(DA_EINVAL, "rho is not a finite ball");
     mpfr_prec_t p = d->prec;
     size_t m = (size_t)(depth + 1) * n;
     da_kmap *k = da_calloc(1, sizeof *k);
