@@ -86,6 +86,23 @@ START_TEST(test_refusals)
                       da_errcol(), bad[i].col, da_errmsg());
     }
     da_net *net = NULL;
+    /* blocks nested beyond 64 (the parser recurses per level: a deep
+       spec must be refused, not overflow the stack) */
+    size_t deep = 20000, len = deep * 11 + 4;
+    char *s = malloc(len);
+    ck_assert(s);
+    size_t o = 0;
+    for (size_t i = 0; i < deep; i++)
+        o += (size_t)sprintf(s + o, "repeat(1){");
+    o += (size_t)sprintf(s + o, "erf");
+    for (size_t i = 0; i < deep; i++)
+        s[o++] = '}';
+    s[o] = 0;
+    ck_assert_int_eq(da_net_new(&net, s, NULL), DA_EINVAL);
+    ck_assert_msg(strstr(da_errmsg(), "nested more than 64") != NULL, "%s", da_errmsg());
+    free(s);
+    ck_assert_int_eq(da_net_new(&net, "repeat(1){repeat(1){repeat(1){erf}}}", NULL), DA_OK);
+    da_net_free(net);
     ck_assert_int_eq(da_net_new(&net, "repeat(100000){erf; relu}", NULL), DA_EINVAL);
     ck_assert_int_eq(da_net_new(&net, "repeat(100000){repeat(100000){erf}}", NULL), DA_EINVAL);
     ck_assert_int_eq(da_net_new(&net, "repeat(50000){erf; Dense(1,0)}", NULL), DA_OK);

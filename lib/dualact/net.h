@@ -17,7 +17,7 @@
  *     identity                nothing
  * e.g. "dense(1.5,0.1); repeat(3){erf; dense(1.5,0.1)};
  *       residual(1,0.5){relu; dense(2,0)}; layernorm".
- * Keywords are case-insensitive (Dense, LayerNorm, Identity as in
+ * Blocks nest at most 64 deep.  Keywords are case-insensitive (Dense, LayerNorm, Identity as in
  * neural-tangents); numbers are decimals, taken as balls.  The inputs
  * enter through their kernel q1 = x.x/d, q2 = x'.x'/d, c = x.x'/d, and
  * Theta starts at 0 (docs/manual.md, "Networks"; docs/numerics.md 7.3). */

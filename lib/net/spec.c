@@ -52,7 +52,11 @@ long da_net_rows(const da_net *net) { return net->rows; }
 typedef struct {
     const char *s;           /* the whole spec */
     const da_net *net;
+    int depth;               /* residual and repeat blocks open here */
 } parser;
+
+/* blocks within blocks, at most (the parser recurses once per level) */
+#define NL_MAX_NESTING 64
 
 static int perr(const parser *p, size_t pos, const char *fmt, const char *arg)
 {
@@ -234,8 +238,12 @@ static int parse_layer(const parser *p, size_t a, size_t b, nl_layer *l, long *r
         l->body = calloc(1, sizeof *l->body);
         if (!l->body)
             return da_fail(DA_ENOMEM, "network: out of memory");
+        if (p->depth >= NL_MAX_NESTING)
+            return perr(p, o, "blocks nested more than 64 deep", NULL);
         long inner = 0;
+        ((parser *)p)->depth++;
         st = parse_seq(p, o + 1, e, l->body, &inner);
+        ((parser *)p)->depth--;
         if (st)
             return st;
         if (res) {
@@ -329,7 +337,7 @@ int da_net_new(da_net **netp, const char *spec, const da_net_opts *o)
     net->digits = o->digits;
     net->prec = (mpfr_prec_t)((double)o->digits * 3.3219280948873623) + 64;
     net->rigorous = 1;
-    parser p = {spec, net};
+    parser p = {spec, net, 0};
     long rows = 0;
     int st = parse_seq(&p, 0, strlen(spec), &net->top, &rows);
     if (!st && rows > DA_NET_MAX_LAYERS)
