@@ -75,37 +75,21 @@ static void trim(const char *s, size_t *a, size_t *b)
         (*b)--;
 }
 
-/* a decimal in [a, b) as a ball at prec: [RNDD, RNDU] of it */
+/* a decimal in [a, b) as a ball at r's precision (da_ball_set_decimal,
+ * as kernel reads its options) */
 static int parse_num(const parser *p, size_t a, size_t b, da_ball r, int nonneg, const char *what)
 {
     trim(p->s, &a, &b);
-    char buf[128];
+    char buf[128], m[200];
     if (b <= a || b - a >= sizeof buf)
         return perr(p, a, "%s: a number is expected", what);
     memcpy(buf, p->s + a, b - a);
     buf[b - a] = 0;
-    mpfr_t lo, hi;
-    mpfr_prec_t pr = mpfr_get_prec(r->mid);
-    mpfr_init2(lo, pr);
-    mpfr_init2(hi, pr);
-    char *e1, *e2;
-    mpfr_strtofr(lo, buf, &e1, 10, MPFR_RNDD);
-    mpfr_strtofr(hi, buf, &e2, 10, MPFR_RNDU);
-    int bad = e1 == buf || *e1 || *e2 || !mpfr_number_p(lo) || !mpfr_number_p(hi);
-    int neg = !bad && nonneg && mpfr_sgn(lo) < 0;
-    if (!bad && !neg) {
-        mpfr_set(r->mid, lo, MPFR_RNDN);
-        mpfr_sub(r->rad, hi, lo, MPFR_RNDU);
-    }
-    mpfr_clear(lo);
-    mpfr_clear(hi);
-    if (bad) {
-        char m[200];
+    if (da_ball_set_decimal(r, buf) != DA_OK || !mpfr_number_p(r->mid)) {
         snprintf(m, sizeof m, "%s: '%s' is not a number", what, buf);
         return perr(p, a, "%s", m);
     }
-    if (neg) {
-        char m[200];
+    if (nonneg && mpfr_sgn(r->mid) < 0) {
         snprintf(m, sizeof m, "%s: %s must be non-negative", what, buf);
         return perr(p, a, "%s", m);
     }

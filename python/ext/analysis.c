@@ -475,9 +475,10 @@ PyObject *daext_act_meanfield_critical(PyObject *self, PyObject *args)
 PyObject *daext_net_kernel(PyObject *self, PyObject *args)
 {
     (void)self;
-    const char *spec, *s1, *s2, *sc;
+    const char *spec;
+    PyObject *o[3];
     long digits;
-    if (!PyArg_ParseTuple(args, "ssssl", &spec, &s1, &s2, &sc, &digits))
+    if (!PyArg_ParseTuple(args, "sUUUl", &spec, &o[0], &o[1], &o[2], &digits))
         return NULL;
     if (digits < 1 || digits > 1000) {
         PyErr_SetString(PyExc_ValueError, "digits: must be an integer from 1 to 1000");
@@ -485,25 +486,12 @@ PyObject *daext_net_kernel(PyObject *self, PyObject *args)
     }
     mpfr_prec_t p = DAEXT_PREC_OF_DIGITS(digits + 10) + 64;
     da_ball b[3];
-    const char *txt[3] = {s1, s2, sc}, *nm[3] = {"q1", "q2", "cov"};
-    for (int j = 0; j < 3; j++) {
-        da_ball_init2(b[j], p);
-        mpfr_t hi;
-        mpfr_init2(hi, p);
-        char *e1 = NULL, *e2 = NULL;
-        mpfr_strtofr(b[j]->mid, txt[j], &e1, 10, MPFR_RNDD);
-        mpfr_strtofr(hi, txt[j], &e2, 10, MPFR_RNDU);
-        int bad = !*txt[j] || *e1 || *e2 || !mpfr_number_p(b[j]->mid) || !mpfr_number_p(hi);
-        if (!bad)
-            mpfr_sub(b[j]->rad, hi, b[j]->mid, MPFR_RNDU);
-        mpfr_clear(hi);
-        if (bad) {
-            PyErr_Format(PyExc_ValueError, "%s: '%s' is not a number", nm[j], txt[j]);
-            for (int i = 0; i <= j; i++)
+    for (int j = 0; j < 3; j++)
+        if (daext_ball_from_obj(b[j], o[j], p)) {   /* the decimals, as every ball input */
+            for (int i = 0; i < j; i++)
                 da_ball_clear(b[i]);
             return NULL;
         }
-    }
     da_net *net = NULL;
     da_net_row *rows = NULL;
     long n = 0;
