@@ -406,7 +406,7 @@ typedef struct {
  * column (docs/numerics.md 7.2), gathered per block so that the loop over
  * a row of the block is straight-line arithmetic the compiler vectorises */
 enum { F_N, F_CA, F_L0, F_CM, F_L1, F_SG, F_M, F_P, F_L2, F_L3, F_H, F_TE, F_TD, F_ISQ, F_RQ,
-       F_L, F_R, F_T, F_NF };
+       F_L, F_R, F_T, F_CE, F_NF };
 
 static void factors(const mx_side *S, size_t i, const double *Q, const double *eQ, double tE,
                     double tD, double *f, size_t stride)
@@ -430,6 +430,7 @@ static void factors(const mx_side *S, size_t i, const double *Q, const double *e
     f[F_L * stride] = S->L[i];
     f[F_R * stride] = S->nz[i] * S->sg[i];
     f[F_T * stride] = S->nT[i];
+    f[F_CE * stride] = S->cE[i];
 }
 
 /* The off-diagonal series entries t in [ta, tb) of row r of a block: the
@@ -438,8 +439,10 @@ static void factors(const mx_side *S, size_t i, const double *Q, const double *e
  *   truncation   rmax^(Kb+1) sqrt(T_i T_j) (rkE: the block's rmax^(Kb+1)),
  *                rmax^Kb for D;
  *   coefficients ||a_i|| Ca_j + Ca_i ||a_j|| (aliasing, Cauchy-Schwarz)
- *                + sum_k |a_ik| (cM_j + 2 sqrt(k) u ||g_j||) + (i <-> j),
- *                with k |a_k| and ||k a|| for D;
+ *                + sum_k |a_ik| (cM_j + 2 sqrt(k) u ||g_j||) + (i <-> j)
+ *                (the summation and the recurrence, per coefficient)
+ *                + ||a_i|| cE_j + cE_i ||a_j|| (sigma's error, an l2 norm
+ *                by Bessel's inequality), with k |a_k| and ||k a|| for D;
  *   rounding     Horner's, u sum (2k + 1) |a_k a'_k| <= u (2 ||sqrt k a||
  *                ||sqrt k a'|| + ||a|| ||a'||), and for D u (2 ||k a||
  *                ||k a'|| + ||sqrt k a|| ||sqrt k a'||), times 1.01;
@@ -460,7 +463,7 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
     const double n1 = fi[F_N], Ca1 = fi[F_CA], l01 = fi[F_L0], cM1 = fi[F_CM], l11 = fi[F_L1];
     const double g1 = fi[F_SG], m1 = fi[F_M], p1 = fi[F_P], l21 = fi[F_L2], l31 = fi[F_L3];
     const double h1 = fi[F_H], tE1 = rkE * fi[F_TE], tD1 = rkD * fi[F_TD], is1 = fi[F_ISQ];
-    const double rq1 = fi[F_RQ], L1 = fi[F_L], R1 = fi[F_R], nT1 = fi[F_T];
+    const double rq1 = fi[F_RQ], L1 = fi[F_L], R1 = fi[F_R], nT1 = fi[F_T], cE1 = fi[F_CE];
     const int pntk = c->param == DA_NETK_PARAM_NTK;
     const double wdt = c->width, bias = c->bias ? 1 : 0;
 #pragma omp simd
@@ -470,10 +473,13 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
         const double L2 = fc[F_L][t], cc = cin[t], e = ec[t];
         const double E = eB[t], D = dB[t] * isq, dd = fabs(D);
         /* series_err: truncation, coefficients, Horner's rounding */
-        double eE = tE1 * fc[F_TE][t] + n1 * Ca2 + Ca1 * n2 + fc[F_CM][t] * l01 + cM1 * fc[F_L0][t] +
-                    2 * u * (fc[F_R][t] * l11 + R1 * fc[F_L1][t]) + 1.01 * u * (2 * m1 * m2 + n1 * n2);
-        double eD = (tD1 * fc[F_TD][t] + p1 * Ca2 + Ca1 * p2 + fc[F_CM][t] * l21 + cM1 * fc[F_L2][t] +
-                     2 * u * (fc[F_R][t] * l31 + R1 * fc[F_L3][t]) + 1.01 * u * (2 * p1 * p2 + m1 * m2)) * isq +
+        const double cE2 = fc[F_CE][t];
+        double eE = tE1 * fc[F_TE][t] + (n1 * Ca2 + Ca1 * n2) + (fc[F_CM][t] * l01 + cM1 * fc[F_L0][t]) +
+                    (cE2 * n1 + cE1 * n2) + 2 * u * (fc[F_R][t] * l11 + R1 * fc[F_L1][t]) +
+                    1.01 * u * (2 * m1 * m2 + n1 * n2);
+        double eD = (tD1 * fc[F_TD][t] + (p1 * Ca2 + Ca1 * p2) + (fc[F_CM][t] * l21 + cM1 * fc[F_L2][t]) +
+                     (cE2 * p1 + cE1 * p2) + 2 * u * (fc[F_R][t] * l31 + R1 * fc[F_L3][t]) +
+                     1.01 * u * (2 * p1 * p2 + m1 * m2)) * isq +
                     3 * u * dd;
         /* the inputs: the variances (the smaller of two bounds), rho's
            rounding, the covariance */

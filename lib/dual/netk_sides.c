@@ -133,7 +133,7 @@ void da_mx_side_free(mx_side *s)
             free(s->raw[i]);
     free(s->raw); free(s->Kr); free(s->rj);
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
-    free(s->C); free(s->Ca); free(s->cM); free(s->T2); free(s->L); free(s->sg); free(s->nA);
+    free(s->C); free(s->Ca); free(s->cM); free(s->cE); free(s->T2); free(s->L); free(s->sg); free(s->nA);
     free(s->nD); free(s->nE); free(s->nH); free(s->l0); free(s->l1); free(s->l2); free(s->l3);
     free(s->x2d); free(s->nz); free(s->nT);
     memset(s, 0, sizeof *s);
@@ -274,10 +274,11 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, m
  * within 8 ulp of itself plus 4 ulp of G(x), its largest magnitude
  * between -|x| and |x| (cancellation in a formula: its terms are of that
  * size), the recurrence of h_k within 2 sqrt(k) ulp of its scale:
- *   |da_k| <= cM + 2 sqrt(k) u ||g||,
- *   cM = u (||g|| (sqrt(M/16 + 4) + 8) + 8 ||G||),
- * sqrt(M/16 + 4) the probabilistic model of the summation (Higham and
- * Mary 2019).  The aliasing error Ca is an l2 norm (the two last bands).
+ *   |da_k| <= cM + 2 sqrt(k) u ||g||,  cM = u ||g|| sqrt(M/16 + 4)
+ * (sqrt(M/16 + 4) the probabilistic model of the summation, Higham and
+ * Mary 2019), and sigma's error, by Bessel's inequality (the vectors
+ * sqrt(w_m) h_k(x_m), k < M, are orthonormal) at most ||dg||_w <=
+ * u (8 ||g|| + 4 ||G||) in l2 norm over k: cE = u (8 ||g|| + 8 ||G||).  The aliasing error Ca is an l2 norm (the two last bands).
  * E g^2 and q E s'^2 are compensated sums of positive terms, each within
  * 24 ulp of itself and 8 u G |g| (sigma's error, squared, weighted). */
 /* the norms and weighted l1 sums of raw[i] (Kr coefficients; tail: the
@@ -327,7 +328,8 @@ static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx
     s->eg2[i] = fl * g2 + 8 * MX_U * sm->eg + 2 * Ca * sqrt(fabs(g2));
     s->C[i] = C;
     s->Ca[i] = Ca;
-    s->cM[i] = MX_U * (sqrt(fabs(g2)) * (sqrt((double)M / 16 + 4) + 8) + 8 * sm->nG);
+    s->cM[i] = MX_U * sqrt(fabs(g2)) * sqrt((double)M / 16 + 4);
+    s->cE[i] = MX_U * (8 * sqrt(fabs(g2)) + 8 * sm->nG);
     s->T2[i] = T2;
     if (isfinite(gd2) && isfinite(sm->ed)) {
         s->gd2[i] = gd2;
@@ -337,7 +339,8 @@ static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx
            sum k a_k^2, with its coefficients' errors and the tail */
         gd2 = nd + (double)Kr * tail;
         s->gd2[i] = gd2;
-        s->egd2[i] = 2 * (s->cM[i] * l2 + 2 * MX_U * s->sg[i] * l3) + (double)Kr * tail +
+        s->egd2[i] = 2 * (s->cM[i] * l2 + s->cE[i] * s->nE[i] + 2 * MX_U * s->sg[i] * l3) +
+                     (double)Kr * tail +
                      2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300) + 4 * MX_U * gd2;
     }
     if (isfinite(x2d))
@@ -468,8 +471,8 @@ int da_mx_side_alloc(mx_side *s, size_t n)
     s->rj = malloc((n + 1) * sizeof *s->rj);
     for (size_t i = 0; s->rj && i <= n; i++)
         s->rj[i] = -1;
-    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->T2, &s->L,
-                    &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3,
+    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->cE, &s->T2,
+                    &s->L, &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3,
                     &s->x2d, &s->nz, &s->nT};
     int ok = s->raw && s->Kr && s->rj;
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
@@ -526,9 +529,11 @@ static int fill_rows(mx_side *S, const size_t *ix, const double *q, size_t cnt, 
  * nodes' own coefficients (tau <= 1 below); else 33 points, else the
  * piece is halved.  An interpolated row's errors:
  *   aliasing  Ca = sum_l |lambda_l| Ca_l (lambda the Lagrange weights);
- *   rounding  per coefficient (sqrt(sum lambda_l^2) + tau) (cM + 2 sqrt(k)
- *             u ||g||) with the nodes' largest cM (their rounding errors
- *             independent; tau the interpolation error in the same units);
+ *   rounding  per coefficient sqrt(sum lambda_l^2) (cM + 2 sqrt(k) u ||g||)
+ *             + tau (cM + cE + 2 sqrt(k) u ||g||), and sigma's error
+ *             sqrt(sum lambda_l^2) cE in l2, with the nodes' largest cM
+ *             and cE (their rounding errors independent; tau the
+ *             interpolation error, per coefficient);
  *   E g^2     sqrt(sum lambda_l^2) max e_l + 2 (its last two Chebyshev
  *             coefficients) + 2 (sum |lambda_l| + 1) u E g^2 (the sum's own
  *             rounding), the same for q E s'^2.
@@ -557,7 +562,8 @@ static double interp_tau(const mx_side *N, int m, long K, double *eg2t, double *
     double cs[MX_IM], cmax = 0, gmax = 0, tau = 0;
     for (int l = 0; l < m; l++) {
         cs[l] = cos(M_PI * (double)(m - 2) * (double)l / (double)(m - 1));
-        cmax = N->cM[l * st] > cmax ? N->cM[l * st] : cmax;
+        double cl = N->cM[l * st] + N->cE[l * st];
+        cmax = cl > cmax ? cl : cmax;
         gmax = N->sg[l * st] > gmax ? N->sg[l * st] : gmax;
     }
     /* component k, scalars after the vector (k = K: E g^2, K + 1: q E s'^2) */
@@ -621,7 +627,7 @@ static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, d
     double *v = malloc((size_t)(K > 0 ? K : 1) * sizeof *v);
     if (!v)
         return DA_ENOMEM;
-    double g2 = 0, gd2 = 0, x2d = 0, eg2 = 0, egd2 = 0, Ca = 0, C = 0, T2 = 0, cM = 0;
+    double g2 = 0, gd2 = 0, x2d = 0, eg2 = 0, egd2 = 0, Ca = 0, C = 0, T2 = 0, cM = 0, cE = 0;
     for (long k = 0; k < K; k++)
         v[k] = 0;
     for (int l = 0; l < m; l++) {
@@ -638,6 +644,7 @@ static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, d
         C += aw * N->C[r];
         T2 = N->T2[r] > T2 ? N->T2[r] : T2;
         cM = N->cM[r] > cM ? N->cM[r] : cM;
+        cE = N->cE[r] > cE ? N->cE[r] : cE;
     }
     /* the trailing coefficients below the rounding floor go to the tail */
     long Kr = K;
@@ -660,7 +667,11 @@ static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, d
     S->Ca[i] = Ca;
     S->C[i] = C;
     S->T2[i] = T2;
-    S->cM[i] = cM * S->nz[i];
+    /* independent errors of the nodes combine as sqrt(sum lambda^2); the
+       interpolation error tau is per coefficient, in units of the nodes'
+       whole bound cM + cE */
+    S->cM[i] = sqrt(s2) * cM + tau * (cM + cE);
+    S->cE[i] = sqrt(s2) * cE;
     S->L[i] = g2 > 0 && isfinite(x2d) ? sqrt(fabs(q * x2d) / 4) / sqrt(g2) : 1 + q;
     return DA_OK;
 }
@@ -676,7 +687,7 @@ static int side_copy(mx_side *S, size_t d, size_t s)
     S->raw[d] = v;
     S->Kr[d] = S->Kr[s];
     S->rj[d] = S->rj[s];
-    double *f[] = {S->g2, S->gd2, S->eg2, S->egd2, S->C, S->Ca, S->cM, S->T2, S->L, S->sg,
+    double *f[] = {S->g2, S->gd2, S->eg2, S->egd2, S->C, S->Ca, S->cM, S->cE, S->T2, S->L, S->sg,
                    S->nA, S->nD, S->nE, S->nH, S->l0, S->l1, S->l2, S->l3, S->x2d, S->nz,
                    S->nT};
     for (size_t t = 0; t < sizeof f / sizeof f[0]; t++)

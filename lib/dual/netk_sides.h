@@ -52,10 +52,12 @@ typedef struct {
     double *eg2, *egd2; /* their errors */
     double *C;          /* the quadrature error estimate of the kept vector */
     double *Ca;         /* its aliasing part (l2 norm) */
-    double *cM;         /* the rounding of one coefficient: cM + 2 sqrt(k) u ||g|| */
+    double *cM;         /* the summation's rounding of one coefficient: cM + 2 sqrt(k) u ||g|| */
+    double *cE;         /* sigma's own error: a bound on the l2 norm (and so on each
+                           component) of the error it makes in the vector a */
     double *T2;         /* the tail beyond the kept coefficients, squared (estimate) */
     double *x2d;        /* E X^2 s'(sqrt q X)^2 */
-    double *nz;         /* the rounding of the coefficients, in units of cM + 2 sqrt(k) u ||g||
+    double *nz;         /* the recurrence's rounding of the coefficients, in units of 2 sqrt(k) u ||g||
                            (1 from a rule; more when interpolated in q) */
     double *L;          /* q ||d g/dq|| / ||g|| */
     double *sg;         /* sqrt(E g^2) */
