@@ -14,9 +14,15 @@ from ._ball import Ball, AccuracyError, bound_kind
 from ._activation import Activation, Coefficients, DualArrays
 from ._analysis import depth, gram, learn, table, kernel_fn, TABLE_ACTIVATIONS
 from ._net import network_kernel
+from ._net import (serial, Network, Layer, Dense, LayerNorm, Identity, Residual, Repeat,
+                   Elementwise, Relu, LeakyRelu, Abs, ABRelu, Sign, Erf, Sigmoid_like, Gelu, Sin,
+                   Cos, Exp, Gaussian, Rbf, Monomial, RectifiedMonomial, Hermite, Polynomial, Gabor)
 
 __version__ = version()
 
 __all__ = ["Activation", "Ball", "AccuracyError", "ParseError", "Coefficients", "DualArrays",
            "depth", "gram", "learn", "table", "kernel_fn", "catalog", "version", "free_cache",
-           "bound_kind", "TABLE_ACTIVATIONS", "network_kernel"]
+           "bound_kind", "TABLE_ACTIVATIONS", "network_kernel", "serial", "Network", "Layer",
+           "Dense", "LayerNorm", "Identity", "Residual", "Repeat", "Elementwise", "Relu",
+           "LeakyRelu", "Abs", "ABRelu", "Sign", "Erf", "Sigmoid_like", "Gelu", "Sin", "Cos", "Exp",
+           "Gaussian", "Rbf", "Monomial", "RectifiedMonomial", "Hermite", "Polynomial", "Gabor"]

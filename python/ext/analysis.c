@@ -468,7 +468,8 @@ PyObject *daext_act_meanfield_critical(PyObject *self, PyObject *args)
 
 /* _net_kernel(spec, q1, q2, cov, digits) -> (rows, rigorous, reason, status,
  * message): the kernels of a network spec (dualact/net.h) on one input
- * kernel, q1, q2, cov decimal strings (balls of the decimals as written);
+ * kernel, q1, q2, cov decimal strings (balls of the decimals as written)
+ * or (man, exp, rad) ball tuples;
  * rows are (layer, name, q1, q2, nngp, ntk) with (man, exp, rad) tuples.
  * A bad spec or input raises ValueError with the library's message;
  * DA_EACCURACY comes back as the status, the rows still valid. */
@@ -478,7 +479,7 @@ PyObject *daext_net_kernel(PyObject *self, PyObject *args)
     const char *spec;
     PyObject *o[3];
     long digits;
-    if (!PyArg_ParseTuple(args, "sUUUl", &spec, &o[0], &o[1], &o[2], &digits))
+    if (!PyArg_ParseTuple(args, "sOOOl", &spec, &o[0], &o[1], &o[2], &digits))
         return NULL;
     if (digits < 1 || digits > 1000) {
         PyErr_SetString(PyExc_ValueError, "digits: must be an integer from 1 to 1000");

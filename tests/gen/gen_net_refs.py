@@ -137,6 +137,15 @@ NETS = [
      [("dense", "2", "0"), ("repeat", 2, [("act", "relu"), ("dense", "2", "0.05")]), ("layernorm",),
       ("residual", "0.5", "0.5", [("act", "x*tanh(log(1+exp(x)))"), ("dense", "1", "0")])],
      "0.9", "1.6", "-0.5"),
+    # the input kernel of the rows (1.5, 0.5) and (0.5, 1) (d = 2, x.x'/d exact):
+    # the Python serial API's kernel_fn on that data (tests/python/test_dualact.py)
+    ("dense(1.5,0.1); repeat(2){erf; dense(1.5,0.1)}; residual(1,0.5){relu; dense(2,0)}; layernorm; "
+     "residual(0.7,0.3){x*tanh(log(1+exp(x))); dense(1,0.05)}; tanh; dense(1.2,0)",
+     [("dense", "1.5", "0.1"), ("repeat", 2, [("act", "erf"), ("dense", "1.5", "0.1")]),
+      ("residual", "1", "0.5", [("act", "relu"), ("dense", "2", "0")]), ("layernorm",),
+      ("residual", "0.7", "0.3", [("act", "x*tanh(log(1+exp(x)))"), ("dense", "1", "0.05")]),
+      ("act", "tanh"), ("dense", "1.2", "0")],
+     "1.25", "0.625", "0.625"),
 ]
 
 

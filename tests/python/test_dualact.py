@@ -489,6 +489,88 @@ def network_kernel_agrees_with_the_cli():
             pass
 
 
+def _serial_check(nets, refs):
+    checked = 0
+    for (spec, q1, q2, c), rows in refs.items():
+        if q1 not in nets:
+            continue
+        net = nets[q1]
+        assert net.spec.replace("Relu", "relu") == spec, (net.spec, spec)
+        got = net.kernel(q1, q2, c, digits=25)
+        assert len(got) == len(rows)
+        for g, r in zip(got, rows):
+            for key, ref in (("q1", r[0]), ("q2", r[1]), ("nngp", r[2]), ("ntk", r[3])):
+                assert g[key].bound == "rigorous"
+                assert g[key].contains(mpmath.mpf(ref)) or \
+                    abs(g[key].mid - mpmath.mpf(ref)) <= g[key].rad + 1e-29, (key, g[key], ref)
+        checked += 1
+        if q1 == "1.25":
+            X = np.array([[1.5, 0.5], [0.5, 1.0]])
+            k = net.kernel_fn(X, digits=25)
+            last = rows[-1]
+            for (i, j), ref in (((0, 0), last[0]), ((1, 1), last[1]), ((0, 1), last[2]),
+                                ((1, 0), last[2])):
+                b = k.nngp[i, j]
+                assert abs(b.mid - mpmath.mpf(ref)) <= b.rad + 1e-29, (i, j, b, ref)
+            b = k.ntk[0, 1]
+            assert abs(b.mid - mpmath.mpf(last[3])) <= b.rad + 1e-29, (b, last[3])
+            assert k.bound == "rigorous" and k.nngp_err[0, 1] <= 1e-25
+            kd = net.kernel_fn(X)               # doubles: within their errors
+            for (i, j), ref in (((0, 0), last[0]), ((0, 1), last[2])):
+                assert abs(mpmath.mpf(kd.nngp[i, j]) - mpmath.mpf(ref)) <= kd.nngp_err[i, j] + 1e-29
+                assert kd.nngp_err[i, j] <= 2 ** -52 * abs(kd.nngp[i, j])
+            assert abs(mpmath.mpf(kd.ntk[0, 1]) - mpmath.mpf(last[3])) <= kd.ntk_err[0, 1] + 1e-29
+            # x2 given: the rectangular matrix, the same entries
+            kr = net.kernel_fn(X[:1], X, get="nngp")
+            assert kr.shape == (1, 2) and kr[0, 1] == kd.nngp[0, 1]
+    return checked
+
+
+@test
+def serial_networks_against_mpmath_references():
+    # issue 23: the stax-like API.  The references (tests/data/net_refs.csv,
+    # tests/gen/gen_net_refs.py: closed forms and an mpmath trapezoid rule,
+    # correct to about 1e-30) for networks mixing erf, relu, tanh and mish
+    # with residual and layernorm layers; the last one on the input kernel
+    # of the data rows (1.5, 0.5), (0.5, 1) (x.x'/2 = 1.25, 0.625, 0.625)
+    refs = {}
+    with open(os.path.join(SRCDIR, "tests", "data", "net_refs.csv")) as f:
+        for line in f:
+            if not line.startswith("#"):
+                spec, q1, q2, c, layer, k11, k22, k12, t12 = line.rstrip("\n").split("|")
+                refs.setdefault((spec, q1, q2, c), []).append((k11, k22, k12, t12))
+    d = dualact
+    nets = {
+        "1.3": d.serial(d.Dense(1.5, 0.1), d.Residual(d.Elementwise("tanh"), d.Dense(2, 0), beta=0.5),
+                        d.LayerNorm(), d.Elementwise("erf"), d.Dense(1.5, 0.1)),
+        "1.25": d.serial(d.Dense(1.5, 0.1), d.Repeat(2, d.Elementwise("erf"), d.Dense(1.5, 0.1)),
+                         d.Residual(d.Relu(), d.Dense(2, 0), alpha=1, beta=0.5), d.LayerNorm(),
+                         d.Residual(d.Elementwise("x*tanh(log(1+exp(x)))"), d.Dense(1, 0.05),
+                                    alpha=0.7, beta=0.3),
+                         d.Elementwise("tanh"), d.Dense(1.2, 0)),
+    }
+    checked = 0
+    mpmath.mp.dps, dps = 60, mpmath.mp.dps
+    try:
+        checked = _serial_check(nets, refs)
+    finally:
+        mpmath.mp.dps = dps
+    assert checked == 2
+    # the layers' texts and refusals
+    assert str(d.LeakyRelu(0.1)) == "LeakyRelu(0.1)" and str(d.Erf()) == "Erf(1.0,1.0,0.0)"
+    assert str(d.Repeat(3, d.Gelu(), d.Dense(2, 0))) == "repeat(3){Gelu; dense(2,0)}"
+    for bad in (lambda: d.Dense("x", 0).spec and d.serial(d.Dense("x", 0)).kernel(),
+                lambda: d.Dense(float("nan")), lambda: d.serial(),
+                lambda: d.serial("erf"), lambda: d.Repeat(-1, d.Relu()),
+                lambda: d.Elementwise("erf; relu"),
+                lambda: d.serial(d.Relu()).kernel_fn(np.ones((500, 2)), max_pairs=1000)):
+        try:
+            bad()
+            raise AssertionError("accepted")
+        except ValueError:
+            pass
+
+
 @test
 def meanfield_agrees_with_the_cli_and_numpy():
     r = cli_csv("meanfield", "erf", "--sw2", "1.5", "--sb2", "0.1", "--format", "csv")[0]
@@ -1042,6 +1124,20 @@ def docs_python_kernel_fn_example():
     r = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     r.run(t)
     assert r.failures == 0 and r.tries >= 3, (r.failures, r.tries)
+
+
+@test
+def docs_python_serial_example():
+    # the serial example of docs/python.md runs as shown
+    import doctest
+    with open(os.path.join(SRCDIR, "docs", "python.md")) as f:
+        page = f.read()
+    start = page.index("### Networks layer by layer: `serial`")
+    block = page[start:].split("```python", 1)[1].split("```", 1)[0]
+    t = doctest.DocTestParser().get_doctest(block, {}, "python.md serial", "python.md", 0)
+    r = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    r.run(t)
+    assert r.failures == 0 and r.tries >= 6, (r.failures, r.tries)
 
 
 # ---------------------------------------------------------------- memory
