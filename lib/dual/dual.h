@@ -8,9 +8,14 @@
  *   meanfield.c  mean-field signal propagation in double precision
  *   direct.c     the raw dual at one rho in [0, 1) by a proved two-level
  *                quadrature, where the series converges too slowly
- *   netkernel.c  the dual at general variances, network kernels (NNGP, NTK)
+ *   netkernel.c  the dual at general variances (da_netk): the object and
+ *                the public evaluation; its parts netk_detect.c (A f(B x)
+ *                + C), netk_closed.c (closed forms in balls), netk_series.c
+ *                (the Hermite series in balls), netk_network.c (NNGP and
+ *                NTK layer by layer), netk_double.c and netk_matrix.c
+ *                (double precision, kernel matrices) (netk_impl.h)
  *   netk_offset.c  proved bounds of || d g_t / dt || for the variance
- *                offsets of netkernel.c's series path
+ *                offsets of netk_series.c
  *
  * Throughout, f denotes the map being evaluated: the raw dual
  * R(rho) = E[sigma(X) sigma(Y)] or the normalized one

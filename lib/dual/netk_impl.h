@@ -1,7 +1,10 @@
 /* netk_impl.h -- the da_netk object, shared by the files of the network
  * kernels (internal):
- *   netkernel.c    recognition of A f(B x) + C, closed forms and the
- *                  Hermite series in balls, the network recursion
+ *   netkernel.c    the object, its labels, the public evaluation
+ *   netk_detect.c  recognition of A f(B x) + C
+ *   netk_closed.c  the closed forms at general variances, in balls
+ *   netk_series.c  the Hermite series at general variances, in balls
+ *   netk_network.c the network recursion (da_netk_network)
  *   netk_double.c  the closed forms in double (da_netk_eval_fast)
  *   netk_matrix.c  kernel matrices of whole data sets in double, every
  *                  entry with its error (da_netk_matrix) */
@@ -11,6 +14,7 @@
 #include "core/core.h"
 #include "dual/dual.h"
 #include <math.h>
+#include <pthread.h>
 
 #define NK_CACHE 256
 #define NK_NMAX 4096
@@ -51,6 +55,36 @@ struct da_netk {
     char off_err[240];
 };
 
+
+/* Threads.  A kernel's closed form and constants are fixed by da_netk_new;
+ * what the series path changes afterwards (the coefficient cache and its
+ * clock, lastN, the offset bounds, rigorous and reason) changes under the
+ * kernel's own mutex, held for the whole of one series evaluation (the
+ * cache entries it reads may be evicted by another thread's lookup
+ * otherwise).  The mutex lives next to the struct in one allocation, so
+ * struct da_netk itself (netk_impl.h, shared with the matrix engine, which
+ * only reads the constants) does not change. */
+typedef struct {
+    struct da_netk k;      /* first: a da_netk * is a netk_box * */
+    pthread_mutex_t lock;
+} netk_box;
+
+static inline pthread_mutex_t *nk_lock(const da_netk *k)
+{
+    return &((netk_box *)(void *)k)->lock;
+}
+
+/* netkernel.c: the estimate label (the first reason is kept) */
+void da_netk_mark_estimate(da_netk *k, const char *what, const char *why);
+/* netk_detect.c: recognise sigma = A f(B x) + C, setting k->cf, A, B, C */
+int da_netk_detect(da_netk *k);
+/* netk_closed.c: the closed form of k at (q1, q2, c), m = 0 the value
+ * kernel, 1 the derivative kernel; diag: x = x' */
+int da_netk_cf_scaled(da_ball r, const da_netk *k, const da_ball q1, const da_ball q2,
+                      const da_ball c, int diag, int m);
+/* netk_series.c: the series path, under k's mutex */
+int da_netk_series_eval(da_ball r, da_netk *k, const da_ball q1, const da_ball q2,
+                        const da_ball c, int diag, int m);
 
 /* netk_double.c: the closed form f of k (no A, B, C) at (q1, q2, c) in
  * double, m = 0 the value kernel, 1 the derivative kernel; diag: x = x'.

@@ -1,5 +1,5 @@
 /* netk_offset.c -- proved bounds for the variance offsets of the network
- * kernels' series path (netkernel.c, docs/numerics.md section 7).
+ * kernels' series path (netk_series.c, docs/numerics.md section 7).
  *
  * The series path computes the Hermite coefficients of g_t(x) = f(sqrt(t) x)
  * at a decimal t = q~ near the variance ball.  Moving t along a segment
