@@ -69,232 +69,292 @@ static void relu_J(da_ball r, const da_ball rho, const da_ball pi)
     mpfr_clears(lo, hi, (mpfr_ptr)0);
 }
 
-/* K_f or K_f' (m = 1) at (q1, q2, c), diag: rho = 1 exactly (q1 = q2 = c) */
-static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball q2,
-                   const da_ball c, int diag, int m)
+/* the inputs of one closed-form evaluation (rho and det = q1 q2 - c^2
+ * made once) and its scratch balls u, v */
+typedef struct {
+    const da_ball_struct *q1, *q2, *c;
+    da_ball rho, det, pi, u, v;
+    mpfr_prec_t p;
+    int diag, m;
+} cf_in;
+
+/* S = (pi/2 + asin rho)/(2 pi) = E[step(u) step(v)] */
+static void cf_step(da_ball dst, cf_in *in)
 {
-    mpfr_prec_t p = mpfr_get_prec(r->mid) + 16;
-    da_ball rho, det, t, u, v, pi;
-    b_init(rho, p); b_init(det, p); b_init(t, p); b_init(u, p); b_init(v, p); b_init(pi, p);
-    int st = DA_OK;
-    b_pi(pi);
-    /* rho and det = q1 q2 - c^2 */
-    if (diag) {
-        b_set_si(rho, 1);
-        b_set_si(det, 0);
-    } else {
-        da_ball_mul(t, q1, q2);
-        if ((st = b_rsqrt_pos(u, t)))
-            goto out;
-        da_ball_mul(rho, c, u);
-        da_ball_mul(u, c, c);
-        da_ball_sub(det, t, u);
+    b_mono(in->u, in->rho, MF_ASIN);
+    b_mul_2si(in->v, in->pi, -1);
+    da_ball_add(in->u, in->u, in->v);
+    b_mul_2si(in->v, in->pi, 1);
+    da_ball_div(dst, in->u, in->v);
+}
+
+/* R = sqrt(q1 q2) J(rho)/(2 pi) = (sqrt(det) + (pi/2 + asin rho) c)/(2 pi)
+ * = E[relu(u) relu(v)] */
+static void cf_relu(da_ball dst, cf_in *in)
+{
+    relu_J(in->u, in->rho, in->pi);
+    da_ball_mul(in->v, in->q1, in->q2);
+    da_ball_sqrt(in->v, in->v);
+    da_ball_mul(in->u, in->u, in->v);
+    b_mul_2si(in->v, in->pi, 1);
+    da_ball_div(dst, in->u, in->v);
+}
+
+/* (2/pi) asin x (x = rho: E[sign(u) sign(v)]) */
+static void cf_asin2(da_ball dst, const da_ball x, cf_in *in)
+{
+    b_mono(in->u, x, MF_ASIN);
+    b_mul_2si(in->u, in->u, 1);
+    da_ball_div(dst, in->u, in->pi);
+}
+
+/* the leaky family: alpha c + (1 - alpha)^2 R, and alpha + (1 - alpha)^2 S */
+static void cf_leaky(da_ball t, const da_netk *k, cf_in *in)
+{
+    if (in->m == 0 && in->diag) {
+        /* (alpha + (1 - alpha)^2/2) q, one product (no dependency) */
+        b_set_si(in->u, 1);
+        da_ball_sub(in->u, in->u, &k->alpha);
+        da_ball_mul(in->u, in->u, in->u);
+        b_mul_2si(in->u, in->u, -1);
+        da_ball_add(in->u, in->u, &k->alpha);
+        da_ball_mul(t, in->u, in->q1);
+        return;
     }
-    nk_cf cf = k->cf;
-    /* relu-family pieces */
-    /* S = (pi/2 + asin rho)/(2 pi) = E[step(u) step(v)] */
-#define STEP_K(dst) do { b_mono(u, rho, MF_ASIN); b_mul_2si(v, pi, -1); da_ball_add(u, u, v); \
-        b_mul_2si(v, pi, 1); da_ball_div(dst, u, v); } while (0)
-    /* R = sqrt(q1 q2) J(rho)/(2 pi) = (sqrt(det) + (pi/2 + asin rho) c)/(2 pi)
-       = E[relu(u) relu(v)] */
-#define RELU_K(dst) do { relu_J(u, rho, pi); da_ball_mul(v, q1, q2); da_ball_sqrt(v, v); \
-        da_ball_mul(u, u, v); b_mul_2si(v, pi, 1); da_ball_div(dst, u, v); } while (0)
-    switch (cf) {
+    da_ball w;
+    b_init(w, in->p);
+    if (in->m == 0) cf_relu(w, in); else cf_step(w, in);
+    b_set_si(in->u, 1);
+    da_ball_sub(in->u, in->u, &k->alpha);
+    da_ball_mul(in->u, in->u, in->u);
+    da_ball_mul(w, w, in->u);
+    if (in->m == 0) da_ball_mul(in->u, &k->alpha, in->c); else da_ball_set(in->u, &k->alpha);
+    da_ball_add(t, w, in->u);
+    da_ball_clear(w);
+}
+
+/* identity, relu, step, sign, abs, leaky relu */
+static int cf_relu_family(da_ball t, const da_netk *k, cf_in *in)
+{
+    const int m = in->m;
+    switch (k->cf) {
     case NK_IDENTITY:
-        if (m == 0) da_ball_set(t, c); else b_set_si(t, 1);
-        break;
+        if (m == 0) da_ball_set(t, in->c); else b_set_si(t, 1);
+        return DA_OK;
     case NK_RELU:
-        if (m == 0) RELU_K(t); else STEP_K(t);
-        break;
+        if (m == 0) cf_relu(t, in); else cf_step(t, in);
+        return DA_OK;
     case NK_STEP:
     case NK_SIGN:
         if (m == 0) {
-            if (cf == NK_STEP) {
-                STEP_K(t);
-            } else {
-                /* (2/pi) asin rho */
-                b_mono(u, rho, MF_ASIN);
-                b_mul_2si(u, u, 1);
-                da_ball_div(t, u, pi);
-            }
-        } else {
-            /* 1/(2 pi sqrt(det)), times 4 for sign */
-            if (diag || (st = b_mono(u, det, MF_RSQRT))) {
-                st = DA_EINFINITE;
-                goto out;
-            }
-            b_mul_2si(v, pi, 1);
-            da_ball_div(t, u, v);
-            if (cf == NK_SIGN)
-                b_mul_2si(t, t, 2);
+            if (k->cf == NK_STEP) cf_step(t, in); else cf_asin2(t, in->rho, in);
+            return DA_OK;
         }
-        break;
+        /* 1/(2 pi sqrt(det)), times 4 for sign */
+        if (in->diag || b_mono(in->u, in->det, MF_RSQRT))
+            return DA_EINFINITE;
+        b_mul_2si(in->v, in->pi, 1);
+        da_ball_div(t, in->u, in->v);
+        if (k->cf == NK_SIGN)
+            b_mul_2si(t, t, 2);
+        return DA_OK;
     case NK_ABS:
-        if (m == 0 && diag) {
-            da_ball_set(t, q1);               /* E u^2, without 4 (q/2) - q */
+        if (m == 0 && in->diag) {
+            da_ball_set(t, in->q1);                   /* E u^2, without 4 (q/2) - q */
         } else if (m == 0) {
-            RELU_K(t);
+            cf_relu(t, in);
             b_mul_2si(t, t, 2);
-            da_ball_sub(t, t, c);
+            da_ball_sub(t, t, in->c);
         } else {
-            b_mono(u, rho, MF_ASIN);
-            b_mul_2si(u, u, 1);
-            da_ball_div(t, u, pi);
+            cf_asin2(t, in->rho, in);
         }
-        break;
-    case NK_LEAKY: {
-        /* alpha c + (1 - alpha)^2 R ;  alpha + (1 - alpha)^2 S */
-        da_ball w;
-        b_init(w, p);
-        if (m == 0 && diag) {
-            /* (alpha + (1 - alpha)^2/2) q, one product (no dependency) */
-            b_set_si(u, 1);
-            da_ball_sub(u, u, &k->alpha);
-            da_ball_mul(u, u, u);
-            b_mul_2si(u, u, -1);
-            da_ball_add(u, u, &k->alpha);
-            da_ball_mul(t, u, q1);
-            da_ball_clear(w);
-            break;
-        }
-        if (m == 0) RELU_K(w); else STEP_K(w);
-        b_set_si(u, 1);
-        da_ball_sub(u, u, &k->alpha);
-        da_ball_mul(u, u, u);
-        da_ball_mul(w, w, u);
-        if (m == 0) da_ball_mul(u, &k->alpha, c); else da_ball_set(u, &k->alpha);
-        da_ball_add(t, w, u);
-        da_ball_clear(w);
-        break;
-    }
-    case NK_ERF:
-        /* 1 + 2 q_i */
-        b_mul_2si(u, q1, 1);
-        b_set_si(v, 1);
-        da_ball_add(u, u, v);
-        b_mul_2si(t, q2, 1);
-        da_ball_add(t, t, v);
-        da_ball_mul(u, u, t);                 /* (1+2q1)(1+2q2) */
-        if (m == 0) {
-            b_floor_cs(u, q1, q2, 2);         /* >= 1 + 2 q1 + 2 q2 */
-            if ((st = b_rsqrt_pos(t, u)))
-                goto out;
-            da_ball_mul(t, t, c);
-            b_mul_2si(t, t, 1);               /* 2c / sqrt(..) */
-            b_mono(u, t, MF_ASIN);
-            b_mul_2si(u, u, 1);
-            da_ball_div(t, u, pi);
-        } else {
-            da_ball_mul(t, c, c);
-            b_mul_2si(t, t, 2);
-            da_ball_sub(u, u, t);
-            b_floor_cs(u, q1, q2, 2);         /* >= 1 + 2 q1 + 2 q2 */
-            if ((st = b_rsqrt_pos(t, u)))
-                goto out;
-            b_mul_2si(t, t, 2);
-            da_ball_div(t, t, pi);            /* (4/pi) (..)^(-1/2) */
-        }
-        break;
-    case NK_SIN:
-    case NK_COS:
-    case NK_EXP:
-        da_ball_add(u, q1, q2);
-        b_mul_2si(u, u, -1);
-        if (cf == NK_EXP) {
-            da_ball_add(u, u, c);
-            b_mono(t, u, MF_EXP);
-        } else {
-            mpfr_neg(u->mid, u->mid, MPFR_RNDN);
-            b_mono(t, u, MF_EXP);
-            int sh = (cf == NK_SIN) == (m == 0);
-            b_mono(v, c, sh ? MF_SINH : MF_COSH);
-            da_ball_mul(t, t, v);
-        }
-        break;
-    case NK_GAUSSIAN:
-        /* D = (1 + q1)(1 + q2) - c^2 ; D^(-1/2) ; c D^(-3/2) */
-        b_set_si(v, 1);
-        da_ball_add(u, q1, v);
-        da_ball_add(t, q2, v);
-        da_ball_mul(u, u, t);
-        da_ball_mul(t, c, c);
-        da_ball_sub(u, u, t);
-        b_floor_cs(u, q1, q2, 1);             /* >= 1 + q1 + q2 */
-        if ((st = b_rsqrt_pos(t, u)))
-            goto out;
-        if (m == 1) {
-            da_ball_mul(u, t, t);
-            da_ball_mul(t, t, u);
-            da_ball_mul(t, t, c);
-        }
-        break;
-    case NK_GELU: {
-        /* x Phi(x), the arctan form of neural-tangents' Gelu:
-         * P = q1 q2, P1 = (1+q1)(1+q2), d = sqrt(P1 - c^2), a = atan(c/d),
-         * K  = ((c^2 + P d^2)/(P1 d) + c a)/(2 pi) + c/4,
-         * K' = (1/d^2 + (1 - P)/P1 + 1) c/(2 pi d) + 1/4 + a/(2 pi).
-         * d^2 >= 1 + q1 + q2 > 1 since c^2 <= q1 q2. */
-        da_ball P, P1, d2, id, a, w;
-        b_init(P, p); b_init(P1, p); b_init(d2, p); b_init(id, p); b_init(a, p); b_init(w, p);
-        da_ball_mul(P, q1, q2);
-        b_set_si(v, 1);
-        da_ball_add(u, q1, v);
-        da_ball_add(t, q2, v);
-        da_ball_mul(P1, u, t);
-        da_ball_mul(u, c, c);
-        da_ball_sub(d2, P1, u);
-        b_floor_cs(d2, q1, q2, 1);                        /* >= 1 + q1 + q2 */
-        if ((st = b_rsqrt_pos(id, d2)) == DA_OK) {     /* id = 1/d */
-            da_ball_mul(t, c, id);
-            b_mono(a, t, MF_ATAN);
-            b_mul_2si(w, pi, 1);                          /* 2 pi */
-            if (m == 0) {
-                da_ball_mul(t, c, c);
-                da_ball_mul(u, P, d2);
-                da_ball_add(t, t, u);
-                da_ball_mul(t, t, id);
-                da_ball_div(t, t, P1);                    /* (c^2 + P d^2)/(P1 d) */
-                da_ball_mul(u, c, a);
-                da_ball_add(t, t, u);
-                da_ball_div(t, t, w);
-                b_mul_2si(u, c, -2);
-                da_ball_add(t, t, u);
-            } else {
-                b_set_si(v, 1);
-                da_ball_div(t, v, d2);                    /* 1/d^2 */
-                da_ball_sub(u, v, P);
-                da_ball_div(u, u, P1);                    /* (1 - P)/P1 */
-                da_ball_add(t, t, u);
-                da_ball_add(t, t, v);
-                da_ball_mul(t, t, c);
-                da_ball_mul(t, t, id);
-                da_ball_div(t, t, w);
-                da_ball_div(u, a, w);
-                da_ball_add(t, t, u);
-                mpfr_set_ui_2exp(u->mid, 1, -2, MPFR_RNDN);
-                mpfr_set_zero(u->rad, 1);
-                da_ball_add(t, t, u);
-            }
-        }
-        da_ball_clear(P); da_ball_clear(P1); da_ball_clear(d2); da_ball_clear(id);
-        da_ball_clear(a); da_ball_clear(w);
-        break;
-    }
+        return DA_OK;
     default:
-        st = da_fail(DA_EINVAL, "no closed form");
+        cf_leaky(t, k, in);
+        return DA_OK;
     }
-#undef STEP_K
-#undef RELU_K
+}
+
+/* erf: (2/pi) asin(2c/sqrt((1+2q1)(1+2q2))), (4/pi)((1+2q1)(1+2q2) - 4c^2)^(-1/2) */
+static int cf_erf(da_ball t, cf_in *in)
+{
+    int st;
+    b_mul_2si(in->u, in->q1, 1);
+    b_set_si(in->v, 1);
+    da_ball_add(in->u, in->u, in->v);
+    b_mul_2si(t, in->q2, 1);
+    da_ball_add(t, t, in->v);
+    da_ball_mul(in->u, in->u, t);                     /* (1+2q1)(1+2q2) */
+    if (in->m == 0) {
+        b_floor_cs(in->u, in->q1, in->q2, 2);         /* >= 1 + 2 q1 + 2 q2 */
+        if ((st = b_rsqrt_pos(t, in->u)))
+            return st;
+        da_ball_mul(t, t, in->c);
+        b_mul_2si(t, t, 1);                           /* 2c / sqrt(..) */
+        cf_asin2(t, t, in);
+    } else {
+        da_ball_mul(t, in->c, in->c);
+        b_mul_2si(t, t, 2);
+        da_ball_sub(in->u, in->u, t);
+        b_floor_cs(in->u, in->q1, in->q2, 2);         /* >= 1 + 2 q1 + 2 q2 */
+        if ((st = b_rsqrt_pos(t, in->u)))
+            return st;
+        b_mul_2si(t, t, 2);
+        da_ball_div(t, t, in->pi);                    /* (4/pi) (..)^(-1/2) */
+    }
+    return DA_OK;
+}
+
+/* sin, cos, exp: exp(-(q1 + q2)/2) sinh c or cosh c, exp((q1 + q2)/2 + c) */
+static void cf_sincosexp(da_ball t, nk_cf cf, cf_in *in)
+{
+    da_ball_add(in->u, in->q1, in->q2);
+    b_mul_2si(in->u, in->u, -1);
+    if (cf == NK_EXP) {
+        da_ball_add(in->u, in->u, in->c);
+        b_mono(t, in->u, MF_EXP);
+    } else {
+        mpfr_neg(in->u->mid, in->u->mid, MPFR_RNDN);
+        b_mono(t, in->u, MF_EXP);
+        int sh = (cf == NK_SIN) == (in->m == 0);
+        b_mono(in->v, in->c, sh ? MF_SINH : MF_COSH);
+        da_ball_mul(t, t, in->v);
+    }
+}
+
+/* the Gaussian: D = (1 + q1)(1 + q2) - c^2 ; D^(-1/2) ; c D^(-3/2) */
+static int cf_gaussian(da_ball t, cf_in *in)
+{
+    int st;
+    b_set_si(in->v, 1);
+    da_ball_add(in->u, in->q1, in->v);
+    da_ball_add(t, in->q2, in->v);
+    da_ball_mul(in->u, in->u, t);
+    da_ball_mul(t, in->c, in->c);
+    da_ball_sub(in->u, in->u, t);
+    b_floor_cs(in->u, in->q1, in->q2, 1);             /* >= 1 + q1 + q2 */
+    if ((st = b_rsqrt_pos(t, in->u)))
+        return st;
+    if (in->m == 1) {
+        da_ball_mul(in->u, t, t);
+        da_ball_mul(t, t, in->u);
+        da_ball_mul(t, t, in->c);
+    }
+    return DA_OK;
+}
+
+/* x Phi(x), the arctan form of neural-tangents' Gelu:
+ * P = q1 q2, P1 = (1+q1)(1+q2), d = sqrt(P1 - c^2), a = atan(c/d),
+ * K  = ((c^2 + P d^2)/(P1 d) + c a)/(2 pi) + c/4,
+ * K' = (1/d^2 + (1 - P)/P1 + 1) c/(2 pi d) + 1/4 + a/(2 pi).
+ * d^2 >= 1 + q1 + q2 > 1 since c^2 <= q1 q2. */
+static int cf_gelu(da_ball t, cf_in *in)
+{
+    const da_ball_struct *q1 = in->q1, *q2 = in->q2, *c = in->c;
+    da_ball_struct *u = in->u, *v = in->v;
+    da_ball P, P1, d2, id, a, w;
+    const mpfr_prec_t p = in->p;
+    b_init(P, p); b_init(P1, p); b_init(d2, p); b_init(id, p); b_init(a, p); b_init(w, p);
+    da_ball_mul(P, q1, q2);
+    b_set_si(v, 1);
+    da_ball_add(u, q1, v);
+    da_ball_add(t, q2, v);
+    da_ball_mul(P1, u, t);
+    da_ball_mul(u, c, c);
+    da_ball_sub(d2, P1, u);
+    b_floor_cs(d2, q1, q2, 1);                        /* >= 1 + q1 + q2 */
+    int st = b_rsqrt_pos(id, d2);                     /* id = 1/d */
+    if (st == DA_OK) {
+        da_ball_mul(t, c, id);
+        b_mono(a, t, MF_ATAN);
+        b_mul_2si(w, in->pi, 1);                      /* 2 pi */
+        if (in->m == 0) {
+            da_ball_mul(t, c, c);
+            da_ball_mul(u, P, d2);
+            da_ball_add(t, t, u);
+            da_ball_mul(t, t, id);
+            da_ball_div(t, t, P1);                    /* (c^2 + P d^2)/(P1 d) */
+            da_ball_mul(u, c, a);
+            da_ball_add(t, t, u);
+            da_ball_div(t, t, w);
+            b_mul_2si(u, c, -2);
+            da_ball_add(t, t, u);
+        } else {
+            b_set_si(v, 1);
+            da_ball_div(t, v, d2);                    /* 1/d^2 */
+            da_ball_sub(u, v, P);
+            da_ball_div(u, u, P1);                    /* (1 - P)/P1 */
+            da_ball_add(t, t, u);
+            da_ball_add(t, t, v);
+            da_ball_mul(t, t, c);
+            da_ball_mul(t, t, id);
+            da_ball_div(t, t, w);
+            da_ball_div(u, a, w);
+            da_ball_add(t, t, u);
+            mpfr_set_ui_2exp(u->mid, 1, -2, MPFR_RNDN);
+            mpfr_set_zero(u->rad, 1);
+            da_ball_add(t, t, u);
+        }
+    }
+    da_ball_clear(P); da_ball_clear(P1); da_ball_clear(d2); da_ball_clear(id);
+    da_ball_clear(a); da_ball_clear(w);
+    return st;
+}
+
+/* the closed form of k's f (no A, B, C) at (q1, q2, c): m = 0 the value
+ * kernel E[f(u) f(v)], 1 the derivative kernel E[f'(u) f'(v)]; diag: x = x' */
+static int cf_eval(da_ball r, const da_netk *k, const da_ball q1, const da_ball q2,
+                   const da_ball c, int diag, int m)
+{
+    cf_in in = {.q1 = q1, .q2 = q2, .c = c, .p = mpfr_get_prec(r->mid) + 16, .diag = diag, .m = m};
+    da_ball t;
+    b_init(t, in.p); b_init(in.rho, in.p); b_init(in.det, in.p); b_init(in.u, in.p);
+    b_init(in.v, in.p); b_init(in.pi, in.p);
+    int st = DA_OK;
+    b_pi(in.pi);
+    /* rho and det = q1 q2 - c^2 */
+    if (diag) {
+        b_set_si(in.rho, 1);
+        b_set_si(in.det, 0);
+    } else {
+        da_ball_mul(t, q1, q2);
+        st = b_rsqrt_pos(in.u, t);
+        if (!st) {
+            da_ball_mul(in.rho, c, in.u);
+            da_ball_mul(in.u, c, c);
+            da_ball_sub(in.det, t, in.u);
+        }
+    }
+    if (!st) {
+        switch (k->cf) {
+        case NK_IDENTITY: case NK_RELU: case NK_STEP: case NK_SIGN: case NK_ABS: case NK_LEAKY:
+            st = cf_relu_family(t, k, &in);
+            break;
+        case NK_ERF:
+            st = cf_erf(t, &in);
+            break;
+        case NK_SIN: case NK_COS: case NK_EXP:
+            cf_sincosexp(t, k->cf, &in);
+            break;
+        case NK_GAUSSIAN:
+            st = cf_gaussian(t, &in);
+            break;
+        case NK_GELU:
+            st = cf_gelu(t, &in);
+            break;
+        default:
+            st = da_fail(DA_EINVAL, "no closed form");
+        }
+    }
     if (!st)
         da_ball_set(r, t);
-out:
     if (st == DA_EACCURACY) {
         /* not enclosed: NaN +- inf, never a number */
         mpfr_set_nan(r->mid);
         mpfr_set_inf(r->rad, 1);
     }
-    da_ball_clear(rho); da_ball_clear(det); da_ball_clear(t); da_ball_clear(u);
-    da_ball_clear(v); da_ball_clear(pi);
+    da_ball_clear(t); da_ball_clear(in.rho); da_ball_clear(in.det); da_ball_clear(in.u);
+    da_ball_clear(in.v); da_ball_clear(in.pi);
     return st;
 }
 
