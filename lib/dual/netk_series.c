@@ -533,6 +533,182 @@ static void clamp_unit(da_ball r)
     mpfr_clears(lo, hi, (mpfr_ptr)0);
 }
 
+/* the next degree: from the decay of the tails over the second half of
+ * the coefficients (at least doubling); tmp a scratch ball */
+static long next_degree(const side_t *x, const side_t *y, long N, const mpfr_t s,
+                        const mpfr_t tail, const mpfr_t target, da_ball tmp)
+{
+    long next = 2 * N;
+    mpfr_t u, v;
+    up_init(u); up_init(v);
+    up_mul(u, x->T, y->T);
+    mpfr_sqrt(u, u, MPFR_RNDN);                          /* T */
+    mpfr_set(v, u, MPFR_RNDN);                           /* Th */
+    for (long i = N / 2 + 1; i <= N; i++) {
+        mpfr_mul(tmp->mid, x->a[i].mid, y->a[i].mid, MPFR_RNDN);
+        mpfr_abs(tmp->mid, tmp->mid, MPFR_RNDN);
+        mpfr_add(v, v, tmp->mid, MPFR_RNDN);
+    }
+    double lT = ln_d(u), lTh = ln_d(v);
+    if (isfinite(lT) && lTh > lT && mpfr_cmp_ui(s, 1) < 0) {
+        double lr = (lT - lTh) / (double)(N - N / 2) + ln_d(s);
+        if (lr < 0) {
+            double more = (ln_d(target) - ln_d(tail)) / lr;
+            if (more < 1e6 && N + (long)ceil(1.25 * more) + 8 > next)
+                next = N + (long)ceil(1.25 * more) + 8;
+        }
+    }
+    mpfr_clears(u, v, (mpfr_ptr)0);
+    return next > NK_NMAX ? NK_NMAX : next;
+}
+
+/* the sides x (and y, off the diagonal) of degree N, raised until the
+ * tail at |rho| <= s is below target (or N = NK_NMAX); *N the degree
+ * reached, *est DA_EACCURACY when a coefficient set is not proved */
+static int sides_to_target(side_t *x, side_t *y, da_netk *k, const char *d1, const char *d2,
+                           long *N, int diag, int m, const mpfr_t s, const mpfr_t target,
+                           da_ball tmp, int *est)
+{
+    nk_coefs *c1 = NULL, *c2 = NULL;
+    mpfr_t tail;
+    up_init(tail);
+    int st;
+    for (;;) {
+        st = get_coefs(&c1, k, d1, *N);
+        if (st && st != DA_EACCURACY)
+            break;
+        if (st) *est = st;
+        /* c1 may be evicted by the second lookup when the cache is full:
+           take side x first */
+        side_clear(x);
+        memset(x, 0, sizeof *x);
+        if ((st = side_make(x, k, c1, *N)))
+            break;
+        if (diag)
+            break;
+        st = get_coefs(&c2, k, d2, *N);
+        if (st && st != DA_EACCURACY)
+            break;
+        if (st) *est = st;
+        side_clear(y);
+        memset(y, 0, sizeof *y);
+        if ((st = side_make(y, k, c2, *N)))
+            break;
+        pair_tail(tail, x, y, *N, m, s, 0);
+        if (mpfr_cmp(tail, target) <= 0 || *N >= NK_NMAX)
+            break;
+        *N = next_degree(x, y, *N, s, tail, target, tmp);
+    }
+    mpfr_clear(tail);
+    return st == DA_EACCURACY ? DA_OK : st;
+}
+
+/* ||g_q~|| (m = 0) or ||h_q~|| = (E g'^2 / q~)^(1/2) (m = 1) of side x,
+ * rounded upwards (+Inf where E g'^2 is) */
+static void side_norm(mpfr_t Nn, const side_t *x, const da_ball qt, int m)
+{
+    if (m == 0) {
+        b_hi(Nn, &x->n2);
+    } else if (x->d2inf) {
+        mpfr_set_inf(Nn, 1);
+    } else {
+        mpfr_t u;
+        up_init(u);
+        b_hi(Nn, &x->d2);
+        b_lo(u, qt);
+        mpfr_div(Nn, Nn, u, MPFR_RNDU);
+        mpfr_clear(u);
+    }
+    mpfr_sqrt(Nn, Nn, MPFR_RNDU);
+}
+
+/* the diagonal: E g^2 or E g'^2 / q~, and the variance offset
+ * d D (2 N + d D) */
+static int diag_result(da_ball r, da_netk *k, const side_t *x, const da_ball qt1,
+                       const mpfr_t dq1, const da_ball xi1, int m)
+{
+    if (m == 0)
+        da_ball_set(r, &x->n2);
+    else if (x->d2inf)
+        return DA_EINFINITE;
+    else
+        da_ball_div(r, &x->d2, qt1);
+    if (mpfr_zero_p(dq1))
+        return DA_OK;
+    mpfr_t N1, D1, u, v;
+    up_init(N1); up_init(D1); up_init(u); up_init(v);
+    side_norm(N1, x, qt1, m);
+    off_bound(D1, k, m, xi1, x->dil[m]);
+    up_mul(u, dq1, D1);
+    mpfr_mul_2ui(v, N1, 1, MPFR_RNDU);
+    mpfr_add(v, v, u, MPFR_RNDU);
+    up_mul(u, u, v);
+    rad_add(r, u);
+    mpfr_clears(N1, D1, u, v, (mpfr_ptr)0);
+    return DA_OK;
+}
+
+/* off the diagonal, (2): r = P_N(rho0) + tail + rad(rho) D.  The
+ * truncation bound holds at every |rho| <= s, the true rho's included, so
+ * the radius of rho moves only the partial sum P_N, whose slope on the
+ * ball is at most D = sum_{k<=N} k^(m) |a_k b_k| s^(k-1-m) (pair_sum); no
+ * tail of the derivative is needed (at s = 1 it may be infinite where the
+ * kernel is not: the NTK near rho = 1).  For m = 1, divided by
+ * sqrt(q~1 q~2). */
+static void pair_result(da_ball r, const side_t *x, const side_t *y, long N, const da_ball rho,
+                        const mpfr_t s, int m, const da_ball qt1, const da_ball qt2, da_ball tmp)
+{
+    mpfr_t D, tail, u;
+    up_init(D); up_init(tail); up_init(u);
+    pair_sum(r, x, y, N, rho->mid, s, m, D);
+    pair_tail(tail, x, y, N, m, s, 0);
+    rad_add(r, tail);
+    if (!mpfr_zero_p(rho->rad)) {
+        mpfr_set(u, rho->rad, MPFR_RNDU);
+        up_mul(u, D, u);
+        rad_add(r, u);
+    }
+    if (m == 1) {
+        da_ball_mul(tmp, qt1, qt2);
+        b_mono(tmp, tmp, MF_RSQRT);
+        da_ball_mul(r, r, tmp);
+    }
+    mpfr_clears(D, tail, u, (mpfr_ptr)0);
+}
+
+/* (3), the variance offsets: d1 D1 (N2 + d2 D2) + N1 d2 D2 */
+static void pair_offsets(da_ball r, da_netk *k, const side_t *x, const side_t *y,
+                         const da_ball qt1, const da_ball qt2, const mpfr_t dq1,
+                         const mpfr_t dq2, const da_ball xi1, const da_ball xi2, int m)
+{
+    if (mpfr_zero_p(dq1) && mpfr_zero_p(dq2))
+        return;
+    mpfr_t N1, N2, D1, D2, u, v;
+    up_init(N1); up_init(N2); up_init(D1); up_init(D2); up_init(u); up_init(v);
+    side_norm(N1, x, qt1, m);
+    side_norm(N2, y, qt2, m);
+    if (!mpfr_zero_p(dq1))
+        off_bound(D1, k, m, xi1, x->dil[m]);
+    if (!mpfr_zero_p(dq2))
+        off_bound(D2, k, m, xi2, y->dil[m]);
+    if (!mpfr_zero_p(dq1)) {
+        mpfr_set(v, N2, MPFR_RNDU);
+        if (!mpfr_zero_p(dq2)) {
+            up_mul(u, dq2, D2);
+            mpfr_add(v, v, u, MPFR_RNDU);
+        }
+        up_mul(u, dq1, D1);
+        up_mul(u, u, v);
+        rad_add(r, u);
+    }
+    if (!mpfr_zero_p(dq2)) {
+        up_mul(u, dq2, D2);
+        up_mul(u, u, N1);
+        rad_add(r, u);
+    }
+    mpfr_clears(N1, N2, D1, D2, u, v, (mpfr_ptr)0);
+}
+
 /* The series path.  Writing G(t1, t2, rho) = E[g_t1(X) g_t2(Y)] (kind 0,
  * g_t = sigma(sqrt(t) .)) or E[h_t1(X) h_t2(Y)] (kind 1, h_t =
  * sigma'(sqrt(t) .)) with corr(X, Y) = rho, the result is
@@ -562,9 +738,8 @@ static int series_eval_locked(da_ball r, da_netk *k, const da_ball q1, const da_
     mpfr_prec_t p = k->prec;
     da_ball rho, t, xi1, xi2, qt1, qt2;
     b_init(rho, p); b_init(t, p); b_init(xi1, p); b_init(xi2, p); b_init(qt1, p); b_init(qt2, p);
-    mpfr_t target, tail, D, dq1, dq2, s, u, v, Dq1, Dq2, N1, N2;
-    up_init(target); up_init(tail); up_init(D); up_init(dq1); up_init(dq2);
-    up_init(s); up_init(u); up_init(v); up_init(Dq1); up_init(Dq2); up_init(N1); up_init(N2);
+    mpfr_t target, dq1, dq2, s;
+    up_init(target); up_init(dq1); up_init(dq2); up_init(s);
     mpfr_set_ui(target, 10, MPFR_RNDN);
     mpfr_pow_si(target, target, -k->digits, MPFR_RNDD);
     mpfr_div_2ui(target, target, 4, MPFR_RNDD);
@@ -573,7 +748,6 @@ static int series_eval_locked(da_ball r, da_netk *k, const da_ball q1, const da_
     side_t x, y;
     memset(&x, 0, sizeof x);
     memset(&y, 0, sizeof y);
-    nk_coefs *c1 = NULL, *c2 = NULL;
     /* the decimals q~ as balls, the distances, the segments Xi */
     da_ball_set_decimal(qt1, d1);
     da_ball_set_decimal(qt2, d2);
@@ -594,152 +768,22 @@ static int series_eval_locked(da_ball r, da_netk *k, const da_ball q1, const da_
         if (mpfr_cmp_ui(s, 1) > 0)
             mpfr_set_ui(s, 1, MPFR_RNDN);
     }
-    for (;;) {
-        st = get_coefs(&c1, k, d1, N);
-        if (st && st != DA_EACCURACY)
-            goto out;
-        if (st) est = st;
-        /* c1 may be evicted by the second lookup when the cache is full:
-           take side x first */
-        side_clear(&x);
-        memset(&x, 0, sizeof x);
-        if ((st = side_make(&x, k, c1, N)))
-            goto out;
-        if (!diag) {
-            st = get_coefs(&c2, k, d2, N);
-            if (st && st != DA_EACCURACY)
-                goto out;
-            if (st) est = st;
-            side_clear(&y);
-            memset(&y, 0, sizeof y);
-            if ((st = side_make(&y, k, c2, N)))
-                goto out;
-        }
-        if (diag)
-            break;
-        pair_tail(tail, &x, &y, N, m, s, 0);
-        if (mpfr_cmp(tail, target) <= 0 || N >= NK_NMAX)
-            break;
-        /* predict the degree from the decay of the tails over the second
-           half of the coefficients (at least doubling) */
-        long next = 2 * N;
-        up_mul(u, x.T, y.T);
-        mpfr_sqrt(u, u, MPFR_RNDN);                          /* T */
-        mpfr_set(v, u, MPFR_RNDN);                           /* Th */
-        for (long i = N / 2 + 1; i <= N; i++) {
-            mpfr_mul(t->mid, x.a[i].mid, y.a[i].mid, MPFR_RNDN);
-            mpfr_abs(t->mid, t->mid, MPFR_RNDN);
-            mpfr_add(v, v, t->mid, MPFR_RNDN);
-        }
-        double lT = ln_d(u), lTh = ln_d(v);
-        if (isfinite(lT) && lTh > lT && mpfr_cmp_ui(s, 1) < 0) {
-            double lr = (lT - lTh) / (double)(N - N / 2) + ln_d(s);
-            if (lr < 0) {
-                double more = (ln_d(target) - ln_d(tail)) / lr;
-                if (more < 1e6 && N + (long)ceil(1.25 * more) + 8 > next)
-                    next = N + (long)ceil(1.25 * more) + 8;
-            }
-        }
-        N = next > NK_NMAX ? NK_NMAX : next;
-    }
+    if ((st = sides_to_target(&x, &y, k, d1, d2, &N, diag, m, s, target, t, &est)))
+        goto out;
     if (N > k->lastN)
         k->lastN = N;
     if (diag) {
-        /* E g^2, E g'^2 / q~ */
-        if (m == 0) {
-            da_ball_set(r, &x.n2);
-            b_hi(N1, &x.n2);
-        } else {
-            if (x.d2inf) {
-                st = DA_EINFINITE;
-                goto out;
-            }
-            da_ball_div(r, &x.d2, qt1);
-            b_hi(N1, &x.d2);
-            b_lo(u, qt1);
-            mpfr_div(N1, N1, u, MPFR_RNDU);
-        }
-        mpfr_sqrt(N1, N1, MPFR_RNDU);
-        if (!mpfr_zero_p(dq1)) {
-            /* d D (2 N + d D) */
-            off_bound(Dq1, k, m, xi1, x.dil[m]);
-            up_mul(u, dq1, Dq1);
-            mpfr_mul_2ui(v, N1, 1, MPFR_RNDU);
-            mpfr_add(v, v, u, MPFR_RNDU);
-            up_mul(u, u, v);
-            rad_add(r, u);
-        }
+        st = diag_result(r, k, &x, qt1, dq1, xi1, m);
     } else {
-        mpfr_t rr;
-        up_init(rr);
-        /* r = P_N(rho0) + tail + rad(rho) D: the truncation bound holds at
-           every |rho| <= s, the true rho's included, so the radius of rho
-           moves only the partial sum P_N, whose slope on the ball is at
-           most D = sum_{k<=N} k^(m) |a_k b_k| s^(k-1-m) (pair_sum); no
-           tail of the derivative is needed (at s = 1 it may be infinite
-           where the kernel is not: the NTK near rho = 1) */
-        pair_sum(r, &x, &y, N, rho->mid, s, m, D);
-        pair_tail(tail, &x, &y, N, m, s, 0);
-        rad_add(r, tail);
-        mpfr_set(rr, rho->rad, MPFR_RNDU);
-        if (!mpfr_zero_p(rr)) {
-            up_mul(u, D, rr);
-            rad_add(r, u);
-        }
-        mpfr_clear(rr);
-        if (m == 1) {
-            /* divide by sqrt(q~1 q~2) */
-            da_ball_mul(t, qt1, qt2);
-            b_mono(t, t, MF_RSQRT);
-            da_ball_mul(r, r, t);
-        }
-        /* the variance offsets (3) */
-        if (!mpfr_zero_p(dq1) || !mpfr_zero_p(dq2)) {
-            side_t *sd[2] = {&x, &y};
-            mpfr_ptr Nn[2] = {N1, N2};
-            da_ball_struct *qt[2] = {qt1, qt2};
-            for (int i = 0; i < 2; i++) {
-                if (m == 0) {
-                    b_hi(Nn[i], &sd[i]->n2);
-                } else if (sd[i]->d2inf) {
-                    mpfr_set_inf(Nn[i], 1);
-                } else {
-                    b_hi(Nn[i], &sd[i]->d2);
-                    b_lo(u, qt[i]);
-                    mpfr_div(Nn[i], Nn[i], u, MPFR_RNDU);
-                }
-                mpfr_sqrt(Nn[i], Nn[i], MPFR_RNDU);
-            }
-            mpfr_set_zero(Dq1, 1);
-            mpfr_set_zero(Dq2, 1);
-            if (!mpfr_zero_p(dq1))
-                off_bound(Dq1, k, m, xi1, x.dil[m]);
-            if (!mpfr_zero_p(dq2))
-                off_bound(Dq2, k, m, xi2, y.dil[m]);
-            /* d1 D1 (N2 + d2 D2) + N1 d2 D2 */
-            if (!mpfr_zero_p(dq1)) {
-                mpfr_set(v, N2, MPFR_RNDU);
-                if (!mpfr_zero_p(dq2)) {
-                    up_mul(u, dq2, Dq2);
-                    mpfr_add(v, v, u, MPFR_RNDU);
-                }
-                up_mul(u, dq1, Dq1);
-                up_mul(u, u, v);
-                rad_add(r, u);
-            }
-            if (!mpfr_zero_p(dq2)) {
-                up_mul(u, dq2, Dq2);
-                up_mul(u, u, N1);
-                rad_add(r, u);
-            }
-        }
+        pair_result(r, &x, &y, N, rho, s, m, qt1, qt2, t);
+        pair_offsets(r, k, &x, &y, qt1, qt2, dq1, dq2, xi1, xi2, m);
     }
 out:
     side_clear(&x);
     side_clear(&y);
     da_ball_clear(rho); da_ball_clear(t); da_ball_clear(xi1); da_ball_clear(xi2);
     da_ball_clear(qt1); da_ball_clear(qt2);
-    mpfr_clears(target, tail, D, dq1, dq2, s, u, v, Dq1, Dq2, N1, N2, (mpfr_ptr)0);
+    mpfr_clears(target, dq1, dq2, s, (mpfr_ptr)0);
     if (st)
         return st;
     return est;
