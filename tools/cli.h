@@ -212,6 +212,17 @@ int cmd_kernel(int argc, char **argv, FILE *out);
 int cli_kernel_inputs_check(const char *q1s, const char *q2s, const char *covs, const char *rhos);
 int cli_kernel_inputs(da_ball q1, da_ball q2, da_ball c, const char *q1s, const char *q2s,
                       const char *covs, const char *rhos, mpfr_prec_t prec);
+/* The rows of kernel and kernel --net (cmd_kernel.c), one writer for both:
+ * layer, q1, q2, nngp, ntk with their errors, bound, and the layer's name
+ * when name is not NULL (--net).  kernel_rows_judge: the exit status
+ * against the digits asked (EXIT_ACCURACY, with one line on stderr naming
+ * what, when a value is not enclosed or not to `digits`), *all_fin 1 when
+ * every value is enclosed; b[4 l + j] the balls of row l. */
+int kernel_rows_judge(const da_ball_struct *const *b, long nrows, long digits, const char *what,
+                      int *all_fin);
+void kernel_rows_head(FILE *out, int fmt, long digits, int named);
+void kernel_row_write(FILE *out, int fmt, long layer, const da_ball_struct *const b[4],
+                      const char *name, int rig, long digits, int last);
 /* kernel --net SPEC (cmd_kernel_net.c) */
 int kernel_net(const char *spec, const char *q1s, const char *q2s, const char *covs,
                const char *rhos, long digits, int fmt, FILE *out);

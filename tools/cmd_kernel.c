@@ -112,6 +112,111 @@ int cli_kernel_inputs(da_ball q1, da_ball q2, da_ball c, const char *q1s, const 
     return 0;
 }
 
+/* ---- the rows of kernel and kernel --net ---------------------------------- */
+
+int kernel_rows_judge(const da_ball_struct *const *b, long nrows, long digits, const char *what,
+                      int *all_fin)
+{
+    double reached = INFINITY;
+    *all_fin = 1;
+    for (long i = 0; i < 4 * nrows; i++) {
+        reached = fmin(reached, da_ball_digits(b[i]));
+        *all_fin &= cli_ball_finite(b[i]);
+    }
+    if (!*all_fin) {
+        fprintf(stderr, "dualact: %s: some values are not enclosed (nan, or err inf: nothing is "
+                "proved there; see the rows labelled none)\n", what);
+        return EXIT_ACCURACY;
+    }
+    if (reached < (double)digits) {
+        fprintf(stderr, "dualact: %s: requested %ld digits, proved %.1f (see the err columns)\n",
+                what, digits, reached);
+        return EXIT_ACCURACY;
+    }
+    return EXIT_OK;
+}
+
+static int kernel_col_width(long digits)
+{
+    return (int)(digits + 8 > 60 ? 60 : digits + 8);
+}
+
+/* the header line of CSV and text (JSON's rows are objects) */
+void kernel_rows_head(FILE *out, int fmt, long digits, int named)
+{
+    int w = kernel_col_width(digits);
+    if (fmt == FMT_CSV)
+        fprintf(out, "layer,q1,q1_err,q2,q2_err,nngp,nngp_err,ntk,ntk_err,bound%s\n",
+                named ? ",name" : "");
+    else if (fmt == FMT_TEXT && named)
+        fprintf(out, "%-5s  %-*s  %-*s  %-*s  %-*s  %-8s  %s\n", "layer", w, "K(x,x)", w,
+                "K(x',x')", w, "NNGP K(x,x')", w, "NTK Theta(x,x')", "max err", "name");
+    else if (fmt == FMT_TEXT)
+        fprintf(out, "%-5s  %-*s  %-*s  %-*s  %-*s  %s\n", "layer", w, "K(x,x)", w, "K(x',x')", w,
+                "NNGP K(x,x')", w, "NTK Theta(x,x')", "max err");
+}
+
+/* a CSV field (RFC 4180): quoted, quotes doubled, when it holds a comma,
+ * a quote or a line break (layer names such as dense(1.5,0.1) do) */
+static void csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+/* one row: layer 0 (the inputs, exact arithmetic) is rigorous, the others
+ * when rig; a value that is not enclosed proves nothing (none) */
+void kernel_row_write(FILE *out, int fmt, long layer, const da_ball_struct *const b[4],
+                      const char *name, int rig, long digits, int last)
+{
+    char v[4][1200], e[4][64];
+    double emax = 0;
+    const char *bk = cli_bound_kind(rig || layer == 0);
+    for (int j = 0; j < 4; j++) {
+        da_ball_get_str(v[j], sizeof v[j], e[j], sizeof e[j], b[j], digits, DA_BALL_SCI);
+        double ej = strtod(e[j], NULL);
+        if (ej > emax || !isfinite(ej))
+            emax = ej;
+        if (!cli_ball_finite(b[j]))
+            bk = "none";
+    }
+    if (fmt == FMT_CSV) {
+        fprintf(out, "%ld,%s,%s,%s,%s,%s,%s,%s,%s,%s", layer, v[0], e[0], v[1], e[1], v[2], e[2],
+                v[3], e[3], bk);
+        if (name) {
+            fputc(',', out);
+            csv_field(out, name);
+        }
+        fputc('\n', out);
+    } else if (fmt == FMT_JSON) {
+        fprintf(out, "    {\"layer\": %ld, \"q1\": \"%s\", \"q1_err\": \"%s\", \"q2\": \"%s\", "
+                "\"q2_err\": \"%s\", \"nngp\": \"%s\", \"nngp_err\": \"%s\", \"ntk\": \"%s\", "
+                "\"ntk_err\": \"%s\", \"bound\": \"%s\"", layer, v[0], e[0], v[1], e[1], v[2],
+                e[2], v[3], e[3], bk);
+        if (name) {
+            fprintf(out, ", \"name\": ");
+            da_json_write_str(out, name);
+        }
+        fprintf(out, "}%s\n", last ? "" : ",");
+    } else {
+        int w = kernel_col_width(digits);
+        fprintf(out, "%-5ld  %-*s  %-*s  %-*s  %-*s  %.2e", layer, w, v[0], w, v[1], w, v[2], w,
+                v[3], emax);
+        if (name)
+            fprintf(out, "  %s", name);
+        fputc('\n', out);
+    }
+}
+
 int cmd_kernel(int argc, char **argv, FILE *out)
 {
     static const char *const param_names[] = {"ntk", "standard", NULL};
@@ -236,28 +341,20 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         goto done;
     }
     /* judge against the digits asked */
-    double reached = INFINITY;
-    int all_fin = 1;
+    const da_ball_struct **jb = malloc((size_t)(depth + 1) * 4 * sizeof *jb);
+    if (!jb) {
+        rc = cli_usage_error("out of memory");
+        goto done;
+    }
     for (long l = 0; l <= depth; l++) {
-        const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
-        for (int j = 0; j < 4; j++) {
-            if (da_ball_digits(b[j]) < reached)
-                reached = da_ball_digits(b[j]);
-            all_fin &= cli_ball_finite(b[j]);
-        }
+        jb[4 * l] = &rows[l].q1;
+        jb[4 * l + 1] = &rows[l].q2;
+        jb[4 * l + 2] = &rows[l].nngp;
+        jb[4 * l + 3] = &rows[l].ntk;
     }
-    if (!all_fin) {
-        rc = EXIT_ACCURACY;
-        fprintf(stderr, "dualact: %s: some values are not enclosed (nan, or err inf: nothing is "
-                "proved there; see the rows labelled none)\n", spec);
-    } else if (reached < (double)digits) {
-        rc = EXIT_ACCURACY;
-        fprintf(stderr, "dualact: %s: requested %ld digits, proved %.1f (see the err columns)\n",
-                spec, digits, reached);
-    }
-    static const char *const head[10] = {"layer", "q1", "q1_err", "q2", "q2_err", "nngp",
-                                         "nngp_err", "ntk", "ntk_err", "bound"};
-    char v[4][1200], e[4][64];
+    int all_fin;
+    rc = kernel_rows_judge(jb, depth + 1, digits, spec, &all_fin);
+    free(jb);
     /* layer 0 is exact arithmetic on the inputs; the later layers are
        proved when every evaluation was (the closed forms always; the
        series over rigorous coefficients with the proved bound of the
@@ -265,10 +362,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
        library's reason */
     int rig = da_netk_rigorous(k);
     const char *why_est = da_netk_bound_reason(k);
-    if (fmt == FMT_CSV) {
-        for (int j = 0; j < 10; j++)
-            fprintf(out, "%s%s", head[j], j < 9 ? "," : "\n");
-    } else if (fmt == FMT_JSON) {
+    if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"kernel\",\n  \"activation\": ",
                 da_version());
         da_json_write_str(out, spec);
@@ -284,7 +378,7 @@ int cmd_kernel(int argc, char **argv, FILE *out)
             fprintf(out, ",\n");
         }
         fprintf(out, "  \"layers\": [\n");
-    } else {
+    } else if (fmt == FMT_TEXT) {
         fprintf(out, "activation  %s%s\n", spec, normalized ? " (normalized)" : " (as given)");
         fprintf(out, "network     Dense(sw2=%s, sb2=%s), then %ld x (activation, Dense); %s "
                 "parameterisation\n", sw2s, sb2s, depth, standard ? "standard" : "NTK");
@@ -299,35 +393,10 @@ int cmd_kernel(int argc, char **argv, FILE *out)
         cli_print_bound_fin(out, rig || depth == 0, why_est, all_fin);
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits, rc == EXIT_OK ? "" : " (NOT reached: see err)");
     }
-    int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
-    if (fmt == FMT_TEXT)
-        fprintf(out, "%-5s  %-*s  %-*s  %-*s  %-*s  %s\n", "layer", w, "K(x,x)", w, "K(x',x')", w,
-                "NNGP K(x,x')", w, "NTK Theta(x,x')", "max err");
+    kernel_rows_head(out, fmt, digits, 0);
     for (long l = 0; l <= depth; l++) {
         const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
-        double emax = 0;
-        for (int j = 0; j < 4; j++) {
-            da_ball_get_str(v[j], sizeof v[j], e[j], sizeof e[j], b[j], digits, DA_BALL_SCI);
-            double ej = strtod(e[j], NULL);
-            if (ej > emax || !isfinite(ej))
-                emax = ej;
-        }
-        const char *bk = cli_bound_kind(rig || l == 0);
-        for (int j = 0; j < 4; j++)
-            if (!cli_ball_finite(b[j]))
-                bk = "none";   /* a value that is not enclosed proves nothing */
-        if (fmt == FMT_CSV) {
-            fprintf(out, "%ld,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2],
-                    v[3], e[3], bk);
-        } else if (fmt == FMT_JSON) {
-            fprintf(out, "    {\"layer\": %ld, \"q1\": \"%s\", \"q1_err\": \"%s\", \"q2\": \"%s\", "
-                    "\"q2_err\": \"%s\", \"nngp\": \"%s\", \"nngp_err\": \"%s\", \"ntk\": \"%s\", "
-                    "\"ntk_err\": \"%s\", \"bound\": \"%s\"}%s\n", l, v[0], e[0], v[1], e[1], v[2], e[2],
-                    v[3], e[3], bk, l < depth ? "," : "");
-        } else {
-            fprintf(out, "%-5ld  %-*s  %-*s  %-*s  %-*s  %.2e\n", l, w, v[0], w, v[1], w, v[2], w,
-                    v[3], emax);
-        }
+        kernel_row_write(out, fmt, l, b, NULL, rig, digits, l == depth);
     }
     if (fmt == FMT_JSON)
         fprintf(out, "  ]\n}\n");

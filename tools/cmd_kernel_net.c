@@ -1,35 +1,17 @@
 /* cmd_kernel_net.c -- dualact kernel --net SPEC: the NNGP and NTK of any
  * network (dualact/net.h) on two inputs, one row per layer: the columns
- * of kernel, then the layer's name. */
+ * of kernel, then the layer's name (the rows written by kernel's writer,
+ * cmd_kernel.c). */
 #include "cli.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* a CSV field (RFC 4180): quoted, quotes doubled, when it holds a comma,
- * a quote or a line break (layer names such as dense(1.5,0.1) do) */
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void print_header(FILE *out, const char *spec, const da_net *net, long digits, int rc,
                          int fmt, int all_fin, const char *inputs)
 {
     int rig = da_net_rigorous(net);
-    if (fmt == FMT_CSV) {
-        fputs("layer,q1,q1_err,q2,q2_err,nngp,nngp_err,ntk,ntk_err,bound,name\n", out);
-    } else if (fmt == FMT_JSON) {
+    if (fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"kernel\",\n  \"network\": ",
                 da_version());
         da_json_write_str(out, spec);
@@ -44,7 +26,7 @@ static void print_header(FILE *out, const char *spec, const da_net *net, long di
             fprintf(out, ",\n");
         }
         fprintf(out, "  \"layers\": [\n");
-    } else {
+    } else if (fmt == FMT_TEXT) {
         fprintf(out, "network     %s\n", spec);
         fprintf(out, "            NTK parameterisation; %ld rows (row 0: the input)\n",
                 da_net_rows(net));
@@ -52,39 +34,6 @@ static void print_header(FILE *out, const char *spec, const da_net *net, long di
         cli_print_bound_fin(out, rig, da_net_bound_reason(net), all_fin);
         fprintf(out, "absolute accuracy 10^-%ld%s\n\n", digits,
                 rc == EXIT_OK ? "" : " (NOT reached: see err)");
-    }
-}
-
-static void print_row(FILE *out, const da_net_row *r, long digits, int fmt, int rig, int last,
-                      int w)
-{
-    const da_ball_struct *b[4] = {&r->q1, &r->q2, &r->nngp, &r->ntk};
-    char v[4][1200], e[4][64];
-    double emax = 0;
-    const char *bk = cli_bound_kind(rig || r->layer == 0);
-    for (int j = 0; j < 4; j++) {
-        da_ball_get_str(v[j], sizeof v[j], e[j], sizeof e[j], b[j], digits, DA_BALL_SCI);
-        double ej = strtod(e[j], NULL);
-        if (ej > emax || !isfinite(ej))
-            emax = ej;
-        if (!cli_ball_finite(b[j]))
-            bk = "none";   /* a value that is not enclosed proves nothing */
-    }
-    if (fmt == FMT_CSV) {
-        fprintf(out, "%ld,%s,%s,%s,%s,%s,%s,%s,%s,%s,", r->layer, v[0], e[0], v[1], e[1], v[2],
-                e[2], v[3], e[3], bk);
-        csv_field(out, r->name);
-        fputc('\n', out);
-    } else if (fmt == FMT_JSON) {
-        fprintf(out, "    {\"layer\": %ld, \"q1\": \"%s\", \"q1_err\": \"%s\", \"q2\": \"%s\", "
-                "\"q2_err\": \"%s\", \"nngp\": \"%s\", \"nngp_err\": \"%s\", \"ntk\": \"%s\", "
-                "\"ntk_err\": \"%s\", \"bound\": \"%s\", \"name\": ", r->layer, v[0], e[0], v[1],
-                e[1], v[2], e[2], v[3], e[3], bk);
-        da_json_write_str(out, r->name);
-        fprintf(out, "}%s\n", last ? "" : ",");
-    } else {
-        fprintf(out, "%-5ld  %-*s  %-*s  %-*s  %-*s  %.2e  %s\n", r->layer, w, v[0], w, v[1], w,
-                v[2], w, v[3], emax, r->name);
     }
 }
 
@@ -127,36 +76,32 @@ int kernel_net(const char *spec, const char *q1s, const char *q2s, const char *c
         goto done;
     }
     /* judge against the digits asked */
-    double reached = INFINITY;
-    int all_fin = 1;
+    const da_ball_struct **jb = malloc((size_t)nrows * 4 * sizeof *jb);
+    if (!jb) {
+        rc = cli_usage_error("kernel --net: out of memory for %ld rows", nrows);
+        goto done;
+    }
     for (long l = 0; l < nrows; l++) {
-        const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
-        for (int j = 0; j < 4; j++) {
-            reached = fmin(reached, da_ball_digits(b[j]));
-            all_fin &= cli_ball_finite(b[j]);
-        }
+        jb[4 * l] = &rows[l].q1;
+        jb[4 * l + 1] = &rows[l].q2;
+        jb[4 * l + 2] = &rows[l].nngp;
+        jb[4 * l + 3] = &rows[l].ntk;
     }
-    if (!all_fin) {
-        rc = EXIT_ACCURACY;
-        fprintf(stderr, "dualact: kernel --net: some values are not enclosed (nan, or err inf: "
-                "nothing is proved there; see the rows labelled none)\n");
-    } else if (reached < (double)digits) {
-        rc = EXIT_ACCURACY;
-        fprintf(stderr, "dualact: kernel --net: requested %ld digits, proved %.1f (see the err "
-                "columns)\n", digits, reached);
-    }
+    int all_fin;
+    rc = kernel_rows_judge(jb, nrows, digits, "kernel --net", &all_fin);
+    free(jb);
     char inputs[256];
     if (q1s)
         snprintf(inputs, sizeof inputs, "q1 = %s, q2 = %s, cov = %s", q1s, q2s, covs);
     else
         snprintf(inputs, sizeof inputs, "q1 = q2 = 1, cov = %s", rhos ? rhos : "0");
     print_header(out, spec, net, digits, rc, fmt, all_fin, inputs);
-    int w = (int)(digits + 8 > 60 ? 60 : digits + 8);
-    if (fmt == FMT_TEXT)
-        fprintf(out, "%-5s  %-*s  %-*s  %-*s  %-*s  %-8s  %s\n", "layer", w, "K(x,x)", w,
-                "K(x',x')", w, "NNGP K(x,x')", w, "NTK Theta(x,x')", "max err", "name");
-    for (long l = 0; l < nrows; l++)
-        print_row(out, &rows[l], digits, fmt, da_net_rigorous(net), l == nrows - 1, w);
+    kernel_rows_head(out, fmt, digits, 1);
+    for (long l = 0; l < nrows; l++) {
+        const da_ball_struct *b[4] = {&rows[l].q1, &rows[l].q2, &rows[l].nngp, &rows[l].ntk};
+        kernel_row_write(out, fmt, rows[l].layer, b, rows[l].name, da_net_rigorous(net),
+                         digits, l == nrows - 1);
+    }
     if (fmt == FMT_JSON)
         fprintf(out, "  ]\n}\n");
 done:
