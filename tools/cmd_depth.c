@@ -101,6 +101,8 @@ static void fmt_ratio(char *b, size_t n, long num, long den)
 
 int cmd_depth(int argc, char **argv, FILE *out)
 {
+    if (cli_has_net(argc, argv))   /* depth --net BLOCK: tools/cmd_depth_net.c */
+        return cmd_depth_net(argc, argv, out);
     const char *sd = NULL, *se = NULL, *sn = NULL;
     int kernels = 1, catalog = 0, rc = EXIT_OK;   /* kernels: 1 NNGP, 2 NTK, 3 both */
     da_table_format fmt = DA_TABLE_TEXT;

@@ -31,6 +31,8 @@ static const char usage[] =
 
 int cmd_iterate(int argc, char **argv, FILE *out)
 {
+    if (cli_has_net(argc, argv))   /* iterate --net BLOCK: tools/cmd_iterate_net.c */
+        return cmd_iterate_net(argc, argv, out);
     cli_map_opts m;
     int prc = cli_map_opts_parse(&m, argc, argv, "iterate", usage, 10, 0, out);
     if (prc || m.help)
