@@ -11,6 +11,7 @@ static const char usage[] =
     "usage: dualact depth ACT... --delta D[,D..] --eps E[,E..] --n N[,N..]\n"
     "                     [--ntk | --both] [--catalog] [--digits D] [--max-depth L]\n"
     "                     [--format text|csv|json|markdown|latex]\n"
+    "       dualact depth --net BLOCK ...   (a repeated block: dualact depth --net B --help)\n"
     "\n"
     "The minimal depth L* such that every pair of unit inputs with\n"
     "|<x_i, x_j>| <= 1 - delta has |K^(L*)_ij| <= eps/(n-1), so that\n"

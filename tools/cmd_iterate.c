@@ -10,6 +10,7 @@ static const char usage[] =
     "usage: dualact iterate ACT --rho R [--depth L] [--ntk] [--digits D] [--raw]\n"
     "                       [--method auto|series|closed] [--degree N]\n"
     "                       [--format text|csv|json]\n"
+    "       dualact iterate --net BLOCK ...   (a repeated block: dualact iterate --net B --help)\n"
     "\n"
     "Iterate the correlation map rho_l = sigma_hat(rho_{l-1}) from rho_0 = R for\n"
     "L layers (default 10), with the NTK Theta_l = Theta_{l-1} sigma_hat'(rho_{l-1})\n"
