@@ -228,6 +228,11 @@ int kernel_net(const char *spec, const char *q1s, const char *q2s, const char *c
                const char *rhos, long digits, int fmt, FILE *out);
 int cmd_plot(int argc, char **argv, FILE *out);
 int cmd_depth(int argc, char **argv, FILE *out);
+/* 1 when argv has --net (or --net=...): depth and iterate over a network
+ * (cmd_depth_net.c, cmd_iterate_net.c) */
+int cli_has_net(int argc, char **argv);
+int cmd_depth_net(int argc, char **argv, FILE *out);
+int cmd_iterate_net(int argc, char **argv, FILE *out);
 int cmd_gram(int argc, char **argv, FILE *out);
 int cmd_simulate(int argc, char **argv, FILE *out);
 /* one --rho value (a decimal in [-1, 1]) into a ball at precision prec

@@ -11,6 +11,7 @@ static const char usage[] =
     "usage: dualact depth ACT... --delta D[,D..] --eps E[,E..] --n N[,N..]\n"
     "                     [--ntk | --both] [--catalog] [--digits D] [--max-depth L]\n"
     "                     [--format text|csv|json|markdown|latex]\n"
+    "       dualact depth --net BLOCK ...   (a repeated block: dualact depth --net B --help)\n"
     "\n"
     "The minimal depth L* such that every pair of unit inputs with\n"
     "|<x_i, x_j>| <= 1 - delta has |K^(L*)_ij| <= eps/(n-1), so that\n"
@@ -101,6 +102,8 @@ static void fmt_ratio(char *b, size_t n, long num, long den)
 
 int cmd_depth(int argc, char **argv, FILE *out)
 {
+    if (cli_has_net(argc, argv))   /* depth --net BLOCK: tools/cmd_depth_net.c */
+        return cmd_depth_net(argc, argv, out);
     const char *sd = NULL, *se = NULL, *sn = NULL;
     int kernels = 1, catalog = 0, rc = EXIT_OK;   /* kernels: 1 NNGP, 2 NTK, 3 both */
     da_table_format fmt = DA_TABLE_TEXT;

@@ -10,6 +10,7 @@ static const char usage[] =
     "usage: dualact iterate ACT --rho R [--depth L] [--ntk] [--digits D] [--raw]\n"
     "                       [--method auto|series|closed] [--degree N]\n"
     "                       [--format text|csv|json]\n"
+    "       dualact iterate --net BLOCK ...   (a repeated block: dualact iterate --net B --help)\n"
     "\n"
     "Iterate the correlation map rho_l = sigma_hat(rho_{l-1}) from rho_0 = R for\n"
     "L layers (default 10), with the NTK Theta_l = Theta_{l-1} sigma_hat'(rho_{l-1})\n"
@@ -31,6 +32,8 @@ static const char usage[] =
 
 int cmd_iterate(int argc, char **argv, FILE *out)
 {
+    if (cli_has_net(argc, argv))   /* iterate --net BLOCK: tools/cmd_iterate_net.c */
+        return cmd_iterate_net(argc, argv, out);
     cli_map_opts m;
     int prc = cli_map_opts_parse(&m, argc, argv, "iterate", usage, 10, 0, out);
     if (prc || m.help)

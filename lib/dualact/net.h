@@ -67,4 +67,77 @@ int da_net_kernel(da_net_row *rows, da_net *net, const da_ball q1, const da_ball
 int da_net_rigorous(const da_net *net);
 const char *da_net_bound_reason(const da_net *net);
 
+/* ------------------------------------------------------------------ */
+/* 3b. Blocks: a network's repeated block, its correlation map, depth  */
+/* ------------------------------------------------------------------ */
+
+/* A block is a network (da_net_new) read as the layers that repeat: the
+ * depth-L network is the input layer dense(1,0), so that Theta^(0) =
+ * K^(0), then the block L times (in kernel --net's words "dense(1,0);
+ * repeat(L){BLOCK}").  Two inputs of equal variance q (K(x,x) = K(x',x')
+ * = q, K(x,x') = rho q) keep equal variances through every layer; the
+ * variance q_l is carried along (it is not assumed fixed), and the
+ * block's correlation map is rho_l = K_l(x,x')/q_l, its normalized NTK
+ * Theta_l(x,x')/Theta_l(x,x) (docs/numerics.md 7.4). */
+typedef struct {
+    long layer;                /* l = 0 .. depth: blocks applied */
+    da_ball_struct q;          /* K_l(x,x) = K_l(x',x') */
+    da_ball_struct rho;        /* K_l(x,x') / q_l */
+    da_ball_struct ntk;        /* Theta_l(x,x') / Theta_l(x,x) */
+    da_ball_struct slope;      /* d rho_l / d rho_0 */
+} da_net_block_row;
+void da_net_block_row_init(da_net_block_row *row);
+void da_net_block_row_clear(da_net_block_row *row);
+/* rows: depth + 1 entries, initialised (0 <= depth <= 100000), the
+ * block applied to q > 0 and rho in [-1, 1] (balls).  DA_OK;
+ * DA_EACCURACY (some value not finite beyond some layer: those rows are
+ * NaN +- Inf); DA_EINVAL; the statuses of da_netk_eval.  The values are
+ * proved when da_net_rigorous(block) is 1 afterwards. */
+int da_net_block_iterate(da_net_block_row *rows, da_net *block, const da_ball q,
+                         const da_ball rho, long depth);
+
+/* The rates of one block at input variance q: q_out = q_1; rho0 = the
+ * correlation C(0) of orthogonal inputs after it, slope0 = C'(0);
+ * slope1 = C'(1), the slope at identical inputs (C the block's
+ * correlation map at variance q).  A residual block alpha K + beta
+ * branch with a normalized branch sigma_hat has slope0 = alpha + beta
+ * a_1^2, slope1 = alpha + beta sigma_hat'(1). */
+typedef struct {
+    da_ball_struct q_out, rho0, slope0, slope1;
+} da_net_block_rates;
+void da_net_block_rates_init(da_net_block_rates *r);
+void da_net_block_rates_clear(da_net_block_rates *r);
+int da_net_block_rates_compute(da_net_block_rates *r, da_net *block, const da_ball q);
+
+/* The minimal depth of a block, as da_depth_find for one activation: for
+ * delta-separated unit inputs (q = 1, |rho| <= 1 - delta) the worst pair
+ * is rho = 1 - delta (every layer's map is nondecreasing on [0, q] and
+ * |C(rho)| <= C(|rho|): docs/numerics.md 7.4); L* is the least L with
+ * k_L(1 - delta) <= eps/(n-1), k_L = rho_L (ntk = 0) or the normalized
+ * NTK (ntk = 1); every l < L* is shown above the threshold. */
+typedef struct {
+    long digits;       /* first working accuracy (default 30) */
+    long max_digits;   /* doubled up to this when undecided (default 480) */
+    long max_depth;    /* search limit (default 100000) */
+} da_net_depth_opts;
+void da_net_depth_opts_init(da_net_depth_opts *o);
+typedef struct {
+    long depth;                /* L*, proved when DA_OK; the candidate or -1 otherwise */
+    da_ball_struct value;      /* k_{L*}(1 - delta) */
+    da_ball_struct previous;   /* k_{L*-1}(1 - delta) (NaN when L* = 0) */
+    da_ball_struct threshold;  /* eps/(n-1) */
+    long digits_used;
+    int rigorous;              /* every activation's kernel rigorous (da_net_rigorous) */
+    char reason[512];          /* why not, "" when rigorous */
+} da_net_depth_result;
+void da_net_depth_result_init(da_net_depth_result *r);
+void da_net_depth_result_clear(da_net_depth_result *r);
+/* delta in (0, 1], eps in (0, n - 1), n >= 2.  DA_OK (proved),
+ * DA_EACCURACY (undecided up to max_digits, or above the threshold up to
+ * max_depth: r->depth the candidate or -1, da_errmsg says which),
+ * DA_EINVAL (a bad spec: the message has the position), DA_EINFINITE
+ * (ntk = 1 through an activation that jumps). */
+int da_net_block_depth(da_net_depth_result *r, const char *block, int ntk, const da_ball delta,
+                       const da_ball eps, long n, const da_net_depth_opts *o);
+
 #endif

@@ -13,25 +13,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    da_ball K11, K22, K12, T;
-} nl_state;
+/* the state (net_impl.h): K11, K22, K12, T, and D = dK12/dc of the
+ * input covariance c (carried only when run.want_d) */
+typedef nl_state_t nl_state;
 
-static void st_init(nl_state *s, mpfr_prec_t p)
+void da_net_state_init(nl_state *s, mpfr_prec_t p)
 {
     da_ball_init2(s->K11, p);
     da_ball_init2(s->K22, p);
     da_ball_init2(s->K12, p);
     da_ball_init2(s->T, p);
+    da_ball_init2(s->D, p);
 }
 
-static void st_clear(nl_state *s)
+void da_net_state_clear(nl_state *s)
 {
     da_ball_clear(s->K11);
     da_ball_clear(s->K22);
     da_ball_clear(s->K12);
     da_ball_clear(s->T);
+    da_ball_clear(s->D);
 }
+
+#define st_init da_net_state_init
+#define st_clear da_net_state_clear
 
 static void st_copy(nl_state *d, const nl_state *s)
 {
@@ -39,13 +44,15 @@ static void st_copy(nl_state *d, const nl_state *s)
     da_ball_set(d->K22, s->K22);
     da_ball_set(d->K12, s->K12);
     da_ball_set(d->T, s->T);
+    da_ball_set(d->D, s->D);
 }
 
 static int b_finite(const da_ball b) { return mpfr_number_p(b->mid) && mpfr_number_p(b->rad); }
 
 static int st_finite(const nl_state *s)
 {
-    return b_finite(s->K11) && b_finite(s->K22) && b_finite(s->K12) && b_finite(s->T);
+    return b_finite(s->K11) && b_finite(s->K22) && b_finite(s->K12) && b_finite(s->T) &&
+           b_finite(s->D);
 }
 
 static void b_nan(da_ball_struct *b)
@@ -57,6 +64,8 @@ static void b_nan(da_ball_struct *b)
 typedef struct {
     da_net *net;
     int ident;               /* x = x' */
+    int eqvar;               /* K(x,x) = K(x',x'): K22 is K11 (da_net_step) */
+    int want_d;              /* carry D = dK12/dc */
     da_net_row *rows;
     long next;               /* the next row to write */
     mpfr_prec_t prec;
@@ -87,6 +96,7 @@ static void do_dense(nl_state *s, const nl_layer *l)
     da_ball_add(s->K12, s->K12, &l->b);
     da_ball_mul(s->T, &l->a, s->T);
     da_ball_add(s->T, s->T, s->K12);
+    da_ball_mul(s->D, &l->a, s->D);
 }
 
 /* an activation: K <- E[s(u) s(v)], Theta <- E[s'(u) s'(v)] Theta */
@@ -102,7 +112,10 @@ static int do_act(run *r, nl_state *s, const nl_layer *l)
             da_ball_set(E12, E11);
             st = da_netk_diag(D12, l->k, s->K11, 1);
         } else {
-            st = da_netk_diag(E22, l->k, s->K22, 0);
+            if (r->eqvar)
+                da_ball_set(E22, E11);
+            else
+                st = da_netk_diag(E22, l->k, s->K22, 0);
             if (!st || st == DA_EACCURACY)
                 st = da_netk_eval(E12, l->k, s->K11, s->K22, s->K12, 0);
             if (!st || st == DA_EACCURACY)
@@ -114,6 +127,8 @@ static int do_act(run *r, nl_state *s, const nl_layer *l)
         da_ball_set(s->K22, E22);
         da_ball_set(s->K12, E12);
         da_ball_mul(s->T, s->T, D12);
+        /* d/dc E[s(u) s(v)] = E[s'(u) s'(v)] at fixed variances (Price) */
+        da_ball_mul(s->D, s->D, D12);
         st = DA_OK;
     }
     da_ball_clear(E11); da_ball_clear(E22); da_ball_clear(E12); da_ball_clear(D12);
@@ -138,6 +153,7 @@ static void do_layernorm(run *r, nl_state *s, const nl_layer *l)
         /* x = x': every entry is K(x, x), so K <- K/(K + eps) */
         bad |= da_ball_div(s->K11, s->K11, d1) != DA_OK;
         bad |= da_ball_div(s->T, s->T, d1) != DA_OK;
+        bad |= da_ball_div(s->D, s->D, d1) != DA_OK;
         da_ball_set(s->K22, s->K11);
         da_ball_set(s->K12, s->K11);
     } else {
@@ -146,6 +162,7 @@ static void do_layernorm(run *r, nl_state *s, const nl_layer *l)
         da_ball_sqrt(t, t);
         bad |= da_ball_div(s->K12, s->K12, t) != DA_OK;
         bad |= da_ball_div(s->T, s->T, t) != DA_OK;
+        bad |= da_ball_div(s->D, s->D, t) != DA_OK;
         bad |= da_ball_div(s->K11, s->K11, d1) != DA_OK;
         bad |= da_ball_div(s->K22, s->K22, d2) != DA_OK;
     }
@@ -154,6 +171,7 @@ static void do_layernorm(run *r, nl_state *s, const nl_layer *l)
         b_nan(s->K22);
         b_nan(s->K12);
         b_nan(s->T);
+        b_nan(s->D);
     }
     da_ball_clear(d1); da_ball_clear(d2); da_ball_clear(t);
 }
@@ -168,9 +186,9 @@ static int do_residual(run *r, nl_state *s, const nl_layer *l)
     st_copy(&b, s);
     int st = do_seq(r, &b, l->body, 0);
     if (!st) {
-        da_ball_struct *x[4] = {s->K11, s->K22, s->K12, s->T};
-        da_ball_struct *y[4] = {b.K11, b.K22, b.K12, b.T};
-        for (int j = 0; j < 4; j++) {
+        da_ball_struct *x[5] = {s->K11, s->K22, s->K12, s->T, s->D};
+        da_ball_struct *y[5] = {b.K11, b.K22, b.K12, b.T, b.D};
+        for (int j = 0; j < 5; j++) {
             da_ball_mul(x[j], &l->a, x[j]);
             da_ball_mul(y[j], &l->b, y[j]);
             da_ball_add(x[j], x[j], y[j]);
@@ -239,7 +257,7 @@ int da_net_kernel(da_net_row *rows, da_net *net, const da_ball q1, const da_ball
     if (mpfr_sgn(q1->mid) <= 0 || mpfr_sgn(q2->mid) <= 0 || !b_finite(q1) || !b_finite(q2) ||
         !b_finite(c))
         return da_fail(DA_EINVAL, "network: the input variances must be positive numbers");
-    run r = {net, 0, rows, 0, net->prec};
+    run r = {net, 0, 0, 0, rows, 0, net->prec};
     net->rigorous = 1;
     net->reason[0] = 0;
     r.ident = mpfr_zero_p(q1->rad) && mpfr_zero_p(q2->rad) && mpfr_zero_p(c->rad) &&
@@ -251,6 +269,8 @@ int da_net_kernel(da_net_row *rows, da_net *net, const da_ball q1, const da_ball
     da_ball_set(s.K12, c);
     mpfr_set_zero(s.T->mid, 1);
     mpfr_set_zero(s.T->rad, 1);
+    mpfr_set_zero(s.D->mid, 1);
+    mpfr_set_zero(s.D->rad, 1);
     emit(&r, &s, "input");
     int st = do_seq(&r, &s, &net->top, 1);
     st_clear(&s);
@@ -278,4 +298,16 @@ int da_net_kernel(da_net_row *rows, da_net *net, const da_ball q1, const da_ball
             return DA_EACCURACY;
     }
     return DA_OK;
+}
+
+/* The top-level layers once on s (net_impl.h).  mode 0: two inputs,
+ * 1: identical inputs (K11 = K22 = K12), 2: equal variances (K22 = K11).
+ * D is carried.  net->rigorous is cleared (never set) here. */
+int da_net_step(da_net *net, nl_state_t *s, int mode)
+{
+    run r = {net, mode == 1, mode == 2, 1, NULL, 0, net->prec};
+    int st = do_seq(&r, s, &net->top, 0);
+    if (!st && !st_finite(s))
+        st = DA_EACCURACY;
+    return st;
 }

@@ -35,4 +35,18 @@ struct da_net {
 
 #define DA_NET_MAX_LAYERS 100000L
 
+/* The state of two inputs carried through layers (kernel.c): K(x,x),
+ * K(x',x'), K(x,x'), Theta(x,x'), and D = dK(x,x')/dc, the derivative
+ * with respect to the input covariance c at fixed variances. */
+typedef struct {
+    da_ball K11, K22, K12, T, D;
+} nl_state_t;
+void da_net_state_init(nl_state_t *s, mpfr_prec_t p);
+void da_net_state_clear(nl_state_t *s);
+/* The top-level layers of net once on s; mode 0: two inputs, 1:
+ * identical inputs (K11 = K22 = K12 exactly), 2: equal variances (K22
+ * is taken equal to K11).  DA_OK, DA_EACCURACY (not finite), the
+ * statuses of da_netk_eval.  net->rigorous is cleared, never set. */
+int da_net_step(da_net *net, nl_state_t *s, int mode);
+
 #endif
