@@ -192,10 +192,11 @@ static int bias_rows(bias_job *j, const char *spec, da_depth_bias *bc)
                     }
                     minimal = r.minimal ? "yes" : "no";
                     if (!r.minimal)
-                        fprintf(stderr, "dualact: depth: %s sw2=%s sb2=%s delta=%s: L = %ld suffices "
-                                "(proved), but the correlation map was not shown nondecreasing "
-                                "on the negative correlations: that no smaller depth does is "
-                                "not proved\n", spec, j->ssw2, j->ssb2, j->ld[i], r.depth);
+                        fprintf(stderr, "dualact: depth: %s sw2=%s sb2=%s delta=%s: L = %ld suffices%s, "
+                                "but the correlation map was not shown nondecreasing on the "
+                                "negative correlations: that no smaller depth does is not "
+                                "proved (minimal = no)\n", spec, j->ssw2, j->ssb2, j->ld[i],
+                                r.depth, r.rigorous ? " (proved)" : "");
                 }
                 if (!r.rigorous) {
                     j->all_rigorous = 0;
