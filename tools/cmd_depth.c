@@ -562,12 +562,21 @@ int cmd_depth(int argc, char **argv, FILE *out)
                                       "correlations within eps (1-c*)/(n-1) of c*");
     else if (fmt != DA_TABLE_CSV)
         da_table_set_comment(t, all_rigorous
-                                    ? "minimal depth L* proved by ball arithmetic (normalized "
-                                      "activations); bounds for the top-layer kernel, and the "
-                                      "majorant for the NTK"
-                                    : "minimal depth L* from ball arithmetic over ESTIMATED inputs "
-                                      "(rows with bound = estimate are not proved); bounds for "
-                                      "the top-layer kernel, and the majorant for the NTK");
+                                    ? (want_ntk ? "minimal depth L* proved by ball arithmetic "
+                                                  "(normalized activations); bounds for the "
+                                                  "top-layer kernel, and the majorant bound "
+                                                  "for the NTK"
+                                                : "minimal depth L* proved by ball arithmetic "
+                                                  "(normalized activations); bounds for the "
+                                                  "top-layer kernel only")
+                                    : (want_ntk ? "minimal depth L* from ball arithmetic over "
+                                                  "ESTIMATED inputs (rows with bound = estimate "
+                                                  "are not proved); bounds for the top-layer "
+                                                  "kernel, and the majorant bound for the NTK"
+                                                : "minimal depth L* from ball arithmetic over "
+                                                  "ESTIMATED inputs (rows with bound = estimate "
+                                                  "are not proved); bounds for the top-layer "
+                                                  "kernel only"));
     char *s = NULL;
     int st = da_table_render(&s, t, fmt);
     if (st) {
