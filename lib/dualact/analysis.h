@@ -125,7 +125,7 @@ int da_depth_ntk_bound(long *majorant, const da_ball mu, const da_ball beta,
  * proved sufficient depth (minimal = 0).
  * Ordered phase: no depth conditions the matrix; every correlation obeys
  * 1 - c_L <= (2 - delta) chi_1^L (|G'(c)| <= G'(1) = chi_1 on [-1, 1]), so
- * lambda_min(K^(L)) <= q* (1 - c_L) <= q* (2 - delta) chi_1^L (a 2 x 2
+ * lambda_min of K^(L) <= q* (1 - c_L) <= q* (2 - delta) chi_1^L (a 2 x 2
  * principal minor): the matrix tends to rank one at rate chi_1;
  * rank_one_depth is a depth L (ceil of the proved ratio) with
  * (2 - delta) chi_1^L <= eps.  See docs/numerics.md, "Depth with biases". */
@@ -137,7 +137,7 @@ typedef struct {
     da_ball_struct q_star, c_star, chi1;   /* the point's balls */
     double deviation;          /* proved max |c_{L*} - c*| (upper bound) */
     double threshold;          /* eta, lower bound */
-    double lambda_min_lo;      /* proved lambda_min(K^(L*)) >= this (NaN: none) */
+    double lambda_min_lo;      /* proved: lambda_min of K^(L*) >= this (NaN: none) */
     long rank_one_depth;       /* ordered phase (see above), -1 otherwise */
     int rigorous;              /* the point and the map's balls are proofs */
     char reason[240];          /* why not ("" when rigorous) */
