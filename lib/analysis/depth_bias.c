@@ -374,6 +374,13 @@ static int search(da_depth_bias_result *r, da_depth_bias *c, const da_ball delta
             goto out;
         }
         st = step_ends(A, B, &exact, c, p);
+        if (st == DA_EDOM || st == DA_EACCURACY) {
+            /* a ball reaching outside [-1, 1] or not enclosed: undecided
+               at this precision */
+            da_clear_error();
+            st = DA_OK;
+            goto out;
+        }
         if (st)
             goto out;
     }
