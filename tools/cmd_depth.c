@@ -10,6 +10,7 @@
 static const char usage[] =
     "usage: dualact depth ACT... --delta D[,D..] --eps E[,E..] --n N[,N..]\n"
     "                     [--ntk | --both] [--catalog] [--digits D] [--max-depth L]\n"
+    "                     [--sw2 W --sb2 B [--normalized]]\n"
     "                     [--format text|csv|json|markdown|latex]\n"
     "       dualact depth --net BLOCK ...   (a repeated block: dualact depth --net B --help)\n"
     "\n"
@@ -32,14 +33,31 @@ static const char usage[] =
     "  --catalog      every catalogue activation with mu > 0 (besides any ACT)\n"
     "  --digits D     first working accuracy (default 20; doubled up to 320)\n"
     "  --max-depth L  give up beyond L layers (default 100000)\n"
+    "  --sw2 W, --sb2 B  a network with weight variance W and bias variance B\n"
+    "                 (mean-field conventions, sigma as given; defaults 1 and\n"
+    "                 0 when only one is given; exact decimals): inputs at the\n"
+    "                 fixed point q* of the length map with correlations in\n"
+    "                 [-(1-delta), 1-delta]; L* is the least depth at which\n"
+    "                 every correlation is within eps (1-c*)/(n-1) of the fixed\n"
+    "                 point c*, so lambda_min >= q* (1-c*)(1-eps).  In the\n"
+    "                 ordered phase (chi_1 < 1, c* = 1) there is no such depth:\n"
+    "                 the row gives the proved rate chi_1 instead (1 - c_L <=\n"
+    "                 (2-delta) chi_1^L) and rank_one_depth.  No fixed point\n"
+    "                 of the length map: a row saying so, exit 3.  NNGP only\n"
+    "  --normalized   with --sw2/--sb2: the normalized sigma (--sw2 1 --sb2 0\n"
+    "                 --normalized is the default analysis, q* = 1, c* = 0)\n"
     "  --format F     text (default), csv, json, markdown, latex\n"
     "\n"
     "Columns: kernel,delta,eps,n,depth,bound_potential,bound_two_phase, then\n"
     "bound_majorant, ratio_potential (= depth/bound_potential),\n"
     "ratio_two_phase, mu, value_hi (upper end of k_{L*}(1-delta)), activation.\n"
-    "Bounds are empty for ntk rows and when mu may be 0.  The last column,\n"
-    "bound: rigorous (L* proved), estimate (L* from estimated inputs, or an\n"
+    "For ntk rows only bound_majorant is given (the project's NTK bound,\n"
+    "docs/numerics.md); bounds are empty when mu may be 0.  Then bound:\n"
+    "rigorous (L* proved), estimate (L* from estimated inputs, or an\n"
     "undecided depth's candidate, marked '?'), none (nothing decided).\n"
+    "With --sw2/--sb2, after bound: c_star,c_star_err,q_star,q_star_err,\n"
+    "phase,chi1,chi1_err,lambda_min_lo,rank_one_depth,minimal (the bound and\n"
+    "mu columns are then empty).\n"
     "Exit status: 0 success, 2 usage or input error, 3 not decided (the\n"
     "depth printed is then a candidate, marked '?'), 4 a bound below L*\n"
     "(a counterexample to the theory or a bug: reported on stderr).\n";
@@ -100,12 +118,109 @@ static void fmt_ratio(char *b, size_t n, long num, long den)
         snprintf(b, n, "%.3f", (double)num / (double)den);
 }
 
+
+/* --sw2/--sb2: the rows of one activation (docs/analysis.md, depth with
+   biases).  Returns 0, or an exit status for an error already reported. */
+typedef struct {
+    da_table *t;
+    char **ld, **le;
+    int nd, ne, nn;
+    long *nv;
+    da_ball *bd, *be;
+    const char *ssw2, *ssb2;
+    int undecided, all_rigorous;
+} bias_job;
+
+static int bias_rows(bias_job *j, const char *spec, da_depth_bias *bc)
+{
+    int said_ordered = 0, said_reason = 0;
+    for (int i = 0; i < j->nd; i++)
+        for (int e = 0; e < j->ne; e++)
+            for (int k = 0; k < j->nn; k++) {
+                da_depth_bias_result r;
+                da_depth_bias_result_init(&r);
+                int st = da_depth_bias_find(&r, bc, j->bd[i], j->be[e], j->nv[k]);
+                if (st && st != DA_EACCURACY && !(st == DA_EDOM && r.phase == DA_PHASE_UNBOUNDED)) {
+                    int rc = cli_lib_error(st, spec);
+                    da_depth_bias_result_clear(&r);
+                    return rc;
+                }
+                char nstr[32], dep[32], cs[48], cse[24], qs[48], qse[24], ch[48], che[24],
+                    lam[40], r1[32];
+                snprintf(nstr, sizeof nstr, "%ld", j->nv[k]);
+                dep[0] = cs[0] = cse[0] = qs[0] = qse[0] = ch[0] = che[0] = lam[0] = r1[0] = '\0';
+                const char *phase = r.phase >= 0 ? da_meanfield_phase_name(r.phase) : "";
+                const char *minimal = "";
+                const char *label = cli_bound_kind(r.rigorous);
+                if (st == DA_EDOM) {   /* no fixed point of the length map */
+                    if (i == 0 && e == 0 && k == 0)
+                        fprintf(stderr, "dualact: depth: %s (sw2=%s, sb2=%s): %s%s%s\n", spec,
+                                j->ssw2, j->ssb2, da_errmsg(), r.rigorous ? "" : " (",
+                                r.rigorous ? "" : "an estimate of the mean-field point)");
+                    j->undecided = 1;
+                } else {
+                    if (cli_ball_finite(&r.q_star))
+                        da_ball_get_str(qs, sizeof qs, qse, sizeof qse, &r.q_star, 12, DA_BALL_SCI);
+                    if (cli_ball_finite(&r.c_star))
+                        da_ball_get_str(cs, sizeof cs, cse, sizeof cse, &r.c_star, 12, DA_BALL_SCI);
+                    if (cli_ball_finite(&r.chi1))
+                        da_ball_get_str(ch, sizeof ch, che, sizeof che, &r.chi1, 12, DA_BALL_SCI);
+                }
+                if (st == DA_EACCURACY) {
+                    fprintf(stderr, "dualact: depth: %s sw2=%s sb2=%s delta=%s eps=%s n=%ld: %s\n",
+                            spec, j->ssw2, j->ssb2, j->ld[i], j->le[e], j->nv[k], da_errmsg());
+                    j->undecided = 1;
+                    label = "none";
+                } else if (st == DA_OK && r.phase == DA_PHASE_ORDERED) {
+                    if (r.rank_one_depth >= 0)
+                        snprintf(r1, sizeof r1, "%ld", r.rank_one_depth);
+                    if (!said_ordered++)
+                        fprintf(stderr, "dualact: depth: %s (sw2=%s, sb2=%s): ordered phase: chi_1 = "
+                                "%s (+- %s) < 1 and c* = 1: depth drives the kernel matrix "
+                                "towards rank one, at the proved rate chi_1 per layer (every "
+                                "correlation has 1 - c_L <= (2 - delta) chi_1^L, so lambda_min "
+                                "<= q* (2 - delta) chi_1^L; rank_one_depth: where that is <= "
+                                "eps q*); no depth makes it well conditioned\n",
+                                spec, j->ssw2, j->ssb2, ch, che);
+                } else if (st == DA_OK) {
+                    snprintf(dep, sizeof dep, "%ld", r.depth);
+                    if (isfinite(r.lambda_min_lo)) {
+                        mpfr_t x;   /* printed rounded down: still a lower bound */
+                        mpfr_init2(x, 64);
+                        mpfr_set_d(x, r.lambda_min_lo, MPFR_RNDD);
+                        mpfr_snprintf(lam, sizeof lam, "%.6RDe", x);
+                        mpfr_clear(x);
+                    }
+                    minimal = r.minimal ? "yes" : "no";
+                    if (!r.minimal)
+                        fprintf(stderr, "dualact: depth: %s sw2=%s sb2=%s delta=%s: L = %ld suffices%s, "
+                                "but the correlation map was not shown nondecreasing on the "
+                                "negative correlations: that no smaller depth does is not "
+                                "proved (minimal = no)\n", spec, j->ssw2, j->ssb2, j->ld[i],
+                                r.depth, r.rigorous ? " (proved)" : "");
+                }
+                if (!r.rigorous) {
+                    j->all_rigorous = 0;
+                    if (!said_reason++ && r.reason[0] && st != DA_EDOM)
+                        fprintf(stderr, "dualact: depth: %s: estimate: %s\n", spec, r.reason);
+                }
+                const char *cells[24] = {"nngp", j->ld[i], j->le[e], nstr, dep, "", "", "", "",
+                                         "", "", "", spec, label, cs, cse, qs, qse, phase, ch,
+                                         che, lam, r1, minimal};
+                da_table_add_row(j->t, cells);
+                da_depth_bias_result_clear(&r);
+            }
+    return 0;
+}
+
 int cmd_depth(int argc, char **argv, FILE *out)
 {
     if (cli_has_net(argc, argv))   /* depth --net BLOCK: tools/cmd_depth_net.c */
         return cmd_depth_net(argc, argv, out);
     const char *sd = NULL, *se = NULL, *sn = NULL;
     int kernels = 1, catalog = 0, rc = EXIT_OK;   /* kernels: 1 NNGP, 2 NTK, 3 both */
+    const char *ssw2 = NULL, *ssb2 = NULL;
+    int normalized = 0, bias = 0, paper = 0;
     da_table_format fmt = DA_TABLE_TEXT;
     da_depth_opts dop;
     da_depth_opts_init(&dop);
@@ -119,6 +234,9 @@ int cmd_depth(int argc, char **argv, FILE *out)
         CLI_OPT("--ntk", CLI_FLAG, &kernels, .ival = 2),
         CLI_OPT("--both", CLI_FLAG, &kernels, .ival = 3),
         CLI_OPT("--catalog", CLI_FLAG, &catalog, .ival = 1),
+        CLI_OPT("--sw2", CLI_STRING, &ssw2),
+        CLI_OPT("--sb2", CLI_STRING, &ssb2),
+        CLI_OPT("--normalized", CLI_FLAG, &normalized, .ival = 1),
         CLI_OPT("--raw", CLI_REFUSE, NULL,
                 .text = "depth: --raw is refused: the analysis is for the normalized activation"),
         CLI_OPT_END};
@@ -154,6 +272,9 @@ int cmd_depth(int argc, char **argv, FILE *out)
         free(acts);
         return cli_usage_error("depth: --delta, --eps and --n are required");
     }
+    da_ball bsw2, bsb2;
+    da_ball_init2(bsw2, 512);
+    da_ball_init2(bsb2, 512);
     char **ld = NULL, **le = NULL, **ln = NULL;
     int nd = 0, ne = 0, nn = 0;
     long *nv = NULL;
@@ -163,6 +284,37 @@ int cmd_depth(int argc, char **argv, FILE *out)
         split_list(&ln, &nn, sn, "--n")) {
         rc = EXIT_USAGE;
         goto done;
+    }
+    bias = ssw2 || ssb2 || normalized;
+    if (bias) {
+        double x;
+        if (!ssw2)
+            ssw2 = "1";
+        if (!ssb2)
+            ssb2 = "0";
+        if (want_ntk) {
+            rc = cli_usage_error("depth: --sw2/--sb2/--normalized are for the top-layer kernel "
+                                 "only (the NTK with biases is not implemented): drop --ntk/--both");
+            goto done;
+        }
+        if (cli_parse_double(ssw2, 0, 1e6, &x, "--sw2")) {
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        if (!(x > 0)) {
+            rc = cli_usage_error("--sw2: %s must be positive", ssw2);
+            goto done;
+        }
+        if (cli_parse_double(ssb2, 0, 1e6, &x, "--sb2")) {
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        da_depth_parse_decimal(bsw2, ssw2);
+        da_depth_parse_decimal(bsb2, ssb2);
+        /* sw2 = 1, sb2 = 0 exactly with the normalized sigma: q* = 1, the
+           correlation map is sigma_hat, c* = 0: the default analysis */
+        paper = normalized && mpfr_cmp_ui(bsw2->mid, 1) == 0 && mpfr_zero_p(bsw2->rad) &&
+                mpfr_zero_p(bsb2->mid) && mpfr_zero_p(bsb2->rad);
     }
     {
         /* one row per activation, kernel and (delta, eps, n): capped
@@ -231,11 +383,18 @@ int cmd_depth(int argc, char **argv, FILE *out)
     static const char *head[] = {"kernel", "delta", "eps", "n", "depth", "bound_potential",
                                  "bound_two_phase", "bound_majorant", "ratio_potential",
                                  "ratio_two_phase", "mu", "value_hi", "activation", "bound"};
-    if (da_table_new(&t, 14, head) != DA_OK) {
+    static const char *head_bias[] = {
+        "kernel", "delta", "eps", "n", "depth", "bound_potential", "bound_two_phase",
+        "bound_majorant", "ratio_potential", "ratio_two_phase", "mu", "value_hi", "activation",
+        "bound", "c_star", "c_star_err", "q_star", "q_star_err", "phase", "chi1", "chi1_err",
+        "lambda_min_lo", "rank_one_depth", "minimal"};
+    if (da_table_new(&t, bias ? 24 : 14, bias ? head_bias : head) != DA_OK) {
         rc = cli_usage_error("out of memory");
         goto done;
     }
     int undecided = 0, violated = 0, all_rigorous = 1;
+    bias_job job = {.t = t, .ld = ld, .le = le, .nd = nd, .ne = ne, .nn = nn, .nv = nv,
+                    .bd = bd, .be = be, .ssw2 = ssw2, .ssb2 = ssb2, .all_rigorous = 1};
     for (int ia = 0; ia < nacts; ia++) {
         int is_explicit = ia < explicit_acts;
         da_act *act = NULL;
@@ -249,6 +408,27 @@ int cmd_depth(int argc, char **argv, FILE *out)
             }
             fprintf(stderr, "dualact: depth: skipping catalogue entry '%s' (%s)\n", acts[ia],
                     da_errmsg());
+            continue;
+        }
+        if (bias && !paper) {
+            da_depth_bias *bc = NULL;
+            st = da_depth_bias_new(&bc, act, bsw2, bsb2, normalized, &dop);
+            if (st) {
+                da_act_free(act);
+                if (is_explicit) {
+                    rc = cli_lib_error(st, acts[ia]);
+                    goto done;
+                }
+                fprintf(stderr, "dualact: depth: skipping '%s' (%s)\n", acts[ia], da_errmsg());
+                continue;
+            }
+            int r2 = bias_rows(&job, acts[ia], bc);
+            da_depth_bias_free(bc);
+            da_act_free(act);
+            if (r2) {
+                rc = r2;
+                goto done;
+            }
             continue;
         }
         da_depth_ctx *ctx = NULL;
@@ -357,8 +537,11 @@ int cmd_depth(int argc, char **argv, FILE *out)
                         const char *label = st == DA_EACCURACY
                                                 ? (r.depth >= 0 ? "estimate" : "none")
                                                 : cli_bound_kind(rig);
-                        const char *cells[14] = {kern ? "ntk" : "nngp", ld[i], le[j], nstr, dep,
-                                                 bp, b2, bm, rp, r2, mus, vh, acts[ia], label};
+                        /* --normalized --sw2 1 --sb2 0: q* = 1, c* = 0 exactly */
+                        const char *cells[24] = {kern ? "ntk" : "nngp", ld[i], le[j], nstr, dep,
+                                                 bp, b2, bm, rp, r2, mus, vh, acts[ia], label,
+                                                 "0", "0", "1", "0", "chaotic", "", "", "", "",
+                                                 st == DA_OK ? "yes" : ""};
                         da_table_add_row(t, cells);
                         da_depth_result_clear(&r);
                     }
@@ -367,13 +550,36 @@ int cmd_depth(int argc, char **argv, FILE *out)
         da_depth_ctx_free(ctx);
         da_act_free(act);
     }
-    if (fmt != DA_TABLE_CSV)
+    if (!job.all_rigorous)
+        all_rigorous = 0;
+    if (job.undecided)
+        undecided = 1;
+    if (fmt != DA_TABLE_CSV && bias && !paper)
         da_table_set_comment(t, all_rigorous
-                                    ? "minimal depth L* proved by ball arithmetic (normalized "
-                                      "activations); bounds for the top-layer kernel only"
+                                    ? "minimal depth L* proved by ball arithmetic: inputs at the "
+                                      "fixed point q*, every correlation within eps (1-c*)/(n-1) "
+                                      "of c* (mean-field network, sigma as given unless "
+                                      "--normalized)"
                                     : "minimal depth L* from ball arithmetic over ESTIMATED inputs "
-                                      "(rows with bound = estimate are not proved); bounds for "
-                                      "the top-layer kernel only");
+                                      "(rows with bound = estimate are not proved): inputs at q*, "
+                                      "correlations within eps (1-c*)/(n-1) of c*");
+    else if (fmt != DA_TABLE_CSV)
+        da_table_set_comment(t, all_rigorous
+                                    ? (want_ntk ? "minimal depth L* proved by ball arithmetic "
+                                                  "(normalized activations); bounds for the "
+                                                  "top-layer kernel, and the majorant bound "
+                                                  "for the NTK"
+                                                : "minimal depth L* proved by ball arithmetic "
+                                                  "(normalized activations); bounds for the "
+                                                  "top-layer kernel only")
+                                    : (want_ntk ? "minimal depth L* from ball arithmetic over "
+                                                  "ESTIMATED inputs (rows with bound = estimate "
+                                                  "are not proved); bounds for the top-layer "
+                                                  "kernel, and the majorant bound for the NTK"
+                                                : "minimal depth L* from ball arithmetic over "
+                                                  "ESTIMATED inputs (rows with bound = estimate "
+                                                  "are not proved); bounds for the top-layer "
+                                                  "kernel only"));
     char *s = NULL;
     int st = da_table_render(&s, t, fmt);
     if (st) {
@@ -387,6 +593,8 @@ int cmd_depth(int argc, char **argv, FILE *out)
     else if (undecided)
         rc = EXIT_ACCURACY;
 done:
+    da_ball_clear(bsw2);
+    da_ball_clear(bsb2);
     if (bd)
         for (int i = 0; i < nd; i++)
             da_ball_clear(bd[i]);

@@ -249,6 +249,61 @@ int da_depth_bounds(long *potential, long *two_phase, double *split, long *major
     return DA_OK;
 }
 
+int da_depth_ntk_bound(long *majorant, const da_ball mu, const da_ball beta,
+                       const da_ball delta, const da_ball eps, long n)
+{
+    const mpfr_prec_t P = 128;
+    long bm = -1;
+    mpfr_t mlo, blo, bhi, dlo, elo, thr, r, s, T, D, a;
+    mpfr_inits2(P, mlo, blo, bhi, dlo, elo, thr, r, s, T, D, a, (mpfr_ptr)0);
+    ball_lo(mlo, mu);
+    ball_lo(blo, beta);
+    ball_hi(bhi, beta);
+    ball_lo(dlo, delta);
+    ball_lo(elo, eps);
+    if (n >= 2 && mpfr_sgn(mlo) > 0 && mpfr_sgn(dlo) > 0 && mpfr_sgn(elo) > 0 &&
+        mpfr_number_p(bhi) && mpfr_number_p(blo) && mpfr_sgn(blo) > 0) {
+        if (mpfr_cmp_ui(mlo, 1) > 0)
+            mpfr_set_ui(mlo, 1, MPFR_RNDD);
+        mpfr_div_ui(thr, elo, (unsigned long)(n - 1), MPFR_RNDD);
+        mpfr_ui_sub(r, 1, dlo, MPFR_RNDU);          /* r_0 = 1 - delta, up */
+        mpfr_set(T, r, MPFR_RNDU);                   /* T_0 = r_0 */
+        mpfr_set_ui(D, 1, MPFR_RNDN);                /* D_0 = 1 */
+        long k = 0;
+        const long cap = 10000000;
+        for (;;) {
+            mpfr_mul(a, D, thr, MPFR_RNDD);
+            if (mpfr_cmp(T, a) <= 0)
+                break;
+            if (k >= cap)
+                break;
+            /* s = (1 - mu) + r (beta - 1 + mu), upwards (>= 1 - mu) */
+            mpfr_sub_ui(s, bhi, 1, MPFR_RNDU);
+            mpfr_add(s, s, mlo, MPFR_RNDU);
+            if (mpfr_sgn(s) < 0)
+                mpfr_set_zero(s, 1);
+            mpfr_mul(s, s, r, MPFR_RNDU);
+            mpfr_ui_sub(a, 1, mlo, MPFR_RNDU);
+            mpfr_add(s, s, a, MPFR_RNDU);
+            /* r <- r (1 - mu (1 - r)), upwards */
+            mpfr_ui_sub(a, 1, r, MPFR_RNDD);
+            mpfr_mul(a, a, mlo, MPFR_RNDD);
+            mpfr_ui_sub(a, 1, a, MPFR_RNDU);
+            mpfr_mul(r, r, a, MPFR_RNDU);
+            /* T <- T s + r, D <- D beta + 1 (down) */
+            mpfr_mul(T, T, s, MPFR_RNDU);
+            mpfr_add(T, T, r, MPFR_RNDU);
+            mpfr_mul(D, D, blo, MPFR_RNDD);
+            mpfr_add_ui(D, D, 1, MPFR_RNDD);
+            k++;
+        }
+        bm = k < cap ? k : -2;
+    }
+    mpfr_clears(mlo, blo, bhi, dlo, elo, thr, r, s, T, D, a, (mpfr_ptr)0);
+    *majorant = bm;
+    return DA_OK;
+}
+
 /* dst = src exactly, dst's midpoint at precision p (that of src) */
 static void copy_ball(da_ball_struct *dst, const da_ball_struct *src, mpfr_prec_t p)
 {
@@ -426,6 +481,27 @@ int da_depth_find(da_depth_result *r, da_depth_ctx *c, int kernel,
         da_depth_bounds(&r->bound_potential, &r->bound_two_phase, &r->two_phase_split,
                         &r->bound_majorant, mu, delta, eps, n);
         da_ball_clear(mu);
+    } else {
+        /* the normalized NTK: the majorant bound, from mu and beta = f'(1) */
+        da_dual *d = NULL;
+        int st = get_dual(&d, c, 0);
+        if (st)
+            return st;
+        da_ball mu, beta, one;
+        da_ball_init2(mu, 64);
+        da_ball_init2(beta, da_dual_prec(d));
+        da_ball_init2(one, da_dual_prec(d));
+        mpfr_set_ui(one->mid, 1, MPFR_RNDN);
+        st = da_depth_mu(mu, c);
+        int sb = st ? st : da_dual_eval(beta, d, one, 1);
+        da_clear_error();
+        if (!st && (sb == DA_OK || sb == DA_EACCURACY))
+            da_depth_ntk_bound(&r->bound_majorant, mu, beta, delta, eps, n);
+        da_ball_clear(mu);
+        da_ball_clear(beta);
+        da_ball_clear(one);
+        if (st)
+            return st;
     }
     long best = -1;
     for (int level = 0; level < NLEVELS && c->dig[level] <= c->o.max_digits; level++) {

@@ -82,6 +82,84 @@ int da_depth_find(da_depth_result *r, da_depth_ctx *c, int kernel,
 int da_depth_bounds(long *potential, long *two_phase, double *split, long *majorant,
                     const da_ball mu, const da_ball delta, const da_ball eps, long n);
 
+/* The normalized-NTK bound (the project's own; docs/numerics.md, "The
+ * theorems and what dualact proves"): with r_0 = 1 - delta,
+ * r_{l+1} = r_l (1 - mu (1 - r_l)) (the NNGP majorant),
+ * s_l = (1 - mu) + r_l (beta - 1 + mu) (a majorant of |f'(rho_l)|, f' being
+ * convex on [0, 1]), T_0 = r_0, T_{l+1} = T_l s_l + r_{l+1} (a majorant of
+ * |Theta^(l+1)(rho)|) and D_l = 1 + beta + ... + beta^l = Theta^(l)(1),
+ * *majorant is the least L with T_L <= D_L eps/(n-1), so L* <= *majorant
+ * for the normalized NTK of delta-separated data.  Directed rounding from
+ * the lower end of mu, the upper end of beta (for s) and its lower end
+ * (for D).  beta = f'(1) = E[s'(X)^2] of the normalized activation.
+ * *majorant = -1 when mu may be 0 or beta is not finite, -2 when the
+ * iteration passes 10^7 layers.  DA_OK. */
+int da_depth_ntk_bound(long *majorant, const da_ball mu, const da_ball beta,
+                       const da_ball delta, const da_ball eps, long n);
+
+/* ------------------------------------------------------------------ */
+/* 4. Analyses: minimal depth with weight and bias variances          */
+/* ------------------------------------------------------------------ */
+
+/* Depth of a network Dense(sw2, sb2), (act, Dense(sw2, sb2)) x L in the
+ * mean-field conventions (da_meanfield_point_balls; s is sigma as given,
+ * or the normalized sigma when normalized = 1): every input enters with
+ * the variance q* of the fixed point of the length map
+ * q -> sw2 E[s(sqrt(q) Z)^2] + sb2, so every layer keeps it, and the
+ * correlations c = K_ij/q* of the inputs lie in [-(1-delta), 1-delta].
+ * Each layer maps a correlation by G(c) = (sw2 E[s(u) s(v)] + sb2)/q*
+ * ((u, v) of variances q*, covariance q* c; da_netk_eval), whose stable
+ * fixed point is c* (c* < 1: chaotic phase, chi_1 > 1; c* = 1: ordered
+ * phase, chi_1 < 1; chi_1 = sw2 E[s'(sqrt(q*) Z)^2] = G'(1)).
+ *
+ * Chaotic phase: L* is the least L such that every correlation of layer L
+ * lies within eta = eps (1 - c*)/(n-1) of c*; then the kernel matrix of n
+ * such inputs satisfies lambda_min >= q* (1 - c*)(1 - eps) (Weyl, with the
+ * perturbation's 2-norm bounded by its largest absolute row sum).  The
+ * two ends -(1-delta) and 1-delta are iterated in ball arithmetic; G is
+ * nondecreasing on [0, 1] (a series with non-negative coefficients) and
+ * is proved nondecreasing on the negative part reached (G' >= 0 in balls
+ * on a bisection), so the ends are the worst cases and L* is minimal
+ * (minimal = 1).  Where G' >= 0 cannot be proved the bounds
+ * 2 G(0) - G(|c|) <= G(c) <= G(|c|) are iterated instead: L* is then a
+ * proved sufficient depth (minimal = 0).
+ * Ordered phase: no depth conditions the matrix; every correlation obeys
+ * 1 - c_L <= (2 - delta) chi_1^L (|G'(c)| <= G'(1) = chi_1 on [-1, 1]), so
+ * lambda_min of K^(L) <= q* (1 - c_L) <= q* (2 - delta) chi_1^L (a 2 x 2
+ * principal minor): the matrix tends to rank one at rate chi_1;
+ * rank_one_depth is a depth L (ceil of the proved ratio) with
+ * (2 - delta) chi_1^L <= eps.  See docs/numerics.md, "Depth with biases". */
+typedef struct da_depth_bias da_depth_bias;
+typedef struct {
+    int phase;                 /* DA_PHASE_* of the mean-field point (-1: none) */
+    long depth;                /* L* (chaotic phase), -1 otherwise or undecided */
+    int minimal;               /* 1: no smaller depth works (proved); 0: sufficient only */
+    da_ball_struct q_star, c_star, chi1;   /* the point's balls */
+    double deviation;          /* proved max |c_{L*} - c*| (upper bound) */
+    double threshold;          /* eta, lower bound */
+    double lambda_min_lo;      /* proved: lambda_min of K^(L*) >= this (NaN: none) */
+    long rank_one_depth;       /* ordered phase (see above), -1 otherwise */
+    int rigorous;              /* the point and the map's balls are proofs */
+    char reason[240];          /* why not ("" when rigorous) */
+    long digits_used;
+} da_depth_bias_result;
+void da_depth_bias_result_init(da_depth_bias_result *r);
+void da_depth_bias_result_clear(da_depth_bias_result *r);
+/* A context for (act, sw2, sb2): the mean-field point and the kernel are
+ * prepared at o->digits, doubled (at most twice, up to o->max_digits) when
+ * undecided.  DA_EINVAL unless sw2 > 0 and sb2 >= 0 (ball ends). */
+int da_depth_bias_new(da_depth_bias **c, const da_act *act, const da_ball sw2,
+                      const da_ball sb2, int normalized, const da_depth_opts *o);
+void da_depth_bias_free(da_depth_bias *c);
+/* DA_OK: chaotic phase with L* found, or ordered phase (depth -1, the
+ * rate in chi1 and rank_one_depth); r->rigorous says whether it is
+ * proved.  DA_EDOM: the length map has no fixed point (r->phase =
+ * DA_PHASE_UNBOUNDED).  DA_EACCURACY: undecided (critical within the
+ * enclosures, or L* not decided, or max_depth reached).  DA_EINVAL for
+ * delta outside (0, 1], eps outside (0, n-1), n < 2. */
+int da_depth_bias_find(da_depth_bias_result *r, da_depth_bias *c, const da_ball delta,
+                       const da_ball eps, long n);
+
 /* ------------------------------------------------------------------ */
 /* 4. Analyses: Gram matrices, effective ranks                        */
 /* ------------------------------------------------------------------ */

@@ -5,6 +5,8 @@ import itertools
 import math
 import numbers
 
+import mpmath
+
 import numpy as np
 
 from . import _dualact
@@ -21,7 +23,8 @@ def _listify(x):
     return list(x)
 
 
-def depth(act, delta, eps, n, kernel="nngp", digits=20, max_digits=320, max_depth=100000):
+def depth(act, delta, eps, n, kernel="nngp", digits=20, max_digits=320, max_depth=100000,
+          sw2=None, sb2=None, normalized=False):
     """Proved minimal depths L* (docs/analysis.md): the least L with
     k_L(1 - delta) <= eps/(n-1) for the top-layer kernel ('nngp'), the
     normalized NTK ('ntk') or both ('both').  delta, eps, n: values or
@@ -31,16 +34,52 @@ def depth(act, delta, eps, n, kernel="nngp", digits=20, max_digits=320, max_dept
     Returns a list of dicts with the CLI's columns: kernel, delta, eps, n,
     depth (an int; math.inf for the NTK of an activation that jumps; None
     when max_depth was reached), bound_potential, bound_two_phase,
-    bound_majorant (None when they do not apply), two_phase_split, mu, and
+    bound_majorant (None when they do not apply; for 'ntk' only
+    bound_majorant, the project's NTK bound), two_phase_split, mu, and
     value, previous, threshold (Balls).  Raises AccuracyError (rows in
     .result, the undecided depth being a candidate) when the enclosures
-    could not decide up to max_digits."""
+    could not decide up to max_digits.
+
+    sw2, sb2 (either, the other defaulting to 1 or 0; decimals exact): the
+    network Dense(sw2, sb2), (act, Dense(sw2, sb2)) x L in mean-field
+    conventions (sigma as given; normalized=True for the normalized sigma),
+    'nngp' only, as `dualact depth --sw2 --sb2`: inputs at the fixed point
+    q* with correlations in [-(1-delta), 1-delta].  Each dict then has
+    phase ('chaotic', 'ordered', 'critical', 'unbounded'), depth (L* in the
+    chaotic phase: every correlation within eps (1-c*)/(n-1) of c*; None
+    otherwise), minimal (no smaller depth works, proved), q_star, c_star,
+    chi1 (Balls), lambda_min_lo (lambda_min(K^(L*)) >= it; None when not
+    chaotic), rank_one_depth (ordered phase: a depth L with
+    (2 - delta) chi1^L <= eps; None otherwise), deviation, threshold,
+    proved and bound.  No fixed point of the length map (phase 'unbounded')
+    or an undecided depth raises AccuracyError with the rows in .result.
+    normalized=True with sw2 = 1, sb2 = 0 is the default analysis (q* = 1,
+    c* = 0)."""
     a = as_activation(act)
     kernels = {"nngp": [0], "ntk": [1], "both": [0, 1]}.get(kernel)
     if kernels is None:
         raise ValueError("kernel must be 'nngp', 'ntk' or 'both'")
     combos = [(_dec(d), _dec(e), integer("n", k)) for d, e, k in
               itertools.product(_listify(delta), _listify(eps), _listify(n))]
+    bias = sw2 is not None or sb2 is not None or normalized
+    paper = False
+    if bias:
+        if kernels != [0]:
+            raise ValueError("depth: sw2/sb2/normalized are for the top-layer kernel only "
+                             "(the NTK with biases is not implemented)")
+        sw2 = _dec(1 if sw2 is None else sw2)
+        sb2 = _dec(0 if sb2 is None else sb2)
+        for name, v, lo in (("sw2", sw2, 0), ("sb2", sb2, -1)):
+            try:
+                x = float(v)
+            except ValueError:
+                raise ValueError("%s: '%s' is not a number" % (name, v)) from None
+            if not (x > lo) or x > 1e6:
+                raise ValueError("%s: %s must be %s" % (name, v, "positive" if lo == 0 else "non-negative"))
+        paper = normalized and float(sw2) == 1 and float(sb2) == 0 and \
+            mpmath.mpf(sw2) == 1 and mpmath.mpf(sb2) == 0
+        if not paper:
+            return _depth_bias(a, combos, sw2, sb2, normalized, digits, max_digits, max_depth)
     mu, rows = interruptible(a._depth, combos, kernels, digits=integer("digits", digits),
                              max_digits=integer("max_digits", max_digits),
                              max_depth=integer("max_depth", max_depth))
@@ -65,10 +104,44 @@ def depth(act, delta, eps, n, kernel="nngp", digits=20, max_digits=320, max_dept
             r[k] = Ball._from_raw(r[k], kind)
         r["mu"] = Ball._from_raw(mu, kind)
         r["activation"] = a.spec
+        if paper:
+            r.update(phase="chaotic", q_star=Ball(1), c_star=Ball(0), minimal=r["proved"])
         out.append(r)
     if undecided:
         raise AccuracyError("%s: some depths could not be decided up to %d digits" % (a.spec, max_digits),
                             result=out)
+    return out
+
+
+def _depth_bias(a, combos, sw2, sb2, normalized, digits, max_digits, max_depth):
+    """depth() with sw2, sb2: the rows of da_depth_bias_find"""
+    _, rows = interruptible(a._depth, combos, [0], digits=integer("digits", digits),
+                            max_digits=integer("max_digits", max_digits),
+                            max_depth=integer("max_depth", max_depth), sw2=sw2, sb2=sb2,
+                            normalized=bool(normalized))
+    out = []
+    problems = []
+    for r in rows:
+        st = r.pop("status")
+        msg = r.pop("message")
+        kind = bound_kind(r["rigorous"])
+        for k in ("q_star", "c_star", "chi1"):
+            r[k] = Ball._from_raw(r[k], kind)
+        for k in ("depth", "rank_one_depth"):
+            if r[k] < 0:
+                r[k] = None
+        for k in ("lambda_min_lo", "deviation", "threshold"):
+            if r[k] != r[k]:
+                r[k] = None
+        r["proved"] = st == _dualact.OK and r["rigorous"]
+        r["bound"] = "none" if st != _dualact.OK else kind
+        r["sw2"], r["sb2"] = sw2, sb2
+        r["activation"] = a.spec
+        if st != _dualact.OK:
+            problems.append(msg)
+        out.append(r)
+    if problems:
+        raise AccuracyError("%s: %s" % (a.spec, problems[0]), result=out)
     return out
 
 

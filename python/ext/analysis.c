@@ -4,17 +4,147 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* _depth(combos, kernels, digits=20, max_digits=320, max_depth=100000)
+/* the sw2/sb2 path of _depth: (None, [dict per combination]) */
+static PyObject *depth_bias(PyObject *self, PyObject *co, const char *sw2, const char *sb2,
+                            int normalized, long digits, long max_digits, long max_depth)
+{
+    da_act *act = daext_act_get(self);
+    if (!act)
+        return NULL;
+    daext_act *a = (daext_act *)self;
+    PyObject *cf = PySequence_Fast(co, "combos must be a sequence");
+    if (!cf)
+        return NULL;
+    Py_ssize_t nc = PySequence_Fast_GET_SIZE(cf);
+    char (*ds)[64] = calloc((size_t)nc + 1, sizeof *ds), (*es)[64] = calloc((size_t)nc + 1, sizeof *es);
+    char (*msg)[256] = calloc((size_t)nc + 1, sizeof *msg);
+    long *ns = calloc((size_t)nc + 1, sizeof *ns);
+    int *sts = calloc((size_t)nc + 1, sizeof *sts);
+    da_depth_bias_result *res = calloc((size_t)nc + 1, sizeof *res);
+    PyObject *out = NULL;
+    Py_ssize_t ninit = 0;
+    if (!ds || !es || !msg || !ns || !sts || !res) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    for (Py_ssize_t i = 0; i < nc; i++) {
+        const char *d, *e;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(cf, i), "ssl", &d, &e, &ns[i]))
+            goto out;
+        snprintf(ds[i], sizeof ds[i], "%s", d);
+        snprintf(es[i], sizeof es[i], "%s", e);
+    }
+    for (; ninit < nc; ninit++)
+        da_depth_bias_result_init(&res[ninit]);
+    daext_err e = {0, 0, ""};
+    Py_BEGIN_ALLOW_THREADS
+    daext_lock(a);
+    da_depth_opts o;
+    da_depth_opts_init(&o);
+    o.digits = digits;
+    o.max_digits = max_digits;
+    o.max_depth = max_depth;
+    da_ball w, b;
+    da_ball_init2(w, 512);
+    da_ball_init2(b, 512);
+    int st = da_depth_parse_decimal(w, sw2);
+    if (!st)
+        st = da_depth_parse_decimal(b, sb2);
+    da_depth_bias *ctx = NULL;
+    if (!st)
+        st = da_depth_bias_new(&ctx, act, w, b, normalized, &o);
+    daext_err_grab(&e, st);
+    for (Py_ssize_t i = 0; !e.status && i < nc; i++) {
+        da_ball db, eb;
+        da_ball_init2(db, 512);
+        da_ball_init2(eb, 512);
+        st = da_depth_parse_decimal(db, ds[i]);
+        if (!st)
+            st = da_depth_parse_decimal(eb, es[i]);
+        if (!st)
+            st = da_depth_bias_find(&res[i], ctx, db, eb, ns[i]);
+        sts[i] = st;
+        snprintf(msg[i], sizeof msg[i], "%s", st ? da_errmsg() : "");
+        if (st != DA_OK && st != DA_EACCURACY && !(st == DA_EDOM && res[i].phase == DA_PHASE_UNBOUNDED))
+            daext_err_grab(&e, st);
+        da_ball_clear(db);
+        da_ball_clear(eb);
+    }
+    da_depth_bias_free(ctx);
+    da_ball_clear(w);
+    da_ball_clear(b);
+    daext_unlock(a);
+    Py_END_ALLOW_THREADS
+    if (e.status) {
+        daext_raise(&e);
+        goto out;
+    }
+    PyObject *l = PyList_New(nc);
+    for (Py_ssize_t i = 0; l && i < nc; i++) {
+        const da_depth_bias_result *r = &res[i];
+        PyObject *d = PyDict_New();
+        if (!d || daext_set(d, "kernel", PyUnicode_FromString("nngp")) ||
+            daext_set(d, "delta", PyUnicode_FromString(ds[i])) ||
+            daext_set(d, "eps", PyUnicode_FromString(es[i])) ||
+            daext_set(d, "n", PyLong_FromLong(ns[i])) ||
+            daext_set(d, "status", PyLong_FromLong(sts[i])) ||
+            daext_set(d, "message", PyUnicode_FromString(msg[i])) ||
+            daext_set(d, "phase", PyUnicode_FromString(
+                                      r->phase >= 0 ? da_meanfield_phase_name(r->phase) : "")) ||
+            daext_set(d, "depth", PyLong_FromLong(r->depth)) ||
+            daext_set(d, "minimal", PyBool_FromLong(r->minimal)) ||
+            daext_set(d, "q_star", daext_ball_tuple(&r->q_star)) ||
+            daext_set(d, "c_star", daext_ball_tuple(&r->c_star)) ||
+            daext_set(d, "chi1", daext_ball_tuple(&r->chi1)) ||
+            daext_set(d, "deviation", PyFloat_FromDouble(r->deviation)) ||
+            daext_set(d, "threshold", PyFloat_FromDouble(r->threshold)) ||
+            daext_set(d, "lambda_min_lo", PyFloat_FromDouble(r->lambda_min_lo)) ||
+            daext_set(d, "rank_one_depth", PyLong_FromLong(r->rank_one_depth)) ||
+            daext_set(d, "digits_used", PyLong_FromLong(r->digits_used)) ||
+            daext_set(d, "reason", PyUnicode_FromString(r->reason)) ||
+            daext_set(d, "rigorous", PyBool_FromLong(r->rigorous))) {
+            Py_XDECREF(d);
+            Py_CLEAR(l);
+            break;
+        }
+        PyList_SET_ITEM(l, i, d);
+    }
+    if (l)
+        out = Py_BuildValue("(ON)", Py_None, l);
+out:
+    for (Py_ssize_t i = 0; res && i < ninit; i++)
+        da_depth_bias_result_clear(&res[i]);
+    free(ds);
+    free(es);
+    free(msg);
+    free(ns);
+    free(sts);
+    free(res);
+    Py_DECREF(cf);
+    return out;
+}
+
+/* _depth(combos, kernels, digits=20, max_digits=320, max_depth=100000,
+ *        sw2=None, sb2=None, normalized=0)
  *   combos: list of (delta, eps, n) with delta, eps decimal strings (taken
  *   exactly, as the CLI does) and n an int; kernels: list of 0 (NNGP) / 1
- *   (NTK).  -> (mu ball, [dict per combination and kernel]) */
+ *   (NTK).  -> (mu ball, [dict per combination and kernel]).  With sw2
+ *   and sb2 (decimal strings): the network of da_depth_bias_* (NNGP only)
+ *   -> (None, [dict per combination]). */
 PyObject *daext_act_depth(PyObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"combos", "kernels", "digits", "max_digits", "max_depth", NULL};
+    static char *kwlist[] = {"combos", "kernels", "digits", "max_digits", "max_depth",
+                             "sw2", "sb2", "normalized", NULL};
     PyObject *co, *ko;
     long digits = 20, max_digits = 320, max_depth = 100000;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|lll", kwlist, &co, &ko, &digits, &max_digits, &max_depth))
+    const char *sw2 = NULL, *sb2 = NULL;
+    int normalized = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|lllzzp", kwlist, &co, &ko, &digits, &max_digits,
+                                     &max_depth, &sw2, &sb2, &normalized))
         return NULL;
+    if (sw2 || sb2)
+        return depth_bias(self, co, sw2 ? sw2 : "1", sb2 ? sb2 : "0", normalized, digits,
+                          max_digits, max_depth);
     da_act *act = daext_act_get(self);
     if (!act)
         return NULL;
