@@ -166,15 +166,12 @@ int cmd_learn(int argc, char **argv, FILE *out)
             rc = cli_usage_error("learn: --simulate needs --depth >= 1");
             goto done;
         }
-        /* refused up front: the W x max(W, d) weight matrix and the
-           activations of the n inputs in memory; per network and layer
-           W * fan_in draws (about 1e8 per second) and n W fan_in
-           multiply-adds (about 1.5e9 per second), for 3 test functions */
-        double W = (double)o.sim.width, d = (double)o.dim, n = (double)o.sim.inputs;
-        double wmax = W > d ? W : d;
-        double bytes = 8 * (W * wmax + n * wmax + n * W + n * d + W);
-        double per = W * (d + (double)(sim_depth - 1) * W);
-        double t_est = 3 * (double)o.sim.networks * per * (1e-8 + n * 7e-10);
+        /* refused up front: the memory and time of da_sim_cost */
+        da_sim_opts sc = o.sim;
+        sc.depth = sim_depth;
+        sc.dim = o.dim;
+        double bytes = 0;
+        double t_est = 3 * da_sim_cost(&sc, &bytes);   /* 3 test functions */
         char what[128];
         snprintf(what, sizeof what, "learn --simulate (width %ld, dimension %ld, %ld networks, "
                  "%ld inputs)", o.sim.width, o.dim, o.sim.networks, o.sim.inputs);
@@ -232,23 +229,18 @@ int cmd_learn(int argc, char **argv, FILE *out)
 
     const char *bk = cli_bound_kind(da_learn_rigorous(s));
     if (o.fmt == FMT_CSV) {
-        fprintf(out, "layer,degree,mass,err%s,bound\n",
-                o.dim ? ",k,r_0,r_0_err,R_0,R_0_err,r_k,r_k_err,R_k,R_k_err" : "");
-        for (long L = 0; L <= o.depth; L++) {
-            MASS(L);
-            fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-            fprintf(out, "%ld,%ld,%s,%s", L, o.degree, v, e);
-            if (o.dim) {
-                ranks(r0, R0, rk, Rk, sp, L, count);
-                gmp_fprintf(out, ",%Zd", count);
-                da_ball_struct *q[4] = {r0, R0, rk, Rk};
-                for (int j = 0; j < 4; j++) {
-                    fmt_b(v, sizeof v, e, sizeof e, q[j], o.digits);
-                    fprintf(out, ",%s,%s", v, e);
-                }
-            }
-            fprintf(out, ",%s\n", bk);
-        }
+        /* the rows, built by the library (as Python's learn(format='csv')) */
+        da_table *t = NULL;
+        char *txt = NULL;
+        st = da_learn_table(&t, s, sp, o.degree, o.digits);
+        if (!st)
+            st = da_table_render(&txt, t, DA_TABLE_CSV);
+        da_table_free(t);
+        if (st)
+            rc = cli_lib_error(st, spec);
+        else
+            fputs(txt, out);   /* to memory: main checks it, then every write to stdout */
+        free(txt);
     } else if (o.fmt == FMT_JSON) {
         fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"learn\",\n  \"activation\": ", da_version());
         da_json_write_str(out, spec);
