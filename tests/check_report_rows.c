@@ -289,6 +289,56 @@ START_TEST(learn_rows_line_and_sphere)
 }
 END_TEST
 
+START_TEST(learn_report_formats)
+{
+    da_act *a = NULL;
+    ck_assert_int_eq(da_act_new(&a, "relu"), DA_OK);
+    da_learn_spectrum *s = NULL;
+    ck_assert_int_eq(da_learn_spectrum_new(&s, a, 3, 4, 30), DA_OK);
+    da_learn_report_opts o;
+    da_learn_report_opts_init(&o);
+    o.degree = 1;
+    /* CSV: the rows of da_learn_table */
+    char *rep = NULL, *tab = NULL;
+    ck_assert_int_eq(da_learn_report(&rep, a, s, NULL, &o, DA_TABLE_CSV), DA_OK);
+    da_table *t = NULL;
+    ck_assert_int_eq(da_learn_table(&t, s, NULL, 1, 30), DA_OK);
+    tab = render(t, DA_TABLE_CSV);
+    ck_assert_str_eq(rep, tab);
+    free(rep);
+    free(tab);
+    da_table_free(t);
+    /* text: the activation, p_1 = a_1^2 = 1/(2 - 2/pi) = 0.73347110346... and
+       the crossing of tau = 0.5:
+       (a_1^2)^L < 0.5 first at L = 3 (0.73^2 = 0.54, 0.73^3 = 0.39) */
+    o.threshold = 0.5;
+    ck_assert_int_eq(da_learn_report(&rep, a, s, NULL, &o, DA_TABLE_TEXT), DA_OK);
+    ck_assert_ptr_nonnull(strstr(rep, "activation  relu\n"));
+    ck_assert_ptr_nonnull(strstr(rep, "p_1 = a_1^2 = 1 - mu   7.3347110346"));
+    ck_assert_ptr_nonnull(strstr(rep, "below tau = 0.5          from layer 3 on\n"));
+    free(rep);
+    /* JSON: one document with the layers */
+    ck_assert_int_eq(da_learn_report(&rep, a, s, NULL, &o, DA_TABLE_JSON), DA_OK);
+    ck_assert_ptr_nonnull(strstr(rep, "\"command\": \"learn\""));
+    ck_assert_ptr_nonnull(strstr(rep, "\"crossing\": {\"lower\": 3, \"upper\": 3}"));
+    ck_assert(rep[strlen(rep) - 2] == '}');
+    free(rep);
+    /* refused: a simulation without the sphere, a degree above the terms */
+    da_sim_opts sim;
+    da_sim_opts_init(&sim);
+    sim.depth = 1;
+    o.sim = &sim;
+    rep = (char *)1;
+    ck_assert_int_eq(da_learn_report(&rep, a, s, NULL, &o, DA_TABLE_TEXT), DA_EINVAL);
+    ck_assert_ptr_null(rep);
+    o.sim = NULL;
+    o.degree = 4;
+    ck_assert_int_eq(da_learn_report(&rep, a, s, NULL, &o, DA_TABLE_TEXT), DA_EINVAL);
+    da_learn_spectrum_free(s);
+    da_act_free(a);
+}
+END_TEST
+
 START_TEST(sim_cost_scales)
 {
     da_sim_opts o;
@@ -318,6 +368,7 @@ static Suite *suite(void)
     tcase_add_test(tc, table_depths_against_mpmath);
     tcase_add_test(tc, table_refusals);
     tcase_add_test(tc, learn_rows_line_and_sphere);
+    tcase_add_test(tc, learn_report_formats);
     tcase_add_test(tc, sim_cost_scales);
     suite_add_tcase(s, tc);
     return s;

@@ -184,6 +184,33 @@ int da_paper_table(da_table **out, const char *const *acts, int nacts,
 int da_learn_table(da_table **out, const da_learn_spectrum *s, const da_sphere_spectrum *sp,
                    long degree, long digits);
 
+/* The report of dualact learn in one string (*out malloc'd; the caller
+ * frees it): fmt DA_TABLE_TEXT the text report (the setting, p_1, the mass
+ * per layer, the decay rates on the line, the first layer below
+ * threshold, on the sphere the eigenvalues at the last layer and the
+ * effective ranks, the simulation), DA_TABLE_JSON the JSON document
+ * (version, activation, expression, the layers with their spectrum or
+ * eigenvalues, crossing, simulation), the other formats the rows of
+ * da_learn_table rendered.  s and sp (NULL: the line) as for
+ * da_learn_table; the simulation's results are given, not computed
+ * (da_learn_simulate for the degrees 1..3 at sim->depth).  DA_EINVAL,
+ * DA_ENOMEM. */
+typedef struct {
+    const char *spec;         /* the activation as written (NULL: da_act_spec) */
+    long degree;              /* the low-degree part (default 1) */
+    long digits;              /* the coefficients' accuracy 10^-digits, the digits
+                                 printed (default 30) */
+    double threshold;         /* the crossing's tau in (0, 1] (default 0.1) */
+    int accuracy_reached;     /* 0 when the spectrum returned DA_EACCURACY (default 1) */
+    const da_sim_opts *sim;   /* NULL (default): no simulation */
+    double sim_estimate[3];   /* the estimates for degrees 1, 2, 3 */
+    double sim_stderr[3];     /* their standard errors */
+} da_learn_report_opts;
+void da_learn_report_opts_init(da_learn_report_opts *o);
+int da_learn_report(char **out, const da_act *act, const da_learn_spectrum *s,
+                    const da_sphere_spectrum *sp, const da_learn_report_opts *o,
+                    da_table_format fmt);
+
 #ifdef __cplusplus
 }
 #endif

@@ -132,10 +132,9 @@ def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=3
     eigenvalues and shares by harmonic degree 0..degree (sphere).  The
     first row also says where the mass falls below threshold: crossing =
     (lower, upper) bounds on that layer (-1: not within depth).
-    format='csv' returns the CSV text exactly as `dualact learn
-    --format csv` prints it; 'md', 'latex', 'json', 'text' the same rows
-    rendered as a table (the CLI's own text and JSON reports of learn
-    are laid out differently)."""
+    format='csv', 'json' or 'text' returns the report exactly as `dualact
+    learn --format F` prints it (built by the same library function,
+    da_learn_report); 'md' and 'latex' the CSV's rows as a table."""
     a = as_activation(act)
     code = _format_code(format)
     if terms is None:
@@ -143,7 +142,8 @@ def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=3
     st, msg, d = interruptible(a._learn, integer("terms", terms), integer("depth", depth),
                                integer("digits", digits), integer("degree", degree),
                                dim=integer("dim", dim or 0), threshold=float(threshold),
-                               format=1 if code is None else code)
+                               format=1 if code is None else code,
+                               spec=act if isinstance(act, str) else a.spec)
     if code is not None:
         if st == _dualact.EACCURACY:
             raise AccuracyError("%s: %s" % (a.spec, msg), result=d["table"])

@@ -150,12 +150,14 @@ out:
  *   degree (sphere), and the crossing interval of the line's mass */
 PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"terms", "depth", "digits", "degree", "dim", "threshold", "format", NULL};
+    static char *kwlist[] = {"terms", "depth", "digits", "degree", "dim", "threshold", "format",
+                             "spec", NULL};
     long terms, depth, digits, degree, dim = 0;
     double tau = 0.1;
     int fmt = DA_TABLE_CSV;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "llll|ldi", kwlist, &terms, &depth, &digits, &degree,
-                                     &dim, &tau, &fmt))
+    const char *spec = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "llll|ldiz", kwlist, &terms, &depth, &digits, &degree,
+                                     &dim, &tau, &fmt, &spec))
         return NULL;
     if (fmt < DA_TABLE_TEXT || fmt > DA_TABLE_JSON) {
         PyErr_SetString(PyExc_ValueError, "learn: unknown format");
@@ -312,16 +314,20 @@ PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
     long lo = -1, hi = -1;
     if (!dim)
         da_learn_crossing(&lo, &hi, s, degree, tau);
-    /* the rows as the CLI's learn --format csv prints them, rendered in
-       fmt (one code path: da_learn_table) */
+    /* the report as the CLI's learn --format prints it: the rows of
+       da_learn_table (csv; md, latex too), the text or the JSON report
+       (one code path: da_learn_report) */
     PyObject *rendered = NULL;
     if (layers) {
-        da_table *t = NULL;
+        da_learn_report_opts ro;
+        da_learn_report_opts_init(&ro);
+        ro.spec = spec;
+        ro.degree = degree;
+        ro.digits = digits;
+        ro.threshold = tau;
+        ro.accuracy_reached = spec_status != DA_EACCURACY;
         char *txt = NULL;
-        int ts = da_learn_table(&t, s, sp, degree, digits);
-        if (!ts)
-            ts = da_table_render(&txt, t, (da_table_format)fmt);
-        da_table_free(t);
+        int ts = da_learn_report(&txt, act, s, sp, &ro, (da_table_format)fmt);
         if (ts) {
             daext_err te;
             daext_err_grab(&te, ts);

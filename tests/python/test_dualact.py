@@ -12,6 +12,7 @@ import gc
 import io
 import math
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -608,6 +609,18 @@ def learn_columns_and_formats_are_the_clis():
                     assert g[k] == float(v), (k, g[k], v)
                 elif v != "nan":
                     assert agrees(g[k], v, r[k + "_err"] if k != "mass" else r["err"]), (k, g[k], v)
+    # the text and JSON reports too (issue 24: one code path, da_learn_report)
+    for args, kw in ((("sign", "--degree", "2", "--depth", "5"), dict(degree=2, depth=5)),
+                     (("relu", "--degree", "2", "--depth", "3", "--dim", "5"), dict(degree=2, depth=3, dim=5))):
+        for fmt in ("text", "json"):
+            st, out, err = cli("learn", *args, "--format", fmt)
+            assert st == 0, err
+            got = dualact.learn(args[0], format=fmt, **kw)
+            if fmt == "json":
+                # the composition's wall-clock seconds differ from run to run
+                strip = lambda t: re.sub(r'"composition_seconds": [^,]*,', "", t)
+                got, out = strip(got), strip(out)
+            assert got == out, (fmt, args, got, out)
     md = dualact.learn("relu", degree=1, depth=2, format="md")
     assert md.startswith("| layer | degree | mass | err | bound |") and md.count("\n") == 5, md
     assert "\\toprule" in dualact.learn("relu", degree=1, depth=2, format="latex")
