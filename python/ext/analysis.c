@@ -143,11 +143,13 @@ out:
     return out;
 }
 
-/* _learn(terms, depth, digits, degree, dim=0)
+/* _learn(terms, depth, digits, degree, dim=0, threshold=0.1, format=1, spec=None)
  *   -> (status, message, dict): per layer the mass W_{<=degree}(L) (on the
  *   line, or on the sphere S^{dim-1}), the mass beyond the truncation, the
  *   decay rates (line), the eigenvalues and shares by harmonic degree <=
- *   degree (sphere), and the crossing interval of the line's mass */
+ *   degree (sphere), and the crossing interval of the line's mass; under
+ *   "table" the CLI's report in format (da_table_format: da_learn_report,
+ *   spec naming the activation as written) */
 PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"terms", "depth", "digits", "degree", "dim", "threshold", "format",
