@@ -46,22 +46,6 @@ typedef struct {
     da_sim_opts sim;
 } learn_opts;
 
-static void fmt_b(char *v, size_t vl, char *e, size_t el, const da_ball_struct *b, long digits)
-{
-    da_ball_get_str(v, vl, e, el, b, digits, DA_BALL_SCI);
-}
-
-/* effective ranks at layer L for k = 0 and k = count */
-static void ranks(da_ball r0, da_ball R0, da_ball rk, da_ball Rk, const da_sphere_spectrum *sp,
-                  long L, const mpz_t count)
-{
-    mpz_t z;
-    mpz_init_set_ui(z, 0);
-    da_sphere_effective_ranks(r0, R0, sp, L, z);
-    da_sphere_effective_ranks(rk, Rk, sp, L, count);
-    mpz_clear(z);
-}
-
 /* --threshold: a number in (0, 1] */
 static int parse_threshold(const cli_opt *opt, const char *v)
 {
@@ -166,15 +150,12 @@ int cmd_learn(int argc, char **argv, FILE *out)
             rc = cli_usage_error("learn: --simulate needs --depth >= 1");
             goto done;
         }
-        /* refused up front: the W x max(W, d) weight matrix and the
-           activations of the n inputs in memory; per network and layer
-           W * fan_in draws (about 1e8 per second) and n W fan_in
-           multiply-adds (about 1.5e9 per second), for 3 test functions */
-        double W = (double)o.sim.width, d = (double)o.dim, n = (double)o.sim.inputs;
-        double wmax = W > d ? W : d;
-        double bytes = 8 * (W * wmax + n * wmax + n * W + n * d + W);
-        double per = W * (d + (double)(sim_depth - 1) * W);
-        double t_est = 3 * (double)o.sim.networks * per * (1e-8 + n * 7e-10);
+        /* refused up front: the memory and time of da_sim_cost */
+        da_sim_opts sc = o.sim;
+        sc.depth = sim_depth;
+        sc.dim = o.dim;
+        double bytes = 0;
+        double t_est = 3 * da_sim_cost(&sc, &bytes);   /* 3 test functions */
         char what[128];
         snprintf(what, sizeof what, "learn --simulate (width %ld, dimension %ld, %ld networks, "
                  "%ld inputs)", o.sim.width, o.dim, o.sim.networks, o.sim.inputs);
@@ -207,235 +188,35 @@ int cmd_learn(int argc, char **argv, FILE *out)
         }
     }
 
-    char v[4096], e[64], v2[4096], e2[64];
-    da_ball b, r0, R0, rk, Rk;
-    da_ball_init2(b, 256);
-    da_ball_init2(r0, 256);
-    da_ball_init2(R0, 256);
-    da_ball_init2(rk, 256);
-    da_ball_init2(Rk, 256);
-    /* k: the number of eigenvalues of harmonic degree <= degree */
-    mpz_t count, m;
-    mpz_init_set_ui(count, 0);
-    mpz_init(m);
-    if (o.dim)
-        for (long l = 0; l <= o.degree; l++) {
-            da_sphere_multiplicity(m, o.dim, l);
-            mpz_add(count, count, m);
-        }
-#define MASS(L) (o.dim ? da_sphere_mass(b, sp, (L), o.degree) : da_learn_mass(b, s, (L), o.degree))
-    long lo_cross, hi_cross;
-    if (o.dim)
-        da_sphere_crossing(&lo_cross, &hi_cross, sp, o.degree, o.tau);
-    else
-        da_learn_crossing(&lo_cross, &hi_cross, s, o.degree, o.tau);
-
-    const char *bk = cli_bound_kind(da_learn_rigorous(s));
-    if (o.fmt == FMT_CSV) {
-        fprintf(out, "layer,degree,mass,err%s,bound\n",
-                o.dim ? ",k,r_0,r_0_err,R_0,R_0_err,r_k,r_k_err,R_k,R_k_err" : "");
-        for (long L = 0; L <= o.depth; L++) {
-            MASS(L);
-            fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-            fprintf(out, "%ld,%ld,%s,%s", L, o.degree, v, e);
-            if (o.dim) {
-                ranks(r0, R0, rk, Rk, sp, L, count);
-                gmp_fprintf(out, ",%Zd", count);
-                da_ball_struct *q[4] = {r0, R0, rk, Rk};
-                for (int j = 0; j < 4; j++) {
-                    fmt_b(v, sizeof v, e, sizeof e, q[j], o.digits);
-                    fprintf(out, ",%s,%s", v, e);
-                }
-            }
-            fprintf(out, ",%s\n", bk);
-        }
-    } else if (o.fmt == FMT_JSON) {
-        fprintf(out, "{\n  \"version\": \"%s\",\n  \"command\": \"learn\",\n  \"activation\": ", da_version());
-        da_json_write_str(out, spec);
-        fprintf(out, ",\n  \"expression\": ");
-        da_json_write_str(out, da_act_expr(act));
-        fprintf(out, ",\n  \"degree\": %ld,\n  \"depth\": %ld,\n  \"terms\": %ld,\n  \"digits\": %ld,\n",
-                o.degree, o.depth, o.terms, o.digits);
-        fprintf(out, "  \"accuracy_reached\": %s,\n", spec_status == DA_EACCURACY ? "false" : "true");
-        fprintf(out, "  \"bound\": \"%s\",\n", bk);
-        fprintf(out, "  \"composition_seconds\": ");
-        cli_json_double(out, "%.3f", da_learn_seconds(s));
-        fprintf(out, ",\n");
-        if (o.dim)
-            fprintf(out, "  \"dim\": %ld,\n", o.dim);
-        da_learn_offspring(b, s, 1);
-        fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-        fprintf(out, "  \"p1\": {\"value\": \"%s\", \"err\": \"%s\"},\n", v, e);
-        fprintf(out, "  \"threshold\": %.17g,\n  \"crossing\": {\"lower\": %ld, \"upper\": %ld},\n",
-                o.tau, lo_cross, hi_cross);
-        fprintf(out, "  \"layers\": [\n");
-        for (long L = 0; L <= o.depth; L++) {
-            MASS(L);
-            fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-            fprintf(out, "    {\"layer\": %ld, \"mass\": \"%s\", \"err\": \"%s\"", L, v, e);
-            if (L >= 1 && !o.dim) {
-                da_learn_rate(b, NULL, s, o.degree, L);
-                fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-                fprintf(out, ", \"ratio\": \"%s\", \"ratio_err\": \"%s\"", v, e);
-            }
-            if (o.dim) {
-                ranks(r0, R0, rk, Rk, sp, L, count);
-                const char *nm[4] = {"r_0", "R_0", "r_k", "R_k"};
-                da_ball_struct *q[4] = {r0, R0, rk, Rk};
-                gmp_fprintf(out, ", \"k\": \"%Zd\"", count);
-                for (int j = 0; j < 4; j++) {
-                    fmt_b(v, sizeof v, e, sizeof e, q[j], o.digits);
-                    fprintf(out, ", \"%s\": \"%s\", \"%s_err\": \"%s\"", nm[j], v, nm[j], e);
-                }
-                fprintf(out, ", \"eigenvalues\": [");
-                for (long l = 0; l <= o.degree; l++) {
-                    da_sphere_eigenvalue(b, sp, L, l);
-                    fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-                    da_sphere_multiplicity(m, o.dim, l);
-                    gmp_fprintf(out, "%s{\"l\": %ld, \"lambda\": \"%s\", \"err\": \"%s\", \"mult\": \"%Zd\"}",
-                                l ? ", " : "", l, v, e, m);
-                }
-                fprintf(out, "]");
-            } else {
-                fprintf(out, ", \"spectrum\": [");
-                for (long k = 0; k <= o.degree; k++) {
-                    da_learn_coef(b, s, L, k);
-                    fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-                    fprintf(out, "%s{\"k\": %ld, \"b\": \"%s\", \"err\": \"%s\"}", k ? ", " : "", k, v, e);
-                }
-                fprintf(out, "]");
-            }
-            fprintf(out, "}%s\n", L < o.depth ? "," : "");
-        }
-        fprintf(out, "  ]");
+    /* the report, written by the library (as Python's learn(format=...)) */
+    {
+        da_learn_report_opts ro;
+        da_learn_report_opts_init(&ro);
+        ro.spec = spec;
+        ro.degree = o.degree;
+        ro.digits = o.digits;
+        ro.threshold = o.tau;
+        ro.accuracy_reached = spec_status != DA_EACCURACY;
+        da_sim_opts so = o.sim;
+        so.depth = sim_depth;
+        so.dim = o.dim;
         if (o.simulate) {
-            fprintf(out, ",\n  \"simulation\": {\"width\": %ld, \"networks\": %ld, \"inputs\": %ld, "
-                         "\"seed\": %lu, \"depth\": %ld, \"tests\": [",
-                    o.sim.width, o.sim.networks, o.sim.inputs, o.sim.seed, sim_depth);
-            for (int t = 1; t <= 3; t++) {
-                da_sphere_eigenvalue(b, sp, sim_depth, t);
-                fmt_b(v, sizeof v, e, sizeof e, b, 12);
-                fprintf(out, "%s{\"degree\": %d, \"estimate\": ", t > 1 ? ", " : "", t);
-                cli_json_double(out, "%.6g", est[t - 1]);
-                fprintf(out, ", \"stderr\": ");
-                cli_json_double(out, "%.3g", se[t - 1]);
-                fprintf(out, ", \"predicted\": \"%s\"}", v);
+            ro.sim = &so;
+            for (int t = 0; t < 3; t++) {
+                ro.sim_estimate[t] = est[t];
+                ro.sim_stderr[t] = se[t];
             }
-            fprintf(out, "]}");
         }
-        fprintf(out, "\n}\n");
-    } else {
-        da_ball mu;
-        da_ball_init2(mu, 256);
-        fprintf(out, "activation  %s\n", spec);
-        fprintf(out, "formula     %s\n", da_act_expr(act));
-        fprintf(out, "setting     normalized activation, weights N(0, 1/fan_in), no biases;\n"
-                     "            depth-L kernel sigma_hat^{oL}, layer 0 = the identity rho\n");
-        if (!strcmp(spec, "sign"))
-            fprintf(out, "            sign is already normalized: this is the setting of Das, Gollapudi,\n"
-                         "            Kumar & Panigrahy (SODA 2020), deep random sign networks,\n"
-                         "            sigma_hat(rho) = (2/pi) arcsin(rho), p_1 = 2/pi\n");
-        da_learn_offspring(b, s, 1);
-        fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-        fprintf(out, "p_1 = a_1^2 = 1 - mu   %s  +- %s\n", v, e);
-        fprintf(out, "spectrum    degrees 0..%ld, layers 0..%ld, coefficients to 10^-%ld%s\n", o.terms, o.depth,
-                o.digits, spec_status == DA_EACCURACY ? " (NOT reached: see err)" : "");
-        if (o.dim)
-            fprintf(out, "sphere      S^%ld (d = %ld): share of the trace on harmonic degrees <= %ld\n",
-                    o.dim - 1, o.dim, o.degree);
+        da_table_format tf = o.fmt == FMT_CSV ? DA_TABLE_CSV
+                             : o.fmt == FMT_JSON ? DA_TABLE_JSON : DA_TABLE_TEXT;
+        char *txt = NULL;
+        int sr = da_learn_report(&txt, act, s, sp, &ro, tf);
+        if (sr)
+            rc = cli_lib_error(sr, spec);
         else
-            fprintf(out, "line        W_{<=%ld}(L) = P(Z_L <= %ld), Gaussian inputs\n", o.degree, o.degree);
-        fputc('\n', out);
-        int wcol = (int)(o.digits + 8 > 40 ? 40 : o.digits + 8);
-        fprintf(out, "%6s  %-*s  %-9s", "layer", wcol, "mass", "err");
-        if (o.dim)
-            fprintf(out, "  %-14s  %-14s", "r_0", "R_0");
-        fputc('\n', out);
-        for (long L = 0; L <= o.depth; L++) {
-            MASS(L);
-            fmt_b(v, sizeof v, e, sizeof e, b, o.digits);
-            fprintf(out, "%6ld  %-*s  %-9s", L, wcol, v, e);
-            if (o.dim) {
-                ranks(r0, R0, rk, Rk, sp, L, count);
-                fmt_b(v, sizeof v, e, sizeof e, r0, 6);
-                fmt_b(v2, sizeof v2, e2, sizeof e2, R0, 6);
-                fprintf(out, "  %-14s  %-14s", v, v2);
-            }
-            fputc('\n', out);
-        }
-        fputc('\n', out);
-        if (o.depth >= 1) {
-            da_ball last, fit;
-            da_ball_init2(last, 256);
-            da_ball_init2(fit, 256);
-            if (!o.dim) {
-                da_learn_rate(last, fit, s, o.degree, o.depth);
-                fmt_b(v, sizeof v, e, sizeof e, last, 12);
-                fprintf(out, "rate, last layer        W(%ld)/W(%ld) = %s  +- %s\n", o.depth, o.depth - 1, v, e);
-                fmt_b(v, sizeof v, e, sizeof e, fit, 12);
-                fprintf(out, "rate, fitted            (W(%ld)/W(%ld))^(1/%ld) = %s  +- %s\n", o.depth,
-                        o.depth / 2, o.depth - o.depth / 2, v, e);
-                da_learn_offspring(b, s, 1);
-                fmt_b(v, sizeof v, e, sizeof e, b, 12);
-                fprintf(out, "rate, asymptotic        p_1 = 1 - mu = %s\n", v);
-            }
-            da_ball_clear(last);
-            da_ball_clear(fit);
-        }
-        if (hi_cross >= 0 && hi_cross == lo_cross)
-            fprintf(out, "below tau = %g          from layer %ld on\n", o.tau, hi_cross);
-        else if (hi_cross >= 0)
-            fprintf(out, "below tau = %g          first at a layer in [%ld, %ld] (bounds overlap tau)\n",
-                    o.tau, lo_cross, hi_cross);
-        else if (lo_cross >= 0)
-            fprintf(out, "below tau = %g          not certain within %ld layers (from layer %ld at the earliest)\n",
-                    o.tau, o.depth, lo_cross);
-        else
-            fprintf(out, "below tau = %g          not within %ld layers\n", o.tau, o.depth);
-        if (o.dim) {
-            fprintf(out, "\neigenvalues at layer %ld (lambda_l, multiplicity N(d,l), share of the trace):\n",
-                    o.depth);
-            for (long l = 0; l <= o.degree; l++) {
-                da_sphere_eigenvalue(b, sp, o.depth, l);
-                fmt_b(v, sizeof v, e, sizeof e, b, 12);
-                da_sphere_share(mu, sp, o.depth, l);
-                fmt_b(v2, sizeof v2, e2, sizeof e2, mu, 12);
-                da_sphere_multiplicity(m, o.dim, l);
-                gmp_fprintf(out, "  l = %-4ld  %-18s +- %-9s  N = %-10Zd  share %s\n", l, v, e, m, v2);
-            }
-            da_sphere_outside(mu, sp, o.depth);
-            fmt_b(v, sizeof v, e, sizeof e, mu, 12);
-            fprintf(out, "  share on degrees > %ld: %s +- %s\n", o.terms, v, e);
-            ranks(r0, R0, rk, Rk, sp, o.depth, count);
-            fmt_b(v, sizeof v, e, sizeof e, rk, 8);
-            fmt_b(v2, sizeof v2, e2, sizeof e2, Rk, 8);
-            gmp_fprintf(out, "effective ranks at k = %Zd (the eigenvalues of degree <= %ld):\n"
-                             "  r_k = %s +- %s,  R_k = %s +- %s\n", count, o.degree, v, e, v2, e2);
-        }
-        if (o.simulate) {
-            fprintf(out, "\nsimulation: width %ld, %ld networks x %ld inputs, seed %lu, depth %ld\n",
-                    o.sim.width, o.sim.networks, o.sim.inputs, o.sim.seed, sim_depth);
-            fprintf(out, "  E[(E_x f g)^2] for unit harmonics g of degree 1..3 (exact at depth 1;\n"
-                         "  finite-width bias O(1/width) beyond)\n");
-            for (int t = 1; t <= 3; t++) {
-                da_sphere_eigenvalue(b, sp, sim_depth, t);
-                fmt_b(v, sizeof v, e, sizeof e, b, 10);
-                double pred = mpfr_get_d(b->mid, MPFR_RNDN);
-                double z = se[t - 1] > 0 ? (est[t - 1] - pred) / se[t - 1] : 0;
-                fprintf(out, "  degree %d: %.6g +- %.2g (1 s.e.)  predicted lambda_%d = %s  (z = %+.2f)\n", t,
-                        est[t - 1], se[t - 1], t, v, z);
-            }
-        }
-        da_ball_clear(mu);
+            fputs(txt, out);   /* to memory: main checks it, then every write to stdout */
+        free(txt);
     }
-#undef MASS
-    mpz_clear(count);
-    mpz_clear(m);
-    da_ball_clear(b);
-    da_ball_clear(r0);
-    da_ball_clear(R0);
-    da_ball_clear(rk);
-    da_ball_clear(Rk);
 done:
     da_sphere_free(sp);
     da_learn_spectrum_free(s);

@@ -135,6 +135,21 @@ void da_sim_opts_init(da_sim_opts *o);
 int da_learn_simulate(double *estimate, double *stderror, const da_act *act,
                       const da_sim_opts *opts);
 
+/* ------------------------------------------------------------------ */
+/* 5. Learnability: the cost of a simulation                          */
+/* ------------------------------------------------------------------ */
+
+/* The CPU seconds of one da_learn_simulate(opts) (one test function), an
+ * estimate for callers that refuse work up front (the CLI's and Python's
+ * learn --simulate, three test functions): per network and layer
+ * width x fan_in weights drawn at about 1e-8 s each, and inputs x width x
+ * fan_in multiply-adds at about 7e-10 s each (measured on a 2-core
+ * machine), i.e. networks x width (dim + (depth - 1) width)
+ * (1e-8 + inputs 7e-10).  *bytes (unless NULL) gets the memory it takes:
+ * the width x max(width, dim) weights and the activations of the inputs,
+ * in doubles.  Cannot fail. */
+double da_sim_cost(const da_sim_opts *opts, double *bytes);
+
 #ifdef __cplusplus
 }
 #endif

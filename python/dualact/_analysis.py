@@ -1,9 +1,11 @@
 """The analyses over depth: minimal depths, Gram matrices, degree spectra,
 the paper's table; and the network-kernel function kernel_fn."""
 import collections
+import csv
 import itertools
 import math
 import numbers
+import warnings
 
 import mpmath
 
@@ -167,28 +169,61 @@ def gram(act, X, depth, ntk=False, rank_k=0, spectrum=None, tol=1e-9):
                          tol=tol)
 
 
-def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=30):
+_FORMATS = {"text": 0, "csv": 1, "md": 2, "markdown": 2, "latex": 3, "json": 4}
+
+
+def _format_code(format):
+    if format is None:
+        return None
+    code = _FORMATS.get(format) if isinstance(format, str) else None
+    if code is None:
+        raise ValueError("format must be one of text, csv, md, latex, json (or None)")
+    return code
+
+
+def _csv_rows(text):
+    """The rows of a CSV table as the library renders it (a first line
+    '# ...' is its provenance comment): a list of dicts of strings."""
+    lines = text.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return list(csv.DictReader(lines))
+
+
+def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=30, format=None):
     """The degree spectrum of the depth-L kernel of the normalized
-    activation (docs/learn.md): one dict per layer 0..depth with mass
+    activation (docs/learn.md): one dict per layer 0..depth with every
+    column of the CLI's learn --format csv: layer, degree, mass
     (W_{<=degree}(L), a Ball: on the line, or with dim=d the share of the
     kernel's trace on spherical harmonics of degree <= degree on S^{d-1}),
-    tail (the mass beyond the truncation), rate_last and rate_fit (line,
-    layer >= 1), eigenvalues and shares by harmonic degree 0..degree
-    (sphere), and on the sphere the effective ranks of Bartlett et al.
-    (2020) r_0, R_0 and r_k, R_k at k = the number of eigenvalues of
-    harmonic degree <= degree (Balls; k an int), as the CLI's learn --dim
-    columns.  The first row also says where the mass falls below
-    threshold: crossing = (lower, upper) bounds on that layer (-1: not
-    within depth)."""
+    err (the CLI's bound on |printed mass - the mass|, a float), bound
+    ('rigorous' or 'estimate'), and on the sphere k (an int), the effective
+    ranks of Bartlett et al. (2020) r_0, R_0, r_k, R_k (Balls) at k = the
+    number of eigenvalues of harmonic degree <= degree, with r_0_err,
+    R_0_err, r_k_err, R_k_err (floats, as printed); besides: tail (the
+    mass beyond the truncation), rate_last and rate_fit (line, layer >= 1),
+    eigenvalues and shares by harmonic degree 0..degree (sphere).  The
+    first row also says where the mass falls below threshold: crossing =
+    (lower, upper) bounds on that layer (-1: not within depth).
+    format='csv', 'json' or 'text' returns the report exactly as `dualact
+    learn --format F` prints it (built by the same library function,
+    da_learn_report); 'md' and 'latex' the CSV's rows as a table."""
     a = as_activation(act)
+    code = _format_code(format)
     if terms is None:
         terms = max(degree, 200) if dim else max(degree, 1)
     st, msg, d = interruptible(a._learn, integer("terms", terms), integer("depth", depth),
                                integer("digits", digits), integer("degree", degree),
-                               dim=integer("dim", dim or 0), threshold=float(threshold))
+                               dim=integer("dim", dim or 0), threshold=float(threshold),
+                               format=1 if code is None else code,
+                               spec=act if isinstance(act, str) else a.spec)
+    if code is not None:
+        if st == _dualact.EACCURACY:
+            raise AccuracyError("%s: %s" % (a.spec, msg), result=d["table"])
+        return d["table"]
     kind = bound_kind(d.get("rigorous", 0))
     rows = []
-    for r in d["layers"]:
+    for r, c in zip(d["layers"], _csv_rows(d["table"])):
         row = {"layer": r["layer"], "degree": int(degree)}
         for k, v in r.items():
             if k == "layer":
@@ -199,6 +234,12 @@ def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=3
                 row[k] = [Ball._from_raw(t, kind) for t in v]
             else:
                 row[k] = Ball._from_raw(v, kind)
+        # the CLI's columns that are no Balls: the printed error bounds
+        # and the label
+        for k, v in c.items():
+            if k == "err" or k.endswith("_err"):
+                row[k] = float(v)
+        row["bound"] = c["bound"]
         rows.append(row)
     if dim:
         lo = hi = -1
@@ -223,77 +264,72 @@ TABLE_ACTIVATIONS = (
 )
 
 
-def table(acts=None, delta=0.1, eps=0.01, n=1000, digits=4):
-    """The paper's conditioning table (`dualact table`): one dict per
-    activation with activation, a1^2, mu, beta (Balls; beta math.inf when
-    the activation jumps), closed_form (a name or None), L_nngp, bound,
-    L_ntk (ints, math.inf, or None; with several (delta, eps, n) the keys
-    get the CLI's suffix _dD_eE_nN), W3_L10 (a Ball) and chi1 (a Ball from
-    the mean-field quadrature, an estimate).  pandas.DataFrame(rows) turns
-    it into a frame."""
-    acts = list(TABLE_ACTIVATIONS if acts is None else _listify(acts))
-    objs = [as_activation(s) for s in acts]          # all parse before any work
-    combos = list(itertools.product(_listify(delta), _listify(eps), _listify(n)))
-    rows = []
-    partial = False
-    for spec, a in zip(acts, objs):
-        row = {"activation": spec if isinstance(spec, str) else a.spec}
-        try:
-            c = a.coeffs(degree=1, digits=digits + 4)
-        except AccuracyError as e:
-            c, partial = e.result, True
-        a1 = c[1]
-        a1sq = Ball._from_raw(_sq(a1), a1.bound)
-        row["a1^2"] = a1sq
-        row["mu"] = c.mu
-        row["beta"] = math.inf if c.beta_infinite else c.beta
-        row["closed_form"] = a.closed_form()
-        mu_positive = c.mu.mid > c.mu.rad
-        depth_rigorous = True
-        for (d, e, k) in combos:
-            suffix = "" if len(combos) == 1 else "_d%s_e%s_n%s" % (_dec(d), _dec(e), k)
-            row["L_nngp" + suffix] = row["bound" + suffix] = row["L_ntk" + suffix] = None
-            if not mu_positive:
-                continue
-            try:
-                rs = depth(a, d, e, k, kernel="both")
-            except AccuracyError as err:
-                rs, partial = err.result, True
-            for r in rs:
-                v = r.get("value")
-                if isinstance(v, Ball) and v.bound != "rigorous":
-                    depth_rigorous = False
-                key = ("L_nngp" if r["kernel"] == "nngp" else "L_ntk") + suffix
-                row[key] = r["depth"] if (r["proved"] or r["depth"] == math.inf) else None
-                if r["kernel"] == "nngp":
-                    row["bound" + suffix] = r["bound_potential"]
-        try:
-            sp = learn(a, degree=3, depth=10, terms=12, digits=digits + 6)
-        except AccuracyError as err:
-            sp, partial = err.result, True
-        row["W3_L10"] = sp[10]["mass"]
-        # chi_1 at sigma_w^2 = 1, sigma_b^2 = 0 is E sigma'^2 = beta (Stein),
-        # as the CLI's table prints it: the proved ball
-        row["chi1"] = row["beta"]
-        rigorous = all(isinstance(v, Ball) and v.bound == "rigorous"
-                       for v in (row["a1^2"], row["mu"], row["W3_L10"]))
-        rigorous = rigorous and depth_rigorous
-        row["bound_kind"] = "rigorous" if rigorous else "estimate"
-        rows.append(row)
-    if partial:
-        raise AccuracyError("table: some entries did not reach the accuracy asked for", result=rows)
-    return rows
+_TABLE_TEXT_COLUMNS = ("activation", "closed_form", "bound_kind")
+_TABLE_DEPTH_COLUMNS = ("L_nngp", "bound", "L_ntk")
 
 
-def _sq(b):
-    """a^2 for a ball a, as a raw tuple: exact midpoint, radius
-    2|m| r + r^2 rounded up (with a relative margin)."""
-    m = b._man
-    if m is None:
-        return (float(b.mid) ** 2, None, math.inf)
-    mid = abs(float(b.mid))
-    rad = (2 * mid * b.rad + b.rad * b.rad) * (1 + 2 ** -50)
-    return (m * m, 2 * b._exp, rad)
+def _table_cell(key, v):
+    """A cell of the table's CSV as a Python value."""
+    if key in _TABLE_TEXT_COLUMNS:
+        return None if (key == "closed_form" and v == "-") else v
+    if v in ("-", "?", ""):
+        return None
+    if v == "inf":
+        return math.inf
+    base = key.split("_d", 1)[0] if key.startswith(("L_nngp_d", "L_ntk_d", "bound_d")) else key
+    return int(v) if base in _TABLE_DEPTH_COLUMNS else float(v)
+
+
+def table(acts=None, delta=0.1, eps=0.01, n=1000, digits=4, format=None, columns=None):
+    """The paper's conditioning table (`dualact table`), built by the
+    library as the CLI builds it (da_paper_table): one row per activation
+    (the standard set TABLE_ACTIVATIONS when acts is None).
+
+    format=None: one dict per activation keyed by the CLI's CSV columns:
+    activation, a1^2, mu, beta, closed_form (a name or None), L_nngp,
+    bound, L_ntk (ints; math.inf for the NTK of an activation that jumps;
+    None where not decided or not applicable; with several (delta, eps, n)
+    the keys get the CLI's suffix _dD_eE_nN), W3_L10, chi1 (the numbers as
+    the CLI prints them, floats rounded to at most digits decimals and to
+    no more than their error bounds vouch for; math.inf for beta and chi1
+    when the activation jumps, None for '?' or '-') and bound_kind
+    ('rigorous' or 'estimate').  pandas.DataFrame(rows) turns it into a
+    frame.  format='text', 'csv', 'md', 'latex' or 'json': the table as
+    the CLI prints it with --format (LaTeX heads, provenance comment,
+    $\\infty$ for the infinite cells).  columns: a list (or comma list) of
+    the CLI's --columns names.  delta, eps, n: values or lists (one group
+    of depth columns per combination, at most 16).
+
+    Bad options or activations: ValueError (ParseError) with the CLI's
+    message, the keyword in place of the flag; so is, before any work, an
+    activation whose row alone is estimated above the CLI's work limit of
+    60 s of proved quadrature.  When some cells are not
+    decided: AccuracyError with the rows (or the text) in .result."""
+    code = _format_code(format)
+    if acts is None:
+        specs = None
+    else:
+        specs = []
+        for s in _listify(acts):
+            a = as_activation(s)                 # every one parses before any work
+            specs.append(s if isinstance(s, str) else a.spec)
+    if columns is not None and not isinstance(columns, str):
+        columns = ",".join(columns)
+    dl = ",".join(_dec(d) for d in _listify(delta))
+    el = ",".join(_dec(e) for e in _listify(eps))
+    nl = ",".join(str(integer("n", k)) for k in _listify(n))
+    st, msg, text, warns = interruptible(_dualact._table, specs, dl, el, nl,
+                                         integer("digits", digits, 1, 30), columns,
+                                         1 if code is None else code)
+    for w in warns:
+        warnings.warn(w, RuntimeWarning, stacklevel=2)
+    if code is not None:
+        result = text
+    else:
+        result = [{k: _table_cell(k, v) for k, v in r.items()} for r in _csv_rows(text)]
+    if st == _dualact.EACCURACY:
+        raise AccuracyError(msg, result=result)
+    return result
 
 
 Kernel = collections.namedtuple("Kernel", ["nngp", "ntk", "nngp_err", "ntk_err", "bound", "reason"],

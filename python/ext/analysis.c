@@ -273,18 +273,28 @@ out:
     return out;
 }
 
-/* _learn(terms, depth, digits, degree, dim=0)
+/* _learn(terms, depth, digits, degree, dim=0, threshold=0.1, format=1, spec=None)
  *   -> (status, message, dict): per layer the mass W_{<=degree}(L) (on the
  *   line, or on the sphere S^{dim-1}), the mass beyond the truncation, the
  *   decay rates (line), the eigenvalues and shares by harmonic degree <=
- *   degree (sphere), and the crossing interval of the line's mass */
+ *   degree (sphere), and the crossing interval of the line's mass; under
+ *   "table" the CLI's report in format (da_table_format: da_learn_report,
+ *   spec naming the activation as written) */
 PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"terms", "depth", "digits", "degree", "dim", "threshold", NULL};
+    static char *kwlist[] = {"terms", "depth", "digits", "degree", "dim", "threshold", "format",
+                             "spec", NULL};
     long terms, depth, digits, degree, dim = 0;
     double tau = 0.1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "llll|ld", kwlist, &terms, &depth, &digits, &degree, &dim, &tau))
+    int fmt = DA_TABLE_CSV;
+    const char *spec = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "llll|ldiz", kwlist, &terms, &depth, &digits, &degree,
+                                     &dim, &tau, &fmt, &spec))
         return NULL;
+    if (fmt < DA_TABLE_TEXT || fmt > DA_TABLE_JSON) {
+        PyErr_SetString(PyExc_ValueError, "learn: unknown format");
+        return NULL;
+    }
     da_act *act = daext_act_get(self);
     if (!act)
         return NULL;
@@ -436,6 +446,30 @@ PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
     long lo = -1, hi = -1;
     if (!dim)
         da_learn_crossing(&lo, &hi, s, degree, tau);
+    /* the report as the CLI's learn --format prints it: the rows of
+       da_learn_table (csv; md, latex too), the text or the JSON report
+       (one code path: da_learn_report) */
+    PyObject *rendered = NULL;
+    if (layers) {
+        da_learn_report_opts ro;
+        da_learn_report_opts_init(&ro);
+        ro.spec = spec;
+        ro.degree = degree;
+        ro.digits = digits;
+        ro.threshold = tau;
+        ro.accuracy_reached = spec_status != DA_EACCURACY;
+        char *txt = NULL;
+        int ts = da_learn_report(&txt, act, s, sp, &ro, (da_table_format)fmt);
+        if (ts) {
+            daext_err te;
+            daext_err_grab(&te, ts);
+            daext_raise(&te);
+            Py_CLEAR(layers);
+        } else if (!(rendered = PyUnicode_FromString(txt))) {
+            Py_CLEAR(layers);
+        }
+        free(txt);
+    }
     if (layers) {
         PyObject *off = PyList_New(terms + 1);
         for (long k = 0; off && k <= terms; k++) {
@@ -443,13 +477,14 @@ PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw)
             PyList_SET_ITEM(off, k, daext_ball_tuple(b));
         }
         if (off)
-            res = Py_BuildValue("(is{s:N,s:N,s:(ll),s:d,s:i})", spec_status,
+            res = Py_BuildValue("(is{s:N,s:N,s:(ll),s:d,s:i,s:O})", spec_status,
                                 spec_status ? e.msg : "", "layers", layers, "offspring", off,
                                 "crossing", lo, hi, "seconds", da_learn_seconds(s),
-                                "rigorous", da_learn_rigorous(s));
+                                "rigorous", da_learn_rigorous(s), "table", rendered);
         else
             Py_DECREF(layers);
     }
+    Py_XDECREF(rendered);
     da_ball_clear(b);
     da_ball_clear(c);
     mpz_clear(count);
@@ -675,5 +710,126 @@ PyObject *daext_net_kernel(PyObject *self, PyObject *args)
     da_net_free(net);
     for (int j = 0; j < 3; j++)
         da_ball_clear(b[j]);
+    return res;
+}
+
+/* _table(acts, delta, eps, n, digits, columns, format)
+ *   -> (status, message, rendered, warnings): the paper's table
+ *   (da_paper_table, as dualact table prints it) rendered in format
+ *   (da_table_format); acts a list of specs or None (the standard set);
+ *   delta, eps, n comma lists; columns None or a comma list; warnings a
+ *   list of the library's warning lines.  Options and activations are
+ *   checked before any work: ValueError (ParseError) with the message. */
+typedef struct {
+    char **line;
+    int n, cap;
+} warn_list;
+
+static void table_warn(void *ctx, const char *msg)
+{
+    warn_list *w = ctx;
+    if (w->n == w->cap) {
+        int cap = w->cap ? 2 * w->cap : 4;
+        char **l = realloc(w->line, (size_t)cap * sizeof *l);
+        if (!l)
+            return;
+        w->line = l;
+        w->cap = cap;
+    }
+    if ((w->line[w->n] = strdup(msg)))
+        w->n++;
+}
+
+PyObject *daext_table(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"acts", "delta", "eps", "n", "digits", "columns", "format", NULL};
+    PyObject *acts_obj;
+    const char *delta, *eps, *n, *columns = NULL;
+    long digits;
+    int fmt = DA_TABLE_CSV;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "Osssl|zi", kwlist, &acts_obj, &delta, &eps, &n,
+                                     &digits, &columns, &fmt))
+        return NULL;
+    if (fmt < DA_TABLE_TEXT || fmt > DA_TABLE_JSON) {
+        PyErr_SetString(PyExc_ValueError, "table: unknown format");
+        return NULL;
+    }
+    da_paper_table_opts o;
+    da_paper_table_opts_init(&o);
+    o.digits = digits;
+    o.delta = delta;
+    o.eps = eps;
+    o.n = n;
+    o.columns = columns;
+    int nacts = 0;
+    const char **acts = NULL;
+    PyObject *seq = NULL;
+    if (acts_obj != Py_None) {
+        seq = PySequence_Fast(acts_obj, "table: acts must be a list of activation specs");
+        if (!seq)
+            return NULL;
+        nacts = (int)PySequence_Fast_GET_SIZE(seq);
+        acts = calloc((size_t)nacts + 1, sizeof *acts);
+        if (!acts) {
+            Py_DECREF(seq);
+            return PyErr_NoMemory();
+        }
+        for (int j = 0; j < nacts; j++) {
+            acts[j] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, j));
+            if (!acts[j]) {
+                free(acts);
+                Py_DECREF(seq);
+                return NULL;
+            }
+        }
+        if (nacts == 0) {
+            free(acts);
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_ValueError, "table: no activation");
+            return NULL;
+        }
+    }
+    warn_list w = {0};
+    o.warn = table_warn;
+    o.ctx = &w;
+    da_table *t = NULL;
+    char *txt = NULL;
+    daext_err e;
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    st = da_paper_table(&t, acts, nacts, &o);
+    daext_err_grab(&e, st);
+    if (t) {
+        int rs = da_table_render(&txt, t, (da_table_format)fmt);
+        if (rs) {
+            st = rs;
+            daext_err_grab(&e, rs);
+        }
+    }
+    da_table_free(t);
+    Py_END_ALLOW_THREADS
+    free(acts);
+    Py_XDECREF(seq);
+    PyObject *res = NULL;
+    if (st && st != DA_EACCURACY) {
+        daext_raise(&e);
+    } else {
+        PyObject *wl = PyList_New(w.n);
+        for (int i = 0; wl && i < w.n; i++) {
+            PyObject *u = PyUnicode_FromString(w.line[i]);
+            if (!u) {
+                Py_CLEAR(wl);
+                break;
+            }
+            PyList_SET_ITEM(wl, i, u);
+        }
+        if (wl)
+            res = Py_BuildValue("(issN)", st, st ? e.msg : "", txt ? txt : "", wl);
+    }
+    for (int i = 0; i < w.n; i++)
+        free(w.line[i]);
+    free(w.line);
+    free(txt);
     return res;
 }

@@ -88,6 +88,7 @@ PyObject *daext_gram(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_net_kernel(PyObject *self, PyObject *args);
 PyObject *daext_act_depth(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_act_learn(PyObject *self, PyObject *args, PyObject *kw);
+PyObject *daext_table(PyObject *self, PyObject *args, PyObject *kw);
 PyObject *daext_act_meanfield(PyObject *self, PyObject *args);
 PyObject *daext_act_meanfield_kernel(PyObject *self, PyObject *args);
 PyObject *daext_act_meanfield_critical(PyObject *self, PyObject *args);

@@ -276,6 +276,7 @@ static PyMethodDef methods[] = {
     {"free_cache", mod_free_cache, METH_NOARGS,
      "Release the library's caches (quadrature rules, constants)."},
     {"_gram", (PyCFunction)(void (*)(void))daext_gram, METH_VARARGS | METH_KEYWORDS, NULL},
+    {"_table", (PyCFunction)(void (*)(void))daext_table, METH_VARARGS | METH_KEYWORDS, NULL},
     {"_net_kernel", daext_net_kernel, METH_VARARGS, NULL},
     {"_poll_begin", mod_poll_begin, METH_NOARGS, NULL},
     {"_poll_end", mod_poll_end, METH_NOARGS, NULL},

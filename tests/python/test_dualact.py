@@ -12,6 +12,7 @@ import gc
 import io
 import math
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -597,22 +598,119 @@ def meanfield_agrees_with_the_cli_and_numpy():
 
 @test
 def table_agrees_with_the_cli():
-    rows = cli_csv("table", "relu", "tanh", "sign", "gelu", "--format", "csv")
-    got = dualact.table(["relu", "tanh", "sign", "gelu"])
+    # issue 24: the rows come from the library's builder (da_paper_table),
+    # the one the CLI calls: every CSV column is a key, the same values
+    specs = ["relu", "tanh", "sign", "step", "gelu"]
+    rows = cli_csv("table", *specs, "--format", "csv")
+    got = dualact.table(specs)
+    assert len(got) == len(rows) == len(specs)
     for g, r in zip(got, rows):
-        assert g["activation"] == r["activation"]
-        for k in ("a1^2", "mu", "beta", "W3_L10", "chi1"):
-            if r[k] == "inf":
-                assert g[k] == math.inf, (k, g)
-            elif r[k] in ("-", "?"):
-                assert g[k] is None, (k, g)
+        assert list(g) == list(r), (list(g), list(r))      # the columns, in order
+        for k, v in r.items():
+            if k in ("activation", "bound_kind"):
+                want = v
+            elif k == "closed_form":
+                want = None if v == "-" else v
+            elif v in ("-", "?"):
+                want = None
+            elif v == "inf":
+                want = math.inf
+            elif k in ("L_nngp", "bound", "L_ntk"):
+                want = int(v)
             else:
-                d = len(r[k].split(".")[1]) if "." in r[k] else 0
-                assert agrees(g[k], r[k], 0.5 * 10 ** -d), (k, g[k], r[k])
-        for k in ("L_nngp", "bound", "L_ntk"):
-            want = math.inf if r[k] == "inf" else (None if r[k] in ("-", "?") else int(r[k]))
-            assert g[k] == want, (k, g[k], r[k])
-        assert (g["closed_form"] or "-") == r["closed_form"]
+                want = float(v)
+            assert g[k] == want and type(g[k]) is type(want), (k, g[k], v)
+    # step (and sign) jump: beta, chi_1 and the NTK's depth are infinite
+    step = got[3]
+    assert step["beta"] == step["chi1"] == step["L_ntk"] == math.inf
+    # independent: the normalized ReLU's a_1^2 = 1/(2 - 2/pi), mu = 1 - a_1^2,
+    # beta = chi_1 = pi/(pi - 1); step's a_1^2 = 2/pi
+    relu = got[0]
+    assert relu["a1^2"] == round(1 / (2 - 2 / math.pi), 4) and relu["mu"] == round(1 - 1 / (2 - 2 / math.pi), 4)
+    assert relu["beta"] == relu["chi1"] == round(math.pi / (math.pi - 1), 4)
+    assert step["a1^2"] == round(2 / math.pi, 4)
+
+
+@test
+def table_formats_are_the_clis():
+    # format= gives the CLI's text byte for byte (LaTeX heads, $\infty$,
+    # the provenance comment), also with several (delta, eps, n) and --columns
+    specs = ["relu", "step", "tanh"]
+    for fmt in ("latex", "md", "csv", "json", "text"):
+        st, out, err = cli("table", *specs, "--format", fmt)
+        assert st == 0, err
+        assert dualact.table(specs, format=fmt) == out, fmt
+    tex = dualact.table(specs, format="latex")
+    assert "$\\infty$" in tex and "$L^*_{\\mathrm{NNGP}}$" in tex
+    st, out, err = cli("table", "relu", "step", "--delta", "0.1,0.01", "--n", "100,1000",
+                       "--columns", "activation,mu,L_nngp,L_ntk", "--format", "latex")
+    assert st == 0, err
+    assert dualact.table(["relu", "step"], delta=[0.1, 0.01], n=[100, 1000],
+                         columns=["activation", "mu", "L_nngp", "L_ntk"], format="latex") == out
+    rows = cli_csv("table", "relu", "--delta", "0.1,0.01", "--columns", "activation,L_nngp", "--format", "csv")
+    got = dualact.table("relu", delta=["0.1", "0.01"], columns="activation,L_nngp")
+    assert list(got[0]) == list(rows[0]) == ["activation", "L_nngp_d0.1_e0.01_n1000", "L_nngp_d0.01_e0.01_n1000"]
+    assert [got[0][k] for k in rows[0] if k != "activation"] == [int(v) for k, v in rows[0].items() if k != "activation"]
+    # bad input: the CLI's message (the keyword in place of the flag)
+    for args, kw in ((("--columns", "foo"), dict(columns="foo")),
+                     (("--eps", "5", "--n", "3"), dict(eps=5, n=3)),
+                     (("--delta", "2"), dict(delta=2))):
+        st, out, err = cli("table", "relu", *args)
+        assert st == 2 and not out, (args, st)
+        try:
+            dualact.table("relu", **kw)
+            raise AssertionError("accepted %r" % kw)
+        except ValueError as e:
+            assert str(e) in err.replace("dualact: --", ""), (str(e), err)
+    for bad in (dict(format="html"), dict(digits=0)):
+        try:
+            dualact.table("relu", **bad)
+            raise AssertionError("accepted %r" % bad)
+        except ValueError:
+            pass
+
+
+@test
+def learn_columns_and_formats_are_the_clis():
+    # every column of learn --format csv is a key of the rows; format='csv'
+    # is the CLI's output byte for byte (line and sphere)
+    for args, kw in (((), {}), (("--dim", "5"), dict(dim=5))):
+        st, out, err = cli("learn", "relu", "--degree", "2", "--depth", "3", *args, "--format", "csv")
+        assert st == 0, err
+        assert dualact.learn("relu", degree=2, depth=3, format="csv", **kw) == out
+        rows = list(csv.DictReader(io.StringIO(out)))
+        got = dualact.learn("relu", degree=2, depth=3, **kw)
+        for g, r in zip(got, rows):
+            for k, v in r.items():
+                assert k in g, (k, sorted(g))
+                if k in ("layer", "degree", "k"):
+                    assert g[k] == int(v), (k, g[k], v)
+                elif k == "bound":
+                    assert g[k] == v
+                elif k == "err" or k.endswith("_err"):
+                    assert g[k] == float(v), (k, g[k], v)
+                elif v != "nan":
+                    assert agrees(g[k], v, r[k + "_err"] if k != "mass" else r["err"]), (k, g[k], v)
+    # the text and JSON reports too (issue 24: one code path, da_learn_report)
+    for args, kw in ((("sign", "--degree", "2", "--depth", "5"), dict(degree=2, depth=5)),
+                     (("relu", "--degree", "2", "--depth", "3", "--dim", "5"), dict(degree=2, depth=3, dim=5))):
+        for fmt in ("text", "json"):
+            st, out, err = cli("learn", *args, "--format", fmt)
+            assert st == 0, err
+            got = dualact.learn(args[0], format=fmt, **kw)
+            if fmt == "json":
+                # the composition's wall-clock seconds differ from run to run
+                strip = lambda t: re.sub(r'"composition_seconds": [^,]*,', "", t)
+                got, out = strip(got), strip(out)
+            assert got == out, (fmt, args, got, out)
+    md = dualact.learn("relu", degree=1, depth=2, format="md")
+    assert md.startswith("| layer | degree | mass | err | bound |") and md.count("\n") == 5, md
+    assert "\\toprule" in dualact.learn("relu", degree=1, depth=2, format="latex")
+    try:
+        dualact.learn("relu", format="html")
+        raise AssertionError("accepted format='html'")
+    except ValueError:
+        pass
 
 
 @test
