@@ -111,9 +111,9 @@ START_TEST(table_relu_cells)
     csv_parse(&c, s);
     ck_assert_int_eq(c.nrows, 3);
     const char *head[] = {"activation", "a1^2", "mu", "beta", "closed_form", "L_nngp", "bound",
-                          "L_ntk", "W3_L10", "chi1", "bound_kind"};
-    ck_assert_int_eq(c.ncols, 11);
-    for (int i = 0; i < 11; i++)
+                          "L_ntk", "W3_L10", "chi1", "bound_kind", "bound_ntk"};
+    ck_assert_int_eq(c.ncols, 12);
+    for (int i = 0; i < 12; i++)
         ck_assert_str_eq(c.f[0][i], head[i]);
     double a1sq = 1 / (2 - 2 / M_PI), mu = 1 - a1sq, beta = M_PI / (M_PI - 1);
     char want[32];
@@ -132,6 +132,10 @@ START_TEST(table_relu_cells)
     ck_assert(fabs(pb - round(pb)) > 1e-6);
     snprintf(want, sizeof want, "%.0f", ceil(pb));
     ck_assert_str_eq(cell(&c, 1, "bound"), want);
+    /* the NTK bound beside the NTK depth: 28 >= 25 (tests/data/depth_ntk_bound.csv,
+       tests/gen/gen_depth_bias.py: relu at delta 0.1, eps 0.01, n 1000) */
+    ck_assert_str_eq(cell(&c, 1, "L_ntk"), "25");
+    ck_assert_str_eq(cell(&c, 1, "bound_ntk"), "28");
     /* step jumps: beta, chi_1 and the NTK's depth are infinite */
     fixed4(want, sizeof want, 2 / M_PI);
     ck_assert_str_eq(cell(&c, 2, "a1^2"), want);

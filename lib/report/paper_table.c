@@ -29,6 +29,7 @@ typedef struct {
     char act[CELL], a1sq[CELL], mu[CELL], beta[CELL], closed[CELL];
     char nngp[MAXC][CELL], bound[MAXC][CELL], ntk[MAXC][CELL];
     char w3[CELL], chi1[CELL], kind[CELL];
+    char bntk[MAXC][CELL];
 } row_cells;
 
 static const struct {
@@ -47,6 +48,7 @@ static const struct {
     {"W3_L10", "$W_{\\le 3}(10)$", 0, offsetof(row_cells, w3)},
     {"chi1", "$\\chi_1$", 0, offsetof(row_cells, chi1)},
     {"bound_kind", NULL, 0, offsetof(row_cells, kind)},
+    {"bound_ntk", "bound$_{\\mathrm{NTK}}$", 1, offsetof(row_cells, bntk)},
 };
 #define NDEF ((int)(sizeof col_def / sizeof col_def[0]))
 #define MAXCOL (NDEF * MAXC)
@@ -364,6 +366,12 @@ static int fill_row(row_cells *r, const char *spec, const da_act *act, const par
                 }
                 if (!kern && dr.bound_potential >= 0)
                     snprintf(r->bound[c], CELL, "%ld", dr.bound_potential);
+                /* the NTK rows' bound: the project's majorant (da_depth_ntk_bound) */
+                if (kern && dr.bound_majorant >= 0)
+                    snprintf(r->bntk[c], CELL, "%ld", dr.bound_majorant);
+                if (kern && s2 == DA_OK && dr.bound_majorant >= 0 && dr.bound_majorant < dr.depth)
+                    warn(o, "%s: the NTK bound %ld is below the proved NTK depth %ld (a bug)",
+                         spec, dr.bound_majorant, dr.depth);
                 if (!kern && s2 == DA_OK && dr.bound_potential >= 0 && dr.bound_potential < dr.depth)
                     warn(o, "%s: the potential bound %ld is below the proved depth %ld (a "
                          "counterexample to the theory, or a bug)", spec, dr.bound_potential,

@@ -5,6 +5,7 @@ import csv
 import itertools
 import math
 import numbers
+import re
 import warnings
 
 import mpmath
@@ -265,7 +266,7 @@ TABLE_ACTIVATIONS = (
 
 
 _TABLE_TEXT_COLUMNS = ("activation", "closed_form", "bound_kind")
-_TABLE_DEPTH_COLUMNS = ("L_nngp", "bound", "L_ntk")
+_TABLE_DEPTH_COLUMNS = ("L_nngp", "bound", "L_ntk", "bound_ntk")
 
 
 def _table_cell(key, v):
@@ -276,7 +277,7 @@ def _table_cell(key, v):
         return None
     if v == "inf":
         return math.inf
-    base = key.split("_d", 1)[0] if key.startswith(("L_nngp_d", "L_ntk_d", "bound_d")) else key
+    base = re.sub(r"_d[^_]*_e[^_]*_n[0-9]+$", "", key)    # one per (delta, eps, n)
     return int(v) if base in _TABLE_DEPTH_COLUMNS else float(v)
 
 
@@ -287,13 +288,13 @@ def table(acts=None, delta=0.1, eps=0.01, n=1000, digits=4, format=None, columns
 
     format=None: one dict per activation keyed by the CLI's CSV columns:
     activation, a1^2, mu, beta, closed_form (a name or None), L_nngp,
-    bound, L_ntk (ints; math.inf for the NTK of an activation that jumps;
+    bound, L_ntk, bound_ntk (ints; math.inf for the NTK of an activation that jumps;
     None where not decided or not applicable; with several (delta, eps, n)
     the keys get the CLI's suffix _dD_eE_nN), W3_L10, chi1 (the numbers as
     the CLI prints them, floats rounded to at most digits decimals and to
     no more than their error bounds vouch for; math.inf for beta and chi1
-    when the activation jumps, None for '?' or '-') and bound_kind
-    ('rigorous' or 'estimate').  pandas.DataFrame(rows) turns it into a
+    when the activation jumps, None for '?' or '-'), bound_kind
+    ('rigorous' or 'estimate') and bound_ntk (the NTK bound beside L_ntk).  pandas.DataFrame(rows) turns it into a
     frame.  format='text', 'csv', 'md', 'latex' or 'json': the table as
     the CLI prints it with --format (LaTeX heads, provenance comment,
     $\\infty$ for the infinite cells).  columns: a list (or comma list) of
