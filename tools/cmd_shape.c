@@ -98,7 +98,7 @@ int cmd_shape(int argc, char **argv, FILE *out)
     da_shape_result_init(&r);
     int st = da_shape_solve(&r, act, target, goal, &so);
     if (st != DA_OK && st != DA_EACCURACY) {
-        rc = cli_lib_error(st, "shape");
+        rc = cli_lib_error(st, NULL);
         goto done;
     }
     /* the values: parameters to their digits, C to the digits too */
