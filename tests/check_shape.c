@@ -132,7 +132,7 @@ START_TEST(test_shape_errors)
     da_shape_result r;
     da_shape_result_init(&r);
     solve(&r, "leaky_relu", DA_SHAPE_TAT, 0, "0.9", 20, DA_EINVAL);
-    solve(&r, "leaky_relu", DA_SHAPE_TAT, 100001, "0.9", 20, DA_EINVAL);
+    solve(&r, "leaky_relu", DA_SHAPE_TAT, 10001, "0.9", 20, DA_EINVAL);
     solve(&r, "leaky_relu", DA_SHAPE_TAT, 50, "1", 20, DA_EINVAL);
     solve(&r, "leaky_relu", DA_SHAPE_TAT, 50, "-0.5", 20, DA_EINVAL);
     solve(&r, "relu", DA_SHAPE_DKS, 50, "-1.5", 20, DA_EINVAL);

@@ -23,7 +23,7 @@ static const char usage[] =
     "commands (dualact dual 'FORMULA' --raw); C(0) and C'(1) are those of the\n"
     "printed formula's network, through its proved kernel (dualact kernel).\n"
     "\n"
-    "  --depth L      layers, 1 to 100000 (default 10)\n"
+    "  --depth L      layers, 1 to 10000 (default 10)\n"
     "  --target T     tat or dks (default: tat for leaky_relu, dks for relu)\n"
     "  --eta E        TAT's C(0) target, in (0, 1) (default 0.9)\n"
     "  --zeta Z       DKS's C'(1) target, above 1 (default 1.5)\n"
@@ -58,7 +58,7 @@ int cmd_shape(int argc, char **argv, FILE *out)
     const char *eta_s = "0.9", *zeta_s = "1.5";
     int have_eta = 0, have_zeta = 0;
     const cli_opt opts[] = {
-        CLI_OPT("--depth", CLI_LONG, &depth, .lo = 1, .hi = 100000),
+        CLI_OPT("--depth", CLI_LONG, &depth, .lo = 1, .hi = 10000),
         CLI_OPT("--target", CLI_CHOICE, &target, .choices = targets),
         CLI_OPT("--eta", CLI_STRING, &eta_s, .seen = &have_eta),
         CLI_OPT("--zeta", CLI_STRING, &zeta_s, .seen = &have_zeta),

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <stdlib.h>
 
-#define SHAPE_MAX_DEPTH 100000
+#define SHAPE_MAX_DEPTH 10000
 #define SHAPE_MAX_DIGITS 200
 
 void da_shape_opts_init(da_shape_opts *o)
