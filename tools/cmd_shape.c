@@ -28,7 +28,7 @@ static const char usage[] =
     "  --eta E        TAT's C(0) target, in (0, 1) (default 0.9)\n"
     "  --zeta Z       DKS's C'(1) target, above 1 (default 1.5)\n"
     "  --digits D     radius goal 10^-D of the parameters and significant digits\n"
-    "                 of the formula's (default 20, 1 to 200)\n"
+    "                 of the formula's (default 20, 1 to 100)\n"
     "  --format F     text (default), csv, json\n"
     "\n"
     "CSV columns: activation,target,depth,goal,slope,slope_err,alpha,alpha_err,\n"
@@ -62,7 +62,7 @@ int cmd_shape(int argc, char **argv, FILE *out)
         CLI_OPT("--target", CLI_CHOICE, &target, .choices = targets),
         CLI_OPT("--eta", CLI_STRING, &eta_s, .seen = &have_eta),
         CLI_OPT("--zeta", CLI_STRING, &zeta_s, .seen = &have_zeta),
-        CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = 200),
+        CLI_OPT("--digits", CLI_LONG, &digits, .lo = 1, .hi = 100),
         CLI_OPT("--format", CLI_FORMAT, &fmt),
         CLI_OPT_END};
     const char *act = NULL;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 #define SHAPE_MAX_DEPTH 10000
-#define SHAPE_MAX_DIGITS 200
+#define SHAPE_MAX_DIGITS 100
 
 void da_shape_opts_init(da_shape_opts *o)
 {
@@ -666,6 +666,11 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
         jet_clear(&sl);
         arb_clear(m1);
         arb_clear(var);
+    }
+    if (strlen(r->formula) + 1 >= sizeof r->formula) {
+        st = da_fail(DA_EINVAL, "shape: the formula does not fit in %zu bytes",
+                     sizeof r->formula);
+        goto out;
     }
     /* the achieved C(0), C'(1) of the printed formula */
     int rig = 1;

@@ -282,7 +282,8 @@ typedef struct {
     long depth;        /* L >= 1, at most 10000 (default 10; about 1 s of
                           CPU per 1000 layers for TAT) */
     long digits;       /* radius goal 10^-digits of the parameters, and the
-                          significant digits of the formula's (default 20) */
+                          significant digits of the formula's (default 20,
+                          1 to 100) */
 } da_shape_opts;
 void da_shape_opts_init(da_shape_opts *o);
 
