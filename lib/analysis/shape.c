@@ -602,8 +602,8 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
             st = da_fail(DA_EDOM, "shape: TAT: eta is not reachable at depth %ld (the ReLU "
                                   "network, slope 0, has a smaller C(0))", o->depth);
         else
-            st = da_fail(DA_EDOM, "shape: DKS for relu: no input scale reaches zeta^(1/L) "
-                                  "at depth %ld", o->depth);
+            st = da_fail(DA_EDOM, "shape: DKS for relu: no input scale alpha in [%g, %g] "
+                                  "reaches zeta^(1/L) at depth %ld", lo, hi, o->depth);
         goto out;
     }
     r->method = method;

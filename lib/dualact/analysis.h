@@ -308,7 +308,8 @@ void da_shape_result_clear(da_shape_result *r);
  * radius exceeds 10^-digits (the balls are valid, wider); DA_EINVAL (an
  * activation the method does not shape, depth or digits out of range, a
  * target outside its range); DA_EDOM when the target is not reachable
- * at this depth (TAT: eta at least the C(0) of the plain ReLU network);
+ * at this depth (TAT: eta at least the C(0) of the plain ReLU network;
+ * DKS: no alpha in [0.01, 1e6] reaches zeta^(1/L));
  * DA_EACCURACY with rigorous = 0 when the Krawczyk test failed (the
  * parameters are then double estimates). */
 int da_shape_solve(da_shape_result *r, const char *act, int method, const da_ball target,
