@@ -235,6 +235,7 @@ int cmd_depth_net(int argc, char **argv, FILE *out);
 int cmd_iterate_net(int argc, char **argv, FILE *out);
 int cmd_gram(int argc, char **argv, FILE *out);
 int cmd_simulate(int argc, char **argv, FILE *out);
+int cmd_shape(int argc, char **argv, FILE *out);
 /* one --rho value (a decimal in [-1, 1]) into a ball at precision prec
  * (initialized here); text gets a copy.  Returns 0 or 2 (usage error). */
 int cli_parse_rho(const char *s, size_t len, da_ball b, mpfr_prec_t prec, char *text, size_t tl);

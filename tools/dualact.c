@@ -25,6 +25,7 @@ static const char usage[] =
     "  depth     proved minimal depth for a well-conditioned kernel, and bounds\n"
     "  gram      kernel matrix of a data set over depth: eigenvalues, effective ranks\n"
     "  simulate  finite-width random networks beside the infinite-width kernel\n"
+    "  shape     kernel shaping (TAT, DKS): transformed activation, proved parameters\n"
     "\n"
     "An activation is a catalogue name ('relu', 'elu(0.5)') or a formula in x\n"
     "('x*tanh(softplus(x))').  'dualact COMMAND --help' describes a command.\n"
@@ -74,6 +75,7 @@ static const command commands[] = {
     {"depth", cmd_depth},
     {"gram", cmd_gram},
     {"simulate", cmd_simulate},
+    {"shape", cmd_shape},
 };
 
 int main(int argc, char **argv)

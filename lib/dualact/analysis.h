@@ -329,6 +329,72 @@ typedef struct {
 int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *data,
                 const da_sim_pair_opts *o);
 
+/* ------------------------------------------------------------------ */
+/* 4. Analyses: kernel shaping                                        */
+/* ------------------------------------------------------------------ */
+
+/* Kernel shaping (docs/analysis.md, "Kernel shaping"): a transformed
+ * activation gamma (sigma(alpha x + beta) + delta) chosen so that the
+ * correlation map C of the whole network, L layers of Dense(1, 0) and
+ * the transformed activation with Q(1) = E[sigma~(Z)^2] = 1 (so that
+ * q stays 1), is the composition c^{oL} of the local map c and meets
+ * the targets of
+ *   TAT (Zhang et al. 2022) for leaky ReLU: sigma~ = gamma leaky_s with
+ *     gamma = sqrt(2/(1 + s^2)) and the negative slope s in (0, 1) such
+ *     that C(0) = eta (the unknown is s; alpha = 1, beta = delta = 0);
+ *     C'(1) = 1 exactly for every s;
+ *   DKS (Martens et al. 2021) for relu: sigma~ = gamma (relu(alpha x + 1)
+ *     + delta) (beta = 1 fixed, as deepmind/dks does for ReLU when
+ *     zeta^(1/L) < 1.4669), delta = -E relu(alpha Z + 1) (C(0) = 0),
+ *     gamma = 1/sd relu(alpha Z + 1) (Q(1) = 1) and alpha > 0 such that
+ *     c'(1) = zeta^(1/L), i.e. C'(1) = zeta.
+ * The unknown is proved by a Krawczyk step in Arb ball arithmetic over
+ * the closed-form local map and its derivative in the unknown
+ * (docs/numerics.md, "Kernel shaping"): a unique root in the ball.  The
+ * formula rounds the parameters to opts.digits significant digits, and
+ * the achieved C(0), C'(1) are those of that printed formula, computed
+ * through its dual (da_dual, raw, or da_netk at the layers' variances)
+ * composed L times. */
+enum { DA_SHAPE_TAT = 0, DA_SHAPE_DKS = 1 };
+typedef struct {
+    long depth;        /* L >= 1, at most 10000 (default 10; about 1 s of
+                          CPU per 1000 layers for TAT) */
+    long digits;       /* radius goal 10^-digits of the parameters, and the
+                          significant digits of the formula's (default 20,
+                          1 to 100) */
+} da_shape_opts;
+void da_shape_opts_init(da_shape_opts *o);
+
+typedef struct {
+    int method;                  /* DA_SHAPE_TAT or DA_SHAPE_DKS */
+    long depth;
+    da_ball_struct target;       /* eta (TAT) or zeta (DKS) */
+    da_ball_struct slope;        /* TAT: the negative slope s; DKS: NaN */
+    da_ball_struct alpha, beta;  /* input scale and shift */
+    da_ball_struct gamma, delta; /* output scale and shift */
+    char formula[512];           /* the transformed activation, a formula in x
+                                    with the parameters rounded */
+    da_ball_struct c0, c1prime;  /* C(0), C'(1) of the printed formula's network */
+    int rigorous;                /* 1: every ball above is proved */
+    char bound_reason[200];      /* why not, "" when rigorous */
+} da_shape_result;
+/* init sets every ball to NaN +- Inf (precision 64); clear frees them. */
+void da_shape_result_init(da_shape_result *r);
+void da_shape_result_clear(da_shape_result *r);
+/* Solve method for act ("leaky_relu" with TAT, "relu" with DKS) at the
+ * target ball (eta in (0, 1); zeta > 1).  DA_OK; DA_EACCURACY when a
+ * radius exceeds 10^-digits (the balls are valid, wider); DA_EINVAL (an
+ * activation the method does not shape, depth or digits out of range, a
+ * target outside its range); DA_EDOM when the target is not reachable
+ * at this depth (TAT: eta at least the C(0) of the plain ReLU network;
+ * DKS: no alpha in [0.01, 1e6] reaches zeta^(1/L));
+ * DA_EACCURACY with rigorous = 0 when the Krawczyk test failed (the
+ * parameters are then double estimates). */
+int da_shape_solve(da_shape_result *r, const char *act, int method, const da_ball target,
+                   const da_shape_opts *o);
+/* "tat", "dks" */
+const char *da_shape_method_name(int method);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,705 @@
+/* shape.c -- kernel shaping (TAT for leaky ReLU, DKS for ReLU): the
+ * parameters of the transformed activation solved in floating point,
+ * then proved by a Krawczyk step in Arb ball arithmetic; the achieved
+ * C(0) and C'(1) of the printed formula through its kernel (da_netk).
+ * See docs/analysis.md, "Kernel shaping", and docs/numerics.md. */
+#include "core/core.h"
+#include "core/arbinc.h"
+#include "analysis/analysis.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#define SHAPE_MAX_DEPTH 10000
+#define SHAPE_MAX_DIGITS 100
+
+void da_shape_opts_init(da_shape_opts *o)
+{
+    o->depth = 10;
+    o->digits = 20;
+}
+
+static void ball_nan(da_ball_struct *b)
+{
+    mpfr_set_nan(b->mid);
+    mpfr_set_inf(b->rad, 1);
+}
+
+void da_shape_result_init(da_shape_result *r)
+{
+    memset(r, 0, sizeof *r);
+    da_ball_struct *b[] = {&r->target, &r->slope, &r->alpha, &r->beta, &r->gamma,
+                           &r->delta, &r->c0, &r->c1prime};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
+        da_ball_init2(b[i], 64);
+        ball_nan(b[i]);
+    }
+}
+
+void da_shape_result_clear(da_shape_result *r)
+{
+    da_ball_struct *b[] = {&r->target, &r->slope, &r->alpha, &r->beta, &r->gamma,
+                           &r->delta, &r->c0, &r->c1prime};
+    for (size_t i = 0; i < sizeof b / sizeof b[0]; i++)
+        da_ball_clear(b[i]);
+}
+
+const char *da_shape_method_name(int method)
+{
+    return method == DA_SHAPE_TAT ? "tat" : method == DA_SHAPE_DKS ? "dks" : "unknown";
+}
+
+/* ---- jets: a value and its derivative in the unknown, both balls ---- */
+typedef struct {
+    arb_t v, d;
+} jet;
+
+static void jet_init(jet *a)
+{
+    arb_init(a->v);
+    arb_init(a->d);
+}
+
+static void jet_clear(jet *a)
+{
+    arb_clear(a->v);
+    arb_clear(a->d);
+}
+
+/* r = a * b */
+static void jet_mul(jet *r, const jet *a, const jet *b, slong prec)
+{
+    arb_t t;
+    arb_init(t);
+    arb_mul(t, a->d, b->v, prec);
+    arb_addmul(t, a->v, b->d, prec);
+    arb_mul(r->v, a->v, b->v, prec);
+    arb_swap(r->d, t);
+    arb_clear(t);
+}
+
+/* r = a / b */
+static void jet_div(jet *r, const jet *a, const jet *b, slong prec)
+{
+    arb_t q, t;
+    arb_init(q);
+    arb_init(t);
+    arb_div(q, a->v, b->v, prec);
+    arb_mul(t, q, b->d, prec);
+    arb_sub(t, a->d, t, prec);
+    arb_div(r->d, t, b->v, prec);
+    arb_swap(r->v, q);
+    arb_clear(q);
+    arb_clear(t);
+}
+
+/* ---- the residuals F(u) = condition(u) - target, with F'(u) ---- */
+typedef struct {
+    int method;
+    long depth;
+    arb_t target;    /* eta (TAT) or zeta^(1/L) (DKS) */
+    double beta;     /* DKS: the input shift, +1 or -1 */
+} shape_problem;
+
+/* TAT, one layer: c <- [(1-s)^2 g(c)/pi + 2 s c]/(1 + s^2),
+ * g(c) = sqrt(1 - c^2) + (pi - acos c) c, g'(c) = pi - acos c: the
+ * local correlation map of sqrt(2/(1+s^2)) leaky_s (numerics 7: ReLU's
+ * arc-cosine kernel and bilinearity).  c and s are jets in s. */
+static void tat_layer(jet *c, const jet *s, slong prec)
+{
+    arb_t pi, ac, g, gp, t;
+    jet a, n, den, tmp;
+    arb_init(pi);
+    arb_init(ac);
+    arb_init(g);
+    arb_init(gp);
+    arb_init(t);
+    jet_init(&a);
+    jet_init(&n);
+    jet_init(&den);
+    jet_init(&tmp);
+    arb_const_pi(pi, prec);
+    /* c may exceed 1 by its radius: acos and sqrt of the part in [-1, 1]
+       (the true c lies there) */
+    arb_t cc;
+    arb_init(cc);
+    arb_set(cc, c->v);
+    {
+        arb_t one;
+        arb_init(one);
+        arb_one(one);
+        arb_min(cc, cc, one, prec);
+        arb_neg(one, one);
+        arb_max(cc, cc, one, prec);
+        arb_clear(one);
+    }
+    /* g by the mean-value form g(m) + g'(C)(C - m), m the midpoint: the
+       direct form counts c's radius three times (sqrt(1 - c^2) and
+       (pi - acos c) c separately) and doubles it from layer to layer */
+    arb_t mc, dc;
+    arb_init(mc);
+    arb_init(dc);
+    arb_get_mid_arb(mc, cc);
+    arb_sub(dc, cc, mc, prec);              /* C - m */
+    arb_acos(ac, mc, prec);
+    arb_sub(ac, pi, ac, prec);              /* g'(m) */
+    arb_mul(t, mc, mc, prec);
+    arb_sub_ui(t, t, 1, prec);
+    arb_neg(t, t);
+    arb_sqrtpos(g, t, prec);
+    arb_addmul(g, ac, mc, prec);            /* g(m) */
+    arb_acos(gp, cc, prec);
+    arb_sub(gp, pi, gp, prec);              /* g'(C), in [0, pi] */
+    arb_addmul(g, gp, dc, prec);            /* g(C) */
+    arb_clear(mc);
+    arb_clear(dc);
+    arb_clear(cc);
+    /* g as a jet: (g, g'(c) c') */
+    jet gj;
+    jet_init(&gj);
+    arb_set(gj.v, g);
+    arb_mul(gj.d, gp, c->d, prec);
+    /* a = (1 - s)^2 / pi */
+    arb_sub_ui(a.v, s->v, 1, prec);
+    arb_neg(a.v, a.v);
+    arb_neg(a.d, s->d);
+    jet_mul(&a, &a, &a, prec);
+    arb_div(a.v, a.v, pi, prec);
+    arb_div(a.d, a.d, pi, prec);
+    /* n = a g + 2 s c */
+    jet_mul(&n, &a, &gj, prec);
+    jet_mul(&tmp, s, c, prec);
+    arb_addmul_ui(n.v, tmp.v, 2, prec);
+    arb_addmul_ui(n.d, tmp.d, 2, prec);
+    /* den = 1 + s^2 */
+    jet_mul(&den, s, s, prec);
+    arb_add_ui(den.v, den.v, 1, prec);
+    jet_div(c, &n, &den, prec);
+    jet_clear(&gj);
+    arb_clear(pi);
+    arb_clear(ac);
+    arb_clear(g);
+    arb_clear(gp);
+    arb_clear(t);
+    jet_clear(&a);
+    jet_clear(&n);
+    jet_clear(&den);
+    jet_clear(&tmp);
+}
+
+/* DKS for relu(alpha x + beta), beta = +-1: with t = beta/alpha,
+ *   m1 = E relu = beta Phi(t) + alpha phi(t),
+ *   m2 = E relu^2 = (alpha^2 + beta^2) Phi(t) + alpha beta phi(t),
+ *   var = m2 - m1^2, local c'(1) = alpha^2 Phi(t)/var.
+ * The jets are in alpha.  m1, var: outputs (values only; may be NULL). */
+static void dks_relu(jet *slope, arb_t m1out, arb_t varout, const jet *al, double beta,
+                     slong prec)
+{
+    jet t, Phi, phi, m1, m2, tmp, a2;
+    jet_init(&t);
+    jet_init(&Phi);
+    jet_init(&phi);
+    jet_init(&m1);
+    jet_init(&m2);
+    jet_init(&tmp);
+    jet_init(&a2);
+    arb_t b, u;
+    arb_init(b);
+    arb_init(u);
+    arb_set_d(b, beta);
+    /* t = beta / alpha, t' = -beta alpha'/alpha^2 */
+    arb_div(t.v, b, al->v, prec);
+    arb_mul(u, al->v, al->v, prec);
+    arb_div(t.d, b, u, prec);
+    arb_mul(t.d, t.d, al->d, prec);
+    arb_neg(t.d, t.d);
+    /* phi(t), Phi(t) = erfc(-t/sqrt 2)/2; Phi' = phi, phi' = -t phi */
+    da_arb_phi(phi.v, t.v, prec);
+    arb_sqrt_ui(u, 2, prec);
+    arb_div(u, t.v, u, prec);
+    arb_neg(u, u);
+    arb_hypgeom_erfc(Phi.v, u, prec);
+    arb_mul_2exp_si(Phi.v, Phi.v, -1);
+    arb_mul(Phi.d, phi.v, t.d, prec);
+    arb_mul(phi.d, t.v, phi.v, prec);
+    arb_mul(phi.d, phi.d, t.d, prec);
+    arb_neg(phi.d, phi.d);
+    /* m1 = beta Phi + alpha phi */
+    jet_mul(&tmp, al, &phi, prec);
+    arb_mul(m1.v, b, Phi.v, prec);
+    arb_mul(m1.d, b, Phi.d, prec);
+    arb_add(m1.v, m1.v, tmp.v, prec);
+    arb_add(m1.d, m1.d, tmp.d, prec);
+    /* m2 = (alpha^2 + beta^2) Phi + alpha beta phi */
+    jet_mul(&a2, al, al, prec);
+    arb_mul(u, b, b, prec);
+    arb_add(a2.v, a2.v, u, prec);
+    jet_mul(&m2, &a2, &Phi, prec);
+    arb_addmul(m2.v, b, tmp.v, prec);
+    arb_addmul(m2.d, b, tmp.d, prec);
+    /* var = m2 - m1^2 */
+    jet_mul(&tmp, &m1, &m1, prec);
+    arb_sub(m2.v, m2.v, tmp.v, prec);
+    arb_sub(m2.d, m2.d, tmp.d, prec);
+    if (m1out)
+        arb_set(m1out, m1.v);
+    if (varout)
+        arb_set(varout, m2.v);
+    /* slope = alpha^2 Phi / var */
+    jet_mul(&a2, al, al, prec);
+    jet_mul(&tmp, &a2, &Phi, prec);
+    jet_div(slope, &tmp, &m2, prec);
+    arb_clear(b);
+    arb_clear(u);
+    jet_clear(&t);
+    jet_clear(&Phi);
+    jet_clear(&phi);
+    jet_clear(&m1);
+    jet_clear(&m2);
+    jet_clear(&tmp);
+    jet_clear(&a2);
+}
+
+/* F(u) and F'(u) for a ball u (F' over all of u). */
+static void residual(arb_t F, arb_t dF, const shape_problem *p, const arb_t u, slong prec)
+{
+    jet s, c;
+    jet_init(&s);
+    jet_init(&c);
+    arb_set(s.v, u);
+    arb_one(s.d);
+    if (p->method == DA_SHAPE_TAT) {
+        arb_zero(c.v);
+        arb_zero(c.d);
+        for (long l = 0; l < p->depth; l++)
+tat_layer(&c, &s, prec);
+    } else {
+        dks_relu(&c, NULL, NULL, &s, p->beta, prec);
+    }
+    arb_sub(F, c.v, p->target, prec);
+    if (dF)
+        arb_set(dF, c.d);
+    jet_clear(&s);
+    jet_clear(&c);
+}
+
+/* F at the point x (double), for the bracketing in floating point. */
+static double residual_d(const shape_problem *p, double x)
+{
+    arb_t u, F;
+    arb_init(u);
+    arb_init(F);
+    arb_set_d(u, x);
+    residual(F, NULL, p, u, 64);
+    double r = arf_get_d(arb_midref(F), ARF_RND_NEAR);
+    arb_clear(u);
+    arb_clear(F);
+    return r;
+}
+
+/* Bisection for a sign change of the increasing or decreasing F on
+ * [lo, hi] (geometric in the unknown when geo), then Newton at prec.
+ * The midpoint of root gets the estimate.  DA_EDOM when F has one sign
+ * at both ends. */
+static int solve_float(arb_t root, const shape_problem *p, double lo, double hi, int geo,
+                       slong prec)
+{
+    double flo = residual_d(p, lo), fhi = residual_d(p, hi);
+    if (!(flo * fhi < 0))
+        return DA_EDOM;
+    for (int i = 0; i < 200 && hi - lo > 1e-15 * fabs(hi); i++) {
+        double m = geo ? sqrt(lo * hi) : 0.5 * (lo + hi);
+        double fm = residual_d(p, m);
+        if ((fm < 0) == (flo < 0)) {
+            lo = m;
+            flo = fm;
+        } else {
+            hi = m;
+        }
+    }
+    /* Newton on midpoints at the working precision */
+    arb_t x, F, dF;
+    arb_init(x);
+    arb_init(F);
+    arb_init(dF);
+    arb_set_d(x, 0.5 * (lo + hi));
+    for (int i = 0; i < 40; i++) {
+        residual(F, dF, p, x, prec);
+        arb_get_mid_arb(F, F);
+        arb_get_mid_arb(dF, dF);
+        if (arb_is_zero(dF))
+            break;
+        arb_div(F, F, dF, prec);
+        arb_sub(x, x, F, prec);
+        arb_get_mid_arb(x, x);
+        if (arb_is_zero(F) || arf_cmpabs_2exp_si(arb_midref(F), arf_abs_bound_lt_2exp_si(
+                                                                   arb_midref(x)) - prec + 8) < 0)
+            break;
+    }
+    arb_set(root, x);
+    arb_clear(x);
+    arb_clear(F);
+    arb_clear(dF);
+    return DA_OK;
+}
+
+/* Krawczyk: with m the estimate and y = 1/F'(m) (a midpoint),
+ * K(X) = m - y F(m) + (1 - y F'(X))(X - m).  K inside the interior of
+ * X proves a unique root of F in X, and the root lies in K.  Returns 1
+ * with root = K. */
+static int krawczyk(arb_t root, const shape_problem *p, const arb_t est, slong prec)
+{
+    arb_t m, y, Fm, dFm, X, FX, dFX, K, t;
+    mag_t r, floor_r;
+    arb_init(m);
+    arb_init(y);
+    arb_init(Fm);
+    arb_init(dFm);
+    arb_init(X);
+    arb_init(FX);
+    arb_init(dFX);
+    arb_init(K);
+    arb_init(t);
+    mag_init(r);
+    mag_init(floor_r);
+    int ok = 0;
+    arb_get_mid_arb(m, est);
+    residual(Fm, dFm, p, m, prec);
+    if (!arb_is_finite(dFm) || arb_contains_zero(dFm))
+        goto done;
+    arb_get_mid_arb(y, dFm);
+    arb_inv(y, y, prec);
+    arb_get_mid_arb(y, y);
+    /* the radius of X: a few times the Newton step, at least a few ulp */
+    arb_mul(t, y, Fm, prec);
+    arb_get_mag(r, t);
+    mag_mul_2exp_si(r, r, 2);
+    mag_set_ui_2exp_si(floor_r, 1, arf_abs_bound_lt_2exp_si(arb_midref(m)) - prec + 16);
+    mag_max(r, r, floor_r);
+    for (int attempt = 0; attempt < 12 && !ok; attempt++) {
+        arb_set(X, m);
+        mag_set(arb_radref(X), r);
+        residual(FX, dFX, p, X, prec);
+        /* K = m - y F(m) + (1 - y F'(X)) (X - m) */
+        arb_mul(t, y, dFX, prec);
+        arb_sub_ui(t, t, 1, prec);
+        arb_neg(t, t);
+        arb_zero(K);
+        mag_set(arb_radref(K), r);     /* X - m */
+        arb_mul(K, K, t, prec);
+        arb_submul(K, y, Fm, prec);
+        arb_add(K, K, m, prec);
+        if (arb_is_finite(K) && arb_contains_interior(X, K)) {
+            ok = 1;
+            arb_set(root, K);
+        }
+        mag_mul_2exp_si(r, r, 4);
+    }
+done:
+    arb_clear(m);
+    arb_clear(y);
+    arb_clear(Fm);
+    arb_clear(dFm);
+    arb_clear(X);
+    arb_clear(FX);
+    arb_clear(dFX);
+    arb_clear(K);
+    arb_clear(t);
+    mag_clear(r);
+    mag_clear(floor_r);
+    return ok;
+}
+
+/* x as a decimal with `digits` significant digits ("%.{d}Rg" rounded to
+ * nearest): the text of a parameter in the formula. */
+static void decimal(char *buf, size_t len, const arb_t x, long digits)
+{
+    mpfr_t v;
+    mpfr_init2(v, 2 * arf_bits(arb_midref(x)) + 64);
+    arf_get_mpfr(v, arb_midref(x), MPFR_RNDN);
+    mpfr_snprintf(buf, len, "%.*Rg", (int)digits, v);
+    mpfr_clear(v);
+}
+
+/* dst = src exactly, at src's precision */
+static void store(da_ball_struct *dst, const da_ball_struct *src)
+{
+    mpfr_set_prec(dst->mid, mpfr_get_prec(src->mid));
+    mpfr_set(dst->mid, src->mid, MPFR_RNDN);
+    mpfr_set(dst->rad, src->rad, MPFR_RNDU);
+}
+
+/* The achieved C(0) and C'(1) of the printed formula: its C map as
+ * DKS defines it (each layer's input at q = 1): the local map
+ * c -> f(c)/f(1), f the dual of the formula as given (da_dual, raw),
+ * composed L times from c = 0, and C'(1) = (f'(1)/f(1))^L.  For the
+ * positively homogeneous TAT activation this is exactly the network's
+ * correlation map at any q. */
+static int achieved(da_shape_result *r, long digits, int *rig)
+{
+    da_act *act = NULL;
+    da_dual *d = NULL;
+    int st = da_act_new(&act, r->formula);
+    if (st)
+        return st;
+    da_dual_opts dop;
+    da_dual_opts_init(&dop);
+    dop.raw = 1;
+    dop.digits = digits + 10;
+    st = da_dual_new(&d, act, &dop);
+    if (st) {
+        da_act_free(act);
+        return st;
+    }
+    mpfr_prec_t prec = (mpfr_prec_t)((digits + 20) * 3.33) + 64;
+    da_ball c, f1, d1, t, one;
+    da_ball *all[] = {&c, &f1, &d1, &t, &one};
+    for (size_t i = 0; i < 5; i++)
+        da_ball_init2(*all[i], prec);
+    mpfr_set_ui(one->mid, 1, MPFR_RNDN);
+    mpfr_set_zero(one->rad, 1);
+    mpfr_set_zero(c->mid, 1);
+    mpfr_set_zero(c->rad, 1);
+    int worst = DA_OK;
+    int s1 = da_dual_eval(f1, d, one, 0);
+    int s2 = da_dual_eval(d1, d, one, 1);
+    if ((s1 != DA_OK && s1 != DA_EACCURACY) || (s2 != DA_OK && s2 != DA_EACCURACY)) {
+        st = s1 != DA_OK && s1 != DA_EACCURACY ? s1 : s2;
+        goto out;
+    }
+    if (s1 || s2)
+        worst = DA_EACCURACY;
+    for (long l = 0; l < r->depth; l++) {
+        int s = da_dual_eval(t, d, c, 0);
+        if (s != DA_OK && s != DA_EACCURACY) {
+            st = s;
+            goto out;
+        }
+        if (s)
+            worst = DA_EACCURACY;
+        if (da_ball_div(c, t, f1)) {
+            st = DA_EDOM;
+            goto out;
+        }
+        /* the true c lies in [-1, 1]: clip the ball's midpoint there so
+           that the next evaluation is not refused for a radius */
+        if (mpfr_cmp_ui(c->mid, 1) > 0)
+            mpfr_set_ui(c->mid, 1, MPFR_RNDN), da_rad_add_d(c->rad, 0);
+    }
+    store(&r->c0, c);
+    /* (f'(1)/f(1))^L by repeated multiplication */
+    if (da_ball_div(t, d1, f1)) {
+        st = DA_EDOM;
+        goto out;
+    }
+    da_ball_set(d1, one);
+    for (long l = 0; l < r->depth; l++)
+        da_ball_mul(d1, d1, t);
+    store(&r->c1prime, d1);
+    *rig = da_dual_rigorous(d);
+    if (!*rig)
+        snprintf(r->bound_reason, sizeof r->bound_reason, "achieved C: %s",
+                 da_dual_bound_reason(d));
+    st = worst;
+out:
+    for (size_t i = 0; i < 5; i++)
+        da_ball_clear(*all[i]);
+    da_dual_free(d);
+    da_act_free(act);
+    return st;
+}
+
+static void set_ball(da_ball_struct *b, const arb_t x, slong prec)
+{
+    mpfr_set_prec(b->mid, prec);
+    da_ball_set_arb(b, x);
+}
+
+int da_shape_solve(da_shape_result *r, const char *act, int method, const da_ball target,
+                   const da_shape_opts *o)
+{
+    da_shape_opts def;
+    if (!o) {
+        da_shape_opts_init(&def);
+        o = &def;
+    }
+    if (!r || !act || !target)
+        return da_fail(DA_EINVAL, "shape: NULL argument");
+    if (method != DA_SHAPE_TAT && method != DA_SHAPE_DKS)
+        return da_fail(DA_EINVAL, "shape: unknown method %d", method);
+    if (o->depth < 1 || o->depth > SHAPE_MAX_DEPTH)
+        return da_fail(DA_EINVAL, "shape: depth %ld outside [1, %d]", o->depth,
+                       SHAPE_MAX_DEPTH);
+    if (o->digits < 1 || o->digits > SHAPE_MAX_DIGITS)
+        return da_fail(DA_EINVAL, "shape: digits %ld outside [1, %d]", o->digits,
+                       SHAPE_MAX_DIGITS);
+    if (method == DA_SHAPE_TAT && strcmp(act, "leaky_relu"))
+        return da_fail(DA_EINVAL, "shape: TAT shapes 'leaky_relu' (its negative slope), not '%s'",
+                       act);
+    if (method == DA_SHAPE_DKS && strcmp(act, "relu"))
+        return da_fail(DA_EINVAL, "shape: DKS is implemented for 'relu' only, not '%s'", act);
+    if (!mpfr_number_p(target->mid) || !mpfr_number_p(target->rad))
+        return da_fail(DA_EINVAL, "shape: the target is not a finite number");
+
+    /* working precision: the digits, the depth's rounding, guard bits */
+    slong prec = (slong)(o->digits * 3.33) + 64 + 2 * (slong)ceil(log2((double)o->depth + 1));
+    shape_problem p;
+    p.method = method;
+    p.depth = o->depth;
+    arb_init(p.target);
+    arb_t tgt, root, est, tmp, one;
+    arb_init(tgt);
+    arb_init(root);
+    arb_init(est);
+    arb_init(tmp);
+    arb_init(one);
+    arb_one(one);
+    da_arb_set_ball(tgt, target);
+    int st = DA_OK;
+    double lo, hi;
+    int geo;
+    if (method == DA_SHAPE_TAT) {
+        /* eta in (0, 1) */
+        if (!(arb_is_positive(tgt) && arb_lt(tgt, one))) {
+            st = da_fail(DA_EINVAL, "shape: TAT target eta must lie in (0, 1)");
+            goto out;
+        }
+        arb_set(p.target, tgt);
+        p.beta = 0;
+        lo = 0;
+        hi = 1;
+        geo = 0;
+    } else {
+        /* zeta > 1; local target zeta^(1/L) */
+        if (!arb_gt(tgt, one)) {
+            st = da_fail(DA_EINVAL, "shape: DKS target zeta must be greater than 1");
+            goto out;
+        }
+        arb_root_ui(p.target, tgt, (ulong)o->depth, prec);
+        /* deepmind/dks: input shift +1 when the local slope target is below
+           pi/(pi - 1) (the limit of the slope as alpha -> inf), else -1 */
+        arb_const_pi(tmp, prec);
+        arb_sub_ui(one, tmp, 1, prec);
+        arb_div(tmp, tmp, one, prec);
+        if (arb_lt(p.target, tmp))
+            p.beta = 1;
+        else if (arb_gt(p.target, tmp))
+            p.beta = -1;
+        else {
+            st = da_fail(DA_EDOM, "shape: DKS for relu: zeta^(1/L) = pi/(pi-1) cannot be "
+                                  "separated from the limit of the slope");
+            goto out;
+        }
+        arb_one(one);
+        lo = 1e-2;
+        hi = 1e6;
+        geo = 1;
+    }
+    st = solve_float(est, &p, lo, hi, geo, prec);
+    if (st) {
+        if (method == DA_SHAPE_TAT)
+            st = da_fail(DA_EDOM, "shape: TAT: eta is not reachable at depth %ld (the ReLU "
+                                  "network, slope 0, has a smaller C(0))", o->depth);
+        else
+            st = da_fail(DA_EDOM, "shape: DKS for relu: no input scale alpha in [%g, %g] "
+                                  "reaches zeta^(1/L) at depth %ld", lo, hi, o->depth);
+        goto out;
+    }
+    r->method = method;
+    r->depth = o->depth;
+    store(&r->target, target);
+    int proved = krawczyk(root, &p, est, prec);
+    if (!proved) {
+        /* the estimate, not a proof */
+        arb_set(root, est);
+        mag_zero(arb_radref(root));
+        r->rigorous = 0;
+        snprintf(r->bound_reason, sizeof r->bound_reason,
+                 "the Krawczyk test did not prove the root; parameters are estimates");
+    } else {
+        r->rigorous = 1;
+        r->bound_reason[0] = 0;
+    }
+    /* the parameters */
+    char a[96], g[96], d[96];
+    if (method == DA_SHAPE_TAT) {
+        set_ball(&r->slope, root, prec);
+        arb_one(tmp);
+        set_ball(&r->alpha, tmp, prec);
+        arb_zero(tmp);
+        set_ball(&r->beta, tmp, prec);
+        set_ball(&r->delta, tmp, prec);
+        /* gamma = sqrt(2/(1 + s^2)) */
+        arb_mul(tmp, root, root, prec);
+        arb_add_ui(tmp, tmp, 1, prec);
+        arb_ui_div(tmp, 2, tmp, prec);
+        arb_sqrtpos(tmp, tmp, prec);
+        set_ball(&r->gamma, tmp, prec);
+        decimal(a, sizeof a, root, o->digits);
+        decimal(g, sizeof g, tmp, o->digits);
+        snprintf(r->formula, sizeof r->formula, "%s*(x>0 ? x : %s*x)", g, a);
+    } else {
+        jet al, sl;
+        arb_t m1, var;
+        jet_init(&al);
+        jet_init(&sl);
+        arb_init(m1);
+        arb_init(var);
+        arb_set(al.v, root);
+        arb_one(al.d);
+        dks_relu(&sl, m1, var, &al, p.beta, prec);
+        set_ball(&r->alpha, root, prec);
+        arb_set_d(tmp, p.beta);
+        set_ball(&r->beta, tmp, prec);
+        arb_neg(tmp, m1);
+        set_ball(&r->delta, tmp, prec);
+        arb_rsqrt(tmp, var, prec);
+        set_ball(&r->gamma, tmp, prec);
+        decimal(a, sizeof a, root, o->digits);
+        decimal(g, sizeof g, tmp, o->digits);
+        decimal(d, sizeof d, m1, o->digits);
+        /* relu(alpha x + beta) with beta = +-1 */
+        snprintf(r->formula, sizeof r->formula, "%s*((%s*x%s1>0 ? %s*x%s1 : 0) - %s)", g, a,
+                 p.beta > 0 ? "+" : "-", a, p.beta > 0 ? "+" : "-", d);
+        jet_clear(&al);
+        jet_clear(&sl);
+        arb_clear(m1);
+        arb_clear(var);
+    }
+    if (strlen(r->formula) + 1 >= sizeof r->formula) {
+        st = da_fail(DA_EINVAL, "shape: the formula does not fit in %zu bytes",
+                     sizeof r->formula);
+        goto out;
+    }
+    /* the achieved C(0), C'(1) of the printed formula */
+    int rig = 1;
+    int sa = achieved(r, o->digits, &rig);
+    if (sa != DA_OK && sa != DA_EACCURACY) {
+        st = sa;
+        goto out;
+    }
+    if (!rig && r->rigorous) {
+        r->rigorous = 0;
+    }
+    if (!r->rigorous)
+        st = DA_EACCURACY;
+    else {
+        /* the radii asked: 10^-digits for every parameter */
+        double goal = pow(10.0, -(double)o->digits);
+        da_ball_struct *b[] = {&r->slope, &r->alpha, &r->gamma, &r->delta};
+        for (int i = 0; i < 4; i++)
+            if (mpfr_number_p(b[i]->mid) && mpfr_get_d(b[i]->rad, MPFR_RNDU) > goal)
+                st = DA_EACCURACY;
+        if (sa == DA_EACCURACY)
+            st = DA_EACCURACY;
+    }
+out:
+    arb_clear(p.target);
+    arb_clear(tgt);
+    arb_clear(root);
+    arb_clear(est);
+    arb_clear(tmp);
+    arb_clear(one);
+    return st;
+}
