@@ -33,7 +33,7 @@ static const char usage[] =
     "\n"
     "CSV columns: activation,target,depth,goal,slope,slope_err,alpha,alpha_err,\n"
     "beta,beta_err,gamma,gamma_err,delta,delta_err,c0,c0_err,c1prime,\n"
-    "c1prime_err,formula,bound (slope: TAT's negative slope, nan for DKS; goal:\n"
+    "c1prime_err,formula,bound (slope: TAT's negative slope, empty for DKS; goal:\n"
     "eta or zeta as given).\n"
     "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached or\n"
     "root not proved (what was proved is printed).\n";
@@ -104,7 +104,10 @@ int cmd_shape(int argc, char **argv, FILE *out)
     /* the values: parameters to their digits, C to the digits too */
     enum { NV = 14 };
     char v[NV][128];
-    fb(v[0], 128, v[1], 128, &r.slope, digits);
+    if (target == DA_SHAPE_TAT)
+        fb(v[0], 128, v[1], 128, &r.slope, digits);
+    else
+        v[0][0] = v[1][0] = '\0';   /* no slope in DKS: an empty cell, not a number */
     fb(v[2], 128, v[3], 128, &r.alpha, digits);
     fb(v[4], 128, v[5], 128, &r.beta, digits);
     fb(v[6], 128, v[7], 128, &r.gamma, digits);
@@ -128,9 +131,13 @@ int cmd_shape(int argc, char **argv, FILE *out)
         da_json_write_str(out, act);
         fprintf(out, ",\n  \"target\": \"%s\",\n  \"depth\": %ld,\n  \"goal\": ", mname, depth);
         da_json_write_str(out, gs);
-        for (int i = 0; i < 7; i++)
-            fprintf(out, ",\n  \"%s\": \"%s\",\n  \"%s_err\": \"%s\"", names[i], v[2 * i],
-                    names[i], v[2 * i + 1]);
+        for (int i = 0; i < 7; i++) {
+            if (!v[2 * i][0])
+                fprintf(out, ",\n  \"%s\": null,\n  \"%s_err\": null", names[i], names[i]);
+            else
+                fprintf(out, ",\n  \"%s\": \"%s\",\n  \"%s_err\": \"%s\"", names[i], v[2 * i],
+                        names[i], v[2 * i + 1]);
+        }
         fprintf(out, ",\n  \"formula\": ");
         da_json_write_str(out, r.formula);
         fprintf(out, ",\n  \"bound\": \"%s\"", kind);

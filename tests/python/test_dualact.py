@@ -611,11 +611,11 @@ def table_agrees_with_the_cli():
                 want = v
             elif k == "closed_form":
                 want = None if v == "-" else v
-            elif v in ("-", "?"):
+            elif v in ("-", "?", ""):
                 want = None
             elif v == "inf":
                 want = math.inf
-            elif k in ("L_nngp", "bound", "L_ntk"):
+            elif k in ("L_nngp", "bound", "L_ntk", "bound_ntk"):
                 want = int(v)
             else:
                 want = float(v)
@@ -623,6 +623,8 @@ def table_agrees_with_the_cli():
     # step (and sign) jump: beta, chi_1 and the NTK's depth are infinite
     step = got[3]
     assert step["beta"] == step["chi1"] == step["L_ntk"] == math.inf
+    # the NTK bound beside the NTK depth (none for a jumping sigma)
+    assert step["bound_ntk"] is None and got[0]["bound_ntk"] >= got[0]["L_ntk"]
     # independent: the normalized ReLU's a_1^2 = 1/(2 - 2/pi), mu = 1 - a_1^2,
     # beta = chi_1 = pi/(pi - 1); step's a_1^2 = 2/pi
     relu = got[0]
