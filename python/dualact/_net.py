@@ -228,8 +228,13 @@ def _exact_ball(r, bits):
     e = abs(r.numerator).bit_length() - abs(r.denominator).bit_length() - bits
     m = (r / Fraction(2) ** e) if e >= 0 else r * (1 << -e)
     man = int(m)                      # towards zero: |r - man 2^e| < 2^e
-    exact = Fraction(man) == m
-    return (man, e, 0.0 if exact else math.ldexp(1.0, e))
+    if Fraction(man) == m:
+        return (man, e, 0.0)
+    if e > 1000:
+        raise ValueError("the input kernel x.x'/d = %.3g is beyond the range of the "
+                         "ball path's radii" % float(r))
+    # 2^e, or the smallest double above it when it underflows
+    return (man, e, math.ldexp(1.0, max(e, -1074)))
 
 
 class Network:
@@ -298,7 +303,8 @@ class Network:
                     rows, r, why, st, msg = interruptible(_dualact._net_kernel, self.spec, q1[i],
                                                           q2[j], c, dig)
                     if st:
-                        raise AccuracyError("network: %s" % msg)
+                        raise AccuracyError(msg if msg.startswith("network") else
+                                            "network: %s" % msg)
                     rig = rig and bool(r)
                     reason = reason or ("" if r else why)
                     K[i, j], T[i, j] = rows[-1][4], rows[-1][5]
