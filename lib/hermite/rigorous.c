@@ -523,62 +523,18 @@ static long gl_nodes_estimate(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, con
    central interval needs about half the nodes).
    1 when done, 0 when the pair must be split, < 0 on error. */
 #define BOUND_PREC 64   /* precision of the ellipse bounds (any is rigorous) */
-static int try_gl(eng *e, const arf_t a, const arf_t b)
+/* the ellipse parameter rho of the Gauss-Legendre error bound: a coarse
+ * scan of rho until the estimated node count n stops falling, then the
+ * geometric midpoints on either side of the best; *rbest the best rho,
+ * the return its n (-1 when sigma is unbounded on every ellipse tried).
+ * al, be, S, Sd: scratch */
+static long gl_scan_rho(eng *e, mag_t al, mag_t be, mag_t S, mag_t Sd, const arf_t m, double lr,
+                        int sym, double ltol, double *rbest)
 {
-    arf_t m, r, an, bn, mn;
-    arf_init(m);
-    arf_init(r);
-    arf_init(an);
-    arf_init(bn);
-    arf_init(mn);
-    arf_neg(an, b);
-    arf_neg(bn, a);
-    int done = 0;
-    mag_t al, be, S, Sd, F, H, M, t, best_err_scale;
-    mag_init(al); mag_init(be); mag_init(S); mag_init(Sd); mag_init(F);
-    mag_init(H); mag_init(M); mag_init(t); mag_init(best_err_scale);
-    mag_t tolI;
-    mag_init(tolI);
-    /* sigma decided on [-b, b] at once (sym), or on each side */
-    int sym = arf_is_zero(a) && decide(e, an, b, a, &e->lg, &e->lgd)
-              && decide(e, an, b, a, &e->lgn, &e->lgdn);
-    if (sym) {
-        arf_zero(m);
-        arf_set(r, b);
-    } else {
-        arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
-        arf_mul_2exp_si(m, m, -1);
-        arf_sub(r, b, a, ARF_PREC_EXACT, ARF_RND_DOWN);
-        arf_mul_2exp_si(r, r, -1);
-        arf_neg(mn, m);
-        if (!decide(e, a, b, m, &e->lg, &e->lgd) || !decide(e, an, bn, mn, &e->lgn, &e->lgdn))
-            goto out;
-    }
-    /* the tolerance of this piece: its share b - a of [0, T], at least
-       1/4096 of it, over 4 (the pair's error is twice a side's) */
-    {
-        double share = arf_get_d(r, ARF_RND_UP) * (sym ? 1 : 2) / e->T;
-        if (share < 1.0 / 4096)
-            share = 1.0 / 4096;
-        mag_set_d_lower(t, share / (sym ? 4 : 8));
-        mag_mul_lower(tolI, e->tol, t);
-    }
-    da_tape_ball_set_prec(e->ws, BOUND_PREC);
-    if (e->wd)
-        da_tape_ball_set_prec(e->wd, BOUND_PREC);
-
-    /* the ellipse: a coarse scan of rho until n stops falling, then the
-       geometric midpoints on either side of the best */
     static const double rhos[] = {1.25, 1.6, 2.2, 3.2, 5.0, 8.0, 14.0, 25.0, 50.0};
     const int nr = (int)(sizeof rhos / sizeof *rhos);
-    double rbest = 0;
     long nbest = -1;
     int jbest = -1, jlast = -1;
-    double lr = arf_get_d(r, ARF_RND_UP);
-    double ltol = mag_get_d_log2_approx(tolI);
-    long ncap = (long)e->prec + 24;
-    if (ncap > 1024)
-        ncap = 1024;
     for (int j = 0; j < nr + 2; j++) {
         double rho;
         if (j < nr) {
@@ -600,7 +556,7 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         }
         if (nbest < 0 || n < nbest) {
             nbest = n;
-            rbest = rho;
+            *rbest = rho;
             if (j < nr)
                 jbest = j;
         }
@@ -610,71 +566,16 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
                 j = nr - 1;   /* n rose: on to the refinement */
         }
     }
-    if (nbest < 0 || nbest > ncap)
-        goto out;
-    /* the proved bounds at rbest: they decide n when they ask for more
-       than the estimate did */
-    double rho = rbest;
-    if (!ellipse_bounds(e, al, be, S, Sd, F, H, m, lr, rho, sym))
-        goto out;
-    worst_integrand(e, M, S, Sd, F, H);
-    if (mag_is_inf(M))
-        goto out;
-    {
-        long nrig = nodes_for(mag_get_d_log2_approx(M), lr, rho, ltol);
-        if (nrig > nbest)
-            nbest = nrig;
-    }
-    if (nbest > ncap)
-        goto out;
-    long n = nbest;
-    for (size_t j = 0; j < sizeof nsizes / sizeof *nsizes; j++)
-        if (nsizes[j] >= n) {
-            n = nsizes[j];
-            break;
-        }
-    long cost = sym ? n : 2 * n;   /* evaluations of the pair's integrand */
-    if (e->nodes + cost > e->o->max_nodes) {
-        e->budget_hit = 1;
-        goto out;
-    }
-    /* scale = r (64/15) rho^{-2n} / (rho^2 - 1), twice for a pair; the
-       error of a_k is scale S sup|phi P_k| / sqrt(k!), of E sigma^2
-       scale F S^2 */
-    {
-        mag_t c;
-        mag_init(c);
-        arf_get_mag(c, r);
-        da_gl_err_scale(best_err_scale, c, rho, n);   /* in Arb, any rho */
-        if (!sym)
-            mag_mul_2exp_si(best_err_scale, best_err_scale, 1);
-        mag_clear(c);
-    }
-    /* The working precision of this piece: its terms are at most M (the
-       box contains the interval), the target is tolI, and each of the ~4N
-       operations per node rounds at 2^-p relative; so p = log2(M n N /
-       tolI) + 16 bits suffice, and the far tails, where phi is tiny, run
-       at a fraction of the full precision.  (The balls stay rigorous at
-       any p: this only decides how wide they come out.) */
-    slong p = e->prec;
-    {
-        worst_integrand(e, M, S, Sd, F, H);
-        double need = mag_get_d_log2_approx(M) - ltol + log2((double)n * (double)(e->N + 4)) + 16;
-        if (need < (double)p)
-            p = need < 64 ? 64 : (slong)ceil(need);
-    }
-    da_tape_ball_set_prec(e->ws, p);
-    if (e->wd)
-        da_tape_ball_set_prec(e->wd, p);
-    /* the nodes: all n of [a, b] (each with its mirror), or the n/2
-       positive ones of [-b, b] */
-    arb_srcptr gx, gw;
-    int st = da_gl_rule(&gx, &gw, n, p + 8);
-    if (st) {
-        done = -st;
-        goto out;
-    }
-    long nloop = sym ? n / 2 : n;
+    return nbest;
+}
+
+/* the pair's sums over the nloop nodes of the rule (gx, gw) mapped to
+ * m + r x: phi-weighted E sigma^2, E sigma'^2 into s2l, d2l and the
+ * Hermite sums into Al, at precision p; 0 when a node could not be
+ * evaluated or a poll stopped the work */
+static int gl_node_sums(eng *e, arb_srcptr gx, arb_srcptr gw, long nloop, const arf_t m,
+                        const arf_t r, slong p, arb_ptr Al, arb_t s2l, arb_t d2l)
+{
     arb_t mm, rr, xn, yn, ydn, ue, uo;
     arb_init(mm);
     arb_init(rr);
@@ -685,10 +586,6 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     arb_init(uo);
     arb_set_arf(mm, m);
     arb_set_arf(rr, r);
-    arb_ptr Al = _arb_vec_init(e->N + 1);
-    arb_t s2l, d2l;
-    arb_init(s2l);
-    arb_init(d2l);
     int okn = 1;
     for (long i = 0; i < nloop && okn; i++) {
         /* a poll per node: at degree 4000 and 100 digits one interval's
@@ -766,6 +663,137 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
             arb_swap(e->h1, e->h2);
         }
     }
+    arb_clear(mm);
+    arb_clear(rr);
+    arb_clear(xn);
+    arb_clear(yn);
+    arb_clear(ydn);
+    arb_clear(ue);
+    arb_clear(uo);
+    return okn;
+}
+
+static int try_gl(eng *e, const arf_t a, const arf_t b)
+{
+    arf_t m, r, an, bn, mn;
+    arf_init(m);
+    arf_init(r);
+    arf_init(an);
+    arf_init(bn);
+    arf_init(mn);
+    arf_neg(an, b);
+    arf_neg(bn, a);
+    int done = 0;
+    mag_t al, be, S, Sd, F, H, M, t, best_err_scale;
+    mag_init(al); mag_init(be); mag_init(S); mag_init(Sd); mag_init(F);
+    mag_init(H); mag_init(M); mag_init(t); mag_init(best_err_scale);
+    mag_t tolI;
+    mag_init(tolI);
+    /* sigma decided on [-b, b] at once (sym), or on each side */
+    int sym = arf_is_zero(a) && decide(e, an, b, a, &e->lg, &e->lgd)
+              && decide(e, an, b, a, &e->lgn, &e->lgdn);
+    if (sym) {
+        arf_zero(m);
+        arf_set(r, b);
+    } else {
+        arf_add(m, a, b, ARF_PREC_EXACT, ARF_RND_DOWN);
+        arf_mul_2exp_si(m, m, -1);
+        arf_sub(r, b, a, ARF_PREC_EXACT, ARF_RND_DOWN);
+        arf_mul_2exp_si(r, r, -1);
+        arf_neg(mn, m);
+        if (!decide(e, a, b, m, &e->lg, &e->lgd) || !decide(e, an, bn, mn, &e->lgn, &e->lgdn))
+            goto out;
+    }
+    /* the tolerance of this piece: its share b - a of [0, T], at least
+       1/4096 of it, over 4 (the pair's error is twice a side's) */
+    {
+        double share = arf_get_d(r, ARF_RND_UP) * (sym ? 1 : 2) / e->T;
+        if (share < 1.0 / 4096)
+            share = 1.0 / 4096;
+        mag_set_d_lower(t, share / (sym ? 4 : 8));
+        mag_mul_lower(tolI, e->tol, t);
+    }
+    da_tape_ball_set_prec(e->ws, BOUND_PREC);
+    if (e->wd)
+        da_tape_ball_set_prec(e->wd, BOUND_PREC);
+
+    /* the ellipse */
+    double rbest = 0;
+    double lr = arf_get_d(r, ARF_RND_UP);
+    double ltol = mag_get_d_log2_approx(tolI);
+    long ncap = (long)e->prec + 24;
+    if (ncap > 1024)
+        ncap = 1024;
+    long nbest = gl_scan_rho(e, al, be, S, Sd, m, lr, sym, ltol, &rbest);
+    if (nbest < 0 || nbest > ncap)
+        goto out;
+    /* the proved bounds at rbest: they decide n when they ask for more
+       than the estimate did */
+    double rho = rbest;
+    if (!ellipse_bounds(e, al, be, S, Sd, F, H, m, lr, rho, sym))
+        goto out;
+    worst_integrand(e, M, S, Sd, F, H);
+    if (mag_is_inf(M))
+        goto out;
+    {
+        long nrig = nodes_for(mag_get_d_log2_approx(M), lr, rho, ltol);
+        if (nrig > nbest)
+            nbest = nrig;
+    }
+    if (nbest > ncap)
+        goto out;
+    long n = nbest;
+    for (size_t j = 0; j < sizeof nsizes / sizeof *nsizes; j++)
+        if (nsizes[j] >= n) {
+            n = nsizes[j];
+            break;
+        }
+    long cost = sym ? n : 2 * n;   /* evaluations of the pair's integrand */
+    if (e->nodes + cost > e->o->max_nodes) {
+        e->budget_hit = 1;
+        goto out;
+    }
+    /* scale = r (64/15) rho^{-2n} / (rho^2 - 1), twice for a pair; the
+       error of a_k is scale S sup|phi P_k| / sqrt(k!), of E sigma^2
+       scale F S^2 */
+    {
+        mag_t c;
+        mag_init(c);
+        arf_get_mag(c, r);
+        da_gl_err_scale(best_err_scale, c, rho, n);   /* in Arb, any rho */
+        if (!sym)
+            mag_mul_2exp_si(best_err_scale, best_err_scale, 1);
+        mag_clear(c);
+    }
+    /* The working precision of this piece: its terms are at most M (the
+       box contains the interval), the target is tolI, and each of the ~4N
+       operations per node rounds at 2^-p relative; so p = log2(M n N /
+       tolI) + 16 bits suffice, and the far tails, where phi is tiny, run
+       at a fraction of the full precision.  (The balls stay rigorous at
+       any p: this only decides how wide they come out.) */
+    slong p = e->prec;
+    {
+        worst_integrand(e, M, S, Sd, F, H);
+        double need = mag_get_d_log2_approx(M) - ltol + log2((double)n * (double)(e->N + 4)) + 16;
+        if (need < (double)p)
+            p = need < 64 ? 64 : (slong)ceil(need);
+    }
+    da_tape_ball_set_prec(e->ws, p);
+    if (e->wd)
+        da_tape_ball_set_prec(e->wd, p);
+    /* the nodes: all n of [a, b] (each with its mirror), or the n/2
+       positive ones of [-b, b] */
+    arb_srcptr gx, gw;
+    int st = da_gl_rule(&gx, &gw, n, p + 8);
+    if (st) {
+        done = -st;
+        goto out;
+    }
+    arb_ptr Al = _arb_vec_init(e->N + 1);
+    arb_t s2l, d2l;
+    arb_init(s2l);
+    arb_init(d2l);
+    int okn = gl_node_sums(e, gx, gw, sym ? n / 2 : n, m, r, p, Al, s2l, d2l);
     if (okn) {
         /* the 1/sqrt(2 pi) of phi, once, into the sums at full precision */
         arb_const_pi(e->t2, e->prec);
@@ -799,13 +827,6 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     _arb_vec_clear(Al, e->N + 1);
     arb_clear(s2l);
     arb_clear(d2l);
-    arb_clear(mm);
-    arb_clear(rr);
-    arb_clear(xn);
-    arb_clear(yn);
-    arb_clear(ydn);
-    arb_clear(ue);
-    arb_clear(uo);
 out:
     da_tape_ball_set_prec(e->ws, e->prec);
     if (e->wd)
