@@ -1085,33 +1085,18 @@ static int tails(eng *e, const da_env *env, const da_env *envd, double T, const 
 
 /* ---- the driver ------------------------------------------------------- */
 
-int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
-                   const da_rig_opts *o)
+/* the engine's state for act (and dact, its derivative, or NULL) at the
+ * options o; DA_ENOMEM when the ball tapes cannot be made (nothing to
+ * clear then) */
+static int eng_init(eng *e, const da_act *act, const da_act *dact, const da_rig_opts *o)
 {
-    memset(res, 0, sizeof *res);
-    res->N = o->N;
-    da_env env, envd;
-    if (da_expr_envelope(&env, act->expr) != DA_OK) {
-        snprintf(res->why, sizeof res->why,
-                 "no proved growth envelope for '%s' (tail beyond the quadrature range)",
-                 act->spec);
-        return DA_EDOM;
-    }
-    if (dact && da_expr_envelope(&envd, dact->expr) != DA_OK)
-        dact = NULL;   /* E sigma'^2 left out: beta unknown */
-
-    eng E;
-    memset(&E, 0, sizeof E);
-    eng *e = &E;
+    memset(e, 0, sizeof *e);
     e->o = o;
     e->N = o->N;
     e->prec = o->prec;
     e->log2_tol = o->log2_tol;
     e->t0 = now_seconds();
     e->prog = o->prog ? o->prog : &e->own;
-    if (!o->prog)
-        da_prog_start(e->prog);
-    int status = DA_OK;
     e->ws = da_tape_ball_new(act->tape, o->prec);
     e->wd = dact ? da_tape_ball_new(dact->tape, o->prec) : NULL;
     e->par = da_expr_parity(act->expr);
@@ -1127,7 +1112,7 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     da_declog_init(&e->lgdn, 16);
     da_declog_init(&e->ref, 16);
     da_declog_init(&e->refd, 16);
-    long N = o->N;
+    const long N = o->N;
     e->A = _arb_vec_init(N + 1);
     e->err = _mag_vec_init(N + 1);
     e->invsf = _mag_vec_init(N + 1);
@@ -1150,41 +1135,48 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     mag_set_ui_2exp_si(e->tol, 1, (slong)floor(o->log2_tol));
     mag_mul_2exp_si(e->tol_sliver, e->tol, -7);
 
-    /* T: every tail below tol/8 */
-    mag_ptr tk = _mag_vec_init(N + 1);
-    mag_t ts2, td2, tb;
-    mag_init(ts2);
-    mag_init(td2);
-    mag_init(tb);
-    mag_mul_2exp_si(tb, e->tol, -3);
-    double T = o->log2_tol < -2 ? sqrt(-2 * o->log2_tol * M_LN2) : 2;
-    if (T < 2)
-        T = 2;
-    int found = 0;
-    for (int it = 0; it < 600 && T < 1e5; it++) {
-        if (tails(e, &env, dact ? &envd : NULL, T, tb, tk, ts2, td2)) {
-            found = 1;
-            break;
-        }
-        T *= 1.02;
-    }
-    if (!found) {
-        snprintf(res->why, sizeof res->why,
-                 "the proved envelope of '%s' grows too fast to bound its tail", act->spec);
-        status = DA_EDOM;
-        goto cleanup;
-    }
-    /* Every interval must be exactly a ball m +- r, with r a mag of 30
-       bits: then "x >= 0 on [0, r]" is decided.  Endpoints on the grid
-       2^-g with 2T < 2^(29 - g) keep every width (and every width after
-       bisection) within 30 significant bits. */
-    int g = 29 - (int)ceil(log2(2 * T + 1));
-    T = ldexp(ceil(ldexp(T, g)), -g);
-    e->T = T;
-    res->T = T;
+    return DA_OK;
+}
 
-    /* split points of [0, T] (each interval stands for itself and its
-       mirror image): 0, T, and |b| for the suggested breakpoints b */
+static void eng_clear(eng *e)
+{
+    const long N = e->N;
+    for (long i = 0; i < e->capst; i++) {
+        arf_clear(e->st[i].a);
+        arf_clear(e->st[i].b);
+    }
+    free(e->st);
+    _arb_vec_clear(e->A, N + 1);
+    _mag_vec_clear(e->err, N + 1);
+    _mag_vec_clear(e->invsf, N + 1);
+    _mag_vec_clear(e->pk, N + 1);
+    _mag_vec_clear(e->fp, N + 1);
+    arb_clear(e->s2);
+    arb_clear(e->d2);
+    mag_clear(e->errs2);
+    mag_clear(e->errd2);
+    mag_clear(e->tol);
+    mag_clear(e->tol_sliver);
+    arb_clear(e->x); arb_clear(e->y); arb_clear(e->yd); arb_clear(e->ph); arb_clear(e->h0);
+    arb_clear(e->h1); arb_clear(e->h2); arb_clear(e->v); arb_clear(e->t1); arb_clear(e->t2);
+    acb_clear(e->z);
+    acb_clear(e->fz);
+    da_declog_clear(&e->lg);
+    da_declog_clear(&e->lgd);
+    da_declog_clear(&e->lgn);
+    da_declog_clear(&e->lgdn);
+    da_declog_clear(&e->ref);
+    da_declog_clear(&e->refd);
+    da_tape_ball_free(e->ws);
+    da_tape_ball_free(e->wd);
+}
+
+/* the first intervals of [0, T] (each stands for itself and its mirror
+ * image) on the grid 2^-g: 0, T, and |b| for the activation's suggested
+ * breakpoints b; DA_OK or DA_ENOMEM */
+static int rig_split_points(eng *e, const da_act *act, double T, int g)
+{
+    int status = DA_OK;
     {
         int nb = act->info.nbreak;
         arf_struct *pts = flint_malloc((size_t)(nb + 3) * sizeof(arf_struct));
@@ -1233,11 +1225,19 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
         for (int i = 0; i < nb + 3; i++)
             arf_clear(pts + i);
         flint_free(pts);
-        if (status)
-            goto cleanup;
     }
+    return status;
 
-    /* the adaptive loop */
+}
+
+/* the adaptive loop: the intervals on the stack by Gauss-Legendre rules
+ * (try_gl), bisected when a rule cannot meet the tolerance, slivers
+ * bounded whole when the budget is hit, a poll stops or the depth runs
+ * out; DA_OK or the status of a failure */
+static int rig_adaptive(eng *e)
+{
+    const da_rig_opts *o = e->o;
+    int status = DA_OK;
     int maxdepth = (int)e->prec + 200;
     arf_t a, b, mid;
     arf_init(a);
@@ -1287,10 +1287,17 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
     arf_clear(a);
     arf_clear(b);
     arf_clear(mid);
-    if (status)
-        goto cleanup;
+    return status;
 
-    /* assemble */
+}
+
+/* the result from the engine's sums: a_k = A_k/sqrt(k!) with the
+ * quadrature errors and the tails tk, E sigma^2 and E sigma'^2 likewise;
+ * DA_EACCURACY when the budget was hit */
+static int rig_assemble(da_rig_result *res, eng *e, const da_act *dact, mag_srcptr tk,
+                        const mag_t ts2, const mag_t td2)
+{
+    const long N = e->N;
     res->a = _arb_vec_init(N + 1);
     arb_init(res->s2);
     arb_init(res->d2);
@@ -1328,7 +1335,71 @@ int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
         snprintf(res->why, sizeof res->why,
                  "work budget reached (%ld intervals, %ld nodes, %.0f s)", e->intervals,
                  e->nodes, now_seconds() - e->t0);
-    status = e->budget_hit ? DA_EACCURACY : DA_OK;
+    return e->budget_hit ? DA_EACCURACY : DA_OK;
+
+}
+
+int da_rig_compute(da_rig_result *res, const da_act *act, const da_act *dact,
+                   const da_rig_opts *o)
+{
+    memset(res, 0, sizeof *res);
+    res->N = o->N;
+    da_env env, envd;
+    if (da_expr_envelope(&env, act->expr) != DA_OK) {
+        snprintf(res->why, sizeof res->why,
+                 "no proved growth envelope for '%s' (tail beyond the quadrature range)",
+                 act->spec);
+        return DA_EDOM;
+    }
+    if (dact && da_expr_envelope(&envd, dact->expr) != DA_OK)
+        dact = NULL;   /* E sigma'^2 left out: beta unknown */
+
+    eng E, *e = &E;
+    if (eng_init(e, act, dact, o))
+        return DA_ENOMEM;
+    if (!o->prog)
+        da_prog_start(e->prog);
+    int status = DA_OK;
+    const long N = o->N;
+
+    /* T: every tail below tol/8 */
+    mag_ptr tk = _mag_vec_init(N + 1);
+    mag_t ts2, td2, tb;
+    mag_init(ts2);
+    mag_init(td2);
+    mag_init(tb);
+    mag_mul_2exp_si(tb, e->tol, -3);
+    double T = o->log2_tol < -2 ? sqrt(-2 * o->log2_tol * M_LN2) : 2;
+    if (T < 2)
+        T = 2;
+    int found = 0;
+    for (int it = 0; it < 600 && T < 1e5; it++) {
+        if (tails(e, &env, dact ? &envd : NULL, T, tb, tk, ts2, td2)) {
+            found = 1;
+            break;
+        }
+        T *= 1.02;
+    }
+    if (!found) {
+        snprintf(res->why, sizeof res->why,
+                 "the proved envelope of '%s' grows too fast to bound its tail", act->spec);
+        status = DA_EDOM;
+        goto cleanup;
+    }
+    /* Every interval must be exactly a ball m +- r, with r a mag of 30
+       bits: then "x >= 0 on [0, r]" is decided.  Endpoints on the grid
+       2^-g with 2T < 2^(29 - g) keep every width (and every width after
+       bisection) within 30 significant bits. */
+    int g = 29 - (int)ceil(log2(2 * T + 1));
+    T = ldexp(ceil(ldexp(T, g)), -g);
+    e->T = T;
+    res->T = T;
+
+    if ((status = rig_split_points(e, act, T, g)))
+        goto cleanup;
+    if ((status = rig_adaptive(e)))
+        goto cleanup;
+    status = rig_assemble(res, e, dact, tk, ts2, td2);
 
 cleanup:
     if (!o->prog)
@@ -1337,33 +1408,6 @@ cleanup:
     mag_clear(ts2);
     mag_clear(td2);
     mag_clear(tb);
-    for (long i = 0; i < e->capst; i++) {
-        arf_clear(e->st[i].a);
-        arf_clear(e->st[i].b);
-    }
-    free(e->st);
-    _arb_vec_clear(e->A, N + 1);
-    _mag_vec_clear(e->err, N + 1);
-    _mag_vec_clear(e->invsf, N + 1);
-    _mag_vec_clear(e->pk, N + 1);
-    _mag_vec_clear(e->fp, N + 1);
-    arb_clear(e->s2);
-    arb_clear(e->d2);
-    mag_clear(e->errs2);
-    mag_clear(e->errd2);
-    mag_clear(e->tol);
-    mag_clear(e->tol_sliver);
-    arb_clear(e->x); arb_clear(e->y); arb_clear(e->yd); arb_clear(e->ph); arb_clear(e->h0);
-    arb_clear(e->h1); arb_clear(e->h2); arb_clear(e->v); arb_clear(e->t1); arb_clear(e->t2);
-    acb_clear(e->z);
-    acb_clear(e->fz);
-    da_declog_clear(&e->lg);
-    da_declog_clear(&e->lgd);
-    da_declog_clear(&e->lgn);
-    da_declog_clear(&e->lgdn);
-    da_declog_clear(&e->ref);
-    da_declog_clear(&e->refd);
-    da_tape_ball_free(e->ws);
-    da_tape_ball_free(e->wd);
+    eng_clear(e);
     return status;
 }
