@@ -818,6 +818,181 @@ static void rough_scale(const da_act *act, double *norm, double *sd, double *mea
     *norm = sqrt(s2 + s1 * s1);
 }
 
+/* log2 of the variance of sigma, from the proved engine at 10, 40, 160,
+ * then 700 absolute digits until it is shown positive: the grid saw no
+ * variance, but it may have stepped over narrow features (sin(x) >
+ * 0.9999999); a variance below double's range (1e-640 for 1e-320*x) is
+ * tiny, not zero, so its sign and binary logarithm are taken in MPFR.
+ * DA_EDOM (with the message) when it is exactly 0 or not separated from
+ * 0, or the engine's failure */
+static int probe_variance(double *log2v_out, const da_act *act, const da_hermite_opts *o)
+{
+    static const long probe_digits[] = {10, 40, 160, 700};
+    double log2v = -INFINITY;
+    int exact_zero = 0, positive = 0;
+    for (size_t pi = 0; pi < sizeof probe_digits / sizeof probe_digits[0] && !positive
+                        && !exact_zero; pi++) {
+        da_hermite_opts o2 = *o;
+        o2.raw = 1;
+        o2.degree = 0;
+        o2.digits = probe_digits[pi];
+        o2.no_beta = 1;
+        da_hermite *h0 = NULL;
+        int st0 = da_hermite_compute(&h0, act, &o2);
+        if (st0 != DA_OK && st0 != DA_EACCURACY) {
+            da_hermite_free(h0);
+            return st0;
+        }
+        mpfr_t lo;
+        mpfr_init2(lo, DA_RAD_PREC);
+        mpfr_sub(lo, h0->var.mid, h0->var.rad, MPFR_RNDD);
+        if (mpfr_number_p(lo) && mpfr_sgn(lo) > 0) {
+            long ex;
+            double mm = mpfr_get_d_2exp(&ex, h0->var.mid, MPFR_RNDN);
+            log2v = log2(mm) + (double)ex;
+            positive = 1;
+        }
+        exact_zero = mpfr_zero_p(h0->var.mid) && mpfr_zero_p(h0->var.rad);
+        mpfr_clear(lo);
+        da_hermite_free(h0);
+    }
+    if (exact_zero)
+        return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized "
+                       "(set raw = 1 to use sigma itself)", act->spec);
+    if (!positive)
+        return da_fail(DA_EDOM, "the variance of '%s' could not be separated from 0 (it is "
+                       "below 1e-700, or not enclosed): it cannot be normalized (set raw = 1 "
+                       "to use sigma itself)", act->spec);
+    *log2v_out = log2v;
+    return DA_OK;
+}
+
+/* the raw sums R of act to degree N by the engine that fits: the exact
+ * formulas for (piecewise) polynomials, the proved quadrature, and where
+ * no proof is made the estimating engines (*rigorous 0 and why says so);
+ * DA_OK, DA_EACCURACY (R filled) or a failure (R cleared) */
+static int run_engines(raw_result *R, int *rigorous_out, char *why, size_t whylen,
+                       const da_act *act, const da_hermite_opts *opts, long N, double log2_target,
+                       double log2_mag, mpfr_prec_t max_prec, long max_nodes)
+{
+    const da_hermite_opts o = *opts;
+    int st;
+    int rigorous = 1;
+    int pw = act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY;
+    int done = 0;
+    if (pw) {
+        /* the exact formulas in ball arithmetic: proved when the pieces
+           are, and far cheaper than the quadrature at every degree
+           (docs/benchmarks.md); pieces that cannot be proved go to the
+           proved quadrature up to RIG_PWPOLY_MAX_DEGREE (its cost grows
+           like N^2), and above it stay with the exact formulas on the
+           analysis' pieces, an estimate */
+        int proved = 0;
+        char pwhy[200] = "";
+        st = run_exact(R, act, N, log2_target, log2_mag, max_prec, N <= RIG_PWPOLY_MAX_DEGREE,
+                       &proved, pwhy, sizeof pwhy);
+        if (st == DA_OK || st == DA_EACCURACY) {
+            done = 1;
+            rigorous = proved;
+            if (!proved)
+                snprintf(why, whylen,
+                         "the pieces are not proved (%.100s); degree %ld above %d: exact formulas on "
+                         "the analysis' breakpoints", pwhy, N, RIG_PWPOLY_MAX_DEGREE);
+        } else {
+            raw_clear(R);
+            if (st != DA_EDOM)
+                return st;
+        }
+    }
+    if (!done) {
+        st = run_rig(R, act, N, log2_target, log2_mag, max_prec, o.max_nodes, !o.no_beta, why,
+                     whylen);
+        if (st == DA_EDOM) {
+            /* no proof here: the estimating engines, labelled as such */
+            rigorous = 0;
+            raw_clear(R);
+            if (pw) {
+                int proved = 0;
+                char pwhy[200] = "";
+                st = run_exact(R, act, N, log2_target, log2_mag, max_prec, 0, &proved, pwhy,
+                               sizeof pwhy);
+                rigorous = proved;
+            } else {
+                st = run_quad(R, act, N, log2_target, log2_mag, max_prec, max_nodes, !o.no_beta);
+            }
+        }
+    }
+    if (st && st != DA_EACCURACY)
+        raw_clear(R);
+    *rigorous_out = rigorous;
+    return st;
+}
+
+/* mu = 1 - a1^2/var, beta = E sigma'^2 / var (NaN +- Inf where not
+ * known: degree 0, no proved E sigma'^2, or a variance not separated from
+ * 0; beta infinite when sigma jumps); one = 1, t scratch */
+static void set_mu_beta(da_hermite *h, const raw_result *R, const da_act *act, long N, int varok,
+                        const da_ball one, da_ball t)
+{
+    if (varok) {
+        if (N >= 1) {
+            da_ball_mul(t, &R->A[1], &R->A[1]);
+            da_ball_div(t, t, &h->var);
+            da_ball_sub(&h->mu, one, t);
+        } else {
+            /* a_1 = E sigma' needs degree >= 1 */
+            mpfr_set_nan(h->mu.mid);
+            mpfr_set_inf(h->mu.rad, 1);
+        }
+        if (act->has_jump) {
+            h->beta_infinite = 1;
+            mpfr_set_inf(h->beta.mid, 1);
+            mpfr_set_zero(h->beta.rad, 1);
+        } else if (R->d2_ok) {
+            da_ball_div(&h->beta, &R->d2, &h->var);
+        } else {
+            mpfr_set_nan(h->beta.mid);
+            mpfr_set_inf(h->beta.rad, 1);
+        }
+    } else {
+        mpfr_set_nan(h->mu.mid);
+        mpfr_set_inf(h->mu.rad, 1);
+        mpfr_set_nan(h->beta.mid);
+        mpfr_set_inf(h->beta.rad, 1);
+    }
+
+}
+
+/* One absolute target for every raw sum (a_k and E sigma^2), 10^-D in
+ * units of the scale of what is reported, with a margin of 2^-4:
+ *   raw:        a_k to t ||s||, E s^2 to t ||s||^2;
+ *   normalized: a_k / sd needs a_k to t sd, and Var = E s^2 - a_0^2
+ *               needs E s^2 to t sd^2 and a_0 to t sd^2 / (2 |mean|).
+ * Its binary logarithm. */
+static double target_log2(const da_hermite_opts *o, double log2sd, double mean)
+{
+    double t10 = -(double)o->digits * log2(10.0) - 4;
+    double log2_target;
+    if (o->raw) {
+        /* absolute: every printed number to 10^-D */
+        log2_target = t10;
+    } else {
+        log2_target = t10 + log2sd + fmin(0.0, log2sd);
+        if (fabs(mean) > 0)
+            log2_target += fmin(0.0, log2sd - log2(2 * fabs(mean)));
+    }
+    return isfinite(log2_target) ? log2_target : t10;
+}
+
+/* the digits reached: by the coefficients, and the tail (normalized) or
+ * E sigma^2 (raw), in units of the scale */
+static double digits_reached(const da_hermite *h, long N, int raw)
+{
+    double dr = max_digits_loss(h->a, N + 1);
+    double d2 = raw ? da_ball_digits(&h->norm2) : da_ball_digits(&h->tail);
+    return d2 < dr ? d2 : dr;
+}
+
 int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opts *opts)
 {
     *out = NULL;
@@ -849,127 +1024,28 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
                        "normalizing it would lose every digit (set raw = 1 to use sigma itself)", act->spec);
     double log2sd = sd > 0 ? log2(sd) : -INFINITY;
     if (!o.raw && !(sd > 1e-300)) {
-        /* the grid saw no variance, but it may have stepped over narrow
-           features (sin(x) > 0.9999999): ask the proved engine */
-        /* the variance must be shown positive: a probe at 10 absolute
-           digits, then more (a variance below double's range, 1e-640 for
-           1e-320*x, is tiny, not zero: its sign and binary logarithm are
-           taken in MPFR) */
-        static const long probe_digits[] = {10, 40, 160, 700};
         double log2v = -INFINITY;
-        int exact_zero = 0, positive = 0;
-        for (size_t pi = 0; pi < sizeof probe_digits / sizeof probe_digits[0] && !positive
-                            && !exact_zero; pi++) {
-            da_hermite_opts o2 = o;
-            o2.raw = 1;
-            o2.degree = 0;
-            o2.digits = probe_digits[pi];
-            o2.no_beta = 1;
-            da_hermite *h0 = NULL;
-            int st0 = da_hermite_compute(&h0, act, &o2);
-            if (st0 != DA_OK && st0 != DA_EACCURACY) {
-                da_hermite_free(h0);
-                return st0;
-            }
-            mpfr_t lo;
-            mpfr_init2(lo, DA_RAD_PREC);
-            mpfr_sub(lo, h0->var.mid, h0->var.rad, MPFR_RNDD);
-            if (mpfr_number_p(lo) && mpfr_sgn(lo) > 0) {
-                long ex;
-                double mm = mpfr_get_d_2exp(&ex, h0->var.mid, MPFR_RNDN);
-                log2v = log2(mm) + (double)ex;
-                positive = 1;
-            }
-            exact_zero = mpfr_zero_p(h0->var.mid) && mpfr_zero_p(h0->var.rad);
-            mpfr_clear(lo);
-            da_hermite_free(h0);
-        }
-        if (exact_zero)
-            return da_fail(DA_EDOM, "activation '%s' has zero variance: it cannot be normalized "
-                           "(set raw = 1 to use sigma itself)", act->spec);
-        if (!positive)
-            return da_fail(DA_EDOM, "the variance of '%s' could not be separated from 0 (it is "
-                           "below 1e-700, or not enclosed): it cannot be normalized (set raw = 1 "
-                           "to use sigma itself)", act->spec);
+        int stv = probe_variance(&log2v, act, &o);
+        if (stv)
+            return stv;
         log2sd = log2v / 2;
         sd = exp2(log2sd);
         if (!(norm > sd))
             norm = sd;
     }
-    /* One absolute target for every raw sum (a_k and E sigma^2), 10^-D in
-     * units of the scale of what is reported, with a margin of 2^-4:
-     *   raw:        a_k to t ||s||, E s^2 to t ||s||^2;
-     *   normalized: a_k / sd needs a_k to t sd, and Var = E s^2 - a_0^2
-     *               needs E s^2 to t sd^2 and a_0 to t sd^2 / (2 |mean|). */
-    double t10 = -(double)o.digits * log2(10.0) - 4;
-    double log2_target;
-    if (o.raw) {
-        /* absolute: every printed number to 10^-D */
-        log2_target = t10;
-    } else {
-        log2_target = t10 + log2sd + fmin(0.0, log2sd);
-        if (fabs(mean) > 0)
-            log2_target += fmin(0.0, log2sd - log2(2 * fabs(mean)));
-    }
-    if (!isfinite(log2_target))
-        log2_target = t10;
+    double log2_target = target_log2(&o, log2sd, mean);
     /* the largest sum computed is E sigma^2 = norm^2 */
     double log2_mag = norm > 1 ? 2 * log2(norm) : 0;
     mpfr_prec_t max_prec = o.max_prec > 0 ? o.max_prec
                                           : (mpfr_prec_t)(4 * o.digits * 3.33) + 2048;
 
     raw_result R = {0};
-    int st;
     int rigorous = 1;
     char why[200] = "";
-    int pw = act->info.cls == DA_CLASS_POLY || act->info.cls == DA_CLASS_PWPOLY;
-    int done = 0;
-    if (pw) {
-        /* the exact formulas in ball arithmetic: proved when the pieces
-           are, and far cheaper than the quadrature at every degree
-           (docs/benchmarks.md); pieces that cannot be proved go to the
-           proved quadrature up to RIG_PWPOLY_MAX_DEGREE (its cost grows
-           like N^2), and above it stay with the exact formulas on the
-           analysis' pieces, an estimate */
-        int proved = 0;
-        char pwhy[200] = "";
-        st = run_exact(&R, act, N, log2_target, log2_mag, max_prec, N <= RIG_PWPOLY_MAX_DEGREE,
-                       &proved, pwhy, sizeof pwhy);
-        if (st == DA_OK || st == DA_EACCURACY) {
-            done = 1;
-            rigorous = proved;
-            if (!proved)
-                snprintf(why, sizeof why,
-                         "the pieces are not proved (%.100s); degree %ld above %d: exact formulas on "
-                         "the analysis' breakpoints", pwhy, N, RIG_PWPOLY_MAX_DEGREE);
-        } else {
-            raw_clear(&R);
-            if (st != DA_EDOM)
-                return st;
-        }
-    }
-    if (!done) {
-        st = run_rig(&R, act, N, log2_target, log2_mag, max_prec, o.max_nodes, !o.no_beta, why,
-                     sizeof why);
-        if (st == DA_EDOM) {
-            /* no proof here: the estimating engines, labelled as such */
-            rigorous = 0;
-            raw_clear(&R);
-            if (pw) {
-                int proved = 0;
-                char pwhy[200] = "";
-                st = run_exact(&R, act, N, log2_target, log2_mag, max_prec, 0, &proved, pwhy,
-                               sizeof pwhy);
-                rigorous = proved;
-            } else {
-                st = run_quad(&R, act, N, log2_target, log2_mag, max_prec, max_nodes, !o.no_beta);
-            }
-        }
-    }
-    if (st && st != DA_EACCURACY) {
-        raw_clear(&R);
+    int st = run_engines(&R, &rigorous, why, sizeof why, act, &o, N, log2_target, log2_mag,
+                         max_prec, max_nodes);
+    if (st && st != DA_EACCURACY)
         return st;
-    }
     int reached = st == DA_OK;
 
     mpfr_prec_t prec = R.wp;
@@ -1051,46 +1127,9 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
         da_ball_sub(t, &R.s2, sum);
         da_ball_div(&h->tail, t, &h->var);
     }
-    /* mu = 1 - a1^2/var, beta = E sigma'^2 / var */
-    if (varok) {
-        if (N >= 1) {
-            da_ball_mul(t, &R.A[1], &R.A[1]);
-            da_ball_div(t, t, &h->var);
-            da_ball_sub(&h->mu, one, t);
-        } else {
-            /* a_1 = E sigma' needs degree >= 1 */
-            mpfr_set_nan(h->mu.mid);
-            mpfr_set_inf(h->mu.rad, 1);
-        }
-        if (act->has_jump) {
-            h->beta_infinite = 1;
-            mpfr_set_inf(h->beta.mid, 1);
-            mpfr_set_zero(h->beta.rad, 1);
-        } else if (R.d2_ok) {
-            da_ball_div(&h->beta, &R.d2, &h->var);
-        } else {
-            mpfr_set_nan(h->beta.mid);
-            mpfr_set_inf(h->beta.rad, 1);
-        }
-    } else {
-        mpfr_set_nan(h->mu.mid);
-        mpfr_set_inf(h->mu.rad, 1);
-        mpfr_set_nan(h->beta.mid);
-        mpfr_set_inf(h->beta.rad, 1);
-    }
+    set_mu_beta(h, &R, act, N, varok, one, t);
 
-    /* digits reached: coefficients, and for raw output mean/var, in units
-       of the scale */
-    double dr = max_digits_loss(h->a, N + 1);
-    if (!o.raw) {
-        double dt = da_ball_digits(&h->tail);
-        if (dt < dr)
-            dr = dt;
-    } else {
-        double dm = da_ball_digits(&h->norm2);
-        if (dm < dr)
-            dr = dm;
-    }
+    double dr = digits_reached(h, N, o.raw);
     h->digits_reached = dr;
     if (dr < (double)o.digits)
         reached = 0;
