@@ -383,6 +383,33 @@ def depth_agrees_with_the_cli():
 
 
 @test
+def depth_with_biases_agrees_with_the_cli_and_mpmath():
+    # issue 24: depth(..., sw2=, sb2=) as `dualact depth --sw2 --sb2`, and
+    # q*, c*, chi_1, L* against tests/data/depth_bias.csv (mpmath,
+    # tests/gen/gen_depth_bias.py)
+    refs = {}
+    with open(os.path.join(SRCDIR, "tests", "data", "depth_bias.csv")) as f:
+        for r in csv.DictReader(line for line in f if not line.startswith("#")):
+            refs[(r["act"], r["sw2"], r["sb2"], r["delta"])] = r
+    for act, w, b in (("tanh", "2.5", "0.2"), ("relu", "1.8", "0.1")):
+        cli = cli_csv("depth", act, "--sw2", w, "--sb2", b, "--delta", "0.1", "--eps", "0.01",
+                      "--n", "1000", "--format", "csv")[0]
+        g = dualact.depth(act, 0.1, 0.01, 1000, sw2=w, sb2=b)[0]
+        ref = refs[(act, w, b, "0.1")]
+        assert g["phase"] == cli["phase"] == ref["phase"], (g["phase"], cli["phase"])
+        for key in ("q_star", "c_star", "chi1"):
+            assert agrees(g[key], cli[key], cli[key + "_err"]), (key, g[key], cli[key])
+            with mpmath.workdps(40):
+                assert abs(g[key].mid - mpmath.mpf(ref[key])) <= g[key].rad + mpmath.mpf("1e-29")
+        if g["phase"] == "chaotic":
+            assert g["depth"] == int(cli["depth"]) == int(ref["depth"]) and g["minimal"]
+        else:
+            assert g["depth"] is None and not cli["depth"]
+            assert g["rank_one_depth"] == int(cli["rank_one_depth"]) == int(ref["rank_one_depth"])
+        assert g["bound"] == cli["bound"] == "rigorous"
+
+
+@test
 def depth_against_numpy_iteration():
     # the first L with f^{oL}(1 - delta) <= eps/(n-1), by iterating the
     # closed-form relu dual in numpy (far from the threshold: no tie)
