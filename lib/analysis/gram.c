@@ -340,6 +340,143 @@ static double fup(const da_dual *d, double s, int k)
     return v + e;
 }
 
+/* beta = f'(1) from the ball path (the truncated double series of k c_k
+ * converges slowly at rho = 1 for piecewise activations) and its error;
+ * DA_EINFINITE when sigma jumps, DA_EACCURACY when not enclosed */
+static int gram_beta(double *beta, double *beta_err, const da_dual *d, const da_act *act)
+{
+    da_ball one, fb;
+    da_ball_init2(one, 128);
+    da_ball_init2(fb, 128);
+    mpfr_set_ui(one->mid, 1, MPFR_RNDN);
+    int e = da_dual_eval(fb, d, one, 1);
+    *beta = e == DA_EINFINITE ? INFINITY : mpfr_get_d(fb->mid, MPFR_RNDN);
+    *beta_err = e == DA_EINFINITE ? INFINITY : mpfr_get_d(fb->rad, MPFR_RNDU) +
+                fabs(*beta) * U53;
+    da_ball_clear(one);
+    da_ball_clear(fb);
+    if (e == DA_EINFINITE)
+        return da_fail(DA_EINFINITE, "the NTK of '%s' is infinite: the activation jumps, "
+                       "so sigma_hat'(1) = E[sigma'^2] is infinite", da_act_spec(act));
+    if (!isfinite(*beta) || !isfinite(*beta_err))
+        /* not infinite: not enclosed (nothing to build the NTK on) */
+        return da_fail(DA_EACCURACY, "the NTK of '%s' needs sigma_hat'(1) = E[sigma'^2], "
+                       "which was not enclosed", da_act_spec(act));
+    return DA_OK;
+}
+
+/* one layer on the upper triangles: K <- f(K), and T <- T f'(K) q + f(K) w
+ * (the normalized NTK); the largest errors of f and f' in *maxe0, *maxe1;
+ * DA_EINTR when the caller's poll function asks */
+static int gram_map_layer(double *K, double *T, size_t n, const da_dual *d, double q, double w,
+                          long l, double *maxe0, double *maxe1)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (da_poll_check())
+            return da_fail(DA_EINTR, "gram: interrupted at layer %ld", l);
+        double *kr = K + i * n, *tr = T ? T + i * n : NULL;
+        for (size_t j = i + 1; j < n; j++) {
+            double r = kr[j], e0;
+            double fr = da_dual_value_d(d, r, 0, &e0);
+            if (e0 > *maxe0)
+                *maxe0 = e0;
+            if (tr) {
+                double e1;
+                double f1 = da_dual_value_d(d, r, 1, &e1);
+                if (e1 > *maxe1)
+                    *maxe1 = e1;
+                tr[j] = tr[j] * f1 * q + fr * w;
+            }
+            kr[j] = fr;
+        }
+    }
+    return DA_OK;
+}
+
+/* the extreme eigenvalues of the n x n matrix M (and the kneed largest in
+ * top): the full symmetric solver (A, ev its scratch), or Lanczos (warm
+ * its start), or the Gershgorin interval when it is narrower than tol;
+ * *solver_err the solver's error estimate */
+static int gram_spectrum(da_gram_layer *g, double *solver_err, const double *M, double *A,
+                         double *ev, double *top, double *warm, size_t n, long kneed, int full,
+                         double gmax, double tol)
+{
+    int st;
+    if (full) {
+        memcpy(A, M, n * n * sizeof(double));
+        st = da_gram_eigen_full(ev, A, n);
+        if (st)
+            return st;
+        g->lambda_max = ev[0];
+        g->lambda_min = ev[n - 1];
+        for (long i = 0; i < kneed; i++)
+            top[i] = ev[i];
+        g->method = DA_GRAM_FULL;
+        g->converged = 1;
+        /* backward-stable solver: a few n u ||M||_2 */
+        *solver_err = 4.0 * (double)n * U53 * fabs(ev[0]);
+    } else if (gmax <= tol && kneed == 1) {
+        /* the Gershgorin interval is already narrower than the tolerance */
+        g->lambda_max = 1 + gmax;
+        g->lambda_min = 1 - gmax;
+        top[0] = 1;
+        g->method = DA_GRAM_LANCZOS;
+        g->converged = 1;
+        g->iterations = 0;
+        *solver_err = gmax;
+    } else {
+        lanczos_out lo;
+        memset(&lo, 0, sizeof lo);
+        lo.top = top;
+        st = lanczos(&lo, M, n, kneed, tol, warm);
+        if (st)
+            return st;
+        g->lambda_max = lo.lmax;
+        g->lambda_min = lo.lmin;
+        g->method = DA_GRAM_LANCZOS;
+        g->converged = lo.converged;
+        g->iterations = lo.steps;
+        *solver_err = lo.resid + 4.0 * (double)n * U53 * fabs(lo.lmax);
+    }
+    return DA_OK;
+}
+
+/* the off-diagonal sums of M: row sums (rowsum), the largest |entry|
+ * (*moff), the largest row sum (*gmax), the sum of squares (*f2); and the
+ * largest |entry| of K's upper triangle when K is not M (K non-NULL),
+ * else *moff (*mK) */
+static void gram_sums(const double *M, const double *K, size_t n, double *rowsum, double *moff,
+                      double *gmax, long double *f2, double *mK)
+{
+    *moff = *gmax = 0;
+    *f2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *r = M + i * n;
+        double rs = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            double a = fabs(r[j]);
+            rs += a;
+            *f2 += (long double)a * a;
+            if (a > *moff)
+                *moff = a;
+        }
+        rowsum[i] = rs;
+        if (rs > *gmax)
+            *gmax = rs;
+    }
+    *mK = 0;
+    if (K) {
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++)
+                if (fabs(K[i * n + j]) > *mK)
+                    *mK = fabs(K[i * n + j]);
+    } else {
+        *mK = *moff;
+    }
+}
+
 int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *data,
                     const da_gram_opts *opts)
 {
@@ -369,30 +506,9 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
     if (!d)
         return st ? st : DA_EINVAL;
     double beta = 0, beta_err = 0;
-    if (o.ntk) {
-        /* beta = f'(1) from the ball path: the truncated double series of
-           k c_k converges slowly at rho = 1 (piecewise activations) */
-        da_ball one, fb;
-        da_ball_init2(one, 128);
-        da_ball_init2(fb, 128);
-        mpfr_set_ui(one->mid, 1, MPFR_RNDN);
-        int e = da_dual_eval(fb, d, one, 1);
-        beta = e == DA_EINFINITE ? INFINITY : mpfr_get_d(fb->mid, MPFR_RNDN);
-        beta_err = e == DA_EINFINITE ? INFINITY : mpfr_get_d(fb->rad, MPFR_RNDU) +
-                   fabs(beta) * U53;
-        da_ball_clear(one);
-        da_ball_clear(fb);
-        if (e == DA_EINFINITE) {
-            da_dual_free(d);
-            return da_fail(DA_EINFINITE, "the NTK of '%s' is infinite: the activation jumps, "
-                           "so sigma_hat'(1) = E[sigma'^2] is infinite", da_act_spec(act));
-        }
-        if (!isfinite(beta) || !isfinite(beta_err)) {
-            /* not infinite: not enclosed (nothing to build the NTK on) */
-            da_dual_free(d);
-            return da_fail(DA_EACCURACY, "the NTK of '%s' needs sigma_hat'(1) = E[sigma'^2], "
-                           "which was not enclosed", da_act_spec(act));
-        }
+    if (o.ntk && (st = gram_beta(&beta, &beta_err, d, act))) {
+        da_dual_free(d);
+        return st;
     }
     size_t nn = n * n;
     double *K = da_malloc(nn * sizeof(double));
@@ -440,27 +556,8 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
             double maxe0 = 0, maxe1 = 0;
             double th1 = theta1 * beta + 1;
             double q = theta1 / th1, w = 1 / th1;
-            for (size_t i = 0; i < n; i++) {
-                if (da_poll_check()) {
-                    st = da_fail(DA_EINTR, "gram: interrupted at layer %ld", l);
-                    goto out;
-                }
-                double *kr = K + i * n, *tr = T ? T + i * n : NULL;
-                for (size_t j = i + 1; j < n; j++) {
-                    double r = kr[j], e0;
-                    double fr = da_dual_value_d(d, r, 0, &e0);
-                    if (e0 > maxe0)
-                        maxe0 = e0;
-                    if (tr) {
-                        double e1;
-                        double f1 = da_dual_value_d(d, r, 1, &e1);
-                        if (e1 > maxe1)
-                            maxe1 = e1;
-                        tr[j] = tr[j] * f1 * q + fr * w;
-                    }
-                    kr[j] = fr;
-                }
-            }
+            if ((st = gram_map_layer(K, T, n, d, q, w, l, &maxe0, &maxe1)))
+                goto out;
             /* entry errors (see docs/analysis.md) */
             double s = mK + EK;
             double f1s = fup(d, s, 1);
@@ -497,33 +594,9 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
                 K[i * n + i] = 1;
         }
         /* sums */
-        double moff = 0, gmax = 0;
-        long double f2 = 0;
-        for (size_t i = 0; i < n; i++) {
-            const double *r = M + i * n;
-            double rs = 0;
-            for (size_t j = 0; j < n; j++) {
-                if (j == i)
-                    continue;
-                double a = fabs(r[j]);
-                rs += a;
-                f2 += (long double)a * a;
-                if (a > moff)
-                    moff = a;
-            }
-            rowsum[i] = rs;
-            if (rs > gmax)
-                gmax = rs;
-        }
-        double mKnow = 0;
-        if (T) {
-            for (size_t i = 0; i < n; i++)
-                for (size_t j = i + 1; j < n; j++)
-                    if (fabs(K[i * n + j]) > mKnow)
-                        mKnow = fabs(K[i * n + j]);
-        } else {
-            mKnow = moff;
-        }
+        double moff, gmax, mKnow;
+        long double f2;
+        gram_sums(M, T ? K : NULL, n, rowsum, &moff, &gmax, &f2, &mKnow);
         mK = mKnow;
         mT = moff;
         da_gram_layer *g = &rows[l];
@@ -536,42 +609,9 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
         g->frob2 = (double)(f2 + (long double)n);
         g->entry_err = T ? ET : EK;
         double solver_err;
-        if (full) {
-            memcpy(A, M, nn * sizeof(double));
-            st = da_gram_eigen_full(ev, A, n);
-            if (st)
-                goto out;
-            g->lambda_max = ev[0];
-            g->lambda_min = ev[n - 1];
-            for (long i = 0; i < kneed; i++)
-                top[i] = ev[i];
-            g->method = DA_GRAM_FULL;
-            g->converged = 1;
-            /* backward-stable solver: a few n u ||M||_2 */
-            solver_err = 4.0 * (double)n * U53 * fabs(ev[0]);
-        } else if (gmax <= o.lanczos_tol && kneed == 1) {
-            /* the Gershgorin interval is already narrower than the tolerance */
-            g->lambda_max = 1 + gmax;
-            g->lambda_min = 1 - gmax;
-            top[0] = 1;
-            g->method = DA_GRAM_LANCZOS;
-            g->converged = 1;
-            g->iterations = 0;
-            solver_err = gmax;
-        } else {
-            lanczos_out lo;
-            memset(&lo, 0, sizeof lo);
-            lo.top = top;
-            st = lanczos(&lo, M, n, kneed, o.lanczos_tol, warm);
-            if (st)
-                goto out;
-            g->lambda_max = lo.lmax;
-            g->lambda_min = lo.lmin;
-            g->method = DA_GRAM_LANCZOS;
-            g->converged = lo.converged;
-            g->iterations = lo.steps;
-            solver_err = lo.resid + 4.0 * (double)n * U53 * fabs(lo.lmax);
-        }
+        if ((st = gram_spectrum(g, &solver_err, M, A, ev, top, warm, n, kneed, full, gmax,
+                                o.lanczos_tol)))
+            goto out;
         g->lambda_err = (double)(n - 1) * g->entry_err + solver_err;
         /* a lambda_min within its error estimate of 0 cannot be told from a
            singular matrix: the condition number is then reported infinite */
