@@ -231,8 +231,8 @@ def _exact_ball(r, bits):
     if Fraction(man) == m:
         return (man, e, 0.0)
     if e > 1000:
-        raise ValueError("the input kernel x.x'/d = %.3g is beyond the range of the "
-                         "ball path's radii" % float(r))
+        raise ValueError("an input kernel x.x'/d of about 2^%d is beyond the range of the "
+                         "ball path's radii" % (e + bits))
     # 2^e, or the smallest double above it when it underflows
     return (man, e, math.ldexp(1.0, max(e, -1074)))
 
