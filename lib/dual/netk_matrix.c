@@ -513,8 +513,8 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
  * scalar path and cf_row) */
 static inline __attribute__((always_inline)) void
 entry_out(const mx_ctx *c, double E, double D, double eE, double eD, double cin, double rq1,
-          double rq2, double L1, double L2, double sg12, int dg, int ntk, double *Kv, double *eKv,
-          double *Tv, double *eTv)
+          double rq2, double L1, double L2, double sD1, double sg12, int dg, int ntk, double *Kv,
+          double *eKv, double *Tv, double *eTv)
 {
     const double sw2 = c->sw2, sb2 = c->sb2, u = MX_U;
     const double dd = fabs(D);
@@ -523,7 +523,7 @@ entry_out(const mx_ctx *c, double E, double D, double eE, double eD, double cin,
         eD += dd * (rq1 + rq2) * (1 + L1 + L2);
     } else {
         eE += 2 * L1 * rq1 * fabs(E);
-        eD += 2 * L1 * rq1 * dd + dd * rq1;
+        eD += sD1 * rq1 * dd;
     }
     const double Kn = sw2 * E + sb2;
     const double eKn = sw2 * eE + 2 * u * (fabs(sw2 * E) + fabs(Kn));
@@ -590,7 +590,7 @@ entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double
     }
     /* the inputs' errors */
     double rq1 = eQ1[i] / (q1 > 0 ? q1 : 1), rq2 = eQ2[jj] / (q2 > 0 ? q2 : 1);
-    entry_out(c, E, D, eE, eD, cin, rq1, rq2, S1->L[i], S2->L[jj], S1->sg[i] * S2->sg[jj], dg,
+    entry_out(c, E, D, eE, eD, cin, rq1, rq2, S1->L[i], S2->L[jj], S1->sD[i], S1->sg[i] * S2->sg[jj], dg,
               Tv != NULL, Kv, eKv, Tv, eTv);
 }
 
@@ -614,7 +614,7 @@ MX_SERIES_HOT static void cf_row(const mx_ctx *c, const mx_side *S1, const mx_si
         const double cc = cin > sq ? sq : cin < -sq ? -sq : cin;                               \
         double E, D, eE, eD;                                                                   \
         fun(c, q1, qj, cc, 0, e, &E, &D, &eE, &eD);                                            \
-        entry_out(c, E, D, eE, eD, cin, rq1, eq2[t] / (qj > 0 ? qj : 1), L1, L2[t], g1 * g2[t], \
+        entry_out(c, E, D, eE, eD, cin, rq1, eq2[t] / (qj > 0 ? qj : 1), L1, L2[t], 0, g1 * g2[t], \
                   0, 1, &vK[t], &vE[t], &vT[t], &vF[t]);                                       \
     }
     if (c->fam == MX_FAM_ERF) {

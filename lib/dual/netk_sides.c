@@ -50,23 +50,39 @@ static int rule_make(mx_rule *r, long M)
 /* a_k = sum_m w_m g_m h_k(x_m), k < K: the normalized recurrence for
  * sqrt(w_m) h_k(x_m) (bounded by Cramer's inequality, so nothing
  * overflows), MX_LANES nodes at a time so that the loop over the lanes
- * vectorises; acc holds K x MX_LANES partial sums.  sk[k] = sqrt(k),
- * isk[k] = 1/sqrt(k). */
+ * vectorises.  The sums are compensated (Ogita, Rump and Oishi's Dot2: the
+ * product's error by an FMA, the addition's by TwoSum, both gathered in a
+ * second accumulator), so a coefficient is within u |a_k| + 2 g_n^2 sum
+ * |terms| of the exact sum of the computed terms, n = M/16 + 8, whatever M
+ * (docs/numerics.md 7.2).  acc holds 2 K MX_LANES partial sums.  sk[k] =
+ * sqrt(k), isk[k] = 1/sqrt(k). */
 #define MX_LANES 8
 /* the hot loop is compiled twice, for the baseline and for AVX2, chosen at
- * load time (GCC's target_clones; the same operations, the same results) */
+ * load time (GCC's target_clones; the same operations, the same results:
+ * fma() is the correctly rounded fused operation in both) */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define MX_HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define MX_HOT
 #endif
+
+/* s + c += x y, exactly up to c's own rounding: TwoProduct and TwoSum */
+#define MX_DOT2(s, c, x, y)                                          \
+    do {                                                             \
+        const double p_ = (x) * (y), pe_ = fma((x), (y), -p_);       \
+        const double t_ = (s) + p_, z_ = t_ - (s);                   \
+        (c) += (((s) - (t_ - z_)) + (p_ - z_)) + pe_;                \
+        (s) = t_;                                                    \
+    } while (0)
+
 MX_HOT static void coef_sum(double *coef, const mx_rule *r, const double *g, long K, const double *sk,
                             const double *isk, double *acc)
 {
     /* the rule is symmetric (x_{M-1-m} = -x_m, M even) and h_k(-x) = (-1)^k h_k(x):
        the even k see g(x) + g(-x), the odd k g(x) - g(-x), on the M/2 nodes x > 0 */
     const long M = r->M, H = M / 2;
-    memset(acc, 0, (size_t)K * MX_LANES * sizeof *acc);
+    double *cmp = acc + (size_t)K * MX_LANES;
+    memset(acc, 0, 2 * (size_t)K * MX_LANES * sizeof *acc);
     for (long m0 = H; m0 < M; m0 += MX_LANES) {
         double h0[MX_LANES], h1[MX_LANES], ge[MX_LANES], go[MX_LANES], x[MX_LANES];
         for (int l = 0; l < MX_LANES; l++) {
@@ -80,36 +96,40 @@ MX_HOT static void coef_sum(double *coef, const mx_rule *r, const double *g, lon
             h1[l] = x[l] * s;
         }
         for (int l = 0; l < MX_LANES; l++)
-            acc[l] += ge[l] * h0[l];
+            MX_DOT2(acc[l], cmp[l], ge[l], h0[l]);
         if (K > 1)
             for (int l = 0; l < MX_LANES; l++)
-                acc[MX_LANES + l] += go[l] * h1[l];
+                MX_DOT2(acc[MX_LANES + l], cmp[MX_LANES + l], go[l], h1[l]);
         long k = 2;
         for (; k + 1 < K; k += 2) {
             const double a0 = sk[k - 1], b0 = isk[k], a1 = sk[k], b1 = isk[k + 1];
-            double *restrict ak = acc + k * MX_LANES;
+            double *restrict ak = acc + k * MX_LANES, *restrict ck = cmp + k * MX_LANES;
 #pragma omp simd
             for (int l = 0; l < MX_LANES; l++) {
                 double he = (x[l] * h1[l] - a0 * h0[l]) * b0;      /* h_k, k even */
                 double ho = (x[l] * he - a1 * h1[l]) * b1;         /* h_{k+1} */
-                ak[l] += ge[l] * he;
-                ak[MX_LANES + l] += go[l] * ho;
+                MX_DOT2(ak[l], ck[l], ge[l], he);
+                MX_DOT2(ak[MX_LANES + l], ck[MX_LANES + l], go[l], ho);
                 h0[l] = he;
                 h1[l] = ho;
             }
         }
         if (k < K) {
             const double a0 = sk[k - 1], b0 = isk[k];
-            double *restrict ak = acc + k * MX_LANES;
+            double *restrict ak = acc + k * MX_LANES, *restrict ck = cmp + k * MX_LANES;
             for (int l = 0; l < MX_LANES; l++)
-                ak[l] += ge[l] * ((x[l] * h1[l] - a0 * h0[l]) * b0);
+                MX_DOT2(ak[l], ck[l], ge[l], ((x[l] * h1[l] - a0 * h0[l]) * b0));
         }
     }
+    /* the lanes, compensated as well; then the gathered errors */
     for (long k = 0; k < K; k++) {
-        double t = 0;
-        for (int l = 0; l < MX_LANES; l++)
-            t += acc[k * MX_LANES + l];
-        coef[k] = t;
+        double t = 0, c = 0;
+        for (int l = 0; l < MX_LANES; l++) {
+            const double a = acc[k * MX_LANES + l], v = t + a, z = v - t;
+            c += ((t - (v - z)) + (a - z)) + cmp[k * MX_LANES + l];
+            t = v;
+        }
+        coef[k] = t + c;
     }
 }
 
@@ -133,7 +153,7 @@ void da_mx_side_free(mx_side *s)
             free(s->raw[i]);
     free(s->raw); free(s->Kr); free(s->rj);
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
-    free(s->C); free(s->Ca); free(s->cM); free(s->cE); free(s->T2); free(s->L); free(s->sg); free(s->nA);
+    free(s->C); free(s->Ca); free(s->cM); free(s->cE); free(s->T2); free(s->L); free(s->sD); free(s->sg); free(s->nA);
     free(s->nD); free(s->nE); free(s->nH); free(s->l0); free(s->l1); free(s->l2); free(s->l3);
     free(s->x2d); free(s->nz); free(s->nT);
     memset(s, 0, sizeof *s);
@@ -221,6 +241,7 @@ static inline void csum(double *s, double *c, double t)
 typedef struct {
     double g2, gd2, x2d;
     double eg, ed, nG;
+    double hd, hdm;     /* sum w (x^2 - 1) s'^2, and its largest |term| */
 } mx_sums;
 
 /* g on the nodes of rule r and the sums, compensated, from the origin
@@ -230,7 +251,7 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, m
 {
     const long M = r->M, H = M / 2;
     double sq = sqrt(q), s2 = 0, d2 = 0, xd = 0, c2 = 0, cd = 0, cx = 0;
-    double eg = 0, ed = 0, nG = 0, Gg = 0, Gd = 0;
+    double eg = 0, ed = 0, nG = 0, Gg = 0, Gd = 0, hd = 0, ch = 0, hdm = 0;
     for (long p = 0; p < H; p++) {
         long ms[2] = {H + p, H - 1 - p};
         double y[2], d[2] = {0, 0};
@@ -252,6 +273,9 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, m
             if (f->td) {
                 csum(&d2, &cd, w * d[t] * d[t]);
                 csum(&xd, &cx, w * x * x * d[t] * d[t]);
+                double hv = w * (x * x - 1) * d[t] * d[t];
+                csum(&hd, &ch, hv);
+                hdm = fabs(hv) > hdm ? fabs(hv) : hdm;
                 ed += w * fabs(d[t]) * Gd;
             }
         }
@@ -262,6 +286,24 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, m
     o->eg = eg;
     o->ed = ed;
     o->nG = sqrt(nG);
+    o->hd = f->td ? hd + ch : NAN;
+    o->hdm = hdm;
+}
+
+/* q |dD/dq| / D at the diagonal, D(q) = E s'(sqrt q X)^2, from the nodes:
+ * Stein's identity E[X f'(X)] = E[(X^2 - 1) f(X)] with f = s'(sqrt q X)^2
+ * gives q dD/dq = E[(X^2 - 1) s'(sqrt q X)^2] / 2.  Where s is smooth the
+ * rule that resolves g resolves this too; where s' jumps (pole distance 0)
+ * a node's term is added, the error of a jump between two nodes.  Without
+ * s', the bound through L, 2 L + 1. */
+static double side_sens_d(const mx_sums *sm, const mx_fun *f, double q, double L)
+{
+    const double d2 = sm->gd2 / q;
+    if (!isfinite(sm->hd) || !(d2 > 0))
+        return 2 * L + 1;
+    double h = fabs(sm->hd) + (f->pole > 0 ? 0 : sm->hdm);
+    double s = 1.01 * h / (2 * d2) + 1e-3;
+    return s < 2 * L + 1 ? s : 2 * L + 1;
 }
 
 /* What the entries need to know of the vector a = raw[i] (Kr
@@ -270,15 +312,17 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, m
  *   The rounding of one coefficient (docs/numerics.md 7.2):
  *   a_k = sum over the M/2 nodes x > 0 of sqrt(w) h_k(x) sqrt(w) (g(x) +- g(-x)),
  * the sum of whose absolute values is at most ||g|| (Cauchy-Schwarz, the
- * rule exact for h_k^2); summed in MX_LANES lanes of M/16 terms, sigma
- * within 8 ulp of itself plus 4 ulp of G(x), its largest magnitude
- * between -|x| and |x| (cancellation in a formula: its terms are of that
- * size), the recurrence of h_k within 2 sqrt(k) ulp of its scale:
- *   |da_k| <= cM + 2 sqrt(k) u ||g||,  cM = u ||g|| sqrt(M/16 + 4)
- * (sqrt(M/16 + 4) the probabilistic model of the summation, Higham and
- * Mary 2019), and sigma's error, by Bessel's inequality (the vectors
- * sqrt(w_m) h_k(x_m), k < M, are orthonormal) at most ||dg||_w <=
- * u (8 ||g|| + 4 ||G||) in l2 norm over k: cE = u (8 ||g|| + 8 ||G||).  The aliasing error Ca is an l2 norm (the two last bands).
+ * rule exact for h_k^2); summed in MX_LANES lanes of M/16 terms,
+ * compensated (coef_sum), the recurrence of h_k within 2 sqrt(k) ulp of
+ * its scale:
+ *   |da_k| <= cM + 2 sqrt(k) u ||g||,  cM = 2 g_n^2 ||g||, n = M/16 + 8;
+ * the perturbations of the values on the nodes, by Bessel's inequality
+ * (the vectors sqrt(w_m) h_k(x_m), k < M, are orthonormal) at most
+ * ||dg||_w in l2 norm over k: sigma within 8 ulp of itself plus 4 ulp of
+ * G(x), its largest magnitude between -|x| and |x| (cancellation in a
+ * formula: its terms are of that size), the terms' roundings and the
+ * weights' errors 4 u, the final rounding u |a_k|: cE = u (13 ||g|| +
+ * 8 ||G||).  The aliasing error Ca is an l2 norm (the two last bands).
  * E g^2 and q E s'^2 are compensated sums of positive terms, each within
  * 24 ulp of itself and 8 u G |g| (sigma's error, squared, weighted). */
 /* the norms and weighted l1 sums of raw[i] (Kr coefficients; tail: the
@@ -314,7 +358,7 @@ static double side_norms(mx_side *s, size_t i, long Kr, double tail)
 }
 
 static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx_sums *sm,
-                       double Ca, double Cr, double T2)
+                       const mx_fun *f, double Ca, double Cr, double T2)
 {
     double g2 = sm->g2, gd2 = sm->gd2, x2d = sm->x2d;
     double C = Ca + Cr, tail = C * C + T2;
@@ -328,8 +372,17 @@ static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx
     s->eg2[i] = fl * g2 + 8 * MX_U * sm->eg + 2 * Ca * sqrt(fabs(g2));
     s->C[i] = C;
     s->Ca[i] = Ca;
-    s->cM[i] = MX_U * sqrt(fabs(g2)) * sqrt((double)M / 16 + 4);
-    s->cE[i] = MX_U * (8 * sqrt(fabs(g2)) + 8 * sm->nG);
+    {
+        /* the compensated sum: 2 g_n^2 ||g|| per coefficient, n = M/16 + 8;
+           its final rounding u |a_k| (l2 norm u ||a|| <= u ||g||) and the
+           terms' own roundings (sqrt w twice, g(x) +- g(-x), the product:
+           within 2.5 u relative on each node's value, and the rule's
+           weights within 1.5 u) are perturbations of the vector a of l2
+           norm at most 5 u ||g|| (Bessel), added to sigma's */
+        const double gn = ((double)M / 16 + 8) * MX_U / (1 - ((double)M / 16 + 8) * MX_U);
+        s->cM[i] = 2 * gn * gn * sqrt(fabs(g2));
+        s->cE[i] = MX_U * (13 * sqrt(fabs(g2)) + 8 * sm->nG);
+    }
     s->T2[i] = T2;
     if (isfinite(gd2) && isfinite(sm->ed)) {
         s->gd2[i] = gd2;
@@ -347,6 +400,7 @@ static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx
         s->L[i] = g2 > 0 ? sqrt(q * x2d / 4) / sqrt(g2) : 0;
     else
         s->L[i] = 1 + q;  /* no sigma': a generous guess */
+    s->sD[i] = isfinite(sm->gd2) ? side_sens_d(sm, f, q, s->L[i]) : 2 * s->L[i] + 1;
 }
 
 /* the coefficients of variance i of side s, by the smallest Gauss-Hermite
@@ -435,7 +489,7 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
     free(s->raw[i]);
     s->raw[i] = v;
     memcpy(v, coef, (size_t)Kr * sizeof *v);
-    side_stats(s, i, q, Kr, r->M, &sm, Ca, Cr, T2);
+    side_stats(s, i, q, Kr, r->M, &sm, f, Ca, Cr, T2);
     return DA_OK;
 }
 
@@ -459,6 +513,17 @@ static int side_one_cf(mx_side *s, size_t i, double q, const da_netk *k, const m
     s->gd2[i] = q * v1;
     s->egd2[i] = q * e1;
     s->L[i] = isfinite(x2d) && v0 > 0 ? sqrt(q * x2d / 4) / sqrt(v0) : 1 + q;
+    /* D's sensitivity to q from the closed form itself: a central difference
+       over q (1 -+ 2^-10), with its truncation (1e-3) and rounding (the
+       values' errors over the step) added */
+    {
+        const double h = 0x1p-10 * q, top = 2 * s->L[i] + 1;
+        double dp = 0, dm = 0, fp = 0, fm = 0;
+        (void)da_netk_eval_fast(&dp, &fp, k, q + h, q + h, q + h, 1);
+        (void)da_netk_eval_fast(&dm, &fm, k, q - h, q - h, q - h, 1);
+        double sd = (1.01 * fabs(dp - dm) + fp + fm) * q / (2 * h * fabs(v1)) + 1e-3;
+        s->sD[i] = isfinite(sd) && sd < top ? sd : top;
+    }
     return DA_OK;
 }
 
@@ -472,7 +537,7 @@ int da_mx_side_alloc(mx_side *s, size_t n)
     for (size_t i = 0; s->rj && i <= n; i++)
         s->rj[i] = -1;
     double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->cE, &s->T2,
-                    &s->L, &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3,
+                    &s->L, &s->sD, &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3,
                     &s->x2d, &s->nz, &s->nT};
     int ok = s->raw && s->Kr && s->rj;
     for (size_t t = 0; t < sizeof v / sizeof v[0]; t++) {
@@ -495,7 +560,7 @@ static int fill_rows(mx_side *S, const size_t *ix, const double *q, size_t cnt, 
 #pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
     {
         double *gv = malloc(MX_MMAX * sizeof *gv), *coef = malloc(MX_MMAX * sizeof *coef);
-        double *acc = malloc((size_t)MX_MMAX * MX_LANES * sizeof *acc);
+        double *acc = malloc(2 * (size_t)MX_MMAX * MX_LANES * sizeof *acc);
         if (!gv || !coef || !acc)
             bad = DA_ENOMEM;
 #pragma omp for schedule(dynamic, 1)
@@ -673,6 +738,15 @@ static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, d
     S->cM[i] = sqrt(s2) * cM + tau * (cM + cE);
     S->cE[i] = sqrt(s2) * cE;
     S->L[i] = g2 > 0 && isfinite(x2d) ? sqrt(fabs(q * x2d) / 4) / sqrt(g2) : 1 + q;
+    /* D's sensitivity: the nodes' largest, with a tenth more for the
+       change between them (q_b <= 2 q_a), and never above 2 L + 1 */
+    {
+        double sd = 0, top = 2 * S->L[i] + 1;
+        for (int l = 0; l < m; l++)
+            sd = N->sD[l * st] > sd ? N->sD[l * st] : sd;
+        sd = 1.1 * sd;
+        S->sD[i] = sd < top ? sd : top;
+    }
     return DA_OK;
 }
 
@@ -687,7 +761,7 @@ static int side_copy(mx_side *S, size_t d, size_t s)
     S->raw[d] = v;
     S->Kr[d] = S->Kr[s];
     S->rj[d] = S->rj[s];
-    double *f[] = {S->g2, S->gd2, S->eg2, S->egd2, S->C, S->Ca, S->cM, S->cE, S->T2, S->L, S->sg,
+    double *f[] = {S->g2, S->gd2, S->eg2, S->egd2, S->C, S->Ca, S->cM, S->cE, S->T2, S->L, S->sD, S->sg,
                    S->nA, S->nD, S->nE, S->nH, S->l0, S->l1, S->l2, S->l3, S->x2d, S->nz,
                    S->nT};
     for (size_t t = 0; t < sizeof f / sizeof f[0]; t++)

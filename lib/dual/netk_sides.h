@@ -60,6 +60,8 @@ typedef struct {
     double *nz;         /* the recurrence's rounding of the coefficients, in units of 2 sqrt(k) u ||g||
                            (1 from a rule; more when interpolated in q) */
     double *L;          /* q ||d g/dq|| / ||g|| */
+    double *sD;         /* q |dD/dq| / D at the diagonal, D = E s'(sqrt q X)^2: an
+                           estimate of the relative sensitivity (2 L + 1 without s') */
     double *sg;         /* sqrt(E g^2) */
     double *nA, *nD;    /* ||a||, ||sqrt(k) a|| */
     double *nE, *nH;    /* ||k a||, ||sqrt(k (k - 1)) a|| (with the tail's share) */
