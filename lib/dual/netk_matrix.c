@@ -169,9 +169,34 @@ cf_lin(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, doubl
     *eD = vD;
 }
 
+/* GELU's first-order sensitivities to the variances at fixed covariance,
+ * sv = {q1 |dE/dq1|, q2 |dE/dq2|, q1 |dD/dq1|, q2 |dD/dq2|} (scaled Q = b2 q
+ * as the closed form is; the caller multiplies by A2, A2 b2): forward
+ * differences over Q (1 + h) and Q (1 + 2h), h = 2^-20, which keep the pair
+ * a covariance (|C| <= sqrt(P) still); each the larger of the two, plus
+ * their difference (the truncation), plus the values' errors over the step */
+static void gelu_sens(double Q1, double Q2, double C, double E0, double D0, double fE,
+                      double fD, double *sv)
+{
+    const double h = 0x1p-20, u = MX_U;
+    for (int a = 0; a < 2; a++) {
+        double s[2][2];
+        for (int t = 0; t < 2; t++) {
+            double m = 1 + (t + 1) * h, R1 = a ? Q1 : Q1 * m, R2 = a ? Q2 * m : Q2;
+            double E2, D2, mE2, mD2, k2;
+            da_netk_gelu_ed(R1 * R2, (1 + R1) * (1 + R2), C, &E2, &D2, &mE2, &mD2, &k2);
+            double f2 = (4.5 * k2 + 12) * u, st = (t + 1) * h;
+            s[t][0] = (fabs(E2 - E0) + f2 * mE2 + fE) / st;
+            s[t][1] = (fabs(D2 - D0) + f2 * mD2 + fD) / st;
+        }
+        for (int v = 0; v < 2; v++)
+            sv[a + 2 * v] = MX_MAX(s[0][v], s[1][v]) + fabs(s[1][v] - s[0][v]);
+    }
+}
+
 static inline __attribute__((always_inline)) void
 cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, double *E, double *D,
-        double *eE, double *eD)
+        double *eE, double *eD, double *sv)
 {
     const double u = MX_U, b2 = c->b2, A2 = c->A2;
     if (c->fam == MX_FAM_ERF) {
@@ -193,6 +218,10 @@ cf_pair(const mx_ctx *c, double q1, double q2, double cc, int dg, double e, doub
     *D = A2 * b2 * D0;
     *eE = A2 * (f * mE + u * fabs(D0 * C)) + 2 * u * fabs(*E);
     *eD = A2 * b2 * f * mD + 2 * u * fabs(*D);
+    if (!dg && sv) {
+        gelu_sens(Q1, Q2, C, E0, D0, f * mE, f * mD, sv);
+        sv[0] *= A2, sv[1] *= A2, sv[2] *= A2 * b2, sv[3] *= A2 * b2;
+    }
     if (!dg && e > 0) {
         /* the covariance's error: dE/dc = D, and D's change over
            [c - e, c + e] from its values at the ends */
@@ -513,12 +542,16 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
  * scalar path and cf_row) */
 static inline __attribute__((always_inline)) void
 entry_out(const mx_ctx *c, double E, double D, double eE, double eD, double cin, double rq1,
-          double rq2, double L1, double L2, double sD1, double sg12, int dg, int ntk, double *Kv,
-          double *eKv, double *Tv, double *eTv)
+          double rq2, double L1, double L2, double sD1, double sg12, const double *sv, int dg,
+          int ntk, double *Kv, double *eKv, double *Tv, double *eTv)
 {
     const double sw2 = c->sw2, sb2 = c->sb2, u = MX_U;
     const double dd = fabs(D);
-    if (!dg) {
+    if (!dg && sv) {
+        /* the sensitivities to the variances at fixed covariance, given */
+        eE += 1.01 * (sv[0] * rq1 + sv[1] * rq2) + 3 * u * dd * fabs(cin);
+        eD += 1.01 * (sv[2] * rq1 + sv[3] * rq2);
+    } else if (!dg) {
         eE += (L1 * rq1 + L2 * rq2) * sg12 + dd * fabs(cin) * (rq1 + rq2) / 2 + 3 * u * dd * fabs(cin);
         eD += dd * (rq1 + rq2) * (1 + L1 + L2);
     } else {
@@ -553,7 +586,7 @@ entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double
 {
     double q1 = Q1[i], q2 = Q2[jj], sq = sqrt(q1 * q2), cin = *Kv;
     double ecin = *eKv;
-    double E, D, eE, eD;
+    double E, D, eE, eD, sv[4] = {-1, -1, -1, -1};
     if (c->series) {
         /* only the diagonal comes here */
         E = S1->g2[i];
@@ -564,7 +597,7 @@ entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double
         /* the covariance, cut to [-sqrt(q1 q2), sqrt(q1 q2)] (Cauchy-Schwarz) */
         double cc = dg ? q1 : cin > sq ? sq : cin < -sq ? -sq : cin;
         if (c->fam != MX_FAM_OTHER) {
-            cf_pair(c, q1, q2, cc, dg, ecin, &E, &D, &eE, &eD);
+            cf_pair(c, q1, q2, cc, dg, ecin, &E, &D, &eE, &eD, sv);
         } else {
             double e0 = 0, e1 = 0;
             (void)da_netk_eval_fast(&E, &e0, c->k, q1, q2, cc, 0);
@@ -590,8 +623,8 @@ entry_scalar(const mx_ctx *c, const mx_side *S1, const mx_side *S2, const double
     }
     /* the inputs' errors */
     double rq1 = eQ1[i] / (q1 > 0 ? q1 : 1), rq2 = eQ2[jj] / (q2 > 0 ? q2 : 1);
-    entry_out(c, E, D, eE, eD, cin, rq1, rq2, S1->L[i], S2->L[jj], S1->sD[i], S1->sg[i] * S2->sg[jj], dg,
-              Tv != NULL, Kv, eKv, Tv, eTv);
+    entry_out(c, E, D, eE, eD, cin, rq1, rq2, S1->L[i], S2->L[jj], S1->sD[i], S1->sg[i] * S2->sg[jj],
+              sv[0] >= 0 ? sv : NULL, dg, Tv != NULL, Kv, eKv, Tv, eTv);
 }
 
 /* The off-diagonal entries t in [ta, tb) of row i of a block of the erf
@@ -615,7 +648,7 @@ MX_SERIES_HOT static void cf_row(const mx_ctx *c, const mx_side *S1, const mx_si
         double E, D, eE, eD;                                                                   \
         fun(c, q1, qj, cc, 0, e, &E, &D, &eE, &eD);                                            \
         entry_out(c, E, D, eE, eD, cin, rq1, eq2[t] / (qj > 0 ? qj : 1), L1, L2[t], 0, g1 * g2[t], \
-                  0, 1, &vK[t], &vE[t], &vT[t], &vF[t]);                                       \
+                  NULL, 0, 1, &vK[t], &vE[t], &vT[t], &vF[t]);                                 \
     }
     if (c->fam == MX_FAM_ERF) {
         MX_CF_ROW(cf_erf)
