@@ -435,7 +435,7 @@ typedef struct {
  * column (docs/numerics.md 7.2), gathered per block so that the loop over
  * a row of the block is straight-line arithmetic the compiler vectorises */
 enum { F_N, F_CA, F_L0, F_CM, F_L1, F_SG, F_M, F_P, F_L2, F_L3, F_H, F_TE, F_TD, F_ISQ, F_RQ,
-       F_L, F_R, F_T, F_CE, F_NF };
+       F_L, F_R, F_T, F_CE, F_CMT, F_L0T, F_L2T, F_NF };
 
 static void factors(const mx_side *S, size_t i, const double *Q, const double *eQ, double tE,
                     double tD, double *f, size_t stride)
@@ -460,6 +460,9 @@ static void factors(const mx_side *S, size_t i, const double *Q, const double *e
     f[F_R * stride] = S->nz[i] * S->sg[i];
     f[F_T * stride] = S->nT[i];
     f[F_CE * stride] = S->cE[i];
+    f[F_CMT * stride] = S->cMt[i];
+    f[F_L0T * stride] = S->l0t[i];
+    f[F_L2T * stride] = S->l2t[i];
 }
 
 /* The off-diagonal series entries t in [ta, tb) of row r of a block: the
@@ -468,7 +471,8 @@ static void factors(const mx_side *S, size_t i, const double *Q, const double *e
  *   truncation   rmax^(Kb+1) sqrt(T_i T_j) (rkE: the block's rmax^(Kb+1)),
  *                rmax^Kb for D;
  *   coefficients ||a_i|| Ca_j + Ca_i ||a_j|| (aliasing, Cauchy-Schwarz)
- *                + sum_k |a_ik| (cM_j + 2 sqrt(k) u ||g_j||) + (i <-> j)
+ *                + sum_k |a_ik| (cM_j + [k >= kc] cMt_j + 2 sqrt(k) u ||g_j||)
+ *                + (i <-> j)
  *                (the summation and the recurrence, per coefficient)
  *                + ||a_i|| cE_j + cE_i ||a_j|| (sigma's error, an l2 norm
  *                by Bessel's inequality), with k |a_k| and ||k a|| for D;
@@ -493,6 +497,7 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
     const double g1 = fi[F_SG], m1 = fi[F_M], p1 = fi[F_P], l21 = fi[F_L2], l31 = fi[F_L3];
     const double h1 = fi[F_H], tE1 = rkE * fi[F_TE], tD1 = rkD * fi[F_TD], is1 = fi[F_ISQ];
     const double rq1 = fi[F_RQ], L1 = fi[F_L], R1 = fi[F_R], nT1 = fi[F_T], cE1 = fi[F_CE];
+    const double cMt1 = fi[F_CMT], l0t1 = fi[F_L0T], l2t1 = fi[F_L2T];
     const int pntk = c->param == DA_NETK_PARAM_NTK;
     const double wdt = c->width, bias = c->bias ? 1 : 0;
 #pragma omp simd
@@ -504,9 +509,11 @@ static void series_row(const mx_ctx *c, const double *fi, double (*fc)[MX_BJP], 
         /* series_err: truncation, coefficients, Horner's rounding */
         const double cE2 = fc[F_CE][t];
         double eE = tE1 * fc[F_TE][t] + (n1 * Ca2 + Ca1 * n2) + (fc[F_CM][t] * l01 + cM1 * fc[F_L0][t]) +
+                    (fc[F_CMT][t] * l0t1 + cMt1 * fc[F_L0T][t]) +
                     (cE2 * n1 + cE1 * n2) + 2 * u * (fc[F_R][t] * l11 + R1 * fc[F_L1][t]) +
                     1.01 * u * (2 * m1 * m2 + n1 * n2);
         double eD = (tD1 * fc[F_TD][t] + (p1 * Ca2 + Ca1 * p2) + (fc[F_CM][t] * l21 + cM1 * fc[F_L2][t]) +
+                     (fc[F_CMT][t] * l2t1 + cMt1 * fc[F_L2T][t]) +
                      (cE2 * p1 + cE1 * p2) + 2 * u * (fc[F_R][t] * l31 + R1 * fc[F_L3][t]) +
                      1.01 * u * (2 * p1 * p2 + m1 * m2)) * isq +
                     3 * u * dd;
@@ -946,6 +953,11 @@ static int ctx_init(mx_ctx *c, const da_netk *k, const da_netk_net *n, da_act **
     }
     c->f.t = k->act->tape;
     c->f.pole = da_act_pole_distance(k->act);
+    {
+        size_t nb = 0;
+        c->f.kinks = da_act_breakpoints(NULL, 0, &nb, k->act) != DA_OK || nb > 0;
+        da_clear_error();
+    }
     c->f.mu = 0;
     c->f.isd = 1;
     if (k->normalized) {

@@ -54,7 +54,8 @@ static int rule_make(mx_rule *r, long M)
  * product's error by an FMA, the addition's by TwoSum, both gathered in a
  * second accumulator), so a coefficient is within u |a_k| + 2 g_n^2 sum
  * |terms| of the exact sum of the computed terms, n = M/16 + 8, whatever M
- * (docs/numerics.md 7.2).  acc holds 2 K MX_LANES partial sums.  sk[k] =
+ * (docs/numerics.md 7.2); plain sums for activations with breakpoints
+ * (comp = 0, below).  acc holds 2 K MX_LANES partial sums.  sk[k] =
  * sqrt(k), isk[k] = 1/sqrt(k). */
 #define MX_LANES 8
 /* the hot loop is compiled twice, for the baseline and for AVX2, chosen at
@@ -74,53 +75,85 @@ static int rule_make(mx_rule *r, long M)
         (c) += (((s) - (t_ - z_)) + (p_ - z_)) + pe_;                \
         (s) = t_;                                                    \
     } while (0)
+/* s += x y, plainly (c untouched) */
+#define MX_PLAIN(s, c, x, y) ((void)(c), (s) += (x) * (y))
+
+/* the sums over the positive nodes: the terms of k < KA added by LO, the
+ * others by HI (one pass over the nodes; KA even or K) */
+#define MX_COEF_LOOP(LO, HI)                                                                  \
+    for (long m0 = H; m0 < M; m0 += MX_LANES) {                                               \
+        double h0[MX_LANES], h1[MX_LANES], ge[MX_LANES], go[MX_LANES], x[MX_LANES];           \
+        for (int l = 0; l < MX_LANES; l++) {                                                  \
+            long m = m0 + l;                                                                  \
+            int in = m < M;                                                                   \
+            double s = in ? r->sw[m] : 0;                                                     \
+            x[l] = in ? r->x[m] : 0;                                                          \
+            ge[l] = in ? s * (g[m] + g[M - 1 - m]) : 0;                                       \
+            go[l] = in ? s * (g[m] - g[M - 1 - m]) : 0;                                       \
+            h0[l] = s;                                                                        \
+            h1[l] = x[l] * s;                                                                 \
+        }                                                                                     \
+        if (KA > 0) {                                                                         \
+            for (int l = 0; l < MX_LANES; l++)                                                \
+                LO(acc[l], cmp[l], ge[l], h0[l]);                                             \
+            if (K > 1)                                                                        \
+                for (int l = 0; l < MX_LANES; l++)                                            \
+                    LO(acc[MX_LANES + l], cmp[MX_LANES + l], go[l], h1[l]);                   \
+        } else {                                                                              \
+            for (int l = 0; l < MX_LANES; l++)                                                \
+                HI(acc[l], cmp[l], ge[l], h0[l]);                                             \
+            if (K > 1)                                                                        \
+                for (int l = 0; l < MX_LANES; l++)                                            \
+                    HI(acc[MX_LANES + l], cmp[MX_LANES + l], go[l], h1[l]);                   \
+        }                                                                                     \
+        long k = 2;                                                                           \
+        MX_COEF_PAIRS(LO, KA)                                                                 \
+        MX_COEF_PAIRS(HI, K)                                                                  \
+        if (k < K) {                                                                          \
+            const double a0 = sk[k - 1], b0 = isk[k];                                         \
+            double *restrict ak = acc + k * MX_LANES, *restrict ck = cmp + k * MX_LANES;      \
+            if (k < KA)                                                                       \
+                for (int l = 0; l < MX_LANES; l++)                                            \
+                    LO(ak[l], ck[l], ge[l], ((x[l] * h1[l] - a0 * h0[l]) * b0));              \
+            else                                                                              \
+                for (int l = 0; l < MX_LANES; l++)                                            \
+                    HI(ak[l], ck[l], ge[l], ((x[l] * h1[l] - a0 * h0[l]) * b0));              \
+        }                                                                                     \
+    }
+/* the pairs (k, k + 1) while k + 1 < END, added by ADD */
+#define MX_COEF_PAIRS(ADD, END)                                                               \
+        for (; k + 1 < (END); k += 2) {                                                       \
+            const double a0 = sk[k - 1], b0 = isk[k], a1 = sk[k], b1 = isk[k + 1];            \
+            double *restrict ak = acc + k * MX_LANES, *restrict ck = cmp + k * MX_LANES;      \
+            _Pragma("omp simd")                                                               \
+            for (int l = 0; l < MX_LANES; l++) {                                              \
+                double he = (x[l] * h1[l] - a0 * h0[l]) * b0;      /* h_k, k even */          \
+                double ho = (x[l] * he - a1 * h1[l]) * b1;         /* h_{k+1} */              \
+                ADD(ak[l], ck[l], ge[l], he);                                                 \
+                ADD(ak[MX_LANES + l], ck[MX_LANES + l], go[l], ho);                           \
+                h0[l] = he;                                                                   \
+                h1[l] = ho;                                                                   \
+            }                                                                                 \
+        }
+
+/* The first kc coefficients (kc even) are summed compensated: they carry
+ * the weight of the entries (a_k decays); the rest plainly, whose rounding
+ * is the probabilistic model u ||g|| sqrt(M/16 + 4) of Higham and Mary
+ * (side_stats), at a quarter of the compensated sums' work.  kc = 0 for
+ * activations with breakpoints, whose coefficients decay algebraically
+ * (the ladder climbs to its largest rules, and the aliasing and tail
+ * estimates dwarf the rounding anyway). */
+#define MX_KC 64
 
 MX_HOT static void coef_sum(double *coef, const mx_rule *r, const double *g, long K, const double *sk,
-                            const double *isk, double *acc)
+                            const double *isk, double *acc, long kc)
 {
     /* the rule is symmetric (x_{M-1-m} = -x_m, M even) and h_k(-x) = (-1)^k h_k(x):
        the even k see g(x) + g(-x), the odd k g(x) - g(-x), on the M/2 nodes x > 0 */
-    const long M = r->M, H = M / 2;
+    const long M = r->M, H = M / 2, KA = kc < K ? kc : K;
     double *cmp = acc + (size_t)K * MX_LANES;
     memset(acc, 0, 2 * (size_t)K * MX_LANES * sizeof *acc);
-    for (long m0 = H; m0 < M; m0 += MX_LANES) {
-        double h0[MX_LANES], h1[MX_LANES], ge[MX_LANES], go[MX_LANES], x[MX_LANES];
-        for (int l = 0; l < MX_LANES; l++) {
-            long m = m0 + l;
-            int in = m < M;
-            double s = in ? r->sw[m] : 0;
-            x[l] = in ? r->x[m] : 0;
-            ge[l] = in ? s * (g[m] + g[M - 1 - m]) : 0;
-            go[l] = in ? s * (g[m] - g[M - 1 - m]) : 0;
-            h0[l] = s;
-            h1[l] = x[l] * s;
-        }
-        for (int l = 0; l < MX_LANES; l++)
-            MX_DOT2(acc[l], cmp[l], ge[l], h0[l]);
-        if (K > 1)
-            for (int l = 0; l < MX_LANES; l++)
-                MX_DOT2(acc[MX_LANES + l], cmp[MX_LANES + l], go[l], h1[l]);
-        long k = 2;
-        for (; k + 1 < K; k += 2) {
-            const double a0 = sk[k - 1], b0 = isk[k], a1 = sk[k], b1 = isk[k + 1];
-            double *restrict ak = acc + k * MX_LANES, *restrict ck = cmp + k * MX_LANES;
-#pragma omp simd
-            for (int l = 0; l < MX_LANES; l++) {
-                double he = (x[l] * h1[l] - a0 * h0[l]) * b0;      /* h_k, k even */
-                double ho = (x[l] * he - a1 * h1[l]) * b1;         /* h_{k+1} */
-                MX_DOT2(ak[l], ck[l], ge[l], he);
-                MX_DOT2(ak[MX_LANES + l], ck[MX_LANES + l], go[l], ho);
-                h0[l] = he;
-                h1[l] = ho;
-            }
-        }
-        if (k < K) {
-            const double a0 = sk[k - 1], b0 = isk[k];
-            double *restrict ak = acc + k * MX_LANES, *restrict ck = cmp + k * MX_LANES;
-            for (int l = 0; l < MX_LANES; l++)
-                MX_DOT2(ak[l], ck[l], ge[l], ((x[l] * h1[l] - a0 * h0[l]) * b0));
-        }
-    }
+    MX_COEF_LOOP(MX_DOT2, MX_PLAIN)
     /* the lanes, compensated as well; then the gathered errors */
     for (long k = 0; k < K; k++) {
         double t = 0, c = 0;
@@ -153,7 +186,7 @@ void da_mx_side_free(mx_side *s)
             free(s->raw[i]);
     free(s->raw); free(s->Kr); free(s->rj);
     free(s->g2); free(s->gd2); free(s->eg2); free(s->egd2);
-    free(s->C); free(s->Ca); free(s->cM); free(s->cE); free(s->T2); free(s->L); free(s->sD); free(s->sg); free(s->nA);
+    free(s->C); free(s->Ca); free(s->cM); free(s->cMt); free(s->l0t); free(s->l2t); free(s->cE); free(s->T2); free(s->L); free(s->sD); free(s->sg); free(s->nA);
     free(s->nD); free(s->nE); free(s->nH); free(s->l0); free(s->l1); free(s->l2); free(s->l3);
     free(s->x2d); free(s->nz); free(s->nT);
     memset(s, 0, sizeof *s);
@@ -293,15 +326,16 @@ static void side_sums(const mx_fun *f, const mx_rule *r, double q, double *gv, m
 /* q |dD/dq| / D at the diagonal, D(q) = E s'(sqrt q X)^2, from the nodes:
  * Stein's identity E[X f'(X)] = E[(X^2 - 1) f(X)] with f = s'(sqrt q X)^2
  * gives q dD/dq = E[(X^2 - 1) s'(sqrt q X)^2] / 2.  Where s is smooth the
- * rule that resolves g resolves this too; where s' jumps (pole distance 0)
- * a node's term is added, the error of a jump between two nodes.  Without
+ * rule that resolves g resolves this too; where s or a derivative jumps
+ * (the activation has breakpoints) a node's term is added, the error of a
+ * jump between two nodes.  Without
  * s', the bound through L, 2 L + 1. */
 static double side_sens_d(const mx_sums *sm, const mx_fun *f, double q, double L)
 {
     const double d2 = sm->gd2 / q;
     if (!isfinite(sm->hd) || !(d2 > 0))
         return 2 * L + 1;
-    double h = fabs(sm->hd) + (f->pole > 0 ? 0 : sm->hdm);
+    double h = fabs(sm->hd) + (f->kinks ? sm->hdm : 0);
     double s = 1.01 * h / (2 * d2) + 1e-3;
     return s < 2 * L + 1 ? s : 2 * L + 1;
 }
@@ -313,9 +347,10 @@ static double side_sens_d(const mx_sums *sm, const mx_fun *f, double q, double L
  *   a_k = sum over the M/2 nodes x > 0 of sqrt(w) h_k(x) sqrt(w) (g(x) +- g(-x)),
  * the sum of whose absolute values is at most ||g|| (Cauchy-Schwarz, the
  * rule exact for h_k^2); summed in MX_LANES lanes of M/16 terms,
- * compensated (coef_sum), the recurrence of h_k within 2 sqrt(k) ulp of
- * its scale:
- *   |da_k| <= cM + 2 sqrt(k) u ||g||,  cM = 2 g_n^2 ||g||, n = M/16 + 8;
+ * compensated for k < kc (coef_sum), the recurrence of h_k within
+ * 2 sqrt(k) ulp of its scale:
+ *   |da_k| <= cM + [k >= kc] cMt + 2 sqrt(k) u ||g||,  cM = 2 g_n^2 ||g||,
+ *   n = M/16 + 8, cMt = u ||g|| sqrt(M/16 + 4) (Higham and Mary's model);
  * the perturbations of the values on the nodes, by Bessel's inequality
  * (the vectors sqrt(w_m) h_k(x_m), k < M, are orthonormal) at most
  * ||dg||_w in l2 norm over k: sigma within 8 ulp of itself plus 4 ulp of
@@ -331,8 +366,13 @@ static double side_norms(mx_side *s, size_t i, long Kr, double tail)
 {
     const double *a = s->raw[i];
     double na = 0, nd = 0, ne = 0, nh = 0, nt = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+    double l0t = 0, l2t = 0;
     for (long k = 0; k < Kr; k++) {
         double ak = a[k], aa = fabs(ak), kk = (double)k, sk = sqrt(kk);
+        if (k >= s->kc) {
+            l0t += aa;
+            l2t += kk * aa;
+        }
         na += ak * ak;
         nd += kk * ak * ak;
         ne += kk * kk * ak * ak;
@@ -351,6 +391,8 @@ static double side_norms(mx_side *s, size_t i, long Kr, double tail)
     s->nH[i] = sqrt(nh + K2 * tail);
     s->nT[i] = sqrt(nt + K2 * (double)Kr * tail);
     s->l0[i] = l0;
+    s->l0t[i] = l0t;
+    s->l2t[i] = l2t;
     s->l1[i] = l1;
     s->l2[i] = l2;
     s->l3[i] = l3;
@@ -381,6 +423,7 @@ static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx
            norm at most 5 u ||g|| (Bessel), added to sigma's */
         const double gn = ((double)M / 16 + 8) * MX_U / (1 - ((double)M / 16 + 8) * MX_U);
         s->cM[i] = 2 * gn * gn * sqrt(fabs(g2));
+        s->cMt[i] = MX_U * sqrt(fabs(g2)) * sqrt((double)M / 16 + 4);
         s->cE[i] = MX_U * (13 * sqrt(fabs(g2)) + 8 * sm->nG);
     }
     s->T2[i] = T2;
@@ -392,7 +435,8 @@ static void side_stats(mx_side *s, size_t i, double q, long Kr, long M, const mx
            sum k a_k^2, with its coefficients' errors and the tail */
         gd2 = nd + (double)Kr * tail;
         s->gd2[i] = gd2;
-        s->egd2[i] = 2 * (s->cM[i] * l2 + s->cE[i] * s->nE[i] + 2 * MX_U * s->sg[i] * l3) +
+        s->egd2[i] = 2 * (s->cM[i] * l2 + s->cMt[i] * s->l2t[i] + s->cE[i] * s->nE[i] +
+                          2 * MX_U * s->sg[i] * l3) +
                      (double)Kr * tail +
                      2 * sqrt((double)Kr) * Ca * sqrt(gd2 + 1e-300) + 4 * MX_U * gd2;
     }
@@ -441,7 +485,7 @@ static int side_one(mx_side *s, size_t i, double q, const mx_fun *f, mx_rules *R
         if (!isfinite(g2))
             return da_fail(DA_EDOM, "kernel matrix: E sigma(sqrt(q) X)^2 is not finite at q = %.17g", q);
         Kr = r->K;
-        coef_sum(coef, r, gv, Kr, R->sk, R->isk, acc);
+        coef_sum(coef, r, gv, Kr, R->sk, R->isk, acc, s->kc);
         /* the norms of the bands M/4 <= k < M/2 and M/2 <= k < 3M/4 */
         b1 = b2 = 0;
         for (long k = r->M / 4; k < r->M / 2; k++)
@@ -536,7 +580,7 @@ int da_mx_side_alloc(mx_side *s, size_t n)
     s->rj = malloc((n + 1) * sizeof *s->rj);
     for (size_t i = 0; s->rj && i <= n; i++)
         s->rj[i] = -1;
-    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->cE, &s->T2,
+    double **v[] = {&s->g2, &s->gd2, &s->eg2, &s->egd2, &s->C, &s->Ca, &s->cM, &s->cMt, &s->l0t, &s->l2t, &s->cE, &s->T2,
                     &s->L, &s->sD, &s->sg, &s->nA, &s->nD, &s->nE, &s->nH, &s->l0, &s->l1, &s->l2, &s->l3,
                     &s->x2d, &s->nz, &s->nT};
     int ok = s->raw && s->Kr && s->rj;
@@ -627,7 +671,7 @@ static double interp_tau(const mx_side *N, int m, long K, double *eg2t, double *
     double cs[MX_IM], cmax = 0, gmax = 0, tau = 0;
     for (int l = 0; l < m; l++) {
         cs[l] = cos(M_PI * (double)(m - 2) * (double)l / (double)(m - 1));
-        double cl = N->cM[l * st] + N->cE[l * st];
+        double cl = N->cM[l * st] + N->cMt[l * st] + N->cE[l * st];
         cmax = cl > cmax ? cl : cmax;
         gmax = N->sg[l * st] > gmax ? N->sg[l * st] : gmax;
     }
@@ -693,6 +737,7 @@ static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, d
     if (!v)
         return DA_ENOMEM;
     double g2 = 0, gd2 = 0, x2d = 0, eg2 = 0, egd2 = 0, Ca = 0, C = 0, T2 = 0, cM = 0, cE = 0;
+    double cMt = 0;
     for (long k = 0; k < K; k++)
         v[k] = 0;
     for (int l = 0; l < m; l++) {
@@ -709,6 +754,7 @@ static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, d
         C += aw * N->C[r];
         T2 = N->T2[r] > T2 ? N->T2[r] : T2;
         cM = N->cM[r] > cM ? N->cM[r] : cM;
+        cMt = N->cMt[r] > cMt ? N->cMt[r] : cMt;
         cE = N->cE[r] > cE ? N->cE[r] : cE;
     }
     /* the trailing coefficients below the rounding floor go to the tail */
@@ -735,7 +781,8 @@ static int interp_row(mx_side *S, size_t i, double q, const mx_side *N, int m, d
     /* independent errors of the nodes combine as sqrt(sum lambda^2); the
        interpolation error tau is per coefficient, in units of the nodes'
        whole bound cM + cE */
-    S->cM[i] = sqrt(s2) * cM + tau * (cM + cE);
+    S->cM[i] = sqrt(s2) * cM + tau * (cM + cMt + cE);
+    S->cMt[i] = sqrt(s2) * cMt;
     S->cE[i] = sqrt(s2) * cE;
     S->L[i] = g2 > 0 && isfinite(x2d) ? sqrt(fabs(q * x2d) / 4) / sqrt(g2) : 1 + q;
     /* D's sensitivity: the nodes' largest, with a tenth more for the
@@ -761,7 +808,7 @@ static int side_copy(mx_side *S, size_t d, size_t s)
     S->raw[d] = v;
     S->Kr[d] = S->Kr[s];
     S->rj[d] = S->rj[s];
-    double *f[] = {S->g2, S->gd2, S->eg2, S->egd2, S->C, S->Ca, S->cM, S->cE, S->T2, S->L, S->sD, S->sg,
+    double *f[] = {S->g2, S->gd2, S->eg2, S->egd2, S->C, S->Ca, S->cM, S->cMt, S->l0t, S->l2t, S->cE, S->T2, S->L, S->sD, S->sg,
                    S->nA, S->nD, S->nE, S->nH, S->l0, S->l1, S->l2, S->l3, S->x2d, S->nz,
                    S->nT};
     for (size_t t = 0; t < sizeof f / sizeof f[0]; t++)
@@ -783,6 +830,7 @@ static int fill_interp(mx_side *S, const double *Q, size_t nn, const mx_fun *f, 
         free(pc);
         return DA_ENOMEM;
     }
+    N.kc = S->kc;
     for (size_t i = 0; i < nn; i++) {
         o[i].q = Q[i];
         o[i].i = i;
@@ -927,6 +975,7 @@ static int fill_interp(mx_side *S, const double *Q, size_t nn, const mx_fun *f, 
 int da_mx_side_fill(mx_side *S, const double *Q, size_t nn, const mx_fun *f, const da_netk *cf,
                     mx_rules *R, int threads, long layer)
 {
+    S->kc = f->kinks ? 0 : MX_KC;
     int bad = !cf && nn >= MX_IMIN ? fill_interp(S, Q, nn, f, R, threads)
                                    : fill_rows(S, NULL, Q, nn, f, cf, R, threads);
     if (bad)

@@ -31,6 +31,7 @@ typedef struct {
 typedef struct {
     const da_tape *t, *td;   /* sigma, sigma' (td may be NULL) */
     double pole;             /* distance of sigma's nearest singularity from the real axis */
+    int kinks;               /* 1 when sigma or a derivative jumps somewhere (breakpoints) */
     double mu, isd;          /* normalization: (s - mu) isd */
     int series;              /* 1: coefficients wanted (no closed form) */
 } mx_fun;
@@ -52,7 +53,9 @@ typedef struct {
     double *eg2, *egd2; /* their errors */
     double *C;          /* the quadrature error estimate of the kept vector */
     double *Ca;         /* its aliasing part (l2 norm) */
-    double *cM;         /* the summation's rounding of one coefficient: cM + 2 sqrt(k) u ||g|| */
+    double *cM;         /* the summation's rounding of one coefficient, every k: cM + 2 sqrt(k) u ||g|| */
+    double *cMt;        /* the plain sums' rounding of one coefficient k >= kc (more, beside cM) */
+    long kc;            /* the coefficients k < kc are summed compensated (0: none) */
     double *cE;         /* sigma's own error: a bound on the l2 norm (and so on each
                            component) of the error it makes in the vector a */
     double *T2;         /* the tail beyond the kept coefficients, squared (estimate) */
@@ -67,6 +70,7 @@ typedef struct {
     double *nE, *nH;    /* ||k a||, ||sqrt(k (k - 1)) a|| (with the tail's share) */
     double *nT;         /* ||sqrt(k (k - 1) (k - 2)) a|| (with the tail's share) */
     double *l0, *l1, *l2, *l3; /* sum k^(p/2) |a_k|, p = 0 .. 3 */
+    double *l0t, *l2t;  /* sum |a_k|, sum k |a_k| over k >= kc */
 } mx_side;
 
 /* an error as a float, rounded upwards (infinite when not >= 0): (float)
