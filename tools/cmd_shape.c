@@ -72,11 +72,11 @@ int cmd_shape(int argc, char **argv, FILE *out)
     if (target < 0) {
         if (!strcmp(act, "leaky_relu"))
             target = DA_SHAPE_TAT;
-        else if (!strcmp(act, "relu"))
+        else if (!strcmp(act, "relu") || !strcmp(act, "tanh"))
             target = DA_SHAPE_DKS;
         else
             return cli_usage_error("shape: '%s' is not shaped: tat shapes leaky_relu, dks "
-                                   "shapes relu", act);
+                                   "shapes relu and tanh", act);
     }
     if (target == DA_SHAPE_TAT && have_zeta)
         return cli_usage_error("shape: --zeta is the DKS target (with --target tat use --eta)");
