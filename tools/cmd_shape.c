@@ -101,6 +101,12 @@ int cmd_shape(int argc, char **argv, FILE *out)
         rc = cli_lib_error(st, NULL);
         goto done;
     }
+    if (!r.formula[0]) {
+        /* nothing was solved (an undecided refusal, no estimate found) */
+        fprintf(stderr, "dualact: shape: %s\n", r.bound_reason);
+        rc = EXIT_ACCURACY;
+        goto done;
+    }
     /* the values: parameters to their digits, C to the digits too */
     enum { NV = 14 };
     char v[NV][128];
@@ -154,7 +160,12 @@ int cmd_shape(int argc, char **argv, FILE *out)
         else
             fprintf(out, "target      dks: C(0) = 0, C'(1) = zeta = %s at depth %ld "
                          "(Martens et al. 2021)\n", gs, depth);
-        fprintf(out, "method      Krawczyk step in Arb ball arithmetic (closed-form local map)\n");
+        if (!strcmp(act, "tanh"))
+            fprintf(out, "method      2x2 Krawczyk step in Arb ball arithmetic (Gaussian moments "
+                         "of tanh by acb_calc_integrate)\n");
+        else
+            fprintf(out, "method      Krawczyk step in Arb ball arithmetic (closed-form local "
+                         "map)\n");
         cli_print_bound(out, r.rigorous, r.bound_reason);
         fprintf(out, "formula     %s\n\n", r.formula);
         static const char *const lab[] = {"slope", "alpha", "beta", "gamma",

@@ -1039,6 +1039,32 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
         lo = 0;
         hi = 1;
         geo = 0;
+        /* reachable iff C(0) at s = 0 (the ReLU network) exceeds eta: C(0)
+           decreases in s on [0, 1] (docs/analysis.md), from the ReLU value
+           to 0 at s = 1; the comparison decided in ball arithmetic */
+        arb_zero(tmp);
+        residual(root, NULL, &p, tmp, prec);
+        if (arb_is_nonpositive(root)) {
+            arb_add(tmp, root, tgt, prec);
+            st = da_fail(DA_EDOM, "shape: TAT: eta is not reachable at depth %ld with a "
+                                  "slope in [0, 1): the largest C(0), at slope 0 (ReLU), is "
+                                  "%.6f..., not above eta (take eta below it, or more layers)",
+                         o->depth, floor(arf_get_d(arb_midref(tmp), ARF_RND_DOWN) * 1e6) / 1e6);
+            goto out;
+        }
+        if (!arb_is_positive(root)) {
+            r->method = method;
+            r->depth = o->depth;
+            store(&r->target, target);
+            r->rigorous = 0;
+            snprintf(r->bound_reason, sizeof r->bound_reason,
+                     "TAT: eta is within 10^%ld of the ReLU network's C(0) at depth %ld: "
+                     "whether it is reachable is not decided",
+                     (long)floor(log10(arf_get_d(arb_midref(tgt), ARF_RND_NEAR)) - (double)prec *
+                                 0.30103), o->depth);
+            st = DA_EACCURACY;
+            goto out;
+        }
     } else {
         /* zeta > 1; local target zeta^(1/L) */
         if (!arb_gt(tgt, one)) {
