@@ -215,7 +215,8 @@ def main():
         out.write("tat,leaky_relu,%d,0.8,slope,%s\n" % (L, mp.nstr(a, 35)))
         out.write("tat,leaky_relu,%d,0.8,gamma,%s\n" % (L, mp.nstr(mp.sqrt(2 / (1 + a * a)), 35)))
     # the ReLU network's C(0) at depth 10 (TAT's largest reachable eta)
-    out.write("tat,relu,10,0,c0,%s\n" % mp.nstr(compose(lambda c: tat_local_closed(0, c), mp.mpf(0), 10), 35))
+    out.write("# the ReLU network's C(0) at depth 10 (the largest TAT reaches there): %s\n"
+              % mp.nstr(compose(lambda c: tat_local_closed(0, c), mp.mpf(0), 10), 35))
     zeta = mp.mpf('1.5')
     for L in (10, 50, 100):
         al, be, ga, de = dks_tanh_solve(zeta ** (mp.mpf(1) / L))
