@@ -1192,8 +1192,8 @@ achieve:;
     else {
         /* the radii asked: 10^-digits for every parameter */
         double goal = pow(10.0, -(double)o->digits);
-        da_ball_struct *b[] = {&r->slope, &r->alpha, &r->gamma, &r->delta};
-        for (int i = 0; i < 4; i++)
+        da_ball_struct *b[] = {&r->slope, &r->alpha, &r->beta, &r->gamma, &r->delta};
+        for (int i = 0; i < 5; i++)
             if (mpfr_number_p(b[i]->mid) && mpfr_get_d(b[i]->rad, MPFR_RNDU) > goal)
                 st = DA_EACCURACY;
         if (sa == DA_EACCURACY)
