@@ -916,6 +916,16 @@ out:
     return st;
 }
 
+/* x > 0 rounded up to 3 significant digits, for a "%.2e" that stays an
+   upper bound */
+static double up3(double x)
+{
+    if (!(x > 0) || !isfinite(x))
+        return x;
+    double u = pow(10.0, floor(log10(x)) - 2);
+    return ceil(x / u * (1 + 1e-12)) * u;
+}
+
 static void set_ball(da_ball_struct *b, const arb_t x, slong prec)
 {
     mpfr_set_prec(b->mid, prec);
@@ -1057,11 +1067,15 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
             r->depth = o->depth;
             store(&r->target, target);
             r->rigorous = 0;
+            /* |C_ReLU(0) - eta| <= |F(0)|'s upper bound (the ball holds 0) */
+            mag_t e;
+            mag_init(e);
+            arb_get_mag(e, root);
             snprintf(r->bound_reason, sizeof r->bound_reason,
-                     "TAT: eta is within 10^%ld of the ReLU network's C(0) at depth %ld: "
-                     "whether it is reachable is not decided",
-                     (long)floor(log10(arf_get_d(arb_midref(tgt), ARF_RND_NEAR)) - (double)prec *
-                                 0.30103), o->depth);
+                     "TAT: eta is within %.2e of the ReLU network's C(0) at depth %ld: "
+                     "whether it is reachable is not decided at this precision (more --digits)",
+                     up3(mag_get_d(e)), o->depth);
+            mag_clear(e);
             st = DA_EACCURACY;
             goto out;
         }
