@@ -1,7 +1,9 @@
-/* shape.c -- kernel shaping (TAT for leaky ReLU, DKS for ReLU): the
- * parameters of the transformed activation solved in floating point,
- * then proved by a Krawczyk step in Arb ball arithmetic; the achieved
- * C(0) and C'(1) of the printed formula through its kernel (da_netk).
+/* shape.c -- kernel shaping (TAT for leaky ReLU, DKS for ReLU and
+ * tanh): the parameters of the transformed activation solved in floating
+ * point, then proved by a Krawczyk step in Arb ball arithmetic (tanh: two
+ * unknowns over Gaussian moments enclosed by acb_calc_integrate); the
+ * achieved C(0) and C'(1) of the printed formula through its proved dual
+ * (da_dual, raw).
  * See docs/analysis.md, "Kernel shaping", and docs/numerics.md. */
 #include "core/core.h"
 #include "core/arbinc.h"
