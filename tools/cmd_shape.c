@@ -1,6 +1,7 @@
 /* cmd_shape.c -- dualact shape ACT --depth L [--target tat|dks]
  * [--eta E] [--zeta Z]: kernel shaping (TAT for leaky ReLU, DKS for
- * ReLU), the parameters proved by a Krawczyk step (da_shape_solve). */
+ * ReLU and tanh), the parameters proved by a Krawczyk step
+ * (da_shape_solve). */
 #include "cli.h"
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +15,24 @@ static const char usage[] =
     "transformed activation (E[sigma~(Z)^2] = 1, so q stays 1) meets the target:\n"
     "  tat  (ACT = leaky_relu; Zhang et al. 2022) the negative slope s with\n"
     "       C(0) = eta, output scale gamma = sqrt(2/(1 + s^2)); C'(1) = 1\n"
-    "  dks  (ACT = relu; Martens et al. 2021) input scale alpha with input\n"
-    "       shift beta = 1 (-1 when zeta^(1/L) > pi/(pi - 1)), delta = -E relu,\n"
-    "       gamma = 1/sd: C(0) = 0 and C'(1) = zeta (per layer zeta^(1/L))\n"
-    "The unknown is solved in floating point, then proved by a Krawczyk step in\n"
-    "Arb ball arithmetic (a unique root in the printed ball).  The formula\n"
+    "       (s in [0, 1), as deepmind/dks; C(0) decreases in s from the ReLU\n"
+    "       network's value, so an eta not below it is refused, exit 2)\n"
+    "  dks  (ACT = relu or tanh; Martens et al. 2021) delta = -E sigma(alpha Z +\n"
+    "       beta), gamma = 1/sd: C(0) = 0, Q(1) = 1, and C'(1) = zeta (per layer\n"
+    "       c'(1) = zeta^(1/L)); relu: input shift beta = 1 (-1 when\n"
+    "       zeta^(1/L) > pi/(pi - 1)), unknown alpha; tanh: unknowns alpha and\n"
+    "       beta > 0 with also Q'(1) = 1 (as deepmind/dks)\n"
+    "The unknowns are solved in floating point, then proved by a Krawczyk step\n"
+    "in Arb ball arithmetic (a unique root in the printed balls).  The formula\n"
     "rounds the parameters to D significant digits and is accepted by the other\n"
     "commands (dualact dual 'FORMULA' --raw); C(0) and C'(1) are those of the\n"
-    "printed formula's network, through its proved kernel (dualact kernel).\n"
+    "printed formula, each layer at q = 1 as DKS defines C (its proved dual,\n"
+    "dualact dual --raw, composed L times); the network itself (dualact iterate\n"
+    "--net 'FORMULA; dense(1,0)') carries q, which the rounding moves from 1 by\n"
+    "about L 10^-D.\n"
     "\n"
     "  --depth L      layers, 1 to 10000 (default 10)\n"
-    "  --target T     tat or dks (default: tat for leaky_relu, dks for relu)\n"
+    "  --target T     tat or dks (default: tat for leaky_relu, dks for relu, tanh)\n"
     "  --eta E        TAT's C(0) target, in (0, 1) (default 0.9)\n"
     "  --zeta Z       DKS's C'(1) target, above 1 (default 1.5)\n"
     "  --digits D     radius goal 10^-D of the parameters and significant digits\n"
@@ -35,8 +43,9 @@ static const char usage[] =
     "beta,beta_err,gamma,gamma_err,delta,delta_err,c0,c0_err,c1prime,\n"
     "c1prime_err,formula,bound (slope: TAT's negative slope, empty for DKS; goal:\n"
     "eta or zeta as given).\n"
-    "Exit status: 0 success, 2 usage or input error, 3 accuracy not reached or\n"
-    "root not proved (what was proved is printed).\n";
+    "Exit status: 0 success, 2 usage or input error (a target proved out of\n"
+    "reach), 3 accuracy not reached, root not proved (what was proved is\n"
+    "printed) or reachability not decided.\n";
 
 static const char *const targets[] = {"tat", "dks", NULL};
 
@@ -72,11 +81,11 @@ int cmd_shape(int argc, char **argv, FILE *out)
     if (target < 0) {
         if (!strcmp(act, "leaky_relu"))
             target = DA_SHAPE_TAT;
-        else if (!strcmp(act, "relu"))
+        else if (!strcmp(act, "relu") || !strcmp(act, "tanh"))
             target = DA_SHAPE_DKS;
         else
             return cli_usage_error("shape: '%s' is not shaped: tat shapes leaky_relu, dks "
-                                   "shapes relu", act);
+                                   "shapes relu and tanh", act);
     }
     if (target == DA_SHAPE_TAT && have_zeta)
         return cli_usage_error("shape: --zeta is the DKS target (with --target tat use --eta)");
@@ -99,6 +108,12 @@ int cmd_shape(int argc, char **argv, FILE *out)
     int st = da_shape_solve(&r, act, target, goal, &so);
     if (st != DA_OK && st != DA_EACCURACY) {
         rc = cli_lib_error(st, NULL);
+        goto done;
+    }
+    if (!r.formula[0]) {
+        /* nothing was solved (an undecided refusal, no estimate found) */
+        fprintf(stderr, "dualact: shape: %s\n", r.bound_reason);
+        rc = EXIT_ACCURACY;
         goto done;
     }
     /* the values: parameters to their digits, C to the digits too */
@@ -154,7 +169,12 @@ int cmd_shape(int argc, char **argv, FILE *out)
         else
             fprintf(out, "target      dks: C(0) = 0, C'(1) = zeta = %s at depth %ld "
                          "(Martens et al. 2021)\n", gs, depth);
-        fprintf(out, "method      Krawczyk step in Arb ball arithmetic (closed-form local map)\n");
+        if (!strcmp(act, "tanh"))
+            fprintf(out, "method      2x2 Krawczyk step in Arb ball arithmetic (Gaussian moments "
+                         "of tanh by acb_calc_integrate)\n");
+        else
+            fprintf(out, "method      Krawczyk step in Arb ball arithmetic (closed-form local "
+                         "map)\n");
         cli_print_bound(out, r.rigorous, r.bound_reason);
         fprintf(out, "formula     %s\n\n", r.formula);
         static const char *const lab[] = {"slope", "alpha", "beta", "gamma",

@@ -1,11 +1,18 @@
-/* shape.c -- kernel shaping (TAT for leaky ReLU, DKS for ReLU): the
- * parameters of the transformed activation solved in floating point,
- * then proved by a Krawczyk step in Arb ball arithmetic; the achieved
- * C(0) and C'(1) of the printed formula through its kernel (da_netk).
+/* shape.c -- kernel shaping (TAT for leaky ReLU, DKS for ReLU and
+ * tanh): the parameters of the transformed activation solved in floating
+ * point, then proved by a Krawczyk step in Arb ball arithmetic (tanh: two
+ * unknowns over Gaussian moments enclosed by acb_calc_integrate); the
+ * achieved C(0) and C'(1) of the printed formula through its proved dual
+ * (da_dual, raw).
  * See docs/analysis.md, "Kernel shaping", and docs/numerics.md. */
 #include "core/core.h"
 #include "core/arbinc.h"
 #include "analysis/analysis.h"
+#ifdef HAVE_FLINT_ARB_H
+#include <flint/acb_calc.h>
+#else
+#include <acb_calc.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -411,6 +418,407 @@ done:
     return ok;
 }
 
+/* ---- DKS for tanh: two unknowns (alpha, beta) ----
+ * With t = tanh(alpha Z + beta), M_k = E t^k (M_0 = 1), the transformed
+ * gamma (t + delta) with delta = -M_1, gamma = 1/sqrt(V), V = M_2 - M_1^2
+ * has Q(1) = 1 and C(0) = 0, and (Stein's lemma for Q'(1) = E[s s' Z])
+ *   Q'(1) = alpha^2 A / V, A = 1 - 4 M_2 + 3 M_4 + 2 M_1^2 - 2 M_1 M_3,
+ *   c'(1) = alpha^2 B / V, B = 1 - 2 M_2 + M_4.
+ * deepmind/dks asks Q'(1) = 1 and c'(1) = zeta^(1/L): the residuals
+ *   F_1 = alpha^2 A - V,  F_2 = alpha^2 B - zeta^(1/L) V
+ * (the same roots, V > 0).  Their derivatives are again moments:
+ *   dM_k/dbeta = k (M_{k-1} - M_{k+1}),
+ *   dM_k/dalpha = E[Z (t^k)'] = alpha E[(t^k)''] (Stein)
+ *               = alpha k ((k-1) M_{k-2} - 2k M_k + (k+1) M_{k+2}). */
+typedef struct {
+    const arb_struct *al, *be;
+    int k;
+} tanh_par;
+
+/* t^k exp(-z^2/2) with t = tanh(alpha z + beta); non-finite where the
+ * ball may meet a pole of tanh (|Im(alpha z)| >= 1.5 < pi/2), which is
+ * what acb_calc_integrate needs of a meromorphic integrand */
+static int tanh_integrand(acb_ptr out, const acb_t z, void *param, slong order, slong prec)
+{
+    const tanh_par *p = param;
+    (void)order;
+    acb_t u, w;
+    acb_init(u);
+    acb_init(w);
+    acb_mul_arb(u, z, p->al, prec);
+    arb_t im;
+    arb_init(im);
+    arb_abs(im, acb_imagref(u));
+    arb_set_d(acb_imagref(w), 1.5);
+    int bad = !arb_lt(im, acb_imagref(w));
+    arb_clear(im);
+    if (bad) {
+        acb_indeterminate(out);
+        goto done;
+    }
+    acb_add_arb(u, u, p->be, prec);
+    acb_tanh(u, u, prec);
+    acb_pow_ui(u, u, (ulong)p->k, prec);
+    acb_sqr(w, z, prec);
+    acb_mul_2exp_si(w, w, -1);
+    acb_neg(w, w);
+    acb_exp(w, w, prec);
+    acb_mul(out, u, w, prec);
+done:
+    acb_clear(u);
+    acb_clear(w);
+    return 0;
+}
+
+/* M[0..6] = E tanh(alpha Z + beta)^k for all alpha, beta in the balls:
+ * acb_calc_integrate on [-T, T], T = 1 + sqrt(2 prec log 2), and the
+ * tail |t^k| <= 1 outside, at most erfc(T/sqrt 2). */
+static int tanh_moments(arb_ptr M, const arb_t al, const arb_t be, slong prec)
+{
+    arb_t T, norm;
+    acb_t a, b, r;
+    mag_t tail, tol;
+    arb_init(T);
+    arb_init(norm);
+    acb_init(a);
+    acb_init(b);
+    acb_init(r);
+    mag_init(tail);
+    mag_init(tol);
+    int st = DA_OK;
+    arb_set_ui(T, (ulong)ceil(sqrt(2.0 * (double)prec * log(2.0))) + 1);
+    /* tail = erfc(T/sqrt 2), an upper bound */
+    arb_sqrt_ui(norm, 2, prec);
+    arb_div(norm, T, norm, prec);
+    arb_hypgeom_erfc(norm, norm, prec);
+    arb_get_mag(tail, norm);
+    /* 1/sqrt(2 pi) */
+    arb_const_pi(norm, prec);
+    arb_mul_2exp_si(norm, norm, 1);
+    arb_rsqrt(norm, norm, prec);
+    acb_zero(a);
+    acb_zero(b);
+    arb_neg(acb_realref(a), T);
+    arb_set(acb_realref(b), T);
+    mag_set_ui_2exp_si(tol, 1, -prec);
+    acb_calc_integrate_opt_t opt;
+    acb_calc_integrate_opt_init(opt);
+    opt->eval_limit = 200000;
+    arb_one(M + 0);
+    for (int k = 1; k <= 6; k++) {
+        tanh_par p = {al, be, k};
+        acb_calc_integrate(r, tanh_integrand, &p, a, b, prec, tol, opt, prec);
+        if (!acb_is_finite(r) || !arb_is_finite(acb_realref(r))) {
+            st = DA_EDOM;
+            break;
+        }
+        arb_mul(M + k, acb_realref(r), norm, prec);
+        arb_add_error_mag(M + k, tail);
+    }
+    arb_clear(T);
+    arb_clear(norm);
+    acb_clear(a);
+    acb_clear(b);
+    acb_clear(r);
+    mag_clear(tail);
+    mag_clear(tol);
+    return st;
+}
+
+/* F[0..1] and, when J is not NULL, the Jacobian J[0..3] (row-major,
+ * columns alpha, beta) over the balls al, be; M[0..6] returned too */
+static int tanh_residual(arb_ptr F, arb_ptr J, arb_ptr M, const arb_t al, const arb_t be,
+                         const arb_t zl, slong prec)
+{
+    int st = tanh_moments(M, al, be, prec);
+    if (st)
+        return st;
+    arb_t A, B, V, t, a2;
+    arb_init(A);
+    arb_init(B);
+    arb_init(V);
+    arb_init(t);
+    arb_init(a2);
+    arb_mul(a2, al, al, prec);
+    /* A, B, V */
+    arb_mul(t, M + 1, M + 1, prec);
+    arb_sub(V, M + 2, t, prec);
+    arb_mul_2exp_si(A, t, 1);
+    arb_add_ui(A, A, 1, prec);
+    arb_submul_ui(A, M + 2, 4, prec);
+    arb_addmul_ui(A, M + 4, 3, prec);
+    arb_mul(t, M + 1, M + 3, prec);
+    arb_submul_ui(A, t, 2, prec);
+    arb_one(B);
+    arb_submul_ui(B, M + 2, 2, prec);
+    arb_add(B, B, M + 4, prec);
+    arb_mul(F + 0, a2, A, prec);
+    arb_sub(F + 0, F + 0, V, prec);
+    arb_mul(F + 1, a2, B, prec);
+    arb_submul(F + 1, zl, V, prec);
+    if (J) {
+        /* dM[v][k], v = 0 (alpha), 1 (beta), k = 1..4 */
+        arb_ptr dM = _arb_vec_init(10);
+        for (int k = 1; k <= 4; k++) {
+            arb_ptr da = dM + k, db = dM + 5 + k;
+            /* beta: k (M_{k-1} - M_{k+1}) */
+            arb_sub(db, M + k - 1, M + k + 1, prec);
+            arb_mul_ui(db, db, (ulong)k, prec);
+            /* alpha: alpha k ((k-1) M_{k-2} - 2k M_k + (k+1) M_{k+2}) */
+            arb_zero(da);
+            if (k >= 2)
+                arb_mul_ui(da, M + k - 2, (ulong)(k - 1), prec);
+            arb_submul_ui(da, M + k, (ulong)(2 * k), prec);
+            arb_addmul_ui(da, M + k + 2, (ulong)(k + 1), prec);
+            arb_mul_ui(da, da, (ulong)k, prec);
+            arb_mul(da, da, al, prec);
+        }
+        arb_t dA, dB, dV;
+        arb_init(dA);
+        arb_init(dB);
+        arb_init(dV);
+        for (int v = 0; v < 2; v++) {
+            arb_srcptr d = dM + 5 * v;
+            /* dV = dM2 - 2 M1 dM1 */
+            arb_mul(t, M + 1, d + 1, prec);
+            arb_mul_2exp_si(t, t, 1);
+            arb_sub(dV, d + 2, t, prec);
+            /* dA = -4 dM2 + 3 dM4 + 4 M1 dM1 - 2 (dM1 M3 + M1 dM3) */
+            arb_mul_2exp_si(dA, t, 1);
+            arb_submul_ui(dA, d + 2, 4, prec);
+            arb_addmul_ui(dA, d + 4, 3, prec);
+            arb_mul(t, d + 1, M + 3, prec);
+            arb_addmul(t, M + 1, d + 3, prec);
+            arb_submul_ui(dA, t, 2, prec);
+            /* dB = -2 dM2 + dM4 */
+            arb_mul_2exp_si(dB, d + 2, 1);
+            arb_sub(dB, d + 4, dB, prec);
+            /* dF1 = a2 dA - dV (+ 2 alpha A for alpha); dF2 likewise */
+            arb_mul(J + v, a2, dA, prec);
+            arb_sub(J + v, J + v, dV, prec);
+            arb_mul(J + 2 + v, a2, dB, prec);
+            arb_submul(J + 2 + v, zl, dV, prec);
+            if (v == 0) {
+                arb_mul(t, al, A, prec);
+                arb_addmul_ui(J + 0, t, 2, prec);
+                arb_mul(t, al, B, prec);
+                arb_addmul_ui(J + 2, t, 2, prec);
+            }
+        }
+        arb_clear(dA);
+        arb_clear(dB);
+        arb_clear(dV);
+        _arb_vec_clear(dM, 10);
+    }
+    arb_clear(A);
+    arb_clear(B);
+    arb_clear(V);
+    arb_clear(t);
+    arb_clear(a2);
+    return DA_OK;
+}
+
+/* the inverse of the midpoint of the 2x2 J, as midpoints (Y); 0 when singular */
+static int inv2_mid(arb_ptr Y, arb_srcptr J, slong prec)
+{
+    arb_t det, t;
+    arb_init(det);
+    arb_init(t);
+    arb_ptr m = _arb_vec_init(4);
+    for (int i = 0; i < 4; i++)
+        arb_get_mid_arb(m + i, J + i);
+    arb_mul(det, m + 0, m + 3, prec);
+    arb_submul(det, m + 1, m + 2, prec);
+    int ok = arb_is_finite(det) && !arb_contains_zero(det);
+    if (ok) {
+        arb_div(Y + 0, m + 3, det, prec);
+        arb_div(Y + 3, m + 0, det, prec);
+        arb_div(Y + 1, m + 1, det, prec);
+        arb_neg(Y + 1, Y + 1);
+        arb_div(Y + 2, m + 2, det, prec);
+        arb_neg(Y + 2, Y + 2);
+        for (int i = 0; i < 4; i++)
+            arb_get_mid_arb(Y + i, Y + i);
+    }
+    _arb_vec_clear(m, 4);
+    arb_clear(det);
+    arb_clear(t);
+    return ok;
+}
+
+/* Damped Newton on midpoints from (a0, b0): first at 64 bits, then at
+ * prec.  1 with x[0..1] the estimate (beta made positive: (alpha, -beta)
+ * gives the same kernel). */
+static int tanh_newton(arb_ptr x, double a0, double b0, const arb_t zl, slong prec)
+{
+    arb_ptr F = _arb_vec_init(2), J = _arb_vec_init(4), Y = _arb_vec_init(4),
+            M = _arb_vec_init(7), s = _arb_vec_init(2), xn = _arb_vec_init(2),
+            Fn = _arb_vec_init(2);
+    arb_t nrm, nrmn, t;
+    arb_init(nrm);
+    arb_init(nrmn);
+    arb_init(t);
+    arb_set_d(x + 0, a0);
+    arb_set_d(x + 1, b0);
+    int ok = 0;
+    slong wp = 64;
+    for (int it = 0; it < 80; it++) {
+        if (tanh_residual(F, J, M, x + 0, x + 1, zl, wp) || !inv2_mid(Y, J, wp))
+            break;
+        arb_get_mid_arb(F + 0, F + 0);
+        arb_get_mid_arb(F + 1, F + 1);
+        arb_mul(s + 0, Y + 0, F + 0, wp);
+        arb_addmul(s + 0, Y + 1, F + 1, wp);
+        arb_mul(s + 1, Y + 2, F + 0, wp);
+        arb_addmul(s + 1, Y + 3, F + 1, wp);
+        arb_get_mid_arb(s + 0, s + 0);
+        arb_get_mid_arb(s + 1, s + 1);
+        /* converged at this precision: a step below 2^(8 - wp) |x| */
+        double sn = fabs(arf_get_d(arb_midref(s + 0), ARF_RND_NEAR)) +
+                    fabs(arf_get_d(arb_midref(s + 1), ARF_RND_NEAR));
+        double xs = fabs(arf_get_d(arb_midref(x + 0), ARF_RND_NEAR)) +
+                    fabs(arf_get_d(arb_midref(x + 1), ARF_RND_NEAR));
+        if (!(sn == sn) || sn > 1e6)
+            break;
+        arb_sqr(nrm, F + 0, wp);
+        arb_addmul(nrm, F + 1, F + 1, wp);
+        /* damping: halve the step while alpha would not stay positive or
+           the residual grows */
+        double lam = 1;
+        for (int h = 0; h < 30; h++, lam /= 2) {
+            arb_set_d(t, lam);
+            arb_mul(xn + 0, s + 0, t, wp);
+            arb_sub(xn + 0, x + 0, xn + 0, wp);
+            arb_mul(xn + 1, s + 1, t, wp);
+            arb_sub(xn + 1, x + 1, xn + 1, wp);
+            arb_get_mid_arb(xn + 0, xn + 0);
+            arb_get_mid_arb(xn + 1, xn + 1);
+            if (!arb_is_positive(xn + 0))
+                continue;
+            if (sn < 1e-3 * (xs + 1))
+                break;   /* near the root: full steps */
+            if (tanh_residual(Fn, NULL, M, xn + 0, xn + 1, zl, wp))
+                continue;
+            arb_get_mid_arb(Fn + 0, Fn + 0);
+            arb_get_mid_arb(Fn + 1, Fn + 1);
+            arb_sqr(nrmn, Fn + 0, wp);
+            arb_addmul(nrmn, Fn + 1, Fn + 1, wp);
+            if (arf_cmp(arb_midref(nrmn), arb_midref(nrm)) < 0)
+                break;
+        }
+        arb_swap(x + 0, xn + 0);
+        arb_swap(x + 1, xn + 1);
+        if (sn <= ldexp(xs, wp == prec ? 24 - (int)wp : -40)) {
+            if (wp == prec) {
+                ok = 1;
+                break;
+            }
+            wp = prec;
+        }
+    }
+    if (ok && arb_is_negative(x + 1))
+        arb_neg(x + 1, x + 1);
+    _arb_vec_clear(F, 2);
+    _arb_vec_clear(J, 4);
+    _arb_vec_clear(Y, 4);
+    _arb_vec_clear(M, 7);
+    _arb_vec_clear(s, 2);
+    _arb_vec_clear(xn, 2);
+    _arb_vec_clear(Fn, 2);
+    arb_clear(nrm);
+    arb_clear(nrmn);
+    arb_clear(t);
+    return ok;
+}
+
+/* Two-dimensional Krawczyk: m the estimate, Y = midpoint inverse of
+ * F'(m), X = m + [-r, r]^2 (r_i four times the Newton step, enlarged
+ * 16-fold up to eight times): K = m - Y F(m) + (I - Y F'(X))(X - m)
+ * inside the interior of X proves a unique root in X, lying in K.  1
+ * with root = K. */
+static int tanh_krawczyk(arb_ptr root, const arb_srcptr est, const arb_t zl, slong prec)
+{
+    arb_ptr m = _arb_vec_init(2), F = _arb_vec_init(2), J = _arb_vec_init(4),
+            Y = _arb_vec_init(4), M = _arb_vec_init(7), X = _arb_vec_init(2),
+            FX = _arb_vec_init(2), JX = _arb_vec_init(4), K = _arb_vec_init(2),
+            C = _arb_vec_init(4);
+    arb_t t, d;
+    arb_init(t);
+    arb_init(d);
+    mag_t r[2], fl;
+    mag_init(r[0]);
+    mag_init(r[1]);
+    mag_init(fl);
+    int ok = 0;
+    arb_get_mid_arb(m + 0, est + 0);
+    arb_get_mid_arb(m + 1, est + 1);
+    if (tanh_residual(F, J, M, m + 0, m + 1, zl, prec) || !inv2_mid(Y, J, prec))
+        goto done;
+    for (int i = 0; i < 2; i++) {
+        arb_mul(t, Y + 2 * i, F + 0, prec);
+        arb_addmul(t, Y + 2 * i + 1, F + 1, prec);
+        arb_get_mag(r[i], t);
+        mag_mul_2exp_si(r[i], r[i], 2);
+        mag_set_ui_2exp_si(fl, 1, arf_abs_bound_lt_2exp_si(arb_midref(m + i)) - prec + 16);
+        mag_max(r[i], r[i], fl);
+    }
+    for (int attempt = 0; attempt < 8 && !ok; attempt++) {
+        for (int i = 0; i < 2; i++) {
+            arb_set(X + i, m + i);
+            mag_set(arb_radref(X + i), r[i]);
+        }
+        if (tanh_residual(FX, JX, M, X + 0, X + 1, zl, prec))
+            break;
+        /* C = I - Y JX */
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 2; j++) {
+                arb_mul(C + 2 * i + j, Y + 2 * i, JX + j, prec);
+                arb_addmul(C + 2 * i + j, Y + 2 * i + 1, JX + 2 + j, prec);
+                arb_neg(C + 2 * i + j, C + 2 * i + j);
+                if (i == j)
+                    arb_add_ui(C + 2 * i + j, C + 2 * i + j, 1, prec);
+            }
+        int inside = 1;
+        for (int i = 0; i < 2; i++) {
+            /* K_i = m_i - (Y F(m))_i + sum_j C_ij (X_j - m_j) */
+            arb_set(K + i, m + i);
+            arb_submul(K + i, Y + 2 * i, F + 0, prec);
+            arb_submul(K + i, Y + 2 * i + 1, F + 1, prec);
+            for (int j = 0; j < 2; j++) {
+                arb_zero(d);
+                mag_set(arb_radref(d), r[j]);
+                arb_addmul(K + i, C + 2 * i + j, d, prec);
+            }
+            if (!arb_is_finite(K + i) || !arb_contains_interior(X + i, K + i))
+                inside = 0;
+        }
+        if (inside) {
+            ok = 1;
+            arb_set(root + 0, K + 0);
+            arb_set(root + 1, K + 1);
+        }
+        mag_mul_2exp_si(r[0], r[0], 4);
+        mag_mul_2exp_si(r[1], r[1], 4);
+    }
+done:
+    _arb_vec_clear(m, 2);
+    _arb_vec_clear(F, 2);
+    _arb_vec_clear(J, 4);
+    _arb_vec_clear(Y, 4);
+    _arb_vec_clear(M, 7);
+    _arb_vec_clear(X, 2);
+    _arb_vec_clear(FX, 2);
+    _arb_vec_clear(JX, 4);
+    _arb_vec_clear(K, 2);
+    _arb_vec_clear(C, 4);
+    arb_clear(t);
+    arb_clear(d);
+    mag_clear(r[0]);
+    mag_clear(r[1]);
+    mag_clear(fl);
+    return ok;
+}
+
 /* x as a decimal with `digits` significant digits ("%.{d}Rg" rounded to
  * nearest): the text of a parameter in the formula. */
 static void decimal(char *buf, size_t len, const arb_t x, long digits)
@@ -510,10 +918,81 @@ out:
     return st;
 }
 
+/* x > 0 rounded up to 3 significant digits, for a "%.2e" that stays an
+   upper bound */
+static double up3(double x)
+{
+    if (!(x > 0) || !isfinite(x))
+        return x;
+    double u = pow(10.0, floor(log10(x)) - 2);
+    return ceil(x / u * (1 + 1e-12)) * u;
+}
+
 static void set_ball(da_ball_struct *b, const arb_t x, slong prec)
 {
     mpfr_set_prec(b->mid, prec);
     da_ball_set_arb(b, x);
+}
+
+/* DKS for tanh at the local target zl = zeta^(1/L): Newton from
+ * deepmind/dks's first starting points, then the two-dimensional
+ * Krawczyk proof; the parameters and the formula into r.  DA_OK (r->
+ * rigorous set), or DA_EACCURACY with an empty formula when no estimate
+ * was found (not a proof that there is none). */
+static int solve_dks_tanh(da_shape_result *r, const arb_t zl, long digits, slong prec)
+{
+    static const double starts[][2] = {{1, 1}, {0.5, 0.5}, {0.2, 0.5}, {0.1, 0.5}, {2, 1}, {1, 0.1}};
+    arb_ptr est = _arb_vec_init(2), root = _arb_vec_init(2), M = _arb_vec_init(7),
+            F = _arb_vec_init(2);
+    arb_t t;
+    arb_init(t);
+    int st = DA_OK, found = 0;
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0] && !found; i++)
+        found = tanh_newton(est, starts[i][0], starts[i][1], zl, prec);
+    if (!found) {
+        r->rigorous = 0;
+        snprintf(r->bound_reason, sizeof r->bound_reason,
+                 "DKS for tanh: Newton's method found no (alpha, beta) from its starting "
+                 "points (not a proof that there is none)");
+        st = DA_EACCURACY;
+        goto out;
+    }
+    if (tanh_krawczyk(root, est, zl, prec)) {
+        r->rigorous = 1;
+        r->bound_reason[0] = 0;
+    } else {
+        arb_get_mid_arb(root + 0, est + 0);
+        arb_get_mid_arb(root + 1, est + 1);
+        r->rigorous = 0;
+        snprintf(r->bound_reason, sizeof r->bound_reason,
+                 "the Krawczyk test did not prove the root; parameters are estimates");
+    }
+    /* M over the root's box: delta = -M_1, gamma = 1/sqrt(M_2 - M_1^2) */
+    if (tanh_residual(F, NULL, M, root + 0, root + 1, zl, prec)) {
+        st = da_fail(DA_EDOM, "shape: DKS for tanh: the moments at the root are not finite");
+        goto out;
+    }
+    set_ball(&r->alpha, root + 0, prec);
+    set_ball(&r->beta, root + 1, prec);
+    arb_neg(t, M + 1);
+    set_ball(&r->delta, t, prec);
+    arb_sqr(t, M + 1, prec);
+    arb_sub(t, M + 2, t, prec);
+    arb_rsqrt(t, t, prec);
+    set_ball(&r->gamma, t, prec);
+    char a[96], b[96], g[96], d[96];
+    decimal(a, sizeof a, root + 0, digits);
+    decimal(b, sizeof b, root + 1, digits);
+    decimal(g, sizeof g, t, digits);
+    decimal(d, sizeof d, M + 1, digits);
+    snprintf(r->formula, sizeof r->formula, "%s*(tanh(%s*x + %s) - %s)", g, a, b, d);
+out:
+    _arb_vec_clear(est, 2);
+    _arb_vec_clear(root, 2);
+    _arb_vec_clear(M, 7);
+    _arb_vec_clear(F, 2);
+    arb_clear(t);
+    return st;
 }
 
 int da_shape_solve(da_shape_result *r, const char *act, int method, const da_ball target,
@@ -537,8 +1016,10 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
     if (method == DA_SHAPE_TAT && strcmp(act, "leaky_relu"))
         return da_fail(DA_EINVAL, "shape: TAT shapes 'leaky_relu' (its negative slope), not '%s'",
                        act);
-    if (method == DA_SHAPE_DKS && strcmp(act, "relu"))
-        return da_fail(DA_EINVAL, "shape: DKS is implemented for 'relu' only, not '%s'", act);
+    if (method == DA_SHAPE_DKS && strcmp(act, "relu") && strcmp(act, "tanh"))
+        return da_fail(DA_EINVAL, "shape: DKS is implemented for 'relu' and 'tanh', not '%s'",
+                       act);
+    int is_tanh = !strcmp(act, "tanh");
     if (!mpfr_number_p(target->mid) || !mpfr_number_p(target->rad))
         return da_fail(DA_EINVAL, "shape: the target is not a finite number");
 
@@ -570,6 +1051,36 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
         lo = 0;
         hi = 1;
         geo = 0;
+        /* reachable iff C(0) at s = 0 (the ReLU network) exceeds eta: C(0)
+           decreases in s on [0, 1] (docs/analysis.md), from the ReLU value
+           to 0 at s = 1; the comparison decided in ball arithmetic */
+        arb_zero(tmp);
+        residual(root, NULL, &p, tmp, prec);
+        if (arb_is_nonpositive(root)) {
+            arb_add(tmp, root, tgt, prec);
+            st = da_fail(DA_EDOM, "shape: TAT: eta is not reachable at depth %ld with a "
+                                  "slope in [0, 1): the largest C(0), at slope 0 (ReLU), is "
+                                  "%.6f..., not above eta (take eta below it, or more layers)",
+                         o->depth, floor(arf_get_d(arb_midref(tmp), ARF_RND_DOWN) * 1e6) / 1e6);
+            goto out;
+        }
+        if (!arb_is_positive(root)) {
+            r->method = method;
+            r->depth = o->depth;
+            store(&r->target, target);
+            r->rigorous = 0;
+            /* |C_ReLU(0) - eta| <= |F(0)|'s upper bound (the ball holds 0) */
+            mag_t e;
+            mag_init(e);
+            arb_get_mag(e, root);
+            snprintf(r->bound_reason, sizeof r->bound_reason,
+                     "TAT: eta is within %.2e of the ReLU network's C(0) at depth %ld: "
+                     "whether it is reachable is not decided at this precision (more --digits)",
+                     up3(mag_get_d(e)), o->depth);
+            mag_clear(e);
+            st = DA_EACCURACY;
+            goto out;
+        }
     } else {
         /* zeta > 1; local target zeta^(1/L) */
         if (!arb_gt(tgt, one)) {
@@ -577,6 +1088,15 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
             goto out;
         }
         arb_root_ui(p.target, tgt, (ulong)o->depth, prec);
+        if (is_tanh) {
+            r->method = method;
+            r->depth = o->depth;
+            store(&r->target, target);
+            st = solve_dks_tanh(r, p.target, o->digits, prec);
+            if (st != DA_OK || !r->formula[0])
+                goto out;
+            goto achieve;
+        }
         /* deepmind/dks: input shift +1 when the local slope target is below
            pi/(pi - 1) (the limit of the slope as alpha -> inf), else -1 */
         arb_const_pi(tmp, prec);
@@ -672,6 +1192,7 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
                      sizeof r->formula);
         goto out;
     }
+achieve:;
     /* the achieved C(0), C'(1) of the printed formula */
     int rig = 1;
     int sa = achieved(r, o->digits, &rig);
@@ -687,8 +1208,8 @@ int da_shape_solve(da_shape_result *r, const char *act, int method, const da_bal
     else {
         /* the radii asked: 10^-digits for every parameter */
         double goal = pow(10.0, -(double)o->digits);
-        da_ball_struct *b[] = {&r->slope, &r->alpha, &r->gamma, &r->delta};
-        for (int i = 0; i < 4; i++)
+        da_ball_struct *b[] = {&r->slope, &r->alpha, &r->beta, &r->gamma, &r->delta};
+        for (int i = 0; i < 5; i++)
             if (mpfr_number_p(b[i]->mid) && mpfr_get_d(b[i]->rad, MPFR_RNDU) > goal)
                 st = DA_EACCURACY;
         if (sa == DA_EACCURACY)

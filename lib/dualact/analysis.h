@@ -342,15 +342,23 @@ int da_sim_gram(da_sim_gram_layer *rows, const da_act *act, const da_gram_data *
  *   TAT (Zhang et al. 2022) for leaky ReLU: sigma~ = gamma leaky_s with
  *     gamma = sqrt(2/(1 + s^2)) and the negative slope s in (0, 1) such
  *     that C(0) = eta (the unknown is s; alpha = 1, beta = delta = 0);
- *     C'(1) = 1 exactly for every s;
+ *     C'(1) = 1 exactly for every s
+ *     (s in [0, 1) as deepmind/dks: C(0) decreases in s from the ReLU
+ *     network's value, the refusal bound);
  *   DKS (Martens et al. 2021) for relu: sigma~ = gamma (relu(alpha x + 1)
  *     + delta) (beta = 1 fixed, as deepmind/dks does for ReLU when
  *     zeta^(1/L) < 1.4669), delta = -E relu(alpha Z + 1) (C(0) = 0),
  *     gamma = 1/sd relu(alpha Z + 1) (Q(1) = 1) and alpha > 0 such that
- *     c'(1) = zeta^(1/L), i.e. C'(1) = zeta.
+ *     c'(1) = zeta^(1/L), i.e. C'(1) = zeta;
+ *   DKS for tanh: sigma~ = gamma (tanh(alpha x + beta) + delta), delta
+ *     and gamma as for relu, and the two unknowns alpha > 0, beta > 0
+ *     with Q'(1) = 1 and c'(1) = zeta^(1/L) (deepmind/dks's conditions;
+ *     (alpha, -beta) gives the same kernel).
  * The unknown is proved by a Krawczyk step in Arb ball arithmetic over
- * the closed-form local map and its derivative in the unknown
- * (docs/numerics.md, "Kernel shaping"): a unique root in the ball.  The
+ * the closed-form local map and its derivative in the unknown (tanh: a
+ * 2x2 Krawczyk step over Gaussian moments of tanh enclosed by
+ * acb_calc_integrate; docs/numerics.md, "Kernel shaping"): a unique root
+ * in the ball.  The
  * formula rounds the parameters to opts.digits significant digits, and
  * the achieved C(0), C'(1) are those of that printed formula, computed
  * through its dual (da_dual, raw, or da_netk at the layers' variances)
@@ -381,15 +389,18 @@ typedef struct {
 /* init sets every ball to NaN +- Inf (precision 64); clear frees them. */
 void da_shape_result_init(da_shape_result *r);
 void da_shape_result_clear(da_shape_result *r);
-/* Solve method for act ("leaky_relu" with TAT, "relu" with DKS) at the
- * target ball (eta in (0, 1); zeta > 1).  DA_OK; DA_EACCURACY when a
- * radius exceeds 10^-digits (the balls are valid, wider); DA_EINVAL (an
- * activation the method does not shape, depth or digits out of range, a
- * target outside its range); DA_EDOM when the target is not reachable
- * at this depth (TAT: eta at least the C(0) of the plain ReLU network;
- * DKS: no alpha in [0.01, 1e6] reaches zeta^(1/L));
- * DA_EACCURACY with rigorous = 0 when the Krawczyk test failed (the
- * parameters are then double estimates). */
+/* Solve method for act ("leaky_relu" with TAT, "relu" or "tanh" with
+ * DKS) at the target ball (eta in (0, 1); zeta > 1).  DA_OK;
+ * DA_EACCURACY when a radius exceeds 10^-digits (the balls are valid,
+ * wider); DA_EINVAL (an activation the method does not shape, depth or
+ * digits out of range, a target outside its range); DA_EDOM when the
+ * target is not reachable at this depth (TAT: eta proved at least the
+ * C(0) of the plain ReLU network; DKS relu: no alpha in [0.01, 1e6]
+ * reaches zeta^(1/L)); DA_EACCURACY with rigorous = 0 when the Krawczyk
+ * test failed (the parameters are then estimates), or with an empty
+ * formula and the reason in bound_reason when nothing was solved (TAT:
+ * eta too close to the ReLU network's C(0) to decide; tanh: Newton's
+ * method found no root). */
 int da_shape_solve(da_shape_result *r, const char *act, int method, const da_ball target,
                    const da_shape_opts *o);
 /* "tat", "dks" */

@@ -29,6 +29,16 @@ derivative, an indicator, by a 100000-point Gauss-Legendre rule on
 about 3e-4 there), an error of the size of the difference found (7.6e-6
 in alpha, 5.5e-5 in gamma).
 
+DKS for tanh (two unknowns, input scale and shift) follows dks's
+general branch: Q'(1) = 1 (dks's local_q_slope_target) and c'(1) =
+zeta^(1/L), with output shift -E tanh(alpha Z + beta) (C(0) = 0) and
+output scale 1/sd (Q(1) = 1); both conditions are computed here from
+their definitions by quadrature, and the 2x2 system solved by
+mpmath.findroot.  dks's own test value for tanh (the same modified
+ResNet, c_slope_1_target 1.2: input_scale 0.07461073057540868,
+input_shift 0.5566915199964182, output_shift -0.5034378768692127,
+output_scale 18.002635964442558) is reproduced to 1e-7.
+
 Run: /usr/bin/python3 tests/gen/gen_shape.py > tests/data/shape_refs.csv
 """
 import sys
@@ -115,6 +125,32 @@ def dks_relu_solve(local_target):
     return al, be, 1 / mp.sqrt(m2 - m1 * m1), -m1
 
 
+# ---- tanh(alpha x + beta): DKS's two conditions on (alpha, beta) ----
+def dks_tanh_conditions(al, be):
+    """Q'(1) = E[s(Z) s'(Z) Z] and c'(1) = E[s'(Z)^2] (Q(1) = 1) of
+    s = gamma (tanh(al x + be) + delta), delta = -E tanh, gamma = 1/sd,
+    each by direct quadrature (the definitions of dks's _calc_q_slope_1
+    and _calc_c_slope, not the moment identities the C code uses)."""
+    E = lambda f: mp.quad(lambda x: f(x) * phi(x), [-mp.inf, -be / al, mp.inf])
+    m1 = E(lambda x: mp.tanh(al * x + be))
+    var = E(lambda x: (mp.tanh(al * x + be) - m1) ** 2)
+    g = 1 / mp.sqrt(var)
+    s = lambda x: g * (mp.tanh(al * x + be) - m1)
+    ds = lambda x: g * al * mp.sech(al * x + be) ** 2
+    return E(lambda x: s(x) * ds(x) * x), E(lambda x: ds(x) ** 2), g, -m1
+
+
+def dks_tanh_solve(local_target, start=(mp.mpf(1), mp.mpf(1))):
+    def F(al, be):
+        q1, c1, _, _ = dks_tanh_conditions(al, be)
+        return q1 - 1, c1 - local_target
+    al, be = mp.findroot(F, start)
+    if be < 0:                    # (alpha, -beta) gives the same kernel
+        be = -be
+    _, _, g, d = dks_tanh_conditions(al, be)
+    return al, be, g, d
+
+
 # ---- the checks against the public code's test values ----
 def resnet_subnet_max(x, r):
     """dks tests: the modified ResNet's subnetwork maximizing function"""
@@ -138,6 +174,13 @@ def check_public():
     assert abs(mp.sqrt(2 / (1 + a * a)) - mp.mpf('1.196996549778802')) < 1e-6
     s = mp.findroot(lambda x: resnet_subnet_max(mp.mpf(1), lambda y: x * y) - mp.mpf('1.2'),
                     (mp.mpf('1.0001'), mp.mpf('1.1')), solver='anderson')
+    # tanh with the same local slope target: dks's values, to its root
+    # finder's tolerance (scipy hybr, xtol 1.5e-8)
+    al, be, ga, de = dks_tanh_solve(s)
+    assert abs(al - mp.mpf('0.07461073057540868')) < 1e-7, al
+    assert abs(be - mp.mpf('0.5566915199964182')) < 1e-7, be
+    assert abs(de - mp.mpf('-0.5034378768692127')) < 1e-7, de
+    assert abs(ga - mp.mpf('18.002635964442558')) < 1e-5, ga
     al, be, ga, de = dks_relu_solve(s)
     assert be == 1
     assert abs(al - mp.mpf('0.3685360046708044')) < 2e-5, al
@@ -164,7 +207,21 @@ def main():
         assert abs(aq - a) < mp.mpf('1e-20'), (aq, a)
         out.write("tat,leaky_relu,%d,0.9,slope,%s\n" % (L, mp.nstr(a, 35)))
         out.write("tat,leaky_relu,%d,0.9,gamma,%s\n" % (L, mp.nstr(mp.sqrt(2 / (1 + a * a)), 35)))
+    # TAT at a feasible eta for depth 10 (0.9 exceeds the ReLU network's
+    # C(0) there): eta = 0.8 at 10, 50, 100
+    eta = mp.mpf('0.8')
+    for L in (10, 50, 100):
+        a = tat_solve(eta, L, tat_local_closed)
+        out.write("tat,leaky_relu,%d,0.8,slope,%s\n" % (L, mp.nstr(a, 35)))
+        out.write("tat,leaky_relu,%d,0.8,gamma,%s\n" % (L, mp.nstr(mp.sqrt(2 / (1 + a * a)), 35)))
+    # the ReLU network's C(0) at depth 10 (TAT's largest reachable eta)
+    out.write("# the ReLU network's C(0) at depth 10 (the largest TAT reaches there): %s\n"
+              % mp.nstr(compose(lambda c: tat_local_closed(0, c), mp.mpf(0), 10), 35))
     zeta = mp.mpf('1.5')
+    for L in (10, 50, 100):
+        al, be, ga, de = dks_tanh_solve(zeta ** (mp.mpf(1) / L))
+        for name, v in (("alpha", al), ("beta", be), ("gamma", ga), ("delta", de)):
+            out.write("dks,tanh,%d,1.5,%s,%s\n" % (L, name, mp.nstr(mp.mpf(v), 35)))
     for L in (1, 10, 50, 100):
         al, be, ga, de = dks_relu_solve(zeta ** (mp.mpf(1) / L))
         for name, v in (("alpha", al), ("beta", be), ("gamma", ga), ("delta", de)):
