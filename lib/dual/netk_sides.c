@@ -50,12 +50,12 @@ static int rule_make(mx_rule *r, long M)
 /* a_k = sum_m w_m g_m h_k(x_m), k < K: the normalized recurrence for
  * sqrt(w_m) h_k(x_m) (bounded by Cramer's inequality, so nothing
  * overflows), MX_LANES nodes at a time so that the loop over the lanes
- * vectorises.  The sums are compensated (Ogita, Rump and Oishi's Dot2: the
- * product's error by an FMA, the addition's by TwoSum, both gathered in a
- * second accumulator), so a coefficient is within u |a_k| + 2 g_n^2 sum
- * |terms| of the exact sum of the computed terms, n = M/16 + 8, whatever M
- * (docs/numerics.md 7.2); plain sums for activations with breakpoints
- * (comp = 0, below).  acc holds 2 K MX_LANES partial sums.  sk[k] =
+ * vectorises.  The sums of k < kc are compensated (Ogita, Rump and Oishi's
+ * Dot2: the product's error by an FMA, the addition's by TwoSum, both
+ * gathered in a second accumulator), so such a coefficient is within
+ * u |a_k| + 2 g_n^2 sum |terms| of the exact sum of the computed terms,
+ * n = M/16 + 8, whatever M (docs/numerics.md 7.2); the others are plain
+ * (MX_KC, below).  acc holds 2 K MX_LANES partial sums.  sk[k] =
  * sqrt(k), isk[k] = 1/sqrt(k). */
 #define MX_LANES 8
 /* the hot loop is compiled twice, for the baseline and for AVX2, chosen at
