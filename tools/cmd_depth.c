@@ -62,46 +62,6 @@ static const char usage[] =
     "depth printed is then a candidate, marked '?'), 4 a bound below L*\n"
     "(a counterexample to the theory or a bug: reported on stderr).\n";
 
-static int split_list(char ***out, int *n, const char *s, const char *what)
-{
-    *out = NULL;
-    *n = 0;
-    if (!s || !*s)
-        return cli_usage_error("%s: missing value", what);
-    char *copy = strdup(s);
-    if (!copy)
-        return cli_usage_error("out of memory");
-    int cap = 1;
-    for (const char *p = s; *p; p++)
-        cap += *p == ',';
-    char **v = calloc((size_t)cap + 1, sizeof *v);
-    if (!v) {
-        free(copy);
-        return cli_usage_error("out of memory");
-    }
-    int k = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        v[k++] = strdup(t);
-    free(copy);
-    if (k == 0) {
-        free(v);
-        return cli_usage_error("%s: empty list", what);
-    }
-    *out = v;
-    *n = k;
-    return 0;
-}
-
-static void free_list(char **v, int n)
-{
-    if (!v)
-        return;
-    for (int i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 static void fmt_long(char *b, size_t n, long v)
 {
     if (v < 0)
@@ -275,16 +235,14 @@ int cmd_depth(int argc, char **argv, FILE *out)
     da_ball bsw2, bsb2;
     da_ball_init2(bsw2, 512);
     da_ball_init2(bsb2, 512);
-    char **ld = NULL, **le = NULL, **ln = NULL;
-    int nd = 0, ne = 0, nn = 0;
-    long *nv = NULL;
-    da_ball *bd = NULL, *be = NULL;
+    cli_depth_items L;
+    cli_depth_lists_init(&L);
     da_table *t = NULL;
-    if (split_list(&ld, &nd, sd, "--delta") || split_list(&le, &ne, se, "--eps") ||
-        split_list(&ln, &nn, sn, "--n")) {
+    if (cli_depth_lists_split(&L, sd, se, sn, 0)) {
         rc = EXIT_USAGE;
         goto done;
     }
+    const int nd = L.nd, ne = L.ne, nn = L.nn;
     bias = ssw2 || ssb2 || normalized;
     if (bias) {
         double x;
@@ -319,7 +277,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
     {
         /* one row per activation, kernel and (delta, eps, n): capped
            before any work */
-        double rows = (double)nacts * (want_nngp + want_ntk) * nd * ne * nn;
+        double rows = cli_depth_lists_rows(&L, (double)nacts * (want_nngp + want_ntk));
         if (rows > CLI_MAX_ROWS) {
             rc = cli_usage_error("depth: %d activation%s x %d kernel%s x %d delta x %d eps x %d n "
                                  "= %.0f rows, above the cap of %d; give shorter lists",
@@ -329,57 +287,12 @@ int cmd_depth(int argc, char **argv, FILE *out)
             goto done;
         }
     }
-    nv = calloc((size_t)nn, sizeof *nv);
-    bd = calloc((size_t)nd, sizeof *bd);
-    be = calloc((size_t)ne, sizeof *be);
-    if (!nv || !bd || !be) {
-        free(bd);
-        free(be);
-        bd = be = NULL;
-        rc = cli_usage_error("out of memory");
+    rc = cli_depth_lists(&L);
+    if (rc)
         goto done;
-    }
-    for (int i = 0; i < nd; i++)
-        da_ball_init2(bd[i], 512);
-    for (int i = 0; i < ne; i++)
-        da_ball_init2(be[i], 512);
-    for (int i = 0; i < nn; i++)
-        if (cli_parse_long(ln[i], 2, 1000000000000L, &nv[i], "--n")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-    for (int i = 0; i < nd; i++) {
-        double x;
-        if (cli_parse_double(ld[i], 0, 1, &x, "--delta")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        if (!(x > 0)) {
-            rc = cli_usage_error("--delta: %s must be positive", ld[i]);
-            goto done;
-        }
-    }
-    for (int i = 0; i < ne; i++) {
-        double x;
-        if (cli_parse_double(le[i], 0, 1e300, &x, "--eps")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        if (!(x > 0)) {
-            rc = cli_usage_error("--eps: %s must be positive", le[i]);
-            goto done;
-        }
-        for (int j = 0; j < nn; j++)
-            if (x >= (double)(nv[j] - 1)) {
-                rc = cli_usage_error("--eps: %s must be below n - 1 = %ld", le[i], nv[j] - 1);
-                goto done;
-            }
-    }
-    /* exact decimals as balls */
-    for (int i = 0; i < nd; i++)
-        da_depth_parse_decimal(bd[i], ld[i]);
-    for (int i = 0; i < ne; i++)
-        da_depth_parse_decimal(be[i], le[i]);
+    char **ld = L.ld, **le = L.le;
+    long *nv = L.nv;
+    da_ball *bd = L.bd, *be = L.be;
     static const char *head[] = {"kernel", "delta", "eps", "n", "depth", "bound_potential",
                                  "bound_two_phase", "bound_majorant", "ratio_potential",
                                  "ratio_two_phase", "mu", "value_hi", "activation", "bound"};
@@ -595,18 +508,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
 done:
     da_ball_clear(bsw2);
     da_ball_clear(bsb2);
-    if (bd)
-        for (int i = 0; i < nd; i++)
-            da_ball_clear(bd[i]);
-    if (be)
-        for (int i = 0; i < ne; i++)
-            da_ball_clear(be[i]);
-    free(bd);
-    free(be);
-    free(nv);
-    free_list(ld, nd);
-    free_list(le, ne);
-    free_list(ln, nn);
+    cli_depth_lists_clear(&L);
     da_table_free(t);
     free(acts);
     return rc;
