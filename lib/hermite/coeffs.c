@@ -1052,6 +1052,45 @@ static double digits_reached(const da_hermite *h, long N, int raw)
     return d2 < dr ? d2 : dr;
 }
 
+/* Step 0 of da_hermite_compute: the rough scale of sigma (refused beyond
+   double's range, or with a variance too small to normalize; probed by
+   the proved engine when the grid saw none), the target 2^log2_target of
+   the engines and the magnitude 2^log2_mag of the largest sum (E sigma^2
+   = norm^2).  DA_OK, DA_EDOM or the probe's error. */
+static int scale_target(double *log2_target_out, double *log2_mag_out, const da_act *act,
+                        const da_hermite_opts *o)
+{
+    double norm, sd, mean;
+    rough_scale(act, &norm, &sd, &mean);
+    /* E sigma^2 must stay within double's range for the growth bounds and
+       the targets (a documented limit: docs/manual.md, Limits) */
+    if (!(norm < 1e300) && isfinite(norm))
+        return da_fail(DA_EDOM, "activation '%s' has a scale of about %.1e: beyond the "
+                       "supported range (sqrt(E sigma^2) below 1e300)", act->spec, norm);
+    if (!(norm > 0) || !isfinite(norm))
+        norm = 1;
+    if (!o->raw && sd > 1e-300 && !(sd > 1e-15 * norm))
+        return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
+                       "normalizing it would lose every digit (set raw = 1 to use sigma itself)", act->spec);
+    double log2sd = sd > 0 ? log2(sd) : -INFINITY;
+    if (!o->raw && !(sd > 1e-300)) {
+        double log2v = -INFINITY;
+        int stv = probe_variance(&log2v, act, o);
+        if (stv)
+            return stv;
+        log2sd = log2v / 2;
+        sd = exp2(log2sd);
+        if (!(norm > sd))
+            norm = sd;
+    }
+    double log2_target = target_log2(o, log2sd, mean);
+    /* the largest sum computed is E sigma^2 = norm^2 */
+    double log2_mag = norm > 1 ? 2 * log2(norm) : 0;
+    *log2_target_out = log2_target;
+    *log2_mag_out = log2_mag;
+    return DA_OK;
+}
+
 int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opts *opts)
 {
     *out = NULL;
@@ -1069,32 +1108,10 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     long N = o.degree;
     long max_nodes = o.max_nodes > 0 ? o.max_nodes : DEFAULT_MAX_NODES;
 
-    double norm, sd, mean;
-    rough_scale(act, &norm, &sd, &mean);
-    /* E sigma^2 must stay within double's range for the growth bounds and
-       the targets (a documented limit: docs/manual.md, Limits) */
-    if (!(norm < 1e300) && isfinite(norm))
-        return da_fail(DA_EDOM, "activation '%s' has a scale of about %.1e: beyond the "
-                       "supported range (sqrt(E sigma^2) below 1e300)", act->spec, norm);
-    if (!(norm > 0) || !isfinite(norm))
-        norm = 1;
-    if (!o.raw && sd > 1e-300 && !(sd > 1e-15 * norm))
-        return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
-                       "normalizing it would lose every digit (set raw = 1 to use sigma itself)", act->spec);
-    double log2sd = sd > 0 ? log2(sd) : -INFINITY;
-    if (!o.raw && !(sd > 1e-300)) {
-        double log2v = -INFINITY;
-        int stv = probe_variance(&log2v, act, &o);
-        if (stv)
-            return stv;
-        log2sd = log2v / 2;
-        sd = exp2(log2sd);
-        if (!(norm > sd))
-            norm = sd;
-    }
-    double log2_target = target_log2(&o, log2sd, mean);
-    /* the largest sum computed is E sigma^2 = norm^2 */
-    double log2_mag = norm > 1 ? 2 * log2(norm) : 0;
+    double log2_target = 0, log2_mag = 0;
+    int sst = scale_target(&log2_target, &log2_mag, act, &o);
+    if (sst)
+        return sst;
     mpfr_prec_t max_prec = o.max_prec > 0 ? o.max_prec
                                           : (mpfr_prec_t)(4 * o.digits * 3.33) + 2048;
 
