@@ -79,8 +79,9 @@ static void fmt_ratio(char *b, size_t n, long num, long den)
 }
 
 
-/* --sw2/--sb2: the rows of one activation (docs/analysis.md, depth with
-   biases).  Returns 0, or an exit status for an error already reported. */
+/* The rows of one activation: with --sw2/--sb2 (bias_rows, docs/analysis.md,
+   depth with biases) or without (act_rows).  Each returns 0, or an exit
+   status for an error already reported. */
 typedef struct {
     da_table *t;
     char **ld, **le;
@@ -89,6 +90,7 @@ typedef struct {
     da_ball *bd, *be;
     const char *ssw2, *ssb2;
     int undecided, all_rigorous;
+    int want_nngp, want_ntk, violated;   /* (the rows without biases) */
 } bias_job;
 
 static int bias_rows(bias_job *j, const char *spec, da_depth_bias *bc)
@@ -170,6 +172,132 @@ static int bias_rows(bias_job *j, const char *spec, da_depth_bias *bc)
                 da_table_add_row(j->t, cells);
                 da_depth_bias_result_clear(&r);
             }
+    return 0;
+}
+
+/* the rows of one activation without biases: mu, then every kernel and
+   (delta, eps, n) with the bounds beside the proved depth; act is freed
+   here.  A catalogue entry (not is_explicit) that fails, or whose mu is not
+   shown positive, is skipped with a line on stderr. */
+static int act_rows(bias_job *j, const char *spec, int is_explicit, da_act *act,
+                    const da_depth_opts *dop)
+{
+    da_depth_ctx *ctx = NULL;
+    int st = da_depth_ctx_new(&ctx, act, dop);
+    da_ball mu;
+    da_ball_init2(mu, 64);
+    if (!st)
+        st = da_depth_mu(mu, ctx);
+    if (st) {
+        da_ball_clear(mu);
+        da_depth_ctx_free(ctx);
+        da_act_free(act);
+        char c2[160];
+        snprintf(c2, sizeof c2, "%.100s", spec);
+        if (is_explicit)
+            return cli_lib_error(st, c2);
+        fprintf(stderr, "dualact: depth: skipping '%s' (%s)\n", spec, da_errmsg());
+        return 0;
+    }
+    mpfr_t mlo;
+    mpfr_init2(mlo, 64);
+    mpfr_sub(mlo, mu->mid, mu->rad, MPFR_RNDD);
+    int mupos = mpfr_sgn(mlo) > 0;
+    char mus[40];   /* 6 decimals (mu is computed to 30 digits) */
+    da_ball_get_str(mus, sizeof mus, NULL, 0, mu, 6, DA_BALL_FIXED);
+    mpfr_clear(mlo);
+    da_ball_clear(mu);
+    if (!mupos && !is_explicit) {
+        fprintf(stderr, "dualact: depth: skipping catalogue entry '%s' (mu = %s is not "
+                "shown positive: the kernel need not decay)\n", spec, mus);
+        da_depth_ctx_free(ctx);
+        da_act_free(act);
+        return 0;
+    }
+    for (int kern = 0; kern < 2; kern++) {
+        if ((kern == DA_DEPTH_NNGP && !j->want_nngp) || (kern == DA_DEPTH_NTK && !j->want_ntk))
+            continue;
+        for (int i = 0; i < j->nd; i++)
+            for (int e = 0; e < j->ne; e++)
+                for (int k = 0; k < j->nn; k++) {
+                    da_depth_result r;
+                    da_depth_result_init(&r);
+                    st = da_depth_find(&r, ctx, kern, j->bd[i], j->be[e], j->nv[k]);
+                    char dep[40], bp[32], b2[32], bm[32], rp[32], r2[32], vh[40], nstr[32];
+                    snprintf(nstr, sizeof nstr, "%ld", j->nv[k]);
+                    dep[0] = vh[0] = '\0';
+                    if (st == DA_EINFINITE) {
+                        if (is_explicit && !j->want_nngp) {
+                            cli_lib_error(st, spec);
+                            da_depth_result_clear(&r);
+                            da_depth_ctx_free(ctx);
+                            da_act_free(act);
+                            return EXIT_USAGE;
+                        }
+                        if (i == 0 && e == 0 && k == 0)
+                            fprintf(stderr, "dualact: depth: %s: no ntk rows: %s\n",
+                                    spec, da_errmsg());
+                        da_depth_result_clear(&r);
+                        goto next_kernel;
+                    } else if (st == DA_EACCURACY) {
+                        fprintf(stderr, "dualact: depth: %s %s delta=%s eps=%s n=%ld: %s\n",
+                                spec, kern ? "ntk" : "nngp", j->ld[i], j->le[e], j->nv[k],
+                                da_errmsg());
+                        j->undecided = 1;
+                        if (r.depth >= 0)
+                            snprintf(dep, sizeof dep, "%ld?", r.depth);
+                    } else if (st) {
+                        int rc = cli_lib_error(st, spec);
+                        da_depth_result_clear(&r);
+                        da_depth_ctx_free(ctx);
+                        da_act_free(act);
+                        return rc;
+                    } else {
+                        snprintf(dep, sizeof dep, "%ld", r.depth);
+                        da_ball_get_upper_str(vh, sizeof vh, &r.value, 6);
+                    }
+                    fmt_long(bp, sizeof bp, r.bound_potential);
+                    fmt_long(b2, sizeof b2, r.bound_two_phase);
+                    fmt_long(bm, sizeof bm, r.bound_majorant);
+                    long L = st == DA_OK ? r.depth : -1;
+                    fmt_ratio(rp, sizeof rp, L, r.bound_potential);
+                    fmt_ratio(r2, sizeof r2, L, r.bound_two_phase);
+                    if (st == DA_OK) {
+                        const char *names[] = {"bound_potential", "bound_two_phase",
+                                               "bound_majorant"};
+                        long bs[] = {r.bound_potential, r.bound_two_phase, r.bound_majorant};
+                        for (int q = 0; q < 3; q++)
+                            if (bs[q] >= 0 && bs[q] < L) {
+                                fprintf(stderr, "dualact: depth: *** %s = %ld is BELOW the "
+                                        "proved minimal depth %ld for %s (%s, delta=%s, "
+                                        "eps=%s, n=%ld): a counterexample to the theory "
+                                        "or a bug ***\n", names[q], bs[q], L, spec,
+                                        kern ? "ntk" : "nngp", j->ld[i], j->le[e], j->nv[k]);
+                                j->violated = 1;
+                            }
+                    }
+                    int rig = da_depth_rigorous(ctx);
+                    if (!rig)
+                        j->all_rigorous = 0;
+                    /* an undecided depth is not proved, whatever the inputs
+                       were: its candidate ('283?') is an estimate, and no
+                       candidate at all is nothing (issue 21) */
+                    const char *label = st == DA_EACCURACY
+                                            ? (r.depth >= 0 ? "estimate" : "none")
+                                            : cli_bound_kind(rig);
+                    /* --normalized --sw2 1 --sb2 0: q* = 1, c* = 0 exactly */
+                    const char *cells[24] = {kern ? "ntk" : "nngp", j->ld[i], j->le[e], nstr, dep,
+                                             bp, b2, bm, rp, r2, mus, vh, spec, label,
+                                             "0", "0", "1", "0", "chaotic", "", "", "", "",
+                                             st == DA_OK ? "yes" : ""};
+                    da_table_add_row(j->t, cells);
+                    da_depth_result_clear(&r);
+                }
+    next_kernel:;
+    }
+    da_depth_ctx_free(ctx);
+    da_act_free(act);
+
     return 0;
 }
 
@@ -307,7 +435,8 @@ int cmd_depth(int argc, char **argv, FILE *out)
     }
     int undecided = 0, violated = 0, all_rigorous = 1;
     bias_job job = {.t = t, .ld = ld, .le = le, .nd = nd, .ne = ne, .nn = nn, .nv = nv,
-                    .bd = bd, .be = be, .ssw2 = ssw2, .ssb2 = ssb2, .all_rigorous = 1};
+                    .bd = bd, .be = be, .ssw2 = ssw2, .ssb2 = ssb2, .all_rigorous = 1,
+                    .want_nngp = want_nngp, .want_ntk = want_ntk};
     for (int ia = 0; ia < nacts; ia++) {
         int is_explicit = ia < explicit_acts;
         da_act *act = NULL;
@@ -344,129 +473,18 @@ int cmd_depth(int argc, char **argv, FILE *out)
             }
             continue;
         }
-        da_depth_ctx *ctx = NULL;
-        st = da_depth_ctx_new(&ctx, act, &dop);
-        da_ball mu;
-        da_ball_init2(mu, 64);
-        if (!st)
-            st = da_depth_mu(mu, ctx);
-        if (st) {
-            da_ball_clear(mu);
-            da_depth_ctx_free(ctx);
-            da_act_free(act);
-            char c2[160];
-            snprintf(c2, sizeof c2, "%.100s", acts[ia]);
-            if (is_explicit) {
-                rc = cli_lib_error(st, c2);
-                goto done;
-            }
-            fprintf(stderr, "dualact: depth: skipping '%s' (%s)\n", acts[ia], da_errmsg());
-            continue;
+        int r2 = act_rows(&job, acts[ia], is_explicit, act, &dop);
+        if (r2) {
+            rc = r2;
+            goto done;
         }
-        mpfr_t mlo;
-        mpfr_init2(mlo, 64);
-        mpfr_sub(mlo, mu->mid, mu->rad, MPFR_RNDD);
-        int mupos = mpfr_sgn(mlo) > 0;
-        char mus[40];   /* 6 decimals (mu is computed to 30 digits) */
-        da_ball_get_str(mus, sizeof mus, NULL, 0, mu, 6, DA_BALL_FIXED);
-        mpfr_clear(mlo);
-        da_ball_clear(mu);
-        if (!mupos && !is_explicit) {
-            fprintf(stderr, "dualact: depth: skipping catalogue entry '%s' (mu = %s is not "
-                    "shown positive: the kernel need not decay)\n", acts[ia], mus);
-            da_depth_ctx_free(ctx);
-            da_act_free(act);
-            continue;
-        }
-        for (int kern = 0; kern < 2; kern++) {
-            if ((kern == DA_DEPTH_NNGP && !want_nngp) || (kern == DA_DEPTH_NTK && !want_ntk))
-                continue;
-            for (int i = 0; i < nd; i++)
-                for (int j = 0; j < ne; j++)
-                    for (int k = 0; k < nn; k++) {
-                        da_depth_result r;
-                        da_depth_result_init(&r);
-                        st = da_depth_find(&r, ctx, kern, bd[i], be[j], nv[k]);
-                        char dep[40], bp[32], b2[32], bm[32], rp[32], r2[32], vh[40], nstr[32];
-                        snprintf(nstr, sizeof nstr, "%ld", nv[k]);
-                        dep[0] = vh[0] = '\0';
-                        if (st == DA_EINFINITE) {
-                            if (is_explicit && !want_nngp) {
-                                cli_lib_error(st, acts[ia]);
-                                rc = EXIT_USAGE;
-                                da_depth_result_clear(&r);
-                                da_depth_ctx_free(ctx);
-                                da_act_free(act);
-                                goto done;
-                            }
-                            if (i == 0 && j == 0 && k == 0)
-                                fprintf(stderr, "dualact: depth: %s: no ntk rows: %s\n",
-                                        acts[ia], da_errmsg());
-                            da_depth_result_clear(&r);
-                            goto next_kernel;
-                        } else if (st == DA_EACCURACY) {
-                            fprintf(stderr, "dualact: depth: %s %s delta=%s eps=%s n=%ld: %s\n",
-                                    acts[ia], kern ? "ntk" : "nngp", ld[i], le[j], nv[k],
-                                    da_errmsg());
-                            undecided = 1;
-                            if (r.depth >= 0)
-                                snprintf(dep, sizeof dep, "%ld?", r.depth);
-                        } else if (st) {
-                            rc = cli_lib_error(st, acts[ia]);
-                            da_depth_result_clear(&r);
-                            da_depth_ctx_free(ctx);
-                            da_act_free(act);
-                            goto done;
-                        } else {
-                            snprintf(dep, sizeof dep, "%ld", r.depth);
-                            da_ball_get_upper_str(vh, sizeof vh, &r.value, 6);
-                        }
-                        fmt_long(bp, sizeof bp, r.bound_potential);
-                        fmt_long(b2, sizeof b2, r.bound_two_phase);
-                        fmt_long(bm, sizeof bm, r.bound_majorant);
-                        long L = st == DA_OK ? r.depth : -1;
-                        fmt_ratio(rp, sizeof rp, L, r.bound_potential);
-                        fmt_ratio(r2, sizeof r2, L, r.bound_two_phase);
-                        if (st == DA_OK) {
-                            const char *names[] = {"bound_potential", "bound_two_phase",
-                                                   "bound_majorant"};
-                            long bs[] = {r.bound_potential, r.bound_two_phase, r.bound_majorant};
-                            for (int q = 0; q < 3; q++)
-                                if (bs[q] >= 0 && bs[q] < L) {
-                                    fprintf(stderr, "dualact: depth: *** %s = %ld is BELOW the "
-                                            "proved minimal depth %ld for %s (%s, delta=%s, "
-                                            "eps=%s, n=%ld): a counterexample to the theory "
-                                            "or a bug ***\n", names[q], bs[q], L, acts[ia],
-                                            kern ? "ntk" : "nngp", ld[i], le[j], nv[k]);
-                                    violated = 1;
-                                }
-                        }
-                        int rig = da_depth_rigorous(ctx);
-                        if (!rig)
-                            all_rigorous = 0;
-                        /* an undecided depth is not proved, whatever the inputs
-                           were: its candidate ('283?') is an estimate, and no
-                           candidate at all is nothing (issue 21) */
-                        const char *label = st == DA_EACCURACY
-                                                ? (r.depth >= 0 ? "estimate" : "none")
-                                                : cli_bound_kind(rig);
-                        /* --normalized --sw2 1 --sb2 0: q* = 1, c* = 0 exactly */
-                        const char *cells[24] = {kern ? "ntk" : "nngp", ld[i], le[j], nstr, dep,
-                                                 bp, b2, bm, rp, r2, mus, vh, acts[ia], label,
-                                                 "0", "0", "1", "0", "chaotic", "", "", "", "",
-                                                 st == DA_OK ? "yes" : ""};
-                        da_table_add_row(t, cells);
-                        da_depth_result_clear(&r);
-                    }
-        next_kernel:;
-        }
-        da_depth_ctx_free(ctx);
-        da_act_free(act);
     }
     if (!job.all_rigorous)
         all_rigorous = 0;
     if (job.undecided)
         undecided = 1;
+    if (job.violated)
+        violated = 1;
     if (fmt != DA_TABLE_CSV && bias && !paper)
         da_table_set_comment(t, all_rigorous
                                     ? "minimal depth L* proved by ball arithmetic: inputs at the "
