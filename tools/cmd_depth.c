@@ -301,6 +301,38 @@ static int act_rows(bias_job *j, const char *spec, int is_explicit, da_act *act,
     return 0;
 }
 
+/* the table's comment (not in CSV): what was proved, for the rows with
+   biases (with_bias) or without */
+static void set_comment(da_table *t, int with_bias, int all_rigorous, int want_ntk)
+{
+    if (with_bias)
+        da_table_set_comment(t, all_rigorous
+                                    ? "minimal depth L* proved by ball arithmetic: inputs at the "
+                                      "fixed point q*, every correlation within eps (1-c*)/(n-1) "
+                                      "of c* (mean-field network, sigma as given unless "
+                                      "--normalized)"
+                                    : "minimal depth L* from ball arithmetic over ESTIMATED inputs "
+                                      "(rows with bound = estimate are not proved): inputs at q*, "
+                                      "correlations within eps (1-c*)/(n-1) of c*");
+    else
+        da_table_set_comment(t, all_rigorous
+                                    ? (want_ntk ? "minimal depth L* proved by ball arithmetic "
+                                                  "(normalized activations); bounds for the "
+                                                  "top-layer kernel, and the majorant bound "
+                                                  "for the NTK"
+                                                : "minimal depth L* proved by ball arithmetic "
+                                                  "(normalized activations); bounds for the "
+                                                  "top-layer kernel only")
+                                    : (want_ntk ? "minimal depth L* from ball arithmetic over "
+                                                  "ESTIMATED inputs (rows with bound = estimate "
+                                                  "are not proved); bounds for the top-layer "
+                                                  "kernel, and the majorant bound for the NTK"
+                                                : "minimal depth L* from ball arithmetic over "
+                                                  "ESTIMATED inputs (rows with bound = estimate "
+                                                  "are not proved); bounds for the top-layer "
+                                                  "kernel only"));
+}
+
 int cmd_depth(int argc, char **argv, FILE *out)
 {
     if (cli_has_net(argc, argv))   /* depth --net BLOCK: tools/cmd_depth_net.c */
@@ -485,32 +517,8 @@ int cmd_depth(int argc, char **argv, FILE *out)
         undecided = 1;
     if (job.violated)
         violated = 1;
-    if (fmt != DA_TABLE_CSV && bias && !paper)
-        da_table_set_comment(t, all_rigorous
-                                    ? "minimal depth L* proved by ball arithmetic: inputs at the "
-                                      "fixed point q*, every correlation within eps (1-c*)/(n-1) "
-                                      "of c* (mean-field network, sigma as given unless "
-                                      "--normalized)"
-                                    : "minimal depth L* from ball arithmetic over ESTIMATED inputs "
-                                      "(rows with bound = estimate are not proved): inputs at q*, "
-                                      "correlations within eps (1-c*)/(n-1) of c*");
-    else if (fmt != DA_TABLE_CSV)
-        da_table_set_comment(t, all_rigorous
-                                    ? (want_ntk ? "minimal depth L* proved by ball arithmetic "
-                                                  "(normalized activations); bounds for the "
-                                                  "top-layer kernel, and the majorant bound "
-                                                  "for the NTK"
-                                                : "minimal depth L* proved by ball arithmetic "
-                                                  "(normalized activations); bounds for the "
-                                                  "top-layer kernel only")
-                                    : (want_ntk ? "minimal depth L* from ball arithmetic over "
-                                                  "ESTIMATED inputs (rows with bound = estimate "
-                                                  "are not proved); bounds for the top-layer "
-                                                  "kernel, and the majorant bound for the NTK"
-                                                : "minimal depth L* from ball arithmetic over "
-                                                  "ESTIMATED inputs (rows with bound = estimate "
-                                                  "are not proved); bounds for the top-layer "
-                                                  "kernel only"));
+    if (fmt != DA_TABLE_CSV)
+        set_comment(t, bias && !paper, all_rigorous, want_ntk);
     char *s = NULL;
     int st = da_table_render(&s, t, fmt);
     if (st) {
