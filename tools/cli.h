@@ -234,6 +234,27 @@ int cli_has_net(int argc, char **argv);
 int cmd_depth_net(int argc, char **argv, FILE *out);
 int cmd_iterate_net(int argc, char **argv, FILE *out);
 int cmd_gram(int argc, char **argv, FILE *out);
+/* The (delta, eps, n) lists of depth and depth --net: the items as given,
+ * n as longs, delta and eps as exact decimals in balls (512 bits). */
+typedef struct {
+    char **ld, **le, **ln;
+    int nd, ne, nn;
+    long *nv;
+    da_ball *bd, *be;
+} cli_depth_items;
+void cli_depth_lists_init(cli_depth_items *L);
+/* split the three comma lists; strict: an empty item is refused ("empty
+ * item in"), else it is skipped and only an empty list is refused.
+ * Returns 0 or 2 (reported). */
+int cli_depth_lists_split(cli_depth_items *L, const char *sd, const char *se, const char *sn,
+                          int strict);
+/* the rows asked: per rows for each (delta, eps, n), to hold against
+ * CLI_MAX_ROWS before any work */
+double cli_depth_lists_rows(const cli_depth_items *L, double per);
+/* the split items read and checked (n >= 2, delta in (0, 1], eps in
+ * (0, n - 1)) into nv, bd, be.  Returns 0 or 2 (reported). */
+int cli_depth_lists(cli_depth_items *L);
+void cli_depth_lists_clear(cli_depth_items *L);
 int cmd_simulate(int argc, char **argv, FILE *out);
 int cmd_shape(int argc, char **argv, FILE *out);
 /* one --rho value (a decimal in [-1, 1]) into a ball at precision prec

@@ -62,46 +62,6 @@ static const char usage[] =
     "depth printed is then a candidate, marked '?'), 4 a bound below L*\n"
     "(a counterexample to the theory or a bug: reported on stderr).\n";
 
-static int split_list(char ***out, int *n, const char *s, const char *what)
-{
-    *out = NULL;
-    *n = 0;
-    if (!s || !*s)
-        return cli_usage_error("%s: missing value", what);
-    char *copy = strdup(s);
-    if (!copy)
-        return cli_usage_error("out of memory");
-    int cap = 1;
-    for (const char *p = s; *p; p++)
-        cap += *p == ',';
-    char **v = calloc((size_t)cap + 1, sizeof *v);
-    if (!v) {
-        free(copy);
-        return cli_usage_error("out of memory");
-    }
-    int k = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        v[k++] = strdup(t);
-    free(copy);
-    if (k == 0) {
-        free(v);
-        return cli_usage_error("%s: empty list", what);
-    }
-    *out = v;
-    *n = k;
-    return 0;
-}
-
-static void free_list(char **v, int n)
-{
-    if (!v)
-        return;
-    for (int i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 static void fmt_long(char *b, size_t n, long v)
 {
     if (v < 0)
@@ -119,8 +79,9 @@ static void fmt_ratio(char *b, size_t n, long num, long den)
 }
 
 
-/* --sw2/--sb2: the rows of one activation (docs/analysis.md, depth with
-   biases).  Returns 0, or an exit status for an error already reported. */
+/* The rows of one activation: with --sw2/--sb2 (bias_rows, docs/analysis.md,
+   depth with biases) or without (act_rows).  Each returns 0, or an exit
+   status for an error already reported. */
 typedef struct {
     da_table *t;
     char **ld, **le;
@@ -129,6 +90,7 @@ typedef struct {
     da_ball *bd, *be;
     const char *ssw2, *ssb2;
     int undecided, all_rigorous;
+    int want_nngp, want_ntk, violated;   /* (the rows without biases) */
 } bias_job;
 
 static int bias_rows(bias_job *j, const char *spec, da_depth_bias *bc)
@@ -213,6 +175,164 @@ static int bias_rows(bias_job *j, const char *spec, da_depth_bias *bc)
     return 0;
 }
 
+/* the rows of one activation without biases: mu, then every kernel and
+   (delta, eps, n) with the bounds beside the proved depth; act is freed
+   here.  A catalogue entry (not is_explicit) that fails, or whose mu is not
+   shown positive, is skipped with a line on stderr. */
+static int act_rows(bias_job *j, const char *spec, int is_explicit, da_act *act,
+                    const da_depth_opts *dop)
+{
+    da_depth_ctx *ctx = NULL;
+    int st = da_depth_ctx_new(&ctx, act, dop);
+    da_ball mu;
+    da_ball_init2(mu, 64);
+    if (!st)
+        st = da_depth_mu(mu, ctx);
+    if (st) {
+        da_ball_clear(mu);
+        da_depth_ctx_free(ctx);
+        da_act_free(act);
+        char c2[160];
+        snprintf(c2, sizeof c2, "%.100s", spec);
+        if (is_explicit)
+            return cli_lib_error(st, c2);
+        fprintf(stderr, "dualact: depth: skipping '%s' (%s)\n", spec, da_errmsg());
+        return 0;
+    }
+    mpfr_t mlo;
+    mpfr_init2(mlo, 64);
+    mpfr_sub(mlo, mu->mid, mu->rad, MPFR_RNDD);
+    int mupos = mpfr_sgn(mlo) > 0;
+    char mus[40];   /* 6 decimals (mu is computed to 30 digits) */
+    da_ball_get_str(mus, sizeof mus, NULL, 0, mu, 6, DA_BALL_FIXED);
+    mpfr_clear(mlo);
+    da_ball_clear(mu);
+    if (!mupos && !is_explicit) {
+        fprintf(stderr, "dualact: depth: skipping catalogue entry '%s' (mu = %s is not "
+                "shown positive: the kernel need not decay)\n", spec, mus);
+        da_depth_ctx_free(ctx);
+        da_act_free(act);
+        return 0;
+    }
+    for (int kern = 0; kern < 2; kern++) {
+        if ((kern == DA_DEPTH_NNGP && !j->want_nngp) || (kern == DA_DEPTH_NTK && !j->want_ntk))
+            continue;
+        for (int i = 0; i < j->nd; i++)
+            for (int e = 0; e < j->ne; e++)
+                for (int k = 0; k < j->nn; k++) {
+                    da_depth_result r;
+                    da_depth_result_init(&r);
+                    st = da_depth_find(&r, ctx, kern, j->bd[i], j->be[e], j->nv[k]);
+                    char dep[40], bp[32], b2[32], bm[32], rp[32], r2[32], vh[40], nstr[32];
+                    snprintf(nstr, sizeof nstr, "%ld", j->nv[k]);
+                    dep[0] = vh[0] = '\0';
+                    if (st == DA_EINFINITE) {
+                        if (is_explicit && !j->want_nngp) {
+                            cli_lib_error(st, spec);
+                            da_depth_result_clear(&r);
+                            da_depth_ctx_free(ctx);
+                            da_act_free(act);
+                            return EXIT_USAGE;
+                        }
+                        if (i == 0 && e == 0 && k == 0)
+                            fprintf(stderr, "dualact: depth: %s: no ntk rows: %s\n",
+                                    spec, da_errmsg());
+                        da_depth_result_clear(&r);
+                        goto next_kernel;
+                    } else if (st == DA_EACCURACY) {
+                        fprintf(stderr, "dualact: depth: %s %s delta=%s eps=%s n=%ld: %s\n",
+                                spec, kern ? "ntk" : "nngp", j->ld[i], j->le[e], j->nv[k],
+                                da_errmsg());
+                        j->undecided = 1;
+                        if (r.depth >= 0)
+                            snprintf(dep, sizeof dep, "%ld?", r.depth);
+                    } else if (st) {
+                        int rc = cli_lib_error(st, spec);
+                        da_depth_result_clear(&r);
+                        da_depth_ctx_free(ctx);
+                        da_act_free(act);
+                        return rc;
+                    } else {
+                        snprintf(dep, sizeof dep, "%ld", r.depth);
+                        da_ball_get_upper_str(vh, sizeof vh, &r.value, 6);
+                    }
+                    fmt_long(bp, sizeof bp, r.bound_potential);
+                    fmt_long(b2, sizeof b2, r.bound_two_phase);
+                    fmt_long(bm, sizeof bm, r.bound_majorant);
+                    long L = st == DA_OK ? r.depth : -1;
+                    fmt_ratio(rp, sizeof rp, L, r.bound_potential);
+                    fmt_ratio(r2, sizeof r2, L, r.bound_two_phase);
+                    if (st == DA_OK) {
+                        const char *names[] = {"bound_potential", "bound_two_phase",
+                                               "bound_majorant"};
+                        long bs[] = {r.bound_potential, r.bound_two_phase, r.bound_majorant};
+                        for (int q = 0; q < 3; q++)
+                            if (bs[q] >= 0 && bs[q] < L) {
+                                fprintf(stderr, "dualact: depth: *** %s = %ld is BELOW the "
+                                        "proved minimal depth %ld for %s (%s, delta=%s, "
+                                        "eps=%s, n=%ld): a counterexample to the theory "
+                                        "or a bug ***\n", names[q], bs[q], L, spec,
+                                        kern ? "ntk" : "nngp", j->ld[i], j->le[e], j->nv[k]);
+                                j->violated = 1;
+                            }
+                    }
+                    int rig = da_depth_rigorous(ctx);
+                    if (!rig)
+                        j->all_rigorous = 0;
+                    /* an undecided depth is not proved, whatever the inputs
+                       were: its candidate ('283?') is an estimate, and no
+                       candidate at all is nothing (issue 21) */
+                    const char *label = st == DA_EACCURACY
+                                            ? (r.depth >= 0 ? "estimate" : "none")
+                                            : cli_bound_kind(rig);
+                    /* --normalized --sw2 1 --sb2 0: q* = 1, c* = 0 exactly */
+                    const char *cells[24] = {kern ? "ntk" : "nngp", j->ld[i], j->le[e], nstr, dep,
+                                             bp, b2, bm, rp, r2, mus, vh, spec, label,
+                                             "0", "0", "1", "0", "chaotic", "", "", "", "",
+                                             st == DA_OK ? "yes" : ""};
+                    da_table_add_row(j->t, cells);
+                    da_depth_result_clear(&r);
+                }
+    next_kernel:;
+    }
+    da_depth_ctx_free(ctx);
+    da_act_free(act);
+
+    return 0;
+}
+
+/* the table's comment (not in CSV): what was proved, for the rows with
+   biases (with_bias) or without */
+static void set_comment(da_table *t, int with_bias, int all_rigorous, int want_ntk)
+{
+    if (with_bias)
+        da_table_set_comment(t, all_rigorous
+                                    ? "minimal depth L* proved by ball arithmetic: inputs at the "
+                                      "fixed point q*, every correlation within eps (1-c*)/(n-1) "
+                                      "of c* (mean-field network, sigma as given unless "
+                                      "--normalized)"
+                                    : "minimal depth L* from ball arithmetic over ESTIMATED inputs "
+                                      "(rows with bound = estimate are not proved): inputs at q*, "
+                                      "correlations within eps (1-c*)/(n-1) of c*");
+    else
+        da_table_set_comment(t, all_rigorous
+                                    ? (want_ntk ? "minimal depth L* proved by ball arithmetic "
+                                                  "(normalized activations); bounds for the "
+                                                  "top-layer kernel, and the majorant bound "
+                                                  "for the NTK"
+                                                : "minimal depth L* proved by ball arithmetic "
+                                                  "(normalized activations); bounds for the "
+                                                  "top-layer kernel only")
+                                    : (want_ntk ? "minimal depth L* from ball arithmetic over "
+                                                  "ESTIMATED inputs (rows with bound = estimate "
+                                                  "are not proved); bounds for the top-layer "
+                                                  "kernel, and the majorant bound for the NTK"
+                                                : "minimal depth L* from ball arithmetic over "
+                                                  "ESTIMATED inputs (rows with bound = estimate "
+                                                  "are not proved); bounds for the top-layer "
+                                                  "kernel only"));
+}
+
 int cmd_depth(int argc, char **argv, FILE *out)
 {
     if (cli_has_net(argc, argv))   /* depth --net BLOCK: tools/cmd_depth_net.c */
@@ -275,16 +395,14 @@ int cmd_depth(int argc, char **argv, FILE *out)
     da_ball bsw2, bsb2;
     da_ball_init2(bsw2, 512);
     da_ball_init2(bsb2, 512);
-    char **ld = NULL, **le = NULL, **ln = NULL;
-    int nd = 0, ne = 0, nn = 0;
-    long *nv = NULL;
-    da_ball *bd = NULL, *be = NULL;
+    cli_depth_items L;
+    cli_depth_lists_init(&L);
     da_table *t = NULL;
-    if (split_list(&ld, &nd, sd, "--delta") || split_list(&le, &ne, se, "--eps") ||
-        split_list(&ln, &nn, sn, "--n")) {
+    if (cli_depth_lists_split(&L, sd, se, sn, 0)) {
         rc = EXIT_USAGE;
         goto done;
     }
+    const int nd = L.nd, ne = L.ne, nn = L.nn;
     bias = ssw2 || ssb2 || normalized;
     if (bias) {
         double x;
@@ -319,7 +437,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
     {
         /* one row per activation, kernel and (delta, eps, n): capped
            before any work */
-        double rows = (double)nacts * (want_nngp + want_ntk) * nd * ne * nn;
+        double rows = cli_depth_lists_rows(&L, (double)nacts * (want_nngp + want_ntk));
         if (rows > CLI_MAX_ROWS) {
             rc = cli_usage_error("depth: %d activation%s x %d kernel%s x %d delta x %d eps x %d n "
                                  "= %.0f rows, above the cap of %d; give shorter lists",
@@ -329,57 +447,12 @@ int cmd_depth(int argc, char **argv, FILE *out)
             goto done;
         }
     }
-    nv = calloc((size_t)nn, sizeof *nv);
-    bd = calloc((size_t)nd, sizeof *bd);
-    be = calloc((size_t)ne, sizeof *be);
-    if (!nv || !bd || !be) {
-        free(bd);
-        free(be);
-        bd = be = NULL;
-        rc = cli_usage_error("out of memory");
+    rc = cli_depth_lists(&L);
+    if (rc)
         goto done;
-    }
-    for (int i = 0; i < nd; i++)
-        da_ball_init2(bd[i], 512);
-    for (int i = 0; i < ne; i++)
-        da_ball_init2(be[i], 512);
-    for (int i = 0; i < nn; i++)
-        if (cli_parse_long(ln[i], 2, 1000000000000L, &nv[i], "--n")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-    for (int i = 0; i < nd; i++) {
-        double x;
-        if (cli_parse_double(ld[i], 0, 1, &x, "--delta")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        if (!(x > 0)) {
-            rc = cli_usage_error("--delta: %s must be positive", ld[i]);
-            goto done;
-        }
-    }
-    for (int i = 0; i < ne; i++) {
-        double x;
-        if (cli_parse_double(le[i], 0, 1e300, &x, "--eps")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        if (!(x > 0)) {
-            rc = cli_usage_error("--eps: %s must be positive", le[i]);
-            goto done;
-        }
-        for (int j = 0; j < nn; j++)
-            if (x >= (double)(nv[j] - 1)) {
-                rc = cli_usage_error("--eps: %s must be below n - 1 = %ld", le[i], nv[j] - 1);
-                goto done;
-            }
-    }
-    /* exact decimals as balls */
-    for (int i = 0; i < nd; i++)
-        da_depth_parse_decimal(bd[i], ld[i]);
-    for (int i = 0; i < ne; i++)
-        da_depth_parse_decimal(be[i], le[i]);
+    char **ld = L.ld, **le = L.le;
+    long *nv = L.nv;
+    da_ball *bd = L.bd, *be = L.be;
     static const char *head[] = {"kernel", "delta", "eps", "n", "depth", "bound_potential",
                                  "bound_two_phase", "bound_majorant", "ratio_potential",
                                  "ratio_two_phase", "mu", "value_hi", "activation", "bound"};
@@ -394,7 +467,8 @@ int cmd_depth(int argc, char **argv, FILE *out)
     }
     int undecided = 0, violated = 0, all_rigorous = 1;
     bias_job job = {.t = t, .ld = ld, .le = le, .nd = nd, .ne = ne, .nn = nn, .nv = nv,
-                    .bd = bd, .be = be, .ssw2 = ssw2, .ssb2 = ssb2, .all_rigorous = 1};
+                    .bd = bd, .be = be, .ssw2 = ssw2, .ssb2 = ssb2, .all_rigorous = 1,
+                    .want_nngp = want_nngp, .want_ntk = want_ntk};
     for (int ia = 0; ia < nacts; ia++) {
         int is_explicit = ia < explicit_acts;
         da_act *act = NULL;
@@ -431,155 +505,20 @@ int cmd_depth(int argc, char **argv, FILE *out)
             }
             continue;
         }
-        da_depth_ctx *ctx = NULL;
-        st = da_depth_ctx_new(&ctx, act, &dop);
-        da_ball mu;
-        da_ball_init2(mu, 64);
-        if (!st)
-            st = da_depth_mu(mu, ctx);
-        if (st) {
-            da_ball_clear(mu);
-            da_depth_ctx_free(ctx);
-            da_act_free(act);
-            char c2[160];
-            snprintf(c2, sizeof c2, "%.100s", acts[ia]);
-            if (is_explicit) {
-                rc = cli_lib_error(st, c2);
-                goto done;
-            }
-            fprintf(stderr, "dualact: depth: skipping '%s' (%s)\n", acts[ia], da_errmsg());
-            continue;
+        int r2 = act_rows(&job, acts[ia], is_explicit, act, &dop);
+        if (r2) {
+            rc = r2;
+            goto done;
         }
-        mpfr_t mlo;
-        mpfr_init2(mlo, 64);
-        mpfr_sub(mlo, mu->mid, mu->rad, MPFR_RNDD);
-        int mupos = mpfr_sgn(mlo) > 0;
-        char mus[40];   /* 6 decimals (mu is computed to 30 digits) */
-        da_ball_get_str(mus, sizeof mus, NULL, 0, mu, 6, DA_BALL_FIXED);
-        mpfr_clear(mlo);
-        da_ball_clear(mu);
-        if (!mupos && !is_explicit) {
-            fprintf(stderr, "dualact: depth: skipping catalogue entry '%s' (mu = %s is not "
-                    "shown positive: the kernel need not decay)\n", acts[ia], mus);
-            da_depth_ctx_free(ctx);
-            da_act_free(act);
-            continue;
-        }
-        for (int kern = 0; kern < 2; kern++) {
-            if ((kern == DA_DEPTH_NNGP && !want_nngp) || (kern == DA_DEPTH_NTK && !want_ntk))
-                continue;
-            for (int i = 0; i < nd; i++)
-                for (int j = 0; j < ne; j++)
-                    for (int k = 0; k < nn; k++) {
-                        da_depth_result r;
-                        da_depth_result_init(&r);
-                        st = da_depth_find(&r, ctx, kern, bd[i], be[j], nv[k]);
-                        char dep[40], bp[32], b2[32], bm[32], rp[32], r2[32], vh[40], nstr[32];
-                        snprintf(nstr, sizeof nstr, "%ld", nv[k]);
-                        dep[0] = vh[0] = '\0';
-                        if (st == DA_EINFINITE) {
-                            if (is_explicit && !want_nngp) {
-                                cli_lib_error(st, acts[ia]);
-                                rc = EXIT_USAGE;
-                                da_depth_result_clear(&r);
-                                da_depth_ctx_free(ctx);
-                                da_act_free(act);
-                                goto done;
-                            }
-                            if (i == 0 && j == 0 && k == 0)
-                                fprintf(stderr, "dualact: depth: %s: no ntk rows: %s\n",
-                                        acts[ia], da_errmsg());
-                            da_depth_result_clear(&r);
-                            goto next_kernel;
-                        } else if (st == DA_EACCURACY) {
-                            fprintf(stderr, "dualact: depth: %s %s delta=%s eps=%s n=%ld: %s\n",
-                                    acts[ia], kern ? "ntk" : "nngp", ld[i], le[j], nv[k],
-                                    da_errmsg());
-                            undecided = 1;
-                            if (r.depth >= 0)
-                                snprintf(dep, sizeof dep, "%ld?", r.depth);
-                        } else if (st) {
-                            rc = cli_lib_error(st, acts[ia]);
-                            da_depth_result_clear(&r);
-                            da_depth_ctx_free(ctx);
-                            da_act_free(act);
-                            goto done;
-                        } else {
-                            snprintf(dep, sizeof dep, "%ld", r.depth);
-                            da_ball_get_upper_str(vh, sizeof vh, &r.value, 6);
-                        }
-                        fmt_long(bp, sizeof bp, r.bound_potential);
-                        fmt_long(b2, sizeof b2, r.bound_two_phase);
-                        fmt_long(bm, sizeof bm, r.bound_majorant);
-                        long L = st == DA_OK ? r.depth : -1;
-                        fmt_ratio(rp, sizeof rp, L, r.bound_potential);
-                        fmt_ratio(r2, sizeof r2, L, r.bound_two_phase);
-                        if (st == DA_OK) {
-                            const char *names[] = {"bound_potential", "bound_two_phase",
-                                                   "bound_majorant"};
-                            long bs[] = {r.bound_potential, r.bound_two_phase, r.bound_majorant};
-                            for (int q = 0; q < 3; q++)
-                                if (bs[q] >= 0 && bs[q] < L) {
-                                    fprintf(stderr, "dualact: depth: *** %s = %ld is BELOW the "
-                                            "proved minimal depth %ld for %s (%s, delta=%s, "
-                                            "eps=%s, n=%ld): a counterexample to the theory "
-                                            "or a bug ***\n", names[q], bs[q], L, acts[ia],
-                                            kern ? "ntk" : "nngp", ld[i], le[j], nv[k]);
-                                    violated = 1;
-                                }
-                        }
-                        int rig = da_depth_rigorous(ctx);
-                        if (!rig)
-                            all_rigorous = 0;
-                        /* an undecided depth is not proved, whatever the inputs
-                           were: its candidate ('283?') is an estimate, and no
-                           candidate at all is nothing (issue 21) */
-                        const char *label = st == DA_EACCURACY
-                                                ? (r.depth >= 0 ? "estimate" : "none")
-                                                : cli_bound_kind(rig);
-                        /* --normalized --sw2 1 --sb2 0: q* = 1, c* = 0 exactly */
-                        const char *cells[24] = {kern ? "ntk" : "nngp", ld[i], le[j], nstr, dep,
-                                                 bp, b2, bm, rp, r2, mus, vh, acts[ia], label,
-                                                 "0", "0", "1", "0", "chaotic", "", "", "", "",
-                                                 st == DA_OK ? "yes" : ""};
-                        da_table_add_row(t, cells);
-                        da_depth_result_clear(&r);
-                    }
-        next_kernel:;
-        }
-        da_depth_ctx_free(ctx);
-        da_act_free(act);
     }
     if (!job.all_rigorous)
         all_rigorous = 0;
     if (job.undecided)
         undecided = 1;
-    if (fmt != DA_TABLE_CSV && bias && !paper)
-        da_table_set_comment(t, all_rigorous
-                                    ? "minimal depth L* proved by ball arithmetic: inputs at the "
-                                      "fixed point q*, every correlation within eps (1-c*)/(n-1) "
-                                      "of c* (mean-field network, sigma as given unless "
-                                      "--normalized)"
-                                    : "minimal depth L* from ball arithmetic over ESTIMATED inputs "
-                                      "(rows with bound = estimate are not proved): inputs at q*, "
-                                      "correlations within eps (1-c*)/(n-1) of c*");
-    else if (fmt != DA_TABLE_CSV)
-        da_table_set_comment(t, all_rigorous
-                                    ? (want_ntk ? "minimal depth L* proved by ball arithmetic "
-                                                  "(normalized activations); bounds for the "
-                                                  "top-layer kernel, and the majorant bound "
-                                                  "for the NTK"
-                                                : "minimal depth L* proved by ball arithmetic "
-                                                  "(normalized activations); bounds for the "
-                                                  "top-layer kernel only")
-                                    : (want_ntk ? "minimal depth L* from ball arithmetic over "
-                                                  "ESTIMATED inputs (rows with bound = estimate "
-                                                  "are not proved); bounds for the top-layer "
-                                                  "kernel, and the majorant bound for the NTK"
-                                                : "minimal depth L* from ball arithmetic over "
-                                                  "ESTIMATED inputs (rows with bound = estimate "
-                                                  "are not proved); bounds for the top-layer "
-                                                  "kernel only"));
+    if (job.violated)
+        violated = 1;
+    if (fmt != DA_TABLE_CSV)
+        set_comment(t, bias && !paper, all_rigorous, want_ntk);
     char *s = NULL;
     int st = da_table_render(&s, t, fmt);
     if (st) {
@@ -595,18 +534,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
 done:
     da_ball_clear(bsw2);
     da_ball_clear(bsb2);
-    if (bd)
-        for (int i = 0; i < nd; i++)
-            da_ball_clear(bd[i]);
-    if (be)
-        for (int i = 0; i < ne; i++)
-            da_ball_clear(be[i]);
-    free(bd);
-    free(be);
-    free(nv);
-    free_list(ld, nd);
-    free_list(le, ne);
-    free_list(ln, nn);
+    cli_depth_lists_clear(&L);
     da_table_free(t);
     free(acts);
     return rc;

@@ -49,54 +49,6 @@ int cli_has_net(int argc, char **argv)
     return 0;
 }
 
-/* "a,b,c" into a NULL-terminated array of copies; 0 or exit code 2 */
-static int split(char ***out, int *n, const char *s, const char *what)
-{
-    *out = NULL;
-    *n = 0;
-    if (!s || !*s)
-        return cli_usage_error("%s: missing value", what);
-    int cap = 2;
-    for (const char *p = s; *p; p++)
-        cap += *p == ',';
-    char **v = calloc((size_t)cap, sizeof *v);
-    if (!v)
-        return cli_usage_error("out of memory");
-    int k = 0;
-    const char *p = s;
-    for (;;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == 0) {
-            for (int i = 0; i < k; i++)
-                free(v[i]);
-            free(v);
-            return cli_usage_error("%s: empty item in '%s'", what, s);
-        }
-        v[k] = malloc(len + 1);
-        if (!v[k])
-            break;
-        memcpy(v[k], p, len);
-        v[k][len] = 0;
-        k++;
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    *out = v;
-    *n = k;
-    return 0;
-}
-
-static void free_split(char **v, int n)
-{
-    if (!v)
-        return;
-    for (int i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* a ball's midpoint with 6 decimals, "" when not finite */
 static void fix6(char *b, size_t n, const da_ball_struct *x)
 {
@@ -143,73 +95,28 @@ int cmd_depth_net(int argc, char **argv, FILE *out)
     if (!sd || !se || !sn)
         return cli_usage_error("depth: --delta, --eps and --n are required");
     int want[2] = {kernels & 1, (kernels & 2) != 0};
-    char **ld = NULL, **le = NULL, **ln = NULL;
-    int nd = 0, ne = 0, nn = 0;
-    long *nv = NULL;
-    da_ball *bd = NULL, *be = NULL;
+    cli_depth_items L;
+    cli_depth_lists_init(&L);
     da_table *t = NULL;
     da_net *net = NULL;
     da_net_block_rates rates;
     da_net_block_rates_init(&rates);
-    if (split(&ld, &nd, sd, "--delta") || split(&le, &ne, se, "--eps") ||
-        split(&ln, &nn, sn, "--n")) {
+    if (cli_depth_lists_split(&L, sd, se, sn, 1)) {
         rc = EXIT_USAGE;
         goto done;
     }
-    double rows = (double)(want[0] + want[1]) * nd * ne * nn;
+    double rows = cli_depth_lists_rows(&L, want[0] + want[1]);
     if (rows > CLI_MAX_ROWS) {
         rc = cli_usage_error("depth --net: %.0f rows, above the cap of %d; give shorter lists",
                              rows, CLI_MAX_ROWS);
         goto done;
     }
-    nv = calloc((size_t)nn, sizeof *nv);
-    bd = calloc((size_t)nd, sizeof *bd);
-    be = calloc((size_t)ne, sizeof *be);
-    if (!nv || !bd || !be) {
-        free(bd);
-        free(be);
-        bd = be = NULL;
-        rc = cli_usage_error("out of memory");
+    rc = cli_depth_lists(&L);
+    if (rc)
         goto done;
-    }
-    for (int i = 0; i < nd; i++)
-        da_ball_init2(bd[i], 512);
-    for (int i = 0; i < ne; i++)
-        da_ball_init2(be[i], 512);
-    for (int i = 0; i < nn; i++)
-        if (cli_parse_long(ln[i], 2, 1000000000000L, &nv[i], "--n")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-    for (int i = 0; i < nd; i++) {
-        double x;
-        if (cli_parse_double(ld[i], 0, 1, &x, "--delta")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        if (!(x > 0)) {
-            rc = cli_usage_error("--delta: %s must be positive", ld[i]);
-            goto done;
-        }
-        da_depth_parse_decimal(bd[i], ld[i]);
-    }
-    for (int i = 0; i < ne; i++) {
-        double x;
-        if (cli_parse_double(le[i], 0, 1e300, &x, "--eps")) {
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        if (!(x > 0)) {
-            rc = cli_usage_error("--eps: %s must be positive", le[i]);
-            goto done;
-        }
-        for (int j = 0; j < nn; j++)
-            if (x >= (double)(nv[j] - 1)) {
-                rc = cli_usage_error("--eps: %s must be below n - 1 = %ld", le[i], nv[j] - 1);
-                goto done;
-            }
-        da_depth_parse_decimal(be[i], le[i]);
-    }
+    const int nd = L.nd, ne = L.ne, nn = L.nn;
+    char **ld = L.ld, **le = L.le;
+    long *nv = L.nv;
     /* the block, parsed once for its errors and its rates at q = 1 */
     da_net_opts no;
     da_net_opts_init(&no);
@@ -259,7 +166,7 @@ int cmd_depth_net(int argc, char **argv, FILE *out)
                 for (int k = 0; k < nn; k++) {
                     da_net_depth_result r;
                     da_net_depth_result_init(&r);
-                    st = da_net_block_depth(&r, spec, kern, bd[i], be[j], nv[k], &dop);
+                    st = da_net_block_depth(&r, spec, kern, L.bd[i], L.be[j], nv[k], &dop);
                     char dep[40] = "", vh[40] = "", nstr[32];
                     snprintf(nstr, sizeof nstr, "%ld", nv[k]);
                     if (st == DA_EINFINITE) {
@@ -318,18 +225,7 @@ int cmd_depth_net(int argc, char **argv, FILE *out)
     if (undecided)
         rc = EXIT_ACCURACY;
 done:
-    if (bd)
-        for (int i = 0; i < nd; i++)
-            da_ball_clear(bd[i]);
-    if (be)
-        for (int i = 0; i < ne; i++)
-            da_ball_clear(be[i]);
-    free(bd);
-    free(be);
-    free(nv);
-    free_split(ld, nd);
-    free_split(le, ne);
-    free_split(ln, nn);
+    cli_depth_lists_clear(&L);
     da_table_free(t);
     da_net_block_rates_clear(&rates);
     da_net_free(net);

@@ -268,3 +268,167 @@ void cli_progress_install(void)
     if (cli_progress_wanted())
         da_progress_set(progress_line, NULL);
 }
+
+/* The (delta, eps, n) lists of depth and depth --net */
+
+void cli_depth_lists_init(cli_depth_items *L)
+{
+    memset(L, 0, sizeof *L);
+}
+
+/* "a,b,c" into an array of copies, an empty item refused */
+static int split_strict(char ***out, int *n, const char *s, const char *what)
+{
+    *out = NULL;
+    *n = 0;
+    if (!s || !*s)
+        return cli_usage_error("%s: missing value", what);
+    int cap = 2;
+    for (const char *p = s; *p; p++)
+        cap += *p == ',';
+    char **v = calloc((size_t)cap, sizeof *v);
+    if (!v)
+        return cli_usage_error("out of memory");
+    int k = 0;
+    const char *p = s;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 0) {
+            for (int i = 0; i < k; i++)
+                free(v[i]);
+            free(v);
+            return cli_usage_error("%s: empty item in '%s'", what, s);
+        }
+        v[k] = malloc(len + 1);
+        if (!v[k])
+            break;
+        memcpy(v[k], p, len);
+        v[k][len] = 0;
+        k++;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+/* "a,b,c" into an array of copies, empty items skipped */
+static int split_tokens(char ***out, int *n, const char *s, const char *what)
+{
+    *out = NULL;
+    *n = 0;
+    if (!s || !*s)
+        return cli_usage_error("%s: missing value", what);
+    char *copy = strdup(s);
+    if (!copy)
+        return cli_usage_error("out of memory");
+    int cap = 1;
+    for (const char *p = s; *p; p++)
+        cap += *p == ',';
+    char **v = calloc((size_t)cap + 1, sizeof *v);
+    if (!v) {
+        free(copy);
+        return cli_usage_error("out of memory");
+    }
+    int k = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        v[k++] = strdup(t);
+    free(copy);
+    if (k == 0) {
+        free(v);
+        return cli_usage_error("%s: empty list", what);
+    }
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+int cli_depth_lists_split(cli_depth_items *L, const char *sd, const char *se, const char *sn,
+                          int strict)
+{
+    int (*split)(char ***, int *, const char *, const char *) =
+        strict ? split_strict : split_tokens;
+    if (split(&L->ld, &L->nd, sd, "--delta") || split(&L->le, &L->ne, se, "--eps") ||
+        split(&L->ln, &L->nn, sn, "--n"))
+        return EXIT_USAGE;
+    return 0;
+}
+
+double cli_depth_lists_rows(const cli_depth_items *L, double per)
+{
+    return per * L->nd * L->ne * L->nn;
+}
+
+int cli_depth_lists(cli_depth_items *L)
+{
+    L->nv = calloc((size_t)L->nn, sizeof *L->nv);
+    L->bd = calloc((size_t)L->nd, sizeof *L->bd);
+    L->be = calloc((size_t)L->ne, sizeof *L->be);
+    if (!L->nv || !L->bd || !L->be) {
+        free(L->bd);
+        free(L->be);
+        L->bd = L->be = NULL;
+        return cli_usage_error("out of memory");
+    }
+    for (int i = 0; i < L->nd; i++)
+        da_ball_init2(L->bd[i], 512);
+    for (int i = 0; i < L->ne; i++)
+        da_ball_init2(L->be[i], 512);
+    for (int i = 0; i < L->nn; i++)
+        if (cli_parse_long(L->ln[i], 2, 1000000000000L, &L->nv[i], "--n"))
+            return EXIT_USAGE;
+    for (int i = 0; i < L->nd; i++) {
+        double x;
+        if (cli_parse_double(L->ld[i], 0, 1, &x, "--delta"))
+            return EXIT_USAGE;
+        if (!(x > 0))
+            return cli_usage_error("--delta: %s must be positive", L->ld[i]);
+    }
+    for (int i = 0; i < L->ne; i++) {
+        double x;
+        if (cli_parse_double(L->le[i], 0, 1e300, &x, "--eps"))
+            return EXIT_USAGE;
+        if (!(x > 0))
+            return cli_usage_error("--eps: %s must be positive", L->le[i]);
+        for (int j = 0; j < L->nn; j++)
+            if (x >= (double)(L->nv[j] - 1))
+                return cli_usage_error("--eps: %s must be below n - 1 = %ld", L->le[i],
+                                       L->nv[j] - 1);
+    }
+    /* exact decimals as balls */
+    for (int i = 0; i < L->nd; i++)
+        da_depth_parse_decimal(L->bd[i], L->ld[i]);
+    for (int i = 0; i < L->ne; i++)
+        da_depth_parse_decimal(L->be[i], L->le[i]);
+    return 0;
+}
+
+static void free_items(char **v, int n)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void cli_depth_lists_clear(cli_depth_items *L)
+{
+    if (L->bd)
+        for (int i = 0; i < L->nd; i++)
+            da_ball_clear(L->bd[i]);
+    if (L->be)
+        for (int i = 0; i < L->ne; i++)
+            da_ball_clear(L->be[i]);
+    free(L->bd);
+    free(L->be);
+    free(L->nv);
+    free_items(L->ld, L->nd);
+    free_items(L->le, L->ne);
+    free_items(L->ln, L->nn);
+    memset(L, 0, sizeof *L);
+}

@@ -17,6 +17,11 @@
 #include "dualact.h"
 #include <gsl/gsl_rng.h>
 
+/* The options of a depth search (depth.c, depth_bias.c): *o copied into
+ * *dst (the defaults when o is NULL), then digits raised to 5,
+ * max_digits to digits and max_depth to 1. */
+void da_depth_opts_fix(da_depth_opts *dst, const da_depth_opts *o);
+
 /* One random layer of a finite-width network, for m inputs at once: out
  * (m x W, row-major) = (sigma(h) - mean)/sd with h = Wmat in, in (m x
  * fan), Wmat a fresh W x fan matrix of N(0, scale^2) entries drawn row

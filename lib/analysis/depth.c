@@ -43,6 +43,20 @@ void da_depth_result_clear(da_depth_result *r)
     da_ball_clear(&r->threshold);
 }
 
+void da_depth_opts_fix(da_depth_opts *dst, const da_depth_opts *o)
+{
+    if (o)
+        *dst = *o;
+    else
+        da_depth_opts_init(dst);
+    if (dst->digits < 5)
+        dst->digits = 5;
+    if (dst->max_digits < dst->digits)
+        dst->max_digits = dst->digits;
+    if (dst->max_depth < 1)
+        dst->max_depth = 1;
+}
+
 int da_depth_ctx_new(da_depth_ctx **out, const da_act *act, const da_depth_opts *o)
 {
     *out = NULL;
@@ -52,16 +66,7 @@ int da_depth_ctx_new(da_depth_ctx **out, const da_act *act, const da_depth_opts 
     if (!c)
         return DA_ENOMEM;
     c->act = act;
-    if (o)
-        c->o = *o;
-    else
-        da_depth_opts_init(&c->o);
-    if (c->o.digits < 5)
-        c->o.digits = 5;
-    if (c->o.max_digits < c->o.digits)
-        c->o.max_digits = c->o.digits;
-    if (c->o.max_depth < 1)
-        c->o.max_depth = 1;
+    da_depth_opts_fix(&c->o, o);
     long dg = c->o.digits;
     for (int i = 0; i < NLEVELS; i++) {
         c->dig[i] = dg;

@@ -110,14 +110,7 @@ int da_depth_bias_new(da_depth_bias **out, const da_act *act, const da_ball sw2,
     if (!c)
         return DA_ENOMEM;
     c->act = act;
-    if (o)
-        c->o = *o;
-    else
-        da_depth_opts_init(&c->o);
-    if (c->o.digits < 5)
-        c->o.digits = 5;
-    if (c->o.max_depth < 1)
-        c->o.max_depth = 1;
+    da_depth_opts_fix(&c->o, o);   /* max_digits >= digits: the bound of depth_bias_find */
     c->normalized = normalized != 0;
     c->level = -1;
     mpfr_init2(c->mono_lo, 128);
@@ -474,7 +467,7 @@ int da_depth_bias_find(da_depth_bias_result *r, da_depth_bias *c, const da_ball 
     r->depth = r->rank_one_depth = -1;
     r->minimal = 0;
     r->lambda_min_lo = r->deviation = r->threshold = NAN;
-    long maxd = c->o.max_digits > c->o.digits ? c->o.max_digits : c->o.digits;
+    long maxd = c->o.max_digits;   /* >= digits (da_depth_opts_fix) */
     for (int level = 0; level < BIAS_LEVELS && (c->o.digits << level) <= maxd; level++) {
         st = prepare(c, level);
         if (st)

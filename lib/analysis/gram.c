@@ -477,6 +477,70 @@ static void gram_sums(const double *M, const double *K, size_t n, double *rowsum
     }
 }
 
+/* K^(0) = X X^T of the unit rows of data (upper triangle, clamped to
+   [-1, 1], diagonal 1), copied into T (the NTK) when T is not NULL */
+static void gram_k0(double *K, double *T, const da_gram_data *data)
+{
+    size_t n = data->n, dim = data->dim;
+    for (size_t i = 0; i < n; i++) {
+        const double *xi = data->x + i * dim;
+        K[i * n + i] = 1;
+        for (size_t j = i + 1; j < n; j++) {
+            double v = dotv(xi, data->x + j * dim, dim);
+            if (v > 1)
+                v = 1;
+            if (v < -1)
+                v = -1;
+            K[i * n + j] = v;
+        }
+    }
+    if (T)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i; j < n; j++)
+                T[i * n + j] = K[i * n + j];
+}
+
+/* the upper triangle of M mirrored (in tiles), its diagonal 1; K's
+   diagonal 1 too when K is given (not mirrored: only its upper half is
+   read) */
+static void gram_mirror(double *M, double *K, size_t n)
+{
+    const size_t B = 64;
+    for (size_t ib = 0; ib < n; ib += B)
+        for (size_t jb = ib; jb < n; jb += B)
+            for (size_t i = ib; i < ib + B && i < n; i++)
+                for (size_t j = (jb > i + 1 ? jb : i + 1); j < jb + B && j < n; j++)
+                    M[j * n + i] = M[i * n + j];
+    for (size_t i = 0; i < n; i++)
+        M[i * n + i] = 1;
+    if (K) {
+        /* keep K's diagonal too (not mirrored: only its upper half is read) */
+        for (size_t i = 0; i < n; i++)
+            K[i * n + i] = 1;
+    }
+}
+
+/* a layer's derived numbers: the eigenvalue error, the condition number,
+   the effective ranks r_0, R_0 (and r_k, R_k: from the spectrum ev when
+   full, else from the top k + 1 eigenvalues) */
+static void gram_ranks(da_gram_layer *g, double solver_err, size_t n, long rank_k, int full,
+                       const double *ev, const double *top)
+{
+    g->lambda_err = (double)(n - 1) * g->entry_err + solver_err;
+    /* a lambda_min within its error estimate of 0 cannot be told from a
+       singular matrix: the condition number is then reported infinite */
+    g->cond = g->lambda_min > g->lambda_err ? g->lambda_max / g->lambda_min : INFINITY;
+    g->r0 = g->lambda_max != 0 ? g->trace / g->lambda_max : NAN;
+    g->R0 = g->trace * g->trace / g->frob2;
+    g->rk = g->Rk = NAN;
+    if (rank_k > 0) {
+        if (full)
+            da_effrank(&g->rk, &g->Rk, ev, n, (size_t)rank_k);
+        else
+            da_effrank_partial(&g->rk, &g->Rk, g->trace, g->frob2, top, (size_t)rank_k);
+    }
+}
+
 int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *data,
                     const da_gram_opts *opts)
 {
@@ -523,23 +587,7 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
         st = DA_ENOMEM;
         goto out;
     }
-    /* K^(0) = X X^T */
-    for (size_t i = 0; i < n; i++) {
-        const double *xi = data->x + i * dim;
-        K[i * n + i] = 1;
-        for (size_t j = i + 1; j < n; j++) {
-            double v = dotv(xi, data->x + j * dim, dim);
-            if (v > 1)
-                v = 1;
-            if (v < -1)
-                v = -1;
-            K[i * n + j] = v;
-        }
-    }
-    if (T)
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = i; j < n; j++)
-                T[i * n + j] = K[i * n + j];
+    gram_k0(K, T, data);
     double EK = (double)(dim + 4) * U53 * 1.01;   /* entry error of K^(0) */
     double ET = EK;
     double theta1 = 1;
@@ -578,21 +626,9 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
             if (!isfinite(ET))
                 ET = INFINITY;
         }
-        /* mirror the upper triangle of the matrix analyzed, in tiles */
+        /* the matrix analyzed, mirrored */
         double *M = T ? T : K;
-        const size_t B = 64;
-        for (size_t ib = 0; ib < n; ib += B)
-            for (size_t jb = ib; jb < n; jb += B)
-                for (size_t i = ib; i < ib + B && i < n; i++)
-                    for (size_t j = (jb > i + 1 ? jb : i + 1); j < jb + B && j < n; j++)
-                        M[j * n + i] = M[i * n + j];
-        for (size_t i = 0; i < n; i++)
-            M[i * n + i] = 1;
-        if (T) {
-            /* keep K's diagonal too (not mirrored: only its upper half is read) */
-            for (size_t i = 0; i < n; i++)
-                K[i * n + i] = 1;
-        }
+        gram_mirror(M, T ? K : NULL, n);
         /* sums */
         double moff, gmax, mKnow;
         long double f2;
@@ -612,19 +648,7 @@ int da_gram_analyze(da_gram_layer *rows, const da_act *act, const da_gram_data *
         if ((st = gram_spectrum(g, &solver_err, M, A, ev, top, warm, n, kneed, full, gmax,
                                 o.lanczos_tol)))
             goto out;
-        g->lambda_err = (double)(n - 1) * g->entry_err + solver_err;
-        /* a lambda_min within its error estimate of 0 cannot be told from a
-           singular matrix: the condition number is then reported infinite */
-        g->cond = g->lambda_min > g->lambda_err ? g->lambda_max / g->lambda_min : INFINITY;
-        g->r0 = g->lambda_max != 0 ? g->trace / g->lambda_max : NAN;
-        g->R0 = g->trace * g->trace / g->frob2;
-        g->rk = g->Rk = NAN;
-        if (o.rank_k > 0) {
-            if (full)
-                da_effrank(&g->rk, &g->Rk, ev, n, (size_t)o.rank_k);
-            else
-                da_effrank_partial(&g->rk, &g->Rk, g->trace, g->frob2, top, (size_t)o.rank_k);
-        }
+        gram_ranks(g, solver_err, n, o.rank_k, full, ev, top);
     }
 out:
     free(K);

@@ -350,6 +350,161 @@ static int relu_raw(da_ball r, const mpfr_t rho, int k, mpfr_prec_t pr)
     return DA_OK;
 }
 
+/* The families of da_dual_cf_raw: each sets t to the k-th derivative of
+   the raw dual at rho (u, v scratch balls at precision pr) and returns
+   DA_OK, DA_EINFINITE or an error. */
+
+/* sign and erf: the arcsine family, 2/pi asin(...) (erf with b = 2/3) */
+static int cf_asin(da_ball t, da_ball u, const da_dual *d, const mpfr_t rho, int k,
+                   mpfr_prec_t pr)
+{
+    da_ball c, A, b;
+    da_ball_init2(c, pr);
+    da_ball_init2(A, pr);
+    da_ball_init2(b, pr);
+    bpi(A);
+    bset_si(u, 2);
+    da_ball_div(A, u, A);                 /* 2/pi */
+    btwothirds(b);
+    int st = asin_family(t, c, A, d->cf == DA_CF_ERF ? b : NULL, rho, k, pr);
+    da_ball_clear(c);
+    da_ball_clear(A);
+    da_ball_clear(b);
+    return st;
+}
+
+/* |x|, leaky ReLU and the normalized ReLU from the ReLU's R = relu_raw */
+static int cf_relu_family(da_ball t, da_ball u, da_ball v, const da_dual *d, const mpfr_t rho,
+                          int k, mpfr_prec_t pr)
+{
+    int st = relu_raw(t, rho, k, pr);
+    if (st)
+        return st;
+    if (d->cf == DA_CF_ABS) {
+        mpfr_mul_2ui(t->mid, t->mid, 2, MPFR_RNDN);
+        mpfr_mul_2ui(t->rad, t->rad, 2, MPFR_RNDU);
+        if (k <= 1) {
+            if (k == 0)
+                bset_mpfr(u, rho);
+            else
+                bset_si(u, 1);
+            da_ball_sub(t, t, u);
+        }
+    } else if (d->cf == DA_CF_LEAKY) {
+        /* alpha rho + (1 - alpha)^2 R */
+        bset_mpfr(v, d->alpha);
+        if (d->alpha_inexact)
+            da_ball_add_ulp(v);
+        bset_si(u, 1);
+        da_ball_sub(u, u, v);
+        da_ball_mul(u, u, u);
+        da_ball_mul(t, t, u);
+        if (k <= 1) {
+            if (k == 0) {
+                bset_mpfr(u, rho);
+                da_ball_mul(v, v, u);
+            }
+            da_ball_add(t, t, v);
+        }
+    } else {
+        /* (2 pi R - [k == 0]) / (pi - 1) */
+        bpi(u);
+        mpfr_mul_2ui(u->mid, u->mid, 1, MPFR_RNDN);
+        mpfr_mul_2ui(u->rad, u->rad, 1, MPFR_RNDU);
+        da_ball_mul(t, t, u);
+        if (k == 0) {
+            bset_si(v, 1);
+            da_ball_sub(t, t, v);
+        }
+        bpi(u);
+        bset_si(v, 1);
+        da_ball_sub(u, u, v);
+        da_ball_div(t, t, u);
+    }
+    return DA_OK;
+}
+
+/* sin, cos, exp: e^(rho + 1), or e^-1 times sinh or cosh of rho */
+static void cf_exp_family(da_ball t, da_ball u, da_ball v, const da_dual *d, const mpfr_t rho,
+                          int k)
+{
+    bset_mpfr(u, rho);
+    if (d->cf == DA_CF_EXP) {
+        bset_si(v, 1);
+        da_ball_add(u, u, v);
+        bexpfam(t, u, 0);
+        return;
+    }
+    int sinh_ = (d->cf == DA_CF_SIN) == (k % 2 == 0);
+    bexpfam(t, u, sinh_ ? 1 : 2);
+    bset_si(v, -1);
+    bexpfam(u, v, 0);
+    da_ball_mul(t, t, u);
+}
+
+/* the Gaussian exp(-x^2/2): (4 - rho^2)^(-(2k+1)/2) times a polynomial */
+static int cf_gaussian(da_ball t, da_ball u, da_ball v, const mpfr_t rho, int k,
+                       mpfr_prec_t pr)
+{
+    /* w = 4 - rho^2 */
+    da_ball x;
+    da_ball_init2(x, pr);
+    bset_mpfr(x, rho);
+    da_ball_mul(u, x, x);
+    bset_si(v, 4);
+    da_ball_sub(u, v, u);                 /* w */
+    int st = bpow_mhalf(t, u, 2 * k + 1);
+    if (!st) {
+        da_ball_mul(v, x, x);             /* rho^2 */
+        if (k == 1) {
+            da_ball_mul(t, t, x);
+        } else if (k == 2) {
+            /* 4 + 2 rho^2 */
+            mpfr_mul_2ui(v->mid, v->mid, 1, MPFR_RNDN);
+            mpfr_mul_2ui(v->rad, v->rad, 1, MPFR_RNDU);
+            bset_si(u, 4);
+            da_ball_add(v, v, u);
+            da_ball_mul(t, t, v);
+        } else if (k == 3) {
+            /* 36 rho + 6 rho^3 = rho (36 + 6 rho^2) */
+            bset_si(u, 6);
+            da_ball_mul(v, v, u);
+            bset_si(u, 36);
+            da_ball_add(v, v, u);
+            da_ball_mul(v, v, x);
+            da_ball_mul(t, t, v);
+        }
+    }
+    da_ball_clear(x);
+    return st;
+}
+
+/* the Hermite polynomial He_n (raw dual n! rho^n): its k-th derivative
+   n! n (n-1) ... (n-k+1) rho^(n-k), 0 beyond k = n */
+static void cf_hermite(da_ball t, da_ball u, const da_dual *d, const mpfr_t rho, int k)
+{
+    long n = d->herm_k;
+    if (k > n) {
+        bset_si(t, 0);
+        return;
+    }
+    mpz_t z;
+    mpz_init(z);
+    mpz_fac_ui(z, (unsigned long)n);
+    for (long j = 0; j < k; j++)
+        mpz_mul_ui(z, z, (unsigned long)(n - j));
+    mpfr_set_zero(t->rad, 1);
+    if (mpfr_set_z(t->mid, z, MPFR_RNDN))
+        da_ball_add_ulp(t);
+    mpz_clear(z);
+    mpfr_set_zero(u->rad, 1);
+    if (mpfr_pow_ui(u->mid, rho, (unsigned long)(n - k), MPFR_RNDN))
+        da_ball_add_ulp(u);
+    da_ball_mul(t, t, u);
+}
+
+/* the closed form of d->cf by family (16 guard bits); an infinite value
+   is +inf with radius 0 */
 int da_dual_cf_raw(da_ball r, const da_dual *d, const mpfr_t rho, int k, mpfr_prec_t pr)
 {
     pr += 16;
@@ -369,143 +524,28 @@ int da_dual_cf_raw(da_ball r, const da_dual *d, const mpfr_t rho, int k, mpfr_pr
         st = step_raw(t, rho, k, pr);
         break;
     case DA_CF_SIGN:
-    case DA_CF_ERF: {
-        da_ball c, A, b;
-        da_ball_init2(c, pr);
-        da_ball_init2(A, pr);
-        da_ball_init2(b, pr);
-        bpi(A);
-        bset_si(u, 2);
-        da_ball_div(A, u, A);                 /* 2/pi */
-        btwothirds(b);
-        st = asin_family(t, c, A, d->cf == DA_CF_ERF ? b : NULL, rho, k, pr);
-        da_ball_clear(c);
-        da_ball_clear(A);
-        da_ball_clear(b);
+    case DA_CF_ERF:
+        st = cf_asin(t, u, d, rho, k, pr);
         break;
-    }
     case DA_CF_RELU:
         st = relu_raw(t, rho, k, pr);
         break;
     case DA_CF_ABS:
     case DA_CF_LEAKY:
     case DA_CF_RELU_NORMALIZED:
-        st = relu_raw(t, rho, k, pr);
-        if (st)
-            break;
-        if (d->cf == DA_CF_ABS) {
-            mpfr_mul_2ui(t->mid, t->mid, 2, MPFR_RNDN);
-            mpfr_mul_2ui(t->rad, t->rad, 2, MPFR_RNDU);
-            if (k <= 1) {
-                if (k == 0)
-                    bset_mpfr(u, rho);
-                else
-                    bset_si(u, 1);
-                da_ball_sub(t, t, u);
-            }
-        } else if (d->cf == DA_CF_LEAKY) {
-            /* alpha rho + (1 - alpha)^2 R */
-            bset_mpfr(v, d->alpha);
-            if (d->alpha_inexact)
-                da_ball_add_ulp(v);
-            bset_si(u, 1);
-            da_ball_sub(u, u, v);
-            da_ball_mul(u, u, u);
-            da_ball_mul(t, t, u);
-            if (k <= 1) {
-                if (k == 0) {
-                    bset_mpfr(u, rho);
-                    da_ball_mul(v, v, u);
-                }
-                da_ball_add(t, t, v);
-            }
-        } else {
-            /* (2 pi R - [k == 0]) / (pi - 1) */
-            bpi(u);
-            mpfr_mul_2ui(u->mid, u->mid, 1, MPFR_RNDN);
-            mpfr_mul_2ui(u->rad, u->rad, 1, MPFR_RNDU);
-            da_ball_mul(t, t, u);
-            if (k == 0) {
-                bset_si(v, 1);
-                da_ball_sub(t, t, v);
-            }
-            bpi(u);
-            bset_si(v, 1);
-            da_ball_sub(u, u, v);
-            da_ball_div(t, t, u);
-        }
+        st = cf_relu_family(t, u, v, d, rho, k, pr);
         break;
     case DA_CF_SIN:
     case DA_CF_COS:
-    case DA_CF_EXP: {
-        bset_mpfr(u, rho);
-        if (d->cf == DA_CF_EXP) {
-            bset_si(v, 1);
-            da_ball_add(u, u, v);
-            bexpfam(t, u, 0);
-            break;
-        }
-        int sinh_ = (d->cf == DA_CF_SIN) == (k % 2 == 0);
-        bexpfam(t, u, sinh_ ? 1 : 2);
-        bset_si(v, -1);
-        bexpfam(u, v, 0);
-        da_ball_mul(t, t, u);
+    case DA_CF_EXP:
+        cf_exp_family(t, u, v, d, rho, k);
         break;
-    }
-    case DA_CF_GAUSSIAN: {
-        /* w = 4 - rho^2 */
-        da_ball x;
-        da_ball_init2(x, pr);
-        bset_mpfr(x, rho);
-        da_ball_mul(u, x, x);
-        bset_si(v, 4);
-        da_ball_sub(u, v, u);                 /* w */
-        st = bpow_mhalf(t, u, 2 * k + 1);
-        if (!st) {
-            da_ball_mul(v, x, x);             /* rho^2 */
-            if (k == 1) {
-                da_ball_mul(t, t, x);
-            } else if (k == 2) {
-                /* 4 + 2 rho^2 */
-                mpfr_mul_2ui(v->mid, v->mid, 1, MPFR_RNDN);
-                mpfr_mul_2ui(v->rad, v->rad, 1, MPFR_RNDU);
-                bset_si(u, 4);
-                da_ball_add(v, v, u);
-                da_ball_mul(t, t, v);
-            } else if (k == 3) {
-                /* 36 rho + 6 rho^3 = rho (36 + 6 rho^2) */
-                bset_si(u, 6);
-                da_ball_mul(v, v, u);
-                bset_si(u, 36);
-                da_ball_add(v, v, u);
-                da_ball_mul(v, v, x);
-                da_ball_mul(t, t, v);
-            }
-        }
-        da_ball_clear(x);
+    case DA_CF_GAUSSIAN:
+        st = cf_gaussian(t, u, v, rho, k, pr);
         break;
-    }
-    case DA_CF_HERMITE: {
-        long n = d->herm_k;
-        if (k > n) {
-            bset_si(t, 0);
-            break;
-        }
-        mpz_t z;
-        mpz_init(z);
-        mpz_fac_ui(z, (unsigned long)n);
-        for (long j = 0; j < k; j++)
-            mpz_mul_ui(z, z, (unsigned long)(n - j));
-        mpfr_set_zero(t->rad, 1);
-        if (mpfr_set_z(t->mid, z, MPFR_RNDN))
-            da_ball_add_ulp(t);
-        mpz_clear(z);
-        mpfr_set_zero(u->rad, 1);
-        if (mpfr_pow_ui(u->mid, rho, (unsigned long)(n - k), MPFR_RNDN))
-            da_ball_add_ulp(u);
-        da_ball_mul(t, t, u);
+    case DA_CF_HERMITE:
+        cf_hermite(t, u, d, rho, k);
         break;
-    }
     default:
         st = da_fail(DA_EINVAL, "no closed form");
     }

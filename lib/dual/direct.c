@@ -522,26 +522,11 @@ static int inner_rule(dq *q, mag_t err, double a, double b, double ltol)
     return st;
 }
 
-/* E[sigma(X) sigma(Y)] at corr(X, Y) = rho, 0 <= rho < 1 exact, into r,
-   with error at most 2^log2_tol if the work allows.  DA_OK, DA_EACCURACY
-   (r proved but wider: the time limit or a cell without a fitting rule),
-   DA_EDOM (not applicable), DA_ENOMEM. */
-int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_tol, slong prec)
+/* Step 1 of da_direct_eval: the workspace, with sr = sqrt(rho) and
+   s = sqrt(1 - rho).  DA_OK or DA_ENOMEM (nothing to free). */
+static int dq_start(dq *q, const da_direct *dd, const arb_t rho, slong prec)
 {
-    if (!dd->ok)
-        return DA_EDOM;
-    {
-        arb_t one;
-        arb_init(one);
-        arb_one(one);
-        int bad = !arb_is_nonnegative(rho) || !arb_lt(rho, one);
-        arb_clear(one);
-        if (bad)
-            return DA_EDOM;
-    }
-    dq Q;
-    memset(&Q, 0, sizeof Q);
-    dq *q = &Q;
+    memset(q, 0, sizeof *q);
     q->dd = dd;
     q->prec = prec;
     q->w = da_tape_ball_new(dd->act->tape, prec);
@@ -561,11 +546,39 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
     arb_one(q->s);
     arb_sub(q->s, q->s, rho, prec);
     arb_sqrt(q->s, q->s, prec);
+    return DA_OK;
+}
+
+/* the last step: the workspace freed */
+static void dq_finish(dq *q)
+{
+    free(q->clo);
+    free(q->chi);
+    free(q->ip);
+    if (q->capi) {
+        _arb_vec_clear(q->iu, q->capi);
+        _arb_vec_clear(q->iw, q->capi);
+    }
+    acb_clear(q->z);
+    acb_clear(q->fz);
+    acb_clear(q->b);
+    arb_clear(q->sr);
+    arb_clear(q->s);
+    arb_clear(q->t1);
+    arb_clear(q->t2);
+    arb_clear(q->y);
+    arb_clear(q->h);
+    arb_clear(q->acc);
+    da_tape_ball_free(q->w);
+}
+
+/* Step 2: the truncation point q->T (from 4 by halves) where the tail
+   bound (into tail) is below tol/4.  DA_OK, or DA_EACCURACY at DIR_TMAX
+   (q->T and tail then those of DIR_TMAX). */
+static int truncation_point(dq *q, mag_t tail, const mag_t tol)
+{
+    const da_direct *dd = q->dd;
     int st = DA_OK;
-    mag_t tol, tail, err, e1, ein;
-    mag_init(tol); mag_init(tail); mag_init(err); mag_init(e1); mag_init(ein);
-    mag_set_ui_2exp_si(tol, 1, (slong)floor(log2_tol));
-    /* the truncation point: the tail bound below tol/4 */
     double T = 4;
     for (;; T += 0.5) {
         arb_set_d(q->t1, T);
@@ -602,150 +615,224 @@ int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_to
         }
     }
     q->T = T;
+    return st;
+}
+
+/* Step 3: the coarse cells [clo, chi] of the u-line for the bounds of
+   |h_T| (width 1/2 near 0, 1 beyond 4, 4 beyond 8).  DA_OK or DA_ENOMEM. */
+static int coarse_cells(dq *q)
+{
+    double T = q->T;
+    long cap = (long)(8 * T) + 8;
+    q->clo = malloc((size_t)cap * sizeof(double));
+    q->chi = malloc((size_t)cap * sizeof(double));
+    if (!q->clo || !q->chi)
+        return DA_ENOMEM;
+    long n = 0;
+    for (double c = -T; c < T - 1e-9;) {
+        double ac = fmin(fabs(c), fabs(c + 0.5));
+        double wd = ac < 4 ? 0.5 : ac < 8 ? 1.0 : 4.0;
+        double e = c + wd > T ? T : c + wd;
+        q->clo[n] = c;
+        q->chi[n] = e;
+        n++;
+        c = e;
+    }
+    q->ncells = n;
+    return DA_OK;
+}
+
+/* the working precision of an outer cell [lo, hi] whose terms are at most
+   phi(J) |h|^2, |h| <= 2^lh: prec lowered by the bits below 1, not under 64 */
+static slong cell_prec(double lo, double hi, double lh, slong prec)
+{
+    slong pJ = prec;
+    double lJ = log2(phi_sup(lo, hi)) + 2 * fmax(lh, -4);
+    if (lJ < 0)
+        pJ = prec + (slong)ceil(lJ / 32) * 32;
+    if (pJ < 64)
+        pJ = 64;
+    return pJ;
+}
+
+/* Step 4b: the n outer nodes of the cell of centre c and half-width rr
+   (GL nodes gx, weights gw): each h_T(w) by the inner rule (nodes q->iu,
+   weights q->iw, error ein), squared, times phi(w) and the weight, added
+   to q->acc.  DA_OK, or DA_EDOM when sigma is not enclosed at a node. */
+static int outer_cell_terms(dq *q, arb_srcptr gx, arb_srcptr gw, long n, double c, double rr,
+                            slong pJ, const mag_t ein)
+{
+    const da_direct *dd = q->dd;
+    slong prec = q->prec;
+    int st = DA_OK;
+    for (long i = 0; i < n; i++) {
+        arb_t w, x, f;
+        arb_init(w);
+        arb_init(x);
+        arb_init(f);
+        mul_dbl(w, gx + i, rr, prec);
+        add_dbl(w, w, c, prec);
+        arb_zero(q->h);
+        slong pcur = -1;
+        for (long k = 0; k < q->ni; k++) {
+            /* a term of weight 2^-e needs e fewer bits than the
+               largest: the precision of each node follows its
+               weight (in steps of 32 bits), the radii stay proved */
+            slong pk = q->ip[k] < pJ ? q->ip[k] : pJ;
+            if (pk != pcur) {
+                da_tape_ball_set_prec(q->w, pk);
+                pcur = pk;
+            }
+            arb_mul(x, q->sr, w, pk);
+            arb_addmul(x, q->s, q->iu + k, pk);
+            if (da_tape_arb_enclose(q->w, f, x) || !arb_is_finite(f)) {
+                st = DA_EDOM;
+                break;
+            }
+            arb_addmul(q->h, f, q->iw + k, prec);
+        }
+        da_tape_ball_set_prec(q->w, prec);
+        q->nodes += q->ni;
+        if (st == DA_OK) {
+            arb_add_error_mag(q->h, ein);
+            arb_sqr(q->h, q->h, prec);
+            da_arb_phi(f, w, prec);
+            arb_mul(q->h, q->h, f, prec);
+            arb_mul(q->h, q->h, gw + i, prec);
+            mul_dbl(q->h, q->h, dd->parity ? 2 * rr : rr, prec);
+            arb_add(q->acc, q->acc, q->h, prec);
+        }
+        arb_clear(w);
+        arb_clear(x);
+        arb_clear(f);
+        if (st)
+            break;
+    }
+    return st;
+}
+
+/* Step 4: the outer rule, cells of width q->outer_width over [-T, T]
+   ([0, T] twice when sigma is even or odd), bisected when needed: the
+   sum into q->acc, the proved quadrature errors into err, tolerance tol
+   (tol/4 for the outer rules).  Runs only while st (given) is DA_OK;
+   returns the status. */
+static int outer_sum(dq *q, mag_t err, const mag_t tol, int st)
+{
+    const da_direct *dd = q->dd;
+    slong prec = q->prec;
+    double T = q->T;
+    mag_t e1, ein;
+    mag_init(e1);
+    mag_init(ein);
+    double stk[2048];
+    long ns = 0;
+    /* with sigma even or odd, h^2 is even: [0, T] twice */
+    double lo0 = dd->parity ? 0 : -T;
+    for (double c = T; c > lo0 + 1e-9; c -= q->outer_width) {
+        stk[ns++] = fmax(c - q->outer_width, lo0);
+        stk[ns++] = c;
+    }
+    double ltol = mag_get_d_log2_approx(tol) - 2;   /* tol/4 for the outer rules */
+    double lti = mag_get_d_log2_approx(tol) - 4;    /* inner: scaled by 1/|2 h| below */
+    /* the strip of analyticity is not known: the ellipses grow until a
+       bound fails */
+    da_prog prog;
+    long cells = 0;
+    da_prog_start(&prog);
+    while (ns > 0 && st == DA_OK) {
+        if (da_time_left() <= 0) {
+            st = DA_EACCURACY;
+            break;
+        }
+        da_prog_tick(&prog, "direct quadrature cells", cells++);
+        double hi = stk[--ns], lo = stk[--ns];
+        double c = (lo + hi) / 2, rr = (hi - lo) / 2;
+        double rb = 0;
+        double lt = ltol + log2(fmax(2 * rr / (2 * T), 1.0 / 4096));
+        if (dd->parity)
+            lt -= 1;   /* each cell counts twice */
+        long n = cell_rule(q, &rb, e1, stk, &ns, (long)(sizeof stk / sizeof *stk), lo, hi, lt,
+                           outer_bound, NULL);
+        if (n < 0) {
+            st = DA_EACCURACY;
+            break;
+        }
+        if (n == 0)
+            continue;
+        if (dd->parity)
+            mag_mul_2exp_si(e1, e1, 1);
+        mag_add(err, err, e1);
+        /* |h_T| on J bounds the effect of the inner error: |h^2 - g^2|
+           <= (2|h| + e) e; the inner tolerance is scaled by it */
+        acb_t Zw;
+        acb_init(Zw);
+        box_set(Zw, lo, hi);
+        mag_t hJ;
+        mag_init(hJ);
+        int hok = h_bound(q, hJ, Zw);
+        acb_clear(Zw);
+        double lh = hok ? mag_get_d_log2_approx(hJ) : 0;
+        mag_clear(hJ);
+        double lin = lti + log2(fmax(2 * rr / (2 * T), 1.0 / 4096)) - fmax(lh + 1, 0);
+        /* this cell's terms are at most phi(J) |h|^2: its precision */
+        slong pJ = cell_prec(lo, hi, lh, prec);
+        st = inner_rule(q, ein, lo, hi, lin);
+        if (st)
+            break;
+        arb_srcptr gx, gw;
+        if (da_gl_rule(&gx, &gw, n, prec)) {
+            st = DA_ENOMEM;
+            break;
+        }
+        st = outer_cell_terms(q, gx, gw, n, c, rr, pJ, ein);
+    }
+    da_prog_end(&prog, "direct quadrature cells");
+    mag_clear(e1);
+    mag_clear(ein);
+    return st;
+}
+
+/* E[sigma(X) sigma(Y)] at corr(X, Y) = rho, 0 <= rho < 1 exact, into r,
+   with error at most 2^log2_tol if the work allows.  DA_OK, DA_EACCURACY
+   (r proved but wider: the time limit or a cell without a fitting rule),
+   DA_EDOM (not applicable), DA_ENOMEM.  In steps: the workspace
+   (dq_start), the truncation point (truncation_point), the coarse cells
+   for the bounds of h (coarse_cells), the outer rule with an inner rule
+   per outer cell (outer_sum); r is the sum with the quadrature and the
+   tail errors. */
+int da_direct_eval(arb_t r, const da_direct *dd, const arb_t rho, double log2_tol, slong prec)
+{
+    if (!dd->ok)
+        return DA_EDOM;
+    {
+        arb_t one;
+        arb_init(one);
+        arb_one(one);
+        int bad = !arb_is_nonnegative(rho) || !arb_lt(rho, one);
+        arb_clear(one);
+        if (bad)
+            return DA_EDOM;
+    }
+    dq Q;
+    dq *q = &Q;
+    if (dq_start(q, dd, rho, prec))
+        return DA_ENOMEM;
+    mag_t tol, tail, err;
+    mag_init(tol); mag_init(tail); mag_init(err);
+    mag_set_ui_2exp_si(tol, 1, (slong)floor(log2_tol));
+    /* the truncation point: the tail bound below tol/4 */
+    int st = truncation_point(q, tail, tol);
     /* measured on tanh at 100 digits: one inner cell over the whole line
        (bisected when no rule of at most 384 nodes fits) and outer cells
        of width 2 cost the fewest evaluations */
-    q->inner_width = 2 * T;
+    q->inner_width = 2 * q->T;
     q->outer_width = 2;
     q->srd = arf_get_d(arb_midref(q->sr), ARF_RND_UP);
     q->sd = arf_get_d(arb_midref(q->s), ARF_RND_UP);
-    /* coarse cells of the u-line for the bounds of |h_T| */
-    {
-        long cap = (long)(8 * T) + 8;
-        q->clo = malloc((size_t)cap * sizeof(double));
-        q->chi = malloc((size_t)cap * sizeof(double));
-        if (!q->clo || !q->chi) {
-            st = DA_ENOMEM;
-            goto done;
-        }
-        long n = 0;
-        for (double c = -T; c < T - 1e-9;) {
-            double ac = fmin(fabs(c), fabs(c + 0.5));
-            double wd = ac < 4 ? 0.5 : ac < 8 ? 1.0 : 4.0;
-            double e = c + wd > T ? T : c + wd;
-            q->clo[n] = c;
-            q->chi[n] = e;
-            n++;
-            c = e;
-        }
-        q->ncells = n;
-    }
-    /* the outer intervals: width 1 over [-T, T], bisected when needed */
-    {
-        double stk[2048];
-        long ns = 0;
-        /* with sigma even or odd, h^2 is even: [0, T] twice */
-        double lo0 = dd->parity ? 0 : -T;
-        for (double c = T; c > lo0 + 1e-9; c -= q->outer_width) {
-            stk[ns++] = fmax(c - q->outer_width, lo0);
-            stk[ns++] = c;
-        }
-        double ltol = mag_get_d_log2_approx(tol) - 2;   /* tol/4 for the outer rules */
-        double lti = mag_get_d_log2_approx(tol) - 4;    /* inner: scaled by 1/|2 h| below */
-        /* the strip of analyticity is not known: the ellipses grow until a
-           bound fails */
-        da_prog prog;
-        long cells = 0;
-        da_prog_start(&prog);
-        while (ns > 0 && st == DA_OK) {
-            if (da_time_left() <= 0) {
-                st = DA_EACCURACY;
-                break;
-            }
-            da_prog_tick(&prog, "direct quadrature cells", cells++);
-            double hi = stk[--ns], lo = stk[--ns];
-            double c = (lo + hi) / 2, rr = (hi - lo) / 2;
-            double rb = 0;
-            double lt = ltol + log2(fmax(2 * rr / (2 * T), 1.0 / 4096));
-            if (dd->parity)
-                lt -= 1;   /* each cell counts twice */
-            long n = cell_rule(q, &rb, e1, stk, &ns, (long)(sizeof stk / sizeof *stk), lo, hi, lt,
-                               outer_bound, NULL);
-            if (n < 0) {
-                st = DA_EACCURACY;
-                break;
-            }
-            if (n == 0)
-                continue;
-            if (dd->parity)
-                mag_mul_2exp_si(e1, e1, 1);
-            mag_add(err, err, e1);
-            /* |h_T| on J bounds the effect of the inner error: |h^2 - g^2|
-               <= (2|h| + e) e; the inner tolerance is scaled by it */
-            acb_t Zw;
-            acb_init(Zw);
-            box_set(Zw, lo, hi);
-            mag_t hJ;
-            mag_init(hJ);
-            int hok = h_bound(q, hJ, Zw);
-            acb_clear(Zw);
-            double lh = hok ? mag_get_d_log2_approx(hJ) : 0;
-            mag_clear(hJ);
-            double lin = lti + log2(fmax(2 * rr / (2 * T), 1.0 / 4096)) - fmax(lh + 1, 0);
-            /* this cell's terms are at most phi(J) |h|^2: its precision */
-            slong pJ = prec;
-            {
-                double lJ = log2(phi_sup(lo, hi)) + 2 * fmax(lh, -4);
-                if (lJ < 0)
-                    pJ = prec + (slong)ceil(lJ / 32) * 32;
-                if (pJ < 64)
-                    pJ = 64;
-            }
-            st = inner_rule(q, ein, lo, hi, lin);
-            if (st)
-                break;
-            arb_srcptr gx, gw;
-            if (da_gl_rule(&gx, &gw, n, prec)) {
-                st = DA_ENOMEM;
-                break;
-            }
-            for (long i = 0; i < n; i++) {
-                arb_t w, x, f;
-                arb_init(w);
-                arb_init(x);
-                arb_init(f);
-                mul_dbl(w, gx + i, rr, prec);
-                add_dbl(w, w, c, prec);
-                arb_zero(q->h);
-                slong pcur = -1;
-                for (long k = 0; k < q->ni; k++) {
-                    /* a term of weight 2^-e needs e fewer bits than the
-                       largest: the precision of each node follows its
-                       weight (in steps of 32 bits), the radii stay proved */
-                    slong pk = q->ip[k] < pJ ? q->ip[k] : pJ;
-                    if (pk != pcur) {
-                        da_tape_ball_set_prec(q->w, pk);
-                        pcur = pk;
-                    }
-                    arb_mul(x, q->sr, w, pk);
-                    arb_addmul(x, q->s, q->iu + k, pk);
-                    if (da_tape_arb_enclose(q->w, f, x) || !arb_is_finite(f)) {
-                        st = DA_EDOM;
-                        break;
-                    }
-                    arb_addmul(q->h, f, q->iw + k, prec);
-                }
-                da_tape_ball_set_prec(q->w, prec);
-                q->nodes += q->ni;
-                if (st == DA_OK) {
-                    arb_add_error_mag(q->h, ein);
-                    arb_sqr(q->h, q->h, prec);
-                    da_arb_phi(f, w, prec);
-                    arb_mul(q->h, q->h, f, prec);
-                    arb_mul(q->h, q->h, gw + i, prec);
-                    mul_dbl(q->h, q->h, dd->parity ? 2 * rr : rr, prec);
-                    arb_add(q->acc, q->acc, q->h, prec);
-                }
-                arb_clear(w);
-                arb_clear(x);
-                arb_clear(f);
-                if (st)
-                    break;
-            }
-        }
-        da_prog_end(&prog, "direct quadrature cells");
-    }
-done:
+    if (coarse_cells(q))
+        st = DA_ENOMEM;
+    else
+        st = outer_sum(q, err, tol, st);
     if (st == DA_OK || st == DA_EACCURACY) {
         if (st == DA_EACCURACY)
             arb_indeterminate(r);
@@ -755,24 +842,7 @@ done:
             arb_add_error_mag(r, tail);
         }
     }
-    mag_clear(tol); mag_clear(tail); mag_clear(err); mag_clear(e1); mag_clear(ein);
-    free(q->clo);
-    free(q->chi);
-    free(q->ip);
-    if (q->capi) {
-        _arb_vec_clear(q->iu, q->capi);
-        _arb_vec_clear(q->iw, q->capi);
-    }
-    acb_clear(q->z);
-    acb_clear(q->fz);
-    acb_clear(q->b);
-    arb_clear(q->sr);
-    arb_clear(q->s);
-    arb_clear(q->t1);
-    arb_clear(q->t2);
-    arb_clear(q->y);
-    arb_clear(q->h);
-    arb_clear(q->acc);
-    da_tape_ball_free(q->w);
+    mag_clear(tol); mag_clear(tail); mag_clear(err);
+    dq_finish(q);
     return st;
 }

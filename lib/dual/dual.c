@@ -147,15 +147,47 @@ static long series_cap(const da_act *act, long digits)
     }
 }
 
-static int setup_series(da_dual *d, const da_dual_opts *o)
+/* the next degree of series_degree: predicted from the decay of the tail
+   T over the second half of the coefficients of h (T_{N/2} = T_N +
+   sum_{N/2<k<=N} a_k^2) for the remainder have to reach target at rmax;
+   2N when no decay is seen, cap when the prediction is beyond reach */
+static long next_degree(const da_hermite *h, long N, double T, double have, double target,
+                        double rmax, long cap)
+{
+    double Th = T;
+    for (long k = N / 2 + 1; k <= N; k++)
+        Th += mpfr_get_d(h->a[k].mid, MPFR_RNDN) * mpfr_get_d(h->a[k].mid, MPFR_RNDN);
+    long next = 2 * N;
+    if (T > 0 && Th > T) {
+        double lr = log(T / Th) / (double)(N - N / 2) + log(rmax);   /* log of r rho per term */
+        if (lr < 0) {
+            double more = log(target / have) / lr;
+            if (more < 1e7) {
+                long want = N + (long)ceil(1.25 * more) + 8;
+                if (want > next)
+                    next = want;
+            } else {
+                next = cap;
+            }
+        } else {
+            next = cap;
+        }
+    }
+    return next < cap ? next : cap;
+}
+
+/* Step 1 of setup_series: the degree N (*Nout) and the Hermite
+   coefficients d->h: the polynomial's degree, the degree asked, or from
+   64 up to the cap until the remainder (and the first derivative's) is
+   below 10^-digits / 8 at rho_max.  *hst the status of the last
+   da_hermite_compute; returns it when no coefficients came, else DA_OK. */
+static int series_degree(da_dual *d, const da_dual_opts *o, int poly, long *Nout, int *hst)
 {
     const da_act *act = d->act;
     long target_digits = d->digits;
     double target = pow(10.0, -(double)target_digits) / 8;
     double rmax = o->rho_max > 0 && o->rho_max <= 1 ? o->rho_max : 1;
     long N;
-    int poly = da_act_class(act) == DA_CLASS_POLY;
-    int hst = DA_OK;
     if (poly)
         N = act->info.poly_degree > 3 ? act->info.poly_degree : 3;
     else
@@ -170,9 +202,9 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
         ho.digits = target_digits + 3 + (long)ceil(1.5 * log10((double)N + 1));
         ho.raw = d->raw;
         da_hermite *h = NULL;
-        hst = da_hermite_compute(&h, act, &ho);
+        *hst = da_hermite_compute(&h, act, &ho);
         if (!h)
-            return hst;
+            return *hst;
         da_hermite_free(d->h);
         d->h = h;
         if (poly || o->degree > 0 || N >= cap)
@@ -186,31 +218,19 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
         double have = rmax < 1 ? T * fmax(powi(rmax, N + 1), maxfall(N, 1, rmax)) : T;
         if (have <= target)
             break;
-        /* predict the degree from the decay of the tail over the second
-           half of the coefficients: T_{N/2} = T_N + sum_{N/2<k<=N} a_k^2 */
-        double Th = T;
-        for (long k = N / 2 + 1; k <= N; k++)
-            Th += mpfr_get_d(h->a[k].mid, MPFR_RNDN) * mpfr_get_d(h->a[k].mid, MPFR_RNDN);
-        long next = 2 * N;
-        if (T > 0 && Th > T) {
-            double lr = log(T / Th) / (double)(N - N / 2) + log(rmax);   /* log of r rho per term */
-            if (lr < 0) {
-                double more = log(target / have) / lr;
-                if (more < 1e7) {
-                    long want = N + (long)ceil(1.25 * more) + 8;
-                    if (want > next)
-                        next = want;
-                } else {
-                    next = cap;
-                }
-            } else {
-                next = cap;
-            }
-        }
-        N = next < cap ? next : cap;
+        N = next_degree(h, N, T, have, target, rmax, cap);
     }
-    d->N = N;
-    d->poly = poly;
+    *Nout = N;
+    return DA_OK;
+}
+
+/* Step 2: the series' coefficients c_k = a_k^2 (balls), their upper ends
+   cup and radii crad in double, c_k k^(m) in MPFR (cm, m < 3), and the
+   sums S_m, Rs_m of k^(m) cup_k and k^(m) crad_k (m < 4, rounded up).
+   DA_OK or DA_ENOMEM. */
+static int series_coeffs(da_dual *d)
+{
+    long N = d->N;
     da_hermite *h = d->h;
     mpfr_prec_t p = d->prec;
     d->c = da_malloc((size_t)(N + 1) * sizeof *d->c);
@@ -242,6 +262,16 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
         d->S[m] *= 1 + 1e-12;
         d->Rs[m] *= 1 + 1e-12;
     }
+    return DA_OK;
+}
+
+/* Step 3: the remainders: Tup (sum_{k>N} c_k, 0 for a polynomial), f(1)
+   (norm2), f'(1) (beta, infinite when unknown) and d1tail, the bound
+   beta - sum_{k<=N} k c_k on sum_{k>N} k c_k */
+static void series_tails(da_dual *d, int poly)
+{
+    long N = d->N;
+    da_hermite *h = d->h;
     d->Tup = da_ball_hi_d(&h->tail);
     if (!(d->Tup >= 0))
         d->Tup = isnan(d->Tup) ? INFINITY : 0;
@@ -275,7 +305,15 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
         mpfr_set_inf(d->beta.mid, 1);
         mpfr_set_zero(d->beta.rad, 1);
     }
-    /* double path: drop the terms whose sum is below 2^-60 S0 */
+}
+
+/* Step 4: the double path: the degree Nd (terms summing below 2^-60 S0
+   dropped into Td), the shorter degrees of the |rho| bands, the double
+   coefficients of f, f', f'' and their error bounds errd.  DA_OK or
+   DA_ENOMEM. */
+static int series_double(da_dual *d)
+{
+    long N = d->N;
     long Nd = N;
     double dropped = 0;
     while (Nd > 1 && dropped + d->cup[Nd] <= 0x1p-60 * d->S[0]) {
@@ -311,7 +349,28 @@ static int setup_series(da_dual *d, const da_dual_opts *o)
     }
     for (int m = 0; m < 3; m++)
         d->errd[m] = (ce[m] + (double)(2 * Nd + 8) * 0x1p-52 * d->S[m]) * (1 + 1e-10);
-    snprintf(d->method, sizeof d->method, "Hermite series, N = %ld (%s)", N, h->method);
+    return DA_OK;
+}
+
+/* The Hermite series path of da_dual_new, in steps: the degree and the
+   coefficients (series_degree), the squares c_k (series_coeffs), the
+   remainders (series_tails), the double path (series_double). */
+static int setup_series(da_dual *d, const da_dual_opts *o)
+{
+    int poly = da_act_class(d->act) == DA_CLASS_POLY;
+    int hst = DA_OK;
+    long N = 0;
+    int st = series_degree(d, o, poly, &N, &hst);
+    if (st)
+        return st;
+    d->N = N;
+    d->poly = poly;
+    if (series_coeffs(d))
+        return DA_ENOMEM;
+    series_tails(d, poly);
+    if (series_double(d))
+        return DA_ENOMEM;
+    snprintf(d->method, sizeof d->method, "Hermite series, N = %ld (%s)", N, d->h->method);
     return hst == DA_EACCURACY ? DA_EACCURACY : DA_OK;
 }
 

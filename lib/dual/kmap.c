@@ -57,23 +57,12 @@ static int is_bad(int st)
     return st && st != DA_EACCURACY;
 }
 
-int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
-                    size_t n, long depth, int ntk)
+/* Step 1 of da_kmap_iterate: the map's arrays, (depth + 1) n balls each
+   (and the NTK's with ntk), layer 0 set to rho0 (Theta^(0) = rho0,
+   Theta^(0)(1) = 1).  DA_OK or DA_ENOMEM. */
+static int kmap_new(da_kmap **out, const da_ball_struct *rho0, size_t n, long depth, int ntk,
+                    mpfr_prec_t p)
 {
-    *out = NULL;
-    if (depth < 0 || depth > 1000000)
-        return da_fail(DA_EINVAL, "depth %ld out of range [0, 1000000]", depth);
-    if (n == 0)
-        return da_fail(DA_EINVAL, "no starting point");
-    /* (depth + 1) n balls, each array allocated at once */
-    if (n > SIZE_MAX / sizeof(da_ball_struct) / (size_t)(depth + 1))
-        return da_fail(DA_EINVAL, "%zu starting points over %ld layers: more balls than memory "
-                       "can address", n, depth);
-    /* (after the sizes: n is then the length of rho0) */
-    for (size_t i = 0; i < n; i++)
-        if (!mpfr_number_p(rho0[i].mid) || !mpfr_number_p(rho0[i].rad))
-            return da_fail(DA_EINVAL, "rho is not a finite ball");
-    mpfr_prec_t p = d->prec;
     size_t m = (size_t)(depth + 1) * n;
     da_kmap *k = da_calloc(1, sizeof *k);
     if (!k)
@@ -95,9 +84,6 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
         da_kmap_free(k);
         return DA_ENOMEM;
     }
-    int status = DA_OK, st = DA_OK;
-    da_ball dv;
-    da_ball_init2(dv, p);
     for (size_t i = 0; i < n; i++) {
         da_ball_set(&k->rho[i], &rho0[i]);
         if (ntk)
@@ -107,104 +93,118 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
         mpfr_set_ui(k->theta1[0].mid, 1, MPFR_RNDN);
         mpfr_set_zero(k->theta1[0].rad, 1);
     }
-    /* the image of rho = 1 (for the NTK normalization) */
-    da_ball one_l;
-    da_ball_init2(one_l, p);
-    mpfr_set_ui(one_l->mid, 1, MPFR_RNDN);
-    /* a report on a terminal for long iterations (da_progress_set): near
-       rho = 1 at high accuracy a layer can take a second (direct.c) */
-    da_prog prog;
-    da_prog_start(&prog);
-    for (long l = 1; l <= depth && !is_bad(st); l++) {
-        da_prog_tick(&prog, "kernel-map layers", l - 1);
-        for (size_t i = 0; i < n; i++) {
-            const da_ball_struct *prev = &k->rho[(size_t)(l - 1) * n + i];
-            da_ball_struct *cur = &k->rho[(size_t)l * n + i];
-            if (!mpfr_number_p(prev->mid) || !mpfr_number_p(prev->rad)) {
-                /* the layer before encloses nothing (a time limit, or radii
-                   beyond the exponent range): nor does this one */
-                mpfr_set_nan(cur->mid);
-                mpfr_set_inf(cur->rad, 1);
-                if (ntk) {
-                    mpfr_set_nan(k->theta[(size_t)l * n + i].mid);
-                    mpfr_set_inf(k->theta[(size_t)l * n + i].rad, 1);
-                }
-                status = DA_EACCURACY;
-                st = DA_OK;
-                continue;
+    *out = k;
+    return DA_OK;
+}
+
+/* Step 2: layer l of every point: rho_l = f(rho_{l-1}) and, with the NTK,
+   Theta_l = Theta_{l-1} f'(rho_{l-1}) + rho_l (dv scratch); a point whose
+   layer before encloses nothing encloses nothing.  *status becomes
+   DA_EACCURACY on an inaccurate evaluation.  Returns the last status
+   (DA_OK, DA_EACCURACY, or an error that stops the iteration). */
+static int kmap_layer(da_kmap *k, const da_dual *d, long l, da_ball dv, int *status)
+{
+    size_t n = k->n;
+    int ntk = k->has_ntk;
+    int st = DA_OK;
+    for (size_t i = 0; i < n; i++) {
+        const da_ball_struct *prev = &k->rho[(size_t)(l - 1) * n + i];
+        da_ball_struct *cur = &k->rho[(size_t)l * n + i];
+        if (!mpfr_number_p(prev->mid) || !mpfr_number_p(prev->rad)) {
+            /* the layer before encloses nothing (a time limit, or radii
+               beyond the exponent range): nor does this one */
+            mpfr_set_nan(cur->mid);
+            mpfr_set_inf(cur->rad, 1);
+            if (ntk) {
+                mpfr_set_nan(k->theta[(size_t)l * n + i].mid);
+                mpfr_set_inf(k->theta[(size_t)l * n + i].rad, 1);
             }
-            st = da_dual_eval(cur, d, prev, 0);
-            if (is_bad(st)) {
-                if (st == DA_EDOM)
-                    st = da_fail(DA_EDOM, "layer %ld: rho left [-1, 1]: the %s map does not keep correlations in [-1, 1]",
-                                 l, d->raw ? "raw" : "normalized");
+            *status = DA_EACCURACY;
+            st = DA_OK;
+            continue;
+        }
+        st = da_dual_eval(cur, d, prev, 0);
+        if (is_bad(st)) {
+            if (st == DA_EDOM)
+                st = da_fail(DA_EDOM, "layer %ld: rho left [-1, 1]: the %s map does not keep correlations in [-1, 1]",
+                             l, d->raw ? "raw" : "normalized");
+            break;
+        }
+        if (st)
+            *status = DA_EACCURACY;
+        if (ntk) {
+            st = da_dual_eval(dv, d, prev, 1);
+            if (st == DA_EINFINITE) {
+                st = da_fail(DA_EINFINITE, "layer %ld: f' is infinite: the NTK of an activation that jumps is infinite", l);
                 break;
             }
+            if (is_bad(st))
+                break;
             if (st)
-                status = DA_EACCURACY;
-            if (ntk) {
-                st = da_dual_eval(dv, d, prev, 1);
-                if (st == DA_EINFINITE) {
-                    st = da_fail(DA_EINFINITE, "layer %ld: f' is infinite: the NTK of an activation that jumps is infinite", l);
-                    break;
-                }
-                if (is_bad(st))
-                    break;
-                if (st)
-                    status = DA_EACCURACY;
-                da_ball_struct *th = &k->theta[(size_t)l * n + i];
-                da_ball_mul(th, &k->theta[(size_t)(l - 1) * n + i], dv);
-                da_ball_add(th, th, cur);
-            }
+                *status = DA_EACCURACY;
+            da_ball_struct *th = &k->theta[(size_t)l * n + i];
+            da_ball_mul(th, &k->theta[(size_t)(l - 1) * n + i], dv);
+            da_ball_add(th, th, cur);
         }
-        if (is_bad(st) || !ntk)
-            continue;
-        /* Theta_l(1) = Theta_{l-1}(1) f'(r1_{l-1}) + r1_l */
-        da_ball r1;
-        da_ball_init2(r1, p);
-        st = da_dual_eval(dv, d, one_l, 1);
-        if (st == DA_EINFINITE)
-            st = da_fail(DA_EINFINITE, "f'(1) is infinite (the activation jumps): the NTK is infinite");
-        if (!is_bad(st)) {
-            /* normalized: f(1) = 1 exactly, the chain stays at 1 */
-            int s2 = d->raw ? da_dual_eval(r1, d, one_l, 0) : DA_OK;
-            if (!d->raw) {
-                mpfr_set_ui(r1->mid, 1, MPFR_RNDN);
-                mpfr_set_zero(r1->rad, 1);
-            }
-            if (is_bad(s2))
-                st = s2;
-            else {
-                da_ball_mul(&k->theta1[l], &k->theta1[l - 1], dv);
-                da_ball_add(&k->theta1[l], &k->theta1[l], r1);
-                da_ball_set(one_l, r1);
-            }
+    }
+    return st;
+}
+
+/* Step 3 (NTK): Theta_l(1) = Theta_{l-1}(1) f'(r1_{l-1}) + r1_l, one_l
+   the image r1_{l-1} of rho = 1 (advanced to r1_l; 1 for the normalized
+   map), dv scratch.  Returns the status of the evaluations. */
+static int kmap_theta1(da_kmap *k, const da_dual *d, long l, da_ball one_l, da_ball dv)
+{
+    int st;
+    da_ball r1;
+    da_ball_init2(r1, d->prec);
+    st = da_dual_eval(dv, d, one_l, 1);
+    if (st == DA_EINFINITE)
+        st = da_fail(DA_EINFINITE, "f'(1) is infinite (the activation jumps): the NTK is infinite");
+    if (!is_bad(st)) {
+        /* normalized: f(1) = 1 exactly, the chain stays at 1 */
+        int s2 = d->raw ? da_dual_eval(r1, d, one_l, 0) : DA_OK;
+        if (!d->raw) {
+            mpfr_set_ui(r1->mid, 1, MPFR_RNDN);
+            mpfr_set_zero(r1->rad, 1);
         }
-        da_ball_clear(r1);
+        if (is_bad(s2))
+            st = s2;
+        else {
+            da_ball_mul(&k->theta1[l], &k->theta1[l - 1], dv);
+            da_ball_add(&k->theta1[l], &k->theta1[l], r1);
+            da_ball_set(one_l, r1);
+        }
     }
-    if (!is_bad(st) && ntk) {
-        for (long l = 0; l <= depth; l++)
-            for (size_t i = 0; i < n; i++) {
-                size_t j = (size_t)l * n + i;
-                if (da_ball_div(&k->ntk[j], &k->theta[j], &k->theta1[l]))
-                    status = DA_EACCURACY;
-                else if (da_ball_digits(&k->ntk[j]) < (double)d->digits)
-                    status = DA_EACCURACY;
-            }
-    }
-    da_prog_end(&prog, "kernel-map layers");
-    da_ball_clear(one_l);
-    if (is_bad(st)) {
-        da_ball_clear(dv);
-        da_kmap_free(k);
-        return st;
-    }
-    /* measured rates toward the nearest stable fixed point */
+    da_ball_clear(r1);
+    return st;
+}
+
+/* Step 4 (NTK): the normalized NTK Theta_l / Theta_l(1) of every layer
+   and point; *status DA_EACCURACY where not to d->digits */
+static void kmap_ntk_ratio(da_kmap *k, const da_dual *d, int *status)
+{
+    size_t n = k->n;
+    for (long l = 0; l <= k->depth; l++)
+        for (size_t i = 0; i < n; i++) {
+            size_t j = (size_t)l * n + i;
+            if (da_ball_div(&k->ntk[j], &k->theta[j], &k->theta1[l]))
+                *status = DA_EACCURACY;
+            else if (da_ball_digits(&k->ntk[j]) < (double)d->digits)
+                *status = DA_EACCURACY;
+        }
+}
+
+/* Step 5: each point's limit, the stable fixed point nearest its last
+   layer (none when the fixed points are not found; the error cleared) */
+static void kmap_limits(da_kmap *k, const da_dual *d)
+{
+    size_t n = k->n;
     da_fixed_point *fp = NULL;
     size_t nfp = 0;
     if (da_kmap_fixed_points(&fp, &nfp, d) == DA_OK) {
         for (size_t i = 0; i < n; i++) {
-            double last = mpfr_get_d(k->rho[(size_t)depth * n + i].mid, MPFR_RNDN);
+            double last = mpfr_get_d(k->rho[(size_t)k->depth * n + i].mid, MPFR_RNDN);
             double best = INFINITY;
             for (size_t j = 0; j < nfp; j++) {
                 if (fp[j].stability != DA_FP_STABLE)
@@ -220,11 +220,18 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
     }
     da_kmap_fixed_points_free(fp, nfp);
     da_clear_error();
+}
+
+/* Step 6: the measured rates (rho_l - limit)/(rho_{l-1} - limit), NaN +-
+   Inf at layer 0, without a limit, or where the denominator holds 0 */
+static void kmap_rates(da_kmap *k, mpfr_prec_t p)
+{
+    size_t n = k->n;
     da_ball a, b;
     da_ball_init2(a, p);
     da_ball_init2(b, p);
     for (size_t i = 0; i < n; i++)
-        for (long l = 0; l <= depth; l++) {
+        for (long l = 0; l <= k->depth; l++) {
             da_ball_struct *r = &k->ratio[(size_t)l * n + i];
             if (l == 0 || !k->has_limit[i]) {
                 mpfr_set_nan(r->mid);
@@ -237,6 +244,62 @@ int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
         }
     da_ball_clear(a);
     da_ball_clear(b);
+}
+
+/* In steps: the arrays (kmap_new), the layers (kmap_layer, and with the
+   NTK kmap_theta1 and kmap_ntk_ratio), the limits (kmap_limits), the
+   rates (kmap_rates), the accuracy of the rho balls. */
+int da_kmap_iterate(da_kmap **out, const da_dual *d, const da_ball_struct *rho0,
+                    size_t n, long depth, int ntk)
+{
+    *out = NULL;
+    if (depth < 0 || depth > 1000000)
+        return da_fail(DA_EINVAL, "depth %ld out of range [0, 1000000]", depth);
+    if (n == 0)
+        return da_fail(DA_EINVAL, "no starting point");
+    /* (depth + 1) n balls, each array allocated at once */
+    if (n > SIZE_MAX / sizeof(da_ball_struct) / (size_t)(depth + 1))
+        return da_fail(DA_EINVAL, "%zu starting points over %ld layers: more balls than memory "
+                       "can address", n, depth);
+    /* (after the sizes: n is then the length of rho0) */
+    for (size_t i = 0; i < n; i++)
+        if (!mpfr_number_p(rho0[i].mid) || !mpfr_number_p(rho0[i].rad))
+            return da_fail(DA_EINVAL, "rho is not a finite ball");
+    mpfr_prec_t p = d->prec;
+    size_t m = (size_t)(depth + 1) * n;
+    da_kmap *k = NULL;
+    if (kmap_new(&k, rho0, n, depth, ntk, p))
+        return DA_ENOMEM;
+    int status = DA_OK, st = DA_OK;
+    da_ball dv;
+    da_ball_init2(dv, p);
+    /* the image of rho = 1 (for the NTK normalization) */
+    da_ball one_l;
+    da_ball_init2(one_l, p);
+    mpfr_set_ui(one_l->mid, 1, MPFR_RNDN);
+    /* a report on a terminal for long iterations (da_progress_set): near
+       rho = 1 at high accuracy a layer can take a second (direct.c) */
+    da_prog prog;
+    da_prog_start(&prog);
+    for (long l = 1; l <= depth && !is_bad(st); l++) {
+        da_prog_tick(&prog, "kernel-map layers", l - 1);
+        st = kmap_layer(k, d, l, dv, &status);
+        if (is_bad(st) || !ntk)
+            continue;
+        st = kmap_theta1(k, d, l, one_l, dv);
+    }
+    if (!is_bad(st) && ntk)
+        kmap_ntk_ratio(k, d, &status);
+    da_prog_end(&prog, "kernel-map layers");
+    da_ball_clear(one_l);
+    if (is_bad(st)) {
+        da_ball_clear(dv);
+        da_kmap_free(k);
+        return st;
+    }
+    /* measured rates toward the nearest stable fixed point */
+    kmap_limits(k, d);
+    kmap_rates(k, p);
     da_ball_clear(dv);
     /* the accuracy of the rho balls */
     for (size_t j = 0; j < m; j++)

@@ -386,6 +386,196 @@ static void q_refine(qstate *q)
     }
 }
 
+/* Step 1 of run_quad: the rule by the activation's class into q (kind,
+   first step or node count, the breakpoints for DE) and R->method;
+   *use_tail 0 for Gauss-Hermite (the whole line).  DA_OK or an error (q
+   then holds nothing to free). */
+static int q_choose_rule(qstate *q, raw_result *R, const da_act *act, double bits, int *use_tail)
+{
+    const da_expr_info *info = &act->info;
+    long N = q->N;
+    *use_tail = 1;   /* Gauss-Hermite has no truncation */
+    switch (info->cls) {
+    case DA_CLASS_ENTIRE:
+        q->kind = Q_GH;
+        q->n = (long)(0.5 * bits) + N + 8;
+        R->method = "Gauss-Hermite";
+        *use_tail = 0;   /* Gauss-Hermite integrates the whole line */
+        break;
+    case DA_CLASS_POLES: {
+        q->kind = Q_TRAP;
+        /* start optimistic: levels are nested, so a too-large first step
+           costs little, and the analysis' distance is only an estimate
+           (conservative for compositions) */
+        double d = info->sing_dist > 1.0 && isfinite(info->sing_dist) ? info->sing_dist : 1.0;
+        if (d > 3)
+            d = 3;
+        q->h = 2 * M_PI * d / (bits * M_LN2 + 8);
+        double hk = 2.0 / sqrt(2.0 * N + 2);
+        if (q->h > hk)
+            q->h = hk;
+        q->h *= 2;   /* the first level is only a reference */
+        R->method = "trapezoid";
+        break;
+    }
+    default: {
+        q->kind = Q_DE;
+        q->h = 0.5;
+        q->npieces = info->nbreak + 1;
+        q->ends = da_malloc((size_t)(q->npieces + 1) * sizeof(mpfr_t));
+        if (!q->ends)
+            return DA_ENOMEM;
+        for (int i = 0; i <= q->npieces; i++)
+            mpfr_init2(q->ends[i], q->wp);
+        mpfr_set_inf(q->ends[0], -1);
+        mpfr_set_inf(q->ends[q->npieces], 1);
+        int st = da_expr_breakpoints_m(act->expr, info, q->ends + 1, q->wp);
+        if (st) {
+            free_mpfr_array(q->ends, q->npieces + 1);
+            q->ends = NULL;
+            return st;
+        }
+        R->method = "double exponential, split at breakpoints";
+        break;
+    }
+    }
+    return DA_OK;
+}
+
+/* the largest difference between two levels, |cur - prev| of the A_k
+   relative to sqrt(k!) and of s2, into maxd (t1 scratch) */
+static void level_diff(mpfr_t maxd, mpfr_t t1, const da_acc *cur, const da_acc *prev,
+                       mpfr_t *sf, long N)
+{
+    mpfr_set_zero(maxd, 1);
+    for (long k = 0; k <= N; k++) {
+        mpfr_sub(t1, cur->A[k], prev->A[k], MPFR_RNDA);
+        mpfr_div(t1, t1, sf[k], MPFR_RNDA);
+        mpfr_abs(t1, t1, MPFR_RNDU);
+        if (mpfr_cmp(t1, maxd) > 0)
+            mpfr_set(maxd, t1, MPFR_RNDU);
+    }
+    mpfr_sub(t1, cur->s2, prev->s2, MPFR_RNDA);
+    mpfr_abs(t1, t1, MPFR_RNDU);
+    if (mpfr_cmp(t1, maxd) > 0)
+        mpfr_set(maxd, t1, MPFR_RNDU);
+}
+
+/* Step 2: the levels (at most 40), refined until two successive
+   differences are below lim and not growing (*converged 1: cur the last
+   level, prev the one before) or the node cap (then prev == cur, the last
+   good level); lastdiff the last difference seen, *have_prev 1 when
+   there is a level to report.  DA_OK or an error. */
+static int q_levels(qstate *q, da_acc *prev, da_acc *cur, mpfr_t *sf, mpfr_t lastdiff,
+                    const mpfr_t lim, long max_nodes, int *converged, int *have_prev)
+{
+    long N = q->N;
+    int st = DA_OK;
+    mpfr_t maxd, t1;
+    mpfr_init2(maxd, DA_RAD_PREC);
+    mpfr_init2(t1, q->wp);
+    for (int level = 0; !st && level < 40; level++) {
+        if (q->kind == Q_GH) {
+            /* not nested: start from zero each time */
+            da_acc_clear(cur);
+            st = da_acc_init(cur, N, q->wp);
+            if (st)
+                break;
+        }
+        /* the first level is always computed, so that a bound exists */
+        int lst = q_level(q, cur, *have_prev ? max_nodes : LONG_MAX);
+        if (lst == DA_EACCURACY)
+            break;          /* node cap: report what we have */
+        if (lst) {
+            st = lst;
+            break;
+        }
+        if (*have_prev) {
+            level_diff(maxd, t1, cur, prev, sf, N);
+            if (level >= 2 && mpfr_cmp(maxd, lim) <= 0 && mpfr_cmp(maxd, lastdiff) <= 0) {
+                *converged = 1;
+                break;
+            }
+            mpfr_set(lastdiff, maxd, MPFR_RNDU);
+        }
+        da_acc_set(prev, cur);
+        *have_prev = 1;
+        q_refine(q);
+    }
+    mpfr_clear(maxd);
+    mpfr_clear(t1);
+    return st;
+}
+
+/* Step 3: R from the final level fin (cur when converged, else prev):
+   the A_k / sqrt(k!), s2 and (dact) d2 with their radii: the level
+   difference doubled, the rounding floors, the function's error
+   (fdiff, fdiff2) and the tail 2^log2_tail (2^taild for d2) when use_tail */
+static void q_radii(raw_result *R, const qstate *q, const da_acc *cur, const da_acc *prev,
+                    int converged, const mpfr_t lastdiff, mpfr_t *sf, int use_tail,
+                    double log2_tail, int have_d2, double taild)
+{
+    long N = q->N;
+    const da_acc *fin = converged ? cur : prev;
+    /* the floors, added as powers of two (they may lie far below
+       double's range) or in MPFR */
+    double l2_round = -(double)q->wp + log2(3.0 * N + (double)fin->nodes + 80)
+                      + log2(DA_CRAMER_K * fin->mag);
+    double l2_round_s = -(double)q->wp + log2((double)fin->nodes + 80) + log2(fin->magd);
+    mpfr_t ff;
+    mpfr_init2(ff, DA_RAD_PREC);
+    mpfr_mul_d(ff, fin->fdiff, 2 * DA_CRAMER_K, MPFR_RNDU);
+    for (long k = 0; k <= N; k++) {
+        mpfr_div(R->A[k].mid, fin->A[k], sf[k], MPFR_RNDN);
+        if (converged) {
+            set_rad_diff(R->A[k].rad, cur->A[k], prev->A[k], 0);
+            mpfr_div(R->A[k].rad, R->A[k].rad, sf[k], MPFR_RNDU);
+        } else {
+            mpfr_set(R->A[k].rad, lastdiff, MPFR_RNDU);
+        }
+        /* doubled: err(finer) <= |difference| + err(coarser), and the
+           difference is the estimate of err(coarser) (header comment) */
+        mpfr_mul_2ui(R->A[k].rad, R->A[k].rad, 1, MPFR_RNDU);
+        rad_add_pow2(R->A[k].rad, l2_round);
+        mpfr_add(R->A[k].rad, R->A[k].rad, ff, MPFR_RNDU);
+        if (use_tail)
+            rad_add_pow2(R->A[k].rad, log2_tail);
+    }
+    mpfr_set(R->s2.mid, fin->s2, MPFR_RNDN);
+    if (converged)
+        set_rad_diff(R->s2.rad, cur->s2, prev->s2, 0);
+    else
+        mpfr_set(R->s2.rad, lastdiff, MPFR_RNDU);
+    mpfr_mul_2ui(R->s2.rad, R->s2.rad, 1, MPFR_RNDU);
+    rad_add_pow2(R->s2.rad, l2_round_s);
+    mpfr_mul_2ui(ff, fin->fdiff2, 1, MPFR_RNDU);
+    mpfr_add(R->s2.rad, R->s2.rad, ff, MPFR_RNDU);
+    if (use_tail)
+        rad_add_pow2(R->s2.rad, log2_tail);
+    if (have_d2) {
+        mpfr_set(R->d2.mid, fin->d2, MPFR_RNDN);
+        if (converged)
+            set_rad_diff(R->d2.rad, cur->d2, prev->d2, 0);
+        else
+            mpfr_set_inf(R->d2.rad, 1);
+        mpfr_mul_2ui(R->d2.rad, R->d2.rad, 1, MPFR_RNDU);
+        /* the derivative's own evaluation error is not measured: its
+           difference between resolutions dominates in practice; add
+           the rounding floor with a factor 16 */
+        rad_add_pow2(R->d2.rad, l2_round_s + 4);
+        if (use_tail)
+            rad_add_pow2(R->d2.rad, taild);
+        R->d2_ok = 1;
+    }
+    mpfr_clear(ff);
+    R->nodes = fin->nodes;
+}
+
+/* The estimating quadrature engines: the coefficients A_0..A_N, E sigma^2
+   and (want_beta) E sigma'^2 by levels of a rule until two levels agree to
+   2^log2_target.  In steps: the tail radius T (the largest of the
+   coefficients', E sigma^2's and E sigma'^2's), the rule by the class
+   (q_choose_rule), the levels (q_levels), the balls (q_radii). */
 static int run_quad(raw_result *R, const da_act *act, long N, double log2_target,
                     double log2_mag, mpfr_prec_t max_prec, long max_nodes, int want_beta)
 {
@@ -422,56 +612,15 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
         return da_fail(DA_EDOM, "activation '%s' grows too fast to bound its tail", act->spec);
     }
     double log2_tail = tail1 > tail2 ? tail1 : tail2;
-    int use_tail = 1;   /* Gauss-Hermite has no truncation */
-    switch (info->cls) {
-    case DA_CLASS_ENTIRE:
-        q.kind = Q_GH;
-        q.n = (long)(0.5 * bits) + N + 8;
-        R->method = "Gauss-Hermite";
-        use_tail = 0;   /* Gauss-Hermite integrates the whole line */
-        break;
-    case DA_CLASS_POLES: {
-        q.kind = Q_TRAP;
-        /* start optimistic: levels are nested, so a too-large first step
-           costs little, and the analysis' distance is only an estimate
-           (conservative for compositions) */
-        double d = info->sing_dist > 1.0 && isfinite(info->sing_dist) ? info->sing_dist : 1.0;
-        if (d > 3)
-            d = 3;
-        q.h = 2 * M_PI * d / (bits * M_LN2 + 8);
-        double hk = 2.0 / sqrt(2.0 * N + 2);
-        if (q.h > hk)
-            q.h = hk;
-        q.h *= 2;   /* the first level is only a reference */
-        R->method = "trapezoid";
-        break;
-    }
-    default: {
-        q.kind = Q_DE;
-        q.h = 0.5;
-        q.npieces = info->nbreak + 1;
-        q.ends = da_malloc((size_t)(q.npieces + 1) * sizeof(mpfr_t));
-        if (!q.ends) {
-            da_act_free(dact);
-            return DA_ENOMEM;
-        }
-        for (int i = 0; i <= q.npieces; i++)
-            mpfr_init2(q.ends[i], q.wp);
-        mpfr_set_inf(q.ends[0], -1);
-        mpfr_set_inf(q.ends[q.npieces], 1);
-        int st = da_expr_breakpoints_m(act->expr, info, q.ends + 1, q.wp);
-        if (st) {
-            free_mpfr_array(q.ends, q.npieces + 1);
-            da_act_free(dact);
-            return st;
-        }
-        R->method = "double exponential, split at breakpoints";
-        break;
-    }
+    int use_tail;
+    int st = q_choose_rule(&q, R, act, bits, &use_tail);
+    if (st) {
+        da_act_free(dact);
+        return st;
     }
 
     da_acc prev = {0}, cur = {0};
-    int st = da_acc_init(&prev, N, q.wp);
+    st = da_acc_init(&prev, N, q.wp);
     if (!st)
         st = da_acc_init(&cur, N, q.wp);
     mpfr_t *sf = st ? NULL : sqrt_factorials(N, q.wp);
@@ -479,52 +628,13 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
         st = DA_ENOMEM;
     /* differences between levels are compared in MPFR: targets go far
        below double's range at high precision */
-    mpfr_t lastdiff, maxd, lim, t1;
-    mpfr_inits2(DA_RAD_PREC, lastdiff, maxd, lim, (mpfr_ptr)0);
-    mpfr_init2(t1, q.wp);
+    mpfr_t lastdiff, lim;
+    mpfr_inits2(DA_RAD_PREC, lastdiff, lim, (mpfr_ptr)0);
     mpfr_set_inf(lastdiff, 1);
     mpfr_set_ui_2exp(lim, 1, (mpfr_exp_t)floor(log2_target), MPFR_RNDD);
     int converged = 0, have_prev = 0;
-    for (int level = 0; !st && level < 40; level++) {
-        if (q.kind == Q_GH) {
-            /* not nested: start from zero each time */
-            da_acc_clear(&cur);
-            st = da_acc_init(&cur, N, q.wp);
-            if (st)
-                break;
-        }
-        /* the first level is always computed, so that a bound exists */
-        int lst = q_level(&q, &cur, have_prev ? max_nodes : LONG_MAX);
-        if (lst == DA_EACCURACY)
-            break;          /* node cap: report what we have */
-        if (lst) {
-            st = lst;
-            break;
-        }
-        if (have_prev) {
-            /* the largest difference, relative to sqrt(k!) */
-            mpfr_set_zero(maxd, 1);
-            for (long k = 0; k <= N; k++) {
-                mpfr_sub(t1, cur.A[k], prev.A[k], MPFR_RNDA);
-                mpfr_div(t1, t1, sf[k], MPFR_RNDA);
-                mpfr_abs(t1, t1, MPFR_RNDU);
-                if (mpfr_cmp(t1, maxd) > 0)
-                    mpfr_set(maxd, t1, MPFR_RNDU);
-            }
-            mpfr_sub(t1, cur.s2, prev.s2, MPFR_RNDA);
-            mpfr_abs(t1, t1, MPFR_RNDU);
-            if (mpfr_cmp(t1, maxd) > 0)
-                mpfr_set(maxd, t1, MPFR_RNDU);
-            if (level >= 2 && mpfr_cmp(maxd, lim) <= 0 && mpfr_cmp(maxd, lastdiff) <= 0) {
-                converged = 1;
-                break;
-            }
-            mpfr_set(lastdiff, maxd, MPFR_RNDU);
-        }
-        da_acc_set(&prev, &cur);
-        have_prev = 1;
-        q_refine(&q);
-    }
+    if (!st)
+        st = q_levels(&q, &prev, &cur, sf, lastdiff, lim, max_nodes, &converged, &have_prev);
     if (!st && !have_prev)
         st = da_fail(DA_EACCURACY, "node cap reached before a second resolution");
     if (!st) {
@@ -535,63 +645,12 @@ static int run_quad(raw_result *R, const da_act *act, long N, double log2_target
             st = stc;
     }
     if (!st) {
-        const da_acc *fin = converged ? &cur : &prev;
-        /* the floors, added as powers of two (they may lie far below
-           double's range) or in MPFR */
-        double l2_round = -(double)q.wp + log2(3.0 * N + (double)fin->nodes + 80)
-                          + log2(DA_CRAMER_K * fin->mag);
-        double l2_round_s = -(double)q.wp + log2((double)fin->nodes + 80) + log2(fin->magd);
-        mpfr_t ff;
-        mpfr_init2(ff, DA_RAD_PREC);
-        mpfr_mul_d(ff, fin->fdiff, 2 * DA_CRAMER_K, MPFR_RNDU);
-        for (long k = 0; k <= N; k++) {
-            mpfr_div(R->A[k].mid, fin->A[k], sf[k], MPFR_RNDN);
-            if (converged) {
-                set_rad_diff(R->A[k].rad, cur.A[k], prev.A[k], 0);
-                mpfr_div(R->A[k].rad, R->A[k].rad, sf[k], MPFR_RNDU);
-            } else {
-                mpfr_set(R->A[k].rad, lastdiff, MPFR_RNDU);
-            }
-            /* doubled: err(finer) <= |difference| + err(coarser), and the
-               difference is the estimate of err(coarser) (header comment) */
-            mpfr_mul_2ui(R->A[k].rad, R->A[k].rad, 1, MPFR_RNDU);
-            rad_add_pow2(R->A[k].rad, l2_round);
-            mpfr_add(R->A[k].rad, R->A[k].rad, ff, MPFR_RNDU);
-            if (use_tail)
-                rad_add_pow2(R->A[k].rad, log2_tail);
-        }
-        mpfr_set(R->s2.mid, fin->s2, MPFR_RNDN);
-        if (converged)
-            set_rad_diff(R->s2.rad, cur.s2, prev.s2, 0);
-        else
-            mpfr_set(R->s2.rad, lastdiff, MPFR_RNDU);
-        mpfr_mul_2ui(R->s2.rad, R->s2.rad, 1, MPFR_RNDU);
-        rad_add_pow2(R->s2.rad, l2_round_s);
-        mpfr_mul_2ui(ff, fin->fdiff2, 1, MPFR_RNDU);
-        mpfr_add(R->s2.rad, R->s2.rad, ff, MPFR_RNDU);
-        if (use_tail)
-            rad_add_pow2(R->s2.rad, log2_tail);
-        if (dact) {
-            mpfr_set(R->d2.mid, fin->d2, MPFR_RNDN);
-            if (converged)
-                set_rad_diff(R->d2.rad, cur.d2, prev.d2, 0);
-            else
-                mpfr_set_inf(R->d2.rad, 1);
-            mpfr_mul_2ui(R->d2.rad, R->d2.rad, 1, MPFR_RNDU);
-            /* the derivative's own evaluation error is not measured: its
-               difference between resolutions dominates in practice; add
-               the rounding floor with a factor 16 */
-            rad_add_pow2(R->d2.rad, l2_round_s + 4);
-            if (use_tail)
-                rad_add_pow2(R->d2.rad, taild);
-            R->d2_ok = 1;
-        }
-        mpfr_clear(ff);
-        R->nodes = fin->nodes;
+        q_radii(R, &q, &cur, &prev, converged, lastdiff, sf, use_tail, log2_tail, dact != NULL,
+                taild);
         if (!converged)
             st = DA_EACCURACY;
     }
-    mpfr_clears(lastdiff, maxd, lim, t1, (mpfr_ptr)0);
+    mpfr_clears(lastdiff, lim, (mpfr_ptr)0);
     da_acc_clear(&prev);
     da_acc_clear(&cur);
     free_mpfr_array(sf, N + 1);
@@ -993,6 +1052,45 @@ static double digits_reached(const da_hermite *h, long N, int raw)
     return d2 < dr ? d2 : dr;
 }
 
+/* Step 0 of da_hermite_compute: the rough scale of sigma (refused beyond
+   double's range, or with a variance too small to normalize; probed by
+   the proved engine when the grid saw none), the target 2^log2_target of
+   the engines and the magnitude 2^log2_mag of the largest sum (E sigma^2
+   = norm^2).  DA_OK, DA_EDOM or the probe's error. */
+static int scale_target(double *log2_target_out, double *log2_mag_out, const da_act *act,
+                        const da_hermite_opts *o)
+{
+    double norm, sd, mean;
+    rough_scale(act, &norm, &sd, &mean);
+    /* E sigma^2 must stay within double's range for the growth bounds and
+       the targets (a documented limit: docs/manual.md, Limits) */
+    if (!(norm < 1e300) && isfinite(norm))
+        return da_fail(DA_EDOM, "activation '%s' has a scale of about %.1e: beyond the "
+                       "supported range (sqrt(E sigma^2) below 1e300)", act->spec, norm);
+    if (!(norm > 0) || !isfinite(norm))
+        norm = 1;
+    if (!o->raw && sd > 1e-300 && !(sd > 1e-15 * norm))
+        return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
+                       "normalizing it would lose every digit (set raw = 1 to use sigma itself)", act->spec);
+    double log2sd = sd > 0 ? log2(sd) : -INFINITY;
+    if (!o->raw && !(sd > 1e-300)) {
+        double log2v = -INFINITY;
+        int stv = probe_variance(&log2v, act, o);
+        if (stv)
+            return stv;
+        log2sd = log2v / 2;
+        sd = exp2(log2sd);
+        if (!(norm > sd))
+            norm = sd;
+    }
+    double log2_target = target_log2(o, log2sd, mean);
+    /* the largest sum computed is E sigma^2 = norm^2 */
+    double log2_mag = norm > 1 ? 2 * log2(norm) : 0;
+    *log2_target_out = log2_target;
+    *log2_mag_out = log2_mag;
+    return DA_OK;
+}
+
 int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opts *opts)
 {
     *out = NULL;
@@ -1010,32 +1108,10 @@ int da_hermite_compute(da_hermite **out, const da_act *act, const da_hermite_opt
     long N = o.degree;
     long max_nodes = o.max_nodes > 0 ? o.max_nodes : DEFAULT_MAX_NODES;
 
-    double norm, sd, mean;
-    rough_scale(act, &norm, &sd, &mean);
-    /* E sigma^2 must stay within double's range for the growth bounds and
-       the targets (a documented limit: docs/manual.md, Limits) */
-    if (!(norm < 1e300) && isfinite(norm))
-        return da_fail(DA_EDOM, "activation '%s' has a scale of about %.1e: beyond the "
-                       "supported range (sqrt(E sigma^2) below 1e300)", act->spec, norm);
-    if (!(norm > 0) || !isfinite(norm))
-        norm = 1;
-    if (!o.raw && sd > 1e-300 && !(sd > 1e-15 * norm))
-        return da_fail(DA_EDOM, "activation '%s' has a variance below 1e-30 of its mean square: "
-                       "normalizing it would lose every digit (set raw = 1 to use sigma itself)", act->spec);
-    double log2sd = sd > 0 ? log2(sd) : -INFINITY;
-    if (!o.raw && !(sd > 1e-300)) {
-        double log2v = -INFINITY;
-        int stv = probe_variance(&log2v, act, &o);
-        if (stv)
-            return stv;
-        log2sd = log2v / 2;
-        sd = exp2(log2sd);
-        if (!(norm > sd))
-            norm = sd;
-    }
-    double log2_target = target_log2(&o, log2sd, mean);
-    /* the largest sum computed is E sigma^2 = norm^2 */
-    double log2_mag = norm > 1 ? 2 * log2(norm) : 0;
+    double log2_target = 0, log2_mag = 0;
+    int sst = scale_target(&log2_target, &log2_mag, act, &o);
+    if (sst)
+        return sst;
     mpfr_prec_t max_prec = o.max_prec > 0 ? o.max_prec
                                           : (mpfr_prec_t)(4 * o.digits * 3.33) + 2048;
 

@@ -209,32 +209,175 @@ static int pieces_from_analysis(da_apiece **out, int *nout, const da_act *act, s
     return DA_OK;
 }
 
-int da_exact_compute(da_exact *ex, const da_act *act, long N, slong prec, int need_proof)
+/* Steps of da_exact_compute. */
+
+/* Step 1: the pieces of sigma with the breakpoints to the precision their
+   recurrences will use (the analysis' approximations as the guide):
+   proved (ex->proved, else ex->why says why not and, unless need_proof,
+   the analysis' pieces are used).  DA_OK, DA_EDOM or an error. */
+static int exact_pieces(da_exact *ex, const da_act *act, long N, slong prec, int need_proof,
+                        da_apiece **pc, int *np)
 {
-    memset(ex, 0, sizeof *ex);
-    ex->N = N;
-    ex->prec = prec;
-    /* the breakpoints to the precision their recurrences will use (the
-       analysis' approximations as the guide) */
     slong pprec = prec;
     for (int i = 0; i < act->info.nbreak; i++) {
         slong p = he_prec(prec, act->info.brk[i], N);
         if (p > pprec)
             pprec = p;
     }
-    da_apiece *pc = NULL;
-    int np = 0;
-    int st = da_expr_pieces_arb(&pc, &np, act->expr, &act->info, pprec, ex->why, sizeof ex->why);
+    int st = da_expr_pieces_arb(pc, np, act->expr, &act->info, pprec, ex->why, sizeof ex->why);
     if (st == DA_ENOMEM)
         return st;
     ex->proved = st == DA_OK;
     if (!ex->proved) {
         if (need_proof)
             return DA_EDOM;
-        st = pieces_from_analysis(&pc, &np, act, pprec);
+        st = pieces_from_analysis(pc, np, act, pprec);
         if (st)
             return st;
     }
+    return DA_OK;
+}
+
+/* Step 2: one polynomial piece's share of E sigma^2, E sigma'^2 (into
+   ex->s2, ex->d2) and of A_k = int p^(k) phi, k <= deg (into ex->a), from
+   the Gaussian moments over the piece (M, d scratch of 2 len + 1 and
+   len + 1 balls) */
+static void exact_piece_moments(da_exact *ex, const da_apiece *P, arb_ptr M, arb_ptr d,
+                                const arb_t rs2pi, const arb_t sqrt2, slong prec)
+{
+    slong len = P->len;
+    long N = ex->N;
+    arb_ptr A = ex->a;
+    arb_t t;
+    arb_init(t);
+    slong m = len - 1;
+    moments(M, 2 * m, P->lo, P->hi, rs2pi, sqrt2, prec);
+    for (slong i = 0; i < len; i++)
+        for (slong j = 0; j < len; j++) {
+            arb_mul(t, P->c + i, P->c + j, prec);
+            arb_addmul(ex->s2, t, M + i + j, prec);
+            if (i >= 1 && j >= 1) {
+                arb_mul_ui(t, t, (ulong)(i * j), prec);
+                arb_addmul(ex->d2, t, M + i + j - 2, prec);
+            }
+        }
+    /* A_k += int p^(k) phi for k <= m */
+    for (slong i = 0; i < len; i++)
+        arb_set(d + i, P->c + i);
+    for (slong k = 0; k <= m && k <= N; k++) {
+        for (slong i = 0; i <= m - k; i++)
+            arb_addmul(A + k, d + i, M + i, prec);
+        poly_diff(d, m - k + 1, prec);
+    }
+    arb_clear(t);
+}
+
+/* Step 3: the jump J = R - L at the breakpoint b between two pieces: with
+   g_j = phi(b) J^(j)(b), A_{i+1+j} += g_j He_i(b) (d, g scratch of
+   max(len) + 1 balls) */
+static void exact_jump(da_exact *ex, const da_apiece *L, const da_apiece *R, arb_ptr d,
+                       arb_ptr g, const arb_t rs2pi, slong prec)
+{
+    long N = ex->N;
+    arb_ptr A = ex->a;
+    arb_srcptr b = R->lo;
+    slong len = L->len > R->len ? L->len : R->len;
+    for (slong i = 0; i < len; i++) {
+        if (i < R->len)
+            arb_set(d + i, R->c + i);
+        else
+            arb_zero(d + i);
+        if (i < L->len)
+            arb_sub(d + i, d + i, L->c + i, prec);
+    }
+    while (len > 0 && arb_is_zero(d + len - 1))
+        len--;
+    if (len == 0)
+        return;
+    arb_t t, u, ph, h0, h1;
+    arb_init(t);
+    arb_init(u);
+    arb_init(ph);
+    arb_init(h0);
+    arb_init(h1);
+    /* g_j = phi(b) J^(j)(b) */
+    gauss_pdf(ph, b, rs2pi, prec);
+    for (slong j = 0; j < len; j++) {
+        arb_zero(t);
+        for (slong i = len - 1 - j; i >= 0; i--) {
+            arb_mul(t, t, b, prec);
+            arb_add(t, t, d + i, prec);
+        }
+        arb_mul(g + j, t, ph, prec);
+        poly_diff(d, len - j, prec);
+    }
+    /* He_i(b) for i = 0..N-1, each added to A_{i+1+j} with g_j */
+    slong hp = he_prec(prec, arf_get_d(arb_midref(b), ARF_RND_NEAR), N);
+    arb_zero(h0);   /* He_{i-1} */
+    arb_one(h1);    /* He_i */
+    for (long i = 0; i < N; i++) {
+        for (slong j = 0; j < len && i + 1 + j <= N; j++)
+            if (!arb_is_zero(g + j))
+                arb_addmul(A + i + 1 + j, g + j, h1, prec);
+        if (i + 1 == N)
+            break;
+        arb_mul(t, b, h1, hp);
+        arb_mul_ui(u, h0, (ulong)i, hp);
+        arb_sub(h0, t, u, hp);
+        arb_swap(h0, h1);
+    }
+    arb_clear(t);
+    arb_clear(u);
+    arb_clear(ph);
+    arb_clear(h0);
+    arb_clear(h1);
+}
+
+/* Step 4: a_k = A_k / sqrt(k!): indeterminate when the budget ran out
+   (st DA_EACCURACY), the coefficients of the other parity exactly 0 when
+   sigma is odd or even by the formula's structure (expr_parity.c) */
+static void exact_finish(da_exact *ex, const da_act *act, int st, slong prec)
+{
+    long N = ex->N;
+    arb_ptr A = ex->a;
+    if (st == DA_EACCURACY) {
+        /* the budget ran out: nothing proved beyond infinite balls */
+        for (long k = 0; k <= N; k++)
+            arb_indeterminate(A + k);
+    }
+    /* odd or even by the formula's structure (expr_parity.c): the other
+       coefficients are exactly 0 */
+    int par = da_expr_parity(act->expr);
+    if (st == DA_OK && par != 0)
+        for (long k = par > 0 ? 1 : 0; k <= N; k += 2)
+            arb_zero(A + k);
+    /* a_k = A_k / sqrt(k!) */
+    arb_t t, u;
+    arb_init(t);
+    arb_init(u);
+    arb_one(u);
+    for (long k = 1; k <= N; k++) {
+        arb_sqrt_ui(t, (ulong)k, prec);
+        arb_mul(u, u, t, prec);
+        arb_div(A + k, A + k, u, prec);
+    }
+    arb_clear(t);
+    arb_clear(u);
+}
+
+/* In steps: the pieces (exact_pieces), the moment terms piece by piece
+   (exact_piece_moments), the jumps at the breakpoints (exact_jump, within
+   the time limit), the normalization (exact_finish). */
+int da_exact_compute(da_exact *ex, const da_act *act, long N, slong prec, int need_proof)
+{
+    memset(ex, 0, sizeof *ex);
+    ex->N = N;
+    ex->prec = prec;
+    da_apiece *pc = NULL;
+    int np = 0;
+    int st = exact_pieces(ex, act, N, prec, need_proof, &pc, &np);
+    if (st)
+        return st;
     ex->a = _arb_vec_init(N + 1);
     arb_init(ex->s2);
     arb_init(ex->d2);
@@ -243,49 +386,21 @@ int da_exact_compute(da_exact *ex, const da_act *act, long N, slong prec, int ne
     for (int i = 0; i < np; i++)
         if (pc[i].len > maxlen)
             maxlen = pc[i].len;
-    arb_ptr A = ex->a;
     arb_ptr M = _arb_vec_init(2 * maxlen + 1);
     arb_ptr d = _arb_vec_init(maxlen + 1);
     arb_ptr g = _arb_vec_init(maxlen + 1);
-    arb_t rs2pi, sqrt2, t, u, ph, h0, h1;
+    arb_t rs2pi, sqrt2;
     arb_init(rs2pi);
     arb_init(sqrt2);
-    arb_init(t);
-    arb_init(u);
-    arb_init(ph);
-    arb_init(h0);
-    arb_init(h1);
     arb_const_pi(rs2pi, prec + 16);
     arb_mul_2exp_si(rs2pi, rs2pi, 1);
     arb_rsqrt(rs2pi, rs2pi, prec + 16);
     arb_sqrt_ui(sqrt2, 2, prec + 16);
 
     /* the moment terms, E sigma^2, E sigma'^2, piece by piece */
-    for (int ip = 0; ip < np; ip++) {
-        const da_apiece *P = &pc[ip];
-        slong len = P->len;
-        if (len == 0)
-            continue;
-        slong m = len - 1;
-        moments(M, 2 * m, P->lo, P->hi, rs2pi, sqrt2, prec);
-        for (slong i = 0; i < len; i++)
-            for (slong j = 0; j < len; j++) {
-                arb_mul(t, P->c + i, P->c + j, prec);
-                arb_addmul(ex->s2, t, M + i + j, prec);
-                if (i >= 1 && j >= 1) {
-                    arb_mul_ui(t, t, (ulong)(i * j), prec);
-                    arb_addmul(ex->d2, t, M + i + j - 2, prec);
-                }
-            }
-        /* A_k += int p^(k) phi for k <= m */
-        for (slong i = 0; i < len; i++)
-            arb_set(d + i, P->c + i);
-        for (slong k = 0; k <= m && k <= N; k++) {
-            for (slong i = 0; i <= m - k; i++)
-                arb_addmul(A + k, d + i, M + i, prec);
-            poly_diff(d, m - k + 1, prec);
-        }
-    }
+    for (int ip = 0; ip < np; ip++)
+        if (pc[ip].len != 0)
+            exact_piece_moments(ex, &pc[ip], M, d, rs2pi, sqrt2, prec);
 
     /* the jumps at the breakpoints */
     for (int ib = 1; ib < np && !st; ib++) {
@@ -293,75 +408,12 @@ int da_exact_compute(da_exact *ex, const da_act *act, long N, slong prec, int ne
             st = DA_EACCURACY;
             break;
         }
-        const da_apiece *L = &pc[ib - 1], *R = &pc[ib];
-        arb_srcptr b = R->lo;
-        slong len = L->len > R->len ? L->len : R->len;
-        for (slong i = 0; i < len; i++) {
-            if (i < R->len)
-                arb_set(d + i, R->c + i);
-            else
-                arb_zero(d + i);
-            if (i < L->len)
-                arb_sub(d + i, d + i, L->c + i, prec);
-        }
-        while (len > 0 && arb_is_zero(d + len - 1))
-            len--;
-        if (len == 0)
-            continue;
-        /* g_j = phi(b) J^(j)(b) */
-        gauss_pdf(ph, b, rs2pi, prec);
-        for (slong j = 0; j < len; j++) {
-            arb_zero(t);
-            for (slong i = len - 1 - j; i >= 0; i--) {
-                arb_mul(t, t, b, prec);
-                arb_add(t, t, d + i, prec);
-            }
-            arb_mul(g + j, t, ph, prec);
-            poly_diff(d, len - j, prec);
-        }
-        /* He_i(b) for i = 0..N-1, each added to A_{i+1+j} with g_j */
-        slong hp = he_prec(prec, arf_get_d(arb_midref(b), ARF_RND_NEAR), N);
-        arb_zero(h0);   /* He_{i-1} */
-        arb_one(h1);    /* He_i */
-        for (long i = 0; i < N; i++) {
-            for (slong j = 0; j < len && i + 1 + j <= N; j++)
-                if (!arb_is_zero(g + j))
-                    arb_addmul(A + i + 1 + j, g + j, h1, prec);
-            if (i + 1 == N)
-                break;
-            arb_mul(t, b, h1, hp);
-            arb_mul_ui(u, h0, (ulong)i, hp);
-            arb_sub(h0, t, u, hp);
-            arb_swap(h0, h1);
-        }
+        exact_jump(ex, &pc[ib - 1], &pc[ib], d, g, rs2pi, prec);
     }
-    if (st == DA_EACCURACY) {
-        /* the budget ran out: nothing proved beyond infinite balls */
-        for (long k = 0; k <= N; k++)
-            arb_indeterminate(A + k);
-    }
-
-    /* odd or even by the formula's structure (expr_parity.c): the other
-       coefficients are exactly 0 */
-    int par = da_expr_parity(act->expr);
-    if (st == DA_OK && par != 0)
-        for (long k = par > 0 ? 1 : 0; k <= N; k += 2)
-            arb_zero(A + k);
-    /* a_k = A_k / sqrt(k!) */
-    arb_one(u);
-    for (long k = 1; k <= N; k++) {
-        arb_sqrt_ui(t, (ulong)k, prec);
-        arb_mul(u, u, t, prec);
-        arb_div(A + k, A + k, u, prec);
-    }
+    exact_finish(ex, act, st, prec);
 
     arb_clear(rs2pi);
     arb_clear(sqrt2);
-    arb_clear(t);
-    arb_clear(u);
-    arb_clear(ph);
-    arb_clear(h0);
-    arb_clear(h1);
     _arb_vec_clear(M, 2 * maxlen + 1);
     _arb_vec_clear(d, maxlen + 1);
     _arb_vec_clear(g, maxlen + 1);

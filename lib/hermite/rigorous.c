@@ -673,6 +673,92 @@ static int gl_node_sums(eng *e, arb_srcptr gx, arb_srcptr gw, long nloop, const 
     return okn;
 }
 
+/* Steps of try_gl. */
+
+/* the tolerance tolI of the piece of half-width r: its share of [0, T],
+   at least 1/4096 of it, over 4 (over 8 for a pair: the pair's error is
+   twice a side's) */
+static void gl_piece_tol(eng *e, mag_t tolI, const arf_t r, int sym)
+{
+    mag_t t;
+    mag_init(t);
+    double share = arf_get_d(r, ARF_RND_UP) * (sym ? 1 : 2) / e->T;
+    if (share < 1.0 / 4096)
+        share = 1.0 / 4096;
+    mag_set_d_lower(t, share / (sym ? 4 : 8));
+    mag_mul_lower(tolI, e->tol, t);
+    mag_clear(t);
+}
+
+/* n rounded up to the next size of the Gauss-Legendre cache (n itself
+   beyond the largest) */
+static long gl_round_n(long n)
+{
+    for (size_t j = 0; j < sizeof nsizes / sizeof *nsizes; j++)
+        if (nsizes[j] >= n)
+            return nsizes[j];
+    return n;
+}
+
+/* The working precision of a piece: its terms are at most M (the box
+   contains the interval), the target is 2^ltol, and each of the ~4N
+   operations per node rounds at 2^-p relative; so p = log2(M n N /
+   tolI) + 16 bits suffice, and the far tails, where phi is tiny, run at
+   a fraction of the full precision.  (The balls stay rigorous at any p:
+   this only decides how wide they come out.) */
+static slong gl_piece_prec(const eng *e, const mag_t M, double ltol, long n)
+{
+    slong p = e->prec;
+    double need = mag_get_d_log2_approx(M) - ltol + log2((double)n * (double)(e->N + 4)) + 16;
+    if (need < (double)p)
+        p = need < 64 ? 64 : (slong)ceil(need);
+    return p;
+}
+
+/* the piece's sums Al, s2l, d2l times 1/sqrt(2 pi) into e->A, e->s2,
+   e->d2 at full precision, with their errors: scale S sup|phi P_k| /
+   sqrt(k!) for a_k, scale F S^2 for E sigma^2, scale F Sd^2 for E
+   sigma'^2 */
+static void gl_add_piece(eng *e, arb_srcptr Al, const arb_t s2l, const arb_t d2l,
+                         const mag_t scale, const mag_t S, const mag_t Sd, const mag_t F)
+{
+    mag_t t;
+    mag_init(t);
+    /* the 1/sqrt(2 pi) of phi, once, into the sums at full precision */
+    arb_const_pi(e->t2, e->prec);
+    arb_mul_2exp_si(e->t2, e->t2, 1);
+    arb_rsqrt(e->t2, e->t2, e->prec);
+    for (long k = 0; k <= e->N; k++) {
+        if (vanishes(e, k))
+            continue;
+        arb_addmul(e->A + k, Al + k, e->t2, e->prec);
+        /* error of a_k: scale S sup|phi P_k| / sqrt(k!) */
+        mag_mul(t, scale, S);
+        mag_mul(t, t, e->fp + k);
+        mag_mul(t, t, e->invsf + k);
+        mag_add(e->err + k, e->err + k, t);
+    }
+    arb_addmul(e->s2, s2l, e->t2, e->prec);
+    mag_mul(t, scale, F);
+    mag_mul(t, t, S);
+    mag_mul(t, t, S);
+    mag_add(e->errs2, e->errs2, t);
+    if (e->wd) {
+        arb_addmul(e->d2, d2l, e->t2, e->prec);
+        mag_mul(t, scale, F);
+        mag_mul(t, t, Sd);
+        mag_mul(t, t, Sd);
+        mag_add(e->errd2, e->errd2, t);
+    }
+    mag_clear(t);
+}
+
+/* One Gauss-Legendre piece [a, b] (with its mirror [-b, -a], or [-b, b]
+   at once when sigma is decided there): the ellipse (gl_scan_rho, then
+   the proved bounds), the node count (gl_round_n) within the budget, the
+   error scale, the precision (gl_piece_prec), the node sums
+   (gl_node_sums) added in (gl_add_piece).  1 done, 0 not (the caller
+   splits), -status on an error. */
 static int try_gl(eng *e, const arf_t a, const arf_t b)
 {
     arf_t m, r, an, bn, mn;
@@ -684,9 +770,9 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     arf_neg(an, b);
     arf_neg(bn, a);
     int done = 0;
-    mag_t al, be, S, Sd, F, H, M, t, best_err_scale;
+    mag_t al, be, S, Sd, F, H, M, best_err_scale;
     mag_init(al); mag_init(be); mag_init(S); mag_init(Sd); mag_init(F);
-    mag_init(H); mag_init(M); mag_init(t); mag_init(best_err_scale);
+    mag_init(H); mag_init(M); mag_init(best_err_scale);
     mag_t tolI;
     mag_init(tolI);
     /* sigma decided on [-b, b] at once (sym), or on each side */
@@ -704,15 +790,8 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
         if (!decide(e, a, b, m, &e->lg, &e->lgd) || !decide(e, an, bn, mn, &e->lgn, &e->lgdn))
             goto out;
     }
-    /* the tolerance of this piece: its share b - a of [0, T], at least
-       1/4096 of it, over 4 (the pair's error is twice a side's) */
-    {
-        double share = arf_get_d(r, ARF_RND_UP) * (sym ? 1 : 2) / e->T;
-        if (share < 1.0 / 4096)
-            share = 1.0 / 4096;
-        mag_set_d_lower(t, share / (sym ? 4 : 8));
-        mag_mul_lower(tolI, e->tol, t);
-    }
+    /* the tolerance of this piece: its share b - a of [0, T] */
+    gl_piece_tol(e, tolI, r, sym);
     da_tape_ball_set_prec(e->ws, BOUND_PREC);
     if (e->wd)
         da_tape_ball_set_prec(e->wd, BOUND_PREC);
@@ -742,12 +821,7 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     }
     if (nbest > ncap)
         goto out;
-    long n = nbest;
-    for (size_t j = 0; j < sizeof nsizes / sizeof *nsizes; j++)
-        if (nsizes[j] >= n) {
-            n = nsizes[j];
-            break;
-        }
+    long n = gl_round_n(nbest);
     long cost = sym ? n : 2 * n;   /* evaluations of the pair's integrand */
     if (e->nodes + cost > e->o->max_nodes) {
         e->budget_hit = 1;
@@ -765,19 +839,9 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
             mag_mul_2exp_si(best_err_scale, best_err_scale, 1);
         mag_clear(c);
     }
-    /* The working precision of this piece: its terms are at most M (the
-       box contains the interval), the target is tolI, and each of the ~4N
-       operations per node rounds at 2^-p relative; so p = log2(M n N /
-       tolI) + 16 bits suffice, and the far tails, where phi is tiny, run
-       at a fraction of the full precision.  (The balls stay rigorous at
-       any p: this only decides how wide they come out.) */
-    slong p = e->prec;
-    {
-        worst_integrand(e, M, S, Sd, F, H);
-        double need = mag_get_d_log2_approx(M) - ltol + log2((double)n * (double)(e->N + 4)) + 16;
-        if (need < (double)p)
-            p = need < 64 ? 64 : (slong)ceil(need);
-    }
+    /* the working precision of this piece (M at rbest) */
+    worst_integrand(e, M, S, Sd, F, H);
+    slong p = gl_piece_prec(e, M, ltol, n);
     da_tape_ball_set_prec(e->ws, p);
     if (e->wd)
         da_tape_ball_set_prec(e->wd, p);
@@ -795,32 +859,7 @@ static int try_gl(eng *e, const arf_t a, const arf_t b)
     arb_init(d2l);
     int okn = gl_node_sums(e, gx, gw, sym ? n / 2 : n, m, r, p, Al, s2l, d2l);
     if (okn) {
-        /* the 1/sqrt(2 pi) of phi, once, into the sums at full precision */
-        arb_const_pi(e->t2, e->prec);
-        arb_mul_2exp_si(e->t2, e->t2, 1);
-        arb_rsqrt(e->t2, e->t2, e->prec);
-        for (long k = 0; k <= e->N; k++) {
-            if (vanishes(e, k))
-                continue;
-            arb_addmul(e->A + k, Al + k, e->t2, e->prec);
-            /* error of a_k: scale S sup|phi P_k| / sqrt(k!) */
-            mag_mul(t, best_err_scale, S);
-            mag_mul(t, t, e->fp + k);
-            mag_mul(t, t, e->invsf + k);
-            mag_add(e->err + k, e->err + k, t);
-        }
-        arb_addmul(e->s2, s2l, e->t2, e->prec);
-        mag_mul(t, best_err_scale, F);
-        mag_mul(t, t, S);
-        mag_mul(t, t, S);
-        mag_add(e->errs2, e->errs2, t);
-        if (e->wd) {
-            arb_addmul(e->d2, d2l, e->t2, e->prec);
-            mag_mul(t, best_err_scale, F);
-            mag_mul(t, t, Sd);
-            mag_mul(t, t, Sd);
-            mag_add(e->errd2, e->errd2, t);
-        }
+        gl_add_piece(e, Al, s2l, d2l, best_err_scale, S, Sd, F);
         e->nodes += cost;
         done = 1;
     }
@@ -833,7 +872,7 @@ out:
         da_tape_ball_set_prec(e->wd, e->prec);
     mag_clear(tolI);
     mag_clear(al); mag_clear(be); mag_clear(S); mag_clear(Sd); mag_clear(F);
-    mag_clear(H); mag_clear(M); mag_clear(t); mag_clear(best_err_scale);
+    mag_clear(H); mag_clear(M); mag_clear(best_err_scale);
     arf_clear(m);
     arf_clear(r);
     arf_clear(an);

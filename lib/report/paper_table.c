@@ -268,8 +268,117 @@ static void warn(const da_paper_table_opts *o, const char *fmt, ...)
     o->warn(o->ctx, msg);
 }
 
+/* fill_row's depths: the proved minimal depths of each (delta, eps, n)
+   for the NNGP and the NTK with the potential and majorant bounds (a
+   bound below the proved depth is warned of); '?' and *rc DA_EACCURACY
+   where not decided; *row_rigorous 0 when the depths are estimates;
+   nothing when mu is not shown positive */
+static void row_depths(row_cells *r, const char *spec, const da_act *act, const parsed *p,
+                       const da_paper_table_opts *o, int mu_positive, int *rc,
+                       int *row_rigorous)
+{
+    da_depth_opts dpo;
+    da_depth_opts_init(&dpo);
+    da_depth_ctx *ctx = NULL;
+    if (mu_positive && da_depth_ctx_new(&ctx, act, &dpo) == DA_OK) {
+        for (int c = 0; c < p->ncombo; c++) {
+            const char *ds = p->dl[c / (p->ne * p->nn)], *es = p->el[(c / p->nn) % p->ne];
+            long n = p->nv[c % p->nn];
+            da_ball db, eb;
+            da_ball_init2(db, 512);
+            da_ball_init2(eb, 512);
+            da_depth_parse_decimal(db, ds);
+            da_depth_parse_decimal(eb, es);
+            for (int kern = 0; kern < 2; kern++) {
+                da_depth_result dr;
+                da_depth_result_init(&dr);
+                int s2 = da_depth_find(&dr, ctx, kern ? DA_DEPTH_NTK : DA_DEPTH_NNGP, db, eb, n);
+                char *dst = kern ? r->ntk[c] : r->nngp[c];
+                if (s2 == DA_OK)
+                    snprintf(dst, CELL, "%ld", dr.depth);
+                else if (s2 == DA_EINFINITE)
+                    snprintf(dst, CELL, "inf");
+                else {
+                    /* not decided (whatever the reason): said so */
+                    snprintf(dst, CELL, "?");
+                    *rc = DA_EACCURACY;
+                }
+                if (!kern && dr.bound_potential >= 0)
+                    snprintf(r->bound[c], CELL, "%ld", dr.bound_potential);
+                /* the NTK rows' bound: the project's majorant (da_depth_ntk_bound) */
+                if (kern && dr.bound_majorant >= 0)
+                    snprintf(r->bntk[c], CELL, "%ld", dr.bound_majorant);
+                if (kern && s2 == DA_OK && dr.bound_majorant >= 0 && dr.bound_majorant < dr.depth)
+                    warn(o, "%s: the NTK bound %ld is below the proved NTK depth %ld (a bug)",
+                         spec, dr.bound_majorant, dr.depth);
+                if (!kern && s2 == DA_OK && dr.bound_potential >= 0 && dr.bound_potential < dr.depth)
+                    warn(o, "%s: the potential bound %ld is below the proved depth %ld (a "
+                         "counterexample to the theory, or a bug)", spec, dr.bound_potential,
+                         dr.depth);
+                da_depth_result_clear(&dr);
+            }
+            da_ball_clear(db);
+            da_ball_clear(eb);
+        }
+        if (!da_depth_rigorous(ctx))
+            *row_rigorous = 0;
+        da_depth_ctx_free(ctx);
+    }
+}
+
+/* fill_row's W_{<=3}(10): the mass of degrees <= 3 at depth 10 ('?' and
+   *rc DA_EACCURACY when not reached; *row_rigorous 0 for an estimate) */
+static void row_mass(row_cells *r, const da_act *act, long digits, int *rc, int *row_rigorous)
+{
+    /* W_{<=3}(10) */
+    da_learn_spectrum *sp = NULL;
+    int sl = da_learn_spectrum_new(&sp, act, 12, 10, digits + 6);
+    if (sp) {
+        if (!da_learn_rigorous(sp))
+            *row_rigorous = 0;
+        da_ball m;
+        da_ball_init2(m, 128);
+        if (da_learn_mass(m, sp, 10, 3) == DA_OK)
+            da_ball_get_str(r->w3, CELL, NULL, 0, m, digits, DA_BALL_FIXED);
+        da_ball_clear(m);
+        da_learn_spectrum_free(sp);
+    } else if (sl == DA_EACCURACY) {
+        snprintf(r->w3, CELL, "?");
+        *rc = DA_EACCURACY;
+    }
+}
+
+/* fill_row's chi_1 = beta, checked against the mean-field quadrature */
+static void row_chi1(row_cells *r, const char *spec, const da_act *act, const da_ball beta,
+                     int beta_inf, long digits, const da_paper_table_opts *o)
+{
+    /* chi_1 at the paper's initialization: sigma_w^2 = 1, sigma_b^2 = 0
+       and unit inputs keep q = 1 at every layer for a normalized sigma,
+       so chi_1 = E[sigma'(Z)^2] = beta (Stein).  The column shows the
+       proved ball of beta; the mean-field module's own double-precision
+       quadrature checks it independently, a disagreement is warned of */
+    if (beta_inf)
+        snprintf(r->chi1, CELL, "inf");
+    else if (ball_finite(beta))
+        da_ball_get_str(r->chi1, CELL, NULL, 0, beta, digits, DA_BALL_FIXED);
+    else
+        snprintf(r->chi1, CELL, "?");
+    da_meanfield *mf = NULL;
+    if (!beta_inf && mpfr_number_p(beta->rad) && da_meanfield_new(&mf, act, 1) == DA_OK) {
+        double v = NAN, e = INFINITY;
+        int sm = da_meanfield_kernel(&v, &e, mf, 1.0, 1.0, 1.0, 1);
+        double b = mpfr_get_d(beta->mid, MPFR_RNDN), br = mpfr_get_d(beta->rad, MPFR_RNDU);
+        if (sm == DA_OK && isfinite(v) && fabs(v - b) > e + br + 1e-12 * fabs(b))
+            warn(o, "%s: chi_1 by the mean-field quadrature %.12g disagrees with beta %.12g "
+                 "(a bug)", spec, v, b);
+        da_meanfield_free(mf);
+    }
+}
+
 /* the cells of one activation's row; DA_OK, DA_EACCURACY (cells '?' or
-   with fewer decimals), or an error of the coefficients */
+   with fewer decimals), or an error of the coefficients.  In steps: the
+   coefficients (a_1^2, mu, beta), the closed form, the depths
+   (row_depths), W_{<=3}(10) (row_mass), chi_1 (row_chi1). */
 static int fill_row(row_cells *r, const char *spec, const da_act *act, const parsed *p,
                     const da_paper_table_opts *o)
 {
@@ -338,90 +447,9 @@ static int fill_row(row_cells *r, const char *spec, const da_act *act, const par
             snprintf(r->nngp[c], CELL, "?");
             snprintf(r->ntk[c], CELL, "?");
         }
-    da_depth_opts dpo;
-    da_depth_opts_init(&dpo);
-    da_depth_ctx *ctx = NULL;
-    if (mu_positive && da_depth_ctx_new(&ctx, act, &dpo) == DA_OK) {
-        for (int c = 0; c < p->ncombo; c++) {
-            const char *ds = p->dl[c / (p->ne * p->nn)], *es = p->el[(c / p->nn) % p->ne];
-            long n = p->nv[c % p->nn];
-            da_ball db, eb;
-            da_ball_init2(db, 512);
-            da_ball_init2(eb, 512);
-            da_depth_parse_decimal(db, ds);
-            da_depth_parse_decimal(eb, es);
-            for (int kern = 0; kern < 2; kern++) {
-                da_depth_result dr;
-                da_depth_result_init(&dr);
-                int s2 = da_depth_find(&dr, ctx, kern ? DA_DEPTH_NTK : DA_DEPTH_NNGP, db, eb, n);
-                char *dst = kern ? r->ntk[c] : r->nngp[c];
-                if (s2 == DA_OK)
-                    snprintf(dst, CELL, "%ld", dr.depth);
-                else if (s2 == DA_EINFINITE)
-                    snprintf(dst, CELL, "inf");
-                else {
-                    /* not decided (whatever the reason): said so */
-                    snprintf(dst, CELL, "?");
-                    rc = DA_EACCURACY;
-                }
-                if (!kern && dr.bound_potential >= 0)
-                    snprintf(r->bound[c], CELL, "%ld", dr.bound_potential);
-                /* the NTK rows' bound: the project's majorant (da_depth_ntk_bound) */
-                if (kern && dr.bound_majorant >= 0)
-                    snprintf(r->bntk[c], CELL, "%ld", dr.bound_majorant);
-                if (kern && s2 == DA_OK && dr.bound_majorant >= 0 && dr.bound_majorant < dr.depth)
-                    warn(o, "%s: the NTK bound %ld is below the proved NTK depth %ld (a bug)",
-                         spec, dr.bound_majorant, dr.depth);
-                if (!kern && s2 == DA_OK && dr.bound_potential >= 0 && dr.bound_potential < dr.depth)
-                    warn(o, "%s: the potential bound %ld is below the proved depth %ld (a "
-                         "counterexample to the theory, or a bug)", spec, dr.bound_potential,
-                         dr.depth);
-                da_depth_result_clear(&dr);
-            }
-            da_ball_clear(db);
-            da_ball_clear(eb);
-        }
-        if (!da_depth_rigorous(ctx))
-            row_rigorous = 0;
-        da_depth_ctx_free(ctx);
-    }
-    /* W_{<=3}(10) */
-    da_learn_spectrum *sp = NULL;
-    int sl = da_learn_spectrum_new(&sp, act, 12, 10, digits + 6);
-    if (sp) {
-        if (!da_learn_rigorous(sp))
-            row_rigorous = 0;
-        da_ball m;
-        da_ball_init2(m, 128);
-        if (da_learn_mass(m, sp, 10, 3) == DA_OK)
-            da_ball_get_str(r->w3, CELL, NULL, 0, m, digits, DA_BALL_FIXED);
-        da_ball_clear(m);
-        da_learn_spectrum_free(sp);
-    } else if (sl == DA_EACCURACY) {
-        snprintf(r->w3, CELL, "?");
-        rc = DA_EACCURACY;
-    }
-    /* chi_1 at the paper's initialization: sigma_w^2 = 1, sigma_b^2 = 0
-       and unit inputs keep q = 1 at every layer for a normalized sigma,
-       so chi_1 = E[sigma'(Z)^2] = beta (Stein).  The column shows the
-       proved ball of beta; the mean-field module's own double-precision
-       quadrature checks it independently, a disagreement is warned of */
-    if (beta_inf)
-        snprintf(r->chi1, CELL, "inf");
-    else if (ball_finite(beta))
-        da_ball_get_str(r->chi1, CELL, NULL, 0, beta, digits, DA_BALL_FIXED);
-    else
-        snprintf(r->chi1, CELL, "?");
-    da_meanfield *mf = NULL;
-    if (!beta_inf && mpfr_number_p(beta->rad) && da_meanfield_new(&mf, act, 1) == DA_OK) {
-        double v = NAN, e = INFINITY;
-        int sm = da_meanfield_kernel(&v, &e, mf, 1.0, 1.0, 1.0, 1);
-        double b = mpfr_get_d(beta->mid, MPFR_RNDN), br = mpfr_get_d(beta->rad, MPFR_RNDU);
-        if (sm == DA_OK && isfinite(v) && fabs(v - b) > e + br + 1e-12 * fabs(b))
-            warn(o, "%s: chi_1 by the mean-field quadrature %.12g disagrees with beta %.12g "
-                 "(a bug)", spec, v, b);
-        da_meanfield_free(mf);
-    }
+    row_depths(r, spec, act, p, o, mu_positive, &rc, &row_rigorous);
+    row_mass(r, act, digits, &rc, &row_rigorous);
+    row_chi1(r, spec, act, beta, beta_inf, digits, o);
     da_ball_clear(beta);
     snprintf(r->kind, CELL, "%s", row_rigorous ? "rigorous" : "estimate");
     return rc;

@@ -851,7 +851,11 @@ static void svg_stroke(FILE *f, const series *s)
         fprintf(f, " stroke-dasharray=\"%s\"", pn->svg_dash);
 }
 
-static void render_svg(FILE *f, const da_plot *p, const layout *L)
+/* The parts of render_svg, in drawing order. */
+
+/* the XML header, the comment, the <svg> element, the title, the white
+   background and the clip path of the plot area */
+static void svg_head(FILE *f, const da_plot *p, const layout *L)
 {
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
     if (p->comment)
@@ -868,7 +872,11 @@ static void render_svg(FILE *f, const da_plot *p, const layout *L)
     fprintf(f, "<defs><clipPath id=\"da-plot-area\"><rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
                "height=\"%.2f\"/></clipPath></defs>\n",
             L->pl, L->pt, L->pr - L->pl, L->pb - L->pt);
+}
 
+/* the grid lines at the ticks */
+static void svg_grid(FILE *f, const layout *L)
+{
     /* grid */
     fputs("<g stroke=\"#E3E3E3\" stroke-width=\"1\">\n", f);
     for (int i = 0; i < L->x.nticks; i++) {
@@ -880,7 +888,12 @@ static void render_svg(FILE *f, const da_plot *p, const layout *L)
         fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\"/>\n", L->pl, y, L->pr, y);
     }
     fputs("</g>\n", f);
+}
 
+/* the series (reference lines first, then the data in order), each a
+   path broken where a point cannot be drawn, with its markers */
+static void svg_series(FILE *f, const da_plot *p, const layout *L)
+{
     /* series: reference lines first, then the data in order */
     fputs("<g clip-path=\"url(#da-plot-area)\" fill=\"none\" stroke-linejoin=\"round\">\n", f);
     for (int pass = 0; pass < 2; pass++)
@@ -908,7 +921,12 @@ static void render_svg(FILE *f, const da_plot *p, const layout *L)
                                    pen_of(s->style));
         }
     fputs("</g>\n", f);
+}
 
+/* the frame, the ticks (minor ticks on a log y axis of few decades) and
+   the tick labels */
+static void svg_frame(FILE *f, const layout *L)
+{
     /* frame, ticks, tick labels */
     fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"none\" "
                "stroke=\"#333333\" stroke-width=\"1\"/>\n",
@@ -951,7 +969,11 @@ static void render_svg(FILE *f, const da_plot *p, const layout *L)
         fputs("</text>\n", f);
     }
     fputs("</g>\n", f);
+}
 
+/* the axis labels, the title and the notes */
+static void svg_labels(FILE *f, const da_plot *p, const layout *L)
+{
     /* axis labels and title */
     if (p->xlabel.text) {
         fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%d\" text-anchor=\"middle\" fill=\"#000000\">",
@@ -984,7 +1006,11 @@ static void render_svg(FILE *f, const da_plot *p, const layout *L)
         svg_text(f, t->text.text, NOTE_PX, 0);
         fputs("</text>\n", f);
     }
+}
 
+/* the legend box: a sample of each series' line and marker, its name */
+static void svg_legend(FILE *f, const da_plot *p, const layout *L)
+{
     /* legend */
     if (L->legend != DA_PLOT_LEGEND_NONE && L->nlegend > 0) {
         fprintf(f, "<g font-size=\"%d\">\n", LEGEND_PX);
@@ -1009,6 +1035,16 @@ static void render_svg(FILE *f, const da_plot *p, const layout *L)
         }
         fputs("</g>\n", f);
     }
+}
+
+static void render_svg(FILE *f, const da_plot *p, const layout *L)
+{
+    svg_head(f, p, L);
+    svg_grid(f, L);
+    svg_series(f, p, L);
+    svg_frame(f, L);
+    svg_labels(f, p, L);
+    svg_legend(f, p, L);
     fputs("</svg>\n", f);
 }
 

@@ -165,6 +165,181 @@ static int numeric(const char *s)
     return *end == '\0';
 }
 
+/* The writers of da_table_render, one per format, into the stream f. */
+
+/* text: the columns aligned to their widest cell (numbers to the right),
+   the last one not padded; the comment as a '#' line.  DA_OK or
+   DA_ENOMEM (nothing written). */
+static int render_text(FILE *f, const da_table *t)
+{
+    int nc = t->ncols;
+    size_t *w = calloc((size_t)nc, sizeof *w);
+    if (!w)
+        return DA_ENOMEM;
+    for (int i = 0; i < nc; i++) {
+        w[i] = strlen(t->head[i]);
+        for (int r = 0; r < t->nrows; r++)
+            if (strlen(t->rows[r][i]) > w[i])
+                w[i] = strlen(t->rows[r][i]);
+    }
+    if (t->comment)
+        fprintf(f, "# %s\n", t->comment);
+    for (int i = 0; i < nc; i++)
+        fprintf(f, "%s%-*s", i ? "  " : "", i + 1 < nc ? (int)w[i] : 0, t->head[i]);
+    fputc('\n', f);
+    for (int i = 0; i < nc; i++) {
+        fputs(i ? "  " : "", f);
+        for (size_t j = 0; j < w[i]; j++)
+            fputc('-', f);
+    }
+    fputc('\n', f);
+    for (int r = 0; r < t->nrows; r++) {
+        for (int i = 0; i < nc; i++) {
+            const char *c = t->rows[r][i];
+            if (numeric(c))
+                fprintf(f, "%s%*s", i ? "  " : "", (int)w[i], c);
+            else
+                fprintf(f, "%s%-*s", i ? "  " : "", i + 1 < nc ? (int)w[i] : 0, c);
+        }
+        fputc('\n', f);
+    }
+    free(w);
+    return DA_OK;
+}
+
+/* CSV: the comment as a '#' line, the header, the rows (quoted as needed) */
+static void render_csv(FILE *f, const da_table *t)
+{
+    int nc = t->ncols;
+    if (t->comment)
+        fprintf(f, "# %s\n", t->comment);
+    for (int i = 0; i < nc; i++) {
+        if (i)
+            fputc(',', f);
+        put_csv(f, t->head[i]);
+    }
+    fputc('\n', f);
+    for (int r = 0; r < t->nrows; r++) {
+        for (int i = 0; i < nc; i++) {
+            if (i)
+                fputc(',', f);
+            put_csv(f, t->rows[r][i]);
+        }
+        fputc('\n', f);
+    }
+}
+
+/* Markdown: a pipe table (| * _ escaped), the comment after it as an
+   HTML comment */
+static void render_markdown(FILE *f, const da_table *t)
+{
+    int nc = t->ncols;
+    for (int i = 0; i < nc; i++)
+        fprintf(f, "| %s ", t->head[i]);
+    fputs("|\n", f);
+    for (int i = 0; i < nc; i++)
+        fputs(i ? "|---:" : "|:---", f);
+    fputs("|\n", f);
+    for (int r = 0; r < t->nrows; r++) {
+        for (int i = 0; i < nc; i++) {
+            fputs("| ", f);
+            for (const char *c = t->rows[r][i]; *c; c++) {
+                if (*c == '|' || *c == '*' || *c == '_')
+                    fputc('\\', f);
+                fputc(*c, f);
+            }
+            fputc(' ', f);
+        }
+        fputs("|\n", f);
+    }
+    if (t->comment) {
+        /* "--" may not appear inside an HTML comment */
+        fputs("\n<!-- ", f);
+        for (const char *c = t->comment; *c; c++)
+            fputs(*c == '-' && c[1] == '-' ? "- " : (char[]){*c, 0}, f);
+        fputs(" -->\n", f);
+    }
+}
+
+/* one LaTeX cell: the first column in \texttt, numbers in math mode
+   (infinities and NaN as TeX), other text escaped */
+static void latex_cell(FILE *f, const char *c, int first)
+{
+    if (first) {
+        fputs("\\texttt{", f);
+        put_latex(f, c);
+        fputc('}', f);
+    } else if (numeric(c)) {
+        /* strtod's words for the non-finite values are not
+           TeX: $inf$ would set i n f in italics */
+        const char *s = c[0] == '-' || c[0] == '+' ? c + 1 : c;
+        const char *sign = c[0] == '-' ? "-" : "";
+        if (!strncasecmp(s, "inf", 3))
+            fprintf(f, "$%s\\infty$", sign);
+        else if (!strncasecmp(s, "nan", 3))
+            fputs("$\\mathrm{NaN}$", f);
+        else
+            fprintf(f, "$%s$", c);
+    } else {
+        put_latex(f, c);
+    }
+}
+
+/* LaTeX: a booktabs tabular, the comment as a '%' line */
+static void render_latex(FILE *f, const da_table *t)
+{
+    int nc = t->ncols;
+    if (t->comment)
+        fprintf(f, "%% %s\n", t->comment);
+    fputs("\\begin{tabular}{l", f);
+    for (int i = 1; i < nc; i++)
+        fputc('r', f);
+    fputs("}\n\\toprule\n", f);
+    for (int i = 0; i < nc; i++) {
+        if (i)
+            fputs(" & ", f);
+        if (t->head_tex[i])
+            fputs(t->head_tex[i], f);
+        else
+            put_latex(f, t->head[i]);
+    }
+    fputs(" \\\\\n\\midrule\n", f);
+    for (int r = 0; r < t->nrows; r++) {
+        for (int i = 0; i < nc; i++) {
+            if (i)
+                fputs(" & ", f);
+            latex_cell(f, t->rows[r][i], i == 0);
+        }
+        fputs(" \\\\\n", f);
+    }
+    fputs("\\bottomrule\n\\end{tabular}\n", f);
+}
+
+/* JSON: {"provenance": comment, "rows": [{column: cell, ...}, ...]} */
+static void render_json(FILE *f, const da_table *t)
+{
+    int nc = t->ncols;
+    fputs("{\n", f);
+    if (t->comment) {
+        fputs("  \"provenance\": ", f);
+        put_json(f, t->comment);
+        fputs(",\n", f);
+    }
+    fputs("  \"rows\": [\n", f);
+    for (int r = 0; r < t->nrows; r++) {
+        fputs("    {", f);
+        for (int i = 0; i < nc; i++) {
+            if (i)
+                fputs(", ", f);
+            put_json(f, t->head[i]);
+            fputs(": ", f);
+            put_json(f, t->rows[r][i]);
+        }
+        fprintf(f, "}%s\n", r + 1 < t->nrows ? "," : "");
+    }
+    fputs("  ]\n}\n", f);
+}
+
 int da_table_render(char **out, const da_table *t, da_table_format fmt)
 {
     *out = NULL;
@@ -174,155 +349,26 @@ int da_table_render(char **out, const da_table *t, da_table_format fmt)
     FILE *f = open_memstream(out, &len);
     if (!f)
         return da_fail(DA_ENOMEM, "out of memory");
-    int nc = t->ncols;
     switch (fmt) {
-    case DA_TABLE_TEXT: {
-        size_t *w = calloc((size_t)nc, sizeof *w);
-        if (!w) {
+    case DA_TABLE_TEXT:
+        if (render_text(f, t)) {
             fclose(f);
             free(*out);
             *out = NULL;
             return da_fail(DA_ENOMEM, "out of memory");
         }
-        for (int i = 0; i < nc; i++) {
-            w[i] = strlen(t->head[i]);
-            for (int r = 0; r < t->nrows; r++)
-                if (strlen(t->rows[r][i]) > w[i])
-                    w[i] = strlen(t->rows[r][i]);
-        }
-        if (t->comment)
-            fprintf(f, "# %s\n", t->comment);
-        for (int i = 0; i < nc; i++)
-            fprintf(f, "%s%-*s", i ? "  " : "", i + 1 < nc ? (int)w[i] : 0, t->head[i]);
-        fputc('\n', f);
-        for (int i = 0; i < nc; i++) {
-            fputs(i ? "  " : "", f);
-            for (size_t j = 0; j < w[i]; j++)
-                fputc('-', f);
-        }
-        fputc('\n', f);
-        for (int r = 0; r < t->nrows; r++) {
-            for (int i = 0; i < nc; i++) {
-                const char *c = t->rows[r][i];
-                if (numeric(c))
-                    fprintf(f, "%s%*s", i ? "  " : "", (int)w[i], c);
-                else
-                    fprintf(f, "%s%-*s", i ? "  " : "", i + 1 < nc ? (int)w[i] : 0, c);
-            }
-            fputc('\n', f);
-        }
-        free(w);
         break;
-    }
     case DA_TABLE_CSV:
-        if (t->comment)
-            fprintf(f, "# %s\n", t->comment);
-        for (int i = 0; i < nc; i++) {
-            if (i)
-                fputc(',', f);
-            put_csv(f, t->head[i]);
-        }
-        fputc('\n', f);
-        for (int r = 0; r < t->nrows; r++) {
-            for (int i = 0; i < nc; i++) {
-                if (i)
-                    fputc(',', f);
-                put_csv(f, t->rows[r][i]);
-            }
-            fputc('\n', f);
-        }
+        render_csv(f, t);
         break;
     case DA_TABLE_MARKDOWN:
-        for (int i = 0; i < nc; i++)
-            fprintf(f, "| %s ", t->head[i]);
-        fputs("|\n", f);
-        for (int i = 0; i < nc; i++)
-            fputs(i ? "|---:" : "|:---", f);
-        fputs("|\n", f);
-        for (int r = 0; r < t->nrows; r++) {
-            for (int i = 0; i < nc; i++) {
-                fputs("| ", f);
-                for (const char *c = t->rows[r][i]; *c; c++) {
-                    if (*c == '|' || *c == '*' || *c == '_')
-                        fputc('\\', f);
-                    fputc(*c, f);
-                }
-                fputc(' ', f);
-            }
-            fputs("|\n", f);
-        }
-        if (t->comment) {
-            /* "--" may not appear inside an HTML comment */
-            fputs("\n<!-- ", f);
-            for (const char *c = t->comment; *c; c++)
-                fputs(*c == '-' && c[1] == '-' ? "- " : (char[]){*c, 0}, f);
-            fputs(" -->\n", f);
-        }
+        render_markdown(f, t);
         break;
     case DA_TABLE_LATEX:
-        if (t->comment)
-            fprintf(f, "%% %s\n", t->comment);
-        fputs("\\begin{tabular}{l", f);
-        for (int i = 1; i < nc; i++)
-            fputc('r', f);
-        fputs("}\n\\toprule\n", f);
-        for (int i = 0; i < nc; i++) {
-            if (i)
-                fputs(" & ", f);
-            if (t->head_tex[i])
-                fputs(t->head_tex[i], f);
-            else
-                put_latex(f, t->head[i]);
-        }
-        fputs(" \\\\\n\\midrule\n", f);
-        for (int r = 0; r < t->nrows; r++) {
-            for (int i = 0; i < nc; i++) {
-                if (i)
-                    fputs(" & ", f);
-                const char *c = t->rows[r][i];
-                if (i == 0) {
-                    fputs("\\texttt{", f);
-                    put_latex(f, c);
-                    fputc('}', f);
-                } else if (numeric(c)) {
-                    /* strtod's words for the non-finite values are not
-                       TeX: $inf$ would set i n f in italics */
-                    const char *s = c[0] == '-' || c[0] == '+' ? c + 1 : c;
-                    const char *sign = c[0] == '-' ? "-" : "";
-                    if (!strncasecmp(s, "inf", 3))
-                        fprintf(f, "$%s\\infty$", sign);
-                    else if (!strncasecmp(s, "nan", 3))
-                        fputs("$\\mathrm{NaN}$", f);
-                    else
-                        fprintf(f, "$%s$", c);
-                } else {
-                    put_latex(f, c);
-                }
-            }
-            fputs(" \\\\\n", f);
-        }
-        fputs("\\bottomrule\n\\end{tabular}\n", f);
+        render_latex(f, t);
         break;
     case DA_TABLE_JSON:
-        fputs("{\n", f);
-        if (t->comment) {
-            fputs("  \"provenance\": ", f);
-            put_json(f, t->comment);
-            fputs(",\n", f);
-        }
-        fputs("  \"rows\": [\n", f);
-        for (int r = 0; r < t->nrows; r++) {
-            fputs("    {", f);
-            for (int i = 0; i < nc; i++) {
-                if (i)
-                    fputs(", ", f);
-                put_json(f, t->head[i]);
-                fputs(": ", f);
-                put_json(f, t->rows[r][i]);
-            }
-            fprintf(f, "}%s\n", r + 1 < t->nrows ? "," : "");
-        }
-        fputs("  ]\n}\n", f);
+        render_json(f, t);
         break;
     }
     if (fclose(f) != 0 || !*out)

@@ -4,6 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the (delta, eps, n) tuples of cf (a PySequence_Fast of nc items) into
+ * ds, es (the decimal strings) and ns; 0, or -1 with a Python error set */
+static int unpack_combos(PyObject *cf, Py_ssize_t nc, char (*ds)[64], char (*es)[64], long *ns)
+{
+    for (Py_ssize_t i = 0; i < nc; i++) {
+        const char *d, *e;
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(cf, i), "ssl", &d, &e, &ns[i]))
+            return -1;
+        snprintf(ds[i], sizeof ds[i], "%s", d);
+        snprintf(es[i], sizeof es[i], "%s", e);
+    }
+    return 0;
+}
+
 /* the sw2/sb2 path of _depth: (None, [dict per combination]) */
 static PyObject *depth_bias(PyObject *self, PyObject *co, const char *sw2, const char *sb2,
                             int normalized, long digits, long max_digits, long max_depth)
@@ -27,13 +41,8 @@ static PyObject *depth_bias(PyObject *self, PyObject *co, const char *sw2, const
         PyErr_NoMemory();
         goto out;
     }
-    for (Py_ssize_t i = 0; i < nc; i++) {
-        const char *d, *e;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(cf, i), "ssl", &d, &e, &ns[i]))
-            goto out;
-        snprintf(ds[i], sizeof ds[i], "%s", d);
-        snprintf(es[i], sizeof es[i], "%s", e);
-    }
+    if (unpack_combos(cf, nc, ds, es, ns))
+        goto out;
     for (; ninit < nc; ninit++)
         da_depth_bias_result_init(&res[ninit]);
     daext_err e = {0, 0, ""};
@@ -169,13 +178,8 @@ PyObject *daext_act_depth(PyObject *self, PyObject *args, PyObject *kw)
         PyErr_NoMemory();
         goto out;
     }
-    for (Py_ssize_t i = 0; i < nc; i++) {
-        const char *d, *e;
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(cf, i), "ssl", &d, &e, &ns[i]))
-            goto out;
-        snprintf(ds[i], sizeof ds[i], "%s", d);
-        snprintf(es[i], sizeof es[i], "%s", e);
-    }
+    if (unpack_combos(cf, nc, ds, es, ns))
+        goto out;
     for (Py_ssize_t j = 0; j < nk; j++) {
         kern[j] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(kf, j));
         if (kern[j] == -1 && PyErr_Occurred())

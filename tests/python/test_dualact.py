@@ -1239,32 +1239,30 @@ def validation_as_the_cli():
     assert st == 2 and "--tol: -1 is out of range [1e-15, 0.1]" in err, err
 
 
-@test
-def docs_python_kernel_fn_example():
-    # the kernel_fn example of docs/python.md runs as shown
+def run_docs_python_example(section, name, min_tries):
+    # the first python block after the heading `section` of docs/python.md
+    # runs as shown (doctest), with at least min_tries examples
     import doctest
     with open(os.path.join(SRCDIR, "docs", "python.md")) as f:
         page = f.read()
-    start = page.index("### Network kernels of data: `kernel_fn`")
+    start = page.index(section)
     block = page[start:].split("```python", 1)[1].split("```", 1)[0]
-    t = doctest.DocTestParser().get_doctest(block, {}, "python.md kernel_fn", "python.md", 0)
+    t = doctest.DocTestParser().get_doctest(block, {}, "python.md " + name, "python.md", 0)
     r = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     r.run(t)
-    assert r.failures == 0 and r.tries >= 3, (r.failures, r.tries)
+    assert r.failures == 0 and r.tries >= min_tries, (r.failures, r.tries)
+
+
+@test
+def docs_python_kernel_fn_example():
+    # the kernel_fn example of docs/python.md runs as shown
+    run_docs_python_example("### Network kernels of data: `kernel_fn`", "kernel_fn", 3)
 
 
 @test
 def docs_python_serial_example():
     # the serial example of docs/python.md runs as shown
-    import doctest
-    with open(os.path.join(SRCDIR, "docs", "python.md")) as f:
-        page = f.read()
-    start = page.index("### Networks layer by layer: `serial`")
-    block = page[start:].split("```python", 1)[1].split("```", 1)[0]
-    t = doctest.DocTestParser().get_doctest(block, {}, "python.md serial", "python.md", 0)
-    r = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    r.run(t)
-    assert r.failures == 0 and r.tries >= 6, (r.failures, r.tries)
+    run_docs_python_example("### Networks layer by layer: `serial`", "serial", 6)
 
 
 # ---------------------------------------------------------------- memory
