@@ -16,6 +16,7 @@
  *                   (shared types: analyze_impl.h)
  *   expr_removable.c quotients with removable singularities
  *   expr_envelope.c proved growth envelopes (envelope.h)
+ *   expr_jump.c     where a formula may jump, one-sided limits at 0
  *   expr_tape_arb.c the tape in real and complex balls (tape_ball.h)
  *   expr_pieces_arb.c the pieces of a piecewise polynomial in balls, proved
  *                   (pieces_arb.h)
@@ -170,6 +171,17 @@ int da_expr_removable(da_expr **out, const da_expr *e);
  * arithmetic, so that an evaluator may take sigma(-x) = +-sigma(x)
  * (expr_parity.c). */
 int da_expr_parity(const da_expr *e);
+
+/* Where e may jump, from its syntax (expr_jump.c).  1 when every switch
+ * of e that can jump (comparison, step, sign, floor, ceil, a condition)
+ * has an argument of the form K x (it switches at x = 0 only) or no x at
+ * all; *n is increased by the number of such switches with x in their
+ * argument. */
+int da_expr_jumps_at0(const da_expr *e, int *n);
+/* 1 when e does not jump anywhere: no jumping switch with x, or only
+ * switches at 0 whose one-sided limits at 0, computed in real balls, are
+ * exact and equal. */
+int da_expr_no_jump(const da_expr *e);
 
 /* ---- analysis for the quadrature ----------------------------------- */
 
