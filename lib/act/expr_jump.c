@@ -9,6 +9,7 @@
  * derivative, the one-sided limits of sigma at 0 must be proved equal,
  * exactly, in ball arithmetic (elu's x > 0 ? x : expm1(x)). */
 #include "act/expr.h"
+#include "act/expr_fn.h"
 #include "core/arbinc.h"
 
 #define JUMP_PREC 64
@@ -194,6 +195,25 @@ static int sign0(const da_expr *g, int side, slong prec)
     return s;
 }
 
+/* y = f(a [, b, c]) by the table's ball evaluator; 0 when it gives none */
+static int fn_ball(arb_t y, da_fn f, const arb_t a, const arb_t b, const arb_t c, slong prec)
+{
+    arb_t s1, sqrt2, sqrt2pi;
+    arb_init(s1);
+    arb_init(sqrt2);
+    arb_init(sqrt2pi);
+    arb_sqrt_ui(sqrt2, 2, prec + 64);
+    arb_const_pi(sqrt2pi, prec + 64);
+    arb_mul_2exp_si(sqrt2pi, sqrt2pi, 1);
+    arb_sqrt(sqrt2pi, sqrt2pi, prec + 64);
+    da_fn_ball k = {s1, NULL, sqrt2, sqrt2pi};
+    int ok = da_fn_get(f)->arb(y, a, b, c, &k, prec);
+    arb_clear(s1);
+    arb_clear(sqrt2);
+    arb_clear(sqrt2pi);
+    return ok;
+}
+
 static int lim0(arb_t y, const da_expr *e, int side, slong prec)
 {
     arb_t a, b, c;
@@ -283,64 +303,8 @@ static int lim0(arb_t y, const da_expr *e, int side, slong prec)
             else
                 arb_set_si(y, e->fn == DA_F_SIGN ? s : s > 0);
             break;
-        case DA_F_FLOOR: arb_floor(y, a, prec); ok = arb_is_exact(y); break;
-        case DA_F_CEIL: arb_ceil(y, a, prec); ok = arb_is_exact(y); break;
-        case DA_F_EXP: arb_exp(y, a, prec); break;
-        case DA_F_EXPM1: arb_expm1(y, a, prec); break;
-        case DA_F_LOG: arb_log(y, a, prec); break;
-        case DA_F_LOG1P: arb_log1p(y, a, prec); break;
-        case DA_F_SQRT: arb_sqrt(y, a, prec); break;
-        case DA_F_CBRT:
-            if (arb_is_nonnegative(a))
-                arb_root_ui(y, a, 3, prec);
-            else if (arb_is_negative(a)) {
-                arb_neg(y, a);
-                arb_root_ui(y, y, 3, prec);
-                arb_neg(y, y);
-            } else
-                ok = 0;
-            break;
-        case DA_F_ABS: arb_abs(y, a); break;
-        case DA_F_RELU: arb_zero(b); arb_max(y, a, b, prec); break;
-        case DA_F_MAX: arb_max(y, a, b, prec); break;
-        case DA_F_MIN: arb_min(y, a, b, prec); break;
-        case DA_F_CLIP: arb_max(y, a, b, prec); arb_min(y, y, c, prec); break;
-        case DA_F_SIN: arb_sin(y, a, prec); break;
-        case DA_F_COS: arb_cos(y, a, prec); break;
-        case DA_F_TAN: arb_tan(y, a, prec); break;
-        case DA_F_ASIN: arb_asin(y, a, prec); break;
-        case DA_F_ACOS: arb_acos(y, a, prec); break;
-        case DA_F_ATAN: arb_atan(y, a, prec); break;
-        case DA_F_SINH: arb_sinh(y, a, prec); break;
-        case DA_F_COSH: arb_cosh(y, a, prec); break;
-        case DA_F_TANH: arb_tanh(y, a, prec); break;
-        case DA_F_ASINH: arb_asinh(y, a, prec); break;
-        case DA_F_ACOSH: arb_acosh(y, a, prec); break;
-        case DA_F_ATANH: arb_atanh(y, a, prec); break;
-        case DA_F_ERF: arb_hypgeom_erf(y, a, prec); break;
-        case DA_F_ERFC: arb_hypgeom_erfc(y, a, prec); break;
-        case DA_F_PHI_CDF:
-            arb_sqrt_ui(b, 2, prec);
-            arb_div(y, a, b, prec);
-            arb_neg(y, y);
-            arb_hypgeom_erfc(y, y, prec);
-            arb_mul_2exp_si(y, y, -1);
-            break;
-        case DA_F_PHI_PDF:
-            da_arb_phi(y, a, prec);
-            break;
-        case DA_F_SIGMOID:
-            arb_neg(y, a);
-            arb_exp(y, y, prec);
-            arb_add_ui(y, y, 1, prec);
-            arb_inv(y, y, prec);
-            break;
-        case DA_F_SOFTPLUS:
-            arb_exp(y, a, prec);
-            arb_log1p(y, y, prec);
-            break;
         default:
-            ok = 0;
+            ok = fn_ball(y, e->fn, a, b, c, prec);
             break;
         }
         break;
