@@ -21,6 +21,7 @@
  * domain check of the analysis runs on the tree the user gave. */
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/expr_fn.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -868,6 +869,22 @@ static da_expr *two_over_sqrtpi(void)
     return s_div(inum(2), fn1(DA_F_SQRT, da_expr_node(DA_E_PI, DA_F_COUNT, 0, NULL, NULL, NULL)));
 }
 
+/* f'(u) by the table's rule: its formula in x with u for x, simplified */
+static da_expr *dfn_table(da_fn f, const da_expr *u)
+{
+    const char *dx = da_fn_get(f)->dx;
+    da_expr *g = NULL;
+    if (!dx || da_expr_parse(&g, dx) != DA_OK)
+        return NULL;
+    da_expr *h = da_expr_subst(g, u);
+    da_expr_unref(g);
+    if (!h)
+        return NULL;
+    da_expr *r = simplify(h);
+    da_expr_unref(h);
+    return r;
+}
+
 /* f'(u) for a function of one argument u (without the factor u') */
 static da_expr *dfn1(da_fn f, const da_expr *u, const da_expr *e)
 {
@@ -907,7 +924,7 @@ static da_expr *dfn1(da_fn f, const da_expr *u, const da_expr *e)
     case DA_F_SOFTPLUS: return fn1(DA_F_SIGMOID, R(u));
     case DA_F_RELU: return fn1(DA_F_STEP, R(u));
     default:
-        return NULL;
+        return dfn_table(f, u);
     }
 }
 

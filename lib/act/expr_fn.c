@@ -656,58 +656,81 @@ static const char *why_atanh(mpfr_srcptr a)
 
 /* ---- the table ------------------------------------------------------------ */
 
-/* a smooth function of one argument: name, parity, LaTeX, why */
-#define SMOOTH(NAME, TEXT, PAR, TEXOPEN, WHY)                                             \
-    {.name = TEXT, .arity = 1, .parity = PAR, .tex_open = TEXOPEN, .tex_close = "\\right)", \
-     .d = f_d_##NAME, .m = f_m_##NAME, .arb = f_arb_##NAME, .acb = f_acb_##NAME, .why = WHY}
+/* a function of one argument that the ball interpreters evaluate without
+   branches: its name, the opening of its LaTeX form, the rest of the row
+   as designated initializers */
+#define SMOOTH(NAME, TEXT, TEXOPEN, ...)                                                  \
+    {.name = TEXT, .arity = 1, .tex_open = TEXOPEN, .tex_close = "\\right)",              \
+     .d = f_d_##NAME, .m = f_m_##NAME, .arb = f_arb_##NAME, .acb = f_acb_##NAME,           \
+     __VA_ARGS__}
 
 /* a function whose branch the interpreters decide */
-#define BRANCH(NAME, TEXT, N, SW, PAR, TEXOPEN, TEXCLOSE, ARB)                           \
-    {.name = TEXT, .arity = N, .is_switch = SW, .branch = 1, .parity = PAR,                \
-     .tex_open = TEXOPEN, .tex_close = TEXCLOSE, .d = f_d_##NAME, .m = f_m_##NAME,         \
-     .arb = ARB}
+#define BRANCH(NAME, TEXT, N, TEXOPEN, TEXCLOSE, ARB, ...)                                \
+    {.name = TEXT, .arity = N, .branch = 1, .tex_open = TEXOPEN, .tex_close = TEXCLOSE,   \
+     .d = f_d_##NAME, .m = f_m_##NAME, .arb = ARB, __VA_ARGS__}
+
+#define PI_D 3.14159265358979323846
+#define GROW_B .growth = DA_FN_GROW_BOUNDED
+#define GROW_L .growth = DA_FN_GROW_LOG
 
 static const da_fn_info fn_table[DA_F_COUNT] = {
-    [DA_F_EXP] = SMOOTH(exp, "exp", 0, NULL, NULL),
-    [DA_F_EXPM1] = SMOOTH(expm1, "expm1", 0, NULL, NULL),
-    [DA_F_LOG] = SMOOTH(log, "log", 0, "\\log\\left(", why_log),
-    [DA_F_LOG1P] = SMOOTH(log1p, "log1p", 0, NULL, why_log1p),
+    [DA_F_EXP] = SMOOTH(exp, "exp", NULL, .entire = 1, .nonneg = 1),
+    [DA_F_EXPM1] = SMOOTH(expm1, "expm1", NULL, .entire = 1),
+    [DA_F_LOG] = SMOOTH(log, "log", "\\log\\left(", .why = why_log, GROW_L),
+    [DA_F_LOG1P] = SMOOTH(log1p, "log1p", NULL, .why = why_log1p, GROW_L),
     [DA_F_SQRT] = {.name = "sqrt", .arity = 1, .tex_open = "\\sqrt{", .tex_close = "}",
                    .d = f_d_sqrt, .m = f_m_sqrt, .arb = f_arb_sqrt, .acb = f_acb_sqrt,
-                   .why = why_sqrt},
-    [DA_F_CBRT] = BRANCH(cbrt, "cbrt", 1, 0, -1, "\\sqrt[3]{", "}", f_arb_cbrt),
-    [DA_F_ABS] = BRANCH(abs, "abs", 1, 1, 1, "\\left|", "\\right|", f_arb_abs),
-    [DA_F_SIGN] = BRANCH(sign, "sign", 1, 1, -1, "\\operatorname{sign}\\left(", "\\right)",
-                         f_arb_by_sign),
-    [DA_F_STEP] = BRANCH(step, "step", 1, 1, 0, NULL, NULL, f_arb_by_sign),
-    [DA_F_FLOOR] = BRANCH(floor, "floor", 1, 1, 0, "\\left\\lfloor ", "\\right\\rfloor",
-                          f_arb_floor),
-    [DA_F_CEIL] = BRANCH(ceil, "ceil", 1, 1, 0, "\\left\\lceil ", "\\right\\rceil",
-                         f_arb_ceil),
-    [DA_F_SIN] = SMOOTH(sin, "sin", -1, "\\sin\\left(", NULL),
-    [DA_F_COS] = SMOOTH(cos, "cos", 1, "\\cos\\left(", NULL),
-    [DA_F_TAN] = SMOOTH(tan, "tan", -1, "\\tan\\left(", NULL),
-    [DA_F_ASIN] = SMOOTH(asin, "asin", -1, "\\arcsin\\left(", why_asin),
-    [DA_F_ACOS] = SMOOTH(acos, "acos", 0, "\\arccos\\left(", why_acos),
-    [DA_F_ATAN] = SMOOTH(atan, "atan", -1, "\\arctan\\left(", NULL),
-    [DA_F_SINH] = SMOOTH(sinh, "sinh", -1, "\\sinh\\left(", NULL),
-    [DA_F_COSH] = SMOOTH(cosh, "cosh", 1, "\\cosh\\left(", NULL),
-    [DA_F_TANH] = SMOOTH(tanh, "tanh", -1, "\\tanh\\left(", NULL),
-    [DA_F_ASINH] = SMOOTH(asinh, "asinh", -1, "\\operatorname{arsinh}\\left(", NULL),
-    [DA_F_ACOSH] = SMOOTH(acosh, "acosh", 0, "\\operatorname{arcosh}\\left(", why_acosh),
-    [DA_F_ATANH] = SMOOTH(atanh, "atanh", -1, "\\operatorname{artanh}\\left(", why_atanh),
-    [DA_F_ERF] = SMOOTH(erf, "erf", -1, "\\operatorname{erf}\\left(", NULL),
-    [DA_F_ERFC] = SMOOTH(erfc, "erfc", 0, "\\operatorname{erfc}\\left(", NULL),
-    [DA_F_PHI_CDF] = SMOOTH(phi_cdf, "Phi", 0, "\\Phi\\left(", NULL),
-    [DA_F_PHI_PDF] = SMOOTH(phi_pdf, "phi", 1, "\\varphi\\left(", NULL),
-    [DA_F_SIGMOID] = SMOOTH(sigmoid, "sigmoid", 0, "\\operatorname{sigmoid}\\left(", NULL),
-    [DA_F_SOFTPLUS] = SMOOTH(softplus, "softplus", 0, "\\operatorname{softplus}\\left(", NULL),
-    [DA_F_RELU] = BRANCH(relu, "relu", 1, 1, 0, "\\operatorname{ReLU}\\left(", "\\right)",
-                         f_arb_relu),
-    [DA_F_MAX] = BRANCH(max, "max", 2, 1, 0, "\\max\\left(", "\\right)", f_arb_max),
-    [DA_F_MIN] = BRANCH(min, "min", 2, 1, 0, "\\min\\left(", "\\right)", f_arb_min),
-    [DA_F_CLIP] = BRANCH(clip, "clip", 3, 1, 0, "\\operatorname{clip}\\left(", "\\right)",
-                         f_arb_clip),
+                   .why = why_sqrt, .nonneg = 1},
+    [DA_F_CBRT] = BRANCH(cbrt, "cbrt", 1, "\\sqrt[3]{", "}", f_arb_cbrt, .parity = -1),
+    [DA_F_ABS] = BRANCH(abs, "abs", 1, "\\left|", "\\right|", f_arb_abs, .is_switch = 1,
+                        .parity = 1, .nonneg = 1),
+    [DA_F_SIGN] = BRANCH(sign, "sign", 1, "\\operatorname{sign}\\left(", "\\right)",
+                         f_arb_by_sign, .is_switch = 1, .parity = -1, .bound = 1, GROW_B),
+    [DA_F_STEP] = BRANCH(step, "step", 1, NULL, NULL, f_arb_by_sign, .is_switch = 1,
+                         .bound = 1, .nonneg = 1, GROW_B),
+    [DA_F_FLOOR] = BRANCH(floor, "floor", 1, "\\left\\lfloor ", "\\right\\rfloor", f_arb_floor,
+                          .is_switch = 1),
+    [DA_F_CEIL] = BRANCH(ceil, "ceil", 1, "\\left\\lceil ", "\\right\\rceil", f_arb_ceil,
+                         .is_switch = 1),
+    [DA_F_SIN] = SMOOTH(sin, "sin", "\\sin\\left(", .parity = -1, .bound = 1, .entire = 1,
+                        GROW_B),
+    [DA_F_COS] = SMOOTH(cos, "cos", "\\cos\\left(", .parity = 1, .bound = 1, .entire = 1,
+                        GROW_B),
+    [DA_F_TAN] = SMOOTH(tan, "tan", "\\tan\\left(", .parity = -1),
+    [DA_F_ASIN] = SMOOTH(asin, "asin", "\\arcsin\\left(", .parity = -1, .why = why_asin,
+                         .bound = 3.1415926535897936, GROW_B),
+    [DA_F_ACOS] = SMOOTH(acos, "acos", "\\arccos\\left(", .why = why_acos,
+                         .bound = 3.1415926535897936, GROW_B),
+    [DA_F_ATAN] = SMOOTH(atan, "atan", "\\arctan\\left(", .parity = -1,
+                         .bound = 1.5707963267948968, .strip = 1, GROW_B),
+    [DA_F_SINH] = SMOOTH(sinh, "sinh", "\\sinh\\left(", .parity = -1, .entire = 1),
+    [DA_F_COSH] = SMOOTH(cosh, "cosh", "\\cosh\\left(", .parity = 1, .entire = 1, .nonneg = 1),
+    [DA_F_TANH] = SMOOTH(tanh, "tanh", "\\tanh\\left(", .parity = -1, .bound = 1,
+                         .strip = PI_D / 2, GROW_B),
+    [DA_F_ASINH] = SMOOTH(asinh, "asinh", "\\operatorname{arsinh}\\left(", .parity = -1,
+                          .strip = 1, GROW_L),
+    [DA_F_ACOSH] = SMOOTH(acosh, "acosh", "\\operatorname{arcosh}\\left(", .why = why_acosh,
+                          GROW_L),
+    [DA_F_ATANH] = SMOOTH(atanh, "atanh", "\\operatorname{artanh}\\left(", .parity = -1,
+                          .why = why_atanh),
+    [DA_F_ERF] = SMOOTH(erf, "erf", "\\operatorname{erf}\\left(", .parity = -1, .bound = 1,
+                        .entire = 1, GROW_B),
+    [DA_F_ERFC] = SMOOTH(erfc, "erfc", "\\operatorname{erfc}\\left(", .bound = 2, .nonneg = 1,
+                         .entire = 1, GROW_B),
+    [DA_F_PHI_CDF] = SMOOTH(phi_cdf, "Phi", "\\Phi\\left(", .bound = 1, .nonneg = 1,
+                            .entire = 1, GROW_B),
+    [DA_F_PHI_PDF] = SMOOTH(phi_pdf, "phi", "\\varphi\\left(", .parity = 1,
+                            .bound = 0.3989422804014328, .nonneg = 1, .entire = 1, GROW_B),
+    [DA_F_SIGMOID] = SMOOTH(sigmoid, "sigmoid", "\\operatorname{sigmoid}\\left(", .bound = 1,
+                            .nonneg = 1, .strip = PI_D, GROW_B),
+    [DA_F_SOFTPLUS] = SMOOTH(softplus, "softplus", "\\operatorname{softplus}\\left(",
+                             .nonneg = 1, .strip = PI_D),
+    [DA_F_RELU] = BRANCH(relu, "relu", 1, "\\operatorname{ReLU}\\left(", "\\right)", f_arb_relu,
+                         .is_switch = 1, .nonneg = 1),
+    [DA_F_MAX] = BRANCH(max, "max", 2, "\\max\\left(", "\\right)", f_arb_max, .is_switch = 1),
+    [DA_F_MIN] = BRANCH(min, "min", 2, "\\min\\left(", "\\right)", f_arb_min, .is_switch = 1),
+    [DA_F_CLIP] = BRANCH(clip, "clip", 3, "\\operatorname{clip}\\left(", "\\right)", f_arb_clip,
+                         .is_switch = 1),
 };
 
 const da_fn_info *da_fn_get(da_fn f)

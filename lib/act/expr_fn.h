@@ -68,7 +68,29 @@ typedef struct {
     /* why f(a) is not a number for a number a (the analysis's words), or
        NULL for "not finite" */
     const char *(*why)(mpfr_srcptr a);
+    /* f'(x) as a formula in x, e.g. "-sech(x)*tanh(x)": the derivative
+       rule (expr_diff.c applies the chain rule); NULL for the functions
+       whose rule expr_diff.c writes out itself */
+    const char *dx;
+    /* ---- what the analysis may assume (a proof: each is a theorem about
+       f on the real line) ---- */
+    /* |f(x)| <= bound for every real x where f is defined; 0: no such
+       bound given (the growth envelope, expr_envelope.c) */
+    double bound;
+    /* f >= 0 wherever it is defined */
+    int nonneg;
+    /* f is entire (no singularity in the complex plane) */
+    int entire;
+    /* f(a x + b) is analytic in the strip |Im x| < strip / |a|; 0: not
+       given here (real singularities, or a rule of analyze_sing.c) */
+    double strip;
+    /* growth of f(g) for |x| -> inf: DA_FN_GROW_BOUNDED (bounded whatever
+       g), DA_FN_GROW_LOG (at most logarithmic in |g|, sure when g is a
+       polynomial), 0: a rule of analyze_growth.c */
+    int growth;
 } da_fn_info;
+
+enum { DA_FN_GROW_BOUNDED = 1, DA_FN_GROW_LOG = 2 };
 
 /* The row of f (f < DA_F_COUNT). */
 const da_fn_info *da_fn_get(da_fn f);
