@@ -5,6 +5,9 @@
  *
  * Files:
  *   expr_ast.c      construction, reference counting, substitution
+ *   expr_fn.c       the functions: one row each (name, arity, evaluators in
+ *                   double, MPFR and balls, parity, LaTeX, derivative
+ *                   rule, the analysis's facts; expr_fn.h)
  *   expr_parse.c    the grammar (docs/manual.md "Expressions")
  *   expr_print.c    canonical text and LaTeX
  *   expr_tape.c     compiled form and evaluation in double and MPFR
@@ -51,6 +54,7 @@ typedef enum {
     DA_F_PHI_CDF,  /* Phi(x) = P(X <= x), written "Phi" */
     DA_F_PHI_PDF,  /* phi(x) = exp(-x^2/2)/sqrt(2 pi), written "phi" */
     DA_F_SIGMOID, DA_F_SOFTPLUS, DA_F_RELU,
+    DA_F_SECH,     /* 1/cosh(x); its row in expr_fn.c is all it needs */
     /* two arguments */
     DA_F_MAX, DA_F_MIN,
     /* three arguments */

@@ -111,6 +111,15 @@ ONE_CALL(atanh, atanh, mpfr_atanh, arb_atanh, acb_cut_atanh)
 ONE_CALL(erf, erf, mpfr_erf, arb_hypgeom_erf, acb_hypgeom_erf)
 ONE_CALL(erfc, erfc, mpfr_erfc, arb_hypgeom_erfc, acb_hypgeom_erfc)
 
+/* sech x = 2 t / (1 + t^2), t = e^-|x|: no overflow, and subnormal
+   rather than 0 where 1/cosh x would overflow to 1/inf */
+static double sech_d(double x)
+{
+    double t = exp(-fabs(x));
+    return 2 * t / (1 + t * t);
+}
+ONE_CALL(sech, sech_d, mpfr_sech, arb_sech, acb_sech)
+
 /* ---- log1p ----------------------------------------------------------- */
 
 static double f_d_log1p(double x, double y, double z)
@@ -729,6 +738,9 @@ static const da_fn_info fn_table[DA_F_COUNT] = {
                          .is_switch = 1, .nonneg = 1),
     [DA_F_MAX] = BRANCH(max, "max", 2, "\\max\\left(", "\\right)", f_arb_max, .is_switch = 1),
     [DA_F_MIN] = BRANCH(min, "min", 2, "\\min\\left(", "\\right)", f_arb_min, .is_switch = 1),
+    /* sech: even, 0 < sech <= 1, poles at +-i pi/2 */
+    [DA_F_SECH] = SMOOTH(sech, "sech", "\\operatorname{sech}\\left(", .parity = 1, .bound = 1,
+                         .nonneg = 1, .strip = PI_D / 2, GROW_B, .dx = "-sech(x)*tanh(x)"),
     [DA_F_CLIP] = BRANCH(clip, "clip", 3, "\\operatorname{clip}\\left(", "\\right)", f_arb_clip,
                          .is_switch = 1),
 };

@@ -10,7 +10,7 @@
  * cbrt, whose ball evaluation goes by the sign of its argument) stays in
  * the interpreters, which decide branches; those rows carry no complex
  * evaluator and their `branch' flag set.  How to add a function:
- * docs/numerics.md, "Adding a function". */
+ * docs/manual.md, "Adding a function to the expression language". */
 #ifndef DA_EXPR_FN_H
 #define DA_EXPR_FN_H
 
