@@ -153,6 +153,15 @@ START_TEST(test_evaluators)
                 ck_assert_msg(mpfr_equal_p(ym, yneg), "%s: parity at %g", r->name, x);
             }
         }
+        /* the folded values at 0 and 1 are the function's */
+        for (int at = 0; at < 2; at++) {
+            const char *v = at ? r->at1 : r->at0;
+            if (!v)
+                continue;
+            ck_assert_int_eq(tape_m(ym, e, at, 256), 0);
+            mpfr_set_str(yneg, v, 10, MPFR_RNDN);
+            ck_assert_msg(mpfr_equal_p(ym, yneg), "%s(%d) is not %s", r->name, at, v);
+        }
         da_tape_free(t);
         da_expr_unref(e);
     }

@@ -716,22 +716,13 @@ static da_expr *s_fn(da_fn f, da_expr *a0, da_expr *a1, da_expr *a2)
     long v = 2;   /* 2: no integer result */
     if (n == 1 && ca) {
         int zero = x.m == 0, one = x.m == 1 && x.e == 0;
+        /* the table's exact values at 0 and 1 */
+        const char *fold = zero ? da_fn_get(f)->at0 : one ? da_fn_get(f)->at1 : NULL;
+        if (fold) {
+            da_expr_unref(a0);
+            return da_expr_num(fold);
+        }
         switch (f) {
-        case DA_F_EXP: if (zero) v = 1; break;
-        case DA_F_COSH: case DA_F_COS: if (zero) v = 1; break;
-        case DA_F_LOG: if (one) v = 0; break;
-        case DA_F_SQRT: case DA_F_CBRT:
-            if (zero) v = 0;
-            if (one) v = 1;
-            break;
-        case DA_F_EXPM1: case DA_F_LOG1P: case DA_F_SIN: case DA_F_TAN:
-        case DA_F_ASIN: case DA_F_ATAN: case DA_F_SINH: case DA_F_TANH:
-        case DA_F_ASINH: case DA_F_ATANH: case DA_F_ERF:
-            if (zero) v = 0;
-            break;
-        case DA_F_ERFC: if (zero) v = 1; break;
-        case DA_F_ACOSH: if (one) v = 0; break;
-        case DA_F_ACOS: if (one) v = 0; break;
         case DA_F_SIGN: v = (x.m > 0) - (x.m < 0); break;
         case DA_F_STEP: v = x.m > 0; break;
         case DA_F_ABS: case DA_F_RELU: case DA_F_FLOOR: case DA_F_CEIL: {
@@ -755,12 +746,6 @@ static da_expr *s_fn(da_fn f, da_expr *a0, da_expr *a1, da_expr *a2)
             }
             break;
         }
-        case DA_F_SIGMOID: case DA_F_PHI_CDF:
-            if (zero) {
-                da_expr_unref(a0);
-                return da_expr_num("0.5");
-            }
-            break;
         default:
             break;
         }

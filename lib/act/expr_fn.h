@@ -72,6 +72,9 @@ typedef struct {
        rule (expr_diff.c applies the chain rule); NULL for the functions
        whose rule expr_diff.c writes out itself */
     const char *dx;
+    /* f(0) and f(1) when they are exact decimals ("1", "0.5"), which the
+       simplifier folds; NULL otherwise */
+    const char *at0, *at1;
     /* ---- what the analysis may assume (a proof: each is a theorem about
        f on the real line) ---- */
     /* |f(x)| <= bound for every real x where f is defined; 0: no such
