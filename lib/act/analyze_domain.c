@@ -2,6 +2,7 @@
  * of denominators and of tan.
  * Part of the expression analysis: see expr_analyze.c. */
 #include "act/analyze_impl.h"
+#include "act/expr_fn.h"
 #include "act/envelope.h"
 
 #include <float.h>
@@ -192,11 +193,9 @@ static double total_bound(const da_expr *e)
     case DA_E_COND: return fmax(b[1], b[2]);
     case DA_E_FN:
         switch (e->fn) {
-        case DA_F_TANH: case DA_F_ERF: case DA_F_SIN: case DA_F_COS: case DA_F_SIGMOID:
-        case DA_F_SIGN: case DA_F_STEP: case DA_F_PHI_CDF: case DA_F_PHI_PDF:
-            return 1;
-        case DA_F_ERFC: return 2;
+        case DA_F_PHI_PDF: return 1;
         case DA_F_ATAN: return 1.6;
+        case DA_F_ASIN: case DA_F_ACOS: return INFINITY;
         case DA_F_ABS: case DA_F_RELU: case DA_F_ASINH: case DA_F_CBRT:
             r = fmax(b[0], 1);
             break;
@@ -212,7 +211,9 @@ static double total_bound(const da_expr *e)
             r = exp(b[0]) + 1;
             break;
         default:
-            return INFINITY;
+            /* the table's bound (tanh, erf, sin, cos, sigmoid, sign, step,
+               Phi: 1; erfc: 2; ...) */
+            return da_fn_get(e->fn)->bound > 0 ? da_fn_get(e->fn)->bound : INFINITY;
         }
         break;
     default:

@@ -2,6 +2,7 @@
  * expression tape (a per-call cache of compiled subtrees).
  * Part of the expression analysis: see expr_analyze.c. */
 #include "act/analyze_impl.h"
+#include "act/expr_fn.h"
 #include "act/envelope.h"
 
 #include <float.h>
@@ -20,14 +21,7 @@ int an_is_cmp(da_op op)
 
 int an_is_entire_fn(da_fn f)
 {
-    switch (f) {
-    case DA_F_EXP: case DA_F_EXPM1: case DA_F_SIN: case DA_F_COS:
-    case DA_F_SINH: case DA_F_COSH: case DA_F_ERF: case DA_F_ERFC:
-    case DA_F_PHI_CDF: case DA_F_PHI_PDF:
-        return 1;
-    default:
-        return 0;
-    }
+    return da_fn_get(f)->entire;
 }
 
 /* ---- evaluation: the expression tape -------------------------------- */

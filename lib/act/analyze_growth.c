@@ -2,6 +2,7 @@
  * numerical fit).
  * Part of the expression analysis: see expr_analyze.c. */
 #include "act/analyze_impl.h"
+#include "act/expr_fn.h"
 #include "act/envelope.h"
 
 #include <float.h>
@@ -221,23 +222,23 @@ grow an_growth_rec(const da_expr *e, int side)
         return r;
     }
     const da_expr *u = e->a[0];
+    const da_fn_info *fi = da_fn_get(e->fn);
+    if (fi->growth == DA_FN_GROW_BOUNDED)
+        return an_gr_poly(0);
+    if (fi->growth == DA_FN_GROW_LOG) {
+        r = an_gr_poly(1);
+        r.sure = an_is_poly_tree(u);
+        return r;
+    }
     switch (e->fn) {
     case DA_F_EXP: case DA_F_EXPM1:
         return gr_exp(e, u, an_growth_rec(u, side), 0, side);
     case DA_F_SINH: case DA_F_COSH:
         return gr_exp(e, u, an_growth_rec(u, side), 1, side);
-    case DA_F_TANH: case DA_F_SIGMOID: case DA_F_ERF: case DA_F_ERFC:
-    case DA_F_SIN: case DA_F_COS: case DA_F_PHI_CDF: case DA_F_PHI_PDF:
-    case DA_F_ATAN: case DA_F_SIGN: case DA_F_STEP: case DA_F_ASIN: case DA_F_ACOS:
-        return an_gr_poly(0);
     case DA_F_TAN:
         g0 = an_growth_rec(u, side);
         r = an_gr_poly(0);
         r.sure = g0.sure && g0.g == DA_GROWTH_POLY && g0.p == 0;
-        return r;
-    case DA_F_LOG: case DA_F_LOG1P: case DA_F_ASINH: case DA_F_ACOSH:
-        r = an_gr_poly(1);
-        r.sure = an_is_poly_tree(u);
         return r;
     case DA_F_ATANH:
         r = an_gr_poly(0);

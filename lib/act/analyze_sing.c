@@ -2,6 +2,7 @@
  * singularity of a branch-free piece.
  * Part of the expression analysis: see expr_analyze.c. */
 #include "act/analyze_impl.h"
+#include "act/expr_fn.h"
 #include "act/envelope.h"
 
 #include <float.h>
@@ -226,9 +227,6 @@ void an_piece_walk(const da_expr *e, const ivl *iv, pinfo *pi)
     const da_expr *u = e->a[0];
     int aff = an_affine_d(u, &a, &b) && a != 0;
     switch (e->fn) {
-    case DA_F_TANH: d = DA_PI / 2; break;
-    case DA_F_SIGMOID: case DA_F_SOFTPLUS: d = DA_PI; break;
-    case DA_F_ATAN: case DA_F_ASINH: d = 1; break;
     case DA_F_LOG: case DA_F_SQRT: case DA_F_CBRT:
         pi->sd = fmin(pi->sd, zeros_dist(u, 0, iv));
         return;
@@ -236,10 +234,14 @@ void an_piece_walk(const da_expr *e, const ivl *iv, pinfo *pi)
         pi->sd = fmin(pi->sd, zeros_dist(u, 1, iv));
         return;
     default:
-        /* tan, asin, acos, acosh, atanh (real singularities: a domain
-         * matter) and leftover switches */
-        d = 0;
-        aff = 0;
+        /* the table's strip (tanh, sigmoid, softplus, atan, asinh, ...);
+         * none for tan, asin, acos, acosh, atanh (real singularities: a
+         * domain matter) and leftover switches */
+        d = da_fn_get(e->fn)->strip;
+        if (d <= 0) {
+            d = 0;
+            aff = 0;
+        }
         break;
     }
     /* f(a x + b): singularities at Im(a z + b) = +-d.  A non-affine inner

@@ -5,6 +5,9 @@
  *
  * Files:
  *   expr_ast.c      construction, reference counting, substitution
+ *   expr_fn.c       the functions: one row each (name, arity, evaluators in
+ *                   double, MPFR and balls, parity, LaTeX, derivative
+ *                   rule, the analysis's facts; expr_fn.h)
  *   expr_parse.c    the grammar (docs/manual.md "Expressions")
  *   expr_print.c    canonical text and LaTeX
  *   expr_tape.c     compiled form and evaluation in double and MPFR
@@ -16,6 +19,7 @@
  *                   (shared types: analyze_impl.h)
  *   expr_removable.c quotients with removable singularities
  *   expr_envelope.c proved growth envelopes (envelope.h)
+ *   expr_jump.c     where a formula may jump, one-sided limits at 0
  *   expr_tape_arb.c the tape in real and complex balls (tape_ball.h)
  *   expr_pieces_arb.c the pieces of a piecewise polynomial in balls, proved
  *                   (pieces_arb.h)
@@ -50,6 +54,7 @@ typedef enum {
     DA_F_PHI_CDF,  /* Phi(x) = P(X <= x), written "Phi" */
     DA_F_PHI_PDF,  /* phi(x) = exp(-x^2/2)/sqrt(2 pi), written "phi" */
     DA_F_SIGMOID, DA_F_SOFTPLUS, DA_F_RELU,
+    DA_F_SECH,     /* 1/cosh(x); its row in expr_fn.c is all it needs */
     /* two arguments */
     DA_F_MAX, DA_F_MIN,
     /* three arguments */
@@ -170,6 +175,17 @@ int da_expr_removable(da_expr **out, const da_expr *e);
  * arithmetic, so that an evaluator may take sigma(-x) = +-sigma(x)
  * (expr_parity.c). */
 int da_expr_parity(const da_expr *e);
+
+/* Where e may jump, from its syntax (expr_jump.c).  1 when every switch
+ * of e that can jump (comparison, step, sign, floor, ceil, a condition)
+ * has an argument of the form K x (it switches at x = 0 only) or no x at
+ * all; *n is increased by the number of such switches with x in their
+ * argument. */
+int da_expr_jumps_at0(const da_expr *e, int *n);
+/* 1 when e does not jump anywhere: no jumping switch with x, or only
+ * switches at 0 whose one-sided limits at 0, computed in real balls, are
+ * exact and equal. */
+int da_expr_no_jump(const da_expr *e);
 
 /* ---- analysis for the quadrature ----------------------------------- */
 

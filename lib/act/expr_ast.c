@@ -11,6 +11,7 @@
  * allowed (da_expr_int(-3), or the parser's "-2"). */
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/expr_fn.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,39 +20,18 @@
 
 /* ---- function names and arities ---------------------------------- */
 
-static const char *const fn_names[DA_F_COUNT] = {
-    [DA_F_EXP] = "exp", [DA_F_EXPM1] = "expm1", [DA_F_LOG] = "log",
-    [DA_F_LOG1P] = "log1p", [DA_F_SQRT] = "sqrt", [DA_F_CBRT] = "cbrt",
-    [DA_F_ABS] = "abs", [DA_F_SIGN] = "sign", [DA_F_STEP] = "step",
-    [DA_F_FLOOR] = "floor", [DA_F_CEIL] = "ceil",
-    [DA_F_SIN] = "sin", [DA_F_COS] = "cos", [DA_F_TAN] = "tan",
-    [DA_F_ASIN] = "asin", [DA_F_ACOS] = "acos", [DA_F_ATAN] = "atan",
-    [DA_F_SINH] = "sinh", [DA_F_COSH] = "cosh", [DA_F_TANH] = "tanh",
-    [DA_F_ASINH] = "asinh", [DA_F_ACOSH] = "acosh", [DA_F_ATANH] = "atanh",
-    [DA_F_ERF] = "erf", [DA_F_ERFC] = "erfc",
-    [DA_F_PHI_CDF] = "Phi", [DA_F_PHI_PDF] = "phi",
-    [DA_F_SIGMOID] = "sigmoid", [DA_F_SOFTPLUS] = "softplus",
-    [DA_F_RELU] = "relu",
-    [DA_F_MAX] = "max", [DA_F_MIN] = "min",
-    [DA_F_CLIP] = "clip",
-};
-
 const char *da_fn_name(da_fn f)
 {
     if ((int)f < 0 || f >= DA_F_COUNT)
         return "?";
-    return fn_names[f];
+    return da_fn_get(f)->name;
 }
 
 int da_fn_arity(da_fn f)
 {
     if ((int)f < 0 || f >= DA_F_COUNT)
         return 0;
-    if (f == DA_F_MAX || f == DA_F_MIN)
-        return 2;
-    if (f == DA_F_CLIP)
-        return 3;
-    return 1;
+    return da_fn_get(f)->arity;
 }
 
 /* ---- construction ------------------------------------------------- */
@@ -223,13 +203,7 @@ size_t da_expr_tree_size(const da_expr *e, size_t cap)
 
 int da_fn_is_switch(da_fn f)
 {
-    switch (f) {
-    case DA_F_ABS: case DA_F_SIGN: case DA_F_STEP: case DA_F_RELU:
-    case DA_F_MAX: case DA_F_MIN: case DA_F_CLIP: case DA_F_FLOOR: case DA_F_CEIL:
-        return 1;
-    default:
-        return 0;
-    }
+    return (int)f >= 0 && f < DA_F_COUNT && da_fn_get(f)->is_switch;
 }
 
 int da_expr_has_x(const da_expr *e)

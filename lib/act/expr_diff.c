@@ -21,6 +21,7 @@
  * domain check of the analysis runs on the tree the user gave. */
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/expr_fn.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -715,22 +716,13 @@ static da_expr *s_fn(da_fn f, da_expr *a0, da_expr *a1, da_expr *a2)
     long v = 2;   /* 2: no integer result */
     if (n == 1 && ca) {
         int zero = x.m == 0, one = x.m == 1 && x.e == 0;
+        /* the table's exact values at 0 and 1 */
+        const char *fold = zero ? da_fn_get(f)->at0 : one ? da_fn_get(f)->at1 : NULL;
+        if (fold) {
+            da_expr_unref(a0);
+            return da_expr_num(fold);
+        }
         switch (f) {
-        case DA_F_EXP: if (zero) v = 1; break;
-        case DA_F_COSH: case DA_F_COS: if (zero) v = 1; break;
-        case DA_F_LOG: if (one) v = 0; break;
-        case DA_F_SQRT: case DA_F_CBRT:
-            if (zero) v = 0;
-            if (one) v = 1;
-            break;
-        case DA_F_EXPM1: case DA_F_LOG1P: case DA_F_SIN: case DA_F_TAN:
-        case DA_F_ASIN: case DA_F_ATAN: case DA_F_SINH: case DA_F_TANH:
-        case DA_F_ASINH: case DA_F_ATANH: case DA_F_ERF:
-            if (zero) v = 0;
-            break;
-        case DA_F_ERFC: if (zero) v = 1; break;
-        case DA_F_ACOSH: if (one) v = 0; break;
-        case DA_F_ACOS: if (one) v = 0; break;
         case DA_F_SIGN: v = (x.m > 0) - (x.m < 0); break;
         case DA_F_STEP: v = x.m > 0; break;
         case DA_F_ABS: case DA_F_RELU: case DA_F_FLOOR: case DA_F_CEIL: {
@@ -754,12 +746,6 @@ static da_expr *s_fn(da_fn f, da_expr *a0, da_expr *a1, da_expr *a2)
             }
             break;
         }
-        case DA_F_SIGMOID: case DA_F_PHI_CDF:
-            if (zero) {
-                da_expr_unref(a0);
-                return da_expr_num("0.5");
-            }
-            break;
         default:
             break;
         }
@@ -868,6 +854,22 @@ static da_expr *two_over_sqrtpi(void)
     return s_div(inum(2), fn1(DA_F_SQRT, da_expr_node(DA_E_PI, DA_F_COUNT, 0, NULL, NULL, NULL)));
 }
 
+/* f'(u) by the table's rule: its formula in x with u for x, simplified */
+static da_expr *dfn_table(da_fn f, const da_expr *u)
+{
+    const char *dx = da_fn_get(f)->dx;
+    da_expr *g = NULL;
+    if (!dx || da_expr_parse(&g, dx) != DA_OK)
+        return NULL;
+    da_expr *h = da_expr_subst(g, u);
+    da_expr_unref(g);
+    if (!h)
+        return NULL;
+    da_expr *r = simplify(h);
+    da_expr_unref(h);
+    return r;
+}
+
 /* f'(u) for a function of one argument u (without the factor u') */
 static da_expr *dfn1(da_fn f, const da_expr *u, const da_expr *e)
 {
@@ -907,7 +909,7 @@ static da_expr *dfn1(da_fn f, const da_expr *u, const da_expr *e)
     case DA_F_SOFTPLUS: return fn1(DA_F_SIGMOID, R(u));
     case DA_F_RELU: return fn1(DA_F_STEP, R(u));
     default:
-        return NULL;
+        return dfn_table(f, u);
     }
 }
 

@@ -27,6 +27,7 @@
 #include "core/core.h"
 #include "core/arbinc.h"
 #include "act/expr.h"
+#include "act/expr_fn.h"
 #include "act/envelope.h"
 
 #include <math.h>
@@ -275,14 +276,7 @@ static int nonneg(const da_expr *e)
     case DA_E_DIV:
         return nonneg(e->a[0]) && nonneg(e->a[1]);
     case DA_E_FN:
-        switch (e->fn) {
-        case DA_F_EXP: case DA_F_ABS: case DA_F_STEP: case DA_F_SQRT: case DA_F_COSH:
-        case DA_F_PHI_CDF: case DA_F_PHI_PDF: case DA_F_SIGMOID: case DA_F_SOFTPLUS:
-        case DA_F_RELU: case DA_F_ERFC:
-            return 1;
-        default:
-            return 0;
-        }
+        return da_fn_get(e->fn)->nonneg;
     default:
         return 0;
     }
@@ -442,24 +436,12 @@ static int env_fn(da_env *r, const da_expr *e)
 {
     da_env a, b;
     quad u;
+    /* bounded: the table's bound */
+    if (da_fn_get(e->fn)->bound > 0) {
+        env_const(r, da_fn_get(e->fn)->bound);
+        return 1;
+    }
     switch (e->fn) {
-    /* bounded */
-    case DA_F_TANH: case DA_F_ERF: case DA_F_SIN: case DA_F_COS: case DA_F_SIGN:
-    case DA_F_STEP: case DA_F_PHI_CDF: case DA_F_SIGMOID:
-        env_const(r, 1);
-        return 1;
-    case DA_F_ERFC:
-        env_const(r, 2);
-        return 1;
-    case DA_F_PHI_PDF:
-        env_const(r, 0.3989422804014328);
-        return 1;
-    case DA_F_ATAN:
-        env_const(r, 1.5707963267948968);
-        return 1;
-    case DA_F_ASIN: case DA_F_ACOS:
-        env_const(r, 3.1415926535897936);
-        return 1;
     /* |f(g)| <= |g| */
     case DA_F_ABS: case DA_F_RELU: case DA_F_ASINH:
         return env_rec(r, e->a[0]);

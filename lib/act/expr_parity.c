@@ -1,5 +1,6 @@
 /* expr_parity.c -- even and odd formulas, by their syntax.  Internal. */
 #include "act/expr.h"
+#include "act/expr_fn.h"
 #include <math.h>
 
 /* see expr.h */
@@ -40,16 +41,7 @@ int da_expr_parity(const da_expr *e)
             return 1;
         if (e->nargs != 1 || p0 != -1)
             return 0;
-        switch (e->fn) {
-        case DA_F_SIN: case DA_F_TAN: case DA_F_ASIN: case DA_F_ATAN: case DA_F_SINH:
-        case DA_F_TANH: case DA_F_ASINH: case DA_F_ATANH: case DA_F_ERF: case DA_F_CBRT:
-        case DA_F_SIGN:
-            return -1;
-        case DA_F_COS: case DA_F_COSH: case DA_F_ABS: case DA_F_PHI_PDF:
-            return 1;
-        default:
-            return 0;
-        }
+        return da_fn_get(e->fn)->parity;
     default:
         return all_even;
     }

@@ -10,6 +10,7 @@
  * "-(-x)").  Numbers are printed with their exact text. */
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/expr_fn.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -286,37 +287,6 @@ static void tex_num(buf *b, const char *s)
     put(b, "}");
 }
 
-static const char *tex_fn_name(da_fn f)
-{
-    switch (f) {
-    case DA_F_LOG: return "\\log";
-    case DA_F_SIN: return "\\sin";
-    case DA_F_COS: return "\\cos";
-    case DA_F_TAN: return "\\tan";
-    case DA_F_ASIN: return "\\arcsin";
-    case DA_F_ACOS: return "\\arccos";
-    case DA_F_ATAN: return "\\arctan";
-    case DA_F_SINH: return "\\sinh";
-    case DA_F_COSH: return "\\cosh";
-    case DA_F_TANH: return "\\tanh";
-    case DA_F_ASINH: return "\\operatorname{arsinh}";
-    case DA_F_ACOSH: return "\\operatorname{arcosh}";
-    case DA_F_ATANH: return "\\operatorname{artanh}";
-    case DA_F_ERF: return "\\operatorname{erf}";
-    case DA_F_ERFC: return "\\operatorname{erfc}";
-    case DA_F_PHI_CDF: return "\\Phi";
-    case DA_F_PHI_PDF: return "\\varphi";
-    case DA_F_SIGMOID: return "\\operatorname{sigmoid}";
-    case DA_F_SOFTPLUS: return "\\operatorname{softplus}";
-    case DA_F_RELU: return "\\operatorname{ReLU}";
-    case DA_F_SIGN: return "\\operatorname{sign}";
-    case DA_F_MAX: return "\\max";
-    case DA_F_MIN: return "\\min";
-    case DA_F_CLIP: return "\\operatorname{clip}";
-    default: return NULL;
-    }
-}
-
 static void tex_fn(buf *b, const da_expr *e)
 {
     const da_expr *a = e->a[0];
@@ -353,42 +323,23 @@ static void tex_fn(buf *b, const da_expr *e)
         }
         put(b, "\\right)");
         return;
-    case DA_F_SQRT:
-    case DA_F_CBRT:
-        put(b, e->fn == DA_F_SQRT ? "\\sqrt{" : "\\sqrt[3]{");
-        tex_rec(b, a, 0);
-        put(b, "}");
-        return;
-    case DA_F_ABS:
-        put(b, "\\left|");
-        tex_rec(b, a, 0);
-        put(b, "\\right|");
-        return;
-    case DA_F_FLOOR:
-        put(b, "\\left\\lfloor ");
-        tex_rec(b, a, 0);
-        put(b, "\\right\\rfloor");
-        return;
-    case DA_F_CEIL:
-        put(b, "\\left\\lceil ");
-        tex_rec(b, a, 0);
-        put(b, "\\right\\rceil");
-        return;
     case DA_F_STEP:
         put(b, "\\mathbb{1}[");
         tex_at(b, a, L_ADD, 1);
         put(b, " > 0]");
         return;
-    default:
-        put(b, tex_fn_name(e->fn));
-        put(b, "\\left(");
+    default: {
+        /* the table's form: opening, the arguments, closing */
+        const da_fn_info *f = da_fn_get(e->fn);
+        put(b, f->tex_open);
         for (int i = 0; i < e->nargs; i++) {
             if (i)
                 put(b, ", ");
             tex_rec(b, e->a[i], 0);
         }
-        put(b, "\\right)");
+        put(b, f->tex_close);
         return;
+    }
     }
 }
 

@@ -31,6 +31,7 @@
  */
 #include "core/core.h"
 #include "act/expr.h"
+#include "act/expr_fn.h"
 #include "act/tape_impl.h"
 
 #include <math.h>
@@ -39,8 +40,6 @@
 
 #define PI_D 3.14159265358979323846264338327950288
 #define E_D 2.71828182845904523536028747135266250
-#define SQRT1_2_D 0.70710678118654752440084436210484903
-#define INV_SQRT2PI_D 0.39894228040143267793994605993438187
 
 struct da_tape_ws {
     const da_tape *t;
@@ -54,6 +53,7 @@ struct da_tape_ws {
     mpfr_t h1;        /* scratch at wprec + 64 */
     mpfr_t sqrt2;     /* at wprec + 64 */
     mpfr_t sqrt2pi;   /* at wprec */
+    da_fn_mpfr k;     /* the five above, lent to the table's evaluators */
     da_tape_ws **sub; /* [2 nrem]: workspaces of the removable quotients */
 };
 
@@ -418,72 +418,6 @@ da_tape *da_tape_new(const da_expr *e)
 
 /* ---- double evaluation ------------------------------------------------- */
 
-static double sign_d(double x)
-{
-    return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : NAN;
-}
-
-static double fn_d(da_fn f, double x, double y, double z)
-{
-    switch (f) {
-    case DA_F_EXP: return exp(x);
-    case DA_F_EXPM1: return expm1(x);
-    case DA_F_LOG: return log(x);
-    case DA_F_LOG1P: return log1p(x);
-    case DA_F_SQRT: return sqrt(x);
-    case DA_F_CBRT: return cbrt(x);
-    case DA_F_ABS: return fabs(x);
-    case DA_F_SIGN: return sign_d(x);
-    case DA_F_STEP: return x > 0 ? 1.0 : x <= 0 ? 0.0 : NAN;
-    case DA_F_FLOOR: return floor(x);
-    case DA_F_CEIL: return ceil(x);
-    case DA_F_SIN: return sin(x);
-    case DA_F_COS: return cos(x);
-    case DA_F_TAN: return tan(x);
-    case DA_F_ASIN: return asin(x);
-    case DA_F_ACOS: return acos(x);
-    case DA_F_ATAN: return atan(x);
-    case DA_F_SINH: return sinh(x);
-    case DA_F_COSH: return cosh(x);
-    case DA_F_TANH: return tanh(x);
-    case DA_F_ASINH: return asinh(x);
-    case DA_F_ACOSH: return acosh(x);
-    case DA_F_ATANH: return atanh(x);
-    case DA_F_ERF: return erf(x);
-    case DA_F_ERFC: return erfc(x);
-    case DA_F_PHI_CDF: return 0.5 * erfc(-x * SQRT1_2_D);
-    case DA_F_PHI_PDF:
-        return exp(-0.5 * x * x) * INV_SQRT2PI_D;
-    case DA_F_SIGMOID:
-        if (x >= 0)
-            return 1.0 / (1.0 + exp(-x));
-        if (x < 0) {
-            double u = exp(x);
-            return u / (1.0 + u);
-        }
-        return x;
-    case DA_F_SOFTPLUS:
-        return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
-    case DA_F_RELU:
-        return x > 0 ? x : x <= 0 ? 0.0 : x;
-    case DA_F_MAX:
-        if (isnan(x) || isnan(y))
-            return NAN;
-        return x >= y ? x : y;
-    case DA_F_MIN:
-        if (isnan(x) || isnan(y))
-            return NAN;
-        return x <= y ? x : y;
-    case DA_F_CLIP:
-        if (isnan(x) || isnan(y) || isnan(z))
-            return NAN;
-        x = x >= y ? x : y;
-        return x <= z ? x : z;
-    default:
-        return NAN;
-    }
-}
-
 static double cmp_d(iop op, double a, double b)
 {
     if (isnan(a) || isnan(b))
@@ -539,7 +473,7 @@ double da_tape_eval_d(const da_tape *t, double x)
         case I_NOT: r[i->dst] = isnan(a) ? a : (double)(a == 0); break;
         case I_BOOL: r[i->dst] = isnan(a) ? a : (double)(a != 0); break;
         case I_FN:
-            r[i->dst] = fn_d(i->fn, a, r[i->b], r[i->c]);
+            r[i->dst] = da_fn_get(i->fn)->d(a, r[i->b], r[i->c]);
             break;
         case I_JZ:
         case I_JNZ:
@@ -631,6 +565,7 @@ da_tape_ws *da_tape_ws_new(const da_tape *t, mpfr_prec_t prec)
     mpfr_init2(w->sqrt2, wp + 64);
     mpfr_init2(w->sqrt2pi, wp);
     mpfr_sqrt_ui(w->sqrt2, 2, MPFR_RNDN);
+    w->k = (da_fn_mpfr){w->s1, w->s2, w->h1, w->sqrt2, w->sqrt2pi};
     {
         mpfr_t tp;
         mpfr_init2(tp, wp + 64);
@@ -673,109 +608,6 @@ da_tape_ws *da_tape_ws_new(const da_tape *t, mpfr_prec_t prec)
     return w;
 }
 
-/* d = f(x [, y, z]); d is distinct from x, y, z. */
-static void fn_m(da_tape_ws *w, da_fn f, mpfr_ptr d, mpfr_srcptr x,
-                 mpfr_srcptr y, mpfr_srcptr z)
-{
-    const mpfr_rnd_t R = MPFR_RNDN;
-    switch (f) {
-    case DA_F_EXP: mpfr_exp(d, x, R); return;
-    case DA_F_EXPM1: mpfr_expm1(d, x, R); return;
-    case DA_F_LOG: mpfr_log(d, x, R); return;
-    case DA_F_LOG1P: mpfr_log1p(d, x, R); return;
-    case DA_F_SQRT: mpfr_sqrt(d, x, R); return;
-    case DA_F_CBRT: mpfr_cbrt(d, x, R); return;
-    case DA_F_ABS: mpfr_abs(d, x, R); return;
-    case DA_F_FLOOR: mpfr_floor(d, x); return;
-    case DA_F_CEIL: mpfr_ceil(d, x); return;
-    case DA_F_SIN: mpfr_sin(d, x, R); return;
-    case DA_F_COS: mpfr_cos(d, x, R); return;
-    case DA_F_TAN: mpfr_tan(d, x, R); return;
-    case DA_F_ASIN: mpfr_asin(d, x, R); return;
-    case DA_F_ACOS: mpfr_acos(d, x, R); return;
-    case DA_F_ATAN: mpfr_atan(d, x, R); return;
-    case DA_F_SINH: mpfr_sinh(d, x, R); return;
-    case DA_F_COSH: mpfr_cosh(d, x, R); return;
-    case DA_F_TANH: mpfr_tanh(d, x, R); return;
-    case DA_F_ASINH: mpfr_asinh(d, x, R); return;
-    case DA_F_ACOSH: mpfr_acosh(d, x, R); return;
-    case DA_F_ATANH: mpfr_atanh(d, x, R); return;
-    case DA_F_ERF: mpfr_erf(d, x, R); return;
-    case DA_F_ERFC: mpfr_erfc(d, x, R); return;
-    default: break;
-    }
-    /* the rest settle NaN first */
-    if (mpfr_nan_p(x) || (y && mpfr_nan_p(y)) || (z && mpfr_nan_p(z))) {
-        mpfr_set_nan(d);
-        return;
-    }
-    switch (f) {
-    case DA_F_SIGN:
-        mpfr_set_si(d, mpfr_sgn(x), R);
-        return;
-    case DA_F_STEP:
-        mpfr_set_ui(d, mpfr_sgn(x) > 0, R);
-        return;
-    case DA_F_RELU:
-        if (mpfr_sgn(x) > 0)
-            mpfr_set(d, x, R);
-        else
-            mpfr_set_zero(d, 1);
-        return;
-    case DA_F_PHI_CDF:
-        /* Phi(x) = erfc(-x/sqrt 2)/2, the quotient with 64 extra bits */
-        mpfr_div(w->h1, x, w->sqrt2, R);
-        mpfr_neg(w->h1, w->h1, R);
-        mpfr_erfc(d, w->h1, R);
-        mpfr_div_2ui(d, d, 1, R);
-        return;
-    case DA_F_PHI_PDF:
-        /* exp(-x^2/2)/sqrt(2 pi), x^2/2 with 64 extra bits */
-        mpfr_sqr(w->h1, x, R);
-        mpfr_div_2ui(w->h1, w->h1, 1, R);
-        mpfr_neg(w->h1, w->h1, R);
-        mpfr_exp(d, w->h1, R);
-        mpfr_div(d, d, w->sqrt2pi, R);
-        return;
-    case DA_F_SIGMOID:
-        if (mpfr_sgn(x) >= 0) {
-            mpfr_neg(w->s1, x, R);
-            mpfr_exp(w->s1, w->s1, R);
-            mpfr_add_ui(w->s1, w->s1, 1, R);
-            mpfr_ui_div(d, 1, w->s1, R);
-        } else {
-            mpfr_exp(w->s1, x, R);
-            mpfr_add_ui(w->s2, w->s1, 1, R);
-            mpfr_div(d, w->s1, w->s2, R);
-        }
-        return;
-    case DA_F_SOFTPLUS:
-        if (mpfr_sgn(x) > 0) {
-            mpfr_neg(w->s1, x, R);
-            mpfr_exp(w->s1, w->s1, R);
-            mpfr_log1p(w->s1, w->s1, R);
-            mpfr_add(d, x, w->s1, R);
-        } else {
-            mpfr_exp(w->s1, x, R);
-            mpfr_log1p(d, w->s1, R);
-        }
-        return;
-    case DA_F_MAX:
-        mpfr_max(d, x, y, R);
-        return;
-    case DA_F_MIN:
-        mpfr_min(d, x, y, R);
-        return;
-    case DA_F_CLIP:
-        mpfr_max(d, x, y, R);
-        mpfr_min(d, d, z, R);
-        return;
-    default:
-        mpfr_set_nan(d);
-        return;
-    }
-}
-
 /* Why instruction i made a non-number d from numbers. */
 static const char *why_ins(const ins *i, mpfr_srcptr a, mpfr_srcptr b)
 {
@@ -790,28 +622,11 @@ static const char *why_ins(const ins *i, mpfr_srcptr a, mpfr_srcptr b)
         return "not finite";
     case I_POWI:
         return mpfr_zero_p(a) && i->n < 0 ? "division by zero" : "not finite";
-    case I_FN:
-        switch (i->fn) {
-        case DA_F_LOG:
-            if (mpfr_zero_p(a))
-                return "log of 0 (sigma is unbounded there: an unbounded singularity, even a "
-                       "square-integrable one such as log|x|, is not supported)";
-            return mpfr_sgn(a) < 0 ? "log of a non-positive number" : "not finite";
-        case DA_F_LOG1P:
-            return mpfr_cmp_si(a, -1) <= 0 ? "log1p of a number <= -1" : "not finite";
-        case DA_F_SQRT:
-            return mpfr_sgn(a) < 0 ? "sqrt of a negative number" : "not finite";
-        case DA_F_ASIN:
-            return mpfr_cmpabs_ui(a, 1) > 0 ? "asin of a number outside [-1, 1]" : "not finite";
-        case DA_F_ACOS:
-            return mpfr_cmpabs_ui(a, 1) > 0 ? "acos of a number outside [-1, 1]" : "not finite";
-        case DA_F_ACOSH:
-            return mpfr_cmp_ui(a, 1) < 0 ? "acosh of a number below 1" : "not finite";
-        case DA_F_ATANH:
-            return mpfr_cmpabs_ui(a, 1) >= 0 ? "atanh of a number outside (-1, 1)" : "not finite";
-        default:
-            return "not finite";
-        }
+    case I_FN: {
+        const char *(*why)(mpfr_srcptr) = da_fn_get(i->fn)->why;
+        const char *r = why ? why(a) : NULL;
+        return r ? r : "not finite";
+    }
     default:
         return "not finite";
     }
@@ -898,7 +713,7 @@ static int eval_m(const da_tape *t, da_tape_ws *w, mpfr_t y, const mpfr_t x, con
                 mpfr_set_ui(d, (mpfr_zero_p(a) != 0) == (i->op == I_NOT), R);
             break;
         case I_FN:
-            fn_m(w, i->fn, d, a, r[i->b], r[i->c]);
+            da_fn_get(i->fn)->m(d, a, r[i->b], r[i->c], &w->k);
             break;
         case I_JZ:
         case I_JNZ:

@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "act/tape_impl.h"
 #include "act/tape_ball.h"
+#include "act/expr_fn.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct da_tape_ball {
     arb_t s1, s2;     /* scratch */
     acb_t z1, z2;
     arb_t sqrt2, sqrt2pi;
+    da_fn_ball fk;      /* s1, z1 and the constants, lent to the table's evaluators */
     da_tape_ball **sub; /* [2 nrem]: the removable quotients' g^(k), h^(k) */
     arb_t rh, rg;       /* their scratch */
     acb_t ch, cg;
@@ -140,6 +142,7 @@ da_tape_ball *da_tape_ball_new(const da_tape *t, slong prec)
     w->c = _acb_vec_init(t->nreg);
     w->k = _arb_vec_init(t->nconst > 0 ? t->nconst : 1);
     arb_sqrt_ui(w->sqrt2, 2, w->prec + 64);
+    w->fk = (da_fn_ball){w->s1, w->z1, w->sqrt2, w->sqrt2pi};
     arb_const_pi(w->sqrt2pi, w->prec + 64);
     arb_mul_2exp_si(w->sqrt2pi, w->sqrt2pi, 1);
     arb_sqrt(w->sqrt2pi, w->sqrt2pi, w->prec + 64);
@@ -302,12 +305,12 @@ static int fn_arb(rctx *c, da_fn f, arb_t d, const arb_t x, const arb_t y, const
     da_tape_ball *w = c->w;
     slong p = w->prec;
     int side;
+    const da_fn_info *fi = da_fn_get(f);
+    if (!fi->branch) {
+        fi->arb(d, x, y, z, &w->fk, p);
+        return 1;
+    }
     switch (f) {
-    case DA_F_EXP: arb_exp(d, x, p); break;
-    case DA_F_EXPM1: arb_expm1(d, x, p); break;
-    case DA_F_LOG: arb_log(d, x, p); break;
-    case DA_F_LOG1P: arb_log1p(d, x, p); break;
-    case DA_F_SQRT: arb_sqrt(d, x, p); break;
     case DA_F_CBRT:
         side = switch_cont(c, x);
         if (side == 3) {
@@ -387,43 +390,6 @@ static int fn_arb(rctx *c, da_fn f, arb_t d, const arb_t x, const arb_t y, const
         }
         break;
     }
-    case DA_F_SIN: arb_sin(d, x, p); break;
-    case DA_F_COS: arb_cos(d, x, p); break;
-    case DA_F_TAN: arb_tan(d, x, p); break;
-    case DA_F_ASIN: arb_asin(d, x, p); break;
-    case DA_F_ACOS: arb_acos(d, x, p); break;
-    case DA_F_ATAN: arb_atan(d, x, p); break;
-    case DA_F_SINH: arb_sinh(d, x, p); break;
-    case DA_F_COSH: arb_cosh(d, x, p); break;
-    case DA_F_TANH: arb_tanh(d, x, p); break;
-    case DA_F_ASINH: arb_asinh(d, x, p); break;
-    case DA_F_ACOSH: arb_acosh(d, x, p); break;
-    case DA_F_ATANH: arb_atanh(d, x, p); break;
-    case DA_F_ERF: arb_hypgeom_erf(d, x, p); break;
-    case DA_F_ERFC: arb_hypgeom_erfc(d, x, p); break;
-    case DA_F_PHI_CDF:
-        arb_div(w->s1, x, w->sqrt2, p);
-        arb_neg(w->s1, w->s1);
-        arb_hypgeom_erfc(d, w->s1, p);
-        arb_mul_2exp_si(d, d, -1);
-        break;
-    case DA_F_PHI_PDF:
-        arb_sqr(w->s1, x, p);
-        arb_mul_2exp_si(w->s1, w->s1, -1);
-        arb_neg(w->s1, w->s1);
-        arb_exp(w->s1, w->s1, p);
-        arb_div(d, w->s1, w->sqrt2pi, p);
-        break;
-    case DA_F_SIGMOID:
-        arb_neg(w->s1, x);
-        arb_exp(w->s1, w->s1, p);
-        arb_add_ui(w->s1, w->s1, 1, p);
-        arb_inv(d, w->s1, p);
-        break;
-    case DA_F_SOFTPLUS:
-        arb_exp(w->s1, x, p);
-        arb_log1p(d, w->s1, p);
-        break;
     case DA_F_MAX:
     case DA_F_MIN:
         arb_sub(w->s1, x, y, p);
@@ -764,45 +730,17 @@ static int next_dec(cctx *c, int *v)
     return 1;
 }
 
-/* the box keeps |Im| < 1 (atan, asinh) */
-static int im_below_one(const acb_t z)
-{
-    arb_t t;
-    arb_init(t);
-    arb_abs(t, acb_imagref(z));
-    arb_sub_ui(t, t, 1, 53);
-    int ok = arb_is_negative(t);
-    arb_clear(t);
-    return ok;
-}
-
-/* the box keeps lo < Re < hi */
-static int re_between(const acb_t z, double lo, double hi)
-{
-    arb_t t;
-    arb_init(t);
-    arb_sub_si(t, acb_realref(z), (slong)lo, 53);
-    int ok = arb_is_positive(t);
-    arb_sub_si(t, acb_realref(z), (slong)hi, 53);
-    ok = ok && arb_is_negative(t);
-    arb_clear(t);
-    return ok;
-}
-
 static int fn_acb(da_tape_ball *w, cctx *c, da_fn f, acb_t d, const acb_t x, const acb_t y,
                   const acb_t z)
 {
     slong p = w->prec;
     int v;
+    const da_fn_info *fi = da_fn_get(f);
+    if (!fi->branch) {
+        fi->acb(d, x, &w->fk, p);
+        return 1;
+    }
     switch (f) {
-    case DA_F_EXP: acb_exp(d, x, p); break;
-    case DA_F_EXPM1: acb_expm1(d, x, p); break;
-    case DA_F_LOG: acb_log_analytic(d, x, 1, p); break;
-    case DA_F_LOG1P:
-        acb_add_ui(w->z1, x, 1, p);
-        acb_log_analytic(d, w->z1, 1, p);
-        break;
-    case DA_F_SQRT: acb_sqrt_analytic(d, x, 1, p); break;
     case DA_F_CBRT:
         if (!next_dec(c, &v))
             return 0;
@@ -853,74 +791,6 @@ static int fn_acb(da_tape_ball *w, cctx *c, da_fn f, acb_t d, const acb_t x, con
         if (!next_dec(c, &v))
             return 0;
         acb_set_si(d, (slong)v - (1 << 29));
-        break;
-    case DA_F_SIN: acb_sin(d, x, p); break;
-    case DA_F_COS: acb_cos(d, x, p); break;
-    case DA_F_TAN: acb_tan(d, x, p); break;
-    case DA_F_ASIN:
-        if (!re_between(x, -1, 1))
-            acb_indeterminate(d);
-        else
-            acb_asin(d, x, p);
-        break;
-    case DA_F_ACOS:
-        if (!re_between(x, -1, 1))
-            acb_indeterminate(d);
-        else
-            acb_acos(d, x, p);
-        break;
-    case DA_F_ATANH:
-        if (!re_between(x, -1, 1))
-            acb_indeterminate(d);
-        else
-            acb_atanh(d, x, p);
-        break;
-    case DA_F_ACOSH:
-        if (!re_between(x, 1, 1e18))
-            acb_indeterminate(d);
-        else
-            acb_acosh(d, x, p);
-        break;
-    case DA_F_ATAN:
-        if (!im_below_one(x))
-            acb_indeterminate(d);
-        else
-            acb_atan(d, x, p);
-        break;
-    case DA_F_ASINH:
-        if (!im_below_one(x))
-            acb_indeterminate(d);
-        else
-            acb_asinh(d, x, p);
-        break;
-    case DA_F_SINH: acb_sinh(d, x, p); break;
-    case DA_F_COSH: acb_cosh(d, x, p); break;
-    case DA_F_TANH: acb_tanh(d, x, p); break;
-    case DA_F_ERF: acb_hypgeom_erf(d, x, p); break;
-    case DA_F_ERFC: acb_hypgeom_erfc(d, x, p); break;
-    case DA_F_PHI_CDF:
-        acb_div_arb(w->z1, x, w->sqrt2, p);
-        acb_neg(w->z1, w->z1);
-        acb_hypgeom_erfc(d, w->z1, p);
-        acb_mul_2exp_si(d, d, -1);
-        break;
-    case DA_F_PHI_PDF:
-        acb_sqr(w->z1, x, p);
-        acb_mul_2exp_si(w->z1, w->z1, -1);
-        acb_neg(w->z1, w->z1);
-        acb_exp(w->z1, w->z1, p);
-        acb_div_arb(d, w->z1, w->sqrt2pi, p);
-        break;
-    case DA_F_SIGMOID:
-        acb_neg(w->z1, x);
-        acb_exp(w->z1, w->z1, p);
-        acb_add_ui(w->z1, w->z1, 1, p);
-        acb_inv(d, w->z1, p);
-        break;
-    case DA_F_SOFTPLUS:
-        acb_exp(w->z1, x, p);
-        acb_add_ui(w->z1, w->z1, 1, p);
-        acb_log_analytic(d, w->z1, 1, p);
         break;
     case DA_F_MAX:
     case DA_F_MIN:
