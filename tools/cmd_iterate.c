@@ -21,8 +21,9 @@ static const char usage[] =
     "  rho, err       rho_l and its error bound\n"
     "  ntk, ntk_err   the normalized NTK and its bound (empty without --ntk)\n"
     "  ratio          the measured per-layer rate (rho_l - r*)/(rho_{l-1} - r*),\n"
-    "                 r* the stable fixed point nearest rho_L (nan where the\n"
-    "                 bounds cannot separate rho from r*), 6 digits at most\n"
+    "                 r* the stable fixed point nearest rho_L (empty at layer 0\n"
+    "                 and where the bounds cannot separate rho from r*; JSON\n"
+    "                 null, text -), 6 digits at most\n"
     "The text and json formats add the fixed points of the map with their\n"
     "stability, the rates kappa'(0) and kappa'(1) of kappa = sigma_hat/sigma_hat(1)\n"
     "and the Joudaki-Hofmann class.\n"
@@ -126,20 +127,22 @@ int cmd_iterate(int argc, char **argv, FILE *out)
         nv[0] = ne[0] = '\0';
         if (ntk)
             da_ball_get_str(nv, sizeof nv, ne, sizeof ne, &km->ntk[l], digits, DA_BALL_SCI);
-        if (l == 0)
-            snprintf(rv, sizeof rv, "nan"), snprintf(re, sizeof re, "inf");
-        else
+        /* the ratio is undefined at layer 0, and where its ball is not
+           finite: an empty cell (JSON null, text "-"), never a NaN */
+        rv[0] = re[0] = '\0';
+        if (l > 0 && cli_ball_finite(&km->ratio[l]))
             da_ball_get_str(rv, sizeof rv, re, sizeof re, &km->ratio[l], digits < 6 ? digits : 6, DA_BALL_SCI);
         if (ff == FMT_CSV)
             fprintf(out, "%ld,%s,%s,%s,%s,%s,%s\n", l, v, nv, e, ne, rv, bk);
         else if (ff == FMT_JSON)
-            fprintf(out, "    {\"layer\": %ld, \"rho\": \"%s\", \"err\": \"%s\", \"ntk\": \"%s\", \"ntk_err\": \"%s\", \"ratio\": \"%s\", \"bound\": \"%s\"}%s\n",
-                    l, v, e, nv, ne, rv, bk, l < depth ? "," : "");
+            fprintf(out, "    {\"layer\": %ld, \"rho\": \"%s\", \"err\": \"%s\", \"ntk\": \"%s\", \"ntk_err\": \"%s\", \"ratio\": %s%s%s, \"bound\": \"%s\"}%s\n",
+                    l, v, e, nv, ne, *rv ? "\"" : "", *rv ? rv : "null", *rv ? "\"" : "", bk,
+                    l < depth ? "," : "");
         else {
             fprintf(out, "%6ld  %-*s  %-9s", l, w, v, e);
             if (ntk)
                 fprintf(out, "  %-*s  %-9s", w, nv, ne);
-            fprintf(out, "  %s\n", rv);
+            fprintf(out, "  %s\n", *rv ? rv : "-");
         }
     }
     if (ff == FMT_CSV)

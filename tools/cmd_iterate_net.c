@@ -22,7 +22,8 @@ static const char usage[] =
     "  rho, err       rho_l and its error bound\n"
     "  ntk, ntk_err   the normalized NTK and its bound (empty without --ntk)\n"
     "  ratio          rho_l / rho_{l-1}, the rate towards the fixed point 0\n"
-    "                 (nan where rho_{l-1}'s ball holds 0), 6 digits at most\n"
+    "                 (empty at layer 0 and where rho_{l-1}'s ball holds 0;\n"
+    "                 JSON null, text -), 6 digits at most\n"
     "  q, q_err       the variance K_l(x,x) and its bound\n"
     "  slope          d rho_l / d rho_0, the slope of the depth-l map at R\n"
     "The text and json formats add the block's rates at variance Q: C(0) (0\n"
@@ -196,7 +197,9 @@ int cmd_iterate_net(int argc, char **argv, FILE *out)
         nv[0] = ne[0] = '\0';
         if (ntk)
             da_ball_get_str(nv, sizeof nv, ne, sizeof ne, &r->ntk, digits, DA_BALL_SCI);
-        snprintf(rv, sizeof rv, "nan");
+        /* undefined (layer 0, or a ratio not enclosed): an empty cell
+           (JSON null, text "-"), never a NaN */
+        rv[0] = '\0';
         if (l > 0 && cli_ball_finite(&rows[l - 1].rho) && cli_ball_finite(&r->rho) &&
             da_ball_div(ratio, &r->rho, &rows[l - 1].rho) == DA_OK && cli_ball_finite(ratio))
             da_ball_get_str(rv, sizeof rv, re, sizeof re, ratio, digits < 6 ? digits : 6,
@@ -206,15 +209,16 @@ int cmd_iterate_net(int argc, char **argv, FILE *out)
                     sv, se);
         else if (fmt == FMT_JSON)
             fprintf(out, "    {\"layer\": %ld, \"rho\": \"%s\", \"err\": \"%s\", \"ntk\": \"%s\", "
-                    "\"ntk_err\": \"%s\", \"ratio\": \"%s\", \"bound\": \"%s\", \"q\": \"%s\", "
+                    "\"ntk_err\": \"%s\", \"ratio\": %s%s%s, \"bound\": \"%s\", \"q\": \"%s\", "
                     "\"q_err\": \"%s\", \"slope\": \"%s\", \"slope_err\": \"%s\"}%s\n",
-                    l, v, e, nv, ne, rv, bk, qv, qe, sv, se, l < depth ? "," : "");
+                    l, v, e, nv, ne, *rv ? "\"" : "", *rv ? rv : "null", *rv ? "\"" : "", bk, qv,
+                    qe, sv, se, l < depth ? "," : "");
         else {
             fprintf(out, "%6ld  %-*s  %-9s", l, w, v, e);
             if (ntk)
                 fprintf(out, "  %-*s  %-9s", w, nv, ne);
             da_ball_get_str(qv, sizeof qv, NULL, 0, &r->q, digits < 6 ? digits : 6, DA_BALL_SCI);
-            fprintf(out, "  %-12s  %s\n", rv, qv);
+            fprintf(out, "  %-12s  %s\n", *rv ? rv : "-", qv);
         }
     }
     da_ball_clear(ratio);

@@ -141,6 +141,11 @@ static void json_report(FILE *f, work *w, const da_act *act, const da_learn_spec
             da_ball_struct *q[4] = {r0, R0, rk, Rk};
             gmp_fprintf(f, ", \"k\": \"%Zd\"", count);
             for (int j = 0; j < 4; j++) {
+                /* undefined (layer 0 beyond the first k): null, never a NaN */
+                if (!mpfr_number_p(q[j]->mid) || !mpfr_number_p(q[j]->rad)) {
+                    fprintf(f, ", \"%s\": null, \"%s_err\": null", nm[j], nm[j]);
+                    continue;
+                }
                 fmt_b(v, sizeof v, e, sizeof e, q[j], o->digits);
                 fprintf(f, ", \"%s\": \"%s\", \"%s_err\": \"%s\"", nm[j], v, nm[j], e);
             }

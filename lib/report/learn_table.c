@@ -87,10 +87,13 @@ int da_learn_table(da_table **out, const da_learn_spectrum *s, const da_sphere_s
             da_sphere_effective_ranks(q[0], q[1], sp, L, zero);
             da_sphere_effective_ranks(q[2], q[3], sp, L, count);
             cells[k++] = kstr;
+            /* a rank that is undefined (no mass at layer 0 beyond the
+               first k) is an empty cell, never a NaN in a rigorous row */
             for (int j = 0; j < 4; j++) {
+                int fin = mpfr_number_p(q[j]->mid) && mpfr_number_p(q[j]->rad);
                 da_ball_get_str(val[j + 1], VAL, err[j + 1], ERR, q[j], digits, DA_BALL_SCI);
-                cells[k++] = val[j + 1];
-                cells[k++] = err[j + 1];
+                cells[k++] = fin ? val[j + 1] : NULL;
+                cells[k++] = fin ? err[j + 1] : NULL;
             }
         }
         cells[k++] = kind;

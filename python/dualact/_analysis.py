@@ -236,10 +236,11 @@ def learn(act, degree=1, depth=20, dim=None, threshold=0.1, terms=None, digits=3
             else:
                 row[k] = Ball._from_raw(v, kind)
         # the CLI's columns that are no Balls: the printed error bounds
-        # and the label
+        # (None where the cell is empty: a rank that is undefined) and
+        # the label
         for k, v in c.items():
             if k == "err" or k.endswith("_err"):
-                row[k] = float(v)
+                row[k] = float(v) if v != "" else None
         row["bound"] = c["bound"]
         rows.append(row)
     if dim:
