@@ -243,11 +243,9 @@ typedef struct {
     da_ball *bd, *be;
 } cli_depth_items;
 void cli_depth_lists_init(cli_depth_items *L);
-/* split the three comma lists; strict: an empty item is refused ("empty
- * item in"), else it is skipped and only an empty list is refused.
- * Returns 0 or 2 (reported). */
-int cli_depth_lists_split(cli_depth_items *L, const char *sd, const char *se, const char *sn,
-                          int strict);
+/* split the three comma lists; an empty item is refused ("empty item
+ * in"), as every list option does.  Returns 0 or 2 (reported). */
+int cli_depth_lists_split(cli_depth_items *L, const char *sd, const char *se, const char *sn);
 /* the rows asked: per rows for each (delta, eps, n), to hold against
  * CLI_MAX_ROWS before any work */
 double cli_depth_lists_rows(const cli_depth_items *L, double per);

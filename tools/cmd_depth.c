@@ -398,7 +398,7 @@ int cmd_depth(int argc, char **argv, FILE *out)
     cli_depth_items L;
     cli_depth_lists_init(&L);
     da_table *t = NULL;
-    if (cli_depth_lists_split(&L, sd, se, sn, 0)) {
+    if (cli_depth_lists_split(&L, sd, se, sn)) {
         rc = EXIT_USAGE;
         goto done;
     }

@@ -101,7 +101,7 @@ int cmd_depth_net(int argc, char **argv, FILE *out)
     da_net *net = NULL;
     da_net_block_rates rates;
     da_net_block_rates_init(&rates);
-    if (cli_depth_lists_split(&L, sd, se, sn, 1)) {
+    if (cli_depth_lists_split(&L, sd, se, sn)) {
         rc = EXIT_USAGE;
         goto done;
     }

@@ -301,8 +301,12 @@ static int split_strict(char ***out, int *n, const char *s, const char *what)
             return cli_usage_error("%s: empty item in '%s'", what, s);
         }
         v[k] = malloc(len + 1);
-        if (!v[k])
-            break;
+        if (!v[k]) {
+            for (int i = 0; i < k; i++)
+                free(v[i]);
+            free(v);
+            return cli_usage_error("out of memory");
+        }
         memcpy(v[k], p, len);
         v[k][len] = 0;
         k++;
@@ -315,45 +319,10 @@ static int split_strict(char ***out, int *n, const char *s, const char *what)
     return 0;
 }
 
-/* "a,b,c" into an array of copies, empty items skipped */
-static int split_tokens(char ***out, int *n, const char *s, const char *what)
+int cli_depth_lists_split(cli_depth_items *L, const char *sd, const char *se, const char *sn)
 {
-    *out = NULL;
-    *n = 0;
-    if (!s || !*s)
-        return cli_usage_error("%s: missing value", what);
-    char *copy = strdup(s);
-    if (!copy)
-        return cli_usage_error("out of memory");
-    int cap = 1;
-    for (const char *p = s; *p; p++)
-        cap += *p == ',';
-    char **v = calloc((size_t)cap + 1, sizeof *v);
-    if (!v) {
-        free(copy);
-        return cli_usage_error("out of memory");
-    }
-    int k = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        v[k++] = strdup(t);
-    free(copy);
-    if (k == 0) {
-        free(v);
-        return cli_usage_error("%s: empty list", what);
-    }
-    *out = v;
-    *n = k;
-    return 0;
-}
-
-int cli_depth_lists_split(cli_depth_items *L, const char *sd, const char *se, const char *sn,
-                          int strict)
-{
-    int (*split)(char ***, int *, const char *, const char *) =
-        strict ? split_strict : split_tokens;
-    if (split(&L->ld, &L->nd, sd, "--delta") || split(&L->le, &L->ne, se, "--eps") ||
-        split(&L->ln, &L->nn, sn, "--n"))
+    if (split_strict(&L->ld, &L->nd, sd, "--delta") || split_strict(&L->le, &L->ne, se, "--eps") ||
+        split_strict(&L->ln, &L->nn, sn, "--n"))
         return EXIT_USAGE;
     return 0;
 }
